@@ -1,0 +1,100 @@
+# Ratsaal build. `make` builds bin/ratsaal; `make run` installs deps, builds and serves;
+# `make test` installs deps, builds and runs every test suite (see scripts/test.sh).
+#
+# Sources are discovered: every src/**/*.c except src/main.c goes into build/libratsaal.a,
+# every tests/unit/**/test_*.c becomes one cmocka binary, every tests/fuzz/<name>/fuzz.c one
+# libFuzzer target whose corpus is tests/fuzz/<name>/corpus/.
+
+CC      ?= cc
+PKGS    := libwebsockets jansson sqlite3 openssl libsrtp2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
+CSTD    := -std=gnu17
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -DRS_VERSION=\"$(VERSION)\" -Isrc $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+SRC      := $(shell find src -name '*.c' ! -path src/main.c | sort)
+OBJ      := $(SRC:%.c=build/obj/%.o)
+ASAN_OBJ := $(SRC:%.c=build/asan/%.o)
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit-asan/%)
+FUZZ_SRC := $(wildcard tests/fuzz/*/fuzz.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%/fuzz.c=build/fuzz/%)
+
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
+
+.PHONY: all run test deps unit unit-asan fuzz fuzz-replay e2e clean format
+all: bin/ratsaal
+
+bin/ratsaal: build/libratsaal.a build/obj/src/main.o
+	@mkdir -p bin
+	$(CC) -o $@ build/obj/src/main.o build/libratsaal.a $(LDLIBS)
+
+build/libratsaal.a: $(OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/asan/libratsaal.a: $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+build/unit/%: tests/unit/%.c build/libratsaal.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libratsaal.a $(shell pkg-config --cflags --libs cmocka) $(LDLIBS)
+
+build/unit-asan/%: tests/unit/%.c build/asan/libratsaal.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< build/asan/libratsaal.a $(shell pkg-config --cflags --libs cmocka) $(LDLIBS)
+
+# Fuzz targets link a copy of the library built by clang with coverage instrumentation.
+FUZZ_OBJ := $(SRC:%.c=build/fuzzobj/%.o)
+FUZZ_COMMON := $(CSTD) -D_GNU_SOURCE -DRS_VERSION=\"$(VERSION)\" -Isrc $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer
+build/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+build/fuzzobj/libratsaal.a: $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%/fuzz.c build/fuzzobj/libratsaal.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzzobj/libratsaal.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+unit-asan: $(UNIT_ASAN_BIN)
+fuzz: $(FUZZ_BIN)
+
+deps:
+	./scripts/deps.sh
+
+run: deps all
+	@mkdir -p var
+	./bin/ratsaal serve --config conf/ratsaal.conf
+
+test: deps
+	$(MAKE) all unit unit-asan fuzz
+	./scripts/test.sh
+
+clean:
+	rm -rf build bin
+
+format:
+	clang-format -i $(shell find src tests -name '*.[ch]')
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what Ratsaal needs to build, run and test, and nothing that is already there.
+# Idempotent: a second run only checks. Debian packages via apt-get, test tools via npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBS=(
+  build-essential pkg-config clang libclang-rt-14-dev
+  libwebsockets-dev libjansson-dev libsqlite3-dev libssl-dev libsrtp2-dev
+  libcmocka-dev sqlite3 chromium nodejs npm curl valgrind
+)
+
+missing=()
+for p in "${DEBS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# nodejs/npm may come from outside Debian's packages on some images; a working node+npm is enough.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "deps: Debian packages present"
+fi
+
+# Test tools (playwright-core) from the committed lockfile; skipped when already in place.
+if [[ -f package-lock.json ]]; then
+  if [[ ! -d node_modules/playwright-core ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    echo "deps: node_modules present"
+  fi
+fi
