@@ -1,0 +1,279 @@
+/* Configuration parsing.
+ *
+ * The format is deliberately small: `key = value` per line, `#` comments, no sections, no
+ * quoting (values run to the end of the line, surrounding blanks trimmed). Unknown keys are an
+ * error rather than a warning: a typo in a security setting must not pass silently.
+ * `ice_server` may repeat; its value is `URL [USERNAME CREDENTIAL]`. */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_FILE_MAX (64 * 1024)
+#define CONFIG_LINE_MAX 1024
+
+void rs_config_defaults(struct rs_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->listen_addr, sizeof(cfg->listen_addr), "127.0.0.1");
+    cfg->listen_port = 8080;
+    snprintf(cfg->data_dir, sizeof(cfg->data_dir), "./var");
+    snprintf(cfg->web_root, sizeof(cfg->web_root), "./web");
+    cfg->udp_port = 40000;
+    cfg->log_level = RS_LOG_INFO;
+    cfg->max_participants = 100;
+    cfg->chat_history = 50;
+    cfg->rate_per_s = 20;
+    cfg->last_n = 0;
+}
+
+static int parse_uint(const char *value, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (!*value)
+        return -EINVAL;
+    for (const char *c = value; *c; c++)
+        if (*c < '0' || *c > '9')
+            return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(value, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+static int copy_str(char *dst, size_t cap, const char *value)
+{
+    size_t n = strlen(value);
+    if (n >= cap)
+        return -ENAMETOOLONG;
+    memcpy(dst, value, n + 1);
+    return 0;
+}
+
+static int is_ip_literal(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* "ADDR:PORT", "[V6]:PORT", or "PORT" alone (keeps the address). */
+static int parse_listen(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    char addr[64] = "";
+    const char *port;
+    if (value[0] == '[') {
+        const char *close = strchr(value, ']');
+        if (!close || close[1] != ':' || (size_t)(close - value - 1) >= sizeof(addr))
+            goto bad;
+        memcpy(addr, value + 1, (size_t)(close - value - 1));
+        addr[close - value - 1] = 0;
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(value, ':');
+        if (!colon) {
+            port = value;
+            snprintf(addr, sizeof(addr), "%s", cfg->listen_addr);
+        } else {
+            if ((size_t)(colon - value) >= sizeof(addr))
+                goto bad;
+            memcpy(addr, value, (size_t)(colon - value));
+            addr[colon - value] = 0;
+            port = colon + 1;
+        }
+    }
+    unsigned long p;
+    if (parse_uint(port, 1, 65535, &p))
+        goto bad;
+    if (strcmp(addr, "*") != 0 && !is_ip_literal(addr))
+        goto bad;
+    snprintf(cfg->listen_addr, sizeof(cfg->listen_addr), "%s", addr);
+    cfg->listen_port = (uint16_t)p;
+    return 0;
+bad:
+    snprintf(err, errlen, "listen: expected ADDRESS:PORT (e.g. 127.0.0.1:8080), got '%s'", value);
+    return -EINVAL;
+}
+
+static int parse_ice_server(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (cfg->n_ice_servers >= RS_CONFIG_ICE_SERVERS_MAX) {
+        snprintf(err, errlen, "ice_server: at most %d entries", RS_CONFIG_ICE_SERVERS_MAX);
+        return -EINVAL;
+    }
+    struct rs_ice_server s;
+    memset(&s, 0, sizeof(s));
+    char extra[8];
+    int n = sscanf(value, "%255s %127s %127s %7s", s.url, s.username, s.credential, extra);
+    int is_turn = strncmp(s.url, "turn:", 5) == 0 || strncmp(s.url, "turns:", 6) == 0;
+    int is_stun = strncmp(s.url, "stun:", 5) == 0;
+    if (n < 1 || n == 2 || n > 3 || (!is_turn && !is_stun) || (is_turn && n != 3)) {
+        snprintf(err, errlen,
+                 "ice_server: expected 'stun:HOST:PORT' or 'turn:HOST:PORT USERNAME CREDENTIAL'");
+        return -EINVAL;
+    }
+    cfg->ice_servers[cfg->n_ice_servers++] = s;
+    return 0;
+}
+
+int rs_config_set(struct rs_config *cfg, const char *key, const char *value, char *err,
+                  size_t errlen)
+{
+    unsigned long v;
+    if (strcmp(key, "listen") == 0)
+        return parse_listen(cfg, value, err, errlen);
+    if (strcmp(key, "data_dir") == 0 || strcmp(key, "web_root") == 0) {
+        char *dst = key[0] == 'd' ? cfg->data_dir : cfg->web_root;
+        if (!*value || copy_str(dst, RS_CONFIG_PATH_MAX, value)) {
+            snprintf(err, errlen, "%s: expected a path of 1 to %d bytes", key,
+                     RS_CONFIG_PATH_MAX - 1);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "udp_port") == 0) {
+        if (parse_uint(value, 1, 65535, &v)) {
+            snprintf(err, errlen, "udp_port: expected a port 1-65535, got '%s'", value);
+            return -EINVAL;
+        }
+        cfg->udp_port = (uint16_t)v;
+        return 0;
+    }
+    if (strcmp(key, "public_ip") == 0) {
+        if (*value && !is_ip_literal(value)) {
+            snprintf(err, errlen, "public_ip: expected an IPv4 or IPv6 address, got '%s'", value);
+            return -EINVAL;
+        }
+        return copy_str(cfg->public_ip, sizeof(cfg->public_ip), value);
+    }
+    if (strcmp(key, "log_level") == 0) {
+        if (rs_log_parse_level(value, &cfg->log_level)) {
+            snprintf(err, errlen, "log_level: expected debug, info, warn or error, got '%s'",
+                     value);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    struct {
+        const char *name;
+        unsigned *dst;
+        unsigned long min, max;
+    } ints[] = {
+        {"max_participants", &cfg->max_participants, 2, 1000},
+        {"chat_history", &cfg->chat_history, 0, 500},
+        {"rate_per_s", &cfg->rate_per_s, 1, 1000},
+        {"last_n", &cfg->last_n, 0, 100},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (strcmp(key, ints[i].name) == 0) {
+            if (parse_uint(value, ints[i].min, ints[i].max, &v)) {
+                snprintf(err, errlen, "%s: expected a whole number %lu-%lu, got '%s'", key,
+                         ints[i].min, ints[i].max, value);
+                return -EINVAL;
+            }
+            *ints[i].dst = (unsigned)v;
+            return 0;
+        }
+    }
+    if (strcmp(key, "ice_server") == 0)
+        return parse_ice_server(cfg, value, err, errlen);
+    snprintf(err, errlen, "%s: unknown setting", key);
+    return -ENOENT;
+}
+
+static void trim(char **start, char **end)
+{
+    while (*start < *end && (**start == ' ' || **start == '\t'))
+        (*start)++;
+    while (*end > *start && ((*end)[-1] == ' ' || (*end)[-1] == '\t' || (*end)[-1] == '\r'))
+        (*end)--;
+}
+
+int rs_config_parse(struct rs_config *cfg, const char *text, size_t len, const char *origin,
+                    char *err, size_t errlen)
+{
+    if (len > CONFIG_FILE_MAX) {
+        snprintf(err, errlen, "%s: file is larger than %d bytes", origin, CONFIG_FILE_MAX);
+        return -EINVAL;
+    }
+    size_t pos = 0;
+    unsigned lineno = 0;
+    while (pos < len) {
+        lineno++;
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t linelen = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        char line[CONFIG_LINE_MAX + 1];
+        if (linelen > CONFIG_LINE_MAX) {
+            snprintf(err, errlen, "%s:%u: line is longer than %d bytes", origin, lineno,
+                     CONFIG_LINE_MAX);
+            return -EINVAL;
+        }
+        memcpy(line, text + pos, linelen);
+        line[linelen] = 0;
+        pos += linelen + (nl ? 1 : 0);
+        if (memchr(line, 0, linelen)) {
+            snprintf(err, errlen, "%s:%u: contains a NUL byte", origin, lineno);
+            return -EINVAL;
+        }
+        char *s = line, *e = line + linelen;
+        trim(&s, &e);
+        if (s == e || *s == '#')
+            continue;
+        *e = 0;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%u: expected 'key = value'", origin, lineno);
+            return -EINVAL;
+        }
+        char *ks = s, *ke = eq, *vs = eq + 1, *ve = e;
+        trim(&ks, &ke);
+        trim(&vs, &ve);
+        *ke = 0;
+        *ve = 0;
+        if (!*ks) {
+            snprintf(err, errlen, "%s:%u: missing key before '='", origin, lineno);
+            return -EINVAL;
+        }
+        char why[256];
+        if (rs_config_set(cfg, ks, vs, why, sizeof(why))) {
+            snprintf(err, errlen, "%s:%u: %s", origin, lineno, why);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int rs_config_load(struct rs_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -errno;
+    }
+    static char buf[CONFIG_FILE_MAX + 1];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        snprintf(err, errlen, "%s: read error", path);
+        return -EIO;
+    }
+    return rs_config_parse(cfg, buf, n, path, err, errlen);
+}
+
+int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
+{
+    int wildcard = strcmp(cfg->listen_addr, "*") == 0 || strcmp(cfg->listen_addr, "0.0.0.0") == 0 ||
+                   strcmp(cfg->listen_addr, "::") == 0;
+    if (wildcard && !cfg->public_ip[0]) {
+        snprintf(err, errlen,
+                 "public_ip: required when listen is a wildcard address (it is the address "
+                 "browsers send media to)");
+        return -EINVAL;
+    }
+    return 0;
+}

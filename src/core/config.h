@@ -1,0 +1,57 @@
+/* Server configuration: defaults, a `key = value` file, and command-line flags on top.
+ *
+ * Precedence: built-in defaults < config file < flags. Every problem is reported as one line
+ * naming the key (or flag) and what is wrong; the caller prints it and exits with status 2. */
+#ifndef RS_CORE_CONFIG_H
+#define RS_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/log.h"
+
+#define RS_CONFIG_PATH_MAX 512
+#define RS_CONFIG_ICE_SERVERS_MAX 4
+
+struct rs_ice_server {
+    char url[256];        /* stun:host:port, turn:host:port?transport=udp, turns:... */
+    char username[128];   /* empty for STUN */
+    char credential[128]; /* empty for STUN */
+};
+
+struct rs_config {
+    char listen_addr[64]; /* IPv4/IPv6 literal, or "*" for every address */
+    uint16_t listen_port;
+    char data_dir[RS_CONFIG_PATH_MAX];
+    char web_root[RS_CONFIG_PATH_MAX];
+    uint16_t udp_port;
+    char public_ip[64]; /* address announced in ICE candidates; empty: the listen address */
+    enum rs_log_level log_level;
+    unsigned max_participants; /* per room */
+    unsigned chat_history;     /* messages kept per room and sent to late joiners */
+    unsigned rate_per_s;       /* signaling messages per second per connection */
+    unsigned last_n;           /* video publishers forwarded per subscriber, 0 = all */
+    struct rs_ice_server ice_servers[RS_CONFIG_ICE_SERVERS_MAX];
+    size_t n_ice_servers;
+};
+
+/* Fills `cfg` with the built-in defaults. */
+void rs_config_defaults(struct rs_config *cfg);
+
+/* Applies one `key`/`value` pair. On failure writes a one-line reason to `err`. */
+int rs_config_set(struct rs_config *cfg, const char *key, const char *value, char *err,
+                  size_t errlen);
+
+/* Parses config text (borrowed, need not be NUL-terminated) into `cfg`. Lines are
+ * `key = value`, `#` starts a comment, blank lines are ignored. `origin` names the file in
+ * error messages. Returns 0, or -EINVAL with "FILE:LINE: key: problem" in `err`. */
+int rs_config_parse(struct rs_config *cfg, const char *text, size_t len, const char *origin,
+                    char *err, size_t errlen);
+
+/* Reads and parses the file at `path`. Files over 64 KiB are rejected. */
+int rs_config_load(struct rs_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Checks cross-field consistency after everything is applied. */
+int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,220 @@
+/* Metric storage and Prometheus text exposition (format version 0.0.4). */
+#include "core/metrics.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+static _Atomic uint64_t metrics[RS_M__COUNT];
+static _Atomic uint64_t drops[RS_DROP__COUNT];
+static _Atomic uint64_t errors[RS_ERR__COUNT];
+
+static const struct {
+    const char *name;
+    const char *type;
+    const char *help;
+} metric_info[RS_M__COUNT] = {
+    [RS_M_HTTP_REQUESTS] = {"ratsaal_http_requests_total", "counter", "HTTP requests served"},
+    [RS_M_HTTP_2XX] = {"ratsaal_http_responses_total{class=\"2xx\"}", "counter",
+                       "HTTP responses by status class"},
+    [RS_M_HTTP_3XX] = {"ratsaal_http_responses_total{class=\"3xx\"}", "counter", NULL},
+    [RS_M_HTTP_4XX] = {"ratsaal_http_responses_total{class=\"4xx\"}", "counter", NULL},
+    [RS_M_HTTP_5XX] = {"ratsaal_http_responses_total{class=\"5xx\"}", "counter", NULL},
+    [RS_M_WS_CONNECTIONS_TOTAL] = {"ratsaal_signaling_connections_total", "counter",
+                                   "Signaling WebSocket connections accepted"},
+    [RS_M_WS_CONNECTIONS] = {"ratsaal_signaling_connections", "gauge",
+                             "Open signaling WebSocket connections"},
+    [RS_M_ROOMS] = {"ratsaal_rooms", "gauge", "Rooms with at least one participant"},
+    [RS_M_PARTICIPANTS] = {"ratsaal_participants", "gauge", "Participants in rooms"},
+    [RS_M_JOINS_TOTAL] = {"ratsaal_joins_total", "counter", "Successful room joins"},
+    [RS_M_MESSAGES_IN] = {"ratsaal_signaling_messages_in_total", "counter",
+                          "Signaling messages received"},
+    [RS_M_MESSAGES_OUT] = {"ratsaal_signaling_messages_out_total", "counter",
+                           "Signaling messages sent"},
+    [RS_M_CHAT_MESSAGES] = {"ratsaal_chat_messages_total", "counter", "Chat messages relayed"},
+    [RS_M_WS_CLOSED_FLOOD] = {"ratsaal_signaling_closed_total{reason=\"flood\"}", "counter",
+                              "Signaling connections closed by the server"},
+    [RS_M_WS_CLOSED_SLOW] = {"ratsaal_signaling_closed_total{reason=\"slow_consumer\"}",
+                             "counter", NULL},
+    [RS_M_RTP_PACKETS_IN] = {"ratsaal_rtp_packets_in_total", "counter",
+                             "SRTP packets received and authenticated"},
+    [RS_M_RTP_BYTES_IN] = {"ratsaal_rtp_bytes_in_total", "counter", "SRTP bytes received"},
+    [RS_M_RTP_PACKETS_OUT] = {"ratsaal_rtp_packets_out_total", "counter", "SRTP packets sent"},
+    [RS_M_RTP_BYTES_OUT] = {"ratsaal_rtp_bytes_out_total", "counter", "SRTP bytes sent"},
+    [RS_M_RTCP_PACKETS_IN] = {"ratsaal_rtcp_packets_in_total", "counter",
+                              "SRTCP compound packets received"},
+    [RS_M_RTCP_PACKETS_OUT] = {"ratsaal_rtcp_packets_out_total", "counter",
+                               "SRTCP compound packets sent"},
+    [RS_M_STUN_REQUESTS] = {"ratsaal_stun_binding_requests_total", "counter",
+                            "Valid STUN binding requests answered"},
+    [RS_M_DTLS_HANDSHAKES] = {"ratsaal_dtls_handshakes_total", "counter",
+                              "DTLS handshakes completed"},
+    [RS_M_DTLS_FAILURES] = {"ratsaal_dtls_failures_total", "counter",
+                            "DTLS handshakes failed (incl. fingerprint mismatch)"},
+    [RS_M_NACKS_IN] = {"ratsaal_nacks_in_total", "counter", "NACKed packets requested by subscribers"},
+    [RS_M_NACKS_OUT] = {"ratsaal_nacks_out_total", "counter", "NACKs sent to publishers"},
+    [RS_M_PLIS_IN] = {"ratsaal_plis_in_total", "counter", "PLIs received from subscribers"},
+    [RS_M_PLIS_OUT] = {"ratsaal_plis_out_total", "counter", "PLIs sent to publishers"},
+    [RS_M_FIRS_OUT] = {"ratsaal_firs_out_total", "counter", "FIRs sent to publishers"},
+    [RS_M_RETRANSMISSIONS] = {"ratsaal_retransmissions_total", "counter",
+                              "Packets retransmitted from the cache"},
+    [RS_M_TRANSPORTS] = {"ratsaal_media_transports", "gauge", "Media transports (ICE/DTLS)"},
+};
+
+static const char *const drop_names[RS_DROP__COUNT] = {
+    [RS_DROP_BAD_STUN] = "bad_stun",
+    [RS_DROP_STUN_AUTH] = "stun_auth",
+    [RS_DROP_UNKNOWN_ADDRESS] = "unknown_address",
+    [RS_DROP_SRTP_AUTH] = "srtp_auth",
+    [RS_DROP_SRTP_REPLAY] = "srtp_replay",
+    [RS_DROP_UNKNOWN_SSRC] = "unknown_ssrc",
+    [RS_DROP_TOO_LARGE] = "too_large",
+    [RS_DROP_TRUNCATED] = "truncated",
+    [RS_DROP_BAD_RTP] = "bad_rtp",
+    [RS_DROP_BAD_RTCP] = "bad_rtcp",
+    [RS_DROP_BAD_DTLS] = "bad_dtls",
+    [RS_DROP_NOT_CONNECTED] = "not_connected",
+    [RS_DROP_RATE] = "rate",
+    [RS_DROP_QUEUE_FULL] = "queue_full",
+    [RS_DROP_SEND_FAILED] = "send_failed",
+    [RS_DROP_UNKNOWN_KIND] = "unknown_kind",
+};
+
+static const char *const err_names[RS_ERR__COUNT] = {
+    [RS_ERR_INVALID_JSON] = "invalid_json",
+    [RS_ERR_NOT_OBJECT] = "not_object",
+    [RS_ERR_BINARY_FRAME] = "binary_frame",
+    [RS_ERR_FRAME_TOO_LARGE] = "frame_too_large",
+    [RS_ERR_TOO_DEEP] = "too_deep",
+    [RS_ERR_MISSING_FIELD] = "missing_field",
+    [RS_ERR_INVALID_TYPE] = "invalid_type",
+    [RS_ERR_UNKNOWN_NS] = "unknown_ns",
+    [RS_ERR_UNKNOWN_ACTION] = "unknown_action",
+    [RS_ERR_EMPTY_VALUE] = "empty_value",
+    [RS_ERR_TOO_LONG] = "too_long",
+    [RS_ERR_INVALID_VALUE] = "invalid_value",
+    [RS_ERR_INVALID_ROOM] = "invalid_room",
+    [RS_ERR_NOT_JOINED] = "not_joined",
+    [RS_ERR_ALREADY_JOINED] = "already_joined",
+    [RS_ERR_ROOM_FULL] = "room_full",
+    [RS_ERR_RATE_LIMITED] = "rate_limited",
+    [RS_ERR_INTERNAL] = "internal",
+    [RS_ERR_INVALID_SDP] = "invalid_sdp",
+    [RS_ERR_STALE_REVISION] = "stale_revision",
+    [RS_ERR_DTLS_FAILED] = "dtls_failed",
+    [RS_ERR_ICE_TIMEOUT] = "ice_timeout",
+};
+
+const char *rs_err_code(enum rs_err err)
+{
+    return (unsigned)err < RS_ERR__COUNT ? err_names[err] : "internal";
+}
+
+const char *rs_drop_reason(enum rs_drop drop)
+{
+    return (unsigned)drop < RS_DROP__COUNT ? drop_names[drop] : "unknown";
+}
+
+void rs_metric_add(enum rs_metric m, uint64_t n)
+{
+    atomic_fetch_add_explicit(&metrics[m], n, memory_order_relaxed);
+}
+
+void rs_metric_inc(enum rs_metric m)
+{
+    atomic_fetch_add_explicit(&metrics[m], 1, memory_order_relaxed);
+}
+
+void rs_metric_dec(enum rs_metric m)
+{
+    atomic_fetch_sub_explicit(&metrics[m], 1, memory_order_relaxed);
+}
+
+uint64_t rs_metric_get(enum rs_metric m)
+{
+    return atomic_load_explicit(&metrics[m], memory_order_relaxed);
+}
+
+void rs_metric_drop(enum rs_drop reason)
+{
+    atomic_fetch_add_explicit(&drops[reason], 1, memory_order_relaxed);
+}
+
+uint64_t rs_metric_drop_get(enum rs_drop reason)
+{
+    return atomic_load_explicit(&drops[reason], memory_order_relaxed);
+}
+
+void rs_metric_error(enum rs_err err)
+{
+    atomic_fetch_add_explicit(&errors[err], 1, memory_order_relaxed);
+}
+
+uint64_t rs_metric_error_get(enum rs_err err)
+{
+    return atomic_load_explicit(&errors[err], memory_order_relaxed);
+}
+
+struct out {
+    char *buf;
+    size_t cap, len;
+    int overflow;
+};
+
+__attribute__((format(printf, 2, 3))) static void emit(struct out *o, const char *fmt, ...)
+{
+    if (o->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->cap - o->len) {
+        o->overflow = 1;
+        return;
+    }
+    o->len += (size_t)n;
+}
+
+/* Family name: the metric name up to its label set. */
+static void family(const char *name, char *out, size_t cap)
+{
+    size_t i = 0;
+    while (name[i] && name[i] != '{' && i + 1 < cap) {
+        out[i] = name[i];
+        i++;
+    }
+    out[i] = 0;
+}
+
+int rs_metrics_render(char *buf, size_t cap)
+{
+    struct out o = {buf, cap, 0, 0};
+    if (cap == 0)
+        return -ENOSPC;
+    buf[0] = 0;
+    char fam[128], last[128] = "";
+    for (int i = 0; i < RS_M__COUNT; i++) {
+        family(metric_info[i].name, fam, sizeof(fam));
+        if (metric_info[i].help && __builtin_strcmp(fam, last) != 0) {
+            emit(&o, "# HELP %s %s\n# TYPE %s %s\n", fam, metric_info[i].help, fam,
+                 metric_info[i].type);
+        }
+        __builtin_memcpy(last, fam, sizeof(fam));
+        emit(&o, "%s %llu\n", metric_info[i].name, (unsigned long long)rs_metric_get(i));
+    }
+    emit(&o, "# HELP ratsaal_media_drops_total Media datagrams dropped, by reason\n"
+             "# TYPE ratsaal_media_drops_total counter\n");
+    for (int i = 0; i < RS_DROP__COUNT; i++)
+        emit(&o, "ratsaal_media_drops_total{reason=\"%s\"} %llu\n", drop_names[i],
+             (unsigned long long)rs_metric_drop_get(i));
+    emit(&o, "# HELP ratsaal_signaling_errors_total Signaling error events sent, by code\n"
+             "# TYPE ratsaal_signaling_errors_total counter\n");
+    for (int i = 0; i < RS_ERR__COUNT; i++)
+        emit(&o, "ratsaal_signaling_errors_total{code=\"%s\"} %llu\n", err_names[i],
+             (unsigned long long)rs_metric_error_get(i));
+    if (o.overflow)
+        return -ENOSPC;
+    return (int)o.len;
+}

@@ -1,0 +1,113 @@
+/* Counters and gauges exposed at /metrics in the Prometheus text format.
+ *
+ * Each metric is a fixed slot in one global table, so incrementing is a relaxed atomic add
+ * that is safe from the control thread and the media workers alike, with no allocation and
+ * no lock. Labelled families (errors by code, drops by reason) are enumerated here, not
+ * created at run time, so the exposition is complete from the first scrape. */
+#ifndef RS_CORE_METRICS_H
+#define RS_CORE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rs_metric {
+    /* HTTP and signaling (control thread) */
+    RS_M_HTTP_REQUESTS,
+    RS_M_HTTP_2XX,
+    RS_M_HTTP_3XX,
+    RS_M_HTTP_4XX,
+    RS_M_HTTP_5XX,
+    RS_M_WS_CONNECTIONS_TOTAL,
+    RS_M_WS_CONNECTIONS,  /* gauge */
+    RS_M_ROOMS,           /* gauge */
+    RS_M_PARTICIPANTS,    /* gauge */
+    RS_M_JOINS_TOTAL,
+    RS_M_MESSAGES_IN,
+    RS_M_MESSAGES_OUT,
+    RS_M_CHAT_MESSAGES,
+    RS_M_WS_CLOSED_FLOOD,
+    RS_M_WS_CLOSED_SLOW,
+    /* media plane (workers) */
+    RS_M_RTP_PACKETS_IN,
+    RS_M_RTP_BYTES_IN,
+    RS_M_RTP_PACKETS_OUT,
+    RS_M_RTP_BYTES_OUT,
+    RS_M_RTCP_PACKETS_IN,
+    RS_M_RTCP_PACKETS_OUT,
+    RS_M_STUN_REQUESTS,
+    RS_M_DTLS_HANDSHAKES,
+    RS_M_DTLS_FAILURES,
+    RS_M_NACKS_IN,
+    RS_M_NACKS_OUT,
+    RS_M_PLIS_IN,
+    RS_M_PLIS_OUT,
+    RS_M_FIRS_OUT,
+    RS_M_RETRANSMISSIONS,
+    RS_M_TRANSPORTS,      /* gauge */
+    RS_M__COUNT
+};
+
+/* Drop reasons on the media path. */
+enum rs_drop {
+    RS_DROP_BAD_STUN,
+    RS_DROP_STUN_AUTH,
+    RS_DROP_UNKNOWN_ADDRESS,
+    RS_DROP_SRTP_AUTH,
+    RS_DROP_SRTP_REPLAY,
+    RS_DROP_UNKNOWN_SSRC,
+    RS_DROP_TOO_LARGE,
+    RS_DROP_TRUNCATED,
+    RS_DROP_BAD_RTP,
+    RS_DROP_BAD_RTCP,
+    RS_DROP_BAD_DTLS,
+    RS_DROP_NOT_CONNECTED,
+    RS_DROP_RATE,
+    RS_DROP_QUEUE_FULL,
+    RS_DROP_SEND_FAILED,
+    RS_DROP_UNKNOWN_KIND,
+    RS_DROP__COUNT
+};
+
+/* Signaling error codes (docs/protocol.md). The string is the wire code. */
+enum rs_err {
+    RS_ERR_INVALID_JSON,
+    RS_ERR_NOT_OBJECT,
+    RS_ERR_BINARY_FRAME,
+    RS_ERR_FRAME_TOO_LARGE,
+    RS_ERR_TOO_DEEP,
+    RS_ERR_MISSING_FIELD,
+    RS_ERR_INVALID_TYPE,
+    RS_ERR_UNKNOWN_NS,
+    RS_ERR_UNKNOWN_ACTION,
+    RS_ERR_EMPTY_VALUE,
+    RS_ERR_TOO_LONG,
+    RS_ERR_INVALID_VALUE,
+    RS_ERR_INVALID_ROOM,
+    RS_ERR_NOT_JOINED,
+    RS_ERR_ALREADY_JOINED,
+    RS_ERR_ROOM_FULL,
+    RS_ERR_RATE_LIMITED,
+    RS_ERR_INTERNAL,
+    RS_ERR_INVALID_SDP,
+    RS_ERR_STALE_REVISION,
+    RS_ERR_DTLS_FAILED,
+    RS_ERR_ICE_TIMEOUT,
+    RS_ERR__COUNT
+};
+
+const char *rs_err_code(enum rs_err err);
+const char *rs_drop_reason(enum rs_drop drop);
+
+void rs_metric_add(enum rs_metric m, uint64_t n);
+void rs_metric_inc(enum rs_metric m);
+void rs_metric_dec(enum rs_metric m);
+uint64_t rs_metric_get(enum rs_metric m);
+void rs_metric_drop(enum rs_drop reason);
+uint64_t rs_metric_drop_get(enum rs_drop reason);
+void rs_metric_error(enum rs_err err);
+uint64_t rs_metric_error_get(enum rs_err err);
+
+/* Writes the exposition into `buf` (at most `cap` bytes). Returns the length, or -ENOSPC. */
+int rs_metrics_render(char *buf, size_t cap);
+
+#endif

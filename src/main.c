@@ -1,0 +1,223 @@
+/* ratsaal: command-line entry point.
+ *
+ *   ratsaal serve [--config FILE] [--listen ADDR:PORT] [--data DIR] [--udp-port N] ...
+ *   ratsaal --version | --help
+ *
+ * Exit status: 0 after a clean shutdown, 1 when the server could not start or failed,
+ * 2 for a bad command line or configuration (one line on stderr naming the key). */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "room/room.h"
+#include "sfu/sfu.h"
+#include "store/store.h"
+
+static struct rs_http *g_http;
+
+static void on_signal(int sig)
+{
+    if (g_http)
+        rs_http_request_stop(g_http);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Ratsaal %s - video conferencing for councils and committees\n"
+            "\n"
+            "Usage:\n"
+            "  ratsaal serve [options]   run the server\n"
+            "  ratsaal --version         print the version\n"
+            "  ratsaal --help            this text\n"
+            "\n"
+            "Options for serve (they override the config file):\n"
+            "  --config FILE        config file (key = value lines; see conf/ratsaal.conf)\n"
+            "  --listen ADDR:PORT   HTTP/WebSocket address (default 127.0.0.1:8080)\n"
+            "  --data DIR           data directory for the database (default ./var)\n"
+            "  --web DIR            browser client files (default ./web)\n"
+            "  --udp-port N         the one UDP port for all media (default 40000)\n"
+            "  --public-ip IP       address announced to browsers for media (default: listen "
+            "address)\n"
+            "  --log-level LEVEL    debug, info, warn or error (default info)\n",
+            RS_VERSION);
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[RS_CONFIG_PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0750) && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0750) && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* When the configured web root is the default and missing, look next to the binary. */
+static void resolve_web_root(struct rs_config *cfg, int explicit)
+{
+    char probe[RS_CONFIG_PATH_MAX + 16];
+    snprintf(probe, sizeof(probe), "%s/index.html", cfg->web_root);
+    if (explicit || access(probe, R_OK) == 0)
+        return;
+    char exe[PATH_MAX - 32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    char candidate[PATH_MAX + 32];
+    snprintf(candidate, sizeof(candidate), "%s/../web/index.html", exe);
+    if (access(candidate, R_OK) == 0)
+        snprintf(cfg->web_root, sizeof(cfg->web_root), "%.*s/../web",
+                 (int)(sizeof(cfg->web_root) - 8), exe);
+}
+
+static int serve(int argc, char **argv)
+{
+    static struct rs_app app;
+    struct rs_config *cfg = &app.cfg;
+    char err[512];
+    rs_config_defaults(cfg);
+
+    /* The config file first, so flags override it wherever they stand. */
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ratsaal: --config: missing FILE\n");
+                return 2;
+            }
+            if (rs_config_load(cfg, argv[i + 1], err, sizeof(err))) {
+                fprintf(stderr, "ratsaal: config: %s\n", err);
+                return 2;
+            }
+        }
+    }
+    static const struct {
+        const char *flag, *key;
+    } flags[] = {
+        {"--listen", "listen"},     {"--data", "data_dir"},       {"--web", "web_root"},
+        {"--udp-port", "udp_port"}, {"--public-ip", "public_ip"}, {"--log-level", "log_level"},
+    };
+    int web_explicit = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+            continue;
+        }
+        int known = 0;
+        for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+            if (strcmp(argv[i], flags[f].flag) != 0)
+                continue;
+            known = 1;
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ratsaal: %s: missing value\n", argv[i]);
+                return 2;
+            }
+            if (rs_config_set(cfg, flags[f].key, argv[i + 1], err, sizeof(err))) {
+                fprintf(stderr, "ratsaal: %s: %s\n", argv[i], err);
+                return 2;
+            }
+            web_explicit |= strcmp(flags[f].key, "web_root") == 0;
+            i++;
+        }
+        if (!known) {
+            fprintf(stderr, "ratsaal: unknown option '%s' (see ratsaal --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (rs_config_validate(cfg, err, sizeof(err))) {
+        fprintf(stderr, "ratsaal: config: %s\n", err);
+        return 2;
+    }
+    rs_log_set_level(cfg->log_level);
+    resolve_web_root(cfg, web_explicit);
+
+    int rc = mkdir_p(cfg->data_dir);
+    if (rc) {
+        fprintf(stderr, "ratsaal: data_dir: cannot create %s: %s\n", cfg->data_dir,
+                strerror(-rc));
+        return 2;
+    }
+    char dbpath[RS_CONFIG_PATH_MAX + 16];
+    snprintf(dbpath, sizeof(dbpath), "%s/ratsaal.db", cfg->data_dir);
+    if (rs_store_open_sqlite(dbpath, &app.store)) {
+        fprintf(stderr, "ratsaal: store: cannot open database %s (see the log above)\n", dbpath);
+        return 1;
+    }
+    app.rooms = rs_rooms_new(&app);
+    if (!app.rooms) {
+        rs_store_close(app.store);
+        return 1;
+    }
+    if (rs_http_start(&app, &g_http, err, sizeof(err))) {
+        fprintf(stderr, "ratsaal: %s\n", err);
+        rs_rooms_free(app.rooms);
+        rs_store_close(app.store);
+        return cfg->listen_port ? 1 : 2;
+    }
+    if (rs_sfu_start(&app, g_http, err, sizeof(err))) {
+        fprintf(stderr, "ratsaal: media: %s\n", err);
+        rs_http_free(g_http);
+        rs_rooms_free(app.rooms);
+        rs_store_close(app.store);
+        return 1;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    RS_INFO("main", "event=started version=%s http=%s:%u udp=%u data=%s", RS_VERSION,
+            cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir);
+    rs_http_run(g_http, 2000);
+    rs_sfu_stop(&app);
+    rs_http_free(g_http);
+    g_http = NULL;
+    rs_rooms_free(app.rooms);
+    rs_store_close(app.store);
+    RS_INFO("main", "event=stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)) {
+        printf("ratsaal %s\n", RS_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+        return serve(argc - 2, argv + 2);
+    if (argc >= 2)
+        fprintf(stderr, "ratsaal: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,276 @@
+/* Signaling session: framing, limits, validation and the outgoing queue.
+ *
+ * Rate limiting is a token bucket (rate_per_s tokens per second, twice that as burst). A
+ * message without a token is dropped with a `rate_limited` error; a client that keeps going
+ * (RS_FLOOD_DROPS drops inside RS_FLOOD_WINDOW_MS) is closed with 1008. Error events themselves
+ * are not rate-limited per message but bounded by the outgoing queue. */
+#include "signaling/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "room/room.h"
+#include "signaling/dispatch.h"
+
+static uint64_t next_serial = 1;
+
+struct rs_outbuf *rs_outbuf_from_json(const json_t *ev)
+{
+    size_t len = json_dumpb(ev, NULL, 0, JSON_COMPACT);
+    if (len == 0)
+        return NULL;
+    struct rs_outbuf *b = malloc(sizeof(*b) + RS_WS_HEADROOM + len + 1);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->len = json_dumpb(ev, (char *)b->data + RS_WS_HEADROOM, len, JSON_COMPACT);
+    if (b->len != len) {
+        free(b);
+        return NULL;
+    }
+    b->data[RS_WS_HEADROOM + len] = 0;
+    return b;
+}
+
+void rs_outbuf_ref(struct rs_outbuf *b)
+{
+    b->refs++;
+}
+
+void rs_outbuf_unref(struct rs_outbuf *b)
+{
+    if (b && --b->refs == 0)
+        free(b);
+}
+
+struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_ops *ops,
+                                  void *transport, const char *peer)
+{
+    struct rs_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->serial = next_serial++;
+    s->app = app;
+    s->ops = ops;
+    s->transport = transport;
+    snprintf(s->peer, sizeof(s->peer), "%s", peer ? peer : "");
+    s->tokens = 2.0 * app->cfg.rate_per_s;
+    s->refill_ms = rs_mono_ms();
+    s->flood_window_ms = s->refill_ms;
+    s->next = app->sessions;
+    if (app->sessions)
+        app->sessions->prev = s;
+    app->sessions = s;
+    rs_metric_inc(RS_M_WS_CONNECTIONS_TOTAL);
+    rs_metric_inc(RS_M_WS_CONNECTIONS);
+
+    json_t *hello = json_pack("{s:s, s:s, s:i, s:s, s:{s:i, s:i, s:i, s:i}}", "ns", "control",
+                              "event", "hello", "protocol", 1, "server", "ratsaal " RS_VERSION,
+                              "limits", "frame_bytes", RS_MSG_MAX_BYTES, "display_name_chars",
+                              RS_DISPLAY_NAME_MAX_CHARS, "chat_chars", RS_CHAT_MAX_CHARS,
+                              "rate_per_s", (int)app->cfg.rate_per_s);
+    if (hello) {
+        json_t *features = json_array();
+        if (app->media) {
+            json_array_append_new(features, json_string("media"));
+            json_array_append_new(features, json_string("simulcast"));
+        }
+        json_object_set_new(hello, "features", features);
+        rs_session_send(s, hello);
+        json_decref(hello);
+    }
+    RS_INFO("signaling", "event=connected session=%llu", (unsigned long long)s->serial);
+    return s;
+}
+
+void rs_session_free(struct rs_session *s)
+{
+    if (!s)
+        return;
+    if (s->participant)
+        rs_room_leave(s->participant, s->app->shutting_down ? "server_shutdown" : "disconnected");
+    while (s->out_count)
+        rs_session_pop(s);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        s->app->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    rs_metric_dec(RS_M_WS_CONNECTIONS);
+    RS_INFO("signaling", "event=disconnected session=%llu", (unsigned long long)s->serial);
+    free(s);
+}
+
+int rs_session_send_buf(struct rs_session *s, struct rs_outbuf *b)
+{
+    if (s->closing && s->close_status == 1008 && strcmp(s->close_reason, "slow_consumer") == 0)
+        return -ENOBUFS;
+    if (s->out_count >= RS_SESSION_OUTQ || s->out_bytes + b->len > RS_SESSION_OUTQ_BYTES) {
+        RS_WARN("signaling", "event=slow_consumer session=%llu queued=%u",
+                (unsigned long long)s->serial, s->out_count);
+        rs_metric_inc(RS_M_WS_CLOSED_SLOW);
+        rs_session_close(s, 1008, "slow_consumer");
+        return -ENOBUFS;
+    }
+    rs_outbuf_ref(b);
+    s->outq[(s->out_head + s->out_count) % RS_SESSION_OUTQ] = b;
+    s->out_count++;
+    s->out_bytes += b->len;
+    rs_metric_inc(RS_M_MESSAGES_OUT);
+    if (s->ops && s->ops->want_write)
+        s->ops->want_write(s);
+    return 0;
+}
+
+int rs_session_send(struct rs_session *s, const json_t *ev)
+{
+    struct rs_outbuf *b = rs_outbuf_from_json(ev);
+    if (!b)
+        return -ENOMEM;
+    int rc = rs_session_send_buf(s, b);
+    rs_outbuf_unref(b);
+    return rc;
+}
+
+struct rs_outbuf *rs_session_peek(struct rs_session *s)
+{
+    return s->out_count ? s->outq[s->out_head] : NULL;
+}
+
+void rs_session_pop(struct rs_session *s)
+{
+    if (!s->out_count)
+        return;
+    struct rs_outbuf *b = s->outq[s->out_head];
+    s->out_bytes -= b->len;
+    rs_outbuf_unref(b);
+    s->outq[s->out_head] = NULL;
+    s->out_head = (s->out_head + 1) % RS_SESSION_OUTQ;
+    s->out_count--;
+}
+
+void rs_session_close(struct rs_session *s, int status, const char *reason)
+{
+    if (s->closing)
+        return;
+    s->closing = 1;
+    s->close_status = status;
+    snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+    if (s->ops && s->ops->close)
+        s->ops->close(s, status, reason);
+}
+
+void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
+{
+    rs_metric_error(err->code);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", err->ns ? err->ns : "control", "event",
+                           "error", "code", rs_err_code(err->code), "text", err->text);
+    if (!ev)
+        return;
+    if (err->field[0])
+        json_object_set_new(ev, "field", json_string(err->field));
+    if (err->ref)
+        json_object_set(ev, "ref", err->ref);
+    rs_session_send(s, ev);
+    json_decref(ev);
+    RS_DEBUG("signaling", "event=error session=%llu code=%s", (unsigned long long)s->serial,
+             rs_err_code(err->code));
+}
+
+static void send_simple_error(struct rs_session *s, enum rs_err code, const char *text)
+{
+    struct rs_msg_error err;
+    memset(&err, 0, sizeof(err));
+    err.ns = "control";
+    rs_msg_error_set(&err, code, NULL, "%s", text);
+    rs_session_send_error(s, &err);
+}
+
+/* Returns 1 if the message may proceed. */
+static int take_token(struct rs_session *s)
+{
+    int64_t now = rs_mono_ms();
+    double rate = s->app->cfg.rate_per_s;
+    s->tokens += (double)(now - s->refill_ms) * rate / 1000.0;
+    if (s->tokens > 2 * rate)
+        s->tokens = 2 * rate;
+    s->refill_ms = now;
+    if (s->tokens >= 1.0) {
+        s->tokens -= 1.0;
+        return 1;
+    }
+    if (now - s->flood_window_ms > RS_FLOOD_WINDOW_MS) {
+        s->flood_window_ms = now;
+        s->flood_drops = 0;
+    }
+    if (++s->flood_drops >= RS_FLOOD_DROPS) {
+        RS_WARN("signaling", "event=flood_closed session=%llu", (unsigned long long)s->serial);
+        rs_metric_inc(RS_M_WS_CLOSED_FLOOD);
+        rs_metric_error(RS_ERR_RATE_LIMITED);
+        rs_session_close(s, 1008, "rate_limited");
+        return 0;
+    }
+    send_simple_error(s, RS_ERR_RATE_LIMITED, "too many messages per second; message dropped");
+    return 0;
+}
+
+void rs_session_on_message(struct rs_session *s, const char *data, size_t len)
+{
+    if (s->closing)
+        return;
+    rs_metric_inc(RS_M_MESSAGES_IN);
+    if (!take_token(s))
+        return;
+    struct rs_msg msg;
+    struct rs_msg_error err;
+    if (rs_msg_parse(data, len, &msg, &err) == 0) {
+        memset(&err, 0, sizeof(err));
+        err.ns = msg.ns_name;
+        err.ref = msg.ref;
+        if (rs_dispatch(s, &msg, &err) != 0)
+            rs_session_send_error(s, &err);
+    } else {
+        rs_session_send_error(s, &err);
+    }
+    rs_msg_free(&msg);
+}
+
+void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, int first,
+                            int final, int binary)
+{
+    if (first) {
+        s->rx_len = 0;
+        s->rx_too_large = 0;
+        s->rx_binary = binary;
+    }
+    if (!s->rx_too_large && !s->rx_binary) {
+        if (len > sizeof(s->rx) - s->rx_len) {
+            s->rx_too_large = 1;
+        } else {
+            memcpy(s->rx + s->rx_len, data, len);
+            s->rx_len += len;
+        }
+    }
+    if (!final)
+        return;
+    if (s->rx_binary) {
+        rs_metric_inc(RS_M_MESSAGES_IN);
+        send_simple_error(s, RS_ERR_BINARY_FRAME, "binary frames are not accepted");
+    } else if (s->rx_too_large) {
+        rs_metric_inc(RS_M_MESSAGES_IN);
+        char text[80];
+        snprintf(text, sizeof(text), "message is larger than %d bytes", RS_MSG_MAX_BYTES);
+        send_simple_error(s, RS_ERR_FRAME_TOO_LARGE, text);
+    } else {
+        rs_session_on_message(s, s->rx, s->rx_len);
+    }
+    s->rx_len = 0;
+    s->rx_too_large = 0;
+    s->rx_binary = 0;
+}

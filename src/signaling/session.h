@@ -1,0 +1,102 @@
+/* A signaling session: one WebSocket connection's state, independent of the transport.
+ *
+ * The HTTP layer owns the socket and calls in with received fragments; the session assembles
+ * frames, enforces size and rate limits, validates, dispatches to the meeting modules, and
+ * queues replies. Outgoing frames are reference-counted buffers so that a broadcast to a room
+ * is serialized once. The queue is bounded: a client that does not read is disconnected
+ * (slow consumer) instead of growing server memory. Owned by the control thread. */
+#ifndef RS_SIGNALING_SESSION_H
+#define RS_SIGNALING_SESSION_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/app.h"
+#include "signaling/message.h"
+
+#define RS_WS_HEADROOM 32         /* >= LWS_PRE; checked where lws is used */
+#define RS_SESSION_OUTQ 512       /* queued frames */
+#define RS_SESSION_OUTQ_BYTES (4u << 20)
+#define RS_FLOOD_DROPS 100        /* rate-limited messages within RS_FLOOD_WINDOW_MS → close */
+#define RS_FLOOD_WINDOW_MS 10000
+
+/* A serialized outgoing frame. Payload at data + RS_WS_HEADROOM, `len` bytes. */
+struct rs_outbuf {
+    unsigned refs;
+    size_t len;
+    unsigned char data[];
+};
+
+/* Returns a new buffer (one reference) holding `ev` as compact JSON, or NULL on OOM. */
+struct rs_outbuf *rs_outbuf_from_json(const json_t *ev);
+void rs_outbuf_ref(struct rs_outbuf *b);
+void rs_outbuf_unref(struct rs_outbuf *b);
+
+struct rs_session;
+
+struct rs_session_ops {
+    /* Ask the transport to call back when it can write (then it drains rs_session_peek). */
+    void (*want_write)(struct rs_session *s);
+    /* Close the connection after the queued frames are written. */
+    void (*close)(struct rs_session *s, int status, const char *reason);
+};
+
+struct rs_participant;
+
+struct rs_session {
+    uint64_t serial;
+    struct rs_app *app;
+    const struct rs_session_ops *ops;
+    void *transport;
+    char peer[64];
+
+    struct rs_outbuf *outq[RS_SESSION_OUTQ];
+    unsigned out_head, out_count;
+    size_t out_bytes;
+    int closing;
+    int close_status;
+    char close_reason[64];
+
+    char rx[RS_MSG_MAX_BYTES];
+    size_t rx_len;
+    int rx_too_large;
+    int rx_binary;
+
+    double tokens;
+    int64_t refill_ms;
+    unsigned flood_drops;
+    int64_t flood_window_ms;
+
+    struct rs_participant *participant; /* NULL until joined */
+    struct rs_session *next, *prev;     /* app->sessions */
+};
+
+/* Creates a session (added to app->sessions) and queues control/hello. Returns NULL on OOM. */
+struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_ops *ops,
+                                  void *transport, const char *peer);
+/* The connection is gone: leaves the room (reason "disconnected"), frees queue and session. */
+void rs_session_free(struct rs_session *s);
+
+/* One received WebSocket fragment. `data` is borrowed. */
+void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, int first,
+                            int final, int binary);
+/* One complete text frame. `data` is borrowed. */
+void rs_session_on_message(struct rs_session *s, const char *data, size_t len);
+
+/* Queues `ev` (borrowed) for this session. Returns 0, or -ENOBUFS when the queue overflowed
+ * (the session is then being closed as a slow consumer). */
+int rs_session_send(struct rs_session *s, const json_t *ev);
+/* Queues a shared buffer: takes one new reference on `b`. */
+int rs_session_send_buf(struct rs_session *s, struct rs_outbuf *b);
+/* Queues an error event for `err` (echoing `ref`), counted in /metrics. */
+void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err);
+
+/* The next queued frame (borrowed), or NULL. Pop after it was written. */
+struct rs_outbuf *rs_session_peek(struct rs_session *s);
+void rs_session_pop(struct rs_session *s);
+
+/* Closes after the queue drains. */
+void rs_session_close(struct rs_session *s, int status, const char *reason);
+
+#endif

@@ -1,0 +1,157 @@
+/* Config parsing: defaults, every key, and one clear error per kind of mistake. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/config.h"
+
+static int parse(struct rs_config *cfg, const char *text, char *err)
+{
+    rs_config_defaults(cfg);
+    return rs_config_parse(cfg, text, strlen(text), "test.conf", err, 256);
+}
+
+static void test_defaults(void **state)
+{
+    struct rs_config cfg;
+    rs_config_defaults(&cfg);
+    assert_string_equal(cfg.listen_addr, "127.0.0.1");
+    assert_int_equal(cfg.listen_port, 8080);
+    assert_int_equal(cfg.udp_port, 40000);
+    assert_string_equal(cfg.data_dir, "./var");
+    assert_int_equal(cfg.max_participants, 100);
+    assert_int_equal(cfg.chat_history, 50);
+}
+
+static void test_full_file(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "";
+    const char *text = "# comment\n"
+                       "\n"
+                       "listen = 0.0.0.0:9000\r\n"
+                       "  data_dir =   /srv/ratsaal  \n"
+                       "udp_port=41000\n"
+                       "public_ip = 192.0.2.7\n"
+                       "log_level = debug\n"
+                       "max_participants = 250\n"
+                       "chat_history = 0\n"
+                       "rate_per_s = 5\n"
+                       "ice_server = stun:stun.example.org:3478\n"
+                       "ice_server = turn:turn.example.org:3478?transport=udp user secret\n"
+                       "web_root = /usr/share/ratsaal/web";
+    assert_int_equal(parse(&cfg, text, err), 0);
+    assert_string_equal(cfg.listen_addr, "0.0.0.0");
+    assert_int_equal(cfg.listen_port, 9000);
+    assert_string_equal(cfg.data_dir, "/srv/ratsaal");
+    assert_int_equal(cfg.udp_port, 41000);
+    assert_string_equal(cfg.public_ip, "192.0.2.7");
+    assert_int_equal(cfg.log_level, RS_LOG_DEBUG);
+    assert_int_equal(cfg.max_participants, 250);
+    assert_int_equal(cfg.chat_history, 0);
+    assert_int_equal(cfg.rate_per_s, 5);
+    assert_int_equal(cfg.n_ice_servers, 2);
+    assert_string_equal(cfg.ice_servers[1].username, "user");
+    assert_string_equal(cfg.ice_servers[1].credential, "secret");
+    assert_string_equal(cfg.web_root, "/usr/share/ratsaal/web");
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+}
+
+static void test_ipv6_listen(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "listen = [::1]:8443\n", err), 0);
+    assert_string_equal(cfg.listen_addr, "::1");
+    assert_int_equal(cfg.listen_port, 8443);
+}
+
+struct bad_case {
+    const char *text;
+    const char *expect; /* substring of the error */
+};
+
+static void test_errors_name_key_and_line(void **state)
+{
+    static const struct bad_case cases[] = {
+        {"listen = nowhere\n", "test.conf:1: listen:"},
+        {"listen = 127.0.0.1:0\n", "listen:"},
+        {"listen = 127.0.0.1:70000\n", "listen:"},
+        {"# ok\nudp_port = abc\n", "test.conf:2: udp_port:"},
+        {"udp_port = -1\n", "udp_port:"},
+        {"udp_port = 99999999999999999999\n", "udp_port:"},
+        {"max_participants = 1\n", "max_participants: expected a whole number 2-1000"},
+        {"chat_history = 501\n", "chat_history:"},
+        {"log_level = loud\n", "log_level:"},
+        {"public_ip = example.org\n", "public_ip:"},
+        {"colour = blue\n", "colour: unknown setting"},
+        {"just words\n", "expected 'key = value'"},
+        {"= value\n", "missing key"},
+        {"ice_server = http://x\n", "ice_server:"},
+        {"ice_server = turn:x:3478\n", "ice_server:"},
+        {"data_dir =\n", "data_dir:"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rs_config cfg;
+        char err[256] = "";
+        int rc = parse(&cfg, cases[i].text, err);
+        if (rc == 0 || !strstr(err, cases[i].expect))
+            fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, err);
+    }
+}
+
+static void test_limits(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    char line[1100];
+    memset(line, 'a', sizeof(line) - 2);
+    line[sizeof(line) - 2] = '\n';
+    line[sizeof(line) - 1] = 0;
+    assert_int_not_equal(parse(&cfg, line, err), 0);
+    assert_non_null(strstr(err, "longer than"));
+    const char nul[] = "listen = 1\0x\n";
+    rs_config_defaults(&cfg);
+    assert_int_not_equal(rs_config_parse(&cfg, nul, sizeof(nul) - 1, "t", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "NUL"));
+    /* too many ICE servers */
+    const char *five = "ice_server = stun:a:1\nice_server = stun:a:1\nice_server = stun:a:1\n"
+                       "ice_server = stun:a:1\nice_server = stun:a:1\n";
+    assert_int_not_equal(parse(&cfg, five, err), 0);
+}
+
+static void test_validate_wildcard_needs_public_ip(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "listen = 0.0.0.0:8080\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "public_ip"));
+}
+
+static void test_load_missing_file(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    rs_config_defaults(&cfg);
+    assert_int_not_equal(rs_config_load(&cfg, "/nonexistent/ratsaal.conf", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_ipv6_listen),
+        cmocka_unit_test(test_errors_name_key_and_line),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_validate_wildcard_needs_public_ip),
+        cmocka_unit_test(test_load_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,345 @@
+/* Sessions, rooms, chat and hands over a fake transport: what each client would receive. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/metrics.h"
+#include "room/room.h"
+#include "signaling/session.h"
+
+static struct rs_app app;
+static int closes;
+
+static void want_write(struct rs_session *s)
+{
+}
+
+static void do_close(struct rs_session *s, int status, const char *reason)
+{
+    closes++;
+}
+
+static const struct rs_session_ops ops = {want_write, do_close};
+
+static int setup(void **state)
+{
+    memset(&app, 0, sizeof(app));
+    rs_config_defaults(&app.cfg);
+    app.cfg.chat_history = 3;
+    app.cfg.max_participants = 3;
+    app.rooms = rs_rooms_new(&app);
+    closes = 0;
+    return app.rooms ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    while (app.sessions)
+        rs_session_free(app.sessions);
+    rs_rooms_free(app.rooms);
+    return 0;
+}
+
+/* Pops the next frame as JSON (new reference) or NULL. */
+static json_t *next(struct rs_session *s)
+{
+    struct rs_outbuf *b = rs_session_peek(s);
+    if (!b)
+        return NULL;
+    json_t *j = json_loadb((const char *)b->data + RS_WS_HEADROOM, b->len, 0, NULL);
+    rs_session_pop(s);
+    return j;
+}
+
+/* Skips frames until one with `event` in `ns`; fails if none. Returns a new reference. */
+static json_t *expect(struct rs_session *s, const char *ns, const char *event)
+{
+    json_t *j;
+    while ((j = next(s))) {
+        if (strcmp(json_string_value(json_object_get(j, "ns")), ns) == 0 &&
+            strcmp(json_string_value(json_object_get(j, "event")), event) == 0)
+            return j;
+        json_decref(j);
+    }
+    fail_msg("no %s/%s event", ns, event);
+    return NULL;
+}
+
+static void drain(struct rs_session *s)
+{
+    json_t *j;
+    while ((j = next(s)))
+        json_decref(j);
+}
+
+static void send_json(struct rs_session *s, const char *text)
+{
+    rs_session_on_message(s, text, strlen(text));
+}
+
+static struct rs_session *joined(const char *room, const char *name)
+{
+    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    assert_non_null(s);
+    json_t *hello = expect(s, "control", "hello");
+    json_decref(hello);
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\"}",
+             room, name);
+    send_json(s, msg);
+    return s;
+}
+
+static void test_join_announces_and_lists(void **state)
+{
+    struct rs_session *a = joined("r1", "Anna");
+    json_t *ja = expect(a, "control", "joined");
+    assert_int_equal(json_array_size(json_object_get(ja, "participants")), 1);
+    json_t *me = json_array_get(json_object_get(ja, "participants"), 0);
+    assert_string_equal(json_string_value(json_object_get(me, "role")), "moderator");
+    json_decref(ja);
+
+    struct rs_session *b = joined("r1", "  Bernd ");
+    json_t *jb = expect(b, "control", "joined");
+    json_t *list = json_object_get(jb, "participants");
+    assert_int_equal(json_array_size(list), 2);
+    const char *bid = json_string_value(json_object_get(jb, "id"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "display_name")),
+                        "Bernd");
+    json_t *pj = expect(a, "control", "participant_joined");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(pj, "participant"), "id")), bid);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(pj, "participant"), "role")),
+        "participant");
+    json_decref(pj);
+    json_decref(jb);
+    assert_int_equal(rs_metric_get(RS_M_PARTICIPANTS), 2);
+
+    /* a session in another room hears nothing */
+    struct rs_session *c = joined("r2", "Carla");
+    drain(c);
+    drain(a);
+    send_json(b, "{\"ns\":\"chat\",\"action\":\"send\",\"text\":\"Guten Morgen\"}");
+    json_t *m = expect(a, "chat", "message");
+    assert_string_equal(json_string_value(json_object_get(m, "text")), "Guten Morgen");
+    assert_string_equal(json_string_value(json_object_get(m, "display_name")), "Bernd");
+    json_decref(m);
+    assert_null(next(c));
+
+    /* disconnect announces participant_left with reason */
+    rs_session_free(b);
+    json_t *left = expect(a, "control", "participant_left");
+    assert_string_equal(json_string_value(json_object_get(left, "reason")), "disconnected");
+    json_decref(left);
+}
+
+static void test_chat_history_for_late_joiners(void **state)
+{
+    struct rs_session *a = joined("hist", "Anna");
+    for (int i = 1; i <= 5; i++) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "{\"ns\":\"chat\",\"action\":\"send\",\"text\":\"m%d\"}", i);
+        send_json(a, msg);
+    }
+    struct rs_session *b = joined("hist", "Bernd");
+    json_t *jb = expect(b, "control", "joined");
+    json_t *chat = json_object_get(jb, "chat");
+    assert_int_equal(json_array_size(chat), 3); /* chat_history = 3 */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(chat, 0), "text")),
+                        "m3");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(chat, 2), "text")),
+                        "m5");
+    json_decref(jb);
+}
+
+static void test_hands(void **state)
+{
+    struct rs_session *a = joined("hands", "Anna");
+    struct rs_session *b = joined("hands", "Bernd");
+    drain(a);
+    drain(b);
+    send_json(b, "{\"ns\":\"hand\",\"action\":\"raise\"}");
+    json_t *r = expect(a, "hand", "raised");
+    assert_non_null(json_object_get(r, "ts"));
+    json_decref(r);
+    send_json(b, "{\"ns\":\"hand\",\"action\":\"raise\"}"); /* idempotent: no event */
+    assert_null(next(a));
+    /* a late joiner sees the raised hand */
+    struct rs_session *c = joined("hands", "Carla");
+    json_t *jc = expect(c, "control", "joined");
+    json_t *p1 = json_array_get(json_object_get(jc, "participants"), 1);
+    assert_true(json_is_true(json_object_get(p1, "hand_raised")));
+    json_decref(jc);
+    send_json(b, "{\"ns\":\"hand\",\"action\":\"lower\"}");
+    json_decref(expect(a, "hand", "lowered"));
+}
+
+static void test_errors_keep_connection(void **state)
+{
+    struct rs_session *a = rs_session_new(&app, &ops, NULL, "");
+    drain(a);
+    static const struct {
+        const char *msg, *code;
+    } cases[] = {
+        {"{\"ns\":\"chat\",\"action\":\"send\",\"text\":\"x\"}", "not_joined"},
+        {"{\"ns\":\"control\",\"action\":\"join\",\"room\":\"a b\",\"display_name\":\"A\"}",
+         "invalid_room"},
+        {"{\"ns\":\"control\",\"action\":\"join\",\"room\":\"ok\"}", "missing_field"},
+        {"{\"ns\":\"control\",\"action\":\"join\",\"room\":\"ok\",\"display_name\":\"\"}",
+         "empty_value"},
+        {"{\"ns\":\"control\",\"action\":\"join\",\"room\":5,\"display_name\":\"A\"}",
+         "invalid_type"},
+        {"{\"ns\":\"control\",\"action\":\"leave\"}", "not_joined"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        send_json(a, cases[i].msg);
+        /* the error comes back in the offending message's namespace */
+        json_t *e = expect(a, i == 0 ? "chat" : "control", "error");
+        if (strcmp(json_string_value(json_object_get(e, "code")), cases[i].code) != 0)
+            fail_msg("case %zu: got %s want %s", i,
+                     json_string_value(json_object_get(e, "code")), cases[i].code);
+        json_decref(e);
+    }
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"ok\",\"display_name\":\"A\","
+                 "\"ref\":\"j1\"}");
+    json_t *j = expect(a, "control", "joined");
+    assert_string_equal(json_string_value(json_object_get(j, "ref")), "j1");
+    json_decref(j);
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"ok\",\"display_name\":\"A\"}");
+    json_t *e = expect(a, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "already_joined");
+    json_decref(e);
+    char longtext[2100 + 64];
+    int n = snprintf(longtext, sizeof(longtext), "{\"ns\":\"chat\",\"action\":\"send\",\"text\":\"");
+    memset(longtext + n, 'x', 2001);
+    snprintf(longtext + n + 2001, sizeof(longtext) - (size_t)n - 2001, "\"}");
+    send_json(a, longtext);
+    e = expect(a, "chat", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "too_long");
+    assert_string_equal(json_string_value(json_object_get(e, "field")), "text");
+    json_decref(e);
+    assert_int_equal(closes, 0);
+}
+
+static void test_room_full(void **state)
+{
+    joined("full", "A");
+    joined("full", "B");
+    joined("full", "C");
+    struct rs_session *d = joined("full", "D");
+    json_t *e = expect(d, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "room_full");
+    json_decref(e);
+}
+
+static void test_leave_and_rejoin_moderator_handover(void **state)
+{
+    struct rs_session *a = joined("mod", "Anna");
+    struct rs_session *b = joined("mod", "Bernd");
+    drain(a);
+    drain(b);
+    send_json(a, "{\"ns\":\"control\",\"action\":\"leave\"}");
+    json_decref(expect(a, "control", "left"));
+    json_t *left = expect(b, "control", "participant_left");
+    assert_string_equal(json_string_value(json_object_get(left, "reason")), "left");
+    json_decref(left);
+    json_t *upd = expect(b, "control", "participant_updated");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(upd, "participant"), "role")),
+        "moderator");
+    json_decref(upd);
+    /* same connection may join again */
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"mod\",\"display_name\":\"A\"}");
+    json_decref(expect(a, "control", "joined"));
+}
+
+static void test_rate_limit_then_flood_close(void **state)
+{
+    app.cfg.rate_per_s = 5; /* burst 10 */
+    struct rs_session *a = rs_session_new(&app, &ops, NULL, "");
+    drain(a);
+    int errors = 0, pongs = 0;
+    for (int i = 0; i < 200 && !a->closing; i++) {
+        send_json(a, "{\"ns\":\"control\",\"action\":\"ping\"}");
+        json_t *j;
+        while ((j = next(a))) {
+            const char *ev = json_string_value(json_object_get(j, "event"));
+            if (strcmp(ev, "pong") == 0)
+                pongs++;
+            else if (strcmp(ev, "error") == 0 &&
+                     strcmp(json_string_value(json_object_get(j, "code")), "rate_limited") == 0)
+                errors++;
+            json_decref(j);
+        }
+    }
+    assert_true(pongs >= 10 && pongs <= 12);
+    assert_true(errors > 0);
+    assert_true(a->closing);
+    assert_int_equal(a->close_status, 1008);
+    assert_string_equal(a->close_reason, "rate_limited");
+    app.cfg.rate_per_s = 20;
+}
+
+static void test_fragments_and_binary(void **state)
+{
+    struct rs_session *a = rs_session_new(&app, &ops, NULL, "");
+    drain(a);
+    const char *m = "{\"ns\":\"control\",\"action\":\"ping\"}";
+    rs_session_on_fragment(a, m, 10, 1, 0, 0);
+    rs_session_on_fragment(a, m + 10, strlen(m) - 10, 0, 1, 0);
+    json_decref(expect(a, "control", "pong"));
+    rs_session_on_fragment(a, "\x01\x02", 2, 1, 1, 1);
+    json_t *e = expect(a, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "binary_frame");
+    json_decref(e);
+    static char chunk[8000];
+    memset(chunk, ' ', sizeof(chunk));
+    rs_session_on_fragment(a, chunk, sizeof(chunk), 1, 0, 0);
+    rs_session_on_fragment(a, chunk, sizeof(chunk), 0, 0, 0);
+    rs_session_on_fragment(a, chunk, sizeof(chunk), 0, 1, 0);
+    e = expect(a, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "frame_too_large");
+    json_decref(e);
+    /* still usable */
+    rs_session_on_fragment(a, m, strlen(m), 1, 1, 0);
+    json_decref(expect(a, "control", "pong"));
+}
+
+static void test_slow_consumer_closed(void **state)
+{
+    struct rs_session *a = rs_session_new(&app, &ops, NULL, "");
+    app.cfg.rate_per_s = 1000;
+    for (int i = 0; i < RS_SESSION_OUTQ + 10 && !a->closing; i++) {
+        a->tokens = 10; /* this test is about the queue, not the rate */
+        send_json(a, "{\"ns\":\"control\",\"action\":\"ping\"}");
+    }
+    assert_true(a->closing);
+    assert_string_equal(a->close_reason, "slow_consumer");
+    assert_true(a->out_count <= RS_SESSION_OUTQ);
+    app.cfg.rate_per_s = 20;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_join_announces_and_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chat_history_for_late_joiners, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_keep_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_room_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leave_and_rejoin_moderator_handover, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rate_limit_then_flood_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragments_and_binary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_consumer_closed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

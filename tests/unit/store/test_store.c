@@ -1,0 +1,139 @@
+/* SQLite store: migrations, room records, persistence across reopen, refusing a newer schema. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof(dir), "/tmp/rs-store-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof(path), "%s/ratsaal.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char p[160];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+static void test_migrate_and_rooms(void **state)
+{
+    struct rs_store *st;
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_store_schema_version(st), 1);
+    struct rs_room_record r = {0}, got;
+    snprintf(r.id, sizeof(r.id), "room1");
+    snprintf(r.title, sizeof(r.title), "Bauausschuss");
+    r.max_participants = 30;
+    r.created_at_ms = 1000;
+    r.last_active_ms = 2000;
+    assert_int_equal(rs_store_room_get(st, "room1", &got), -ENOENT);
+    assert_int_equal(rs_store_room_put(st, &r), 0);
+    assert_int_equal(rs_store_room_get(st, "room1", &got), 0);
+    assert_string_equal(got.title, "Bauausschuss");
+    assert_int_equal(got.max_participants, 30);
+    assert_int_equal(got.created_at_ms, 1000);
+    /* update keeps created_at */
+    r.created_at_ms = 5;
+    snprintf(r.title, sizeof(r.title), "Hauptausschuss");
+    assert_int_equal(rs_store_room_put(st, &r), 0);
+    assert_int_equal(rs_store_room_get(st, "room1", &got), 0);
+    assert_string_equal(got.title, "Hauptausschuss");
+    assert_int_equal(got.created_at_ms, 1000);
+    assert_int_equal(rs_store_room_touch(st, "room1", 9999), 0);
+    assert_int_equal(rs_store_room_touch(st, "nope", 9999), -ENOENT);
+    int64_t n;
+    assert_int_equal(rs_store_room_count(st, &n), 0);
+    assert_int_equal(n, 1);
+    rs_store_close(st);
+
+    /* persists across reopen; migrations are not re-run */
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_store_schema_version(st), 1);
+    assert_int_equal(rs_store_room_get(st, "room1", &got), 0);
+    assert_int_equal(got.last_active_ms, 9999);
+    assert_int_equal(rs_store_room_delete(st, "room1"), 0);
+    assert_int_equal(rs_store_room_delete(st, "room1"), -ENOENT);
+    rs_store_close(st);
+}
+
+static void test_sql_injection_is_data(void **state)
+{
+    struct rs_store *st;
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    struct rs_room_record r = {0}, got;
+    snprintf(r.id, sizeof(r.id), "x'; DROP TABLE rooms; --");
+    snprintf(r.title, sizeof(r.title), "\"); DELETE FROM rooms; --");
+    assert_int_equal(rs_store_room_put(st, &r), 0);
+    assert_int_equal(rs_store_room_get(st, r.id, &got), 0);
+    assert_string_equal(got.title, r.title);
+    rs_store_close(st);
+}
+
+static void test_wal_mode(void **state)
+{
+    struct rs_store *st;
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    rs_store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+    struct rs_store *st;
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    rs_store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 0)", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(rs_store_open_sqlite(path, &st), -EPROTO);
+}
+
+static void test_unopenable_path(void **state)
+{
+    struct rs_store *st;
+    assert_int_not_equal(rs_store_open_sqlite("/nonexistent-dir/x/ratsaal.db", &st), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrate_and_rooms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sql_injection_is_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
