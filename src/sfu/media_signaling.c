@@ -36,3 +36,7 @@ void rs_media_room_changed(struct rs_room *room)
 void rs_media_room_free(struct rs_room *room)
 {
 }
+
+void rs_media_handle_event(struct rs_media *m, const struct rs_event *ev)
+{
+}

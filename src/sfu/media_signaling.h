@@ -27,4 +27,9 @@ void rs_media_room_changed(struct rs_room *room);
 /* The room is being freed. */
 void rs_media_room_free(struct rs_room *room);
 
+struct rs_media;
+struct rs_event;
+/* A worker event, on the control thread (called by rs_sfu_poll_events). */
+void rs_media_handle_event(struct rs_media *m, const struct rs_event *ev);
+
 #endif

@@ -1,0 +1,484 @@
+/* Per-peer transport on the worker: ICE-lite, DTLS, SRTP (RFC 8445 lite, RFC 7675, RFC 5764).
+ *
+ * The server is ICE-lite and never sends checks: it answers binding requests whose USERNAME
+ * names one of our ufrags and whose MESSAGE-INTEGRITY (short-term credential: our ice-pwd)
+ * and FINGERPRINT verify. Each such request validates its source address for that transport;
+ * USE-CANDIDATE (or the first validated address) selects where we send. Non-STUN datagrams are
+ * accepted only from validated addresses, so DTLS and SRTP never see an unauthenticated peer.
+ *
+ * Our ufrag starts with the transport id as four hex digits, so a binding request finds its
+ * transport in O(1); the rest of the ufrag and the password are random (control thread).
+ * Consent freshness: a transport whose checks stop for RS_CONSENT_MS gets no more media and
+ * is reported failed (ice_timeout); an ICE restart can revive it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/random.h"
+#include "rtc/demux.h"
+#include "rtc/stun.h"
+#include "sfu/worker_internal.h"
+
+#define RS_CONSENT_MS 30000
+
+static uint32_t max_tid_seen;
+
+struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid)
+{
+    if (tid == 0 || tid >= RS_SFU_MAX_TRANSPORTS)
+        return NULL;
+    struct rs_wk_transport *t = &w->transports[tid];
+    return t->state == WK_T_FREE ? NULL : t;
+}
+
+/* ---- address map ---- */
+
+static size_t addr_key(const struct rs_wk_addr *a, uint8_t key[18])
+{
+    if (a->ss.ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)&a->ss;
+        memcpy(key, &s->sin_port, 2);
+        memcpy(key + 2, &s->sin_addr, 4);
+        return 6;
+    }
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+    memcpy(key, &s6->sin6_port, 2);
+    memcpy(key + 2, &s6->sin6_addr, 16);
+    return 18;
+}
+
+static bool addr_eq(const struct rs_wk_addr *a, const struct rs_wk_addr *b)
+{
+    if (a->ss.ss_family != b->ss.ss_family)
+        return false;
+    uint8_t ka[18], kb[18];
+    size_t n = addr_key(a, ka);
+    addr_key(b, kb);
+    return memcmp(ka, kb, n) == 0;
+}
+
+static uint32_t addr_hash(const struct rs_wk_addr *a)
+{
+    uint8_t k[18];
+    size_t n = addr_key(a, k);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 16777619u;
+    return h;
+}
+
+static struct rs_wk_transport *addr_lookup(struct rs_wk *w, const struct rs_wk_addr *a)
+{
+    uint32_t mask = w->addr_map_cap - 1;
+    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes < w->addr_map_cap;
+         i = (i + 1) & mask, probes++) {
+        uint32_t tid = w->addr_map[i].tid;
+        if (tid == 0)
+            return NULL;
+        if (tid != RS_WK_NONE && addr_eq(&w->addr_map[i].addr, a))
+            return rs_wk__transport(w, tid);
+    }
+    return NULL;
+}
+
+static void addr_map_del(struct rs_wk *w, const struct rs_wk_addr *a)
+{
+    uint32_t mask = w->addr_map_cap - 1;
+    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes < w->addr_map_cap;
+         i = (i + 1) & mask, probes++) {
+        uint32_t tid = w->addr_map[i].tid;
+        if (tid == 0)
+            return;
+        if (tid != RS_WK_NONE && addr_eq(&w->addr_map[i].addr, a)) {
+            w->addr_map[i].tid = RS_WK_NONE;
+            return;
+        }
+    }
+}
+
+static void addr_map_put(struct rs_wk *w, const struct rs_wk_addr *a, uint32_t tid)
+{
+    addr_map_del(w, a); /* an address moves to the transport that validated it last */
+    uint32_t mask = w->addr_map_cap - 1;
+    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes < w->addr_map_cap;
+         i = (i + 1) & mask, probes++) {
+        if (w->addr_map[i].tid == 0 || w->addr_map[i].tid == RS_WK_NONE) {
+            w->addr_map[i].addr = *a;
+            w->addr_map[i].tid = tid;
+            return;
+        }
+    }
+}
+
+static void forget_addresses(struct rs_wk *w, struct rs_wk_transport *t)
+{
+    for (unsigned i = 0; i < t->n_addrs; i++) {
+        struct rs_wk_transport *owner = addr_lookup(w, &t->addrs[i]);
+        if (owner == t)
+            addr_map_del(w, &t->addrs[i]);
+    }
+    t->n_addrs = 0;
+    t->selected = -1;
+}
+
+/* ---- lifecycle ---- */
+
+static void set_credentials(struct rs_wk_transport *t, const struct rs_cmd_transport *c)
+{
+    snprintf(t->ufrag, sizeof(t->ufrag), "%s", c->ufrag);
+    snprintf(t->pwd, sizeof(t->pwd), "%s", c->pwd);
+    t->pwd_len = strlen(t->pwd);
+}
+
+void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
+{
+    if (c->tid == 0 || c->tid >= RS_SFU_MAX_TRANSPORTS)
+        return;
+    struct rs_wk_transport *t = &w->transports[c->tid];
+    if (t->state != WK_T_FREE)
+        rs_wk__transport_remove(w, c->tid);
+    memset(t, 0, sizeof(*t));
+    t->state = WK_T_NEW;
+    t->tid = c->tid;
+    t->owner = c->owner;
+    set_credentials(t, c);
+    t->subscriber = c->subscriber;
+    t->dtls_client = c->dtls_client;
+    t->has_fp = c->has_fingerprint;
+    memcpy(t->fp, c->remote_fp, sizeof(t->fp));
+    t->max_bitrate_bps = c->max_bitrate_bps;
+    t->selected = -1;
+    t->created_ms = w->now_ms;
+    t->last_consent_ms = w->now_ms;
+    t->first_sub = RS_WK_NONE;
+    t->rtcp_ssrc = rs_random_u32() | 1;
+    t->next_rtcp_ms = w->now_ms + 500;
+    if (c->tid > max_tid_seen)
+        max_tid_seen = c->tid;
+    rs_metric_inc(RS_M_TRANSPORTS);
+}
+
+void rs_wk__transport_dtls(struct rs_wk *w, const struct rs_cmd_transport *c)
+{
+    struct rs_wk_transport *t = rs_wk__transport(w, c->tid);
+    if (!t || t->dtls)
+        return; /* DTLS already running: the fingerprint cannot change mid-session */
+    t->has_fp = c->has_fingerprint;
+    memcpy(t->fp, c->remote_fp, sizeof(t->fp));
+    t->dtls_client = c->dtls_client;
+}
+
+void rs_wk__transport_ice(struct rs_wk *w, const struct rs_cmd_transport *c)
+{
+    struct rs_wk_transport *t = rs_wk__transport(w, c->tid);
+    if (!t)
+        return;
+    set_credentials(t, c);
+    t->last_consent_ms = w->now_ms; /* give the new checks time to arrive */
+}
+
+void rs_wk__transport_remove(struct rs_wk *w, uint32_t tid)
+{
+    struct rs_wk_transport *t = rs_wk__transport(w, tid);
+    if (!t)
+        return;
+    rs_wk__router_transport_gone(w, t);
+    forget_addresses(w, t);
+    if (t->dtls)
+        rs_dtls_free(t->dtls);
+    if (t->srtp_ready)
+        rs_srtp_free(&t->srtp);
+    memset(t, 0, sizeof(*t));
+    t->state = WK_T_FREE;
+    rs_metric_dec(RS_M_TRANSPORTS);
+}
+
+void rs_wk__transport_fail(struct rs_wk *w, struct rs_wk_transport *t, int reason)
+{
+    if (t->state == WK_T_FAILED)
+        return;
+    RS_INFO("worker", "event=transport_failed tid=%u reason=%d", t->tid, reason);
+    t->state = WK_T_FAILED;
+    forget_addresses(w, t);
+    if (reason == RS_FAIL_DTLS || reason == RS_FAIL_FINGERPRINT)
+        rs_metric_inc(RS_M_DTLS_FAILURES);
+    struct rs_event ev = {.type = RS_EV_TRANSPORT_FAILED, .tid = t->tid, .owner = t->owner,
+                          .reason = reason};
+    rs_wk__event(w, &ev);
+}
+
+/* ---- sending ---- */
+
+static const struct rs_wk_addr *peer(struct rs_wk_transport *t)
+{
+    return t->selected >= 0 ? &t->addrs[t->selected] : NULL;
+}
+
+int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len)
+{
+    const struct rs_wk_addr *to = peer(t);
+    if (!t->srtp_ready || !to || t->state != WK_T_CONNECTED) {
+        rs_metric_drop(RS_DROP_NOT_CONNECTED);
+        return -ENOTCONN;
+    }
+    int rc = rs_srtp_protect_rtp(&t->srtp, o->data, &len, sizeof(o->data));
+    if (rc) {
+        rs_metric_drop(RS_DROP_SEND_FAILED);
+        return rc;
+    }
+    rs_metric_inc(RS_M_RTP_PACKETS_OUT);
+    rs_metric_add(RS_M_RTP_BYTES_OUT, len);
+    rs_wk__out_commit(w, o, to, len);
+    return 0;
+}
+
+int rs_wk__send_rtcp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len)
+{
+    const struct rs_wk_addr *to = peer(t);
+    if (!t->srtp_ready || !to || t->state != WK_T_CONNECTED)
+        return -ENOTCONN;
+    int rc = rs_srtp_protect_rtcp(&t->srtp, o->data, &len, sizeof(o->data));
+    if (rc) {
+        rs_metric_drop(RS_DROP_SEND_FAILED);
+        return rc;
+    }
+    rs_metric_inc(RS_M_RTCP_PACKETS_OUT);
+    rs_wk__out_commit(w, o, to, len);
+    return 0;
+}
+
+/* ---- DTLS ---- */
+
+static void dtls_pump(struct rs_wk *w, struct rs_wk_transport *t, const struct rs_wk_addr *to)
+{
+    for (;;) {
+        struct rs_wk_out *o = rs_wk__out_slot(w);
+        size_t len;
+        if (rs_dtls_next_out(t->dtls, o->data, sizeof(o->data), &len))
+            break;
+        rs_wk__out_commit(w, o, to, len);
+    }
+}
+
+static void dtls_check(struct rs_wk *w, struct rs_wk_transport *t)
+{
+    enum rs_dtls_state st = rs_dtls_state(t->dtls);
+    if (st == RS_DTLS_CONNECTED && !t->srtp_ready) {
+        struct rs_srtp_keys keys;
+        if (rs_dtls_srtp_keys(t->dtls, &keys) || rs_srtp_init(&t->srtp, &keys)) {
+            memset(&keys, 0, sizeof(keys));
+            rs_wk__transport_fail(w, t, RS_FAIL_DTLS);
+            return;
+        }
+        memset(&keys, 0, sizeof(keys));
+        t->srtp_ready = true;
+        t->state = WK_T_CONNECTED;
+        rs_metric_inc(RS_M_DTLS_HANDSHAKES);
+        RS_INFO("worker", "event=transport_connected tid=%u subscriber=%d", t->tid,
+                t->subscriber);
+        struct rs_event ev = {.type = RS_EV_TRANSPORT_CONNECTED, .tid = t->tid,
+                              .owner = t->owner};
+        rs_wk__event(w, &ev);
+    } else if (st == RS_DTLS_FAILED) {
+        RS_INFO("worker", "event=dtls_failed tid=%u error=%s", t->tid,
+                rs_dtls_error_name(rs_dtls_error(t->dtls)));
+        rs_wk__transport_fail(w, t,
+                              rs_dtls_error(t->dtls) == RS_DTLS_ERR_FINGERPRINT
+                                  ? RS_FAIL_FINGERPRINT
+                                  : RS_FAIL_DTLS);
+    }
+}
+
+static int dtls_ensure(struct rs_wk *w, struct rs_wk_transport *t)
+{
+    if (t->dtls)
+        return 0;
+    if (!t->has_fp)
+        return -EAGAIN; /* the peer's SDP answer has not arrived yet; it will retransmit */
+    t->dtls = rs_dtls_new(w->dtls, t->dtls_client ? RS_DTLS_CLIENT : RS_DTLS_SERVER, t->fp);
+    if (!t->dtls)
+        return -ENOMEM;
+    t->state = WK_T_DTLS;
+    if (t->dtls_client) {
+        rs_dtls_start(t->dtls);
+        if (peer(t))
+            dtls_pump(w, t, peer(t));
+    }
+    uint64_t next;
+    rs_dtls_poll_timeout(t->dtls, w->now_ms, &next);
+    t->dtls_timer_ms = next;
+    return 0;
+}
+
+static void on_dtls(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *buf, size_t len,
+                    const struct rs_wk_addr *from)
+{
+    if (t->state == WK_T_FAILED || dtls_ensure(w, t)) {
+        rs_metric_drop(RS_DROP_BAD_DTLS);
+        return;
+    }
+    int rc = rs_dtls_handle(t->dtls, buf, len);
+    dtls_pump(w, t, from);
+    if (rc == -EPIPE) {
+        rs_metric_drop(RS_DROP_BAD_DTLS);
+        return;
+    }
+    uint64_t next;
+    rs_dtls_poll_timeout(t->dtls, w->now_ms, &next);
+    t->dtls_timer_ms = next;
+    dtls_check(w, t);
+}
+
+/* ---- STUN ---- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static void on_stun(struct rs_wk *w, const uint8_t *buf, size_t len, const struct rs_wk_addr *from)
+{
+    struct rs_stun_msg msg;
+    if (rs_stun_parse(buf, len, &msg)) {
+        rs_metric_drop(RS_DROP_BAD_STUN);
+        return;
+    }
+    if (msg.type != RS_STUN_BINDING_REQUEST) {
+        if (msg.type != RS_STUN_BINDING_INDICATION)
+            rs_metric_drop(RS_DROP_BAD_STUN);
+        return; /* indications are keep-alives: nothing to answer */
+    }
+    unsigned need = RS_STUN_HAS_USERNAME | RS_STUN_HAS_INTEGRITY | RS_STUN_HAS_FINGERPRINT;
+    if ((msg.present & need) != need || msg.username_len < 5 || msg.n_unknown) {
+        rs_metric_drop(RS_DROP_BAD_STUN);
+        return;
+    }
+    /* USERNAME = "<our ufrag>:<their ufrag>"; our ufrag begins with the tid in hex */
+    const char *u = (const char *)msg.username;
+    uint32_t tid = 0;
+    for (int i = 0; i < 4; i++) {
+        int v = hexval(u[i]);
+        if (v < 0) {
+            rs_metric_drop(RS_DROP_STUN_AUTH);
+            return;
+        }
+        tid = tid << 4 | (uint32_t)v;
+    }
+    struct rs_wk_transport *t = rs_wk__transport(w, tid);
+    size_t ul = t ? strlen(t->ufrag) : 0;
+    if (!t || msg.username_len <= ul || memcmp(u, t->ufrag, ul) != 0 || u[ul] != ':') {
+        rs_metric_drop(RS_DROP_STUN_AUTH);
+        return;
+    }
+    if (rs_stun_check_fingerprint(&msg)) {
+        rs_metric_drop(RS_DROP_BAD_STUN);
+        return;
+    }
+    if (rs_stun_check_integrity(&msg, (const uint8_t *)t->pwd, t->pwd_len)) {
+        rs_metric_drop(RS_DROP_STUN_AUTH);
+        return;
+    }
+    rs_metric_inc(RS_M_STUN_REQUESTS);
+    t->last_consent_ms = w->now_ms;
+
+    int idx = -1;
+    for (unsigned i = 0; i < t->n_addrs; i++)
+        if (addr_eq(&t->addrs[i], from))
+            idx = (int)i;
+    if (idx < 0) {
+        if (t->n_addrs < RS_WK_ADDRS) {
+            idx = (int)t->n_addrs++;
+        } else {
+            idx = t->selected == 0 ? 1 : 0; /* replace a non-selected one */
+            addr_map_del(w, &t->addrs[idx]);
+        }
+        t->addrs[idx] = *from;
+        addr_map_put(w, from, t->tid);
+    }
+    if ((msg.present & RS_STUN_HAS_USE_CANDIDATE) || t->selected < 0)
+        t->selected = idx;
+    if (t->state == WK_T_FAILED && t->srtp_ready && rs_dtls_state(t->dtls) == RS_DTLS_CONNECTED)
+        t->state = WK_T_CONNECTED; /* consent is back (e.g. after an ICE restart) */
+
+    struct rs_wk_out *o = rs_wk__out_slot(w);
+    size_t out_len;
+    if (rs_stun_build_binding_success(o->data, sizeof(o->data), msg.txid, &from->ss,
+                                      (const uint8_t *)t->pwd, t->pwd_len, &out_len) == 0)
+        rs_wk__out_commit(w, o, from, out_len);
+    if (t->state == WK_T_NEW && t->has_fp && t->dtls_client)
+        dtls_ensure(w, t);
+}
+
+void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct rs_wk_addr *from)
+{
+    enum rs_pkt_kind kind = rs_demux(buf, len);
+    if (kind == RS_PKT_STUN) {
+        on_stun(w, buf, len, from);
+        return;
+    }
+    struct rs_wk_transport *t = addr_lookup(w, from);
+    if (!t) {
+        rs_metric_drop(RS_DROP_UNKNOWN_ADDRESS);
+        return;
+    }
+    switch (kind) {
+    case RS_PKT_DTLS:
+        on_dtls(w, t, buf, len, from);
+        return;
+    case RS_PKT_RTP:
+    case RS_PKT_RTCP: {
+        if (!t->srtp_ready || t->state != WK_T_CONNECTED) {
+            rs_metric_drop(RS_DROP_NOT_CONNECTED);
+            return;
+        }
+        int rc = kind == RS_PKT_RTP ? rs_srtp_unprotect_rtp(&t->srtp, buf, &len)
+                                    : rs_srtp_unprotect_rtcp(&t->srtp, buf, &len);
+        if (rc) {
+            enum rs_srtp_drop why = rs_srtp_drop_reason(rc);
+            rs_metric_drop(why == RS_SRTP_DROP_REPLAY || why == RS_SRTP_DROP_REPLAY_OLD
+                               ? RS_DROP_SRTP_REPLAY
+                           : why == RS_SRTP_DROP_AUTH ? RS_DROP_SRTP_AUTH
+                                                      : RS_DROP_TRUNCATED);
+            return;
+        }
+        if (kind == RS_PKT_RTP) {
+            rs_metric_inc(RS_M_RTP_PACKETS_IN);
+            rs_metric_add(RS_M_RTP_BYTES_IN, len);
+            rs_wk__on_rtp(w, t, buf, len);
+        } else {
+            rs_metric_inc(RS_M_RTCP_PACKETS_IN);
+            rs_wk__on_rtcp(w, t, buf, len);
+        }
+        return;
+    }
+    default:
+        rs_metric_drop(RS_DROP_UNKNOWN_KIND);
+    }
+}
+
+void rs_wk__transport_timers(struct rs_wk *w)
+{
+    for (uint32_t tid = 1; tid <= max_tid_seen && tid < RS_SFU_MAX_TRANSPORTS; tid++) {
+        struct rs_wk_transport *t = &w->transports[tid];
+        if (t->state == WK_T_FREE || t->state == WK_T_FAILED)
+            continue;
+        if (t->dtls && t->state == WK_T_DTLS && w->now_ms >= t->dtls_timer_ms) {
+            uint64_t next;
+            rs_dtls_poll_timeout(t->dtls, w->now_ms, &next);
+            t->dtls_timer_ms = next;
+            if (peer(t))
+                dtls_pump(w, t, peer(t));
+            dtls_check(w, t);
+        }
+        if (t->state != WK_T_NEW && w->now_ms - t->last_consent_ms > RS_CONSENT_MS)
+            rs_wk__transport_fail(w, t, RS_FAIL_ICE_TIMEOUT);
+    }
+}

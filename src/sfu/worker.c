@@ -1,0 +1,336 @@
+/* The media worker thread: socket I/O in batches, commands, timers.
+ *
+ * Loop: epoll on the UDP socket, the command queue's eventfd and a 10 ms timerfd. Datagrams
+ * are read with recvmmsg in batches of RS_WK_RECV_BATCH; everything they cause (forwarded
+ * packets, STUN answers, DTLS flights) is appended to one send batch, written with sendmmsg
+ * when it fills and at the end of each receive batch. So the cost of a system call is shared
+ * by up to RS_WK_SEND_BATCH packets, and nothing on this path allocates or locks.
+ *
+ * Events for the control thread are pushed to its queue and the control loop is woken once
+ * per loop turn at most, not once per event. */
+#include "sfu/worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "sfu/queue.h"
+#include "sfu/worker_internal.h"
+
+#define TICK_MS 10
+
+struct rs_worker {
+    pthread_t thread;
+    struct rs_wk *w;
+};
+
+struct rs_wk_out *rs_wk__out_slot(struct rs_wk *w)
+{
+    if (w->n_out == RS_WK_SEND_BATCH)
+        rs_wk__flush(w);
+    return &w->out[w->n_out];
+}
+
+void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_addr *to,
+                       size_t len)
+{
+    o->to = *to;
+    o->len = len;
+    w->n_out++;
+}
+
+void rs_wk__flush(struct rs_wk *w)
+{
+    struct mmsghdr msgs[RS_WK_SEND_BATCH];
+    struct iovec iov[RS_WK_SEND_BATCH];
+    unsigned sent = 0;
+    for (unsigned i = 0; i < w->n_out; i++) {
+        iov[i].iov_base = w->out[i].data;
+        iov[i].iov_len = w->out[i].len;
+        memset(&msgs[i], 0, sizeof(msgs[i]));
+        msgs[i].msg_hdr.msg_name = &w->out[i].to.ss;
+        msgs[i].msg_hdr.msg_namelen = w->out[i].to.len;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    while (sent < w->n_out) {
+        int n = sendmmsg(w->fd, msgs + sent, w->n_out - sent, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            /* EAGAIN (socket buffer full) or an unreachable peer: drop this one, go on. */
+            rs_metric_drop(RS_DROP_SEND_FAILED);
+            sent++;
+            continue;
+        }
+        sent += (unsigned)n;
+    }
+    w->n_out = 0;
+}
+
+void rs_wk__event(struct rs_wk *w, const struct rs_event *ev)
+{
+    if (rs_queue_push(w->events, ev) == 0)
+        w->wake_pending = true;
+    else
+        RS_ERROR("worker", "event=event_queue_full type=%d", ev->type);
+}
+
+static void handle_cmd(struct rs_wk *w, const struct rs_cmd *c)
+{
+    switch (c->type) {
+    case RS_CMD_TRANSPORT_ADD:
+        rs_wk__transport_add(w, &c->u.transport);
+        break;
+    case RS_CMD_TRANSPORT_DTLS:
+        rs_wk__transport_dtls(w, &c->u.transport);
+        break;
+    case RS_CMD_TRANSPORT_ICE:
+        rs_wk__transport_ice(w, &c->u.transport);
+        break;
+    case RS_CMD_TRANSPORT_REMOVE:
+        rs_wk__transport_remove(w, c->u.ref.id);
+        break;
+    case RS_CMD_TRACK_ADD:
+        rs_wk__track_add(w, &c->u.track);
+        break;
+    case RS_CMD_TRACK_REMOVE:
+        rs_wk__track_remove(w, c->u.ref.id);
+        break;
+    case RS_CMD_TRACK_MUTE:
+        rs_wk__track_mute(w, c->u.ref.id, c->u.ref.flag);
+        break;
+    case RS_CMD_SUB_ADD:
+        rs_wk__sub_add(w, &c->u.sub);
+        break;
+    case RS_CMD_SUB_REMOVE:
+        rs_wk__sub_remove(w, c->u.ref.id);
+        break;
+    case RS_CMD_SUB_ENABLE:
+        rs_wk__sub_enable(w, c->u.ref.id, c->u.ref.flag);
+        break;
+    case RS_CMD_SUB_VIDEO_SIZE:
+        rs_wk__sub_size(w, c->u.ref.id, c->u.ref.width, c->u.ref.height);
+        break;
+    case RS_CMD_SHUTDOWN:
+        w->stop = 1;
+        break;
+    }
+}
+
+static void drain_cmds(struct rs_wk *w)
+{
+    struct rs_cmd c;
+    rs_queue_clear_fd(w->cmds);
+    while (rs_queue_pop(w->cmds, &c) == 0)
+        handle_cmd(w, &c);
+}
+
+static void read_datagrams(struct rs_wk *w)
+{
+    static __thread uint8_t bufs[RS_WK_RECV_BATCH][RS_WK_PKT_MAX + 64];
+    struct mmsghdr msgs[RS_WK_RECV_BATCH];
+    struct iovec iov[RS_WK_RECV_BATCH];
+    struct sockaddr_storage from[RS_WK_RECV_BATCH];
+    for (int round = 0; round < 16; round++) {
+        for (int i = 0; i < RS_WK_RECV_BATCH; i++) {
+            iov[i].iov_base = bufs[i];
+            iov[i].iov_len = sizeof(bufs[i]);
+            memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+            msgs[i].msg_hdr.msg_name = &from[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = recvmmsg(w->fd, msgs, RS_WK_RECV_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            break;
+        w->now_ms = (uint64_t)rs_mono_ms();
+        for (int i = 0; i < n; i++) {
+            if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC || msgs[i].msg_len > RS_WK_PKT_MAX) {
+                rs_metric_drop(RS_DROP_TOO_LARGE);
+                continue;
+            }
+            struct rs_wk_addr a;
+            memcpy(&a.ss, &from[i], sizeof(a.ss));
+            a.len = msgs[i].msg_hdr.msg_namelen;
+            rs_wk__on_datagram(w, bufs[i], msgs[i].msg_len, &a);
+        }
+        rs_wk__flush(w);
+        if (n < RS_WK_RECV_BATCH)
+            break;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct rs_wk *w = arg;
+    struct epoll_event evs[8];
+    while (!w->stop) {
+        int n = epoll_wait(w->epfd, evs, 8, 100);
+        w->now_ms = (uint64_t)rs_mono_ms();
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd == w->fd) {
+                read_datagrams(w);
+            } else if (fd == rs_queue_fd(w->cmds)) {
+                drain_cmds(w);
+            } else if (fd == w->tfd) {
+                uint64_t exp;
+                ssize_t r = read(w->tfd, &exp, sizeof(exp));
+                (void)r;
+                rs_wk__transport_timers(w);
+                rs_wk__router_timers(w);
+            }
+        }
+        rs_wk__flush(w);
+        if (w->wake_pending) {
+            w->wake_pending = false;
+            if (w->wake)
+                w->wake(w->wake_arg);
+        }
+    }
+    return NULL;
+}
+
+static int open_socket(const struct rs_worker_config *cfg, int *family, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof(ss));
+    if (cfg->bind_ip && strchr(cfg->bind_ip, '.')) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(cfg->port);
+        if (inet_pton(AF_INET, cfg->bind_ip, &sin->sin_addr) != 1)
+            goto bad_addr;
+        len = sizeof(*sin);
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(cfg->port);
+        if (cfg->bind_ip && inet_pton(AF_INET6, cfg->bind_ip, &sin6->sin6_addr) != 1)
+            goto bad_addr;
+        len = sizeof(*sin6);
+    }
+    *family = ss.ss_family;
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "udp_port: socket: %s", strerror(errno));
+        return -errno;
+    }
+    int zero = 0, bufsz = 4 << 20;
+    if (ss.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+    if (bind(fd, (struct sockaddr *)&ss, len)) {
+        int e = errno;
+        snprintf(err, errlen, "udp_port: cannot bind UDP port %u: %s", cfg->port, strerror(e));
+        close(fd);
+        return -e;
+    }
+    return fd;
+bad_addr:
+    snprintf(err, errlen, "udp_port: bad bind address '%s'", cfg->bind_ip);
+    return -EINVAL;
+}
+
+static void wk_free(struct rs_wk *w)
+{
+    if (!w)
+        return;
+    rs_wk__router_free(w);
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->epfd >= 0)
+        close(w->epfd);
+    if (w->tfd >= 0)
+        close(w->tfd);
+    free(w->addr_map);
+    free(w->out);
+    free(w);
+}
+
+int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, char *err,
+                    size_t errlen)
+{
+    struct rs_worker *wk = calloc(1, sizeof(*wk));
+    struct rs_wk *w = calloc(1, sizeof(*w));
+    int rc = -ENOMEM;
+    if (!wk || !w)
+        goto fail;
+    w->fd = w->epfd = w->tfd = -1;
+    w->dtls = cfg->dtls;
+    w->cmds = cfg->cmds;
+    w->events = cfg->events;
+    w->wake = cfg->wake;
+    w->wake_arg = cfg->wake_arg;
+    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
+    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
+    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
+    if (!w->addr_map || !w->out || rs_wk__router_init(w))
+        goto fail;
+    rc = open_socket(cfg, &w->family, err, errlen);
+    if (rc < 0)
+        goto fail;
+    w->fd = rc;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->epfd < 0 || w->tfd < 0) {
+        snprintf(err, errlen, "media worker: epoll/timerfd: %s", strerror(errno));
+        rc = -errno;
+        goto fail;
+    }
+    struct itimerspec its = {{0, TICK_MS * 1000000L}, {0, TICK_MS * 1000000L}};
+    timerfd_settime(w->tfd, 0, &its, NULL);
+    int fds[3] = {w->fd, rs_queue_fd(w->cmds), w->tfd};
+    for (int i = 0; i < 3; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fds[i], &ev)) {
+            snprintf(err, errlen, "media worker: epoll_ctl: %s", strerror(errno));
+            rc = -errno;
+            goto fail;
+        }
+    }
+    w->now_ms = (uint64_t)rs_mono_ms();
+    wk->w = w;
+    rc = pthread_create(&wk->thread, NULL, worker_main, w);
+    if (rc) {
+        snprintf(err, errlen, "media worker: cannot start thread: %s", strerror(rc));
+        rc = -rc;
+        goto fail;
+    }
+    *out = wk;
+    return 0;
+fail:
+    wk_free(w);
+    free(wk);
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "media worker: out of memory");
+    return rc;
+}
+
+void rs_worker_stop(struct rs_worker *wk)
+{
+    if (!wk)
+        return;
+    struct rs_cmd c = {.type = RS_CMD_SHUTDOWN};
+    if (rs_queue_push(wk->w->cmds, &c))
+        wk->w->stop = 1;
+    pthread_join(wk->thread, NULL);
+    for (uint32_t tid = 1; tid < RS_SFU_MAX_TRANSPORTS; tid++)
+        if (wk->w->transports[tid].state != WK_T_FREE)
+            rs_wk__transport_remove(wk->w, tid);
+    wk_free(wk->w);
+    free(wk);
+}

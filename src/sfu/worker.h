@@ -1,0 +1,29 @@
+/* The media worker thread: one UDP socket, every transport's ICE/DTLS/SRTP state, and packet
+ * forwarding. Configured at start, then driven only by commands (see command.h). */
+#ifndef RS_SFU_WORKER_H
+#define RS_SFU_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rs_dtls_ctx;
+struct rs_queue;
+struct rs_worker;
+
+struct rs_worker_config {
+    uint16_t port;
+    const char *bind_ip;        /* NULL: every address */
+    struct rs_dtls_ctx *dtls;   /* borrowed; outlives the worker */
+    struct rs_queue *cmds;      /* borrowed: commands in (has an eventfd) */
+    struct rs_queue *events;    /* borrowed: events out */
+    void (*wake)(void *arg);    /* called (from the worker) after pushing events */
+    void *wake_arg;
+};
+
+/* Binds the socket and starts the thread. Returns 0, or a negative errno with a reason. */
+int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, char *err,
+                    size_t errlen);
+/* Stops the thread, frees every transport. */
+void rs_worker_stop(struct rs_worker *w);
+
+#endif

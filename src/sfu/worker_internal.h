@@ -1,0 +1,222 @@
+/* Media worker internals, shared by worker.c (thread, socket, commands, timers),
+ * transport.c (ICE-lite, DTLS, SRTP per peer) and router.c (tracks, subscriptions, forwarding,
+ * RTCP). Everything here belongs to the one worker thread: no locks.
+ *
+ * Tables are fixed-size arrays indexed by small integers so that the packet path follows
+ * indices, never allocates, and never searches more than a handful of entries:
+ *   transport ← tid (from the command), found by peer address (hash) or ICE ufrag (tid prefix)
+ *   track     ← slot index, found per transport by SSRC (small table, learned by rid/mid)
+ *   sub       ← slot index, linked in its track's list and its transport's list. */
+#ifndef RS_SFU_WORKER_INTERNAL_H
+#define RS_SFU_WORKER_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "rtc/dtls.h"
+#include "rtc/rtp.h"
+#include "rtc/srtp.h"
+#include "sfu/command.h"
+
+#define RS_WK_MAX_TRACKS 8192
+#define RS_WK_MAX_SUBS 65536
+#define RS_WK_PKT_MAX 1500       /* largest datagram we accept or send */
+#define RS_WK_RECV_BATCH 32
+#define RS_WK_SEND_BATCH 256
+#define RS_WK_CACHE_SLOTS 256    /* per video layer: packets kept for NACK (power of two) */
+#define RS_WK_TRANSPORT_SSRCS 24 /* incoming SSRCs learned per publish transport */
+#define RS_WK_ADDRS 4            /* validated peer addresses per transport */
+#define RS_WK_NONE UINT32_MAX
+
+enum rs_wk_state { WK_T_FREE = 0, WK_T_NEW, WK_T_DTLS, WK_T_CONNECTED, WK_T_FAILED };
+
+struct rs_wk_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+};
+
+struct rs_wk_ssrc {
+    uint32_t ssrc;
+    uint32_t track; /* slot index */
+    uint8_t layer;
+    uint8_t rtx;
+};
+
+struct rs_wk_transport {
+    enum rs_wk_state state;
+    uint32_t tid, owner;
+    char ufrag[RS_SFU_UFRAG_SIZE];
+    char pwd[RS_SFU_PWD_SIZE];
+    size_t pwd_len;
+    bool subscriber, dtls_client, has_fp;
+    uint8_t fp[32];
+    uint32_t max_bitrate_bps;
+
+    struct rs_wk_addr addrs[RS_WK_ADDRS]; /* validated by STUN */
+    unsigned n_addrs;
+    int selected; /* index into addrs, -1 none */
+    uint64_t last_consent_ms, created_ms;
+
+    struct rs_dtls *dtls;
+    uint64_t dtls_timer_ms;
+    struct rs_srtp srtp;
+    bool srtp_ready;
+
+    struct rs_wk_ssrc ssrcs[RS_WK_TRANSPORT_SSRCS]; /* publish: incoming streams */
+    unsigned n_ssrcs;
+    uint32_t first_sub; /* subscribe: subscriptions sending on this transport */
+
+    uint32_t rtcp_ssrc; /* our SSRC for RTCP sent on this transport */
+    uint64_t next_rtcp_ms;
+    uint32_t remb_bps;  /* subscriber's latest REMB estimate, 0 = none yet */
+    uint64_t remb_ms;
+    uint64_t next_layer_ms;
+};
+
+struct rs_wk_cached {
+    uint16_t seq;
+    uint16_t len; /* 0 = empty */
+    uint32_t ts;
+    bool marker, keyframe;
+    uint8_t hdr_len_unused;
+    uint8_t data[RS_WK_PKT_MAX]; /* payload only (after the RTP header, padding removed) */
+};
+
+struct rs_wk_layer {
+    uint32_t ssrc, rtx_ssrc;
+    char rid[RS_SFU_RID_SIZE];
+    bool active;
+    uint64_t last_pkt_ms;
+    /* receive statistics for our RR to the publisher */
+    bool seq_init;
+    uint16_t max_seq;
+    uint32_t cycles, base_seq, received, expected_prior, received_prior;
+    uint32_t last_sr_mid; /* middle 32 bits of the SR's NTP time */
+    uint64_t last_sr_ms;
+    uint64_t sr_ntp;      /* last SR: NTP ↔ RTP mapping, for our SRs to subscribers */
+    uint32_t sr_rtp;
+    /* bitrate over the last second */
+    uint64_t win_start_ms, win_bytes;
+    uint32_t bitrate_bps;
+    uint64_t last_pli_ms;
+    struct rs_wk_cached *cache; /* RS_WK_CACHE_SLOTS entries, video only */
+};
+
+struct rs_wk_track {
+    bool in_use;
+    uint32_t id, tid, owner, room;
+    uint8_t kind, codec, pt;
+    int16_t rtx_pt;
+    uint32_t clock;
+    struct rs_ext_ids ext;
+    char mid[RS_SFU_MID_SIZE];
+    uint8_t n_layers;
+    struct rs_wk_layer layers[RS_SFU_MAX_LAYERS];
+    uint16_t width, height;
+    bool muted, screen;
+    /* audio level (RFC 6464: 0 loud .. 127 silent) accumulated between speaker decisions */
+    uint32_t level_sum, level_n;
+    uint64_t last_voice_ms;
+    bool speaker;
+    uint32_t first_sub;
+};
+
+struct rs_wk_sub {
+    bool in_use;
+    uint32_t id, tid, track;
+    uint32_t ssrc, rtx_ssrc;
+    uint8_t pt;
+    int16_t rtx_pt;
+    struct rs_ext_ids ext;
+    char mid[RS_SFU_MID_SIZE];
+    bool enabled, nack, remb;
+    uint16_t want_w, want_h; /* 0,0 + sized: hidden */
+    bool sized;
+    int cur_layer, target_layer; /* -1: none */
+    bool started;
+    uint16_t seq_offset, last_out_seq, switch_out_seq, rtx_seq;
+    uint32_t ts_offset, last_out_ts;
+    uint64_t last_out_ms;
+    uint16_t pid_offset, last_out_pid; /* VP8 picture id continuity across switches */
+    bool has_pid;
+    uint32_t packets_sent, octets_sent;
+    uint32_t next_in_track, next_in_transport;
+};
+
+struct rs_wk_out {
+    struct rs_wk_addr to;
+    size_t len;
+    uint8_t data[RS_WK_PKT_MAX + 64];
+};
+
+struct rs_wk {
+    int fd;        /* the UDP socket */
+    int epfd, tfd; /* epoll, timerfd */
+    int family;
+    struct rs_dtls_ctx *dtls;
+    struct rs_queue *cmds, *events;
+    void (*wake)(void *);
+    void *wake_arg;
+    bool wake_pending;
+    volatile int stop;
+    uint64_t now_ms;
+
+    struct rs_wk_transport transports[RS_SFU_MAX_TRANSPORTS];
+    struct rs_wk_track *tracks; /* RS_WK_MAX_TRACKS */
+    struct rs_wk_sub *subs;     /* RS_WK_MAX_SUBS */
+    uint32_t n_tracks_hint, n_subs_hint;
+
+    /* peer address → tid, open addressing */
+    struct {
+        struct rs_wk_addr addr;
+        uint32_t tid; /* 0 = empty, RS_WK_NONE = deleted */
+    } *addr_map;
+    uint32_t addr_map_cap;
+
+    struct rs_wk_out *out; /* RS_WK_SEND_BATCH */
+    unsigned n_out;
+
+    uint64_t next_speaker_ms;
+};
+
+/* worker.c */
+struct rs_wk_out *rs_wk__out_slot(struct rs_wk *w);
+void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_addr *to,
+                       size_t len);
+void rs_wk__flush(struct rs_wk *w);
+void rs_wk__event(struct rs_wk *w, const struct rs_event *ev);
+
+/* transport.c */
+void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c);
+void rs_wk__transport_dtls(struct rs_wk *w, const struct rs_cmd_transport *c);
+void rs_wk__transport_ice(struct rs_wk *w, const struct rs_cmd_transport *c);
+void rs_wk__transport_remove(struct rs_wk *w, uint32_t tid);
+void rs_wk__transport_fail(struct rs_wk *w, struct rs_wk_transport *t, int reason);
+void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct rs_wk_addr *from);
+void rs_wk__transport_timers(struct rs_wk *w);
+/* Protects and queues an RTP or RTCP packet built in `o->data` (len bytes) to the transport's
+ * selected address. Returns 0 or a negative errno (dropped and counted). */
+int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len);
+int rs_wk__send_rtcp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len);
+struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid);
+
+/* router.c */
+int rs_wk__router_init(struct rs_wk *w);
+void rs_wk__router_free(struct rs_wk *w);
+void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c);
+void rs_wk__track_remove(struct rs_wk *w, uint32_t track_id);
+void rs_wk__track_mute(struct rs_wk *w, uint32_t track_id, bool muted);
+void rs_wk__sub_add(struct rs_wk *w, const struct rs_cmd_sub *c);
+void rs_wk__sub_remove(struct rs_wk *w, uint32_t sub_id);
+void rs_wk__sub_enable(struct rs_wk *w, uint32_t sub_id, bool enabled);
+void rs_wk__sub_size(struct rs_wk *w, uint32_t sub_id, uint16_t width, uint16_t height);
+/* The transport is going away: drop its tracks (publish) or subscriptions (subscribe). */
+void rs_wk__router_transport_gone(struct rs_wk *w, struct rs_wk_transport *t);
+/* A decrypted RTP / RTCP packet from transport `t` (in place, `len` bytes). */
+void rs_wk__on_rtp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, size_t len);
+void rs_wk__on_rtcp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, size_t len);
+void rs_wk__router_timers(struct rs_wk *w);
+
+#endif
