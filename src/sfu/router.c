@@ -455,6 +455,8 @@ struct fwd_pkt {
     size_t payload_len;
     bool has_level, voice;
     uint8_t level;
+    bool vp8; /* `desc` is valid */
+    struct rs_vp8_desc desc;
 };
 
 /* Builds, protects and queues one packet for subscription `s`. `rtx_osn` >= 0 makes it an RTX
@@ -502,7 +504,18 @@ static void emit(struct rs_wk *w, struct rs_wk_sub *s, struct rs_wk_transport *s
         o->data[hlen] = (uint8_t)(rtx_osn >> 8);
         o->data[hlen + 1] = (uint8_t)rtx_osn;
     }
-    memcpy(o->data + hlen + extra, p->payload, p->payload_len);
+    uint8_t *payload = o->data + hlen + extra;
+    memcpy(payload, p->payload, p->payload_len);
+    if (p->vp8 && s->has_pid) {
+        /* picture ids continue across layer switches, so the receiver's frame-reference
+         * tracking never sees the other layer's numbering jump backwards */
+        if (p->desc.has_picture_id)
+            rs_vp8_set_picture_id(payload, p->payload_len, &p->desc,
+                                  (uint16_t)(p->desc.picture_id + s->pid_offset));
+        if (p->desc.has_tl0picidx)
+            rs_vp8_set_tl0picidx(payload, p->payload_len, &p->desc,
+                                 (uint8_t)(p->desc.tl0picidx + s->tl0_offset));
+    }
     if (rs_wk__send_rtp(w, st, o, hlen + extra + p->payload_len) != 0)
         return;
     if (rtx_osn >= 0) {
@@ -513,6 +526,10 @@ static void emit(struct rs_wk *w, struct rs_wk_sub *s, struct rs_wk_transport *s
         s->last_out_seq = out_seq;
         s->last_out_ts = spec.ts;
         s->last_out_ms = w->now_ms;
+        if (p->vp8 && p->desc.has_picture_id) {
+            s->last_out_pid = (uint16_t)(p->desc.picture_id + s->pid_offset);
+            s->last_out_tl0 = (uint8_t)(p->desc.tl0picidx + s->tl0_offset);
+        }
     }
     s->packets_sent++;
     s->octets_sent += (uint32_t)p->payload_len;
@@ -534,6 +551,16 @@ static void sub_switch(struct rs_wk *w, struct rs_wk_sub *s, struct rs_wk_track 
             step = 1;
         s->seq_offset = (uint16_t)(s->last_out_seq + 1 - p->seq);
         s->ts_offset = s->last_out_ts + step - p->ts;
+    }
+    if (p->vp8 && p->desc.has_picture_id) {
+        if (!s->has_pid) {
+            s->pid_offset = 0;
+            s->tl0_offset = 0;
+            s->has_pid = true;
+        } else {
+            s->pid_offset = (uint16_t)(s->last_out_pid + 1 - p->desc.picture_id);
+            s->tl0_offset = (uint8_t)(s->last_out_tl0 + 1 - p->desc.tl0picidx);
+        }
     }
     s->switch_out_seq = (uint16_t)(p->seq + s->seq_offset);
     s->cur_layer = layer;
@@ -621,8 +648,8 @@ void rs_wk__on_rtp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, siz
         }
     } else {
         if (tr->codec == RS_CODEC_VP8) {
-            struct rs_vp8_desc d;
-            p.keyframe = rs_vp8_parse(p.payload, p.payload_len, &d) == 0 && d.keyframe;
+            p.vp8 = rs_vp8_parse(p.payload, p.payload_len, &p.desc) == 0;
+            p.keyframe = p.vp8 && p.desc.keyframe;
         } else if (tr->codec == RS_CODEC_H264) {
             bool k = false;
             p.keyframe = rs_h264_is_keyframe(p.payload, p.payload_len, &k) == 0 && k;
@@ -669,6 +696,8 @@ static void retransmit(struct rs_wk *w, struct rs_wk_transport *st, struct rs_wk
         return;
     struct fwd_pkt p = {.seq = in_seq, .ts = c->ts, .marker = c->marker, .payload = c->data,
                         .payload_len = c->len};
+    if (tr->codec == RS_CODEC_VP8)
+        p.vp8 = rs_vp8_parse(p.payload, p.payload_len, &p.desc) == 0;
     emit(w, s, st, tr, &p, out_seq);
 }
 

@@ -140,6 +140,7 @@ struct rs_wk_sub {
     uint32_t ts_offset, last_out_ts;
     uint64_t last_out_ms;
     uint16_t pid_offset, last_out_pid; /* VP8 picture id continuity across switches */
+    uint8_t tl0_offset, last_out_tl0;
     bool has_pid;
     uint32_t packets_sent, octets_sent;
     uint32_t next_in_track, next_in_transport;

@@ -262,15 +262,29 @@ static void test_audio_forwarding(void **state)
     rs_client_close(&sub);
 }
 
+/* VP8 payload: descriptor with a 15-bit picture id (X=1 S=1, I=1 M=1), then the VP8 header
+ * (P=0 keyframe / P=1 interframe), then the rid as a marker byte at offset RID_AT. */
+#define RID_AT 5
+static uint16_t pid_l = 100, pid_h = 7000;
+
+static uint16_t pid_of(const uint8_t *payload)
+{
+    return (uint16_t)((payload[2] & 0x7F) << 8 | payload[3]);
+}
+
 static void send_vp8(struct rs_client *pub, uint16_t seq, uint32_t ts, uint32_t ssrc,
                      const char *rid, bool key)
 {
     uint8_t pkt[1600];
     uint8_t payload[100];
+    uint16_t pid = rid[0] == 'l' ? pid_l++ : pid_h++;
     memset(payload, 0xAB, sizeof(payload));
-    payload[0] = 0x10;              /* VP8 descriptor: S=1, PID=0 */
-    payload[1] = key ? 0x00 : 0x01; /* VP8 header: P=0 keyframe / P=1 interframe */
-    payload[2] = rid[0];
+    payload[0] = 0x90;
+    payload[1] = 0x80;
+    payload[2] = (uint8_t)(0x80 | (pid >> 8));
+    payload[3] = (uint8_t)pid;
+    payload[4] = key ? 0x00 : 0x01;
+    payload[RID_AT] = rid[0];
     size_t len = build_rtp(pkt, 96, seq, ts, ssrc, "1", rid, payload, sizeof(payload));
     assert_int_equal(rs_client_send(pub, pkt, len, sizeof(pkt), false), 0);
 }
@@ -312,16 +326,19 @@ static void test_simulcast_switch_nack_pli(void **state)
     assert_true(n > 0);
     assert_int_equal(h.ssrc, 0x44444444);
     assert_int_equal(h.pt, 100);
-    assert_int_equal(rx[h.payload_off + 2], 'h');
+    assert_int_equal(rx[h.payload_off + RID_AT], 'h');
     uint16_t last_seq = h.seq;
+    uint16_t last_pid = pid_of(rx + h.payload_off);
     for (int i = 1; i <= 5; i++) {
         ts += 3000;
         send_vp8(&pub, seq_l++, ts, 0xA0000001, "l", false);
         send_vp8(&pub, seq_h++, ts, 0xA0000002, "h", false);
         assert_true(recv_rtp(&sub, rx, &h, 1000) > 0);
-        assert_int_equal(rx[h.payload_off + 2], 'h');
+        assert_int_equal(rx[h.payload_off + RID_AT], 'h');
         assert_int_equal((uint16_t)(h.seq - last_seq), 1);
+        assert_int_equal((uint16_t)(pid_of(rx + h.payload_off) - last_pid) & 0x7FFF, 1);
         last_seq = h.seq;
+        last_pid = pid_of(rx + h.payload_off);
     }
     /* the subscriber shows it small: the worker asks the publisher for a keyframe on "l" */
     struct rs_cmd sz = {.type = RS_CMD_SUB_VIDEO_SIZE};
@@ -353,21 +370,25 @@ static void test_simulcast_switch_nack_pli(void **state)
     }
     assert_true(got_pli);
     /* drain, then a keyframe on "l" switches the subscriber, seq continues by one */
-    while (recv_rtp(&sub, rx, &h, 100) > 0)
+    while (recv_rtp(&sub, rx, &h, 100) > 0) {
         last_seq = h.seq;
+        last_pid = pid_of(rx + h.payload_off);
+    }
     ts += 3000;
     send_vp8(&pub, seq_l++, ts, 0xA0000001, "l", true);
     assert_true(recv_rtp(&sub, rx, &h, 1000) > 0);
-    assert_int_equal(rx[h.payload_off + 2], 'l');
+    assert_int_equal(rx[h.payload_off + RID_AT], 'l');
     assert_int_equal(h.ssrc, 0x44444444);
     assert_int_equal((uint16_t)(h.seq - last_seq), 1);
+    /* the "l" layer numbers its pictures from 100, yet the subscriber sees them continue */
+    assert_int_equal((uint16_t)(pid_of(rx + h.payload_off) - last_pid) & 0x7FFF, 1);
     uint16_t switched = h.seq;
     for (int i = 0; i < 3; i++) {
         ts += 3000;
         send_vp8(&pub, seq_l++, ts, 0xA0000001, "l", false);
         send_vp8(&pub, seq_h++, ts, 0xA0000002, "h", false);
         assert_true(recv_rtp(&sub, rx, &h, 1000) > 0);
-        assert_int_equal(rx[h.payload_off + 2], 'l');
+        assert_int_equal(rx[h.payload_off + RID_AT], 'l');
     }
     /* NACK for the switch packet: answered by RTX with the original seq in front */
     uint8_t nack[128];
