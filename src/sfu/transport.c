@@ -24,6 +24,25 @@
 #include "sfu/worker_internal.h"
 
 #define RS_CONSENT_MS 30000
+/* Per transport and second: datagrams accepted (a 1080p simulcast publisher sends ~600/s)
+ * and binding requests verified (each costs an HMAC; browsers send a few per second). */
+#define RS_RATE_PACKETS 20000
+#define RS_RATE_STUN 200
+
+/* Fixed one-second windows: cheap, and precise enough for flood protection. */
+static bool rate_ok(struct rs_wk *w, struct rs_wk_transport *t, bool stun)
+{
+    if (w->now_ms - t->rate_window_ms >= 1000) {
+        t->rate_window_ms = w->now_ms;
+        t->rate_packets = 0;
+        t->rate_stun = 0;
+    }
+    if (stun ? ++t->rate_stun > RS_RATE_STUN : ++t->rate_packets > RS_RATE_PACKETS) {
+        rs_metric_drop(RS_DROP_RATE);
+        return false;
+    }
+    return true;
+}
 
 static uint32_t max_tid_seen;
 
@@ -314,18 +333,37 @@ static int dtls_ensure(struct rs_wk *w, struct rs_wk_transport *t)
     return 0;
 }
 
+/* DTLS record framing (RFC 6347 4.1): every record in the datagram has a known content type,
+ * a DTLS version and a length that fits. Datagrams that fail this never reach OpenSSL. */
+static bool dtls_framing_ok(const uint8_t *buf, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        if (len - off < 13)
+            return false;
+        uint8_t type = buf[off];
+        size_t rlen = (size_t)buf[off + 11] << 8 | buf[off + 12];
+        if (type < 20 || type > 24 || buf[off + 1] != 0xFE || rlen > len - off - 13)
+            return false;
+        off += 13 + rlen;
+    }
+    return len > 0;
+}
+
 static void on_dtls(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *buf, size_t len,
                     const struct rs_wk_addr *from)
 {
-    if (t->state == WK_T_FAILED || dtls_ensure(w, t)) {
+    if (!dtls_framing_ok(buf, len) || t->state == WK_T_FAILED || dtls_ensure(w, t)) {
         rs_metric_drop(RS_DROP_BAD_DTLS);
         return;
     }
+    uint64_t ignored = rs_dtls_stats(t->dtls)->dgrams_ignored;
     int rc = rs_dtls_handle(t->dtls, buf, len);
     dtls_pump(w, t, from);
-    if (rc == -EPIPE) {
+    if (rc == -EPIPE || rs_dtls_stats(t->dtls)->dgrams_ignored != ignored) {
         rs_metric_drop(RS_DROP_BAD_DTLS);
-        return;
+        if (rc == -EPIPE)
+            return;
     }
     uint64_t next;
     rs_dtls_poll_timeout(t->dtls, w->now_ms, &next);
@@ -378,6 +416,8 @@ static void on_stun(struct rs_wk *w, const uint8_t *buf, size_t len, const struc
         rs_metric_drop(RS_DROP_STUN_AUTH);
         return;
     }
+    if (!rate_ok(w, t, true))
+        return;
     if (rs_stun_check_fingerprint(&msg)) {
         rs_metric_drop(RS_DROP_BAD_STUN);
         return;
@@ -429,6 +469,8 @@ void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct 
         rs_metric_drop(RS_DROP_UNKNOWN_ADDRESS);
         return;
     }
+    if (!rate_ok(w, t, false))
+        return;
     switch (kind) {
     case RS_PKT_DTLS:
         on_dtls(w, t, buf, len, from);

@@ -58,6 +58,8 @@ struct rs_wk_transport {
     unsigned n_addrs;
     int selected; /* index into addrs, -1 none */
     uint64_t last_consent_ms, created_ms;
+    uint64_t rate_window_ms;
+    uint32_t rate_packets, rate_stun;
 
     struct rs_dtls *dtls;
     uint64_t dtls_timer_ms;

@@ -482,6 +482,11 @@ static void test_bad_input_dropped_and_counted(void **state)
     memset(big, 0x80, sizeof(big));
     rs_client_send_raw(&good, big, sizeof(big));
 
+    uint64_t bad_dtls0 = rs_metric_drop_get(RS_DROP_BAD_DTLS);
+    uint8_t dtls_garbage[60] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0}; /* length lies */
+    memset(dtls_garbage + 13, 0xEE, sizeof(dtls_garbage) - 13);
+    rs_client_send_raw(&good, dtls_garbage, sizeof(dtls_garbage)); /* validated address */
+
     uint64_t kind0 = rs_metric_drop_get(RS_DROP_UNKNOWN_KIND);
     uint8_t odd[10] = {0xFF, 1, 2};
     rs_client_send_raw(&good, odd, sizeof(odd));
@@ -494,6 +499,14 @@ static void test_bad_input_dropped_and_counted(void **state)
     assert_true(rs_metric_drop_get(RS_DROP_SRTP_REPLAY) > replay0);
     assert_true(rs_metric_drop_get(RS_DROP_TOO_LARGE) > large0);
     assert_true(rs_metric_drop_get(RS_DROP_UNKNOWN_KIND) > kind0);
+    assert_true(rs_metric_drop_get(RS_DROP_BAD_DTLS) > bad_dtls0);
+
+    /* a flood of binding requests: beyond the per-second budget they are dropped as "rate" */
+    uint64_t rate0 = rs_metric_drop_get(RS_DROP_RATE);
+    for (int i = 0; i < 400; i++)
+        rs_client_send_check(&good);
+    usleep(200000);
+    assert_true(rs_metric_drop_get(RS_DROP_RATE) > rate0);
 
     /* and the worker still serves the good client */
     rs_client_send_check(&good);
