@@ -1,0 +1,298 @@
+'use strict';
+// End-to-end harness: starts `bin/ratsaal serve` on free ports, launches headless Chromium the
+// way shared/E2E.md describes, and offers small helpers where every wait has a timeout.
+//
+// Environment:
+//   RATSAAL_BIN=path          server binary (default <repo>/bin/ratsaal)
+//   RATSAAL_E2E_SERVER=mock   run against tests/e2e/lib/mock-server.js instead (client development
+//                             only: the mock is not the reference; CI must use the real binary)
+//   RATSAAL_E2E_HEADFUL=1     show the browser (local debugging)
+
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const dgram = require('node:dgram');
+const assert = require('node:assert/strict');
+
+const ROOT = path.resolve(__dirname, '../../..');
+const WEB = path.join(ROOT, 'web');
+const ARTIFACTS = path.join(ROOT, 'tests/e2e/artifacts');
+const CHROMIUM = fs.existsSync('/usr/lib/chromium/chromium') ? '/usr/lib/chromium/chromium' : '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--force-webrtc-ip-handling-policy=default',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows', '--autoplay-policy=no-user-gesture-required',
+];
+
+function log(...a) {
+  if (process.env.RATSAAL_E2E_VERBOSE) console.error('[e2e]', ...a);
+}
+
+/** Kill the whole test file if it runs longer than ms: a WebRTC test must fail, never hang. */
+function watchdog(ms, label = path.basename(process.argv[1] || 'e2e')) {
+  const timer = setTimeout(() => {
+    console.error(`[e2e] watchdog: ${label} still running after ${ms} ms, aborting`);
+    for (const s of liveServers) { try { s.proc && s.proc.kill('SIGKILL'); } catch { /* gone */ } }
+    process.exit(124);
+  }, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+async function freeTcpPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function freeUdpPort() {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll fn until it returns a truthy value; throw after timeout ms. */
+async function waitUntil(fn, { timeout = 5000, interval = 50, message = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timeout after ${timeout} ms waiting for ${message}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(interval);
+  }
+}
+
+async function waitHealthz(url, timeout = 10000, proc = null) {
+  await waitUntil(
+    async () => {
+      if (proc && proc.exitCode !== null) throw new Error(`server exited early with ${proc.exitCode}`);
+      const ctl = new AbortController();
+      const t = setTimeout(() => ctl.abort(), 1000);
+      try {
+        const r = await fetch(`${url}/healthz`, { signal: ctl.signal });
+        return r.status === 200;
+      } finally {
+        clearTimeout(t);
+      }
+    },
+    { timeout, interval: 100, message: `${url}/healthz to answer 200` },
+  );
+}
+
+let helpCache = null;
+function serverHelp(bin) {
+  if (helpCache !== null) return helpCache;
+  let text = '';
+  for (const args of [['serve', '--help'], ['--help']]) {
+    const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 5000 });
+    text += `${r.stdout || ''}\n${r.stderr || ''}`;
+  }
+  helpCache = text;
+  return text;
+}
+
+const liveServers = new Set();
+
+/**
+ * Start the server. Returns {url, port, udpPort, dataDir, output(), stop()}; stop() sends
+ * SIGTERM and asserts a clean exit (code 0).
+ */
+async function startServer({ extraArgs = [], env = {}, timeout = 15000, features } = {}) {
+  if (process.env.RATSAAL_E2E_SERVER === 'mock') {
+    const { startMockServer } = require('./mock-server.js');
+    const s = await startMockServer({ webDir: WEB, features: features || [] });
+    const handle = {
+      url: s.url, port: s.port, udpPort: 0, dataDir: null, mock: true, output: () => '', dropAll: s.dropAll,
+      async stop() { liveServers.delete(handle); return s.stop(); },
+    };
+    liveServers.add(handle);
+    return handle;
+  }
+  const bin = process.env.RATSAAL_BIN || path.join(ROOT, 'bin/ratsaal');
+  if (!fs.existsSync(bin)) throw new Error(`server binary ${bin} missing: run make first`);
+  const port = await freeTcpPort();
+  const udpPort = await freeUdpPort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ratsaal-e2e-'));
+  const help = serverHelp(bin);
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir];
+  if (!help.trim() || help.includes('--udp-port')) args.push('--udp-port', String(udpPort));
+  if (help.includes('--web')) args.push('--web', WEB);
+  args.push(...extraArgs);
+  log('start', bin, args.join(' '));
+  const proc = spawn(bin, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const handle = {
+    url, port, udpPort, dataDir, proc, mock: false,
+    output: () => out,
+    async stop({ timeout: stopTimeout = 10000 } = {}) {
+      liveServers.delete(handle);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const res = await Promise.race([exited, sleep(stopTimeout).then(() => null)]);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!res) {
+        proc.kill('SIGKILL');
+        throw new Error(`server did not exit within ${stopTimeout} ms after SIGTERM\n${out.slice(-4000)}`);
+      }
+      assert.equal(res.code, 0, `server exit code ${res.code} signal ${res.signal}\n${out.slice(-4000)}`);
+      return res.code;
+    },
+  };
+  liveServers.add(handle);
+  try {
+    await waitHealthz(url, timeout, proc);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    liveServers.delete(handle);
+    throw new Error(`${e.message}\nserver output:\n${out.slice(-4000)}`);
+  }
+  return handle;
+}
+
+/**
+ * One Chromium per test file (or per distinct fake audio/video file).
+ * @param {{fakeAudioFile?: string, fakeVideoFile?: string, args?: string[]}} o
+ */
+async function launchBrowser({ fakeAudioFile, fakeVideoFile, args = [] } = {}) {
+  const { chromium } = require(path.join(ROOT, 'node_modules/playwright-core'));
+  const all = [...CHROMIUM_ARGS];
+  if (process.env.RATSAAL_E2E_HEADFUL) all.splice(all.indexOf('--headless=new'), 1);
+  if (fakeAudioFile) all.push(`--use-file-for-fake-audio-capture=${fakeAudioFile}`);
+  if (fakeVideoFile) all.push(`--use-file-for-fake-video-capture=${fakeVideoFile}`);
+  all.push(...args);
+  return chromium.launch({ executablePath: CHROMIUM, headless: !process.env.RATSAAL_E2E_HEADFUL, args: all, timeout: 30000 });
+}
+
+/**
+ * A page in its own context (own storage, own locale) with camera/mic permission.
+ * page.consoleErrors / page.cspViolations / page.pageErrors collect problems.
+ */
+async function newPage(browser, { locale = 'en-US', viewport = { width: 1280, height: 800 }, origin } = {}) {
+  const context = await browser.newContext({ locale, viewport, permissions: ['camera', 'microphone'] });
+  if (origin) await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin });
+  context.setDefaultTimeout(10000);
+  context.setDefaultNavigationTimeout(15000);
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  page.pageErrors = [];
+  page.cspViolations = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => page.pageErrors.push(String(e && e.message)));
+  await page.exposeFunction('__e2eCsp', (v) => page.cspViolations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__e2eCsp(`${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  return page;
+}
+
+/** Screenshot every page into tests/e2e/artifacts/<name>-<i>.png. */
+async function saveScreenshots(name, pages) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const safe = name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80);
+  await Promise.all(
+    pages.filter(Boolean).map((p, i) =>
+      p.screenshot({ path: path.join(ARTIFACTS, `${safe}-${i}.png`), timeout: 5000 }).catch(() => {}),
+    ),
+  );
+}
+
+/**
+ * Run fn; on failure save screenshots of pages() (a function, so pages made inside count).
+ * Usage: test('x', (t) => withArtifacts(t, () => [a, b], async () => {...}))
+ */
+async function withArtifacts(t, pages, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    await saveScreenshots(t.name, typeof pages === 'function' ? pages() : pages);
+    throw e;
+  }
+}
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+/** page.goto + wait until the client has wired its handlers (<html data-ready>). */
+async function gotoReady(page, url) {
+  const res = await page.goto(url);
+  await page.locator('html[data-ready="1"]').waitFor({ state: 'attached' });
+  return res;
+}
+
+/** Landing → start meeting → name → join. Returns the room URL. */
+async function startMeetingViaUi(page, serverUrl, name, { title } = {}) {
+  await gotoReady(page, `${serverUrl}/`);
+  if (title) await page.fill(tid('title-input'), title);
+  await page.click(tid('start-button'));
+  await page.waitForURL(/\/r\/[A-Za-z0-9_-]{22}(#.*)?$/);
+  await page.locator('html[data-ready="1"]').waitFor({ state: 'attached' });
+  await joinFromPrejoin(page, name);
+  return page.url();
+}
+
+async function joinFromPrejoin(page, name) {
+  await page.locator(tid('name-input')).waitFor({ state: 'visible' });
+  await page.fill(tid('name-input'), name);
+  await page.click(tid('join-button'));
+  await page.locator(tid('meeting')).waitFor({ state: 'visible' });
+}
+
+/** Open the participant panel if closed. */
+async function openParticipants(page) {
+  const b = page.locator(tid('participants-button'));
+  if ((await b.getAttribute('aria-expanded')) !== 'true') await b.click();
+  await page.locator(tid('participant-list')).waitFor({ state: 'visible' });
+}
+
+async function openChat(page) {
+  const b = page.locator(tid('chat-button'));
+  if ((await b.getAttribute('aria-expanded')) !== 'true') await b.click();
+  await page.locator(tid('chat-input')).waitFor({ state: 'visible' });
+}
+
+/** Participant item locator by visible name (exact name, "(you)" suffix allowed). */
+function participantItem(page, name) {
+  return page.locator(tid('participant-item')).filter({ has: page.locator(tid('participant-name'), { hasText: name }) });
+}
+
+async function selfId(page) {
+  return page.evaluate(() => window.__ratsaalMeeting && window.__ratsaalMeeting.state.selfId);
+}
+
+module.exports = {
+  ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS,
+  watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz,
+  startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,
+  tid, gotoReady, startMeetingViaUi, joinFromPrejoin, openParticipants, openChat, participantItem, selfId,
+};

@@ -1,0 +1,472 @@
+// Meeting page (/r/<room>): pre-join → meeting → left/ended, with reconnect.
+import { t, errorText } from './i18n.js';
+import { Signaling } from './signaling.js';
+import { RoomState } from './room.js';
+import { MediaSession } from './media.js';
+import { roomFromPath, checkDisplayName, store, icon } from './util.js';
+import { toast, clearToasts } from './ui/toasts.js';
+import { Grid } from './ui/grid.js';
+import { Chat } from './ui/chat.js';
+import { ParticipantList } from './ui/participants.js';
+import { Controls } from './ui/controls.js';
+import { PreJoin, acquireMedia, mediaMessage } from './ui/prejoin.js';
+
+const $ = (id) => document.getElementById(id);
+
+class Meeting {
+  constructor(roomId) {
+    this.roomId = roomId;
+    this.title = new URLSearchParams(location.hash.slice(1)).get('title') || '';
+    this.sig = new Signaling();
+    this.state = new RoomState();
+    this.media = null;
+    this.phase = 'prejoin'; // prejoin | joining | joined | left | ended
+    this.joinOpts = null;
+    this.mediaOn = { microphone: false, camera: false, screen: false, hasMicrophone: false, hasCamera: false };
+    this.countdown = null;
+
+    this.views = { prejoin: $('prejoin'), meeting: $('meeting'), ended: $('ended') };
+    this.grid = new Grid({ grid: $('grid'), screenStage: $('screen-stage'), room: this.state });
+    this.controls = new Controls($('controls'));
+    this.chat = new Chat({
+      panel: $('chat-panel'),
+      log: $('chat-log'),
+      empty: $('chat-empty'),
+      form: $('chat-form'),
+      input: $('chat-input'),
+      count: $('chat-count'),
+      room: this.state,
+      onSend: (text) => this.sendChat(text),
+      onUnread: (n) => this.controls.setUnread(n),
+    });
+    this.plist = new ParticipantList({
+      list: $('participant-list'),
+      queue: $('hand-queue'),
+      noHands: $('no-hands'),
+      allHeading: $('participants-all'),
+      room: this.state,
+    });
+    this.prejoin = new PreJoin({ onJoin: (o) => this.join(o) });
+
+    for (const b of document.querySelectorAll('.panel-close')) {
+      b.append(icon('close'));
+      b.addEventListener('click', () => this.closePanel(b.dataset.close, true));
+    }
+    $('chat-form').querySelector('.chat-send').append(icon('send'));
+    $('copy-link').addEventListener('click', () => this.copyLink());
+    $('rejoin-button').addEventListener('click', () => this.rejoin());
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.openPanel) {
+        e.preventDefault();
+        this.closePanel(this.openPanel, true);
+      }
+    });
+
+    this.controls.addEventListener('mic', () => this.toggle('microphone'));
+    this.controls.addEventListener('camera', () => this.toggle('camera'));
+    this.controls.addEventListener('screen', () => this.toggleScreen());
+    this.controls.addEventListener('hand', () => this.toggleHand());
+    this.controls.addEventListener('chat', () => this.togglePanel('chat'));
+    this.controls.addEventListener('participants', () => this.togglePanel('participants'));
+    this.controls.addEventListener('leave', () => this.leave());
+    this.controls.setMedia({ available: false });
+
+    this.state.addEventListener('change', () => this._updateHeader());
+    this._wireSignaling();
+    this._updateHeader();
+    $('prejoin-room').textContent = t('prejoin.room', { room: this.title || roomId });
+  }
+
+  start() {
+    this.sig.connect();
+    const q = new URLSearchParams(location.search);
+    const name = q.get('name');
+    if (q.get('join') === '1' && name && checkDisplayName(name).ok) {
+      this.autoJoin(checkDisplayName(name).value);
+    } else {
+      if (name && !store.get('name')) $('name-input').value = name;
+      this.show('prejoin');
+      this.prejoin.show();
+    }
+  }
+
+  show(view) {
+    for (const [k, v] of Object.entries(this.views)) v.hidden = k !== view;
+    if (view === 'meeting') this.grid.layout();
+  }
+
+  // ───────── signaling wiring ─────────
+
+  _wireSignaling() {
+    const on = (name, fn) => this.sig.addEventListener(name, (e) => fn(e.detail));
+    on('state', (d) => this._connState(d));
+    on('reopen', () => this._onReopen());
+    on('control/participant_joined', (m) => {
+      if (this.phase !== 'joined' || !m.participant) return;
+      const p = this.state.addParticipant(m.participant);
+      if (!p.self) toast(t('toast.joined', { name: p.display_name }), { timeout: 3000, key: 'presence' });
+    });
+    on('control/participant_left', (m) => {
+      if (this.phase !== 'joined') return;
+      const p = this.state.removeParticipant(m.id, m.reason);
+      if (p && !p.self) toast(t('toast.left', { name: p.display_name }), { timeout: 3000, key: 'presence' });
+    });
+    on('chat/message', (m) => {
+      if (this.phase === 'joined') this.state.addChat(m);
+    });
+    on('hand/raised', (m) => {
+      if (this.phase !== 'joined') return;
+      this.state.setHand(m.id, true, m.ts);
+      if (m.id === this.state.selfId) this.controls.setHand(true);
+    });
+    on('hand/lowered', (m) => {
+      if (this.phase !== 'joined') return;
+      this.state.setHand(m.id, false);
+      if (m.id === this.state.selfId) this.controls.setHand(false);
+    });
+    on('media/track_state', (m) => {
+      if (this.phase === 'joined' && m.participant) this.state.setTrackState(m.participant, m.source, m.muted);
+    });
+    on('media/active_speaker', (m) => {
+      if (this.phase === 'joined') this.state.setActiveSpeaker(m.participant || null);
+    });
+    on('control/shutdown', (m) => this._onShutdown(m));
+    on('message', (m) => {
+      // errors not answered through request(): show them
+      if (m.event !== 'error' || m._reply) return;
+      if (m.code === 'stale_revision') return;
+      toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
+    });
+  }
+
+  _connState(d) {
+    const conn = $('conn');
+    const text = $('conn-text');
+    clearInterval(this.countdown);
+    conn.dataset.state = d.state;
+    if (d.state === 'open') text.textContent = t('conn.connected');
+    else if (d.state === 'connecting') text.textContent = t('conn.connecting');
+    else if (d.state === 'closed') text.textContent = t('conn.offline');
+    else if (d.state === 'reconnecting') {
+      const tick = () => {
+        const s = Math.ceil((this.sig.reconnectAt - Date.now()) / 1000);
+        text.textContent = s > 0 && d.delay ? t('conn.reconnecting', { s }) : t('conn.reconnecting_now');
+      };
+      tick();
+      if (d.delay) this.countdown = setInterval(tick, 1000);
+    }
+  }
+
+  async _onReopen() {
+    if (this.phase !== 'joined' && this.phase !== 'joining') return;
+    try {
+      const reply = await this.sig.request(
+        { ns: 'control', action: 'join', room: this.roomId, display_name: this.joinOpts.name },
+        { events: ['control/joined'] },
+      );
+      this._applyJoined(reply);
+      toast(t('conn.restored'), { timeout: 3000 });
+      if (this.media) {
+        this.media.iceServers = Array.isArray(reply.ice_servers) ? reply.ice_servers : this.media.iceServers;
+        this.media.resync().catch((e) => console.warn('media resync failed', e));
+      }
+    } catch (err) {
+      toast(t('toast.join_failed', { text: errorText(err.code, err.message) }), { kind: 'error', code: err.code });
+    }
+  }
+
+  _onShutdown(m) {
+    this.phase = 'ended';
+    this.sig.close(1000);
+    this._teardownMedia();
+    this.closePanel(this.openPanel, false);
+    $('ended-heading').textContent = t('shutdown.heading');
+    $('ended-text').textContent = t('shutdown.text');
+    $('ended-text').hidden = false;
+    $('ended').dataset.reason = 'shutdown';
+    clearToasts();
+    this._updateHeader();
+    this.show('ended');
+    $('ended-heading').focus();
+    if (m && m.text) console.info('server shutdown:', m.text);
+  }
+
+  // ───────── join / leave ─────────
+
+  async autoJoin(name) {
+    this.show('prejoin');
+    $('join-button').disabled = true;
+    $('name-input').value = name;
+    const hello = await this.sig.waitHello();
+    const camOn = !store.get('camOff', false);
+    const micOn = !store.get('micOff', false);
+    let stream = new MediaStream();
+    let status = { audio: 'off', video: 'off' };
+    if (hello && Array.isArray(hello.features) && hello.features.includes('media')) {
+      ({ stream, status } = await acquireMedia({ audio: true, video: camOn, devices: store.get('devices', {}) || {} }));
+      const msg = mediaMessage(status);
+      if (msg) toast(msg, { kind: 'warn', timeout: 8000 });
+    }
+    this.join({
+      name,
+      stream,
+      micOn: micOn && status.audio === 'ok',
+      camOn: camOn && status.video === 'ok',
+      devices: store.get('devices', {}) || {},
+    });
+  }
+
+  async join(opts) {
+    this.joinOpts = opts;
+    this.phase = 'joining';
+    this.sig.connect();
+    const hello = await this.sig.waitHello();
+    const mediaAvailable = !!(hello && Array.isArray(hello.features) && hello.features.includes('media'));
+    if (!mediaAvailable) for (const tr of opts.stream.getTracks()) tr.stop();
+    let reply;
+    try {
+      reply = await this.sig.request(
+        { ns: 'control', action: 'join', room: this.roomId, display_name: opts.name },
+        { events: ['control/joined'] },
+      );
+    } catch (err) {
+      this.phase = 'prejoin';
+      const text = err.code === 'timeout' ? t('toast.timeout') : errorText(err.code, err.message);
+      toast(t('toast.join_failed', { text }), { kind: 'error', code: err.code });
+      this.show('prejoin');
+      this.prejoin.setBusy(false);
+      $('join-button').disabled = false;
+      if (this.prejoin.root.hidden === false && !this.prejoin.stream.getTracks().length) this.prejoin.start();
+      return;
+    }
+    this.prejoin.hide();
+    this._applyJoined(reply);
+    this.show('meeting');
+    this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
+    $('stage-note').hidden = mediaAvailable;
+    $('stage-note').textContent = mediaAvailable ? '' : t('meeting.media_unavailable');
+    if (mediaAvailable) this._startMedia(opts, reply, hello);
+    else this.controls.setMedia({ available: false });
+    // focus the first control so keyboard users land in the meeting
+    this.controls.mic.disabled ? this.controls.hand.focus() : this.controls.mic.focus();
+  }
+
+  _applyJoined(reply) {
+    this.phase = 'joined';
+    this.state.applyJoined(reply);
+    if (reply.room_settings && reply.room_settings.title) this.title = reply.room_settings.title;
+    this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
+    this.controls.setEnabled(true);
+    this._updateHeader();
+  }
+
+  _startMedia(opts, reply, hello) {
+    const media = new MediaSession({
+      signaling: this.sig,
+      simulcast: hello.features.includes('simulcast'),
+      iceServers: reply.ice_servers,
+      localStream: opts.stream,
+      micOn: opts.micOn,
+      camOn: opts.camOn,
+      devices: opts.devices,
+    });
+    this.media = media;
+    this.grid.setMedia(media);
+    media.addEventListener('local-state', (e) => {
+      this.mediaOn = e.detail;
+      this.controls.setMedia({
+        available: true,
+        mic: e.detail.microphone,
+        cam: e.detail.camera,
+        screen: e.detail.screen,
+        hasMic: e.detail.hasMicrophone,
+        hasCam: e.detail.hasCamera,
+      });
+      if (this.state.selfId) {
+        this.state.setTrackState(this.state.selfId, 'microphone', !e.detail.microphone);
+        this.state.setTrackState(this.state.selfId, 'camera', !e.detail.camera);
+      }
+    });
+    media.addEventListener('local-track', (e) => {
+      if (e.detail.source === 'camera') this.grid.setLocalCamera(e.detail.track);
+      if (e.detail.source === 'screen') this.grid.setScreen(this.state.selfId, e.detail.track);
+    });
+    media.addEventListener('remote-track', (e) => {
+      const d = e.detail;
+      if (d.kind !== 'video') return;
+      if (d.source === 'screen') this.grid.setScreen(d.participant, d.track);
+      else this.grid.setVideo(d.participant, d.track);
+    });
+    media.addEventListener('error', (e) =>
+      toast(errorText(e.detail.code, e.detail.text), { kind: 'error', code: e.detail.code, key: `err:media:${e.detail.code}` }),
+    );
+    media.start().catch((err) => {
+      console.warn('media start failed', err);
+      toast(errorText(err.code || 'invalid_sdp', err.message), { kind: 'error' });
+    });
+  }
+
+  _teardownMedia() {
+    if (this.media) {
+      this.media.close();
+      this.media = null;
+    }
+    this.grid.setMedia(null);
+    this.grid.setLocalCamera(null);
+    for (const id of [...this.grid.screens.keys()]) this.grid.setScreen(id, null);
+    for (const id of [...this.grid.videoTracks.keys()]) this.grid.setVideo(id, null);
+  }
+
+  async leave() {
+    if (this.phase !== 'joined') return;
+    this.phase = 'left';
+    this.controls.setEnabled(false);
+    try {
+      await this.sig.request({ ns: 'control', action: 'leave' }, { events: ['control/left'], timeout: 3000 });
+    } catch {
+      /* offline: the server notices the disconnect */
+    }
+    this._teardownMedia();
+    this.closePanel(this.openPanel, false);
+    this.state.reset();
+    this.grid.render();
+    this.chat.renderAll();
+    this.controls.setUnread(0);
+    $('ended-heading').textContent = t('left.heading');
+    $('ended-text').hidden = true;
+    $('ended').dataset.reason = 'left';
+    clearToasts();
+    this._updateHeader();
+    this.show('ended');
+    $('ended-heading').focus();
+  }
+
+  async rejoin() {
+    if (!this.joinOpts) {
+      this.show('prejoin');
+      this.prejoin.show();
+      return;
+    }
+    $('rejoin-button').disabled = true;
+    try {
+      this.sig.connect();
+      const hello = await this.sig.waitHello();
+      let stream = new MediaStream();
+      let status = { audio: 'off', video: 'off' };
+      if (hello.features && hello.features.includes('media')) {
+        ({ stream, status } = await acquireMedia({ audio: true, video: this.joinOpts.camOn || this.mediaOn.camera, devices: this.joinOpts.devices }));
+      }
+      await this.join({
+        ...this.joinOpts,
+        stream,
+        micOn: (this.mediaOn.microphone || this.joinOpts.micOn) && status.audio === 'ok',
+        camOn: (this.mediaOn.camera || this.joinOpts.camOn) && status.video === 'ok',
+      });
+    } finally {
+      $('rejoin-button').disabled = false;
+    }
+  }
+
+  // ───────── actions ─────────
+
+  sendChat(text) {
+    if (this.phase !== 'joined') return false;
+    return this.sig.trySend({ ns: 'chat', action: 'send', text }) !== false;
+  }
+
+  toggleHand() {
+    if (this.phase !== 'joined' || !this.state.self) return;
+    this.sig.trySend({ ns: 'hand', action: this.state.self.hand_raised ? 'lower' : 'raise' });
+  }
+
+  async toggle(source) {
+    if (!this.media) return;
+    try {
+      if (source === 'microphone') await this.media.setMicrophone(!this.mediaOn.microphone);
+      else await this.media.setCamera(!this.mediaOn.camera);
+    } catch (err) {
+      console.warn('device toggle failed', err);
+      const status = { audio: 'off', video: 'off' };
+      const n = err && err.name;
+      status[source === 'camera' ? 'video' : 'audio'] = n === 'NotAllowedError' ? 'denied' : n === 'NotFoundError' ? 'notfound' : 'error:' + n;
+      toast(mediaMessage(status) || t('error.device_failed'), { kind: 'error' });
+    }
+  }
+
+  async toggleScreen() {
+    if (!this.media) return;
+    try {
+      if (this.mediaOn.screen) await this.media.stopScreen();
+      else await this.media.startScreen();
+    } catch (err) {
+      console.warn('screen share failed', err);
+      toast(t('error.screen_denied'), { kind: 'warn' });
+    }
+  }
+
+  togglePanel(which) {
+    if (this.openPanel === which) this.closePanel(which, true);
+    else this.showPanel(which);
+  }
+
+  showPanel(which) {
+    if (this.openPanel && this.openPanel !== which) this.closePanel(this.openPanel, false);
+    const panel = which === 'chat' ? $('chat-panel') : $('participants-panel');
+    panel.hidden = false;
+    this.openPanel = which;
+    this.controls.setPanel(which, true);
+    if (which === 'chat') {
+      this.chat.markRead();
+      $('chat-input').focus();
+    } else {
+      panel.querySelector('.panel-close').focus();
+    }
+    this.grid.layout();
+  }
+
+  closePanel(which, restoreFocus) {
+    if (!which) return;
+    const panel = which === 'chat' ? $('chat-panel') : $('participants-panel');
+    panel.hidden = true;
+    if (this.openPanel === which) this.openPanel = null;
+    this.controls.setPanel(which, false);
+    if (restoreFocus) (which === 'chat' ? this.controls.chat : this.controls.people).focus();
+    this.grid.layout();
+  }
+
+  link() {
+    const hash = this.title ? '#' + new URLSearchParams({ title: this.title }).toString() : '';
+    return `${location.origin}/r/${encodeURIComponent(this.roomId)}${hash}`;
+  }
+
+  async copyLink() {
+    const link = this.link();
+    try {
+      await navigator.clipboard.writeText(link);
+      toast(t('meeting.link_copied'), { timeout: 3000 });
+    } catch {
+      toast(t('meeting.link_copy_failed', { link }), { timeout: 12000 });
+    }
+  }
+
+  _updateHeader() {
+    const title = this.title || '';
+    $('meeting-title').textContent = title;
+    document.title = title ? `${title} – Ratsaal` : `${t('meeting.title_default')} – Ratsaal`;
+    const n = this.state.participants.size;
+    const count = $('participant-count');
+    count.hidden = this.phase !== 'joined' || n === 0;
+    count.textContent = t('meeting.participant_count', { n });
+  }
+}
+
+export function initMeeting() {
+  const room = roomFromPath();
+  if (!room) {
+    location.replace('/');
+    return;
+  }
+  const m = new Meeting(room);
+  window.__ratsaalMeeting = m;
+  m.start();
+}

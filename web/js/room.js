@@ -1,0 +1,127 @@
+// Meeting state: participants, raised hands (in order of raising), chat, media state.
+// Pure data + change events; the UI modules render from it.
+
+export class RoomState extends EventTarget {
+  constructor() {
+    super();
+    this.reset();
+  }
+
+  reset() {
+    this.room = null;
+    this.selfId = null;
+    this.settings = {};
+    this.participants = new Map(); // id → participant
+    this.chat = []; // {id, from, display_name, text, ts}
+    this.handSeq = 0; // order of raising when timestamps tie or are unknown
+    this.activeSpeaker = null;
+  }
+
+  _emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+    this.dispatchEvent(new CustomEvent('change', { detail: { type, ...detail } }));
+  }
+
+  _normalize(p) {
+    return {
+      id: String(p.id),
+      display_name: String(p.display_name || ''),
+      role: p.role || 'participant',
+      hand_raised: !!p.hand_raised,
+      // Order of raising: ts from hand/raised when known; for hands already up when we joined
+      // the protocol gives no time, so they keep the order of the participants array.
+      hand_ts: p.hand_raised ? (typeof p.hand_ts === 'number' ? p.hand_ts : 0) : null,
+      hand_seq: p.hand_raised ? ++this.handSeq : null,
+      joined_at: typeof p.joined_at === 'number' ? p.joined_at : Date.now(),
+      muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
+      self: false,
+    };
+  }
+
+  /** control/joined */
+  applyJoined(msg) {
+    this.reset();
+    this.room = msg.room;
+    this.selfId = msg.id;
+    this.settings = msg.room_settings || {};
+    for (const p of msg.participants || []) {
+      const n = this._normalize(p);
+      n.self = n.id === this.selfId;
+      this.participants.set(n.id, n);
+    }
+    this.chat = Array.isArray(msg.chat) ? msg.chat.slice() : [];
+    this._emit('reset');
+  }
+
+  get self() {
+    return this.participants.get(this.selfId) || null;
+  }
+
+  addParticipant(p) {
+    const n = this._normalize(p);
+    n.self = n.id === this.selfId;
+    this.participants.set(n.id, n);
+    this._emit('participant-joined', { participant: n });
+    return n;
+  }
+
+  removeParticipant(id, reason) {
+    const p = this.participants.get(id);
+    if (!p) return null;
+    this.participants.delete(id);
+    if (this.activeSpeaker === id) this.activeSpeaker = null;
+    this._emit('participant-left', { participant: p, reason });
+    return p;
+  }
+
+  setHand(id, raised, ts) {
+    const p = this.participants.get(id);
+    if (!p) return null;
+    if (p.hand_raised === raised) return p;
+    p.hand_raised = raised;
+    p.hand_ts = raised ? (typeof ts === 'number' ? ts : Date.now()) : null;
+    p.hand_seq = raised ? ++this.handSeq : null;
+    this._emit('hand', { participant: p, raised });
+    return p;
+  }
+
+  setTrackState(id, source, muted) {
+    const p = this.participants.get(id);
+    if (!p) return null;
+    p.muted[source] = !!muted;
+    this._emit('track-state', { participant: p, source, muted: !!muted });
+    return p;
+  }
+
+  setActiveSpeaker(id) {
+    if (this.activeSpeaker === id) return;
+    this.activeSpeaker = id;
+    this._emit('active-speaker', { id });
+  }
+
+  addChat(m) {
+    this.chat.push(m);
+    if (this.chat.length > 500) this.chat.splice(0, this.chat.length - 500);
+    this._emit('chat', { message: m });
+  }
+
+  /** Participants in display order: self first, then by join time. */
+  list() {
+    return [...this.participants.values()].sort((a, b) => {
+      if (a.self !== b.self) return a.self ? -1 : 1;
+      return a.joined_at - b.joined_at || a.id.localeCompare(b.id);
+    });
+  }
+
+  /** Raised hands, first raised first. */
+  hands() {
+    return [...this.participants.values()]
+      .filter((p) => p.hand_raised)
+      .sort((a, b) => a.hand_ts - b.hand_ts || a.hand_seq - b.hand_seq);
+  }
+
+  name(id) {
+    const p = this.participants.get(id);
+    return p ? p.display_name : '';
+  }
+}

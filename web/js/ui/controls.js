@@ -1,0 +1,85 @@
+// Control bar: microphone, camera, screen, hand, chat, participants, leave.
+import { el, icon } from '../util.js';
+import { t } from '../i18n.js';
+
+function ctrl({ id, testid, iconName, label, cls = '', pressed, controls }) {
+  const lab = el('span', { class: 'ctrl-label', text: label });
+  const b = el(
+    'button',
+    { type: 'button', class: `ctrl ${cls}`, id, 'aria-label': label, title: label, dataset: { testid }, 'aria-controls': controls },
+    icon(iconName),
+    lab,
+  );
+  if (pressed !== undefined) b.setAttribute('aria-pressed', String(pressed));
+  b._label = lab;
+  return b;
+}
+
+export class Controls extends EventTarget {
+  constructor(nav) {
+    super();
+    this.nav = nav;
+    this.mic = ctrl({ id: 'ctrl-mic', testid: 'mic-button', iconName: 'mic', label: t('controls.mic'), pressed: false });
+    this.cam = ctrl({ id: 'ctrl-cam', testid: 'camera-button', iconName: 'cam', label: t('controls.cam'), pressed: false });
+    this.screen = ctrl({ id: 'ctrl-screen', testid: 'screen-button', iconName: 'screen', label: t('controls.screen_start'), cls: 'ctrl-screen', pressed: false });
+    this.hand = ctrl({ id: 'ctrl-hand', testid: 'hand-button', iconName: 'hand', label: t('controls.hand_raise'), cls: 'ctrl-hand', pressed: false });
+    this.chat = ctrl({ id: 'ctrl-chat', testid: 'chat-button', iconName: 'chat', label: t('controls.chat'), controls: 'chat-panel' });
+    this.people = ctrl({ id: 'ctrl-people', testid: 'participants-button', iconName: 'people', label: t('controls.participants'), controls: 'participants-panel' });
+    this.leave = ctrl({ id: 'ctrl-leave', testid: 'leave-button', iconName: 'leave', label: t('controls.leave'), cls: 'ctrl-leave' });
+    this.leave.setAttribute('aria-label', t('controls.leave_label'));
+    this.leave.title = t('controls.leave_label');
+    this.chat.setAttribute('aria-expanded', 'false');
+    this.people.setAttribute('aria-expanded', 'false');
+    this.badge = el('span', { class: 'badge', dataset: { testid: 'unread-badge' } });
+    this.badge.hidden = true;
+    this.chat.append(this.badge);
+    nav.replaceChildren(this.mic, this.cam, this.screen, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
+    const map = { mic: 'mic', cam: 'camera', screen: 'screen', hand: 'hand', chat: 'chat', people: 'participants', leave: 'leave' };
+    for (const [k, action] of Object.entries(map)) this[k].addEventListener('click', () => this.dispatchEvent(new CustomEvent(action)));
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) this.screen.hidden = true;
+  }
+
+  /** Media controls: available (server has media), on/off, device present. */
+  setMedia({ available, mic, cam, screen, hasMic = true, hasCam = true }) {
+    const set = (b, on, label, offLabel, iconOn, iconOff) => {
+      b.disabled = !available;
+      b.setAttribute('aria-pressed', String(!!on));
+      b.classList.toggle('is-off', available && !on);
+      b.replaceChild(icon(on || !available ? iconOn : iconOff), b.querySelector('svg'));
+      b.title = !available ? t('controls.unavailable') : on ? offLabel : label;
+    };
+    set(this.mic, mic, t('controls.mic_off'), t('controls.mic_on'), 'mic', 'micOff');
+    set(this.cam, cam, t('controls.cam_off'), t('controls.cam_on'), 'cam', 'camOff');
+    if (available && !hasMic && !mic) this.mic.title = t('controls.no_device');
+    if (available && !hasCam && !cam) this.cam.title = t('controls.no_device');
+    this.screen.disabled = !available;
+    this.screen.setAttribute('aria-pressed', String(!!screen));
+    const sl = screen ? t('controls.screen_stop') : t('controls.screen_start');
+    this.screen.setAttribute('aria-label', sl);
+    this.screen.title = available ? sl : t('controls.unavailable');
+    this.screen._label.textContent = screen ? t('controls.screen_stop') : t('controls.screen');
+  }
+
+  setHand(raised) {
+    this.hand.setAttribute('aria-pressed', String(raised));
+    const label = raised ? t('controls.hand_lower') : t('controls.hand_raise');
+    this.hand._label.textContent = label;
+    this.hand.title = label;
+    // aria-label stays "Raise hand"; aria-pressed carries the state
+  }
+
+  setPanel(which, open) {
+    const b = which === 'chat' ? this.chat : this.people;
+    b.setAttribute('aria-expanded', String(open));
+  }
+
+  setUnread(n) {
+    this.badge.hidden = n <= 0;
+    this.badge.textContent = n > 99 ? '99+' : String(n);
+    this.chat.setAttribute('aria-label', n > 0 ? `${t('controls.chat')} – ${t('controls.unread', { n })}` : t('controls.chat'));
+  }
+
+  setEnabled(on) {
+    for (const b of [this.hand, this.chat, this.people]) b.disabled = !on;
+  }
+}

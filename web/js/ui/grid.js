@@ -1,0 +1,225 @@
+// Participant tiles: one per participant (name, initials avatar, hand badge, muted
+// indicator, <video> for the media plane) and a stage for screen shares.
+import { el, icon, initials, hueFor } from '../util.js';
+import { t } from '../i18n.js';
+
+const GAP = 8;
+const ASPECT = 16 / 9;
+
+export class Grid {
+  constructor({ grid, screenStage, room, media = null }) {
+    this.gridEl = grid;
+    this.screenEl = screenStage;
+    this.room = room;
+    this.media = media;
+    this.tiles = new Map(); // id → {root, video, avatar, name, muted, hand}
+    this.screens = new Map(); // participant → {root, video}
+    this.videoTracks = new Map(); // id → MediaStreamTrack (camera)
+    this.localCamera = null;
+    this.ro = new ResizeObserver(() => this.layout());
+    this.ro.observe(this.gridEl);
+    room.addEventListener('change', (e) => this._onChange(e.detail));
+  }
+
+  setMedia(media) {
+    this.media = media;
+  }
+
+  _onChange(d) {
+    switch (d.type) {
+      case 'reset':
+        this.render();
+        break;
+      case 'participant-joined':
+        this._ensureTile(d.participant);
+        this.layout();
+        break;
+      case 'participant-left':
+        this._removeTile(d.participant.id);
+        this.setScreen(d.participant.id, null);
+        this.layout();
+        break;
+      case 'hand':
+      case 'track-state':
+        this._update(d.participant);
+        break;
+      case 'active-speaker':
+        for (const [id, tile] of this.tiles) tile.root.classList.toggle('speaking', id === d.id);
+        for (const [id, tile] of this.tiles) tile.speaking.hidden = id !== d.id;
+        break;
+      default:
+        break;
+    }
+  }
+
+  render() {
+    const ids = new Set(this.room.participants.keys());
+    for (const id of [...this.tiles.keys()]) if (!ids.has(id)) this._removeTile(id);
+    for (const p of this.room.list()) this._ensureTile(p);
+    // keep DOM order = list order
+    for (const p of this.room.list()) this.gridEl.append(this.tiles.get(p.id).root);
+    this.layout();
+  }
+
+  _ensureTile(p) {
+    let tile = this.tiles.get(p.id);
+    if (!tile) {
+      const video = el('video', { autoplay: true, playsinline: true, dataset: { testid: 'tile-video' } });
+      video.muted = true; // audio plays through separate <audio> elements
+      const avatar = el('div', { class: 'avatar', 'aria-hidden': 'true', dataset: { testid: 'avatar' } });
+      const name = el('span', { class: 'tile-name', dataset: { testid: 'tile-name' } });
+      const muted = el('span', { class: 'tile-muted', dataset: { testid: 'muted-indicator' }, role: 'img', 'aria-label': t('tile.muted'), title: t('tile.muted') }, icon('micOff'));
+      const speaking = el('span', { class: 'visually-hidden', text: t('tile.speaking') });
+      speaking.hidden = true;
+      const hand = el('div', { class: 'hand-badge', dataset: { testid: 'hand-badge' }, role: 'img', 'aria-label': t('tile.hand_raised'), title: t('tile.hand_raised') }, icon('hand'), el('span', { class: 'hand-pos' }));
+      const root = el(
+        'div',
+        { class: 'tile', role: 'group', dataset: { testid: 'tile', participantId: p.id } },
+        video,
+        avatar,
+        hand,
+        el('div', { class: 'tile-label' }, muted, name, speaking),
+      );
+      tile = { root, video, avatar, name, muted, hand, speaking };
+      this.tiles.set(p.id, tile);
+      this.gridEl.append(root);
+      if (p.self) root.classList.add('self');
+      if (p.self && this.localCamera) this._setVideo(p.id, this.localCamera, true);
+      else if (this.videoTracks.has(p.id)) this._setVideo(p.id, this.videoTracks.get(p.id), false);
+    }
+    this._update(p);
+    return tile;
+  }
+
+  _update(p) {
+    const tile = this.tiles.get(p.id);
+    if (!tile) return;
+    const label = p.self ? `${p.display_name} ${t('meeting.you_suffix')}` : p.display_name;
+    tile.name.textContent = label;
+    tile.root.setAttribute('aria-label', label);
+    tile.avatar.textContent = initials(p.display_name);
+    tile.avatar.style.setProperty('--hue', String(hueFor(p.id + p.display_name)));
+    tile.hand.hidden = !p.hand_raised;
+    // positions in the queue can change for everyone when one hand goes up or down
+    for (const other of this.room.participants.values()) this._updateHandPos(other);
+    tile.muted.hidden = !p.muted.microphone;
+    this._updateVideoVisibility(p.id);
+  }
+
+  _updateHandPos(p) {
+    const tile = this.tiles.get(p.id);
+    if (!tile) return;
+    const pos = p.hand_raised ? this.room.hands().findIndex((h) => h.id === p.id) + 1 : 0;
+    tile.hand.querySelector('.hand-pos').textContent = pos ? String(pos) : '';
+  }
+
+  _removeTile(id) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    if (this.media) this.media.unobserveVideo(tile.video, { hidden: false });
+    tile.video.srcObject = null;
+    tile.root.remove();
+    this.tiles.delete(id);
+  }
+
+  /** Camera of participant id (null = none). For self, the local preview track. */
+  setVideo(id, track) {
+    if (track) this.videoTracks.set(id, track);
+    else this.videoTracks.delete(id);
+    this._setVideo(id, track, false);
+  }
+
+  setLocalCamera(track) {
+    this.localCamera = track;
+    if (this.room.selfId) this._setVideo(this.room.selfId, track, true);
+  }
+
+  _setVideo(id, track, local) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    if (track) {
+      if (!tile.video.srcObject || tile.video.srcObject.getVideoTracks()[0] !== track) {
+        tile.video.srcObject = new MediaStream([track]);
+        tile.video.play().catch(() => {});
+      }
+      if (!local && this.media) this.media.observeVideo(tile.video, id, 'camera');
+      tile.track = track;
+      track.addEventListener('mute', () => this._updateVideoVisibility(id));
+      track.addEventListener('unmute', () => this._updateVideoVisibility(id));
+    } else {
+      if (this.media && !local) this.media.unobserveVideo(tile.video);
+      tile.video.srcObject = null;
+      tile.track = null;
+    }
+    this._updateVideoVisibility(id);
+  }
+
+  _updateVideoVisibility(id) {
+    const tile = this.tiles.get(id);
+    const p = this.room.participants.get(id);
+    if (!tile || !p) return;
+    const tr = tile.track;
+    const on = !!tr && tr.readyState === 'live' && !p.muted.camera && (p.self ? tr.enabled : !tr.muted);
+    tile.root.classList.toggle('has-video', on);
+  }
+
+  /** Screen share of participant id shown large (track null = ended). */
+  setScreen(id, track) {
+    const cur = this.screens.get(id);
+    if (!track) {
+      if (cur) {
+        if (this.media) this.media.unobserveVideo(cur.video, { hidden: false });
+        cur.video.srcObject = null;
+        cur.root.remove();
+        this.screens.delete(id);
+      }
+    } else {
+      if (!cur) {
+        const video = el('video', { autoplay: true, playsinline: true });
+        video.muted = true;
+        const name = this.room.name(id);
+        const root = el('div', { class: 'screen', dataset: { testid: 'screen-share', participantId: id } }, video, el('span', { class: 'tile-label screen-label', text: t('meeting.screen_of', { name }) }));
+        this.screenEl.append(root);
+        this.screens.set(id, { root, video });
+      }
+      const s = this.screens.get(id);
+      s.video.srcObject = new MediaStream([track]);
+      s.video.play().catch(() => {});
+      if (this.media && id !== this.room.selfId) this.media.observeVideo(s.video, id, 'screen');
+    }
+    // one screen at a time on the stage: the most recent
+    const list = [...this.screens.values()];
+    list.forEach((s, i) => {
+      s.root.hidden = i !== list.length - 1;
+    });
+    this.screenEl.hidden = this.screens.size === 0;
+    this.layout();
+  }
+
+  layout() {
+    const n = this.tiles.size || 1;
+    const W = this.gridEl.clientWidth;
+    const H = this.gridEl.clientHeight;
+    if (!W || !H) return;
+    let best = { w: 0, cols: 1, h: 0 };
+    for (let cols = 1; cols <= n; cols++) {
+      const rows = Math.ceil(n / cols);
+      let w = (W - (cols - 1) * GAP) / cols;
+      let h = w / ASPECT;
+      if (rows * h + (rows - 1) * GAP > H) {
+        h = (H - (rows - 1) * GAP) / rows;
+        w = h * ASPECT;
+      }
+      if (w > best.w) best = { w, cols, h };
+    }
+    this.gridEl.style.setProperty('--cols', String(best.cols));
+    this.gridEl.style.setProperty('--tile-w', `${Math.floor(best.w)}px`);
+    this.gridEl.style.setProperty('--tile-h', `${Math.floor(best.h)}px`);
+  }
+
+  destroy() {
+    this.ro.disconnect();
+    for (const id of [...this.tiles.keys()]) this._removeTile(id);
+    for (const id of [...this.screens.keys()]) this.setScreen(id, null);
+  }
+}
