@@ -88,7 +88,7 @@ run: deps all
 	./bin/ratsaal serve --config conf/ratsaal.conf
 
 test: deps
-	$(MAKE) all unit unit-asan fuzz
+	$(MAKE) -j2 all unit unit-asan fuzz
 	./scripts/test.sh
 
 clean:
