@@ -1,0 +1,163 @@
+'use strict';
+// Media through the real SFU (issue 3): three Chromium pages with fake camera and microphone in
+// one room. Asserts what a person would notice, measured with getStats(): every page decodes
+// both remote videos and receives both remote audio streams; a muted microphone stops reaching
+// the others; a shared screen is decoded by the others; a subscriber that shows a video small
+// is switched to a lower simulcast layer; a participant who leaves disappears with its tiles.
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./lib/harness.js');
+
+const stopWatchdog = h.watchdog(240000);
+let server;
+let browser;
+const pages = [];
+
+before(async () => {
+  server = await h.startServer();
+  browser = await h.launchBrowser({ args: ['--auto-select-desktop-capture-source=Entire screen'] });
+});
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (server) await server.stop();
+  stopWatchdog();
+});
+
+/** Per remote (participant, source): inbound-rtp counters on the subscribe connection. */
+async function inbound(page) {
+  return page.evaluate(async () => {
+    const r = window.__ratsaal;
+    if (!r || !r.subscribePc) return {};
+    const stats = await r.subscribePc.getStats();
+    const out = {};
+    const midOf = {};
+    for (const t of r.subscribePc.getTransceivers()) if (t.mid !== null && t.receiver) midOf[t.receiver.track.id] = t.mid;
+    stats.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      const mid = s.mid !== undefined ? s.mid : midOf[s.trackIdentifier];
+      const m = r.mids.get(mid);
+      if (!m) return;
+      out[`${m.participant}:${m.source}`] = {
+        kind: s.kind, packets: s.packetsReceived || 0, frames: s.framesDecoded || 0,
+        width: s.frameWidth || 0, height: s.frameHeight || 0, bytes: s.bytesReceived || 0,
+      };
+    });
+    return out;
+  });
+}
+
+async function join(name) {
+  const page = await h.newPage(browser);
+  pages.push(page);
+  await h.gotoReady(page, `${server.url}/r/e2e-media-room?name=${encodeURIComponent(name)}&join=1`);
+  await page.locator(h.tid('meeting')).waitFor({ state: 'visible' });
+  return page;
+}
+
+/** Waits until `pred(before, after)` holds for counters sampled `gap` ms apart. */
+async function rising(page, key, field, { timeout = 20000, gap = 1500 } = {}) {
+  const end = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < end) {
+    const a = await inbound(page);
+    await h.sleep(gap);
+    const b = await inbound(page);
+    if (a[key] && b[key] && b[key][field] > a[key][field] && b[key][field] > 0) return b[key];
+    last = JSON.stringify(b);
+  }
+  throw new Error(`${key}.${field} did not rise within ${timeout} ms; last stats ${last}`);
+}
+
+let A; let B; let C; let idA; let idB; let idC;
+
+test('three pages: every page decodes both remote videos and receives both remote audios', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    A = await join('Anna');
+    B = await join('Bernd');
+    C = await join('Carla');
+    [idA, idB, idC] = await Promise.all([A, B, C].map((p) => h.selfId(p)));
+    const ids = { A: idA, B: idB, C: idC };
+    for (const [me, page] of [['A', A], ['B', B], ['C', C]]) {
+      for (const other of ['A', 'B', 'C'].filter((x) => x !== me)) {
+        await rising(page, `${ids[other]}:camera`, 'frames');
+        await rising(page, `${ids[other]}:microphone`, 'packets');
+      }
+    }
+    const m = await (await fetch(`${server.url}/metrics`)).text();
+    const forwarded = Number(m.match(/ratsaal_rtp_packets_out_total (\d+)/)[1]);
+    assert.ok(forwarded > 100, `server forwarded ${forwarded} packets`);
+    assert.match(m, /ratsaal_dtls_handshakes_total [1-9]/);
+  }));
+
+test('a muted microphone stops reaching the others', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await A.click(h.tid('mic-button'));
+    assert.equal(await A.locator(h.tid('mic-button')).getAttribute('aria-pressed'), 'false');
+    await h.sleep(1000); // in flight
+    const before = await inbound(B);
+    await h.sleep(2000);
+    const afterMute = await inbound(B);
+    const key = `${idA}:microphone`;
+    assert.ok(afterMute[key].packets - before[key].packets <= 2,
+      `A's audio still arriving at B: ${before[key].packets} → ${afterMute[key].packets}`);
+    // C's audio still flows to B, and B's tile shows A muted
+    await rising(B, `${idC}:microphone`, 'packets');
+    await B.locator(`${h.tid('tile')}[data-participant-id="${idA}"] ${h.tid('muted-indicator')}`).waitFor({ state: 'visible' });
+    // unmute: audio resumes
+    await A.click(h.tid('mic-button'));
+    await rising(B, key, 'packets');
+  }));
+
+test('a subscriber that shows a video small gets a lower simulcast layer', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    const key = `${idA}:camera`;
+    // let the publisher's bandwidth estimate ramp up so the top layer flows
+    const end = Date.now() + 30000;
+    let big = 0;
+    while (Date.now() < end) {
+      const s = (await inbound(C))[key];
+      if (s && s.width >= 640) { big = s.width; break; }
+      await h.sleep(1000);
+    }
+    assert.ok(big >= 640, `C never received A's top layer (width ${big})`);
+    // C shrinks A's tile to a thumbnail: the client reports video_size, the server switches
+    await C.evaluate((id) => {
+      const tile = document.querySelector(`[data-testid="tile"][data-participant-id="${id}"]`);
+      tile.style.width = '96px';
+      tile.style.height = '72px';
+      tile.style.flex = 'none';
+      tile.style.gridColumn = 'auto';
+      const v = tile.querySelector('video');
+      if (v) { v.style.width = '96px'; v.style.height = '72px'; }
+    }, idA);
+    const end2 = Date.now() + 20000;
+    let small = big;
+    while (Date.now() < end2) {
+      const s = (await inbound(C))[key];
+      if (s && s.width && s.width < big) { small = s.width; break; }
+      await h.sleep(500);
+    }
+    assert.ok(small < big, `layer did not switch down (width stayed ${small})`);
+    await rising(C, key, 'frames'); // and it keeps decoding after the switch
+  }));
+
+test('a shared screen is decoded by the others', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await B.click(h.tid('screen-button'));
+    await rising(A, `${idB}:screen`, 'frames', { timeout: 25000 });
+    await rising(C, `${idB}:screen`, 'frames', { timeout: 25000 });
+    await A.locator(h.tid('screen-share')).first().waitFor({ state: 'visible' });
+  }));
+
+test('a participant who leaves disappears with its tiles', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await C.click(h.tid('leave-button'));
+    for (const p of [A, B]) {
+      await p.locator(`${h.tid('tile')}[data-participant-id="${idC}"]`).waitFor({ state: 'detached', timeout: 10000 });
+    }
+    // the remaining two still see each other
+    await rising(A, `${idB}:camera`, 'frames');
+    await rising(B, `${idA}:camera`, 'frames');
+  }));
