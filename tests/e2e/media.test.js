@@ -161,3 +161,30 @@ test('a participant who leaves disappears with its tiles', (t) =>
     await rising(A, `${idB}:camera`, 'frames');
     await rising(B, `${idA}:camera`, 'frames');
   }));
+
+test('after a network drop the pages restart ICE and media resumes without leaving', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    const ufrags = (p) => p.evaluate(() => {
+      const u = (pc) => pc && pc.remoteDescription && (pc.remoteDescription.sdp.match(/a=ice-ufrag:(\S+)/) || [])[1];
+      return { pub: u(window.__ratsaal.publishPc), sub: u(window.__ratsaal.subscribePc) };
+    });
+    const before = { A: await ufrags(A), B: await ufrags(B) };
+    // the server becomes unreachable for 15 s (no UDP, no TCP), as in a network outage
+    await A.evaluate(() => {
+      window.__iceLog = [];
+      window.__ratsaal.media.addEventListener('ice-state', (e) => window.__iceLog.push(`${Date.now() % 100000} ${e.detail.pc}:${e.detail.state}`));
+    });
+    server.proc.kill('SIGSTOP');
+    await h.sleep(15000);
+    server.proc.kill('SIGCONT');
+    // media flows again, on new ICE credentials, and nobody left the meeting
+    await rising(A, `${idB}:camera`, 'frames', { timeout: 30000 });
+    await rising(B, `${idA}:camera`, 'frames', { timeout: 30000 });
+    await rising(B, `${idA}:microphone`, 'packets', { timeout: 30000 });
+    const afterDrop = { A: await ufrags(A), B: await ufrags(B) };
+    const iceLog = await A.evaluate(() => window.__iceLog);
+    assert.ok(afterDrop.A.pub !== before.A.pub || afterDrop.A.sub !== before.A.sub,
+      `A did not restart ICE: ${JSON.stringify(before.A)} → ${JSON.stringify(afterDrop.A)}; ${iceLog.join(', ')}`);
+    assert.equal(await h.selfId(A), idA);
+    assert.equal(await h.selfId(B), idB);
+  }));
