@@ -98,3 +98,20 @@ format:
 	clang-format -i $(shell find src tests -name '*.[ch]')
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Benchmarks (issue 5): the load generator, the offline regression harness and the SRTP
+# micro-benchmark. `bench/setup.sh` installs what only they need; `bench/compare.sh` runs them.
+BENCH_LOAD_SRC := $(wildcard bench/load/*.c)
+.PHONY: bench
+bench: bin/ratsaal bench/ratsaal-load build/bench/offline build/bench/srtp_bench
+
+bench/ratsaal-load: $(BENCH_LOAD_SRC) bench/load/load.h build/libratsaal.a
+	$(CC) $(ALL_CFLAGS) -Ibench/load -o $@ $(BENCH_LOAD_SRC) build/libratsaal.a $(LDLIBS)
+
+build/bench/offline: bench/offline/offline.c build/libratsaal.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libratsaal.a $(LDLIBS)
+
+build/bench/srtp_bench: bench/srtp_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)

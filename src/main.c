@@ -16,13 +16,23 @@
 
 #include "core/app.h"
 #include "core/config.h"
+#include "core/jobs.h"
 #include "core/log.h"
+#include "auth/oidc_http.h"
+#include "auth/user_cli.h"
+#include "http/api.h"
 #include "http/server.h"
 #include "room/room.h"
 #include "sfu/sfu.h"
 #include "store/store.h"
 
 static struct rs_http *g_http;
+
+static void wake_http(void *arg)
+{
+    if (g_http)
+        rs_http_wake(g_http);
+}
 
 static void on_signal(int sig)
 {
@@ -37,6 +47,9 @@ static void usage(FILE *f)
             "\n"
             "Usage:\n"
             "  ratsaal serve [options]   run the server\n"
+            "  ratsaal user add NAME --role admin|moderator|user [--data DIR]\n"
+            "                            create a local account (password prompted)\n"
+            "  ratsaal user passwd|disable NAME, ratsaal user list [--data DIR]\n"
             "  ratsaal --version         print the version\n"
             "  ratsaal --help            this text\n"
             "\n"
@@ -169,6 +182,12 @@ static int serve(int argc, char **argv)
         rs_store_close(app.store);
         return 1;
     }
+    if (rs_oidc_http_global_init()) {
+        fprintf(stderr, "ratsaal: libcurl could not be initialised\n");
+        rs_rooms_free(app.rooms);
+        rs_store_close(app.store);
+        return 1;
+    }
     if (rs_http_start(&app, &g_http, err, sizeof(err))) {
         fprintf(stderr, "ratsaal: %s\n", err);
         rs_rooms_free(app.rooms);
@@ -183,6 +202,11 @@ static int serve(int argc, char **argv)
         return 1;
     }
 
+    if (rs_jobs_start(wake_http, NULL)) {
+        fprintf(stderr, "ratsaal: cannot start the job thread\n");
+        return 1;
+    }
+
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -194,13 +218,40 @@ static int serve(int argc, char **argv)
     RS_INFO("main", "event=started version=%s http=%s:%u udp=%u data=%s", RS_VERSION,
             cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir);
     rs_http_run(g_http, 2000);
+    rs_jobs_stop();
+    rs_api_shutdown();
     rs_sfu_stop(&app);
     rs_http_free(g_http);
     g_http = NULL;
     rs_rooms_free(app.rooms);
     rs_store_close(app.store);
+    rs_oidc_http_global_cleanup();
     RS_INFO("main", "event=stopped");
     return 0;
+}
+
+/* ratsaal user ... [--data DIR]: local accounts (auth/user_cli.c). */
+static int user_command(int argc, char **argv)
+{
+    char data[RS_CONFIG_PATH_MAX] = "./var";
+    char *rest[32];
+    int n = 0;
+    rest[n++] = "user";
+    for (int i = 0; i < argc && n < 31; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+            snprintf(data, sizeof(data), "%s", argv[++i]);
+            continue;
+        }
+        rest[n++] = argv[i];
+    }
+    rest[n] = NULL;
+    if (mkdir_p(data)) {
+        fprintf(stderr, "ratsaal: data_dir: cannot create %s\n", data);
+        return 2;
+    }
+    char db[RS_CONFIG_PATH_MAX + 16];
+    snprintf(db, sizeof(db), "%s/ratsaal.db", data);
+    return rs_user_cli(n, rest, db);
 }
 
 int main(int argc, char **argv)
@@ -216,6 +267,9 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return serve(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "user") == 0)
+        return user_command(argc - 2, argv + 2);
+
     if (argc >= 2)
         fprintf(stderr, "ratsaal: unknown command '%s'\n\n", argv[1]);
     usage(stderr);

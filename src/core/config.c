@@ -28,6 +28,31 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->chat_history = 50;
     cfg->rate_per_s = 20;
     cfg->last_n = 0;
+    snprintf(cfg->oidc_groups_claim, sizeof(cfg->oidc_groups_claim), "groups");
+    cfg->anonymous_meetings = RS_ANON_AUTO;
+    cfg->session_hours = 12;
+    cfg->login_rate_per_min = 10;
+    cfg->join_rate_per_min = 60;
+}
+
+int rs_config_anonymous(const struct rs_config *cfg)
+{
+    if (cfg->anonymous_meetings != RS_ANON_AUTO)
+        return cfg->anonymous_meetings == RS_ANON_ON;
+    int loopback = strncmp(cfg->listen_addr, "127.", 4) == 0 || strcmp(cfg->listen_addr, "::1") == 0;
+    return loopback && !cfg->oidc_issuer[0];
+}
+
+static int is_url(const char *v, int allow_http_loopback)
+{
+    if (strncmp(v, "https://", 8) == 0)
+        return strlen(v) > 8;
+    if (strncmp(v, "http://", 7) == 0) {
+        const char *h = v + 7;
+        return !allow_http_loopback || strncmp(h, "127.", 4) == 0 ||
+               strncmp(h, "localhost", 9) == 0 || strncmp(h, "[::1]", 5) == 0;
+    }
+    return 0;
 }
 
 static int parse_uint(const char *value, unsigned long min, unsigned long max, unsigned long *out)
@@ -167,6 +192,9 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"chat_history", &cfg->chat_history, 0, 500},
         {"rate_per_s", &cfg->rate_per_s, 1, 1000},
         {"last_n", &cfg->last_n, 0, 100},
+        {"session_hours", &cfg->session_hours, 1, 720},
+        {"login_rate_per_min", &cfg->login_rate_per_min, 1, 10000},
+        {"join_rate_per_min", &cfg->join_rate_per_min, 1, 10000},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].name) == 0) {
@@ -181,6 +209,54 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
     }
     if (strcmp(key, "ice_server") == 0)
         return parse_ice_server(cfg, value, err, errlen);
+    struct {
+        const char *name;
+        char *dst;
+        size_t cap;
+        int url; /* 1: URL (https, or http on loopback) */
+    } strs[] = {
+        {"public_url", cfg->public_url, sizeof(cfg->public_url), 2},
+        {"oidc_issuer", cfg->oidc_issuer, sizeof(cfg->oidc_issuer), 1},
+        {"oidc_client_id", cfg->oidc_client_id, sizeof(cfg->oidc_client_id), 0},
+        {"oidc_client_secret", cfg->oidc_client_secret, sizeof(cfg->oidc_client_secret), 0},
+        {"oidc_groups_claim", cfg->oidc_groups_claim, sizeof(cfg->oidc_groups_claim), 0},
+        {"oidc_admin_group", cfg->oidc_admin_group, sizeof(cfg->oidc_admin_group), 0},
+        {"oidc_moderator_group", cfg->oidc_moderator_group, sizeof(cfg->oidc_moderator_group), 0},
+        {"oidc_tenant_claim", cfg->oidc_tenant_claim, sizeof(cfg->oidc_tenant_claim), 0},
+    };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+        if (strcmp(key, strs[i].name) != 0)
+            continue;
+        if (strs[i].url && *value && !is_url(value, strs[i].url == 1)) {
+            snprintf(err, errlen, "%s: expected an https:// URL%s, got '%s'", key,
+                     strs[i].url == 1 ? " (http:// only on loopback)" : " or http://", value);
+            return -EINVAL;
+        }
+        if (copy_str(strs[i].dst, strs[i].cap, value)) {
+            snprintf(err, errlen, "%s: longer than %zu bytes", key, strs[i].cap - 1);
+            return -EINVAL;
+        }
+        if (strs[i].url) { /* no trailing slash: paths are appended */
+            size_t n = strlen(strs[i].dst);
+            while (n > 0 && strs[i].dst[n - 1] == '/')
+                strs[i].dst[--n] = 0;
+        }
+        return 0;
+    }
+    if (strcmp(key, "anonymous_meetings") == 0) {
+        if (strcmp(value, "auto") == 0)
+            cfg->anonymous_meetings = RS_ANON_AUTO;
+        else if (strcmp(value, "on") == 0)
+            cfg->anonymous_meetings = RS_ANON_ON;
+        else if (strcmp(value, "off") == 0)
+            cfg->anonymous_meetings = RS_ANON_OFF;
+        else {
+            snprintf(err, errlen, "anonymous_meetings: expected auto, on or off, got '%s'",
+                     value);
+            return -EINVAL;
+        }
+        return 0;
+    }
     snprintf(err, errlen, "%s: unknown setting", key);
     return -ENOENT;
 }
@@ -269,6 +345,10 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
 {
     int wildcard = strcmp(cfg->listen_addr, "*") == 0 || strcmp(cfg->listen_addr, "0.0.0.0") == 0 ||
                    strcmp(cfg->listen_addr, "::") == 0;
+    if (cfg->oidc_issuer[0] && !cfg->oidc_client_id[0]) {
+        snprintf(err, errlen, "oidc_client_id: required when oidc_issuer is set");
+        return -EINVAL;
+    }
     if (wildcard && !cfg->public_ip[0]) {
         snprintf(err, errlen,
                  "public_ip: required when listen is a wildcard address (it is the address "

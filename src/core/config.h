@@ -33,7 +33,27 @@ struct rs_config {
     unsigned last_n;           /* video publishers forwarded per subscriber, 0 = all */
     struct rs_ice_server ice_servers[RS_CONFIG_ICE_SERVERS_MAX];
     size_t n_ice_servers;
+
+    /* identity (docs/api.md) */
+    char public_url[256];          /* e.g. https://meet.example.org; empty: http://listen */
+    char oidc_issuer[256];         /* empty: no OpenID Connect login */
+    char oidc_client_id[128];
+    char oidc_client_secret[256];
+    char oidc_groups_claim[64];    /* default "groups" */
+    char oidc_admin_group[128];    /* members become admin */
+    char oidc_moderator_group[128]; /* members become moderator */
+    char oidc_tenant_claim[64];    /* empty: no tenants */
+    int anonymous_meetings;        /* RS_ANON_AUTO / ON / OFF */
+    unsigned session_hours;
+    unsigned login_rate_per_min;   /* per client address */
+    unsigned join_rate_per_min;    /* per client address */
 };
+
+enum { RS_ANON_AUTO = 0, RS_ANON_ON, RS_ANON_OFF };
+
+/* Whether anyone may open rooms without an account: "auto" means yes only when listening on a
+ * loopback address without an identity provider (so `make run` works at once). */
+int rs_config_anonymous(const struct rs_config *cfg);
 
 /* Fills `cfg` with the built-in defaults. */
 void rs_config_defaults(struct rs_config *cfg);

@@ -60,7 +60,38 @@ static const struct {
     [RS_M_RETRANSMISSIONS] = {"ratsaal_retransmissions_total", "counter",
                               "Packets retransmitted from the cache"},
     [RS_M_TRANSPORTS] = {"ratsaal_media_transports", "gauge", "Media transports (ICE/DTLS)"},
+    [RS_M_LOGINS] = {"ratsaal_logins_total", "counter", "Successful logins (OIDC and local)"},
+    [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
+    [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
+                              "Expired login sessions removed"},
 };
+
+static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
+static const char *const auth_reject_names[RS_AUTH__COUNT] = {
+    [RS_AUTH_INVALID_STATE] = "invalid_state",
+    [RS_AUTH_IDP_ERROR] = "idp_error",
+    [RS_AUTH_TOKEN_EXCHANGE] = "token_exchange_failed",
+    [RS_AUTH_INVALID_TOKEN] = "invalid_token",
+    [RS_AUTH_TENANT_MISSING] = "tenant_missing",
+    [RS_AUTH_INVALID_CREDENTIALS] = "invalid_credentials",
+    [RS_AUTH_RATE_LIMITED] = "rate_limited",
+    [RS_AUTH_CSRF] = "csrf",
+    [RS_AUTH_UNAUTHORIZED] = "unauthorized",
+    [RS_AUTH_FORBIDDEN] = "forbidden",
+    [RS_AUTH_INVALID_INVITE] = "invalid_invite",
+    [RS_AUTH_WRONG_PASSWORD] = "wrong_password",
+    [RS_AUTH_OPEN_REDIRECT] = "open_redirect",
+};
+
+void rs_metric_auth_reject(enum rs_auth_reject r)
+{
+    atomic_fetch_add_explicit(&auth_rejects[r], 1, memory_order_relaxed);
+}
+
+uint64_t rs_metric_auth_reject_get(enum rs_auth_reject r)
+{
+    return atomic_load_explicit(&auth_rejects[r], memory_order_relaxed);
+}
 
 static const char *const drop_names[RS_DROP__COUNT] = {
     [RS_DROP_BAD_STUN] = "bad_stun",
@@ -104,6 +135,13 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_STALE_REVISION] = "stale_revision",
     [RS_ERR_DTLS_FAILED] = "dtls_failed",
     [RS_ERR_ICE_TIMEOUT] = "ice_timeout",
+    [RS_ERR_UNAUTHORIZED] = "unauthorized",
+    [RS_ERR_FORBIDDEN] = "forbidden",
+    [RS_ERR_NOT_FOUND] = "not_found",
+    [RS_ERR_INVALID_INVITE] = "invalid_invite",
+    [RS_ERR_PASSWORD_REQUIRED] = "password_required",
+    [RS_ERR_WRONG_PASSWORD] = "wrong_password",
+    [RS_ERR_LOBBY_REJECTED] = "lobby_rejected",
 };
 
 const char *rs_err_code(enum rs_err err)
@@ -214,6 +252,11 @@ int rs_metrics_render(char *buf, size_t cap)
     for (int i = 0; i < RS_ERR__COUNT; i++)
         emit(&o, "ratsaal_signaling_errors_total{code=\"%s\"} %llu\n", err_names[i],
              (unsigned long long)rs_metric_error_get(i));
+    emit(&o, "# HELP ratsaal_auth_rejections_total Rejected logins, tokens, invitations and "
+             "actions, by reason\n# TYPE ratsaal_auth_rejections_total counter\n");
+    for (int i = 0; i < RS_AUTH__COUNT; i++)
+        emit(&o, "ratsaal_auth_rejections_total{reason=\"%s\"} %llu\n", auth_reject_names[i],
+             (unsigned long long)rs_metric_auth_reject_get(i));
     if (o.overflow)
         return -ENOSPC;
     return (int)o.len;

@@ -44,6 +44,10 @@ enum rs_metric {
     RS_M_FIRS_OUT,
     RS_M_RETRANSMISSIONS,
     RS_M_TRANSPORTS,      /* gauge */
+    /* identity */
+    RS_M_LOGINS,
+    RS_M_LOBBY_WAITING,   /* gauge */
+    RS_M_SESSIONS_PURGED,
     RS_M__COUNT
 };
 
@@ -92,8 +96,35 @@ enum rs_err {
     RS_ERR_STALE_REVISION,
     RS_ERR_DTLS_FAILED,
     RS_ERR_ICE_TIMEOUT,
+    RS_ERR_UNAUTHORIZED,
+    RS_ERR_FORBIDDEN,
+    RS_ERR_NOT_FOUND,
+    RS_ERR_INVALID_INVITE,
+    RS_ERR_PASSWORD_REQUIRED,
+    RS_ERR_WRONG_PASSWORD,
+    RS_ERR_LOBBY_REJECTED,
     RS_ERR__COUNT
 };
+
+/* Rejected authentication/authorisation attempts (docs/api.md), counted by reason. */
+enum rs_auth_reject {
+    RS_AUTH_INVALID_STATE,
+    RS_AUTH_IDP_ERROR,
+    RS_AUTH_TOKEN_EXCHANGE,
+    RS_AUTH_INVALID_TOKEN,
+    RS_AUTH_TENANT_MISSING,
+    RS_AUTH_INVALID_CREDENTIALS,
+    RS_AUTH_RATE_LIMITED,
+    RS_AUTH_CSRF,
+    RS_AUTH_UNAUTHORIZED,
+    RS_AUTH_FORBIDDEN,
+    RS_AUTH_INVALID_INVITE,
+    RS_AUTH_WRONG_PASSWORD,
+    RS_AUTH_OPEN_REDIRECT,
+    RS_AUTH__COUNT
+};
+void rs_metric_auth_reject(enum rs_auth_reject r);
+uint64_t rs_metric_auth_reject_get(enum rs_auth_reject r);
 
 const char *rs_err_code(enum rs_err err);
 const char *rs_drop_reason(enum rs_drop drop);

@@ -19,8 +19,11 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jobs.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/api.h"
+#include "http/request.h"
 #include "http/static_files.h"
 #include "room/room.h"
 #include "signaling/session.h"
@@ -55,44 +58,62 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     struct rs_http *h = lws_container_of(sul, struct rs_http, tick);
     if (h->wake_fn)
         h->wake_fn(h->wake_arg);
+    rs_jobs_poll();
+    rs_api_tick(h->app);
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
 }
 
-enum method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE, M_OPTIONS, M_OTHER };
-
 /* Per-connection state (lws allocates and zeroes it). */
 struct conn {
-    /* HTTP response in progress */
-    const unsigned char *body;
-    unsigned char *owned_body; /* freed when done (generated bodies) */
-    size_t body_len, body_sent;
+    /* request being read */
+    enum rs_http_method method;
+    char path[2100];
+    char cookie[4096];
+    char content_type[128];
+    char origin[256];
+    char host[256];
+    char peer[64];
+    char *body;
+    size_t body_len, body_expected;
+    int body_too_large;
+    uint64_t serial;
+    int pending; /* a handler will call rs_http_finish */
+    struct conn *next_pending;
+    struct lws *wsi;
+    /* response being written */
+    int responding, headers_sent;
+    struct rs_http_resp resp;
+    const unsigned char *out;   /* body to send: resp.body or a static file */
+    size_t out_len, out_sent;
+    int head_only;
     int close_after;
     /* WebSocket */
     struct rs_session *session;
 };
+
+static uint64_t next_serial = 1;
+static struct conn *pending_list;
 
 static struct rs_http *http_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
 }
 
-static enum method method_of(struct lws *wsi)
+static enum rs_http_method method_of(struct lws *wsi)
 {
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
-        return M_GET;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI))
-        return M_HEAD;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
-        return M_POST;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
-        return M_PUT;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI))
-        return M_PATCH;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
-        return M_DELETE;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
-        return M_OPTIONS;
-    return M_OTHER;
+    static const struct {
+        enum lws_token_indexes tok;
+        enum rs_http_method m;
+    } map[] = {
+        {WSI_TOKEN_GET_URI, RS_HTTP_GET},       {WSI_TOKEN_HEAD_URI, RS_HTTP_HEAD},
+        {WSI_TOKEN_POST_URI, RS_HTTP_POST},     {WSI_TOKEN_PUT_URI, RS_HTTP_PUT},
+        {WSI_TOKEN_PATCH_URI, RS_HTTP_PATCH},   {WSI_TOKEN_DELETE_URI, RS_HTTP_DELETE},
+        {WSI_TOKEN_OPTIONS_URI, RS_HTTP_OPTIONS},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (lws_hdr_total_length(wsi, map[i].tok))
+            return map[i].m;
+    return RS_HTTP_OTHER;
 }
 
 static void count_status(unsigned status)
@@ -115,16 +136,64 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
                                        (const unsigned char *)value, (int)strlen(value), p, end);
 }
 
-/* Writes status line and headers; the body follows on WRITEABLE. `body` is borrowed unless
- * `owned` (then freed by us). HEAD sends headers only. */
-static int respond(struct lws *wsi, struct conn *c, unsigned status, const char *ctype,
-                   const unsigned char *body, size_t len, unsigned char *owned, int head_only,
-                   const char *allow, const char *cache)
+void rs_http_resp_header(struct rs_http_resp *resp, const char *name, const char *value)
 {
-    unsigned char buf[LWS_PRE + 2048];
+    if (resp->n_headers >= RS_HTTP_MAX_HEADERS)
+        return;
+    snprintf(resp->header_names[resp->n_headers], sizeof(resp->header_names[0]), "%s", name);
+    snprintf(resp->header_values[resp->n_headers], sizeof(resp->header_values[0]), "%s", value);
+    resp->n_headers++;
+}
+
+void rs_http_resp_json(struct rs_http_resp *resp, unsigned status, json_t *j)
+{
+    free(resp->body);
+    resp->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    resp->status = resp->body ? status : 500;
+    resp->content_type = "application/json";
+    resp->body_len = resp->body ? strlen(resp->body) : 0;
+}
+
+void rs_http_resp_error(struct rs_http_resp *resp, unsigned status, const char *code,
+                        const char *field, const char *text)
+{
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "text", text);
+    if (e && field)
+        json_object_set_new(e, "field", json_string(field));
+    rs_http_resp_json(resp, status, e ? json_pack("{s:o}", "error", e) : NULL);
+}
+
+void rs_http_resp_redirect(struct rs_http_resp *resp, const char *location)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->status = 302;
+    resp->content_type = "text/plain; charset=utf-8";
+    rs_http_resp_header(resp, "location:", location);
+}
+
+int rs_http_req_arg(const struct rs_http_req *req, const char *name, char *buf, size_t cap)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s=", name);
+    const char *v = lws_get_urlarg_by_name((struct lws *)req->transport, key, buf, (int)cap);
+    if (!v)
+        return -1;
+    size_t n = strlen(v);
+    memmove(buf, v, n + 1);
+    return (int)n;
+}
+
+/* Writes status line and headers; the body follows chunk by chunk. */
+static int write_headers(struct lws *wsi, struct conn *c)
+{
+    unsigned char buf[LWS_PRE + 4096];
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
-    count_status(status);
-    if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
+    struct rs_http_resp *r = &c->resp;
+    count_status(r->status);
+    if (lws_add_http_common_headers(wsi, r->status, r->content_type, c->out_len, &p, end) ||
         add_header(wsi, "content-security-policy:", CSP, &p, end) ||
         add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
         add_header(wsi, "referrer-policy:", "no-referrer", &p, end) ||
@@ -132,41 +201,47 @@ static int respond(struct lws *wsi, struct conn *c, unsigned status, const char 
         add_header(wsi, "cross-origin-opener-policy:", "same-origin", &p, end) ||
         add_header(wsi, "permissions-policy:",
                    "camera=(self), microphone=(self), display-capture=(self), geolocation=()",
-                   &p, end) ||
-        add_header(wsi, "cache-control:", cache ? cache : "no-store", &p, end) ||
-        (allow && add_header(wsi, "allow:", allow, &p, end)) ||
-        (c->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
-        lws_finalize_write_http_header(wsi, start, &p, end)) {
-        free(owned);
+                   &p, end))
         return -1;
+    int has_cache = 0;
+    for (unsigned i = 0; i < r->n_headers; i++) {
+        has_cache |= strcmp(r->header_names[i], "cache-control:") == 0;
+        if (add_header(wsi, r->header_names[i], r->header_values[i], &p, end))
+            return -1;
     }
-    c->owned_body = owned;
-    c->body = head_only ? NULL : body;
-    c->body_len = head_only ? 0 : len;
-    c->body_sent = 0;
+    if ((!has_cache && add_header(wsi, "cache-control:", "no-store", &p, end)) ||
+        (c->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    c->headers_sent = 1;
+    return 0;
+}
+
+/* Queues the response in `c` (its body is owned by c->resp unless `file` is given). */
+static int respond_now(struct lws *wsi, struct conn *c, const unsigned char *file, size_t file_len)
+{
+    c->responding = 1;
+    c->out = file ? file : (const unsigned char *)c->resp.body;
+    c->out_len = file ? file_len : c->resp.body_len;
+    c->out_sent = 0;
     lws_callback_on_writable(wsi);
     return 0;
 }
 
 static int respond_text(struct lws *wsi, struct conn *c, unsigned status, const char *text,
-                        int head_only, const char *allow)
+                        const char *allow)
 {
-    return respond(wsi, c, status, "text/plain; charset=utf-8", (const unsigned char *)text,
-                   strlen(text), NULL, head_only, allow, NULL);
+    struct rs_http_resp *r = &c->resp;
+    r->status = status;
+    r->content_type = "text/plain; charset=utf-8";
+    r->body = strdup(text);
+    r->body_len = r->body ? strlen(text) : 0;
+    if (allow)
+        rs_http_resp_header(r, "allow:", allow);
+    return respond_now(wsi, c, NULL, 0);
 }
 
-static int respond_json(struct lws *wsi, struct conn *c, unsigned status, json_t *j,
-                        int head_only)
-{
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!s)
-        return respond_text(wsi, c, 500, "internal error\n", head_only, NULL);
-    return respond(wsi, c, status, "application/json", (unsigned char *)s, strlen(s),
-                   (unsigned char *)s, head_only, NULL, NULL);
-}
-
-static int serve_healthz(struct lws *wsi, struct conn *c, struct rs_http *h, int head)
+static int serve_healthz(struct lws *wsi, struct conn *c, struct rs_http *h)
 {
     struct rs_app *app = h->app;
     int db_ok = app->store && rs_store_schema_version(app->store) > 0;
@@ -175,10 +250,11 @@ static int serve_healthz(struct lws *wsi, struct conn *c, struct rs_http *h, int
                           "uptime_s", (json_int_t)((rs_mono_ms() - h->started_ms) / 1000),
                           "rooms", (int)rs_rooms_count(app->rooms), "participants",
                           (json_int_t)rs_metric_get(RS_M_PARTICIPANTS));
-    return respond_json(wsi, c, db_ok ? 200 : 503, j, head);
+    rs_http_resp_json(&c->resp, db_ok ? 200 : 503, j);
+    return respond_now(wsi, c, NULL, 0);
 }
 
-static int serve_metrics(struct lws *wsi, struct conn *c, int head)
+static int serve_metrics(struct lws *wsi, struct conn *c)
 {
     char *buf = malloc(METRICS_MAX);
     if (!buf)
@@ -186,35 +262,48 @@ static int serve_metrics(struct lws *wsi, struct conn *c, int head)
     int n = rs_metrics_render(buf, METRICS_MAX);
     if (n < 0) {
         free(buf);
-        return respond_text(wsi, c, 500, "metrics too large\n", head, NULL);
+        return respond_text(wsi, c, 500, "metrics too large\n", NULL);
     }
-    return respond(wsi, c, 200, "text/plain; version=0.0.4; charset=utf-8", (unsigned char *)buf,
-                   (size_t)n, (unsigned char *)buf, head, NULL, NULL);
+    c->resp.status = 200;
+    c->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    c->resp.body = buf;
+    c->resp.body_len = (size_t)n;
+    return respond_now(wsi, c, NULL, 0);
 }
 
-static int handle_http(struct lws *wsi, struct conn *c, const char *path)
+static int is_api_path(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strncmp(path, "/auth/", 6) == 0;
+}
+
+/* Routes a complete request (headers, and the body when there is one). */
+static int dispatch(struct lws *wsi, struct conn *c)
 {
     struct rs_http *h = http_of(wsi);
-    enum method m = method_of(wsi);
-    int head = m == M_HEAD;
-
-    char clen[32];
-    if (lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
-        char *end;
-        errno = 0;
-        unsigned long long n = strtoull(clen, &end, 10);
-        if (errno || *end || n > BODY_MAX) {
-            c->close_after = 1;
-            return respond_text(wsi, c, 413, "request too large\n", head, NULL);
-        }
-        if (n > 0)
-            c->close_after = 1; /* we read no bodies yet: do not parse one as a request */
-    }
-    if (strlen(path) > 2048) {
+    const char *path = c->path;
+    int read_only = c->method == RS_HTTP_GET || c->method == RS_HTTP_HEAD;
+    c->head_only = c->method == RS_HTTP_HEAD;
+    if (c->body_too_large) {
         c->close_after = 1;
-        return respond_text(wsi, c, 413, "request too large\n", head, NULL);
+        return respond_text(wsi, c, 413, "request too large\n", NULL);
     }
-
+    if (is_api_path(path)) {
+        struct rs_http_req req = {
+            .method = c->method, .path = path, .cookie = c->cookie,
+            .content_type = c->content_type, .origin = c->origin, .host = c->host,
+            .peer = c->peer, .body = c->body, .body_len = c->body_len,
+            .serial = c->serial, .transport = wsi,
+        };
+        int rc = rs_api_handle(h->app, &req, &c->resp);
+        if (rc == RS_HTTP_PENDING) {
+            c->pending = 1;
+            c->next_pending = pending_list;
+            pending_list = c;
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
+            return 0;
+        }
+        return respond_now(wsi, c, NULL, 0);
+    }
     /* Resolve the route first, then check the method, so 404 and 405 are told apart. */
     enum { R_NONE, R_HEALTHZ, R_METRICS, R_FILE } route = R_NONE;
     const struct rs_static_file *file = NULL;
@@ -227,50 +316,159 @@ static int handle_http(struct lws *wsi, struct conn *c, const char *path)
     } else if (strncmp(path, "/r/", 3) == 0) {
         if (rs_room_id_valid(path + 3))
             file = rs_static_find(h->files, "/room.html");
+    } else if (strcmp(path, "/login") == 0 || strcmp(path, "/meetings") == 0) {
+        file = rs_static_find(h->files, path[1] == 'l' ? "/login.html" : "/meetings.html");
     } else if (strcmp(path, "/signaling") != 0) {
         file = rs_static_find(h->files, path);
     }
     if (file)
         route = R_FILE;
     if (route == R_NONE)
-        return respond_text(wsi, c, 404, "not found\n", head, NULL);
-    if (m != M_GET && m != M_HEAD) {
+        return respond_text(wsi, c, 404, "not found\n", NULL);
+    if (!read_only) {
         c->close_after = 1;
-        return respond_text(wsi, c, 405, "method not allowed\n", 0, "GET, HEAD");
+        c->head_only = 0;
+        return respond_text(wsi, c, 405, "method not allowed\n", "GET, HEAD");
     }
     switch (route) {
     case R_HEALTHZ:
-        return serve_healthz(wsi, c, h, head);
+        return serve_healthz(wsi, c, h);
     case R_METRICS:
-        return serve_metrics(wsi, c, head);
+        return serve_metrics(wsi, c);
     default:
-        return respond(wsi, c, 200, file->content_type, file->data, file->len, NULL, head, NULL,
-                       "no-cache");
+        c->resp.status = 200;
+        c->resp.content_type = file->content_type;
+        rs_http_resp_header(&c->resp, "cache-control:", "no-cache");
+        return respond_now(wsi, c, file->data, file->len);
     }
+}
+
+void rs_http_finish(uint64_t serial, struct rs_http_resp *resp)
+{
+    for (struct conn **pp = &pending_list; *pp; pp = &(*pp)->next_pending) {
+        struct conn *c = *pp;
+        if (c->serial != serial)
+            continue;
+        *pp = c->next_pending;
+        c->pending = 0;
+        free(c->resp.body);
+        c->resp = *resp;
+        memset(resp, 0, sizeof(*resp));
+        respond_now(c->wsi, c, NULL, 0);
+        return;
+    }
+    free(resp->body); /* the client went away */
+    memset(resp, 0, sizeof(*resp));
+}
+
+static void forget_pending(struct conn *c)
+{
+    for (struct conn **pp = &pending_list; *pp; pp = &(*pp)->next_pending) {
+        if (*pp == c) {
+            *pp = c->next_pending;
+            return;
+        }
+    }
+}
+
+static void copy_hdr(struct lws *wsi, char *buf, size_t cap, enum lws_token_indexes tok)
+{
+    if (lws_hdr_copy(wsi, buf, (int)cap, tok) < 0)
+        buf[0] = 0;
+}
+
+static void reset_request(struct conn *c)
+{
+    free(c->body);
+    free(c->resp.body);
+    if (c->pending)
+        forget_pending(c);
+    struct rs_session *s = c->session;
+    memset(c, 0, sizeof(*c));
+    c->session = s;
+}
+
+static int on_http(struct lws *wsi, struct conn *c, const char *path)
+{
+    reset_request(c);
+    c->wsi = wsi;
+    c->serial = next_serial++;
+    c->method = method_of(wsi);
+    lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
+    copy_hdr(wsi, c->cookie, sizeof(c->cookie), WSI_TOKEN_HTTP_COOKIE);
+    copy_hdr(wsi, c->content_type, sizeof(c->content_type), WSI_TOKEN_HTTP_CONTENT_TYPE);
+    copy_hdr(wsi, c->origin, sizeof(c->origin), WSI_TOKEN_ORIGIN);
+    copy_hdr(wsi, c->host, sizeof(c->host), WSI_TOKEN_HOST);
+    if (strlen(path) >= sizeof(c->path) || strlen(path) > 2048) {
+        c->close_after = 1;
+        return respond_text(wsi, c, 413, "request too large\n", NULL);
+    }
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    char clen[32];
+    if (lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(clen, &end, 10);
+        if (errno || *end || n > BODY_MAX) {
+            c->close_after = 1;
+            return respond_text(wsi, c, 413, "request too large\n", NULL);
+        }
+        c->body_expected = (size_t)n;
+    }
+    if (c->body_expected > 0) {
+        c->body = malloc(c->body_expected + 1);
+        if (!c->body)
+            return -1;
+        return 0; /* wait for the body */
+    }
+    return dispatch(wsi, c);
+}
+
+static int on_body(struct conn *c, const void *in, size_t len)
+{
+    if (!c->body || c->body_len + len > c->body_expected) {
+        c->body_too_large = 1;
+        return 0;
+    }
+    memcpy(c->body + c->body_len, in, len);
+    c->body_len += len;
+    c->body[c->body_len] = 0;
+    return 0;
 }
 
 static int write_body(struct lws *wsi, struct conn *c)
 {
-    if (c->body && c->body_sent < c->body_len) {
+    if (!c->responding)
+        return 0;
+    if (!c->headers_sent) {
+        if (write_headers(wsi, c))
+            return -1;
+        if (c->head_only)
+            c->out_len = 0;
+        if (c->out_len) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    }
+    if (c->out && c->out_sent < c->out_len) {
         unsigned char buf[LWS_PRE + CHUNK];
-        size_t n = c->body_len - c->body_sent;
+        size_t n = c->out_len - c->out_sent;
         if (n > CHUNK)
             n = CHUNK;
-        memcpy(buf + LWS_PRE, c->body + c->body_sent, n);
-        int final = c->body_sent + n == c->body_len;
+        memcpy(buf + LWS_PRE, c->out + c->out_sent, n);
+        int final = c->out_sent + n == c->out_len;
         if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
             (int)n)
             return -1;
-        c->body_sent += n;
+        c->out_sent += n;
         if (!final) {
             lws_callback_on_writable(wsi);
             return 0;
         }
     }
-    free(c->owned_body);
-    c->owned_body = NULL;
-    c->body = NULL;
-    if (c->close_after)
+    int close_after = c->close_after;
+    reset_request(c);
+    if (close_after)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -332,18 +530,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     struct rs_http *h;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return handle_http(wsi, c, in ? (const char *)in : "/");
+        return on_http(wsi, c, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
-        return 0; /* bodies are refused in handle_http; ignore what still arrives */
+        return c->responding ? 0 : on_body(c, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return 0;
+        if (c->responding || c->pending)
+            return 0;
+        return dispatch(wsi, c);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return write_body(wsi, c);
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (c) {
-            free(c->owned_body);
-            c->owned_body = NULL;
-        }
+        if (c)
+            reset_request(c);
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         h = http_of(wsi);
@@ -362,9 +560,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_ESTABLISHED: {
         h = http_of(wsi);
-        char peer[64] = "";
+        char peer[64] = "", cookie[4096] = "";
         lws_get_peer_simple(wsi, peer, sizeof(peer));
+        copy_hdr(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE);
         c->session = rs_session_new(h->app, &session_ops, wsi, peer);
+        if (c->session)
+            rs_api_identify(h->app, cookie, &c->session->ident);
         return c->session ? 0 : -1;
     }
     case LWS_CALLBACK_RECEIVE:
@@ -384,6 +585,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         h = lws_context_user(lws_get_context(wsi));
         if (h && h->wake_fn)
             h->wake_fn(h->wake_arg);
+        rs_jobs_poll();
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -15,6 +15,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/ratelimit.h"
+#include "http/api.h"
 #include "room/chat.h"
 #include "sfu/media_signaling.h"
 #include "signaling/session.h"
@@ -64,6 +66,13 @@ void rs_rooms_free(struct rs_rooms *rooms)
                 if (p->session)
                     p->session->participant = NULL;
                 rs_media_participant_free(p);
+                free(p);
+            }
+            while (room->lobby_head) {
+                struct rs_participant *p = room->lobby_head;
+                room->lobby_head = p->next;
+                if (p->session)
+                    p->session->participant = NULL;
                 free(p);
             }
             room_free(room);
@@ -134,7 +143,7 @@ fail_oom:
 
 static void room_close_if_empty(struct rs_room *room)
 {
-    if (room->count)
+    if (room->count || room->lobby_count)
         return;
     struct rs_rooms *rooms = room->app->rooms;
     struct rs_room **pp = &rooms->buckets[hash(room->id)];
@@ -158,6 +167,8 @@ json_t *rs_participant_json(const struct rs_participant *p)
                           "hand_raised", p->hand_raised, "joined_at", (json_int_t)p->joined_at_ms);
     if (j && p->hand_raised)
         json_object_set_new(j, "hand_ts", json_integer(p->hand_ts_ms));
+    if (j)
+        json_object_set_new(j, "account", json_boolean(p->account));
     if (j)
         rs_media_participant_describe(p, j);
     return j;
@@ -202,6 +213,191 @@ static void new_participant_id(char *out)
     out[RS_PARTICIPANT_ID_LEN] = 0;
 }
 
+static struct rs_ratelimit *join_limit;
+
+static json_t *lobby_entry_json(const struct rs_participant *p)
+{
+    return json_pack("{s:s, s:s, s:I}", "id", p->id, "display_name", p->display_name,
+                     "waiting_since", (json_int_t)p->waiting_since_ms);
+}
+
+void rs_room_broadcast_moderators(struct rs_room *room, const json_t *ev)
+{
+    struct rs_outbuf *b = rs_outbuf_from_json(ev);
+    if (!b)
+        return;
+    for (struct rs_participant *p = room->head; p; p = p->next)
+        if (p->role == RS_ROLE_MODERATOR && p->session)
+            rs_session_send_buf(p->session, b);
+    rs_outbuf_unref(b);
+}
+
+struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id)
+{
+    for (struct rs_participant *p = room->lobby_head; p; p = p->next)
+        if (strcmp(p->id, id) == 0)
+            return p;
+    return NULL;
+}
+
+static void lobby_unlink(struct rs_participant *p)
+{
+    struct rs_room *room = p->room;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        room->lobby_head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        room->lobby_tail = p->prev;
+    p->next = p->prev = NULL;
+    room->lobby_count--;
+    rs_metric_dec(RS_M_LOBBY_WAITING);
+}
+
+static void lobby_left_event(struct rs_room *room, const char *id, const char *reason)
+{
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", "lobby", "event", "left", "id", id,
+                           "reason", reason);
+    if (ev) {
+        rs_room_broadcast_moderators(room, ev);
+        json_decref(ev);
+    }
+}
+
+void rs_room_lobby_remove(struct rs_participant *p, const char *reason)
+{
+    struct rs_room *room = p->room;
+    lobby_unlink(p);
+    lobby_left_event(room, p->id, reason);
+    if (p->session)
+        p->session->participant = NULL;
+    RS_INFO("room", "event=lobby_left room=%s participant=%s reason=%s", room->id, p->id, reason);
+    free(p);
+    room_close_if_empty(room);
+}
+
+/* Adds `p` to the room's participant list and tells everyone. */
+static void admit_into_room(struct rs_participant *p, json_t *ref)
+{
+    struct rs_room *room = p->room;
+    struct rs_app *app = room->app;
+    p->prev = room->tail;
+    p->next = NULL;
+    if (room->tail)
+        room->tail->next = p;
+    else
+        room->head = p;
+    room->tail = p;
+    room->count++;
+    rs_metric_inc(RS_M_PARTICIPANTS);
+    rs_metric_inc(RS_M_JOINS_TOTAL);
+
+    json_t *list = json_array();
+    for (struct rs_participant *q = room->head; q; q = q->next)
+        json_array_append_new(list, rs_participant_json(q));
+    json_t *joined = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:i, s:b, s:b}}", "ns", "control", "event",
+        "joined", "room", room->id, "id", p->id, "participants", list, "chat",
+        rs_chat_history_json(room), "room_settings", "title", room->rec.title, "max_participants",
+        (int)(room->rec.max_participants ? room->rec.max_participants
+                                         : app->cfg.max_participants),
+        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed);
+    if (joined) {
+        if (p->role == RS_ROLE_MODERATOR) {
+            json_t *lobby = json_array();
+            for (struct rs_participant *q = room->lobby_head; q; q = q->next)
+                json_array_append_new(lobby, lobby_entry_json(q));
+            json_object_set_new(joined, "lobby", lobby);
+        }
+        rs_media_joined_extras(p, joined);
+        if (ref)
+            json_object_set(joined, "ref", ref);
+        rs_participant_send(p, joined);
+        json_decref(joined);
+    }
+    json_t *pj = json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
+                           "participant", rs_participant_json(p));
+    if (pj) {
+        rs_room_broadcast(room, pj, p);
+        json_decref(pj);
+    }
+    RS_INFO("room", "event=joined room=%s participant=%s role=%s count=%u", room->id, p->id,
+            p->role == RS_ROLE_MODERATOR ? "moderator" : "participant", room->count);
+    rs_media_participant_joined(p);
+}
+
+void rs_room_admit(struct rs_participant *p)
+{
+    struct rs_room *room = p->room;
+    lobby_unlink(p);
+    p->waiting = 0;
+    lobby_left_event(room, p->id, "admitted");
+    admit_into_room(p, NULL);
+}
+
+/* The join decision for a managed meeting: role and whether to wait in the lobby. */
+static int meeting_access(struct rs_session *s, const struct rs_room_record *rec,
+                          const char *invite, const char *password, enum rs_role *role,
+                          int *waiting, char *invite_id, struct rs_msg_error *err)
+{
+    struct rs_app *app = s->app;
+    const struct rs_identity *id = &s->ident;
+    int moderator = 0, allowed = 0;
+    *waiting = 0;
+    invite_id[0] = 0;
+    if (id->logged_in) {
+        if (strcmp(id->tenant, rec->tenant) != 0) {
+            rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
+            rs_msg_error_set(err, RS_ERR_FORBIDDEN, "room",
+                             "this meeting belongs to another organisation");
+            return -EACCES;
+        }
+        allowed = 1;
+        moderator = strcmp(id->role, "admin") == 0 || strcmp(rec->owner_id, id->user_id) == 0 ||
+                    rs_store_grant_is_moderator(app->store, rec->id, id->user_id) == 1;
+    }
+    if (invite && *invite) {
+        uint8_t hash[32];
+        struct rs_invite_record inv;
+        rs_api__token_hash(invite, hash);
+        if (rs_store_invite_find(app->store, hash, rs_wall_ms(), &inv) || inv.expired ||
+            inv.revoked || strcmp(inv.room_id, rec->id) != 0) {
+            rs_metric_auth_reject(RS_AUTH_INVALID_INVITE);
+            rs_msg_error_set(err, RS_ERR_INVALID_INVITE, "invite",
+                             "this invitation is unknown, expired or revoked");
+            return -EACCES;
+        }
+        allowed = 1;
+        moderator |= inv.role == RS_INVITE_MODERATOR;
+        snprintf(invite_id, RS_INVITE_ID_MAX + 1, "%s", inv.id);
+        /* guests (and participant invitations without an account) wait when there is a lobby */
+        if (!id->logged_in && inv.role != RS_INVITE_MODERATOR)
+            *waiting = rec->lobby;
+    }
+    if (!allowed) {
+        rs_metric_auth_reject(RS_AUTH_UNAUTHORIZED);
+        rs_msg_error_set(err, RS_ERR_UNAUTHORIZED, NULL,
+                         "this meeting needs an invitation or a sign-in");
+        return -EACCES;
+    }
+    if (rec->has_password && !moderator) {
+        if (!password || !*password) {
+            rs_msg_error_set(err, RS_ERR_PASSWORD_REQUIRED, "password",
+                             "this meeting has a password");
+            return -EACCES;
+        }
+        if (rs_meeting_password_verify(rec->password_hash, password)) {
+            rs_metric_auth_reject(RS_AUTH_WRONG_PASSWORD);
+            rs_msg_error_set(err, RS_ERR_WRONG_PASSWORD, "password", "the password is wrong");
+            return -EACCES;
+        }
+    }
+    *role = moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT;
+    return 0;
+}
+
 static int control_join(struct rs_session *s, const struct rs_msg *msg, struct rs_msg_error *err)
 {
     struct rs_app *app = s->app;
@@ -210,8 +406,8 @@ static int control_join(struct rs_session *s, const struct rs_msg *msg, struct r
         return -EINVAL;
     }
     char room_buf[RS_ROOM_ID_MAX * 4 + 1], name_buf[RS_DISPLAY_NAME_MAX_BYTES + 1];
-    char title_buf[RS_ROOM_TITLE_MAX + 1];
-    const char *room_id, *name, *title;
+    char title_buf[RS_ROOM_TITLE_MAX + 1], invite_buf[128], pw_buf[260];
+    const char *room_id, *name, *title, *invite, *password;
     json_t *room_v = json_object_get(msg->root, "room");
     if (room_v && json_is_string(room_v) && json_string_length(room_v) > RS_ROOM_ID_MAX) {
         rs_msg_error_set(err, RS_ERR_INVALID_ROOM, "room",
@@ -226,14 +422,49 @@ static int control_join(struct rs_session *s, const struct rs_msg *msg, struct r
                          "room id must be 1 to 64 of A-Z a-z 0-9 - _");
         return -EINVAL;
     }
-    if (rs_msg_string(msg, "display_name", 1, RS_DISPLAY_NAME_MAX_CHARS, 0, name_buf,
+    /* a signed-in user may leave the name out: the account's name is used */
+    int need_name = !s->ident.logged_in;
+    json_t *nv = json_object_get(msg->root, "display_name");
+    if (!need_name && nv && json_is_string(nv) && json_string_length(nv) > 0)
+        need_name = 1;
+    if (rs_msg_string(msg, "display_name", need_name, RS_DISPLAY_NAME_MAX_CHARS, 0, name_buf,
                       sizeof(name_buf), &name, err))
         return -EINVAL;
-    if (rs_msg_string(msg, "title", 0, 100, 0, title_buf, sizeof(title_buf), &title, err))
+    if (!name || !*name)
+        name = s->ident.display_name[0] ? s->ident.display_name : "User";
+    if (rs_msg_string(msg, "title", 0, 100, 0, title_buf, sizeof(title_buf), &title, err) ||
+        rs_msg_string(msg, "invite", 0, 100, 0, invite_buf, sizeof(invite_buf), &invite, err) ||
+        rs_msg_string(msg, "password", 0, 64, 0, pw_buf, sizeof(pw_buf), &password, err))
         return -EINVAL;
 
+    if (!join_limit)
+        join_limit = rs_ratelimit_new(app->cfg.join_rate_per_min);
+    if (join_limit && !rs_ratelimit_take(join_limit, s->peer, rs_wall_ms())) {
+        rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+        rs_msg_error_set(err, RS_ERR_RATE_LIMITED, NULL,
+                         "too many joins from this address; wait a minute");
+        return -EINVAL;
+    }
+
+    struct rs_room_record rec;
+    memset(&rec, 0, sizeof(rec));
     struct rs_room *existing = rs_rooms_find(app->rooms, room_id);
-    if (existing) {
+    int found = existing ? (rec = existing->rec, 0)
+                         : (app->store ? rs_store_room_get(app->store, room_id, &rec) : -ENOENT);
+    enum rs_role role = RS_ROLE_PARTICIPANT;
+    int waiting = 0;
+    char invite_id[RS_INVITE_ID_MAX + 1] = "";
+    if (found == 0 && rec.managed) {
+        if (meeting_access(s, &rec, invite, password, &role, &waiting, invite_id, err))
+            return -EACCES;
+    } else if (rs_config_anonymous(&app->cfg)) {
+        role = existing && existing->count ? RS_ROLE_PARTICIPANT : RS_ROLE_MODERATOR;
+    } else {
+        rs_msg_error_set(err, RS_ERR_NOT_FOUND, "room", "there is no such meeting");
+        return -ENOENT;
+    }
+
+    if (existing && !waiting) {
         unsigned max = existing->rec.max_participants ? existing->rec.max_participants
                                                       : app->cfg.max_participants;
         if (existing->count >= max) {
@@ -253,52 +484,97 @@ static int control_join(struct rs_session *s, const struct rs_msg *msg, struct r
     }
     new_participant_id(p->id);
     snprintf(p->display_name, sizeof(p->display_name), "%s", name);
-    p->role = room->count == 0 ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT;
+    p->role = role;
+    p->account = s->ident.logged_in;
+    snprintf(p->user_id, sizeof(p->user_id), "%s", s->ident.user_id);
     p->joined_at_ms = rs_wall_ms();
     p->session = s;
     p->room = room;
-    p->prev = room->tail;
-    if (room->tail)
-        room->tail->next = p;
-    else
-        room->head = p;
-    room->tail = p;
-    room->count++;
     s->participant = p;
-    rs_metric_inc(RS_M_PARTICIPANTS);
-    rs_metric_inc(RS_M_JOINS_TOTAL);
+    if (invite_id[0] && app->store)
+        rs_store_invite_use(app->store, invite_id);
 
-    json_t *list = json_array();
-    for (struct rs_participant *q = room->head; q; q = q->next)
-        json_array_append_new(list, rs_participant_json(q));
-    json_t *joined = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:i}}", "ns", "control", "event", "joined", "room",
-        room->id, "id", p->id, "participants", list, "chat", rs_chat_history_json(room),
-        "room_settings", "title", room->rec.title, "max_participants",
-        (int)(room->rec.max_participants ? room->rec.max_participants
-                                         : app->cfg.max_participants));
-    if (joined) {
-        rs_media_joined_extras(p, joined);
-        if (msg->ref)
-            json_object_set(joined, "ref", msg->ref);
-        rs_session_send(s, joined);
-        json_decref(joined);
+    if (waiting) {
+        p->waiting = 1;
+        p->waiting_since_ms = rs_wall_ms();
+        p->prev = room->lobby_tail;
+        if (room->lobby_tail)
+            room->lobby_tail->next = p;
+        else
+            room->lobby_head = p;
+        room->lobby_tail = p;
+        room->lobby_count++;
+        rs_metric_inc(RS_M_LOBBY_WAITING);
+        json_t *w = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "lobby", "event", "waiting",
+                              "id", p->id, "room", room->id, "title", room->rec.title);
+        if (w) {
+            if (msg->ref)
+                json_object_set(w, "ref", msg->ref);
+            rs_session_send(s, w);
+            json_decref(w);
+        }
+        json_t *ev = json_pack("{s:s, s:s, s:o}", "ns", "lobby", "event", "entered",
+                               "participant", lobby_entry_json(p));
+        if (ev) {
+            rs_room_broadcast_moderators(room, ev);
+            json_decref(ev);
+        }
+        RS_INFO("room", "event=lobby_waiting room=%s participant=%s", room->id, p->id);
+        return 0;
     }
-    json_t *pj = json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
-                           "participant", rs_participant_json(p));
-    if (pj) {
-        rs_room_broadcast(room, pj, p);
-        json_decref(pj);
-    }
-    RS_INFO("room", "event=joined room=%s participant=%s session=%llu count=%u", room->id, p->id,
-            (unsigned long long)s->serial, room->count);
-    rs_media_participant_joined(p);
+    admit_into_room(p, msg->ref);
     return 0;
+}
+
+void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *rec)
+{
+    struct rs_room *room = rs_rooms_find(app->rooms, rec->id);
+    if (!room)
+        return;
+    int lobby_was = room->rec.lobby;
+    room->rec = *rec;
+    if (lobby_was != rec->lobby) {
+        json_t *ev = json_pack("{s:s, s:s, s:b}", "ns", "moderation", "event", "lobby_changed",
+                               "enabled", rec->lobby);
+        if (ev) {
+            rs_room_broadcast(room, ev, NULL);
+            json_decref(ev);
+        }
+        if (!rec->lobby)
+            while (room->lobby_head)
+                rs_room_admit(room->lobby_head);
+    }
+}
+
+void rs_room_close_all(struct rs_room *room)
+{
+    while (room->lobby_head) {
+        struct rs_participant *p = room->lobby_head;
+        if (p->session)
+            rs_session_close(p->session, 1000, "meeting_deleted");
+        rs_room_lobby_remove(p, "gone");
+        if (!rs_rooms_find(room->app->rooms, room->id))
+            return; /* the room went with its last lobby entry */
+    }
+    while (room->head) {
+        struct rs_participant *p = room->head;
+        struct rs_session *sess = p->session;
+        int last = room->count == 1;
+        rs_room_leave(p, "meeting_deleted");
+        if (sess)
+            rs_session_close(sess, 1000, "meeting_deleted");
+        if (last)
+            return;
+    }
 }
 
 void rs_room_leave(struct rs_participant *p, const char *reason)
 {
     struct rs_room *room = p->room;
+    if (p->waiting) {
+        rs_room_lobby_remove(p, "gone");
+        return;
+    }
     rs_media_participant_free(p);
     if (p->prev)
         p->prev->next = p->next;
@@ -321,7 +597,7 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id,
             reason, room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present. */
-    if (p->role == RS_ROLE_MODERATOR && room->head) {
+    if (p->role == RS_ROLE_MODERATOR && room->head && !room->rec.managed) {
         int has_mod = 0;
         for (struct rs_participant *q = room->head; q; q = q->next)
             has_mod |= q->role == RS_ROLE_MODERATOR;

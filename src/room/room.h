@@ -28,6 +28,10 @@ struct rs_chat_entry;
 
 struct rs_participant {
     char id[RS_PARTICIPANT_ID_LEN + 1];
+    char user_id[32]; /* the account, "" for guests */
+    int account;      /* logged in */
+    int waiting;      /* in the lobby (not in the room's participant list) */
+    int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
     enum rs_role role;
     int hand_raised;
@@ -44,6 +48,8 @@ struct rs_room {
     struct rs_room_record rec;
     struct rs_participant *head, *tail;
     unsigned count;
+    struct rs_participant *lobby_head, *lobby_tail; /* waiting, in arrival order */
+    unsigned lobby_count;
     struct rs_chat_entry *chat; /* ring of app->cfg.chat_history entries */
     unsigned chat_start, chat_count;
     uint64_t next_chat_id;
@@ -74,5 +80,16 @@ void rs_participant_send(struct rs_participant *p, const json_t *ev);
 /* Returns a new reference: the participant as shown to others. */
 json_t *rs_participant_json(const struct rs_participant *p);
 struct rs_participant *rs_room_participant(struct rs_room *room, const char *id);
+/* Sends `ev` (borrowed) to the room's moderators only. */
+void rs_room_broadcast_moderators(struct rs_room *room, const json_t *ev);
+/* Moves a waiting participant into the room (joined event, announcements, media). */
+void rs_room_admit(struct rs_participant *p);
+/* Removes a waiting participant from the lobby and frees it; tells moderators `reason`. */
+void rs_room_lobby_remove(struct rs_participant *p, const char *reason);
+struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id);
+/* The meeting's stored settings changed (REST PATCH): update the live room, if any. */
+void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *rec);
+/* Disconnects every participant (and lobby entry) of the room: the meeting was deleted. */
+void rs_room_close_all(struct rs_room *room);
 
 #endif

@@ -12,15 +12,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const ns_names[RS_NS__COUNT] = {"control", "chat", "hand", "media"};
+static const char *const ns_names[RS_NS__COUNT] = {"control", "chat",  "hand",
+                                                   "media",   "lobby", "moderation"};
 
 static const char *const actions_control[] = {"join", "leave", "ping", NULL};
 static const char *const actions_chat[] = {"send", NULL};
 static const char *const actions_hand[] = {"raise", "lower", NULL};
 static const char *const actions_media[] = {"publish", "subscribe_answer", "restart_ice",
                                             "track_state", "video_size", NULL};
-static const char *const *const ns_actions[RS_NS__COUNT] = {actions_control, actions_chat,
-                                                            actions_hand, actions_media};
+static const char *const actions_lobby[] = {"admit", "reject", "admit_all", NULL};
+static const char *const actions_moderation[] = {"set_lobby", "set_role", NULL};
+static const char *const *const ns_actions[RS_NS__COUNT] = {
+    actions_control, actions_chat, actions_hand, actions_media, actions_lobby, actions_moderation};
 
 void rs_msg_error_set(struct rs_msg_error *err, enum rs_err code, const char *field,
                       const char *fmt, ...)

@@ -16,7 +16,15 @@
 #define RS_MSG_MAX_DEPTH 8
 #define RS_MSG_REF_MAX 64
 
-enum rs_ns { RS_NS_CONTROL, RS_NS_CHAT, RS_NS_HAND, RS_NS_MEDIA, RS_NS__COUNT };
+enum rs_ns {
+    RS_NS_CONTROL,
+    RS_NS_CHAT,
+    RS_NS_HAND,
+    RS_NS_MEDIA,
+    RS_NS_LOBBY,
+    RS_NS_MODERATION,
+    RS_NS__COUNT
+};
 
 struct rs_msg {
     json_t *root;       /* owned: release with rs_msg_free */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/identity.h"
 #include "core/app.h"
 #include "signaling/message.h"
 
@@ -68,7 +69,8 @@ struct rs_session {
     unsigned flood_drops;
     int64_t flood_window_ms;
 
-    struct rs_participant *participant; /* NULL until joined */
+    struct rs_identity ident;           /* from the session cookie; logged_in = 0 for guests */
+    struct rs_participant *participant; /* NULL until joined (or waiting in a lobby) */
     struct rs_session *next, *prev;     /* app->sessions */
 };
 

@@ -1,0 +1,513 @@
+/* Login and logout: OpenID Connect (authorization code + PKCE) and local accounts.
+ *
+ * OIDC flow: GET /auth/oidc/login creates a login attempt {state, nonce, PKCE verifier,
+ * return path} kept in memory for ten minutes and redirects to the provider. The callback
+ * consumes the attempt by its `state` (so a replayed or forged state finds nothing), and a job
+ * exchanges the code for tokens and verifies the ID token (signature from the provider's
+ * JWKS, refetched on an unknown kid for key rotation; iss, aud, azp, exp, nbf, nonce; only
+ * RS256/ES256). Back on the control thread the account is created or updated from the claims
+ * (role from the configured groups, tenant from the configured claim) and a session starts.
+ *
+ * The provider's discovery document is fetched lazily on the first login (in a job) and kept.
+ * Everything blocking — HTTP to the provider, argon2 — runs on the job thread; the JWKS cache
+ * is used only there. Logins are rate-limited per client address. Each rejection is counted
+ * by reason in ratsaal_auth_rejections_total. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/cookie.h"
+#include "auth/jwt.h"
+#include "auth/oidc.h"
+#include "auth/oidc_http.h"
+#include "auth/oidc_keys.h"
+#include "auth/password.h"
+#include "auth/pkce.h"
+#include "core/clock.h"
+#include "core/jobs.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/ratelimit.h"
+#include "http/api.h"
+
+#define ATTEMPT_TTL_MS (10 * 60 * 1000)
+#define MAX_ATTEMPTS 1024
+
+struct attempt {
+    char state[64];
+    char nonce[64];
+    char verifier[160];
+    char ret[512];
+    int64_t created_ms;
+};
+
+static struct attempt attempts[MAX_ATTEMPTS];
+static struct rs_oidc_provider provider;
+static int provider_ready;
+static struct rs_oidc_keys *keys; /* job thread only */
+static struct rs_ratelimit *login_limit;
+
+static void redirect_uri(const struct rs_app *app, char *out, size_t cap)
+{
+    if (app->cfg.public_url[0])
+        snprintf(out, cap, "%s/auth/oidc/callback", app->cfg.public_url);
+    else
+        snprintf(out, cap, "http://%s:%u/auth/oidc/callback", app->cfg.listen_addr,
+                 app->cfg.listen_port);
+}
+
+static int rate_ok(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
+{
+    if (!login_limit)
+        login_limit = rs_ratelimit_new(app->cfg.login_rate_per_min);
+    if (login_limit && rs_ratelimit_take(login_limit, req->peer, rs_wall_ms()))
+        return 1;
+    rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+    rs_http_resp_error(resp, 429, "rate_limited", NULL,
+                       "too many login attempts from this address; wait a minute");
+    rs_http_resp_header(resp, "retry-after:", "60");
+    return 0;
+}
+
+static void fail_redirect(struct rs_http_resp *resp, const char *code, enum rs_auth_reject why)
+{
+    rs_metric_auth_reject(why);
+    char loc[96];
+    snprintf(loc, sizeof(loc), "/login?error=%s", code);
+    rs_http_resp_redirect(resp, loc);
+}
+
+/* ---- discovery (job) ---- */
+
+struct discovery_job {
+    struct rs_app *app;
+    uint64_t serial;
+    char ret[512];
+    struct rs_oidc_provider p;
+    struct rs_oidc_keys *k;
+    int rc;
+};
+
+static void discovery_run(void *arg)
+{
+    struct discovery_job *j = arg;
+    char url[512];
+    snprintf(url, sizeof(url), "%s/.well-known/openid-configuration", j->app->cfg.oidc_issuer);
+    struct rs_oidc_http_response r;
+    j->rc = rs_oidc_http_get(url, NULL, &r);
+    if (j->rc)
+        return;
+    if (r.status != 200)
+        j->rc = -EPROTO;
+    else
+        j->rc = rs_oidc_parse_discovery(r.body, r.len, j->app->cfg.oidc_issuer, &j->p);
+    rs_oidc_http_response_free(&r);
+    if (j->rc == 0 && !keys)
+        j->rc = rs_oidc_keys_new(j->p.jwks_uri, NULL, &j->k);
+}
+
+static int begin_oidc(struct rs_app *app, const char *ret, struct rs_http_resp *resp);
+
+static void discovery_done(void *arg)
+{
+    struct discovery_job *j = arg;
+    struct rs_http_resp resp;
+    memset(&resp, 0, sizeof(resp));
+    if (j->rc) {
+        RS_WARN("auth", "event=oidc_discovery_failed rc=%d", j->rc);
+        fail_redirect(&resp, "idp_error", RS_AUTH_IDP_ERROR);
+    } else {
+        provider = j->p;
+        provider_ready = 1;
+        if (j->k)
+            keys = j->k; /* handed to the job thread's exclusive use from now on */
+        RS_INFO("auth", "event=oidc_discovered");
+        begin_oidc(j->app, j->ret, &resp);
+    }
+    rs_http_finish(j->serial, &resp);
+    free(j);
+}
+
+/* ---- OIDC login ---- */
+
+static struct attempt *attempt_slot(int64_t now)
+{
+    struct attempt *oldest = &attempts[0];
+    for (int i = 0; i < MAX_ATTEMPTS; i++) {
+        if (!attempts[i].state[0] || now - attempts[i].created_ms > ATTEMPT_TTL_MS)
+            return &attempts[i];
+        if (attempts[i].created_ms < oldest->created_ms)
+            oldest = &attempts[i];
+    }
+    return oldest; /* under a flood of unfinished logins the oldest attempt is dropped */
+}
+
+static int begin_oidc(struct rs_app *app, const char *ret, struct rs_http_resp *resp)
+{
+    int64_t now = rs_wall_ms();
+    struct attempt *a = attempt_slot(now);
+    memset(a, 0, sizeof(*a));
+    char challenge[128], uri[512];
+    if (rs_auth_new_token(a->state, sizeof(a->state)) ||
+        rs_auth_new_token(a->nonce, sizeof(a->nonce)) ||
+        rs_pkce_new_verifier(a->verifier, sizeof(a->verifier)) ||
+        rs_pkce_challenge_s256(a->verifier, challenge, sizeof(challenge))) {
+        memset(a, 0, sizeof(*a));
+        rs_http_resp_error(resp, 500, "internal", NULL, "no randomness");
+        return RS_HTTP_DONE;
+    }
+    snprintf(a->ret, sizeof(a->ret), "%s", ret);
+    a->created_ms = now;
+    redirect_uri(app, uri, sizeof(uri));
+    struct rs_oidc_auth_request ar = {
+        .client_id = app->cfg.oidc_client_id,
+        .redirect_uri = uri,
+        .scope = "openid profile email",
+        .state = a->state,
+        .nonce = a->nonce,
+        .code_challenge = challenge,
+    };
+    char url[2048];
+    if (rs_oidc_authorization_url(&provider, &ar, url, sizeof(url))) {
+        rs_http_resp_error(resp, 500, "internal", NULL, "authorization URL too long");
+        return RS_HTTP_DONE;
+    }
+    rs_http_resp_redirect(resp, url);
+    return RS_HTTP_DONE;
+}
+
+static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
+{
+    if (!app->cfg.oidc_issuer[0]) {
+        rs_http_resp_error(resp, 404, "not_found", NULL, "no identity provider is configured");
+        return RS_HTTP_DONE;
+    }
+    if (!rate_ok(app, req, resp))
+        return RS_HTTP_DONE;
+    char raw[512], ret[512] = "/";
+    if (rs_http_req_arg(req, "return", raw, sizeof(raw)) >= 0 &&
+        rs_auth_safe_return_path(raw, ret, sizeof(ret))) {
+        rs_metric_auth_reject(RS_AUTH_OPEN_REDIRECT);
+        snprintf(ret, sizeof(ret), "/");
+    }
+    if (provider_ready)
+        return begin_oidc(app, ret, resp);
+    struct discovery_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return RS_HTTP_DONE;
+    j->app = app;
+    j->serial = req->serial;
+    snprintf(j->ret, sizeof(j->ret), "%s", ret);
+    if (rs_jobs_submit(discovery_run, discovery_done, j)) {
+        free(j);
+        rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
+        return RS_HTTP_DONE;
+    }
+    return RS_HTTP_PENDING;
+}
+
+struct callback_job {
+    struct rs_app *app;
+    uint64_t serial;
+    struct attempt a;
+    char code[1024];
+    /* results */
+    enum rs_auth_reject fail;
+    int failed;
+    enum rs_jwt_reject why;
+    struct rs_jwt_claims claims;
+    char *id_token;
+};
+
+static void callback_run(void *arg)
+{
+    struct callback_job *j = arg;
+    struct rs_app *app = j->app;
+    char uri[512], body[4096], authz[1024];
+    redirect_uri(app, uri, sizeof(uri));
+    struct rs_oidc_token_request tr = {
+        .code = j->code,
+        .redirect_uri = uri,
+        .code_verifier = j->a.verifier,
+        .client_id = app->cfg.oidc_client_id,
+        .client_secret = app->cfg.oidc_client_secret[0] ? app->cfg.oidc_client_secret : NULL,
+    };
+    struct rs_oidc_http_response r;
+    struct rs_oidc_token_response tok;
+    memset(&tok, 0, sizeof(tok));
+    if (rs_oidc_token_request_body(&tr, body, sizeof(body), authz, sizeof(authz)) ||
+        rs_oidc_http_post_form(provider.token_endpoint, body, authz[0] ? authz : NULL, NULL,
+                               &r)) {
+        j->failed = 1;
+        j->fail = RS_AUTH_TOKEN_EXCHANGE;
+        return;
+    }
+    int rc = r.status == 200 ? rs_oidc_parse_token_response(r.body, r.len, &tok) : -EPROTO;
+    rs_oidc_http_response_free(&r);
+    if (rc || !tok.id_token) {
+        rs_oidc_token_response_free(&tok);
+        j->failed = 1;
+        j->fail = RS_AUTH_TOKEN_EXCHANGE;
+        return;
+    }
+    struct rs_jwt_expect ex;
+    rs_jwt_expect_init(&ex);
+    ex.issuer = app->cfg.oidc_issuer;
+    ex.client_id = app->cfg.oidc_client_id;
+    ex.nonce = j->a.nonce;
+    ex.groups_claim = app->cfg.oidc_groups_claim;
+    ex.tenant_claim = app->cfg.oidc_tenant_claim[0] ? app->cfg.oidc_tenant_claim : NULL;
+    if (!keys || rs_oidc_keys_verify(keys, tok.id_token, strlen(tok.id_token), &ex, &j->claims,
+                                     &j->why)) {
+        j->failed = 1;
+        j->fail = RS_AUTH_INVALID_TOKEN;
+    } else {
+        j->id_token = strdup(tok.id_token);
+    }
+    rs_oidc_token_response_free(&tok);
+}
+
+static int in_group(const struct rs_jwt_claims *c, const char *group)
+{
+    if (!group[0])
+        return 0;
+    for (size_t i = 0; i < c->n_groups; i++)
+        if (strcmp(c->groups[i], group) == 0)
+            return 1;
+    return 0;
+}
+
+static void callback_done(void *arg)
+{
+    struct callback_job *j = arg;
+    struct rs_app *app = j->app;
+    struct rs_http_resp resp;
+    memset(&resp, 0, sizeof(resp));
+    if (j->failed) {
+        if (j->fail == RS_AUTH_INVALID_TOKEN)
+            RS_WARN("auth", "event=id_token_rejected reason=%s", rs_jwt_reject_name(j->why));
+        fail_redirect(&resp, j->fail == RS_AUTH_INVALID_TOKEN ? "invalid_token"
+                                                              : "token_exchange_failed",
+                      j->fail);
+        goto out;
+    }
+    if (app->cfg.oidc_tenant_claim[0] && !j->claims.tenant[0]) {
+        fail_redirect(&resp, "tenant_missing", RS_AUTH_TENANT_MISSING);
+        goto out;
+    }
+    struct rs_user_record u;
+    memset(&u, 0, sizeof(u));
+    snprintf(u.oidc_issuer, sizeof(u.oidc_issuer), "%s", app->cfg.oidc_issuer);
+    snprintf(u.oidc_sub, sizeof(u.oidc_sub), "%s", j->claims.sub);
+    snprintf(u.display_name, sizeof(u.display_name), "%.*s", (int)sizeof(u.display_name) - 1,
+             j->claims.name[0] ? j->claims.name : j->claims.preferred_username);
+    snprintf(u.email, sizeof(u.email), "%.*s", (int)sizeof(u.email) - 1, j->claims.email);
+    snprintf(u.tenant, sizeof(u.tenant), "%.*s", (int)sizeof(u.tenant) - 1, j->claims.tenant);
+    u.role = in_group(&j->claims, app->cfg.oidc_admin_group)       ? RS_USER_ROLE_ADMIN
+             : in_group(&j->claims, app->cfg.oidc_moderator_group) ? RS_USER_ROLE_MODERATOR
+                                                                   : RS_USER_ROLE_USER;
+    if (rs_store_user_upsert_oidc(app->store, &u, rs_wall_ms()) || u.disabled ||
+        rs_api__start_session(app, &u, RS_LOGIN_OIDC, j->id_token, &resp)) {
+        fail_redirect(&resp, u.disabled ? "account_disabled" : "internal",
+                      RS_AUTH_INVALID_CREDENTIALS);
+        goto out;
+    }
+    RS_INFO("auth", "event=login method=oidc user=%s role=%s", u.id, rs_user_role_name(u.role));
+    rs_http_resp_redirect(&resp, j->a.ret[0] ? j->a.ret : "/");
+out:
+    rs_http_finish(j->serial, &resp);
+    free(j->id_token);
+    memset(j, 0, sizeof(*j));
+    free(j);
+}
+
+static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
+                         struct rs_http_resp *resp)
+{
+    if (!app->cfg.oidc_issuer[0]) {
+        rs_http_resp_error(resp, 404, "not_found", NULL, "no identity provider is configured");
+        return RS_HTTP_DONE;
+    }
+    if (!rate_ok(app, req, resp))
+        return RS_HTTP_DONE;
+    char state[128], code[1024], err[128];
+    if (rs_http_req_arg(req, "error", err, sizeof(err)) >= 0) {
+        fail_redirect(resp, "idp_error", RS_AUTH_IDP_ERROR);
+        return RS_HTTP_DONE;
+    }
+    struct attempt *a = NULL;
+    int64_t now = rs_wall_ms();
+    if (rs_http_req_arg(req, "state", state, sizeof(state)) > 0)
+        for (int i = 0; i < MAX_ATTEMPTS && !a; i++)
+            if (attempts[i].state[0] && strcmp(attempts[i].state, state) == 0 &&
+                now - attempts[i].created_ms <= ATTEMPT_TTL_MS)
+                a = &attempts[i];
+    if (!a || !provider_ready) {
+        fail_redirect(resp, "invalid_state", RS_AUTH_INVALID_STATE);
+        return RS_HTTP_DONE;
+    }
+    struct callback_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return RS_HTTP_DONE;
+    j->a = *a;
+    memset(a, 0, sizeof(*a)); /* one use only: a replayed state finds nothing */
+    if (rs_http_req_arg(req, "code", code, sizeof(code)) <= 0) {
+        free(j);
+        fail_redirect(resp, "idp_error", RS_AUTH_IDP_ERROR);
+        return RS_HTTP_DONE;
+    }
+    snprintf(j->code, sizeof(j->code), "%s", code);
+    j->app = app;
+    j->serial = req->serial;
+    if (rs_jobs_submit(callback_run, callback_done, j)) {
+        free(j);
+        rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
+        return RS_HTTP_DONE;
+    }
+    return RS_HTTP_PENDING;
+}
+
+/* ---- local login ---- */
+
+struct local_job {
+    struct rs_app *app;
+    uint64_t serial;
+    struct rs_user_record user;
+    int known;
+    char password[RS_PASSWORD_MAX_BYTES + 1];
+    int rc;
+};
+
+/* A fixed argon2id hash verified for unknown users, so that they cost the same time as a
+ * wrong password and account names cannot be probed by timing. */
+static char dummy_hash[RS_PASSWORD_ENCODED_MAX];
+
+static void local_run(void *arg)
+{
+    struct local_job *j = arg;
+    if (!dummy_hash[0])
+        rs_password_hash("not-a-real-password-at-all", dummy_hash, sizeof(dummy_hash));
+    int rc = rs_password_verify(j->known ? j->user.password_hash : dummy_hash, j->password);
+    j->rc = j->known ? rc : -EACCES;
+}
+
+static void local_done(void *arg)
+{
+    struct local_job *j = arg;
+    struct rs_http_resp resp;
+    memset(&resp, 0, sizeof(resp));
+    if (j->rc || j->user.disabled) {
+        rs_metric_auth_reject(RS_AUTH_INVALID_CREDENTIALS);
+        rs_http_resp_error(&resp, 401, "invalid_credentials", NULL,
+                           "user name or password is wrong");
+    } else if (rs_api__start_session(j->app, &j->user, RS_LOGIN_LOCAL, NULL, &resp)) {
+        rs_http_resp_error(&resp, 500, "internal", NULL, "the session could not be stored");
+    } else {
+        RS_INFO("auth", "event=login method=local user=%s", j->user.id);
+        rs_http_resp_json(&resp, 200, json_pack("{s:o}", "user", rs_api__user_json(&j->user)));
+    }
+    rs_http_finish(j->serial, &resp);
+    memset(j, 0, sizeof(*j));
+    free(j);
+}
+
+static int local_login(struct rs_app *app, const struct rs_http_req *req,
+                       struct rs_http_resp *resp)
+{
+    if (!rate_ok(app, req, resp))
+        return RS_HTTP_DONE;
+    json_error_t e;
+    json_t *body = req->body ? json_loadb(req->body, req->body_len, 0, &e) : NULL;
+    json_t *name = json_object_get(body, "username"), *pw = json_object_get(body, "password");
+    if (!json_is_string(name) || !json_is_string(pw) ||
+        strlen(json_string_value(pw)) > RS_PASSWORD_MAX_BYTES) {
+        json_decref(body);
+        rs_http_resp_error(resp, 400, "invalid_request", NULL,
+                           "username and password must be strings");
+        return RS_HTTP_DONE;
+    }
+    struct local_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        json_decref(body);
+        return RS_HTTP_DONE;
+    }
+    j->app = app;
+    j->serial = req->serial;
+    j->known = rs_username_valid(json_string_value(name)) &&
+               rs_store_user_get_by_username(app->store, json_string_value(name), &j->user) == 0 &&
+               j->user.password_hash[0];
+    snprintf(j->password, sizeof(j->password), "%s", json_string_value(pw));
+    json_decref(body);
+    if (rs_jobs_submit(local_run, local_done, j)) {
+        free(j);
+        rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
+        return RS_HTTP_DONE;
+    }
+    return RS_HTTP_PENDING;
+}
+
+static int logout(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
+{
+    struct rs_session_record s;
+    struct rs_user_record u;
+    char logout_url[2048] = "";
+    if (rs_api__current_user(app, req, &u, &s) == 0) {
+        if (s.auth == RS_LOGIN_OIDC && provider_ready && provider.end_session_endpoint[0]) {
+            char post[512];
+            snprintf(post, sizeof(post), "%s/",
+                     app->cfg.public_url[0] ? app->cfg.public_url : "");
+            if (rs_oidc_end_session_url(&provider, s.id_token_hint[0] ? s.id_token_hint : NULL,
+                                        app->cfg.public_url[0] ? post : NULL,
+                                        app->cfg.oidc_client_id, logout_url, sizeof(logout_url)))
+                logout_url[0] = 0;
+        }
+        rs_store_session_delete(app->store, s.id_hash);
+        RS_INFO("auth", "event=logout user=%s", u.id);
+    }
+    char cookie[256];
+    if (rs_cookie_build(rs_api__cookie_name(app), "", 0, rs_api__secure(app), cookie,
+                        sizeof(cookie)) == 0)
+        rs_http_resp_header(resp, "set-cookie:", cookie);
+    rs_http_resp_json(resp, 200,
+                      json_pack("{s:o}", "logout_url",
+                                logout_url[0] ? json_string(logout_url) : json_null()));
+    return RS_HTTP_DONE;
+}
+
+int rs_login_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
+{
+    const char *p = req->path;
+    if (strcmp(p, "/api/v1/auth") == 0 && req->method == RS_HTTP_GET) {
+        int64_t users = 0;
+        rs_store_user_count(app->store, &users);
+        rs_http_resp_json(resp, 200,
+                          json_pack("{s:b, s:b, s:b}", "oidc", app->cfg.oidc_issuer[0] != 0,
+                                    "local", users > 0, "anonymous_meetings",
+                                    rs_config_anonymous(&app->cfg)));
+        return RS_HTTP_DONE;
+    }
+    if (strcmp(p, "/auth/oidc/login") == 0 && req->method == RS_HTTP_GET)
+        return oidc_login(app, req, resp);
+    if (strcmp(p, "/auth/oidc/callback") == 0 && req->method == RS_HTTP_GET)
+        return oidc_callback(app, req, resp);
+    if (strcmp(p, "/auth/local/login") == 0 && req->method == RS_HTTP_POST)
+        return local_login(app, req, resp);
+    if (strcmp(p, "/auth/logout") == 0 && req->method == RS_HTTP_POST)
+        return logout(app, req, resp);
+    rs_http_resp_error(resp, 404, "not_found", NULL, "no such endpoint");
+    return RS_HTTP_DONE;
+}
+
+void rs_login_tick(struct rs_app *app)
+{
+}
+
+void rs_login_shutdown(void)
+{
+    rs_oidc_keys_free(keys);
+    keys = NULL;
+    rs_ratelimit_free(login_limit);
+    login_limit = NULL;
+    provider_ready = 0;
+}

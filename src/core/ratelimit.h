@@ -1,0 +1,18 @@
+/* Per-client-address rate limits (logins, joins): a fixed-size table of token buckets keyed by
+ * address string. When the table is full the stalest entry is replaced, so memory is bounded
+ * whatever the number of addresses; an attacker rotating addresses only resets buckets, never
+ * grows the table. Control thread only. */
+#ifndef RS_CORE_RATELIMIT_H
+#define RS_CORE_RATELIMIT_H
+
+#include <stdint.h>
+
+struct rs_ratelimit;
+
+/* `per_min` events per minute per address, bursts up to `per_min`. */
+struct rs_ratelimit *rs_ratelimit_new(unsigned per_min);
+void rs_ratelimit_free(struct rs_ratelimit *rl);
+/* Returns 1 if one more event from `addr` is allowed now (and counts it), 0 if not. */
+int rs_ratelimit_take(struct rs_ratelimit *rl, const char *addr, int64_t now_ms);
+
+#endif

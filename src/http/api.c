@@ -1,0 +1,727 @@
+/* REST API: the current user, meetings, moderator grants, invitations (docs/api.md).
+ *
+ * Every handler starts from the caller's identity (session cookie → store) and checks the
+ * caller's right on the server before touching anything; a refused request changes nothing.
+ * Another tenant's meeting is answered 404, not 403, so ids cannot be probed across tenants.
+ *
+ * CSRF: the session cookie is SameSite=Lax, and state-changing requests must carry
+ * `Content-Type: application/json` (a cross-site form cannot send that without a CORS
+ * preflight, which we never grant) and, when present, an Origin equal to our own host.
+ *
+ * Tokens (sessions, invitations) are stored only as SHA-256 hashes; the plain token exists in
+ * the cookie or the invitation link alone. */
+#include "http/api.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/cookie.h"
+#include "auth/password.h"
+#include "auth/pkce.h"
+#include "core/clock.h"
+#include "core/jobs.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/random.h"
+#include "room/room.h"
+#include "signaling/message.h"
+
+#define HOUR_MS (3600 * 1000LL)
+#define INVITE_DEFAULT_S (7 * 24 * 3600)
+#define INVITE_MAX_S (90 * 24 * 3600)
+
+static int64_t next_purge_ms;
+
+void rs_api__token_hash(const char *token, uint8_t out[32])
+{
+    unsigned int n = 32;
+    EVP_Digest(token, strlen(token), out, &n, EVP_sha256(), NULL);
+}
+
+int rs_api__secure(const struct rs_app *app)
+{
+    return strncmp(app->cfg.public_url, "https://", 8) == 0;
+}
+
+const char *rs_api__cookie_name(const struct rs_app *app)
+{
+    return rs_api__secure(app) ? "__Host-ratsaal_session" : "ratsaal_session";
+}
+
+static int session_from_cookie(struct rs_app *app, const char *cookie,
+                               struct rs_session_record *session, struct rs_user_record *user)
+{
+    char token[128];
+    if (!app->store || !cookie || !*cookie ||
+        rs_cookie_get(cookie, strlen(cookie), rs_api__cookie_name(app), token, sizeof(token)))
+        return -ENOENT;
+    uint8_t hash[32];
+    rs_api__token_hash(token, hash);
+    return rs_store_session_get(app->store, hash, rs_wall_ms(), session, user);
+}
+
+int rs_api__current_user(struct rs_app *app, const struct rs_http_req *req,
+                         struct rs_user_record *user, struct rs_session_record *session)
+{
+    static struct rs_session_record tmp;
+    return session_from_cookie(app, req->cookie, session ? session : &tmp, user);
+}
+
+void rs_api_identify(struct rs_app *app, const char *cookie, struct rs_identity *ident)
+{
+    memset(ident, 0, sizeof(*ident));
+    static struct rs_session_record session;
+    struct rs_user_record user;
+    if (session_from_cookie(app, cookie, &session, &user))
+        return;
+    ident->logged_in = 1;
+    snprintf(ident->user_id, sizeof(ident->user_id), "%s", user.id);
+    snprintf(ident->display_name, sizeof(ident->display_name), "%s",
+             user.display_name[0] ? user.display_name : user.username);
+    snprintf(ident->email, sizeof(ident->email), "%s", user.email);
+    snprintf(ident->role, sizeof(ident->role), "%s", rs_user_role_name(user.role));
+    snprintf(ident->tenant, sizeof(ident->tenant), "%s", user.tenant);
+    snprintf(ident->auth, sizeof(ident->auth), "%s",
+             session.auth == RS_LOGIN_OIDC ? "oidc" : "local");
+}
+
+int rs_api__start_session(struct rs_app *app, const struct rs_user_record *user,
+                          enum rs_login_method method, const char *id_token,
+                          struct rs_http_resp *resp)
+{
+    char token[64];
+    if (rs_auth_new_token(token, sizeof(token)))
+        return -EIO;
+    uint8_t hash[32];
+    rs_api__token_hash(token, hash);
+    int64_t ttl = (int64_t)app->cfg.session_hours * HOUR_MS;
+    int rc = rs_store_session_create(app->store, hash, user->id, method, id_token, NULL,
+                                     rs_wall_ms(), ttl);
+    if (rc)
+        return rc;
+    char cookie[512];
+    if (rs_cookie_build(rs_api__cookie_name(app), token, ttl / 1000, rs_api__secure(app), cookie,
+                        sizeof(cookie)))
+        return -EIO;
+    rs_http_resp_header(resp, "set-cookie:", cookie);
+    rs_store_user_touch_login(app->store, user->id, rs_wall_ms());
+    rs_metric_inc(RS_M_LOGINS);
+    return 0;
+}
+
+json_t *rs_api__user_json(const struct rs_user_record *u)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", u->id, "display_name",
+                     u->display_name[0] ? u->display_name : u->username, "email", u->email,
+                     "role", rs_user_role_name(u->role), "tenant", u->tenant, "auth",
+                     u->oidc_issuer[0] ? "oidc" : "local");
+}
+
+/* ---- request helpers ---- */
+
+static int deny(struct rs_http_resp *resp, unsigned status, const char *code, const char *text,
+                enum rs_auth_reject why)
+{
+    rs_metric_auth_reject(why);
+    rs_http_resp_error(resp, status, code, NULL, text);
+    return RS_HTTP_DONE;
+}
+
+/* CSRF rule for state-changing requests (see top of file). Returns 1 when allowed. */
+static int csrf_ok(const struct rs_http_req *req)
+{
+    if (strncmp(req->content_type, "application/json", 16) != 0)
+        return 0;
+    if (!req->origin[0])
+        return 1;
+    const char *o = strstr(req->origin, "://");
+    return o && strcmp(o + 3, req->host) == 0;
+}
+
+/* Parses the body as a JSON object (a new reference), or answers 400 and returns NULL. */
+static json_t *body_object(const struct rs_http_req *req, struct rs_http_resp *resp)
+{
+    if (!req->body || req->body_len == 0)
+        return json_object();
+    if (rs_json_depth(req->body, req->body_len, RS_MSG_MAX_DEPTH) > RS_MSG_MAX_DEPTH) {
+        rs_http_resp_error(resp, 400, "invalid_request", NULL, "JSON nested too deeply");
+        return NULL;
+    }
+    json_error_t e;
+    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        rs_http_resp_error(resp, 400, "invalid_request", NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+/* Path segments after a prefix: "/api/v1/meetings/ID/invites/IID" → parts. */
+static size_t split_path(const char *path, char parts[6][80])
+{
+    size_t n = 0;
+    const char *p = path;
+    while (*p == '/')
+        p++;
+    while (*p && n < 6) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len >= 80)
+            len = 79;
+        memcpy(parts[n], p, len);
+        parts[n][len] = 0;
+        n++;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return n;
+}
+
+/* ---- meetings ---- */
+
+struct meeting_access {
+    struct rs_room_record room;
+    int is_moderator; /* owner, granted, admin of the tenant */
+    int is_owner_or_admin;
+};
+
+static int meeting_load(struct rs_app *app, const struct rs_user_record *u, const char *id,
+                        struct meeting_access *ma, struct rs_http_resp *resp)
+{
+    memset(ma, 0, sizeof(*ma));
+    if (!rs_room_id_valid(id) || rs_store_room_get(app->store, id, &ma->room) ||
+        !ma->room.managed || strcmp(ma->room.tenant, u->tenant) != 0) {
+        rs_http_resp_error(resp, 404, "not_found", NULL, "no such meeting");
+        return -ENOENT;
+    }
+    int admin = u->role == RS_USER_ROLE_ADMIN;
+    int owner = strcmp(ma->room.owner_id, u->id) == 0;
+    ma->is_owner_or_admin = admin || owner;
+    ma->is_moderator = ma->is_owner_or_admin ||
+                       rs_store_grant_is_moderator(app->store, id, u->id) == 1;
+    return 0;
+}
+
+static json_t *meeting_json(const struct rs_room_record *r, const char *my_role)
+{
+    char url[96];
+    snprintf(url, sizeof(url), "/r/%s", r->id);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:s}", "id", r->id, "title",
+                          r->title, "owner", r->owner_id, "tenant", r->tenant, "lobby", r->lobby,
+                          "has_password", r->has_password, "created_at",
+                          (json_int_t)r->created_at_ms, "url", url);
+    if (!j)
+        return NULL;
+    json_object_set_new(j, "scheduled_start",
+                        r->scheduled_start_ms ? json_integer(r->scheduled_start_ms) : json_null());
+    json_object_set_new(j, "scheduled_end",
+                        r->scheduled_end_ms ? json_integer(r->scheduled_end_ms) : json_null());
+    if (my_role)
+        json_object_set_new(j, "my_role", json_string(my_role));
+    return j;
+}
+
+/* Meeting passwords/PINs: PBKDF2-HMAC-SHA256 with a random salt. Cheaper than argon2 on
+ * purpose: they are checked on the control thread at join, are shared secrets of a meeting
+ * (not account passwords), and joins are rate-limited per address. */
+static int meeting_password_hash(const char *pw, char *out, size_t cap)
+{
+    uint8_t salt[16], key[32];
+    if (rs_random_bytes(salt, sizeof(salt)) ||
+        PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof(salt), 20000, EVP_sha256(),
+                          sizeof(key), key) != 1)
+        return -EIO;
+    char hs[40], hk[70];
+    for (int i = 0; i < 16; i++)
+        snprintf(hs + 2 * i, 3, "%02x", salt[i]);
+    for (int i = 0; i < 32; i++)
+        snprintf(hk + 2 * i, 3, "%02x", key[i]);
+    snprintf(out, cap, "pbkdf2-sha256$20000$%s$%s", hs, hk);
+    return 0;
+}
+
+int rs_meeting_password_verify(const char *encoded, const char *pw)
+{
+    unsigned iter;
+    char hs[40], hk[70];
+    if (sscanf(encoded, "pbkdf2-sha256$%u$%32[0-9a-f]$%64[0-9a-f]", &iter, hs, hk) != 3 ||
+        iter == 0 || iter > 1000000)
+        return -EINVAL;
+    uint8_t salt[16], key[32], want[32];
+    for (int i = 0; i < 16; i++)
+        sscanf(hs + 2 * i, "%2hhx", &salt[i]);
+    for (int i = 0; i < 32; i++)
+        sscanf(hk + 2 * i, "%2hhx", &want[i]);
+    if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof(salt), (int)iter, EVP_sha256(),
+                          sizeof(key), key) != 1)
+        return -EIO;
+    return CRYPTO_memcmp(key, want, sizeof(key)) == 0 ? 0 : -EACCES;
+}
+
+/* Applies create/update fields from `body` to `r`. Returns 0 or answers 400. */
+static int meeting_fields(const json_t *body, struct rs_room_record *r, int creating,
+                          struct rs_http_resp *resp)
+{
+    json_t *v;
+    if ((v = json_object_get(body, "title")) || creating) {
+        const char *t = v && json_is_string(v) ? json_string_value(v) : NULL;
+        size_t len = t ? strlen(t) : 0;
+        if (!t || len == 0 || len > RS_ROOM_TITLE_MAX) {
+            rs_http_resp_error(resp, 400, "invalid_request", "title",
+                               "title must be 1 to 200 characters");
+            return -EINVAL;
+        }
+        for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
+            if (*c < 0x20 || *c == 0x7F) {
+                rs_http_resp_error(resp, 400, "invalid_request", "title",
+                                   "title contains a control character");
+                return -EINVAL;
+            }
+        }
+        snprintf(r->title, sizeof(r->title), "%s", t);
+    }
+    static const char *const times[] = {"scheduled_start", "scheduled_end"};
+    int64_t *dst[] = {&r->scheduled_start_ms, &r->scheduled_end_ms};
+    for (int i = 0; i < 2; i++) {
+        v = json_object_get(body, times[i]);
+        if (!v)
+            continue;
+        if (json_is_null(v)) {
+            *dst[i] = 0;
+        } else if (json_is_integer(v) && json_integer_value(v) > 0 &&
+                   json_integer_value(v) < 32503680000000LL) {
+            *dst[i] = json_integer_value(v);
+        } else {
+            rs_http_resp_error(resp, 400, "invalid_request", times[i],
+                               "expected milliseconds since 1970, or null");
+            return -EINVAL;
+        }
+    }
+    if (r->scheduled_start_ms && r->scheduled_end_ms &&
+        r->scheduled_end_ms <= r->scheduled_start_ms) {
+        rs_http_resp_error(resp, 400, "invalid_request", "scheduled_end",
+                           "the end must be after the start");
+        return -EINVAL;
+    }
+    if ((v = json_object_get(body, "lobby"))) {
+        if (!json_is_boolean(v)) {
+            rs_http_resp_error(resp, 400, "invalid_request", "lobby", "lobby must be true or false");
+            return -EINVAL;
+        }
+        r->lobby = json_is_true(v);
+    }
+    if ((v = json_object_get(body, "password"))) {
+        if (json_is_null(v)) {
+            r->has_password = false;
+            r->password_hash[0] = 0;
+        } else {
+            const char *pw = json_is_string(v) ? json_string_value(v) : NULL;
+            size_t len = pw ? strlen(pw) : 0;
+            if (!pw || len < 4 || len > 64) {
+                rs_http_resp_error(resp, 400, "invalid_request", "password",
+                                   "password must be 4 to 64 characters, or null");
+                return -EINVAL;
+            }
+            if (meeting_password_hash(pw, r->password_hash, sizeof(r->password_hash))) {
+                rs_http_resp_error(resp, 500, "internal", NULL, "could not store the password");
+                return -EIO;
+            }
+            r->has_password = true;
+        }
+    }
+    return 0;
+}
+
+static int new_room_id(char *out, size_t cap)
+{
+    /* 16 random bytes as 22 base64url characters: the client's own room id format */
+    return rs_auth_new_token(out, cap) == 0 && strlen(out) >= 22 ? (out[22] = 0, 0) : -EIO;
+}
+
+struct list_ctx {
+    json_t *arr;
+    const struct rs_user_record *u;
+    struct rs_store *store;
+};
+
+/* Listed meetings are the ones the user owns, moderates by grant, or (admin) oversees. */
+static int list_each(const struct rs_room_record *r, void *arg)
+{
+    struct list_ctx *ctx = arg;
+    json_array_append_new(ctx->arr, meeting_json(r, "moderator"));
+    return 0;
+}
+
+static int invite_each(const struct rs_invite_record *inv, void *arg);
+
+/* Disconnects everyone in a room that is being deleted. */
+static void close_room_sessions(struct rs_app *app, const char *id)
+{
+    struct rs_room *room = rs_rooms_find(app->rooms, id);
+    if (!room)
+        return;
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event", "error", "code",
+                           "not_found", "text", "the meeting was deleted");
+    rs_room_broadcast(room, ev, NULL);
+    json_decref(ev);
+    rs_room_close_all(room);
+}
+
+static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
+                           struct rs_http_resp *resp, char parts[6][80], size_t n)
+{
+    struct rs_user_record u;
+    if (rs_api__current_user(app, req, &u, NULL))
+        return deny(resp, 401, "unauthorized", "sign in first", RS_AUTH_UNAUTHORIZED);
+    int64_t now = rs_wall_ms();
+
+    if (n == 3) { /* /api/v1/meetings */
+        if (req->method == RS_HTTP_GET) {
+            struct list_ctx ctx = {json_array(), &u, app->store};
+            rs_store_meeting_list_for_user(app->store, &u, list_each, &ctx);
+            rs_http_resp_json(resp, 200, json_pack("{s:o}", "meetings", ctx.arr));
+            return RS_HTTP_DONE;
+        }
+        if (req->method != RS_HTTP_POST)
+            goto bad_method;
+        json_t *body = body_object(req, resp);
+        if (!body)
+            return RS_HTTP_DONE;
+        struct rs_room_record r;
+        memset(&r, 0, sizeof(r));
+        r.lobby = true;
+        int rc = meeting_fields(body, &r, 1, resp);
+        json_decref(body);
+        if (rc)
+            return RS_HTTP_DONE;
+        snprintf(r.owner_id, sizeof(r.owner_id), "%s", u.id);
+        snprintf(r.tenant, sizeof(r.tenant), "%s", u.tenant);
+        r.managed = true;
+        r.created_at_ms = r.last_active_ms = now;
+        for (int tries = 0; tries < 3; tries++) {
+            if (new_room_id(r.id, sizeof(r.id)))
+                break;
+            rc = rs_store_meeting_create(app->store, &r);
+            if (rc != -EEXIST)
+                break;
+        }
+        if (rc) {
+            rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be stored");
+            return RS_HTTP_DONE;
+        }
+        RS_INFO("api", "event=meeting_created room=%s user=%s", r.id, u.id);
+        rs_http_resp_json(resp, 201, meeting_json(&r, "moderator"));
+        return RS_HTTP_DONE;
+    }
+
+    struct meeting_access ma;
+    if (meeting_load(app, &u, parts[3], &ma, resp))
+        return RS_HTTP_DONE;
+
+    if (n == 4) { /* /api/v1/meetings/{id} */
+        if (req->method == RS_HTTP_GET) {
+            rs_http_resp_json(resp, 200,
+                              meeting_json(&ma.room, ma.is_moderator ? "moderator" : "participant"));
+            return RS_HTTP_DONE;
+        }
+        if (req->method == RS_HTTP_PATCH) {
+            if (!ma.is_moderator)
+                return deny(resp, 403, "forbidden", "only the meeting's moderators may change it",
+                            RS_AUTH_FORBIDDEN);
+            json_t *body = body_object(req, resp);
+            if (!body)
+                return RS_HTTP_DONE;
+            struct rs_room_record r = ma.room;
+            int rc = meeting_fields(body, &r, 0, resp);
+            json_decref(body);
+            if (rc)
+                return RS_HTTP_DONE;
+            if (rs_store_meeting_update(app->store, &r)) {
+                rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be stored");
+                return RS_HTTP_DONE;
+            }
+            rs_room_settings_changed(app, &r);
+            rs_http_resp_json(resp, 200, meeting_json(&r, "moderator"));
+            return RS_HTTP_DONE;
+        }
+        if (req->method == RS_HTTP_DELETE) {
+            if (!ma.is_owner_or_admin)
+                return deny(resp, 403, "forbidden", "only the owner or an admin may delete it",
+                            RS_AUTH_FORBIDDEN);
+            close_room_sessions(app, ma.room.id);
+            if (rs_store_meeting_delete(app->store, ma.room.id)) {
+                rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be deleted");
+                return RS_HTTP_DONE;
+            }
+            RS_INFO("api", "event=meeting_deleted room=%s user=%s", ma.room.id, u.id);
+            resp->status = 204;
+            return RS_HTTP_DONE;
+        }
+        goto bad_method;
+    }
+
+    if (n == 6 && strcmp(parts[4], "moderators") == 0) {
+        if (req->method != RS_HTTP_PUT && req->method != RS_HTTP_DELETE)
+            goto bad_method;
+        if (!ma.is_owner_or_admin)
+            return deny(resp, 403, "forbidden", "only the owner or an admin may grant moderation",
+                        RS_AUTH_FORBIDDEN);
+        struct rs_user_record target;
+        if (rs_store_user_get(app->store, parts[5], &target) ||
+            strcmp(target.tenant, u.tenant) != 0) {
+            rs_http_resp_error(resp, 404, "not_found", NULL, "no such user");
+            return RS_HTTP_DONE;
+        }
+        int rc = req->method == RS_HTTP_PUT
+                     ? rs_store_grant_set(app->store, ma.room.id, target.id)
+                     : rs_store_grant_unset(app->store, ma.room.id, target.id);
+        if (rc && !(rc == -ENOENT && req->method == RS_HTTP_DELETE)) {
+            rs_http_resp_error(resp, 500, "internal", NULL, "the grant could not be stored");
+            return RS_HTTP_DONE;
+        }
+        resp->status = 204;
+        return RS_HTTP_DONE;
+    }
+
+    if ((n == 5 || n == 6) && strcmp(parts[4], "invites") == 0) {
+        if (!ma.is_moderator)
+            return deny(resp, 403, "forbidden", "only the meeting's moderators manage invitations",
+                        RS_AUTH_FORBIDDEN);
+        if (n == 6) {
+            if (req->method != RS_HTTP_DELETE)
+                goto bad_method;
+            if (rs_store_invite_revoke(app->store, ma.room.id, parts[5], now)) {
+                rs_http_resp_error(resp, 404, "not_found", NULL, "no such invitation");
+                return RS_HTTP_DONE;
+            }
+            RS_INFO("api", "event=invite_revoked room=%s invite=%s user=%s", ma.room.id,
+                    parts[5], u.id);
+            resp->status = 204;
+            return RS_HTTP_DONE;
+        }
+        if (req->method == RS_HTTP_GET) {
+            json_t *arr = json_array();
+            rs_store_invite_list(app->store, ma.room.id, now, invite_each, arr);
+            rs_http_resp_json(resp, 200, json_pack("{s:o}", "invites", arr));
+            return RS_HTTP_DONE;
+        }
+        if (req->method != RS_HTTP_POST)
+            goto bad_method;
+        json_t *body = body_object(req, resp);
+        if (!body)
+            return RS_HTTP_DONE;
+        struct rs_invite_record inv;
+        memset(&inv, 0, sizeof(inv));
+        json_t *role = json_object_get(body, "role");
+        json_t *exp = json_object_get(body, "expires_in_s");
+        long long expires = INVITE_DEFAULT_S;
+        int bad_role = !role || !json_is_string(role) ||
+                       rs_invite_role_parse(json_string_value(role), &inv.role);
+        int bad_exp = exp && (!json_is_integer(exp) || json_integer_value(exp) < 60 ||
+                              json_integer_value(exp) > INVITE_MAX_S);
+        if (exp && !bad_exp)
+            expires = json_integer_value(exp);
+        json_decref(body);
+        if (bad_role || bad_exp) {
+            rs_http_resp_error(resp, 400, "invalid_request", bad_role ? "role" : "expires_in_s",
+                               bad_role ? "role must be guest, participant or moderator"
+                                        : "expires_in_s must be 60 to 7776000");
+            return RS_HTTP_DONE;
+        }
+        char token[64], id[64];
+        if (rs_auth_new_token(token, sizeof(token)) || rs_auth_new_token(id, sizeof(id))) {
+            rs_http_resp_error(resp, 500, "internal", NULL, "no randomness");
+            return RS_HTTP_DONE;
+        }
+        id[12] = 0;
+        snprintf(inv.id, sizeof(inv.id), "i%.12s", id);
+        rs_api__token_hash(token, inv.token_hash);
+        snprintf(inv.room_id, sizeof(inv.room_id), "%s", ma.room.id);
+        snprintf(inv.created_by, sizeof(inv.created_by), "%s", u.id);
+        inv.created_at_ms = now;
+        inv.expires_at_ms = now + expires * 1000;
+        if (rs_store_invite_create(app->store, &inv)) {
+            rs_http_resp_error(resp, 500, "internal", NULL, "the invitation could not be stored");
+            return RS_HTTP_DONE;
+        }
+        char url[200];
+        snprintf(url, sizeof(url), "/r/%s?invite=%s", ma.room.id, token);
+        RS_INFO("api", "event=invite_created room=%s invite=%s role=%s user=%s", ma.room.id,
+                inv.id, rs_invite_role_name(inv.role), u.id);
+        rs_http_resp_json(resp, 201,
+                          json_pack("{s:s, s:s, s:I, s:s, s:s}", "id", inv.id, "role",
+                                    rs_invite_role_name(inv.role), "expires_at",
+                                    (json_int_t)inv.expires_at_ms, "token", token, "url", url));
+        return RS_HTTP_DONE;
+    }
+    rs_http_resp_error(resp, 404, "not_found", NULL, "no such resource");
+    return RS_HTTP_DONE;
+bad_method:
+    rs_http_resp_error(resp, 405, "method_not_allowed", NULL, "method not allowed here");
+    return RS_HTTP_DONE;
+}
+
+static int invite_each(const struct rs_invite_record *inv, void *arg)
+{
+    json_array_append_new(
+        (json_t *)arg,
+        json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:I}", "id", inv->id, "role",
+                  rs_invite_role_name(inv->role), "expires_at", (json_int_t)inv->expires_at_ms,
+                  "created_at", (json_int_t)inv->created_at_ms, "revoked", inv->revoked,
+                  "expired", inv->expired, "uses", (json_int_t)inv->uses));
+    return 0;
+}
+
+/* ---- current user ---- */
+
+struct password_job {
+    struct rs_app *app;
+    uint64_t serial;
+    char user_id[RS_USER_ID_MAX + 1];
+    char stored[RS_STORE_HASH_MAX + 1];
+    char current[RS_PASSWORD_MAX_BYTES + 1];
+    char next[RS_PASSWORD_MAX_BYTES + 1];
+    char new_hash[RS_PASSWORD_ENCODED_MAX];
+    int verify_rc, hash_rc;
+};
+
+static void password_run(void *arg)
+{
+    struct password_job *j = arg;
+    j->verify_rc = rs_password_verify(j->stored, j->current);
+    if (j->verify_rc == 0)
+        j->hash_rc = rs_password_hash(j->next, j->new_hash, sizeof(j->new_hash));
+}
+
+static void password_done(void *arg)
+{
+    struct password_job *j = arg;
+    struct rs_http_resp resp;
+    memset(&resp, 0, sizeof(resp));
+    if (j->verify_rc) {
+        rs_metric_auth_reject(RS_AUTH_INVALID_CREDENTIALS);
+        rs_http_resp_error(&resp, 401, "invalid_credentials", "current",
+                           "the current password is wrong");
+    } else if (j->hash_rc ||
+               rs_store_user_set_password(j->app->store, j->user_id, j->new_hash)) {
+        rs_http_resp_error(&resp, 500, "internal", NULL, "the password could not be changed");
+    } else {
+        RS_INFO("api", "event=password_changed user=%s", j->user_id);
+        resp.status = 204;
+    }
+    rs_http_finish(j->serial, &resp);
+    memset(j, 0, sizeof(*j)); /* passwords */
+    free(j);
+}
+
+static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp,
+                     size_t n, char parts[6][80])
+{
+    struct rs_user_record u;
+    if (rs_api__current_user(app, req, &u, NULL))
+        return deny(resp, 401, "unauthorized", "not signed in", RS_AUTH_UNAUTHORIZED);
+    if (n == 3) {
+        if (req->method != RS_HTTP_GET) {
+            rs_http_resp_error(resp, 405, "method_not_allowed", NULL, "method not allowed here");
+            return RS_HTTP_DONE;
+        }
+        rs_http_resp_json(resp, 200, json_pack("{s:o}", "user", rs_api__user_json(&u)));
+        return RS_HTTP_DONE;
+    }
+    if (n == 4 && strcmp(parts[3], "password") == 0 && req->method == RS_HTTP_POST) {
+        if (u.oidc_issuer[0] || !u.password_hash[0]) {
+            rs_http_resp_error(resp, 400, "invalid_request", NULL,
+                               "this account signs in through the organisation's login");
+            return RS_HTTP_DONE;
+        }
+        json_t *body = body_object(req, resp);
+        if (!body)
+            return RS_HTTP_DONE;
+        json_t *cur = json_object_get(body, "current"), *nxt = json_object_get(body, "new");
+        if (!json_is_string(cur) || !json_is_string(nxt)) {
+            json_decref(body);
+            rs_http_resp_error(resp, 400, "invalid_request", "new",
+                               "current and new must be strings");
+            return RS_HTTP_DONE;
+        }
+        if (rs_password_check_policy(json_string_value(nxt))) {
+            json_decref(body);
+            rs_http_resp_error(resp, 400, "weak_password", "new",
+                               "the new password needs at least 12 characters");
+            return RS_HTTP_DONE;
+        }
+        struct password_job *j = calloc(1, sizeof(*j));
+        if (!j) {
+            json_decref(body);
+            return RS_HTTP_DONE;
+        }
+        j->app = app;
+        j->serial = req->serial;
+        snprintf(j->user_id, sizeof(j->user_id), "%s", u.id);
+        snprintf(j->stored, sizeof(j->stored), "%s", u.password_hash);
+        snprintf(j->current, sizeof(j->current), "%s", json_string_value(cur));
+        snprintf(j->next, sizeof(j->next), "%s", json_string_value(nxt));
+        json_decref(body);
+        if (rs_jobs_submit(password_run, password_done, j)) {
+            free(j);
+            rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
+            return RS_HTTP_DONE;
+        }
+        return RS_HTTP_PENDING;
+    }
+    rs_http_resp_error(resp, 404, "not_found", NULL, "no such resource");
+    return RS_HTTP_DONE;
+}
+
+int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
+{
+    if (!app->store) {
+        rs_http_resp_error(resp, 503, "unavailable", NULL, "no database");
+        return RS_HTTP_DONE;
+    }
+    int read_only = req->method == RS_HTTP_GET || req->method == RS_HTTP_HEAD;
+    if (!read_only && !csrf_ok(req))
+        return deny(resp, 403, "csrf",
+                    "state-changing requests need Content-Type: application/json from this site",
+                    RS_AUTH_CSRF);
+    if (strncmp(req->path, "/auth/", 6) == 0 || strcmp(req->path, "/api/v1/auth") == 0)
+        return rs_login_handle(app, req, resp);
+    char parts[6][80];
+    memset(parts, 0, sizeof(parts));
+    size_t n = split_path(req->path, parts);
+    if (n >= 3 && strcmp(parts[0], "api") == 0 && strcmp(parts[1], "v1") == 0) {
+        if (strcmp(parts[2], "meetings") == 0)
+            return handle_meetings(app, req, resp, parts, n);
+        if (strcmp(parts[2], "me") == 0)
+            return handle_me(app, req, resp, n, parts);
+    }
+    rs_http_resp_error(resp, 404, "not_found", NULL, "no such endpoint");
+    return RS_HTTP_DONE;
+}
+
+void rs_api_tick(struct rs_app *app)
+{
+    int64_t now = rs_wall_ms();
+    rs_login_tick(app);
+    if (!app->store || now < next_purge_ms)
+        return;
+    next_purge_ms = now + HOUR_MS;
+    int n = rs_store_session_purge(app->store, now);
+    if (n > 0) {
+        rs_metric_add(RS_M_SESSIONS_PURGED, (uint64_t)n);
+        RS_INFO("api", "event=sessions_purged count=%d", n);
+    }
+    int m = rs_store_invite_purge(app->store, now - 7 * 24 * HOUR_MS);
+    if (m > 0)
+        RS_INFO("api", "event=invites_purged count=%d", m);
+}
+
+void rs_api_shutdown(void)
+{
+    rs_login_shutdown();
+}

@@ -1,0 +1,69 @@
+/* One HTTP request and its response, as the route handlers (api.c) see them: no lws types.
+ *
+ * The request is borrowed for the duration of the handler call. A handler either fills the
+ * response and returns RS_HTTP_DONE, or keeps `req->serial` and returns RS_HTTP_PENDING; it
+ * then answers later, on the control thread, with rs_http_finish(serial, resp) (after a job
+ * ran, for example). The response owns its body (malloc'd) and headers. */
+#ifndef RS_HTTP_REQUEST_H
+#define RS_HTTP_REQUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rs_http_method {
+    RS_HTTP_GET,
+    RS_HTTP_HEAD,
+    RS_HTTP_POST,
+    RS_HTTP_PUT,
+    RS_HTTP_PATCH,
+    RS_HTTP_DELETE,
+    RS_HTTP_OPTIONS,
+    RS_HTTP_OTHER
+};
+
+enum { RS_HTTP_DONE = 0, RS_HTTP_PENDING = 1 };
+
+#define RS_HTTP_MAX_HEADERS 4
+
+struct rs_http_req {
+    enum rs_http_method method;
+    const char *path;         /* decoded, without the query */
+    const char *cookie;       /* "" when absent */
+    const char *content_type; /* "" when absent */
+    const char *origin;       /* "" when absent */
+    const char *host;         /* "" when absent */
+    const char *peer;         /* client address */
+    const char *body;         /* NULL when none */
+    size_t body_len;
+    uint64_t serial;
+    void *transport; /* the HTTP layer's, for rs_http_req_arg */
+};
+
+struct rs_http_resp {
+    unsigned status;
+    const char *content_type; /* static string */
+    char *body;               /* owned */
+    size_t body_len;
+    unsigned n_headers;
+    char header_names[RS_HTTP_MAX_HEADERS][32];   /* "set-cookie:" */
+    char header_values[RS_HTTP_MAX_HEADERS][512];
+};
+
+/* Copies the URL-decoded query argument `name` into `buf`. Returns its length, or -1. */
+int rs_http_req_arg(const struct rs_http_req *req, const char *name, char *buf, size_t cap);
+
+void rs_http_resp_header(struct rs_http_resp *resp, const char *name, const char *value);
+/* A JSON body (takes the reference `j`). */
+void rs_http_resp_json(struct rs_http_resp *resp, unsigned status, json_t *j);
+/* {"error": {"code", "text"}} (+ "field" when not NULL). */
+void rs_http_resp_error(struct rs_http_resp *resp, unsigned status, const char *code,
+                        const char *field, const char *text);
+/* 302 to `location`. */
+void rs_http_resp_redirect(struct rs_http_resp *resp, const char *location);
+
+/* Delivers a pending response (copied; the caller keeps `resp`'s ownership of nothing: the
+ * body moves to the HTTP layer). Ignored when the client is gone. Control thread. */
+void rs_http_finish(uint64_t serial, struct rs_http_resp *resp);
+
+#endif
