@@ -9,7 +9,7 @@ struct rs_identity {
     char display_name[257];
     char email[257];
     char role[16];    /* "admin", "moderator", "user" */
-    char tenant[129];
+    char tenant[256]; /* RS_TENANT_MAX + 1: never truncated, tenants must not collide */
     char auth[8];     /* "oidc", "local" */
 };
 

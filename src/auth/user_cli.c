@@ -31,14 +31,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ratsaal user add NAME --role admin|moderator|user [--display-name TEXT]\n"
-               "                           [--email TEXT] [--tenant TENANT]\n"
-               "       ratsaal user passwd NAME\n"
-               "       ratsaal user list\n"
-               "       ratsaal user disable NAME\n"
-               "       ratsaal user enable NAME\n"
-               "NAME: 1-64 characters of A-Z a-z 0-9 . _ @ -. Passwords are read from the\n"
-               "terminal (no echo) or as one line from stdin; at least %d characters.\n",
+    fprintf(f,
+            "usage: ratsaal user add NAME --role admin|moderator|user [--display-name TEXT]\n"
+            "                           [--email TEXT] [--tenant TENANT]\n"
+            "       ratsaal user passwd NAME\n"
+            "       ratsaal user list\n"
+            "       ratsaal user disable NAME\n"
+            "       ratsaal user enable NAME\n"
+            "NAME: 1-64 characters of A-Z a-z 0-9 . _ @ -. Passwords are read from the\n"
+            "terminal (no echo) or as one line from stdin; at least %d characters.\n",
             RS_PASSWORD_MIN_CHARS);
 }
 
@@ -363,8 +364,7 @@ int rs_user_cli(int argc, char **argv, const char *db_path)
     if (argc < 2)
         return usage_error("missing action", NULL);
     const char *action = argv[1];
-    if (strcmp(action, "help") == 0 || strcmp(action, "--help") == 0 ||
-        strcmp(action, "-h") == 0) {
+    if (strcmp(action, "help") == 0 || strcmp(action, "--help") == 0 || strcmp(action, "-h") == 0) {
         usage(stdout);
         return 0;
     }

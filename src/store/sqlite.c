@@ -936,9 +936,8 @@ int rs_store_open_sqlite(const char *path, struct rs_store **out)
     if (!s)
         return -ENOMEM;
     s->base.ops = &sqlite_ops;
-    int rc = sqlite3_open_v2(path, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         RS_ERROR("store", "event=open_failed path=%s msg=\"%s\"", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -955,8 +954,7 @@ int rs_store_open_sqlite(const char *path, struct rs_store **out)
     for (int i = 0; i < Q_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) !=
             SQLITE_OK) {
-            RS_ERROR("store", "event=prepare_failed stmt=%d msg=\"%s\"", i,
-                     sqlite3_errmsg(s->db));
+            RS_ERROR("store", "event=prepare_failed stmt=%d msg=\"%s\"", i, sqlite3_errmsg(s->db));
             goto fail_close;
         }
     }

@@ -135,8 +135,7 @@ int rs_store_user_get(struct rs_store *st, const char *id, struct rs_user_record
     return st->ops->user_get(st, id, out);
 }
 
-int rs_store_user_get_by_username(struct rs_store *st, const char *name,
-                                  struct rs_user_record *out)
+int rs_store_user_get_by_username(struct rs_store *st, const char *name, struct rs_user_record *out)
 {
     return st->ops->user_get_by_username(st, name, out);
 }

@@ -59,7 +59,7 @@ struct rs_room_record {
 
 struct rs_user_record {
     char id[RS_USER_ID_MAX + 1];
-    char username[RS_USERNAME_MAX + 1];     /* local accounts; "" for OIDC users */
+    char username[RS_USERNAME_MAX + 1];       /* local accounts; "" for OIDC users */
     char oidc_issuer[RS_OIDC_ISSUER_MAX + 1]; /* OIDC users; "" for local accounts */
     char oidc_sub[RS_OIDC_SUB_MAX + 1];
     char display_name[RS_DISPLAY_NAME_MAX + 1];
@@ -184,9 +184,9 @@ int rs_store_room_count(struct rs_store *st, int64_t *out);
 
 /* ---- users ---- */
 
-const char *rs_user_role_name(enum rs_user_role role); /* "admin", "moderator", "user" */
+const char *rs_user_role_name(enum rs_user_role role);            /* "admin", "moderator", "user" */
 int rs_user_role_parse(const char *text, enum rs_user_role *out); /* 0 or -EINVAL */
-const char *rs_invite_role_name(enum rs_invite_role role); /* "guest", "participant", ... */
+const char *rs_invite_role_name(enum rs_invite_role role);        /* "guest", "participant", ... */
 int rs_invite_role_parse(const char *text, enum rs_invite_role *out);
 /* 1 if `name` is 1-64 characters of [A-Za-z0-9._@-], else 0. */
 bool rs_username_valid(const char *name);
