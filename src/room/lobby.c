@@ -62,8 +62,8 @@ int rs_lobby_handle(struct rs_participant *p, const struct rs_msg *msg, struct r
     RS_INFO("room", "event=lobby_reject room=%s participant=%s by=%s", room->id, w->id, p->id);
     rs_room_lobby_remove(w, "rejected");
     if (s) {
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", "lobby", "event", "rejected",
-                               "text", "a moderator did not let you in");
+        json_t *ev = json_pack("{s:s, s:s, s:s}", "ns", "lobby", "event", "rejected", "text",
+                               "a moderator did not let you in");
         if (ev) {
             rs_session_send(s, ev);
             json_decref(ev);
