@@ -19,7 +19,7 @@
 
 #define RS_SDP_MAX_TEXT 65536 /* bytes of one SDP */
 #define RS_SDP_MAX_LINE 4096  /* bytes of one line, without its CRLF */
-#define RS_SDP_MAX_MEDIA 16
+#define RS_SDP_MAX_MEDIA 64 /* a subscribe offer: two per remote publisher, ~30 people */
 #define RS_SDP_MAX_FORMATS 64 /* Chromium offers ~25-32 video payload types */
 #define RS_SDP_MAX_EXTMAPS 32
 #define RS_SDP_MAX_RIDS 8
@@ -329,6 +329,9 @@ struct rs_sdp_offer_track {
     const char *mid;
     enum rs_sdp_kind kind; /* audio or video */
     bool active; /* false: an ended track kept at its position, port 0 + a=inactive, no ssrc */
+    bool idle;   /* with active false: not rejected but a=inactive with our transport and in the
+                  * BUNDLE group, so the browser keeps the transceiver and a later offer can
+                  * make the same mid carry another track (port 0 stops it for good) */
     uint8_t pt;
     const char *codec_name; /* "opus", "VP8", "H264" */
     uint32_t clock;
@@ -343,7 +346,7 @@ struct rs_sdp_offer_track {
 
 /* Writes the subscribe offer: a=ice-lite, a=setup:actpass, one sendonly m-section per active
  * track (a=msid, a=ssrc cname/msid, a=ssrc-group:FID with the RTX SSRC) in `tracks` order, all
- * active ones in a=group:BUNDLE. -EINVAL on a bad `local` or track (missing or bad token,
+ * active and idle ones in a=group:BUNDLE. -EINVAL on a bad `local` or track (missing or bad token,
  * duplicate mid), -ENOSPC if `cap` is too small. */
 int rs_sdp_build_offer(const struct rs_sdp_local *local, const struct rs_sdp_offer_track *tracks,
                        size_t n, uint64_t session_version, char *buf, size_t cap, size_t *len_out);

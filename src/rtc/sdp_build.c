@@ -493,12 +493,12 @@ static void put_offer_track(struct writer *w, const struct rs_sdp_offer_track *t
                             const struct rs_sdp_local *l, const struct local_transport *t)
 {
     const char *kind = tr->kind == RS_SDP_KIND_AUDIO ? "audio" : "video";
-    put(w, "m=%s %u %s %u", kind, tr->active ? (unsigned)l->port : 0u, PROTO_SRTP,
-        (unsigned)tr->pt);
+    bool open = tr->active || tr->idle;
+    put(w, "m=%s %u %s %u", kind, open ? (unsigned)l->port : 0u, PROTO_SRTP, (unsigned)tr->pt);
     if (tr->rtx_pt >= 0)
         put(w, " %d", tr->rtx_pt);
     put(w, "\r\n");
-    if (!tr->active) {
+    if (!open) {
         put(w, "c=IN IP4 0.0.0.0\r\na=mid:%s\r\na=inactive\r\na=rtcp-mux\r\n", tr->mid);
         put_codec(w, tr->pt, tr->codec_name, tr->clock, tr->channels, tr->fmtp, 0, tr->rtx_pt);
         return;
@@ -518,6 +518,11 @@ static void put_offer_track(struct writer *w, const struct rs_sdp_offer_track *t
             (exts[i].bit == RS_SDP_EXT_AUDIO_LEVEL && tr->kind != RS_SDP_KIND_AUDIO))
             continue;
         put(w, "a=extmap:%u %s\r\n", exts[i].id, rs_sdp__ext_uri(exts[i].bit));
+    }
+    if (!tr->active) { /* idle: negotiated, nothing sent */
+        put(w, "a=inactive\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
+        put_codec(w, tr->pt, tr->codec_name, tr->clock, tr->channels, tr->fmtp, tr->fb, tr->rtx_pt);
+        return;
     }
     put(w, "a=sendonly\r\na=msid:%s %s\r\na=rtcp-mux\r\na=rtcp-rsize\r\n", tr->stream_id,
         tr->track_id);
@@ -549,7 +554,7 @@ int rs_sdp_build_offer(const struct rs_sdp_local *local, const struct rs_sdp_off
     put_session(&w, local, session_version);
     bool any = false;
     for (size_t i = 0; i < n; i++) {
-        if (tracks[i].active) {
+        if (tracks[i].active || tracks[i].idle) {
             put(&w, "%s%s", any ? " " : "a=group:BUNDLE ", tracks[i].mid);
             any = true;
         }

@@ -595,7 +595,7 @@ static void send_offer(struct rs_media *m, struct pmedia *q)
         o->mid = s->mid;
         offer_codec(s, o);
         o->active = s->state == SLOT_BOUND;
-        /* IDLE-PENDING o->idle = s->state == SLOT_ENDING || s->state == SLOT_IDLE; */
+        o->idle = s->state == SLOT_ENDING || s->state == SLOT_IDLE;
         if (!o->active)
             continue;
         snprintf(track_ids[i], sizeof(track_ids[i]), "%s-%s", s->publisher,

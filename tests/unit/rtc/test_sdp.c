@@ -1118,6 +1118,55 @@ static void test_subscribe_offer_roundtrip(void **state)
     assert_false(sdp_a.has_bundle);
 }
 
+/* An ended track kept open (idle): negotiated but inactive, so the mid can carry a later one. */
+static void test_subscribe_offer_idle(void **state)
+{
+    (void)state;
+    struct rs_sdp_local l;
+    local_defaults(&l);
+    const struct rs_sdp_offer_track tracks[] = {
+        {.mid = "0",
+         .kind = RS_SDP_KIND_AUDIO,
+         .idle = true,
+         .pt = 111,
+         .codec_name = "opus",
+         .clock = 48000,
+         .channels = 2,
+         .fmtp = "minptime=10;useinbandfec=1",
+         .rtx_pt = -1,
+         .exts = RS_SDP_EXT_MID | RS_SDP_EXT_AUDIO_LEVEL},
+        {.mid = "1",
+         .kind = RS_SDP_KIND_VIDEO,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97},
+    };
+    size_t len = 0;
+    assert_int_equal(rs_sdp_build_offer(&l, tracks, 2, 3, text, sizeof text, &len), 0);
+    assert_well_formed(text, len);
+    assert_int_equal(rs_sdp_parse(text, len, &sdp_a), 0);
+    assert_int_equal(sdp_a.n_media, 2);
+    assert_int_equal(sdp_a.n_bundle, 1); /* the idle one stays bundled, the rejected one not */
+    assert_string_equal(sdp_a.bundle[0], "0");
+    const struct rs_sdp_media *i = &sdp_a.media[0], *x = &sdp_a.media[1];
+    assert_int_equal(i->port, 40000);
+    assert_int_equal(i->dir, RS_SDP_DIR_INACTIVE);
+    assert_int_equal(i->setup, RS_SDP_SETUP_ACTPASS);
+    assert_string_equal(i->ice.ufrag, "rsUf");
+    assert_int_equal(i->n_ssrcs, 0);
+    assert_string_equal(i->msid_stream, "");
+    assert_true(i->rtcp_mux);
+    assert_int_equal(ext_id(i, URI_MID), RS_SDP_OFFER_EXTID_MID);
+    assert_int_equal(x->port, 0);
+    assert_int_equal(x->dir, RS_SDP_DIR_INACTIVE);
+    struct rs_sdp_media_choice ch[RS_SDP_MAX_MEDIA];
+    assert_int_equal(rs_sdp_parse_answer_choices(&sdp_a, ch, RS_SDP_MAX_MEDIA), 0);
+    assert_true(ch[0].accepted);
+    assert_int_equal(ch[0].dir, RS_SDP_DIR_INACTIVE);
+    assert_false(ch[1].accepted);
+}
+
 static void test_build_offer_rejects_bad_input(void **state)
 {
     (void)state;
@@ -1441,6 +1490,7 @@ int main(void)
         cmocka_unit_test(test_chrome_offer_h264_and_ssrcs),
         cmocka_unit_test(test_firefox_offer),
         cmocka_unit_test(test_subscribe_offer_roundtrip),
+        cmocka_unit_test(test_subscribe_offer_idle),
         cmocka_unit_test(test_build_offer_rejects_bad_input),
         cmocka_unit_test(test_chrome_subscribe_answer),
         cmocka_unit_test(test_firefox_subscribe_answer),
