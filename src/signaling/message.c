@@ -75,11 +75,9 @@ int rs_msg_parse(const char *data, size_t len, struct rs_msg *msg, struct rs_msg
     memset(msg, 0, sizeof(*msg));
     memset(err, 0, sizeof(*err));
     err->ns = "control";
-    if (len > RS_MSG_MAX_BYTES) {
-        rs_msg_error_set(err, RS_ERR_FRAME_TOO_LARGE, NULL, "message is larger than %d bytes",
-                         RS_MSG_MAX_BYTES);
-        return -EINVAL;
-    }
+    int big = len > RS_MSG_MAX_BYTES;
+    if (len > RS_MSG_MAX_MEDIA_BYTES)
+        goto too_large;
     if (rs_json_depth(data, len, RS_MSG_MAX_DEPTH) > RS_MSG_MAX_DEPTH) {
         rs_msg_error_set(err, RS_ERR_TOO_DEEP, NULL, "JSON nesting is deeper than %d",
                          RS_MSG_MAX_DEPTH);
@@ -87,6 +85,8 @@ int rs_msg_parse(const char *data, size_t len, struct rs_msg *msg, struct rs_msg
     }
     json_error_t jerr;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+    if (!root && big)
+        goto too_large;
     if (!root) {
         rs_msg_error_set(err, RS_ERR_INVALID_JSON, NULL, "invalid JSON at position %d",
                          jerr.position);
@@ -146,10 +146,21 @@ int rs_msg_parse(const char *data, size_t len, struct rs_msg *msg, struct rs_msg
                          ns_names[ns_id]);
         return -EINVAL;
     }
+    if (big && !(ns_id == RS_NS_MEDIA &&
+                 (strcmp(act, "publish") == 0 || strcmp(act, "subscribe_answer") == 0)))
+        goto too_large;
     msg->ns = (enum rs_ns)ns_id;
     msg->ns_name = ns_names[ns_id];
     msg->action = act;
     return 0;
+too_large:
+    /* only SDP-carrying media messages may exceed the general limit */
+    err->ns = "control";
+    rs_msg_error_set(err, RS_ERR_FRAME_TOO_LARGE, NULL,
+                     "message is larger than %d bytes (%d for media/publish and "
+                     "media/subscribe_answer)",
+                     RS_MSG_MAX_BYTES, RS_MSG_MAX_MEDIA_BYTES);
+    return -EINVAL;
 }
 
 void rs_msg_free(struct rs_msg *msg)

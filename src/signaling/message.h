@@ -13,6 +13,8 @@
 #include "core/metrics.h"
 
 #define RS_MSG_MAX_BYTES 16384
+/* media/publish and media/subscribe_answer carry SDP for up to 64 m-lines */
+#define RS_MSG_MAX_MEDIA_BYTES (192 * 1024)
 #define RS_MSG_MAX_DEPTH 8
 #define RS_MSG_REF_MAX 64
 

@@ -96,6 +96,7 @@ void rs_session_free(struct rs_session *s)
         rs_room_leave(s->participant, s->app->shutting_down ? "server_shutdown" : "disconnected");
     while (s->out_count)
         rs_session_pop(s);
+    free(s->rx);
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -250,13 +251,28 @@ void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, 
         s->rx_binary = binary;
     }
     if (!s->rx_too_large && !s->rx_binary) {
-        if (len > sizeof(s->rx) - s->rx_len) {
+        if (len > RS_MSG_MAX_MEDIA_BYTES - s->rx_len) {
             s->rx_too_large = 1;
         } else {
+            if (s->rx_len + len > s->rx_cap) {
+                size_t cap = s->rx_cap ? s->rx_cap : 4096;
+                while (cap < s->rx_len + len)
+                    cap *= 2;
+                if (cap > RS_MSG_MAX_MEDIA_BYTES)
+                    cap = RS_MSG_MAX_MEDIA_BYTES;
+                char *nrx = realloc(s->rx, cap);
+                if (!nrx) {
+                    s->rx_too_large = 1;
+                    goto done_copy;
+                }
+                s->rx = nrx;
+                s->rx_cap = cap;
+            }
             memcpy(s->rx + s->rx_len, data, len);
             s->rx_len += len;
         }
     }
+done_copy:
     if (!final)
         return;
     if (s->rx_binary) {
@@ -264,13 +280,18 @@ void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, 
         send_simple_error(s, RS_ERR_BINARY_FRAME, "binary frames are not accepted");
     } else if (s->rx_too_large) {
         rs_metric_inc(RS_M_MESSAGES_IN);
-        char text[80];
-        snprintf(text, sizeof(text), "message is larger than %d bytes", RS_MSG_MAX_BYTES);
+        char text[120];
+        snprintf(text, sizeof(text), "message is larger than %d bytes", RS_MSG_MAX_MEDIA_BYTES);
         send_simple_error(s, RS_ERR_FRAME_TOO_LARGE, text);
     } else {
-        rs_session_on_message(s, s->rx, s->rx_len);
+        rs_session_on_message(s, s->rx ? s->rx : "", s->rx_len);
     }
     s->rx_len = 0;
     s->rx_too_large = 0;
     s->rx_binary = 0;
+    if (s->rx_cap > 64 * 1024) { /* give a large SDP buffer back */
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_cap = 0;
+    }
 }

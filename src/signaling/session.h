@@ -59,8 +59,8 @@ struct rs_session {
     int close_status;
     char close_reason[64];
 
-    char rx[RS_MSG_MAX_BYTES];
-    size_t rx_len;
+    char *rx; /* frame being reassembled; grows to RS_MSG_MAX_MEDIA_BYTES at most */
+    size_t rx_len, rx_cap;
     int rx_too_large;
     int rx_binary;
 

@@ -83,6 +83,32 @@ static void test_frame_too_large(void **state)
     rs_msg_free(&msg);
 }
 
+/* SDP-carrying media messages may be larger than the general limit; nothing else may. */
+static void test_large_media_messages(void **state)
+{
+    static char buf[RS_MSG_MAX_MEDIA_BYTES + 64];
+    struct rs_msg msg;
+    struct rs_msg_error err;
+    const char *kinds[][2] = {{"media", "subscribe_answer"}, {"media", "publish"},
+                              {"chat", "send"}, {"media", "track_state"}};
+    for (int k = 0; k < 4; k++) {
+        int n = snprintf(buf, sizeof(buf), "{\"ns\":\"%s\",\"action\":\"%s\",\"sdp\":\"",
+                         kinds[k][0], kinds[k][1]);
+        memset(buf + n, 'v', 100000);
+        snprintf(buf + n + 100000, 8, "\"}");
+        int rc = rs_msg_parse(buf, strlen(buf), &msg, &err);
+        if (k < 2)
+            assert_int_equal(rc, 0);
+        else
+            assert_int_equal(err.code, RS_ERR_FRAME_TOO_LARGE);
+        rs_msg_free(&msg);
+    }
+    /* and beyond the media limit even media is refused (the size alone decides) */
+    assert_int_not_equal(rs_msg_parse(buf, RS_MSG_MAX_MEDIA_BYTES + 1, &msg, &err), 0);
+    assert_int_equal(err.code, RS_ERR_FRAME_TOO_LARGE);
+    rs_msg_free(&msg);
+}
+
 static int string_field(const char *json, size_t max, int newlines, const char **out,
                         enum rs_err *code, char *buf, size_t cap)
 {
@@ -147,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_valid),          cmocka_unit_test(test_error_codes),
         cmocka_unit_test(test_depth_scanner),  cmocka_unit_test(test_frame_too_large),
         cmocka_unit_test(test_string_fields),  cmocka_unit_test(test_room_ids),
+        cmocka_unit_test(test_large_media_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
