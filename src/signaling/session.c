@@ -250,7 +250,7 @@ void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, 
         s->rx_too_large = 0;
         s->rx_binary = binary;
     }
-    if (!s->rx_too_large && !s->rx_binary) {
+    if (len > 0 && !s->rx_too_large && !s->rx_binary) {
         if (len > RS_MSG_MAX_MEDIA_BYTES - s->rx_len) {
             s->rx_too_large = 1;
         } else {
