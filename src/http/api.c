@@ -195,7 +195,13 @@ static int meeting_load(struct rs_app *app, const struct rs_user_record *u, cons
 {
     memset(ma, 0, sizeof(*ma));
     if (!rs_room_id_valid(id) || rs_store_room_get(app->store, id, &ma->room) ||
-        !ma->room.managed || strcmp(ma->room.tenant, u->tenant) != 0) {
+        !ma->room.managed) {
+        rs_http_resp_error(resp, 404, "not_found", NULL, "no such meeting");
+        return -ENOENT;
+    }
+    if (strcmp(ma->room.tenant, u->tenant) != 0) {
+        /* the same answer as for a missing meeting, so ids cannot be probed; counted */
+        rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
         rs_http_resp_error(resp, 404, "not_found", NULL, "no such meeting");
         return -ENOENT;
     }

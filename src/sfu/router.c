@@ -523,6 +523,10 @@ static void emit(struct rs_wk *w, struct rs_wk_sub *s, struct rs_wk_transport *s
         return;
     }
     if ((int16_t)(out_seq - s->last_out_seq) > 0 || s->packets_sent == 0) {
+        /* keep the switch point within a quarter of the 16-bit space behind the newest
+         * packet, so the signed comparisons against it stay valid however long a layer runs */
+        if ((uint16_t)(out_seq - s->switch_out_seq) > 0x4000)
+            s->switch_out_seq = (uint16_t)(out_seq - 0x4000);
         s->last_out_seq = out_seq;
         s->last_out_ts = spec.ts;
         s->last_out_ms = w->now_ms;

@@ -253,6 +253,30 @@ static void test_audio_forwarding(void **state)
     /* after the pause the sequence continues without a gap */
     assert_int_equal((uint16_t)(h.seq - out_seq0), 20);
 
+    /* a long run: more than 32768 packets after the (audio) switch point, paced under the
+     * per-transport rate limit, keep flowing; the 16-bit sequence wraps on the way */
+    uint16_t seq = 1023;
+    int got = 0;
+    const int total = 40000;
+    for (int i = 0; i < total; i++, seq++) {
+        size_t l = build_rtp(pkt, 111, seq, 5000 + 960u * (23 + i), 0x11111111, "0", NULL,
+                             payload, sizeof(payload));
+        rs_client_send(&pub, pkt, l, sizeof(pkt), false);
+        if (i % 128 == 127) { /* drain (a socket buffer holds ~250 datagrams), ~12k packets/s */
+            while (recv_rtp(&sub, rx, &h, 2) > 0)
+                got++;
+            usleep(4000);
+        }
+    }
+    while (recv_rtp(&sub, rx, &h, 300) > 0)
+        got++;
+    if (got <= total - 100)
+        fail_msg("got %d of %d; drops: rate %llu send_failed %llu not_connected %llu", got, total,
+                 (unsigned long long)rs_metric_drop_get(RS_DROP_RATE),
+                 (unsigned long long)rs_metric_drop_get(RS_DROP_SEND_FAILED),
+                 (unsigned long long)rs_metric_drop_get(RS_DROP_NOT_CONNECTED));
+    assert_int_equal((uint16_t)(h.seq - out_seq0), (uint16_t)(20 + total));
+
     struct rs_cmd rm = {.type = RS_CMD_TRANSPORT_REMOVE};
     rm.u.ref.id = 1;
     send_cmd(&rm);
