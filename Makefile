@@ -112,6 +112,6 @@ build/bench/offline: bench/offline/offline.c build/libratsaal.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libratsaal.a $(LDLIBS)
 
-build/bench/srtp_bench: bench/srtp_bench.c
+build/bench/srtp_bench: bench/srtp_bench.c build/libratsaal.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libratsaal.a $(LDLIBS)

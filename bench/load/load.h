@@ -1,0 +1,194 @@
+/* ratsaal-load: a WebRTC load generator that speaks Ratsaal's signaling and Janus' video-room
+ * API, with our own rtc/ code (ICE check, DTLS client, SRTP, RTP/RTCP, SDP) as its media stack.
+ *
+ * One thread, one epoll loop. A participant has a signaling connection (WebSocket), and a
+ * publish and/or a subscribe transport (one UDP socket each, as a browser has one per
+ * RTCPeerConnection). Publishers send Opus-sized audio (50 packets/s) and VP8 from a looped IVF
+ * file, with a send timestamp in the last 8 payload bytes; subscribers count every packet per
+ * SSRC from the clear RTP header and decrypt one in N to read that timestamp. */
+#ifndef RS_BENCH_LOAD_H
+#define RS_BENCH_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc/client.h"
+#include "rtc/dtls.h"
+
+/* ---- WebSocket client (ws.c) ---- */
+struct ws {
+    int fd;
+    uint8_t *in;      /* unread bytes from the socket */
+    size_t in_len, in_cap;
+    char *msg;        /* message being reassembled from fragments */
+    size_t msg_len, msg_cap;
+};
+/* Connects and upgrades (blocking, loopback); then reads are non-blocking. 0 or -errno. */
+int ws_connect(struct ws *w, const char *host, uint16_t port, const char *path,
+               const char *protocol);
+int ws_send_text(struct ws *w, const char *text, size_t len);
+/* Reads what is there; calls `on_msg` for each complete text message (NUL-terminated, borrowed
+ * for the call). Returns 0, or -1 when the connection closed or failed. */
+int ws_read(struct ws *w, void (*on_msg)(void *arg, char *msg, size_t len), void *arg);
+void ws_close(struct ws *w);
+
+/* ---- media source (media.c) ---- */
+struct ivf_frame {
+    const uint8_t *data;
+    uint32_t len;
+    bool key;
+};
+struct ivf {
+    uint8_t *file;
+    struct ivf_frame *frames;
+    size_t n_frames;
+};
+int ivf_load(struct ivf *v, const char *path);
+
+#define PUB_CACHE 512 /* video packets kept per publisher for NACK */
+#define PKT_CAP 1500
+
+struct cached_pkt {
+    uint16_t seq;
+    uint16_t len; /* 0: empty */
+    uint8_t data[1240];
+};
+
+struct publisher_media {
+    uint32_t audio_ssrc, video_ssrc, rtx_ssrc;
+    uint8_t audio_pt, video_pt;
+    int16_t rtx_pt; /* -1: RTX not negotiated */
+    uint8_t mid_ext;  /* sdes:mid extension id, 0 none */
+    uint16_t audio_seq, video_seq, rtx_seq, picture_id;
+    uint32_t audio_ts, video_ts;
+    size_t frame;              /* next IVF frame */
+    int64_t next_audio_us, next_video_us;
+    int64_t last_key_request_us;
+    struct cached_pkt *cache; /* PUB_CACHE entries */
+    uint64_t sent_audio, sent_video, dropped, nacks_in, rtx_sent, plis_in, fir_in;
+    uint64_t skips; /* times the generator fell > 200 ms behind its send schedule */
+};
+
+/* ---- transport (peer.c) ---- */
+enum peer_state { PEER_IDLE, PEER_CHECKING, PEER_DTLS, PEER_READY, PEER_FAILED };
+
+#define PEER_MAX_STREAMS 64
+struct rx_stream {
+    uint32_t ssrc;
+    bool rtx;       /* learned from the SDP's FID group */
+    bool started;
+    uint64_t ext_max; /* extended highest sequence number */
+    uint64_t first;   /* extended first sequence number */
+    uint64_t received, dups, reordered;
+    uint8_t seen[128]; /* bitmap of the last 1024 sequence numbers (dups vs late) */
+    uint32_t nacked;   /* seqs asked for */
+};
+
+struct participant;
+struct peer {
+    int kind; /* epoll tag: 2 */
+    struct participant *owner;
+    bool publish;
+    struct rs_client c;
+    int fd;
+    uint16_t lport;
+    char ufrag[16], pwd[40];
+    enum peer_state state;
+    int64_t start_us, ready_us, first_rtp_us, next_check_us, dtls_timer_us;
+    struct publisher_media *pm; /* publish transports */
+    /* subscribe transports */
+    struct rx_stream streams[PEER_MAX_STREAMS];
+    unsigned n_streams;
+    uint32_t rtx_ssrcs[PEER_MAX_STREAMS];
+    unsigned n_rtx_ssrcs;
+    uint64_t rx_rtp, rx_rtcp, rx_bytes, decrypt_fail, rx_rtx;
+};
+
+/* Prepares a socket on 127.0.0.1 and our ICE credentials (for the SDP we write). */
+int peer_init(struct peer *p, struct participant *owner, bool publish);
+/* Starts ICE + DTLS toward the remote transport taken from `sdp_text`. */
+int peer_start(struct peer *p, const char *sdp_text, size_t len);
+void peer_on_readable(struct peer *p);
+void peer_timers(struct peer *p, int64_t now_us);
+void peer_close(struct peer *p);
+int peer_send_rtp(struct peer *p, uint8_t *buf, size_t len, bool rtcp);
+
+/* ---- SDP text (sdp.c) ---- */
+/* Our publish offer: audio (mid 0) and video (mid 1), sendonly, with a=ssrc lines. */
+int sdp_publish_offer(char *out, size_t cap, const struct peer *p, const char *setup,
+                      bool video);
+/* A recvonly answer to a server's subscribe offer: every m-section answered in order with the
+ * same mid, codecs and extensions, our ICE credentials, fingerprint and a=setup:active. Also
+ * records the offer's RTX SSRCs into `p`. */
+int sdp_subscribe_answer(char *out, size_t cap, struct peer *p, const char *offer);
+
+/* ---- participants and signaling (sig_ratsaal.c, sig_janus.c) ---- */
+enum server_kind { SERVER_RATSAAL, SERVER_JANUS };
+
+struct participant {
+    int kind; /* epoll tag: 1 */
+    unsigned idx;
+    bool publishes, subscribes;
+    struct ws ws;
+    bool ws_open, failed;
+    int64_t join_start_us;
+    struct peer pub, sub;
+    struct publisher_media pm;
+    /* Ratsaal */
+    char id[32];
+    /* Janus */
+    uint64_t session, pub_handle, sub_handle, feed;
+    int jstate;
+    bool sub_requested;
+};
+
+void ratsaal_start(struct participant *pa);
+void ratsaal_on_msg(void *arg, char *msg, size_t len);
+void janus_start(struct participant *pa);
+void janus_on_msg(void *arg, char *msg, size_t len);
+/* Janus only: subscribe to every publisher's feed but our own (after the publish phase). */
+void janus_subscribe(struct participant *pa);
+
+/* ---- globals (main.c) ---- */
+struct load_config {
+    enum server_kind server;
+    const char *host;
+    uint16_t port;
+    const char *room;
+    unsigned pubs, subs;
+    bool pubs_subscribe; /* meeting: publishers subscribe to each other */
+    bool video;
+    double join_rate;
+    double warmup_s, duration_s;
+    unsigned decrypt_every;
+    double loss; /* fraction of original packets a publisher drops before sending */
+    bool nack;   /* subscribers NACK gaps in video */
+    int server_pid;
+    const char *ivf_path;
+    const char *label;
+    enum rs_srtp_profile profile;
+    bool verbose;
+};
+extern struct load_config cfg;
+extern struct rs_dtls_ctx *g_dtls;
+extern struct ivf g_ivf;
+extern struct participant **g_parts;
+extern unsigned g_n_parts;
+extern int g_epoll;
+extern uint64_t g_errors;
+
+int64_t now_us(void);
+void loop_watch(int fd, void *tag);
+void note_error(struct participant *pa, const char *what);
+
+/* media.c */
+void pub_media_init(struct publisher_media *pm, unsigned idx);
+void pub_media_tick(struct peer *p, int64_t now);
+void pub_on_rtcp(struct peer *p, const uint8_t *buf, size_t len);
+
+/* peer.c: latency samples (µs), filled during the steady window. */
+void lat_record(int64_t us);
+extern bool g_measuring;
+
+#endif

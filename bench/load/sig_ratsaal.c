@@ -1,0 +1,97 @@
+/* Ratsaal's signaling (docs/protocol.md): control/join, media/publish with our offer,
+ * media/subscribe_offer answered with media/subscribe_answer. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+
+#define SDP_CAP (128 * 1024)
+
+static void send_json(struct participant *pa, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!s || ws_send_text(&pa->ws, s, strlen(s)))
+        note_error(pa, "ws send");
+    free(s);
+}
+
+void ratsaal_start(struct participant *pa)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "load-%u", pa->idx);
+    send_json(pa, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "action", "join", "room",
+                            cfg.room, "display_name", name));
+}
+
+static void publish(struct participant *pa)
+{
+    static char sdp[SDP_CAP];
+    if (peer_init(&pa->pub, pa, true)) {
+        note_error(pa, "socket");
+        return;
+    }
+    pa->pub.pm = &pa->pm;
+    int n = sdp_publish_offer(sdp, sizeof(sdp), &pa->pub, "actpass", cfg.video);
+    if (n < 0)
+        { note_error(pa, "offer"); return; }
+    json_t *tracks = json_array();
+    json_array_append_new(tracks, json_pack("{s:s, s:s}", "mid", "0", "source", "microphone"));
+    if (cfg.video)
+        json_array_append_new(tracks, json_pack("{s:s, s:s}", "mid", "1", "source", "camera"));
+    send_json(pa, json_pack("{s:s, s:s, s:s#, s:o}", "ns", "media", "action", "publish", "sdp",
+                            sdp, (int)n, "tracks", tracks));
+}
+
+static void subscribe_offer(struct participant *pa, json_t *msg)
+{
+    static char answer[SDP_CAP];
+    const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+    json_t *rev = json_object_get(msg, "revision");
+    if (!sdp || !rev)
+        { note_error(pa, "bad subscribe_offer"); return; }
+    if (pa->sub.kind == 0 && peer_init(&pa->sub, pa, false))
+        { note_error(pa, "socket"); return; }
+    int n = sdp_subscribe_answer(answer, sizeof(answer), &pa->sub, sdp);
+    if (n < 0)
+        { note_error(pa, "answer"); return; }
+    send_json(pa, json_pack("{s:s, s:s, s:O, s:s#}", "ns", "media", "action", "subscribe_answer",
+                            "revision", rev, "sdp", answer, (int)n));
+    if (pa->sub.state == PEER_IDLE && peer_start(&pa->sub, sdp, strlen(sdp)))
+        note_error(pa, "subscribe transport");
+}
+
+void ratsaal_on_msg(void *arg, char *text, size_t len)
+{
+    struct participant *pa = arg;
+    json_error_t err;
+    json_t *msg = json_loadb(text, len, 0, &err);
+    if (!msg)
+        { note_error(pa, "json"); return; }
+    const char *ns = json_string_value(json_object_get(msg, "ns"));
+    const char *ev = json_string_value(json_object_get(msg, "event"));
+    if (!ns || !ev)
+        goto out;
+    if (!strcmp(ev, "error")) {
+        const char *code = json_string_value(json_object_get(msg, "code"));
+        fprintf(stderr, "participant %u: %s error %s: %s\n", pa->idx, ns, code ? code : "?",
+                json_string_value(json_object_get(msg, "text")));
+        note_error(pa, "server error");
+    } else if (!strcmp(ns, "control") && !strcmp(ev, "joined")) {
+        const char *id = json_string_value(json_object_get(msg, "id"));
+        snprintf(pa->id, sizeof(pa->id), "%s", id ? id : "");
+        if (pa->publishes)
+            publish(pa);
+    } else if (!strcmp(ns, "media") && !strcmp(ev, "publish_answer")) {
+        const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+        if (!sdp || peer_start(&pa->pub, sdp, strlen(sdp)))
+            note_error(pa, "publish answer");
+    } else if (!strcmp(ns, "media") && !strcmp(ev, "subscribe_offer")) {
+        if (pa->subscribes)
+            subscribe_offer(pa, msg);
+    }
+out:
+    json_decref(msg);
+}
