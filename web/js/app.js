@@ -3,10 +3,25 @@
 import { applyI18n } from './i18n.js';
 import { initLanding } from './landing.js';
 import { initMeeting } from './meeting.js';
+import { initLogin } from './login.js';
+import { initMeetings } from './meetings.js';
 
 applyI18n(document);
 
 const page = document.body.dataset.page;
-if (page === 'landing') initLanding();
-else if (page === 'room') initMeeting();
-document.documentElement.dataset.ready = '1';
+const ready = () => {
+  document.documentElement.dataset.ready = '1';
+};
+if (page === 'landing') {
+  initLanding();
+  ready();
+} else if (page === 'room') {
+  initMeeting();
+  ready();
+} else {
+  // login and meetings render after their first API answers; ready means "rendered"
+  const init = page === 'login' ? initLogin : page === 'meetings' ? initMeetings : async () => {};
+  init()
+    .catch((e) => console.warn('page init failed', e))
+    .finally(ready);
+}

@@ -10,6 +10,12 @@ import { Chat } from './ui/chat.js';
 import { ParticipantList } from './ui/participants.js';
 import { Controls } from './ui/controls.js';
 import { PreJoin, acquireMedia, mediaMessage } from './ui/prejoin.js';
+import { LobbyPanel } from './ui/lobby.js';
+import { api, getAuthInfo, getMe, loginHref } from './api.js';
+
+// join errors that end the attempt with an explanation screen instead of a toast
+const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
+const PASSWORD = new Set(['password_required', 'wrong_password']);
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,6 +23,13 @@ class Meeting {
   constructor(roomId) {
     this.roomId = roomId;
     this.title = new URLSearchParams(location.hash.slice(1)).get('title') || '';
+    const invite = new URLSearchParams(location.search).get('invite');
+    this.invite = invite && invite.length <= 256 ? invite : null;
+    this.password = null;
+    this.auth = null; // GET /api/v1/auth
+    this.me = null; // signed-in user or null
+    this.meetingInfo = null; // the meeting from GET /api/v1/meetings when it is one of mine
+    this.pendingJoin = null; // while waiting in the lobby: what to start on admission
     this.sig = new Signaling();
     this.state = new RoomState();
     this.media = null;
@@ -25,7 +38,7 @@ class Meeting {
     this.mediaOn = { microphone: false, camera: false, screen: false, hasMicrophone: false, hasCamera: false };
     this.countdown = null;
 
-    this.views = { prejoin: $('prejoin'), meeting: $('meeting'), ended: $('ended') };
+    this.views = { prejoin: $('prejoin'), meeting: $('meeting'), ended: $('ended'), lobby: $('lobby'), rejected: $('rejected'), denied: $('denied') };
     this.grid = new Grid({ grid: $('grid'), screenStage: $('screen-stage'), room: this.state });
     this.controls = new Controls($('controls'));
     this.chat = new Chat({
@@ -45,7 +58,31 @@ class Meeting {
       noHands: $('no-hands'),
       allHeading: $('participants-all'),
       room: this.state,
+      canGrant: () => this.canGrant(),
+      onSetRole: (id, role) => this.sig.trySend({ ns: 'moderation', action: 'set_role', id, role }),
     });
+    this.lobbyPanel = new LobbyPanel({
+      section: $('lobby-section'),
+      heading: $('lobby-heading'),
+      list: $('lobby-list'),
+      empty: $('lobby-empty'),
+      admitAll: $('lobby-admit-all'),
+      toggle: $('lobby-toggle'),
+      stateText: $('lobby-state-text'),
+      room: this.state,
+      onAdmit: (id) => this.sig.trySend({ ns: 'lobby', action: 'admit', id }),
+      onReject: (id) => this.sig.trySend({ ns: 'lobby', action: 'reject', id }),
+      onAdmitAll: () => this.sig.trySend({ ns: 'lobby', action: 'admit_all' }),
+      onToggle: (enabled) => this.sig.trySend({ ns: 'moderation', action: 'set_lobby', enabled }),
+    });
+    this.state.addEventListener('change', (e) => {
+      if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
+    });
+    $('password-input').addEventListener('input', () => {
+      $('password-input').removeAttribute('aria-invalid');
+      $('password-error').hidden = true;
+    });
+    $('lobby-leave').addEventListener('click', () => this.leaveLobby());
     this.prejoin = new PreJoin({ onJoin: (o) => this.join(o) });
 
     for (const b of document.querySelectorAll('.panel-close')) {
@@ -79,6 +116,7 @@ class Meeting {
 
   start() {
     this.sig.connect();
+    this.identity = this._loadIdentity();
     const q = new URLSearchParams(location.search);
     const name = q.get('name');
     if (q.get('join') === '1' && name && checkDisplayName(name).ok) {
@@ -88,6 +126,62 @@ class Meeting {
       this.show('prejoin');
       this.prejoin.show();
     }
+  }
+
+  /** Who am I (prefills the name), and the meeting when it is one of mine (title, owner, lobby). */
+  async _loadIdentity() {
+    const untouched = $('name-input').value;
+    const [auth, me] = await Promise.all([getAuthInfo(), getMe()]);
+    this.auth = auth;
+    this.me = me;
+    if (!me) return;
+    document.body.dataset.auth = 'user';
+    const input = $('name-input');
+    if (me.display_name && input.value === untouched && !new URLSearchParams(location.search).get('name')) input.value = me.display_name;
+    try {
+      const d = await api('GET', '/api/v1/meetings');
+      const m = (d && Array.isArray(d.meetings) ? d.meetings : []).find((x) => x.id === this.roomId);
+      if (m) {
+        this.meetingInfo = m;
+        if (!this.title && m.title) {
+          this.title = m.title;
+          $('prejoin-room').textContent = t('prejoin.room', { room: this.title });
+          this._updateHeader();
+        }
+        if (this.state.lobbyEnabled === null && typeof m.lobby === 'boolean' && this.phase === 'joined') this.state.setLobbyEnabled(m.lobby);
+      }
+    } catch {
+      /* not essential */
+    }
+    this._updateLobbyUi();
+    this.plist.render();
+  }
+
+  /** Owner of the meeting or admin: may make others moderators. */
+  canGrant() {
+    if (!this.me) return false;
+    if (this.me.role === 'admin') return true;
+    return !!(this.meetingInfo && this.meetingInfo.owner === this.me.id);
+  }
+
+  isModerator() {
+    return this.phase === 'joined' && !!this.state.self && this.state.self.role === 'moderator';
+  }
+
+  _updateLobbyUi() {
+    const mod = this.isModerator() && !!this.lobbyCapable;
+    if (mod && this.state.lobbyEnabled === null && this.meetingInfo && typeof this.meetingInfo.lobby === 'boolean') {
+      this.state.lobbyEnabled = this.meetingInfo.lobby;
+    }
+    this.lobbyPanel.setVisible(!!mod);
+    this.controls.setLobbyCount(mod ? this.state.lobby.size : 0);
+  }
+
+  _joinMsg(name) {
+    const msg = { ns: 'control', action: 'join', room: this.roomId, display_name: name };
+    if (this.invite) msg.invite = this.invite;
+    if (this.password) msg.password = this.password;
+    return msg;
   }
 
   show(view) {
@@ -131,10 +225,51 @@ class Meeting {
       if (this.phase === 'joined') this.state.setActiveSpeaker(m.participant || null);
     });
     on('control/shutdown', (m) => this._onShutdown(m));
+    on('control/participant_updated', (m) => {
+      if (this.phase !== 'joined' || !m.participant) return;
+      const p = this.state.updateParticipant(m.participant);
+      if (p && p.self) {
+        this.controls.setHand(!!p.hand_raised);
+        toast(t(p.role === 'moderator' ? 'toast.now_moderator' : 'toast.no_longer_moderator'), { timeout: 5000, key: 'role' });
+      }
+    });
+    // waiting in the lobby: admitted (control/joined) or rejected
+    on('control/joined', (m) => {
+      if (this.phase === 'waiting' && this.pendingJoin) this._enterMeeting(m, this.pendingJoin);
+    });
+    on('lobby/waiting', (m) => {
+      if (this.phase === 'waiting' && m.title) this._setLobbyTitle(m.title);
+    });
+    on('lobby/rejected', () => {
+      if (this.phase === 'waiting') this._onRejected();
+    });
+    // moderators: the lobby live
+    on('lobby/entered', (m) => {
+      if (this.phase !== 'joined' || !m.participant) return;
+      const w = this.state.lobbyEnter(m.participant);
+      if (w && this.isModerator()) {
+        const n = this.state.lobby.size;
+        toast(n > 1 ? t('toast.lobby_entered_n', { name: w.display_name, n }) : t('toast.lobby_entered', { name: w.display_name }), { timeout: 8000, key: 'lobby' });
+      }
+    });
+    on('lobby/left', (m) => {
+      if (this.phase === 'joined') this.state.lobbyLeave(m.id, m.reason);
+    });
+    on('moderation/lobby_changed', (m) => {
+      if (this.phase !== 'joined' || typeof m.enabled !== 'boolean') return;
+      const changed = this.state.lobbyEnabled !== m.enabled;
+      this.state.setLobbyEnabled(m.enabled);
+      if (changed && this.isModerator()) toast(t(m.enabled ? 'toast.lobby_on' : 'toast.lobby_off'), { timeout: 4000, key: 'lobby-state' });
+    });
     on('message', (m) => {
       // errors not answered through request(): show them
       if (m.event !== 'error' || m._reply) return;
       if (m.code === 'stale_revision') return;
+      if (m.ns === 'lobby' || m.ns === 'moderation') {
+        // re-enable the buttons that were disabled while the action was in flight
+        this.lobbyPanel.render();
+        this.plist.render();
+      }
       toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
     });
   }
@@ -158,12 +293,24 @@ class Meeting {
   }
 
   async _onReopen() {
+    if (this.phase === 'waiting') {
+      // back into the lobby (a new waiting id); admission arrives as control/joined
+      try {
+        await this.sig.request(this._joinMsg(this.joinOpts.name), { events: ['control/joined', 'lobby/waiting'] });
+      } catch (err) {
+        if (DENIED.has(err.code)) this._showDenied(err.code);
+      }
+      return;
+    }
     if (this.phase !== 'joined' && this.phase !== 'joining') return;
     try {
-      const reply = await this.sig.request(
-        { ns: 'control', action: 'join', room: this.roomId, display_name: this.joinOpts.name },
-        { events: ['control/joined'] },
-      );
+      const reply = await this.sig.request(this._joinMsg(this.joinOpts.name), { events: ['control/joined', 'lobby/waiting'] });
+      if (reply.ns === 'lobby') {
+        // the server put us back into the lobby (e.g. after a restart)
+        this._teardownMedia();
+        this._enterLobby(reply, { opts: { ...this.joinOpts, stream: new MediaStream(), micOn: false, camOn: false }, mediaAvailable: false, hello: this.sig.hello });
+        return;
+      }
       this._applyJoined(reply);
       toast(t('conn.restored'), { timeout: 3000 });
       if (this.media) {
@@ -171,12 +318,18 @@ class Meeting {
         this.media.resync().catch((e) => console.warn('media resync failed', e));
       }
     } catch (err) {
+      if (DENIED.has(err.code)) {
+        this._teardownMedia();
+        this._showDenied(err.code);
+        return;
+      }
       toast(t('toast.join_failed', { text: errorText(err.code, err.message) }), { kind: 'error', code: err.code });
     }
   }
 
   _onShutdown(m) {
     this.phase = 'ended';
+    this._stopPending();
     this.sig.close(1000);
     this._teardownMedia();
     this.closePanel(this.openPanel, false);
@@ -217,6 +370,15 @@ class Meeting {
   }
 
   async join(opts) {
+    if (!$('password-field').hidden) {
+      const pw = $('password-input').value;
+      if (!pw) {
+        this._askPassword('password_required', true);
+        this.prejoin.setBusy(false);
+        return;
+      }
+      this.password = pw;
+    }
     this.joinOpts = opts;
     this.phase = 'joining';
     this.sig.connect();
@@ -225,12 +387,24 @@ class Meeting {
     if (!mediaAvailable) for (const tr of opts.stream.getTracks()) tr.stop();
     let reply;
     try {
-      reply = await this.sig.request(
-        { ns: 'control', action: 'join', room: this.roomId, display_name: opts.name },
-        { events: ['control/joined'] },
-      );
+      reply = await this.sig.request(this._joinMsg(opts.name), { events: ['control/joined', 'lobby/waiting'] });
     } catch (err) {
       this.phase = 'prejoin';
+      if (opts.stream !== this.prejoin.stream) for (const tr of opts.stream.getTracks()) tr.stop();
+      if (DENIED.has(err.code)) {
+        this._showDenied(err.code);
+        return;
+      }
+      if (PASSWORD.has(err.code)) {
+        this.password = null;
+        this.show('prejoin');
+        this.prejoin.root.hidden = false;
+        this.prejoin.setBusy(false);
+        $('join-button').disabled = false;
+        this._askPassword(err.code);
+        if (!this.prejoin.stream.getTracks().length) this.prejoin.start();
+        return;
+      }
       const text = err.code === 'timeout' ? t('toast.timeout') : errorText(err.code, err.message);
       toast(t('toast.join_failed', { text }), { kind: 'error', code: err.code });
       this.show('prejoin');
@@ -239,6 +413,104 @@ class Meeting {
       if (this.prejoin.root.hidden === false && !this.prejoin.stream.getTracks().length) this.prejoin.start();
       return;
     }
+    const pending = { opts, mediaAvailable, hello };
+    if (reply.ns === 'lobby') {
+      this._enterLobby(reply, pending);
+      return;
+    }
+    this._enterMeeting(reply, pending);
+  }
+
+  /** Show the password field in the pre-join form with why it is asked. */
+  _askPassword(code, focus = true) {
+    $('password-field').hidden = false;
+    const err = $('password-error');
+    err.textContent = t(code === 'wrong_password' ? 'prejoin.wrong_password' : 'prejoin.password_required');
+    err.hidden = false;
+    const input = $('password-input');
+    input.setAttribute('aria-invalid', 'true');
+    if (code === 'wrong_password') input.select();
+    if (focus) input.focus();
+  }
+
+  _setLobbyTitle(title) {
+    if (title && !this.title) this.title = title;
+    $('lobby-wait-title').textContent = this.title || '';
+    $('lobby-wait-title').hidden = !this.title;
+    this._updateHeader();
+  }
+
+  _enterLobby(reply, pending) {
+    this.phase = 'waiting';
+    this.pendingJoin = pending;
+    this.prejoin.hide();
+    clearToasts();
+    this._setLobbyTitle(reply.title);
+    this.show('lobby');
+    document.title = `${t('lobby.wait_heading')} – ${this.title || t('meeting.title_default')} – Ratsaal`;
+    $('lobby-wait-heading').focus();
+  }
+
+  _onRejected() {
+    this.phase = 'rejected';
+    this._stopPending();
+    $('copy-link').hidden = true;
+    this.sig.close(1000);
+    clearToasts();
+    this.show('rejected');
+    document.title = `${t('lobby.rejected_heading')} – Ratsaal`;
+    $('rejected-heading').focus();
+  }
+
+  _stopPending() {
+    if (this.pendingJoin) for (const tr of this.pendingJoin.opts.stream.getTracks()) tr.stop();
+    this.pendingJoin = null;
+  }
+
+  async leaveLobby() {
+    if (this.phase !== 'waiting') return;
+    this.phase = 'left';
+    try {
+      await this.sig.request({ ns: 'control', action: 'leave' }, { events: ['control/left'], timeout: 3000 });
+    } catch {
+      /* offline: the server notices the disconnect */
+    }
+    this._stopPending();
+    $('ended-heading').textContent = t('lobby.left_heading');
+    $('ended-text').hidden = true;
+    $('ended').dataset.reason = 'lobby-left';
+    this._updateHeader();
+    this.show('ended');
+    $('ended-heading').focus();
+  }
+
+  /** unauthorized, forbidden, not_found, invalid_invite, lobby_rejected: explain, offer a way on. */
+  _showDenied(code) {
+    this.phase = 'denied';
+    this._stopPending();
+    this.prejoin.stopMedia();
+    this.prejoin.hide();
+    $('copy-link').hidden = true;
+    this.sig.close(1000);
+    clearToasts();
+    if (code === 'lobby_rejected') {
+      this.show('rejected');
+      $('rejected-heading').focus();
+      return;
+    }
+    $('denied').dataset.code = code;
+    $('denied-heading').textContent = t(`denied.${code}.heading`);
+    $('denied-text').textContent = t(`denied.${code}.text`);
+    const signin = $('denied-signin');
+    signin.hidden = !(code === 'unauthorized' || (code === 'forbidden' && !this.me));
+    signin.href = loginHref(location.pathname + location.search + location.hash);
+    this.show('denied');
+    document.title = `${t(`denied.${code}.heading`)} – Ratsaal`;
+    $('denied-heading').focus();
+  }
+
+  _enterMeeting(reply, { opts, mediaAvailable, hello }) {
+    this.pendingJoin = null;
     this.prejoin.hide();
     this._applyJoined(reply);
     this.show('meeting');
@@ -254,6 +526,10 @@ class Meeting {
   _applyJoined(reply) {
     this.phase = 'joined';
     this.state.applyJoined(reply);
+    // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
+    const rs = reply.room_settings || {};
+    this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
+    this._updateLobbyUi();
     if (reply.room_settings && reply.room_settings.title) this.title = reply.room_settings.title;
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
     this.controls.setEnabled(true);

@@ -15,6 +15,8 @@ export class RoomState extends EventTarget {
     this.chat = []; // {id, from, display_name, text, ts}
     this.handSeq = 0; // order of raising when timestamps tie or are unknown
     this.activeSpeaker = null;
+    this.lobby = new Map(); // id → {id, display_name, waiting_since} (meeting moderators only)
+    this.lobbyEnabled = null; // true | false | null (unknown)
   }
 
   _emit(type, detail = {}) {
@@ -34,6 +36,7 @@ export class RoomState extends EventTarget {
       hand_seq: p.hand_raised ? ++this.handSeq : null,
       joined_at: typeof p.joined_at === 'number' ? p.joined_at : Date.now(),
       muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
+      account: p.account === true,
       self: false,
     };
   }
@@ -50,7 +53,53 @@ export class RoomState extends EventTarget {
       this.participants.set(n.id, n);
     }
     this.chat = Array.isArray(msg.chat) ? msg.chat.slice() : [];
+    for (const w of Array.isArray(msg.lobby) ? msg.lobby : []) this._lobbyPut(w);
+    if (typeof this.settings.lobby === 'boolean') this.lobbyEnabled = this.settings.lobby;
     this._emit('reset');
+  }
+
+  /** control/participant_updated: role or other fields changed; keeps local hand/media state. */
+  updateParticipant(p) {
+    if (!p || p.id === undefined) return null;
+    const cur = this.participants.get(String(p.id));
+    if (!cur) return null;
+    const before = cur.role;
+    if (typeof p.display_name === 'string') cur.display_name = p.display_name;
+    if (typeof p.role === 'string') cur.role = p.role;
+    if (typeof p.account === 'boolean') cur.account = p.account;
+    this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
+    return cur;
+  }
+
+  _lobbyPut(w) {
+    if (!w || w.id === undefined) return null;
+    const n = { id: String(w.id), display_name: String(w.display_name || ''), waiting_since: typeof w.waiting_since === 'number' ? w.waiting_since : Date.now() };
+    this.lobby.set(n.id, n);
+    return n;
+  }
+
+  lobbyEnter(w) {
+    const n = this._lobbyPut(w);
+    if (n) this._emit('lobby', { entered: n });
+    return n;
+  }
+
+  lobbyLeave(id, reason) {
+    const w = this.lobby.get(String(id));
+    if (!w) return null;
+    this.lobby.delete(String(id));
+    this._emit('lobby', { left: w, reason });
+    return w;
+  }
+
+  setLobbyEnabled(on) {
+    this.lobbyEnabled = on;
+    this._emit('lobby', { enabled: on });
+  }
+
+  /** Waiting people, longest waiting first. */
+  lobbyList() {
+    return [...this.lobby.values()].sort((a, b) => a.waiting_since - b.waiting_since || a.id.localeCompare(b.id));
   }
 
   get self() {

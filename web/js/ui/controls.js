@@ -33,6 +33,9 @@ export class Controls extends EventTarget {
     this.badge = el('span', { class: 'badge', dataset: { testid: 'unread-badge' } });
     this.badge.hidden = true;
     this.chat.append(this.badge);
+    this.lobbyBadge = el('span', { class: 'badge badge-lobby', dataset: { testid: 'lobby-badge' } });
+    this.lobbyBadge.hidden = true;
+    this.people.append(this.lobbyBadge);
     nav.replaceChildren(this.mic, this.cam, this.screen, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
     const map = { mic: 'mic', cam: 'camera', screen: 'screen', hand: 'hand', chat: 'chat', people: 'participants', leave: 'leave' };
     for (const [k, action] of Object.entries(map)) this[k].addEventListener('click', () => this.dispatchEvent(new CustomEvent(action)));
@@ -77,6 +80,14 @@ export class Controls extends EventTarget {
     this.badge.hidden = n <= 0;
     this.badge.textContent = n > 99 ? '99+' : String(n);
     this.chat.setAttribute('aria-label', n > 0 ? `${t('controls.chat')} – ${t('controls.unread', { n })}` : t('controls.chat'));
+  }
+
+  /** People waiting in the lobby (shown to meeting moderators on the participants button). */
+  setLobbyCount(n) {
+    this.lobbyBadge.hidden = n <= 0;
+    this.lobbyBadge.textContent = n > 99 ? '99+' : String(n);
+    const base = t('controls.participants');
+    this.people.setAttribute('aria-label', n > 0 ? `${base} – ${t('controls.lobby_waiting', { n })}` : base);
   }
 
   setEnabled(on) {

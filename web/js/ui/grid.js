@@ -41,6 +41,7 @@ export class Grid {
         break;
       case 'hand':
       case 'track-state':
+      case 'participant-updated':
         this._update(d.participant);
         break;
       case 'active-speaker':

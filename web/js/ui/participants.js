@@ -3,9 +3,11 @@ import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';
 
 export class ParticipantList {
-  constructor({ list, queue, noHands, allHeading, room }) {
-    Object.assign(this, { list, queue, noHands, allHeading, room });
-    room.addEventListener('change', () => this.render());
+  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, onSetRole = () => {} }) {
+    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, onSetRole });
+    room.addEventListener('change', (e) => {
+      if (e.detail.type !== 'lobby') this.render();
+    });
   }
 
   render() {
@@ -24,7 +26,31 @@ export class ParticipantList {
     this.noHands.hidden = hands.length > 0;
     const all = this.room.list();
     this.allHeading.textContent = t('participants.all', { n: all.length });
+    const focused = document.activeElement && this.list.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+    const focusId = focused ? focused.dataset.participantId : null;
     this.list.replaceChildren(...all.map((p) => this._item(p, hands)));
+    if (focusId) {
+      const again = this.list.querySelector(`li[data-participant-id="${CSS.escape(focusId)}"] [data-testid="role-action"]`);
+      if (again) again.focus();
+    }
+  }
+
+  /** "Make moderator" / "Remove moderator": owner or admin, for other logged-in participants. */
+  _roleAction(p) {
+    if (p.self || !p.account || !this.canGrant()) return null;
+    const promote = p.role !== 'moderator';
+    const b = el('button', {
+      type: 'button',
+      class: 'btn btn-ghost btn-small role-action',
+      dataset: { testid: 'role-action', action: promote ? 'make-moderator' : 'remove-moderator' },
+      text: promote ? t('participants.make_moderator') : t('participants.remove_moderator'),
+      'aria-label': t(promote ? 'participants.make_moderator_label' : 'participants.remove_moderator_label', { name: p.display_name }),
+    });
+    b.addEventListener('click', () => {
+      b.disabled = true;
+      this.onSetRole(p.id, promote ? 'moderator' : 'participant');
+    });
+    return b;
   }
 
   _item(p, hands) {
@@ -50,6 +76,7 @@ export class ParticipantList {
         el('span', { class: 'prole', dataset: { testid: 'participant-role' }, text: role }),
       ),
       state,
+      this._roleAction(p),
     );
   }
 }
