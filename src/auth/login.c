@@ -481,10 +481,13 @@ int rs_login_handle(struct rs_app *app, const struct rs_http_req *req, struct rs
     if (strcmp(p, "/api/v1/auth") == 0 && req->method == RS_HTTP_GET) {
         int64_t users = 0;
         rs_store_user_count(app->store, &users);
+        struct rs_user_record u;
+        json_t *user = rs_api__current_user(app, req, &u, NULL) == 0 ? rs_api__user_json(&u)
+                                                                   : json_null();
         rs_http_resp_json(resp, 200,
-                          json_pack("{s:b, s:b, s:b}", "oidc", app->cfg.oidc_issuer[0] != 0,
+                          json_pack("{s:b, s:b, s:b, s:o}", "oidc", app->cfg.oidc_issuer[0] != 0,
                                     "local", users > 0, "anonymous_meetings",
-                                    rs_config_anonymous(&app->cfg)));
+                                    rs_config_anonymous(&app->cfg), "user", user));
         return RS_HTTP_DONE;
     }
     if (strcmp(p, "/auth/oidc/login") == 0 && req->method == RS_HTTP_GET)

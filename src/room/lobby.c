@@ -130,7 +130,21 @@ static int set_role(struct rs_participant *p, const struct rs_msg *msg, struct r
             return -EIO;
         }
     }
+    int was_mod = t->role == RS_ROLE_MODERATOR;
     t->role = to_mod ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT;
+    if (to_mod && !was_mod) {
+        /* a new moderator sees who is already waiting */
+        for (struct rs_participant *w = room->lobby_head; w; w = w->next) {
+            json_t *en = json_pack("{s:s, s:s, s:{s:s, s:s, s:I}}", "ns", "lobby", "event",
+                                   "entered", "participant", "id", w->id, "display_name",
+                                   w->display_name, "waiting_since",
+                                   (json_int_t)w->waiting_since_ms);
+            if (en) {
+                rs_participant_send(t, en);
+                json_decref(en);
+            }
+        }
+    }
     RS_INFO("room", "event=role_set room=%s participant=%s role=%s by=%s", room->id, t->id, role,
             p->id);
     json_t *ev = json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_updated",

@@ -311,6 +311,14 @@ static void admit_into_room(struct rs_participant *p, json_t *ref)
                 json_array_append_new(lobby, lobby_entry_json(q));
             json_object_set_new(joined, "lobby", lobby);
         }
+        /* whether this participant may hand out moderation (moderation/set_role) */
+        const struct rs_identity *me = p->session ? &p->session->ident : NULL;
+        int can_grant = room->rec.managed
+                            ? me && me->logged_in &&
+                                  (strcmp(me->role, "admin") == 0 ||
+                                   strcmp(room->rec.owner_id, me->user_id) == 0)
+                            : p->role == RS_ROLE_MODERATOR;
+        json_object_set_new(joined, "can_grant", json_boolean(can_grant));
         rs_media_joined_extras(p, joined);
         if (ref)
             json_object_set(joined, "ref", ref);
