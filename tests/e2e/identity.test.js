@@ -282,12 +282,15 @@ test('local account: ratsaal user add, login form, password change through the A
 
       await h.gotoReady(page, `${local.url}/login`);
       const auth = await pageApi(page, 'GET', '/api/v1/auth');
-      assert.deepEqual(auth.json, { oidc: false, local: true, anonymous_meetings: false });
+      assert.deepEqual(auth.json, { oidc: false, local: true, anonymous_meetings: false, user: null });
 
       await form('admin1', oldPw);
       await page.waitForURL(`${local.url}/meetings`, { timeout: 10000 });
       const me = await pageApi(page, 'GET', '/api/v1/me');
       assert.equal(me.status, 200);
+      // /api/v1/auth now also names the signed-in user (no 401 needed to find out)
+      const authIn = await pageApi(page, 'GET', '/api/v1/auth');
+      assert.equal(authIn.json.user && authIn.json.user.id, me.json.user.id);
       assert.equal(me.json.user.role, 'admin');
       assert.equal(me.json.user.auth, 'local');
       assert.equal(me.json.user.tenant, 'stadt-a');
