@@ -11,6 +11,7 @@ import { ParticipantList } from './ui/participants.js';
 import { Controls } from './ui/controls.js';
 import { PreJoin, acquireMedia, mediaMessage } from './ui/prejoin.js';
 import { LobbyPanel } from './ui/lobby.js';
+import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
@@ -84,6 +85,13 @@ class Meeting {
     });
     $('lobby-leave').addEventListener('click', () => this.leaveLobby());
     this.prejoin = new PreJoin({ onJoin: (o) => this.join(o) });
+    this.settings = new DeviceSettings({
+      getMedia: () => this.media,
+      // a rejoin (after leaving) uses the devices picked during the meeting
+      onChange: (devices) => {
+        if (this.joinOpts) this.joinOpts.devices = { ...this.joinOpts.devices, ...devices };
+      },
+    });
 
     for (const b of document.querySelectorAll('.panel-close')) {
       b.append(icon('close'));
@@ -93,7 +101,8 @@ class Meeting {
     $('copy-link').addEventListener('click', () => this.copyLink());
     $('rejoin-button').addEventListener('click', () => this.rejoin());
     document.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && this.openPanel) {
+      // a modal dialog (device settings) handles its own Escape
+      if (e.key === 'Escape' && this.openPanel && !document.querySelector('dialog[open]')) {
         e.preventDefault();
         this.closePanel(this.openPanel, true);
       }
@@ -102,6 +111,7 @@ class Meeting {
     this.controls.addEventListener('mic', () => this.toggle('microphone'));
     this.controls.addEventListener('camera', () => this.toggle('camera'));
     this.controls.addEventListener('screen', () => this.toggleScreen());
+    this.controls.addEventListener('settings', () => this.settings.open(this.controls.settings));
     this.controls.addEventListener('hand', () => this.toggleHand());
     this.controls.addEventListener('chat', () => this.togglePanel('chat'));
     this.controls.addEventListener('participants', () => this.togglePanel('participants'));
@@ -558,13 +568,17 @@ class Meeting {
         hasMic: e.detail.hasMicrophone,
         hasCam: e.detail.hasCamera,
       });
+      if (this.settings.isOpen) this.settings.refreshPreview();
       if (this.state.selfId) {
         this.state.setTrackState(this.state.selfId, 'microphone', !e.detail.microphone);
         this.state.setTrackState(this.state.selfId, 'camera', !e.detail.camera);
       }
     });
     media.addEventListener('local-track', (e) => {
-      if (e.detail.source === 'camera') this.grid.setLocalCamera(e.detail.track);
+      if (e.detail.source === 'camera') {
+        this.grid.setLocalCamera(e.detail.track);
+        if (this.settings.isOpen) this.settings.refreshPreview();
+      }
       if (e.detail.source === 'screen') this.grid.setScreen(this.state.selfId, e.detail.track);
     });
     media.addEventListener('remote-track', (e) => {
@@ -583,6 +597,7 @@ class Meeting {
   }
 
   _teardownMedia() {
+    this.settings.close();
     if (this.media) {
       this.media.close();
       this.media = null;

@@ -1,4 +1,4 @@
-// Control bar: microphone, camera, screen, hand, chat, participants, leave.
+// Control bar: microphone, camera, screen, device settings, hand, chat, participants, leave.
 import { el, icon } from '../util.js';
 import { t } from '../i18n.js';
 
@@ -22,6 +22,9 @@ export class Controls extends EventTarget {
     this.mic = ctrl({ id: 'ctrl-mic', testid: 'mic-button', iconName: 'mic', label: t('controls.mic'), pressed: false });
     this.cam = ctrl({ id: 'ctrl-cam', testid: 'camera-button', iconName: 'cam', label: t('controls.cam'), pressed: false });
     this.screen = ctrl({ id: 'ctrl-screen', testid: 'screen-button', iconName: 'screen', label: t('controls.screen_start'), cls: 'ctrl-screen', pressed: false });
+    this.settings = ctrl({ id: 'ctrl-settings', testid: 'settings-button', iconName: 'settings', label: t('controls.settings'), controls: 'settings-dialog' });
+    this.settings.setAttribute('aria-haspopup', 'dialog');
+    this.settings.title = t('controls.settings_label');
     this.hand = ctrl({ id: 'ctrl-hand', testid: 'hand-button', iconName: 'hand', label: t('controls.hand_raise'), cls: 'ctrl-hand', pressed: false });
     this.chat = ctrl({ id: 'ctrl-chat', testid: 'chat-button', iconName: 'chat', label: t('controls.chat'), controls: 'chat-panel' });
     this.people = ctrl({ id: 'ctrl-people', testid: 'participants-button', iconName: 'people', label: t('controls.participants'), controls: 'participants-panel' });
@@ -36,8 +39,8 @@ export class Controls extends EventTarget {
     this.lobbyBadge = el('span', { class: 'badge badge-lobby', dataset: { testid: 'lobby-badge' } });
     this.lobbyBadge.hidden = true;
     this.people.append(this.lobbyBadge);
-    nav.replaceChildren(this.mic, this.cam, this.screen, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
-    const map = { mic: 'mic', cam: 'camera', screen: 'screen', hand: 'hand', chat: 'chat', people: 'participants', leave: 'leave' };
+    nav.replaceChildren(this.mic, this.cam, this.screen, this.settings, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
+    const map = { mic: 'mic', cam: 'camera', screen: 'screen', settings: 'settings', hand: 'hand', chat: 'chat', people: 'participants', leave: 'leave' };
     for (const [k, action] of Object.entries(map)) this[k].addEventListener('click', () => this.dispatchEvent(new CustomEvent(action)));
     if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) this.screen.hidden = true;
   }
@@ -56,6 +59,8 @@ export class Controls extends EventTarget {
     if (available && !hasMic && !mic) this.mic.title = t('controls.no_device');
     if (available && !hasCam && !cam) this.cam.title = t('controls.no_device');
     this.screen.disabled = !available;
+    this.settings.disabled = !available;
+    this.settings.title = available ? t('controls.settings_label') : t('controls.unavailable');
     this.screen.setAttribute('aria-pressed', String(!!screen));
     const sl = screen ? t('controls.screen_stop') : t('controls.screen_start');
     this.screen.setAttribute('aria-label', sl);
