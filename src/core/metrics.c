@@ -110,6 +110,7 @@ static const char *const drop_names[RS_DROP__COUNT] = {
     [RS_DROP_QUEUE_FULL] = "queue_full",
     [RS_DROP_SEND_FAILED] = "send_failed",
     [RS_DROP_UNKNOWN_KIND] = "unknown_kind",
+    [RS_DROP_SRTP_SSRC_LIMIT] = "srtp_ssrc_limit",
 };
 
 static const char *const err_names[RS_ERR__COUNT] = {

@@ -1,32 +1,43 @@
-/* SRTP: the per-transport media crypto, a thin, strict wrapper around libsrtp2.
+/* SRTP: the per-transport media crypto. GCM runs on our own code (rtc/srtp_gcm.c, OpenSSL
+ * EVP); AES-CM-HMAC-SHA1-80 runs on libsrtp2, through a thin, strict wrapper.
  *
  * Every RTP and RTCP packet of a peer passes through here twice at most: unprotect on the way
- * in, protect (once per subscriber) on the way out. The wrapper's jobs are the ones libsrtp
- * leaves to its caller:
+ * in, protect (once per subscriber) on the way out. The wrapper's jobs:
+ *   - dispatch on the profile. Debian builds libsrtp2 on NSS, and there even GCM costs a mutex,
+ *     a malloc/free and a hash lookup per packet (~85 % of the forwarding instructions), hence
+ *     our own GCM; its bookkeeping copies libsrtp's so both agree byte for byte (tested).
  *   - libsrtp takes `int` lengths and trusts that it may write a trailer past the end of the
  *     packet; we take size_t lengths and an explicit capacity, and check both before calling.
  *   - libsrtp's error enum mixes "attacker sent junk" with "we are broken"; we fold it into a
  *     few negative codes so the media worker can count drops per reason (rs_srtp_drop_reason).
- *   - the two sessions are configured for an SFU: wildcard SSRCs both ways (one transport
+ *   - the two directions are configured for an SFU: wildcard SSRCs both ways (one transport
  *     carries many streams), and the outbound side refuses to protect the same packet index
  *     twice (allow_repeat_tx = 0). With AES-GCM a repeated index is a repeated nonce, and a
  *     repeated nonce over different bytes (a forwarded packet rebuilt with a new
  *     abs-send-time, say) gives away the key stream and the authentication key. The SFU
  *     therefore answers NACKs with RTX (RFC 4588), which gives every resend a fresh index.
  *
- * The subtle part is the outbound replay window. libsrtp checks the sender's own packet index
- * against a window too: a resend older than the window fails with "replay_old". The default of
+ * The subtle part is the outbound replay window. The sender's own packet index is checked
+ * against a window too: a packet older than the window fails with "replay_old". The default of
  * 128 packets is under half a second of 720p video, shorter than a NACK round trip on a bad
- * link, so outbound uses RS_SRTP_OUT_WINDOW (costs window/8 bytes per outbound SSRC).
- *
- * Debian builds libsrtp2 against NSS rather than OpenSSL; both profiles work there, GCM being
- * about five times cheaper (shared/MEASURED.md). */
+ * link (an original recovered from the publisher's RTX arrives that late), so outbound uses
+ * RS_SRTP_OUT_WINDOW (costs window/8 bytes per outbound SSRC). */
 #include "rtc/srtp.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <srtp2/srtp.h>
+
+#include "rtc/srtp_gcm.h"
+
+/* -DRS_SRTP_GCM_LIBSRTP: GCM through libsrtp2 too (the old path, kept as the reference). */
+#ifdef RS_SRTP_GCM_LIBSRTP
+#define OWN_GCM false
+#else
+#define OWN_GCM true
+#endif
 
 /* The wrapper's header forward-declares libsrtp's session struct to stay free of srtp2/srtp.h;
  * make sure the two agree. */
@@ -129,15 +140,26 @@ int rs_srtp_init(struct rs_srtp *s, const struct rs_srtp_keys *keys)
     if (salt_len == 0)
         return -EINVAL;
 
-    rc = create_session(&in, keys->profile, keys->remote_key, keys->remote_salt, salt_len, 0);
-    if (rc < 0)
-        goto fail;
-    rc = create_session(&out, keys->profile, keys->local_key, keys->local_salt, salt_len, 1);
-    if (rc < 0)
-        goto fail_dealloc_in;
+    if (keys->profile == RS_SRTP_AEAD_AES_128_GCM && OWN_GCM) {
+        s->gcm_in = rs_srtp_gcm_new(keys->remote_key, keys->remote_salt, 0);
+        s->gcm_out = rs_srtp_gcm_new(keys->local_key, keys->local_salt, 1);
+        if (s->gcm_in == NULL || s->gcm_out == NULL) {
+            rs_srtp_gcm_free(s->gcm_in);
+            rs_srtp_gcm_free(s->gcm_out);
+            memset(s, 0, sizeof(*s));
+            return -ENOMEM;
+        }
+    } else {
+        rc = create_session(&in, keys->profile, keys->remote_key, keys->remote_salt, salt_len, 0);
+        if (rc < 0)
+            goto fail;
+        rc = create_session(&out, keys->profile, keys->local_key, keys->local_salt, salt_len, 1);
+        if (rc < 0)
+            goto fail_dealloc_in;
+        s->inbound = in;
+        s->outbound = out;
+    }
 
-    s->inbound = in;
-    s->outbound = out;
     s->profile = keys->profile;
     if (keys->profile == RS_SRTP_AEAD_AES_128_GCM) {
         s->rtp_trailer = 16;
@@ -154,11 +176,11 @@ fail:
     return rc;
 }
 
-/* Common checks before handing a buffer to libsrtp, which counts in `int`. */
+/* Common checks before handing a buffer on (libsrtp counts in `int`). */
 static int check_args(const struct rs_srtp *s, const uint8_t *pkt, const size_t *len,
                       size_t trailer, size_t cap)
 {
-    if (s == NULL || s->inbound == NULL || pkt == NULL || len == NULL)
+    if (s == NULL || s->profile == RS_SRTP_PROFILE_NONE || pkt == NULL || len == NULL)
         return -EINVAL;
     if (*len > (size_t)INT_MAX - RS_SRTP_MAX_RTCP_TRAILER)
         return RS_SRTP_ERR_PARSE;
@@ -172,6 +194,8 @@ int rs_srtp_protect_rtp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t cap
     int rc = check_args(s, pkt, len, s ? s->rtp_trailer : 0, cap);
     if (rc < 0)
         return rc;
+    if (s->gcm_out != NULL)
+        return rs_srtp_gcm_protect_rtp(s->gcm_out, pkt, len);
     int n = (int)*len;
     rc = map_status(srtp_protect(s->outbound, pkt, &n), 0);
     if (rc == 0)
@@ -184,6 +208,8 @@ int rs_srtp_protect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t ca
     int rc = check_args(s, pkt, len, s ? s->rtcp_trailer : 0, cap);
     if (rc < 0)
         return rc;
+    if (s->gcm_out != NULL)
+        return rs_srtp_gcm_protect_rtcp(s->gcm_out, pkt, len);
     int n = (int)*len;
     rc = map_status(srtp_protect_rtcp(s->outbound, pkt, &n), 0);
     if (rc == 0)
@@ -200,6 +226,8 @@ int rs_srtp_unprotect_rtp(struct rs_srtp *s, uint8_t *pkt, size_t *len)
      * a tag before it looks up a stream. */
     if (*len < 12 + (size_t)s->rtp_trailer)
         return RS_SRTP_ERR_PARSE;
+    if (s->gcm_in != NULL)
+        return rs_srtp_gcm_unprotect_rtp(s->gcm_in, pkt, len);
     int n = (int)*len;
     rc = map_status(srtp_unprotect(s->inbound, pkt, &n), 1);
     if (rc == 0)
@@ -214,6 +242,8 @@ int rs_srtp_unprotect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len)
         return rc;
     if (*len < 8 + (size_t)s->rtcp_trailer)
         return RS_SRTP_ERR_PARSE;
+    if (s->gcm_in != NULL)
+        return rs_srtp_gcm_unprotect_rtcp(s->gcm_in, pkt, len);
     int n = (int)*len;
     rc = map_status(srtp_unprotect_rtcp(s->inbound, pkt, &n), 1);
     if (rc == 0)
@@ -259,5 +289,7 @@ void rs_srtp_free(struct rs_srtp *s)
         srtp_dealloc(s->inbound);
     if (s->outbound != NULL)
         srtp_dealloc(s->outbound);
+    rs_srtp_gcm_free(s->gcm_in);
+    rs_srtp_gcm_free(s->gcm_out);
     memset(s, 0, sizeof(*s));
 }

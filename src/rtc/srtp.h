@@ -1,17 +1,19 @@
-/* SRTP/SRTCP protection for one transport (RFC 3711, RFC 7714), on top of libsrtp2.
+/* SRTP/SRTCP protection for one transport (RFC 3711, RFC 7714).
  *
- * A transport has two libsrtp sessions: inbound (keyed with the peer's write key; accepts any
- * SSRC; replay protection with libsrtp's default 128-packet window) and outbound (our write
- * key; any SSRC; a window of RS_SRTP_OUT_WINDOW packets in which protecting the same index
- * twice is refused).
+ * Two profiles, two engines behind one API:
+ *   - AEAD_AES_128_GCM (what browsers negotiate first): our own code on OpenSSL EVP,
+ *     rtc/srtp_gcm.c. Per direction a fixed table of RS_SRTP_MAX_SSRC SSRCs, allocated at
+ *     rs_srtp_init; no allocation or lock per packet.
+ *   - AES_CM_128_HMAC_SHA1_80: libsrtp2 sessions (Debian's, built on NSS), with wildcard SSRCs
+ *     both ways; libsrtp clones a per-SSRC stream the first time it sees an SSRC.
+ * Building with -DRS_SRTP_GCM_LIBSRTP sends GCM through libsrtp2 as well (the reference the
+ * tests compare our GCM with, byte for byte).
  *
- * Per-SSRC state: libsrtp's wildcard sessions clone a per-SSRC stream from a template the first
- * time they see an SSRC (outbound: on the first protect of that SSRC; inbound: after the first
- * packet of that SSRC authenticates). That clone is the only allocation on the packet path, it
- * happens once per SSRC, and the streams live until rs_srtp_free.
- *
- * No repeats: the outbound session refuses an (SSRC, index) it has already protected, because
- * under GCM that index is the nonce and a reused nonce leaks keys. Resend lost packets as RTX.
+ * Both engines behave alike: inbound accepts any SSRC (an SSRC is remembered only once one of
+ * its packets authenticated) with a 128-packet replay window; outbound accepts any SSRC and
+ * refuses to protect the same (SSRC, index) twice inside a window of RS_SRTP_OUT_WINDOW
+ * packets, because under GCM that index is the nonce and a reused nonce leaks keys. Resend lost
+ * packets as RTX.
  *
  * Threading: one struct rs_srtp belongs to one media worker. rs_srtp_global_init must have run
  * once (at startup, before any worker) first. */
@@ -34,6 +36,12 @@ enum rs_srtp_profile {
 #define RS_SRTP_MAX_RTP_TRAILER 16  /* GCM tag; HMAC-SHA1-80 needs 10 */
 #define RS_SRTP_MAX_RTCP_TRAILER 20 /* tag + 4-byte SRTCP index */
 #define RS_SRTP_OUT_WINDOW 4096     /* outbound window (packets) in which repeats are refused */
+/* SSRCs per direction of one transport (GCM engine). A subscribe transport carries up to 64
+ * m-lines with RTX (128 SSRCs) plus our RTCP sender SSRC. Memory: outbound 160 x
+ * RS_SRTP_OUT_WINDOW/8 bytes of windows (80 KiB, allocated up front: allocating per SSRC
+ * on first use is the obvious next step), inbound ~5 KiB. A packet of one SSRC more
+ * fails with RS_SRTP_ERR_SSRC_FULL (counted as drop reason srtp_ssrc_limit). */
+#define RS_SRTP_MAX_SSRC 160
 
 /* Master keys of one transport, as split from the DTLS exporter (rtc/dtls.h). */
 struct rs_srtp_keys {
@@ -50,7 +58,8 @@ struct rs_srtp_keys {
 #define RS_SRTP_ERR_REPLAY_OLD (-ESTALE) /* index older than the replay window */
 #define RS_SRTP_ERR_PARSE (-EPROTO)      /* too short / malformed header or length */
 #define RS_SRTP_ERR_NOSPACE (-ENOSPC)    /* `cap` leaves no room for the trailer */
-#define RS_SRTP_ERR_OTHER (-EIO)         /* any other libsrtp failure */
+#define RS_SRTP_ERR_OTHER (-EIO)         /* any other failure */
+#define RS_SRTP_ERR_SSRC_FULL (-EMFILE)  /* new SSRC, but RS_SRTP_MAX_SSRC are in use (GCM) */
 
 enum rs_srtp_drop {
     RS_SRTP_DROP_AUTH,
@@ -63,9 +72,12 @@ enum rs_srtp_drop {
 
 /* Fields are private; the struct is public only so transports can embed it. */
 struct srtp_ctx_t_;
+struct rs_srtp_gcm;
 struct rs_srtp {
-    struct srtp_ctx_t_ *inbound;
+    struct srtp_ctx_t_ *inbound; /* libsrtp sessions: AES-CM profile */
     struct srtp_ctx_t_ *outbound;
+    struct rs_srtp_gcm *gcm_in; /* our own: GCM profile (rtc/srtp_gcm.h) */
+    struct rs_srtp_gcm *gcm_out;
     enum rs_srtp_profile profile;
     uint16_t rtp_trailer;  /* bytes protect_rtp appends */
     uint16_t rtcp_trailer; /* bytes protect_rtcp appends */
@@ -77,15 +89,16 @@ int rs_srtp_global_init(void);
 /* Master salt length of `profile`: 14, 12, or 0 if unknown. */
 size_t rs_srtp_salt_len(enum rs_srtp_profile profile);
 
-/* Creates both sessions from `keys` (borrowed; libsrtp keeps derived keys only, so the caller
+/* Creates both directions from `keys` (borrowed; only derived keys are kept, so the caller
  * may wipe `keys` afterwards). On failure `s` is left zeroed, safe to rs_srtp_free. Returns 0,
  * -EINVAL (unknown profile), -ENOMEM or RS_SRTP_ERR_OTHER. */
 int rs_srtp_init(struct rs_srtp *s, const struct rs_srtp_keys *keys);
 
 /* Protect in place: `pkt` (borrowed) holds `*len` plaintext bytes in a buffer of `cap` bytes;
  * on success `*len` grows by the trailer (rtp_trailer / rtcp_trailer). Returns 0,
- * RS_SRTP_ERR_NOSPACE, RS_SRTP_ERR_PARSE, RS_SRTP_ERR_REPLAY(_OLD) (resend outside the
- * outbound window) or RS_SRTP_ERR_OTHER. */
+ * RS_SRTP_ERR_NOSPACE, RS_SRTP_ERR_PARSE, RS_SRTP_ERR_REPLAY (index already protected),
+ * RS_SRTP_ERR_REPLAY_OLD (older than the outbound window), RS_SRTP_ERR_SSRC_FULL or
+ * RS_SRTP_ERR_OTHER. */
 int rs_srtp_protect_rtp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t cap);
 int rs_srtp_protect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t cap);
 
@@ -95,7 +108,8 @@ int rs_srtp_protect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t ca
 int rs_srtp_unprotect_rtp(struct rs_srtp *s, uint8_t *pkt, size_t *len);
 int rs_srtp_unprotect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len);
 
-/* Maps a negative result of the functions above to a counter index. */
+/* Maps a negative result of the functions above to a counter index (RS_SRTP_ERR_SSRC_FULL
+ * counts as "other"; the caller may count it on its own as well). */
 enum rs_srtp_drop rs_srtp_drop_reason(int rc);
 /* Stable metric label for a drop reason ("auth", "replay", ...); static string. */
 const char *rs_srtp_drop_name(enum rs_srtp_drop reason);

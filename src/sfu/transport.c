@@ -246,7 +246,7 @@ int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out
     }
     int rc = rs_srtp_protect_rtp(&t->srtp, o->data, &len, sizeof(o->data));
     if (rc) {
-        rs_metric_drop(RS_DROP_SEND_FAILED);
+        rs_metric_drop(rc == RS_SRTP_ERR_SSRC_FULL ? RS_DROP_SRTP_SSRC_LIMIT : RS_DROP_SEND_FAILED);
         return rc;
     }
     rs_metric_inc(RS_M_RTP_PACKETS_OUT);
@@ -483,6 +483,10 @@ void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct 
         }
         int rc = kind == RS_PKT_RTP ? rs_srtp_unprotect_rtp(&t->srtp, buf, &len)
                                     : rs_srtp_unprotect_rtcp(&t->srtp, buf, &len);
+        if (rc == RS_SRTP_ERR_SSRC_FULL) {
+            rs_metric_drop(RS_DROP_SRTP_SSRC_LIMIT);
+            return;
+        }
         if (rc) {
             enum rs_srtp_drop why = rs_srtp_drop_reason(rc);
             rs_metric_drop(why == RS_SRTP_DROP_REPLAY || why == RS_SRTP_DROP_REPLAY_OLD
