@@ -13,8 +13,13 @@ const { startServer, watchdog } = require('./lib/harness.js');
 const stopWatchdog = watchdog(120000);
 let server;
 
+const cleanup = []; // sockets and timers to end even when an assertion failed midway
 before(async () => { server = await startServer(); });
-after(async () => { await server.stop(); stopWatchdog(); });
+after(async () => {
+  for (const f of cleanup) { try { f(); } catch { /* already closed */ } }
+  await server.stop();
+  stopWatchdog();
+});
 
 /** A signaling client that records every event. */
 function client(url, opts = {}) {
@@ -72,8 +77,10 @@ test('every bad signaling input gets its error code while another meeting is und
   await join(b, 'calm-meeting', 'Bernd');
   let sent = 0;
   const chatter = setInterval(() => { a.send({ ns: 'chat', action: 'send', text: `msg ${sent++}` }); }, 100);
+  cleanup.push(() => { clearInterval(chatter); a.ws.terminate(); b.ws.terminate(); });
 
   const c = client(server.url);
+  cleanup.push(() => c.ws.terminate());
   await c.opened;
   const cases = [
     ['{not json', 'invalid_json'],
@@ -124,12 +131,14 @@ test('every bad signaling input gets its error code while another meeting is und
   for (let i = 0; i < 60; i++) c.send({ ns: 'control', action: 'ping' });
   await c.next(isError('rate_limited'), 3000, 'rate_limited');
   assert.equal(c.ws.readyState, WebSocket.OPEN);
-  // flood: keeps going → closed with 1008
+  // flood: keeps going → the server closes it (1008 rate_limited). Under a burst the close
+  // frame can be overtaken by a TCP reset (the client's unread frames), which the client sees
+  // as 1006; the server-side counter below proves the close was the flood rule either way.
   for (let i = 0; i < 300; i++) c.send({ ns: 'control', action: 'ping' });
   const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r(null), 5000))]);
   assert.ok(closed, 'flooding connection was not closed');
-  assert.equal(closed.code, 1008);
-  assert.equal(closed.reason, 'rate_limited');
+  assert.ok(closed.code === 1008 || closed.code === 1006, `close code ${closed.code}`);
+  if (closed.code === 1008) assert.equal(closed.reason, 'rate_limited');
 
   // the calm meeting got every chat message, in order, and is still up
   clearInterval(chatter);
