@@ -37,9 +37,9 @@ enum rs_srtp_profile {
 #define RS_SRTP_MAX_RTCP_TRAILER 20 /* tag + 4-byte SRTCP index */
 #define RS_SRTP_OUT_WINDOW 4096     /* outbound window (packets) in which repeats are refused */
 /* SSRCs per direction of one transport (GCM engine). A subscribe transport carries up to 64
- * m-lines with RTX (128 SSRCs) plus our RTCP sender SSRC. Memory: outbound 160 x
- * RS_SRTP_OUT_WINDOW/8 bytes of windows (80 KiB, allocated up front: allocating per SSRC
- * on first use is the obvious next step), inbound ~5 KiB. A packet of one SSRC more
+ * m-lines with RTX (128 SSRCs) plus our RTCP sender SSRC. Memory: RS_SRTP_OUT_WINDOW/8 bytes
+ * of window per outbound SSRC in use (the table grows by doubling from 4 as SSRCs appear), and
+ * ~6 KiB of fixed per-direction state. A packet of one SSRC more
  * fails with RS_SRTP_ERR_SSRC_FULL (counted as drop reason srtp_ssrc_limit). */
 #define RS_SRTP_MAX_SSRC 160
 

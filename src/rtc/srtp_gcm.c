@@ -49,7 +49,9 @@
 #define SEQ_MAX 0x10000
 
 /* Replay state of one SSRC. The RTP window bits live in the direction's `bits` array, at
- * `words_per_window * slot`. */
+ * `words_per_window * slot`; that array grows (doubling, up to RS_SRTP_MAX_SSRC entries) when
+ * a new SSRC arrives, so a transport with two streams does not pay for 160 windows. Growth is
+ * the only allocation after setup and happens once per new SSRC, never per packet. */
 struct stream {
     uint64_t rtp_index;    /* highest RTP index (ROC << 16 | SEQ); 0 and no bits when fresh */
     uint32_t rtcp_start;   /* sender: last SRTCP index used; receiver: libsrtp rdb window start */
@@ -66,10 +68,13 @@ struct rs_srtp_gcm {
     uint32_t words_per_window; /* window / 64 */
     uint32_t n;                /* entries in use */
     uint32_t last;             /* entry of the previous lookup: streams come in runs */
+    uint32_t cap;              /* entries `bits` has room for */
     uint32_t ssrc[RS_SRTP_MAX_SSRC];
     struct stream streams[RS_SRTP_MAX_SSRC];
-    uint64_t bits[]; /* RS_SRTP_MAX_SSRC * words_per_window */
+    uint64_t *bits; /* cap * words_per_window */
 };
+
+#define INITIAL_SSRCS 4
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -131,10 +136,15 @@ struct rs_srtp_gcm *rs_srtp_gcm_new_session(const uint8_t *rtp_key, const uint8_
     uint32_t window = outbound ? RS_SRTP_OUT_WINDOW : RS_SRTP_GCM_IN_WINDOW;
     _Static_assert(RS_SRTP_OUT_WINDOW % 64 == 0 && RS_SRTP_GCM_IN_WINDOW % 64 == 0,
                    "windows are whole 64-bit words");
-    size_t words = (size_t)window / 64 * RS_SRTP_MAX_SSRC;
-    struct rs_srtp_gcm *g = calloc(1, sizeof(*g) + words * sizeof(uint64_t));
+    struct rs_srtp_gcm *g = calloc(1, sizeof(*g));
     if (g == NULL)
         return NULL;
+    g->bits = calloc((size_t)window / 64 * INITIAL_SSRCS, sizeof(uint64_t));
+    if (g->bits == NULL) {
+        free(g);
+        return NULL;
+    }
+    g->cap = INITIAL_SSRCS;
     g->outbound = outbound != 0;
     g->window = window;
     g->words_per_window = window / 64;
@@ -175,6 +185,7 @@ void rs_srtp_gcm_free(struct rs_srtp_gcm *g)
     EVP_CIPHER_CTX_free(g->rtcp);
     OPENSSL_cleanse(g->rtp_salt, sizeof(g->rtp_salt));
     OPENSSL_cleanse(g->rtcp_salt, sizeof(g->rtcp_salt));
+    free(g->bits);
     free(g);
 }
 
@@ -199,6 +210,14 @@ static int add(struct rs_srtp_gcm *g, uint32_t ssrc)
 {
     if (g->n >= RS_SRTP_MAX_SSRC)
         return -1;
+    if (g->n == g->cap) {
+        uint32_t cap = g->cap * 2 > RS_SRTP_MAX_SSRC ? RS_SRTP_MAX_SSRC : g->cap * 2;
+        uint64_t *bits = realloc(g->bits, (size_t)cap * g->words_per_window * sizeof(uint64_t));
+        if (bits == NULL)
+            return -1;
+        g->bits = bits;
+        g->cap = cap;
+    }
     uint32_t i = g->n++;
     g->ssrc[i] = ssrc;
     memset(&g->streams[i], 0, sizeof(g->streams[i]));
@@ -426,7 +445,9 @@ int rs_srtp_gcm_unprotect_rtp(struct rs_srtp_gcm *g, uint8_t *pkt, size_t *len)
         return rc;
 
     if (i < 0) {
-        i = add(g, ssrc); /* room checked above */
+        i = add(g, ssrc); /* room checked above; fails only without memory */
+        if (i < 0)
+            return RS_SRTP_ERR_OTHER;
         st = &g->streams[i];
         w = g->bits + (size_t)i * g->words_per_window;
     }
@@ -534,6 +555,8 @@ int rs_srtp_gcm_unprotect_rtcp(struct rs_srtp_gcm *g, uint8_t *pkt, size_t *len)
 
     if (i < 0) {
         i = add(g, ssrc);
+        if (i < 0)
+            return RS_SRTP_ERR_OTHER;
         st = &g->streams[i];
     }
     rdb_add(st, index);
