@@ -7,6 +7,7 @@
  * 2 for a bad command line or configuration (one line on stderr naming the key). */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,10 @@ static void resolve_web_root(struct rs_config *cfg, int explicit)
 static int serve(int argc, char **argv)
 {
     static struct rs_app app;
+    /* Large, short-lived allocations (a parsed SDP is ~2.8 MB) must come from mmap and go back
+     * to the system when freed; glibc's adaptive threshold would otherwise move them onto the
+     * heap after the first free and keep that memory for good. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     struct rs_config *cfg = &app.cfg;
     char err[512];
     rs_config_defaults(cfg);

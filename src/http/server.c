@@ -593,7 +593,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 static const struct lws_protocols protocols[] = {
-    {"ratsaal-signaling", callback, sizeof(struct conn), RS_MSG_MAX_BYTES, 0, NULL, 0},
+    /* 4 KiB receive buffer per connection: larger frames arrive in fragments and are
+     * reassembled by the session, which grows its buffer only for the rare large SDP */
+    {"ratsaal-signaling", callback, sizeof(struct conn), 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
