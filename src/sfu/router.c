@@ -929,13 +929,18 @@ static void reports_to_subscriber(struct rs_wk *w, struct rs_wk_transport *t)
         rs_wk__send_rtcp(w, t, o, len);
 }
 
+/* Picks each room's active speaker: the loudest audio track above RS_SPEAKER_LEVEL in this
+ * window. To keep the highlight from flapping between two people talking over each other, a
+ * new speaker takes over only after being loudest for RS_SPEAKER_HOLD windows in a row, or when
+ * the current speaker has been silent for RS_SPEAKER_HOLD windows. */
+#define RS_SPEAKER_HOLD 3
 static void active_speakers(struct rs_wk *w)
 {
     enum { SLOTS = 1024 };
     static struct {
         uint32_t room, best, current;
         uint32_t best_score;
-        bool used;
+        bool used, current_spoke;
     } rooms[SLOTS];
     memset(rooms, 0, sizeof(rooms));
     for (uint32_t i = 0; i < track_end; i++) {
@@ -950,24 +955,38 @@ static void active_speakers(struct rs_wk *w)
             rooms[h].room = tr->room;
             rooms[h].best = rooms[h].current = RS_WK_NONE;
         }
-        if (tr->speaker)
-            rooms[h].current = i;
+        tr->room_slot = h;
+        bool spoke = false;
         if (tr->level_n && !tr->muted) {
             uint32_t avg = tr->level_sum / tr->level_n;
             uint32_t score = 127 - avg;
-            if (avg < RS_SPEAKER_LEVEL && score > rooms[h].best_score) {
+            spoke = avg < RS_SPEAKER_LEVEL;
+            if (spoke && score > rooms[h].best_score) {
                 rooms[h].best_score = score;
                 rooms[h].best = i;
             }
         }
+        if (tr->speaker) {
+            rooms[h].current = i;
+            tr->silent_windows = spoke ? 0 : tr->silent_windows + 1;
+            rooms[h].current_spoke = tr->silent_windows < RS_SPEAKER_HOLD;
+        }
         tr->level_sum = tr->level_n = 0;
+    }
+    for (uint32_t i = 0; i < track_end; i++) {
+        struct rs_wk_track *tr = &w->tracks[i];
+        if (tr->in_use && tr->kind == RS_MEDIA_AUDIO)
+            tr->speaker_streak = rooms[tr->room_slot].best == i ? tr->speaker_streak + 1 : 0;
     }
     for (int h = 0; h < SLOTS; h++) {
         if (!rooms[h].used || rooms[h].best == RS_WK_NONE || rooms[h].best == rooms[h].current)
             continue;
+        struct rs_wk_track *tr = &w->tracks[rooms[h].best];
+        if (rooms[h].current != RS_WK_NONE && rooms[h].current_spoke &&
+            tr->speaker_streak < RS_SPEAKER_HOLD)
+            continue;
         if (rooms[h].current != RS_WK_NONE)
             w->tracks[rooms[h].current].speaker = false;
-        struct rs_wk_track *tr = &w->tracks[rooms[h].best];
         tr->speaker = true;
         struct rs_event ev = {.type = RS_EV_ACTIVE_SPEAKER, .owner = tr->owner, .room = tr->room,
                               .track_id = tr->id, .tid = tr->tid};

@@ -122,6 +122,9 @@ struct rs_wk_track {
     uint32_t level_sum, level_n;
     uint64_t last_voice_ms;
     bool speaker;
+    uint32_t speaker_streak; /* windows in a row as its room's loudest */
+    uint32_t silent_windows; /* while it is the speaker: windows in a row without voice */
+    uint32_t room_slot;      /* scratch for active_speakers() */
     uint32_t first_sub;
 };
 

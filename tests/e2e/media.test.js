@@ -91,8 +91,12 @@ test('three pages: every page decodes both remote videos and receives both remot
     assert.match(m, /ratsaal_dtls_handshakes_total [1-9]/);
   }));
 
-test('a muted microphone stops reaching the others', (t) =>
+const speakerOn = (page) => page.evaluate(() => window.__ratsaalMeeting.state.activeSpeaker);
+
+test('a muted microphone stops reaching the others (and its owner stops being the active speaker)', (t) =>
   h.withArtifacts(t, () => pages, async () => {
+    // the fake microphones beep: the server announces an active speaker to everyone
+    await h.waitUntil(async () => [idA, idB, idC].includes(await speakerOn(B)), { timeout: 15000, message: 'an active speaker' });
     await A.click(h.tid('mic-button'));
     assert.equal(await A.locator(h.tid('mic-button')).getAttribute('aria-pressed'), 'false');
     await h.sleep(1000); // in flight
@@ -105,6 +109,10 @@ test('a muted microphone stops reaching the others', (t) =>
     // C's audio still flows to B, and B's tile shows A muted
     await rising(B, `${idC}:microphone`, 'packets');
     await B.locator(`${h.tid('tile')}[data-participant-id="${idA}"] ${h.tid('muted-indicator')}`).waitFor({ state: 'visible' });
+    // a silent participant loses the active-speaker highlight within a few seconds
+    await h.waitUntil(async () => { const sp = await speakerOn(B); return sp && sp !== idA; }, { timeout: 8000, message: 'speaker moved away from the muted A' });
+    await h.sleep(1500);
+    assert.notEqual(await speakerOn(C), idA);
     // unmute: audio resumes
     await A.click(h.tid('mic-button'));
     await rising(B, key, 'packets');
