@@ -1,0 +1,277 @@
+/* The worker's control loops, run in-process with a controlled clock (no thread, no socket;
+ * what the worker sends is read back from its send batch and decrypted with the peer's keys):
+ * consent freshness (no checks for 30 s → ice_timeout), the subscriber's REMB estimate
+ * choosing a lower simulcast layer, and our own RTCP (receiver reports + REMB to publishers,
+ * sender reports to subscribers). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "rtc/rtcp.h"
+#include "rtc/rtp.h"
+#include "rtc/srtp.h"
+#include "rtc/stun.h"
+#include "sfu/queue.h"
+#include "sfu/worker_internal.h"
+
+static struct rs_wk *w;
+static struct rs_srtp pub_peer, sub_peer;
+static struct rs_wk_addr pub_addr, sub_addr;
+
+static struct rs_wk_addr addr(uint16_t port)
+{
+    struct rs_wk_addr a;
+    memset(&a, 0, sizeof(a));
+    struct sockaddr_in *s = (struct sockaddr_in *)&a.ss;
+    s->sin_family = AF_INET;
+    s->sin_port = htons(port);
+    inet_pton(AF_INET, "127.0.0.1", &s->sin_addr);
+    a.len = sizeof(*s);
+    return a;
+}
+
+static void check_in(const char *ufrag, const char *pwd, const struct rs_wk_addr *from)
+{
+    char user[64];
+    snprintf(user, sizeof(user), "%s:peer", ufrag);
+    struct rs_stun_binding_request req = {.username = user, .username_len = strlen(user),
+                                          .priority = 1, .controlling = true,
+                                          .use_candidate = true};
+    uint8_t txid[12] = {9}, buf[512];
+    size_t len;
+    assert_int_equal(rs_stun_build_binding_request(buf, sizeof(buf), txid, &req,
+                                                   (const uint8_t *)pwd, strlen(pwd), &len),
+                     0);
+    rs_wk__on_datagram(w, buf, len, from);
+    w->n_out = 0;
+}
+
+static void key(uint32_t tid, struct rs_srtp *peer, uint8_t seed)
+{
+    struct rs_srtp_keys k = {.profile = RS_SRTP_AEAD_AES_128_GCM};
+    memset(k.local_key, seed, sizeof(k.local_key));
+    memset(k.local_salt, seed + 1, sizeof(k.local_salt));
+    memset(k.remote_key, seed + 2, sizeof(k.remote_key));
+    memset(k.remote_salt, seed + 3, sizeof(k.remote_salt));
+    struct rs_wk_transport *t = rs_wk__transport(w, tid);
+    assert_int_equal(rs_srtp_init(&t->srtp, &k), 0);
+    t->srtp_ready = true;
+    t->state = WK_T_CONNECTED;
+    struct rs_srtp_keys p = k;
+    memcpy(p.local_key, k.remote_key, sizeof(p.local_key));
+    memcpy(p.local_salt, k.remote_salt, sizeof(p.local_salt));
+    memcpy(p.remote_key, k.local_key, sizeof(p.remote_key));
+    memcpy(p.remote_salt, k.local_salt, sizeof(p.remote_salt));
+    assert_int_equal(rs_srtp_init(peer, &p), 0);
+}
+
+static int setup(void **state)
+{
+    rs_log_set_level(RS_LOG_ERROR);
+    rs_srtp_global_init();
+    w = calloc(1, sizeof(*w));
+    w->fd = -1;
+    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
+    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
+    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
+    w->events = rs_queue_new(sizeof(struct rs_event), 64, 0);
+    assert_int_equal(rs_wk__router_init(w), 0);
+    w->now_ms = 1000000;
+    pub_addr = addr(5000);
+    sub_addr = addr(5001);
+    struct rs_cmd_transport t = {.tid = 1, .has_fingerprint = 1, .owner = 1,
+                                 .max_bitrate_bps = 2500000};
+    snprintf(t.ufrag, sizeof(t.ufrag), "0001abcd");
+    snprintf(t.pwd, sizeof(t.pwd), "publisherpasswordpublisher");
+    rs_wk__transport_add(w, &t);
+    check_in(t.ufrag, t.pwd, &pub_addr);
+    key(1, &pub_peer, 10);
+    struct rs_cmd_transport s = {.tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2};
+    snprintf(s.ufrag, sizeof(s.ufrag), "0002abcd");
+    snprintf(s.pwd, sizeof(s.pwd), "subscriberpasswordsubscrib");
+    rs_wk__transport_add(w, &s);
+    check_in(s.ufrag, s.pwd, &sub_addr);
+    key(2, &sub_peer, 50);
+
+    struct rs_cmd_track v = {.track_id = 10, .tid = 1, .owner = 1, .room = 1,
+                             .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,
+                             .rtx_pt = 97, .clock = 90000, .n_layers = 2, .width = 640,
+                             .height = 480};
+    v.ext = (struct rs_ext_ids){.mid = 4, .rid = 10};
+    snprintf(v.mid, sizeof(v.mid), "1");
+    snprintf(v.rids[0], RS_SFU_RID_SIZE, "l");
+    snprintf(v.rids[1], RS_SFU_RID_SIZE, "h");
+    rs_wk__track_add(w, &v);
+    struct rs_cmd_sub sv = {.sub_id = 20, .tid = 2, .track_id = 10, .ssrc = 0x2020,
+                            .rtx_ssrc = 0x2021, .pt = 96, .rtx_pt = 97, .enabled = 1, .nack = 1,
+                            .remb = 1};
+    sv.ext = (struct rs_ext_ids){.mid = 1};
+    snprintf(sv.mid, sizeof(sv.mid), "0");
+    rs_wk__sub_add(w, &sv);
+    w->n_out = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    rs_wk__transport_remove(w, 1);
+    rs_wk__transport_remove(w, 2);
+    rs_wk__router_free(w);
+    rs_srtp_free(&pub_peer);
+    rs_srtp_free(&sub_peer);
+    rs_queue_free(w->events);
+    free(w->addr_map);
+    free(w->out);
+    free(w);
+    return 0;
+}
+
+/* Sends one VP8 packet of `layer` ("l" small, "h" big) from the publisher, `bytes` of payload. */
+static void send_layer(const char *rid, uint32_t ssrc, uint16_t seq, uint32_t ts, bool key_frame,
+                       size_t bytes)
+{
+    uint8_t pkt[1600], payload[1200];
+    memset(payload, rid[0], bytes);
+    payload[0] = 0x10;
+    payload[1] = key_frame ? 0x00 : 0x01;
+    struct rs_rtp_ext ext[2] = {{4, 1, (const uint8_t *)"1"}, {10, 1, (const uint8_t *)rid}};
+    struct rs_rtp_header_spec spec = {.pt = 96, .seq = seq, .ts = ts, .ssrc = ssrc, .ext = ext,
+                                      .n_ext = 2};
+    size_t hlen;
+    assert_int_equal(rs_rtp_build_header(pkt, sizeof(pkt), &spec, &hlen), 0);
+    memcpy(pkt + hlen, payload, bytes);
+    size_t len = hlen + bytes;
+    assert_int_equal(rs_srtp_protect_rtp(&pub_peer, pkt, &len, sizeof(pkt)), 0);
+    rs_wk__on_datagram(w, pkt, len, &pub_addr);
+}
+
+/* Decrypts what the worker queued for `to`; counts forwarded RTP per payload marker byte and
+ * RTCP packet types. Clears the batch. */
+struct seen {
+    int rtp_l, rtp_h, sr, rr, remb;
+};
+
+static void collect(struct seen *s)
+{
+    for (unsigned i = 0; i < w->n_out; i++) {
+        struct rs_wk_out *o = &w->out[i];
+        bool to_sub = memcmp(&o->to.ss, &sub_addr.ss, sizeof(struct sockaddr_in)) == 0;
+        struct rs_srtp *peer = to_sub ? &sub_peer : &pub_peer;
+        uint8_t buf[1600];
+        size_t len = o->len;
+        memcpy(buf, o->data, len);
+        bool rtcp = len > 1 && buf[1] >= 192 && buf[1] <= 223;
+        if (!rtcp) {
+            if (rs_srtp_unprotect_rtp(peer, buf, &len))
+                continue;
+            struct rs_rtp_hdr h;
+            if (rs_rtp_parse(buf, len, &h) == 0 && h.payload_len > 2) {
+                if (buf[h.payload_off + 2] == 'l')
+                    s->rtp_l++;
+                else
+                    s->rtp_h++;
+            }
+            continue;
+        }
+        if (rs_srtp_unprotect_rtcp(peer, buf, &len))
+            continue;
+        struct rs_rtcp_iter it;
+        struct rs_rtcp_pkt p;
+        rs_rtcp_iter_init(&it, buf, len);
+        while (rs_rtcp_iter_next(&it, &p) == 0) {
+            s->sr += p.pt == RS_RTCP_SR;
+            s->rr += p.pt == RS_RTCP_RR;
+            s->remb += p.pt == RS_RTCP_PSFB && p.count == RS_RTCP_FMT_AFB;
+        }
+    }
+    w->n_out = 0;
+}
+
+/* 1 s of both layers at 30 fps: "l" ~100 kbit/s, "h" ~900 kbit/s; keyframes on request. */
+static uint16_t sl = 1, sh = 1000;
+static uint32_t ts = 0;
+static void one_second(struct seen *s, bool keys)
+{
+    for (int f = 0; f < 30; f++) {
+        ts += 3000;
+        send_layer("l", 0xA1, sl++, ts, keys && f == 0, 420);
+        for (int k = 0; k < 3; k++)
+            send_layer("h", 0xA2, sh++, ts, keys && f == 0 && k == 0, 1150);
+        w->now_ms += 33;
+        rs_wk__router_timers(w);
+        rs_wk__transport_timers(w);
+        collect(s);
+    }
+}
+
+static void test_remb_lowers_layer_and_rtcp_flows(void **state)
+{
+    struct seen s = {0};
+    /* both layers flow; the subscriber gets the top layer and the worker sends reports */
+    for (int i = 0; i < 3; i++) {
+        one_second(&s, true);
+        check_in("0001abcd", "publisherpasswordpublisher", &pub_addr);
+        check_in("0002abcd", "subscriberpasswordsubscrib", &sub_addr);
+    }
+    assert_true(s.rtp_h > 100);
+    assert_true(s.rr >= 1);   /* receiver reports to the publisher */
+    assert_true(s.remb >= 1); /* with our REMB (max_bitrate) */
+    assert_true(s.sr >= 1);   /* sender reports to the subscriber */
+    /* the subscriber's browser reports 300 kbit/s: only the small layer fits */
+    uint8_t remb[64];
+    size_t rlen;
+    uint32_t media = 0x2020;
+    assert_int_equal(rs_rtcp_build_remb(remb, sizeof(remb), 0x77, 300000, &media, 1, &rlen), 0);
+    assert_int_equal(rs_srtp_protect_rtcp(&sub_peer, remb, &rlen, sizeof(remb)), 0);
+    rs_wk__on_datagram(w, remb, rlen, &sub_addr);
+    memset(&s, 0, sizeof(s));
+    for (int i = 0; i < 2; i++)
+        one_second(&s, true);
+    memset(&s, 0, sizeof(s));
+    one_second(&s, false);
+    assert_true(s.rtp_l > 20);
+    assert_int_equal(s.rtp_h, 0);
+}
+
+static void test_consent_expiry(void **state)
+{
+    struct rs_event ev;
+    while (rs_queue_pop(w->events, &ev) == 0)
+        ;
+    /* checks keep coming for 25 s: still fine */
+    for (int i = 0; i < 5; i++) {
+        w->now_ms += 5000;
+        check_in("0002abcd", "subscriberpasswordsubscrib", &sub_addr);
+        rs_wk__transport_timers(w);
+    }
+    assert_int_not_equal(rs_queue_pop(w->events, &ev), 0);
+    /* then they stop: after 30 s the subscriber transport fails with ice_timeout ... */
+    w->now_ms += 31000;
+    check_in("0001abcd", "publisherpasswordpublisher", &pub_addr); /* the publisher is alive */
+    rs_wk__transport_timers(w);
+    assert_int_equal(rs_queue_pop(w->events, &ev), 0);
+    assert_int_equal(ev.type, RS_EV_TRANSPORT_FAILED);
+    assert_int_equal(ev.tid, 2);
+    assert_int_equal(ev.reason, RS_FAIL_ICE_TIMEOUT);
+    assert_int_not_equal(rs_queue_pop(w->events, &ev), 0); /* only that one */
+    /* ... and receives no more media */
+    struct seen s = {0};
+    one_second(&s, true);
+    assert_int_equal(s.rtp_l + s.rtp_h, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_remb_lowers_layer_and_rtcp_flows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consent_expiry, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
