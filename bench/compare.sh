@@ -9,19 +9,20 @@
 #   bench/compare.sh --quick                 # < 3 min: fan-out 1→50, three repetitions
 #   bench/compare.sh [--reps N] [--scenarios "fanout10 fanout50 ..."] [--out DIR]
 #
-# Scenarios: fanout10 fanout50 fanout200 fanout500 meeting10 meeting25 audio10x100 loss2
+# Scenarios: fanout10 fanout50 fanout200 fanout500 fanout1000 meeting10 meeting25 audio10x100 loss2
 #            joinstorm100.  RATSAAL_BIN overrides bin/ratsaal; PROFILE=cm uses AES-CM-HMAC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-quick=0; reps=2; out=""; scenarios="fanout10 fanout50 fanout200 fanout500 meeting10 meeting25 audio10x100 loss2 joinstorm100"
+quick=0; reps=2; out=""; only=""; scenarios="fanout10 fanout50 fanout200 fanout500 meeting10 meeting25 audio10x100 loss2 joinstorm100"
 while (($#)); do
   case "$1" in
     --quick) quick=1; scenarios="fanout50"; reps=3 ;;
     --reps) reps="$2"; shift ;;
     --scenarios) scenarios="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --only) only="$2"; shift ;; # ratsaal or janus: run one server (no ratio)
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -46,6 +47,7 @@ args_for() {
     fanout50)     echo "--pubs 1 --subs 50 --join-rate 50 --warmup $w --duration $d" ;;
     fanout200)    echo "--pubs 1 --subs 200 --join-rate 50 --warmup $w --duration $d" ;;
     fanout500)    echo "--pubs 1 --subs 500 --join-rate 50 --warmup $w --duration $d --decrypt-every 4" ;;
+    fanout1000)   echo "--pubs 1 --subs 1000 --join-rate 100 --warmup $w --duration $d --decrypt-every 8" ;;
     meeting10)    echo "--pubs 10 --subs 0 --meeting --join-rate 10 --warmup $w --duration $d" ;;
     meeting25)    echo "--pubs 25 --subs 0 --meeting --join-rate 10 --warmup $w --duration $d" ;;
     audio10x100)  echo "--pubs 10 --subs 100 --audio-only --join-rate 50 --warmup $w --duration $d" ;;
@@ -81,7 +83,7 @@ data_dir = $dir/var
 web_root = $ROOT/web
 udp_port = $udp
 log_level = warn
-max_participants = 1000
+max_participants = 1100
 # every simulated participant joins from 127.0.0.1: lift the per-address join guard
 join_rate_per_min = 10000
 CONF
@@ -113,8 +115,8 @@ trap 'echo interrupted >&2; exit 130' INT TERM
 cat "$out/machine.txt"
 for sc in $scenarios; do
   for rep in $(seq "$reps"); do
-    echo "run $sc rep $rep: ratsaal"; run_ratsaal "$sc" "$rep"
-    echo "run $sc rep $rep: janus";   run_janus "$sc" "$rep"
+    [[ "$only" == janus ]] || { echo "run $sc rep $rep: ratsaal"; run_ratsaal "$sc" "$rep"; }
+    [[ "$only" == ratsaal ]] || { echo "run $sc rep $rep: janus"; run_janus "$sc" "$rep"; }
   done
 done
 

@@ -188,7 +188,7 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         unsigned *dst;
         unsigned long min, max;
     } ints[] = {
-        {"max_participants", &cfg->max_participants, 2, 1000},
+        {"max_participants", &cfg->max_participants, 2, 10000},
         {"chat_history", &cfg->chat_history, 0, 500},
         {"rate_per_s", &cfg->rate_per_s, 1, 1000},
         {"last_n", &cfg->last_n, 0, 100},

@@ -84,7 +84,7 @@ static void test_errors_name_key_and_line(void **state)
         {"# ok\nudp_port = abc\n", "test.conf:2: udp_port:"},
         {"udp_port = -1\n", "udp_port:"},
         {"udp_port = 99999999999999999999\n", "udp_port:"},
-        {"max_participants = 1\n", "max_participants: expected a whole number 2-1000"},
+        {"max_participants = 1\n", "max_participants: expected a whole number 2-10000"},
         {"chat_history = 501\n", "chat_history:"},
         {"log_level = loud\n", "log_level:"},
         {"public_ip = example.org\n", "public_ip:"},
