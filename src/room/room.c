@@ -558,11 +558,13 @@ void rs_room_close_all(struct rs_room *room)
 {
     while (room->lobby_head) {
         struct rs_participant *p = room->lobby_head;
+        /* the room is freed with its last lobby entry when nobody is in it */
+        int last = room->count == 0 && room->lobby_count == 1;
         if (p->session)
             rs_session_close(p->session, 1000, "meeting_deleted");
         rs_room_lobby_remove(p, "gone");
-        if (!rs_rooms_find(room->app->rooms, room->id))
-            return; /* the room went with its last lobby entry */
+        if (last)
+            return;
     }
     while (room->head) {
         struct rs_participant *p = room->head;

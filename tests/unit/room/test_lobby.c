@@ -331,12 +331,39 @@ static void test_waiting_guest_leaves(void **state)
     assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 0);
 }
 
+/* Deleting a meeting disconnects everyone in it, the lobby included; with only a waiting guest
+ * the room goes away with that guest (ASan checks nothing is touched afterwards). */
+static void test_close_all(void **state)
+{
+    struct rs_session *g = conn(NULL);
+    join(g, "Gast", guest_token);
+    json_decref(expect(g, "lobby", "waiting"));
+    struct rs_room *room = rs_rooms_find(app.rooms, MEETING);
+    assert_non_null(room);
+    rs_room_close_all(room);
+    assert_null(rs_rooms_find(app.rooms, MEETING));
+    assert_true(g->closing);
+    assert_null(g->participant);
+
+    struct rs_session *a = conn(&owner);
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\"}", MEETING);
+    json_decref(expect(a, "control", "joined"));
+    struct rs_session *g2 = conn(NULL);
+    join(g2, "Gast Zwei", guest_token);
+    json_decref(expect(g2, "lobby", "waiting"));
+    rs_room_close_all(rs_rooms_find(app.rooms, MEETING));
+    assert_null(rs_rooms_find(app.rooms, MEETING));
+    assert_true(a->closing && g2->closing);
+    assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_who_may_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lobby_admit_reject_and_forbidden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_guest_leaves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_all, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
