@@ -13,6 +13,7 @@
 #include "http/api.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -713,7 +714,14 @@ int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_h
 void rs_api_tick(struct rs_app *app)
 {
     int64_t now = rs_wall_ms();
+    static int64_t next_trim_ms;
     rs_login_tick(app);
+    if (now >= next_trim_ms) {
+        /* hand memory freed by departed participants and retired DTLS states back to the
+         * system (glibc keeps freed heap pages otherwise) */
+        next_trim_ms = now + 10000;
+        malloc_trim(0);
+    }
     if (!app->store || now < next_purge_ms)
         return;
     next_purge_ms = now + HOUR_MS;

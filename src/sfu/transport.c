@@ -24,6 +24,10 @@
 #include "sfu/worker_internal.h"
 
 #define RS_CONSENT_MS 30000
+/* Once SRTP is keyed, DTLS only matters while the peer may still retransmit its last flight
+ * (its Finished, if ours was lost). After this long the SSL object (tens of KiB) is freed; a
+ * transport without data channels never needs it again. */
+#define RS_DTLS_RETIRE_MS 15000
 /* Per transport and second: datagrams accepted (a 1080p simulcast publisher sends ~600/s)
  * and binding requests verified (each costs an HMAC; browsers send a few per second). */
 #define RS_RATE_PACKETS 20000
@@ -296,6 +300,7 @@ static void dtls_check(struct rs_wk *w, struct rs_wk_transport *t)
         memset(&keys, 0, sizeof(keys));
         t->srtp_ready = true;
         t->state = WK_T_CONNECTED;
+        t->connected_ms = w->now_ms;
         rs_metric_inc(RS_M_DTLS_HANDSHAKES);
         RS_INFO("worker", "event=transport_connected tid=%u subscriber=%d", t->tid,
                 t->subscriber);
@@ -316,6 +321,8 @@ static int dtls_ensure(struct rs_wk *w, struct rs_wk_transport *t)
 {
     if (t->dtls)
         return 0;
+    if (t->dtls_retired)
+        return -EALREADY;
     if (!t->has_fp)
         return -EAGAIN; /* the peer's SDP answer has not arrived yet; it will retransmit */
     t->dtls = rs_dtls_new(w->dtls, t->dtls_client ? RS_DTLS_CLIENT : RS_DTLS_SERVER, t->fp);
@@ -353,6 +360,8 @@ static bool dtls_framing_ok(const uint8_t *buf, size_t len)
 static void on_dtls(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *buf, size_t len,
                     const struct rs_wk_addr *from)
 {
+    if (t->dtls_retired)
+        return; /* a late retransmission or close_notify: the session is keyed, nothing to do */
     if (!dtls_framing_ok(buf, len) || t->state == WK_T_FAILED || dtls_ensure(w, t)) {
         rs_metric_drop(RS_DROP_BAD_DTLS);
         return;
@@ -445,7 +454,8 @@ static void on_stun(struct rs_wk *w, const uint8_t *buf, size_t len, const struc
     }
     if ((msg.present & RS_STUN_HAS_USE_CANDIDATE) || t->selected < 0)
         t->selected = idx;
-    if (t->state == WK_T_FAILED && t->srtp_ready && rs_dtls_state(t->dtls) == RS_DTLS_CONNECTED)
+    if (t->state == WK_T_FAILED && t->srtp_ready &&
+        (t->dtls_retired || (t->dtls && rs_dtls_state(t->dtls) == RS_DTLS_CONNECTED)))
         t->state = WK_T_CONNECTED; /* consent is back (e.g. after an ICE restart) */
 
     struct rs_wk_out *o = rs_wk__out_slot(w);
@@ -526,5 +536,10 @@ void rs_wk__transport_timers(struct rs_wk *w)
         }
         if (t->state != WK_T_NEW && w->now_ms - t->last_consent_ms > RS_CONSENT_MS)
             rs_wk__transport_fail(w, t, RS_FAIL_ICE_TIMEOUT);
+        if (t->dtls && t->state == WK_T_CONNECTED && w->now_ms - t->connected_ms > RS_DTLS_RETIRE_MS) {
+            rs_dtls_free(t->dtls);
+            t->dtls = NULL;
+            t->dtls_retired = true;
+        }
     }
 }

@@ -63,6 +63,8 @@ struct rs_wk_transport {
 
     struct rs_dtls *dtls;
     uint64_t dtls_timer_ms;
+    uint64_t connected_ms;
+    bool dtls_retired; /* handshake long done: the DTLS state was freed (SRTP keys stay) */
     struct rs_srtp srtp;
     bool srtp_ready;
 
