@@ -27,6 +27,7 @@
 #include "rtc/stun.h"
 #include "sfu/queue.h"
 #include "sfu/worker_internal.h"
+#include "../../tests/support/wk_inproc.h"
 
 #define PACKETS 100000
 #define SUBS 10
@@ -39,72 +40,25 @@ static struct rs_srtp pub_srtp[PUBS_MAX], sub_srtp[SUBS];
 static struct rs_wk_addr pub_addr[PUBS_MAX], sub_addr[SUBS];
 static uint64_t forwarded;
 
-static struct rs_wk_addr addr(const char *ip, uint16_t port)
-{
-    struct rs_wk_addr a;
-    memset(&a, 0, sizeof(a));
-    struct sockaddr_in *s = (struct sockaddr_in *)&a.ss;
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    inet_pton(AF_INET, ip, &s->sin_addr);
-    a.len = sizeof(*s);
-    return a;
-}
 
-static void check_in(const char *ufrag, const char *pwd, const struct rs_wk_addr *from)
-{
-    char user[64];
-    snprintf(user, sizeof(user), "%s:peer", ufrag);
-    struct rs_stun_binding_request req = {.username = user, .username_len = strlen(user),
-                                          .priority = 1, .controlling = true, .use_candidate = true};
-    uint8_t txid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, buf[512];
-    size_t len;
-    rs_stun_build_binding_request(buf, sizeof(buf), txid, &req, (const uint8_t *)pwd, strlen(pwd),
-                                  &len);
-    rs_wk__on_datagram(w, buf, len, from);
-    w->n_out = 0;
-}
 
-static void key_transport(uint32_t tid, struct rs_srtp *peer, uint8_t seed)
-{
-    struct rs_srtp_keys k = {.profile = RS_SRTP_AEAD_AES_128_GCM};
-    memset(k.local_key, seed, sizeof(k.local_key));
-    memset(k.local_salt, seed + 1, sizeof(k.local_salt));
-    memset(k.remote_key, seed + 2, sizeof(k.remote_key));
-    memset(k.remote_salt, seed + 3, sizeof(k.remote_salt));
-    struct rs_wk_transport *t = rs_wk__transport(w, tid);
-    rs_srtp_init(&t->srtp, &k);
-    t->srtp_ready = true;
-    t->state = WK_T_CONNECTED;
-    struct rs_srtp_keys p = k;
-    memcpy(p.local_key, k.remote_key, sizeof(p.local_key));
-    memcpy(p.local_salt, k.remote_salt, sizeof(p.local_salt));
-    memcpy(p.remote_key, k.local_key, sizeof(p.remote_key));
-    memcpy(p.remote_salt, k.local_salt, sizeof(p.remote_salt));
-    rs_srtp_init(peer, &p);
-}
 
 static void init(void)
 {
     rs_log_set_level(RS_LOG_ERROR);
     rs_srtp_global_init();
-    w = calloc(1, sizeof(*w));
-    w->fd = -1;
-    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
-    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
-    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
-    w->dtls = rs_dtls_ctx_new();
-    w->events = rs_queue_new(sizeof(struct rs_event), 1024, 0);
-    rs_wk__router_init(w);
+    w = rs_wk__new(rs_dtls_ctx_new(), NULL, rs_queue_new(sizeof(struct rs_event), 1024, 0));
+    if (!w)
+        exit(1);
     w->now_ms = 1000000;
     for (uint32_t k = 0; k < pubs; k++) {
-        pub_addr[k] = addr("127.0.0.1", (uint16_t)(5000 + k));
+        pub_addr[k] = wk_inproc_addr("127.0.0.1", (uint16_t)(5000 + k));
         struct rs_cmd_transport t = {.tid = 1 + k, .has_fingerprint = 1, .owner = 1 + k};
         snprintf(t.ufrag, sizeof(t.ufrag), "%04xpubs", 1 + k);
         snprintf(t.pwd, sizeof(t.pwd), "publisherpassword%08x", 1 + k);
         rs_wk__transport_add(w, &t);
-        check_in(t.ufrag, t.pwd, &pub_addr[k]);
-        key_transport(1 + k, &pub_srtp[k], (uint8_t)(10 + 4 * k));
+        wk_inproc_check_in(w, t.ufrag, t.pwd, &pub_addr[k]);
+        wk_inproc_key(w, 1 + k, &pub_srtp[k], (uint8_t)(10 + 4 * k));
 
         struct rs_cmd_track v = {.track_id = 10 + 2 * k, .tid = 1 + k, .owner = 1 + k, .room = 1,
                                  .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,
@@ -125,14 +79,14 @@ static void init(void)
 
     for (uint32_t i = 0; i < SUBS; i++) {
         uint32_t tid = 100 + i;
-        sub_addr[i] = addr("127.0.0.1", (uint16_t)(6000 + i));
+        sub_addr[i] = wk_inproc_addr("127.0.0.1", (uint16_t)(6000 + i));
         struct rs_cmd_transport s = {.tid = tid, .has_fingerprint = 1, .subscriber = 1,
                                      .owner = tid};
         snprintf(s.ufrag, sizeof(s.ufrag), "%04xsubs", tid);
         snprintf(s.pwd, sizeof(s.pwd), "subscriberpassword%08x", tid);
         rs_wk__transport_add(w, &s);
-        check_in(s.ufrag, s.pwd, &sub_addr[i]);
-        key_transport(tid, &sub_srtp[i], (uint8_t)(50 + 4 * i));
+        wk_inproc_check_in(w, s.ufrag, s.pwd, &sub_addr[i]);
+        wk_inproc_key(w, tid, &sub_srtp[i], (uint8_t)(50 + 4 * i));
         for (uint32_t k = 0; k < pubs; k++) {
             uint32_t id = 1000 + 16 * i + 2 * k;
             struct rs_cmd_sub sv = {.sub_id = id, .tid = tid, .track_id = 10 + 2 * k,
@@ -155,7 +109,7 @@ __attribute__((noinline)) void forward_one(uint8_t *buf, size_t len, unsigned k)
 {
     rs_wk__on_datagram(w, buf, len, &pub_addr[k]);
     forwarded += w->n_out;
-    w->n_out = 0; /* the stubbed socket: drop the batch instead of sendmmsg */
+    w->n_out = 0; /* no socket in this harness: the batch is discarded, not sent */
 }
 
 __attribute__((noinline)) void run_timers(void)
@@ -232,13 +186,13 @@ int main(int argc, char **argv)
                 char u[16], p[40];
                 snprintf(u, sizeof(u), "%04xpubs", 1 + j);
                 snprintf(p, sizeof(p), "publisherpassword%08x", 1 + j);
-                check_in(u, p, &pub_addr[j]);
+                wk_inproc_check_in(w, u, p, &pub_addr[j]);
             }
             for (uint32_t i = 0; i < SUBS; i++) {
                 char u[16], p[40];
                 snprintf(u, sizeof(u), "%04xsubs", 100 + i);
                 snprintf(p, sizeof(p), "subscriberpassword%08x", 100 + i);
-                check_in(u, p, &sub_addr[i]);
+                wk_inproc_check_in(w, u, p, &sub_addr[i]);
             }
         }
         struct timespec a, b;

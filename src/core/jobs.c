@@ -15,11 +15,12 @@ struct job {
     void *arg;
 };
 
-static struct rs_queue *todo, *finished;
+static struct rs_queue *queued, *completed; /* to the job thread / back to control */
 static pthread_t thread;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int running, stopping, inline_mode;
+static unsigned in_flight; /* submitted and not yet completed on the control thread; `lock` */
 static void (*wake_fn)(void *);
 static void *wake_arg;
 
@@ -28,15 +29,16 @@ static void *job_main(void *unused)
     for (;;) {
         struct job j;
         pthread_mutex_lock(&lock);
-        while (!stopping && rs_queue_pop(todo, &j) != 0)
+        while (!stopping && rs_queue_pop(queued, &j) != 0)
             pthread_cond_wait(&cond, &lock);
         int stop = stopping;
         pthread_mutex_unlock(&lock);
         if (stop)
             return NULL;
         j.run(j.arg);
-        while (rs_queue_push(finished, &j) != 0)
-            ; /* `finished` has the same capacity as `todo`: cannot stay full */
+        /* cannot fail: at most JOBS_CAP jobs are in flight (rs_jobs_submit), and `completed`
+         * holds JOBS_CAP */
+        rs_queue_push(completed, &j);
         if (wake_fn)
             wake_fn(wake_arg);
     }
@@ -44,9 +46,9 @@ static void *job_main(void *unused)
 
 int rs_jobs_start(void (*wake)(void *), void *arg)
 {
-    todo = rs_queue_new(sizeof(struct job), JOBS_CAP, 0);
-    finished = rs_queue_new(sizeof(struct job), JOBS_CAP, 0);
-    if (!todo || !finished)
+    queued = rs_queue_new(sizeof(struct job), JOBS_CAP, 0);
+    completed = rs_queue_new(sizeof(struct job), JOBS_CAP, 0);
+    if (!queued || !completed)
         return -ENOMEM;
     wake_fn = wake;
     wake_arg = arg;
@@ -70,11 +72,15 @@ void rs_jobs_stop(void)
     }
     rs_jobs_poll(); /* completions free their arguments */
     struct job j;
-    while (todo && rs_queue_pop(todo, &j) == 0)
-        j.done(j.arg); /* never ran: done() must cope (it sees the job's own result fields) */
-    rs_queue_free(todo);
-    rs_queue_free(finished);
-    todo = finished = NULL;
+    /* jobs that never ran: run them here, so every completion sees a real result */
+    while (queued && rs_queue_pop(queued, &j) == 0) {
+        j.run(j.arg);
+        j.done(j.arg);
+    }
+    rs_queue_free(queued);
+    rs_queue_free(completed);
+    queued = completed = NULL;
+    in_flight = 0;
 }
 
 void rs_jobs_set_inline(int on)
@@ -91,7 +97,13 @@ int rs_jobs_submit(rs_job_fn run, rs_job_fn done, void *arg)
     }
     struct job j = {run, done, arg};
     pthread_mutex_lock(&lock);
-    int rc = rs_queue_push(todo, &j);
+    if (in_flight >= JOBS_CAP) {
+        pthread_mutex_unlock(&lock);
+        return -EAGAIN;
+    }
+    int rc = rs_queue_push(queued, &j);
+    if (rc == 0)
+        in_flight++;
     pthread_cond_signal(&cond);
     pthread_mutex_unlock(&lock);
     return rc;
@@ -100,6 +112,10 @@ int rs_jobs_submit(rs_job_fn run, rs_job_fn done, void *arg)
 void rs_jobs_poll(void)
 {
     struct job j;
-    while (finished && rs_queue_pop(finished, &j) == 0)
+    while (completed && rs_queue_pop(completed, &j) == 0) {
         j.done(j.arg);
+        pthread_mutex_lock(&lock);
+        in_flight--;
+        pthread_mutex_unlock(&lock);
+    }
 }

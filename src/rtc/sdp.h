@@ -301,7 +301,7 @@ struct rs_sdp_local {
     uint16_t port;            /* the server's one UDP port */
     uint64_t session_id;      /* o= sess-id, stable per peer connection */
     uint64_t session_version; /* o= sess-version used by rs_sdp_build_answer */
-    bool allow_h264;          /* take H.264 (packetization-mode=1, profile 42xxxx) */
+    bool allow_h264;          /* take H.264 (packetization-mode=1, baseline profile 42....) */
     bool prefer_h264;         /* ...before VP8 */
     uint8_t fb;               /* RS_SDP_FB_* we accept in answers */
     uint8_t exts;             /* RS_SDP_EXT_* we accept in answers */

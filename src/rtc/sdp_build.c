@@ -171,7 +171,8 @@ static enum rs_sdp_codec codec_of(const struct rs_sdp_format *f)
     return RS_SDP_CODEC_NONE;
 }
 
-/* 2: constrained baseline (42e0xx), 1: other baseline (42xxxx), 0: not for us. */
+/* 2: constrained baseline (profile-level-id 42e0..), 1: any other baseline (42....),
+ * 0: not for us. */
 static int h264_rank(const struct rs_sdp_format *f)
 {
     const char *p = f->profile_level_id;

@@ -41,13 +41,11 @@
 #define RS_NACK_MAX_GAP 64
 #define RS_AUDIO_BPS 64000       /* budget kept for each audio subscription */
 
-static uint32_t track_end, sub_end; /* one past the highest slot in use */
-
 int rs_wk__router_init(struct rs_wk *w)
 {
     w->tracks = calloc(RS_WK_MAX_TRACKS, sizeof(*w->tracks));
     w->subs = calloc(RS_WK_MAX_SUBS, sizeof(*w->subs));
-    track_end = sub_end = 0;
+    w->track_end = w->sub_end = 0;
     return w->tracks && w->subs ? 0 : -ENOMEM;
 }
 
@@ -62,7 +60,7 @@ static void free_caches(struct rs_wk_track *tr)
 void rs_wk__router_free(struct rs_wk *w)
 {
     if (w->tracks)
-        for (uint32_t i = 0; i < track_end; i++)
+        for (uint32_t i = 0; i < w->track_end; i++)
             free_caches(&w->tracks[i]);
     free(w->tracks);
     free(w->subs);
@@ -72,7 +70,7 @@ void rs_wk__router_free(struct rs_wk *w)
 
 static struct rs_wk_track *track_find(struct rs_wk *w, uint32_t id, uint32_t *idx)
 {
-    for (uint32_t i = 0; i < track_end; i++) {
+    for (uint32_t i = 0; i < w->track_end; i++) {
         if (w->tracks[i].in_use && w->tracks[i].id == id) {
             if (idx)
                 *idx = i;
@@ -84,7 +82,7 @@ static struct rs_wk_track *track_find(struct rs_wk *w, uint32_t id, uint32_t *id
 
 static struct rs_wk_sub *sub_find(struct rs_wk *w, uint32_t id, uint32_t *idx)
 {
-    for (uint32_t i = 0; i < sub_end; i++) {
+    for (uint32_t i = 0; i < w->sub_end; i++) {
         if (w->subs[i].in_use && w->subs[i].id == id) {
             if (idx)
                 *idx = i;
@@ -167,8 +165,8 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
             ssrc_learn(t, c->rtx_ssrc, idx, 0, 1);
         }
     }
-    if (idx >= track_end)
-        track_end = idx + 1;
+    if (idx >= w->track_end)
+        w->track_end = idx + 1;
     RS_DEBUG("worker", "event=track_added track=%u tid=%u kind=%u layers=%u", tr->id, tr->tid,
              tr->kind, tr->n_layers);
 }
@@ -176,7 +174,7 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
 static void sub_unlink(struct rs_wk *w, uint32_t idx)
 {
     struct rs_wk_sub *s = &w->subs[idx];
-    if (s->track != RS_WK_NONE && s->track < track_end) {
+    if (s->track != RS_WK_NONE && s->track < w->track_end) {
         uint32_t *pp = &w->tracks[s->track].first_sub;
         while (*pp != RS_WK_NONE && *pp != idx)
             pp = &w->subs[*pp].next_in_track;
@@ -279,8 +277,8 @@ void rs_wk__sub_add(struct rs_wk *w, const struct rs_cmd_sub *c)
     tr->first_sub = idx;
     s->next_in_transport = t->first_sub;
     t->first_sub = idx;
-    if (idx >= sub_end)
-        sub_end = idx + 1;
+    if (idx >= w->sub_end)
+        w->sub_end = idx + 1;
     t->next_layer_ms = 0; /* choose a layer at the next tick */
     request_keyframe(w, tr, s->target_layer);
 }
@@ -324,7 +322,7 @@ void rs_wk__router_transport_gone(struct rs_wk *w, struct rs_wk_transport *t)
             sub_unlink(w, t->first_sub);
         return;
     }
-    for (uint32_t i = 0; i < track_end; i++)
+    for (uint32_t i = 0; i < w->track_end; i++)
         if (w->tracks[i].in_use && w->tracks[i].tid == t->tid)
             rs_wk__track_remove(w, w->tracks[i].id);
 }
@@ -356,7 +354,7 @@ static int ssrc_resolve(struct rs_wk *w, struct rs_wk_transport *t, const struct
     struct rs_wk_track *match = NULL;
     uint32_t match_idx = 0;
     int layer = 0, rtx = 0;
-    for (uint32_t i = 0; i < track_end && !match; i++) {
+    for (uint32_t i = 0; i < w->track_end && !match; i++) {
         struct rs_wk_track *tr = &w->tracks[i];
         if (!tr->in_use || tr->tid != t->tid)
             continue;
@@ -943,7 +941,7 @@ static void active_speakers(struct rs_wk *w)
         bool used, current_spoke;
     } rooms[SLOTS];
     memset(rooms, 0, sizeof(rooms));
-    for (uint32_t i = 0; i < track_end; i++) {
+    for (uint32_t i = 0; i < w->track_end; i++) {
         struct rs_wk_track *tr = &w->tracks[i];
         if (!tr->in_use || tr->kind != RS_MEDIA_AUDIO)
             continue;
@@ -973,7 +971,7 @@ static void active_speakers(struct rs_wk *w)
         }
         tr->level_sum = tr->level_n = 0;
     }
-    for (uint32_t i = 0; i < track_end; i++) {
+    for (uint32_t i = 0; i < w->track_end; i++) {
         struct rs_wk_track *tr = &w->tracks[i];
         if (tr->in_use && tr->kind == RS_MEDIA_AUDIO)
             tr->speaker_streak = rooms[tr->room_slot].best == i ? tr->speaker_streak + 1 : 0;
@@ -996,7 +994,7 @@ static void active_speakers(struct rs_wk *w)
 
 void rs_wk__router_timers(struct rs_wk *w)
 {
-    for (uint32_t tid = 1; tid < RS_SFU_MAX_TRANSPORTS; tid++) {
+    for (uint32_t tid = 1; tid <= w->max_tid && tid < RS_SFU_MAX_TRANSPORTS; tid++) {
         struct rs_wk_transport *t = &w->transports[tid];
         if (t->state != WK_T_CONNECTED)
             continue;

@@ -48,8 +48,6 @@ static bool rate_ok(struct rs_wk *w, struct rs_wk_transport *t, bool stun)
     return true;
 }
 
-static uint32_t max_tid_seen;
-
 struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid)
 {
     if (tid == 0 || tid >= RS_SFU_MAX_TRANSPORTS)
@@ -180,8 +178,8 @@ void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
     t->first_sub = RS_WK_NONE;
     t->rtcp_ssrc = rs_random_u32() | 1;
     t->next_rtcp_ms = w->now_ms + 500;
-    if (c->tid > max_tid_seen)
-        max_tid_seen = c->tid;
+    if (c->tid > w->max_tid)
+        w->max_tid = c->tid;
     rs_metric_inc(RS_M_TRANSPORTS);
 }
 
@@ -522,7 +520,7 @@ void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct 
 
 void rs_wk__transport_timers(struct rs_wk *w)
 {
-    for (uint32_t tid = 1; tid <= max_tid_seen && tid < RS_SFU_MAX_TRANSPORTS; tid++) {
+    for (uint32_t tid = 1; tid <= w->max_tid && tid < RS_SFU_MAX_TRANSPORTS; tid++) {
         struct rs_wk_transport *t = &w->transports[tid];
         if (t->state == WK_T_FREE || t->state == WK_T_FAILED)
             continue;

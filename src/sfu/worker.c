@@ -245,10 +245,33 @@ bad_addr:
     return -EINVAL;
 }
 
-static void wk_free(struct rs_wk *w)
+struct rs_wk *rs_wk__new(struct rs_dtls_ctx *dtls, struct rs_queue *cmds, struct rs_queue *events)
+{
+    struct rs_wk *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->fd = w->epfd = w->tfd = -1;
+    w->dtls = dtls;
+    w->cmds = cmds;
+    w->events = events;
+    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
+    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
+    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
+    if (!w->addr_map || !w->out || rs_wk__router_init(w)) {
+        rs_wk__free(w);
+        return NULL;
+    }
+    w->now_ms = (uint64_t)rs_mono_ms();
+    return w;
+}
+
+void rs_wk__free(struct rs_wk *w)
 {
     if (!w)
         return;
+    for (uint32_t tid = 1; tid <= w->max_tid && tid < RS_SFU_MAX_TRANSPORTS; tid++)
+        if (w->transports[tid].state != WK_T_FREE)
+            rs_wk__transport_remove(w, tid);
     rs_wk__router_free(w);
     if (w->fd >= 0)
         close(w->fd);
@@ -265,21 +288,12 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
                     size_t errlen)
 {
     struct rs_worker *wk = calloc(1, sizeof(*wk));
-    struct rs_wk *w = calloc(1, sizeof(*w));
+    struct rs_wk *w = wk ? rs_wk__new(cfg->dtls, cfg->cmds, cfg->events) : NULL;
     int rc = -ENOMEM;
     if (!wk || !w)
         goto fail;
-    w->fd = w->epfd = w->tfd = -1;
-    w->dtls = cfg->dtls;
-    w->cmds = cfg->cmds;
-    w->events = cfg->events;
     w->wake = cfg->wake;
     w->wake_arg = cfg->wake_arg;
-    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
-    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
-    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
-    if (!w->addr_map || !w->out || rs_wk__router_init(w))
-        goto fail;
     rc = open_socket(cfg, &w->family, err, errlen);
     if (rc < 0)
         goto fail;
@@ -302,7 +316,6 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
             goto fail;
         }
     }
-    w->now_ms = (uint64_t)rs_mono_ms();
     wk->w = w;
     rc = pthread_create(&wk->thread, NULL, worker_main, w);
     if (rc) {
@@ -313,7 +326,7 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
     *out = wk;
     return 0;
 fail:
-    wk_free(w);
+    rs_wk__free(w);
     free(wk);
     if (rc == -ENOMEM)
         snprintf(err, errlen, "media worker: out of memory");
@@ -328,9 +341,6 @@ void rs_worker_stop(struct rs_worker *wk)
     if (rs_queue_push(wk->w->cmds, &c))
         wk->w->stop = 1;
     pthread_join(wk->thread, NULL);
-    for (uint32_t tid = 1; tid < RS_SFU_MAX_TRANSPORTS; tid++)
-        if (wk->w->transports[tid].state != WK_T_FREE)
-            rs_wk__transport_remove(wk->w, tid);
-    wk_free(wk->w);
+    rs_wk__free(wk->w);
     free(wk);
 }

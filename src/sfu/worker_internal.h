@@ -187,9 +187,16 @@ struct rs_wk {
     unsigned n_out;
 
     uint64_t next_speaker_ms;
+    uint32_t max_tid;              /* highest transport id ever added (bounds the timer loops) */
+    uint32_t track_end, sub_end;   /* one past the highest track / subscription slot in use */
 };
 
 /* worker.c */
+/* A worker without socket (fd -1) or thread: the real one, and in-process harnesses (tests,
+ * benchmarks) that feed rs_wk__on_datagram and read the send batch. Borrows its arguments. */
+struct rs_wk *rs_wk__new(struct rs_dtls_ctx *dtls, struct rs_queue *cmds, struct rs_queue *events);
+/* Removes every transport and frees the worker (closes fds it opened). */
+void rs_wk__free(struct rs_wk *w);
 struct rs_wk_out *rs_wk__out_slot(struct rs_wk *w);
 void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_addr *to,
                        size_t len);

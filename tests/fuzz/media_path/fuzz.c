@@ -20,85 +20,37 @@
 #include "rtc/stun.h"
 #include "sfu/queue.h"
 #include "sfu/worker_internal.h"
+#include "../../support/wk_inproc.h"
 
 static struct rs_wk *w;
 static struct rs_srtp pub_srtp, sub_srtp; /* the peers' sides */
 static struct rs_wk_addr pub_addr, sub_addr, stranger;
 
-static struct rs_wk_addr addr(const char *ip, uint16_t port)
-{
-    struct rs_wk_addr a;
-    memset(&a, 0, sizeof(a));
-    struct sockaddr_in *s = (struct sockaddr_in *)&a.ss;
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    inet_pton(AF_INET, ip, &s->sin_addr);
-    a.len = sizeof(*s);
-    return a;
-}
 
-static void check_in(uint32_t tid, const char *ufrag, const char *pwd, const struct rs_wk_addr *from)
-{
-    char user[64];
-    snprintf(user, sizeof(user), "%s:peer", ufrag);
-    struct rs_stun_binding_request req = {.username = user, .username_len = strlen(user),
-                                          .priority = 1, .controlling = true, .use_candidate = true};
-    uint8_t txid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, buf[512];
-    size_t len;
-    rs_stun_build_binding_request(buf, sizeof(buf), txid, &req, (const uint8_t *)pwd, strlen(pwd),
-                                  &len);
-    rs_wk__on_datagram(w, buf, len, from);
-    (void)tid;
-}
 
-static void key_transport(uint32_t tid, struct rs_srtp *peer, uint8_t seed)
-{
-    struct rs_srtp_keys k = {.profile = RS_SRTP_AEAD_AES_128_GCM};
-    memset(k.local_key, seed, sizeof(k.local_key));
-    memset(k.local_salt, seed + 1, sizeof(k.local_salt));
-    memset(k.remote_key, seed + 2, sizeof(k.remote_key));
-    memset(k.remote_salt, seed + 3, sizeof(k.remote_salt));
-    struct rs_wk_transport *t = rs_wk__transport(w, tid);
-    rs_srtp_init(&t->srtp, &k);
-    t->srtp_ready = true;
-    t->state = WK_T_CONNECTED;
-    struct rs_srtp_keys p = k;
-    memcpy(p.local_key, k.remote_key, sizeof(p.local_key));
-    memcpy(p.local_salt, k.remote_salt, sizeof(p.local_salt));
-    memcpy(p.remote_key, k.local_key, sizeof(p.remote_key));
-    memcpy(p.remote_salt, k.local_salt, sizeof(p.remote_salt));
-    rs_srtp_init(peer, &p);
-}
 
 static void init(void)
 {
     rs_log_set_level(RS_LOG_ERROR);
     rs_srtp_global_init();
-    w = calloc(1, sizeof(*w));
-    w->fd = -1;
-    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
-    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
-    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
-    w->dtls = rs_dtls_ctx_new();
-    w->events = rs_queue_new(sizeof(struct rs_event), 64, 0);
-    rs_wk__router_init(w);
+    w = rs_wk__new(rs_dtls_ctx_new(), NULL, rs_queue_new(sizeof(struct rs_event), 64, 0));
     w->now_ms = 1000000;
-    pub_addr = addr("127.0.0.1", 5000);
-    sub_addr = addr("127.0.0.1", 5001);
-    stranger = addr("127.0.0.2", 6000);
+    pub_addr = wk_inproc_addr("127.0.0.1", 5000);
+    sub_addr = wk_inproc_addr("127.0.0.1", 5001);
+    stranger = wk_inproc_addr("127.0.0.2", 6000);
 
     struct rs_cmd_transport t = {.tid = 1, .has_fingerprint = 1, .owner = 1};
     snprintf(t.ufrag, sizeof(t.ufrag), "0001abcd");
     snprintf(t.pwd, sizeof(t.pwd), "publisherpasswordpublisher");
     rs_wk__transport_add(w, &t);
-    check_in(1, t.ufrag, t.pwd, &pub_addr);
-    key_transport(1, &pub_srtp, 10);
+    wk_inproc_check_in(w, t.ufrag, t.pwd, &pub_addr);
+    wk_inproc_key(w, 1, &pub_srtp, 10);
     struct rs_cmd_transport s = {.tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2};
     snprintf(s.ufrag, sizeof(s.ufrag), "0002abcd");
     snprintf(s.pwd, sizeof(s.pwd), "subscriberpasswordsubscrib");
     rs_wk__transport_add(w, &s);
-    check_in(2, s.ufrag, s.pwd, &sub_addr);
-    key_transport(2, &sub_srtp, 50);
+    wk_inproc_check_in(w, s.ufrag, s.pwd, &sub_addr);
+    wk_inproc_key(w, 2, &sub_srtp, 50);
 
     struct rs_cmd_track v = {.track_id = 10, .tid = 1, .owner = 1, .room = 1,
                              .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,

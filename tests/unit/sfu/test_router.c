@@ -20,85 +20,37 @@
 #include "rtc/stun.h"
 #include "sfu/queue.h"
 #include "sfu/worker_internal.h"
+#include "../../support/wk_inproc.h"
 
 static struct rs_wk *w;
 static struct rs_srtp pub_peer, sub_peer;
 static struct rs_wk_addr pub_addr, sub_addr;
 
-static struct rs_wk_addr addr(uint16_t port)
-{
-    struct rs_wk_addr a;
-    memset(&a, 0, sizeof(a));
-    struct sockaddr_in *s = (struct sockaddr_in *)&a.ss;
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    inet_pton(AF_INET, "127.0.0.1", &s->sin_addr);
-    a.len = sizeof(*s);
-    return a;
-}
 
-static void check_in(const char *ufrag, const char *pwd, const struct rs_wk_addr *from)
-{
-    char user[64];
-    snprintf(user, sizeof(user), "%s:peer", ufrag);
-    struct rs_stun_binding_request req = {.username = user, .username_len = strlen(user),
-                                          .priority = 1, .controlling = true,
-                                          .use_candidate = true};
-    uint8_t txid[12] = {9}, buf[512];
-    size_t len;
-    assert_int_equal(rs_stun_build_binding_request(buf, sizeof(buf), txid, &req,
-                                                   (const uint8_t *)pwd, strlen(pwd), &len),
-                     0);
-    rs_wk__on_datagram(w, buf, len, from);
-    w->n_out = 0;
-}
 
-static void key(uint32_t tid, struct rs_srtp *peer, uint8_t seed)
-{
-    struct rs_srtp_keys k = {.profile = RS_SRTP_AEAD_AES_128_GCM};
-    memset(k.local_key, seed, sizeof(k.local_key));
-    memset(k.local_salt, seed + 1, sizeof(k.local_salt));
-    memset(k.remote_key, seed + 2, sizeof(k.remote_key));
-    memset(k.remote_salt, seed + 3, sizeof(k.remote_salt));
-    struct rs_wk_transport *t = rs_wk__transport(w, tid);
-    assert_int_equal(rs_srtp_init(&t->srtp, &k), 0);
-    t->srtp_ready = true;
-    t->state = WK_T_CONNECTED;
-    struct rs_srtp_keys p = k;
-    memcpy(p.local_key, k.remote_key, sizeof(p.local_key));
-    memcpy(p.local_salt, k.remote_salt, sizeof(p.local_salt));
-    memcpy(p.remote_key, k.local_key, sizeof(p.remote_key));
-    memcpy(p.remote_salt, k.local_salt, sizeof(p.remote_salt));
-    assert_int_equal(rs_srtp_init(peer, &p), 0);
-}
 
 static int setup(void **state)
 {
     rs_log_set_level(RS_LOG_ERROR);
     rs_srtp_global_init();
-    w = calloc(1, sizeof(*w));
-    w->fd = -1;
-    w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
-    w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
-    w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
-    w->events = rs_queue_new(sizeof(struct rs_event), 64, 0);
-    assert_int_equal(rs_wk__router_init(w), 0);
+    w = rs_wk__new(NULL, NULL, rs_queue_new(sizeof(struct rs_event), 64, 0));
+    assert_non_null(w);
     w->now_ms = 1000000;
-    pub_addr = addr(5000);
-    sub_addr = addr(5001);
+    pub_addr = wk_inproc_addr("127.0.0.1", 5000);
+    sub_addr = wk_inproc_addr("127.0.0.1", 5001);
     struct rs_cmd_transport t = {.tid = 1, .has_fingerprint = 1, .owner = 1,
                                  .max_bitrate_bps = 2500000};
     snprintf(t.ufrag, sizeof(t.ufrag), "0001abcd");
     snprintf(t.pwd, sizeof(t.pwd), "publisherpasswordpublisher");
     rs_wk__transport_add(w, &t);
-    check_in(t.ufrag, t.pwd, &pub_addr);
-    key(1, &pub_peer, 10);
+    wk_inproc_check_in(w, t.ufrag, t.pwd, &pub_addr);
+    assert_int_equal(wk_inproc_key(w, 1, &pub_peer, 10), 0);
     struct rs_cmd_transport s = {.tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2};
     snprintf(s.ufrag, sizeof(s.ufrag), "0002abcd");
     snprintf(s.pwd, sizeof(s.pwd), "subscriberpasswordsubscrib");
     rs_wk__transport_add(w, &s);
-    check_in(s.ufrag, s.pwd, &sub_addr);
-    key(2, &sub_peer, 50);
+    wk_inproc_check_in(w, s.ufrag, s.pwd, &sub_addr);
+    assert_int_equal(wk_inproc_key(w, 2, &sub_peer, 50), 0);
 
     struct rs_cmd_track v = {.track_id = 10, .tid = 1, .owner = 1, .room = 1,
                              .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,
@@ -121,15 +73,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    rs_wk__transport_remove(w, 1);
-    rs_wk__transport_remove(w, 2);
-    rs_wk__router_free(w);
+    struct rs_queue *events = w->events;
+    rs_wk__free(w);
     rs_srtp_free(&pub_peer);
     rs_srtp_free(&sub_peer);
-    rs_queue_free(w->events);
-    free(w->addr_map);
-    free(w->out);
-    free(w);
+    rs_queue_free(events);
     return 0;
 }
 
@@ -217,8 +165,8 @@ static void test_remb_lowers_layer_and_rtcp_flows(void **state)
     /* both layers flow; the subscriber gets the top layer and the worker sends reports */
     for (int i = 0; i < 3; i++) {
         one_second(&s, true);
-        check_in("0001abcd", "publisherpasswordpublisher", &pub_addr);
-        check_in("0002abcd", "subscriberpasswordsubscrib", &sub_addr);
+        wk_inproc_check_in(w, "0001abcd", "publisherpasswordpublisher", &pub_addr);
+        wk_inproc_check_in(w, "0002abcd", "subscriberpasswordsubscrib", &sub_addr);
     }
     assert_true(s.rtp_h > 100);
     assert_true(s.rr >= 1);   /* receiver reports to the publisher */
@@ -248,13 +196,13 @@ static void test_consent_expiry(void **state)
     /* checks keep coming for 25 s: still fine */
     for (int i = 0; i < 5; i++) {
         w->now_ms += 5000;
-        check_in("0002abcd", "subscriberpasswordsubscrib", &sub_addr);
+        wk_inproc_check_in(w, "0002abcd", "subscriberpasswordsubscrib", &sub_addr);
         rs_wk__transport_timers(w);
     }
     assert_int_not_equal(rs_queue_pop(w->events, &ev), 0);
     /* then they stop: after 30 s the subscriber transport fails with ice_timeout ... */
     w->now_ms += 31000;
-    check_in("0001abcd", "publisherpasswordpublisher", &pub_addr); /* the publisher is alive */
+    wk_inproc_check_in(w, "0001abcd", "publisherpasswordpublisher", &pub_addr); /* the publisher is alive */
     rs_wk__transport_timers(w);
     assert_int_equal(rs_queue_pop(w->events, &ev), 0);
     assert_int_equal(ev.type, RS_EV_TRANSPORT_FAILED);
