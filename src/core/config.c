@@ -257,6 +257,14 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         }
         return 0;
     }
+    if (strcmp(key, "udp_gso") == 0) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            snprintf(err, errlen, "udp_gso: expected on or off, got '%s'", value);
+            return -EINVAL;
+        }
+        cfg->udp_gso_off = value[1] == 'f';
+        return 0;
+    }
     snprintf(err, errlen, "%s: unknown setting", key);
     return -ENOENT;
 }

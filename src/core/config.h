@@ -5,6 +5,7 @@
 #ifndef RS_CORE_CONFIG_H
 #define RS_CORE_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct rs_config {
     char data_dir[RS_CONFIG_PATH_MAX];
     char web_root[RS_CONFIG_PATH_MAX];
     uint16_t udp_port;
+    bool udp_gso_off; /* udp_gso = off: one datagram per packet even where the kernel can segment */
     char public_ip[64]; /* address announced in ICE candidates; empty: the listen address */
     enum rs_log_level log_level;
     unsigned max_participants; /* per room */

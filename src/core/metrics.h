@@ -44,6 +44,8 @@ enum rs_metric {
     RS_M_FIRS_OUT,
     RS_M_RETRANSMISSIONS,
     RS_M_TRANSPORTS,      /* gauge */
+    RS_M_UDP_SENDS,       /* datagrams handed to the kernel (a GSO datagram counts once) */
+    RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING,   /* gauge */

@@ -97,6 +97,7 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
         .events = m->events,
         .wake = wake_control,
         .wake_arg = NULL,
+        .no_udp_gso = cfg->udp_gso_off,
     };
     int rc = rs_worker_start(&wc, &m->worker, err, errlen);
     if (rc) {

@@ -11,6 +11,7 @@
 #include "sfu/worker.h"
 
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -48,31 +49,183 @@ void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_
     w->n_out++;
 }
 
+static bool addr_equal(const struct rs_wk_addr *a, const struct rs_wk_addr *b)
+{
+    if (a->ss.ss_family != b->ss.ss_family || a->len != b->len)
+        return false;
+    if (a->ss.ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+    }
+    return memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+static uint32_t addr_hash(const struct rs_wk_addr *a)
+{
+    uint32_t h = 2166136261u;
+    const uint8_t *p;
+    size_t n;
+    if (a->ss.ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)&a->ss;
+        h = (h ^ x->sin_port) * 16777619u;
+        p = (const uint8_t *)&x->sin_addr;
+        n = 4;
+    } else if (a->ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)&a->ss;
+        h = (h ^ x->sin6_port) * 16777619u;
+        p = (const uint8_t *)&x->sin6_addr;
+        n = 16;
+    } else {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* Links the queued packets per destination (w->flush_next), destinations in the order of their
+ * first packet (w->flush_order). Returns the number of destinations. Order per destination is
+ * kept; different peers are independent, so their packets may interleave differently. */
+static unsigned group_by_peer(struct rs_wk *w)
+{
+    const uint32_t mask = 2 * RS_WK_SEND_BATCH - 1;
+    unsigned n_groups = 0;
+    if (++w->flush_gen == 0) { /* wrapped: forget every slot */
+        memset(w->flush_map, 0, 2 * RS_WK_SEND_BATCH * sizeof(*w->flush_map));
+        w->flush_gen = 1;
+    }
+    for (unsigned i = 0; i < w->n_out; i++) {
+        w->flush_next[i] = UINT16_MAX;
+        uint32_t h = addr_hash(&w->out[i].to) & mask;
+        for (;;) {
+            struct rs_wk_flush_slot *s = &w->flush_map[h];
+            if (s->gen != w->flush_gen) {
+                s->gen = w->flush_gen;
+                s->head = s->tail = (uint16_t)i;
+                w->flush_order[n_groups++] = (uint16_t)i;
+                break;
+            }
+            if (addr_equal(&w->out[s->head].to, &w->out[i].to)) {
+                w->flush_next[s->tail] = (uint16_t)i;
+                s->tail = (uint16_t)i;
+                break;
+            }
+            h = (h + 1) & mask; /* at most n_out ≤ half the slots are used: always ends */
+        }
+    }
+    return n_groups;
+}
+
+union gso_cmsg {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+};
+
+/* Sends one datagram's segments one by one (after the kernel refused the GSO datagram). */
+static void send_segments(struct rs_wk *w, struct msghdr *h)
+{
+    for (size_t k = 0; k < h->msg_iovlen; k++) {
+        struct msghdr one = {.msg_name = h->msg_name, .msg_namelen = h->msg_namelen,
+                             .msg_iov = &h->msg_iov[k], .msg_iovlen = 1};
+        if (sendmsg(w->fd, &one, MSG_DONTWAIT) < 0)
+            rs_metric_drop(RS_DROP_SEND_FAILED);
+        else
+            rs_metric_inc(RS_M_UDP_SENDS);
+    }
+}
+
 void rs_wk__flush(struct rs_wk *w)
 {
     struct mmsghdr msgs[RS_WK_SEND_BATCH];
     struct iovec iov[RS_WK_SEND_BATCH];
-    unsigned sent = 0;
-    for (unsigned i = 0; i < w->n_out; i++) {
-        iov[i].iov_base = w->out[i].data;
-        iov[i].iov_len = w->out[i].len;
-        memset(&msgs[i], 0, sizeof(msgs[i]));
-        msgs[i].msg_hdr.msg_name = &w->out[i].to.ss;
-        msgs[i].msg_hdr.msg_namelen = w->out[i].to.len;
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
+    union gso_cmsg ctl[RS_WK_SEND_BATCH];
+    unsigned n_msgs = 0, n_iov = 0;
+    if (w->n_out == 0)
+        return;
+    unsigned n_groups = w->gso ? group_by_peer(w) : 0;
+    if (!w->gso) { /* one datagram per packet, in queue order */
+        for (unsigned i = 0; i < w->n_out; i++) {
+            iov[i].iov_base = w->out[i].data;
+            iov[i].iov_len = w->out[i].len;
+            memset(&msgs[i], 0, sizeof(msgs[i]));
+            msgs[i].msg_hdr.msg_name = &w->out[i].to.ss;
+            msgs[i].msg_hdr.msg_namelen = w->out[i].to.len;
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        n_msgs = w->n_out;
     }
-    while (sent < w->n_out) {
-        int n = sendmmsg(w->fd, msgs + sent, w->n_out - sent, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            /* EAGAIN (socket buffer full) or an unreachable peer: drop this one, go on. */
-            rs_metric_drop(RS_DROP_SEND_FAILED);
-            sent++;
+    /* Per peer: a run of packets of one size (the last may be shorter) becomes one GSO
+     * datagram, as the kernel requires; any other packet starts a new datagram. */
+    for (unsigned g = 0; g < n_groups; g++) {
+        unsigned i = w->flush_order[g];
+        while (i != UINT16_MAX) {
+            struct rs_wk_out *first = &w->out[i];
+            struct msghdr *h = &msgs[n_msgs].msg_hdr;
+            memset(&msgs[n_msgs], 0, sizeof(msgs[n_msgs]));
+            h->msg_name = &first->to.ss;
+            h->msg_namelen = first->to.len;
+            h->msg_iov = &iov[n_iov];
+            size_t seg = first->len, total = 0;
+            unsigned segs = 0;
+            do {
+                struct rs_wk_out *o = &w->out[i];
+                if (segs > 0 && (seg > RS_WK_GSO_MAX_SEG || o->len > seg ||
+                                 segs == RS_WK_GSO_MAX_SEGS || total + o->len > RS_WK_GSO_MAX_BYTES))
+                    break;
+                iov[n_iov].iov_base = o->data;
+                iov[n_iov].iov_len = o->len;
+                n_iov++;
+                segs++;
+                total += o->len;
+                i = w->flush_next[i];
+                if (o->len < seg)
+                    break; /* a shorter packet can only be the last segment */
+            } while (i != UINT16_MAX);
+            h->msg_iovlen = segs;
+            if (segs > 1) {
+                h->msg_control = ctl[n_msgs].buf;
+                h->msg_controllen = sizeof(ctl[n_msgs].buf);
+                struct cmsghdr *c = CMSG_FIRSTHDR(h);
+                c->cmsg_level = SOL_UDP;
+                c->cmsg_type = UDP_SEGMENT;
+                c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+                uint16_t gso_size = (uint16_t)seg;
+                memcpy(CMSG_DATA(c), &gso_size, sizeof(gso_size));
+                rs_metric_add(RS_M_UDP_GSO_SEGMENTS, segs);
+            }
+            n_msgs++;
+        }
+    }
+    unsigned sent = 0;
+    while (sent < n_msgs) {
+        int n = sendmmsg(w->fd, msgs + sent, n_msgs - sent, MSG_DONTWAIT);
+        if (n > 0) {
+            rs_metric_add(RS_M_UDP_SENDS, (uint64_t)n);
+            sent += (unsigned)n;
             continue;
         }
-        sent += (unsigned)n;
+        if (n < 0 && errno == EINTR)
+            continue;
+        struct msghdr *h = &msgs[sent].msg_hdr;
+        if (h->msg_controllen > 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            /* The kernel or the route cannot segment (EIO: no checksum offload, EINVAL: the
+             * segment does not fit the path MTU, ...): send this datagram's packets one by
+             * one and stop using GSO on this worker. */
+            RS_WARN("worker", "event=udp_gso_off errno=%d", errno);
+            w->gso = false;
+            send_segments(w, h);
+        } else {
+            /* EAGAIN (socket buffer full) or an unreachable peer: drop it, go on. */
+            for (size_t k = 0; k < h->msg_iovlen; k++)
+                rs_metric_drop(RS_DROP_SEND_FAILED);
+        }
+        sent++;
     }
     w->n_out = 0;
 }
@@ -233,6 +386,11 @@ static int open_socket(const struct rs_worker_config *cfg, int *family, char *er
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+    /* Don't fragment: media packets are sized for the path (≤ 1,200 bytes from browsers), a
+     * fragmented one would rather be lost; and with DF the kernel skips its shared IP-ID
+     * generator for every datagram. Best effort (IPv6 never fragments in transit anyway). */
+    int pmtu = IP_PMTUDISC_DO;
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
     if (bind(fd, (struct sockaddr *)&ss, len)) {
         int e = errno;
         snprintf(err, errlen, "udp_port: cannot bind UDP port %u: %s", cfg->port, strerror(e));
@@ -257,7 +415,11 @@ struct rs_wk *rs_wk__new(struct rs_dtls_ctx *dtls, struct rs_queue *cmds, struct
     w->addr_map_cap = 2 * RS_SFU_MAX_TRANSPORTS * RS_WK_ADDRS;
     w->addr_map = calloc(w->addr_map_cap, sizeof(*w->addr_map));
     w->out = calloc(RS_WK_SEND_BATCH, sizeof(*w->out));
-    if (!w->addr_map || !w->out || rs_wk__router_init(w)) {
+    w->flush_map = calloc(2 * RS_WK_SEND_BATCH, sizeof(*w->flush_map));
+    w->flush_next = calloc(RS_WK_SEND_BATCH, sizeof(*w->flush_next));
+    w->flush_order = calloc(RS_WK_SEND_BATCH, sizeof(*w->flush_order));
+    if (!w->addr_map || !w->out || !w->flush_map || !w->flush_next || !w->flush_order ||
+        rs_wk__router_init(w)) {
         rs_wk__free(w);
         return NULL;
     }
@@ -281,6 +443,9 @@ void rs_wk__free(struct rs_wk *w)
         close(w->tfd);
     free(w->addr_map);
     free(w->out);
+    free(w->flush_map);
+    free(w->flush_next);
+    free(w->flush_order);
     free(w);
 }
 
@@ -298,6 +463,9 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
     if (rc < 0)
         goto fail;
     w->fd = rc;
+    int zero = 0; /* the kernel knows UDP_SEGMENT (Linux ≥ 4.18): group packets per peer */
+    w->gso = !cfg->no_udp_gso && setsockopt(w->fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0;
+    RS_INFO("worker", "event=udp_socket gso=%s", w->gso ? "on" : "off");
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (w->epfd < 0 || w->tfd < 0) {

@@ -3,6 +3,7 @@
 #ifndef RS_SFU_WORKER_H
 #define RS_SFU_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct rs_worker_config {
     struct rs_queue *events;    /* borrowed: events out */
     void (*wake)(void *arg);    /* called (from the worker) after pushing events */
     void *wake_arg;
+    bool no_udp_gso;            /* never use UDP GSO (config udp_gso = off) */
 };
 
 /* Binds the socket and starts the thread. Returns 0, or a negative errno with a reason. */

@@ -24,7 +24,10 @@
 #define RS_WK_MAX_SUBS 65536
 #define RS_WK_PKT_MAX 1500       /* largest datagram we accept or send */
 #define RS_WK_RECV_BATCH 32
-#define RS_WK_SEND_BATCH 256
+#define RS_WK_SEND_BATCH 512     /* packets queued before a flush (also flushed per receive batch) */
+#define RS_WK_GSO_MAX_SEGS 64    /* segments per UDP GSO datagram (the kernel's UDP_MAX_SEGMENTS) */
+#define RS_WK_GSO_MAX_SEG 1400   /* larger packets are sent alone: a GSO segment must fit the MTU */
+#define RS_WK_GSO_MAX_BYTES 60000 /* payload of one GSO datagram, below 64 KiB */
 #define RS_WK_CACHE_SLOTS 256    /* per video layer: packets kept for NACK (power of two) */
 #define RS_WK_TRANSPORT_SSRCS 24 /* incoming SSRCs learned per publish transport */
 #define RS_WK_ADDRS 4            /* validated peer addresses per transport */
@@ -159,6 +162,11 @@ struct rs_wk_out {
     uint8_t data[RS_WK_PKT_MAX + 64];
 };
 
+struct rs_wk_flush_slot {
+    uint32_t gen; /* == w->flush_gen: in use in this flush */
+    uint16_t head, tail;
+};
+
 struct rs_wk {
     int fd;        /* the UDP socket */
     int epfd, tfd; /* epoll, timerfd */
@@ -185,6 +193,13 @@ struct rs_wk {
 
     struct rs_wk_out *out; /* RS_WK_SEND_BATCH */
     unsigned n_out;
+    /* UDP GSO (Linux ≥ 4.18): at a flush, packets to the same peer are grouped and runs of
+     * equal size go out as one datagram the kernel segments. Off when the kernel refuses it. */
+    bool gso;
+    uint32_t flush_gen;
+    struct rs_wk_flush_slot *flush_map; /* 2 × RS_WK_SEND_BATCH, keyed by destination */
+    uint16_t *flush_next;               /* RS_WK_SEND_BATCH: next packet to the same peer */
+    uint16_t *flush_order;              /* RS_WK_SEND_BATCH: first packet of each peer */
 
     uint64_t next_speaker_ms;
     uint32_t max_tid;              /* highest transport id ever added (bounds the timer loops) */

@@ -94,6 +94,7 @@ static void test_errors_name_key_and_line(void **state)
         {"ice_server = http://x\n", "ice_server:"},
         {"ice_server = turn:x:3478\n", "ice_server:"},
         {"data_dir =\n", "data_dir:"},
+        {"udp_gso = yes\n", "udp_gso: expected on or off"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct rs_config cfg;
@@ -124,6 +125,18 @@ static void test_limits(void **state)
     assert_int_not_equal(parse(&cfg, five, err), 0);
 }
 
+static void test_udp_gso(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    rs_config_defaults(&cfg);
+    assert_false(cfg.udp_gso_off); /* on by default: used where the kernel supports it */
+    assert_int_equal(parse(&cfg, "udp_gso = off\n", err), 0);
+    assert_true(cfg.udp_gso_off);
+    assert_int_equal(parse(&cfg, "udp_gso = on\n", err), 0);
+    assert_false(cfg.udp_gso_off);
+}
+
 static void test_validate_wildcard_needs_public_ip(void **state)
 {
     struct rs_config cfg;
@@ -150,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_listen),
         cmocka_unit_test(test_errors_name_key_and_line),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_udp_gso),
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_load_missing_file),
     };
