@@ -9,6 +9,26 @@
 static _Atomic uint64_t metrics[RS_M__COUNT];
 static _Atomic uint64_t drops[RS_DROP__COUNT];
 static _Atomic uint64_t errors[RS_ERR__COUNT];
+static _Atomic uint64_t delay_counts[RS_DELAY_BUCKETS];
+static _Atomic uint64_t delay_sum_us;
+
+const uint32_t rs_delay_bucket_us[RS_DELAY_BUCKETS - 1] = {25,   50,   100,  200,   300,   500,  750,
+                                                           1000, 2000, 5000, 10000, 50000, 250000};
+
+void rs_metric_delay_add(const uint64_t counts[RS_DELAY_BUCKETS], uint64_t sum_us)
+{
+    for (unsigned i = 0; i < RS_DELAY_BUCKETS; i++)
+        if (counts[i])
+            atomic_fetch_add_explicit(&delay_counts[i], counts[i], memory_order_relaxed);
+    atomic_fetch_add_explicit(&delay_sum_us, sum_us, memory_order_relaxed);
+}
+
+uint64_t rs_metric_delay_count(unsigned bucket)
+{
+    return bucket < RS_DELAY_BUCKETS
+               ? atomic_load_explicit(&delay_counts[bucket], memory_order_relaxed)
+               : 0;
+}
 
 static const struct {
     const char *name;
@@ -262,6 +282,24 @@ int rs_metrics_render(char *buf, size_t cap)
     for (int i = 0; i < RS_AUTH__COUNT; i++)
         emit(&o, "ratsaal_auth_rejections_total{reason=\"%s\"} %llu\n", auth_reject_names[i],
              (unsigned long long)rs_metric_auth_reject_get(i));
+    emit(&o, "# HELP ratsaal_forward_delay_seconds Time from a datagram's arrival at the media "
+             "socket to the send of the packets it caused\n"
+             "# TYPE ratsaal_forward_delay_seconds histogram\n");
+    uint64_t cum = 0;
+    for (unsigned i = 0; i < RS_DELAY_BUCKETS; i++) {
+        cum += rs_metric_delay_count(i);
+        if (i < RS_DELAY_BUCKETS - 1)
+            emit(&o, "ratsaal_forward_delay_seconds_bucket{le=\"%u.%06u\"} %llu\n",
+                 rs_delay_bucket_us[i] / 1000000, rs_delay_bucket_us[i] % 1000000,
+                 (unsigned long long)cum);
+        else
+            emit(&o, "ratsaal_forward_delay_seconds_bucket{le=\"+Inf\"} %llu\n",
+                 (unsigned long long)cum);
+    }
+    uint64_t sum = atomic_load_explicit(&delay_sum_us, memory_order_relaxed);
+    emit(&o, "ratsaal_forward_delay_seconds_sum %llu.%06llu\nratsaal_forward_delay_seconds_count %llu\n",
+         (unsigned long long)(sum / 1000000), (unsigned long long)(sum % 1000000),
+         (unsigned long long)cum);
     if (o.overflow)
         return -ENOSPC;
     return (int)o.len;

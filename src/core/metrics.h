@@ -141,6 +141,21 @@ uint64_t rs_metric_drop_get(enum rs_drop reason);
 void rs_metric_error(enum rs_err err);
 uint64_t rs_metric_error_get(enum rs_err err);
 
+/* Forwarding delay histogram: time from a datagram's arrival at the media socket to the send of
+ * what it caused. Bucket upper bounds in microseconds; the last bucket is +Inf. The worker
+ * counts into a local array per send batch and adds it here once (one atomic add per bucket). */
+#define RS_DELAY_BUCKETS 14
+extern const uint32_t rs_delay_bucket_us[RS_DELAY_BUCKETS - 1];
+static inline unsigned rs_delay_bucket(uint64_t us)
+{
+    unsigned b = 0;
+    while (b < RS_DELAY_BUCKETS - 1 && us > rs_delay_bucket_us[b])
+        b++;
+    return b;
+}
+void rs_metric_delay_add(const uint64_t counts[RS_DELAY_BUCKETS], uint64_t sum_us);
+uint64_t rs_metric_delay_count(unsigned bucket); /* not cumulative */
+
 /* Writes the exposition into `buf` (at most `cap` bytes). Returns the length, or -ENOSPC. */
 int rs_metrics_render(char *buf, size_t cap);
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -46,6 +47,7 @@ void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_
 {
     o->to = *to;
     o->len = len;
+    o->arrival_ns = w->arrival_ns;
     w->n_out++;
 }
 
@@ -119,6 +121,34 @@ static unsigned group_by_peer(struct rs_wk *w)
         }
     }
     return n_groups;
+}
+
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Forwarding delay of every packet in the batch just sent that a received datagram caused. */
+static void record_delays(struct rs_wk *w)
+{
+    uint64_t counts[RS_DELAY_BUCKETS] = {0}, sum_us = 0, now = 0;
+    bool any = false;
+    for (unsigned i = 0; i < w->n_out; i++) {
+        uint64_t at = w->out[i].arrival_ns;
+        if (!at)
+            continue;
+        if (!any) {
+            now = realtime_ns();
+            any = true;
+        }
+        uint64_t us = now > at ? (now - at) / 1000 : 0; /* a clock step back counts as 0 */
+        counts[rs_delay_bucket(us)]++;
+        sum_us += us;
+    }
+    if (any)
+        rs_metric_delay_add(counts, sum_us);
 }
 
 union gso_cmsg {
@@ -227,6 +257,7 @@ void rs_wk__flush(struct rs_wk *w)
         }
         sent++;
     }
+    record_delays(w);
     w->n_out = 0;
 }
 
@@ -288,12 +319,32 @@ static void drain_cmds(struct rs_wk *w)
         handle_cmd(w, &c);
 }
 
+union ts_cmsg {
+    char buf[CMSG_SPACE(sizeof(struct timespec))];
+    struct cmsghdr align;
+};
+
+/* The kernel's receive time of a datagram (SO_TIMESTAMPNS), or `fallback`. */
+static uint64_t arrival_of(struct msghdr *h, uint64_t fallback)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        }
+    }
+    return fallback;
+}
+
 static void read_datagrams(struct rs_wk *w)
 {
     static __thread uint8_t bufs[RS_WK_RECV_BATCH][RS_WK_PKT_MAX + 64];
     struct mmsghdr msgs[RS_WK_RECV_BATCH];
     struct iovec iov[RS_WK_RECV_BATCH];
     struct sockaddr_storage from[RS_WK_RECV_BATCH];
+    union ts_cmsg ctl[RS_WK_RECV_BATCH];
     for (int round = 0; round < 16; round++) {
         for (int i = 0; i < RS_WK_RECV_BATCH; i++) {
             iov[i].iov_base = bufs[i];
@@ -303,11 +354,14 @@ static void read_datagrams(struct rs_wk *w)
             msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
             msgs[i].msg_hdr.msg_iov = &iov[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_control = ctl[i].buf;
+            msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
         }
         int n = recvmmsg(w->fd, msgs, RS_WK_RECV_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
         w->now_ms = (uint64_t)rs_mono_ms();
+        uint64_t received = realtime_ns();
         for (int i = 0; i < n; i++) {
             if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC || msgs[i].msg_len > RS_WK_PKT_MAX) {
                 rs_metric_drop(RS_DROP_TOO_LARGE);
@@ -316,8 +370,10 @@ static void read_datagrams(struct rs_wk *w)
             struct rs_wk_addr a;
             memcpy(&a.ss, &from[i], sizeof(a.ss));
             a.len = msgs[i].msg_hdr.msg_namelen;
+            w->arrival_ns = arrival_of(&msgs[i].msg_hdr, received);
             rs_wk__on_datagram(w, bufs[i], msgs[i].msg_len, &a);
         }
+        w->arrival_ns = 0;
         rs_wk__flush(w);
         if (n < RS_WK_RECV_BATCH)
             break;
@@ -389,6 +445,8 @@ static int open_socket(const struct rs_worker_config *cfg, int *family, char *er
     /* Don't fragment: media packets are sized for the path (≤ 1,200 bytes from browsers), a
      * fragmented one would rather be lost; and with DF the kernel skips its shared IP-ID
      * generator for every datagram. Best effort (IPv6 never fragments in transit anyway). */
+    int one = 1; /* receive timestamps: the forwarding delay histogram starts at arrival */
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
     int pmtu = IP_PMTUDISC_DO;
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
     if (bind(fd, (struct sockaddr *)&ss, len)) {

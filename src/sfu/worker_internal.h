@@ -159,6 +159,7 @@ struct rs_wk_sub {
 struct rs_wk_out {
     struct rs_wk_addr to;
     size_t len;
+    uint64_t arrival_ns; /* arrival (CLOCK_REALTIME) of the datagram that caused it, 0 = timer */
     uint8_t data[RS_WK_PKT_MAX + 64];
 };
 
@@ -196,6 +197,7 @@ struct rs_wk {
     /* UDP GSO (Linux ≥ 4.18): at a flush, packets to the same peer are grouped and runs of
      * equal size go out as one datagram the kernel segments. Off when the kernel refuses it. */
     bool gso;
+    uint64_t arrival_ns; /* the datagram being handled: its kernel receive time; 0 otherwise */
     uint32_t flush_gen;
     struct rs_wk_flush_slot *flush_map; /* 2 × RS_WK_SEND_BATCH, keyed by destination */
     uint16_t *flush_next;               /* RS_WK_SEND_BATCH: next packet to the same peer */

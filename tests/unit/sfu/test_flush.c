@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/metrics.h"
@@ -183,6 +184,35 @@ static void test_full_batch_flushes_and_keeps_order(void **state)
     free(lens);
 }
 
+static uint64_t delay_total(void)
+{
+    uint64_t n = 0;
+    for (unsigned b = 0; b < RS_DELAY_BUCKETS; b++)
+        n += rs_metric_delay_count(b);
+    return n;
+}
+
+static void test_forward_delay_recorded(void **state)
+{
+    struct fixture *f = *state;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    uint64_t total0 = delay_total(), slow0 = rs_metric_delay_count(rs_delay_bucket(3000));
+    /* Three packets caused by a datagram that arrived 3 ms ago, one from a timer (no arrival):
+     * three observations, in the bucket holding 3 ms. */
+    f->w->arrival_ns = now - 3000000u;
+    size_t lens[4] = {500, 500, 500, 80};
+    for (int i = 0; i < 3; i++)
+        queue(f, 0, lens[i]);
+    f->w->arrival_ns = 0;
+    queue(f, 0, lens[3]);
+    rs_wk__flush(f->w);
+    expect(f, 0, lens, 4, 0);
+    assert_int_equal(delay_total() - total0, 3);
+    assert_int_equal(rs_metric_delay_count(rs_delay_bucket(3000)) - slow0, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +222,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_full_batch_flushes_and_keeps_order, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_forward_delay_recorded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
