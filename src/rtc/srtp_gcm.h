@@ -1,16 +1,19 @@
-/* SRTP/SRTCP with AEAD_AES_128_GCM (RFC 7714) on OpenSSL EVP: one direction of one transport.
+/* SRTP/SRTCP with AEAD_AES_128_GCM (RFC 7714) on OpenSSL's AES-GCM: one direction of one transport.
  *
  * rtc/srtp.c uses this for the GCM profile behind struct rs_srtp; nothing else needs it. It is a
  * header of its own so the tests can reach the session-key entry point and the RTCP index knob
  * (the RFC 7714 vectors start from session keys and a mid-session SRTCP index).
  *
- * Per-SSRC state lives in a table of RS_SRTP_GCM_MAX_SSRC entries allocated with the direction;
- * the packet path allocates nothing and takes no lock. A packet of an SSRC the table has no room
+ * Per-SSRC state lives in a table that starts with room for 4 SSRCs inside the direction and
+ * doubles, up to RS_SRTP_MAX_SSRC entries, when a new SSRC appears; an SSRC's RTP replay window
+ * is allocated with its first RTP packet. So the only allocations after setup happen once per
+ * new SSRC, never per packet, and no lock is taken. A packet of an SSRC the table has no room
  * for fails with RS_SRTP_ERR_SSRC_FULL (inbound: before any decryption, and an entry is only
  * created once a packet's tag verified, so forged packets cannot fill the table). */
 #ifndef RS_RTC_SRTP_GCM_H
 #define RS_RTC_SRTP_GCM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,7 +44,8 @@ struct rs_srtp_gcm *rs_srtp_gcm_new_session(const uint8_t *rtp_key, const uint8_
 void rs_srtp_gcm_free(struct rs_srtp_gcm *g);
 
 /* Packet operations, semantics as rs_srtp_protect_rtp & co. in rtc/srtp.h (the caller has
- * checked `cap` against the trailer). `pkt` is borrowed. */
+ * checked `cap` against the trailer). `pkt` is borrowed. A new SSRC (or an SSRC's first RTP
+ * packet) may allocate; if that fails the packet fails with RS_SRTP_ERR_OTHER. */
 int rs_srtp_gcm_protect_rtp(struct rs_srtp_gcm *g, uint8_t *pkt, size_t *len);
 int rs_srtp_gcm_protect_rtcp(struct rs_srtp_gcm *g, uint8_t *pkt, size_t *len);
 int rs_srtp_gcm_unprotect_rtp(struct rs_srtp_gcm *g, uint8_t *pkt, size_t *len);
@@ -51,6 +55,18 @@ int rs_srtp_gcm_unprotect_rtcp(struct rs_srtp_gcm *g, uint8_t *pkt, size_t *len)
  * 16-byte master key and a master salt of `salt_len` (12 or 14) bytes. Returns 0 or -EIO. */
 int rs_srtp_gcm_kdf(const uint8_t *master_key, const uint8_t *master_salt, size_t salt_len,
                     uint8_t label, uint8_t *out, size_t out_len);
+
+/* Test knobs and probes. rs_srtp_gcm__direct: whether sessions run on the provider's cipher
+ * functions (the fast path, see rtc/srtp_gcm.c) rather than EVP_CIPHER_CTX. __force_evp: new
+ * sessions use EVP_CIPHER_CTX regardless (tests cover both paths; not thread-safe, tests only).
+ * __heap_bytes: bytes `g` holds in its own allocations (struct, table, windows; not OpenSSL's
+ * contexts). __windows: RTP replay windows in use. __fail_alloc_after: the next `n` allocations
+ * of SSRC tables and windows succeed, the ones after fail (-1: off; tests only). */
+bool rs_srtp_gcm__direct(void);
+void rs_srtp_gcm__force_evp(bool on);
+void rs_srtp_gcm__fail_alloc_after(int n);
+size_t rs_srtp_gcm__heap_bytes(const struct rs_srtp_gcm *g);
+size_t rs_srtp_gcm__windows(const struct rs_srtp_gcm *g);
 
 /* Test knob: makes the next SRTCP packet protected for `ssrc` carry index `next_index`
  * (1..0x7fffffff). Returns 0, RS_SRTP_ERR_SSRC_FULL or -EINVAL. */

@@ -4,7 +4,10 @@
  * SSRCs, sequence wrap so ROC 1, reordering, repeats, far-back indices) protected by both must
  * give the same result and the same bytes; each side's output is unprotected by the other; and
  * replays, old and tampered packets are fed to both receivers, which must agree. Then the
- * bounded SSRC table. */
+ * SSRC table: growth from its inline entries up to RS_SRTP_MAX_SSRC (state intact across each
+ * move, windows only for SSRCs that carry RTP), RS_SRTP_ERR_SSRC_FULL, and failed allocations.
+ * The vectors, the differential tests and the table tests run twice: on the provider's cipher
+ * functions (the fast path) and on EVP_CIPHER_CTX (the fallback). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +67,26 @@ static uint32_t below(uint32_t n)
 static int group_setup(void **state)
 {
     return rs_srtp_global_init();
+}
+
+static int use_evp(void **state)
+{
+    rs_srtp_gcm__force_evp(true);
+    return 0;
+}
+
+static int use_direct(void **state)
+{
+    rs_srtp_gcm__force_evp(false);
+    rs_srtp_gcm__fail_alloc_after(-1);
+    return 0;
+}
+
+/* On Debian's OpenSSL 3.0 the fast path must be the one in use: a silent fallback to EVP would
+ * cost ~10 % of the forwarding path. */
+static void test_engine_direct(void **state)
+{
+    assert_true(rs_srtp_gcm__direct());
 }
 
 /* ---- RFC 3711 Appendix B.3: the AES-CM PRF ------------------------------------------------ */
@@ -560,6 +583,187 @@ static int protect_small(struct pair *p, uint32_t ssrc, uint32_t seq, uint8_t *o
     return rc;
 }
 
+/* An SRTCP packet (sender report) of `ssrc`, protected by both senders (compared) and delivered
+ * to both receivers (compared). */
+static void rtcp_both(struct pair *p, uint32_t ssrc)
+{
+    uint8_t plain[28], ours[64], ref[64];
+    memset(plain, 0, sizeof(plain));
+    plain[0] = 0x80, plain[1] = 200, plain[3] = 6;
+    plain[4] = (uint8_t)(ssrc >> 24), plain[5] = (uint8_t)(ssrc >> 16);
+    plain[6] = (uint8_t)(ssrc >> 8), plain[7] = (uint8_t)ssrc;
+    memcpy(ours, plain, sizeof(plain));
+    memcpy(ref, plain, sizeof(plain));
+    size_t len = sizeof(plain);
+    assert_int_equal(rs_srtp_protect_rtcp(&p->ours, ours, &len, sizeof(ours)), 0);
+    int n = (int)sizeof(plain);
+    assert_int_equal(srtp_protect_rtcp(p->ref_out, ref, &n), srtp_err_status_ok);
+    assert_int_equal(len, (size_t)n);
+    assert_memory_equal(ours, ref, len);
+    assert_int_equal(deliver(p, ours, len, 1, plain, sizeof(plain)), 0);
+}
+
+/* The table starts inline and grows (4, 8, 16, ... RS_SRTP_MAX_SSRC entries) as SSRCs appear;
+ * after every new SSRC an older one sends again, and repeats an index, so each move of the
+ * table is checked against libsrtp. SSRCs that only carry SRTCP take no RTP window. */
+static void test_ssrc_table_growth(void **state)
+{
+    static uint8_t pkt[64], copy[64];
+    static uint32_t next_seq[RS_SRTP_MAX_SSRC];
+    struct pair p;
+    size_t len;
+    pair_init(&p);
+    struct rs_srtp_gcm *out = p.ours.gcm_out, *in = p.ours.gcm_in;
+    size_t base = rs_srtp_gcm__heap_bytes(out);
+    assert_true(base < 512); /* no table on the heap, no window */
+    assert_int_equal(rs_srtp_gcm__windows(out), 0);
+
+    /* Three SSRCs that only send SRTCP (as our receiver reports to a publisher): entries, no
+     * windows, no heap. */
+    for (uint32_t k = 0; k < 3; k++)
+        rtcp_both(&p, 0xc0000 + k);
+    assert_int_equal(rs_srtp_gcm__windows(out), 0);
+    assert_int_equal(rs_srtp_gcm__windows(in), 0);
+    assert_int_equal(rs_srtp_gcm__heap_bytes(out), base);
+
+    /* Then RTP SSRCs until the table is full. */
+    const uint32_t rtp_ssrcs = RS_SRTP_MAX_SSRC - 3;
+    for (uint32_t k = 0; k < rtp_ssrcs; k++) {
+        uint32_t ssrc = 0x10000 + k;
+        next_seq[k] = 1000 + k;
+        assert_int_equal(protect_small(&p, ssrc, next_seq[k]++, pkt, &len), 0);
+        assert_int_equal(deliver(&p, pkt, len, 0, NULL, 0), 0);
+        uint32_t old = below(k + 1);
+        assert_int_equal(protect_small(&p, 0x10000 + old, next_seq[old]++, pkt, &len), 0);
+        memcpy(copy, pkt, len);
+        assert_int_equal(deliver(&p, pkt, len, 0, NULL, 0), 0);
+        assert_int_equal(deliver(&p, copy, len, 0, NULL, 0), RS_SRTP_ERR_REPLAY);
+        assert_int_equal(protect_small(&p, 0x10000 + old, next_seq[old] - 1, pkt, &len),
+                         RS_SRTP_ERR_REPLAY);
+        if (k % 16 == 0)
+            rtcp_both(&p, 0xc0000 + k % 3); /* the SRTCP-only entries move along */
+        assert_int_equal(rs_srtp_gcm__windows(out), k + 1);
+        assert_int_equal(rs_srtp_gcm__windows(in), k + 1);
+    }
+    size_t full = rs_srtp_gcm__heap_bytes(out);
+    print_message("outbound direction: %zu bytes empty, %zu with %u SSRCs (%u with RTP)\n", base,
+                  full, RS_SRTP_MAX_SSRC, rtp_ssrcs);
+    assert_true(full >= base + rtp_ssrcs * (RS_SRTP_OUT_WINDOW / 8));
+    assert_true(full <= base + RS_SRTP_MAX_SSRC * (RS_SRTP_OUT_WINDOW / 8 + 64));
+
+    /* Full: one SSRC more is refused both ways, RTP and SRTCP, before any crypto. */
+    uint8_t plain[64];
+    len = small_rtp(plain, 0xfeed, 1);
+    memcpy(pkt, plain, len);
+    assert_int_equal(rs_srtp_protect_rtp(&p.ours, pkt, &len, sizeof(pkt)), RS_SRTP_ERR_SSRC_FULL);
+    uint8_t sr[48] = {0x80, 200, 0, 1, 0, 0, 0xfe, 0xed};
+    len = 8;
+    assert_int_equal(rs_srtp_protect_rtcp(&p.ours, sr, &len, sizeof(sr)), RS_SRTP_ERR_SSRC_FULL);
+    len = small_rtp(pkt, 0xfeed, 1);
+    int n = (int)len;
+    assert_int_equal(srtp_protect(p.ref_out, pkt, &n), srtp_err_status_ok);
+    len = (size_t)n;
+    assert_int_equal(rs_srtp_unprotect_rtp(&p.ours, pkt, &len), RS_SRTP_ERR_SSRC_FULL);
+    n = 8;
+    memcpy(sr, (uint8_t[8]){0x80, 200, 0, 1, 0, 0, 0xfe, 0xed}, 8);
+    assert_int_equal(srtp_protect_rtcp(p.ref_out, sr, &n), srtp_err_status_ok);
+    len = (size_t)n;
+    assert_int_equal(rs_srtp_unprotect_rtcp(&p.ours, sr, &len), RS_SRTP_ERR_SSRC_FULL);
+    assert_int_equal(rs_srtp_gcm__heap_bytes(out), full);
+
+    /* An SRTCP-only SSRC starts RTP: it has an entry, so it gets a window even now. Inbound, a
+     * forged first packet takes no window; the genuine one does. */
+    assert_int_equal(protect_small(&p, 0xc0001, 77, pkt, &len), 0);
+    memcpy(copy, pkt, len);
+    copy[len - 1] ^= 0x40;
+    assert_int_equal(deliver(&p, copy, len, 0, NULL, 0), RS_SRTP_ERR_AUTH);
+    assert_int_equal(rs_srtp_gcm__windows(in), rtp_ssrcs);
+    assert_int_equal(deliver(&p, pkt, len, 0, NULL, 0), 0);
+    assert_int_equal(rs_srtp_gcm__windows(out), rtp_ssrcs + 1);
+    assert_int_equal(rs_srtp_gcm__windows(in), rtp_ssrcs + 1);
+    for (uint32_t k = 0; k < rtp_ssrcs; k += 7) { /* everyone carries on */
+        assert_int_equal(protect_small(&p, 0x10000 + k, next_seq[k]++, pkt, &len), 0);
+        assert_int_equal(deliver(&p, pkt, len, 0, NULL, 0), 0);
+    }
+    pair_free(&p);
+}
+
+/* A failed allocation (table growth, or an SSRC's first window) fails that packet with
+ * RS_SRTP_ERR_OTHER and leaves everything as it was: the same packet goes through later, and
+ * no index was burnt. */
+static void test_table_alloc_failure(void **state)
+{
+    struct rs_srtp_gcm *tx = rfc_direction(1), *rx = rfc_direction(0);
+    uint8_t pkt[64], wire[64], sr[48];
+    size_t len;
+
+    rs_srtp_gcm__fail_alloc_after(0);
+    for (uint32_t ssrc = 1; ssrc <= 4; ssrc++) { /* inline entries: no allocation */
+        memset(sr, 0, sizeof(sr));
+        sr[0] = 0x80, sr[1] = 200, sr[3] = 1, sr[7] = (uint8_t)ssrc;
+        len = 8;
+        assert_int_equal(rs_srtp_gcm_protect_rtcp(tx, sr, &len), 0);
+        assert_int_equal(rs_srtp_gcm_unprotect_rtcp(rx, sr, &len), 0);
+    }
+    len = small_rtp(pkt, 1, 5); /* a first window */
+    assert_int_equal(rs_srtp_gcm_protect_rtp(tx, pkt, &len), RS_SRTP_ERR_OTHER);
+    assert_int_equal(rs_srtp_gcm__windows(tx), 0);
+    memset(sr, 0, sizeof(sr));
+    sr[0] = 0x80, sr[1] = 200, sr[3] = 1, sr[7] = 5; /* a fifth entry */
+    len = 8;
+    assert_int_equal(rs_srtp_gcm_protect_rtcp(tx, sr, &len), RS_SRTP_ERR_OTHER);
+
+    rs_srtp_gcm__fail_alloc_after(-1);
+    len = small_rtp(pkt, 1, 5);
+    assert_int_equal(rs_srtp_gcm_protect_rtp(tx, pkt, &len), 0);
+    memcpy(wire, pkt, len);
+    size_t wire_len = len;
+    memset(sr, 0, sizeof(sr));
+    sr[0] = 0x80, sr[1] = 200, sr[3] = 1, sr[7] = 5;
+    len = 8;
+    assert_int_equal(rs_srtp_gcm_protect_rtcp(tx, sr, &len), 0);
+    assert_int_equal(sr[len - 1], 1); /* SSRC 5's first SRTCP index: nothing was burnt */
+    size_t sr_len = len;
+
+    /* Inbound: the genuine packets fail while allocation fails, then go through. */
+    rs_srtp_gcm__fail_alloc_after(0);
+    memcpy(pkt, wire, wire_len);
+    len = wire_len;
+    assert_int_equal(rs_srtp_gcm_unprotect_rtp(rx, pkt, &len), RS_SRTP_ERR_OTHER);
+    uint8_t sr_copy[48];
+    memcpy(sr_copy, sr, sr_len);
+    len = sr_len;
+    assert_int_equal(rs_srtp_gcm_unprotect_rtcp(rx, sr_copy, &len), RS_SRTP_ERR_OTHER);
+    rs_srtp_gcm__fail_alloc_after(-1);
+    memcpy(pkt, wire, wire_len);
+    len = wire_len;
+    assert_int_equal(rs_srtp_gcm_unprotect_rtp(rx, pkt, &len), 0);
+    assert_int_equal(rs_srtp_gcm__windows(rx), 1);
+    len = sr_len;
+    assert_int_equal(rs_srtp_gcm_unprotect_rtcp(rx, sr, &len), 0);
+
+    /* Growth failing at 8 -> 16 entries: SSRCs 6..8 still fit, 9 is refused; then all of them
+     * carry on (SSRC 9 from its first index). */
+    rs_srtp_gcm__fail_alloc_after(0);
+    for (uint32_t ssrc = 6; ssrc <= 9; ssrc++) {
+        memset(sr, 0, sizeof(sr));
+        sr[0] = 0x80, sr[1] = 200, sr[3] = 1, sr[7] = (uint8_t)ssrc;
+        len = 8;
+        assert_int_equal(rs_srtp_gcm_protect_rtcp(tx, sr, &len), ssrc <= 8 ? 0 : RS_SRTP_ERR_OTHER);
+    }
+    rs_srtp_gcm__fail_alloc_after(-1);
+    for (uint32_t ssrc = 1; ssrc <= 9; ssrc++) {
+        memset(sr, 0, sizeof(sr));
+        sr[0] = 0x80, sr[1] = 200, sr[3] = 1, sr[7] = (uint8_t)ssrc;
+        len = 8;
+        assert_int_equal(rs_srtp_gcm_protect_rtcp(tx, sr, &len), 0);
+        assert_int_equal(sr[len - 1], ssrc <= 8 ? 2 : 1);
+        assert_int_equal(rs_srtp_gcm_unprotect_rtcp(rx, sr, &len), 0);
+    }
+    rs_srtp_gcm_free(tx);
+    rs_srtp_gcm_free(rx);
+}
+
 /* The exact edges, which random packets almost never hit. For each gap: a fresh SSRC sends
  * indices 0..H (H + 1 a multiple of 64, so the ring is word-aligned), all delivered; then it
  * jumps by the gap; then every index from a window and a bit below the new highest is tried:
@@ -705,15 +909,21 @@ static void test_malformed(void **state)
 
 int main(void)
 {
+#define BOTH_ENGINES(t)                                                                            \
+    cmocka_unit_test_setup_teardown(t, use_direct, use_direct),                                    \
+        cmocka_unit_test_setup_teardown(t, use_evp, use_direct)
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine_direct),
         cmocka_unit_test(test_kdf_rfc3711_b3),
-        cmocka_unit_test(test_rfc7714_16_1_srtp),
-        cmocka_unit_test(test_rfc7714_17_1_srtcp_encrypted),
-        cmocka_unit_test(test_rfc7714_17_3_srtcp_tag_only),
-        cmocka_unit_test(test_cross_check_rtp),
-        cmocka_unit_test(test_cross_check_rtcp),
+        BOTH_ENGINES(test_rfc7714_16_1_srtp),
+        BOTH_ENGINES(test_rfc7714_17_1_srtcp_encrypted),
+        BOTH_ENGINES(test_rfc7714_17_3_srtcp_tag_only),
+        BOTH_ENGINES(test_cross_check_rtp),
+        BOTH_ENGINES(test_cross_check_rtcp),
         cmocka_unit_test(test_roc_across_wrap),
-        cmocka_unit_test(test_ssrc_table_full),
+        BOTH_ENGINES(test_ssrc_table_full),
+        BOTH_ENGINES(test_ssrc_table_growth),
+        cmocka_unit_test_setup_teardown(test_table_alloc_failure, use_direct, use_direct),
         cmocka_unit_test(test_window_edges),
         cmocka_unit_test(test_malformed),
     };
