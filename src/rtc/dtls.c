@@ -17,12 +17,20 @@
  * datagram ctrls OpenSSL asks (MTU, overhead, pending bytes, timer) with fixed values: we set
  * the MTU ourselves (SSL_set_mtu + SSL_OP_NO_QUERY_MTU) and run the timer from the outside.
  *
+ * Once the keys are out, the SSL object (record buffers, handshake buffer, certificates:
+ * ~70 KiB with OpenSSL 3.0, whose DTLS keeps its buffers even with SSL_MODE_RELEASE_BUFFERS)
+ * is dead weight: rs_dtls_compact frees it. The one thing a DTLS server may still owe its peer
+ * is its last flight -- if our ChangeCipherSpec + Finished were lost the client repeats its
+ * own flight -- so the server keeps a copy of those datagrams (~100 bytes) and sends them
+ * again when a handshake record arrives, which is all OpenSSL would have done.
+ *
  * OpenSSL keeps an error queue per thread. Every entry point clears it on the way in and out,
  * so one transport's failure never shows up as another's on the same worker thread. */
 #include "rtc/dtls.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +50,8 @@
 #define MAX_TIMEOUT_MS 60000
 #define MAX_DGRAM 18432 /* largest DTLS record OpenSSL could write, with header */
 #define EXPORTER_LABEL "EXTRACTOR-dtls_srtp"
+#define FLIGHT_MAX 4   /* datagrams of our last flight kept after the handshake */
+#define REPLAYS_MAX 16 /* times a compacted server sends that flight again, at most */
 
 static const char cipher_list[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -78,6 +88,11 @@ struct rs_dtls {
     struct out_dgram *out[RS_DTLS_OUT_QUEUE]; /* ring, oldest at out_head */
     unsigned out_head;
     unsigned out_count;
+
+    /* Server: our last flight (ChangeCipherSpec + Finished), kept for rs_dtls_compact. */
+    struct out_dgram *flight[FLIGHT_MAX];
+    unsigned n_flight;
+    unsigned replays; /* after rs_dtls_compact: times the flight was queued again */
 
     struct rs_srtp_keys keys;
     struct rs_dtls_stats stats;
@@ -505,12 +520,20 @@ static void clear_out_queue(struct rs_dtls *d)
     }
 }
 
+static void clear_flight(struct rs_dtls *d)
+{
+    for (unsigned i = 0; i < d->n_flight; i++)
+        free(d->flight[i]);
+    d->n_flight = 0;
+}
+
 void rs_dtls_free(struct rs_dtls *d)
 {
     if (d == NULL)
         return;
     SSL_free(d->ssl); /* frees the BIO too */
     clear_out_queue(d);
+    clear_flight(d);
     OPENSSL_cleanse(&d->keys, sizeof(d->keys));
     free(d);
     ERR_clear_error();
@@ -623,9 +646,32 @@ static int reset_server(struct rs_dtls *d)
     return 1;
 }
 
+/* Keeps a copy of the datagrams the last SSL call queued (the newest `n` in the ring): a
+ * server's final flight, which a compacted transport sends again when the client repeats
+ * its own. Best effort: without the copy a lost flight is not repaired after compaction. */
+static void keep_flight(struct rs_dtls *d, unsigned n)
+{
+    clear_flight(d);
+    if (n > d->out_count || n > FLIGHT_MAX)
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        const struct out_dgram *src =
+            d->out[(d->out_head + d->out_count - n + i) % RS_DTLS_OUT_QUEUE];
+        struct out_dgram *dg = malloc(sizeof(*dg) + src->len);
+        if (dg == NULL) {
+            clear_flight(d);
+            return;
+        }
+        dg->len = src->len;
+        memcpy(dg->data, src->data, src->len);
+        d->flight[d->n_flight++] = dg;
+    }
+}
+
 static int drive(struct rs_dtls *d)
 {
     if (d->state == RS_DTLS_HANDSHAKING) {
+        uint64_t out_before = d->stats.dgrams_out;
         int r = SSL_do_handshake(d->ssl);
         if (r != 1) {
             int err = SSL_get_error(d->ssl, r);
@@ -642,6 +688,8 @@ static int drive(struct rs_dtls *d)
         int rc = handshake_done(d);
         if (rc < 0)
             return rc;
+        if (d->role == RS_DTLS_SERVER)
+            keep_flight(d, (unsigned)(d->stats.dgrams_out - out_before));
     }
     if (d->state == RS_DTLS_CONNECTED)
         return read_records(d);
@@ -661,6 +709,55 @@ int rs_dtls_start(struct rs_dtls *d)
     return rc;
 }
 
+/* A compacted transport has no record layer: it looks at record headers only (RFC 6347
+ * §4.1). A handshake record can only be the peer repeating its last flight, which means our
+ * answer to it was lost: queue the kept copy again (the peer drops duplicates by their
+ * record sequence numbers). Application data is counted; alerts are ignored (the keys stay,
+ * as after a late close_notify on a retired transport). */
+static int handle_compacted(struct rs_dtls *d, const uint8_t *dgram, size_t len)
+{
+    bool handshake = false;
+    for (size_t off = 0; off + 13 <= len;) {
+        size_t rlen = (size_t)dgram[off + 11] << 8 | dgram[off + 12];
+        handshake |= dgram[off] == 22;
+        d->stats.app_data_dropped += dgram[off] == 23;
+        off += 13 + rlen;
+    }
+    if (!handshake || d->n_flight == 0 || d->replays >= REPLAYS_MAX ||
+        d->out_count + d->n_flight > RS_DTLS_OUT_QUEUE)
+        return 0;
+    for (unsigned i = 0; i < d->n_flight; i++) {
+        const struct out_dgram *src = d->flight[i];
+        struct out_dgram *dg = malloc(sizeof(*dg) + src->len);
+        if (dg == NULL) {
+            d->stats.out_dropped++;
+            continue;
+        }
+        dg->len = src->len;
+        memcpy(dg->data, src->data, src->len);
+        d->out[(d->out_head + d->out_count) % RS_DTLS_OUT_QUEUE] = dg;
+        d->out_count++;
+        d->stats.dgrams_out++;
+    }
+    d->replays++;
+    d->stats.retransmits++;
+    return 0;
+}
+
+int rs_dtls_compact(struct rs_dtls *d)
+{
+    if (d == NULL)
+        return -EINVAL;
+    if (d->state != RS_DTLS_CONNECTED)
+        return -EAGAIN;
+    if (d->ssl != NULL) {
+        SSL_free(d->ssl);
+        d->ssl = NULL;
+        ERR_clear_error();
+    }
+    return 0;
+}
+
 int rs_dtls_handle(struct rs_dtls *d, const uint8_t *dgram, size_t len)
 {
     int rc;
@@ -672,6 +769,8 @@ int rs_dtls_handle(struct rs_dtls *d, const uint8_t *dgram, size_t len)
         return -EPIPE;
     if (len == 0 || (d->role == RS_DTLS_CLIENT && !d->started))
         return 0; /* nothing to read, or a client that has not said hello yet */
+    if (d->ssl == NULL)
+        return handle_compacted(d, dgram, len);
     ERR_clear_error();
     d->in = dgram;
     d->in_len = len;
@@ -692,7 +791,7 @@ int rs_dtls_poll_timeout(struct rs_dtls *d, uint64_t now_ms, uint64_t *next_ms)
     *next_ms = UINT64_MAX;
     if (d->state != RS_DTLS_HANDSHAKING && d->state != RS_DTLS_CONNECTED)
         return 0;
-    if (d->role == RS_DTLS_CLIENT && !d->started)
+    if ((d->role == RS_DTLS_CLIENT && !d->started) || d->ssl == NULL)
         return 0;
     ERR_clear_error();
     if (DTLSv1_get_timeout(d->ssl, &tv) != 1)
@@ -739,7 +838,7 @@ int rs_dtls_close(struct rs_dtls *d)
         return -EINVAL;
     if (d->state == RS_DTLS_CONNECTED || d->state == RS_DTLS_HANDSHAKING) {
         ERR_clear_error();
-        if (d->state == RS_DTLS_CONNECTED)
+        if (d->state == RS_DTLS_CONNECTED && d->ssl != NULL)
             (void)SSL_shutdown(d->ssl);
         ERR_clear_error();
         d->state = RS_DTLS_CLOSED;

@@ -96,6 +96,14 @@ int rs_dtls_poll_timeout(struct rs_dtls *d, uint64_t now_ms, uint64_t *next_ms);
  * queued; RS_DTLS_MTU always suffices). */
 int rs_dtls_next_out(struct rs_dtls *d, uint8_t *buf, size_t cap, size_t *len);
 
+/* Once CONNECTED (and the keys copied out): frees the OpenSSL state, tens of KiB, keeping the
+ * keys, the stats and -- server role -- a copy of our last flight. Afterwards a datagram
+ * carrying a handshake record (the peer repeating its last flight because ours was lost)
+ * queues that copy again (at most 16 times); application data is counted in
+ * app_data_dropped and alerts are ignored; no timer runs; rs_dtls_close sends nothing.
+ * Returns 0, -EAGAIN if not CONNECTED, or -EINVAL. */
+int rs_dtls_compact(struct rs_dtls *d);
+
 /* Sends close_notify (queued for rs_dtls_next_out) and moves to CLOSED. Returns 0. */
 int rs_dtls_close(struct rs_dtls *d);
 

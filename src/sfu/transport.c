@@ -25,8 +25,9 @@
 
 #define RS_CONSENT_MS 30000
 /* Once SRTP is keyed, DTLS only matters while the peer may still retransmit its last flight
- * (its Finished, if ours was lost). After this long the SSL object (tens of KiB) is freed; a
- * transport without data channels never needs it again. */
+ * (its Finished, if ours was lost). The SSL object (tens of KiB) is freed at once
+ * (rs_dtls_compact keeps our last flight to answer such a retransmission); after this long
+ * the small rest goes too: a transport without data channels never needs it again. */
 #define RS_DTLS_RETIRE_MS 15000
 /* Per transport and second: datagrams accepted (a 1080p simulcast publisher sends ~600/s)
  * and binding requests verified (each costs an HMAC; browsers send a few per second). */
@@ -290,7 +291,9 @@ static void dtls_check(struct rs_wk *w, struct rs_wk_transport *t)
     enum rs_dtls_state st = rs_dtls_state(t->dtls);
     if (st == RS_DTLS_CONNECTED && !t->srtp_ready) {
         struct rs_srtp_keys keys;
-        if (rs_dtls_srtp_keys(t->dtls, &keys) || rs_srtp_init(&t->srtp, &keys)) {
+        /* Compact first: the SRTP contexts then reuse the memory the SSL object held. */
+        if (rs_dtls_srtp_keys(t->dtls, &keys) || rs_dtls_compact(t->dtls) ||
+            rs_srtp_init(&t->srtp, &keys)) {
             memset(&keys, 0, sizeof(keys));
             rs_wk__transport_fail(w, t, RS_FAIL_DTLS);
             return;

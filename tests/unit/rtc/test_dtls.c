@@ -1,6 +1,7 @@
 /* DTLS-SRTP: two transports (client and server) pump datagrams to each other in memory.
  * Covers the handshake and key split, the fingerprint check, profile negotiation, lost
- * flights and the retransmission timer, close_notify, and garbage input. */
+ * flights and the retransmission timer, close_notify, garbage input, and a compacted
+ * transport answering a repeated last flight. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -357,6 +358,78 @@ static void test_garbage_input(void **state)
     rs_dtls_free(server);
 }
 
+/* The server's last flight is lost and the server compacted (its SSL object freed) before
+ * the client repeats its flight: the kept copy answers it and both end up with the same
+ * keys. Afterwards a compacted transport ignores junk and runs no timer. */
+static void test_compact_answers_lost_flight(void **state)
+{
+    struct rs_dtls *client = rs_dtls_new(ctx_a, RS_DTLS_CLIENT, fp_b);
+    struct rs_dtls *server = rs_dtls_new(ctx_b, RS_DTLS_SERVER, fp_a);
+    uint64_t next, deadline = now_ms() + 5000;
+
+    assert_int_equal(rs_dtls_compact(server), -EAGAIN); /* not connected yet */
+    assert_int_equal(rs_dtls_compact(NULL), -EINVAL);
+    assert_int_equal(rs_dtls_start(client), 0);
+    for (int round = 0; round < 10 && rs_dtls_state(server) != RS_DTLS_CONNECTED; round++) {
+        transfer(client, server, NULL, NULL);
+        if (rs_dtls_state(server) != RS_DTLS_CONNECTED)
+            transfer(server, client, NULL, NULL);
+    }
+    assert_int_equal(rs_dtls_state(server), RS_DTLS_CONNECTED);
+    assert_int_equal(rs_dtls_state(client), RS_DTLS_HANDSHAKING);
+    assert_int_equal(rs_dtls_compact(client), -EAGAIN);
+
+    struct capture lost = {.count = 0};
+    int drop = 8;
+    assert_true(transfer(server, client, &drop, &lost) >= 1); /* ChangeCipherSpec + Finished */
+    assert_int_equal(rs_dtls_compact(server), 0);
+    assert_int_equal(rs_dtls_compact(server), 0); /* twice is harmless */
+    assert_int_equal(rs_dtls_poll_timeout(server, now_ms(), &next), 0);
+    assert_true(next == UINT64_MAX);
+
+    struct capture replayed = {.count = 0};
+    while (rs_dtls_state(client) != RS_DTLS_CONNECTED) {
+        assert_true(now_ms() < deadline);
+        struct timespec nap = {0, 2 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+        assert_int_equal(rs_dtls_poll_timeout(client, now_ms(), &next), 0);
+        transfer(client, server, NULL, NULL);
+        transfer(server, client, NULL, &replayed);
+    }
+    assert_true(rs_dtls_stats(server)->retransmits >= 1);
+    assert_true(replayed.count >= 1);
+    assert_int_equal(replayed.len[0], lost.len[0]);
+    assert_memory_equal(replayed.dgram[0], lost.dgram[0], lost.len[0]);
+    assert_keys_mirror(client, server, RS_SRTP_AEAD_AES_128_GCM);
+
+    /* application data is counted, alerts and garbage change nothing, nothing is sent */
+    uint8_t app[13 + 4] = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 4};
+    uint64_t out_before = rs_dtls_stats(server)->dgrams_out;
+    assert_int_equal(rs_dtls_handle(server, app, sizeof(app)), 0);
+    assert_int_equal(rs_dtls_stats(server)->app_data_dropped, 1);
+    feed_garbage(server, NULL);
+    assert_int_equal(rs_dtls_state(server), RS_DTLS_CONNECTED);
+    /* garbage with a handshake header counts as a repeat: bounded replays, never more */
+    assert_true(rs_dtls_stats(server)->dgrams_out - out_before <= 16 * lost.count);
+    uint8_t buf[RS_DTLS_MTU];
+    size_t len;
+    while (rs_dtls_next_out(server, buf, sizeof(buf), &len) == 0)
+        ;
+    struct rs_srtp_keys k;
+    assert_int_equal(rs_dtls_srtp_keys(server, &k), 0);
+
+    /* a compacted client has no flight to repeat; close sends nothing */
+    assert_int_equal(rs_dtls_compact(client), 0);
+    assert_int_equal(rs_dtls_handle(client, lost.dgram[0], lost.len[0]), 0);
+    assert_int_equal(rs_dtls_next_out(client, buf, sizeof(buf), &len), -EAGAIN);
+    assert_int_equal(rs_dtls_close(server), 0);
+    assert_int_equal(rs_dtls_state(server), RS_DTLS_CLOSED);
+    assert_int_equal(rs_dtls_next_out(server, buf, sizeof(buf), &len), -EAGAIN);
+    assert_int_equal(rs_dtls_srtp_keys(server, &k), -EAGAIN);
+    rs_dtls_free(client);
+    rs_dtls_free(server);
+}
+
 static void test_next_out_small_buffer(void **state)
 {
     struct rs_dtls *client = rs_dtls_new(ctx_a, RS_DTLS_CLIENT, fp_b);
@@ -438,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_profile_negotiation),
         cmocka_unit_test(test_lost_flights_retransmit),
         cmocka_unit_test(test_garbage_input),
+        cmocka_unit_test(test_compact_answers_lost_flight),
         cmocka_unit_test(test_next_out_small_buffer),
         cmocka_unit_test(test_fingerprint_format),
         cmocka_unit_test(test_random),
