@@ -63,7 +63,8 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
 }
 
-/* Per-connection state (lws allocates and zeroes it). */
+/* One HTTP request and its response, allocated when the request arrives and freed when the
+ * response is written: an idle keep-alive connection or a WebSocket holds none. */
 struct conn {
     /* request being read */
     enum rs_http_method method;
@@ -87,8 +88,13 @@ struct conn {
     size_t out_len, out_sent;
     int head_only;
     int close_after;
-    /* WebSocket */
-    struct rs_session *session;
+};
+
+/* What lws keeps per connection (it allocates and zeroes it) for the connection's lifetime:
+ * two pointers, because every WebSocket holds one of these as long as its participant stays. */
+struct conn_user {
+    struct conn *http;          /* the HTTP request in progress, NULL between requests */
+    struct rs_session *session; /* WebSocket: the signaling session */
 };
 
 static uint64_t next_serial = 1;
@@ -377,20 +383,27 @@ static void copy_hdr(struct lws *wsi, char *buf, size_t cap, enum lws_token_inde
         buf[0] = 0;
 }
 
-static void reset_request(struct conn *c)
+/* Frees the connection's request, if any (a pending handler's answer is then dropped). */
+static void end_request(struct conn_user *u)
 {
+    struct conn *c = u->http;
+    if (!c)
+        return;
     free(c->body);
     free(c->resp.body);
     if (c->pending)
         forget_pending(c);
-    struct rs_session *s = c->session;
-    memset(c, 0, sizeof(*c));
-    c->session = s;
+    free(c);
+    u->http = NULL;
 }
 
-static int on_http(struct lws *wsi, struct conn *c, const char *path)
+static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
 {
-    reset_request(c);
+    end_request(u);
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -1;
+    u->http = c;
     c->wsi = wsi;
     c->serial = next_serial++;
     c->method = method_of(wsi);
@@ -436,9 +449,10 @@ static int on_body(struct conn *c, const void *in, size_t len)
     return 0;
 }
 
-static int write_body(struct lws *wsi, struct conn *c)
+static int write_body(struct lws *wsi, struct conn_user *u)
 {
-    if (!c->responding)
+    struct conn *c = u->http;
+    if (!c || !c->responding)
         return 0;
     if (!c->headers_sent) {
         if (write_headers(wsi, c))
@@ -467,7 +481,7 @@ static int write_body(struct lws *wsi, struct conn *c)
         }
     }
     int close_after = c->close_after;
-    reset_request(c);
+    end_request(u);
     if (close_after)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -501,9 +515,9 @@ static void session_close(struct rs_session *s, int status, const char *reason)
 
 static const struct rs_session_ops session_ops = {session_want_write, session_close};
 
-static int ws_writeable(struct lws *wsi, struct conn *c)
+static int ws_writeable(struct lws *wsi, struct conn_user *u)
 {
-    struct rs_session *s = c->session;
+    struct rs_session *s = u->session;
     if (!s)
         return -1;
     struct rs_outbuf *b = rs_session_peek(s);
@@ -526,22 +540,27 @@ static int ws_writeable(struct lws *wsi, struct conn *c)
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    struct conn *c = user;
+    struct conn_user *u = user;
+    struct conn *c = u ? u->http : NULL;
     struct rs_http *h;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return on_http(wsi, c, in ? (const char *)in : "/");
+        return on_http(wsi, u, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
+        if (!c)
+            return -1;
         return c->responding ? 0 : on_body(c, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!c)
+            return -1;
         if (c->responding || c->pending)
             return 0;
         return dispatch(wsi, c);
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        return write_body(wsi, c);
+        return u ? write_body(wsi, u) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (c)
-            reset_request(c);
+        if (u)
+            end_request(u);
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         h = http_of(wsi);
@@ -563,22 +582,23 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         char peer[64] = "", cookie[4096] = "";
         lws_get_peer_simple(wsi, peer, sizeof(peer));
         copy_hdr(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE);
-        c->session = rs_session_new(h->app, &session_ops, wsi, peer);
-        if (c->session)
-            rs_api_identify(h->app, cookie, &c->session->ident);
-        return c->session ? 0 : -1;
+        end_request(u);
+        u->session = rs_session_new(h->app, &session_ops, wsi, peer);
+        if (u->session)
+            rs_api_identify(h->app, cookie, &u->session->ident);
+        return u->session ? 0 : -1;
     }
     case LWS_CALLBACK_RECEIVE:
-        if (c->session)
-            rs_session_on_fragment(c->session, in, len, lws_is_first_fragment(wsi),
+        if (u->session)
+            rs_session_on_fragment(u->session, in, len, lws_is_first_fragment(wsi),
                                    lws_is_final_fragment(wsi), lws_frame_is_binary(wsi));
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        return ws_writeable(wsi, c);
+        return ws_writeable(wsi, u);
     case LWS_CALLBACK_CLOSED:
-        if (c->session) {
-            rs_session_free(c->session);
-            c->session = NULL;
+        if (u->session) {
+            rs_session_free(u->session);
+            u->session = NULL;
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -595,7 +615,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 static const struct lws_protocols protocols[] = {
     /* 4 KiB receive buffer per connection: larger frames arrive in fragments and are
      * reassembled by the session, which grows its buffer only for the rare large SDP */
-    {"ratsaal-signaling", callback, sizeof(struct conn), 4096, 0, NULL, 0},
+    {"ratsaal-signaling", callback, sizeof(struct conn_user), 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

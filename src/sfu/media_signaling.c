@@ -116,8 +116,8 @@ struct pmedia {
     bool leaving;
     struct transport pub, sub;
     struct track tracks[SRC__COUNT];
-    struct slot slots[MAX_SLOTS];
-    unsigned n_slots;
+    struct slot *slots; /* n_slots in use of slots_cap (doubling up to MAX_SLOTS) */
+    unsigned n_slots, slots_cap;
     unsigned offered_slots; /* slots in the last offer */
     uint64_t revision;
     bool offer_pending, offer_dirty, sub_ice_restart;
@@ -474,6 +474,25 @@ static void request_offer(struct rs_media *m, struct pmedia *q)
         send_offer(m, q);
 }
 
+/* Makes sure q->slots has room for one more slot (the caller checked MAX_SLOTS): a
+ * participant pays for the m-sections it has, not for the 64 it might have. */
+static int room_for_slot(struct pmedia *q)
+{
+    if (q->n_slots < q->slots_cap)
+        return 0;
+    unsigned cap = q->slots_cap ? 2 * q->slots_cap : 4;
+    if (cap > MAX_SLOTS)
+        cap = MAX_SLOTS;
+    struct slot *slots = realloc(q->slots, cap * sizeof(*slots));
+    if (!slots) {
+        RS_ERROR("media", "event=oom participant=%s", q->p->id);
+        return -ENOMEM;
+    }
+    q->slots = slots;
+    q->slots_cap = cap;
+    return 0;
+}
+
 /* Makes q's slots match every track of every other participant; offers if anything changed.
  * Ended tracks are unbound at once; new ones are bound only when an offer can go out now, so
  * that slots going idle in the pending round can take them (no needless new m-sections). */
@@ -504,7 +523,7 @@ static void sync_subs(struct rs_media *m, struct pmedia *q)
             for (unsigned i = 0; i < q->n_slots && !s; i++)
                 if (q->slots[i].state == SLOT_IDLE && q->slots[i].kind == t->kind)
                     s = &q->slots[i];
-            if (!s && q->n_slots < MAX_SLOTS) {
+            if (!s && q->n_slots < MAX_SLOTS && room_for_slot(q) == 0) {
                 s = &q->slots[q->n_slots];
                 memset(s, 0, sizeof(*s));
                 snprintf(s->mid, sizeof(s->mid), "%u", q->n_slots);
@@ -1381,6 +1400,7 @@ void rs_media_participant_free(struct rs_participant *p)
         rs_audio_routes_forget(rm->routes, p->id);
     }
     owner_remove(pm);
+    free(pm->slots);
     free(pm);
     p->media = NULL;
     if (m)

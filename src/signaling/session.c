@@ -1,5 +1,11 @@
 /* Signaling session: framing, limits, validation and the outgoing queue.
  *
+ * Memory: a session lives as long as its participant, so it holds nothing between messages
+ * that it does not need. A frame that arrives in one fragment is parsed in the transport's
+ * buffer; only a fragmented one is copied together (and that buffer freed after it). The
+ * outgoing queue starts small and doubles up to RS_SESSION_OUTQ; it is released when it
+ * drains after a burst.
+ *
  * Rate limiting is a token bucket (rate_per_s tokens per second, twice that as burst). A
  * message without a token is dropped with a `rate_limited` error; a client that keeps going
  * (RS_FLOOD_DROPS drops inside RS_FLOOD_WINDOW_MS) is closed with 1008. Error events themselves
@@ -96,6 +102,7 @@ void rs_session_free(struct rs_session *s)
         rs_room_leave(s->participant, s->app->shutting_down ? "server_shutdown" : "disconnected");
     while (s->out_count)
         rs_session_pop(s);
+    free(s->outq);
     free(s->rx);
     if (s->prev)
         s->prev->next = s->next;
@@ -106,6 +113,24 @@ void rs_session_free(struct rs_session *s)
     rs_metric_dec(RS_M_WS_CONNECTIONS);
     RS_INFO("signaling", "event=disconnected session=%llu", (unsigned long long)s->serial);
     free(s);
+}
+
+/* Doubles the outgoing ring (the caller checked RS_SESSION_OUTQ), unwrapping it. */
+static int grow_outq(struct rs_session *s)
+{
+    unsigned cap = s->out_cap ? 2 * s->out_cap : RS_SESSION_OUTQ_MIN;
+    struct rs_outbuf **q = malloc(cap * sizeof(*q));
+    if (!q) {
+        RS_ERROR("signaling", "event=oom session=%llu", (unsigned long long)s->serial);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < s->out_count; i++)
+        q[i] = s->outq[(s->out_head + i) % s->out_cap];
+    free(s->outq);
+    s->outq = q;
+    s->out_cap = cap;
+    s->out_head = 0;
+    return 0;
 }
 
 int rs_session_send_buf(struct rs_session *s, struct rs_outbuf *b)
@@ -119,8 +144,10 @@ int rs_session_send_buf(struct rs_session *s, struct rs_outbuf *b)
         rs_session_close(s, 1008, "slow_consumer");
         return -ENOBUFS;
     }
+    if (s->out_count == s->out_cap && grow_outq(s))
+        return -ENOMEM;
     rs_outbuf_ref(b);
-    s->outq[(s->out_head + s->out_count) % RS_SESSION_OUTQ] = b;
+    s->outq[(s->out_head + s->out_count) % s->out_cap] = b;
     s->out_count++;
     s->out_bytes += b->len;
     rs_metric_inc(RS_M_MESSAGES_OUT);
@@ -152,8 +179,14 @@ void rs_session_pop(struct rs_session *s)
     s->out_bytes -= b->len;
     rs_outbuf_unref(b);
     s->outq[s->out_head] = NULL;
-    s->out_head = (s->out_head + 1) % RS_SESSION_OUTQ;
+    s->out_head = (s->out_head + 1) % s->out_cap;
     s->out_count--;
+    if (s->out_count == 0 && s->out_cap > RS_SESSION_OUTQ_MIN) { /* a burst is over */
+        free(s->outq);
+        s->outq = NULL;
+        s->out_cap = 0;
+        s->out_head = 0;
+    }
 }
 
 void rs_session_close(struct rs_session *s, int status, const char *reason)
@@ -245,6 +278,13 @@ void rs_session_on_message(struct rs_session *s, const char *data, size_t len)
 void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, int first,
                             int final, int binary)
 {
+    if (first && final && !binary && len <= RS_MSG_MAX_MEDIA_BYTES) {
+        s->rx_len = 0;
+        s->rx_too_large = 0;
+        s->rx_binary = 0;
+        rs_session_on_message(s, len ? data : "", len);
+        return;
+    }
     if (first) {
         s->rx_len = 0;
         s->rx_too_large = 0;
@@ -289,9 +329,7 @@ done_copy:
     s->rx_len = 0;
     s->rx_too_large = 0;
     s->rx_binary = 0;
-    if (s->rx_cap > 64 * 1024) { /* give a large SDP buffer back */
-        free(s->rx);
-        s->rx = NULL;
-        s->rx_cap = 0;
-    }
+    free(s->rx);
+    s->rx = NULL;
+    s->rx_cap = 0;
 }

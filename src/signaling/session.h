@@ -17,7 +17,8 @@
 #include "signaling/message.h"
 
 #define RS_WS_HEADROOM 32         /* >= LWS_PRE; checked where lws is used */
-#define RS_SESSION_OUTQ 512       /* queued frames */
+#define RS_SESSION_OUTQ 512       /* queued frames, at most */
+#define RS_SESSION_OUTQ_MIN 8     /* the queue's first allocation; it doubles as needed */
 #define RS_SESSION_OUTQ_BYTES (4u << 20)
 #define RS_FLOOD_DROPS 100        /* rate-limited messages within RS_FLOOD_WINDOW_MS → close */
 #define RS_FLOOD_WINDOW_MS 10000
@@ -52,14 +53,15 @@ struct rs_session {
     void *transport;
     char peer[64];
 
-    struct rs_outbuf *outq[RS_SESSION_OUTQ];
-    unsigned out_head, out_count;
+    struct rs_outbuf **outq; /* ring of out_cap entries, NULL while nothing was queued */
+    unsigned out_head, out_count, out_cap;
     size_t out_bytes;
     int closing;
     int close_status;
     char close_reason[64];
 
-    char *rx; /* frame being reassembled; grows to RS_MSG_MAX_MEDIA_BYTES at most */
+    char *rx; /* a fragmented frame being reassembled (up to RS_MSG_MAX_MEDIA_BYTES); NULL
+               * between frames: a frame in one fragment is parsed where it lies */
     size_t rx_len, rx_cap;
     int rx_too_large;
     int rx_binary;
