@@ -87,8 +87,8 @@ struct gcm_key {
 };
 
 /* Replay state of one SSRC. Its RTP window bits live in the direction's `bits` array, at
- * `words_per_window * rtp_window`; that array grows (doubling, up to RS_SRTP_MAX_SSRC windows)
- * when an SSRC's first RTP packet arrives. */
+ * `words_per_window * rtp_window`; that array grows (by one up to INLINE_SSRCS windows, then
+ * doubling, up to RS_SRTP_MAX_SSRC) when an SSRC's first RTP packet arrives. */
 struct stream {
     uint64_t rtp_index;    /* highest RTP index (ROC << 16 | SEQ); 0 and no bits when fresh */
     uint64_t rtcp_bits[2]; /* receiver: bit i = index rtcp_start + i seen */
@@ -523,7 +523,8 @@ static int add_window(struct rs_srtp_gcm *g, uint32_t i)
 {
     size_t words = g->words_per_window;
     if (g->windows == g->windows_cap) { /* windows <= entries <= RS_SRTP_MAX_SSRC */
-        uint32_t cap = g->windows_cap == 0 ? 1 : g->windows_cap * 2;
+        /* One at a time while few (a subscriber's 3 SSRCs take 3 windows, not 4), then doubling */
+        uint32_t cap = g->windows_cap < INLINE_SSRCS ? g->windows_cap + 1 : g->windows_cap * 2;
         if (cap > RS_SRTP_MAX_SSRC)
             cap = RS_SRTP_MAX_SSRC;
         uint64_t *bits = table_realloc(g->bits, (size_t)cap * words * sizeof(uint64_t));
