@@ -613,9 +613,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 static const struct lws_protocols protocols[] = {
-    /* 4 KiB receive buffer per connection: larger frames arrive in fragments and are
-     * reassembled by the session, which grows its buffer only for the rare large SDP */
-    {"ratsaal-signaling", callback, sizeof(struct conn_user), 4096, 0, NULL, 0},
+    /* 1 KiB receive buffer per connection, held as long as the connection: most signaling
+     * frames fit; larger ones (SDP) arrive in fragments that the session reassembles. Sends
+     * are limited by tx_packet_size instead (lws would otherwise cap them at the receive
+     * buffer size and copy the rest of every larger frame aside). */
+    {"ratsaal-signaling", callback, sizeof(struct conn_user), 1024, 0, NULL, 16384},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
