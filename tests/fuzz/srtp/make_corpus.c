@@ -11,16 +11,24 @@ static const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
 static const uint8_t salt[12] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
                                  0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab};
 
-static void put(const char *name, uint8_t mode, const uint8_t *p, size_t len)
+static void put_one(const char *name, const char *suffix, uint8_t mode, const uint8_t *p,
+                    size_t len)
 {
     char path[256];
-    snprintf(path, sizeof(path), "tests/fuzz/srtp/corpus/%s", name);
+    snprintf(path, sizeof(path), "tests/fuzz/srtp/corpus/%s%s", name, suffix);
     FILE *f = fopen(path, "wb");
     if (f == NULL)
         return;
     fputc(mode, f);
     fwrite(p, 1, len, f);
     fclose(f);
+}
+
+/* Each seed twice: on the GCM fast path (mode 0..4) and on the EVP fallback (mode + 5). */
+static void put(const char *name, uint8_t mode, const uint8_t *p, size_t len)
+{
+    put_one(name, "", mode, p, len);
+    put_one(name, "_evp", (uint8_t)(mode + 5), p, len);
 }
 
 static size_t rtp(uint8_t *p, uint16_t seq, int cc, int ext_words, size_t payload)
