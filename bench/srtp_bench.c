@@ -8,15 +8,18 @@
  * Each packet gets a new sequence number (as forwarding does); one SSRC. Unprotect is timed
  * over batches of packets protected beforehand (outside the timed part). Our GCM runs twice: on
  * the provider's cipher functions (what sessions use) and on its EVP_CIPHER_CTX fallback.
- * Last, the heap one GCM transport holds (both directions, OpenSSL's contexts included, as
- * glibc's mallinfo2 counts it) in two typical shapes: a subscriber's (RTP and SR out on 3
- * SSRCs, RTCP in from 1) and a publisher's (RTP in on 3 SSRCs, RTCP out on 1). */
+ * Last, the heap one GCM transport holds (both directions: our tables and windows, and
+ * OpenSSL's cipher contexts, counted through CRYPTO_set_mem_functions) in two typical shapes:
+ * a subscriber's (RTP and SR out on 3 SSRCs, RTCP in from 1) and a publisher's (RTP in on 3
+ * SSRCs, RTCP out on 1). */
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/crypto.h>
 
 #include "rtc/srtp.h"
 #include "rtc/srtp_gcm.h"
@@ -110,6 +113,36 @@ static int run(enum rs_srtp_profile profile, const char *name)
     return 0;
 }
 
+/* Bytes OpenSSL holds (usable sizes), when main could install the counters in time. */
+static long openssl_bytes;
+static int openssl_counted;
+
+static void *count_malloc(size_t n, const char *file, int line)
+{
+    void *p = malloc(n);
+    if (p != NULL)
+        openssl_bytes += (long)malloc_usable_size(p);
+    return p;
+}
+
+static void *count_realloc(void *p, size_t n, const char *file, int line)
+{
+    long old = p != NULL ? (long)malloc_usable_size(p) : 0;
+    void *q = realloc(p, n);
+    if (q != NULL)
+        openssl_bytes += (long)malloc_usable_size(q) - old;
+    else if (n == 0)
+        openssl_bytes -= old;
+    return q;
+}
+
+static void count_free(void *p, const char *file, int line)
+{
+    if (p != NULL)
+        openssl_bytes -= (long)malloc_usable_size(p);
+    free(p);
+}
+
 /* One RTP (rtcp = 0) or SRTCP sender report packet of `ssrc` in `pkt`; returns its length. */
 static size_t small_packet(uint8_t *pkt, int rtcp, uint32_t ssrc)
 {
@@ -139,7 +172,7 @@ static long transport_bytes(int publisher)
     keys.profile = RS_SRTP_AEAD_AES_128_GCM;
     if (rs_srtp_init(&peer, &keys) < 0)
         return -1;
-    struct mallinfo2 before = mallinfo2();
+    long before = openssl_bytes;
     if (rs_srtp_init(&s, &keys) < 0)
         return -1;
     for (uint32_t k = 0; k < 3; k++) { /* RTP of audio, video, video RTX (and their SRs) */
@@ -160,7 +193,8 @@ static long transport_bytes(int publisher)
         rc |= rs_srtp_protect_rtcp(&peer, pkt, &len, sizeof(pkt));
         rc |= rs_srtp_unprotect_rtcp(&s, pkt, &len);
     }
-    long bytes = (long)(mallinfo2().uordblks - before.uordblks);
+    long bytes = openssl_bytes - before + (long)rs_srtp_gcm__heap_bytes(s.gcm_in) +
+                 (long)rs_srtp_gcm__heap_bytes(s.gcm_out);
     rs_srtp_free(&s);
     rs_srtp_free(&peer);
     return rc == 0 ? bytes : -1;
@@ -168,6 +202,7 @@ static long transport_bytes(int publisher)
 
 int main(void)
 {
+    openssl_counted = CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free);
     if (rs_srtp_global_init() < 0)
         return 1;
     printf("SRTP per %d-byte RTP packet, %d packets each\n", PACKET_LEN, ROUNDS);
@@ -181,7 +216,8 @@ int main(void)
     long sub = transport_bytes(0), pub = transport_bytes(1);
     if (sub < 0 || pub < 0)
         goto fail;
-    printf("GCM transport heap: subscriber %ld bytes, publisher %ld bytes%s\n", sub, pub,
+    printf("GCM transport heap: subscriber %ld bytes, publisher %ld bytes%s%s\n", sub, pub,
+           openssl_counted ? "" : " (without OpenSSL's: counters not installed)",
            rs_srtp_gcm__direct() ? "" : " (EVP fallback in use)");
     return 0;
 fail:
