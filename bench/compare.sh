@@ -10,12 +10,15 @@
 #   bench/compare.sh [--reps N] [--scenarios "fanout10 fanout50 ..."] [--out DIR]
 #
 # Scenarios: fanout10 fanout50 fanout200 fanout500 fanout1000 meeting10 meeting25 audio10x100 loss2
-#            joinstorm100.  RATSAAL_BIN overrides bin/ratsaal; PROFILE=cm uses AES-CM-HMAC.
+#            joinstorm100 simulcast10 simulcast50.  RATSAAL_BIN overrides bin/ratsaal; PROFILE=cm
+#            uses AES-CM-HMAC. RATSAAL_PORT (18080), RATSAAL_UDP_PORT (41000) and JANUS_PORT (18188)
+#            move the servers' ports, e.g. when another benchmark runs on this machine: a run
+#            refuses to start on a port already in use (it would measure someone else's server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-quick=0; reps=2; out=""; only=""; scenarios="fanout10 fanout50 fanout200 fanout500 meeting10 meeting25 audio10x100 loss2 joinstorm100"
+quick=0; reps=2; out=""; only=""; scenarios="fanout10 fanout50 fanout200 fanout500 meeting10 meeting25 audio10x100 loss2 joinstorm100 simulcast50"
 while (($#)); do
   case "$1" in
     --quick) quick=1; scenarios="fanout50"; reps=3 ;;
@@ -31,6 +34,9 @@ out=${out:-$ROOT/build/bench/run-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 PROFILE=${PROFILE:-gcm}
 RATSAAL_BIN=${RATSAAL_BIN:-$ROOT/bin/ratsaal}
+RATSAAL_PORT=${RATSAAL_PORT:-18080}
+RATSAAL_UDP_PORT=${RATSAAL_UDP_PORT:-41000}
+JANUS_PORT=${JANUS_PORT:-18188}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
@@ -53,8 +59,15 @@ args_for() {
     audio10x100)  echo "--pubs 10 --subs 100 --audio-only --join-rate 50 --warmup $w --duration $d" ;;
     loss2)        echo "--pubs 1 --subs 10 --loss 0.02 --nack --join-rate 20 --warmup $w --duration $d" ;;
     joinstorm100) echo "--pubs 1 --subs 100 --join-rate 1000 --warmup 1 --duration 5" ;;
+    # one publisher with three simulcast layers; every subscriber asks for another layer every 2 s
+    simulcast10)  echo "--pubs 1 --subs 10 --simulcast --switch-every-ms 2000 --join-rate 20 --warmup $w --duration $d" ;;
+    simulcast50)  echo "--pubs 1 --subs 50 --simulcast --switch-every-ms 2000 --join-rate 50 --warmup $w --duration $d" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
   esac
+}
+
+port_in_use() { # port
+  (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
 }
 
 wait_port() { # port pid
@@ -75,7 +88,8 @@ stop_pid() { # pid: TERM, then KILL after 5 s; only this PID
 }
 
 run_ratsaal() { # scenario rep
-  local dir="$out/ratsaal-$1-$2" port=18080 udp=41000
+  local dir="$out/ratsaal-$1-$2" port=$RATSAAL_PORT udp=$RATSAAL_UDP_PORT
+  port_in_use "$port" && { echo "port $port is in use (another server?): set RATSAAL_PORT" >&2; return 1; }
   mkdir -p "$dir/var"
   cat >"$dir/ratsaal.conf" <<CONF
 listen = 127.0.0.1:$port
@@ -98,7 +112,8 @@ CONF
 }
 
 run_janus() { # scenario rep
-  local dir="$out/janus-$1-$2" port=18188 pid
+  local dir="$out/janus-$1-$2" port=$JANUS_PORT pid
+  port_in_use "$port" && { echo "port $port is in use (another server?): set JANUS_PORT" >&2; return 1; }
   pid=$(bench/janus/start.sh "$port" "$SERVER_CPU" "$dir") || { echo "janus did not start" >&2; return 1; }
   # shellcheck disable=SC2046
   taskset -c "$LOAD_CPU" bench/ratsaal-load --server janus --port "$port" \

@@ -18,6 +18,11 @@ FIELDS = [("fwd_pps", "fwd pkt/s", "{:.0f}"), ("server_cpu_pct", "server CPU %",
           ("join_p99_ms", "join p99 ms", "{:.0f}"), ("rss_kib_per_stream", "RSS KiB/stream", "{:.1f}"),
           ("ready_subs", "subscribers ready", "{:.0f}"), ("sub_streams", "sub-streams", "{:.0f}"),
           ("gen_cpu_pct", "generator CPU %", "{:.0f}")]
+# Scenarios whose subscribers switch simulcast layers (--switch-every-ms) add these rows.
+SWITCH_FIELDS = [("switch_p50_ms", "switch p50 ms", "{:.0f}"), ("switch_p99_ms", "switch p99 ms", "{:.0f}"),
+                 ("switch_max_ms", "switch max ms", "{:.0f}"),
+                 ("switches_requested", "switches requested", "{:.0f}"),
+                 ("switches_completed", "switches completed", "{:.0f}")]
 
 
 def main():
@@ -37,7 +42,8 @@ def main():
               else f"\n== {sc}  (runs: ratsaal {len(rs)}, janus {len(js)}; median)")
         if md:
             print("| metric | Ratsaal | Janus | Janus / Ratsaal |\n| --- | ---: | ---: | ---: |")
-        for key, name, fmt in FIELDS:
+        switching = any(r.get("switch_every_ms", 0) > 0 for r in rs + js)
+        for key, name, fmt in FIELDS + (SWITCH_FIELDS if switching else []):
             a = [r[key] for r in rs if r.get(key, -1) is not None and r.get(key, -1) >= 0]
             b = [r[key] for r in js if r.get(key, -1) is not None and r.get(key, -1) >= 0]
             ma = statistics.median(a) if a else None

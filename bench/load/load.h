@@ -4,8 +4,11 @@
  * One thread, one epoll loop. A participant has a signaling connection (WebSocket), and a
  * publish and/or a subscribe transport (one UDP socket each, as a browser has one per
  * RTCPeerConnection). Publishers send Opus-sized audio (50 packets/s) and VP8 from a looped IVF
- * file, with a send timestamp in the last 8 payload bytes; subscribers count every packet per
- * SSRC from the clear RTP header and decrypt one in N to read that timestamp. */
+ * file, or three simulcast layers from three files (--simulcast); every payload ends with a tag
+ * byte (audio, or the video layer) and the send time (8 bytes). Subscribers count every packet
+ * per SSRC from the clear RTP header and decrypt one in N to read the tail; with
+ * --switch-every-ms they also ask the server for another layer now and then and time how long
+ * the first packet of that layer takes (switch.c). */
 #ifndef RS_BENCH_LOAD_H
 #define RS_BENCH_LOAD_H
 
@@ -46,8 +49,15 @@ struct ivf {
 };
 int ivf_load(struct ivf *v, const char *path);
 
-#define PUB_CACHE 512 /* video packets kept per publisher for NACK */
+#define PUB_CACHE 512 /* video packets kept per publisher layer for NACK */
 #define PKT_CAP 1500
+#define SIM_LAYERS 3  /* simulcast layers: 0 lowest resolution .. 2 highest */
+
+/* The payload tail every publisher packet ends with: a tag byte, then the send time
+ * (CLOCK_MONOTONIC µs, 8 bytes, host order: sender and receiver are one process). */
+#define TAIL_LEN 9
+#define TAG_AUDIO 0xa0
+#define TAG_VIDEO 0xb0 /* | layer */
 
 struct cached_pkt {
     uint16_t seq;
@@ -55,17 +65,30 @@ struct cached_pkt {
     uint8_t data[1240];
 };
 
-struct publisher_media {
-    uint32_t audio_ssrc, video_ssrc, rtx_ssrc;
-    uint8_t audio_pt, video_pt;
-    int16_t rtx_pt; /* -1: RTX not negotiated */
-    uint8_t mid_ext;  /* sdes:mid extension id, 0 none */
-    uint16_t audio_seq, video_seq, rtx_seq, picture_id;
-    uint32_t audio_ts, video_ts;
-    size_t frame;              /* next IVF frame */
-    int64_t next_audio_us, next_video_us;
+/* One encoding a publisher sends: the only one, or a simulcast layer (its own file, SSRC, RTX
+ * SSRC, sequence and picture id, as each layer of a browser's simulcast encoder has). */
+struct video_layer {
+    const struct ivf *file;
+    const char *rid; /* NULL without simulcast */
+    uint32_t ssrc, rtx_ssrc;
+    uint16_t seq, rtx_seq, picture_id;
+    size_t frame; /* next frame of `file` */
     int64_t last_key_request_us;
     struct cached_pkt *cache; /* PUB_CACHE entries */
+    uint64_t key_requests;    /* PLI/FIR naming this layer's SSRC */
+};
+
+struct publisher_media {
+    uint32_t audio_ssrc;
+    uint8_t audio_pt, video_pt;
+    int16_t rtx_pt;     /* -1: RTX not negotiated */
+    uint8_t mid_ext;    /* sdes:mid extension id, 0 none */
+    uint8_t rid_ext, repaired_rid_ext; /* simulcast: rtp-stream-id ids */
+    uint16_t audio_seq;
+    uint32_t audio_ts, video_ts;
+    unsigned n_layers;
+    struct video_layer layers[SIM_LAYERS];
+    int64_t next_audio_us, next_video_us;
     uint64_t sent_audio, sent_video, dropped, nacks_in, rtx_sent, plis_in, fir_in;
     uint64_t skips; /* times the generator fell > 200 ms behind its send schedule */
 };
@@ -83,6 +106,7 @@ struct rx_stream {
     uint64_t received, dups, reordered;
     uint8_t seen[128]; /* bitmap of the last 1024 sequence numbers (dups vs late) */
     uint32_t nacked;   /* seqs asked for */
+    bool video;        /* a decrypted packet carried a video tail tag */
 };
 
 struct participant;
@@ -102,6 +126,7 @@ struct peer {
     unsigned n_streams;
     uint32_t rtx_ssrcs[PEER_MAX_STREAMS];
     unsigned n_rtx_ssrcs;
+    char video_mid[16]; /* mid of the first video m-section of the subscribe offer */
     uint64_t rx_rtp, rx_rtcp, rx_bytes, decrypt_fail, rx_rtx;
 };
 
@@ -115,16 +140,26 @@ void peer_close(struct peer *p);
 int peer_send_rtp(struct peer *p, uint8_t *buf, size_t len, bool rtcp);
 
 /* ---- SDP text (sdp.c) ---- */
-/* Our publish offer: audio (mid 0) and video (mid 1), sendonly, with a=ssrc lines. */
+/* Our publish offer: audio (mid 0) and video (mid 1), sendonly, with a=ssrc lines; with
+ * simulcast the video m-section names its layers by rid instead (a=rid, a=simulcast). */
 int sdp_publish_offer(char *out, size_t cap, const struct peer *p, const char *setup,
                       bool video);
 /* A recvonly answer to a server's subscribe offer: every m-section answered in order with the
  * same mid, codecs and extensions, our ICE credentials, fingerprint and a=setup:active. Also
- * records the offer's RTX SSRCs into `p`. */
+ * records the offer's RTX SSRCs and its first video mid into `p`. */
 int sdp_subscribe_answer(char *out, size_t cap, struct peer *p, const char *offer);
 
 /* ---- participants and signaling (sig_ratsaal.c, sig_janus.c) ---- */
 enum server_kind { SERVER_RATSAAL, SERVER_JANUS };
+
+/* A subscriber's layer switching (switch.c). */
+struct layer_switch {
+    int cur;          /* layer of the last video packet read, -1 not known yet */
+    int want;         /* layer asked for and not seen yet, -1 none */
+    bool in_window;   /* `want` was asked for during the steady window */
+    unsigned step;    /* position in the switch pattern */
+    int64_t asked_us, next_us;
+};
 
 struct participant {
     int kind; /* epoll tag: 1 */
@@ -135,12 +170,16 @@ struct participant {
     int64_t join_start_us;
     struct peer pub, sub;
     struct publisher_media pm;
+    struct layer_switch sw;
     /* Ratsaal */
     char id[32];
+    char watched[32]; /* participant id of the first video track in the subscribe offer */
     /* Janus */
     uint64_t session, pub_handle, sub_handle, feed;
-    int jstate;
     bool sub_requested;
+    bool pub_up;            /* "webrtcup" for the publish handle: the feed can be subscribed */
+    unsigned join_retries;  /* subscriber joins refused with "No such feed" */
+    int64_t join_retry_us;  /* when to join again, 0 none */
 };
 
 void ratsaal_start(struct participant *pa);
@@ -149,6 +188,29 @@ void janus_start(struct participant *pa);
 void janus_on_msg(void *arg, char *msg, size_t len);
 /* Janus only: subscribe to every publisher's feed but our own (after the publish phase). */
 void janus_subscribe(struct participant *pa);
+/* Janus only: a subscriber join refused for a feed not yet published is retried from here. */
+void janus_timers(struct participant *pa, int64_t now);
+/* Asks the server for simulcast `layer` of the watched video (Ratsaal: video_size with that
+ * layer's resolution; Janus: configure with substream). */
+void ratsaal_request_layer(struct participant *pa, int layer);
+void janus_request_layer(struct participant *pa, int layer);
+
+/* switch.c */
+void switch_init(struct layer_switch *sw);
+/* Asks for the next layer when due (subscribers, --switch-every-ms, once switching is on). */
+void switch_tick(struct participant *pa, int64_t now);
+/* A decrypted video packet of `layer` arrived at `t`. */
+void switch_on_layer(struct participant *pa, int layer, int64_t t);
+/* Whether the subscriber should decrypt its video now to see the layer change. */
+bool switch_watching(const struct participant *pa);
+/* True while switches requested in the window are still outstanding. */
+bool switch_pending_in_window(void);
+struct switch_stats {
+    uint64_t requested, completed;
+    double p50_ms, p99_ms, max_ms;
+};
+void switch_stats(struct switch_stats *st);
+extern bool g_switching; /* subscribers switch layers (set after every subscriber joined) */
 
 /* ---- globals (main.c) ---- */
 struct load_config {
@@ -166,13 +228,15 @@ struct load_config {
     bool nack;   /* subscribers NACK gaps in video */
     int server_pid;
     const char *ivf_path;
+    bool simulcast;            /* publishers send three layers (bench/data/sim_*.ivf) */
+    unsigned switch_every_ms;  /* subscribers switch layers this often, 0 never */
     const char *label;
     enum rs_srtp_profile profile;
-    bool verbose;
+    int verbose; /* --verbose; twice: every keyframe request and switch */
 };
 extern struct load_config cfg;
 extern struct rs_dtls_ctx *g_dtls;
-extern struct ivf g_ivf;
+extern struct ivf g_video[SIM_LAYERS]; /* the one file, or one per simulcast layer */
 extern struct participant **g_parts;
 extern unsigned g_n_parts;
 extern int g_epoll;

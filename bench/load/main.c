@@ -1,6 +1,8 @@
 /* ratsaal-load: see load.h. Phases: publishers join (throttled), then subscribers (throttled),
  * then a warm-up, then a steady window over which every figure is taken; one JSON line of
- * metrics goes to stdout at the end. The server's CPU time and RSS come from /proc/<pid>. */
+ * metrics goes to stdout at the end. The server's CPU time and RSS come from /proc/<pid>.
+ * With --switch-every-ms subscribers switch simulcast layers from the warm-up on; after the
+ * window the generator waits for the switches asked for in it (switch.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -33,7 +35,7 @@ struct load_config cfg = {
     .profile = RS_SRTP_AEAD_AES_128_GCM,
 };
 struct rs_dtls_ctx *g_dtls;
-struct ivf g_ivf;
+struct ivf g_video[SIM_LAYERS];
 struct participant **g_parts;
 unsigned g_n_parts;
 int g_epoll;
@@ -171,6 +173,23 @@ static void on_signal(int sig)
 
 static int64_t loop_max_gap_us; /* longest loop iteration during the steady window */
 
+static bool pub_ready(const struct participant *pa)
+{
+    /* Janus: a feed exists for subscribers only after "webrtcup" */
+    return pa->pub.state == PEER_READY && (cfg.server != SERVER_JANUS || pa->pub_up);
+}
+
+static void participant_timers(struct participant *pa, int64_t now)
+{
+    if (pa->pub.kind)
+        peer_timers(&pa->pub, now);
+    if (pa->sub.kind)
+        peer_timers(&pa->sub, now);
+    if (cfg.server == SERVER_JANUS)
+        janus_timers(pa, now);
+    switch_tick(pa, now);
+}
+
 static void run_loop(int64_t until_us, bool (*done)(void))
 {
     struct epoll_event evs[256];
@@ -184,13 +203,8 @@ static void run_loop(int64_t until_us, bool (*done)(void))
             return;
         if (t >= next_timers) {
             for (unsigned i = 0; i < g_n_parts; i++) {
-                struct participant *pa = g_parts[i];
-                if (!pa)
-                    continue;
-                if (pa->pub.kind)
-                    peer_timers(&pa->pub, t);
-                if (pa->sub.kind)
-                    peer_timers(&pa->sub, t);
+                if (g_parts[i])
+                    participant_timers(g_parts[i], t);
             }
             next_timers = t + 2000; /* 2 ms: video frames and audio keep their pace */
         }
@@ -213,7 +227,7 @@ static unsigned count_ready(bool pubs)
         struct participant *pa = g_parts[i];
         if (!pa)
             continue;
-        if (pubs && pa->publishes && pa->pub.state == PEER_READY)
+        if (pubs && pa->publishes && pub_ready(pa))
             n++;
         if (!pubs && pa->subscribes && pa->sub.state == PEER_READY && pa->sub.first_rtp_us)
             n++;
@@ -234,6 +248,11 @@ static unsigned n_subscribers(void)
 static bool subs_ready(void)
 {
     return count_ready(false) == n_subscribers();
+}
+
+static bool switch_done(void)
+{
+    return !switch_pending_in_window();
 }
 
 static void join_throttled(unsigned from, unsigned to)
@@ -285,7 +304,8 @@ static void usage(void)
             "usage: ratsaal-load [--server ratsaal|janus] [--port N] [--room R] [--pubs P]\n"
             "  [--subs S] [--meeting] [--audio-only] [--join-rate R/s] [--warmup S] [--duration S]\n"
             "  [--decrypt-every N] [--loss FRACTION] [--nack] [--server-pid PID]\n"
-            "  [--profile gcm|cm] [--ivf FILE] [--label TEXT] [--verbose]\n");
+            "  [--profile gcm|cm] [--ivf FILE] [--simulcast] [--switch-every-ms MS]\n"
+            "  [--label TEXT] [--verbose]\n");
 }
 
 int main(int argc, char **argv)
@@ -297,7 +317,8 @@ int main(int argc, char **argv)
         {"duration", 1, 0, 'd'}, {"decrypt-every", 1, 0, 'e'}, {"loss", 1, 0, 'l'},
         {"nack", 0, 0, 'n'},     {"server-pid", 1, 0, 'k'}, {"profile", 1, 0, 'c'},
         {"ivf", 1, 0, 'i'},      {"label", 1, 0, 'L'},      {"verbose", 0, 0, 'v'},
-        {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+        {"simulcast", 0, 0, 'M'}, {"switch-every-ms", 1, 0, 'W'}, {"help", 0, 0, 'h'},
+        {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
@@ -319,11 +340,14 @@ int main(int argc, char **argv)
                                                       : RS_SRTP_AEAD_AES_128_GCM; break;
         case 'i': cfg.ivf_path = optarg; break;
         case 'L': cfg.label = optarg; break;
-        case 'v': cfg.verbose = true; break;
+        case 'v': cfg.verbose++; break;
+        case 'M': cfg.simulcast = true; break;
+        case 'W': cfg.switch_every_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         default: usage(); return 2;
         }
     }
-    if (cfg.join_rate <= 0 || cfg.decrypt_every == 0 || cfg.pubs == 0) {
+    if (cfg.join_rate <= 0 || cfg.decrypt_every == 0 || cfg.pubs == 0 ||
+        (cfg.switch_every_ms && (!cfg.simulcast || !cfg.video))) {
         usage();
         return 2;
     }
@@ -336,9 +360,14 @@ int main(int argc, char **argv)
     enum rs_srtp_profile prof[1] = {cfg.profile};
     rs_dtls_ctx_set_srtp_profiles(g_dtls, prof, 1); /* the server can only pick this one */
     rs_dtls_ctx_set_initial_timeout(g_dtls, 200);
-    if (cfg.video && ivf_load(&g_ivf, cfg.ivf_path)) {
-        fprintf(stderr, "cannot load %s (run bench/setup.sh)\n", cfg.ivf_path);
-        return 1;
+    static const char *const sim_files[SIM_LAYERS] = {
+        "bench/data/sim_180p.ivf", "bench/data/sim_360p.ivf", "bench/data/sim_720p.ivf"};
+    for (unsigned l = 0; cfg.video && l < (cfg.simulcast ? SIM_LAYERS : 1u); l++) {
+        const char *path = cfg.simulcast ? sim_files[l] : cfg.ivf_path;
+        if (ivf_load(&g_video[l], path)) {
+            fprintf(stderr, "cannot load %s (run bench/setup.sh)\n", path);
+            return 1;
+        }
     }
     g_epoll = epoll_create1(EPOLL_CLOEXEC);
     g_n_parts = cfg.pubs + cfg.subs;
@@ -350,6 +379,7 @@ int main(int argc, char **argv)
         pa->ws.fd = -1;
         pa->publishes = i < cfg.pubs;
         pa->subscribes = !pa->publishes || cfg.pubs_subscribe;
+        switch_init(&pa->sw);
         g_parts[i] = pa;
     }
     lat_cap = 8u << 20;
@@ -373,6 +403,7 @@ int main(int argc, char **argv)
     unsigned ready_pubs = count_ready(true), ready_subs = count_ready(false);
 
     /* Warm-up, then the steady window. */
+    g_switching = true;
     run_loop(now_us() + (int64_t)(cfg.warmup_s * 1e6), NULL);
     size_t nsnap = (size_t)g_n_parts * PEER_MAX_STREAMS;
     uint64_t *snap_em = calloc(nsnap, 8), *snap_rc = calloc(nsnap, 8);
@@ -388,6 +419,10 @@ int main(int argc, char **argv)
     proc_read(cfg.server_pid, &w1);
     double gen1 = self_cpu();
     totals(&t1, snap_em, snap_rc, false);
+    g_switching = false;
+    run_loop(now_us() + 6000000, switch_done); /* switches asked for in the window */
+    struct switch_stats sw;
+    switch_stats(&sw);
 
     double win = (double)(tw1 - tw0) / 1e6;
     uint64_t fwd = t1.rx - t0.rx;
@@ -401,9 +436,11 @@ int main(int argc, char **argv)
     qsort(lat, lat_n, sizeof(*lat), cmp64);
     qsort(joins, joins_n, sizeof(*joins), cmp64);
     uint64_t pub_sent = 0, pub_drop = 0, nacks = 0, rtx = 0, plis = 0, skips = 0;
-    uint64_t decrypt_fail = 0;
+    uint64_t decrypt_fail = 0, key_req[SIM_LAYERS] = {0};
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];
+        for (unsigned l = 0; l < pa->pm.n_layers; l++)
+            key_req[l] += pa->pm.layers[l].key_requests;
         pub_sent += pa->pm.sent_audio + pa->pm.sent_video;
         pub_drop += pa->pm.dropped;
         nacks += pa->pm.nacks_in;
@@ -425,7 +462,10 @@ int main(int argc, char **argv)
            "\"rss_base_kib\":%ld,\"rss_kib\":%ld,\"rss_kib_per_stream\":%.2f,"
            "\"gen_cpu_pct\":%.1f,\"decrypt_every\":%u,\"decrypt_fail\":%llu,"
            "\"pub_sent\":%llu,\"pub_dropped\":%llu,\"nacks_at_pub\":%llu,\"rtx_by_pub\":%llu,"
-           "\"plis_at_pub\":%llu,\"pub_skips\":%llu,\"loop_max_ms\":%.1f,\"errors\":%llu}\n",
+           "\"plis_at_pub\":%llu,\"pub_skips\":%llu,\"loop_max_ms\":%.1f,\"errors\":%llu,"
+           "\"simulcast\":%s,\"switch_every_ms\":%u,\"switches_requested\":%llu,"
+           "\"switches_completed\":%llu,\"switch_p50_ms\":%.1f,\"switch_p99_ms\":%.1f,"
+           "\"switch_max_ms\":%.1f,\"key_requests_by_layer\":[%llu,%llu,%llu]}\n",
            cfg.server == SERVER_JANUS ? "janus" : "ratsaal", cfg.label, cfg.pubs, cfg.subs,
            cfg.pubs_subscribe ? "true" : "false", cfg.video ? "true" : "false",
            cfg.profile == RS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
@@ -441,7 +481,11 @@ int main(int argc, char **argv)
            100.0 * (gen1 - gen0) / win, cfg.decrypt_every, (unsigned long long)decrypt_fail,
            (unsigned long long)pub_sent, (unsigned long long)pub_drop, (unsigned long long)nacks,
            (unsigned long long)rtx, (unsigned long long)plis, (unsigned long long)skips,
-           (double)loop_max_gap_us / 1000, (unsigned long long)g_errors);
+           (double)loop_max_gap_us / 1000, (unsigned long long)g_errors,
+           cfg.simulcast ? "true" : "false", cfg.switch_every_ms,
+           (unsigned long long)sw.requested, (unsigned long long)sw.completed, sw.p50_ms,
+           sw.p99_ms, sw.max_ms, (unsigned long long)key_req[0], (unsigned long long)key_req[1],
+           (unsigned long long)key_req[2]);
     fflush(stdout);
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];

@@ -205,9 +205,11 @@ static void on_rtp(struct peer *p, uint8_t *b, size_t len, int64_t t)
         return;
     /* Decrypt from a stream's first packet on, so libsrtp follows the rollover counter (it
      * guesses ROC 0 for the first packet it sees: starting mid-stream after a wrap fails). */
-    if (cfg.decrypt_every > 1 && s->received % cfg.decrypt_every && s->received > 1)
-        return;
-    if (!g_measuring && s->received % 256 != 1)
+    bool sample = (cfg.decrypt_every == 1 || s->received % cfg.decrypt_every == 0 ||
+                   s->received <= 1) &&
+                  (g_measuring || s->received % 256 == 1);
+    bool watch = s->video && switch_watching(p->owner);
+    if (!sample && !watch)
         return;
     size_t l = len;
     if (rs_srtp_unprotect_rtp(&p->c.srtp, b, &l)) {
@@ -215,11 +217,16 @@ static void on_rtp(struct peer *p, uint8_t *b, size_t len, int64_t t)
         return;
     }
     struct rs_rtp_hdr h;
-    if (rs_rtp_parse(b, l, &h) || h.payload_len < 8)
+    if (rs_rtp_parse(b, l, &h) || h.payload_len < TAIL_LEN)
         return;
+    const uint8_t *tail = b + h.payload_off + h.payload_len - TAIL_LEN;
+    if ((tail[0] & 0xf0) == TAG_VIDEO) {
+        s->video = true;
+        switch_on_layer(p->owner, tail[0] & 0x0f, t);
+    }
     int64_t sent;
-    memcpy(&sent, b + h.payload_off + h.payload_len - 8, 8);
-    if (g_measuring)
+    memcpy(&sent, tail + 1, 8);
+    if (sample && g_measuring)
         lat_record(t - sent);
 }
 

@@ -35,6 +35,26 @@ static void transport(struct out *o, const struct peer *p, const char *setup, bo
             p->lport);
 }
 
+/* The video m-section's SSRC or rid lines: one SSRC with its RTX (FID group), or, with simulcast,
+ * rids listed highest first, as Chromium lists janus.js' and our web client's encodings (Janus
+ * 1.1 takes the first a=rid as its substream 2; Ratsaal orders l/m/h by name). */
+static void video_streams(struct out *o, const struct publisher_media *pm, unsigned id)
+{
+    if (pm->n_layers == 1) {
+        const struct video_layer *vl = &pm->layers[0];
+        put(o, "a=ssrc-group:FID %u %u\r\na=ssrc:%u cname:load%u\r\na=ssrc:%u msid:s%u v%u\r\n"
+               "a=ssrc:%u cname:load%u\r\na=ssrc:%u msid:s%u v%u\r\n",
+            vl->ssrc, vl->rtx_ssrc, vl->ssrc, id, vl->ssrc, id, id, vl->rtx_ssrc, id,
+            vl->rtx_ssrc, id, id);
+        return;
+    }
+    for (unsigned l = pm->n_layers; l-- > 0;)
+        put(o, "a=rid:%s send\r\n", pm->layers[l].rid);
+    put(o, "a=simulcast:send ");
+    for (unsigned l = pm->n_layers; l-- > 0;)
+        put(o, "%s%s", pm->layers[l].rid, l ? ";" : "\r\n");
+}
+
 int sdp_publish_offer(char *buf, size_t cap, const struct peer *p, const char *setup, bool video)
 {
     const struct publisher_media *pm = p->pm;
@@ -52,14 +72,17 @@ int sdp_publish_offer(char *buf, size_t cap, const struct peer *p, const char *s
     if (video) {
         put(&o, "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n");
         transport(&o, p, setup, false);
-        put(&o, "a=mid:1\r\na=extmap:%u urn:ietf:params:rtp-hdrext:sdes:mid\r\na=sendonly\r\n"
-                "a=msid:s%u v%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\na=rtpmap:96 VP8/90000\r\n"
-                "a=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\n"
-                "a=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
-                "a=ssrc-group:FID %u %u\r\na=ssrc:%u cname:load%u\r\na=ssrc:%u msid:s%u v%u\r\n"
-                "a=ssrc:%u cname:load%u\r\na=ssrc:%u msid:s%u v%u\r\n",
-            pm->mid_ext, id, id, pm->video_ssrc, pm->rtx_ssrc, pm->video_ssrc, id,
-            pm->video_ssrc, id, id, pm->rtx_ssrc, id, pm->rtx_ssrc, id, id);
+        put(&o, "a=mid:1\r\na=extmap:%u urn:ietf:params:rtp-hdrext:sdes:mid\r\n", pm->mid_ext);
+        if (pm->rid_ext)
+            put(&o, "a=extmap:%u urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"
+                    "a=extmap:%u urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n",
+                pm->rid_ext, pm->repaired_rid_ext);
+        put(&o, "a=sendonly\r\na=msid:s%u v%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
+                "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 ccm fir\r\n"
+                "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\n"
+                "a=fmtp:97 apt=96\r\n",
+            id, id);
+        video_streams(&o, pm, id);
     }
     return o.overflow ? -ENOSPC : (int)o.len;
 }
@@ -73,7 +96,8 @@ static bool starts(const char *line, size_t len, const char *prefix)
 int sdp_subscribe_answer(char *buf, size_t cap, struct peer *p, const char *offer)
 {
     struct out o = {buf, cap, 0, false};
-    bool in_media = false, rejected = false, cand_done = false;
+    bool in_media = false, rejected = false, cand_done = false, in_video = false;
+    p->video_mid[0] = 0;
     put(&o, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", 5000 + p->owner->idx);
     for (const char *l = offer; *l;) {
         const char *e = strchr(l, '\n');
@@ -86,6 +110,7 @@ int sdp_subscribe_answer(char *buf, size_t cap, struct peer *p, const char *offe
             /* m=<kind> <port> <proto> <fmts> */
             const char *sp = memchr(l, ' ', len);
             rejected = sp && sp[1] == '0' && sp[2] == ' ';
+            in_video = starts(l, len, "m=video ") && !rejected;
             put(&o, "%.*s\r\n", (int)len, l);
             if (!rejected) {
                 put(&o, "c=IN IP4 0.0.0.0\r\n");
@@ -109,6 +134,8 @@ int sdp_subscribe_answer(char *buf, size_t cap, struct peer *p, const char *offe
             }
         } else if (starts(l, len, "a=mid:")) {
             put(&o, "%.*s\r\n", (int)len, l);
+            if (in_video && !p->video_mid[0] && len - 6 < sizeof(p->video_mid))
+                snprintf(p->video_mid, sizeof(p->video_mid), "%.*s", (int)(len - 6), l + 6);
         } else if (rejected) {
             /* nothing else for a rejected m-section */
         } else if (starts(l, len, "a=sendonly") || starts(l, len, "a=sendrecv")) {

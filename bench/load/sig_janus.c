@@ -3,7 +3,13 @@
  *   publisher:  join (ptype publisher, room 1234) → configure with our offer → jsep answer;
  *   subscriber: join (ptype subscriber, streams: every feed) → jsep offer → start with answer.
  * A participant that publishes and subscribes (meeting) attaches two handles on one session.
- * Requests carry a transaction "<kind>"; Janus answers "ack"/"success" then "event". */
+ * Requests carry a transaction "<kind>"; Janus answers "ack"/"success" then "event".
+ *
+ * A feed can be subscribed only once Janus has set up the publisher's PeerConnection, which it
+ * signals with "webrtcup" on the publish handle, a moment after our DTLS handshake completes:
+ * publishers count as ready only from then on, and a subscriber join that still meets
+ * "No such feed" is tried again a few times. Simulcast layers are picked with a subscriber
+ * "configure" naming the video mid and the substream. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +19,9 @@
 
 #define SDP_CAP (128 * 1024)
 #define JANUS_ROOM 1234
-
-enum { J_CREATE, J_ATTACH_PUB, J_ATTACH_SUB, J_PUB_JOIN, J_PUB_CFG, J_SUB_JOIN, J_DONE };
+#define JANUS_NO_SUCH_FEED 428 /* JANUS_VIDEOROOM_ERROR_NO_SUCH_FEED */
+#define JOIN_RETRIES 10
+#define JOIN_RETRY_US 200000
 
 static void send_json(struct participant *pa, json_t *j)
 {
@@ -75,6 +82,23 @@ void janus_subscribe(struct participant *pa)
             NULL);
 }
 
+void janus_timers(struct participant *pa, int64_t now)
+{
+    if (pa->join_retry_us && now >= pa->join_retry_us) {
+        pa->join_retry_us = 0;
+        janus_subscribe(pa);
+    }
+}
+
+void janus_request_layer(struct participant *pa, int layer)
+{
+    if (!pa->sub_handle || !pa->sub.video_mid[0])
+        return;
+    json_t *streams = json_pack("[{s:s, s:i}]", "mid", pa->sub.video_mid, "substream", layer);
+    request(pa, "message", "substream", pa->sub_handle,
+            json_pack("{s:s, s:o}", "request", "configure", "streams", streams), NULL);
+}
+
 static void publish(struct participant *pa)
 {
     static char sdp[SDP_CAP];
@@ -125,11 +149,25 @@ void janus_on_msg(void *arg, char *text, size_t len)
         json_t *e = json_object_get(msg, "error");
         const char *reason = e ? json_string_value(json_object_get(e, "reason"))
                                : json_string_value(json_object_get(pd, "error"));
+        json_int_t code = pd ? json_integer_value(json_object_get(pd, "error_code")) : 0;
+        if (code == JANUS_NO_SUCH_FEED && sender == pa->sub_handle &&
+            pa->join_retries < JOIN_RETRIES) {
+            /* the publisher's PeerConnection is not set up in Janus yet: join again shortly */
+            pa->join_retries++;
+            pa->sub_requested = false;
+            pa->join_retry_us = now_us() + JOIN_RETRY_US;
+            if (cfg.verbose)
+                fprintf(stderr, "participant %u: %s, retry %u\n", pa->idx,
+                        reason ? reason : "no such feed", pa->join_retries);
+            goto out;
+        }
         fprintf(stderr, "participant %u: janus error: %s\n", pa->idx, reason ? reason : "?");
         note_error(pa, "server error");
         goto out;
     }
-    if (!strcmp(janus, "success") && tx && !strcmp(tx, "create")) {
+    if (!strcmp(janus, "webrtcup") && sender && sender == pa->pub_handle) {
+        pa->pub_up = true;
+    } else if (!strcmp(janus, "success") && tx && !strcmp(tx, "create")) {
         pa->session = (uint64_t)json_integer_value(json_object_get(data, "id"));
         if (pa->publishes)
             attach(pa, "attach-pub");

@@ -1,5 +1,6 @@
 /* Ratsaal's signaling (docs/protocol.md): control/join, media/publish with our offer,
- * media/subscribe_offer answered with media/subscribe_answer. */
+ * media/subscribe_offer answered with media/subscribe_answer, media/video_size to pick a
+ * simulcast layer. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,10 @@ static void publish(struct participant *pa)
         { note_error(pa, "offer"); return; }
     json_t *tracks = json_array();
     json_array_append_new(tracks, json_pack("{s:s, s:s}", "mid", "0", "source", "microphone"));
-    if (cfg.video)
+    if (cfg.video && cfg.simulcast) /* the top layer's size: the server scales the others */
+        json_array_append_new(tracks, json_pack("{s:s, s:s, s:i, s:i}", "mid", "1", "source",
+                                                "camera", "width", 1280, "height", 720));
+    else if (cfg.video)
         json_array_append_new(tracks, json_pack("{s:s, s:s}", "mid", "1", "source", "camera"));
     send_json(pa, json_pack("{s:s, s:s, s:s#, s:o}", "ns", "media", "action", "publish", "sdp",
                             sdp, (int)n, "tracks", tracks));
@@ -52,6 +56,14 @@ static void subscribe_offer(struct participant *pa, json_t *msg)
     json_t *rev = json_object_get(msg, "revision");
     if (!sdp || !rev)
         { note_error(pa, "bad subscribe_offer"); return; }
+    json_t *tr;
+    size_t i;
+    json_array_foreach(json_object_get(msg, "tracks"), i, tr) {
+        const char *kind = json_string_value(json_object_get(tr, "kind"));
+        const char *who = json_string_value(json_object_get(tr, "participant"));
+        if (!pa->watched[0] && kind && who && !strcmp(kind, "video"))
+            snprintf(pa->watched, sizeof(pa->watched), "%s", who);
+    }
     if (pa->sub.kind == 0 && peer_init(&pa->sub, pa, false))
         { note_error(pa, "socket"); return; }
     int n = sdp_subscribe_answer(answer, sizeof(answer), &pa->sub, sdp);
@@ -61,6 +73,19 @@ static void subscribe_offer(struct participant *pa, json_t *msg)
                             "revision", rev, "sdp", answer, (int)n));
     if (pa->sub.state == PEER_IDLE && peer_start(&pa->sub, sdp, strlen(sdp)))
         note_error(pa, "subscribe transport");
+}
+
+/* Layer sizes as bench/setup.sh encodes them; the server maps a size to the smallest layer at
+ * least about that large (docs/protocol.md, video size). */
+static const int layer_w[SIM_LAYERS] = {320, 640, 1280}, layer_h[SIM_LAYERS] = {180, 360, 720};
+
+void ratsaal_request_layer(struct participant *pa, int layer)
+{
+    if (!pa->watched[0] || layer < 0 || layer >= SIM_LAYERS)
+        return;
+    send_json(pa, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "ns", "media", "action",
+                            "video_size", "participant", pa->watched, "source", "camera",
+                            "width", layer_w[layer], "height", layer_h[layer]));
 }
 
 void ratsaal_on_msg(void *arg, char *text, size_t len)
