@@ -1,9 +1,10 @@
 /* SRTP/SRTCP protection for one transport (RFC 3711, RFC 7714).
  *
  * Two profiles, two engines behind one API:
- *   - AEAD_AES_128_GCM (what browsers negotiate first): our own code on OpenSSL EVP,
- *     rtc/srtp_gcm.c. Per direction a fixed table of RS_SRTP_MAX_SSRC SSRCs, allocated at
- *     rs_srtp_init; no allocation or lock per packet.
+ *   - AEAD_AES_128_GCM (what browsers negotiate first): our own RFC 7714 framing on
+ *     OpenSSL's AES-GCM, rtc/srtp_gcm.c. Per direction a small SSRC table that grows (off the
+ *     steady packet path: only when a new SSRC appears) up to RS_SRTP_MAX_SSRC; no lock, and
+ *     no allocation for packets of a known SSRC.
  *   - AES_CM_128_HMAC_SHA1_80: libsrtp2 sessions (Debian's, built on NSS), with wildcard SSRCs
  *     both ways; libsrtp clones a per-SSRC stream the first time it sees an SSRC.
  * Building with -DRS_SRTP_GCM_LIBSRTP sends GCM through libsrtp2 as well (the reference the
@@ -38,8 +39,8 @@ enum rs_srtp_profile {
 #define RS_SRTP_OUT_WINDOW 4096     /* outbound window (packets) in which repeats are refused */
 /* SSRCs per direction of one transport (GCM engine). A subscribe transport carries up to 64
  * m-lines with RTX (128 SSRCs) plus our RTCP sender SSRC. Memory: RS_SRTP_OUT_WINDOW/8 bytes
- * of window per outbound SSRC in use (the table grows by doubling from 4 as SSRCs appear), and
- * ~6 KiB of fixed per-direction state. A packet of one SSRC more
+ * of window per outbound SSRC that carries RTP (the table grows by doubling from 4 entries
+ * kept inline as SSRCs appear). A packet of one SSRC more
  * fails with RS_SRTP_ERR_SSRC_FULL (counted as drop reason srtp_ssrc_limit). */
 #define RS_SRTP_MAX_SSRC 160
 

@@ -1,0 +1,35 @@
+/* Browser-like send pacing for the load generator's video (see pacer.c). */
+#ifndef RS_BENCH_PACER_H
+#define RS_BENCH_PACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PACER_FACTOR 2.5        /* libwebrtc's pacing rate: 2.5 × the target bitrate */
+#define PACER_BURST_US 5000     /* credit after idle: one 5 ms pacer interval */
+
+struct paced_pkt {
+    uint16_t len;
+    bool stamp; /* write the send time into the last 8 bytes when it leaves */
+    uint8_t data[1280];
+};
+
+struct pacer {
+    uint32_t rate_bps;
+    int64_t next_us; /* the pacer's clock: when the next packet may leave */
+    struct paced_pkt *q;
+    unsigned head, n, cap;
+    uint64_t sent, overflows;
+};
+
+typedef void pacer_send_fn(void *arg, uint8_t *pkt, size_t len);
+
+int pacer_init(struct pacer *pc, uint32_t rate_bps, unsigned cap);
+void pacer_free(struct pacer *pc);
+/* Queues a clear RTP packet (copied). -1 when the queue is full (counted in overflows). */
+int pacer_push(struct pacer *pc, const uint8_t *pkt, size_t len, bool stamp);
+/* Sends what is due at `now` (µs); returns when the next queued packet is due, or -1. */
+int64_t pacer_run(struct pacer *pc, int64_t now, pacer_send_fn *send, void *arg);
+
+#endif
