@@ -76,6 +76,7 @@ struct video_layer {
     int64_t last_key_request_us;
     struct cached_pkt *cache; /* PUB_CACHE entries */
     uint64_t key_requests;    /* PLI/FIR naming this layer's SSRC */
+    uint64_t keys_forced;     /* of those, the ones that made the next frame a keyframe */
 };
 
 struct publisher_media {

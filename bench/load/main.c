@@ -419,8 +419,9 @@ int main(int argc, char **argv)
     proc_read(cfg.server_pid, &w1);
     double gen1 = self_cpu();
     totals(&t1, snap_em, snap_rc, false);
-    g_switching = false;
-    run_loop(now_us() + 6000000, switch_done); /* switches asked for in the window */
+    /* Switches asked for in the window: subscribers keep switching meanwhile (not counted), as
+     * other subscribers' requests are part of the conditions a pending switch meets. */
+    run_loop(now_us() + 6000000, switch_done);
     struct switch_stats sw;
     switch_stats(&sw);
 
@@ -436,11 +437,13 @@ int main(int argc, char **argv)
     qsort(lat, lat_n, sizeof(*lat), cmp64);
     qsort(joins, joins_n, sizeof(*joins), cmp64);
     uint64_t pub_sent = 0, pub_drop = 0, nacks = 0, rtx = 0, plis = 0, skips = 0;
-    uint64_t decrypt_fail = 0, key_req[SIM_LAYERS] = {0};
+    uint64_t decrypt_fail = 0, key_req[SIM_LAYERS] = {0}, key_forced[SIM_LAYERS] = {0};
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];
-        for (unsigned l = 0; l < pa->pm.n_layers; l++)
+        for (unsigned l = 0; l < pa->pm.n_layers; l++) {
             key_req[l] += pa->pm.layers[l].key_requests;
+            key_forced[l] += pa->pm.layers[l].keys_forced;
+        }
         pub_sent += pa->pm.sent_audio + pa->pm.sent_video;
         pub_drop += pa->pm.dropped;
         nacks += pa->pm.nacks_in;
@@ -465,7 +468,8 @@ int main(int argc, char **argv)
            "\"plis_at_pub\":%llu,\"pub_skips\":%llu,\"loop_max_ms\":%.1f,\"errors\":%llu,"
            "\"simulcast\":%s,\"switch_every_ms\":%u,\"switches_requested\":%llu,"
            "\"switches_completed\":%llu,\"switch_p50_ms\":%.1f,\"switch_p99_ms\":%.1f,"
-           "\"switch_max_ms\":%.1f,\"key_requests_by_layer\":[%llu,%llu,%llu]}\n",
+           "\"switch_max_ms\":%.1f,\"key_requests_by_layer\":[%llu,%llu,%llu],"
+           "\"keys_forced_by_layer\":[%llu,%llu,%llu]}\n",
            cfg.server == SERVER_JANUS ? "janus" : "ratsaal", cfg.label, cfg.pubs, cfg.subs,
            cfg.pubs_subscribe ? "true" : "false", cfg.video ? "true" : "false",
            cfg.profile == RS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
@@ -485,7 +489,8 @@ int main(int argc, char **argv)
            cfg.simulcast ? "true" : "false", cfg.switch_every_ms,
            (unsigned long long)sw.requested, (unsigned long long)sw.completed, sw.p50_ms,
            sw.p99_ms, sw.max_ms, (unsigned long long)key_req[0], (unsigned long long)key_req[1],
-           (unsigned long long)key_req[2]);
+           (unsigned long long)key_req[2], (unsigned long long)key_forced[0],
+           (unsigned long long)key_forced[1], (unsigned long long)key_forced[2]);
     fflush(stdout);
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];

@@ -272,6 +272,7 @@ static void key_request(struct video_layer *vl)
     if (throttled)
         return;
     vl->last_key_request_us = t;
+    vl->keys_forced++;
     for (size_t k = 0; k < vl->file->n_frames; k++) {
         size_t f = (vl->frame + k) % vl->file->n_frames;
         if (vl->file->frames[f].key) {

@@ -16,8 +16,11 @@
  * at once (otherwise it decrypts one in --decrypt-every, or one in 256 outside the window).
  *
  * Only switches asked for during the steady window are counted; after the window the generator
- * waits (at most SWITCH_TIMEOUT_US) for those still outstanding. A switch not answered within
- * SWITCH_TIMEOUT_US counts as requested, not completed, and the next one is asked for. */
+ * waits (at most SWITCH_TIMEOUT_US) for those still outstanding, with every subscriber still
+ * switching: stopping would change the conditions (a server that asks the publisher for a
+ * keyframe once per switch relies on the next switch's request when its own was refused). A
+ * switch not answered within SWITCH_TIMEOUT_US counts as requested, not completed, and the next
+ * one is asked for. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
