@@ -57,7 +57,13 @@ struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid)
     return t->state == WK_T_FREE ? NULL : t;
 }
 
-/* ---- address map ---- */
+/* ---- address map ----
+ * Open addressing with linear probing over the first addr_map_mask + 1 slots of w->addr_map.
+ * The used part starts at ADDR_MAP_MIN slots and doubles (rehashing) as peers arrive, so a
+ * worker with a few hundred peers touches a few pages instead of one page per peer; a rebuild
+ * also clears the tombstones that departed peers leave, which would otherwise lengthen every
+ * miss. */
+#define ADDR_MAP_MIN 64
 
 static size_t addr_key(const struct rs_wk_addr *a, uint8_t key[18])
 {
@@ -95,8 +101,8 @@ static uint32_t addr_hash(const struct rs_wk_addr *a)
 
 static struct rs_wk_transport *addr_lookup(struct rs_wk *w, const struct rs_wk_addr *a)
 {
-    uint32_t mask = w->addr_map_cap - 1;
-    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes < w->addr_map_cap;
+    uint32_t mask = w->addr_map_mask;
+    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes <= mask;
          i = (i + 1) & mask, probes++) {
         uint32_t tid = w->addr_map[i].tid;
         if (tid == 0)
@@ -109,31 +115,78 @@ static struct rs_wk_transport *addr_lookup(struct rs_wk *w, const struct rs_wk_a
 
 static void addr_map_del(struct rs_wk *w, const struct rs_wk_addr *a)
 {
-    uint32_t mask = w->addr_map_cap - 1;
-    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes < w->addr_map_cap;
+    uint32_t mask = w->addr_map_mask;
+    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes <= mask;
          i = (i + 1) & mask, probes++) {
         uint32_t tid = w->addr_map[i].tid;
         if (tid == 0)
             return;
         if (tid != RS_WK_NONE && addr_eq(&w->addr_map[i].addr, a)) {
             w->addr_map[i].tid = RS_WK_NONE;
+            w->addr_map_live--;
+            w->addr_map_dead++;
             return;
         }
     }
 }
 
+/* Inserts without looking for `a` first; returns false when no slot is free. */
+static bool addr_map_insert(struct rs_wk *w, const struct rs_wk_addr *a, uint32_t tid)
+{
+    uint32_t mask = w->addr_map_mask;
+    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes <= mask;
+         i = (i + 1) & mask, probes++) {
+        uint32_t old = w->addr_map[i].tid;
+        if (old == 0 || old == RS_WK_NONE) {
+            w->addr_map[i].addr = *a;
+            w->addr_map[i].tid = tid;
+            w->addr_map_live++;
+            if (old == RS_WK_NONE)
+                w->addr_map_dead--;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Rebuilds the table with `size` slots in use (a power of two, not below the current size),
+ * dropping tombstones. A new address only, never per packet; on OOM the table stays. */
+static void addr_map_rebuild(struct rs_wk *w, uint32_t size)
+{
+    uint32_t old = w->addr_map_mask + 1, n = 0;
+    struct rs_wk_addr_entry *keep = NULL;
+    if (w->addr_map_live) {
+        keep = malloc(w->addr_map_live * sizeof(*keep));
+        if (!keep)
+            return;
+        for (uint32_t i = 0; i < old; i++)
+            if (w->addr_map[i].tid != 0 && w->addr_map[i].tid != RS_WK_NONE)
+                keep[n++] = w->addr_map[i];
+    }
+    memset(w->addr_map, 0, (size_t)size * sizeof(*w->addr_map));
+    w->addr_map_mask = size - 1;
+    w->addr_map_live = 0;
+    w->addr_map_dead = 0;
+    for (uint32_t i = 0; i < n; i++)
+        addr_map_insert(w, &keep[i].addr, keep[i].tid);
+    free(keep);
+}
+
 static void addr_map_put(struct rs_wk *w, const struct rs_wk_addr *a, uint32_t tid)
 {
     addr_map_del(w, a); /* an address moves to the transport that validated it last */
-    uint32_t mask = w->addr_map_cap - 1;
-    for (uint32_t i = addr_hash(a) & mask, probes = 0; probes < w->addr_map_cap;
-         i = (i + 1) & mask, probes++) {
-        if (w->addr_map[i].tid == 0 || w->addr_map[i].tid == RS_WK_NONE) {
-            w->addr_map[i].addr = *a;
-            w->addr_map[i].tid = tid;
-            return;
-        }
+    /* at most half full (live + tombstones): after a rebuild at most a quarter is live */
+    uint32_t size = w->addr_map_mask + 1;
+    if ((w->addr_map_live + w->addr_map_dead + 1) * 2 > size) {
+        uint32_t want = size < ADDR_MAP_MIN ? ADDR_MAP_MIN : size;
+        if (want > w->addr_map_cap)
+            want = w->addr_map_cap;
+        while ((w->addr_map_live + 1) * 4 > want && want < w->addr_map_cap)
+            want *= 2;
+        if (want > size || w->addr_map_dead > size / 8)
+            addr_map_rebuild(w, want);
     }
+    addr_map_insert(w, a, tid);
 }
 
 static void forget_addresses(struct rs_wk *w, struct rs_wk_transport *t)

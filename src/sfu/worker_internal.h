@@ -185,12 +185,16 @@ struct rs_wk {
     struct rs_wk_sub *subs;     /* RS_WK_MAX_SUBS */
     uint32_t n_tracks_hint, n_subs_hint;
 
-    /* peer address → tid, open addressing */
-    struct {
+    /* peer address → tid, open addressing (transport.c). Allocated for addr_map_cap entries
+     * but used only up to addr_map_mask + 1, which grows with the addresses in use: a sparse
+     * table would touch one page per peer. */
+    struct rs_wk_addr_entry {
         struct rs_wk_addr addr;
         uint32_t tid; /* 0 = empty, RS_WK_NONE = deleted */
     } *addr_map;
     uint32_t addr_map_cap;
+    uint32_t addr_map_mask;                /* slots in use - 1 (a power of two - 1) */
+    uint32_t addr_map_live, addr_map_dead; /* entries, tombstones */
 
     struct rs_wk_out *out; /* RS_WK_SEND_BATCH */
     unsigned n_out;
