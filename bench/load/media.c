@@ -119,8 +119,8 @@ static size_t header(uint8_t *buf, const struct publisher_media *pm, uint8_t pt,
     uint8_t rid_id = rtx ? pm->repaired_rid_ext : pm->rid_ext;
     if (rid && rid_id)
         ext[n++] = (struct rs_rtp_ext){rid_id, (uint8_t)strlen(rid), (const uint8_t *)rid};
-    struct rs_rtp_header_spec spec = {.pt = pt, .marker = marker, .seq = seq, .ts = ts,
-                                      .ssrc = ssrc, .ext = ext, .n_ext = n};
+    struct rs_rtp_header_spec spec = {
+        .pt = pt, .marker = marker, .seq = seq, .ts = ts, .ssrc = ssrc, .ext = ext, .n_ext = n};
     size_t hl = 0;
     rs_rtp_build_header(buf, PKT_CAP, &spec, &hl);
     return hl;
@@ -136,8 +136,8 @@ static void send_audio(struct peer *p, int64_t now)
 {
     struct publisher_media *pm = p->pm;
     uint8_t buf[PKT_CAP + 64];
-    size_t hl = header(buf, pm, pm->audio_pt, false, pm->audio_seq++, pm->audio_ts,
-                       pm->audio_ssrc, "0", NULL, false);
+    size_t hl = header(buf, pm, pm->audio_pt, false, pm->audio_seq++, pm->audio_ts, pm->audio_ssrc,
+                       "0", NULL, false);
     pm->audio_ts += 960;
     memset(buf + hl, 0x5a, AUDIO_PAYLOAD - TAIL_LEN);
     buf[hl] = 0xfc; /* an Opus TOC byte: CELT FB 20 ms */
@@ -177,8 +177,8 @@ static void send_frame(struct peer *p, unsigned layer, int64_t now)
         size_t n = split_size(fr->len, n_pkts, i);
         uint8_t buf[PKT_CAP + 64];
         uint16_t seq = vl->seq++;
-        size_t hl = header(buf, pm, pm->video_pt, i + 1 == n_pkts, seq, pm->video_ts, vl->ssrc,
-                           "1", vl->rid, false);
+        size_t hl = header(buf, pm, pm->video_pt, i + 1 == n_pkts, seq, pm->video_ts, vl->ssrc, "1",
+                           vl->rid, false);
         uint8_t *d = buf + hl;
         d[0] = 0x80 | (i == 0 ? 0x10 : 0); /* X, S, PID 0 */
         d[1] = 0x80;                       /* I: picture id present */

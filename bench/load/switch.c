@@ -113,8 +113,8 @@ void switch_on_layer(struct participant *pa, int layer, int64_t t)
     if (sw->in_window && n_samples < MAX_SAMPLES)
         samples[n_samples++] = t - sw->asked_us;
     if (cfg.verbose)
-        fprintf(stderr, "%lld participant %u: layer %d after %.1f ms%s\n", (long long)t, pa->idx, layer,
-                (double)(t - sw->asked_us) / 1000.0, sw->in_window ? "" : " (warm-up)");
+        fprintf(stderr, "%lld participant %u: layer %d after %.1f ms%s\n", (long long)t, pa->idx,
+                layer, (double)(t - sw->asked_us) / 1000.0, sw->in_window ? "" : " (warm-up)");
     settle(sw);
 }
 
