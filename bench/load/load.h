@@ -18,6 +18,7 @@
 
 #include "rtc/client.h"
 #include "rtc/dtls.h"
+#include "pacer.h"
 
 /* ---- WebSocket client (ws.c) ---- */
 struct ws {
@@ -92,6 +93,7 @@ struct publisher_media {
     int64_t next_audio_us, next_video_us;
     uint64_t sent_audio, sent_video, dropped, nacks_in, rtx_sent, plis_in, fir_in;
     uint64_t skips; /* times the generator fell > 200 ms behind its send schedule */
+    struct pacer pacer; /* video, unless --no-pace */
 };
 
 /* ---- transport (peer.c) ---- */
@@ -230,6 +232,7 @@ struct load_config {
     int server_pid;
     const char *ivf_path;
     bool simulcast;            /* publishers send three layers (bench/data/sim_*.ivf) */
+    bool no_pace;              /* video frames leave in one burst instead of paced */
     unsigned switch_every_ms;  /* subscribers switch layers this often, 0 never */
     const char *label;
     enum rs_srtp_profile profile;

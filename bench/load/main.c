@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "load.h"
+#include "scrape.h"
 
 struct load_config cfg = {
     .server = SERVER_RATSAAL,
@@ -305,7 +306,9 @@ static void usage(void)
             "  [--subs S] [--meeting] [--audio-only] [--join-rate R/s] [--warmup S] [--duration S]\n"
             "  [--decrypt-every N] [--loss FRACTION] [--nack] [--server-pid PID]\n"
             "  [--profile gcm|cm] [--ivf FILE] [--simulcast] [--switch-every-ms MS]\n"
-            "  [--label TEXT] [--verbose]\n");
+            "  [--no-pace] [--label TEXT] [--verbose]\n"
+            "  Video is paced like a browser (2.5 x the bitrate); --no-pace sends each frame\n"
+            "  in one burst.\n");
 }
 
 int main(int argc, char **argv)
@@ -318,6 +321,7 @@ int main(int argc, char **argv)
         {"nack", 0, 0, 'n'},     {"server-pid", 1, 0, 'k'}, {"profile", 1, 0, 'c'},
         {"ivf", 1, 0, 'i'},      {"label", 1, 0, 'L'},      {"verbose", 0, 0, 'v'},
         {"simulcast", 0, 0, 'M'}, {"switch-every-ms", 1, 0, 'W'}, {"help", 0, 0, 'h'},
+        {"no-pace", 0, 0, 'N'},
         {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -343,6 +347,7 @@ int main(int argc, char **argv)
         case 'v': cfg.verbose++; break;
         case 'M': cfg.simulcast = true; break;
         case 'W': cfg.switch_every_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'N': cfg.no_pace = true; break;
         default: usage(); return 2;
         }
     }
@@ -409,6 +414,10 @@ int main(int argc, char **argv)
     uint64_t *snap_em = calloc(nsnap, 8), *snap_rc = calloc(nsnap, 8);
     struct totals t0, t1;
     totals(&t0, snap_em, snap_rc, true);
+    /* the server's own view (Ratsaal): scraped outside the CPU window */
+    struct srv_metrics m0, m1;
+    if (cfg.server != SERVER_RATSAAL || scrape_metrics(cfg.host, cfg.port, &m0))
+        memset(&m0, 0, sizeof(m0));
     proc_read(cfg.server_pid, &w0);
     double gen0 = self_cpu();
     int64_t tw0 = now_us();
@@ -418,6 +427,8 @@ int main(int argc, char **argv)
     int64_t tw1 = now_us();
     proc_read(cfg.server_pid, &w1);
     double gen1 = self_cpu();
+    if (!m0.ok || scrape_metrics(cfg.host, cfg.port, &m1))
+        memset(&m1, 0, sizeof(m1));
     totals(&t1, snap_em, snap_rc, false);
     /* Switches asked for in the window: subscribers keep switching meanwhile (not counted), as
      * other subscribers' requests are part of the conditions a pending switch meets. */
@@ -437,6 +448,7 @@ int main(int argc, char **argv)
     qsort(lat, lat_n, sizeof(*lat), cmp64);
     qsort(joins, joins_n, sizeof(*joins), cmp64);
     uint64_t pub_sent = 0, pub_drop = 0, nacks = 0, rtx = 0, plis = 0, skips = 0;
+    uint64_t pacer_overflows = 0;
     uint64_t decrypt_fail = 0, key_req[SIM_LAYERS] = {0}, key_forced[SIM_LAYERS] = {0};
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];
@@ -451,6 +463,7 @@ int main(int argc, char **argv)
         plis += pa->pm.plis_in + pa->pm.fir_in;
         decrypt_fail += pa->sub.decrypt_fail;
         skips += pa->pm.skips;
+        pacer_overflows += pa->pm.pacer.overflows;
     }
     unsigned streams = (unsigned)t1.streams;
     printf("{\"server\":\"%s\",\"label\":\"%s\",\"pubs\":%u,\"subs\":%u,\"meeting\":%s,"
@@ -469,7 +482,9 @@ int main(int argc, char **argv)
            "\"simulcast\":%s,\"switch_every_ms\":%u,\"switches_requested\":%llu,"
            "\"switches_completed\":%llu,\"switch_p50_ms\":%.1f,\"switch_p99_ms\":%.1f,"
            "\"switch_max_ms\":%.1f,\"key_requests_by_layer\":[%llu,%llu,%llu],"
-           "\"keys_forced_by_layer\":[%llu,%llu,%llu]}\n",
+           "\"keys_forced_by_layer\":[%llu,%llu,%llu],\"paced\":%s,\"pacer_overflows\":%llu,"
+           "\"srv_delay_p50_us\":%.0f,\"srv_delay_p99_us\":%.0f,\"srv_delay_le1ms_pct\":%.2f,"
+           "\"srv_pkts_per_udp_send\":%.2f}\n",
            cfg.server == SERVER_JANUS ? "janus" : "ratsaal", cfg.label, cfg.pubs, cfg.subs,
            cfg.pubs_subscribe ? "true" : "false", cfg.video ? "true" : "false",
            cfg.profile == RS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
@@ -490,7 +505,13 @@ int main(int argc, char **argv)
            (unsigned long long)sw.requested, (unsigned long long)sw.completed, sw.p50_ms,
            sw.p99_ms, sw.max_ms, (unsigned long long)key_req[0], (unsigned long long)key_req[1],
            (unsigned long long)key_req[2], (unsigned long long)key_forced[0],
-           (unsigned long long)key_forced[1], (unsigned long long)key_forced[2]);
+           (unsigned long long)key_forced[1], (unsigned long long)key_forced[2],
+           cfg.video && !cfg.no_pace ? "true" : "false", (unsigned long long)pacer_overflows,
+           scrape_delay_quantile(&m0, &m1, 0.5), scrape_delay_quantile(&m0, &m1, 0.99),
+           scrape_delay_within(&m0, &m1, 1000),
+           m1.ok && m1.udp_sends > m0.udp_sends
+               ? (double)(m1.rtp_out - m0.rtp_out) / (double)(m1.udp_sends - m0.udp_sends)
+               : -1);
     fflush(stdout);
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];

@@ -72,6 +72,15 @@ int ivf_load(struct ivf *v, const char *path)
     return v->n_frames ? 0 : -EINVAL;
 }
 
+/* Average bitrate of a looped file at 30 frames/s. */
+static double ivf_bitrate(const struct ivf *v)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < v->n_frames; i++)
+        bytes += v->frames[i].len;
+    return v->n_frames ? (double)bytes * 8 * 30 / (double)v->n_frames : 0;
+}
+
 void pub_media_init(struct publisher_media *pm, unsigned idx)
 {
     memset(pm, 0, sizeof(*pm));
@@ -99,6 +108,23 @@ void pub_media_init(struct publisher_media *pm, unsigned idx)
         vl->picture_id = (uint16_t)(rs_random_u32() & 0x7fff);
         vl->cache = calloc(PUB_CACHE, sizeof(*vl->cache));
     }
+    if (cfg.video && !cfg.no_pace) {
+        /* like libwebrtc: one pacer per connection at 2.5 × the video bitrate of all layers */
+        double bps = 0;
+        for (unsigned l = 0; l < pm->n_layers; l++)
+            bps += ivf_bitrate(pm->layers[l].file);
+        if (pacer_init(&pm->pacer, (uint32_t)(bps * PACER_FACTOR), 4096)) {
+            fprintf(stderr, "out of memory for the pacer\n");
+            exit(1);
+        }
+    }
+}
+
+static void pace_send(void *arg, uint8_t *pkt, size_t len)
+{
+    struct peer *p = arg;
+    if (peer_send_rtp(p, pkt, len, false) == 0)
+        p->pm->sent_video++;
 }
 
 static bool drop_now(void)
@@ -198,7 +224,9 @@ static void send_frame(struct peer *p, unsigned layer, int64_t now)
             pm->dropped++;
             continue;
         }
-        if (peer_send_rtp(p, buf, len, false) == 0)
+        if (pm->pacer.q) /* leaves when the pacer says, with the send time of then */
+            pacer_push(&pm->pacer, buf, len, true);
+        else if (peer_send_rtp(p, buf, len, false) == 0)
             pm->sent_video++;
     }
 }
@@ -229,6 +257,8 @@ void pub_media_tick(struct peer *p, int64_t now)
         pm->next_video_us = now;
         pm->skips++;
     }
+    if (pm->pacer.q)
+        pacer_run(&pm->pacer, now, pace_send, p);
 }
 
 /* The layer feedback names by its media SSRC; a single layer takes any feedback, as before

@@ -130,22 +130,29 @@ static uint64_t realtime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Forwarding delay of every packet in the batch just sent that a received datagram caused. */
-static void record_delays(struct rs_wk *w)
+/* Forwarding delay of the packets in msgs[from, to), just handed to the kernel: from the
+ * arrival of the datagram that caused each one (timer-made packets have none) to now. */
+static void record_delays(struct rs_wk *w, const struct mmsghdr *msgs, unsigned from,
+                          unsigned to)
 {
     uint64_t counts[RS_DELAY_BUCKETS] = {0}, sum_us = 0, now = 0;
     bool any = false;
-    for (unsigned i = 0; i < w->n_out; i++) {
-        uint64_t at = w->out[i].arrival_ns;
-        if (!at)
-            continue;
-        if (!any) {
-            now = realtime_ns();
-            any = true;
+    for (unsigned m = from; m < to; m++) {
+        const struct msghdr *h = &msgs[m].msg_hdr;
+        for (size_t k = 0; k < h->msg_iovlen; k++) {
+            const struct rs_wk_out *o =
+                (const void *)((const uint8_t *)h->msg_iov[k].iov_base -
+                               offsetof(struct rs_wk_out, data));
+            if (!o->arrival_ns)
+                continue;
+            if (!any) {
+                now = realtime_ns();
+                any = true;
+            }
+            uint64_t us = now > o->arrival_ns ? (now - o->arrival_ns) / 1000 : 0; /* clock step */
+            counts[rs_delay_bucket(us)]++;
+            sum_us += us;
         }
-        uint64_t us = now > at ? (now - at) / 1000 : 0; /* a clock step back counts as 0 */
-        counts[rs_delay_bucket(us)]++;
-        sum_us += us;
     }
     if (any)
         rs_metric_delay_add(counts, sum_us);
@@ -232,11 +239,15 @@ void rs_wk__flush(struct rs_wk *w)
             n_msgs++;
         }
     }
+    /* At most RS_WK_SEND_CHUNK datagrams per call, so that the delay recorded for each is
+     * close to when it really left (a fan-out of 500 takes the kernel a millisecond or more). */
     unsigned sent = 0;
     while (sent < n_msgs) {
-        int n = sendmmsg(w->fd, msgs + sent, n_msgs - sent, MSG_DONTWAIT);
+        unsigned chunk = n_msgs - sent < RS_WK_SEND_CHUNK ? n_msgs - sent : RS_WK_SEND_CHUNK;
+        int n = sendmmsg(w->fd, msgs + sent, chunk, MSG_DONTWAIT);
         if (n > 0) {
             rs_metric_add(RS_M_UDP_SENDS, (uint64_t)n);
+            record_delays(w, msgs, sent, sent + (unsigned)n);
             sent += (unsigned)n;
             continue;
         }
@@ -250,6 +261,7 @@ void rs_wk__flush(struct rs_wk *w)
             RS_WARN("worker", "event=udp_gso_off errno=%d", errno);
             w->gso = false;
             send_segments(w, h);
+            record_delays(w, msgs, sent, sent + 1);
         } else {
             /* EAGAIN (socket buffer full) or an unreachable peer: drop it, go on. */
             for (size_t k = 0; k < h->msg_iovlen; k++)
@@ -257,7 +269,6 @@ void rs_wk__flush(struct rs_wk *w)
         }
         sent++;
     }
-    record_delays(w);
     w->n_out = 0;
 }
 
