@@ -36,7 +36,10 @@
 #define RS_SPEAKER_LEVEL 70      /* average RFC 6464 level (-dBov) below which someone speaks */
 #define RS_LAYER_EVAL_MS 500
 #define RS_LAYER_ACTIVE_MS 1500
-#define RS_PLI_MIN_MS 300
+/* Keyframe requests per layer at most this often. A little over libwebrtc's 300 ms minimum
+ * keyframe interval: a request sent exactly 300 ms after the last keyframe can be refused by
+ * the browser, and then the subscriber waits for the next re-request. */
+#define RS_PLI_MIN_MS 320
 #define RS_RTCP_INTERVAL_MS 1000
 #define RS_NACK_MAX_GAP 64
 #define RS_AUDIO_BPS 64000       /* budget kept for each audio subscription */
@@ -800,8 +803,11 @@ static bool layer_active(const struct rs_wk *w, const struct rs_wk_layer *l)
     return l->active && w->now_ms - l->last_pkt_ms < RS_LAYER_ACTIVE_MS;
 }
 
-static void choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
+/* Picks each video subscription's layer. Returns true while a subscription waits for a
+ * keyframe of its target layer (its request may have been refused: ask again soon). */
+static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
 {
+    bool waiting = false;
     uint64_t budget = t->remb_bps && w->now_ms - t->remb_ms < 5000 ? t->remb_bps : UINT64_MAX;
     for (uint32_t si = t->first_sub; si != RS_WK_NONE; si = w->subs[si].next_in_transport) {
         struct rs_wk_sub *s = &w->subs[si];
@@ -838,11 +844,14 @@ static void choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
                      s->target_layer, l, (unsigned long long)budget);
             s->target_layer = l;
         }
-        if (s->target_layer >= 0 && s->target_layer != s->cur_layer)
+        if (s->target_layer >= 0 && s->target_layer != s->cur_layer) {
             request_keyframe(w, tr, s->target_layer);
+            waiting = true;
+        }
         if (s->target_layer < 0)
             s->cur_layer = -1;
     }
+    return waiting;
 }
 
 static uint64_t ntp_now(void)
@@ -999,8 +1008,8 @@ void rs_wk__router_timers(struct rs_wk *w)
         if (t->state != WK_T_CONNECTED)
             continue;
         if (t->subscriber && w->now_ms >= t->next_layer_ms) {
-            t->next_layer_ms = w->now_ms + RS_LAYER_EVAL_MS;
-            choose_layers(w, t);
+            bool waiting = choose_layers(w, t);
+            t->next_layer_ms = w->now_ms + (waiting ? RS_PLI_MIN_MS + 10 : RS_LAYER_EVAL_MS);
         }
         if (w->now_ms >= t->next_rtcp_ms) {
             /* spread reports: 1 s ± 25 % */
