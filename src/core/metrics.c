@@ -12,8 +12,8 @@ static _Atomic uint64_t errors[RS_ERR__COUNT];
 static _Atomic uint64_t delay_counts[RS_DELAY_BUCKETS];
 static _Atomic uint64_t delay_sum_us;
 
-const uint32_t rs_delay_bucket_us[RS_DELAY_BUCKETS - 1] = {25,   50,   100,  200,   300,   500,  750,
-                                                           1000, 2000, 5000, 10000, 50000, 250000};
+const uint32_t rs_delay_bucket_us[RS_DELAY_BUCKETS - 1] = {
+    25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 50000, 250000};
 
 void rs_metric_delay_add(const uint64_t counts[RS_DELAY_BUCKETS], uint64_t sum_us)
 {

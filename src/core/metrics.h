@@ -144,7 +144,7 @@ uint64_t rs_metric_error_get(enum rs_err err);
 /* Forwarding delay histogram: time from a datagram's arrival at the media socket to the send of
  * what it caused. Bucket upper bounds in microseconds; the last bucket is +Inf. The worker
  * counts into a local array per send batch and adds it here once (one atomic add per bucket). */
-#define RS_DELAY_BUCKETS 14
+#define RS_DELAY_BUCKETS 16
 extern const uint32_t rs_delay_bucket_us[RS_DELAY_BUCKETS - 1];
 static inline unsigned rs_delay_bucket(uint64_t us)
 {

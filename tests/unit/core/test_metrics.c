@@ -34,7 +34,8 @@ static void test_delay_buckets(void **state)
     assert_int_equal(rs_delay_bucket(26), 1);
     assert_int_equal(rs_delay_bucket(1000), 7);     /* le="0.001" */
     assert_int_equal(rs_delay_bucket(1001), 8);
-    assert_int_equal(rs_delay_bucket(250000), 12);
+    assert_int_equal(rs_delay_bucket(1500), 8);
+    assert_int_equal(rs_delay_bucket(250000), 14);
     assert_int_equal(rs_delay_bucket(250001), RS_DELAY_BUCKETS - 1); /* +Inf */
     assert_int_equal(rs_delay_bucket(UINT64_MAX), RS_DELAY_BUCKETS - 1);
 }
@@ -52,6 +53,8 @@ static void test_delay_histogram_exposition(void **state)
     expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.000025\"} 3\n");
     expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.000750\"} 3\n");
     expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.001000\"} 4\n");
+    expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.002000\"} 4\n");
+    expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.003000\"} 6\n");
     expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.005000\"} 6\n");
     expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"0.250000\"} 6\n");
     expect_line(t, "ratsaal_forward_delay_seconds_bucket{le=\"+Inf\"} 7\n");
