@@ -14,6 +14,8 @@
 #            uses AES-CM-HMAC. RATSAAL_PORT (18080), RATSAAL_UDP_PORT (41000) and JANUS_PORT (18188)
 #            move the servers' ports, e.g. when another benchmark runs on this machine: a run
 #            refuses to start on a port already in use (it would measure someone else's server).
+#            LOAD_ARGS adds generator options to every run, e.g. LOAD_ARGS=--no-pace (publishers
+#            send each video frame in one burst instead of paced like a browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -106,7 +108,7 @@ CONF
   wait_port "$port" "$pid" || { echo "ratsaal did not start" >&2; tail "$dir/server.log" >&2; stop_pid "$pid"; return 1; }
   # shellcheck disable=SC2046
   taskset -c "$LOAD_CPU" bench/ratsaal-load --server ratsaal --port "$port" --room "b$2" \
-    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1") \
+    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1") ${LOAD_ARGS:-} \
     >>"$out/results.jsonl" 2>"$dir/load.log" || echo "  (ratsaal $1: generator exit $?, see $dir/load.log)" >&2
   stop_pid "$pid"
 }
@@ -117,7 +119,7 @@ run_janus() { # scenario rep
   pid=$(bench/janus/start.sh "$port" "$SERVER_CPU" "$dir") || { echo "janus did not start" >&2; return 1; }
   # shellcheck disable=SC2046
   taskset -c "$LOAD_CPU" bench/ratsaal-load --server janus --port "$port" \
-    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1") \
+    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1") ${LOAD_ARGS:-} \
     >>"$out/results.jsonl" 2>"$dir/load.log" || echo "  (janus $1: generator exit $?, see $dir/load.log)" >&2
   stop_pid "$pid"
 }
