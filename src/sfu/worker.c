@@ -1,6 +1,6 @@
 /* The media worker thread: socket I/O in batches, commands, timers.
  *
- * Loop: epoll on the UDP socket, the command queue's eventfd and a 10 ms timerfd. Datagrams
+ * Loop: epoll on the UDP socket and the command queue's eventfd; timers every 10 ms. Datagrams
  * are read with recvmmsg in batches of RS_WK_RECV_BATCH; everything they cause (forwarded
  * packets, STUN answers, DTLS flights) is appended to one send batch, written with sendmmsg
  * when it fills and at the end of each receive batch. So the cost of a system call is shared
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -335,8 +334,8 @@ union ts_cmsg {
     struct cmsghdr align;
 };
 
-/* The kernel's receive time of a datagram (SO_TIMESTAMPNS), or `fallback`. */
-static uint64_t arrival_of(struct msghdr *h, uint64_t fallback)
+/* The kernel's receive time of a datagram (SO_TIMESTAMPNS), or 0. */
+static uint64_t arrival_of(struct msghdr *h)
 {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
@@ -346,7 +345,7 @@ static uint64_t arrival_of(struct msghdr *h, uint64_t fallback)
             return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
         }
     }
-    return fallback;
+    return 0;
 }
 
 static void read_datagrams(struct rs_wk *w)
@@ -371,8 +370,9 @@ static void read_datagrams(struct rs_wk *w)
         int n = recvmmsg(w->fd, msgs, RS_WK_RECV_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
-        w->now_ms = (uint64_t)rs_mono_ms();
-        uint64_t received = realtime_ns();
+        if (round > 0) /* the caller set it for the first round */
+            w->now_ms = (uint64_t)rs_mono_ms();
+        uint64_t received = 0; /* read only if the kernel gave no timestamp */
         for (int i = 0; i < n; i++) {
             if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC || msgs[i].msg_len > RS_WK_PKT_MAX) {
                 rs_metric_drop(RS_DROP_TOO_LARGE);
@@ -381,7 +381,9 @@ static void read_datagrams(struct rs_wk *w)
             struct rs_wk_addr a;
             memcpy(&a.ss, &from[i], sizeof(a.ss));
             a.len = msgs[i].msg_hdr.msg_namelen;
-            w->arrival_ns = arrival_of(&msgs[i].msg_hdr, received);
+            w->arrival_ns = arrival_of(&msgs[i].msg_hdr);
+            if (!w->arrival_ns)
+                w->arrival_ns = received ? received : (received = realtime_ns());
             rs_wk__on_datagram(w, bufs[i], msgs[i].msg_len, &a);
         }
         w->arrival_ns = 0;
@@ -395,22 +397,28 @@ static void *worker_main(void *arg)
 {
     struct rs_wk *w = arg;
     struct epoll_event evs[8];
+    uint64_t next_tick = (uint64_t)rs_mono_ms() + TICK_MS;
     while (!w->stop) {
-        int n = epoll_wait(w->epfd, evs, 8, 100);
+        /* The timers run every TICK_MS: in the same wake-up as packets when packets flow, and
+         * through epoll's timeout when nothing else wakes the worker (no timer fd, so a busy
+         * worker is not woken 100 times a second for them). */
+        uint64_t now = (uint64_t)rs_mono_ms();
+        int timeout = next_tick > now ? (int)(next_tick - now) : 0;
+        int n = epoll_wait(w->epfd, evs, 8, timeout);
         w->now_ms = (uint64_t)rs_mono_ms();
         for (int i = 0; i < n; i++) {
             int fd = evs[i].data.fd;
-            if (fd == w->fd) {
+            if (fd == w->fd)
                 read_datagrams(w);
-            } else if (fd == rs_queue_fd(w->cmds)) {
+            else if (fd == rs_queue_fd(w->cmds))
                 drain_cmds(w);
-            } else if (fd == w->tfd) {
-                uint64_t exp;
-                ssize_t r = read(w->tfd, &exp, sizeof(exp));
-                (void)r;
-                rs_wk__transport_timers(w);
-                rs_wk__router_timers(w);
-            }
+        }
+        if (w->now_ms >= next_tick) {
+            rs_wk__transport_timers(w);
+            rs_wk__router_timers(w);
+            next_tick += TICK_MS;
+            if (next_tick <= w->now_ms) /* fell behind (a long batch): no catch-up burst */
+                next_tick = w->now_ms + TICK_MS;
         }
         rs_wk__flush(w);
         if (w->wake_pending) {
@@ -477,7 +485,7 @@ struct rs_wk *rs_wk__new(struct rs_dtls_ctx *dtls, struct rs_queue *cmds, struct
     struct rs_wk *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
-    w->fd = w->epfd = w->tfd = -1;
+    w->fd = w->epfd = -1;
     w->dtls = dtls;
     w->cmds = cmds;
     w->events = events;
@@ -508,8 +516,6 @@ void rs_wk__free(struct rs_wk *w)
         close(w->fd);
     if (w->epfd >= 0)
         close(w->epfd);
-    if (w->tfd >= 0)
-        close(w->tfd);
     free(w->addr_map);
     free(w->out);
     free(w->flush_map);
@@ -536,16 +542,13 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
     w->gso = !cfg->no_udp_gso && setsockopt(w->fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0;
     RS_INFO("worker", "event=udp_socket gso=%s", w->gso ? "on" : "off");
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (w->epfd < 0 || w->tfd < 0) {
-        snprintf(err, errlen, "media worker: epoll/timerfd: %s", strerror(errno));
+    if (w->epfd < 0) {
+        snprintf(err, errlen, "media worker: epoll: %s", strerror(errno));
         rc = -errno;
         goto fail;
     }
-    struct itimerspec its = {{0, TICK_MS * 1000000L}, {0, TICK_MS * 1000000L}};
-    timerfd_settime(w->tfd, 0, &its, NULL);
-    int fds[3] = {w->fd, rs_queue_fd(w->cmds), w->tfd};
-    for (int i = 0; i < 3; i++) {
+    int fds[2] = {w->fd, rs_queue_fd(w->cmds)};
+    for (int i = 0; i < 2; i++) {
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fds[i], &ev)) {
             snprintf(err, errlen, "media worker: epoll_ctl: %s", strerror(errno));

@@ -171,7 +171,7 @@ struct rs_wk_flush_slot {
 
 struct rs_wk {
     int fd;        /* the UDP socket */
-    int epfd, tfd; /* epoll, timerfd */
+    int epfd;      /* epoll: the socket and the command queue */
     int family;
     struct rs_dtls_ctx *dtls;
     struct rs_queue *cmds, *events;
