@@ -9,7 +9,8 @@
 #   bench/compare.sh --quick                 # < 3 min: fan-out 1→50, three repetitions
 #   bench/compare.sh [--reps N] [--scenarios "fanout10 fanout50 ..."] [--out DIR]
 #
-# Scenarios: fanout10 fanout50 fanout200 fanout500 fanout1000 meeting10 meeting25 audio10x100 loss2
+# Scenarios: fanout10 fanout50 fanout200 fanout500 fanout1000 meeting10 meeting25 meeting32
+#            (31 × 2 = 62 remote tracks each, near the 64 m-line limit) audio10x100 loss2
 #            joinstorm100 simulcast10 simulcast50.  RATSAAL_BIN overrides bin/ratsaal; PROFILE=cm
 #            uses AES-CM-HMAC. RATSAAL_PORT (18080), RATSAAL_UDP_PORT (41000) and JANUS_PORT (18188)
 #            move the servers' ports, e.g. when another benchmark runs on this machine: a run
@@ -58,6 +59,7 @@ args_for() {
     fanout1000)   echo "--pubs 1 --subs 1000 --join-rate 100 --warmup $w --duration $d --decrypt-every 8" ;;
     meeting10)    echo "--pubs 10 --subs 0 --meeting --join-rate 10 --warmup $w --duration $d" ;;
     meeting25)    echo "--pubs 25 --subs 0 --meeting --join-rate 10 --warmup $w --duration $d" ;;
+    meeting32)    echo "--pubs 32 --subs 0 --meeting --join-rate 10 --warmup $w --duration $d" ;;
     audio10x100)  echo "--pubs 10 --subs 100 --audio-only --join-rate 50 --warmup $w --duration $d" ;;
     loss2)        echo "--pubs 1 --subs 10 --loss 0.02 --nack --join-rate 20 --warmup $w --duration $d" ;;
     joinstorm100) echo "--pubs 1 --subs 100 --join-rate 1000 --warmup 1 --duration 5" ;;

@@ -253,6 +253,8 @@ void note_error(struct participant *pa, const char *what);
 /* media.c */
 void pub_media_init(struct publisher_media *pm, unsigned idx);
 void pub_media_tick(struct peer *p, int64_t now);
+/* Sends the publisher's paced packets that are due; returns when the next one is, or -1. */
+int64_t pub_media_pace(struct peer *p, int64_t now);
 void pub_on_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 
 /* peer.c: latency samples (µs), filled during the steady window. */

@@ -191,8 +191,12 @@ static void participant_timers(struct participant *pa, int64_t now)
     switch_tick(pa, now);
 }
 
+#define PACED_MAX 256
+
 static void run_loop(int64_t until_us, bool (*done)(void))
 {
+    static struct participant *pubs[PACED_MAX];
+    static unsigned n_pubs, pubs_seen = UINT32_MAX;
     struct epoll_event evs[256];
     int64_t next_timers = 0, last = now_us();
     while (!g_stop) {
@@ -209,8 +213,32 @@ static void run_loop(int64_t until_us, bool (*done)(void))
             }
             next_timers = t + 2000; /* 2 ms: video frames and audio keep their pace */
         }
-        int timeout = (int)((next_timers - now_us()) / 1000);
-        int n = epoll_wait(g_epoll, evs, 256, timeout < 0 ? 0 : timeout);
+        /* Paced video leaves when each publisher's pacer says, not on the 2 ms tick: ticks
+         * would line all publishers' packets up into one burst, which browsers (each with its
+         * own clock) do not make. */
+        int64_t wake_at = next_timers;
+        if (pubs_seen != g_n_parts) { /* participants joined: list the publishers again */
+            n_pubs = 0;
+            for (unsigned i = 0; i < g_n_parts && n_pubs < PACED_MAX; i++)
+                if (g_parts[i] && g_parts[i]->publishes)
+                    pubs[n_pubs++] = g_parts[i];
+            pubs_seen = g_n_parts;
+        }
+        for (unsigned i = 0; i < n_pubs; i++) {
+            struct participant *pa = pubs[i];
+            if (!pa->pub.kind)
+                continue;
+            int64_t due = pub_media_pace(&pa->pub, now_us());
+            if (due >= 0 && due < wake_at)
+                wake_at = due;
+        }
+        int64_t wait_us = wake_at - now_us();
+        struct timespec ts = {0, 0};
+        if (wait_us > 0) {
+            ts.tv_sec = wait_us / 1000000;
+            ts.tv_nsec = (long)(wait_us % 1000000) * 1000;
+        }
+        int n = epoll_pwait2(g_epoll, evs, 256, &ts, NULL);
         for (int i = 0; i < n; i++) {
             int kind = *(int *)evs[i].data.ptr;
             if (kind == 1)

@@ -127,6 +127,13 @@ static void pace_send(void *arg, uint8_t *pkt, size_t len)
         p->pm->sent_video++;
 }
 
+int64_t pub_media_pace(struct peer *p, int64_t now)
+{
+    if (!p->pm || !p->pm->pacer.q || p->state != PEER_READY)
+        return -1;
+    return pacer_run(&p->pm->pacer, now, pace_send, p);
+}
+
 static bool drop_now(void)
 {
     return cfg.loss > 0 && (double)rs_random_u32() / 4294967296.0 < cfg.loss;

@@ -24,7 +24,7 @@
 #define RS_WK_MAX_SUBS 65536
 #define RS_WK_PKT_MAX 1500       /* largest datagram we accept or send */
 #define RS_WK_RECV_BATCH 32
-#define RS_WK_SEND_BATCH 512     /* packets queued before a flush (also flushed per receive batch) */
+#define RS_WK_SEND_BATCH 128     /* packets queued before a flush (also flushed per receive batch) */
 #define RS_WK_SEND_CHUNK 64      /* datagrams per sendmmsg call */
 #define RS_WK_GSO_MAX_SEGS 64    /* segments per UDP GSO datagram (the kernel's UDP_MAX_SEGMENTS) */
 #define RS_WK_GSO_MAX_SEG 1400   /* larger packets are sent alone: a GSO segment must fit the MTU */
