@@ -237,6 +237,9 @@ void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
     rs_metric_inc(RS_M_TRANSPORTS);
 }
 
+static void on_dtls(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *buf, size_t len,
+                    const struct rs_wk_addr *from);
+
 void rs_wk__transport_dtls(struct rs_wk *w, const struct rs_cmd_transport *c)
 {
     struct rs_wk_transport *t = rs_wk__transport(w, c->tid);
@@ -245,6 +248,12 @@ void rs_wk__transport_dtls(struct rs_wk *w, const struct rs_cmd_transport *c)
     t->has_fp = c->has_fingerprint;
     memcpy(t->fp, c->remote_fp, sizeof(t->fp));
     t->dtls_client = c->dtls_client;
+    struct rs_wk_early_dtls *e = t->early_dtls;
+    if (e && t->has_fp) { /* the peer's first flight came first: answer it now */
+        t->early_dtls = NULL;
+        on_dtls(w, t, e->data, e->len, &e->from);
+        free(e);
+    }
 }
 
 void rs_wk__transport_ice(struct rs_wk *w, const struct rs_cmd_transport *c)
@@ -265,6 +274,7 @@ void rs_wk__transport_remove(struct rs_wk *w, uint32_t tid)
     forget_addresses(w, t);
     if (t->dtls)
         rs_dtls_free(t->dtls);
+    free(t->early_dtls);
     if (t->srtp_ready)
         rs_srtp_free(&t->srtp);
     memset(t, 0, sizeof(*t));
@@ -416,7 +426,21 @@ static void on_dtls(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *b
 {
     if (t->dtls_retired)
         return; /* a late retransmission or close_notify: the session is keyed, nothing to do */
-    if (!dtls_framing_ok(buf, len) || t->state == WK_T_FAILED || dtls_ensure(w, t)) {
+    int rc_ensure = -EINVAL;
+    if (!dtls_framing_ok(buf, len) || t->state == WK_T_FAILED ||
+        (rc_ensure = dtls_ensure(w, t)) != 0) {
+        if (rc_ensure == -EAGAIN && len <= RS_WK_PKT_MAX) {
+            /* no fingerprint yet: keep the latest such datagram (a retransmission replaces
+             * it) until the SDP answer arrives; not a drop */
+            if (!t->early_dtls)
+                t->early_dtls = malloc(sizeof(*t->early_dtls));
+            if (t->early_dtls) {
+                t->early_dtls->from = *from;
+                t->early_dtls->len = len;
+                memcpy(t->early_dtls->data, buf, len);
+                return;
+            }
+        }
         rs_metric_drop(RS_DROP_BAD_DTLS);
         return;
     }

@@ -48,6 +48,15 @@ struct rs_wk_ssrc {
     uint8_t rtx;
 };
 
+/* A DTLS datagram that arrived (from a validated address) before the peer's fingerprint, i.e.
+ * before the control thread passed on the SDP answer: kept and handled when the answer comes,
+ * instead of waiting for the peer's retransmission (1 s in browsers). */
+struct rs_wk_early_dtls {
+    struct rs_wk_addr from;
+    size_t len;
+    uint8_t data[RS_WK_PKT_MAX];
+};
+
 struct rs_wk_transport {
     enum rs_wk_state state;
     uint32_t tid, owner;
@@ -66,6 +75,7 @@ struct rs_wk_transport {
     uint32_t rate_packets, rate_stun;
 
     struct rs_dtls *dtls;
+    struct rs_wk_early_dtls *early_dtls; /* a ClientHello that beat the peer's SDP answer */
     uint64_t dtls_timer_ms;
     uint64_t connected_ms;
     bool dtls_retired; /* handshake long done: the DTLS state was freed (SRTP keys stay) */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,8 +83,9 @@ static void add_transport(uint32_t tid, bool subscriber, const uint8_t *fp, char
     c.u.transport.tid = tid;
     memcpy(c.u.transport.ufrag, ufrag, RS_SFU_UFRAG_SIZE);
     memcpy(c.u.transport.pwd, pwd, RS_SFU_PWD_SIZE);
-    c.u.transport.has_fingerprint = 1;
-    memcpy(c.u.transport.remote_fp, fp, 32);
+    c.u.transport.has_fingerprint = fp != NULL; /* NULL: as before the peer's SDP answer */
+    if (fp)
+        memcpy(c.u.transport.remote_fp, fp, 32);
     c.u.transport.subscriber = subscriber;
     c.u.transport.owner = tid * 10;
     c.u.transport.max_bitrate_bps = 1000000;
@@ -460,6 +462,45 @@ static void test_fingerprint_mismatch_fails(void **state)
     rs_client_close(&cl);
 }
 
+static void *answer_arrives_later(void *arg)
+{
+    usleep(150000);
+    struct rs_cmd c = {.type = RS_CMD_TRANSPORT_DTLS};
+    c.u.transport.tid = *(uint32_t *)arg;
+    c.u.transport.has_fingerprint = 1;
+    memcpy(c.u.transport.remote_fp, client_fp, 32);
+    c.u.transport.subscriber = 1;
+    send_cmd(&c);
+    return NULL;
+}
+
+static void test_client_hello_before_answer(void **state)
+{
+    /* A subscribe transport exists before the browser's SDP answer names its fingerprint, and
+     * the browser's ClientHello can overtake that answer (it goes straight to the media port,
+     * the answer through the control thread). The worker keeps the ClientHello and answers it
+     * when the fingerprint arrives; the client's first retransmission comes only after 10 s
+     * here, so the handshake within 3 s shows nothing waited for it. */
+    struct rs_client cl;
+    char ufrag[RS_SFU_UFRAG_SIZE], pwd[RS_SFU_PWD_SIZE];
+    uint32_t tid = 8;
+    add_transport(tid, true, NULL, ufrag, pwd);
+    rs_dtls_ctx_set_initial_timeout(client_ctx, 10000);
+    assert_int_equal(rs_client_open(&cl, client_ctx, "127.0.0.1", port, ufrag, pwd, server_fp), 0);
+    uint64_t bad0 = rs_metric_drop_get(RS_DROP_BAD_DTLS);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, answer_arrives_later, &tid), 0);
+    int rc = rs_client_connect(&cl, 3000);
+    pthread_join(th, NULL);
+    rs_dtls_ctx_set_initial_timeout(client_ctx, 0); /* back to the default for other tests */
+    assert_int_equal(rc, 0);
+    struct rs_event ev;
+    assert_int_equal(wait_event(RS_EV_TRANSPORT_CONNECTED, &ev, 1000), 0);
+    assert_int_equal(ev.tid, tid);
+    assert_int_equal(rs_metric_drop_get(RS_DROP_BAD_DTLS), bad0); /* kept, not dropped */
+    rs_client_close(&cl);
+}
+
 static void test_bad_input_dropped_and_counted(void **state)
 {
     struct rs_client good, stranger;
@@ -554,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_audio_forwarding),
         cmocka_unit_test(test_simulcast_switch_nack_pli),
         cmocka_unit_test(test_fingerprint_mismatch_fails),
+        cmocka_unit_test(test_client_hello_before_answer),
         cmocka_unit_test(test_bad_input_dropped_and_counted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
