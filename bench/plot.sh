@@ -30,39 +30,29 @@ with open(out, "w") as o:
                 f"{med('ratsaal','lat_p99_us',1e-3)} {med('janus','lat_p99_us',1e-3)}\n")
 PY
 done
-gnuplot <<GP
+# CPU and latency plots for one kind: plot_kind KIND "x axis label" "title suffix"
+plot_kind() {
+  gnuplot <<GP
 set terminal svg size 720,420 font "sans,12" background "white"
 set datafile missing "NaN"
 set key top left
 set grid
-set xlabel "subscribers (1 publisher: Opus + VP8 1.5 Mbit/s)"
-set output "$outdir/fanout_cpu.svg"
-set title "Server CPU on one core (steady window, user+sys)"
+set xlabel "$2"
+set output "$outdir/$1_cpu.svg"
+set title "Server CPU on one core$3 (steady window, user+sys)"
 set ylabel "CPU % of one core"
-plot "$outdir/fanout.dat" using 1:2 with linespoints lw 2 title "Ratsaal", \
+plot "$outdir/$1.dat" using 1:2 with linespoints lw 2 title "Ratsaal", \
      "" using 1:3 with linespoints lw 2 title "Janus 1.1.2"
-set output "$outdir/fanout_latency.svg"
-set title "Forwarding latency (publisher send → subscriber receive, loopback)"
+set output "$outdir/$1_latency.svg"
+set title "Forwarding latency$3 (publisher send → subscriber receive, loopback)"
 set ylabel "ms"
 set logscale y
-plot "$outdir/fanout.dat" using 1:4 with linespoints lw 2 title "Ratsaal p50", \
-     "" using 1:6 with linespoints lw 2 dt 2 title "Ratsaal p99", \
-     "" using 1:5 with linespoints lw 2 title "Janus p50", \
-     "" using 1:7 with linespoints lw 2 dt 2 title "Janus p99"
-unset logscale y
-set xlabel "people in the meeting (each publishes Opus + VP8 and receives everyone else)"
-set output "$outdir/meeting_cpu.svg"
-set title "Server CPU on one core, meetings (steady window, user+sys)"
-set ylabel "CPU % of one core"
-plot "$outdir/meeting.dat" using 1:2 with linespoints lw 2 title "Ratsaal", \
-     "" using 1:3 with linespoints lw 2 title "Janus 1.1.2"
-set output "$outdir/meeting_latency.svg"
-set title "Forwarding latency, meetings (publisher send → subscriber receive, loopback)"
-set ylabel "ms"
-set logscale y
-plot "$outdir/meeting.dat" using 1:4 with linespoints lw 2 title "Ratsaal p50", \
+plot "$outdir/$1.dat" using 1:4 with linespoints lw 2 title "Ratsaal p50", \
      "" using 1:6 with linespoints lw 2 dt 2 title "Ratsaal p99", \
      "" using 1:5 with linespoints lw 2 title "Janus p50", \
      "" using 1:7 with linespoints lw 2 dt 2 title "Janus p99"
 GP
+}
+plot_kind fanout "subscribers (1 publisher: Opus + VP8 1.5 Mbit/s)" ""
+plot_kind meeting "people in the meeting (each publishes Opus + VP8 and receives everyone else)" ", meetings"
 echo "plots in $outdir"
