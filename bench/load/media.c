@@ -97,9 +97,14 @@ void pub_media_init(struct publisher_media *pm, unsigned idx)
         pm->rid_ext = 10; /* the ids Chromium offers */
         pm->repaired_rid_ext = 11;
     }
+    /* each publisher starts at its own place in the looped file, so periodic keyframes of
+     * different publishers do not all fall together (browsers are not synchronised); all
+     * layers of one publisher start together, their keyframes are at the same frames */
+    size_t start = g_video[0].n_frames ? rs_random_u32() % g_video[0].n_frames : 0;
     for (unsigned l = 0; l < pm->n_layers; l++) {
         struct video_layer *vl = &pm->layers[l];
         vl->file = &g_video[l];
+        vl->frame = vl->file->n_frames ? start % vl->file->n_frames : 0;
         vl->rid = cfg.simulcast ? sim_rids[l] : NULL;
         vl->ssrc = pm->audio_ssrc + 1 + 2 * l;
         vl->rtx_ssrc = vl->ssrc + 1;

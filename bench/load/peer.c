@@ -305,8 +305,11 @@ void peer_on_readable(struct peer *p)
                                 fprintf(stderr, "peer %u/%s ready, profile 0x%04x\n",
                                         p->owner->idx, p->publish ? "pub" : "sub", keys.profile);
                             if (p->publish) {
-                                p->pm->next_audio_us = t;
-                                p->pm->next_video_us = t;
+                                /* each publisher its own capture phase, as independent
+                                 * browsers have: joins spaced by the join rate would otherwise
+                                 * line every publisher's 20 ms audio and 33 ms video up */
+                                p->pm->next_audio_us = t + rs_random_u32() % 20000;
+                                p->pm->next_video_us = t + rs_random_u32() % 33333;
                             }
                         }
                         memset(&keys, 0, sizeof(keys));
