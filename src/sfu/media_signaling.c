@@ -1011,6 +1011,22 @@ static int media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_
         rs_msg_error_set(err, RS_ERR_INVALID_SDP, "sdp", "only sha-256 fingerprints are accepted");
         goto out;
     }
+    /* Simulcast layers are told apart by rid (RFC 8851/8853), as browsers send them. Layers
+     * announced only as an SSRC group (a=ssrc-group:SIM, the pre-standard way) would arrive as
+     * one stream of three interleaved encodings: refuse them with a reason. */
+    for (unsigned i = 0; i < offer->n_media; i++) {
+        const struct rs_sdp_media *md = &offer->media[i];
+        for (unsigned g = 0; g < md->n_ssrc_groups && md->n_rids == 0; g++) {
+            if (md->ssrc_groups[g].semantics == RS_SDP_SSRC_GROUP_SIM &&
+                md->ssrc_groups[g].n_ssrcs > 1) {
+                rs_msg_error_set(err, RS_ERR_INVALID_SDP, "sdp",
+                                 "m-section %s announces simulcast as an SSRC group (SIM); "
+                                 "send the layers with a=rid and a=simulcast",
+                                 md->mid[0] ? md->mid : "?");
+                goto out;
+            }
+        }
+    }
 
     /* A different certificate means a new RTCPeerConnection: start its transport afresh. */
     struct transport next = pm->pub;

@@ -868,6 +868,30 @@ static void test_publish_validation(void **state)
                           "action", "publish", "sdp", chrome_offer, "tracks", "mid", "0",
                           "source", "camera", "mid", "1", "source", "screen"));
     expect_error(a, "invalid_value");
+    /* Simulcast as an SSRC group instead of rids: refused with a reason. */
+    char *sim = strdup(chrome_offer);
+    assert_non_null(sim);
+    char *rids = strstr(sim, "a=rid:h send\r\n");
+    const char *sim_lines = "a=ssrc-group:SIM 11 22 33\r\na=ssrc:11 cname:x\r\n"
+                            "a=ssrc:22 cname:x\r\na=ssrc:33 cname:x\r\n";
+    const char *rid_lines = "a=rid:h send\r\na=rid:m send\r\na=rid:l send\r\n"
+                            "a=simulcast:send h;m;l\r\n";
+    assert_non_null(rids);
+    assert_int_equal(strncmp(rids, rid_lines, strlen(rid_lines)), 0);
+    char *sim_offer = malloc(strlen(sim) + strlen(sim_lines) + 1);
+    assert_non_null(sim_offer);
+    snprintf(sim_offer, strlen(sim) + strlen(sim_lines) + 1, "%.*s%s%s", (int)(rids - sim), sim,
+             sim_lines, rids + strlen(rid_lines));
+    send_msg(a, json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "ns", "media",
+                          "action", "publish", "sdp", sim_offer, "tracks", "mid", "0",
+                          "source", "microphone", "mid", "1", "source", "camera"));
+    json_t *e = expect(a, "media", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "invalid_sdp");
+    assert_non_null(strstr(json_string_value(json_object_get(e, "text")), "a=rid"));
+    json_decref(e);
+    free(sim_offer);
+    free(sim);
+
     no_more_cmds(); /* nothing reached the worker, no transport id leaked */
     for (unsigned i = 0; i < RS_SFU_MAX_TRANSPORTS; i++)
         assert_int_equal(app.media->tid_used[i], 0);
