@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PACER_FACTOR 2.5        /* libwebrtc's pacing rate: 2.5 × the target bitrate */
-#define PACER_BURST_US 5000     /* credit after idle: one 5 ms pacer interval */
+#define PACER_FACTOR 2.5    /* libwebrtc's pacing rate: 2.5 × the target bitrate */
+#define PACER_BURST_US 5000 /* credit after idle: one 5 ms pacer interval */
 
 struct paced_pkt {
     uint16_t len;

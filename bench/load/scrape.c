@@ -23,9 +23,9 @@ static int http_get(const char *host, uint16_t port, const char *path, char *buf
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, host, &a.sin_addr);
     char req[256];
-    int rl = snprintf(req, sizeof(req),
-                      "GET %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n\r\n", path, host,
-                      port);
+    int rl =
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n\r\n",
+                 path, host, port);
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) || write(fd, req, (size_t)rl) != rl) {
         close(fd);
         return -1;
@@ -48,10 +48,12 @@ int scrape_metrics(const char *host, uint16_t port, struct srv_metrics *m)
         free(buf);
         return -1;
     }
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (char *line = buf; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         char le[32];
         unsigned long long v;
-        if (sscanf(line, "ratsaal_forward_delay_seconds_bucket{le=\"%31[^\"]\"} %llu", le, &v) == 2 &&
+        if (sscanf(line, "ratsaal_forward_delay_seconds_bucket{le=\"%31[^\"]\"} %llu", le, &v) ==
+                2 &&
             m->n_buckets < SCRAPE_MAX_BUCKETS) {
             m->le_us[m->n_buckets] = strcmp(le, "+Inf") == 0 ? INFINITY : strtod(le, NULL) * 1e6;
             m->cum[m->n_buckets++] = v;

@@ -11,8 +11,8 @@
 #include "sfu/worker.h"
 
 #include <arpa/inet.h>
-#include <netinet/udp.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,17 +131,15 @@ static uint64_t realtime_ns(void)
 
 /* Forwarding delay of the packets in msgs[from, to), just handed to the kernel: from the
  * arrival of the datagram that caused each one (timer-made packets have none) to now. */
-static void record_delays(struct rs_wk *w, const struct mmsghdr *msgs, unsigned from,
-                          unsigned to)
+static void record_delays(struct rs_wk *w, const struct mmsghdr *msgs, unsigned from, unsigned to)
 {
     uint64_t counts[RS_DELAY_BUCKETS] = {0}, sum_us = 0, now = 0;
     bool any = false;
     for (unsigned m = from; m < to; m++) {
         const struct msghdr *h = &msgs[m].msg_hdr;
         for (size_t k = 0; k < h->msg_iovlen; k++) {
-            const struct rs_wk_out *o =
-                (const void *)((const uint8_t *)h->msg_iov[k].iov_base -
-                               offsetof(struct rs_wk_out, data));
+            const struct rs_wk_out *o = (const void *)((const uint8_t *)h->msg_iov[k].iov_base -
+                                                       offsetof(struct rs_wk_out, data));
             if (!o->arrival_ns)
                 continue;
             if (!any) {
@@ -166,8 +164,10 @@ union gso_cmsg {
 static void send_segments(struct rs_wk *w, struct msghdr *h)
 {
     for (size_t k = 0; k < h->msg_iovlen; k++) {
-        struct msghdr one = {.msg_name = h->msg_name, .msg_namelen = h->msg_namelen,
-                             .msg_iov = &h->msg_iov[k], .msg_iovlen = 1};
+        struct msghdr one = {.msg_name = h->msg_name,
+                             .msg_namelen = h->msg_namelen,
+                             .msg_iov = &h->msg_iov[k],
+                             .msg_iovlen = 1};
         if (sendmsg(w->fd, &one, MSG_DONTWAIT) < 0)
             rs_metric_drop(RS_DROP_SEND_FAILED);
         else
@@ -211,8 +211,9 @@ void rs_wk__flush(struct rs_wk *w)
             unsigned segs = 0;
             do {
                 struct rs_wk_out *o = &w->out[i];
-                if (segs > 0 && (seg > RS_WK_GSO_MAX_SEG || o->len > seg ||
-                                 segs == RS_WK_GSO_MAX_SEGS || total + o->len > RS_WK_GSO_MAX_BYTES))
+                if (segs > 0 &&
+                    (seg > RS_WK_GSO_MAX_SEG || o->len > seg || segs == RS_WK_GSO_MAX_SEGS ||
+                     total + o->len > RS_WK_GSO_MAX_BYTES))
                     break;
                 iov[n_iov].iov_base = o->data;
                 iov[n_iov].iov_len = o->len;
