@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "core/trim.h"
 #include "room/room.h"
 #include "signaling/message.h"
 
@@ -714,14 +715,13 @@ int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_h
 void rs_api_tick(struct rs_app *app)
 {
     int64_t now = rs_wall_ms();
-    static int64_t next_trim_ms;
+    static struct rs_trim trim;
     rs_login_tick(app);
-    if (now >= next_trim_ms) {
-        /* hand memory freed by departed participants and retired DTLS states back to the
-         * system (glibc keeps freed heap pages otherwise) */
-        next_trim_ms = now + 10000;
+    /* hand memory freed by departed participants back to the system (glibc keeps freed heap
+     * pages otherwise), but only after someone joined or left: see core/trim.h */
+    uint64_t sig = rs_metric_get(RS_M_JOINS_TOTAL) ^ (rs_metric_get(RS_M_PARTICIPANTS) << 40);
+    if (rs_trim_due(&trim, now, sig))
         malloc_trim(0);
-    }
     if (!app->store || now < next_purge_ms)
         return;
     next_purge_ms = now + HOUR_MS;
