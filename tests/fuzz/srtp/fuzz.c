@@ -32,30 +32,6 @@ static const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
 static const uint8_t salt[12] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
                                  0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab};
 
-static int ref_rc(srtp_err_status_t st, int unprotect)
-{
-    switch (st) {
-    case srtp_err_status_ok:
-        return 0;
-    case srtp_err_status_auth_fail:
-        return RS_SRTP_ERR_AUTH;
-    case srtp_err_status_cipher_fail:
-        return unprotect ? RS_SRTP_ERR_AUTH : RS_SRTP_ERR_OTHER;
-    case srtp_err_status_replay_fail:
-        return RS_SRTP_ERR_REPLAY;
-    case srtp_err_status_replay_old:
-    case srtp_err_status_pkt_idx_old:
-        return RS_SRTP_ERR_REPLAY_OLD;
-    case srtp_err_status_bad_param:
-    case srtp_err_status_parse_err:
-    case srtp_err_status_bad_mki:
-    case srtp_err_status_no_ctx:
-        return RS_SRTP_ERR_PARSE;
-    default:
-        return RS_SRTP_ERR_OTHER;
-    }
-}
-
 static srtp_t ref_session(int outbound)
 {
     uint8_t master[28];
@@ -96,8 +72,9 @@ static void one(struct world *w, int rtcp, const uint8_t *data, size_t size)
     int want =
         size < (rtcp ? 8u : 12u)
             ? RS_SRTP_ERR_PARSE /* libsrtp is not asked: the wrapper rejects these too */
-            : ref_rc(rtcp ? srtp_protect_rtcp(w->ref_out, b, &n) : srtp_protect(w->ref_out, b, &n),
-                     0);
+            : rs_srtp_libsrtp_status(
+                  rtcp ? srtp_protect_rtcp(w->ref_out, b, &n) : srtp_protect(w->ref_out, b, &n),
+                  false);
     if (rc == RS_SRTP_ERR_SSRC_FULL) {
         w->diverged = 1;
         return;
@@ -112,8 +89,8 @@ static void one(struct world *w, int rtcp, const uint8_t *data, size_t size)
     rc = rtcp ? rs_srtp_unprotect_rtcp(&w->ours, a, &back)
               : rs_srtp_unprotect_rtp(&w->ours, a, &back);
     n = (int)len;
-    want =
-        ref_rc(rtcp ? srtp_unprotect_rtcp(w->ref_in, c, &n) : srtp_unprotect(w->ref_in, c, &n), 1);
+    want = rs_srtp_libsrtp_status(
+        rtcp ? srtp_unprotect_rtcp(w->ref_in, c, &n) : srtp_unprotect(w->ref_in, c, &n), true);
     if (rc == RS_SRTP_ERR_SSRC_FULL) {
         w->diverged = 1;
         return;
