@@ -64,7 +64,7 @@ static int setup(void **state)
     memset(&app, 0, sizeof(app));
     rs_config_defaults(&app.cfg);
     app.cfg.anonymous_meetings = RS_ANON_OFF;
-    snprintf(dir, sizeof(dir), "/tmp/rs-lobby-XXXXXX");
+    snprintf(dir, sizeof(dir), "/tmp/rs-lobby-XXXXXX"); /* mkdtemp replaces the X */
     if (!mkdtemp(dir))
         return -1;
     snprintf(db, sizeof(db), "%s/ratsaal.db", dir);

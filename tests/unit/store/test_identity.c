@@ -23,7 +23,7 @@ static char path[128];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/rs-ident-XXXXXX");
+    snprintf(dir, sizeof(dir), "/tmp/rs-ident-XXXXXX"); /* mkdtemp replaces the X */
     if (!mkdtemp(dir))
         return -1;
     snprintf(path, sizeof(path), "%s/ratsaal.db", dir);
@@ -167,7 +167,7 @@ static void test_local_users(void **state)
     assert_int_equal(rs_store_user_get_by_username(st, "zoe", &got), 0);
     assert_string_equal(got.id, a.id);
     assert_int_equal(rs_store_user_get_by_username(st, "nobody", &got), -ENOENT);
-    assert_int_equal(rs_store_user_get(st, "uxxxxxxxxxxxxxxxx", &got), -ENOENT);
+    assert_int_equal(rs_store_user_get(st, "u-no-such-user-id", &got), -ENOENT); /* never issued */
 
     /* duplicate and invalid names */
     memset(&dup, 0, sizeof(dup));

@@ -28,8 +28,8 @@ export class DeviceSettings {
     this.spk = field('settings-speaker', t('prejoin.speaker'), 'settings-speaker');
     this.video = el('video', { autoplay: true, playsinline: true, dataset: { testid: 'settings-preview' } });
     this.video.muted = true;
-    this.placeholder = el('p', { class: 'settings-preview-note', dataset: { testid: 'settings-preview-note' } });
-    this.preview = el('div', { class: 'settings-preview', role: 'img', 'aria-label': t('settings.preview') }, this.video, this.placeholder);
+    this.cameraOffNote = el('p', { class: 'settings-preview-note', dataset: { testid: 'settings-preview-note' } });
+    this.preview = el('div', { class: 'settings-preview', role: 'img', 'aria-label': t('settings.preview') }, this.video, this.cameraOffNote);
     this.status = el('p', { id: 'settings-status', class: 'field-error', role: 'alert', dataset: { testid: 'settings-status' } });
     this.status.hidden = true;
     const close = el('button', { type: 'button', class: 'btn btn-icon settings-close', 'aria-label': t('settings.close'), title: t('settings.close') }, icon('close'));
@@ -139,7 +139,7 @@ export class DeviceSettings {
       this.video.srcObject = null;
     }
     this.video.hidden = !on;
-    this.placeholder.textContent = on ? '' : t('settings.camera_off');
+    this.cameraOffNote.textContent = on ? '' : t('settings.camera_off');
   }
 
   _pick(kind, sel) {
