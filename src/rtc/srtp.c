@@ -60,9 +60,7 @@ size_t rs_srtp_salt_len(enum rs_srtp_profile profile)
     }
 }
 
-/* libsrtp status -> our code. `unprotect` says which direction: a cipher failure while
- * unprotecting GCM is a tag mismatch, i.e. an authentication failure. */
-static int map_status(srtp_err_status_t st, int unprotect)
+int rs_srtp_libsrtp_status(int st, bool unprotect)
 {
     switch (st) {
     case srtp_err_status_ok:
@@ -197,7 +195,7 @@ int rs_srtp_protect_rtp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t cap
     if (s->gcm_out != NULL)
         return rs_srtp_gcm_protect_rtp(s->gcm_out, pkt, len);
     int n = (int)*len;
-    rc = map_status(srtp_protect(s->outbound, pkt, &n), 0);
+    rc = rs_srtp_libsrtp_status(srtp_protect(s->outbound, pkt, &n), false);
     if (rc == 0)
         *len = (size_t)n;
     return rc;
@@ -211,7 +209,7 @@ int rs_srtp_protect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len, size_t ca
     if (s->gcm_out != NULL)
         return rs_srtp_gcm_protect_rtcp(s->gcm_out, pkt, len);
     int n = (int)*len;
-    rc = map_status(srtp_protect_rtcp(s->outbound, pkt, &n), 0);
+    rc = rs_srtp_libsrtp_status(srtp_protect_rtcp(s->outbound, pkt, &n), false);
     if (rc == 0)
         *len = (size_t)n;
     return rc;
@@ -229,7 +227,7 @@ int rs_srtp_unprotect_rtp(struct rs_srtp *s, uint8_t *pkt, size_t *len)
     if (s->gcm_in != NULL)
         return rs_srtp_gcm_unprotect_rtp(s->gcm_in, pkt, len);
     int n = (int)*len;
-    rc = map_status(srtp_unprotect(s->inbound, pkt, &n), 1);
+    rc = rs_srtp_libsrtp_status(srtp_unprotect(s->inbound, pkt, &n), true);
     if (rc == 0)
         *len = (size_t)n;
     return rc;
@@ -245,7 +243,7 @@ int rs_srtp_unprotect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len)
     if (s->gcm_in != NULL)
         return rs_srtp_gcm_unprotect_rtcp(s->gcm_in, pkt, len);
     int n = (int)*len;
-    rc = map_status(srtp_unprotect_rtcp(s->inbound, pkt, &n), 1);
+    rc = rs_srtp_libsrtp_status(srtp_unprotect_rtcp(s->inbound, pkt, &n), true);
     if (rc == 0)
         *len = (size_t)n;
     return rc;

@@ -22,6 +22,7 @@
 #define RS_RTC_SRTP_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,10 @@ int rs_srtp_unprotect_rtcp(struct rs_srtp *s, uint8_t *pkt, size_t *len);
 /* Maps a negative result of the functions above to a counter index (RS_SRTP_ERR_SSRC_FULL
  * counts as "other"; the caller may count it on its own as well). */
 enum rs_srtp_drop rs_srtp_drop_reason(int rc);
+/* libsrtp2's srtp_err_status_t → RS_SRTP_ERR_* (0 for ok). `unprotect` says which direction: a
+ * cipher failure while unprotecting GCM is a tag mismatch, i.e. an authentication failure. For
+ * the libsrtp engine, and for tests that compare our GCM with libsrtp's answers. */
+int rs_srtp_libsrtp_status(int st, bool unprotect);
 /* Stable metric label for a drop reason ("auth", "replay", ...); static string. */
 const char *rs_srtp_drop_name(enum rs_srtp_drop reason);
 
