@@ -252,9 +252,12 @@ void note_error(struct participant *pa, const char *what);
 
 /* media.c */
 void pub_media_init(struct publisher_media *pm, unsigned idx);
+/* Sends what is due at `now`: audio, captured video frames, paced packets. */
 void pub_media_tick(struct peer *p, int64_t now);
-/* Sends the publisher's paced packets that are due; returns when the next one is, or -1. */
-int64_t pub_media_pace(struct peer *p, int64_t now);
+/* When the publisher next has something to send (µs), or -1 (not sending). */
+int64_t pub_media_due(const struct peer *p);
+/* Send lateness (µs after a browser would have sent a packet), counted in the steady window. */
+void late_record(int64_t us);
 void pub_on_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 
 /* peer.c: latency samples (µs), filled during the steady window. */

@@ -55,6 +55,37 @@ int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Send lateness: 10 µs buckets up to 50 ms (the last bucket takes the rest). */
+#define LATE_BUCKETS 5001
+static uint64_t late_hist[LATE_BUCKETS], late_n;
+static int64_t late_max;
+
+void late_record(int64_t us)
+{
+    if (!g_measuring)
+        return;
+    if (us < 0)
+        us = 0;
+    late_hist[us / 10 < LATE_BUCKETS - 1 ? us / 10 : LATE_BUCKETS - 1]++;
+    late_n++;
+    if (us > late_max)
+        late_max = us;
+}
+
+/* Upper edge of the bucket that holds quantile q, in µs. */
+static double late_quantile(double q)
+{
+    if (!late_n)
+        return -1;
+    uint64_t want = (uint64_t)(q * (double)late_n), seen = 0;
+    for (unsigned b = 0; b < LATE_BUCKETS; b++) {
+        seen += late_hist[b];
+        if (seen > want)
+            return (double)(b + 1) * 10;
+    }
+    return (double)late_max;
+}
+
 void lat_record(int64_t us)
 {
     if (lat_n < lat_cap)
@@ -191,11 +222,35 @@ static void participant_timers(struct participant *pa, int64_t now)
     switch_tick(pa, now);
 }
 
-#define PACED_MAX 256
+#define PUBS_MAX 1024
+
+/* Publishers send at their own times (audio every 20 ms, a video frame every 33 ms, paced
+ * packets when the pacer allows), each on its own clock as independent browsers do: not on a
+ * shared tick, and not after a long receive turn, which would line many publishers' packets up
+ * into one burst at the server. Runs what is due; returns the earliest next due time. */
+static int64_t media_pass(struct participant **pubs, unsigned n_pubs, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    for (unsigned i = 0; i < n_pubs; i++) {
+        struct peer *p = &pubs[i]->pub;
+        if (!p->kind)
+            continue;
+        int64_t due = pub_media_due(p);
+        if (due < 0)
+            continue;
+        if (due <= now) {
+            pub_media_tick(p, now);
+            due = pub_media_due(p);
+        }
+        if (due >= 0 && due < next)
+            next = due;
+    }
+    return next;
+}
 
 static void run_loop(int64_t until_us, bool (*done)(void))
 {
-    static struct participant *pubs[PACED_MAX];
+    static struct participant *pubs[PUBS_MAX];
     static unsigned n_pubs, pubs_seen = UINT32_MAX;
     struct epoll_event evs[256];
     int64_t next_timers = 0, last = now_us();
@@ -206,32 +261,22 @@ static void run_loop(int64_t until_us, bool (*done)(void))
         last = t;
         if (t >= until_us || (done && done()))
             return;
-        if (t >= next_timers) {
+        if (t >= next_timers) { /* ICE, DTLS, consent, RTCP, Janus keep-alives, switches */
             for (unsigned i = 0; i < g_n_parts; i++) {
                 if (g_parts[i])
                     participant_timers(g_parts[i], t);
             }
-            next_timers = t + 2000; /* 2 ms: video frames and audio keep their pace */
+            next_timers = t + 2000;
         }
-        /* Paced video leaves when each publisher's pacer says, not on the 2 ms tick: ticks
-         * would line all publishers' packets up into one burst, which browsers (each with its
-         * own clock) do not make. */
-        int64_t wake_at = next_timers;
         if (pubs_seen != g_n_parts) { /* participants joined: list the publishers again */
             n_pubs = 0;
-            for (unsigned i = 0; i < g_n_parts && n_pubs < PACED_MAX; i++)
+            for (unsigned i = 0; i < g_n_parts && n_pubs < PUBS_MAX; i++)
                 if (g_parts[i] && g_parts[i]->publishes)
                     pubs[n_pubs++] = g_parts[i];
             pubs_seen = g_n_parts;
         }
-        for (unsigned i = 0; i < n_pubs; i++) {
-            struct participant *pa = pubs[i];
-            if (!pa->pub.kind)
-                continue;
-            int64_t due = pub_media_pace(&pa->pub, now_us());
-            if (due >= 0 && due < wake_at)
-                wake_at = due;
-        }
+        int64_t next_media = media_pass(pubs, n_pubs, now_us());
+        int64_t wake_at = next_media < next_timers ? next_media : next_timers;
         int64_t wait_us = wake_at - now_us();
         struct timespec ts = {0, 0};
         if (wait_us > 0) {
@@ -245,6 +290,10 @@ static void run_loop(int64_t until_us, bool (*done)(void))
                 on_ws(evs[i].data.ptr);
             else
                 peer_on_readable(evs[i].data.ptr);
+            /* between sockets, not only at the top of the loop: a receive turn over many
+             * sockets would otherwise hold back every publisher that fell due meanwhile */
+            if (next_media != INT64_MAX && now_us() >= next_media)
+                next_media = media_pass(pubs, n_pubs, now_us());
         }
     }
 }
@@ -512,7 +561,8 @@ int main(int argc, char **argv)
            "\"switch_max_ms\":%.1f,\"key_requests_by_layer\":[%llu,%llu,%llu],"
            "\"keys_forced_by_layer\":[%llu,%llu,%llu],\"paced\":%s,\"pacer_overflows\":%llu,"
            "\"srv_delay_p50_us\":%.0f,\"srv_delay_p99_us\":%.0f,\"srv_delay_le1ms_pct\":%.2f,"
-           "\"srv_pkts_per_udp_send\":%.2f}\n",
+           "\"srv_pkts_per_udp_send\":%.2f,\"send_late_p50_us\":%.0f,\"send_late_p99_us\":%.0f,"
+           "\"send_late_max_us\":%lld}\n",
            cfg.server == SERVER_JANUS ? "janus" : "ratsaal", cfg.label, cfg.pubs, cfg.subs,
            cfg.pubs_subscribe ? "true" : "false", cfg.video ? "true" : "false",
            cfg.profile == RS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
@@ -539,7 +589,8 @@ int main(int argc, char **argv)
            scrape_delay_within(&m0, &m1, 1000),
            m1.ok && m1.udp_sends > m0.udp_sends
                ? (double)(m1.rtp_out - m0.rtp_out) / (double)(m1.udp_sends - m0.udp_sends)
-               : -1);
+               : -1,
+           late_quantile(0.5), late_quantile(0.99), (long long)late_max);
     fflush(stdout);
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];

@@ -122,6 +122,7 @@ void pub_media_init(struct publisher_media *pm, unsigned idx)
             fprintf(stderr, "out of memory for the pacer\n");
             exit(1);
         }
+        pm->pacer.on_late = late_record;
     }
 }
 
@@ -132,11 +133,18 @@ static void pace_send(void *arg, uint8_t *pkt, size_t len)
         p->pm->sent_video++;
 }
 
-int64_t pub_media_pace(struct peer *p, int64_t now)
+int64_t pub_media_due(const struct peer *p)
 {
-    if (!p->pm || !p->pm->pacer.q || p->state != PEER_READY)
+    const struct publisher_media *pm = p->pm;
+    if (!pm || p->state != PEER_READY)
         return -1;
-    return pacer_run(&p->pm->pacer, now, pace_send, p);
+    int64_t due = pm->next_audio_us;
+    if (cfg.video && pm->next_video_us < due)
+        due = pm->next_video_us;
+    int64_t paced = pm->pacer.q ? pacer_due(&pm->pacer) : -1;
+    if (paced >= 0 && paced < due)
+        due = paced;
+    return due;
 }
 
 static bool drop_now(void)
@@ -202,7 +210,8 @@ static size_t split_size(size_t len, size_t n_pkts, size_t i)
     return base + (i >= n_pkts - larger ? 1 : 0);
 }
 
-static void send_frame(struct peer *p, unsigned layer, int64_t now)
+/* nominal: when the frame was due to be captured (now or a little before) */
+static void send_frame(struct peer *p, unsigned layer, int64_t now, int64_t nominal)
 {
     struct publisher_media *pm = p->pm;
     struct video_layer *vl = &pm->layers[layer];
@@ -236,9 +245,12 @@ static void send_frame(struct peer *p, unsigned layer, int64_t now)
             pm->dropped++;
             continue;
         }
-        if (pm->pacer.q) /* leaves when the pacer says, with the send time of then */
-            pacer_push(&pm->pacer, buf, len, true);
-        else if (peer_send_rtp(p, buf, len, false) == 0)
+        if (pm->pacer.q) { /* leaves when the pacer says, with the send time of then */
+            pacer_push(&pm->pacer, buf, len, true, nominal);
+            continue;
+        }
+        late_record(now - nominal);
+        if (peer_send_rtp(p, buf, len, false) == 0)
             pm->sent_video++;
     }
 }
@@ -248,6 +260,7 @@ void pub_media_tick(struct peer *p, int64_t now)
     struct publisher_media *pm = p->pm;
     int guard = 0;
     while (now >= pm->next_audio_us && guard++ < 10) {
+        late_record(now - pm->next_audio_us);
         send_audio(p, now);
         pm->next_audio_us += 20000;
     }
@@ -261,7 +274,7 @@ void pub_media_tick(struct peer *p, int64_t now)
     while (now >= pm->next_video_us && guard++ < 4) {
         /* one captured frame: every layer encodes it, with the same RTP timestamp */
         for (unsigned l = 0; l < pm->n_layers; l++)
-            send_frame(p, l, now);
+            send_frame(p, l, now, pm->next_video_us);
         pm->video_ts += 3000;
         pm->next_video_us += 33333;
     }

@@ -32,7 +32,7 @@ void pacer_free(struct pacer *pc)
     pc->n = 0;
 }
 
-int pacer_push(struct pacer *pc, const uint8_t *pkt, size_t len, bool stamp)
+int pacer_push(struct pacer *pc, const uint8_t *pkt, size_t len, bool stamp, int64_t nominal_us)
 {
     if (pc->n == pc->cap || len > sizeof(pc->q[0].data)) {
         pc->overflows++;
@@ -42,6 +42,7 @@ int pacer_push(struct pacer *pc, const uint8_t *pkt, size_t len, bool stamp)
     memcpy(e->data, pkt, len);
     e->len = (uint16_t)len;
     e->stamp = stamp;
+    e->nominal_us = nominal_us;
     pc->n++;
     return 0;
 }
@@ -52,17 +53,31 @@ int64_t pacer_run(struct pacer *pc, int64_t now, pacer_send_fn *send, void *arg)
      * the packet's transmission time at the pacing rate. After an idle spell the clock is
      * pulled up to now, with at most PACER_BURST_US of credit (the budget a 5 ms pacer
      * interval gives), so an idle publisher does not save up a burst. */
+    int64_t clock = pc->next_us; /* before the pull-up: when the backlog allowed a send */
     if (pc->next_us < now - PACER_BURST_US)
         pc->next_us = now - PACER_BURST_US;
     while (pc->n > 0 && pc->next_us <= now) {
         struct paced_pkt *e = &pc->q[pc->head];
+        if (pc->on_late) {
+            int64_t due = e->nominal_us > clock ? e->nominal_us : clock;
+            pc->on_late(now > due ? now - due : 0);
+        }
         if (e->stamp && e->len >= 8)
             memcpy(e->data + e->len - 8, &now, 8);
         send(arg, e->data, e->len);
         pc->next_us += (int64_t)e->len * 8 * 1000000 / (pc->rate_bps ? pc->rate_bps : 1);
+        clock = pc->next_us;
         pc->head = (pc->head + 1) % pc->cap;
         pc->n--;
         pc->sent++;
     }
     return pc->n > 0 ? pc->next_us : -1;
+}
+
+int64_t pacer_due(const struct pacer *pc)
+{
+    if (pc->n == 0)
+        return -1;
+    int64_t nominal = pc->q[pc->head].nominal_us;
+    return pc->next_us > nominal ? pc->next_us : nominal;
 }

@@ -358,9 +358,7 @@ void peer_timers(struct peer *p, int64_t now)
             rs_client_send_check(&p->c);
             p->next_check_us = now + 2000000 + (int64_t)(rs_random_u32() % 1000000);
         }
-        if (p->publish)
-            pub_media_tick(p, now);
-        break;
+        break; /* a publisher's media: media_pass in main.c */
     default:
         break;
     }
