@@ -11,6 +11,7 @@ import statistics
 import sys
 
 FIELDS = [("fwd_pps", "fwd pkt/s", "{:.0f}"), ("server_cpu_pct", "server CPU %", "{:.1f}"),
+          ("server_kernel_pct", "of it in the kernel %", "{:.0f}"),
           ("cpu_s_per_mpkt", "CPU s / M pkt", "{:.2f}"), ("pkts_per_cpu_s", "pkt / CPU-s", "{:.0f}"),
           ("cpu_ms_per_stream_s", "CPU ms/s per stream", "{:.3f}"), ("loss_pct", "loss %", "{:.3f}"),
           ("lat_p50_us", "lat p50 µs", "{:.0f}"), ("lat_p99_us", "lat p99 µs", "{:.0f}"),
@@ -22,7 +23,8 @@ FIELDS = [("fwd_pps", "fwd pkt/s", "{:.0f}"), ("server_cpu_pct", "server CPU %",
           ("join_p50_ms", "join p50 ms", "{:.0f}"),
           ("join_p99_ms", "join p99 ms", "{:.0f}"), ("rss_kib_per_stream", "RSS KiB/stream", "{:.1f}"),
           ("ready_subs", "subscribers ready", "{:.0f}"), ("sub_streams", "sub-streams", "{:.0f}"),
-          ("gen_cpu_pct", "generator CPU %", "{:.0f}")]
+          ("gen_cpu_pct", "generator CPU %", "{:.0f}"),
+          ("send_late_p99_us", "publisher send lateness p99 µs", "{:.0f}")]
 # Scenarios whose subscribers switch simulcast layers (--switch-every-ms) add these rows.
 SWITCH_FIELDS = [("switch_p50_ms", "switch p50 ms", "{:.0f}"), ("switch_p99_ms", "switch p99 ms", "{:.0f}"),
                  ("switch_max_ms", "switch max ms", "{:.0f}"),

@@ -121,6 +121,7 @@ static double pct(int64_t *v, size_t n, double p)
 
 struct proc_sample {
     double cpu_s;
+    double sys_s; /* the kernel's part of cpu_s (stime) */
     long rss_kib;
 };
 
@@ -145,6 +146,7 @@ static int proc_read(int pid, struct proc_sample *s)
     if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return -1;
     s->cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    s->sys_s = (double)stime / (double)sysconf(_SC_CLK_TCK);
     snprintf(path, sizeof(path), "/proc/%d/status", pid);
     f = fopen(path, "r");
     if (f) {
@@ -562,7 +564,7 @@ int main(int argc, char **argv)
            "\"keys_forced_by_layer\":[%llu,%llu,%llu],\"paced\":%s,\"pacer_overflows\":%llu,"
            "\"srv_delay_p50_us\":%.0f,\"srv_delay_p99_us\":%.0f,\"srv_delay_le1ms_pct\":%.2f,"
            "\"srv_pkts_per_udp_send\":%.2f,\"send_late_p50_us\":%.0f,\"send_late_p99_us\":%.0f,"
-           "\"send_late_max_us\":%lld}\n",
+           "\"send_late_max_us\":%lld,\"server_kernel_pct\":%.1f}\n",
            cfg.server == SERVER_JANUS ? "janus" : "ratsaal", cfg.label, cfg.pubs, cfg.subs,
            cfg.pubs_subscribe ? "true" : "false", cfg.video ? "true" : "false",
            cfg.profile == RS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
@@ -590,7 +592,8 @@ int main(int argc, char **argv)
            m1.ok && m1.udp_sends > m0.udp_sends
                ? (double)(m1.rtp_out - m0.rtp_out) / (double)(m1.udp_sends - m0.udp_sends)
                : -1,
-           late_quantile(0.5), late_quantile(0.99), (long long)late_max);
+           late_quantile(0.5), late_quantile(0.99), (long long)late_max,
+           cpu > 0 ? 100.0 * (w1.sys_s - w0.sys_s) / cpu : -1);
     fflush(stdout);
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];
