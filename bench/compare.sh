@@ -102,6 +102,8 @@ web_root = $ROOT/web
 udp_port = $udp
 log_level = warn
 max_participants = 1100
+# the server is pinned to one core: one media worker
+media_workers = 1
 # every simulated participant joins from 127.0.0.1: lift the per-address join guard
 join_rate_per_min = 10000
 CONF

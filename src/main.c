@@ -59,7 +59,9 @@ static void usage(FILE *f)
             "  --listen ADDR:PORT   HTTP/WebSocket address (default 127.0.0.1:8080)\n"
             "  --data DIR           data directory for the database (default ./var)\n"
             "  --web DIR            browser client files (default ./web)\n"
-            "  --udp-port N         the one UDP port for all media (default 40000)\n"
+            "  --udp-port N         first UDP port for media (default 40000); media worker k\n"
+            "                       uses N + k\n"
+            "  --media-workers N    media worker threads: auto (one per CPU, at most 16) or 1-16\n"
             "  --public-ip IP       address announced to browsers for media (default: listen "
             "address)\n"
             "  --log-level LEVEL    debug, info, warn or error (default info)\n",
@@ -133,8 +135,10 @@ static int serve(int argc, char **argv)
     static const struct {
         const char *flag, *key;
     } flags[] = {
-        {"--listen", "listen"},     {"--data", "data_dir"},       {"--web", "web_root"},
-        {"--udp-port", "udp_port"}, {"--public-ip", "public_ip"}, {"--log-level", "log_level"},
+        {"--listen", "listen"},         {"--data", "data_dir"},
+        {"--web", "web_root"},          {"--udp-port", "udp_port"},
+        {"--media-workers", "media_workers"}, {"--public-ip", "public_ip"},
+        {"--log-level", "log_level"},
     };
     int web_explicit = 0;
     for (int i = 0; i < argc; i++) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CONFIG_FILE_MAX (64 * 1024)
 #define CONFIG_LINE_MAX 1024
@@ -166,6 +167,19 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
             return -EINVAL;
         }
         cfg->udp_port = (uint16_t)v;
+        return 0;
+    }
+    if (strcmp(key, "media_workers") == 0) {
+        if (strcmp(value, "auto") == 0) {
+            cfg->media_workers = 0;
+            return 0;
+        }
+        if (parse_uint(value, 1, RS_CONFIG_MEDIA_WORKERS_MAX, &v)) {
+            snprintf(err, errlen, "media_workers: expected auto or 1-%d, got '%s'",
+                     RS_CONFIG_MEDIA_WORKERS_MAX, value);
+            return -EINVAL;
+        }
+        cfg->media_workers = (unsigned)v;
         return 0;
     }
     if (strcmp(key, "public_ip") == 0) {
@@ -349,6 +363,14 @@ int rs_config_load(struct rs_config *cfg, const char *path, char *err, size_t er
     return rs_config_parse(cfg, buf, n, path, err, errlen);
 }
 
+unsigned rs_config_media_workers(const struct rs_config *cfg)
+{
+    if (cfg->media_workers)
+        return cfg->media_workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > RS_CONFIG_MEDIA_WORKERS_MAX ? RS_CONFIG_MEDIA_WORKERS_MAX : (unsigned)n;
+}
+
 int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
 {
     int wildcard = strcmp(cfg->listen_addr, "*") == 0 || strcmp(cfg->listen_addr, "0.0.0.0") == 0 ||
@@ -361,6 +383,14 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "public_ip: required when listen is a wildcard address (it is the address "
                  "browsers send media to)");
+        return -EINVAL;
+    }
+    unsigned workers = rs_config_media_workers(cfg);
+    if ((unsigned)cfg->udp_port + workers - 1 > 65535) {
+        snprintf(err, errlen,
+                 "udp_port: %u media workers need UDP ports %u-%u, past 65535 (lower udp_port "
+                 "or media_workers)",
+                 workers, (unsigned)cfg->udp_port, (unsigned)cfg->udp_port + workers - 1);
         return -EINVAL;
     }
     return 0;

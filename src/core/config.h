@@ -13,6 +13,7 @@
 
 #define RS_CONFIG_PATH_MAX 512
 #define RS_CONFIG_ICE_SERVERS_MAX 4
+#define RS_CONFIG_MEDIA_WORKERS_MAX 16
 
 struct rs_ice_server {
     char url[256];        /* stun:host:port, turn:host:port?transport=udp, turns:... */
@@ -26,6 +27,7 @@ struct rs_config {
     char data_dir[RS_CONFIG_PATH_MAX];
     char web_root[RS_CONFIG_PATH_MAX];
     uint16_t udp_port;
+    unsigned media_workers; /* media worker threads, each on UDP port udp_port + k; 0 = auto */
     bool udp_gso_off; /* udp_gso = off: one datagram per packet even where the kernel can segment */
     char public_ip[64]; /* address announced in ICE candidates; empty: the listen address */
     enum rs_log_level log_level;
@@ -75,5 +77,8 @@ int rs_config_load(struct rs_config *cfg, const char *path, char *err, size_t er
 
 /* Checks cross-field consistency after everything is applied. */
 int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen);
+/* How many media workers to run: media_workers, or with auto the online CPUs (at most
+ * RS_CONFIG_MEDIA_WORKERS_MAX). Worker k receives media on UDP port udp_port + k. */
+unsigned rs_config_media_workers(const struct rs_config *cfg);
 
 #endif

@@ -85,6 +85,8 @@ static const struct {
     [RS_M_UDP_GSO_SEGMENTS] = {"ratsaal_udp_gso_segments_total", "counter",
                                "Packets sent as segments of a UDP GSO batch"},
     [RS_M_LOGINS] = {"ratsaal_logins_total", "counter", "Successful logins (OIDC and local)"},
+    [RS_M_MEDIA_WORKERS] = {"ratsaal_media_workers", "gauge",
+                            "Media worker threads (each with its own UDP port)"},
     [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
     [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
                               "Expired login sessions removed"},
@@ -194,6 +196,40 @@ void rs_metric_dec(enum rs_metric m)
     atomic_fetch_sub_explicit(&metrics[m], 1, memory_order_relaxed);
 }
 
+void rs_metric_set(enum rs_metric m, uint64_t v)
+{
+    atomic_store_explicit(&metrics[m], v, memory_order_relaxed);
+}
+
+static _Atomic uint64_t worker_metrics[RS_MW__COUNT][RS_MW_MAX];
+static const struct {
+    const char *name, *type, *help;
+} worker_info[RS_MW__COUNT] = {
+    [RS_MW_TRANSPORTS] = {"ratsaal_media_worker_transports", "gauge",
+                          "Media transports placed on each worker"},
+    [RS_MW_ROOMS] = {"ratsaal_media_worker_rooms", "gauge", "Rooms placed on each worker"},
+    [RS_MW_PACKETS_OUT] = {"ratsaal_media_worker_packets_out_total", "counter",
+                           "SRTP and SRTCP packets each worker sent"},
+};
+
+void rs_metric_set_worker(enum rs_worker_metric m, unsigned wk, uint64_t v)
+{
+    if (wk < RS_MW_MAX)
+        atomic_store_explicit(&worker_metrics[m][wk], v, memory_order_relaxed);
+}
+
+void rs_metric_add_worker(enum rs_worker_metric m, unsigned wk, uint64_t n)
+{
+    if (wk < RS_MW_MAX)
+        atomic_fetch_add_explicit(&worker_metrics[m][wk], n, memory_order_relaxed);
+}
+
+uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk)
+{
+    return wk < RS_MW_MAX ? atomic_load_explicit(&worker_metrics[m][wk], memory_order_relaxed)
+                          : 0;
+}
+
 uint64_t rs_metric_get(enum rs_metric m)
 {
     return atomic_load_explicit(&metrics[m], memory_order_relaxed);
@@ -266,6 +302,14 @@ int rs_metrics_render(char *buf, size_t cap)
         }
         __builtin_memcpy(last, fam, sizeof(fam));
         emit(&o, "%s %llu\n", metric_info[i].name, (unsigned long long)rs_metric_get(i));
+    }
+    uint64_t workers = rs_metric_get(RS_M_MEDIA_WORKERS);
+    for (int i = 0; i < RS_MW__COUNT; i++) {
+        emit(&o, "# HELP %s %s\n# TYPE %s %s\n", worker_info[i].name, worker_info[i].help,
+             worker_info[i].name, worker_info[i].type);
+        for (unsigned k = 0; k < workers && k < RS_MW_MAX; k++)
+            emit(&o, "%s{worker=\"%u\"} %llu\n", worker_info[i].name, k,
+                 (unsigned long long)rs_metric_worker_get(i, k));
     }
     emit(&o, "# HELP ratsaal_media_drops_total Media datagrams dropped, by reason\n"
              "# TYPE ratsaal_media_drops_total counter\n");

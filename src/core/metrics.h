@@ -46,6 +46,7 @@ enum rs_metric {
     RS_M_TRANSPORTS,      /* gauge */
     RS_M_UDP_SENDS,       /* datagrams handed to the kernel (a GSO datagram counts once) */
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
+    RS_M_MEDIA_WORKERS,   /* gauge: media worker threads */
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING,   /* gauge */
@@ -133,6 +134,7 @@ const char *rs_err_code(enum rs_err err);
 const char *rs_drop_reason(enum rs_drop drop);
 
 void rs_metric_add(enum rs_metric m, uint64_t n);
+void rs_metric_set(enum rs_metric m, uint64_t v); /* gauges */
 void rs_metric_inc(enum rs_metric m);
 void rs_metric_dec(enum rs_metric m);
 uint64_t rs_metric_get(enum rs_metric m);
@@ -155,6 +157,18 @@ static inline unsigned rs_delay_bucket(uint64_t us)
 }
 void rs_metric_delay_add(const uint64_t counts[RS_DELAY_BUCKETS], uint64_t sum_us);
 uint64_t rs_metric_delay_count(unsigned bucket); /* not cumulative */
+
+/* Per media worker (label worker="k", k < ratsaal_media_workers). */
+#define RS_MW_MAX 16
+enum rs_worker_metric {
+    RS_MW_TRANSPORTS,  /* gauge: transports placed on the worker */
+    RS_MW_ROOMS,       /* gauge: rooms placed on the worker */
+    RS_MW_PACKETS_OUT, /* counter: SRTP/SRTCP packets the worker sent */
+    RS_MW__COUNT
+};
+void rs_metric_set_worker(enum rs_worker_metric m, unsigned wk, uint64_t v);
+void rs_metric_add_worker(enum rs_worker_metric m, unsigned wk, uint64_t n);
+uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk);
 
 /* Writes the exposition into `buf` (at most `cap` bytes). Returns the length, or -ENOSPC. */
 int rs_metrics_render(char *buf, size_t cap);

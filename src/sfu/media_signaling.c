@@ -112,6 +112,7 @@ struct slot {
 struct pmedia {
     struct rs_participant *p;
     uint32_t owner;
+    unsigned worker; /* the room's worker, where this participant's transports are */
     struct pmedia *hnext;
     bool leaving;
     struct transport pub, sub;
@@ -125,6 +126,7 @@ struct pmedia {
 
 struct rmedia {
     uint32_t key;
+    unsigned worker; /* the media worker every transport of this room is placed on */
     struct rs_audio_routes *routes;
     uint32_t speakers[SPEAKERS_MAX]; /* owner keys, most recent speaker first */
     unsigned n_speakers;
@@ -174,6 +176,7 @@ static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
         return NULL;
     }
     rm->key = next_key(m);
+    rm->worker = rs_sfu_place_room(m);
     room->media = rm;
     return rm;
 }
@@ -193,6 +196,7 @@ static struct pmedia *pstate(struct rs_participant *p)
     }
     pm->p = p;
     pm->owner = next_key(m);
+    pm->worker = ((struct rmedia *)p->room->media)->worker;
     pm->hnext = owners[pm->owner % OWNER_BUCKETS];
     owners[pm->owner % OWNER_BUCKETS] = pm;
     p->media = pm;
@@ -238,7 +242,7 @@ static void local_for(const struct rs_media *m, const struct transport *t, struc
     l->ice_pwd = t->pwd;
     l->fingerprint = m->fingerprint;
     l->ip = m->candidate_ip;
-    l->port = m->port;
+    l->port = rs_sfu_port_of(m, t->tid);
     l->session_id = t->session_id;
     l->session_version = t->session_version;
     l->allow_h264 = true; /* VP8 stays preferred; H.264 when a browser offers nothing else */
@@ -256,8 +260,8 @@ static void send_json(struct rs_participant *p, json_t *ev)
     }
 }
 
-static void send_cmd_ref(struct rs_media *m, enum rs_cmd_type type, uint32_t id, uint8_t flag,
-                         uint16_t width, uint16_t height)
+static void send_cmd_ref(struct rs_media *m, unsigned wk, enum rs_cmd_type type, uint32_t id,
+                         uint8_t flag, uint16_t width, uint16_t height)
 {
     struct rs_cmd c;
     memset(&c, 0, sizeof(c));
@@ -266,7 +270,7 @@ static void send_cmd_ref(struct rs_media *m, enum rs_cmd_type type, uint32_t id,
     c.u.ref.flag = flag;
     c.u.ref.width = width;
     c.u.ref.height = height;
-    rs_sfu_send(m, &c);
+    rs_sfu_send(m, wk, &c);
 }
 
 static void send_transport(struct rs_media *m, enum rs_cmd_type type, const struct pmedia *pm,
@@ -287,7 +291,7 @@ static void send_transport(struct rs_media *m, enum rs_cmd_type type, const stru
     c.u.transport.subscriber = subscriber;
     c.u.transport.owner = pm->owner;
     c.u.transport.max_bitrate_bps = subscriber ? 0 : PUBLISH_MAX_BITRATE_BPS;
-    int r = rs_sfu_send(m, &c);
+    int r = rs_sfu_send(m, rs_sfu_worker_of(m, t->tid), &c);
     if (rc)
         *rc = r;
 }
@@ -296,7 +300,7 @@ static void transport_remove(struct rs_media *m, struct transport *t)
 {
     if (!t->tid)
         return;
-    send_cmd_ref(m, RS_CMD_TRANSPORT_REMOVE, t->tid, 0, 0, 0);
+    send_cmd_ref(m, rs_sfu_worker_of(m, t->tid), RS_CMD_TRANSPORT_REMOVE, t->tid, 0, 0, 0);
     rs_sfu_release_tid(m, t->tid);
     memset(t, 0, sizeof(*t));
 }
@@ -382,7 +386,7 @@ static void refresh_enabled(struct rs_media *m, struct rs_room *room)
             bool want = slot_wants_enabled(room, q, s);
             if (want != s->enabled) {
                 s->enabled = want;
-                send_cmd_ref(m, RS_CMD_SUB_ENABLE, s->sub_id, want, 0, 0);
+                send_cmd_ref(m, q->worker, RS_CMD_SUB_ENABLE, s->sub_id, want, 0, 0);
                 RS_DEBUG("media", "event=sub_enable participant=%s sub=%u enabled=%d", x->id,
                          (unsigned)s->sub_id, want);
             }
@@ -417,10 +421,10 @@ static uint32_t new_ssrc(const struct pmedia *q)
     }
 }
 
-static void unbind_slot(struct rs_media *m, struct slot *s)
+static void unbind_slot(struct rs_media *m, const struct pmedia *q, struct slot *s)
 {
     if (s->sub_added)
-        send_cmd_ref(m, RS_CMD_SUB_REMOVE, s->sub_id, 0, 0, 0);
+        send_cmd_ref(m, q->worker, RS_CMD_SUB_REMOVE, s->sub_id, 0, 0, 0);
     s->state = SLOT_ENDING;
     s->track_id = 0;
     s->owner = 0;
@@ -503,7 +507,7 @@ static void sync_subs(struct rs_media *m, struct pmedia *q)
     for (unsigned i = 0; i < q->n_slots; i++) {
         struct slot *s = &q->slots[i];
         if (s->state == SLOT_BOUND && !slot_track_alive(qp, s)) {
-            unbind_slot(m, s);
+            unbind_slot(m, q, s);
             changed = true;
         }
     }
@@ -586,7 +590,7 @@ static void send_offer(struct rs_media *m, struct pmedia *q)
         return;
     struct transport *t = &q->sub;
     if (!t->tid) {
-        t->tid = rs_sfu_alloc_tid(m);
+        t->tid = rs_sfu_alloc_tid(m, q->worker);
         if (!t->tid) {
             RS_ERROR("media", "event=no_tid participant=%s", qp->id);
             return;
@@ -694,10 +698,10 @@ static void sub_add(struct rs_media *m, struct pmedia *q, struct slot *s,
     sub->enabled = s->enabled;
     sub->nack = (c->fb & RS_SDP_FB_NACK) != 0;
     sub->remb = (c->fb & RS_SDP_FB_REMB) != 0;
-    if (rs_sfu_send(m, &cmd) == 0)
+    if (rs_sfu_send(m, q->worker, &cmd) == 0)
         s->sub_added = true;
     if (s->sub_added && s->has_size)
-        send_cmd_ref(m, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
+        send_cmd_ref(m, q->worker, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
 }
 
 /* ---- field validation ---- */
@@ -953,7 +957,7 @@ static void track_add(struct rs_media *m, const struct pmedia *pm, enum source s
     ct->height = t->height;
     ct->muted = t->muted;
     ct->screen = src == SRC_SCREEN;
-    rs_sfu_send(m, &c);
+    rs_sfu_send(m, pm->worker, &c);
 }
 
 /* Forgets the publish connection (it failed, or the browser made a new one): the worker drops
@@ -1035,7 +1039,7 @@ static int media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_
     bool restart = !first && strcmp(next.remote_ufrag, rt.ice_ufrag) != 0;
     if (first) {
         memset(&next, 0, sizeof(next));
-        next.tid = rs_sfu_alloc_tid(m);
+        next.tid = rs_sfu_alloc_tid(m, pm->worker);
         if (!next.tid) {
             rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "the media server is full; try later");
             goto out;
@@ -1109,7 +1113,7 @@ static int media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_
     for (int s = 0; s < SRC__COUNT; s++) {
         struct track *cur = &pm->tracks[s];
         if (cur->id && (!want[s].id || !track_same(cur, &want[s]))) {
-            send_cmd_ref(m, RS_CMD_TRACK_REMOVE, cur->id, 0, 0, 0);
+            send_cmd_ref(m, pm->worker, RS_CMD_TRACK_REMOVE, cur->id, 0, 0, 0);
             memset(cur, 0, sizeof(*cur));
             changed = true;
         }
@@ -1207,7 +1211,7 @@ static int media_subscribe_answer(struct rs_media *m, struct pmedia *q, const st
         const struct rs_sdp_media_choice *c = by_slot[i];
         if (!c->accepted) {
             if (s->state == SLOT_BOUND) {
-                unbind_slot(m, s);
+                unbind_slot(m, q, s);
                 lost = true; /* its track needs another m-section */
             }
             s->state = SLOT_DEAD;
@@ -1281,7 +1285,7 @@ static int media_track_state(struct rs_media *m, struct pmedia *pm, const struct
         return -EINVAL;
     }
     t->muted = muted != 0;
-    send_cmd_ref(m, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
+    send_cmd_ref(m, pm->worker, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:b}", "ns", "media", "event", "track_state",
                            "participant", pm->p->id, "source", source_names[src], "muted",
                            t->muted);
@@ -1318,7 +1322,7 @@ static int media_video_size(struct rs_media *m, struct pmedia *q, const struct r
     s->height = (uint16_t)h;
     s->has_size = true;
     if (s->sub_added)
-        send_cmd_ref(m, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
+        send_cmd_ref(m, q->worker, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
     return 0;
 }
 
@@ -1433,6 +1437,8 @@ void rs_media_room_free(struct rs_room *room)
     struct rmedia *rm = room->media;
     if (!rm)
         return;
+    if (room->app->media)
+        rs_sfu_room_gone(room->app->media, rm->worker);
     rs_audio_routes_free(rm->routes);
     free(rm);
     room->media = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/server.h"
 #include "rtc/dtls.h"
 #include "rtc/srtp.h"
@@ -32,19 +33,37 @@ static void on_control_wake(void *arg)
     rs_sfu_poll_events(arg);
 }
 
-static struct rs_media *media_new(struct rs_app *app)
+_Static_assert(RS_SFU_MAX_WORKERS <= RS_MW_MAX, "per-worker metrics for every worker");
+_Static_assert(RS_SFU_MAX_WORKERS < 256, "tid_used holds 1 + the worker in a byte");
+
+static void media_free(struct rs_media *m)
 {
+    if (!m)
+        return;
+    for (unsigned k = 0; k < RS_SFU_MAX_WORKERS; k++) {
+        rs_queue_free(m->cmds[k]);
+        rs_queue_free(m->events[k]);
+    }
+    free(m);
+}
+
+static struct rs_media *media_new(struct rs_app *app, unsigned n_workers, uint16_t port)
+{
+    if (n_workers < 1 || n_workers > RS_SFU_MAX_WORKERS)
+        return NULL;
     struct rs_media *m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
     m->app = app;
-    m->cmds = rs_queue_new(sizeof(struct rs_cmd), CMD_QUEUE_CAP, 1);
-    m->events = rs_queue_new(sizeof(struct rs_event), EVENT_QUEUE_CAP, 0);
-    if (!m->cmds || !m->events) {
-        rs_queue_free(m->cmds);
-        rs_queue_free(m->events);
-        free(m);
-        return NULL;
+    m->n_workers = n_workers;
+    for (unsigned k = 0; k < n_workers; k++) {
+        m->cmds[k] = rs_queue_new(sizeof(struct rs_cmd), CMD_QUEUE_CAP, 1);
+        m->events[k] = rs_queue_new(sizeof(struct rs_event), EVENT_QUEUE_CAP, 0);
+        m->port[k] = (uint16_t)(port + k);
+        if (!m->cmds[k] || !m->events[k]) {
+            media_free(m);
+            return NULL;
+        }
     }
     m->next_tid = 1;
     m->next_track_id = 1;
@@ -53,13 +72,13 @@ static struct rs_media *media_new(struct rs_app *app)
     return m;
 }
 
-static void media_free(struct rs_media *m)
+static void stop_workers(struct rs_media *m)
 {
-    if (!m)
-        return;
-    rs_queue_free(m->cmds);
-    rs_queue_free(m->events);
-    free(m);
+    for (unsigned k = 0; k < m->n_workers; k++) {
+        if (m->worker[k])
+            rs_worker_stop(m->worker[k]);
+        m->worker[k] = NULL;
+    }
 }
 
 int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t errlen)
@@ -74,7 +93,9 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
         snprintf(err, errlen, "could not create the DTLS certificate");
         return -EIO;
     }
-    struct rs_media *m = media_new(app);
+    const struct rs_config *cfg = &app->cfg;
+    unsigned n = rs_config_media_workers(cfg);
+    struct rs_media *m = media_new(app, n, cfg->udp_port);
     if (!m) {
         rs_dtls_ctx_free(g_dtls);
         g_dtls = NULL;
@@ -84,32 +105,36 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
     const char *fp = rs_dtls_ctx_fingerprint(g_dtls);
     const char *sp = strchr(fp, ' ');
     snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", sp ? sp + 1 : fp);
-    const struct rs_config *cfg = &app->cfg;
     const char *ip = cfg->public_ip[0] ? cfg->public_ip : cfg->listen_addr;
     snprintf(m->candidate_ip, sizeof(m->candidate_ip), "%s", ip);
-    m->port = cfg->udp_port;
 
-    struct rs_worker_config wc = {
-        .port = cfg->udp_port,
-        .bind_ip = strcmp(cfg->listen_addr, "*") == 0 ? NULL : cfg->listen_addr,
-        .dtls = g_dtls,
-        .cmds = m->cmds,
-        .events = m->events,
-        .wake = wake_control,
-        .wake_arg = NULL,
-        .no_udp_gso = cfg->udp_gso_off,
-    };
-    int rc = rs_worker_start(&wc, &m->worker, err, errlen);
-    if (rc) {
-        media_free(m);
-        rs_dtls_ctx_free(g_dtls);
-        g_dtls = NULL;
-        return rc;
+    for (unsigned k = 0; k < n; k++) {
+        struct rs_worker_config wc = {
+            .port = m->port[k],
+            .bind_ip = strcmp(cfg->listen_addr, "*") == 0 ? NULL : cfg->listen_addr,
+            .dtls = g_dtls,
+            .cmds = m->cmds[k],
+            .events = m->events[k],
+            .wake = wake_control,
+            .wake_arg = NULL,
+            .no_udp_gso = cfg->udp_gso_off,
+            .index = k,
+        };
+        int rc = rs_worker_start(&wc, &m->worker[k], err, errlen);
+        if (rc) {
+            stop_workers(m);
+            media_free(m);
+            rs_dtls_ctx_free(g_dtls);
+            g_dtls = NULL;
+            return rc;
+        }
     }
     g_http = http;
     rs_http_set_wake_handler(http, on_control_wake, m);
     app->media = m;
-    RS_INFO("sfu", "event=media_started udp_port=%u candidate=%s", m->port, m->candidate_ip);
+    rs_metric_set(RS_M_MEDIA_WORKERS, n);
+    RS_INFO("sfu", "event=media_started workers=%u udp_ports=%u-%u candidate=%s", n, m->port[0],
+            m->port[n - 1], m->candidate_ip);
     return 0;
 }
 
@@ -118,8 +143,7 @@ void rs_sfu_stop(struct rs_app *app)
     struct rs_media *m = app->media;
     if (!m)
         return;
-    if (m->worker)
-        rs_worker_stop(m->worker);
+    stop_workers(m);
     if (g_http)
         rs_http_set_wake_handler(g_http, NULL, NULL);
     g_http = NULL;
@@ -130,14 +154,13 @@ void rs_sfu_stop(struct rs_app *app)
 }
 
 struct rs_media *rs_sfu_new_detached(struct rs_app *app, const char *fingerprint, const char *ip,
-                                     uint16_t port)
+                                     uint16_t port, unsigned n_workers)
 {
-    struct rs_media *m = media_new(app);
+    struct rs_media *m = media_new(app, n_workers, port);
     if (!m)
         return NULL;
     snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", fingerprint);
     snprintf(m->candidate_ip, sizeof(m->candidate_ip), "%s", ip);
-    m->port = port;
     return m;
 }
 
@@ -146,9 +169,21 @@ void rs_sfu_free_detached(struct rs_media *m)
     media_free(m);
 }
 
+int rs_sfu_take_cmd_from(struct rs_media *m, struct rs_cmd *out, unsigned *wk)
+{
+    for (unsigned k = 0; k < m->n_workers; k++) {
+        if (rs_queue_pop(m->cmds[k], out) == 0) {
+            if (wk)
+                *wk = k;
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
 int rs_sfu_take_cmd(struct rs_media *m, struct rs_cmd *out)
 {
-    return rs_queue_pop(m->cmds, out);
+    return rs_sfu_take_cmd_from(m, out, NULL);
 }
 
 void rs_sfu_inject_event(struct rs_media *m, const struct rs_event *ev)
@@ -156,23 +191,52 @@ void rs_sfu_inject_event(struct rs_media *m, const struct rs_event *ev)
     rs_media_handle_event(m, ev);
 }
 
-int rs_sfu_send(struct rs_media *m, const struct rs_cmd *cmd)
+int rs_sfu_send(struct rs_media *m, unsigned wk, const struct rs_cmd *cmd)
 {
-    int rc = rs_queue_push(m->cmds, cmd);
+    if (wk >= m->n_workers) { /* a caller's bug: say so rather than feed the wrong worker */
+        m->cmds_dropped++;
+        RS_ERROR("sfu", "event=command_bad_worker type=%d worker=%u", cmd->type, wk);
+        return -EINVAL;
+    }
+    int rc = rs_queue_push(m->cmds[wk], cmd);
     if (rc) {
         m->cmds_dropped++;
-        RS_ERROR("sfu", "event=command_queue_full type=%d", cmd->type);
+        RS_ERROR("sfu", "event=command_queue_full type=%d worker=%u", cmd->type, wk);
     }
     return rc;
 }
 
-uint32_t rs_sfu_alloc_tid(struct rs_media *m)
+unsigned rs_sfu_place_room(struct rs_media *m)
 {
+    unsigned best = 0;
+    for (unsigned k = 1; k < m->n_workers; k++)
+        if (m->transports[k] < m->transports[best] ||
+            (m->transports[k] == m->transports[best] && m->rooms[k] < m->rooms[best]))
+            best = k;
+    m->rooms[best]++;
+    rs_metric_set_worker(RS_MW_ROOMS, best, m->rooms[best]);
+    return best;
+}
+
+void rs_sfu_room_gone(struct rs_media *m, unsigned wk)
+{
+    if (wk < m->n_workers && m->rooms[wk] > 0) {
+        m->rooms[wk]--;
+        rs_metric_set_worker(RS_MW_ROOMS, wk, m->rooms[wk]);
+    }
+}
+
+uint32_t rs_sfu_alloc_tid(struct rs_media *m, unsigned wk)
+{
+    if (wk >= m->n_workers)
+        return 0;
     for (unsigned i = 0; i < RS_SFU_MAX_TRANSPORTS - 1; i++) {
         uint32_t tid = m->next_tid;
         m->next_tid = m->next_tid + 1 >= RS_SFU_MAX_TRANSPORTS ? 1 : m->next_tid + 1;
         if (!m->tid_used[tid]) {
-            m->tid_used[tid] = 1;
+            m->tid_used[tid] = (uint8_t)(1 + wk);
+            m->transports[wk]++;
+            rs_metric_set_worker(RS_MW_TRANSPORTS, wk, m->transports[wk]);
             return tid;
         }
     }
@@ -181,13 +245,31 @@ uint32_t rs_sfu_alloc_tid(struct rs_media *m)
 
 void rs_sfu_release_tid(struct rs_media *m, uint32_t tid)
 {
-    if (tid > 0 && tid < RS_SFU_MAX_TRANSPORTS)
-        m->tid_used[tid] = 0;
+    if (tid == 0 || tid >= RS_SFU_MAX_TRANSPORTS || !m->tid_used[tid])
+        return;
+    unsigned wk = m->tid_used[tid] - 1u;
+    m->tid_used[tid] = 0;
+    if (m->transports[wk] > 0)
+        m->transports[wk]--;
+    rs_metric_set_worker(RS_MW_TRANSPORTS, wk, m->transports[wk]);
+}
+
+unsigned rs_sfu_worker_of(const struct rs_media *m, uint32_t tid)
+{
+    if (tid == 0 || tid >= RS_SFU_MAX_TRANSPORTS || !m->tid_used[tid])
+        return 0;
+    return m->tid_used[tid] - 1u;
+}
+
+uint16_t rs_sfu_port_of(const struct rs_media *m, uint32_t tid)
+{
+    return m->port[rs_sfu_worker_of(m, tid)];
 }
 
 void rs_sfu_poll_events(struct rs_media *m)
 {
     struct rs_event ev;
-    for (int i = 0; i < 4096 && rs_queue_pop(m->events, &ev) == 0; i++)
-        rs_media_handle_event(m, &ev);
+    for (unsigned k = 0; k < m->n_workers; k++)
+        for (int i = 0; i < 4096 && rs_queue_pop(m->events[k], &ev) == 0; i++)
+            rs_media_handle_event(m, &ev);
 }

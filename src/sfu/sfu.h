@@ -1,9 +1,13 @@
-/* The media plane as the control thread sees it: start/stop the worker, send it commands,
- * receive its events, and the facts the SDP needs (our fingerprint, candidate address).
+/* The media plane as the control thread sees it: start/stop the workers, send them commands,
+ * receive their events, and the facts the SDP needs (our fingerprint, candidate address, each
+ * worker's UDP port).
  *
- * `struct rs_media` is owned by the control thread (app->media). The worker thread behind it
- * owns everything packet-related. Tests may create an rs_media without a worker
- * (rs_sfu_new_detached) and read the commands back with rs_sfu_take_cmd. */
+ * `struct rs_media` is owned by the control thread (app->media). Each worker thread behind it
+ * owns its own UDP socket (port udp_port + k) and everything packet-related of the transports
+ * placed on it. A room lives on one worker: all its participants' transports are placed there,
+ * so forwarding never crosses threads; new rooms go to the worker with the fewest transports.
+ * Tests may create an rs_media without workers (rs_sfu_new_detached) and read the commands
+ * back with rs_sfu_take_cmd. */
 #ifndef RS_SFU_SFU_H
 #define RS_SFU_SFU_H
 
@@ -17,16 +21,21 @@ struct rs_http;
 struct rs_worker;
 struct rs_queue;
 
+#define RS_SFU_MAX_WORKERS RS_CONFIG_MEDIA_WORKERS_MAX
+
 struct rs_media {
     struct rs_app *app;
-    struct rs_worker *worker;     /* NULL when detached (tests) */
-    struct rs_queue *cmds;        /* control → worker (struct rs_cmd) */
-    struct rs_queue *events;      /* worker → control (struct rs_event) */
+    unsigned n_workers;                          /* ≥ 1 */
+    struct rs_worker *worker[RS_SFU_MAX_WORKERS]; /* NULL when detached (tests) */
+    struct rs_queue *cmds[RS_SFU_MAX_WORKERS];   /* control → worker k (struct rs_cmd) */
+    struct rs_queue *events[RS_SFU_MAX_WORKERS]; /* worker k → control (struct rs_event) */
+    uint16_t port[RS_SFU_MAX_WORKERS];           /* worker k's UDP port */
+    unsigned transports[RS_SFU_MAX_WORKERS];     /* live transports per worker */
+    unsigned rooms[RS_SFU_MAX_WORKERS];          /* rooms placed per worker */
     char fingerprint[128];        /* our DTLS certificate, "AB:CD:..." (sha-256) */
     char candidate_ip[64];        /* announced in SDP */
-    uint16_t port;                /* the UDP port */
     uint32_t next_tid;            /* transport ids: 1..RS_SFU_MAX_TRANSPORTS-1, recycled */
-    uint8_t tid_used[RS_SFU_MAX_TRANSPORTS];
+    uint8_t tid_used[RS_SFU_MAX_TRANSPORTS];   /* 0 free, else 1 + the worker it is on */
     uint32_t next_track_id, next_sub_id, next_owner;
     uint64_t cmds_dropped;
 };
@@ -37,22 +46,34 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
 /* Stops the worker and frees media state. Safe when not started. */
 void rs_sfu_stop(struct rs_app *app);
 
-/* A media plane without a worker: commands queue up for rs_sfu_take_cmd (tests). */
+/* A media plane without worker threads: commands queue up for rs_sfu_take_cmd (tests).
+ * `n_workers` (1..RS_SFU_MAX_WORKERS) queues; worker k's port is port + k. */
 struct rs_media *rs_sfu_new_detached(struct rs_app *app, const char *fingerprint,
-                                     const char *ip, uint16_t port);
+                                     const char *ip, uint16_t port, unsigned n_workers);
 void rs_sfu_free_detached(struct rs_media *m);
-/* Pops the oldest queued command into `out`. Returns 0, or -EAGAIN when none. */
+/* Pops the oldest command queued for any worker (lowest worker first) into `out`; with `wk`
+ * not NULL, also says which worker it was for. Returns 0, or -EAGAIN when none. */
 int rs_sfu_take_cmd(struct rs_media *m, struct rs_cmd *out);
+int rs_sfu_take_cmd_from(struct rs_media *m, struct rs_cmd *out, unsigned *wk);
 /* Test hook: deliver an event as if the worker had sent it. */
 void rs_sfu_inject_event(struct rs_media *m, const struct rs_event *ev);
 
-/* Queues a command for the worker (copied). Returns 0, or -EAGAIN when the queue is full
+/* Queues a command for worker `wk` (copied). Returns 0, or -EAGAIN when the queue is full
  * (counted; the caller reports an internal error to the client). */
-int rs_sfu_send(struct rs_media *m, const struct rs_cmd *cmd);
+int rs_sfu_send(struct rs_media *m, unsigned wk, const struct rs_cmd *cmd);
 
-/* Allocates a transport id, 0 when all are in use. rs_sfu_release_tid after TRANSPORT_REMOVE. */
-uint32_t rs_sfu_alloc_tid(struct rs_media *m);
+/* The worker a new room goes to: fewest live transports, then fewest rooms. Counted until
+ * rs_sfu_room_gone. */
+unsigned rs_sfu_place_room(struct rs_media *m);
+void rs_sfu_room_gone(struct rs_media *m, unsigned wk);
+
+/* Allocates a transport id on worker `wk`, 0 when all are in use. rs_sfu_release_tid after
+ * TRANSPORT_REMOVE. */
+uint32_t rs_sfu_alloc_tid(struct rs_media *m, unsigned wk);
 void rs_sfu_release_tid(struct rs_media *m, uint32_t tid);
+/* The worker transport `tid` is on, and its UDP port (worker 0 for an unknown tid). */
+unsigned rs_sfu_worker_of(const struct rs_media *m, uint32_t tid);
+uint16_t rs_sfu_port_of(const struct rs_media *m, uint32_t tid);
 
 /* Called on the control thread after a wake-up: drains worker events into
  * rs_media_handle_event (media_signaling.c). */

@@ -315,8 +315,8 @@ int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out
         rs_metric_drop(rc == RS_SRTP_ERR_SSRC_FULL ? RS_DROP_SRTP_SSRC_LIMIT : RS_DROP_SEND_FAILED);
         return rc;
     }
-    rs_metric_inc(RS_M_RTP_PACKETS_OUT);
-    rs_metric_add(RS_M_RTP_BYTES_OUT, len);
+    w->ctr.rtp_out++;
+    w->ctr.rtp_out_bytes += len;
     rs_wk__out_commit(w, o, to, len);
     return 0;
 }
@@ -331,7 +331,7 @@ int rs_wk__send_rtcp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_ou
         rs_metric_drop(RS_DROP_SEND_FAILED);
         return rc;
     }
-    rs_metric_inc(RS_M_RTCP_PACKETS_OUT);
+    w->ctr.rtcp_out++;
     rs_wk__out_commit(w, o, to, len);
     return 0;
 }
@@ -584,11 +584,11 @@ void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct 
             return;
         }
         if (kind == RS_PKT_RTP) {
-            rs_metric_inc(RS_M_RTP_PACKETS_IN);
-            rs_metric_add(RS_M_RTP_BYTES_IN, len);
+            w->ctr.rtp_in++;
+            w->ctr.rtp_in_bytes += len;
             rs_wk__on_rtp(w, t, buf, len);
         } else {
-            rs_metric_inc(RS_M_RTCP_PACKETS_IN);
+            w->ctr.rtcp_in++;
             rs_wk__on_rtcp(w, t, buf, len);
         }
         return;

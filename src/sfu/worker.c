@@ -175,12 +175,35 @@ static void send_segments(struct rs_wk *w, struct msghdr *h)
     }
 }
 
+/* Adds the worker's packet counters to the shared metrics. */
+static void publish_counters(struct rs_wk *w)
+{
+    if ((w->ctr.rtp_in | w->ctr.rtcp_in | w->ctr.rtp_out | w->ctr.rtcp_out) == 0)
+        return;
+    if (w->ctr.rtp_in) {
+        rs_metric_add(RS_M_RTP_PACKETS_IN, w->ctr.rtp_in);
+        rs_metric_add(RS_M_RTP_BYTES_IN, w->ctr.rtp_in_bytes);
+    }
+    if (w->ctr.rtcp_in)
+        rs_metric_add(RS_M_RTCP_PACKETS_IN, w->ctr.rtcp_in);
+    if (w->ctr.rtp_out) {
+        rs_metric_add(RS_M_RTP_PACKETS_OUT, w->ctr.rtp_out);
+        rs_metric_add(RS_M_RTP_BYTES_OUT, w->ctr.rtp_out_bytes);
+    }
+    if (w->ctr.rtcp_out)
+        rs_metric_add(RS_M_RTCP_PACKETS_OUT, w->ctr.rtcp_out);
+    if (w->ctr.rtp_out + w->ctr.rtcp_out)
+        rs_metric_add_worker(RS_MW_PACKETS_OUT, w->index, w->ctr.rtp_out + w->ctr.rtcp_out);
+    memset(&w->ctr, 0, sizeof(w->ctr));
+}
+
 void rs_wk__flush(struct rs_wk *w)
 {
     struct mmsghdr msgs[RS_WK_SEND_BATCH];
     struct iovec iov[RS_WK_SEND_BATCH];
     union gso_cmsg ctl[RS_WK_SEND_BATCH];
     unsigned n_msgs = 0, n_iov = 0;
+    publish_counters(w);
     if (w->n_out == 0)
         return;
     unsigned n_groups = w->gso ? group_by_peer(w) : 0;
@@ -471,7 +494,8 @@ static int open_socket(const struct rs_worker_config *cfg, int *family, char *er
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
     if (bind(fd, (struct sockaddr *)&ss, len)) {
         int e = errno;
-        snprintf(err, errlen, "udp_port: cannot bind UDP port %u: %s", cfg->port, strerror(e));
+        snprintf(err, errlen, "udp_port: cannot bind UDP port %u (media worker %u): %s",
+                 cfg->port, cfg->index, strerror(e));
         close(fd);
         return -e;
     }
@@ -535,13 +559,15 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
         goto fail;
     w->wake = cfg->wake;
     w->wake_arg = cfg->wake_arg;
+    w->index = cfg->index;
     rc = open_socket(cfg, &w->family, err, errlen);
     if (rc < 0)
         goto fail;
     w->fd = rc;
     int zero = 0; /* the kernel knows UDP_SEGMENT (Linux ≥ 4.18): group packets per peer */
     w->gso = !cfg->no_udp_gso && setsockopt(w->fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0;
-    RS_INFO("worker", "event=udp_socket gso=%s", w->gso ? "on" : "off");
+    RS_INFO("worker", "event=udp_socket worker=%u port=%u gso=%s", w->index, cfg->port,
+            w->gso ? "on" : "off");
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0) {
         snprintf(err, errlen, "media worker: epoll: %s", strerror(errno));

@@ -1,4 +1,4 @@
-/* The media worker thread: one UDP socket, every transport's ICE/DTLS/SRTP state, and packet
+/* A media worker thread: its own UDP socket, every transport's ICE/DTLS/SRTP state, and packet
  * forwarding. Configured at start, then driven only by commands (see command.h). */
 #ifndef RS_SFU_WORKER_H
 #define RS_SFU_WORKER_H
@@ -20,6 +20,7 @@ struct rs_worker_config {
     void (*wake)(void *arg);    /* called (from the worker) after pushing events */
     void *wake_arg;
     bool no_udp_gso;            /* never use UDP GSO (config udp_gso = off) */
+    unsigned index;             /* which worker: 0 .. media_workers - 1 */
 };
 
 /* Binds the socket and starts the thread. Returns 0, or a negative errno with a reason. */

@@ -190,6 +190,12 @@ struct rs_wk {
     bool wake_pending;
     volatile int stop;
     uint64_t now_ms;
+    unsigned index; /* which worker (label of the per-worker metrics) */
+    /* packet counters, added to the shared metrics once per flush instead of one atomic add
+     * per packet (several workers would contend for those cache lines) */
+    struct {
+        uint64_t rtp_in, rtp_in_bytes, rtcp_in, rtp_out, rtp_out_bytes, rtcp_out;
+    } ctr;
 
     struct rs_wk_transport transports[RS_SFU_MAX_TRANSPORTS];
     struct rs_wk_track *tracks; /* RS_WK_MAX_TRACKS */

@@ -44,36 +44,7 @@ async function join(name, locale) {
   return page;
 }
 
-/** Per remote "participant:source": inbound-rtp counters on the subscribe connection. */
-async function inbound(page) {
-  return page.evaluate(async () => {
-    const r = window.__ratsaal;
-    if (!r || !r.subscribePc) return {};
-    const stats = await r.subscribePc.getStats();
-    const out = {};
-    stats.forEach((s) => {
-      if (s.type !== 'inbound-rtp') return;
-      const m = r.mids.get(s.mid);
-      if (!m) return;
-      out[`${m.participant}:${m.source}`] = { packets: s.packetsReceived || 0, frames: s.framesDecoded || 0 };
-    });
-    return out;
-  });
-}
-
-/** Waits until counter `field` of `key` rises across two samples `gap` ms apart. */
-async function rising(page, key, field, { timeout = 20000, gap = 1000 } = {}) {
-  const end = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < end) {
-    const a = await inbound(page);
-    await h.sleep(gap);
-    const b = await inbound(page);
-    if (a[key] && b[key] && b[key][field] > a[key][field]) return b[key];
-    last = JSON.stringify(b);
-  }
-  throw new Error(`${key}.${field} did not rise within ${timeout} ms; last stats ${last}`);
-}
+const { inbound, rising } = h;
 
 /** A's sender of `kind` on the publish connection: its track and the publish SDP (renegotiation check). */
 function sender(page, kind) {

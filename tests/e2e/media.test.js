@@ -25,28 +25,7 @@ after(async () => {
   stopWatchdog();
 });
 
-/** Per remote (participant, source): inbound-rtp counters on the subscribe connection. */
-async function inbound(page) {
-  return page.evaluate(async () => {
-    const r = window.__ratsaal;
-    if (!r || !r.subscribePc) return {};
-    const stats = await r.subscribePc.getStats();
-    const out = {};
-    const midOf = {};
-    for (const t of r.subscribePc.getTransceivers()) if (t.mid !== null && t.receiver) midOf[t.receiver.track.id] = t.mid;
-    stats.forEach((s) => {
-      if (s.type !== 'inbound-rtp') return;
-      const mid = s.mid !== undefined ? s.mid : midOf[s.trackIdentifier];
-      const m = r.mids.get(mid);
-      if (!m) return;
-      out[`${m.participant}:${m.source}`] = {
-        kind: s.kind, packets: s.packetsReceived || 0, frames: s.framesDecoded || 0,
-        width: s.frameWidth || 0, height: s.frameHeight || 0, bytes: s.bytesReceived || 0,
-      };
-    });
-    return out;
-  });
-}
+const { inbound, rising } = h;
 
 async function join(name) {
   const page = await h.newPage(browser);
@@ -54,20 +33,6 @@ async function join(name) {
   await h.gotoReady(page, `${server.url}/r/e2e-media-room?name=${encodeURIComponent(name)}&join=1`);
   await page.locator(h.tid('meeting')).waitFor({ state: 'visible' });
   return page;
-}
-
-/** Waits until `pred(before, after)` holds for counters sampled `gap` ms apart. */
-async function rising(page, key, field, { timeout = 20000, gap = 1500 } = {}) {
-  const end = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < end) {
-    const a = await inbound(page);
-    await h.sleep(gap);
-    const b = await inbound(page);
-    if (a[key] && b[key] && b[key][field] > a[key][field] && b[key][field] > 0) return b[key];
-    last = JSON.stringify(b);
-  }
-  throw new Error(`${key}.${field} did not rise within ${timeout} ms; last stats ${last}`);
 }
 
 let A; let B; let C; let idA; let idB; let idC;

@@ -58,15 +58,33 @@ async function freeTcpPort() {
   });
 }
 
-async function freeUdpPort() {
-  return new Promise((resolve, reject) => {
+function bindUdp(port) {
+  return new Promise((resolve) => {
     const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(null));
+    s.bind(port, '127.0.0.1', () => resolve(s));
   });
+}
+
+/**
+ * A UDP port P such that P .. P + count - 1 are free: the server's media worker k listens on
+ * udp_port + k (media_workers = auto: one per CPU, at most 16).
+ */
+async function freeUdpPort(count = 16) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await bindUdp(0);
+    if (!first) continue;
+    const base = first.address().port;
+    const held = [first];
+    let ok = base + count - 1 <= 65535;
+    for (let k = 1; ok && k < count; k++) {
+      const s = await bindUdp(base + k);
+      if (s) held.push(s); else ok = false;
+    }
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free UDP ports`);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -290,8 +308,48 @@ async function selfId(page) {
   return page.evaluate(() => window.__ratsaalMeeting && window.__ratsaalMeeting.state.selfId);
 }
 
+/**
+ * Per remote (participant id, source): inbound-rtp counters on the page's subscribe connection,
+ * keyed "participant:source" ({kind, packets, frames, width, height, bytes}).
+ */
+async function inbound(page) {
+  return page.evaluate(async () => {
+    const r = window.__ratsaal;
+    if (!r || !r.subscribePc) return {};
+    const stats = await r.subscribePc.getStats();
+    const out = {};
+    const midOf = {};
+    for (const t of r.subscribePc.getTransceivers()) if (t.mid !== null && t.receiver) midOf[t.receiver.track.id] = t.mid;
+    stats.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      const mid = s.mid !== undefined ? s.mid : midOf[s.trackIdentifier];
+      const m = r.mids.get(mid);
+      if (!m) return;
+      out[`${m.participant}:${m.source}`] = {
+        kind: s.kind, packets: s.packetsReceived || 0, frames: s.framesDecoded || 0,
+        width: s.frameWidth || 0, height: s.frameHeight || 0, bytes: s.bytesReceived || 0,
+      };
+    });
+    return out;
+  });
+}
+
+/** Waits until counter `field` of `key` (see inbound) rises across two samples `gap` ms apart. */
+async function rising(page, key, field, { timeout = 20000, gap = 1500 } = {}) {
+  const end = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < end) {
+    const a = await inbound(page);
+    await sleep(gap);
+    const b = await inbound(page);
+    if (a[key] && b[key] && b[key][field] > a[key][field]) return b[key];
+    last = JSON.stringify(b);
+  }
+  throw new Error(`${key}.${field} did not rise within ${timeout} ms; last stats ${last}`);
+}
+
 module.exports = {
-  ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS,
+  ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, rising,
   watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz,
   startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,
   tid, gotoReady, startMeetingViaUi, joinFromPrejoin, openParticipants, openChat, participantItem, selfId,

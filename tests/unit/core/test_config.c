@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 
@@ -95,6 +96,10 @@ static void test_errors_name_key_and_line(void **state)
         {"ice_server = turn:x:3478\n", "ice_server:"},
         {"data_dir =\n", "data_dir:"},
         {"udp_gso = yes\n", "udp_gso: expected on or off"},
+        {"media_workers = 0\n", "media_workers: expected auto or 1-16"},
+        {"media_workers = 17\n", "media_workers: expected auto or 1-16"},
+        {"media_workers = many\n", "media_workers:"},
+        {"media_workers =\n", "media_workers:"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct rs_config cfg;
@@ -137,6 +142,30 @@ static void test_udp_gso(void **state)
     assert_false(cfg.udp_gso_off);
 }
 
+static void test_media_workers(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    rs_config_defaults(&cfg);
+    assert_int_equal(cfg.media_workers, 0); /* auto: one per online CPU */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned want = cpus > RS_CONFIG_MEDIA_WORKERS_MAX ? RS_CONFIG_MEDIA_WORKERS_MAX
+                                                       : (unsigned)(cpus < 1 ? 1 : cpus);
+    assert_int_equal(rs_config_media_workers(&cfg), want);
+    assert_int_equal(parse(&cfg, "media_workers = 3\n", err), 0);
+    assert_int_equal(rs_config_media_workers(&cfg), 3);
+    assert_int_equal(parse(&cfg, "media_workers = 16\n", err), 0);
+    assert_int_equal(rs_config_media_workers(&cfg), 16);
+    assert_int_equal(parse(&cfg, "media_workers = auto\n", err), 0);
+    assert_int_equal(rs_config_media_workers(&cfg), want);
+    /* worker k listens on udp_port + k: the last port must exist */
+    assert_int_equal(parse(&cfg, "udp_port = 65534\nmedia_workers = 2\n", err), 0);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_int_equal(parse(&cfg, "udp_port = 65534\nmedia_workers = 3\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "65534-65536"));
+}
+
 static void test_validate_wildcard_needs_public_ip(void **state)
 {
     struct rs_config cfg;
@@ -164,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_key_and_line),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_udp_gso),
+        cmocka_unit_test(test_media_workers),
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_load_missing_file),
     };

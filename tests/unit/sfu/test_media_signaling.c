@@ -55,8 +55,18 @@ static int setup(void **state)
     snprintf(app.cfg.ice_servers[0].credential, sizeof(app.cfg.ice_servers[0].credential), "c");
     app.cfg.n_ice_servers = 1;
     app.rooms = rs_rooms_new(&app);
-    app.media = rs_sfu_new_detached(&app, OUR_FP, "127.0.0.1", 40000);
+    app.media = rs_sfu_new_detached(&app, OUR_FP, "127.0.0.1", 40000, 1);
     return app.rooms && app.media ? 0 : -1;
+}
+
+/* Two media workers (ports 40000 and 40001), no threads. */
+static int setup_two_workers(void **state)
+{
+    if (setup(state))
+        return -1;
+    rs_sfu_free_detached(app.media);
+    app.media = rs_sfu_new_detached(&app, OUR_FP, "127.0.0.1", 40000, 2);
+    return app.media ? 0 : -1;
 }
 
 static int setup_no_media(void **state)
@@ -827,6 +837,113 @@ static void test_transport_failed(void **state)
     expect_none(a, "media", "error");
 }
 
+
+/* The commands queued for worker `wk` (and none for the other). */
+static int take_cmds_of(unsigned wk, struct rs_cmd *out, int max)
+{
+    int n = 0;
+    unsigned from;
+    while (n < max && rs_sfu_take_cmd_from(app.media, &out[n], &from) == 0) {
+        assert_int_equal(from, wk);
+        n++;
+    }
+    return n;
+}
+
+/* Publishes the chrome offer from `s`; returns the port the answer's candidate names. */
+static unsigned publish_port(struct rs_session *s)
+{
+    publish(s, chrome_offer);
+    json_t *ans = expect(s, "media", "publish_answer");
+    struct rs_sdp *sdp = parse(json_string_value(json_object_get(ans, "sdp")));
+    unsigned port = sdp->media[0].port;
+    free(sdp);
+    json_decref(ans);
+    return port;
+}
+
+static void test_rooms_on_workers(void **state)
+{
+    /* Bad worker counts and a command for a worker that does not exist are refused. */
+    assert_null(rs_sfu_new_detached(&app, OUR_FP, "127.0.0.1", 40000, 0));
+    assert_null(rs_sfu_new_detached(&app, OUR_FP, "127.0.0.1", 40000, RS_SFU_MAX_WORKERS + 1));
+    struct rs_cmd bad = {.type = RS_CMD_TRACK_MUTE};
+    uint64_t dropped = app.media->cmds_dropped;
+    assert_int_equal(rs_sfu_send(app.media, 2, &bad), -EINVAL);
+    assert_int_equal(app.media->cmds_dropped, dropped + 1);
+    assert_int_equal(rs_sfu_take_cmd(app.media, &bad), -EAGAIN);
+
+    char aid[16], bid[16], cid[16], did[16];
+    struct rs_session *a = join("w1", "Anna", aid);
+    struct rs_session *b = join("w1", "Bernd", bid);
+    struct rs_session *c = join("w2", "Clara", cid);
+    struct rs_session *d = join("w2", "Dora", did);
+    drain(a);
+    drain(b);
+    drain(c);
+    drain(d);
+
+    /* w1 publishes first: its room is on worker 0, the answer names port 40000, and every
+     * command for it (publish transport, tracks, Bernd's subscribe transport) goes there. */
+    assert_int_equal(publish_port(a), 40000);
+    struct rs_cmd cmds[16];
+    assert_int_equal(take_cmds_of(0, cmds, 16), 4); /* transport, 2 tracks, Bernd's transport */
+    json_t *offer = expect(b, "media", "subscribe_offer");
+    struct rs_sdp *sdp = parse(json_string_value(json_object_get(offer, "sdp")));
+    assert_int_equal(sdp->media[0].port, 40000);
+    free(sdp);
+    json_decref(offer);
+
+    /* w2 is on worker 1: port 40001 in both directions, commands to worker 1 only. */
+    assert_int_equal(publish_port(c), 40001);
+    assert_int_equal(take_cmds_of(1, cmds, 16), 4);
+    assert_int_equal(cmds[1].type, RS_CMD_TRACK_ADD);
+    assert_int_equal(rs_sfu_worker_of(app.media, cmds[1].u.track.tid), 1);
+    offer = expect(d, "media", "subscribe_offer");
+    sdp = parse(json_string_value(json_object_get(offer, "sdp")));
+    assert_int_equal(sdp->media[0].port, 40001);
+    char *an = browser_answer(json_string_value(json_object_get(offer, "sdp")));
+    free(sdp);
+    send_msg(d, json_pack("{s:s, s:s, s:I, s:s}", "ns", "media", "action", "subscribe_answer",
+                          "revision", json_integer_value(json_object_get(offer, "revision")),
+                          "sdp", an));
+    free(an);
+    json_decref(offer);
+    assert_int_equal(take_cmds_of(1, cmds, 16), 3); /* Dora's DTLS, two subscriptions */
+    assert_int_equal(cmds[0].type, RS_CMD_TRANSPORT_DTLS);
+    assert_int_equal(cmds[1].type, RS_CMD_SUB_ADD);
+
+    /* per-worker gauges in /metrics */
+    assert_int_equal(rs_metric_worker_get(RS_MW_ROOMS, 0), 1);
+    assert_int_equal(rs_metric_worker_get(RS_MW_ROOMS, 1), 1);
+    assert_int_equal(rs_metric_worker_get(RS_MW_TRANSPORTS, 0), 2);
+    assert_int_equal(rs_metric_worker_get(RS_MW_TRANSPORTS, 1), 2);
+
+    /* Mute in w2 goes to worker 1. */
+    send_msg(c, json_pack("{s:s, s:s, s:s, s:b}", "ns", "media", "action", "track_state", "source",
+                          "microphone", "muted", 1));
+    assert_int_equal(take_cmds_of(1, cmds, 16), 1);
+    assert_int_equal(cmds[0].type, RS_CMD_TRACK_MUTE);
+
+    /* w2 empties: its transports are removed on worker 1, the room is no longer counted. */
+    rs_session_free(c);
+    rs_session_free(d);
+    int n = take_cmds_of(1, cmds, 16);
+    int removes = 0;
+    for (int i = 0; i < n; i++)
+        removes += cmds[i].type == RS_CMD_TRANSPORT_REMOVE;
+    assert_int_equal(removes, 2);
+    assert_int_equal(rs_metric_worker_get(RS_MW_ROOMS, 1), 0);
+    assert_int_equal(rs_metric_worker_get(RS_MW_TRANSPORTS, 1), 0);
+
+    /* A new room goes to the worker with fewer transports: worker 1 again. */
+    struct rs_session *e = join("w3", "Emil", cid);
+    drain(e);
+    assert_int_equal(publish_port(e), 40001);
+    assert_int_equal(take_cmds_of(1, cmds, 16), 3);
+    no_more_cmds();
+}
+
 static void test_active_speaker(void **state)
 {
     char aid[16], bid[16];
@@ -1036,6 +1153,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_joined_extras, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_media_plane, setup_no_media, teardown),
         cmocka_unit_test_setup_teardown(test_transport_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rooms_on_workers, setup_two_workers, teardown),
         cmocka_unit_test_setup_teardown(test_active_speaker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_m_section, setup, teardown),
