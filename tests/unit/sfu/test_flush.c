@@ -184,6 +184,38 @@ static void test_full_batch_flushes_and_keeps_order(void **state)
     free(lens);
 }
 
+/* The kernel refuses a GSO datagram (here: UDP checksums turned off on the socket, which
+ * makes Linux answer EINVAL to UDP_SEGMENT; on real paths a device without checksum offload
+ * gives EIO): the refused datagram's packets go out one by one, in order, and the worker
+ * sends plain datagrams from then on. Nothing is lost or counted as a drop. */
+static void test_gso_refused_falls_back(void **state)
+{
+    struct fixture *f = *state;
+    if (!f->w->gso)
+        skip();
+    int one = 1;
+    assert_int_equal(setsockopt(f->w->fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)), 0);
+    uint64_t drops0 = rs_metric_drop_get(RS_DROP_SEND_FAILED);
+    uint64_t sends0 = rs_metric_get(RS_M_UDP_SENDS);
+    size_t l0[] = {1000, 1000, 1000, 1000};
+    size_t l1[] = {700};
+    for (int i = 0; i < 4; i++)
+        queue(f, 0, l0[i]);
+    queue(f, 1, l1[0]);
+    rs_wk__flush(f->w);
+    expect(f, 0, l0, 4, 0);
+    expect(f, 1, l1, 1, 0);
+    assert_false(f->w->gso);
+    assert_int_equal(rs_metric_drop_get(RS_DROP_SEND_FAILED), drops0);
+    assert_int_equal(rs_metric_get(RS_M_UDP_SENDS) - sends0, 4 + 1);
+    /* the next flush does not try GSO again */
+    for (int i = 0; i < 4; i++)
+        queue(f, 0, l0[i]);
+    rs_wk__flush(f->w);
+    expect(f, 0, l0, 4, 4);
+    assert_int_equal(rs_metric_get(RS_M_UDP_SENDS) - sends0, 4 + 1 + 4);
+}
+
 static uint64_t delay_total(void)
 {
     uint64_t n = 0;
@@ -223,6 +255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_batch_flushes_and_keeps_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_forward_delay_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gso_refused_falls_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
