@@ -24,6 +24,7 @@ void rs_config_defaults(struct rs_config *cfg)
     snprintf(cfg->data_dir, sizeof(cfg->data_dir), "./var");
     snprintf(cfg->web_root, sizeof(cfg->web_root), "./web");
     cfg->udp_port = 40000;
+    cfg->spread_rooms_above = 50;
     cfg->log_level = RS_LOG_INFO;
     cfg->max_participants = 100;
     cfg->chat_history = 50;
@@ -180,6 +181,15 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
             return -EINVAL;
         }
         cfg->media_workers = (unsigned)v;
+        return 0;
+    }
+    if (strcmp(key, "spread_rooms_above") == 0) {
+        if (parse_uint(value, 0, 10000, &v)) {
+            snprintf(err, errlen, "spread_rooms_above: expected participants 0-10000 (0: never), got '%s'",
+                     value);
+            return -EINVAL;
+        }
+        cfg->spread_rooms_above = (unsigned)v;
         return 0;
     }
     if (strcmp(key, "public_ip") == 0) {

@@ -87,6 +87,8 @@ static const struct {
     [RS_M_LOGINS] = {"ratsaal_logins_total", "counter", "Successful logins (OIDC and local)"},
     [RS_M_MEDIA_WORKERS] = {"ratsaal_media_workers", "gauge",
                             "Media worker threads (each with its own UDP port)"},
+    [RS_M_RELAY_PACKETS] = {"ratsaal_relay_packets_total", "counter",
+                            "Packets a media worker passed to another worker of a spread room"},
     [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
     [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
                               "Expired login sessions removed"},
@@ -137,6 +139,8 @@ static const char *const drop_names[RS_DROP__COUNT] = {
     [RS_DROP_SEND_FAILED] = "send_failed",
     [RS_DROP_UNKNOWN_KIND] = "unknown_kind",
     [RS_DROP_SRTP_SSRC_LIMIT] = "srtp_ssrc_limit",
+    [RS_DROP_RELAY_FULL] = "relay_full",
+    [RS_DROP_RELAY_UNKNOWN] = "relay_unknown_track",
 };
 
 static const char *const err_names[RS_ERR__COUNT] = {

@@ -47,6 +47,7 @@ enum rs_metric {
     RS_M_UDP_SENDS,       /* datagrams handed to the kernel (a GSO datagram counts once) */
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
     RS_M_MEDIA_WORKERS,   /* gauge: media worker threads */
+    RS_M_RELAY_PACKETS,   /* packets a worker passed to another worker (rooms spread out) */
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING,   /* gauge */
@@ -73,6 +74,8 @@ enum rs_drop {
     RS_DROP_SEND_FAILED,
     RS_DROP_UNKNOWN_KIND,
     RS_DROP_SRTP_SSRC_LIMIT,
+    RS_DROP_RELAY_FULL,    /* the ring to another worker was full */
+    RS_DROP_RELAY_UNKNOWN, /* relayed packet for a track this worker has no copy of (yet) */
     RS_DROP__COUNT
 };
 

@@ -35,6 +35,7 @@ enum rs_cmd_type {
     RS_CMD_SUB_REMOVE,
     RS_CMD_SUB_ENABLE,       /* routing: enabled=0 stops forwarding without renegotiation */
     RS_CMD_SUB_VIDEO_SIZE,   /* what the subscriber shows: drives the layer choice */
+    RS_CMD_TRACK_RELAY,      /* home worker: copy a track's packets to worker ref.worker (flag 1) or stop */
     RS_CMD_SHUTDOWN,
 };
 
@@ -76,6 +77,9 @@ struct rs_cmd_track {
     char rids[RS_SFU_MAX_LAYERS][RS_SFU_RID_SIZE];
     uint32_t ssrc, rtx_ssrc; /* non-simulcast, from the SDP; 0 when unknown */
     uint16_t width, height;  /* of the top layer, as the client reported; 0 unknown */
+    /* A copy of a track published on worker `home`, fed with its packets through the relay
+     * rings (relay.h): no transport (tid 0), subscriptions on this worker use it. */
+    uint8_t relay, home;
     uint8_t muted;
     uint8_t screen; /* a screen share (never dropped by last-N) */
 };
@@ -102,8 +106,9 @@ struct rs_cmd {
         struct rs_cmd_sub sub;
         struct {
             uint32_t id; /* tid, track_id or sub_id */
-            uint8_t flag; /* muted / enabled */
+            uint8_t flag; /* muted / enabled / relaying */
             uint16_t width, height;
+            uint8_t worker; /* TRACK_RELAY: the worker to copy to */
         } ref;
     } u;
 };

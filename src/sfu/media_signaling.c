@@ -86,6 +86,7 @@ struct track {
     uint32_t ssrc, rtx_ssrc;
     uint16_t width, height;
     bool muted;
+    uint32_t relay_mask; /* workers with a copy of this track (its subscribers are there) */
 };
 
 enum slot_state { SLOT_BOUND, SLOT_ENDING, SLOT_IDLE, SLOT_DEAD };
@@ -386,7 +387,8 @@ static void refresh_enabled(struct rs_media *m, struct rs_room *room)
             bool want = slot_wants_enabled(room, q, s);
             if (want != s->enabled) {
                 s->enabled = want;
-                send_cmd_ref(m, q->worker, RS_CMD_SUB_ENABLE, s->sub_id, want, 0, 0);
+                send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_ENABLE, s->sub_id,
+                             want, 0, 0);
                 RS_DEBUG("media", "event=sub_enable participant=%s sub=%u enabled=%d", x->id,
                          (unsigned)s->sub_id, want);
             }
@@ -424,7 +426,8 @@ static uint32_t new_ssrc(const struct pmedia *q)
 static void unbind_slot(struct rs_media *m, const struct pmedia *q, struct slot *s)
 {
     if (s->sub_added)
-        send_cmd_ref(m, q->worker, RS_CMD_SUB_REMOVE, s->sub_id, 0, 0, 0);
+        send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_REMOVE, s->sub_id, 0, 0,
+                     0);
     s->state = SLOT_ENDING;
     s->track_id = 0;
     s->owner = 0;
@@ -583,6 +586,21 @@ static void offer_codec(const struct slot *s, struct rs_sdp_offer_track *o)
     o->fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI | RS_SDP_FB_FIR | RS_SDP_FB_REMB;
 }
 
+/* Where q's subscribe connection goes: its room's worker, or, in a room with more than
+ * spread_rooms_above participants, the worker with the fewest live transports (the publishers'
+ * media reaches it through the relay rings). */
+static unsigned sub_worker_for(struct rs_media *m, const struct pmedia *q)
+{
+    unsigned limit = q->p->room->app->cfg.spread_rooms_above;
+    if (m->n_workers < 2 || limit == 0 || q->p->room->count <= limit)
+        return q->worker;
+    unsigned best = q->worker;
+    for (unsigned k = 0; k < m->n_workers; k++)
+        if (m->transports[k] < m->transports[best])
+            best = k;
+    return best;
+}
+
 static void send_offer(struct rs_media *m, struct pmedia *q)
 {
     struct rs_participant *qp = q->p;
@@ -590,7 +608,7 @@ static void send_offer(struct rs_media *m, struct pmedia *q)
         return;
     struct transport *t = &q->sub;
     if (!t->tid) {
-        t->tid = rs_sfu_alloc_tid(m, q->worker);
+        t->tid = rs_sfu_alloc_tid(m, sub_worker_for(m, q));
         if (!t->tid) {
             RS_ERROR("media", "event=no_tid participant=%s", qp->id);
             return;
@@ -674,9 +692,44 @@ static void copy_ext(struct rs_ext_ids *dst, const struct rs_sdp_ext_ids *src)
     dst->twcc = src->twcc;
 }
 
+static void track_cmd(struct rs_cmd *c, const struct pmedia *pm, enum source src);
+
+/* Subscriptions on worker `wk` to a track published on another worker need a copy of the track
+ * there, fed by the publisher's worker (relay.h): created on first use. */
+static void ensure_relay(struct rs_media *m, const struct slot *s, unsigned wk)
+{
+    struct pmedia *r = owner_find(s->owner);
+    if (!r || r->worker == wk)
+        return;
+    for (int src = 0; src < SRC__COUNT; src++) {
+        struct track *t = &r->tracks[src];
+        if (t->id != s->track_id || (t->relay_mask & (1u << wk)))
+            continue;
+        struct rs_cmd c;
+        track_cmd(&c, r, (enum source)src);
+        c.u.track.relay = 1;
+        c.u.track.home = (uint8_t)r->worker;
+        c.u.track.tid = 0;
+        if (rs_sfu_send(m, wk, &c) != 0)
+            return;
+        struct rs_cmd on;
+        memset(&on, 0, sizeof(on));
+        on.type = RS_CMD_TRACK_RELAY;
+        on.u.ref.id = t->id;
+        on.u.ref.flag = 1;
+        on.u.ref.worker = (uint8_t)wk;
+        if (rs_sfu_send(m, r->worker, &on) == 0)
+            t->relay_mask |= 1u << wk;
+        RS_DEBUG("media", "event=track_relay track=%u from_worker=%u to_worker=%u",
+                 (unsigned)t->id, r->worker, wk);
+    }
+}
+
 static void sub_add(struct rs_media *m, struct pmedia *q, struct slot *s,
                     const struct rs_sdp_media_choice *c)
 {
+    unsigned wk = rs_sfu_worker_of(m, q->sub.tid);
+    ensure_relay(m, s, wk);
     struct rs_cmd cmd;
     memset(&cmd, 0, sizeof(cmd));
     cmd.type = RS_CMD_SUB_ADD;
@@ -698,10 +751,10 @@ static void sub_add(struct rs_media *m, struct pmedia *q, struct slot *s,
     sub->enabled = s->enabled;
     sub->nack = (c->fb & RS_SDP_FB_NACK) != 0;
     sub->remb = (c->fb & RS_SDP_FB_REMB) != 0;
-    if (rs_sfu_send(m, q->worker, &cmd) == 0)
+    if (rs_sfu_send(m, wk, &cmd) == 0)
         s->sub_added = true;
     if (s->sub_added && s->has_size)
-        send_cmd_ref(m, q->worker, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
+        send_cmd_ref(m, wk, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
 }
 
 /* ---- field validation ---- */
@@ -931,13 +984,12 @@ static bool track_same(const struct track *a, const struct track *b)
            a->rtx_ssrc == b->rtx_ssrc;
 }
 
-static void track_add(struct rs_media *m, const struct pmedia *pm, enum source src)
+static void track_cmd(struct rs_cmd *c, const struct pmedia *pm, enum source src)
 {
     const struct track *t = &pm->tracks[src];
-    struct rs_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.type = RS_CMD_TRACK_ADD;
-    struct rs_cmd_track *ct = &c.u.track;
+    memset(c, 0, sizeof(*c));
+    c->type = RS_CMD_TRACK_ADD;
+    struct rs_cmd_track *ct = &c->u.track;
     ct->track_id = t->id;
     ct->tid = pm->pub.tid;
     ct->owner = pm->owner;
@@ -957,6 +1009,12 @@ static void track_add(struct rs_media *m, const struct pmedia *pm, enum source s
     ct->height = t->height;
     ct->muted = t->muted;
     ct->screen = src == SRC_SCREEN;
+}
+
+static void track_add(struct rs_media *m, const struct pmedia *pm, enum source src)
+{
+    struct rs_cmd c;
+    track_cmd(&c, pm, src);
     rs_sfu_send(m, pm->worker, &c);
 }
 
@@ -1322,7 +1380,8 @@ static int media_video_size(struct rs_media *m, struct pmedia *q, const struct r
     s->height = (uint16_t)h;
     s->has_size = true;
     if (s->sub_added)
-        send_cmd_ref(m, q->worker, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
+        send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0,
+                     s->width, s->height);
     return 0;
 }
 

@@ -117,8 +117,11 @@ static void ssrc_forget_track(struct rs_wk_transport *t, uint32_t track)
 
 void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
 {
-    struct rs_wk_transport *t = rs_wk__transport(w, c->tid);
-    if (!t || c->n_layers == 0 || c->n_layers > RS_SFU_MAX_LAYERS || track_find(w, c->track_id, NULL))
+    struct rs_wk_transport *t = c->relay ? NULL : rs_wk__transport(w, c->tid);
+    if ((!t && !c->relay) || c->n_layers == 0 || c->n_layers > RS_SFU_MAX_LAYERS ||
+        track_find(w, c->track_id, NULL))
+        return;
+    if (c->relay && (!w->relay || c->home >= w->relay->n || c->home == w->index))
         return;
     uint32_t idx = 0;
     while (idx < RS_WK_MAX_TRACKS && w->tracks[idx].in_use)
@@ -131,7 +134,9 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
     memset(tr, 0, sizeof(*tr));
     tr->in_use = true;
     tr->id = c->track_id;
-    tr->tid = c->tid;
+    tr->tid = c->relay ? 0 : c->tid;
+    tr->relayed = c->relay != 0;
+    tr->home = c->home;
     tr->owner = c->owner;
     tr->room = c->room;
     tr->kind = c->kind;
@@ -160,7 +165,7 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
             }
         }
     }
-    if (c->n_layers == 1 && c->ssrc) {
+    if (t && c->n_layers == 1 && c->ssrc) {
         tr->layers[0].ssrc = c->ssrc;
         ssrc_learn(t, c->ssrc, idx, 0, 0);
         if (c->rtx_ssrc) {
@@ -195,12 +200,45 @@ static void sub_unlink(struct rs_wk *w, uint32_t idx)
     memset(s, 0, sizeof(*s));
 }
 
+static struct rs_relay_msg *relay_reserve(struct rs_wk *w, unsigned to)
+{
+    struct rs_relay_msg *m = rs_relay_reserve(rs_relay_ring(w->relay, w->index, to));
+    if (!m)
+        rs_metric_drop(RS_DROP_RELAY_FULL);
+    return m;
+}
+
+static void relay_commit(struct rs_wk *w, unsigned to)
+{
+    rs_relay_commit(rs_relay_ring(w->relay, w->index, to));
+    w->relay_dirty |= 1u << to;
+}
+
+/* Home worker: tells every worker with a copy of the track that it ended. */
+static void relay_gone(struct rs_wk *w, struct rs_wk_track *tr)
+{
+    for (unsigned k = 0; w->relay && k < w->relay->n; k++) {
+        if (!(tr->relay_to & (1u << k)))
+            continue;
+        struct rs_relay_msg *m = relay_reserve(w, k);
+        if (!m)
+            continue; /* the copy stays until its subscriptions go; it gets no packets */
+        m->kind = RS_RELAY_GONE;
+        m->track_id = tr->id;
+        relay_commit(w, k);
+    }
+}
+
 void rs_wk__track_remove(struct rs_wk *w, uint32_t track_id)
 {
     uint32_t idx;
     struct rs_wk_track *tr = track_find(w, track_id, &idx);
     if (!tr)
         return;
+    if (tr->relay_to)
+        relay_gone(w, tr);
+    if (w->relay_cache_id == track_id)
+        w->relay_cache_id = 0;
     while (tr->first_sub != RS_WK_NONE)
         sub_unlink(w, tr->first_sub);
     struct rs_wk_transport *t = rs_wk__transport(w, tr->tid);
@@ -215,6 +253,19 @@ static void request_keyframe(struct rs_wk *w, struct rs_wk_track *tr, int layer)
     if (layer < 0 || layer >= tr->n_layers || tr->kind != RS_MEDIA_VIDEO)
         return;
     struct rs_wk_layer *l = &tr->layers[layer];
+    if (tr->relayed) { /* the publisher is on the home worker: ask there */
+        if (w->now_ms - l->last_pli_ms < RS_PLI_MIN_MS)
+            return;
+        struct rs_relay_msg *m = relay_reserve(w, tr->home);
+        if (!m)
+            return;
+        l->last_pli_ms = w->now_ms;
+        m->kind = RS_RELAY_KEYFRAME;
+        m->track_id = tr->id;
+        m->layer = (uint8_t)layer;
+        relay_commit(w, tr->home);
+        return;
+    }
     if (!l->ssrc || w->now_ms - l->last_pli_ms < RS_PLI_MIN_MS)
         return;
     struct rs_wk_transport *pub = rs_wk__transport(w, tr->tid);
@@ -598,6 +649,130 @@ static void forward(struct rs_wk *w, struct rs_wk_track *tr, int layer, const st
     }
 }
 
+/* Home worker: copies a packet (as forwarded to our own subscribers) to every worker that
+ * serves subscribers of the track. */
+static void relay_packet(struct rs_wk *w, struct rs_wk_track *tr, int layer,
+                         const struct fwd_pkt *p)
+{
+    if (p->payload_len > RS_RELAY_PAYLOAD_MAX)
+        return;
+    for (unsigned k = 0; k < w->relay->n; k++) {
+        if (!(tr->relay_to & (1u << k)))
+            continue;
+        struct rs_relay_msg *m = relay_reserve(w, k);
+        if (!m)
+            continue;
+        m->kind = RS_RELAY_RTP;
+        m->track_id = tr->id;
+        m->layer = (uint8_t)layer;
+        m->seq = p->seq;
+        m->ts = p->ts;
+        m->marker = p->marker;
+        m->has_level = p->has_level;
+        m->voice = p->voice;
+        m->level = p->level;
+        m->arrival_ns = w->arrival_ns;
+        m->len = (uint16_t)p->payload_len;
+        memcpy(m->payload, p->payload, p->payload_len);
+        relay_commit(w, k);
+        w->ctr.relay_out++;
+    }
+}
+
+void rs_wk__track_relay(struct rs_wk *w, uint32_t track_id, unsigned to, bool on)
+{
+    struct rs_wk_track *tr = track_find(w, track_id, NULL);
+    if (!tr || tr->relayed || !w->relay || to >= w->relay->n || to == w->index || to >= 32)
+        return;
+    if (on)
+        tr->relay_to |= 1u << to;
+    else
+        tr->relay_to &= ~(1u << to);
+    if (on && tr->kind == RS_MEDIA_VIDEO) /* the copy's subscribers start with a keyframe */
+        for (int l = 0; l < tr->n_layers; l++)
+            request_keyframe(w, tr, l);
+}
+
+/* A packet the home worker relayed: handled as if our copy of the track had received it. */
+static void relay_rtp(struct rs_wk *w, const struct rs_relay_msg *m)
+{
+    struct rs_wk_track *tr = NULL;
+    if (w->relay_cache_id == m->track_id && w->tracks[w->relay_cache_idx].in_use &&
+        w->tracks[w->relay_cache_idx].id == m->track_id) {
+        tr = &w->tracks[w->relay_cache_idx];
+    } else {
+        uint32_t idx;
+        tr = track_find(w, m->track_id, &idx);
+        if (tr) {
+            w->relay_cache_id = m->track_id;
+            w->relay_cache_idx = idx;
+        }
+    }
+    if (!tr || !tr->relayed || m->layer >= tr->n_layers || m->len > RS_WK_PKT_MAX) {
+        rs_metric_drop(RS_DROP_RELAY_UNKNOWN);
+        return;
+    }
+    struct rs_wk_layer *l = &tr->layers[m->layer];
+    struct fwd_pkt p = {
+        .seq = m->seq,
+        .ts = m->ts,
+        .marker = m->marker,
+        .payload = m->payload,
+        .payload_len = m->len,
+        .has_level = m->has_level,
+        .voice = m->voice,
+        .level = m->level,
+    };
+    layer_stats(w, l, p.seq, p.payload_len);
+    if (tr->kind == RS_MEDIA_VIDEO) {
+        if (tr->codec == RS_CODEC_VP8) {
+            p.vp8 = rs_vp8_parse(p.payload, p.payload_len, &p.desc) == 0;
+            p.keyframe = p.vp8 && p.desc.keyframe;
+        } else if (tr->codec == RS_CODEC_H264) {
+            bool k = false;
+            p.keyframe = rs_h264_is_keyframe(p.payload, p.payload_len, &k) == 0 && k;
+        }
+        if (l->cache) { /* our own subscribers' NACKs are answered here */
+            struct rs_wk_cached *c = &l->cache[p.seq & (RS_WK_CACHE_SLOTS - 1)];
+            c->seq = p.seq;
+            c->ts = p.ts;
+            c->marker = p.marker;
+            c->keyframe = p.keyframe;
+            c->len = (uint16_t)p.payload_len;
+            memcpy(c->data, p.payload, p.payload_len);
+        }
+    }
+    w->arrival_ns = m->arrival_ns;
+    forward(w, tr, m->layer, &p);
+    w->arrival_ns = 0;
+}
+
+void rs_wk__relay_drain(struct rs_wk *w)
+{
+    if (!w->relay)
+        return;
+    for (unsigned from = 0; from < w->relay->n; from++) {
+        if (from == w->index)
+            continue;
+        struct rs_relay_ring *r = rs_relay_ring(w->relay, from, w->index);
+        struct rs_relay_msg *m;
+        while ((m = rs_relay_peek(r))) {
+            if (m->kind == RS_RELAY_RTP) {
+                relay_rtp(w, m);
+            } else if (m->kind == RS_RELAY_KEYFRAME) {
+                struct rs_wk_track *tr = track_find(w, m->track_id, NULL);
+                if (tr && !tr->relayed)
+                    request_keyframe(w, tr, m->layer);
+            } else if (m->kind == RS_RELAY_GONE) {
+                struct rs_wk_track *tr = track_find(w, m->track_id, NULL);
+                if (tr && tr->relayed)
+                    rs_wk__track_remove(w, m->track_id);
+            }
+            rs_relay_release(r);
+        }
+    }
+}
+
 void rs_wk__on_rtp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, size_t len)
 {
     struct rs_rtp_hdr h;
@@ -672,6 +847,8 @@ void rs_wk__on_rtp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, siz
     if (tr->muted)
         return;
     forward(w, tr, m.layer, &p);
+    if (tr->relay_to)
+        relay_packet(w, tr, m.layer, &p);
 }
 
 /* ---- RTCP ---- */

@@ -14,6 +14,7 @@
 #include "rtc/srtp.h"
 #include "sfu/media_signaling.h"
 #include "sfu/queue.h"
+#include "sfu/relay.h"
 #include "sfu/worker.h"
 
 #define CMD_QUEUE_CAP 8192
@@ -79,6 +80,8 @@ static void stop_workers(struct rs_media *m)
             rs_worker_stop(m->worker[k]);
         m->worker[k] = NULL;
     }
+    rs_relay_mesh_free(m->relay); /* after every worker that used it */
+    m->relay = NULL;
 }
 
 int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t errlen)
@@ -108,6 +111,13 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
     const char *ip = cfg->public_ip[0] ? cfg->public_ip : cfg->listen_addr;
     snprintf(m->candidate_ip, sizeof(m->candidate_ip), "%s", ip);
 
+    if (n > 1 && !(m->relay = rs_relay_mesh_new(n))) {
+        media_free(m);
+        rs_dtls_ctx_free(g_dtls);
+        g_dtls = NULL;
+        snprintf(err, errlen, "media workers: out of memory or eventfds for the relay rings");
+        return -ENOMEM;
+    }
     for (unsigned k = 0; k < n; k++) {
         struct rs_worker_config wc = {
             .port = m->port[k],
@@ -119,6 +129,7 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
             .wake_arg = NULL,
             .no_udp_gso = cfg->udp_gso_off,
             .index = k,
+            .relay = m->relay,
         };
         int rc = rs_worker_start(&wc, &m->worker[k], err, errlen);
         if (rc) {

@@ -178,8 +178,10 @@ static void send_segments(struct rs_wk *w, struct msghdr *h)
 /* Adds the worker's packet counters to the shared metrics. */
 static void publish_counters(struct rs_wk *w)
 {
-    if ((w->ctr.rtp_in | w->ctr.rtcp_in | w->ctr.rtp_out | w->ctr.rtcp_out) == 0)
+    if ((w->ctr.rtp_in | w->ctr.rtcp_in | w->ctr.rtp_out | w->ctr.rtcp_out | w->ctr.relay_out) == 0)
         return;
+    if (w->ctr.relay_out)
+        rs_metric_add(RS_M_RELAY_PACKETS, w->ctr.relay_out);
     if (w->ctr.rtp_in) {
         rs_metric_add(RS_M_RTP_PACKETS_IN, w->ctr.rtp_in);
         rs_metric_add(RS_M_RTP_BYTES_IN, w->ctr.rtp_in_bytes);
@@ -204,6 +206,12 @@ void rs_wk__flush(struct rs_wk *w)
     union gso_cmsg ctl[RS_WK_SEND_BATCH];
     unsigned n_msgs = 0, n_iov = 0;
     publish_counters(w);
+    /* the workers we relayed to start on their share while we send ours */
+    while (w->relay_dirty) {
+        unsigned k = (unsigned)__builtin_ctz(w->relay_dirty);
+        w->relay_dirty &= w->relay_dirty - 1;
+        rs_relay_wake(w->relay, k);
+    }
     if (w->n_out == 0)
         return;
     unsigned n_groups = w->gso ? group_by_peer(w) : 0;
@@ -339,6 +347,9 @@ static void handle_cmd(struct rs_wk *w, const struct rs_cmd *c)
     case RS_CMD_SUB_VIDEO_SIZE:
         rs_wk__sub_size(w, c->u.ref.id, c->u.ref.width, c->u.ref.height);
         break;
+    case RS_CMD_TRACK_RELAY:
+        rs_wk__track_relay(w, c->u.ref.id, c->u.ref.worker, c->u.ref.flag != 0);
+        break;
     case RS_CMD_SHUTDOWN:
         w->stop = 1;
         break;
@@ -436,6 +447,10 @@ static void *worker_main(void *arg)
                 read_datagrams(w);
             else if (fd == rs_queue_fd(w->cmds))
                 drain_cmds(w);
+            else if (w->relay && fd == w->relay->efd[w->index]) {
+                rs_relay_clear(w->relay, w->index);
+                rs_wk__relay_drain(w);
+            }
         }
         if (w->now_ms >= next_tick) {
             rs_wk__transport_timers(w);
@@ -560,6 +575,7 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
     w->wake = cfg->wake;
     w->wake_arg = cfg->wake_arg;
     w->index = cfg->index;
+    w->relay = cfg->relay;
     rc = open_socket(cfg, &w->family, err, errlen);
     if (rc < 0)
         goto fail;
@@ -574,8 +590,8 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
         rc = -errno;
         goto fail;
     }
-    int fds[2] = {w->fd, rs_queue_fd(w->cmds)};
-    for (int i = 0; i < 2; i++) {
+    int fds[3] = {w->fd, rs_queue_fd(w->cmds), w->relay ? w->relay->efd[w->index] : -1};
+    for (int i = 0; i < 3 && fds[i] >= 0; i++) {
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fds[i], &ev)) {
             snprintf(err, errlen, "media worker: epoll_ctl: %s", strerror(errno));

@@ -9,6 +9,7 @@
 
 struct rs_dtls_ctx;
 struct rs_queue;
+struct rs_relay_mesh;
 struct rs_worker;
 
 struct rs_worker_config {
@@ -21,6 +22,7 @@ struct rs_worker_config {
     void *wake_arg;
     bool no_udp_gso;            /* never use UDP GSO (config udp_gso = off) */
     unsigned index;             /* which worker: 0 .. media_workers - 1 */
+    struct rs_relay_mesh *relay; /* borrowed: rings between the workers; NULL with one */
 };
 
 /* Binds the socket and starts the thread. Returns 0, or a negative errno with a reason. */

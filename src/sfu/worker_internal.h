@@ -19,6 +19,7 @@
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
 #include "sfu/command.h"
+#include "sfu/relay.h"
 
 #define RS_WK_MAX_TRACKS 8192
 #define RS_WK_MAX_SUBS 65536
@@ -142,6 +143,12 @@ struct rs_wk_track {
     uint32_t silent_windows; /* while it is the speaker: windows in a row without voice */
     uint32_t room_slot;      /* scratch for active_speakers() */
     uint32_t first_sub;
+    /* Rooms spread over workers (relay.h): on the home worker, bit k = copy this track's
+     * packets to worker k; on another worker, `relayed` marks the copy and `home` says where
+     * keyframe requests go. */
+    uint32_t relay_to;
+    bool relayed;
+    uint8_t home;
 };
 
 struct rs_wk_sub {
@@ -191,10 +198,13 @@ struct rs_wk {
     volatile int stop;
     uint64_t now_ms;
     unsigned index; /* which worker (label of the per-worker metrics) */
+    struct rs_relay_mesh *relay; /* rings to and from the other workers; NULL with one worker */
+    uint32_t relay_dirty;        /* workers pushed to since the last flush: wake them */
+    uint32_t relay_cache_id, relay_cache_idx; /* last relayed track id → its slot */
     /* packet counters, added to the shared metrics once per flush instead of one atomic add
      * per packet (several workers would contend for those cache lines) */
     struct {
-        uint64_t rtp_in, rtp_in_bytes, rtcp_in, rtp_out, rtp_out_bytes, rtcp_out;
+        uint64_t rtp_in, rtp_in_bytes, rtcp_in, rtp_out, rtp_out_bytes, rtcp_out, relay_out;
     } ctr;
 
     struct rs_wk_transport transports[RS_SFU_MAX_TRANSPORTS];
@@ -265,6 +275,10 @@ void rs_wk__sub_add(struct rs_wk *w, const struct rs_cmd_sub *c);
 void rs_wk__sub_remove(struct rs_wk *w, uint32_t sub_id);
 void rs_wk__sub_enable(struct rs_wk *w, uint32_t sub_id, bool enabled);
 void rs_wk__sub_size(struct rs_wk *w, uint32_t sub_id, uint16_t width, uint16_t height);
+/* Home worker: start (on) or stop copying a track's packets to worker `to`. */
+void rs_wk__track_relay(struct rs_wk *w, uint32_t track_id, unsigned to, bool on);
+/* Handles everything the other workers put in this worker's rings. */
+void rs_wk__relay_drain(struct rs_wk *w);
 /* The transport is going away: drop its tracks (publish) or subscriptions (subscribe). */
 void rs_wk__router_transport_gone(struct rs_wk *w, struct rs_wk_transport *t);
 /* A decrypted RTP / RTCP packet from transport `t` (in place, `len` bytes). */

@@ -4,7 +4,10 @@
 // what an operator reads: in both rooms every page decodes the other's video and receives its
 // audio; the second room's media goes to the second worker's port (udp_port + 1); /metrics
 // shows one room and two participants' transports on each worker and both workers sending.
-// And the bad path: a worker port already in use stops the server with a line naming it.
+// A room above spread_rooms_above participants spreads its subscribe connections over both
+// workers: the publishers' worker relays their media to the other, and everyone still sees and
+// hears everyone. And the bad path: a worker port already in use stops the server with a line
+// naming it.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -31,10 +34,10 @@ after(async () => {
   stopWatchdog();
 });
 
-async function join(room, name) {
+async function join(room, name, srv = server) {
   const page = await h.newPage(browser);
   pages.push(page);
-  await h.gotoReady(page, `${server.url}/r/${room}?name=${encodeURIComponent(name)}&join=1`);
+  await h.gotoReady(page, `${srv.url}/r/${room}?name=${encodeURIComponent(name)}&join=1`);
   await page.locator(h.tid('meeting')).waitFor({ state: 'visible' });
   return page;
 }
@@ -51,8 +54,20 @@ async function candidatePort(page) {
   return Number(m[1]);
 }
 
-async function metrics() {
-  const r = await fetch(`${server.url}/metrics`);
+/** The UDP port of the server's candidate in the page's subscribe offer. */
+async function subscribePort(page) {
+  await h.waitUntil(() => page.evaluate(() => {
+    const pc = window.__ratsaal && window.__ratsaal.subscribePc;
+    return !!(pc && pc.remoteDescription);
+  }), { timeout: 15000, message: 'subscribe offer' });
+  const sdp = await page.evaluate(() => window.__ratsaal.subscribePc.remoteDescription.sdp);
+  const m = /a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host/i.exec(sdp);
+  assert.ok(m, `a host candidate in ${sdp}`);
+  return Number(m[1]);
+}
+
+async function metrics(srv = server) {
+  const r = await fetch(`${srv.url}/metrics`);
   assert.equal(r.status, 200);
   const text = await r.text();
   const get = (name) => {
@@ -96,6 +111,42 @@ test('two rooms on two workers: media flows in both, each on its own port', (t) 
       assert.ok(m2.get(name) > m1.get(name), `worker ${k} is forwarding (${m1.get(name)} → ${m2.get(name)})`);
     }
     assert.ok(m2.get('ratsaal_rtp_packets_out_total') >= m2.get('ratsaal_media_worker_packets_out_total{worker="1"}'));
+  }));
+
+test('a room above spread_rooms_above uses both workers: media relayed, everyone sees and hears everyone', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    const conf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ratsaal-e2e-spread-')), 'spread.conf');
+    fs.writeFileSync(conf, 'media_workers = 2\nspread_rooms_above = 1\n');
+    const srv = await h.startServer({ extraArgs: ['--config', conf] });
+    try {
+      const room = 'e2e-spread-room';
+      const a = await join(room, 'Anna', srv);
+      const b = await join(room, 'Bernd', srv);
+      const c = await join(room, 'Carla', srv);
+      const pages3 = [a, b, c];
+      // publishers on the room's worker, subscribe connections spread over both
+      for (const p of pages3) assert.equal(await candidatePort(p), srv.udpPort);
+      const subPorts = await Promise.all(pages3.map(subscribePort));
+      assert.ok(subPorts.includes(srv.udpPort + 1), `a subscribe connection on worker 1: ${subPorts}`);
+      const ids = await Promise.all(pages3.map((p) => h.selfId(p)));
+      for (let i = 0; i < 3; i++) {
+        for (let k = 0; k < 3; k++) {
+          if (i === k) continue;
+          const v = await h.rising(pages3[i], `${ids[k]}:camera`, 'frames', { timeout: 30000 });
+          assert.ok(v.width > 0, 'video decoded');
+          await h.rising(pages3[i], `${ids[k]}:microphone`, 'packets', { timeout: 30000 });
+        }
+      }
+      const m1 = await metrics(srv);
+      await h.sleep(1000);
+      const m2 = await metrics(srv);
+      assert.ok(m2.get('ratsaal_relay_packets_total') > m1.get('ratsaal_relay_packets_total'), 'packets relayed between workers');
+      assert.equal(m2.get('ratsaal_media_worker_rooms{worker="0"}'), 1);
+      assert.ok(m2.get('ratsaal_media_worker_transports{worker="1"}') > 0);
+      assert.equal(m2.get('ratsaal_media_drops_total{reason="relay_full"}'), 0);
+    } finally {
+      await srv.stop();
+    }
   }));
 
 test('a media worker port in use stops the server with a line naming the port and worker', async () => {

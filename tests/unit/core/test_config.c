@@ -100,6 +100,8 @@ static void test_errors_name_key_and_line(void **state)
         {"media_workers = 17\n", "media_workers: expected auto or 1-16"},
         {"media_workers = many\n", "media_workers:"},
         {"media_workers =\n", "media_workers:"},
+        {"spread_rooms_above = -1\n", "spread_rooms_above: expected participants 0-10000"},
+        {"spread_rooms_above = 10001\n", "spread_rooms_above:"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct rs_config cfg;
@@ -164,6 +166,13 @@ static void test_media_workers(void **state)
     assert_int_equal(parse(&cfg, "udp_port = 65534\nmedia_workers = 3\n", err), 0);
     assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "65534-65536"));
+    /* large rooms spread over the workers above 50 participants by default; 0 = never */
+    rs_config_defaults(&cfg);
+    assert_int_equal(cfg.spread_rooms_above, 50);
+    assert_int_equal(parse(&cfg, "spread_rooms_above = 0\n", err), 0);
+    assert_int_equal(cfg.spread_rooms_above, 0);
+    assert_int_equal(parse(&cfg, "spread_rooms_above = 200\n", err), 0);
+    assert_int_equal(cfg.spread_rooms_above, 200);
 }
 
 static void test_validate_wildcard_needs_public_ip(void **state)

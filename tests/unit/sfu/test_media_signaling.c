@@ -13,6 +13,7 @@
 
 #include "core/app.h"
 #include "core/metrics.h"
+#include "sfu/queue.h"
 #include "room/room.h"
 #include "rtc/sdp.h"
 #include "sfu/audio_routes.h"
@@ -944,6 +945,67 @@ static void test_rooms_on_workers(void **state)
     no_more_cmds();
 }
 
+/* The commands queued for worker `wk` only. */
+static int take_from(unsigned wk, struct rs_cmd *out, int max)
+{
+    int n = 0;
+    while (n < max && rs_queue_pop(app.media->cmds[wk], &out[n]) == 0)
+        n++;
+    return n;
+}
+
+/* A room above spread_rooms_above participants: subscribe connections go to the least loaded
+ * worker, and the tracks they subscribe to are copied there from the publishers' worker. */
+static void test_large_room_spreads(void **state)
+{
+    app.cfg.spread_rooms_above = 1;
+    char aid[16], bid[16];
+    struct rs_session *a = join("big", "Anna", aid);
+    struct rs_session *b = join("big", "Bernd", bid);
+    drain(a);
+    drain(b);
+    assert_int_equal(publish_port(a), 40000); /* publishers stay on the room's worker */
+    struct rs_cmd cmds[16];
+    assert_int_equal(take_from(0, cmds, 16), 3); /* Anna's transport and two tracks */
+    assert_int_equal(take_from(1, cmds, 16), 1); /* Bernd's subscribe transport: worker 1 */
+    assert_int_equal(cmds[0].type, RS_CMD_TRANSPORT_ADD);
+    assert_int_equal(cmds[0].u.transport.subscriber, 1);
+    json_t *offer = expect(b, "media", "subscribe_offer");
+    struct rs_sdp *sdp = parse(json_string_value(json_object_get(offer, "sdp")));
+    assert_int_equal(sdp->media[0].port, 40001);
+    free(sdp);
+    answer(b, offer);
+    json_decref(offer);
+    /* worker 1: DTLS, then per track a relay copy before its subscription */
+    int n = take_from(1, cmds, 16);
+    assert_int_equal(n, 5);
+    assert_int_equal(cmds[0].type, RS_CMD_TRANSPORT_DTLS);
+    for (int i = 1; i < 5; i += 2) {
+        assert_int_equal(cmds[i].type, RS_CMD_TRACK_ADD);
+        assert_int_equal(cmds[i].u.track.relay, 1);
+        assert_int_equal(cmds[i].u.track.home, 0);
+        assert_int_equal(cmds[i].u.track.tid, 0);
+        assert_int_equal(cmds[i + 1].type, RS_CMD_SUB_ADD);
+        assert_int_equal(cmds[i + 1].u.sub.track_id, cmds[i].u.track.track_id);
+    }
+    /* worker 0: start copying both tracks to worker 1 */
+    n = take_from(0, cmds, 16);
+    assert_int_equal(n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(cmds[i].type, RS_CMD_TRACK_RELAY);
+        assert_int_equal(cmds[i].u.ref.flag, 1);
+        assert_int_equal(cmds[i].u.ref.worker, 1);
+    }
+    /* layer choice for Bernd goes to worker 1, where his subscription is */
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "ns", "media", "action",
+                          "video_size", "participant", aid, "source", "camera", "width", 320,
+                          "height", 180);
+    send_msg(b, j);
+    assert_int_equal(take_from(1, cmds, 16), 1);
+    assert_int_equal(cmds[0].type, RS_CMD_SUB_VIDEO_SIZE);
+    no_more_cmds();
+}
+
 static void test_active_speaker(void **state)
 {
     char aid[16], bid[16];
@@ -1154,6 +1216,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_media_plane, setup_no_media, teardown),
         cmocka_unit_test_setup_teardown(test_transport_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms_on_workers, setup_two_workers, teardown),
+        cmocka_unit_test_setup_teardown(test_large_room_spreads, setup_two_workers, teardown),
         cmocka_unit_test_setup_teardown(test_active_speaker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_m_section, setup, teardown),
