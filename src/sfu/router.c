@@ -208,10 +208,17 @@ static struct rs_relay_msg *relay_reserve(struct rs_wk *w, unsigned to)
     return m;
 }
 
+/* Publishes the message. The first one to a worker in a batch wakes it at once, so that it
+ * works in parallel with us; later ones are announced at the flush. */
 static void relay_commit(struct rs_wk *w, unsigned to)
 {
     rs_relay_commit(rs_relay_ring(w->relay, w->index, to));
-    w->relay_dirty |= 1u << to;
+    if (!(w->relay_woken & (1u << to))) {
+        w->relay_woken |= 1u << to;
+        rs_relay_wake(w->relay, to);
+    } else {
+        w->relay_dirty |= 1u << to;
+    }
 }
 
 /* Home worker: tells every worker with a copy of the track that it ended. */
@@ -846,9 +853,10 @@ void rs_wk__on_rtp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, siz
     }
     if (tr->muted)
         return;
-    forward(w, tr, m.layer, &p);
+    /* the other workers first: they copy for their subscribers while we do for ours */
     if (tr->relay_to)
         relay_packet(w, tr, m.layer, &p);
+    forward(w, tr, m.layer, &p);
 }
 
 /* ---- RTCP ---- */

@@ -212,6 +212,7 @@ void rs_wk__flush(struct rs_wk *w)
         w->relay_dirty &= w->relay_dirty - 1;
         rs_relay_wake(w->relay, k);
     }
+    w->relay_woken = 0;
     if (w->n_out == 0)
         return;
     unsigned n_groups = w->gso ? group_by_peer(w) : 0;

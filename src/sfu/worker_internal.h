@@ -199,7 +199,8 @@ struct rs_wk {
     uint64_t now_ms;
     unsigned index; /* which worker (label of the per-worker metrics) */
     struct rs_relay_mesh *relay; /* rings to and from the other workers; NULL with one worker */
-    uint32_t relay_dirty;        /* workers pushed to since the last flush: wake them */
+    uint32_t relay_woken;        /* workers woken since the last flush */
+    uint32_t relay_dirty;        /* workers pushed to after that: wake them at the flush */
     uint32_t relay_cache_id, relay_cache_idx; /* last relayed track id → its slot */
     /* packet counters, added to the shared metrics once per flush instead of one atomic add
      * per packet (several workers would contend for those cache lines) */
