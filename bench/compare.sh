@@ -17,6 +17,10 @@
 #            refuses to start on a port already in use (it would measure someone else's server).
 #            LOAD_ARGS adds generator options to every run, e.g. LOAD_ARGS=--no-pace (publishers
 #            send each video frame in one burst instead of paced like a browser).
+#            RATSAAL_WORKERS (1) sets media_workers; with more than one, give the server more
+#            cores (SERVER_CPU=0,1) and, on a 2-core machine where the generator shares core 1,
+#            SERVER_PRIO="chrt -f 10" so that a worker there is not queued behind the
+#            generator (see BENCHMARKS.md, "More than one core").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -102,12 +106,12 @@ web_root = $ROOT/web
 udp_port = $udp
 log_level = warn
 max_participants = 1100
-# the server is pinned to one core: one media worker
-media_workers = 1
+# one media worker per core the server is given (SERVER_CPU)
+media_workers = ${RATSAAL_WORKERS:-1}
 # every simulated participant joins from 127.0.0.1: lift the per-address join guard
 join_rate_per_min = 10000
 CONF
-  taskset -c "$SERVER_CPU" "$RATSAAL_BIN" serve --config "$dir/ratsaal.conf" >"$dir/server.log" 2>&1 &
+  ${SERVER_PRIO:-} taskset -c "$SERVER_CPU" "$RATSAAL_BIN" serve --config "$dir/ratsaal.conf" >"$dir/server.log" 2>&1 &
   local pid=$!
   wait_port "$port" "$pid" || { echo "ratsaal did not start" >&2; tail "$dir/server.log" >&2; stop_pid "$pid"; return 1; }
   # shellcheck disable=SC2046
