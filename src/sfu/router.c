@@ -912,7 +912,7 @@ static void rtcp_from_subscriber(struct rs_wk *w, struct rs_wk_transport *t,
             request_keyframe(w, &w->tracks[s->track],
                              s->cur_layer >= 0 ? s->cur_layer : s->target_layer);
     } else if (pkt->pt == RS_RTCP_PSFB && pkt->count == RS_RTCP_FMT_AFB) {
-        static struct rs_rtcp_remb remb;
+        static __thread struct rs_rtcp_remb remb; /* large; one per worker thread */
         if (rs_rtcp_parse_remb(pkt, &remb) == 0) {
             t->remb_bps = remb.bitrate_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)remb.bitrate_bps;
             t->remb_ms = w->now_ms;
@@ -935,7 +935,7 @@ static void rtcp_from_publisher(struct rs_wk *w, struct rs_wk_transport *t,
 {
     if (pkt->pt != RS_RTCP_SR)
         return;
-    static struct rs_rtcp_sr sr;
+    static __thread struct rs_rtcp_sr sr; /* large; one per worker thread */
     if (rs_rtcp_parse_sr(pkt, &sr))
         return;
     for (unsigned i = 0; i < t->n_ssrcs; i++) {
@@ -1050,7 +1050,7 @@ static uint64_t ntp_now(void)
 
 static void reports_to_publisher(struct rs_wk *w, struct rs_wk_transport *t)
 {
-    static struct rs_rtcp_rr rr;
+    static __thread struct rs_rtcp_rr rr; /* large; one per worker thread */
     memset(&rr, 0, sizeof(rr));
     rr.ssrc = t->rtcp_ssrc;
     uint32_t remb_ssrcs[RS_WK_TRANSPORT_SSRCS];
@@ -1129,7 +1129,7 @@ static void reports_to_subscriber(struct rs_wk *w, struct rs_wk_transport *t)
 static void active_speakers(struct rs_wk *w)
 {
     enum { SLOTS = 1024 };
-    static struct {
+    static __thread struct { /* one per worker thread: several run this at once */
         uint32_t room, best, current;
         uint32_t best_score;
         bool used, current_spoke;
