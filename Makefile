@@ -20,6 +20,7 @@ LDLIBS  := $(PKG_LIBS) -lpthread -lm
 SRC      := $(shell find src -name '*.c' ! -path src/main.c | sort)
 OBJ      := $(SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o)
+TSAN_OBJ := $(SRC:%.c=build/tsan/%.o) build/tsan/src/main.o
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit-asan/%)
@@ -30,7 +31,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
-.PHONY: all run test deps unit unit-asan fuzz fuzz-replay e2e clean format
+.PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format
 all: bin/ratsaal
 
 bin/ratsaal: build/libratsaal.a build/obj/src/main.o
@@ -48,6 +49,15 @@ build/asan/libratsaal.a: $(ASAN_OBJ)
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The server under ThreadSanitizer: the media workers, the control thread and the job thread
+# share queues, relay rings and metrics; tests/e2e/workers.test.js runs against this binary.
+build/tsan/ratsaal: $(TSAN_OBJ)
+	$(CC) -fsanitize=thread -o $@ $^ $(LDLIBS)
+
+build/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=thread -fno-omit-frame-pointer -O1 -MMD -MP -c -o $@ $<
 
 build/asan/%.o: %.c
 	@mkdir -p $(@D)
@@ -78,6 +88,7 @@ build/fuzz/%: tests/fuzz/%/fuzz.c build/fuzzobj/libratsaal.a
 
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
+tsan: build/tsan/ratsaal
 fuzz: $(FUZZ_BIN)
 
 deps:
@@ -88,7 +99,7 @@ run: deps all
 	./bin/ratsaal serve --config conf/ratsaal.conf
 
 test: deps
-	$(MAKE) -j2 all unit unit-asan fuzz
+	$(MAKE) -j2 all unit unit-asan tsan fuzz
 	./scripts/test.sh
 
 clean:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test suite after `make all unit unit-asan fuzz` and prints one summary line:
+# Runs every test suite after `make all unit unit-asan tsan fuzz` and prints one summary line:
 #   unit (cmocka), unit under ASan+UBSan, fuzz-corpus replay (libFuzzer, each corpus file
-#   once), end-to-end (node --test + headless Chromium).
+#   once), end-to-end (node --test + headless Chromium), and the several-worker end-to-end test
+#   again against the server built with ThreadSanitizer.
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,31 @@ if [[ "${E2E:-1}" != 0 ]]; then
   if [[ $f -gt 0 ]]; then
     failures+=("e2e (see $log)")
     grep -E -A25 '^not ok|^    not ok' "$log" | head -80
+  fi
+fi
+
+if [[ "${E2E:-1}" != 0 ]]; then
+  echo "== media workers under ThreadSanitizer (tests/e2e/workers.test.js)"
+  log="$log_dir/e2e_tsan.log"
+  rm -f "$log_dir"/tsan.*
+  # a race report makes the server exit 66, which the test's stop() reports as a failure
+  RATSAAL_BIN=build/tsan/ratsaal TSAN_OPTIONS="exitcode=66 log_path=$log_dir/tsan" \
+    timeout 900 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
+    tests/e2e/workers.test.js >"$log" 2>&1
+  tsan_rc=$?
+  p=$(grep -E '^# pass ' "$log" | grep -Eo '[0-9]+' | tail -1)
+  f=$(grep -E '^# fail ' "$log" | grep -Eo '[0-9]+' | tail -1)
+  p=${p:-0}; f=${f:-0}
+  if [[ $tsan_rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+  if compgen -G "$log_dir/tsan.*" >/dev/null; then
+    f=$((f + 1)); echo "  ThreadSanitizer report: $(ls "$log_dir"/tsan.*)"
+    head -40 "$log_dir"/tsan.* | head -60
+  fi
+  passed=$((passed + p)); failed=$((failed + f))
+  grep -E '^(not )?ok ' "$log" | sed 's/^/  tsan /'
+  if [[ $f -gt 0 ]]; then
+    failures+=("tsan e2e (see $log)")
+    grep -E -A25 '^not ok|^    not ok' "$log" | head -60
   fi
 fi
 

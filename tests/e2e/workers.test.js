@@ -155,7 +155,7 @@ test('a media worker port in use stops the server with a line naming the port an
   await new Promise((resolve) => blocker.bind(base + 1, '127.0.0.1', resolve));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ratsaal-e2e-workers-'));
   try {
-    const bin = path.join(h.ROOT, 'bin', 'ratsaal');
+    const bin = process.env.RATSAAL_BIN || path.join(h.ROOT, 'bin', 'ratsaal');
     const port = await h.freeTcpPort();
     const r = spawnSync(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir,
       '--udp-port', String(base), '--media-workers', '2', '--web', h.WEB], { encoding: 'utf8', timeout: 20000 });
