@@ -1344,6 +1344,9 @@ static int media_track_state(struct rs_media *m, struct pmedia *pm, const struct
     }
     t->muted = muted != 0;
     send_cmd_ref(m, pm->worker, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
+    for (unsigned k = 0; k < m->n_workers; k++) /* its copies resume cleanly too */
+        if (t->relay_mask & (1u << k))
+            send_cmd_ref(m, k, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:b}", "ns", "media", "event", "track_state",
                            "participant", pm->p->id, "source", source_names[src], "muted",
                            t->muted);

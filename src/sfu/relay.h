@@ -29,6 +29,7 @@ enum rs_relay_kind {
     RS_RELAY_RTP = 1,      /* home → relay: one packet of a track */
     RS_RELAY_KEYFRAME = 2, /* relay → home: a subscriber needs a keyframe of `layer` */
     RS_RELAY_GONE = 3,     /* home → relay: the track ended, drop the copy */
+    RS_RELAY_WANT = 4,     /* relay → home: the copy has subscribers (layer 1) or none (0) */
 };
 
 struct rs_relay_msg {

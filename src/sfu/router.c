@@ -179,15 +179,21 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
              tr->kind, tr->n_layers);
 }
 
+static struct rs_relay_msg *relay_reserve(struct rs_wk *w, unsigned to);
+static void relay_want(struct rs_wk *w, struct rs_wk_track *tr, bool want);
+
 static void sub_unlink(struct rs_wk *w, uint32_t idx)
 {
     struct rs_wk_sub *s = &w->subs[idx];
     if (s->track != RS_WK_NONE && s->track < w->track_end) {
-        uint32_t *pp = &w->tracks[s->track].first_sub;
+        struct rs_wk_track *tr = &w->tracks[s->track];
+        uint32_t *pp = &tr->first_sub;
         while (*pp != RS_WK_NONE && *pp != idx)
             pp = &w->subs[*pp].next_in_track;
         if (*pp == idx)
             *pp = s->next_in_track;
+        if (tr->in_use && tr->relayed && tr->first_sub == RS_WK_NONE)
+            relay_want(w, tr, false);
     }
     struct rs_wk_transport *t = rs_wk__transport(w, s->tid);
     if (t) {
@@ -219,6 +225,19 @@ static void relay_commit(struct rs_wk *w, unsigned to)
     } else {
         w->relay_dirty |= 1u << to;
     }
+}
+
+/* A relay copy gained its first subscription or lost its last: the home worker copies packets
+ * to this worker only while someone here wants them. */
+static void relay_want(struct rs_wk *w, struct rs_wk_track *tr, bool want)
+{
+    struct rs_relay_msg *m = relay_reserve(w, tr->home);
+    if (!m)
+        return;
+    m->kind = RS_RELAY_WANT;
+    m->track_id = tr->id;
+    m->layer = want;
+    relay_commit(w, tr->home);
 }
 
 /* Home worker: tells every worker with a copy of the track that it ended. */
@@ -334,6 +353,8 @@ void rs_wk__sub_add(struct rs_wk *w, const struct rs_cmd_sub *c)
     s->cur_layer = -1;
     s->target_layer = tr->kind == RS_MEDIA_VIDEO ? tr->n_layers - 1 : 0;
     s->rtx_seq = (uint16_t)rs_random_u32();
+    if (tr->relayed && tr->first_sub == RS_WK_NONE)
+        relay_want(w, tr, true);
     s->next_in_track = tr->first_sub;
     tr->first_sub = idx;
     s->next_in_transport = t->first_sub;
@@ -719,6 +740,8 @@ static void relay_rtp(struct rs_wk *w, const struct rs_relay_msg *m)
         rs_metric_drop(RS_DROP_RELAY_UNKNOWN);
         return;
     }
+    if (tr->muted)
+        return;
     struct rs_wk_layer *l = &tr->layers[m->layer];
     struct fwd_pkt p = {
         .seq = m->seq,
@@ -770,6 +793,8 @@ void rs_wk__relay_drain(struct rs_wk *w)
                 struct rs_wk_track *tr = track_find(w, m->track_id, NULL);
                 if (tr && !tr->relayed)
                     request_keyframe(w, tr, m->layer);
+            } else if (m->kind == RS_RELAY_WANT) {
+                rs_wk__track_relay(w, m->track_id, from, m->layer != 0);
             } else if (m->kind == RS_RELAY_GONE) {
                 struct rs_wk_track *tr = track_find(w, m->track_id, NULL);
                 if (tr && tr->relayed)

@@ -1003,6 +1003,14 @@ static void test_large_room_spreads(void **state)
     send_msg(b, j);
     assert_int_equal(take_from(1, cmds, 16), 1);
     assert_int_equal(cmds[0].type, RS_CMD_SUB_VIDEO_SIZE);
+    /* muting reaches the publisher's worker and the copy on worker 1 */
+    send_msg(a, json_pack("{s:s, s:s, s:s, s:b}", "ns", "media", "action", "track_state",
+                          "source", "microphone", "muted", 1));
+    assert_int_equal(take_from(0, cmds, 16), 1);
+    assert_int_equal(cmds[0].type, RS_CMD_TRACK_MUTE);
+    assert_int_equal(take_from(1, cmds, 16), 1);
+    assert_int_equal(cmds[0].type, RS_CMD_TRACK_MUTE);
+    assert_int_equal(cmds[0].u.ref.flag, 1);
     no_more_cmds();
 }
 

@@ -271,6 +271,46 @@ static void test_full_ring_drops_and_counts(void **state)
     assert_int_equal(drained, RS_RELAY_RING_SLOTS);
 }
 
+/* The home worker copies to a worker only while the copy there has subscriptions. */
+static void test_relay_follows_subscribers(void **state)
+{
+    rs_wk__relay_drain(home);
+    assert_int_equal(home->tracks[0].relay_to, 2u);
+    rs_wk__sub_remove(other, 20); /* the last subscription on the other worker */
+    rs_wk__relay_drain(home);
+    assert_int_equal(home->tracks[0].relay_to, 0);
+    uint64_t relayed0 = home->ctr.relay_out;
+    publish(400, true, 'z');
+    assert_int_equal(home->ctr.relay_out, relayed0); /* nothing copied */
+    assert_null(rs_relay_peek(rs_relay_ring(mesh, 0, 1)));
+
+    struct rs_cmd_sub sv = {.sub_id = 21, .tid = 2, .track_id = TRACK, .ssrc = SUB_SSRC,
+                            .pt = 96, .enabled = 1};
+    snprintf(sv.mid, sizeof(sv.mid), "0");
+    rs_wk__sub_add(other, &sv);
+    rs_wk__relay_drain(home);
+    assert_int_equal(home->tracks[0].relay_to, 2u);
+    home->n_out = 0;
+    publish(401, true, 'z');
+    assert_int_equal(home->ctr.relay_out, relayed0 + 1);
+}
+
+/* Muting reaches the copies: a muted copy forwards nothing of what still arrives. */
+static void test_muted_copy_forwards_nothing(void **state)
+{
+    rs_wk__track_mute(other, TRACK, true);
+    publish(500, true, 'm');
+    rs_wk__relay_drain(other);
+    struct seen s = {0};
+    collect(other, &s);
+    assert_int_equal(s.rtp, 0);
+    rs_wk__track_mute(other, TRACK, false);
+    publish(501, true, 'm');
+    rs_wk__relay_drain(other);
+    collect(other, &s);
+    assert_int_equal(s.rtp, 1);
+}
+
 static void test_relay_commands_checked(void **state)
 {
     /* relaying to itself, to a worker that does not exist, or a copy on the home worker
@@ -298,6 +338,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nack_answered_from_the_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_track_end_removes_the_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_ring_drops_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_follows_subscribers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_muted_copy_forwards_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_commands_checked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
