@@ -135,9 +135,12 @@ static int serve(int argc, char **argv)
     static const struct {
         const char *flag, *key;
     } flags[] = {
-        {"--listen", "listen"},         {"--data", "data_dir"},
-        {"--web", "web_root"},          {"--udp-port", "udp_port"},
-        {"--media-workers", "media_workers"}, {"--public-ip", "public_ip"},
+        {"--listen", "listen"},
+        {"--data", "data_dir"},
+        {"--web", "web_root"},
+        {"--udp-port", "udp_port"},
+        {"--media-workers", "media_workers"},
+        {"--public-ip", "public_ip"},
         {"--log-level", "log_level"},
     };
     int web_explicit = 0;

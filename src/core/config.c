@@ -185,7 +185,8 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
     }
     if (strcmp(key, "spread_rooms_above") == 0) {
         if (parse_uint(value, 0, 10000, &v)) {
-            snprintf(err, errlen, "spread_rooms_above: expected participants 0-10000 (0: never), got '%s'",
+            snprintf(err, errlen,
+                     "spread_rooms_above: expected participants 0-10000 (0: never), got '%s'",
                      value);
             return -EINVAL;
         }

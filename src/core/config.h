@@ -27,7 +27,7 @@ struct rs_config {
     char data_dir[RS_CONFIG_PATH_MAX];
     char web_root[RS_CONFIG_PATH_MAX];
     uint16_t udp_port;
-    unsigned media_workers; /* media worker threads, each on UDP port udp_port + k; 0 = auto */
+    unsigned media_workers;      /* media worker threads, each on UDP port udp_port + k; 0 = auto */
     unsigned spread_rooms_above; /* rooms with more participants use every worker; 0 = never */
     bool udp_gso_off; /* udp_gso = off: one datagram per packet even where the kernel can segment */
     char public_ip[64]; /* address announced in ICE candidates; empty: the listen address */

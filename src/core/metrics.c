@@ -55,8 +55,8 @@ static const struct {
     [RS_M_CHAT_MESSAGES] = {"ratsaal_chat_messages_total", "counter", "Chat messages relayed"},
     [RS_M_WS_CLOSED_FLOOD] = {"ratsaal_signaling_closed_total{reason=\"flood\"}", "counter",
                               "Signaling connections closed by the server"},
-    [RS_M_WS_CLOSED_SLOW] = {"ratsaal_signaling_closed_total{reason=\"slow_consumer\"}",
-                             "counter", NULL},
+    [RS_M_WS_CLOSED_SLOW] = {"ratsaal_signaling_closed_total{reason=\"slow_consumer\"}", "counter",
+                             NULL},
     [RS_M_RTP_PACKETS_IN] = {"ratsaal_rtp_packets_in_total", "counter",
                              "SRTP packets received and authenticated"},
     [RS_M_RTP_BYTES_IN] = {"ratsaal_rtp_bytes_in_total", "counter", "SRTP bytes received"},
@@ -72,7 +72,8 @@ static const struct {
                               "DTLS handshakes completed"},
     [RS_M_DTLS_FAILURES] = {"ratsaal_dtls_failures_total", "counter",
                             "DTLS handshakes failed (incl. fingerprint mismatch)"},
-    [RS_M_NACKS_IN] = {"ratsaal_nacks_in_total", "counter", "NACKed packets requested by subscribers"},
+    [RS_M_NACKS_IN] = {"ratsaal_nacks_in_total", "counter",
+                       "NACKed packets requested by subscribers"},
     [RS_M_NACKS_OUT] = {"ratsaal_nacks_out_total", "counter", "NACKs sent to publishers"},
     [RS_M_PLIS_IN] = {"ratsaal_plis_in_total", "counter", "PLIs received from subscribers"},
     [RS_M_PLIS_OUT] = {"ratsaal_plis_out_total", "counter", "PLIs sent to publishers"},
@@ -230,8 +231,7 @@ void rs_metric_add_worker(enum rs_worker_metric m, unsigned wk, uint64_t n)
 
 uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk)
 {
-    return wk < RS_MW_MAX ? atomic_load_explicit(&worker_metrics[m][wk], memory_order_relaxed)
-                          : 0;
+    return wk < RS_MW_MAX ? atomic_load_explicit(&worker_metrics[m][wk], memory_order_relaxed) : 0;
 }
 
 uint64_t rs_metric_get(enum rs_metric m)

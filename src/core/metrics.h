@@ -18,9 +18,9 @@ enum rs_metric {
     RS_M_HTTP_4XX,
     RS_M_HTTP_5XX,
     RS_M_WS_CONNECTIONS_TOTAL,
-    RS_M_WS_CONNECTIONS,  /* gauge */
-    RS_M_ROOMS,           /* gauge */
-    RS_M_PARTICIPANTS,    /* gauge */
+    RS_M_WS_CONNECTIONS, /* gauge */
+    RS_M_ROOMS,          /* gauge */
+    RS_M_PARTICIPANTS,   /* gauge */
     RS_M_JOINS_TOTAL,
     RS_M_MESSAGES_IN,
     RS_M_MESSAGES_OUT,
@@ -43,14 +43,14 @@ enum rs_metric {
     RS_M_PLIS_OUT,
     RS_M_FIRS_OUT,
     RS_M_RETRANSMISSIONS,
-    RS_M_TRANSPORTS,      /* gauge */
-    RS_M_UDP_SENDS,       /* datagrams handed to the kernel (a GSO datagram counts once) */
+    RS_M_TRANSPORTS,       /* gauge */
+    RS_M_UDP_SENDS,        /* datagrams handed to the kernel (a GSO datagram counts once) */
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
-    RS_M_MEDIA_WORKERS,   /* gauge: media worker threads */
-    RS_M_RELAY_PACKETS,   /* packets a worker passed to another worker (rooms spread out) */
+    RS_M_MEDIA_WORKERS,    /* gauge: media worker threads */
+    RS_M_RELAY_PACKETS,    /* packets a worker passed to another worker (rooms spread out) */
     /* identity */
     RS_M_LOGINS,
-    RS_M_LOBBY_WAITING,   /* gauge */
+    RS_M_LOBBY_WAITING, /* gauge */
     RS_M_SESSIONS_PURGED,
     RS_M__COUNT
 };

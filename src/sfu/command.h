@@ -30,12 +30,13 @@ enum rs_cmd_type {
     RS_CMD_TRANSPORT_REMOVE, /* close and free; its tracks and subscriptions go with it */
     RS_CMD_TRACK_ADD,        /* a published track (all its simulcast layers) */
     RS_CMD_TRACK_REMOVE,
-    RS_CMD_TRACK_MUTE,       /* muted tracks are not forwarded */
-    RS_CMD_SUB_ADD,          /* forward a track to a subscriber transport */
+    RS_CMD_TRACK_MUTE, /* muted tracks are not forwarded */
+    RS_CMD_SUB_ADD,    /* forward a track to a subscriber transport */
     RS_CMD_SUB_REMOVE,
-    RS_CMD_SUB_ENABLE,       /* routing: enabled=0 stops forwarding without renegotiation */
-    RS_CMD_SUB_VIDEO_SIZE,   /* what the subscriber shows: drives the layer choice */
-    RS_CMD_TRACK_RELAY,      /* home worker: copy a track's packets to worker ref.worker (flag 1) or stop */
+    RS_CMD_SUB_ENABLE,     /* routing: enabled=0 stops forwarding without renegotiation */
+    RS_CMD_SUB_VIDEO_SIZE, /* what the subscriber shows: drives the layer choice */
+    RS_CMD_TRACK_RELAY, /* home worker: copy a track's packets to worker ref.worker (flag 1) or stop
+                         */
     RS_CMD_SHUTDOWN,
 };
 

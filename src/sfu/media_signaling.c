@@ -387,8 +387,8 @@ static void refresh_enabled(struct rs_media *m, struct rs_room *room)
             bool want = slot_wants_enabled(room, q, s);
             if (want != s->enabled) {
                 s->enabled = want;
-                send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_ENABLE, s->sub_id,
-                             want, 0, 0);
+                send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_ENABLE, s->sub_id, want,
+                             0, 0);
                 RS_DEBUG("media", "event=sub_enable participant=%s sub=%u enabled=%d", x->id,
                          (unsigned)s->sub_id, want);
             }
@@ -426,8 +426,7 @@ static uint32_t new_ssrc(const struct pmedia *q)
 static void unbind_slot(struct rs_media *m, const struct pmedia *q, struct slot *s)
 {
     if (s->sub_added)
-        send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_REMOVE, s->sub_id, 0, 0,
-                     0);
+        send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_REMOVE, s->sub_id, 0, 0, 0);
     s->state = SLOT_ENDING;
     s->track_id = 0;
     s->owner = 0;
@@ -720,8 +719,8 @@ static void ensure_relay(struct rs_media *m, const struct slot *s, unsigned wk)
         on.u.ref.worker = (uint8_t)wk;
         if (rs_sfu_send(m, r->worker, &on) == 0)
             t->relay_mask |= 1u << wk;
-        RS_DEBUG("media", "event=track_relay track=%u from_worker=%u to_worker=%u",
-                 (unsigned)t->id, r->worker, wk);
+        RS_DEBUG("media", "event=track_relay track=%u from_worker=%u to_worker=%u", (unsigned)t->id,
+                 r->worker, wk);
     }
 }
 

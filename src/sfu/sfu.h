@@ -26,18 +26,18 @@ struct rs_relay_mesh;
 
 struct rs_media {
     struct rs_app *app;
-    unsigned n_workers;                          /* ≥ 1 */
+    unsigned n_workers;                           /* ≥ 1 */
     struct rs_worker *worker[RS_SFU_MAX_WORKERS]; /* NULL when detached (tests) */
-    struct rs_queue *cmds[RS_SFU_MAX_WORKERS];   /* control → worker k (struct rs_cmd) */
-    struct rs_queue *events[RS_SFU_MAX_WORKERS]; /* worker k → control (struct rs_event) */
-    uint16_t port[RS_SFU_MAX_WORKERS];           /* worker k's UDP port */
-    unsigned transports[RS_SFU_MAX_WORKERS];     /* live transports per worker */
-    unsigned rooms[RS_SFU_MAX_WORKERS];          /* rooms placed per worker */
-    struct rs_relay_mesh *relay;                 /* rings between workers (n_workers > 1) */
+    struct rs_queue *cmds[RS_SFU_MAX_WORKERS];    /* control → worker k (struct rs_cmd) */
+    struct rs_queue *events[RS_SFU_MAX_WORKERS];  /* worker k → control (struct rs_event) */
+    uint16_t port[RS_SFU_MAX_WORKERS];            /* worker k's UDP port */
+    unsigned transports[RS_SFU_MAX_WORKERS];      /* live transports per worker */
+    unsigned rooms[RS_SFU_MAX_WORKERS];           /* rooms placed per worker */
+    struct rs_relay_mesh *relay;                  /* rings between workers (n_workers > 1) */
     char fingerprint[128];        /* our DTLS certificate, "AB:CD:..." (sha-256) */
     char candidate_ip[64];        /* announced in SDP */
     uint32_t next_tid;            /* transport ids: 1..RS_SFU_MAX_TRANSPORTS-1, recycled */
-    uint8_t tid_used[RS_SFU_MAX_TRANSPORTS];   /* 0 free, else 1 + the worker it is on */
+    uint8_t tid_used[RS_SFU_MAX_TRANSPORTS]; /* 0 free, else 1 + the worker it is on */
     uint32_t next_track_id, next_sub_id, next_owner;
     uint64_t cmds_dropped;
 };
@@ -50,8 +50,8 @@ void rs_sfu_stop(struct rs_app *app);
 
 /* A media plane without worker threads: commands queue up for rs_sfu_take_cmd (tests).
  * `n_workers` (1..RS_SFU_MAX_WORKERS) queues; worker k's port is port + k. */
-struct rs_media *rs_sfu_new_detached(struct rs_app *app, const char *fingerprint,
-                                     const char *ip, uint16_t port, unsigned n_workers);
+struct rs_media *rs_sfu_new_detached(struct rs_app *app, const char *fingerprint, const char *ip,
+                                     uint16_t port, unsigned n_workers);
 void rs_sfu_free_detached(struct rs_media *m);
 /* Pops the oldest command queued for any worker (lowest worker first) into `out`; with `wk`
  * not NULL, also says which worker it was for. Returns 0, or -EAGAIN when none. */

@@ -510,8 +510,8 @@ static int open_socket(const struct rs_worker_config *cfg, int *family, char *er
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
     if (bind(fd, (struct sockaddr *)&ss, len)) {
         int e = errno;
-        snprintf(err, errlen, "udp_port: cannot bind UDP port %u (media worker %u): %s",
-                 cfg->port, cfg->index, strerror(e));
+        snprintf(err, errlen, "udp_port: cannot bind UDP port %u (media worker %u): %s", cfg->port,
+                 cfg->index, strerror(e));
         close(fd);
         return -e;
     }

@@ -197,7 +197,7 @@ struct rs_wk {
     bool wake_pending;
     volatile int stop;
     uint64_t now_ms;
-    unsigned index; /* which worker (label of the per-worker metrics) */
+    unsigned index;              /* which worker (label of the per-worker metrics) */
     struct rs_relay_mesh *relay; /* rings to and from the other workers; NULL with one worker */
     uint32_t relay_woken;        /* workers woken since the last flush */
     uint32_t relay_dirty;        /* workers pushed to after that: wake them at the flush */
