@@ -61,7 +61,8 @@ static void usage(FILE *f)
             "  --web DIR            browser client files (default ./web)\n"
             "  --udp-port N         first UDP port for media (default 40000); media worker k\n"
             "                       uses N + k\n"
-            "  --media-workers N    media worker threads: auto (one per CPU, at most 16) or 1-16\n"
+            "  --media-workers N    media worker threads: auto (one per usable CPU, at most 16)\n"
+            "                       or 1-16\n"
             "  --public-ip IP       address announced to browsers for media (default: listen "
             "address)\n"
             "  --log-level LEVEL    debug, info, warn or error (default info)\n",

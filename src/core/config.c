@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #define CONFIG_FILE_MAX (64 * 1024)
@@ -378,7 +379,10 @@ unsigned rs_config_media_workers(const struct rs_config *cfg)
 {
     if (cfg->media_workers)
         return cfg->media_workers;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    /* the CPUs this process may run on (taskset, cpuset cgroups), not every CPU of the host */
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                          : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > RS_CONFIG_MEDIA_WORKERS_MAX ? RS_CONFIG_MEDIA_WORKERS_MAX : (unsigned)n;
 }
 

@@ -78,8 +78,9 @@ int rs_config_load(struct rs_config *cfg, const char *path, char *err, size_t er
 
 /* Checks cross-field consistency after everything is applied. */
 int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen);
-/* How many media workers to run: media_workers, or with auto the online CPUs (at most
- * RS_CONFIG_MEDIA_WORKERS_MAX). Worker k receives media on UDP port udp_port + k. */
+/* How many media workers to run: media_workers, or with auto the CPUs the process may run on
+ * (its affinity: taskset, cpusets; at most RS_CONFIG_MEDIA_WORKERS_MAX). Worker k receives
+ * media on UDP port udp_port + k. */
 unsigned rs_config_media_workers(const struct rs_config *cfg);
 
 #endif

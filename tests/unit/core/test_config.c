@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -150,10 +151,20 @@ static void test_media_workers(void **state)
     char err[256];
     rs_config_defaults(&cfg);
     assert_int_equal(cfg.media_workers, 0); /* auto: one per online CPU */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+    long cpus = CPU_COUNT(&set);
     unsigned want = cpus > RS_CONFIG_MEDIA_WORKERS_MAX ? RS_CONFIG_MEDIA_WORKERS_MAX
                                                        : (unsigned)(cpus < 1 ? 1 : cpus);
     assert_int_equal(rs_config_media_workers(&cfg), want);
+    /* restricted to one CPU (taskset -c 0): one worker */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+    if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+        assert_int_equal(rs_config_media_workers(&cfg), 1);
+        sched_setaffinity(0, sizeof(set), &set);
+    }
     assert_int_equal(parse(&cfg, "media_workers = 3\n", err), 0);
     assert_int_equal(rs_config_media_workers(&cfg), 3);
     assert_int_equal(parse(&cfg, "media_workers = 16\n", err), 0);
