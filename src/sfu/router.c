@@ -156,7 +156,7 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
     for (int l = 0; l < c->n_layers; l++) {
         memcpy(tr->layers[l].rid, c->rids[l], sizeof(tr->layers[l].rid));
         tr->layers[l].rid[sizeof(tr->layers[l].rid) - 1] = 0;
-        if (tr->kind == RS_MEDIA_VIDEO) {
+        if (tr->kind == RS_MEDIA_VIDEO && !c->relay) { /* a copy's: while it has subscribers */
             tr->layers[l].cache = calloc(RS_WK_CACHE_SLOTS, sizeof(struct rs_wk_cached));
             if (!tr->layers[l].cache) {
                 free_caches(tr);
@@ -231,6 +231,8 @@ static void relay_commit(struct rs_wk *w, unsigned to)
  * to this worker only while someone here wants them. */
 static void relay_want(struct rs_wk *w, struct rs_wk_track *tr, bool want)
 {
+    if (!want)
+        free_caches(tr); /* nobody here to answer NACKs for; allocated again when needed */
     struct rs_relay_msg *m = relay_reserve(w, tr->home);
     if (!m)
         return;
@@ -762,6 +764,8 @@ static void relay_rtp(struct rs_wk *w, const struct rs_relay_msg *m)
             bool k = false;
             p.keyframe = rs_h264_is_keyframe(p.payload, p.payload_len, &k) == 0 && k;
         }
+        if (!l->cache) /* first packet since the copy (again) has subscribers */
+            l->cache = calloc(RS_WK_CACHE_SLOTS, sizeof(struct rs_wk_cached));
         if (l->cache) { /* our own subscribers' NACKs are answered here */
             struct rs_wk_cached *c = &l->cache[p.seq & (RS_WK_CACHE_SLOTS - 1)];
             c->seq = p.seq;

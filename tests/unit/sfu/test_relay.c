@@ -276,7 +276,13 @@ static void test_relay_follows_subscribers(void **state)
 {
     rs_wk__relay_drain(home);
     assert_int_equal(home->tracks[0].relay_to, 2u);
+    assert_null(other->tracks[0].layers[0].cache); /* a copy's cache waits for packets */
+    publish(399, true, 'z');
+    rs_wk__relay_drain(other);
+    home->n_out = other->n_out = 0;
+    assert_non_null(other->tracks[0].layers[0].cache); /* packets arrived: NACK cache */
     rs_wk__sub_remove(other, 20); /* the last subscription on the other worker */
+    assert_null(other->tracks[0].layers[0].cache); /* freed: nobody here to NACK */
     rs_wk__relay_drain(home);
     assert_int_equal(home->tracks[0].relay_to, 0);
     uint64_t relayed0 = home->ctr.relay_out;
@@ -293,6 +299,8 @@ static void test_relay_follows_subscribers(void **state)
     home->n_out = 0;
     publish(401, true, 'z');
     assert_int_equal(home->ctr.relay_out, relayed0 + 1);
+    rs_wk__relay_drain(other);
+    assert_non_null(other->tracks[0].layers[0].cache); /* allocated again on the first packet */
 }
 
 /* Muting reaches the copies: a muted copy forwards nothing of what still arrives. */
