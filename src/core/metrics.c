@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 static _Atomic uint64_t metrics[RS_M__COUNT];
 static _Atomic uint64_t drops[RS_DROP__COUNT];
@@ -229,6 +231,32 @@ void rs_metric_add_worker(enum rs_worker_metric m, unsigned wk, uint64_t n)
         atomic_fetch_add_explicit(&worker_metrics[m][wk], n, memory_order_relaxed);
 }
 
+static _Atomic int worker_tids[RS_MW_MAX];
+
+void rs_metric_worker_thread(unsigned wk, int tid)
+{
+    if (wk < RS_MW_MAX)
+        atomic_store_explicit(&worker_tids[wk], tid, memory_order_relaxed);
+}
+
+/* utime + stime of one of our threads, in clock ticks; -1 when it cannot be read. */
+static long long thread_ticks(int tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the name may contain spaces */
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (long long)(ut + st);
+}
+
 uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk)
 {
     return wk < RS_MW_MAX ? atomic_load_explicit(&worker_metrics[m][wk], memory_order_relaxed) : 0;
@@ -314,6 +342,16 @@ int rs_metrics_render(char *buf, size_t cap)
         for (unsigned k = 0; k < workers && k < RS_MW_MAX; k++)
             emit(&o, "%s{worker=\"%u\"} %llu\n", worker_info[i].name, k,
                  (unsigned long long)rs_metric_worker_get(i, k));
+    }
+    emit(&o, "# HELP ratsaal_media_worker_cpu_seconds_total CPU time of each media worker thread "
+             "(user + system)\n# TYPE ratsaal_media_worker_cpu_seconds_total counter\n");
+    long hz = sysconf(_SC_CLK_TCK);
+    for (unsigned k = 0; k < workers && k < RS_MW_MAX; k++) {
+        int tid = atomic_load_explicit(&worker_tids[k], memory_order_relaxed);
+        long long ticks = tid > 0 ? thread_ticks(tid) : -1;
+        if (ticks >= 0 && hz > 0)
+            emit(&o, "ratsaal_media_worker_cpu_seconds_total{worker=\"%u\"} %lld.%02lld\n", k,
+                 ticks / hz, (ticks % hz) * 100 / hz);
     }
     emit(&o, "# HELP ratsaal_media_drops_total Media datagrams dropped, by reason\n"
              "# TYPE ratsaal_media_drops_total counter\n");

@@ -172,6 +172,9 @@ enum rs_worker_metric {
 void rs_metric_set_worker(enum rs_worker_metric m, unsigned wk, uint64_t v);
 void rs_metric_add_worker(enum rs_worker_metric m, unsigned wk, uint64_t n);
 uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk);
+/* Worker `wk` runs as thread `tid` (0: stopped): /metrics reports its CPU time from
+ * /proc/self/task/<tid>/stat as ratsaal_media_worker_cpu_seconds_total{worker}. */
+void rs_metric_worker_thread(unsigned wk, int tid);
 
 /* Writes the exposition into `buf` (at most `cap` bytes). Returns the length, or -ENOSPC. */
 int rs_metrics_render(char *buf, size_t cap);

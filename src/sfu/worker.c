@@ -433,6 +433,10 @@ static void *worker_main(void *arg)
 {
     struct rs_wk *w = arg;
     struct epoll_event evs[8];
+    char name[16]; /* `top -H`, `ps -L`: which thread is which worker */
+    snprintf(name, sizeof(name), "rs-media-%u", w->index);
+    pthread_setname_np(pthread_self(), name);
+    rs_metric_worker_thread(w->index, (int)gettid());
     uint64_t next_tick = (uint64_t)rs_mono_ms() + TICK_MS;
     while (!w->stop) {
         /* The timers run every TICK_MS: in the same wake-up as packets when packets flow, and
@@ -625,6 +629,7 @@ void rs_worker_stop(struct rs_worker *wk)
     if (rs_queue_push(wk->w->cmds, &c))
         wk->w->stop = 1;
     pthread_join(wk->thread, NULL);
+    rs_metric_worker_thread(wk->w->index, 0);
     rs_wk__free(wk->w);
     free(wk);
 }
