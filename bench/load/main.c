@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "load.h"
 #include "scrape.h"
 
@@ -132,21 +133,12 @@ static int proc_read(int pid, struct proc_sample *s)
     if (pid <= 0)
         return -1;
     snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')'); /* comm may contain spaces */
-    if (!p)
-        return -1;
-    unsigned long utime = 0, stime = 0;
-    /* fields after comm: state(3) ... utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    unsigned long long utime, stime;
+    if (rs_proc_cpu_ticks(path, &utime, &stime))
         return -1;
     s->cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
     s->sys_s = (double)stime / (double)sysconf(_SC_CLK_TCK);
+    FILE *f;
     snprintf(path, sizeof(path), "/proc/%d/status", pid);
     f = fopen(path, "r");
     if (f) {

@@ -239,22 +239,22 @@ void rs_metric_worker_thread(unsigned wk, int tid)
         atomic_store_explicit(&worker_tids[wk], tid, memory_order_relaxed);
 }
 
-/* utime + stime of one of our threads, in clock ticks; -1 when it cannot be read. */
-static long long thread_ticks(int tid)
+int rs_proc_cpu_ticks(const char *stat_path, unsigned long long *utime,
+                      unsigned long long *stime)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-    FILE *f = fopen(path, "r");
+    char buf[1024];
+    FILE *f = fopen(stat_path, "r");
     if (!f)
         return -1;
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the name may contain spaces */
-    unsigned long long ut, st;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    /* fields after the name: state(3) ... utime(14) stime(15) */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", utime,
+                     stime) != 2)
         return -1;
-    return (long long)(ut + st);
+    return 0;
 }
 
 uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk)
@@ -348,10 +348,14 @@ int rs_metrics_render(char *buf, size_t cap)
     long hz = sysconf(_SC_CLK_TCK);
     for (unsigned k = 0; k < workers && k < RS_MW_MAX; k++) {
         int tid = atomic_load_explicit(&worker_tids[k], memory_order_relaxed);
-        long long ticks = tid > 0 ? thread_ticks(tid) : -1;
-        if (ticks >= 0 && hz > 0)
-            emit(&o, "ratsaal_media_worker_cpu_seconds_total{worker=\"%u\"} %lld.%02lld\n", k,
-                 ticks / hz, (ticks % hz) * 100 / hz);
+        char path[64];
+        unsigned long long ut, st;
+        snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+        if (tid <= 0 || hz <= 0 || rs_proc_cpu_ticks(path, &ut, &st))
+            continue;
+        unsigned long long ticks = ut + st;
+        emit(&o, "ratsaal_media_worker_cpu_seconds_total{worker=\"%u\"} %llu.%02llu\n", k,
+             ticks / (unsigned long long)hz, (ticks % (unsigned long long)hz) * 100 / (unsigned long long)hz);
     }
     emit(&o, "# HELP ratsaal_media_drops_total Media datagrams dropped, by reason\n"
              "# TYPE ratsaal_media_drops_total counter\n");
