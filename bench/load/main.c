@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "core/metrics.h"
+#include "core/procstat.h"
 #include "load.h"
 #include "scrape.h"
 
@@ -134,7 +134,7 @@ static int proc_read(int pid, struct proc_sample *s)
         return -1;
     snprintf(path, sizeof(path), "/proc/%d/stat", pid);
     unsigned long long utime, stime;
-    if (rs_proc_cpu_ticks(path, &utime, &stime))
+    if (rs_procstat_read(path, &utime, &stime))
         return -1;
     s->cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
     s->sys_s = (double)stime / (double)sysconf(_SC_CLK_TCK);

@@ -1,5 +1,6 @@
 /* Metric storage and Prometheus text exposition (format version 0.0.4). */
 #include "core/metrics.h"
+#include "core/procstat.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -239,24 +240,6 @@ void rs_metric_worker_thread(unsigned wk, int tid)
         atomic_store_explicit(&worker_tids[wk], tid, memory_order_relaxed);
 }
 
-int rs_proc_cpu_ticks(const char *stat_path, unsigned long long *utime,
-                      unsigned long long *stime)
-{
-    char buf[1024];
-    FILE *f = fopen(stat_path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the name may contain spaces */
-    /* fields after the name: state(3) ... utime(14) stime(15) */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", utime,
-                     stime) != 2)
-        return -1;
-    return 0;
-}
-
 uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk)
 {
     return wk < RS_MW_MAX ? atomic_load_explicit(&worker_metrics[m][wk], memory_order_relaxed) : 0;
@@ -351,7 +334,7 @@ int rs_metrics_render(char *buf, size_t cap)
         char path[64];
         unsigned long long ut, st;
         snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-        if (tid <= 0 || hz <= 0 || rs_proc_cpu_ticks(path, &ut, &st))
+        if (tid <= 0 || hz <= 0 || rs_procstat_read(path, &ut, &st))
             continue;
         unsigned long long ticks = ut + st;
         emit(&o, "ratsaal_media_worker_cpu_seconds_total{worker=\"%u\"} %llu.%02llu\n", k,

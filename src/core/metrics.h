@@ -175,10 +175,6 @@ uint64_t rs_metric_worker_get(enum rs_worker_metric m, unsigned wk);
 /* Worker `wk` runs as thread `tid` (0: stopped): /metrics reports its CPU time from
  * /proc/self/task/<tid>/stat as ratsaal_media_worker_cpu_seconds_total{worker}. */
 void rs_metric_worker_thread(unsigned wk, int tid);
-/* utime and stime (clock ticks) from a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat file.
- * Returns 0, or -1 when it cannot be read or parsed. */
-int rs_proc_cpu_ticks(const char *stat_path, unsigned long long *utime,
-                      unsigned long long *stime);
 
 /* Writes the exposition into `buf` (at most `cap` bytes). Returns the length, or -ENOSPC. */
 int rs_metrics_render(char *buf, size_t cap);

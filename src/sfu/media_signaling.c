@@ -113,7 +113,6 @@ struct slot {
 struct pmedia {
     struct rs_participant *p;
     uint32_t owner;
-    unsigned worker; /* the room's worker, where this participant's transports are */
     struct pmedia *hnext;
     bool leaving;
     struct transport pub, sub;
@@ -182,6 +181,13 @@ static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
     return rm;
 }
 
+/* The worker of pm's room: its publish connection, and (unless the room is spread) its
+ * subscribe connection, are there. */
+static unsigned home_worker(const struct pmedia *pm)
+{
+    return ((const struct rmedia *)pm->p->room->media)->worker;
+}
+
 /* The participant's media state, created on first use. NULL without a media plane (or OOM). */
 static struct pmedia *pstate(struct rs_participant *p)
 {
@@ -197,7 +203,6 @@ static struct pmedia *pstate(struct rs_participant *p)
     }
     pm->p = p;
     pm->owner = next_key(m);
-    pm->worker = ((struct rmedia *)p->room->media)->worker;
     pm->hnext = owners[pm->owner % OWNER_BUCKETS];
     owners[pm->owner % OWNER_BUCKETS] = pm;
     p->media = pm;
@@ -592,8 +597,8 @@ static unsigned sub_worker_for(struct rs_media *m, const struct pmedia *q)
 {
     unsigned limit = q->p->room->app->cfg.spread_rooms_above;
     if (m->n_workers < 2 || limit == 0 || q->p->room->count <= limit)
-        return q->worker;
-    unsigned best = q->worker;
+        return home_worker(q);
+    unsigned best = home_worker(q);
     for (unsigned k = 0; k < m->n_workers; k++)
         if (m->transports[k] < m->transports[best])
             best = k;
@@ -698,7 +703,7 @@ static void track_cmd(struct rs_cmd *c, const struct pmedia *pm, enum source src
 static void ensure_relay(struct rs_media *m, const struct slot *s, unsigned wk)
 {
     struct pmedia *r = owner_find(s->owner);
-    if (!r || r->worker == wk)
+    if (!r || home_worker(r) == wk)
         return;
     for (int src = 0; src < SRC__COUNT; src++) {
         struct track *t = &r->tracks[src];
@@ -707,7 +712,7 @@ static void ensure_relay(struct rs_media *m, const struct slot *s, unsigned wk)
         struct rs_cmd c;
         track_cmd(&c, r, (enum source)src);
         c.u.track.relay = 1;
-        c.u.track.home = (uint8_t)r->worker;
+        c.u.track.home = (uint8_t)home_worker(r);
         c.u.track.tid = 0;
         if (rs_sfu_send(m, wk, &c) != 0)
             return;
@@ -717,10 +722,10 @@ static void ensure_relay(struct rs_media *m, const struct slot *s, unsigned wk)
         on.u.ref.id = t->id;
         on.u.ref.flag = 1;
         on.u.ref.worker = (uint8_t)wk;
-        if (rs_sfu_send(m, r->worker, &on) == 0)
+        if (rs_sfu_send(m, home_worker(r), &on) == 0)
             t->relay_mask |= 1u << wk;
         RS_DEBUG("media", "event=track_relay track=%u from_worker=%u to_worker=%u", (unsigned)t->id,
-                 r->worker, wk);
+                 home_worker(r), wk);
     }
 }
 
@@ -1014,7 +1019,7 @@ static void track_add(struct rs_media *m, const struct pmedia *pm, enum source s
 {
     struct rs_cmd c;
     track_cmd(&c, pm, src);
-    rs_sfu_send(m, pm->worker, &c);
+    rs_sfu_send(m, home_worker(pm), &c);
 }
 
 /* Forgets the publish connection (it failed, or the browser made a new one): the worker drops
@@ -1096,7 +1101,7 @@ static int media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_
     bool restart = !first && strcmp(next.remote_ufrag, rt.ice_ufrag) != 0;
     if (first) {
         memset(&next, 0, sizeof(next));
-        next.tid = rs_sfu_alloc_tid(m, pm->worker);
+        next.tid = rs_sfu_alloc_tid(m, home_worker(pm));
         if (!next.tid) {
             rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "the media server is full; try later");
             goto out;
@@ -1170,7 +1175,7 @@ static int media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_
     for (int s = 0; s < SRC__COUNT; s++) {
         struct track *cur = &pm->tracks[s];
         if (cur->id && (!want[s].id || !track_same(cur, &want[s]))) {
-            send_cmd_ref(m, pm->worker, RS_CMD_TRACK_REMOVE, cur->id, 0, 0, 0);
+            send_cmd_ref(m, home_worker(pm), RS_CMD_TRACK_REMOVE, cur->id, 0, 0, 0);
             memset(cur, 0, sizeof(*cur));
             changed = true;
         }
@@ -1342,7 +1347,7 @@ static int media_track_state(struct rs_media *m, struct pmedia *pm, const struct
         return -EINVAL;
     }
     t->muted = muted != 0;
-    send_cmd_ref(m, pm->worker, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
+    send_cmd_ref(m, home_worker(pm), RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
     for (unsigned k = 0; k < m->n_workers; k++) /* its copies resume cleanly too */
         if (t->relay_mask & (1u << k))
             send_cmd_ref(m, k, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);

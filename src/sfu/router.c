@@ -679,6 +679,28 @@ static void forward(struct rs_wk *w, struct rs_wk_track *tr, int layer, const st
     }
 }
 
+/* A video packet of layer `l`, from the publisher or relayed: is it a keyframe, and into the
+ * layer's NACK cache (when it has one) for retransmissions. */
+static void video_received(const struct rs_wk_track *tr, struct rs_wk_layer *l, struct fwd_pkt *p)
+{
+    if (tr->codec == RS_CODEC_VP8) {
+        p->vp8 = rs_vp8_parse(p->payload, p->payload_len, &p->desc) == 0;
+        p->keyframe = p->vp8 && p->desc.keyframe;
+    } else if (tr->codec == RS_CODEC_H264) {
+        bool k = false;
+        p->keyframe = rs_h264_is_keyframe(p->payload, p->payload_len, &k) == 0 && k;
+    }
+    if (l->cache && p->payload_len <= RS_WK_PKT_MAX) {
+        struct rs_wk_cached *c = &l->cache[p->seq & (RS_WK_CACHE_SLOTS - 1)];
+        c->seq = p->seq;
+        c->ts = p->ts;
+        c->marker = p->marker;
+        c->keyframe = p->keyframe;
+        c->len = (uint16_t)p->payload_len;
+        memcpy(c->data, p->payload, p->payload_len);
+    }
+}
+
 /* Home worker: copies a packet (as forwarded to our own subscribers) to every worker that
  * serves subscribers of the track. */
 static void relay_packet(struct rs_wk *w, struct rs_wk_track *tr, int layer,
@@ -757,24 +779,9 @@ static void relay_rtp(struct rs_wk *w, const struct rs_relay_msg *m)
     };
     layer_stats(w, l, p.seq, p.payload_len);
     if (tr->kind == RS_MEDIA_VIDEO) {
-        if (tr->codec == RS_CODEC_VP8) {
-            p.vp8 = rs_vp8_parse(p.payload, p.payload_len, &p.desc) == 0;
-            p.keyframe = p.vp8 && p.desc.keyframe;
-        } else if (tr->codec == RS_CODEC_H264) {
-            bool k = false;
-            p.keyframe = rs_h264_is_keyframe(p.payload, p.payload_len, &k) == 0 && k;
-        }
         if (!l->cache) /* first packet since the copy (again) has subscribers */
             l->cache = calloc(RS_WK_CACHE_SLOTS, sizeof(struct rs_wk_cached));
-        if (l->cache) { /* our own subscribers' NACKs are answered here */
-            struct rs_wk_cached *c = &l->cache[p.seq & (RS_WK_CACHE_SLOTS - 1)];
-            c->seq = p.seq;
-            c->ts = p.ts;
-            c->marker = p.marker;
-            c->keyframe = p.keyframe;
-            c->len = (uint16_t)p.payload_len;
-            memcpy(c->data, p.payload, p.payload_len);
-        }
+        video_received(tr, l, &p); /* our own subscribers' NACKs are answered here */
     }
     w->arrival_ns = m->arrival_ns;
     forward(w, tr, m->layer, &p);
@@ -863,22 +870,7 @@ void rs_wk__on_rtp(struct rs_wk *w, struct rs_wk_transport *t, uint8_t *pkt, siz
             }
         }
     } else {
-        if (tr->codec == RS_CODEC_VP8) {
-            p.vp8 = rs_vp8_parse(p.payload, p.payload_len, &p.desc) == 0;
-            p.keyframe = p.vp8 && p.desc.keyframe;
-        } else if (tr->codec == RS_CODEC_H264) {
-            bool k = false;
-            p.keyframe = rs_h264_is_keyframe(p.payload, p.payload_len, &k) == 0 && k;
-        }
-        if (l->cache && p.payload_len <= RS_WK_PKT_MAX) {
-            struct rs_wk_cached *c = &l->cache[p.seq & (RS_WK_CACHE_SLOTS - 1)];
-            c->seq = p.seq;
-            c->ts = p.ts;
-            c->marker = p.marker;
-            c->keyframe = p.keyframe;
-            c->len = (uint16_t)p.payload_len;
-            memcpy(c->data, p.payload, p.payload_len);
-        }
+        video_received(tr, l, &p);
     }
     if (tr->muted)
         return;

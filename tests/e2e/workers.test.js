@@ -42,25 +42,14 @@ async function join(room, name, srv = server) {
   return page;
 }
 
-/** The UDP port of the server's ICE candidate in the page's publish answer. */
-async function candidatePort(page) {
-  await h.waitUntil(() => page.evaluate(() => {
-    const pc = window.__ratsaal && window.__ratsaal.publishPc;
-    return !!(pc && pc.remoteDescription);
-  }), { timeout: 15000, message: 'publish answer' });
-  const sdp = await page.evaluate(() => window.__ratsaal.publishPc.remoteDescription.sdp);
-  const m = /a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host/i.exec(sdp);
-  assert.ok(m, `a host candidate in ${sdp}`);
-  return Number(m[1]);
-}
-
-/** The UDP port of the server's candidate in the page's subscribe offer. */
-async function subscribePort(page) {
-  await h.waitUntil(() => page.evaluate(() => {
-    const pc = window.__ratsaal && window.__ratsaal.subscribePc;
-    return !!(pc && pc.remoteDescription);
-  }), { timeout: 15000, message: 'subscribe offer' });
-  const sdp = await page.evaluate(() => window.__ratsaal.subscribePc.remoteDescription.sdp);
+/** The UDP port of the server's ICE candidate in the page's publish answer ('publishPc') or
+ * subscribe offer ('subscribePc'). */
+async function candidatePort(page, pc = 'publishPc') {
+  await h.waitUntil(() => page.evaluate((name) => {
+    const c = window.__ratsaal && window.__ratsaal[name];
+    return !!(c && c.remoteDescription);
+  }, pc), { timeout: 15000, message: `${pc} remote description` });
+  const sdp = await page.evaluate((name) => window.__ratsaal[name].remoteDescription.sdp, pc);
   const m = /a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host/i.exec(sdp);
   assert.ok(m, `a host candidate in ${sdp}`);
   return Number(m[1]);
@@ -128,7 +117,7 @@ test('a room above spread_rooms_above uses both workers: media relayed, everyone
       const pages3 = [a, b, c];
       // publishers on the room's worker, subscribe connections spread over both
       for (const p of pages3) assert.equal(await candidatePort(p), srv.udpPort);
-      const subPorts = await Promise.all(pages3.map(subscribePort));
+      const subPorts = await Promise.all(pages3.map((p) => candidatePort(p, 'subscribePc')));
       assert.ok(subPorts.includes(srv.udpPort + 1), `a subscribe connection on worker 1: ${subPorts}`);
       const ids = await Promise.all(pages3.map((p) => h.selfId(p)));
       for (let i = 0; i < 3; i++) {

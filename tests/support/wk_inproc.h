@@ -68,4 +68,22 @@ static inline int wk_inproc_key(struct rs_wk *w, uint32_t tid, struct rs_srtp *p
     return rs_srtp_init(peer, &p);
 }
 
+/* Adds transport `tid` (a publisher's, or with `subscriber` a subscriber's) to the worker,
+ * validates `from` for it with an ICE check and keys it and `peer` as wk_inproc_key does.
+ * Returns 0. */
+static inline int wk_inproc_transport(struct rs_wk *w, uint32_t tid, bool subscriber,
+                                      uint32_t owner, const struct rs_wk_addr *from,
+                                      struct rs_srtp *peer, uint8_t seed)
+{
+    struct rs_cmd_transport t = {.tid = tid, .has_fingerprint = 1, .subscriber = subscriber,
+                                 .owner = owner, .max_bitrate_bps = subscriber ? 0 : 2500000};
+    snprintf(t.ufrag, sizeof(t.ufrag), "%04xabcd", (unsigned)tid);
+    snprintf(t.pwd, sizeof(t.pwd), "%s", subscriber ? "subscriberpasswordsubscrib"
+                                                    : "publisherpasswordpublisher");
+    rs_wk__transport_add(w, &t);
+    if (wk_inproc_check_in(w, t.ufrag, t.pwd, from))
+        return -1;
+    return wk_inproc_key(w, tid, peer, seed);
+}
+
 #endif

@@ -18,13 +18,26 @@ static struct rs_app app;
 static char cookie[256];
 static char meeting[64];
 
+static char path[64];
+
+/* The database is scratch: gone with the process, WAL and shared-memory files included. */
+static void remove_db(void)
+{
+    char p[80];
+    unlink(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
 static void init(void)
 {
     rs_log_set_level(RS_LOG_ERROR);
     rs_config_defaults(&app.cfg);
-    char path[64];
     snprintf(path, sizeof(path), "/tmp/rs-fuzz-api-%d.db", (int)getpid());
-    unlink(path);
+    remove_db();
+    atexit(remove_db);
     if (rs_store_open_sqlite(path, &app.store))
         abort();
     app.rooms = rs_rooms_new(&app);

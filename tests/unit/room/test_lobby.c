@@ -18,6 +18,7 @@
 #include "room/room.h"
 #include "signaling/session.h"
 #include "store/store.h"
+#include "../../support/tmpdir.h"
 
 static struct rs_app app;
 static char dir[64], db[128];
@@ -64,10 +65,8 @@ static int setup(void **state)
     memset(&app, 0, sizeof(app));
     rs_config_defaults(&app.cfg);
     app.cfg.anonymous_meetings = RS_ANON_OFF;
-    snprintf(dir, sizeof(dir), "/tmp/rs-lobby-XXXXXX"); /* mkdtemp replaces the X */
-    if (!mkdtemp(dir))
+    if (test_db_dir(dir, sizeof(dir), db, sizeof(db), "rs-lobby"))
         return -1;
-    snprintf(db, sizeof(db), "%s/ratsaal.db", dir);
     if (rs_store_open_sqlite(db, &app.store))
         return -1;
     app.rooms = rs_rooms_new(&app);

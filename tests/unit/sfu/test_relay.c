@@ -65,22 +65,11 @@ static int setup(void **state)
     pub_addr = wk_inproc_addr("127.0.0.1", 5000);
     sub_addr = wk_inproc_addr("127.0.0.1", 5001);
 
-    struct rs_cmd_transport t = {.tid = 1, .has_fingerprint = 1, .owner = 1,
-                                 .max_bitrate_bps = 2500000};
-    snprintf(t.ufrag, sizeof(t.ufrag), "0001abcd");
-    snprintf(t.pwd, sizeof(t.pwd), "publisherpasswordpublisher");
-    rs_wk__transport_add(home, &t);
-    wk_inproc_check_in(home, t.ufrag, t.pwd, &pub_addr);
-    assert_int_equal(wk_inproc_key(home, 1, &pub_peer, 10), 0);
+    assert_int_equal(wk_inproc_transport(home, 1, false, 1, &pub_addr, &pub_peer, 10), 0);
     struct rs_cmd_track v = video_track();
     rs_wk__track_add(home, &v);
 
-    struct rs_cmd_transport s = {.tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2};
-    snprintf(s.ufrag, sizeof(s.ufrag), "0002abcd");
-    snprintf(s.pwd, sizeof(s.pwd), "subscriberpasswordsubscrib");
-    rs_wk__transport_add(other, &s);
-    wk_inproc_check_in(other, s.ufrag, s.pwd, &sub_addr);
-    assert_int_equal(wk_inproc_key(other, 2, &sub_peer, 50), 0);
+    assert_int_equal(wk_inproc_transport(other, 2, true, 2, &sub_addr, &sub_peer, 50), 0);
     /* the copy on the other worker: no transport, fed from worker 0 */
     v.relay = 1;
     v.home = 0;

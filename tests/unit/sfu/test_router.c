@@ -38,19 +38,8 @@ static int setup(void **state)
     w->now_ms = 1000000;
     pub_addr = wk_inproc_addr("127.0.0.1", 5000);
     sub_addr = wk_inproc_addr("127.0.0.1", 5001);
-    struct rs_cmd_transport t = {.tid = 1, .has_fingerprint = 1, .owner = 1,
-                                 .max_bitrate_bps = 2500000};
-    snprintf(t.ufrag, sizeof(t.ufrag), "0001abcd");
-    snprintf(t.pwd, sizeof(t.pwd), "publisherpasswordpublisher");
-    rs_wk__transport_add(w, &t);
-    wk_inproc_check_in(w, t.ufrag, t.pwd, &pub_addr);
-    assert_int_equal(wk_inproc_key(w, 1, &pub_peer, 10), 0);
-    struct rs_cmd_transport s = {.tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2};
-    snprintf(s.ufrag, sizeof(s.ufrag), "0002abcd");
-    snprintf(s.pwd, sizeof(s.pwd), "subscriberpasswordsubscrib");
-    rs_wk__transport_add(w, &s);
-    wk_inproc_check_in(w, s.ufrag, s.pwd, &sub_addr);
-    assert_int_equal(wk_inproc_key(w, 2, &sub_peer, 50), 0);
+    assert_int_equal(wk_inproc_transport(w, 1, false, 1, &pub_addr, &pub_peer, 10), 0);
+    assert_int_equal(wk_inproc_transport(w, 2, true, 2, &sub_addr, &sub_peer, 50), 0);
 
     struct rs_cmd_track v = {.track_id = 10, .tid = 1, .owner = 1, .room = 1,
                              .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,

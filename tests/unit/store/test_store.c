@@ -12,17 +12,14 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "../../support/tmpdir.h"
 
 static char dir[64];
 static char path[128];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/rs-store-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(path, sizeof(path), "%s/ratsaal.db", dir);
-    return 0;
+    return test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-store");
 }
 
 static int teardown(void **state)
