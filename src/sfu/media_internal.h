@@ -1,0 +1,168 @@
+/* Internals of the `media` signaling namespace, shared by media_signaling.c (entry, hooks,
+ * owner table, transports), publish.c, subscribe.c, visibility.c and media_events.c. Nothing
+ * outside those files includes this header: the module's interface is media_signaling.h (and
+ * the audio route hooks in audio_routes.h).
+ *
+ * Control thread only: no locks. A struct pmedia is owned by its participant (p->media), created
+ * on first use and freed by rs_media_participant_free; a struct rmedia is owned by its room
+ * (room->media), freed by rs_media_room_free. Other participants and worker events refer to a
+ * pmedia by its owner key (rs_ms__owner_find), never by a kept pointer. */
+#ifndef RS_SFU_MEDIA_INTERNAL_H
+#define RS_SFU_MEDIA_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "room/room.h"
+#include "rtc/sdp.h"
+#include "sfu/command.h"
+#include "signaling/message.h"
+
+struct rs_media;
+
+enum source { SRC_MICROPHONE, SRC_CAMERA, SRC_SCREEN, SRC__COUNT };
+extern const char *const rs_ms__source_names[SRC__COUNT];
+
+#define SPEAKERS_MAX 256
+#define MAX_WIDTH 7680
+#define MAX_HEIGHT 4320
+
+struct transport {
+    uint32_t tid; /* 0: none yet */
+    char ufrag[RS_SFU_UFRAG_SIZE];
+    char pwd[RS_SFU_PWD_SIZE];
+    uint64_t session_id, session_version;
+    char remote_ufrag[RS_SDP_ICE_SIZE];  /* publish: to notice an ICE restart */
+    struct rs_sdp_fingerprint remote_fp; /* publish: to notice a new RTCPeerConnection */
+    bool dtls_sent;                      /* subscribe: RS_CMD_TRANSPORT_DTLS sent */
+};
+
+struct track {
+    uint32_t id; /* 0: this source is not published */
+    char mid[RS_SFU_MID_SIZE];
+    uint8_t kind, codec, pt;
+    int16_t rtx_pt;
+    uint32_t clock;
+    struct rs_ext_ids ext;
+    uint8_t n_layers;
+    char rids[RS_SFU_MAX_LAYERS][RS_SFU_RID_SIZE];
+    uint32_t ssrc, rtx_ssrc;
+    uint16_t width, height;
+    bool muted;
+    uint32_t relay_mask; /* workers with a copy of this track (its subscribers are there) */
+};
+
+enum slot_state { SLOT_BOUND, SLOT_ENDING, SLOT_IDLE, SLOT_DEAD };
+
+struct slot {
+    char mid[RS_SFU_MID_SIZE];
+    enum slot_state state;
+    uint8_t kind;  /* enum rs_media_kind */
+    uint8_t codec; /* enum rs_media_codec: decides the m-line's payload types */
+    /* The bound track (state BOUND). */
+    uint32_t track_id;
+    uint32_t owner; /* its publisher's owner key */
+    char publisher[RS_PARTICIPANT_ID_LEN + 1];
+    enum source source;
+    uint32_t ssrc, rtx_ssrc; /* what we send with */
+    uint32_t sub_id;
+    bool sub_added; /* RS_CMD_SUB_ADD sent */
+    bool enabled;   /* as last told to the worker */
+    uint16_t width, height;
+    bool has_size;
+    uint32_t offered_track_id; /* the track this slot carried in the last offer, 0: inactive */
+};
+
+struct pmedia {
+    struct rs_participant *p;
+    uint32_t owner;
+    struct pmedia *hnext;
+    bool leaving;
+    struct transport pub, sub;
+    struct track tracks[SRC__COUNT];
+    struct slot *slots; /* n_slots in use of slots_cap (doubling up to MAX_SLOTS) */
+    unsigned n_slots, slots_cap;
+    unsigned offered_slots; /* slots in the last offer */
+    uint64_t revision;
+    bool offer_pending, offer_dirty, sub_ice_restart;
+};
+
+struct rmedia {
+    uint32_t key;
+    unsigned worker; /* the media worker every transport of this room is placed on */
+    struct rs_audio_routes *routes;
+    uint32_t speakers[SPEAKERS_MAX]; /* owner keys, most recent speaker first */
+    unsigned n_speakers;
+};
+
+/* ---- media_signaling.c: owner table, state, transports ---- */
+
+/* The participant's media state for an owner key; NULL if it is gone. Returns a borrowed
+ * pointer, valid until that participant leaves. */
+struct pmedia *rs_ms__owner_find(uint32_t owner);
+/* The worker of pm's room (borrowed). */
+unsigned rs_ms__home_worker(const struct pmedia *pm);
+/* New ICE credentials for `t` (borrowed), whose tid is set. */
+void rs_ms__new_credentials(struct transport *t);
+uint64_t rs_ms__new_session_id(void);
+/* Fills `l` (caller's) for an SDP of transport `t`; `l` borrows `m`'s and `t`'s strings. */
+void rs_ms__local_for(const struct rs_media *m, const struct transport *t, struct rs_sdp_local *l);
+/* Sends `ev` to `p` and releases it: takes the reference; NULL (a failed json_pack) is
+ * ignored. */
+void rs_ms__send_json(struct rs_participant *p, json_t *ev);
+/* A command naming one id (RS_CMD_SUB_ENABLE, RS_CMD_TRACK_MUTE, ...) to worker `wk`. */
+void rs_ms__send_cmd_ref(struct rs_media *m, unsigned wk, enum rs_cmd_type type, uint32_t id,
+                         uint8_t flag, uint16_t width, uint16_t height);
+/* A transport command for `t` of `pm` (both borrowed); `remote` (borrowed, may be NULL) is the
+ * browser's fingerprint. The send's result goes to *rc unless rc is NULL. */
+void rs_ms__send_transport(struct rs_media *m, enum rs_cmd_type type, const struct pmedia *pm,
+                           const struct transport *t, bool subscriber,
+                           const struct rs_sdp_fingerprint *remote, bool dtls_client, int *rc);
+/* Removes `t` from its worker, releases its tid and clears it; nothing if it has none. */
+void rs_ms__transport_remove(struct rs_media *m, struct transport *t);
+
+/* ---- publish.c: media/publish, media/track_state, tracks ---- */
+
+/* Each handler borrows `pm` and `msg`, returns 0 or -EINVAL with `err` set. */
+int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
+                         struct rs_msg_error *err);
+int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
+                             struct rs_msg_error *err);
+/* Field readers: *text borrows msg's JSON; 0 or -EINVAL with `err` set. */
+int rs_ms__get_sdp(const struct rs_msg *msg, const char **text, size_t *len,
+                   struct rs_msg_error *err);
+int rs_ms__get_source(const struct rs_msg *msg, enum source *out, struct rs_msg_error *err);
+/* The RS_CMD_TRACK_ADD command (into the caller's `c`) for pm's track of source `src`. */
+void rs_ms__track_cmd(struct rs_cmd *c, const struct pmedia *pm, enum source src);
+/* Forgets pm's publish connection and its tracks; returns whether any track went. */
+bool rs_ms__publish_reset(struct rs_media *m, struct pmedia *pm);
+/* pm's tracks changed: everyone else's subscriptions follow, the room hears of it. */
+void rs_ms__tracks_changed(struct rs_media *m, struct pmedia *pm);
+
+/* ---- subscribe.c: slots, offers, media/subscribe_answer, restart_ice, video_size ---- */
+
+/* Each handler borrows `q` and `msg`, returns 0 or -EINVAL with `err` set. */
+int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, const struct rs_msg *msg,
+                                  struct rs_msg_error *err);
+int rs_ms__media_restart_ice(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
+                             struct rs_msg_error *err);
+int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, const struct rs_msg *msg,
+                            struct rs_msg_error *err);
+/* Makes q's slots match the room's tracks; offers if anything changed. */
+void rs_ms__sync_subs(struct rs_media *m, struct pmedia *q);
+/* rs_ms__sync_subs for every other present participant of p's room. */
+void rs_ms__sync_others(struct rs_media *m, struct rs_participant *p);
+void rs_ms__copy_ext(struct rs_ext_ids *dst, const struct rs_sdp_ext_ids *src);
+
+/* ---- visibility.c: who receives what ---- */
+
+/* Whether subscriber q's slot `s` (both borrowed) should be forwarded now. */
+bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s);
+/* Recomputes every subscription's `enabled` in the room; tells the worker about changes. */
+void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room);
+/* pm is the room's most recent speaker: speaker order, the room's event, last-N. */
+void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm);
+
+#endif

@@ -1,0 +1,144 @@
+/* Who receives what: audio routes, last-N and the active speaker order of the `media` namespace.
+ *
+ * Every subscription (a BOUND slot the worker knows) is enabled or not. Audio follows the
+ * room's audio routing table (audio_routes.c; the table lives in struct rmedia); cameras
+ * follow last-N: a subscriber gets the last_n most recent speakers among the other camera
+ * publishers, then those present longest; screen shares are never dropped. The worker's
+ * RS_EV_ACTIVE_SPEAKER events keep the room's speaker order, most recent first.
+ *
+ * The subtle thing: visibility never touches the SDP. Every track stays negotiated in every
+ * subscriber's connection; a change of speaker or route only flips subscriptions on the worker
+ * (RS_CMD_SUB_ENABLE), so it costs no offer/answer round and a video that comes back starts at
+ * its next keyframe. rs_ms__refresh_enabled recomputes the whole room and sends only the
+ * differences. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "sfu/audio_routes.h"
+#include "sfu/command.h"
+#include "sfu/media_internal.h"
+#include "sfu/sfu.h"
+
+/* ---- who receives what: audio routes and last-N ---- */
+
+static bool has_camera(const struct pmedia *pm)
+{
+    return pm && !pm->leaving && pm->tracks[SRC_CAMERA].id != 0;
+}
+
+static bool in_speakers(const struct rmedia *rm, uint32_t owner)
+{
+    for (unsigned i = 0; i < rm->n_speakers; i++)
+        if (rm->speakers[i] == owner)
+            return true;
+    return false;
+}
+
+/* Whether subscriber `q` gets publisher `r`'s camera under last-N: the last_n most recent
+ * speakers among the other camera publishers, then the longest present. */
+static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const struct pmedia *r)
+{
+    unsigned n = room->app->cfg.last_n;
+    struct rmedia *rm = room->media;
+    if (n == 0 || !rm)
+        return true;
+    unsigned count = 0;
+    for (struct rs_participant *x = room->head; x; x = x->next)
+        if (x->media != q && has_camera(x->media))
+            count++;
+    if (count <= n)
+        return true;
+    unsigned rank = 0;
+    for (unsigned i = 0; i < rm->n_speakers && rank < n; i++) {
+        struct pmedia *x = rs_ms__owner_find(rm->speakers[i]);
+        if (!x || x == q || x->p->room != room || !has_camera(x))
+            continue;
+        if (x == r)
+            return true;
+        rank++;
+    }
+    for (struct rs_participant *xp = room->head; xp && rank < n; xp = xp->next) {
+        struct pmedia *x = xp->media;
+        if (x == q || !has_camera(x) || in_speakers(rm, x->owner))
+            continue;
+        if (x == r)
+            return true;
+        rank++;
+    }
+    return false;
+}
+
+bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s)
+{
+    const struct pmedia *r = rs_ms__owner_find(s->owner);
+    if (!r || r->leaving)
+        return false;
+    if (s->kind == RS_MEDIA_AUDIO)
+        return rs_audio_route_allows(room, q->p, r->p);
+    if (s->source == SRC_CAMERA)
+        return last_n_allows(room, q, r);
+    return true; /* screen shares are never dropped */
+}
+
+/* Recomputes every subscription's `enabled` in the room; tells the worker about changes. */
+void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
+{
+    for (struct rs_participant *x = room->head; x; x = x->next) {
+        struct pmedia *q = x->media;
+        if (!q || q->leaving)
+            continue;
+        for (unsigned i = 0; i < q->n_slots; i++) {
+            struct slot *s = &q->slots[i];
+            if (s->state != SLOT_BOUND || !s->sub_added)
+                continue;
+            bool want = rs_ms__slot_wants_enabled(room, q, s);
+            if (want != s->enabled) {
+                s->enabled = want;
+                rs_ms__send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_ENABLE,
+                                    s->sub_id, want, 0, 0);
+                RS_DEBUG("media", "event=sub_enable participant=%s sub=%u enabled=%d", x->id,
+                         (unsigned)s->sub_id, want);
+            }
+        }
+    }
+}
+
+struct rs_audio_routes *rs_media__room_routes(const struct rs_room *room)
+{
+    const struct rmedia *rm = room->media;
+    return rm ? rm->routes : NULL;
+}
+
+void rs_media__routes_changed(struct rs_room *room)
+{
+    struct rs_media *m = room->app->media;
+    if (m)
+        rs_ms__refresh_enabled(m, room);
+}
+
+/* ---- active speaker order ---- */
+
+void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
+{
+    struct rs_room *room = pm->p->room;
+    struct rmedia *rm = room->media;
+    if (!rm)
+        return;
+    unsigned i = 0;
+    while (i < rm->n_speakers && rm->speakers[i] != pm->owner)
+        i++;
+    if (i == rm->n_speakers && rm->n_speakers < SPEAKERS_MAX)
+        rm->n_speakers++;
+    if (i == rm->n_speakers)
+        i--; /* full: the least recent speaker drops out */
+    memmove(&rm->speakers[1], &rm->speakers[0], i * sizeof(rm->speakers[0]));
+    rm->speakers[0] = pm->owner;
+    json_t *ev = json_pack("{s:s, s:s, s:s}", "ns", "media", "event", "active_speaker",
+                           "participant", pm->p->id);
+    if (ev) {
+        rs_room_broadcast(room, ev, NULL);
+        json_decref(ev);
+    }
+    rs_ms__refresh_enabled(m, room);
+}
