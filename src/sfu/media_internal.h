@@ -102,7 +102,7 @@ struct rmedia {
 /* The participant's media state for an owner key; NULL if it is gone. Returns a borrowed
  * pointer, valid until that participant leaves. */
 struct pmedia *rs_ms__owner_find(uint32_t owner);
-/* The worker of pm's room (borrowed). */
+/* The worker of pm's room (borrows pm). */
 unsigned rs_ms__home_worker(const struct pmedia *pm);
 /* New ICE credentials for `t` (borrowed), whose tid is set. */
 void rs_ms__new_credentials(struct transport *t);
@@ -154,6 +154,7 @@ int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, const struct r
 void rs_ms__sync_subs(struct rs_media *m, struct pmedia *q);
 /* rs_ms__sync_subs for every other present participant of p's room. */
 void rs_ms__sync_others(struct rs_media *m, struct rs_participant *p);
+/* The SDP's header extension ids in the worker's form. */
 void rs_ms__copy_ext(struct rs_ext_ids *dst, const struct rs_sdp_ext_ids *src);
 
 /* ---- visibility.c: who receives what ---- */
@@ -162,7 +163,8 @@ void rs_ms__copy_ext(struct rs_ext_ids *dst, const struct rs_sdp_ext_ids *src);
 bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s);
 /* Recomputes every subscription's `enabled` in the room; tells the worker about changes. */
 void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room);
-/* pm is the room's most recent speaker: speaker order, the room's event, last-N. */
+/* pm just became the room's active speaker: it moves to the front of the speaker order, the
+ * room hears an active_speaker event, last-N follows. */
 void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm);
 
 #endif
