@@ -4,7 +4,7 @@
  * GCM is tested against) is measured by building with it:
  *   gcc -O2 -std=gnu17 -D_GNU_SOURCE -DRS_SRTP_GCM_LIBSRTP -Isrc bench/srtp_bench.c \
  *       src/rtc/srtp.c src/rtc/srtp_gcm.c $(pkg-config --cflags --libs openssl libsrtp2) \
- *       -o /tmp/srtp_bench_libsrtp && /tmp/srtp_bench_libsrtp
+ *       -o build/bench/srtp_bench_libsrtp && build/bench/srtp_bench_libsrtp
  * Each packet gets a new sequence number (as forwarding does); one SSRC. Unprotect is timed
  * over batches of packets protected beforehand (outside the timed part). Our GCM runs twice: on
  * the provider's cipher functions (what sessions use) and on its EVP_CIPHER_CTX fallback.

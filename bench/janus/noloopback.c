@@ -1,6 +1,6 @@
 /* LD_PRELOAD shim for benchmarks only: clears IFF_LOOPBACK in getifaddrs() results so Janus
  * (which skips loopback interfaces before applying its enforce list) offers 127.0.0.1 on a
- * loopback-only host. See shared/E2E.md. */
+ * loopback-only host. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <ifaddrs.h>

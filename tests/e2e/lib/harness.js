@@ -1,6 +1,7 @@
 'use strict';
-// End-to-end harness: starts `bin/ratsaal serve` on free ports, launches headless Chromium the
-// way shared/E2E.md describes, and offers small helpers where every wait has a timeout.
+// End-to-end harness: starts `bin/ratsaal serve` on free ports, launches headless Chromium with
+// the flags below (fake devices, loopback ICE), and offers small helpers where every wait has a
+// timeout.
 //
 // Environment:
 //   RATSAAL_BIN=path          server binary (default <repo>/bin/ratsaal)
