@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/jobs.h"
 #include "core/log.h"
+#include "core/wakeup.h"
 #include "auth/oidc_http.h"
 #include "auth/user_cli.h"
 #include "http/api.h"
@@ -27,18 +28,18 @@
 #include "sfu/sfu.h"
 #include "store/store.h"
 
-static struct rs_http *g_http;
-
-static void wake_http(void *arg)
-{
-    if (g_http)
-        rs_http_wake(g_http);
-}
+/* What a signal handler may touch: the control loop's wake-up, to ask it to stop. */
+static struct rs_wakeup *stop_target;
 
 static void on_signal(int sig)
 {
-    if (g_http)
-        rs_http_request_stop(g_http);
+    if (stop_target)
+        rs_wakeup_request_stop(stop_target);
+}
+
+static void wake_control(void *wakeup)
+{
+    rs_wakeup_wake(wakeup);
 }
 
 static void usage(FILE *f)
@@ -201,25 +202,27 @@ static int serve(int argc, char **argv)
         rs_store_close(app.store);
         return 1;
     }
-    if (rs_http_start(&app, &g_http, err, sizeof(err))) {
+    struct rs_http *http;
+    if (rs_http_start(&app, &http, err, sizeof(err))) {
         fprintf(stderr, "ratsaal: %s\n", err);
         rs_rooms_free(app.rooms);
         rs_store_close(app.store);
         return cfg->listen_port ? 1 : 2;
     }
-    if (rs_sfu_start(&app, g_http, err, sizeof(err))) {
+    if (rs_sfu_start(&app, err, sizeof(err))) {
         fprintf(stderr, "ratsaal: media: %s\n", err);
-        rs_http_free(g_http);
+        rs_http_free(http);
         rs_rooms_free(app.rooms);
         rs_store_close(app.store);
         return 1;
     }
 
-    if (rs_jobs_start(wake_http, NULL)) {
+    if (rs_jobs_start(wake_control, &app.wakeup)) {
         fprintf(stderr, "ratsaal: cannot start the job thread\n");
         return 1;
     }
 
+    stop_target = &app.wakeup;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -230,12 +233,12 @@ static int serve(int argc, char **argv)
 
     RS_INFO("main", "event=started version=%s http=%s:%u udp=%u data=%s", RS_VERSION,
             cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir);
-    rs_http_run(g_http, 2000);
+    rs_http_run(http, 2000);
     rs_jobs_stop();
     rs_api_shutdown();
     rs_sfu_stop(&app);
-    rs_http_free(g_http);
-    g_http = NULL;
+    stop_target = NULL;
+    rs_http_free(http);
     rs_rooms_free(app.rooms);
     rs_store_close(app.store);
     rs_oidc_http_global_cleanup();

@@ -25,7 +25,7 @@
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
 #include "rtc/stun.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "sfu/worker_internal.h"
 #include "../../tests/support/wk_inproc.h"
 

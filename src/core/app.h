@@ -5,12 +5,16 @@
 #ifndef RS_CORE_APP_H
 #define RS_CORE_APP_H
 
+#include <stdint.h>
+
 #include "core/config.h"
+#include "core/wakeup.h"
 
 struct rs_store;
 struct rs_rooms;
 struct rs_session;
 struct rs_media;
+struct rs_ratelimit;
 
 struct rs_app {
     struct rs_config cfg;
@@ -18,6 +22,9 @@ struct rs_app {
     struct rs_rooms *rooms;
     struct rs_media *media;       /* NULL when the media plane is not running (tests) */
     struct rs_session *sessions;  /* every open signaling session (for shutdown) */
+    uint64_t sessions_opened;     /* serial numbers of signaling sessions (logs) */
+    struct rs_ratelimit *join_limit; /* joins per client address (room registry's) */
+    struct rs_wakeup wakeup;      /* the control loop's wake-up (core/wakeup.h) */
     int shutting_down;
 };
 

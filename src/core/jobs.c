@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "sfu/queue.h"
+#include "core/queue.h"
 
 #define JOBS_CAP 256
 

@@ -14,12 +14,13 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/cookie.h"
+#include "auth/meeting_password.h"
+#include "auth/web_session.h"
 #include "auth/password.h"
 #include "auth/pkce.h"
 #include "core/clock.h"
@@ -28,6 +29,7 @@
 #include "core/metrics.h"
 #include "core/random.h"
 #include "core/trim.h"
+#include "room/access.h"
 #include "room/room.h"
 #include "signaling/message.h"
 
@@ -37,89 +39,22 @@
 
 static int64_t next_purge_ms;
 
-void rs_api__token_hash(const char *token, uint8_t out[32])
-{
-    unsigned int n = 32;
-    EVP_Digest(token, strlen(token), out, &n, EVP_sha256(), NULL);
-}
-
-int rs_api__secure(const struct rs_app *app)
-{
-    return strncmp(app->cfg.public_url, "https://", 8) == 0;
-}
-
-const char *rs_api__cookie_name(const struct rs_app *app)
-{
-    return rs_api__secure(app) ? "__Host-ratsaal_session" : "ratsaal_session";
-}
-
-static int session_from_cookie(struct rs_app *app, const char *cookie,
-                               struct rs_session_record *session, struct rs_user_record *user)
-{
-    char token[128];
-    if (!app->store || !cookie || !*cookie ||
-        rs_cookie_get(cookie, strlen(cookie), rs_api__cookie_name(app), token, sizeof(token)))
-        return -ENOENT;
-    uint8_t hash[32];
-    rs_api__token_hash(token, hash);
-    return rs_store_session_get(app->store, hash, rs_wall_ms(), session, user);
-}
-
 int rs_api__current_user(struct rs_app *app, const struct rs_http_req *req,
                          struct rs_user_record *user, struct rs_session_record *session)
 {
-    static struct rs_session_record tmp;
-    return session_from_cookie(app, req->cookie, session ? session : &tmp, user);
-}
-
-void rs_api_identify(struct rs_app *app, const char *cookie, struct rs_identity *ident)
-{
-    memset(ident, 0, sizeof(*ident));
-    static struct rs_session_record session;
-    struct rs_user_record user;
-    if (session_from_cookie(app, cookie, &session, &user))
-        return;
-    ident->logged_in = 1;
-    snprintf(ident->user_id, sizeof(ident->user_id), "%s", user.id);
-    snprintf(ident->display_name, sizeof(ident->display_name), "%s",
-             user.display_name[0] ? user.display_name : user.username);
-    snprintf(ident->email, sizeof(ident->email), "%s", user.email);
-    snprintf(ident->role, sizeof(ident->role), "%s", rs_user_role_name(user.role));
-    snprintf(ident->tenant, sizeof(ident->tenant), "%s", user.tenant);
-    snprintf(ident->auth, sizeof(ident->auth), "%s",
-             session.auth == RS_LOGIN_OIDC ? "oidc" : "local");
+    struct rs_session_record tmp;
+    return rs_web_session_find(app, req->cookie, session ? session : &tmp, user);
 }
 
 int rs_api__start_session(struct rs_app *app, const struct rs_user_record *user,
                           enum rs_login_method method, const char *id_token,
                           struct rs_http_resp *resp)
 {
-    char token[64];
-    if (rs_auth_new_token(token, sizeof(token)))
-        return -EIO;
-    uint8_t hash[32];
-    rs_api__token_hash(token, hash);
-    int64_t ttl = (int64_t)app->cfg.session_hours * HOUR_MS;
-    int rc = rs_store_session_create(app->store, hash, user->id, method, id_token, NULL,
-                                     rs_wall_ms(), ttl);
-    if (rc)
-        return rc;
-    char cookie[512];
-    if (rs_cookie_build(rs_api__cookie_name(app), token, ttl / 1000, rs_api__secure(app), cookie,
-                        sizeof(cookie)))
-        return -EIO;
-    rs_http_resp_header(resp, "set-cookie:", cookie);
-    rs_store_user_touch_login(app->store, user->id, rs_wall_ms());
-    rs_metric_inc(RS_M_LOGINS);
-    return 0;
-}
-
-json_t *rs_api__user_json(const struct rs_user_record *u)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", u->id, "display_name",
-                     u->display_name[0] ? u->display_name : u->username, "email", u->email,
-                     "role", rs_user_role_name(u->role), "tenant", u->tenant, "auth",
-                     u->oidc_issuer[0] ? "oidc" : "local");
+    char cookie[RS_SET_COOKIE_MAX];
+    int rc = rs_web_session_start(app, user, method, id_token, cookie, sizeof(cookie));
+    if (rc == 0)
+        rs_http_resp_header(resp, "set-cookie:", cookie);
+    return rc;
 }
 
 /* ---- request helpers ---- */
@@ -201,17 +136,17 @@ static int meeting_load(struct rs_app *app, const struct rs_user_record *u, cons
         rs_http_resp_error(resp, 404, "not_found", NULL, "no such meeting");
         return -ENOENT;
     }
-    if (strcmp(ma->room.tenant, u->tenant) != 0) {
+    struct rs_identity who;
+    rs_identity_from_user(u, RS_LOGIN_LOCAL, &who);
+    enum rs_access a = rs_access_meeting(app->store, &who, &ma->room);
+    if (a == RS_ACCESS_NONE) {
         /* the same answer as for a missing meeting, so ids cannot be probed; counted */
         rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
         rs_http_resp_error(resp, 404, "not_found", NULL, "no such meeting");
         return -ENOENT;
     }
-    int admin = u->role == RS_USER_ROLE_ADMIN;
-    int owner = strcmp(ma->room.owner_id, u->id) == 0;
-    ma->is_owner_or_admin = admin || owner;
-    ma->is_moderator = ma->is_owner_or_admin ||
-                       rs_store_grant_is_moderator(app->store, id, u->id) == 1;
+    ma->is_owner_or_admin = a == RS_ACCESS_OWNER;
+    ma->is_moderator = a >= RS_ACCESS_MODERATOR;
     return 0;
 }
 
@@ -232,43 +167,6 @@ static json_t *meeting_json(const struct rs_room_record *r, const char *my_role)
     if (my_role)
         json_object_set_new(j, "my_role", json_string(my_role));
     return j;
-}
-
-/* Meeting passwords/PINs: PBKDF2-HMAC-SHA256 with a random salt. Cheaper than argon2 on
- * purpose: they are checked on the control thread at join, are shared secrets of a meeting
- * (not account passwords), and joins are rate-limited per address. */
-static int meeting_password_hash(const char *pw, char *out, size_t cap)
-{
-    uint8_t salt[16], key[32];
-    if (rs_random_bytes(salt, sizeof(salt)) ||
-        PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof(salt), 20000, EVP_sha256(),
-                          sizeof(key), key) != 1)
-        return -EIO;
-    char hs[40], hk[70];
-    for (int i = 0; i < 16; i++)
-        snprintf(hs + 2 * i, 3, "%02x", salt[i]);
-    for (int i = 0; i < 32; i++)
-        snprintf(hk + 2 * i, 3, "%02x", key[i]);
-    snprintf(out, cap, "pbkdf2-sha256$20000$%s$%s", hs, hk);
-    return 0;
-}
-
-int rs_meeting_password_verify(const char *encoded, const char *pw)
-{
-    unsigned iter;
-    char hs[40], hk[70];
-    if (sscanf(encoded, "pbkdf2-sha256$%u$%32[0-9a-f]$%64[0-9a-f]", &iter, hs, hk) != 3 ||
-        iter == 0 || iter > 1000000)
-        return -EINVAL;
-    uint8_t salt[16], key[32], want[32];
-    for (int i = 0; i < 16; i++)
-        sscanf(hs + 2 * i, "%2hhx", &salt[i]);
-    for (int i = 0; i < 32; i++)
-        sscanf(hk + 2 * i, "%2hhx", &want[i]);
-    if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof(salt), (int)iter, EVP_sha256(),
-                          sizeof(key), key) != 1)
-        return -EIO;
-    return CRYPTO_memcmp(key, want, sizeof(key)) == 0 ? 0 : -EACCES;
 }
 
 /* Applies create/update fields from `body` to `r`. Returns 0 or answers 400. */
@@ -335,7 +233,7 @@ static int meeting_fields(const json_t *body, struct rs_room_record *r, int crea
                                    "password must be 4 to 64 characters, or null");
                 return -EINVAL;
             }
-            if (meeting_password_hash(pw, r->password_hash, sizeof(r->password_hash))) {
+            if (rs_meeting_password_hash(pw, r->password_hash, sizeof(r->password_hash))) {
                 rs_http_resp_error(resp, 500, "internal", NULL, "could not store the password");
                 return -EIO;
             }
@@ -371,13 +269,8 @@ static int invite_each(const struct rs_invite_record *inv, void *arg);
 static void close_room_sessions(struct rs_app *app, const char *id)
 {
     struct rs_room *room = rs_rooms_find(app->rooms, id);
-    if (!room)
-        return;
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event", "error", "code",
-                           "not_found", "text", "the meeting was deleted");
-    rs_room_broadcast(room, ev, NULL);
-    json_decref(ev);
-    rs_room_close_all(room);
+    if (room)
+        rs_room_close_all(room);
 }
 
 static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
@@ -548,7 +441,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         }
         id[12] = 0;
         snprintf(inv.id, sizeof(inv.id), "i%.12s", id);
-        rs_api__token_hash(token, inv.token_hash);
+        rs_auth_token_hash(token, inv.token_hash);
         snprintf(inv.room_id, sizeof(inv.room_id), "%s", ma.room.id);
         snprintf(inv.created_by, sizeof(inv.created_by), "%s", u.id);
         inv.created_at_ms = now;
@@ -590,6 +483,7 @@ static int invite_each(const struct rs_invite_record *inv, void *arg)
 struct password_job {
     struct rs_app *app;
     uint64_t serial;
+    struct rs_http *http;
     char user_id[RS_USER_ID_MAX + 1];
     char stored[RS_STORE_HASH_MAX + 1];
     char current[RS_PASSWORD_MAX_BYTES + 1];
@@ -622,7 +516,7 @@ static void password_done(void *arg)
         RS_INFO("api", "event=password_changed user=%s", j->user_id);
         resp.status = 204;
     }
-    rs_http_finish(j->serial, &resp);
+    rs_http_finish(j->http, j->serial, &resp);
     memset(j, 0, sizeof(*j)); /* passwords */
     free(j);
 }
@@ -638,7 +532,7 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
             rs_http_resp_error(resp, 405, "method_not_allowed", NULL, "method not allowed here");
             return RS_HTTP_DONE;
         }
-        rs_http_resp_json(resp, 200, json_pack("{s:o}", "user", rs_api__user_json(&u)));
+        rs_http_resp_json(resp, 200, json_pack("{s:o}", "user", rs_user_json(&u)));
         return RS_HTTP_DONE;
     }
     if (n == 4 && strcmp(parts[3], "password") == 0 && req->method == RS_HTTP_POST) {
@@ -670,6 +564,7 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
         }
         j->app = app;
         j->serial = req->serial;
+        j->http = req->http;
         snprintf(j->user_id, sizeof(j->user_id), "%s", u.id);
         snprintf(j->stored, sizeof(j->stored), "%s", u.password_hash);
         snprintf(j->current, sizeof(j->current), "%s", json_string_value(cur));

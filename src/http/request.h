@@ -2,7 +2,7 @@
  *
  * The request is borrowed for the duration of the handler call. A handler either fills the
  * response and returns RS_HTTP_DONE, or keeps `req->serial` and returns RS_HTTP_PENDING; it
- * then answers later, on the control thread, with rs_http_finish(serial, resp) (after a job
+ * then answers later, on the control thread, with rs_http_finish(http, serial, resp) (after a job
  * ran, for example). The response owns its body (malloc'd) and headers. */
 #ifndef RS_HTTP_REQUEST_H
 #define RS_HTTP_REQUEST_H
@@ -26,6 +26,8 @@ enum { RS_HTTP_DONE = 0, RS_HTTP_PENDING = 1 };
 
 #define RS_HTTP_MAX_HEADERS 4
 
+struct rs_http;
+
 struct rs_http_req {
     enum rs_http_method method;
     const char *path;         /* decoded, without the query */
@@ -37,7 +39,8 @@ struct rs_http_req {
     const char *body;         /* NULL when none */
     size_t body_len;
     uint64_t serial;
-    void *transport; /* the HTTP layer's, for rs_http_req_arg */
+    void *transport;      /* the HTTP layer's, for rs_http_req_arg */
+    struct rs_http *http; /* for rs_http_finish */
 };
 
 struct rs_http_resp {
@@ -64,6 +67,6 @@ void rs_http_resp_redirect(struct rs_http_resp *resp, const char *location);
 
 /* Delivers a pending response (copied; the caller keeps `resp`'s ownership of nothing: the
  * body moves to the HTTP layer). Ignored when the client is gone. Control thread. */
-void rs_http_finish(uint64_t serial, struct rs_http_resp *resp);
+void rs_http_finish(struct rs_http *h, uint64_t serial, struct rs_http_resp *resp);
 
 #endif

@@ -22,6 +22,8 @@
 #include "core/jobs.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/outbuf.h"
+#include "auth/web_session.h"
 #include "http/api.h"
 #include "http/request.h"
 #include "http/static_files.h"
@@ -29,7 +31,7 @@
 #include "signaling/session.h"
 #include "store/store.h"
 
-_Static_assert(LWS_PRE <= RS_WS_HEADROOM, "RS_WS_HEADROOM must cover LWS_PRE");
+_Static_assert(LWS_PRE <= RS_OUTBUF_HEADROOM, "RS_OUTBUF_HEADROOM must cover LWS_PRE");
 
 #define BODY_MAX (64 * 1024) /* largest request body we accept */
 #define CHUNK 16384
@@ -44,9 +46,8 @@ struct rs_http {
     struct rs_app *app;
     struct lws_context *ctx;
     struct rs_static_files *files;
-    volatile sig_atomic_t stop;
-    void (*wake_fn)(void *);
-    void *wake_arg;
+    uint64_t next_serial;      /* of HTTP requests */
+    struct conn *pending_list; /* requests whose handler answers later (rs_http_finish) */
     int64_t started_ms;
     lws_sorted_usec_list_t tick; /* periodic timer: keeps the loop turning while draining */
 };
@@ -56,8 +57,7 @@ struct rs_http {
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     struct rs_http *h = lws_container_of(sul, struct rs_http, tick);
-    if (h->wake_fn)
-        h->wake_fn(h->wake_arg);
+    rs_wakeup_run(&h->app->wakeup);
     rs_jobs_poll();
     rs_api_tick(h->app);
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
@@ -97,8 +97,6 @@ struct conn_user {
     struct rs_session *session; /* WebSocket: the signaling session */
 };
 
-static uint64_t next_serial = 1;
-static struct conn *pending_list;
 
 static struct rs_http *http_of(struct lws *wsi)
 {
@@ -298,13 +296,13 @@ static int dispatch(struct lws *wsi, struct conn *c)
             .method = c->method, .path = path, .cookie = c->cookie,
             .content_type = c->content_type, .origin = c->origin, .host = c->host,
             .peer = c->peer, .body = c->body, .body_len = c->body_len,
-            .serial = c->serial, .transport = wsi,
+            .serial = c->serial, .transport = wsi, .http = h,
         };
         int rc = rs_api_handle(h->app, &req, &c->resp);
         if (rc == RS_HTTP_PENDING) {
             c->pending = 1;
-            c->next_pending = pending_list;
-            pending_list = c;
+            c->next_pending = h->pending_list;
+            h->pending_list = c;
             lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
             return 0;
         }
@@ -349,9 +347,9 @@ static int dispatch(struct lws *wsi, struct conn *c)
     }
 }
 
-void rs_http_finish(uint64_t serial, struct rs_http_resp *resp)
+void rs_http_finish(struct rs_http *h, uint64_t serial, struct rs_http_resp *resp)
 {
-    for (struct conn **pp = &pending_list; *pp; pp = &(*pp)->next_pending) {
+    for (struct conn **pp = &h->pending_list; *pp; pp = &(*pp)->next_pending) {
         struct conn *c = *pp;
         if (c->serial != serial)
             continue;
@@ -367,9 +365,9 @@ void rs_http_finish(uint64_t serial, struct rs_http_resp *resp)
     memset(resp, 0, sizeof(*resp));
 }
 
-static void forget_pending(struct conn *c)
+static void forget_pending(struct rs_http *h, struct conn *c)
 {
-    for (struct conn **pp = &pending_list; *pp; pp = &(*pp)->next_pending) {
+    for (struct conn **pp = &h->pending_list; *pp; pp = &(*pp)->next_pending) {
         if (*pp == c) {
             *pp = c->next_pending;
             return;
@@ -392,7 +390,7 @@ static void end_request(struct conn_user *u)
     free(c->body);
     free(c->resp.body);
     if (c->pending)
-        forget_pending(c);
+        forget_pending(http_of(c->wsi), c);
     free(c);
     u->http = NULL;
 }
@@ -405,7 +403,7 @@ static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
         return -1;
     u->http = c;
     c->wsi = wsi;
-    c->serial = next_serial++;
+    c->serial = ++http_of(wsi)->next_serial;
     c->method = method_of(wsi);
     lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
     copy_hdr(wsi, c->cookie, sizeof(c->cookie), WSI_TOKEN_HTTP_COOKIE);
@@ -522,7 +520,7 @@ static int ws_writeable(struct lws *wsi, struct conn_user *u)
         return -1;
     struct rs_outbuf *b = rs_session_peek(s);
     if (b) {
-        if (lws_write(wsi, b->data + RS_WS_HEADROOM, b->len, LWS_WRITE_TEXT) < (int)b->len)
+        if (lws_write(wsi, b->data + RS_OUTBUF_HEADROOM, b->len, LWS_WRITE_TEXT) < (int)b->len)
             return -1;
         rs_session_pop(s);
         if (rs_session_peek(s) || s->closing)
@@ -565,7 +563,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         h = http_of(wsi);
         char uri[64];
-        if (h->stop || h->app->shutting_down)
+        if (h->app->wakeup.stop || h->app->shutting_down)
             return 1;
         if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
             strcmp(uri, "/signaling") != 0)
@@ -585,7 +583,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         end_request(u);
         u->session = rs_session_new(h->app, &session_ops, wsi, peer);
         if (u->session)
-            rs_api_identify(h->app, cookie, &u->session->ident);
+            rs_web_session_identify(h->app, cookie, &u->session->peer.ident);
         return u->session ? 0 : -1;
     }
     case LWS_CALLBACK_RECEIVE:
@@ -603,8 +601,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         h = lws_context_user(lws_get_context(wsi));
-        if (h && h->wake_fn)
-            h->wake_fn(h->wake_arg);
+        if (h)
+            rs_wakeup_run(&h->app->wakeup);
         rs_jobs_poll();
         return 0;
     default:
@@ -632,6 +630,11 @@ static void lws_log_emit(int level, const char *line)
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
     rs_log(level == LLL_ERR ? RS_LOG_ERROR : RS_LOG_WARN, "lws", "%.*s", (int)n, line);
+}
+
+static void wake_loop(void *loop)
+{
+    lws_cancel_service(loop);
 }
 
 int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t errlen)
@@ -674,6 +677,9 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         goto fail_free;
     }
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
+    /* this loop is the control thread's: others wake it through app->wakeup */
+    app->wakeup.loop = h->ctx;
+    app->wakeup.wake = wake_loop;
     RS_INFO("http", "event=listening addr=%s port=%u files=%zu", app->cfg.listen_addr,
             app->cfg.listen_port, rs_static_count(h->files));
     *out = h;
@@ -684,27 +690,9 @@ fail_free:
     return rc;
 }
 
-void rs_http_request_stop(struct rs_http *h)
-{
-    h->stop = 1;
-    if (h->ctx)
-        lws_cancel_service(h->ctx);
-}
-
-void rs_http_wake(struct rs_http *h)
-{
-    lws_cancel_service(h->ctx);
-}
-
-void rs_http_set_wake_handler(struct rs_http *h, void (*fn)(void *arg), void *arg)
-{
-    h->wake_fn = fn;
-    h->wake_arg = arg;
-}
-
 void rs_http_run(struct rs_http *h, int drain_ms)
 {
-    while (!h->stop)
+    while (!h->app->wakeup.stop)
         if (lws_service(h->ctx, 0) < 0)
             break;
     struct rs_app *app = h->app;
@@ -730,6 +718,8 @@ void rs_http_free(struct rs_http *h)
     if (!h)
         return;
     if (h->ctx) {
+        h->app->wakeup.wake = NULL;
+        h->app->wakeup.loop = NULL;
         lws_sul_cancel(&h->tick);
         lws_context_destroy(h->ctx);
     }

@@ -11,19 +11,11 @@ struct rs_http;
  * set, or a negative errno with a one-line reason in `err`. */
 int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t errlen);
 
-/* Runs the event loop until rs_http_stop_requested() is true; then tells every client,
- * drains for up to `drain_ms`, and returns. */
+/* Runs the event loop until a stop is requested (rs_wakeup_request_stop on app->wakeup, e.g.
+ * from a signal handler); then tells every client, drains for up to `drain_ms`, and returns.
+ * The loop is the control thread's: rs_http_start attaches it to app->wakeup, and it runs the
+ * wake-up handlers after every wake-up and on its 200 ms tick. */
 void rs_http_run(struct rs_http *h, int drain_ms);
-
-/* Async-signal-safe: asks the loop to stop. */
-void rs_http_request_stop(struct rs_http *h);
-
-/* Wakes the loop from another thread so it runs `fn(arg)` soon on the control thread;
- * used by media workers. Safe from any thread. */
-void rs_http_wake(struct rs_http *h);
-
-/* Registers the function the loop calls on the control thread after each wake-up. */
-void rs_http_set_wake_handler(struct rs_http *h, void (*fn)(void *arg), void *arg);
 
 void rs_http_free(struct rs_http *h);
 

@@ -1,32 +1,78 @@
-/* hand/raise and hand/lower. Idempotent: repeating the current state sends nothing, so a
- * double click cannot reorder the queue (the first raise's timestamp is kept). */
-#include "room/hand.h"
-
+/* The `hand` feature: raise and lower a hand.
+ *
+ * Idempotent: repeating the current state sends nothing, so a double click cannot reorder the
+ * queue (the first raise's timestamp is kept). The raise time lives in the participant's slot
+ * for this feature and is shown in its description (hand_raised, hand_ts). */
 #include <errno.h>
-#include <string.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "core/clock.h"
+#include "room/events.h"
+#include "room/room.h"
 
-int rs_hand_handle(struct rs_participant *p, const struct rs_msg *msg, struct rs_msg_error *err)
+struct hand {
+    int64_t raised_ms;
+};
+
+static struct hand **hand_of(const struct rs_participant *p)
 {
-    int raise = strcmp(msg->action, "raise") == 0;
-    if (raise == p->hand_raised)
+    return (struct hand **)rs_participant_state((struct rs_participant *)p, &rs_hand_feature);
+}
+
+static int hand_raise(struct rs_call *c)
+{
+    struct hand **h = hand_of(c->self);
+    if (*h)
         return 0;
-    p->hand_raised = raise;
-    json_t *ev;
-    if (raise) {
-        p->hand_ts_ms = rs_wall_ms();
-        ev = json_pack("{s:s, s:s, s:s, s:I}", "ns", "hand", "event", "raised", "id", p->id, "ts",
-                       (json_int_t)p->hand_ts_ms);
-    } else {
-        p->hand_ts_ms = 0;
-        ev = json_pack("{s:s, s:s, s:s}", "ns", "hand", "event", "lowered", "id", p->id);
-    }
-    if (!ev) {
-        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "out of memory");
+    *h = malloc(sizeof(**h));
+    if (!*h) {
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
         return -ENOMEM;
     }
-    rs_room_broadcast(p->room, ev, NULL);
-    json_decref(ev);
+    (*h)->raised_ms = rs_wall_ms();
+    rs_emit_all(c->room,
+                rs_event("hand", "raised", "{s:s, s:I}", "id", c->self->id, "ts",
+                         (json_int_t)(*h)->raised_ms),
+                NULL);
     return 0;
 }
+
+static int hand_lower(struct rs_call *c)
+{
+    struct hand **h = hand_of(c->self);
+    if (!*h)
+        return 0;
+    free(*h);
+    *h = NULL;
+    rs_emit_all(c->room, rs_event("hand", "lowered", "{s:s}", "id", c->self->id), NULL);
+    return 0;
+}
+
+static void hand_describe(const struct rs_participant *p, json_t *j)
+{
+    struct hand *h = *hand_of(p);
+    json_object_set_new(j, "hand_raised", json_boolean(h != NULL));
+    if (h)
+        json_object_set_new(j, "hand_ts", json_integer(h->raised_ms));
+}
+
+static void hand_leaving(struct rs_participant *p)
+{
+    struct hand **h = hand_of(p);
+    free(*h);
+    *h = NULL;
+}
+
+static const struct rs_action actions[] = {
+    {.name = "raise", .fn = hand_raise, .need = RS_NEED_JOINED},
+    {.name = "lower", .fn = hand_lower, .need = RS_NEED_JOINED},
+    {.name = NULL},
+};
+
+const struct rs_feature rs_hand_feature = {
+    .ns = "hand",
+    .actions = actions,
+    .describe = hand_describe,
+    .leaving = hand_leaving,
+};

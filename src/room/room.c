@@ -1,9 +1,12 @@
-/* Room registry, join/leave, broadcast.
+/* Room registry, membership (room and lobby), and the features' hooks.
  *
- * Join order of effects: validate everything first (room id, name, capacity), then load or
- * create the room's record in the store, then add the participant and announce it. A store
- * failure leaves nothing half-joined. The first participant in an empty room becomes its
- * moderator until real roles arrive with identity (issue 4). */
+ * Join order of effects (control.c decides, this file carries out): validate everything first
+ * (room id, name, capacity, access), then load or create the room's record in the store, then
+ * add the participant and announce it. A store failure leaves nothing half-joined.
+ *
+ * Features plug in through the hooks of `struct rs_feature` (action.h), called here in
+ * registration order: the room's own features first, then those of higher floors (the SFU's
+ * media). This file knows no feature by name except to register the room's own. */
 #include "room/room.h"
 
 #include <errno.h>
@@ -16,10 +19,10 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
-#include "http/api.h"
-#include "room/chat.h"
-#include "sfu/media_signaling.h"
-#include "signaling/session.h"
+#include "room/access.h"
+#include "room/audio_routes.h"
+#include "room/events.h"
+#include "room/peer.h"
 
 #define BUCKETS 1024
 
@@ -27,7 +30,12 @@ struct rs_rooms {
     struct rs_app *app;
     struct rs_room *buckets[BUCKETS];
     unsigned count;
+    struct rs_features features;
 };
+
+#define EACH_FEATURE(rooms, f)                                                                    \
+    for (unsigned f##_i = 0; f##_i < (rooms)->features.count; f##_i++)                            \
+        for (const struct rs_feature *f = (rooms)->features.list[f##_i]; f; f = NULL)
 
 static unsigned hash(const char *s)
 {
@@ -40,16 +48,54 @@ static unsigned hash(const char *s)
 struct rs_rooms *rs_rooms_new(struct rs_app *app)
 {
     struct rs_rooms *r = calloc(1, sizeof(*r));
-    if (r)
-        r->app = app;
+    if (!r)
+        return NULL;
+    r->app = app;
+    static const struct rs_feature *const own[] = {&rs_control_feature, &rs_chat_feature,
+                                                   &rs_hand_feature, &rs_lobby_feature,
+                                                   &rs_moderation_feature};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        rs_features_add(&r->features, own[i]);
+    if (!app->join_limit)
+        app->join_limit = rs_ratelimit_new(app->cfg.join_rate_per_min);
+    if (!app->join_limit) {
+        free(r);
+        return NULL;
+    }
     return r;
+}
+
+struct rs_features *rs_rooms_features(struct rs_rooms *rooms)
+{
+    return &rooms->features;
+}
+
+void **rs_room_state(struct rs_room *room, const struct rs_feature *f)
+{
+    int i = rs_features_index(&room->app->rooms->features, f);
+    return i < 0 ? NULL : &room->state[i];
+}
+
+void **rs_participant_state(struct rs_participant *p, const struct rs_feature *f)
+{
+    int i = rs_features_index(&p->room->app->rooms->features, f);
+    return i < 0 ? NULL : &p->state[i];
 }
 
 static void room_free(struct rs_room *room)
 {
-    rs_media_room_free(room);
-    rs_chat_free(room);
+    EACH_FEATURE(room->app->rooms, f)
+    if (f->room_free)
+        f->room_free(room);
+    rs_audio_routes_free(room->audio_routes);
     free(room);
+}
+
+static void features_leaving(struct rs_participant *p)
+{
+    EACH_FEATURE(p->room->app->rooms, f)
+    if (f->leaving)
+        f->leaving(p);
 }
 
 void rs_rooms_free(struct rs_rooms *rooms)
@@ -63,21 +109,24 @@ void rs_rooms_free(struct rs_rooms *rooms)
             while (room->head) {
                 struct rs_participant *p = room->head;
                 room->head = p->next;
-                if (p->session)
-                    p->session->participant = NULL;
-                rs_media_participant_free(p);
+                if (p->peer)
+                    p->peer->participant = NULL;
+                features_leaving(p);
                 free(p);
             }
             while (room->lobby_head) {
                 struct rs_participant *p = room->lobby_head;
                 room->lobby_head = p->next;
-                if (p->session)
-                    p->session->participant = NULL;
+                if (p->peer)
+                    p->peer->participant = NULL;
                 free(p);
             }
             room_free(room);
         }
     }
+    struct rs_app *app = rooms->app;
+    rs_ratelimit_free(app->join_limit);
+    app->join_limit = NULL;
     free(rooms);
 }
 
@@ -94,8 +143,8 @@ unsigned rs_rooms_count(const struct rs_rooms *rooms)
     return rooms->count;
 }
 
-static int room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
-                     struct rs_msg_error *err)
+int rs_room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
+                 struct rs_msg_error *err)
 {
     struct rs_rooms *rooms = app->rooms;
     struct rs_room *room = rs_rooms_find(rooms, id);
@@ -141,7 +190,7 @@ fail_oom:
     return -ENOMEM;
 }
 
-static void room_close_if_empty(struct rs_room *room)
+void rs_room_close_if_empty(struct rs_room *room)
 {
     if (room->count || room->lobby_count)
         return;
@@ -161,34 +210,16 @@ static void room_close_if_empty(struct rs_room *room)
 
 json_t *rs_participant_json(const struct rs_participant *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:I}", "id", p->id, "display_name",
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "id", p->id, "display_name",
                           p->display_name, "role",
                           p->role == RS_ROLE_MODERATOR ? "moderator" : "participant",
-                          "hand_raised", p->hand_raised, "joined_at", (json_int_t)p->joined_at_ms);
-    if (j && p->hand_raised)
-        json_object_set_new(j, "hand_ts", json_integer(p->hand_ts_ms));
-    if (j)
-        json_object_set_new(j, "account", json_boolean(p->account));
-    if (j)
-        rs_media_participant_describe(p, j);
+                          "joined_at", (json_int_t)p->joined_at_ms, "account", p->account);
+    if (!j)
+        return NULL;
+    EACH_FEATURE(p->room->app->rooms, f)
+    if (f->describe)
+        f->describe(p, j);
     return j;
-}
-
-void rs_participant_send(struct rs_participant *p, const json_t *ev)
-{
-    if (p->session)
-        rs_session_send(p->session, ev);
-}
-
-void rs_room_broadcast(struct rs_room *room, const json_t *ev, const struct rs_participant *except)
-{
-    struct rs_outbuf *b = rs_outbuf_from_json(ev);
-    if (!b)
-        return;
-    for (struct rs_participant *p = room->head; p; p = p->next)
-        if (p != except && p->session)
-            rs_session_send_buf(p->session, b);
-    rs_outbuf_unref(b);
 }
 
 struct rs_participant *rs_room_participant(struct rs_room *room, const char *id)
@@ -213,23 +244,28 @@ static void new_participant_id(char *out)
     out[RS_PARTICIPANT_ID_LEN] = 0;
 }
 
-static struct rs_ratelimit *join_limit;
+struct rs_participant *rs_participant_new(struct rs_room *room, struct rs_peer *peer,
+                                          const char *display_name, enum rs_role role)
+{
+    struct rs_participant *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    new_participant_id(p->id);
+    snprintf(p->display_name, sizeof(p->display_name), "%s", display_name);
+    p->role = role;
+    p->account = peer->ident.logged_in;
+    snprintf(p->user_id, sizeof(p->user_id), "%s", peer->ident.user_id);
+    p->joined_at_ms = rs_wall_ms();
+    p->peer = peer;
+    p->room = room;
+    peer->participant = p;
+    return p;
+}
 
-static json_t *lobby_entry_json(const struct rs_participant *p)
+json_t *rs_lobby_entry_json(const struct rs_participant *p)
 {
     return json_pack("{s:s, s:s, s:I}", "id", p->id, "display_name", p->display_name,
                      "waiting_since", (json_int_t)p->waiting_since_ms);
-}
-
-void rs_room_broadcast_moderators(struct rs_room *room, const json_t *ev)
-{
-    struct rs_outbuf *b = rs_outbuf_from_json(ev);
-    if (!b)
-        return;
-    for (struct rs_participant *p = room->head; p; p = p->next)
-        if (p->role == RS_ROLE_MODERATOR && p->session)
-            rs_session_send_buf(p->session, b);
-    rs_outbuf_unref(b);
 }
 
 struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id)
@@ -238,6 +274,24 @@ struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id)
         if (strcmp(p->id, id) == 0)
             return p;
     return NULL;
+}
+
+void rs_room_lobby_enter(struct rs_participant *p)
+{
+    struct rs_room *room = p->room;
+    p->waiting = 1;
+    p->waiting_since_ms = rs_wall_ms();
+    p->prev = room->lobby_tail;
+    if (room->lobby_tail)
+        room->lobby_tail->next = p;
+    else
+        room->lobby_head = p;
+    room->lobby_tail = p;
+    room->lobby_count++;
+    rs_metric_inc(RS_M_LOBBY_WAITING);
+    rs_emit_moderators(room,
+                       rs_event("lobby", "entered", "{s:o}", "participant", rs_lobby_entry_json(p)));
+    RS_INFO("room", "event=lobby_waiting room=%s participant=%s", room->id, p->id);
 }
 
 static void lobby_unlink(struct rs_participant *p)
@@ -258,12 +312,7 @@ static void lobby_unlink(struct rs_participant *p)
 
 static void lobby_left_event(struct rs_room *room, const char *id, const char *reason)
 {
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", "lobby", "event", "left", "id", id,
-                           "reason", reason);
-    if (ev) {
-        rs_room_broadcast_moderators(room, ev);
-        json_decref(ev);
-    }
+    rs_emit_moderators(room, rs_event("lobby", "left", "{s:s, s:s}", "id", id, "reason", reason));
 }
 
 void rs_room_lobby_remove(struct rs_participant *p, const char *reason)
@@ -271,15 +320,14 @@ void rs_room_lobby_remove(struct rs_participant *p, const char *reason)
     struct rs_room *room = p->room;
     lobby_unlink(p);
     lobby_left_event(room, p->id, reason);
-    if (p->session)
-        p->session->participant = NULL;
+    if (p->peer)
+        p->peer->participant = NULL;
     RS_INFO("room", "event=lobby_left room=%s participant=%s reason=%s", room->id, p->id, reason);
     free(p);
-    room_close_if_empty(room);
+    rs_room_close_if_empty(room);
 }
 
-/* Adds `p` to the room's participant list and tells everyone. */
-static void admit_into_room(struct rs_participant *p, json_t *ref)
+void rs_room_enter(struct rs_participant *p, json_t *ref)
 {
     struct rs_room *room = p->room;
     struct rs_app *app = room->app;
@@ -297,43 +345,30 @@ static void admit_into_room(struct rs_participant *p, json_t *ref)
     json_t *list = json_array();
     for (struct rs_participant *q = room->head; q; q = q->next)
         json_array_append_new(list, rs_participant_json(q));
-    json_t *joined = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:i, s:b, s:b}}", "ns", "control", "event",
-        "joined", "room", room->id, "id", p->id, "participants", list, "chat",
-        rs_chat_history_json(room), "room_settings", "title", room->rec.title, "max_participants",
+    json_t *joined = rs_event(
+        "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id,
+        "id", p->id, "participants", list, "room_settings", "title", room->rec.title,
+        "max_participants",
         (int)(room->rec.max_participants ? room->rec.max_participants
                                          : app->cfg.max_participants),
-        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed);
+        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed,
+        "can_grant", rs_access_may_grant(p));
     if (joined) {
-        if (p->role == RS_ROLE_MODERATOR) {
-            json_t *lobby = json_array();
-            for (struct rs_participant *q = room->lobby_head; q; q = q->next)
-                json_array_append_new(lobby, lobby_entry_json(q));
-            json_object_set_new(joined, "lobby", lobby);
-        }
-        /* whether this participant may hand out moderation (moderation/set_role) */
-        const struct rs_identity *me = p->session ? &p->session->ident : NULL;
-        int can_grant = room->rec.managed
-                            ? me && me->logged_in &&
-                                  (strcmp(me->role, "admin") == 0 ||
-                                   strcmp(room->rec.owner_id, me->user_id) == 0)
-                            : p->role == RS_ROLE_MODERATOR;
-        json_object_set_new(joined, "can_grant", json_boolean(can_grant));
-        rs_media_joined_extras(p, joined);
+        EACH_FEATURE(app->rooms, f)
+        if (f->welcome)
+            f->welcome(p, joined);
         if (ref)
             json_object_set(joined, "ref", ref);
-        rs_participant_send(p, joined);
-        json_decref(joined);
+        rs_emit_one(p, joined);
     }
-    json_t *pj = json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
-                           "participant", rs_participant_json(p));
-    if (pj) {
-        rs_room_broadcast(room, pj, p);
-        json_decref(pj);
-    }
+    rs_emit_all(room, rs_event("control", "participant_joined", "{s:o}", "participant",
+                               rs_participant_json(p)),
+                p);
     RS_INFO("room", "event=joined room=%s participant=%s role=%s count=%u", room->id, p->id,
             p->role == RS_ROLE_MODERATOR ? "moderator" : "participant", room->count);
-    rs_media_participant_joined(p);
+    EACH_FEATURE(app->rooms, f)
+    if (f->joined)
+        f->joined(p);
 }
 
 void rs_room_admit(struct rs_participant *p)
@@ -342,196 +377,7 @@ void rs_room_admit(struct rs_participant *p)
     lobby_unlink(p);
     p->waiting = 0;
     lobby_left_event(room, p->id, "admitted");
-    admit_into_room(p, NULL);
-}
-
-/* The join decision for a managed meeting: role and whether to wait in the lobby. */
-static int meeting_access(struct rs_session *s, const struct rs_room_record *rec,
-                          const char *invite, const char *password, enum rs_role *role,
-                          int *waiting, char *invite_id, struct rs_msg_error *err)
-{
-    struct rs_app *app = s->app;
-    const struct rs_identity *id = &s->ident;
-    int moderator = 0, allowed = 0;
-    *waiting = 0;
-    invite_id[0] = 0;
-    if (id->logged_in) {
-        if (strcmp(id->tenant, rec->tenant) != 0) {
-            rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
-            rs_msg_error_set(err, RS_ERR_FORBIDDEN, "room",
-                             "this meeting belongs to another organisation");
-            return -EACCES;
-        }
-        allowed = 1;
-        moderator = strcmp(id->role, "admin") == 0 || strcmp(rec->owner_id, id->user_id) == 0 ||
-                    rs_store_grant_is_moderator(app->store, rec->id, id->user_id) == 1;
-    }
-    if (invite && *invite) {
-        uint8_t hash[32];
-        struct rs_invite_record inv;
-        rs_api__token_hash(invite, hash);
-        if (rs_store_invite_find(app->store, hash, rs_wall_ms(), &inv) || inv.expired ||
-            inv.revoked || strcmp(inv.room_id, rec->id) != 0) {
-            rs_metric_auth_reject(RS_AUTH_INVALID_INVITE);
-            rs_msg_error_set(err, RS_ERR_INVALID_INVITE, "invite",
-                             "this invitation is unknown, expired or revoked");
-            return -EACCES;
-        }
-        allowed = 1;
-        moderator |= inv.role == RS_INVITE_MODERATOR;
-        snprintf(invite_id, RS_INVITE_ID_MAX + 1, "%s", inv.id);
-        /* guests (and participant invitations without an account) wait when there is a lobby */
-        if (!id->logged_in && inv.role != RS_INVITE_MODERATOR)
-            *waiting = rec->lobby;
-    }
-    if (!allowed) {
-        rs_metric_auth_reject(RS_AUTH_UNAUTHORIZED);
-        rs_msg_error_set(err, RS_ERR_UNAUTHORIZED, NULL,
-                         "this meeting needs an invitation or a sign-in");
-        return -EACCES;
-    }
-    if (rec->has_password && !moderator) {
-        if (!password || !*password) {
-            rs_msg_error_set(err, RS_ERR_PASSWORD_REQUIRED, "password",
-                             "this meeting has a password");
-            return -EACCES;
-        }
-        if (rs_meeting_password_verify(rec->password_hash, password)) {
-            rs_metric_auth_reject(RS_AUTH_WRONG_PASSWORD);
-            rs_msg_error_set(err, RS_ERR_WRONG_PASSWORD, "password", "the password is wrong");
-            return -EACCES;
-        }
-    }
-    *role = moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT;
-    return 0;
-}
-
-static int control_join(struct rs_session *s, const struct rs_msg *msg, struct rs_msg_error *err)
-{
-    struct rs_app *app = s->app;
-    if (s->participant) {
-        rs_msg_error_set(err, RS_ERR_ALREADY_JOINED, NULL, "already in a room; leave first");
-        return -EINVAL;
-    }
-    char room_buf[RS_ROOM_ID_MAX * 4 + 1], name_buf[RS_DISPLAY_NAME_MAX_BYTES + 1];
-    char title_buf[RS_ROOM_TITLE_MAX + 1], invite_buf[128], pw_buf[260];
-    const char *room_id, *name, *title, *invite, *password;
-    json_t *room_v = json_object_get(msg->root, "room");
-    if (room_v && json_is_string(room_v) && json_string_length(room_v) > RS_ROOM_ID_MAX) {
-        rs_msg_error_set(err, RS_ERR_INVALID_ROOM, "room",
-                         "room id must be 1 to 64 of A-Z a-z 0-9 - _");
-        return -EINVAL;
-    }
-    if (rs_msg_string(msg, "room", 1, RS_ROOM_ID_MAX, 0, room_buf, sizeof(room_buf), &room_id,
-                      err))
-        return -EINVAL;
-    if (!rs_room_id_valid(room_id)) {
-        rs_msg_error_set(err, RS_ERR_INVALID_ROOM, "room",
-                         "room id must be 1 to 64 of A-Z a-z 0-9 - _");
-        return -EINVAL;
-    }
-    /* a signed-in user may leave the name out: the account's name is used */
-    int need_name = !s->ident.logged_in;
-    json_t *nv = json_object_get(msg->root, "display_name");
-    if (!need_name && nv && json_is_string(nv) && json_string_length(nv) > 0)
-        need_name = 1;
-    if (rs_msg_string(msg, "display_name", need_name, RS_DISPLAY_NAME_MAX_CHARS, 0, name_buf,
-                      sizeof(name_buf), &name, err))
-        return -EINVAL;
-    if (!name || !*name)
-        name = s->ident.display_name[0] ? s->ident.display_name : "User";
-    if (rs_msg_string(msg, "title", 0, 100, 0, title_buf, sizeof(title_buf), &title, err) ||
-        rs_msg_string(msg, "invite", 0, 100, 0, invite_buf, sizeof(invite_buf), &invite, err) ||
-        rs_msg_string(msg, "password", 0, 64, 0, pw_buf, sizeof(pw_buf), &password, err))
-        return -EINVAL;
-
-    if (!join_limit)
-        join_limit = rs_ratelimit_new(app->cfg.join_rate_per_min);
-    if (join_limit && !rs_ratelimit_take(join_limit, s->peer, rs_wall_ms())) {
-        rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
-        rs_msg_error_set(err, RS_ERR_RATE_LIMITED, NULL,
-                         "too many joins from this address; wait a minute");
-        return -EINVAL;
-    }
-
-    struct rs_room_record rec;
-    memset(&rec, 0, sizeof(rec));
-    struct rs_room *existing = rs_rooms_find(app->rooms, room_id);
-    int found = existing ? (rec = existing->rec, 0)
-                         : (app->store ? rs_store_room_get(app->store, room_id, &rec) : -ENOENT);
-    enum rs_role role = RS_ROLE_PARTICIPANT;
-    int waiting = 0;
-    char invite_id[RS_INVITE_ID_MAX + 1] = "";
-    if (found == 0 && rec.managed) {
-        if (meeting_access(s, &rec, invite, password, &role, &waiting, invite_id, err))
-            return -EACCES;
-    } else if (rs_config_anonymous(&app->cfg)) {
-        role = existing && existing->count ? RS_ROLE_PARTICIPANT : RS_ROLE_MODERATOR;
-    } else {
-        rs_msg_error_set(err, RS_ERR_NOT_FOUND, "room", "there is no such meeting");
-        return -ENOENT;
-    }
-
-    if (existing && !waiting) {
-        unsigned max = existing->rec.max_participants ? existing->rec.max_participants
-                                                      : app->cfg.max_participants;
-        if (existing->count >= max) {
-            rs_msg_error_set(err, RS_ERR_ROOM_FULL, NULL, "the room is full (%u participants)",
-                             max);
-            return -EINVAL;
-        }
-    }
-    struct rs_room *room;
-    if (room_open(app, room_id, title, &room, err))
-        return -EINVAL;
-    struct rs_participant *p = calloc(1, sizeof(*p));
-    if (!p) {
-        room_close_if_empty(room);
-        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "out of memory");
-        return -ENOMEM;
-    }
-    new_participant_id(p->id);
-    snprintf(p->display_name, sizeof(p->display_name), "%s", name);
-    p->role = role;
-    p->account = s->ident.logged_in;
-    snprintf(p->user_id, sizeof(p->user_id), "%s", s->ident.user_id);
-    p->joined_at_ms = rs_wall_ms();
-    p->session = s;
-    p->room = room;
-    s->participant = p;
-    if (invite_id[0] && app->store)
-        rs_store_invite_use(app->store, invite_id);
-
-    if (waiting) {
-        p->waiting = 1;
-        p->waiting_since_ms = rs_wall_ms();
-        p->prev = room->lobby_tail;
-        if (room->lobby_tail)
-            room->lobby_tail->next = p;
-        else
-            room->lobby_head = p;
-        room->lobby_tail = p;
-        room->lobby_count++;
-        rs_metric_inc(RS_M_LOBBY_WAITING);
-        json_t *w = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "lobby", "event", "waiting",
-                              "id", p->id, "room", room->id, "title", room->rec.title);
-        if (w) {
-            if (msg->ref)
-                json_object_set(w, "ref", msg->ref);
-            rs_session_send(s, w);
-            json_decref(w);
-        }
-        json_t *ev = json_pack("{s:s, s:s, s:o}", "ns", "lobby", "event", "entered",
-                               "participant", lobby_entry_json(p));
-        if (ev) {
-            rs_room_broadcast_moderators(room, ev);
-            json_decref(ev);
-        }
-        RS_INFO("room", "event=lobby_waiting room=%s participant=%s", room->id, p->id);
-        return 0;
-    }
-    admit_into_room(p, msg->ref);
-    return 0;
+    rs_room_enter(p, NULL);
 }
 
 void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *rec)
@@ -542,12 +388,8 @@ void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *r
     int lobby_was = room->rec.lobby;
     room->rec = *rec;
     if (lobby_was != rec->lobby) {
-        json_t *ev = json_pack("{s:s, s:s, s:b}", "ns", "moderation", "event", "lobby_changed",
-                               "enabled", rec->lobby);
-        if (ev) {
-            rs_room_broadcast(room, ev, NULL);
-            json_decref(ev);
-        }
+        rs_emit_all(room, rs_event("moderation", "lobby_changed", "{s:b}", "enabled", rec->lobby),
+                    NULL);
         if (!rec->lobby)
             while (room->lobby_head)
                 rs_room_admit(room->lobby_head);
@@ -556,26 +398,41 @@ void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *r
 
 void rs_room_close_all(struct rs_room *room)
 {
+    rs_emit_all(room,
+                rs_event("control", "error", "{s:s, s:s}", "code", "not_found", "text",
+                         "the meeting was deleted"),
+                NULL);
     while (room->lobby_head) {
         struct rs_participant *p = room->lobby_head;
         /* the room is freed with its last lobby entry when nobody is in it */
         int last = room->count == 0 && room->lobby_count == 1;
-        if (p->session)
-            rs_session_close(p->session, 1000, "meeting_deleted");
+        rs_peer_close(p->peer, 1000, "meeting_deleted");
         rs_room_lobby_remove(p, "gone");
         if (last)
             return;
     }
     while (room->head) {
         struct rs_participant *p = room->head;
-        struct rs_session *sess = p->session;
+        struct rs_peer *peer = p->peer;
         int last = room->count == 1;
         rs_room_leave(p, "meeting_deleted");
-        if (sess)
-            rs_session_close(sess, 1000, "meeting_deleted");
+        rs_peer_close(peer, 1000, "meeting_deleted");
         if (last)
             return;
     }
+}
+
+void rs_room_audience_changed(struct rs_room *room)
+{
+    EACH_FEATURE(room->app->rooms, f)
+    if (f->audience_changed)
+        f->audience_changed(room);
+}
+
+void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
+{
+    if (peer->participant)
+        rs_room_leave(peer->participant, reason);
 }
 
 void rs_room_leave(struct rs_participant *p, const char *reason)
@@ -585,7 +442,9 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
         rs_room_lobby_remove(p, "gone");
         return;
     }
-    rs_media_participant_free(p);
+    features_leaving(p);
+    if (room->audio_routes)
+        rs_audio_routes_forget(room->audio_routes, p->id);
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -595,15 +454,12 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
     else
         room->tail = p->prev;
     room->count--;
-    if (p->session)
-        p->session->participant = NULL;
+    if (p->peer)
+        p->peer->participant = NULL;
     rs_metric_dec(RS_M_PARTICIPANTS);
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event", "participant_left",
-                           "id", p->id, "reason", reason);
-    if (ev) {
-        rs_room_broadcast(room, ev, NULL);
-        json_decref(ev);
-    }
+    rs_emit_all(room,
+                rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason", reason),
+                NULL);
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id,
             reason, room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present. */
@@ -613,47 +469,12 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
             has_mod |= q->role == RS_ROLE_MODERATOR;
         if (!has_mod) {
             room->head->role = RS_ROLE_MODERATOR;
-            json_t *upd = json_pack("{s:s, s:s, s:o}", "ns", "control", "event",
-                                    "participant_updated", "participant",
-                                    rs_participant_json(room->head));
-            if (upd) {
-                rs_room_broadcast(room, upd, NULL);
-                json_decref(upd);
-            }
+            rs_emit_participant_updated(room->head);
         }
     }
     free(p);
-    rs_media_room_changed(room);
-    room_close_if_empty(room);
-}
-
-int rs_control_handle(struct rs_session *s, const struct rs_msg *msg, struct rs_msg_error *err)
-{
-    if (strcmp(msg->action, "join") == 0)
-        return control_join(s, msg, err);
-    if (strcmp(msg->action, "leave") == 0) {
-        if (!s->participant) {
-            rs_msg_error_set(err, RS_ERR_NOT_JOINED, NULL, "not in a room");
-            return -EINVAL;
-        }
-        rs_room_leave(s->participant, "left");
-        json_t *ev = json_pack("{s:s, s:s}", "ns", "control", "event", "left");
-        if (ev) {
-            if (msg->ref)
-                json_object_set(ev, "ref", msg->ref);
-            rs_session_send(s, ev);
-            json_decref(ev);
-        }
-        return 0;
-    }
-    /* ping */
-    json_t *ev = json_pack("{s:s, s:s, s:I}", "ns", "control", "event", "pong", "ts",
-                           (json_int_t)rs_wall_ms());
-    if (ev) {
-        if (msg->ref)
-            json_object_set(ev, "ref", msg->ref);
-        rs_session_send(s, ev);
-        json_decref(ev);
-    }
-    return 0;
+    EACH_FEATURE(room->app->rooms, f)
+    if (f->room_changed)
+        f->room_changed(room);
+    rs_room_close_if_empty(room);
 }

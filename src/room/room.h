@@ -1,10 +1,14 @@
-/* Rooms and participants.
+/* Rooms and participants: meeting state and rules, no I/O.
  *
  * A room exists in memory while someone is in it; its record (title, settings) lives in the
  * store and outlives it. Rooms are reached through the registry (`rs_rooms_find`), never by
  * holding a pointer across events, so that a later multi-node registry can answer "not here".
+ * The registry also holds the features (action.h) the process serves; each feature keeps its
+ * per-room and per-participant state in its own slot (rs_room_state, rs_participant_state),
+ * not as fields here.
+ *
  * Ownership: the registry owns rooms; a room owns its participants; a participant borrows its
- * session (and the session borrows the participant back). Control thread only. */
+ * peer (room/peer.h) and the peer borrows the participant back. Control thread only. */
 #ifndef RS_ROOM_ROOM_H
 #define RS_ROOM_ROOM_H
 
@@ -12,7 +16,7 @@
 #include <stdint.h>
 
 #include "core/app.h"
-#include "signaling/message.h"
+#include "room/action.h"
 #include "store/store.h"
 
 #define RS_DISPLAY_NAME_MAX_CHARS 64
@@ -22,9 +26,9 @@
 
 enum rs_role { RS_ROLE_PARTICIPANT, RS_ROLE_MODERATOR };
 
-struct rs_session;
+struct rs_peer;
 struct rs_room;
-struct rs_chat_entry;
+struct rs_audio_routes;
 
 struct rs_participant {
     char id[RS_PARTICIPANT_ID_LEN + 1];
@@ -34,13 +38,12 @@ struct rs_participant {
     int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
     enum rs_role role;
-    int hand_raised;
-    int64_t hand_ts_ms;
     int64_t joined_at_ms;
-    struct rs_session *session; /* borrowed; NULL once the session is gone */
+    struct rs_peer *peer; /* borrowed; NULL once the connection is gone */
     struct rs_room *room;
     struct rs_participant *next, *prev;
-    void *media; /* the SFU's per-participant state (sfu/), NULL without media */
+    void *media;                   /* the SFU's per-participant state (sfu/), NULL without media */
+    void *state[RS_FEATURES_MAX];  /* per feature (rs_participant_state) */
 };
 
 struct rs_room {
@@ -50,46 +53,69 @@ struct rs_room {
     unsigned count;
     struct rs_participant *lobby_head, *lobby_tail; /* waiting, in arrival order */
     unsigned lobby_count;
-    struct rs_chat_entry *chat; /* ring of app->cfg.chat_history entries */
-    unsigned chat_start, chat_count;
-    uint64_t next_chat_id;
     struct rs_app *app;
     struct rs_room *hnext;
-    void *media; /* the SFU's per-room state */
+    struct rs_audio_routes *audio_routes; /* who hears whom (audio_routes.h); NULL: default */
+    void *media;                  /* the SFU's per-room state */
+    void *state[RS_FEATURES_MAX]; /* per feature (rs_room_state) */
 };
 
-/* Creates the registry. Returns NULL on OOM. */
+/* Creates the registry with the room's own features (control, chat, hand, lobby,
+ * moderation). Returns NULL on OOM. */
 struct rs_rooms *rs_rooms_new(struct rs_app *app);
-/* Frees every room (participants' sessions must be gone). */
+/* Frees every room (peers must be gone or will no longer be pointed to). */
 void rs_rooms_free(struct rs_rooms *rooms);
 /* The in-memory room, or NULL. */
 struct rs_room *rs_rooms_find(struct rs_rooms *rooms, const char *id);
 unsigned rs_rooms_count(const struct rs_rooms *rooms);
+/* The served features; a higher floor adds its own (rs_features_add) before clients come. */
+struct rs_features *rs_rooms_features(struct rs_rooms *rooms);
 
-/* control/join, control/leave, control/ping. */
-int rs_control_handle(struct rs_session *s, const struct rs_msg *msg, struct rs_msg_error *err);
+/* Feature state slots: where feature `f` keeps its state for a room or a participant (NULL
+ * until the feature sets it; the feature frees it in its leaving/room_free hooks). */
+void **rs_room_state(struct rs_room *room, const struct rs_feature *f);
+void **rs_participant_state(struct rs_participant *p, const struct rs_feature *f);
+
+/* The connection is gone: the participant (if any) leaves with `reason`. */
+void rs_room_peer_gone(struct rs_peer *peer, const char *reason);
+
+/* Opens (or finds) the room `id`, loading or creating its record. `title` may be NULL. */
+int rs_room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
+                 struct rs_msg_error *err);
+/* A new participant of `room` for `peer`, not yet in any list. NULL on OOM. */
+struct rs_participant *rs_participant_new(struct rs_room *room, struct rs_peer *peer,
+                                          const char *display_name, enum rs_role role);
+/* Puts a new participant into the lobby and tells the moderators. */
+void rs_room_lobby_enter(struct rs_participant *p);
+/* Puts a new participant into the room and tells everyone; `ref` (may be NULL) goes with the
+ * control/joined event. */
+void rs_room_enter(struct rs_participant *p, json_t *ref);
+/* Frees the room when nobody is in it or waiting. */
+void rs_room_close_if_empty(struct rs_room *room);
 
 /* Removes the participant from its room, tells the others (`reason`), frees it, and frees the
- * room when it was the last one. The session's participant pointer is cleared. */
+ * room when it was the last one. The peer's participant pointer is cleared. */
 void rs_room_leave(struct rs_participant *p, const char *reason);
 
-/* Sends `ev` (borrowed) to every participant of the room except `except` (may be NULL). */
-void rs_room_broadcast(struct rs_room *room, const json_t *ev, const struct rs_participant *except);
-/* Sends `ev` (borrowed) to one participant. */
-void rs_participant_send(struct rs_participant *p, const json_t *ev);
 /* Returns a new reference: the participant as shown to others. */
 json_t *rs_participant_json(const struct rs_participant *p);
 struct rs_participant *rs_room_participant(struct rs_room *room, const char *id);
-/* Sends `ev` (borrowed) to the room's moderators only. */
-void rs_room_broadcast_moderators(struct rs_room *room, const json_t *ev);
 /* Moves a waiting participant into the room (joined event, announcements, media). */
 void rs_room_admit(struct rs_participant *p);
 /* Removes a waiting participant from the lobby and frees it; tells moderators `reason`. */
 void rs_room_lobby_remove(struct rs_participant *p, const char *reason);
 struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id);
+/* The lobby entry as moderators see it. Returns a new reference. */
+json_t *rs_lobby_entry_json(const struct rs_participant *p);
 /* The meeting's stored settings changed (REST PATCH): update the live room, if any. */
 void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *rec);
 /* Disconnects every participant (and lobby entry) of the room: the meeting was deleted. */
 void rs_room_close_all(struct rs_room *room);
+/* Runs every feature's audience_changed hook (who hears or sees whom changed). */
+void rs_room_audience_changed(struct rs_room *room);
+
+/* The room's own features (registered by rs_rooms_new). */
+extern const struct rs_feature rs_control_feature, rs_chat_feature, rs_hand_feature,
+    rs_lobby_feature, rs_moderation_feature;
 
 #endif

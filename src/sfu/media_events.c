@@ -34,8 +34,8 @@ static void on_transport_failed(struct rs_media *m, struct pmedia *pm, const str
     snprintf(text, sizeof(text), "the %s connection was closed: %s; %s", pc, why,
              publish ? "create a new publish connection and publish again"
                      : "a new subscribe offer follows");
-    rs_ms__send_json(pm->p, json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "media", "event", "error",
-                                      "code", rs_err_code(code), "text", text, "pc", pc));
+    rs_emit_one(pm->p, rs_event("media", "error", "{s:s, s:s, s:s}", "code", rs_err_code(code),
+                                "text", text, "pc", pc));
     if (publish) {
         if (rs_ms__publish_reset(m, pm))
             rs_ms__tracks_changed(m, pm);
@@ -53,7 +53,7 @@ static void on_transport_failed(struct rs_media *m, struct pmedia *pm, const str
 
 void rs_media_handle_event(struct rs_media *m, const struct rs_event *ev)
 {
-    struct pmedia *pm = rs_ms__owner_find(ev->owner);
+    struct pmedia *pm = rs_ms__owner_find(m, ev->owner);
     if (!pm || pm->leaving)
         return; /* the participant left while the event was queued */
     switch (ev->type) {

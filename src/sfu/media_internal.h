@@ -1,11 +1,11 @@
 /* Internals of the `media` signaling namespace, shared by media_signaling.c (entry, hooks,
  * owner table, transports), publish.c, subscribe.c, visibility.c and media_events.c. Nothing
- * outside those files includes this header: the module's interface is media_signaling.h (and
- * the audio route hooks in audio_routes.h).
+ * outside those files includes this header: the module's interface is media_signaling.h (the
+ * `media` feature the room calls through its hooks).
  *
  * Control thread only: no locks. A struct pmedia is owned by its participant (p->media), created
- * on first use and freed by rs_media_participant_free; a struct rmedia is owned by its room
- * (room->media), freed by rs_media_room_free. Other participants and worker events refer to a
+ * on first use and freed by the leaving hook; a struct rmedia is owned by its room
+ * (room->media), freed by the room_free hook. Other participants and worker events refer to a
  * pmedia by its owner key (rs_ms__owner_find), never by a kept pointer. */
 #ifndef RS_SFU_MEDIA_INTERNAL_H
 #define RS_SFU_MEDIA_INTERNAL_H
@@ -15,15 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "room/action.h"
+#include "room/events.h"
 #include "room/room.h"
 #include "rtc/sdp.h"
 #include "sfu/command.h"
-#include "signaling/message.h"
 
 struct rs_media;
 
 enum source { SRC_MICROPHONE, SRC_CAMERA, SRC_SCREEN, SRC__COUNT };
-extern const char *const rs_ms__source_names[SRC__COUNT];
+extern const char *const rs_ms__source_names[SRC__COUNT + 1]; /* NULL-terminated */
 
 #define SPEAKERS_MAX 256
 #define MAX_WIDTH 7680
@@ -92,7 +93,6 @@ struct pmedia {
 struct rmedia {
     uint32_t key;
     unsigned worker; /* the media worker every transport of this room is placed on */
-    struct rs_audio_routes *routes;
     uint32_t speakers[SPEAKERS_MAX]; /* owner keys, most recent speaker first */
     unsigned n_speakers;
 };
@@ -101,7 +101,7 @@ struct rmedia {
 
 /* The participant's media state for an owner key; NULL if it is gone. Returns a borrowed
  * pointer, valid until that participant leaves. */
-struct pmedia *rs_ms__owner_find(uint32_t owner);
+struct pmedia *rs_ms__owner_find(const struct rs_media *m, uint32_t owner);
 /* The worker of pm's room (borrows pm). */
 unsigned rs_ms__home_worker(const struct pmedia *pm);
 /* New ICE credentials for `t` (borrowed), whose tid is set. */
@@ -109,9 +109,6 @@ void rs_ms__new_credentials(struct transport *t);
 uint64_t rs_ms__new_session_id(void);
 /* Fills `l` (caller's) for an SDP of transport `t`; `l` borrows `m`'s and `t`'s strings. */
 void rs_ms__local_for(const struct rs_media *m, const struct transport *t, struct rs_sdp_local *l);
-/* Sends `ev` to `p` and releases it: takes the reference; NULL (a failed json_pack) is
- * ignored. */
-void rs_ms__send_json(struct rs_participant *p, json_t *ev);
 /* A command naming one id (RS_CMD_SUB_ENABLE, RS_CMD_TRACK_MUTE, ...) to worker `wk`. */
 void rs_ms__send_cmd_ref(struct rs_media *m, unsigned wk, enum rs_cmd_type type, uint32_t id,
                          uint8_t flag, uint16_t width, uint16_t height);
@@ -125,15 +122,19 @@ void rs_ms__transport_remove(struct rs_media *m, struct transport *t);
 
 /* ---- publish.c: media/publish, media/track_state, tracks ---- */
 
-/* Each handler borrows `pm` and `msg`, returns 0 or -EINVAL with `err` set. */
-int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
-                         struct rs_msg_error *err);
-int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
-                             struct rs_msg_error *err);
-/* Field readers: *text borrows msg's JSON; 0 or -EINVAL with `err` set. */
-int rs_ms__get_sdp(const struct rs_msg *msg, const char **text, size_t *len,
-                   struct rs_msg_error *err);
-int rs_ms__get_source(const struct rs_msg *msg, enum source *out, struct rs_msg_error *err);
+/* The action handlers get their fields typed from the dispatcher, at these indices of
+ * call->arg (the table in media_signaling.c declares them in this order). Each borrows `pm` and
+ * `call`, returns 0 or -EINVAL with call->err set. */
+enum { RS_MS_PUBLISH_SDP, RS_MS_PUBLISH_TRACKS };
+enum { RS_MS_ANSWER_REVISION, RS_MS_ANSWER_SDP };
+enum { RS_MS_RESTART_PC };
+enum { RS_MS_PC_SUBSCRIBE, RS_MS_PC_PUBLISH }; /* its values */
+enum { RS_MS_TRACK_STATE_SOURCE, RS_MS_TRACK_STATE_MUTED };
+enum { RS_MS_SIZE_PARTICIPANT, RS_MS_SIZE_SOURCE, RS_MS_SIZE_WIDTH, RS_MS_SIZE_HEIGHT };
+#define RS_MEDIA_MAX_TRACK_ENTRIES 8
+
+int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, struct rs_call *call);
+int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, struct rs_call *call);
 /* The RS_CMD_TRACK_ADD command (into the caller's `c`) for pm's track of source `src`. */
 void rs_ms__track_cmd(struct rs_cmd *c, const struct pmedia *pm, enum source src);
 /* Forgets pm's publish connection and its tracks; returns whether any track went. */
@@ -143,13 +144,9 @@ void rs_ms__tracks_changed(struct rs_media *m, struct pmedia *pm);
 
 /* ---- subscribe.c: slots, offers, media/subscribe_answer, restart_ice, video_size ---- */
 
-/* Each handler borrows `q` and `msg`, returns 0 or -EINVAL with `err` set. */
-int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, const struct rs_msg *msg,
-                                  struct rs_msg_error *err);
-int rs_ms__media_restart_ice(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
-                             struct rs_msg_error *err);
-int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, const struct rs_msg *msg,
-                            struct rs_msg_error *err);
+int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, struct rs_call *call);
+int rs_ms__media_restart_ice(struct rs_media *m, struct pmedia *pm, struct rs_call *call);
+int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, struct rs_call *call);
 /* Makes q's slots match the room's tracks; offers if anything changed. */
 void rs_ms__sync_subs(struct rs_media *m, struct pmedia *q);
 /* rs_ms__sync_subs for every other present participant of p's room. */
@@ -161,6 +158,8 @@ void rs_ms__copy_ext(struct rs_ext_ids *dst, const struct rs_sdp_ext_ids *src);
 
 /* Whether subscriber q's slot `s` (both borrowed) should be forwarded now. */
 bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s);
+/* The room's audience (room/audio_routes.h) changed: the feature's audience_changed hook. */
+void rs_ms__audience_changed(struct rs_room *room);
 /* Recomputes every subscription's `enabled` in the room; tells the worker about changes. */
 void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room);
 /* pm just became the room's active speaker: it moves to the front of the speaker order, the

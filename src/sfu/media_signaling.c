@@ -17,7 +17,7 @@
  *
  * Worker events name participants by an owner key (never a pointer); keys map back through a
  * small hash table, and an event for a key that is gone (the participant left while the event
- * was queued) is ignored. One media plane per process: the table is file-static. */
+ * was queued) is ignored. The table belongs to the media plane (struct rs_media). */
 #include "sfu/media_signaling.h"
 
 #include <errno.h>
@@ -30,18 +30,15 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "rtc/sdp.h"
-#include "sfu/audio_routes.h"
+#include "room/audio_routes.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
-#include "signaling/session.h"
 
-const char *const rs_ms__source_names[SRC__COUNT] = {"microphone", "camera", "screen"};
+const char *const rs_ms__source_names[SRC__COUNT + 1] = {"microphone", "camera", "screen", NULL};
 
 #define PUBLISH_MAX_BITRATE_BPS 2500000u
-#define OWNER_BUCKETS 256
-
-static struct pmedia *owners[OWNER_BUCKETS];
+#define OWNER_BUCKETS RS_SFU_OWNER_BUCKETS
 
 /* ---- small helpers ---- */
 
@@ -50,17 +47,17 @@ static struct rs_media *media_of(const struct rs_participant *p)
     return p->room ? p->room->app->media : NULL;
 }
 
-struct pmedia *rs_ms__owner_find(uint32_t owner)
+struct pmedia *rs_ms__owner_find(const struct rs_media *m, uint32_t owner)
 {
-    for (struct pmedia *pm = owners[owner % OWNER_BUCKETS]; pm; pm = pm->hnext)
+    for (struct pmedia *pm = m->owners[owner % OWNER_BUCKETS]; pm; pm = pm->hnext)
         if (pm->owner == owner)
             return pm;
     return NULL;
 }
 
-static void owner_remove(struct pmedia *pm)
+static void owner_remove(struct rs_media *m, struct pmedia *pm)
 {
-    struct pmedia **pp = &owners[pm->owner % OWNER_BUCKETS];
+    struct pmedia **pp = (struct pmedia **)&m->owners[pm->owner % OWNER_BUCKETS];
     while (*pp && *pp != pm)
         pp = &(*pp)->hnext;
     if (*pp)
@@ -79,8 +76,7 @@ static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
     if (room->media)
         return room->media;
     struct rmedia *rm = calloc(1, sizeof(*rm));
-    if (!rm || !(rm->routes = rs_audio_routes_new())) {
-        free(rm);
+    if (!rm) {
         RS_ERROR("media", "event=oom room=%s", room->id);
         return NULL;
     }
@@ -112,8 +108,8 @@ static struct pmedia *pstate(struct rs_participant *p)
     }
     pm->p = p;
     pm->owner = next_key(m);
-    pm->hnext = owners[pm->owner % OWNER_BUCKETS];
-    owners[pm->owner % OWNER_BUCKETS] = pm;
+    pm->hnext = m->owners[pm->owner % OWNER_BUCKETS];
+    m->owners[pm->owner % OWNER_BUCKETS] = pm;
     p->media = pm;
     return pm;
 }
@@ -155,14 +151,6 @@ void rs_ms__local_for(const struct rs_media *m, const struct transport *t, struc
     l->fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI | RS_SDP_FB_FIR | RS_SDP_FB_REMB;
     l->exts = RS_SDP_EXT_MID | RS_SDP_EXT_RID | RS_SDP_EXT_REPAIRED_RID | RS_SDP_EXT_AUDIO_LEVEL |
               RS_SDP_EXT_ABS_SEND_TIME;
-}
-
-void rs_ms__send_json(struct rs_participant *p, json_t *ev)
-{
-    if (ev) {
-        rs_participant_send(p, ev);
-        json_decref(ev);
-    }
 }
 
 void rs_ms__send_cmd_ref(struct rs_media *m, unsigned wk, enum rs_cmd_type type, uint32_t id,
@@ -212,31 +200,31 @@ void rs_ms__transport_remove(struct rs_media *m, struct transport *t)
 
 /* ---- the hooks (media_signaling.h) ---- */
 
-int rs_media_signaling_handle(struct rs_participant *p, const struct rs_msg *msg,
-                              struct rs_msg_error *err)
+/* The caller's media state; an error when the media plane is not running. */
+static int media_state(struct rs_call *c, struct rs_media **m, struct pmedia **pm)
 {
-    struct rs_media *m = media_of(p);
-    struct pmedia *pm = m ? pstate(p) : NULL;
-    if (!pm) {
-        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "media is not available on this server");
-        return -EINVAL;
-    }
-    const char *a = msg->action;
-    if (strcmp(a, "publish") == 0)
-        return rs_ms__media_publish(m, pm, msg, err);
-    if (strcmp(a, "subscribe_answer") == 0)
-        return rs_ms__media_subscribe_answer(m, pm, msg, err);
-    if (strcmp(a, "restart_ice") == 0)
-        return rs_ms__media_restart_ice(m, pm, msg, err);
-    if (strcmp(a, "track_state") == 0)
-        return rs_ms__media_track_state(m, pm, msg, err);
-    if (strcmp(a, "video_size") == 0)
-        return rs_ms__media_video_size(m, pm, msg, err);
-    rs_msg_error_set(err, RS_ERR_UNKNOWN_ACTION, "action", "unknown action in 'media'");
+    *m = media_of(c->self);
+    *pm = *m ? pstate(c->self) : NULL;
+    if (*pm)
+        return 0;
+    rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "media is not available on this server");
     return -EINVAL;
 }
 
-void rs_media_joined_extras(struct rs_participant *p, json_t *joined)
+#define MEDIA_ACTION(name)                                                                        \
+    static int act_##name(struct rs_call *c)                                                      \
+    {                                                                                             \
+        struct rs_media *m;                                                                       \
+        struct pmedia *pm;                                                                        \
+        return media_state(c, &m, &pm) ? -EINVAL : rs_ms__media_##name(m, pm, c);                 \
+    }
+MEDIA_ACTION(publish)
+MEDIA_ACTION(subscribe_answer)
+MEDIA_ACTION(restart_ice)
+MEDIA_ACTION(track_state)
+MEDIA_ACTION(video_size)
+
+static void media_welcome(struct rs_participant *p, json_t *joined)
 {
     if (!media_of(p))
         return;
@@ -254,7 +242,7 @@ void rs_media_joined_extras(struct rs_participant *p, json_t *joined)
     json_object_set_new(joined, "ice_servers", list);
 }
 
-void rs_media_participant_describe(const struct rs_participant *p, json_t *j)
+static void media_describe(const struct rs_participant *p, json_t *j)
 {
     if (!media_of(p))
         return;
@@ -270,7 +258,7 @@ void rs_media_participant_describe(const struct rs_participant *p, json_t *j)
     json_object_set_new(j, "tracks", list);
 }
 
-void rs_media_participant_joined(struct rs_participant *p)
+static void media_joined(struct rs_participant *p)
 {
     struct rs_media *m = media_of(p);
     struct pmedia *pm = m ? pstate(p) : NULL;
@@ -278,7 +266,7 @@ void rs_media_participant_joined(struct rs_participant *p)
         rs_ms__sync_subs(m, pm);
 }
 
-void rs_media_participant_free(struct rs_participant *p)
+static void media_leaving(struct rs_participant *p)
 {
     struct pmedia *pm = p->media;
     if (!pm)
@@ -300,9 +288,9 @@ void rs_media_participant_free(struct rs_participant *p)
             if (rm->speakers[i] != pm->owner)
                 rm->speakers[w++] = rm->speakers[i];
         rm->n_speakers = w;
-        rs_audio_routes_forget(rm->routes, p->id);
     }
-    owner_remove(pm);
+    if (m)
+        owner_remove(m, pm);
     free(pm->slots);
     free(pm);
     p->media = NULL;
@@ -310,19 +298,85 @@ void rs_media_participant_free(struct rs_participant *p)
         rs_ms__refresh_enabled(m, room);
 }
 
-void rs_media_room_changed(struct rs_room *room)
-{
-    /* rs_media_participant_free already renegotiated with everyone left in the room. */
-}
-
-void rs_media_room_free(struct rs_room *room)
+static void media_room_free(struct rs_room *room)
 {
     struct rmedia *rm = room->media;
     if (!rm)
         return;
     if (room->app->media)
         rs_sfu_room_gone(room->app->media, rm->worker);
-    rs_audio_routes_free(rm->routes);
     free(rm);
     room->media = NULL;
 }
+
+#define SOURCE_FIELD(n)                                                                           \
+    {.name = n, .type = RS_FIELD_ENUM, .flags = RS_FIELD_REQUIRED, .choices = rs_ms__source_names}
+#define SDP_FIELD {.name = "sdp", .type = RS_FIELD_BLOB, .flags = RS_FIELD_REQUIRED, .max = RS_SDP_MAX_TEXT}
+static const char *const pc_names[] = {[RS_MS_PC_SUBSCRIBE] = "subscribe",
+                                       [RS_MS_PC_PUBLISH] = "publish", NULL};
+
+static const struct rs_action actions[] = {
+    {.name = "publish",
+     .fn = act_publish,
+     .need = RS_NEED_JOINED,
+     .max_frame = RS_MSG_MAX_MEDIA_BYTES,
+     .fields = {[RS_MS_PUBLISH_SDP] = SDP_FIELD,
+                [RS_MS_PUBLISH_TRACKS] = {.name = "tracks",
+                                          .type = RS_FIELD_ARRAY,
+                                          .flags = RS_FIELD_REQUIRED,
+                                          .max = RS_MEDIA_MAX_TRACK_ENTRIES}}},
+    {.name = "subscribe_answer",
+     .fn = act_subscribe_answer,
+     .need = RS_NEED_JOINED,
+     .max_frame = RS_MSG_MAX_MEDIA_BYTES,
+     .fields = {[RS_MS_ANSWER_REVISION] = {.name = "revision",
+                                           .type = RS_FIELD_INT,
+                                           .flags = RS_FIELD_REQUIRED,
+                                           .min = 0,
+                                           .max = INT32_MAX},
+                [RS_MS_ANSWER_SDP] = SDP_FIELD}},
+    {.name = "restart_ice",
+     .fn = act_restart_ice,
+     .need = RS_NEED_JOINED,
+     .fields = {[RS_MS_RESTART_PC] = {.name = "pc",
+                                      .type = RS_FIELD_ENUM,
+                                      .flags = RS_FIELD_REQUIRED,
+                                      .choices = pc_names}}},
+    {.name = "track_state",
+     .fn = act_track_state,
+     .need = RS_NEED_JOINED,
+     .fields = {[RS_MS_TRACK_STATE_SOURCE] = SOURCE_FIELD("source"),
+                [RS_MS_TRACK_STATE_MUTED] = {.name = "muted",
+                                             .type = RS_FIELD_BOOL,
+                                             .flags = RS_FIELD_REQUIRED}}},
+    {.name = "video_size",
+     .fn = act_video_size,
+     .need = RS_NEED_JOINED,
+     .fields = {[RS_MS_SIZE_PARTICIPANT] = {.name = "participant",
+                                            .type = RS_FIELD_TEXT,
+                                            .flags = RS_FIELD_REQUIRED,
+                                            .max = RS_PARTICIPANT_ID_LEN},
+                [RS_MS_SIZE_SOURCE] = SOURCE_FIELD("source"),
+                [RS_MS_SIZE_WIDTH] = {.name = "width",
+                                      .type = RS_FIELD_INT,
+                                      .flags = RS_FIELD_REQUIRED,
+                                      .min = 0,
+                                      .max = MAX_WIDTH},
+                [RS_MS_SIZE_HEIGHT] = {.name = "height",
+                                       .type = RS_FIELD_INT,
+                                       .flags = RS_FIELD_REQUIRED,
+                                       .min = 0,
+                                       .max = MAX_HEIGHT}}},
+    {.name = NULL},
+};
+
+const struct rs_feature rs_media_feature = {
+    .ns = "media",
+    .actions = actions,
+    .joined = media_joined,
+    .welcome = media_welcome,
+    .describe = media_describe,
+    .leaving = media_leaving,
+    .audience_changed = rs_ms__audience_changed,
+    .room_free = media_room_free,
+};

@@ -1,31 +1,17 @@
-/* The `media` signaling namespace and the room ↔ SFU hooks.
+/* The `media` feature: the SFU's side of the room.
  *
- * The room layer calls these at join, leave and room teardown; the SFU keeps its
- * per-participant and per-room state in the `media` pointers of those structs. When the media
- * plane is not running (app->media == NULL) the hooks do nothing and media actions are
- * answered with an error. Control thread only. */
+ * The SFU registers this feature in the room registry when the media plane starts
+ * (rs_sfu_start, rs_sfu_new_detached): its action table serves the `media` signaling namespace,
+ * and its hooks (action.h) are how the room tells the media plane about joins, leaves, who
+ * hears whom, and the room's end — the room never calls into the SFU by name. When the media
+ * plane is not running (app->media == NULL) the hooks do nothing and media actions are answered
+ * with an error. Control thread only. */
 #ifndef RS_SFU_MEDIA_SIGNALING_H
 #define RS_SFU_MEDIA_SIGNALING_H
 
-#include <jansson.h>
+#include "room/action.h"
 
-#include "room/room.h"
-#include "signaling/message.h"
-
-int rs_media_signaling_handle(struct rs_participant *p, const struct rs_msg *msg,
-                              struct rs_msg_error *err);
-/* Adds media fields (ice_servers) to the control/joined event `joined` (borrowed). */
-void rs_media_joined_extras(struct rs_participant *p, json_t *joined);
-/* Adds the participant's published tracks and mute state to its JSON description `j`. */
-void rs_media_participant_describe(const struct rs_participant *p, json_t *j);
-/* A participant joined: the SFU may offer it the room's existing tracks. */
-void rs_media_participant_joined(struct rs_participant *p);
-/* The participant is leaving: tear down its transports and tracks. */
-void rs_media_participant_free(struct rs_participant *p);
-/* Membership changed (after a leave): subscribers get new offers. */
-void rs_media_room_changed(struct rs_room *room);
-/* The room is being freed. */
-void rs_media_room_free(struct rs_room *room);
+extern const struct rs_feature rs_media_feature;
 
 struct rs_media;
 struct rs_event;

@@ -24,7 +24,6 @@
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
 
-#define MAX_TRACK_ENTRIES 8
 
 /* ---- small helpers ---- */
 
@@ -38,39 +37,7 @@ static bool copy_str(char *dst, size_t cap, const char *src)
     return true;
 }
 
-static json_t *participant_updated(const struct rs_participant *p)
-{
-    return json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_updated",
-                     "participant", rs_participant_json(p));
-}
-
 /* ---- field validation ---- */
-
-int rs_ms__get_sdp(const struct rs_msg *msg, const char **text, size_t *len,
-                   struct rs_msg_error *err)
-{
-    json_t *v = json_object_get(msg->root, "sdp");
-    if (!v) {
-        rs_msg_error_set(err, RS_ERR_MISSING_FIELD, "sdp", "field 'sdp' is missing");
-        return -EINVAL;
-    }
-    if (!json_is_string(v)) {
-        rs_msg_error_set(err, RS_ERR_INVALID_TYPE, "sdp", "field 'sdp' must be a string");
-        return -EINVAL;
-    }
-    *len = json_string_length(v);
-    if (*len > RS_SDP_MAX_TEXT) {
-        rs_msg_error_set(err, RS_ERR_TOO_LONG, "sdp", "sdp is longer than %d bytes",
-                         RS_SDP_MAX_TEXT);
-        return -EINVAL;
-    }
-    if (*len == 0) {
-        rs_msg_error_set(err, RS_ERR_EMPTY_VALUE, "sdp", "sdp is empty");
-        return -EINVAL;
-    }
-    *text = json_string_value(v);
-    return 0;
-}
 
 static int parse_source(const char *s)
 {
@@ -78,22 +45,6 @@ static int parse_source(const char *s)
         if (strcmp(s, rs_ms__source_names[i]) == 0)
             return i;
     return -1;
-}
-
-int rs_ms__get_source(const struct rs_msg *msg, enum source *out, struct rs_msg_error *err)
-{
-    char buf[16];
-    const char *s;
-    if (rs_msg_string(msg, "source", 1, 10, 0, buf, sizeof(buf), &s, err))
-        return -EINVAL;
-    int src = parse_source(s);
-    if (src < 0) {
-        rs_msg_error_set(err, RS_ERR_INVALID_VALUE, "source",
-                         "source must be microphone, camera or screen");
-        return -EINVAL;
-    }
-    *out = (enum source)src;
-    return 0;
 }
 
 struct entry {
@@ -123,23 +74,10 @@ static int entry_dim(json_t *e, const char *name, unsigned max, unsigned i, uint
     return 0;
 }
 
-static int get_entries(const struct rs_msg *msg, struct entry *out, unsigned *n,
-                       struct rs_msg_error *err)
+/* The elements of `tracks` (borrowed; the dispatcher checked it is an array of at most
+ * RS_MEDIA_MAX_TRACK_ENTRIES). */
+static int get_entries(json_t *arr, struct entry *out, unsigned *n, struct rs_msg_error *err)
 {
-    json_t *arr = json_object_get(msg->root, "tracks");
-    if (!arr) {
-        rs_msg_error_set(err, RS_ERR_MISSING_FIELD, "tracks", "field 'tracks' is missing");
-        return -EINVAL;
-    }
-    if (!json_is_array(arr)) {
-        rs_msg_error_set(err, RS_ERR_INVALID_TYPE, "tracks", "field 'tracks' must be an array");
-        return -EINVAL;
-    }
-    if (json_array_size(arr) > MAX_TRACK_ENTRIES) {
-        rs_msg_error_set(err, RS_ERR_INVALID_VALUE, "tracks", "at most %d tracks",
-                         MAX_TRACK_ENTRIES);
-        return -EINVAL;
-    }
     *n = 0;
     for (unsigned i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
@@ -321,22 +259,18 @@ void rs_ms__tracks_changed(struct rs_media *m, struct pmedia *pm)
 {
     rs_ms__sync_others(m, pm->p);
     rs_ms__refresh_enabled(m, pm->p->room);
-    json_t *upd = participant_updated(pm->p);
-    if (upd) {
-        rs_room_broadcast(pm->p->room, upd, NULL);
-        json_decref(upd);
-    }
+    rs_emit_participant_updated(pm->p);
 }
 
-int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
-                         struct rs_msg_error *err)
+int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, struct rs_call *call)
 {
+    struct rs_msg_error *err = call->err;
     struct rs_participant *p = pm->p;
-    const char *text;
-    size_t text_len;
-    struct entry entries[MAX_TRACK_ENTRIES];
+    const char *text = call->arg[RS_MS_PUBLISH_SDP].str;
+    size_t text_len = call->arg[RS_MS_PUBLISH_SDP].len;
+    struct entry entries[RS_MEDIA_MAX_TRACK_ENTRIES];
     unsigned n_entries;
-    if (rs_ms__get_sdp(msg, &text, &text_len, err) || get_entries(msg, entries, &n_entries, err))
+    if (get_entries(call->arg[RS_MS_PUBLISH_TRACKS].json, entries, &n_entries, err))
         return -EINVAL;
 
     int rc = -EINVAL;
@@ -472,11 +406,7 @@ int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, const struct rs_
         }
     }
 
-    json_t *ev = json_pack("{s:s, s:s, s:s%}", "ns", "media", "event", "publish_answer", "sdp",
-                           answer, answer_len);
-    if (ev && msg->ref)
-        json_object_set(ev, "ref", msg->ref);
-    rs_ms__send_json(p, ev);
+    rs_emit_reply(call, rs_event("media", "publish_answer", "{s:s%}", "sdp", answer, answer_len));
     RS_INFO("media", "event=publish participant=%s tid=%u first=%d ice_restart=%d", p->id,
             (unsigned)next.tid, first, restart);
     if (changed)
@@ -494,30 +424,24 @@ out:
     return rc;
 }
 
-int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
-                             struct rs_msg_error *err)
+int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, struct rs_call *call)
 {
-    enum source src;
-    int muted;
-    if (rs_ms__get_source(msg, &src, err) || rs_msg_bool(msg, "muted", &muted, err))
-        return -EINVAL;
+    enum source src = (enum source)call->arg[RS_MS_TRACK_STATE_SOURCE].num;
+    bool muted = call->arg[RS_MS_TRACK_STATE_MUTED].num;
     struct track *t = &pm->tracks[src];
     if (!t->id) {
-        rs_msg_error_set(err, RS_ERR_INVALID_VALUE, "source", "you do not publish %s",
+        rs_msg_error_set(call->err, RS_ERR_INVALID_VALUE, "source", "you do not publish %s",
                          rs_ms__source_names[src]);
         return -EINVAL;
     }
-    t->muted = muted != 0;
+    t->muted = muted;
     rs_ms__send_cmd_ref(m, rs_ms__home_worker(pm), RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
     for (unsigned k = 0; k < m->n_workers; k++) /* its copies resume cleanly too */
         if (t->relay_mask & (1u << k))
             rs_ms__send_cmd_ref(m, k, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
-    json_t *ev =
-        json_pack("{s:s, s:s, s:s, s:s, s:b}", "ns", "media", "event", "track_state", "participant",
-                  pm->p->id, "source", rs_ms__source_names[src], "muted", t->muted);
-    if (ev) {
-        rs_room_broadcast(pm->p->room, ev, NULL);
-        json_decref(ev);
-    }
+    rs_emit_all(pm->p->room,
+                rs_event("media", "track_state", "{s:s, s:s, s:b}", "participant", pm->p->id,
+                         "source", rs_ms__source_names[src], "muted", t->muted),
+                NULL);
     return 0;
 }

@@ -9,11 +9,11 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
-#include "http/server.h"
+#include "core/queue.h"
+#include "room/room.h"
 #include "rtc/dtls.h"
 #include "rtc/srtp.h"
 #include "sfu/media_signaling.h"
-#include "sfu/queue.h"
 #include "sfu/relay.h"
 #include "sfu/worker.h"
 
@@ -21,12 +21,9 @@
 #define EVENT_QUEUE_CAP 8192
 
 static struct rs_dtls_ctx *g_dtls;
-static struct rs_http *g_http;
-
-static void wake_control(void *arg)
+static void wake_control(void *wakeup)
 {
-    if (g_http)
-        rs_http_wake(g_http);
+    rs_wakeup_wake(wakeup);
 }
 
 static void on_control_wake(void *arg)
@@ -36,6 +33,13 @@ static void on_control_wake(void *arg)
 
 _Static_assert(RS_SFU_MAX_WORKERS <= RS_MW_MAX, "per-worker metrics for every worker");
 _Static_assert(RS_SFU_MAX_WORKERS < 256, "tid_used holds 1 + the worker in a byte");
+
+/* The room reaches the media plane through the `media` feature's hooks (media_signaling.h). */
+static void attach_feature(struct rs_app *app)
+{
+    if (app->rooms)
+        rs_features_add(rs_rooms_features(app->rooms), &rs_media_feature); /* -EEXIST: again */
+}
 
 static void media_free(struct rs_media *m)
 {
@@ -84,7 +88,7 @@ static void stop_workers(struct rs_media *m)
     m->relay = NULL;
 }
 
-int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t errlen)
+int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
 {
     app->media = NULL;
     if (rs_srtp_global_init()) {
@@ -126,7 +130,7 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
             .cmds = m->cmds[k],
             .events = m->events[k],
             .wake = wake_control,
-            .wake_arg = NULL,
+            .wake_arg = &app->wakeup,
             .no_udp_gso = cfg->udp_gso_off,
             .index = k,
             .relay = m->relay,
@@ -140,9 +144,9 @@ int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t err
             return rc;
         }
     }
-    g_http = http;
-    rs_http_set_wake_handler(http, on_control_wake, m);
+    rs_wakeup_add(&app->wakeup, on_control_wake, m);
     app->media = m;
+    attach_feature(app);
     rs_metric_set(RS_M_MEDIA_WORKERS, n);
     RS_INFO("sfu", "event=media_started workers=%u udp_ports=%u-%u candidate=%s", n, m->port[0],
             m->port[n - 1], m->candidate_ip);
@@ -155,9 +159,7 @@ void rs_sfu_stop(struct rs_app *app)
     if (!m)
         return;
     stop_workers(m);
-    if (g_http)
-        rs_http_set_wake_handler(g_http, NULL, NULL);
-    g_http = NULL;
+    rs_wakeup_remove(&app->wakeup, on_control_wake, m);
     media_free(m);
     app->media = NULL;
     rs_dtls_ctx_free(g_dtls);
@@ -172,6 +174,7 @@ struct rs_media *rs_sfu_new_detached(struct rs_app *app, const char *fingerprint
         return NULL;
     snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", fingerprint);
     snprintf(m->candidate_ip, sizeof(m->candidate_ip), "%s", ip);
+    attach_feature(app);
     return m;
 }
 

@@ -17,12 +17,14 @@
 #include "core/app.h"
 #include "sfu/command.h"
 
-struct rs_http;
 struct rs_worker;
 struct rs_queue;
 struct rs_relay_mesh;
 
 #define RS_SFU_MAX_WORKERS RS_CONFIG_MEDIA_WORKERS_MAX
+#define RS_SFU_OWNER_BUCKETS 256
+
+struct pmedia;
 
 struct rs_media {
     struct rs_app *app;
@@ -40,11 +42,13 @@ struct rs_media {
     uint8_t tid_used[RS_SFU_MAX_TRANSPORTS]; /* 0 free, else 1 + the worker it is on */
     uint32_t next_track_id, next_sub_id, next_owner;
     uint64_t cmds_dropped;
+    /* participants' media state by owner key (media_signaling.c), for worker events */
+    struct pmedia *owners[RS_SFU_OWNER_BUCKETS];
 };
 
 /* Starts the media plane on cfg.udp_port and sets app->media. Returns 0, or a negative errno
  * with a one-line reason in `err`. */
-int rs_sfu_start(struct rs_app *app, struct rs_http *http, char *err, size_t errlen);
+int rs_sfu_start(struct rs_app *app, char *err, size_t errlen);
 /* Stops the worker and frees media state. Safe when not started. */
 void rs_sfu_stop(struct rs_app *app);
 

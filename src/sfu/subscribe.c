@@ -97,7 +97,7 @@ static bool track_bound(const struct pmedia *q, uint32_t track_id)
 
 static bool slot_track_alive(const struct rs_participant *qp, const struct slot *s)
 {
-    const struct pmedia *r = rs_ms__owner_find(s->owner);
+    const struct pmedia *r = rs_ms__owner_find(qp->room->app->media, s->owner);
     return r && !r->leaving && r->p->room == qp->room && r->p != qp &&
            r->tracks[s->source].id == s->track_id;
 }
@@ -303,10 +303,10 @@ static void send_offer(struct rs_media *m, struct pmedia *q)
     q->offered_slots = q->n_slots;
     for (unsigned i = 0; i < q->n_slots; i++)
         q->slots[i].offered_track_id = q->slots[i].state == SLOT_BOUND ? q->slots[i].track_id : 0;
-    json_t *ev = json_pack("{s:s, s:s, s:I, s:s%, s:o}", "ns", "media", "event", "subscribe_offer",
-                           "revision", (json_int_t)q->revision, "sdp", buf, len, "tracks", list);
+    json_t *ev = rs_event("media", "subscribe_offer", "{s:I, s:s%, s:o}", "revision",
+                          (json_int_t)q->revision, "sdp", buf, len, "tracks", list);
     free(buf);
-    rs_ms__send_json(qp, ev);
+    rs_emit_one(qp, ev);
     RS_INFO("media", "event=subscribe_offer participant=%s tid=%u revision=%llu m_lines=%u", qp->id,
             (unsigned)t->tid, (unsigned long long)q->revision, q->n_slots);
 }
@@ -325,7 +325,7 @@ void rs_ms__copy_ext(struct rs_ext_ids *dst, const struct rs_sdp_ext_ids *src)
  * there, fed by the publisher's worker (relay.h): created on first use. */
 static void ensure_relay(struct rs_media *m, const struct slot *s, unsigned wk)
 {
-    struct pmedia *r = rs_ms__owner_find(s->owner);
+    struct pmedia *r = rs_ms__owner_find(m, s->owner);
     if (!r || rs_ms__home_worker(r) == wk)
         return;
     for (int src = 0; src < SRC__COUNT; src++) {
@@ -384,15 +384,12 @@ static void sub_add(struct rs_media *m, struct pmedia *q, struct slot *s,
         rs_ms__send_cmd_ref(m, wk, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
 }
 
-int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, const struct rs_msg *msg,
-                                  struct rs_msg_error *err)
+int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, struct rs_call *call)
 {
-    long long rev;
-    const char *text;
-    size_t text_len;
-    if (rs_msg_int(msg, "revision", 0, INT32_MAX, &rev, err) ||
-        rs_ms__get_sdp(msg, &text, &text_len, err))
-        return -EINVAL;
+    struct rs_msg_error *err = call->err;
+    long long rev = call->arg[RS_MS_ANSWER_REVISION].num;
+    const char *text = call->arg[RS_MS_ANSWER_SDP].str;
+    size_t text_len = call->arg[RS_MS_ANSWER_SDP].len;
     if (!q->offer_pending || (uint64_t)rev != q->revision) {
         rs_msg_error_set(err, RS_ERR_STALE_REVISION, "revision",
                          "revision %lld is not the latest unanswered offer (%llu)", rev,
@@ -471,25 +468,16 @@ out:
     return rc;
 }
 
-int rs_ms__media_restart_ice(struct rs_media *m, struct pmedia *pm, const struct rs_msg *msg,
-                             struct rs_msg_error *err)
+int rs_ms__media_restart_ice(struct rs_media *m, struct pmedia *pm, struct rs_call *call)
 {
-    char buf[16];
-    const char *pc;
-    if (rs_msg_string(msg, "pc", 1, 10, 0, buf, sizeof(buf), &pc, err))
-        return -EINVAL;
-    if (strcmp(pc, "publish") == 0) {
-        rs_msg_error_set(err, RS_ERR_INVALID_VALUE, "pc",
+    if (call->arg[RS_MS_RESTART_PC].num == RS_MS_PC_PUBLISH) {
+        rs_msg_error_set(call->err, RS_ERR_INVALID_VALUE, "pc",
                          "for the publish connection send a new publish offer created with "
                          "iceRestart: true");
         return -EINVAL;
     }
-    if (strcmp(pc, "subscribe") != 0) {
-        rs_msg_error_set(err, RS_ERR_INVALID_VALUE, "pc", "pc must be subscribe or publish");
-        return -EINVAL;
-    }
     if (!pm->sub.tid) {
-        rs_msg_error_set(err, RS_ERR_INVALID_VALUE, "pc", "there is no subscribe connection yet");
+        rs_msg_error_set(call->err, RS_ERR_INVALID_VALUE, "pc", "there is no subscribe connection yet");
         return -EINVAL;
     }
     pm->sub_ice_restart = true;
@@ -505,18 +493,12 @@ static struct slot *find_sub_slot(struct pmedia *q, uint32_t track_id)
     return NULL;
 }
 
-int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, const struct rs_msg *msg,
-                            struct rs_msg_error *err)
+int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, struct rs_call *call)
 {
-    char buf[RS_PARTICIPANT_ID_LEN + 1];
-    const char *id;
-    enum source src;
-    long long w, h;
-    if (rs_msg_string(msg, "participant", 1, RS_PARTICIPANT_ID_LEN, 0, buf, sizeof(buf), &id,
-                      err) ||
-        rs_ms__get_source(msg, &src, err) || rs_msg_int(msg, "width", 0, MAX_WIDTH, &w, err) ||
-        rs_msg_int(msg, "height", 0, MAX_HEIGHT, &h, err))
-        return -EINVAL;
+    const char *id = call->arg[RS_MS_SIZE_PARTICIPANT].str;
+    enum source src = (enum source)call->arg[RS_MS_SIZE_SOURCE].num;
+    long long w = call->arg[RS_MS_SIZE_WIDTH].num, h = call->arg[RS_MS_SIZE_HEIGHT].num;
+    struct rs_msg_error *err = call->err;
     struct rs_participant *rp = rs_room_participant(q->p->room, id);
     struct pmedia *r = rp ? rp->media : NULL;
     struct slot *s = NULL;

@@ -1,7 +1,7 @@
 /* Who receives what: audio routes, last-N and the active speaker order of the `media` namespace.
  *
  * Every subscription (a BOUND slot the worker knows) is enabled or not. Audio follows the
- * room's audio routing table (audio_routes.c; the table lives in struct rmedia); cameras
+ * room's audio routing table (room/audio_routes.c: the room decides, we only ask); cameras
  * follow last-N: a subscriber gets the last_n most recent speakers among the other camera
  * publishers, then those present longest; screen shares are never dropped. The worker's
  * RS_EV_ACTIVE_SPEAKER events keep the room's speaker order, most recent first.
@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "sfu/audio_routes.h"
+#include "room/audio_routes.h"
+#include "room/events.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
@@ -51,7 +52,7 @@ static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const st
         return true;
     unsigned rank = 0;
     for (unsigned i = 0; i < rm->n_speakers && rank < n; i++) {
-        struct pmedia *x = rs_ms__owner_find(rm->speakers[i]);
+        struct pmedia *x = rs_ms__owner_find(room->app->media, rm->speakers[i]);
         if (!x || x == q || x->p->room != room || !has_camera(x))
             continue;
         if (x == r)
@@ -71,7 +72,7 @@ static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const st
 
 bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s)
 {
-    const struct pmedia *r = rs_ms__owner_find(s->owner);
+    const struct pmedia *r = rs_ms__owner_find(room->app->media, s->owner);
     if (!r || r->leaving)
         return false;
     if (s->kind == RS_MEDIA_AUDIO)
@@ -104,13 +105,8 @@ void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
     }
 }
 
-struct rs_audio_routes *rs_media__room_routes(const struct rs_room *room)
-{
-    const struct rmedia *rm = room->media;
-    return rm ? rm->routes : NULL;
-}
-
-void rs_media__routes_changed(struct rs_room *room)
+/* The media feature's audience_changed hook: the room's rules of who hears whom changed. */
+void rs_ms__audience_changed(struct rs_room *room)
 {
     struct rs_media *m = room->app->media;
     if (m)
@@ -134,11 +130,7 @@ void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
         i--; /* full: the least recent speaker drops out */
     memmove(&rm->speakers[1], &rm->speakers[0], i * sizeof(rm->speakers[0]));
     rm->speakers[0] = pm->owner;
-    json_t *ev = json_pack("{s:s, s:s, s:s}", "ns", "media", "event", "active_speaker",
-                           "participant", pm->p->id);
-    if (ev) {
-        rs_room_broadcast(room, ev, NULL);
-        json_decref(ev);
-    }
+    rs_emit_all(room, rs_event("media", "active_speaker", "{s:s}", "participant", pm->p->id),
+                NULL);
     rs_ms__refresh_enabled(m, room);
 }

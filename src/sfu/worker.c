@@ -24,7 +24,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "sfu/worker_internal.h"
 
 #define TICK_MS 10

@@ -13,6 +13,7 @@
 #include "signaling/session.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,50 +22,34 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "room/room.h"
-#include "signaling/dispatch.h"
 
-static uint64_t next_serial = 1;
+_Static_assert(offsetof(struct rs_session, peer) == 0, "the peer is the session's first member");
 
-struct rs_outbuf *rs_outbuf_from_json(const json_t *ev)
+static int peer_send(struct rs_peer *peer, struct rs_outbuf *frame)
 {
-    size_t len = json_dumpb(ev, NULL, 0, JSON_COMPACT);
-    if (len == 0)
-        return NULL;
-    struct rs_outbuf *b = malloc(sizeof(*b) + RS_WS_HEADROOM + len + 1);
-    if (!b)
-        return NULL;
-    b->refs = 1;
-    b->len = json_dumpb(ev, (char *)b->data + RS_WS_HEADROOM, len, JSON_COMPACT);
-    if (b->len != len) {
-        free(b);
-        return NULL;
-    }
-    b->data[RS_WS_HEADROOM + len] = 0;
-    return b;
+    return rs_session_send_buf((struct rs_session *)peer, frame);
 }
 
-void rs_outbuf_ref(struct rs_outbuf *b)
+static void peer_close(struct rs_peer *peer, int status, const char *reason)
 {
-    b->refs++;
+    rs_session_close((struct rs_session *)peer, status, reason);
 }
 
-void rs_outbuf_unref(struct rs_outbuf *b)
-{
-    if (b && --b->refs == 0)
-        free(b);
-}
+/* The room reaches the session only through these (the peer is the session's first member). */
+static const struct rs_peer_ops peer_ops = {peer_send, peer_close};
 
 struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_ops *ops,
-                                  void *transport, const char *peer)
+                                  void *transport, const char *addr)
 {
     struct rs_session *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    s->serial = next_serial++;
+    s->peer.ops = &peer_ops;
+    s->peer.serial = ++app->sessions_opened;
+    snprintf(s->peer.addr, sizeof(s->peer.addr), "%s", addr ? addr : "");
     s->app = app;
     s->ops = ops;
     s->transport = transport;
-    snprintf(s->peer, sizeof(s->peer), "%s", peer ? peer : "");
     s->tokens = 2.0 * app->cfg.rate_per_s;
     s->refill_ms = rs_mono_ms();
     s->flood_window_ms = s->refill_ms;
@@ -90,7 +75,7 @@ struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_op
         rs_session_send(s, hello);
         json_decref(hello);
     }
-    RS_INFO("signaling", "event=connected session=%llu", (unsigned long long)s->serial);
+    RS_INFO("signaling", "event=connected session=%llu", (unsigned long long)s->peer.serial);
     return s;
 }
 
@@ -98,8 +83,7 @@ void rs_session_free(struct rs_session *s)
 {
     if (!s)
         return;
-    if (s->participant)
-        rs_room_leave(s->participant, s->app->shutting_down ? "server_shutdown" : "disconnected");
+    rs_room_peer_gone(&s->peer, s->app->shutting_down ? "server_shutdown" : "disconnected");
     while (s->out_count)
         rs_session_pop(s);
     free(s->outq);
@@ -111,7 +95,7 @@ void rs_session_free(struct rs_session *s)
     if (s->next)
         s->next->prev = s->prev;
     rs_metric_dec(RS_M_WS_CONNECTIONS);
-    RS_INFO("signaling", "event=disconnected session=%llu", (unsigned long long)s->serial);
+    RS_INFO("signaling", "event=disconnected session=%llu", (unsigned long long)s->peer.serial);
     free(s);
 }
 
@@ -121,7 +105,7 @@ static int grow_outq(struct rs_session *s)
     unsigned cap = s->out_cap ? 2 * s->out_cap : RS_SESSION_OUTQ_MIN;
     struct rs_outbuf **q = malloc(cap * sizeof(*q));
     if (!q) {
-        RS_ERROR("signaling", "event=oom session=%llu", (unsigned long long)s->serial);
+        RS_ERROR("signaling", "event=oom session=%llu", (unsigned long long)s->peer.serial);
         return -ENOMEM;
     }
     for (unsigned i = 0; i < s->out_count; i++)
@@ -139,7 +123,7 @@ int rs_session_send_buf(struct rs_session *s, struct rs_outbuf *b)
         return -ENOBUFS;
     if (s->out_count >= RS_SESSION_OUTQ || s->out_bytes + b->len > RS_SESSION_OUTQ_BYTES) {
         RS_WARN("signaling", "event=slow_consumer session=%llu queued=%u",
-                (unsigned long long)s->serial, s->out_count);
+                (unsigned long long)s->peer.serial, s->out_count);
         rs_metric_inc(RS_M_WS_CLOSED_SLOW);
         rs_session_close(s, 1008, "slow_consumer");
         return -ENOBUFS;
@@ -213,7 +197,7 @@ void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
         json_object_set(ev, "ref", err->ref);
     rs_session_send(s, ev);
     json_decref(ev);
-    RS_DEBUG("signaling", "event=error session=%llu code=%s", (unsigned long long)s->serial,
+    RS_DEBUG("signaling", "event=error session=%llu code=%s", (unsigned long long)s->peer.serial,
              rs_err_code(err->code));
 }
 
@@ -244,7 +228,7 @@ static int take_token(struct rs_session *s)
         s->flood_drops = 0;
     }
     if (++s->flood_drops >= RS_FLOOD_DROPS) {
-        RS_WARN("signaling", "event=flood_closed session=%llu", (unsigned long long)s->serial);
+        RS_WARN("signaling", "event=flood_closed session=%llu", (unsigned long long)s->peer.serial);
         rs_metric_inc(RS_M_WS_CLOSED_FLOOD);
         rs_metric_error(RS_ERR_RATE_LIMITED);
         rs_session_close(s, 1008, "rate_limited");
@@ -263,11 +247,11 @@ void rs_session_on_message(struct rs_session *s, const char *data, size_t len)
         return;
     struct rs_msg msg;
     struct rs_msg_error err;
-    if (rs_msg_parse(data, len, &msg, &err) == 0) {
+    if (rs_msg_parse(rs_rooms_features(s->app->rooms), data, len, &msg, &err) == 0) {
         memset(&err, 0, sizeof(err));
-        err.ns = msg.ns_name;
+        err.ns = msg.feature->ns;
         err.ref = msg.ref;
-        if (rs_dispatch(s, &msg, &err) != 0)
+        if (rs_dispatch(s->app, &s->peer, &msg, &err) != 0)
             rs_session_send_error(s, &err);
     } else {
         rs_session_send_error(s, &err);

@@ -12,28 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/identity.h"
 #include "core/app.h"
+#include "core/outbuf.h"
+#include "room/peer.h"
 #include "signaling/message.h"
 
-#define RS_WS_HEADROOM 32         /* >= LWS_PRE; checked where lws is used */
 #define RS_SESSION_OUTQ 512       /* queued frames, at most */
 #define RS_SESSION_OUTQ_MIN 8     /* the queue's first allocation; it doubles as needed */
 #define RS_SESSION_OUTQ_BYTES (4u << 20)
 #define RS_FLOOD_DROPS 100        /* rate-limited messages within RS_FLOOD_WINDOW_MS → close */
 #define RS_FLOOD_WINDOW_MS 10000
-
-/* A serialized outgoing frame. Payload at data + RS_WS_HEADROOM, `len` bytes. */
-struct rs_outbuf {
-    unsigned refs;
-    size_t len;
-    unsigned char data[];
-};
-
-/* Returns a new buffer (one reference) holding `ev` as compact JSON, or NULL on OOM. */
-struct rs_outbuf *rs_outbuf_from_json(const json_t *ev);
-void rs_outbuf_ref(struct rs_outbuf *b);
-void rs_outbuf_unref(struct rs_outbuf *b);
 
 struct rs_session;
 
@@ -44,14 +32,11 @@ struct rs_session_ops {
     void (*close)(struct rs_session *s, int status, const char *reason);
 };
 
-struct rs_participant;
-
 struct rs_session {
-    uint64_t serial;
+    struct rs_peer peer; /* what the room sees: identity, address, participant (room/peer.h) */
     struct rs_app *app;
     const struct rs_session_ops *ops;
     void *transport;
-    char peer[64];
 
     struct rs_outbuf **outq; /* ring of out_cap entries, NULL while nothing was queued */
     unsigned out_head, out_count, out_cap;
@@ -71,14 +56,14 @@ struct rs_session {
     unsigned flood_drops;
     int64_t flood_window_ms;
 
-    struct rs_identity ident;           /* from the session cookie; logged_in = 0 for guests */
-    struct rs_participant *participant; /* NULL until joined (or waiting in a lobby) */
-    struct rs_session *next, *prev;     /* app->sessions */
+    struct rs_session *next, *prev; /* app->sessions */
 };
 
-/* Creates a session (added to app->sessions) and queues control/hello. Returns NULL on OOM. */
+/* Creates a session (added to app->sessions) and queues control/hello. `addr` is the client's
+ * address (borrowed). The transport fills in peer.ident before the first message. Returns NULL
+ * on OOM. */
 struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_ops *ops,
-                                  void *transport, const char *peer);
+                                  void *transport, const char *addr);
 /* The connection is gone: leaves the room (reason "disconnected"), frees queue and session. */
 void rs_session_free(struct rs_session *s);
 

@@ -11,6 +11,7 @@
 #include "auth/password.h"
 #include "core/jobs.h"
 #include "core/log.h"
+#include "auth/web_session.h"
 #include "http/api.h"
 #include "room/room.h"
 
@@ -54,7 +55,7 @@ static void init(void)
     /* start_session puts the cookie in a header we do not keep: make our own session */
     const char *token = "fuzz-session-token-0123456789abcdef";
     uint8_t hash[32];
-    rs_api__token_hash(token, hash);
+    rs_auth_token_hash(token, hash);
     rs_store_session_create(app.store, hash, u.id, RS_LOGIN_LOCAL, NULL, NULL, 0,
                             4102444800000LL);
     snprintf(cookie, sizeof(cookie), "ratsaal_session=%s", token);

@@ -14,6 +14,7 @@
 
 #include "core/app.h"
 #include "core/metrics.h"
+#include "auth/web_session.h"
 #include "http/api.h"
 #include "room/room.h"
 #include "signaling/session.h"
@@ -52,7 +53,7 @@ static void add_invite(const char *id, const char *token, enum rs_invite_role ro
     struct rs_invite_record inv;
     memset(&inv, 0, sizeof(inv));
     snprintf(inv.id, sizeof(inv.id), "%s", id);
-    rs_api__token_hash(token, inv.token_hash);
+    rs_auth_token_hash(token, inv.token_hash);
     snprintf(inv.room_id, sizeof(inv.room_id), "%s", MEETING);
     inv.role = role;
     inv.created_at_ms = 1;
@@ -109,7 +110,7 @@ static json_t *next(struct rs_session *s)
     struct rs_outbuf *b = rs_session_peek(s);
     if (!b)
         return NULL;
-    json_t *j = json_loadb((const char *)b->data + RS_WS_HEADROOM, b->len, 0, NULL);
+    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
     rs_session_pop(s);
     return j;
 }
@@ -136,11 +137,11 @@ static struct rs_session *conn(const struct rs_user_record *u)
 {
     struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
     if (u) {
-        s->ident.logged_in = 1;
-        snprintf(s->ident.user_id, sizeof(s->ident.user_id), "%s", u->id);
-        snprintf(s->ident.display_name, sizeof(s->ident.display_name), "%s", u->display_name);
-        snprintf(s->ident.role, sizeof(s->ident.role), "%s", rs_user_role_name(u->role));
-        snprintf(s->ident.tenant, sizeof(s->ident.tenant), "%s", u->tenant);
+        s->peer.ident.logged_in = 1;
+        snprintf(s->peer.ident.user_id, sizeof(s->peer.ident.user_id), "%s", u->id);
+        snprintf(s->peer.ident.display_name, sizeof(s->peer.ident.display_name), "%s", u->display_name);
+        snprintf(s->peer.ident.role, sizeof(s->peer.ident.role), "%s", rs_user_role_name(u->role));
+        snprintf(s->peer.ident.tenant, sizeof(s->peer.ident.tenant), "%s", u->tenant);
     }
     json_decref(expect(s, "control", "hello"));
     return s;
@@ -277,12 +278,12 @@ static void test_lobby_admit_reject_and_forbidden(void **state)
     json_decref(expect(g1, "control", "joined"));
     send_json(a, "{\"ns\":\"lobby\",\"action\":\"reject\",\"id\":\"%s\"}", id2);
     json_decref(expect(g2, "lobby", "rejected"));
-    assert_null(g2->participant);
+    assert_null(g2->peer.participant);
     assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 0);
     /* the invite counted both uses */
     struct rs_invite_record inv;
     uint8_t h[32];
-    rs_api__token_hash(guest_token, h);
+    rs_auth_token_hash(guest_token, h);
     assert_int_equal(rs_store_invite_find(app.store, h, 2, &inv), 0);
     assert_int_equal(inv.uses, 2);
 
@@ -299,7 +300,7 @@ static void test_lobby_admit_reject_and_forbidden(void **state)
 
     /* the owner makes the signed-in participant a moderator (stored as a grant) */
     char pid[32];
-    snprintf(pid, sizeof(pid), "%s", p->participant->id);
+    snprintf(pid, sizeof(pid), "%s", p->peer.participant->id);
     send_json(a, "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"moderator\"}",
               pid);
     json_t *up = expect(p, "control", "participant_updated");
@@ -309,7 +310,7 @@ static void test_lobby_admit_reject_and_forbidden(void **state)
     assert_int_equal(rs_store_grant_is_moderator(app.store, MEETING, plain.id), 1);
     /* a guest cannot be made moderator of a managed meeting */
     send_json(a, "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"moderator\"}",
-              g3->participant->id);
+              g3->peer.participant->id);
     json_t *e2 = expect(a, "moderation", "error");
     assert_string_equal(code_of(e2), "invalid_value");
     json_decref(e2);
@@ -342,7 +343,7 @@ static void test_close_all(void **state)
     rs_room_close_all(room);
     assert_null(rs_rooms_find(app.rooms, MEETING));
     assert_true(g->closing);
-    assert_null(g->participant);
+    assert_null(g->peer.participant);
 
     struct rs_session *a = conn(&owner);
     send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\"}", MEETING);

@@ -52,7 +52,7 @@ static json_t *next(struct rs_session *s)
     struct rs_outbuf *b = rs_session_peek(s);
     if (!b)
         return NULL;
-    json_t *j = json_loadb((const char *)b->data + RS_WS_HEADROOM, b->len, 0, NULL);
+    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
     rs_session_pop(s);
     return j;
 }

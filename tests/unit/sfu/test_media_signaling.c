@@ -13,11 +13,12 @@
 
 #include "core/app.h"
 #include "core/metrics.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "room/room.h"
 #include "rtc/sdp.h"
-#include "sfu/audio_routes.h"
+#include "room/audio_routes.h"
 #include "sfu/command.h"
+#include "sfu/media_signaling.h"
 #include "sfu/sfu.h"
 #include "signaling/session.h"
 
@@ -75,7 +76,10 @@ static int setup_no_media(void **state)
     memset(&app, 0, sizeof(app));
     rs_config_defaults(&app.cfg);
     app.rooms = rs_rooms_new(&app);
-    return app.rooms ? 0 : -1;
+    /* the media feature served while its plane is not running (app.media == NULL) */
+    return app.rooms && rs_features_add(rs_rooms_features(app.rooms), &rs_media_feature) == 0
+               ? 0
+               : -1;
 }
 
 static int teardown(void **state)
@@ -96,7 +100,7 @@ static json_t *next(struct rs_session *s)
     struct rs_outbuf *b = rs_session_peek(s);
     if (!b)
         return NULL;
-    json_t *j = json_loadb((const char *)b->data + RS_WS_HEADROOM, b->len, 0, NULL);
+    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
     rs_session_pop(s);
     return j;
 }

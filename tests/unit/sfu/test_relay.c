@@ -19,7 +19,7 @@
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "sfu/relay.h"
 #include "sfu/worker_internal.h"
 #include "../../support/wk_inproc.h"

@@ -18,7 +18,7 @@
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
 #include "rtc/stun.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "sfu/worker_internal.h"
 #include "../../support/wk_inproc.h"
 

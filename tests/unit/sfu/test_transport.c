@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "rtc/srtp.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "sfu/worker_internal.h"
 #include "../../support/wk_inproc.h"
 

@@ -26,7 +26,7 @@
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
 #include "sfu/command.h"
-#include "sfu/queue.h"
+#include "core/queue.h"
 #include "sfu/worker.h"
 
 static struct rs_dtls_ctx *server_ctx, *client_ctx;

@@ -6,13 +6,20 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "core/app.h"
+#include "room/room.h"
+#include "sfu/media_signaling.h"
 #include "signaling/message.h"
+
+/* The features a server serves: the room's own and the SFU's media (registered in main). */
+static struct rs_app app;
+static struct rs_features *fs;
 
 static enum rs_err parse_err(const char *text)
 {
     struct rs_msg msg;
     struct rs_msg_error err;
-    int rc = rs_msg_parse(text, strlen(text), &msg, &err);
+    int rc = rs_msg_parse(fs, text, strlen(text), &msg, &err);
     rs_msg_free(&msg);
     return rc == 0 ? (enum rs_err)-1 : err.code;
 }
@@ -23,9 +30,9 @@ static void test_valid(void **state)
                     "\"ref\":7}";
     struct rs_msg msg;
     struct rs_msg_error err;
-    assert_int_equal(rs_msg_parse(t, strlen(t), &msg, &err), 0);
-    assert_int_equal(msg.ns, RS_NS_CONTROL);
-    assert_string_equal(msg.action, "join");
+    assert_int_equal(rs_msg_parse(fs, t, strlen(t), &msg, &err), 0);
+    assert_ptr_equal(msg.feature, &rs_control_feature);
+    assert_string_equal(msg.action->name, "join");
     assert_non_null(msg.ref);
     rs_msg_free(&msg);
 }
@@ -78,7 +85,7 @@ static void test_frame_too_large(void **state)
     memset(big, ' ', sizeof(big));
     struct rs_msg msg;
     struct rs_msg_error err;
-    assert_int_not_equal(rs_msg_parse(big, sizeof(big), &msg, &err), 0);
+    assert_int_not_equal(rs_msg_parse(fs, big, sizeof(big), &msg, &err), 0);
     assert_int_equal(err.code, RS_ERR_FRAME_TOO_LARGE);
     rs_msg_free(&msg);
 }
@@ -96,7 +103,7 @@ static void test_large_media_messages(void **state)
                          kinds[k][0], kinds[k][1]);
         memset(buf + n, 'v', 100000);
         snprintf(buf + n + 100000, 8, "\"}");
-        int rc = rs_msg_parse(buf, strlen(buf), &msg, &err);
+        int rc = rs_msg_parse(fs, buf, strlen(buf), &msg, &err);
         if (k < 2)
             assert_int_equal(rc, 0);
         else
@@ -104,7 +111,7 @@ static void test_large_media_messages(void **state)
         rs_msg_free(&msg);
     }
     /* and beyond the media limit even media is refused (the size alone decides) */
-    assert_int_not_equal(rs_msg_parse(buf, RS_MSG_MAX_MEDIA_BYTES + 1, &msg, &err), 0);
+    assert_int_not_equal(rs_msg_parse(fs, buf, RS_MSG_MAX_MEDIA_BYTES + 1, &msg, &err), 0);
     assert_int_equal(err.code, RS_ERR_FRAME_TOO_LARGE);
     rs_msg_free(&msg);
 }
@@ -116,8 +123,9 @@ static int string_field(const char *json, size_t max, int newlines, const char *
     struct rs_msg_error err;
     char text[512];
     snprintf(text, sizeof(text), "{\"ns\":\"chat\",\"action\":\"send\",\"text\":%s}", json);
-    assert_int_equal(rs_msg_parse(text, strlen(text), &msg, &err), 0);
-    int rc = rs_msg_string(&msg, "text", 1, max, newlines, buf, cap, out, &err);
+    assert_int_equal(rs_msg_parse(fs, text, strlen(text), &msg, &err), 0);
+    int rc = rs_text_field(json_object_get(msg.root, "text"), "text", true, max, newlines, buf,
+                           cap, out, &err);
     *code = err.code;
     /* on success *out points into `buf`, which outlives the message */
     rs_msg_free(&msg);
@@ -169,11 +177,18 @@ static void test_room_ids(void **state)
 
 int main(void)
 {
+    rs_config_defaults(&app.cfg);
+    app.rooms = rs_rooms_new(&app);
+    fs = rs_rooms_features(app.rooms);
+    if (!app.rooms || rs_features_add(fs, &rs_media_feature))
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),          cmocka_unit_test(test_error_codes),
         cmocka_unit_test(test_depth_scanner),  cmocka_unit_test(test_frame_too_large),
         cmocka_unit_test(test_string_fields),  cmocka_unit_test(test_room_ids),
         cmocka_unit_test(test_large_media_messages),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    rs_rooms_free(app.rooms);
+    return failed;
 }

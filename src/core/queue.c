@@ -1,5 +1,5 @@
 /* Bounded queue (see queue.h for why a lock is fine here). */
-#include "sfu/queue.h"
+#include "core/queue.h"
 
 #include <errno.h>
 #include <pthread.h>

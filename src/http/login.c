@@ -12,12 +12,15 @@
  * Everything blocking — HTTP to the provider, argon2 — runs on the job thread; the JWKS cache
  * is used only there. Logins are rate-limited per client address. Each rejection is counted
  * by reason in ratsaal_auth_rejections_total. */
+#include "http/api.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/cookie.h"
+#include "auth/web_session.h"
 #include "auth/jwt.h"
 #include "auth/oidc.h"
 #include "auth/oidc_http.h"
@@ -29,7 +32,6 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
-#include "http/api.h"
 
 #define ATTEMPT_TTL_MS (10 * 60 * 1000)
 #define MAX_ATTEMPTS 1024
@@ -83,6 +85,7 @@ static void fail_redirect(struct rs_http_resp *resp, const char *code, enum rs_a
 struct discovery_job {
     struct rs_app *app;
     uint64_t serial;
+    struct rs_http *http;
     char ret[512];
     struct rs_oidc_provider p;
     struct rs_oidc_keys *k;
@@ -125,7 +128,7 @@ static void discovery_done(void *arg)
         RS_INFO("auth", "event=oidc_discovered");
         begin_oidc(j->app, j->ret, &resp);
     }
-    rs_http_finish(j->serial, &resp);
+    rs_http_finish(j->http, j->serial, &resp);
     free(j);
 }
 
@@ -198,6 +201,7 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
         return RS_HTTP_DONE;
     j->app = app;
     j->serial = req->serial;
+    j->http = req->http;
     snprintf(j->ret, sizeof(j->ret), "%s", ret);
     if (rs_jobs_submit(discovery_run, discovery_done, j)) {
         free(j);
@@ -210,6 +214,7 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
 struct callback_job {
     struct rs_app *app;
     uint64_t serial;
+    struct rs_http *http;
     struct attempt a;
     char code[1024];
     /* results */
@@ -316,7 +321,7 @@ static void callback_done(void *arg)
     RS_INFO("auth", "event=login method=oidc user=%s role=%s", u.id, rs_user_role_name(u.role));
     rs_http_resp_redirect(&resp, j->a.ret[0] ? j->a.ret : "/");
 out:
-    rs_http_finish(j->serial, &resp);
+    rs_http_finish(j->http, j->serial, &resp);
     free(j->id_token);
     memset(j, 0, sizeof(*j));
     free(j);
@@ -360,6 +365,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
     snprintf(j->code, sizeof(j->code), "%s", code);
     j->app = app;
     j->serial = req->serial;
+    j->http = req->http;
     if (rs_jobs_submit(callback_run, callback_done, j)) {
         free(j);
         rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
@@ -373,6 +379,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
 struct local_job {
     struct rs_app *app;
     uint64_t serial;
+    struct rs_http *http;
     struct rs_user_record user;
     int known;
     char password[RS_PASSWORD_MAX_BYTES + 1];
@@ -405,9 +412,9 @@ static void local_done(void *arg)
         rs_http_resp_error(&resp, 500, "internal", NULL, "the session could not be stored");
     } else {
         RS_INFO("auth", "event=login method=local user=%s", j->user.id);
-        rs_http_resp_json(&resp, 200, json_pack("{s:o}", "user", rs_api__user_json(&j->user)));
+        rs_http_resp_json(&resp, 200, json_pack("{s:o}", "user", rs_user_json(&j->user)));
     }
-    rs_http_finish(j->serial, &resp);
+    rs_http_finish(j->http, j->serial, &resp);
     memset(j, 0, sizeof(*j));
     free(j);
 }
@@ -434,6 +441,7 @@ static int local_login(struct rs_app *app, const struct rs_http_req *req,
     }
     j->app = app;
     j->serial = req->serial;
+    j->http = req->http;
     j->known = rs_username_valid(json_string_value(name)) &&
                rs_store_user_get_by_username(app->store, json_string_value(name), &j->user) == 0 &&
                j->user.password_hash[0];
@@ -465,9 +473,8 @@ static int logout(struct rs_app *app, const struct rs_http_req *req, struct rs_h
         rs_store_session_delete(app->store, s.id_hash);
         RS_INFO("auth", "event=logout user=%s", u.id);
     }
-    char cookie[256];
-    if (rs_cookie_build(rs_api__cookie_name(app), "", 0, rs_api__secure(app), cookie,
-                        sizeof(cookie)) == 0)
+    char cookie[RS_SET_COOKIE_MAX];
+    if (rs_web_session_clear_cookie(&app->cfg, cookie, sizeof(cookie)) == 0)
         rs_http_resp_header(resp, "set-cookie:", cookie);
     rs_http_resp_json(resp, 200,
                       json_pack("{s:o}", "logout_url",
@@ -482,7 +489,7 @@ int rs_login_handle(struct rs_app *app, const struct rs_http_req *req, struct rs
         int64_t users = 0;
         rs_store_user_count(app->store, &users);
         struct rs_user_record u;
-        json_t *user = rs_api__current_user(app, req, &u, NULL) == 0 ? rs_api__user_json(&u)
+        json_t *user = rs_api__current_user(app, req, &u, NULL) == 0 ? rs_user_json(&u)
                                                                    : json_null();
         rs_http_resp_json(resp, 200,
                           json_pack("{s:b, s:b, s:b, s:o}", "oidc", app->cfg.oidc_issuer[0] != 0,

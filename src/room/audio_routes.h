@@ -14,14 +14,21 @@
  * subscription in the room and tells the media worker about the ones that changed (no SDP
  * renegotiation: a cut-off speaker's packets are simply not forwarded).
  *
- * Ownership: the table belongs to the room's media state (media_signaling.c) and is freed with
- * the room. Strings are copied. Control thread only. */
-#ifndef RS_SFU_AUDIO_ROUTES_H
-#define RS_SFU_AUDIO_ROUTES_H
+ * This is the room's side of who hears whom: features write rules here; the media plane only
+ * asks (rs_audio_route_allows) and is told of changes through the audience_changed hook of its
+ * feature (rs_room_audience_changed), so it never decides policy itself.
+ *
+ * Ownership: the table belongs to the room (created on first change, freed with the room; a
+ * participant's rules and memberships go when it leaves). Strings are copied. Control thread
+ * only. */
+#ifndef RS_ROOM_AUDIO_ROUTES_H
+#define RS_ROOM_AUDIO_ROUTES_H
 
 #include <stdbool.h>
 
-#include "room/room.h"
+struct rs_room;
+struct rs_participant;
+
 
 #define RS_AUDIO_SELECTOR_SIZE 66 /* "@" + 64 chars + NUL */
 #define RS_AUDIO_MAX_RULES 256
@@ -53,17 +60,12 @@ bool rs_audio_routes_allows(const struct rs_audio_routes *t, const char *listene
 bool rs_audio_route_allows(const struct rs_room *room, const struct rs_participant *listener,
                            const struct rs_participant *speaker);
 /* The same operations on a room's table, followed by the recomputation described above.
- * -ENODEV when the media plane is not running. */
+ * -ENOMEM when the table cannot be created. */
 int rs_audio_route_set(struct rs_room *room, const char *listener, const char *speaker,
                        bool allow);
 int rs_audio_route_clear(struct rs_room *room, const char *listener, const char *speaker);
 int rs_audio_route_join(struct rs_room *room, const char *id, const char *group);
 int rs_audio_route_leave(struct rs_room *room, const char *id, const char *group);
 int rs_audio_route_reset(struct rs_room *room);
-
-/* Internal, implemented in media_signaling.c: the room's table (NULL without media state), and
- * the hook that pushes changed `enabled` flags to the worker. */
-struct rs_audio_routes *rs_media__room_routes(const struct rs_room *room);
-void rs_media__routes_changed(struct rs_room *room);
 
 #endif

@@ -5,8 +5,8 @@
  * packet path, which never touches these queues. The consumer learns of new items through an
  * eventfd (command queue) or a callback (event queue: wakes the lws loop). Full queues refuse
  * the item (-EAGAIN) rather than block or grow. */
-#ifndef RS_SFU_QUEUE_H
-#define RS_SFU_QUEUE_H
+#ifndef RS_CORE_QUEUE_H
+#define RS_CORE_QUEUE_H
 
 #include <stddef.h>
 

@@ -4,13 +4,14 @@
  * The table is small and changes rarely (a moderator action), while lookups happen once per
  * audio subscription when flags are recomputed, so plain arrays and linear scans are the right
  * size: a room of 100 with a handful of rules costs nothing measurable. */
-#include "sfu/audio_routes.h"
+#include "room/audio_routes.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "room/room.h"
 
 struct rule {
     char listener[RS_AUDIO_SELECTOR_SIZE];
@@ -201,17 +202,27 @@ void rs_audio_routes_reset(struct rs_audio_routes *t)
 
 /* ---- on a room ---- */
 
+/* The room's table, created on first use; NULL on OOM. */
+static struct rs_audio_routes *table_of(struct rs_room *room)
+{
+    if (!room->audio_routes)
+        room->audio_routes = rs_audio_routes_new();
+    return room->audio_routes;
+}
+
 bool rs_audio_route_allows(const struct rs_room *room, const struct rs_participant *listener,
                            const struct rs_participant *speaker)
 {
-    return rs_audio_routes_allows(rs_media__room_routes(room), listener->id, speaker->id);
+    /* no table: nobody changed the default, everyone hears everyone */
+    return !room->audio_routes ||
+           rs_audio_routes_allows(room->audio_routes, listener->id, speaker->id);
 }
 
 static int changed(struct rs_room *room, int rc)
 {
     if (rc == 0) {
-        RS_INFO("media", "event=audio_routes_changed room=%s", room->id);
-        rs_media__routes_changed(room);
+        RS_INFO("room", "event=audio_routes_changed room=%s", room->id);
+        rs_room_audience_changed(room);
     }
     return rc;
 }
@@ -219,41 +230,41 @@ static int changed(struct rs_room *room, int rc)
 int rs_audio_route_set(struct rs_room *room, const char *listener, const char *speaker,
                        bool allow)
 {
-    struct rs_audio_routes *t = rs_media__room_routes(room);
+    struct rs_audio_routes *t = table_of(room);
     if (!t)
-        return -ENODEV;
+        return -ENOMEM;
     return changed(room, rs_audio_routes_set(t, listener, speaker, allow));
 }
 
 int rs_audio_route_clear(struct rs_room *room, const char *listener, const char *speaker)
 {
-    struct rs_audio_routes *t = rs_media__room_routes(room);
+    struct rs_audio_routes *t = table_of(room);
     if (!t)
-        return -ENODEV;
+        return -ENOMEM;
     return changed(room, rs_audio_routes_clear(t, listener, speaker));
 }
 
 int rs_audio_route_join(struct rs_room *room, const char *id, const char *group)
 {
-    struct rs_audio_routes *t = rs_media__room_routes(room);
+    struct rs_audio_routes *t = table_of(room);
     if (!t)
-        return -ENODEV;
+        return -ENOMEM;
     return changed(room, rs_audio_routes_join(t, id, group));
 }
 
 int rs_audio_route_leave(struct rs_room *room, const char *id, const char *group)
 {
-    struct rs_audio_routes *t = rs_media__room_routes(room);
+    struct rs_audio_routes *t = table_of(room);
     if (!t)
-        return -ENODEV;
+        return -ENOMEM;
     return changed(room, rs_audio_routes_leave(t, id, group));
 }
 
 int rs_audio_route_reset(struct rs_room *room)
 {
-    struct rs_audio_routes *t = rs_media__room_routes(room);
+    struct rs_audio_routes *t = table_of(room);
     if (!t)
-        return -ENODEV;
+        return -ENOMEM;
     rs_audio_routes_reset(t);
     return changed(room, 0);
 }

@@ -1,0 +1,113 @@
+/* Access rules (see access.h). */
+#include "room/access.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/meeting_password.h"
+#include "auth/web_session.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "room/peer.h"
+#include "room/room.h"
+
+enum rs_access rs_access_meeting(struct rs_store *store, const struct rs_identity *who,
+                                 const struct rs_room_record *rec)
+{
+    if (!who || !who->logged_in || strcmp(who->tenant, rec->tenant) != 0)
+        return RS_ACCESS_NONE;
+    if (strcmp(who->role, "admin") == 0 || strcmp(rec->owner_id, who->user_id) == 0)
+        return RS_ACCESS_OWNER;
+    if (store && rs_store_grant_is_moderator(store, rec->id, who->user_id) == 1)
+        return RS_ACCESS_MODERATOR;
+    return RS_ACCESS_MEMBER;
+}
+
+int rs_access_join(struct rs_app *app, const struct rs_identity *who,
+                   const struct rs_room_record *rec, const char *invite, const char *password,
+                   bool *moderator, bool *waiting, char *invite_id, struct rs_msg_error *err)
+{
+    bool allowed = false;
+    *moderator = false;
+    *waiting = false;
+    invite_id[0] = 0;
+    if (who->logged_in) {
+        enum rs_access a = rs_access_meeting(app->store, who, rec);
+        if (a == RS_ACCESS_NONE) {
+            rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
+            rs_msg_error_set(err, RS_ERR_FORBIDDEN, "room",
+                             "this meeting belongs to another organisation");
+            return -EACCES;
+        }
+        allowed = true;
+        *moderator = a >= RS_ACCESS_MODERATOR;
+    }
+    if (invite && *invite) {
+        uint8_t hash[32];
+        struct rs_invite_record inv;
+        rs_auth_token_hash(invite, hash);
+        if (!app->store || rs_store_invite_find(app->store, hash, rs_wall_ms(), &inv) ||
+            inv.expired || inv.revoked || strcmp(inv.room_id, rec->id) != 0) {
+            rs_metric_auth_reject(RS_AUTH_INVALID_INVITE);
+            rs_msg_error_set(err, RS_ERR_INVALID_INVITE, "invite",
+                             "this invitation is unknown, expired or revoked");
+            return -EACCES;
+        }
+        allowed = true;
+        *moderator |= inv.role == RS_INVITE_MODERATOR;
+        snprintf(invite_id, RS_INVITE_ID_MAX + 1, "%s", inv.id);
+        /* guests (and participant invitations without an account) wait when there is a lobby */
+        if (!who->logged_in && inv.role != RS_INVITE_MODERATOR)
+            *waiting = rec->lobby;
+    }
+    if (!allowed) {
+        rs_metric_auth_reject(RS_AUTH_UNAUTHORIZED);
+        rs_msg_error_set(err, RS_ERR_UNAUTHORIZED, NULL,
+                         "this meeting needs an invitation or a sign-in");
+        return -EACCES;
+    }
+    if (rec->has_password && !*moderator) {
+        if (!password || !*password) {
+            rs_msg_error_set(err, RS_ERR_PASSWORD_REQUIRED, "password",
+                             "this meeting has a password");
+            return -EACCES;
+        }
+        if (rs_meeting_password_verify(rec->password_hash, password)) {
+            rs_metric_auth_reject(RS_AUTH_WRONG_PASSWORD);
+            rs_msg_error_set(err, RS_ERR_WRONG_PASSWORD, "password", "the password is wrong");
+            return -EACCES;
+        }
+    }
+    return 0;
+}
+
+bool rs_access_may_grant(const struct rs_participant *p)
+{
+    const struct rs_room_record *rec = &p->room->rec;
+    if (!rec->managed)
+        return p->role == RS_ROLE_MODERATOR;
+    const struct rs_identity *who = p->peer ? &p->peer->ident : NULL;
+    return rs_access_meeting(NULL, who, rec) == RS_ACCESS_OWNER;
+}
+
+bool rs_access_holds(const struct rs_participant *p, enum rs_need need)
+{
+    if (need == RS_NEED_CONNECTED)
+        return true;
+    if (!p)
+        return false;
+    if (p->waiting)
+        return need == RS_NEED_PRESENT;
+    switch (need) {
+    case RS_NEED_CONNECTED:
+    case RS_NEED_PRESENT:
+    case RS_NEED_JOINED:
+        return true;
+    case RS_NEED_MODERATOR:
+        return p->role == RS_ROLE_MODERATOR;
+    case RS_NEED_OWNER:
+        return p->role == RS_ROLE_MODERATOR && rs_access_may_grant(p);
+    }
+    return false;
+}

@@ -1,0 +1,141 @@
+/* The `control` feature: join, leave, ping.
+ *
+ * Join decides, in this order, without changing anything: the fields (dispatcher), the join
+ * rate per client address, whether the room exists or may be created, the caller's access
+ * (access.c: account, invitation, password, lobby), the room's capacity. Only then is the room
+ * opened (store) and the participant added, to the room or to its lobby. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/ratelimit.h"
+#include "room/access.h"
+#include "room/events.h"
+#include "room/peer.h"
+#include "room/room.h"
+
+enum { JOIN_ROOM, JOIN_NAME, JOIN_TITLE, JOIN_INVITE, JOIN_PASSWORD };
+
+static int control_join(struct rs_call *c)
+{
+    struct rs_app *app = c->app;
+    struct rs_peer *peer = c->peer;
+    if (c->self) {
+        rs_msg_error_set(c->err, RS_ERR_ALREADY_JOINED, NULL, "already in a room; leave first");
+        return -EINVAL;
+    }
+    const char *room_id = c->arg[JOIN_ROOM].str;
+    const char *name = c->arg[JOIN_NAME].str;
+    /* a signed-in user may leave the name out: the account's name is used */
+    if (!peer->ident.logged_in && (!name || !*name)) {
+        rs_msg_error_set(c->err, name ? RS_ERR_EMPTY_VALUE : RS_ERR_MISSING_FIELD,
+                         "display_name", "field 'display_name' %s",
+                         name ? "must not be empty" : "is missing");
+        return -EINVAL;
+    }
+    if (!name || !*name)
+        name = peer->ident.display_name[0] ? peer->ident.display_name : "User";
+
+    if (!rs_ratelimit_take(app->join_limit, peer->addr, rs_wall_ms())) {
+        rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+        rs_msg_error_set(c->err, RS_ERR_RATE_LIMITED, NULL,
+                         "too many joins from this address; wait a minute");
+        return -EINVAL;
+    }
+
+    struct rs_room_record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct rs_room *existing = rs_rooms_find(app->rooms, room_id);
+    int found = existing ? (rec = existing->rec, 0)
+                         : (app->store ? rs_store_room_get(app->store, room_id, &rec) : -ENOENT);
+    bool moderator = false, waiting = false;
+    char invite_id[RS_INVITE_ID_MAX + 1] = "";
+    if (found == 0 && rec.managed) {
+        if (rs_access_join(app, &peer->ident, &rec, c->arg[JOIN_INVITE].str,
+                           c->arg[JOIN_PASSWORD].str, &moderator, &waiting, invite_id, c->err))
+            return -EACCES;
+    } else if (rs_config_anonymous(&app->cfg)) {
+        moderator = !(existing && existing->count);
+    } else {
+        rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room", "there is no such meeting");
+        return -ENOENT;
+    }
+
+    if (existing && !waiting) {
+        unsigned max = existing->rec.max_participants ? existing->rec.max_participants
+                                                      : app->cfg.max_participants;
+        if (existing->count >= max) {
+            rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL,
+                             "the room is full (%u participants)", max);
+            return -EINVAL;
+        }
+    }
+    struct rs_room *room;
+    if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
+        return -EINVAL;
+    struct rs_participant *p = rs_participant_new(
+        room, peer, name, moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT);
+    if (!p) {
+        rs_room_close_if_empty(room);
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    if (invite_id[0] && app->store)
+        rs_store_invite_use(app->store, invite_id);
+    if (waiting) {
+        rs_emit_reply(c, rs_event("lobby", "waiting", "{s:s, s:s, s:s}", "id", p->id, "room",
+                                  room->id, "title", room->rec.title));
+        rs_room_lobby_enter(p);
+        return 0;
+    }
+    rs_room_enter(p, c->ref);
+    return 0;
+}
+
+static int control_leave(struct rs_call *c)
+{
+    rs_room_leave(c->self, "left");
+    rs_emit_reply(c, rs_event("control", "left", NULL));
+    return 0;
+}
+
+static int control_ping(struct rs_call *c)
+{
+    rs_emit_reply(c, rs_event("control", "pong", "{s:I}", "ts", (json_int_t)rs_wall_ms()));
+    return 0;
+}
+
+static const struct rs_action actions[] = {
+    {.name = "join",
+     .fn = control_join,
+     .need = RS_NEED_CONNECTED,
+     .fields =
+         {
+             [JOIN_ROOM] = {.name = "room",
+                            .type = RS_FIELD_TEXT,
+                            .flags = RS_FIELD_REQUIRED,
+                            .max = RS_ROOM_ID_MAX,
+                            .valid = rs_room_id_valid,
+                            .invalid_code = RS_ERR_INVALID_ROOM,
+                            .invalid_text = "room id must be 1 to 64 of A-Z a-z 0-9 - _"},
+             [JOIN_NAME] = {.name = "display_name",
+                            .type = RS_FIELD_TEXT,
+                            .max = RS_DISPLAY_NAME_MAX_CHARS},
+             [JOIN_TITLE] = {.name = "title",
+                             .type = RS_FIELD_TEXT,
+                             .max = 100,
+                             .max_bytes = RS_ROOM_TITLE_MAX},
+             [JOIN_INVITE] = {.name = "invite", .type = RS_FIELD_TEXT, .max = 100, .max_bytes = 127},
+             [JOIN_PASSWORD] = {.name = "password", .type = RS_FIELD_TEXT, .max = 64},
+         }},
+    {.name = "leave", .fn = control_leave, .need = RS_NEED_PRESENT},
+    {.name = "ping", .fn = control_ping, .need = RS_NEED_CONNECTED},
+    {.name = NULL},
+};
+
+const struct rs_feature rs_control_feature = {
+    .ns = "control",
+    .actions = actions,
+};

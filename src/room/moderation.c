@@ -1,0 +1,90 @@
+/* The `moderation` feature: the lobby switch and moderator grants.
+ *
+ * Changes to a managed meeting's settings and grants are stored first and applied to the live
+ * room only when the store accepted them. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "room/events.h"
+#include "room/room.h"
+#include "store/store.h"
+
+static int set_lobby(struct rs_call *c)
+{
+    struct rs_room *room = c->room;
+    int enabled = (int)c->arg[0].num;
+    struct rs_room_record rec = room->rec;
+    rec.lobby = enabled;
+    if (rec.managed && c->app->store && rs_store_meeting_update(c->app->store, &rec)) {
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the setting could not be stored");
+        return -EIO;
+    }
+    RS_INFO("room", "event=lobby_set room=%s enabled=%d by=%s", room->id, enabled, c->self->id);
+    rs_room_settings_changed(c->app, &rec);
+    return 0;
+}
+
+enum { ROLE_PARTICIPANT, ROLE_MODERATOR };
+static const char *const role_names[] = {"participant", "moderator", NULL};
+
+static int set_role(struct rs_call *c)
+{
+    struct rs_room *room = c->room;
+    bool to_mod = c->arg[1].num == ROLE_MODERATOR;
+    struct rs_participant *t = rs_room_participant(room, c->arg[0].str);
+    if (!t) {
+        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id", "no participant with this id");
+        return -EINVAL;
+    }
+    if (room->rec.managed) {
+        if (!t->account) {
+            rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id",
+                             "only signed-in participants can become moderators");
+            return -EINVAL;
+        }
+        int rc = to_mod ? rs_store_grant_set(c->app->store, room->id, t->user_id)
+                        : rs_store_grant_unset(c->app->store, room->id, t->user_id);
+        if (rc && rc != -ENOENT) {
+            rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the role could not be stored");
+            return -EIO;
+        }
+    }
+    bool was_mod = t->role == RS_ROLE_MODERATOR;
+    t->role = to_mod ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT;
+    if (to_mod && !was_mod) {
+        /* a new moderator sees who is already waiting */
+        for (struct rs_participant *w = room->lobby_head; w; w = w->next)
+            rs_emit_one(t, rs_event("lobby", "entered", "{s:o}", "participant",
+                                    rs_lobby_entry_json(w)));
+    }
+    RS_INFO("room", "event=role_set room=%s participant=%s role=%s by=%s", room->id, t->id,
+            c->arg[1].str, c->self->id);
+    rs_emit_participant_updated(t);
+    return 0;
+}
+
+static const struct rs_action actions[] = {
+    {.name = "set_lobby",
+     .fn = set_lobby,
+     .need = RS_NEED_MODERATOR,
+     .fields = {{.name = "enabled", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
+    {.name = "set_role",
+     .fn = set_role,
+     .need = RS_NEED_OWNER,
+     .fields =
+         {
+             {.name = "id", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32},
+             {.name = "role",
+              .type = RS_FIELD_ENUM,
+              .flags = RS_FIELD_REQUIRED,
+              .choices = role_names},
+         }},
+    {.name = NULL},
+};
+
+const struct rs_feature rs_moderation_feature = {
+    .ns = "moderation",
+    .actions = actions,
+};
