@@ -30,6 +30,16 @@ run_cmocka() { # $1 = binary, $2 = label
   else echo "ok   $label: $p passed"; fi
 }
 
+echo "== floors (every include between src/ folders points down)"
+for check in tests/floors/test_check_floors.sh scripts/check-floors.sh; do
+  log="$log_dir/$(basename "$check" .sh).log"
+  if "$check" >"$log" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $check: $(tail -1 "$log")"
+  else
+    failed=$((failed + 1)); failures+=("$check (see $log)"); echo "FAIL $check"; cat "$log"
+  fi
+done
+
 echo "== unit tests"
 for bin in $(find build/unit -type f -executable | sort); do
   run_cmocka "$bin" "unit ${bin#build/unit/}"

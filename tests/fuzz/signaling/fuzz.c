@@ -1,14 +1,21 @@
-/* Fuzz target: signaling frames through a real session that has joined a room.
+/* Fuzz target: signaling frames through real sessions in a room, with a media plane.
  *
- * The input is split at newlines into frames; each goes through rs_session_on_message exactly
- * as a WebSocket frame would (validation, dispatch, room modules). The queue is drained after
- * every frame so the slow-consumer path does not hide later code. Leaks are caught by ASan. */
+ * The input is split at newlines into frames. A frame goes through rs_session_on_message exactly
+ * as a WebSocket frame would (validation, dispatch, feature modules): from session `b`, which
+ * joined room "f" first and so moderates it, when the line starts with '>', else from session
+ * `a`, which starts outside any room. A media plane without worker threads (its commands queue
+ * up unread) lets the media feature run its handlers. Everything is created anew per input, so
+ * no state (a rate limiter, an id counter) carries from one run to the next. Queues are drained
+ * after every frame so the slow-consumer path does not hide later code. Leaks are caught by
+ * ASan. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "core/app.h"
+#include "core/log.h"
 #include "room/room.h"
+#include "sfu/sfu.h"
 #include "signaling/session.h"
 
 static void want_write(struct rs_session *s)
@@ -21,14 +28,22 @@ static void do_close(struct rs_session *s, int status, const char *reason)
 
 static const struct rs_session_ops ops = {want_write, do_close};
 
+static void drain(struct rs_session *s)
+{
+    while (rs_session_peek(s))
+        rs_session_pop(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct rs_app app;
+    struct rs_app app;
     memset(&app, 0, sizeof(app));
+    rs_log_set_level(RS_LOG_ERROR);
     rs_config_defaults(&app.cfg);
     app.cfg.rate_per_s = 1000;
     app.cfg.chat_history = 4;
     app.rooms = rs_rooms_new(&app);
+    app.media = rs_sfu_new_detached(&app, "AA:BB", "127.0.0.1", 40000, 1);
     struct rs_session *a = rs_session_new(&app, &ops, NULL, "fuzz");
     struct rs_session *b = rs_session_new(&app, &ops, NULL, "fuzz");
     const char *join = "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"f\",\"display_name\":\"B\"}";
@@ -37,11 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t start = 0;
     for (size_t i = 0; i <= size; i++) {
         if (i == size || data[i] == '\n') {
-            rs_session_on_message(a, (const char *)data + start, i - start);
-            while (rs_session_peek(a))
-                rs_session_pop(a);
-            while (rs_session_peek(b))
-                rs_session_pop(b);
+            int to_b = i > start && data[start] == '>';
+            rs_session_on_message(to_b ? b : a, (const char *)data + start + to_b,
+                                  i - start - to_b);
+            drain(a);
+            drain(b);
             start = i + 1;
         }
     }
@@ -53,5 +68,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rs_session_free(a);
     rs_session_free(b);
     rs_rooms_free(app.rooms);
+    rs_sfu_free_detached(app.media);
     return 0;
 }
