@@ -235,7 +235,7 @@ static int serve(int argc, char **argv)
             cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir);
     rs_http_run(http, 2000);
     rs_jobs_stop();
-    rs_api_shutdown();
+    rs_api_shutdown(&app);
     rs_sfu_stop(&app);
     stop_target = NULL;
     rs_http_free(http);

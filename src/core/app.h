@@ -15,6 +15,8 @@ struct rs_rooms;
 struct rs_session;
 struct rs_media;
 struct rs_ratelimit;
+struct rs_api;
+struct rs_login;
 
 struct rs_app {
     struct rs_config cfg;
@@ -25,6 +27,8 @@ struct rs_app {
     uint64_t sessions_opened;     /* serial numbers of signaling sessions (logs) */
     struct rs_ratelimit *join_limit; /* joins per client address (room registry's) */
     struct rs_wakeup wakeup;      /* the control loop's wake-up (core/wakeup.h) */
+    struct rs_api *api;           /* REST housekeeping (http/api.c) */
+    struct rs_login *login;       /* login attempts, the IdP's discovery and keys (http/login.c) */
     int shutting_down;
 };
 

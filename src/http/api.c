@@ -37,7 +37,11 @@
 #define INVITE_DEFAULT_S (7 * 24 * 3600)
 #define INVITE_MAX_S (90 * 24 * 3600)
 
-static int64_t next_purge_ms;
+/* Housekeeping state, one per application (app->api). */
+struct rs_api {
+    int64_t next_purge_ms;
+    struct rs_trim trim;
+};
 
 int rs_api__current_user(struct rs_app *app, const struct rs_http_req *req,
                          struct rs_user_record *user, struct rs_session_record *session)
@@ -610,16 +614,18 @@ int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_h
 void rs_api_tick(struct rs_app *app)
 {
     int64_t now = rs_wall_ms();
-    static struct rs_trim trim;
+    if (!app->api && !(app->api = calloc(1, sizeof(*app->api))))
+        return;
+    struct rs_api *st = app->api;
     rs_login_tick(app);
     /* hand memory freed by departed participants back to the system (glibc keeps freed heap
      * pages otherwise), but only after someone joined or left: see core/trim.h */
     uint64_t sig = rs_metric_get(RS_M_JOINS_TOTAL) ^ (rs_metric_get(RS_M_PARTICIPANTS) << 40);
-    if (rs_trim_due(&trim, now, sig))
+    if (rs_trim_due(&st->trim, now, sig))
         malloc_trim(0);
-    if (!app->store || now < next_purge_ms)
+    if (!app->store || now < st->next_purge_ms)
         return;
-    next_purge_ms = now + HOUR_MS;
+    st->next_purge_ms = now + HOUR_MS;
     int n = rs_store_session_purge(app->store, now);
     if (n > 0) {
         rs_metric_add(RS_M_SESSIONS_PURGED, (uint64_t)n);
@@ -630,7 +636,9 @@ void rs_api_tick(struct rs_app *app)
         RS_INFO("api", "event=invites_purged count=%d", m);
 }
 
-void rs_api_shutdown(void)
+void rs_api_shutdown(struct rs_app *app)
 {
-    rs_login_shutdown();
+    rs_login_shutdown(app);
+    free(app->api);
+    app->api = NULL;
 }

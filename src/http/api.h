@@ -12,8 +12,8 @@
 int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp);
 /* Periodic housekeeping (purges); cheap when nothing is due. */
 void rs_api_tick(struct rs_app *app);
-/* Frees module state at shutdown. */
-void rs_api_shutdown(void);
+/* Frees the module's state (app->api, app->login) at shutdown. */
+void rs_api_shutdown(struct rs_app *app);
 
 /* Shared by api.c and login.c. The session's user, or -ENOENT. */
 int rs_api__current_user(struct rs_app *app, const struct rs_http_req *req,
@@ -26,6 +26,6 @@ int rs_api__start_session(struct rs_app *app, const struct rs_user_record *user,
 /* http/login.c: /auth/ routes (OIDC and local login, logout, /auth/me) */
 int rs_login_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp);
 void rs_login_tick(struct rs_app *app);
-void rs_login_shutdown(void);
+void rs_login_shutdown(struct rs_app *app);
 
 #endif

@@ -44,11 +44,25 @@ struct attempt {
     int64_t created_ms;
 };
 
-static struct attempt attempts[MAX_ATTEMPTS];
-static struct rs_oidc_provider provider;
-static int provider_ready;
-static struct rs_oidc_keys *keys; /* job thread only */
-static struct rs_ratelimit *login_limit;
+/* The login module's state, one per application (app->login), created on first use. */
+struct rs_login {
+    struct attempt attempts[MAX_ATTEMPTS];
+    struct rs_oidc_provider provider; /* valid once provider_ready */
+    int provider_ready;
+    struct rs_oidc_keys *keys; /* job thread only */
+    struct rs_ratelimit *limit;
+    /* A fixed argon2id hash verified for unknown users, so that they cost the same time as a
+     * wrong password and account names cannot be probed by timing (job thread). */
+    char dummy_hash[RS_PASSWORD_ENCODED_MAX];
+};
+
+/* The application's login state; NULL only when out of memory at the first login. */
+static struct rs_login *login_of(struct rs_app *app)
+{
+    if (!app->login)
+        app->login = calloc(1, sizeof(*app->login));
+    return app->login;
+}
 
 static void redirect_uri(const struct rs_app *app, char *out, size_t cap)
 {
@@ -61,9 +75,10 @@ static void redirect_uri(const struct rs_app *app, char *out, size_t cap)
 
 static int rate_ok(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
 {
-    if (!login_limit)
-        login_limit = rs_ratelimit_new(app->cfg.login_rate_per_min);
-    if (login_limit && rs_ratelimit_take(login_limit, req->peer, rs_wall_ms()))
+    struct rs_login *lg = login_of(app);
+    if (lg && !lg->limit)
+        lg->limit = rs_ratelimit_new(app->cfg.login_rate_per_min);
+    if (lg && lg->limit && rs_ratelimit_take(lg->limit, req->peer, rs_wall_ms()))
         return 1;
     rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
     rs_http_resp_error(resp, 429, "rate_limited", NULL,
@@ -106,7 +121,7 @@ static void discovery_run(void *arg)
     else
         j->rc = rs_oidc_parse_discovery(r.body, r.len, j->app->cfg.oidc_issuer, &j->p);
     rs_oidc_http_response_free(&r);
-    if (j->rc == 0 && !keys)
+    if (j->rc == 0 && !j->app->login->keys)
         j->rc = rs_oidc_keys_new(j->p.jwks_uri, NULL, &j->k);
 }
 
@@ -121,10 +136,11 @@ static void discovery_done(void *arg)
         RS_WARN("auth", "event=oidc_discovery_failed rc=%d", j->rc);
         fail_redirect(&resp, "idp_error", RS_AUTH_IDP_ERROR);
     } else {
-        provider = j->p;
-        provider_ready = 1;
+        struct rs_login *lg = j->app->login;
+        lg->provider = j->p;
+        lg->provider_ready = 1;
         if (j->k)
-            keys = j->k; /* handed to the job thread's exclusive use from now on */
+            lg->keys = j->k; /* handed to the job thread's exclusive use from now on */
         RS_INFO("auth", "event=oidc_discovered");
         begin_oidc(j->app, j->ret, &resp);
     }
@@ -134,8 +150,9 @@ static void discovery_done(void *arg)
 
 /* ---- OIDC login ---- */
 
-static struct attempt *attempt_slot(int64_t now)
+static struct attempt *attempt_slot(struct rs_login *lg, int64_t now)
 {
+    struct attempt *attempts = lg->attempts;
     struct attempt *oldest = &attempts[0];
     for (int i = 0; i < MAX_ATTEMPTS; i++) {
         if (!attempts[i].state[0] || now - attempts[i].created_ms > ATTEMPT_TTL_MS)
@@ -148,8 +165,9 @@ static struct attempt *attempt_slot(int64_t now)
 
 static int begin_oidc(struct rs_app *app, const char *ret, struct rs_http_resp *resp)
 {
+    struct rs_login *lg = app->login;
     int64_t now = rs_wall_ms();
-    struct attempt *a = attempt_slot(now);
+    struct attempt *a = attempt_slot(lg, now);
     memset(a, 0, sizeof(*a));
     char challenge[128], uri[512];
     if (rs_auth_new_token(a->state, sizeof(a->state)) ||
@@ -172,7 +190,7 @@ static int begin_oidc(struct rs_app *app, const char *ret, struct rs_http_resp *
         .code_challenge = challenge,
     };
     char url[2048];
-    if (rs_oidc_authorization_url(&provider, &ar, url, sizeof(url))) {
+    if (rs_oidc_authorization_url(&lg->provider, &ar, url, sizeof(url))) {
         rs_http_resp_error(resp, 500, "internal", NULL, "authorization URL too long");
         return RS_HTTP_DONE;
     }
@@ -194,7 +212,7 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
         rs_metric_auth_reject(RS_AUTH_OPEN_REDIRECT);
         snprintf(ret, sizeof(ret), "/");
     }
-    if (provider_ready)
+    if (app->login->provider_ready)
         return begin_oidc(app, ret, resp);
     struct discovery_job *j = calloc(1, sizeof(*j));
     if (!j)
@@ -242,7 +260,7 @@ static void callback_run(void *arg)
     struct rs_oidc_token_response tok;
     memset(&tok, 0, sizeof(tok));
     if (rs_oidc_token_request_body(&tr, body, sizeof(body), authz, sizeof(authz)) ||
-        rs_oidc_http_post_form(provider.token_endpoint, body, authz[0] ? authz : NULL, NULL,
+        rs_oidc_http_post_form(app->login->provider.token_endpoint, body, authz[0] ? authz : NULL, NULL,
                                &r)) {
         j->failed = 1;
         j->fail = RS_AUTH_TOKEN_EXCHANGE;
@@ -263,6 +281,7 @@ static void callback_run(void *arg)
     ex.nonce = j->a.nonce;
     ex.groups_claim = app->cfg.oidc_groups_claim;
     ex.tenant_claim = app->cfg.oidc_tenant_claim[0] ? app->cfg.oidc_tenant_claim : NULL;
+    struct rs_oidc_keys *keys = app->login->keys;
     if (!keys || rs_oidc_keys_verify(keys, tok.id_token, strlen(tok.id_token), &ex, &j->claims,
                                      &j->why)) {
         j->failed = 1;
@@ -341,14 +360,14 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
         fail_redirect(resp, "idp_error", RS_AUTH_IDP_ERROR);
         return RS_HTTP_DONE;
     }
-    struct attempt *a = NULL;
+    struct attempt *a = NULL, *attempts = app->login->attempts;
     int64_t now = rs_wall_ms();
     if (rs_http_req_arg(req, "state", state, sizeof(state)) > 0)
         for (int i = 0; i < MAX_ATTEMPTS && !a; i++)
             if (attempts[i].state[0] && strcmp(attempts[i].state, state) == 0 &&
                 now - attempts[i].created_ms <= ATTEMPT_TTL_MS)
                 a = &attempts[i];
-    if (!a || !provider_ready) {
+    if (!a || !app->login->provider_ready) {
         fail_redirect(resp, "invalid_state", RS_AUTH_INVALID_STATE);
         return RS_HTTP_DONE;
     }
@@ -386,13 +405,10 @@ struct local_job {
     int rc;
 };
 
-/* A fixed argon2id hash verified for unknown users, so that they cost the same time as a
- * wrong password and account names cannot be probed by timing. */
-static char dummy_hash[RS_PASSWORD_ENCODED_MAX];
-
 static void local_run(void *arg)
 {
     struct local_job *j = arg;
+    char *dummy_hash = j->app->login->dummy_hash;
     if (!dummy_hash[0])
         rs_password_hash("not-a-real-password-at-all", dummy_hash, sizeof(dummy_hash));
     int rc = rs_password_verify(j->known ? j->user.password_hash : dummy_hash, j->password);
@@ -461,11 +477,12 @@ static int logout(struct rs_app *app, const struct rs_http_req *req, struct rs_h
     struct rs_user_record u;
     char logout_url[2048] = "";
     if (rs_api__current_user(app, req, &u, &s) == 0) {
-        if (s.auth == RS_LOGIN_OIDC && provider_ready && provider.end_session_endpoint[0]) {
+        struct rs_login *lg = app->login;
+        if (s.auth == RS_LOGIN_OIDC && lg->provider_ready && lg->provider.end_session_endpoint[0]) {
             char post[512];
             snprintf(post, sizeof(post), "%s/",
                      app->cfg.public_url[0] ? app->cfg.public_url : "");
-            if (rs_oidc_end_session_url(&provider, s.id_token_hint[0] ? s.id_token_hint : NULL,
+            if (rs_oidc_end_session_url(&lg->provider, s.id_token_hint[0] ? s.id_token_hint : NULL,
                                         app->cfg.public_url[0] ? post : NULL,
                                         app->cfg.oidc_client_id, logout_url, sizeof(logout_url)))
                 logout_url[0] = 0;
@@ -485,6 +502,10 @@ static int logout(struct rs_app *app, const struct rs_http_req *req, struct rs_h
 int rs_login_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
 {
     const char *p = req->path;
+    if (!login_of(app)) {
+        rs_http_resp_error(resp, 503, "busy", NULL, "out of memory; try again in a moment");
+        return RS_HTTP_DONE;
+    }
     if (strcmp(p, "/api/v1/auth") == 0 && req->method == RS_HTTP_GET) {
         int64_t users = 0;
         rs_store_user_count(app->store, &users);
@@ -513,11 +534,13 @@ void rs_login_tick(struct rs_app *app)
 {
 }
 
-void rs_login_shutdown(void)
+void rs_login_shutdown(struct rs_app *app)
 {
-    rs_oidc_keys_free(keys);
-    keys = NULL;
-    rs_ratelimit_free(login_limit);
-    login_limit = NULL;
-    provider_ready = 0;
+    struct rs_login *lg = app->login;
+    if (!lg)
+        return;
+    rs_oidc_keys_free(lg->keys);
+    rs_ratelimit_free(lg->limit);
+    free(lg);
+    app->login = NULL;
 }

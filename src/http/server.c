@@ -27,6 +27,7 @@
 #include "http/api.h"
 #include "http/request.h"
 #include "http/static_files.h"
+#include "room/events.h"
 #include "room/room.h"
 #include "signaling/session.h"
 #include "store/store.h"
@@ -699,8 +700,7 @@ void rs_http_run(struct rs_http *h, int drain_ms)
     app->shutting_down = 1;
     RS_INFO("http", "event=shutting_down sessions=%u",
             (unsigned)rs_metric_get(RS_M_WS_CONNECTIONS));
-    json_t *ev = json_pack("{s:s, s:s, s:s}", "ns", "control", "event", "shutdown", "text",
-                           "server is shutting down");
+    json_t *ev = rs_event("control", "shutdown", "{s:s}", "text", "server is shutting down");
     for (struct rs_session *s = app->sessions; s; s = s->next) {
         if (ev)
             rs_session_send(s, ev);

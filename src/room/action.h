@@ -150,7 +150,7 @@ struct rs_feature {
     void (*leaving)(struct rs_participant *p);
     /* the membership changed (after a leave) */
     void (*room_changed)(struct rs_room *room);
-    /* who hears or sees whom changed (room/audience.h) */
+    /* who hears or sees whom changed (room/audio_routes.h) */
     void (*audience_changed)(struct rs_room *room);
     /* the room is being freed: free the feature's room state */
     void (*room_free)(struct rs_room *room);

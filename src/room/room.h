@@ -42,7 +42,6 @@ struct rs_participant {
     struct rs_peer *peer; /* borrowed; NULL once the connection is gone */
     struct rs_room *room;
     struct rs_participant *next, *prev;
-    void *media;                   /* the SFU's per-participant state (sfu/), NULL without media */
     void *state[RS_FEATURES_MAX];  /* per feature (rs_participant_state) */
 };
 
@@ -56,7 +55,6 @@ struct rs_room {
     struct rs_app *app;
     struct rs_room *hnext;
     struct rs_audio_routes *audio_routes; /* who hears whom (audio_routes.h); NULL: default */
-    void *media;                  /* the SFU's per-room state */
     void *state[RS_FEATURES_MAX]; /* per feature (rs_room_state) */
 };
 

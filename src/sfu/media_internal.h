@@ -3,9 +3,9 @@
  * outside those files includes this header: the module's interface is media_signaling.h (the
  * `media` feature the room calls through its hooks).
  *
- * Control thread only: no locks. A struct pmedia is owned by its participant (p->media), created
+ * Control thread only: no locks. A struct pmedia is owned by its participant (PM(p)), created
  * on first use and freed by the leaving hook; a struct rmedia is owned by its room
- * (room->media), freed by the room_free hook. Other participants and worker events refer to a
+ * (RM(room)), freed by the room_free hook. Other participants and worker events refer to a
  * pmedia by its owner key (rs_ms__owner_find), never by a kept pointer. */
 #ifndef RS_SFU_MEDIA_INTERNAL_H
 #define RS_SFU_MEDIA_INTERNAL_H
@@ -96,6 +96,13 @@ struct rmedia {
     uint32_t speakers[SPEAKERS_MAX]; /* owner keys, most recent speaker first */
     unsigned n_speakers;
 };
+
+/* The media feature's state slots (room.h): a pmedia per participant, an rmedia per room.
+ * Lvalues, NULL until created. */
+extern const struct rs_feature rs_media_feature;
+#define PM(p)                                                                                     \
+    (*(struct pmedia **)rs_participant_state((struct rs_participant *)(p), &rs_media_feature))
+#define RM(room) (*(struct rmedia **)rs_room_state((struct rs_room *)(room), &rs_media_feature))
 
 /* ---- media_signaling.c: owner table, state, transports ---- */
 

@@ -73,8 +73,8 @@ static uint32_t next_key(struct rs_media *m)
 
 static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
 {
-    if (room->media)
-        return room->media;
+    if (RM(room))
+        return RM(room);
     struct rmedia *rm = calloc(1, sizeof(*rm));
     if (!rm) {
         RS_ERROR("media", "event=oom room=%s", room->id);
@@ -82,7 +82,7 @@ static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
     }
     rm->key = next_key(m);
     rm->worker = rs_sfu_place_room(m);
-    room->media = rm;
+    RM(room) = rm;
     return rm;
 }
 
@@ -90,14 +90,14 @@ static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
  * subscribe connection, are there. */
 unsigned rs_ms__home_worker(const struct pmedia *pm)
 {
-    return ((const struct rmedia *)pm->p->room->media)->worker;
+    return RM(pm->p->room)->worker;
 }
 
 /* The participant's media state, created on first use. NULL without a media plane (or OOM). */
 static struct pmedia *pstate(struct rs_participant *p)
 {
-    if (p->media)
-        return p->media;
+    if (PM(p))
+        return PM(p);
     struct rs_media *m = media_of(p);
     if (!m || !rstate(p->room, m))
         return NULL;
@@ -110,7 +110,7 @@ static struct pmedia *pstate(struct rs_participant *p)
     pm->owner = next_key(m);
     pm->hnext = m->owners[pm->owner % OWNER_BUCKETS];
     m->owners[pm->owner % OWNER_BUCKETS] = pm;
-    p->media = pm;
+    PM(p) = pm;
     return pm;
 }
 
@@ -246,7 +246,7 @@ static void media_describe(const struct rs_participant *p, json_t *j)
 {
     if (!media_of(p))
         return;
-    const struct pmedia *pm = p->media;
+    const struct pmedia *pm = PM(p);
     json_t *list = json_array();
     for (int s = 0; pm && list && s < SRC__COUNT; s++) {
         const struct track *t = &pm->tracks[s];
@@ -268,12 +268,12 @@ static void media_joined(struct rs_participant *p)
 
 static void media_leaving(struct rs_participant *p)
 {
-    struct pmedia *pm = p->media;
+    struct pmedia *pm = PM(p);
     if (!pm)
         return;
     struct rs_media *m = media_of(p);
     struct rs_room *room = p->room;
-    struct rmedia *rm = room->media;
+    struct rmedia *rm = RM(room);
     pm->leaving = true;
     if (m) {
         /* Others' subscriptions to our tracks end before our transports go. */
@@ -293,20 +293,20 @@ static void media_leaving(struct rs_participant *p)
         owner_remove(m, pm);
     free(pm->slots);
     free(pm);
-    p->media = NULL;
+    PM(p) = NULL;
     if (m)
         rs_ms__refresh_enabled(m, room);
 }
 
 static void media_room_free(struct rs_room *room)
 {
-    struct rmedia *rm = room->media;
+    struct rmedia *rm = RM(room);
     if (!rm)
         return;
     if (room->app->media)
         rs_sfu_room_gone(room->app->media, rm->worker);
     free(rm);
-    room->media = NULL;
+    RM(room) = NULL;
 }
 
 #define SOURCE_FIELD(n)                                                                           \

@@ -216,7 +216,7 @@ void rs_ms__track_cmd(struct rs_cmd *c, const struct pmedia *pm, enum source src
     ct->track_id = t->id;
     ct->tid = pm->pub.tid;
     ct->owner = pm->owner;
-    ct->room = ((struct rmedia *)pm->p->room->media)->key;
+    ct->room = RM(pm->p->room)->key;
     ct->kind = t->kind;
     ct->codec = t->codec;
     ct->pt = t->pt;

@@ -20,7 +20,6 @@
 #define CMD_QUEUE_CAP 8192
 #define EVENT_QUEUE_CAP 8192
 
-static struct rs_dtls_ctx *g_dtls;
 static void wake_control(void *wakeup)
 {
     rs_wakeup_wake(wakeup);
@@ -49,6 +48,7 @@ static void media_free(struct rs_media *m)
         rs_queue_free(m->cmds[k]);
         rs_queue_free(m->events[k]);
     }
+    rs_dtls_ctx_free(m->dtls);
     free(m);
 }
 
@@ -95,8 +95,8 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "libsrtp2 could not be initialised");
         return -EIO;
     }
-    g_dtls = rs_dtls_ctx_new();
-    if (!g_dtls) {
+    struct rs_dtls_ctx *dtls = rs_dtls_ctx_new();
+    if (!dtls) {
         snprintf(err, errlen, "could not create the DTLS certificate");
         return -EIO;
     }
@@ -104,12 +104,12 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
     unsigned n = rs_config_media_workers(cfg);
     struct rs_media *m = media_new(app, n, cfg->udp_port);
     if (!m) {
-        rs_dtls_ctx_free(g_dtls);
-        g_dtls = NULL;
+        rs_dtls_ctx_free(dtls);
         return -ENOMEM;
     }
+    m->dtls = dtls; /* freed with m */
     /* "sha-256 AB:CD:..." → the hex part for SDP builders */
-    const char *fp = rs_dtls_ctx_fingerprint(g_dtls);
+    const char *fp = rs_dtls_ctx_fingerprint(dtls);
     const char *sp = strchr(fp, ' ');
     snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", sp ? sp + 1 : fp);
     const char *ip = cfg->public_ip[0] ? cfg->public_ip : cfg->listen_addr;
@@ -117,8 +117,6 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
 
     if (n > 1 && !(m->relay = rs_relay_mesh_new(n))) {
         media_free(m);
-        rs_dtls_ctx_free(g_dtls);
-        g_dtls = NULL;
         snprintf(err, errlen, "media workers: out of memory or eventfds for the relay rings");
         return -ENOMEM;
     }
@@ -126,7 +124,7 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
         struct rs_worker_config wc = {
             .port = m->port[k],
             .bind_ip = strcmp(cfg->listen_addr, "*") == 0 ? NULL : cfg->listen_addr,
-            .dtls = g_dtls,
+            .dtls = dtls,
             .cmds = m->cmds[k],
             .events = m->events[k],
             .wake = wake_control,
@@ -139,8 +137,6 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
         if (rc) {
             stop_workers(m);
             media_free(m);
-            rs_dtls_ctx_free(g_dtls);
-            g_dtls = NULL;
             return rc;
         }
     }
@@ -162,8 +158,6 @@ void rs_sfu_stop(struct rs_app *app)
     rs_wakeup_remove(&app->wakeup, on_control_wake, m);
     media_free(m);
     app->media = NULL;
-    rs_dtls_ctx_free(g_dtls);
-    g_dtls = NULL;
 }
 
 struct rs_media *rs_sfu_new_detached(struct rs_app *app, const char *fingerprint, const char *ip,

@@ -20,6 +20,7 @@
 struct rs_worker;
 struct rs_queue;
 struct rs_relay_mesh;
+struct rs_dtls_ctx;
 
 #define RS_SFU_MAX_WORKERS RS_CONFIG_MEDIA_WORKERS_MAX
 #define RS_SFU_OWNER_BUCKETS 256
@@ -36,6 +37,7 @@ struct rs_media {
     unsigned transports[RS_SFU_MAX_WORKERS];      /* live transports per worker */
     unsigned rooms[RS_SFU_MAX_WORKERS];           /* rooms placed per worker */
     struct rs_relay_mesh *relay;                  /* rings between workers (n_workers > 1) */
+    struct rs_dtls_ctx *dtls;                     /* our certificate, shared by the workers */
     char fingerprint[128];        /* our DTLS certificate, "AB:CD:..." (sha-256) */
     char candidate_ip[64];        /* announced in SDP */
     uint32_t next_tid;            /* transport ids: 1..RS_SFU_MAX_TRANSPORTS-1, recycled */

@@ -146,7 +146,7 @@ void rs_ms__sync_subs(struct rs_media *m, struct pmedia *q)
         }
     }
     for (struct rs_participant *rp = qp->room->head; rp; rp = rp->next) {
-        struct pmedia *r = rp->media;
+        struct pmedia *r = PM(rp);
         if (rp == qp || !r || r->leaving)
             continue;
         for (int src = 0; src < SRC__COUNT; src++) {
@@ -183,8 +183,8 @@ void rs_ms__sync_subs(struct rs_media *m, struct pmedia *q)
 void rs_ms__sync_others(struct rs_media *m, struct rs_participant *p)
 {
     for (struct rs_participant *q = p->room->head; q; q = q->next)
-        if (q != p && q->media && !((struct pmedia *)q->media)->leaving)
-            rs_ms__sync_subs(m, q->media);
+        if (q != p && PM(q) && !PM(q)->leaving)
+            rs_ms__sync_subs(m, PM(q));
 }
 
 static void offer_codec(const struct slot *s, struct rs_sdp_offer_track *o)
@@ -500,7 +500,7 @@ int rs_ms__media_video_size(struct rs_media *m, struct pmedia *q, struct rs_call
     long long w = call->arg[RS_MS_SIZE_WIDTH].num, h = call->arg[RS_MS_SIZE_HEIGHT].num;
     struct rs_msg_error *err = call->err;
     struct rs_participant *rp = rs_room_participant(q->p->room, id);
-    struct pmedia *r = rp ? rp->media : NULL;
+    struct pmedia *r = rp ? PM(rp) : NULL;
     struct slot *s = NULL;
     if (r && r != q && r->tracks[src].id && r->tracks[src].kind == RS_MEDIA_VIDEO)
         s = find_sub_slot(q, r->tracks[src].id);

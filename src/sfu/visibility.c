@@ -41,12 +41,12 @@ static bool in_speakers(const struct rmedia *rm, uint32_t owner)
 static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const struct pmedia *r)
 {
     unsigned n = room->app->cfg.last_n;
-    struct rmedia *rm = room->media;
+    struct rmedia *rm = RM(room);
     if (n == 0 || !rm)
         return true;
     unsigned count = 0;
     for (struct rs_participant *x = room->head; x; x = x->next)
-        if (x->media != q && has_camera(x->media))
+        if (PM(x) != q && has_camera(PM(x)))
             count++;
     if (count <= n)
         return true;
@@ -60,7 +60,7 @@ static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const st
         rank++;
     }
     for (struct rs_participant *xp = room->head; xp && rank < n; xp = xp->next) {
-        struct pmedia *x = xp->media;
+        struct pmedia *x = PM(xp);
         if (x == q || !has_camera(x) || in_speakers(rm, x->owner))
             continue;
         if (x == r)
@@ -86,7 +86,7 @@ bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, con
 void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
 {
     for (struct rs_participant *x = room->head; x; x = x->next) {
-        struct pmedia *q = x->media;
+        struct pmedia *q = PM(x);
         if (!q || q->leaving)
             continue;
         for (unsigned i = 0; i < q->n_slots; i++) {
@@ -118,7 +118,7 @@ void rs_ms__audience_changed(struct rs_room *room)
 void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
 {
     struct rs_room *room = pm->p->room;
-    struct rmedia *rm = room->media;
+    struct rmedia *rm = RM(room);
     if (!rm)
         return;
     unsigned i = 0;

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "room/events.h"
 #include "room/room.h"
 
 _Static_assert(offsetof(struct rs_session, peer) == 0, "the peer is the session's first member");
@@ -60,9 +61,8 @@ struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_op
     rs_metric_inc(RS_M_WS_CONNECTIONS_TOTAL);
     rs_metric_inc(RS_M_WS_CONNECTIONS);
 
-    json_t *hello = json_pack("{s:s, s:s, s:i, s:s, s:{s:i, s:i, s:i, s:i}}", "ns", "control",
-                              "event", "hello", "protocol", 1, "server", "ratsaal " RS_VERSION,
-                              "limits", "frame_bytes", RS_MSG_MAX_BYTES, "display_name_chars",
+    json_t *hello = rs_event("control", "hello", "{s:i, s:s, s:{s:i, s:i, s:i, s:i}}", "protocol",
+                             1, "server", "ratsaal " RS_VERSION, "limits", "frame_bytes", RS_MSG_MAX_BYTES, "display_name_chars",
                               RS_DISPLAY_NAME_MAX_CHARS, "chat_chars", RS_CHAT_MAX_CHARS,
                               "rate_per_s", (int)app->cfg.rate_per_s);
     if (hello) {
@@ -187,8 +187,8 @@ void rs_session_close(struct rs_session *s, int status, const char *reason)
 void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
 {
     rs_metric_error(err->code);
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", err->ns ? err->ns : "control", "event",
-                           "error", "code", rs_err_code(err->code), "text", err->text);
+    json_t *ev = rs_event(err->ns ? err->ns : "control", "error", "{s:s, s:s}", "code",
+                          rs_err_code(err->code), "text", err->text);
     if (!ev)
         return;
     if (err->field[0])
