@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Ratsaal build. `make` builds bin/ratsaal; `make run` installs deps, builds and serves;
 # `make test` installs deps, builds and runs every test suite (see scripts/test.sh).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Side-by-side benchmark: the same scenarios against Ratsaal and Janus, alternately in one run
 # (for each repetition: ratsaal, janus, ratsaal, janus, ...). Each server runs pinned to core 0
 # (taskset), the load generator to core 1; every server is started for its run and stopped by

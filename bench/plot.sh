@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Plots server CPU and forwarding latency against participants for the fan-out scenarios
 # (x = subscribers) and the meeting scenarios (x = people, all publishing and subscribing) from
 # one or more results.jsonl files (bench/compare.sh output), as SVG with gnuplot:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Installs what only the benchmark needs (not `make test`): the reference server Janus, ffmpeg to
 # make the looped VP8 file once, gnuplot for the plots, perf for the profile. Idempotent.
 # Then builds the LD_PRELOAD shim Janus needs on a loopback-only host and the test pattern.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Micro-benchmark: SRTP cost per 1,200-byte RTP packet, both profiles: rs_srtp_protect_rtp
  * alone, rs_srtp_unprotect_rtp alone, and the two back to back. Not run by the tests.
  * `make bench` builds build/bench/srtp_bench. The libsrtp2 path for GCM (the reference our own

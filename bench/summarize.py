@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: EUPL-1.2
 """Summarises bench/compare.sh results (one JSON object per line): per scenario and server the
 median over repetitions of each figure, the Janus/Ratsaal ratios, and as the very last line
 ratio_cpu_per_packet_janus_over_ratsaal=X.XX for the first scenario (geometric mean of the

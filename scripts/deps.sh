@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Installs what Ratsaal needs to build, run and test, and nothing that is already there.
 # Idempotent: a second run only checks. Debian packages via apt-get, test tools via npm ci.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Runs every test suite after `make all unit unit-asan tsan fuzz` and prints one summary line:
 #   unit (cmocka), unit under ASan+UBSan, fuzz-corpus replay (libFuzzer, each corpus file
 #   once), end-to-end (node --test + headless Chromium), and the several-worker end-to-end test
@@ -30,8 +31,8 @@ run_cmocka() { # $1 = binary, $2 = label
   else echo "ok   $label: $p passed"; fi
 }
 
-echo "== floors (every include between src/ folders points down)"
-for check in tests/floors/test_check_floors.sh scripts/check-floors.sh; do
+echo "== house rules (include floors, licence lines)"
+for check in tests/floors/test_check_floors.sh scripts/check-floors.sh scripts/check-spdx.sh; do
   log="$log_dir/$(basename "$check" .sh).log"
   if "$check" >"$log" 2>&1; then
     passed=$((passed + 1)); echo "ok   $check: $(tail -1 "$log")"

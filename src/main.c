@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ratsaal: command-line entry point.
  *
  *   ratsaal serve [--config FILE] [--listen ADDR:PORT] [--data DIR] [--udp-port N] ...

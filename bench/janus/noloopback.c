@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* LD_PRELOAD shim for benchmarks only: clears IFF_LOOPBACK in getifaddrs() results so Janus
  * (which skips loopback interfaces before applying its enforce list) offers 127.0.0.1 on a
  * loopback-only host. */

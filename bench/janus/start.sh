@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Starts Janus with a config folder of our own: bench/janus/start.sh PORT CPU OUTDIR
 # Prints the PID of the janus process (stop it with `kill PID`; never by name).
 set -euo pipefail

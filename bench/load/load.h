@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ratsaal-load: a WebRTC load generator that speaks Ratsaal's signaling and Janus' video-room
  * API, with our own rtc/ code (ICE check, DTLS client, SRTP, RTP/RTCP, SDP) as its media stack.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ratsaal-load: see load.h. Phases: publishers join (throttled), then subscribers (throttled),
  * then a warm-up, then a steady window over which every figure is taken; one JSON line of
  * metrics goes to stdout at the end. The server's CPU time and RSS come from /proc/<pid>.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* What a publisher sends: Opus-sized audio (120-byte payloads, 50 packets/s) and VP8 from a
  * looped IVF file, or with --simulcast three layers from three files (bench/setup.sh makes them:
  * 320x180, 640x360 and 1280x720 of the same pattern), each with its own SSRC, RTX SSRC,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A send pacer like a browser's: video packets queue and leave at a pacing rate, audio is not
  * paced.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Browser-like send pacing for the load generator's video (see pacer.c). */
 #ifndef RS_BENCH_PACER_H
 #define RS_BENCH_PACER_H

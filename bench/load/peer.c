@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* One transport of the load generator: a UDP socket on 127.0.0.1, our ICE credentials, and a
  * struct rs_client (rtc/client.h) for the ICE check, the DTLS client and SRTP. rs_client_connect
  * blocks, so the handshake is driven here from the event loop with the same rtc/ calls; after

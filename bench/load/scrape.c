@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The server's own view of a run (Ratsaal only): /metrics at the start and the end of the
  * steady window, for the forwarding delay histogram (kernel receive timestamp of a datagram →
  * send of what it caused, so without the generator's own scheduling) and the packets per UDP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Reading Ratsaal's /metrics around the steady window (see scrape.c). */
 #ifndef RS_BENCH_SCRAPE_H
 #define RS_BENCH_SCRAPE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The SDP the generator writes, as text: our publish offer, and a recvonly answer derived line
  * by line from a server's subscribe offer (what a browser's answer keeps: mids, codecs,
  * rtcp-fb, extensions, rtcp-mux; with our transport and a=setup:active). */

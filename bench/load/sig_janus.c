@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Janus' video-room API over its WebSocket transport (subprotocol "janus-protocol"):
  * create a session, attach janus.plugin.videoroom, then
  *   publisher:  join (ptype publisher, room 1234) → configure with our offer → jsep answer;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Ratsaal's signaling (docs/protocol.md): control/join, media/publish with our offer,
  * media/subscribe_offer answered with media/subscribe_answer, media/video_size to pick a
  * simulcast layer. */

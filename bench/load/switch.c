@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Simulcast layer switching, as a subscriber whose video tile changes size does it: every
  * --switch-every-ms a subscriber asks the server for another layer of the video it watches
  * (Ratsaal: video_size with that layer's resolution; Janus: configure with substream), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A minimal RFC 6455 client: blocking connect and upgrade on loopback, masked text frames out,
  * non-blocking reads with fragment reassembly in. Enough to drive Ratsaal's and Janus'
  * signaling from one epoll loop; it is a benchmark tool, not a general WebSocket library. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Offline regression guard for the forwarding path: 100,000 SRTP packets from four publishers
  * (Opus + single-layer VP8, 1 audio : 4 video packets; `--single`: one publisher, which shows the
  * router's 32,768-packet bug, see BENCHMARKS.md) pushed to 10 subscribers through the

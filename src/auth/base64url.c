@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Base64url, the JOSE flavour: URL-safe alphabet, no padding, nothing else tolerated.
  *
  * A JWS is verified over the exact characters it arrived with, so a lenient decoder is not a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Base64url without padding (RFC 4648 §5, as JWS uses it in RFC 7515 §2).
  *
  * Strict on decode: only the 64 URL-safe symbols, no '=' padding, no whitespace, a length that

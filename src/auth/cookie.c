@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Session cookie and the return-path guard.
  *
  * The session id lives in a cookie that scripts cannot read (HttpOnly), that other sites do

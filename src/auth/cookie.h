@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The session cookie, and the one redirect target we accept after login.
  *
  * Pure string work with bounded inputs and caller-provided buffers; safe from any thread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Who is behind a connection: a logged-in account (from the session cookie) or a guest.
  * A plain value copied into each signaling session at connect time. */
 #ifndef RS_AUTH_IDENTITY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* JWKS: from the provider's JSON to OpenSSL public keys.
  *
  * The set arrives over the network from the identity provider, on first use and again when a

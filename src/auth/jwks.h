@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A JSON Web Key Set (RFC 7517) as the identity provider publishes it at its `jwks_uri`: the
  * public keys that may sign ID tokens, turned into OpenSSL keys once, when parsed.
  *

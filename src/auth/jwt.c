@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ID token verification: compact JWS, RS256 or ES256, then the OpenID Connect claim checks.
  *
  * The order is the point. We look at the token's shape first (three base64url segments, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Verification of an OpenID Connect ID token: a JWS in compact serialization (RFC 7515) whose
  * payload is a JWT claims set (RFC 7519), checked as OpenID Connect Core 1.0 §3.1.3.7 asks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Meeting passwords and PINs (see meeting_password.h). */
 #include "auth/meeting_password.h"
 

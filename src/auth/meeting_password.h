@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Meeting passwords and PINs: PBKDF2-HMAC-SHA256 with a random salt, "pbkdf2-sha256$N$salt$key".
  *
  * Cheaper than argon2 on purpose: they are checked on the control thread at join, are shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* OpenID Connect messages: discovery, authorization URL, token request and response, logout.
  *
  * We are an OpenID Connect relying party with a confidential (or public) client using the

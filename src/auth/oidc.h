@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* OpenID Connect, the protocol messages of the authorization code flow with PKCE: the
  * provider's discovery document, the authorization and end-session URLs we send the browser
  * to, the token request we post, and the token response we read.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* HTTP to the identity provider, through libcurl's easy interface.
  *
  * The provider is trusted for what it says, not for how much of it it says or where it sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Blocking HTTP(S) client for talking to the identity provider (discovery, JWKS, token
  * endpoint), on libcurl.
  *

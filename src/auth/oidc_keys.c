@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* JWKS cache with key rotation.
  *
  * Providers rotate signing keys by publishing the new key in the JWKS before signing with it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The provider's signing keys, cached, with key rotation.
  *
  * One cache per configured provider, owned by ONE thread (the auth thread): no locking inside.

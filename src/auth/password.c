@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Local account passwords, hashed with argon2id (RFC 9106) through libargon2.
  *
  * Parameters: t=3 passes over m=64 MiB with p=1 lane, a 16-byte salt and a 32-byte tag. That

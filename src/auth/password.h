@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Local account passwords: argon2id hashes in the standard encoded form
  * ($argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>), as libargon2 writes and reads them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* PKCE S256 and the per-login secrets.
  *
  * One login sends the browser to the provider with three one-time values we keep on our side:

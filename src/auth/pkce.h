@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* PKCE with S256 (RFC 7636), and the other one-time secrets of an authorization request
  * (`state`, `nonce`). All random material comes from core/random (the OS CSPRNG).
  * Pure apart from the CSPRNG; safe from any thread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `ratsaal user` command: local accounts for installations without an identity provider.
  *
  * It opens the same SQLite database as the server (WAL mode lets it write while a server runs)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* `ratsaal user ...`: managing local accounts from the command line.
  *
  *   ratsaal user add NAME --role admin|moderator|user [--display-name TEXT] [--email TEXT]

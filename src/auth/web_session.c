@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Login sessions of the web client (see web_session.h). */
 #include "auth/web_session.h"
 

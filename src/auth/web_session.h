@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Login sessions of the web client: the session cookie's rules and the token behind it.
  *
  * A login creates a random token; the browser holds it in an HttpOnly, SameSite=Lax cookie,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The application context: everything the control thread owns, reachable from one pointer.
  *
  * Owned by main(); handed by pointer to the HTTP layer, sessions and rooms. Only the control

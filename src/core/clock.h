@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Time helpers. Wall-clock milliseconds for timestamps shown to people; monotonic for
  * deadlines and rates. */
 #ifndef RS_CORE_CLOCK_H

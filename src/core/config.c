@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Configuration parsing.
  *
  * The format is deliberately small: `key = value` per line, `#` comments, no sections, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Server configuration: defaults, a `key = value` file, and command-line flags on top.
  *
  * Precedence: built-in defaults < config file < flags. Every problem is reported as one line

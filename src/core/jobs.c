@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Job thread (see jobs.h). One thread is enough: logins are rare, and serialising them also
  * bounds how much memory argon2 (64 MiB per hash) can take at once. */
 #include "core/jobs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Blocking work off the control thread: HTTP to the identity provider, password hashing.
  *
  * A job is a function that runs on the job thread and a completion that runs afterwards on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Logging: one line per event to stderr, safe to call from any thread.
  *
  * A line is formatted into a stack buffer and written with one write(2), so lines from the

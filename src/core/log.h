@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Structured, one-line-per-event logging.
  *
  * Every line: ISO-8601 UTC time, level, component, then key=value pairs written by the caller.

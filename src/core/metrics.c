@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Metric storage and Prometheus text exposition (format version 0.0.4). */
 #include "core/metrics.h"
 #include "core/procstat.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Counters and gauges exposed at /metrics in the Prometheus text format.
  *
  * Each metric is a fixed slot in one global table, so incrementing is a relaxed atomic add

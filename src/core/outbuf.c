@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Shared outgoing frames (see outbuf.h). */
 #include "core/outbuf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Outgoing frames: one serialized JSON text, shared by reference.
  *
  * A room event that goes to fifty participants is serialized once; every peer's queue takes a

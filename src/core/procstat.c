@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* /proc/<pid>/stat CPU times (see procstat.h). */
 #include "core/procstat.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* CPU time of a process or thread from Linux's /proc/<pid>/stat (proc(5)): for the per-worker
  * CPU metric and the load generator's reading of the server it measures. */
 #ifndef RS_CORE_PROCSTAT_H

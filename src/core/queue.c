@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Bounded queue (see queue.h for why a lock is fine here). */
 #include "core/queue.h"
 

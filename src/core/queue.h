@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Bounded single-producer/single-consumer queues between the control thread and a worker.
  *
  * A mutex-guarded ring of fixed-size items: commands and events are rare next to packets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Random numbers: one thin layer over OpenSSL's RAND_bytes.
  *
  * OpenSSL 3 seeds its DRBGs from getrandom(2) and keeps one instance per thread, so these

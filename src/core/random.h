@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Random numbers from the operating system's CSPRNG (through OpenSSL's RAND_bytes).
  *
  * Everything secret or unguessable (session ids, invite tokens, ICE ufrag/pwd, certificate

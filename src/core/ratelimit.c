@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Address rate limiting (see ratelimit.h). */
 #include "core/ratelimit.h"
 

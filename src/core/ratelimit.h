@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Per-client-address rate limits (logins, joins): a fixed-size table of token buckets keyed by
  * address string. When the table is full the stalest entry is replaced, so memory is bounded
  * whatever the number of addresses; an attacker rotating addresses only resets buckets, never

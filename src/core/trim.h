@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* When to hand freed heap back to the system (malloc_trim).
  *
  * Trimming walks every malloc arena and madvises free pages. On a timer it also ran in the

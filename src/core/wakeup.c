@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The control thread's wake-up (see wakeup.h). */
 #include "core/wakeup.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The control thread's wake-up.
  *
  * Other threads (media workers with events, the job thread with completions, a signal handler

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* REST API: the current user, meetings, moderator grants, invitations (docs/api.md).
  *
  * Every handler starts from the caller's identity (session cookie → store) and checks the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The REST API under /api/v1/ and the login endpoints under /auth/ (docs/api.md).
  * Control thread only; blocking work (IdP requests, password hashing) goes to core/jobs. */
 #ifndef RS_HTTP_API_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Login and logout: OpenID Connect (authorization code + PKCE) and local accounts.
  *
  * OIDC flow: GET /auth/oidc/login creates a login attempt {state, nonce, PKCE verifier,

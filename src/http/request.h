@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* One HTTP request and its response, as the route handlers (api.c) see them: no lws types.
  *
  * The request is borrowed for the duration of the handler call. A handler either fills the

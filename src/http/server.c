@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* HTTP and WebSocket on libwebsockets.
  *
  * One lws protocol handles both plain HTTP and the /signaling upgrade (lws routes an upgrade

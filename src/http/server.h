@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The HTTP + WebSocket front end (libwebsockets): static client files, /healthz, /metrics,
  * and the /signaling WebSocket whose frames go to signaling sessions. */
 #ifndef RS_HTTP_SERVER_H

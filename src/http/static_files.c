@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Loading the web root into memory (see static_files.h for why). */
 #include "http/static_files.h"
 

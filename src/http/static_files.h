@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The browser client's files, read once at start from the web root into memory.
  *
  * Serving from memory keeps request handling free of disk I/O and path handling: a request

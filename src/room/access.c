@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Access rules (see access.h). */
 #include "room/access.h"
 

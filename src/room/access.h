@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Who may see, join, moderate and hand out roles in a meeting: the rules, written once.
  *
  * The REST API (http/api.c), the signaling dispatcher (dispatch.c: the role an action needs),

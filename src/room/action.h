@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Meeting features as modules: action tables, the typed call a handler gets, and the hooks.
  *
  * Every signaling namespace is one feature (`struct rs_feature`): a table of its actions and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Audio routing table: ordered allow/deny rules over participant, group and "*" selectors,
  * last match wins, default allow (see audio_routes.h for how features map onto rules).
  *

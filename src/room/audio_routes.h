@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Audio routing: who hears whom in a room, as data.
  *
  * Every room has one table of rules. A rule says that listeners matching one selector do or do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `chat` feature: room chat and the in-memory history late joiners get.
  *
  * The history is a ring of cfg.chat_history entries per room, allocated with the first message

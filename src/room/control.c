@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `control` feature: join, leave, ping.
  *
  * Join decides, in this order, without changing anything: the fields (dispatcher), the join

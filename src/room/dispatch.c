@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The dispatcher: one place that checks who may call an action and what it must carry.
  *
  * For every message: the feature and action were found by the framing layer in the registry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Room events (see events.h). The one place that frames events and picks who gets them. */
 #include "room/events.h"
 

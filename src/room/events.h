@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Room events: how the room and its features tell clients what happened.
  *
  * Every event is a JSON object {"ns": ..., "event": ..., ...}. rs_event() builds one (the

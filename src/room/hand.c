@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `hand` feature: raise and lower a hand.
  *
  * Idempotent: repeating the current state sends nothing, so a double click cannot reorder the

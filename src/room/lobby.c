@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `lobby` feature: moderators admit or turn away those waiting.
  *
  * Waiting is membership (room.c keeps the lobby list); this module is what moderators do with

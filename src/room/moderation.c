@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `moderation` feature: the lobby switch and moderator grants.
  *
  * Changes to a managed meeting's settings and grants are stored first and applied to the live

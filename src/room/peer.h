@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The room's view of a client connection: something it can send frames to and close.
  *
  * The room never knows what carries its events (today a WebSocket session in signaling/, later

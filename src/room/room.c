@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Room registry, membership (room and lobby), and the features' hooks.
  *
  * Join order of effects (control.c decides, this file carries out): validate everything first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Rooms and participants: meeting state and rules, no I/O.
  *
  * A room exists in memory while someone is in it; its record (title, settings) lives in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Client transport for tests and load generation (see client.h). */
 #include "rtc/client.h"
 

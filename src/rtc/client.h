@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A minimal WebRTC client transport (ICE controlling, DTLS client, SRTP) over a UDP socket.
  *
  * It is what a browser does toward the SFU, reduced to one candidate pair: binding requests

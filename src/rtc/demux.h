@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* First-byte demultiplexing of the one UDP port (RFC 7983, with RFC 5761 for RTP vs RTCP).
  *
  * Every datagram on the media port is one of STUN (ICE connectivity checks), DTLS (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* DTLS: the handshake that authenticates a peer and yields its SRTP keys (RFC 5763/5764).
  *
  * WebRTC uses DTLS only as a key exchange: both sides present self-signed certificates, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* DTLS-SRTP key agreement for one peer transport (RFC 5763, RFC 5764), on OpenSSL 3.
  *
  * No sockets and no blocking here: the media worker feeds each received DTLS datagram to

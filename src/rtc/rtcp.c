@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* RTCP: the control packets that keep forwarded media healthy.
  *
  * The SFU terminates RTCP on both sides. From publishers it reads sender reports (for lip

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* RTCP (RFC 3550) and the feedback messages an SFU lives on: generic NACK and PLI (RFC 4585),
  * FIR (RFC 5104), REMB (draft-alvestrand-rmcat-remb), transport-wide congestion control
  * feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* RTP: reading and rewriting the headers of the packets the SFU forwards.
  *
  * The SFU never decodes media, but it reads a lot from each packet: SSRC, sequence number and

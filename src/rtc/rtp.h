@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* RTP packets (RFC 3550), header extensions (RFC 8285), and the payload descriptors the SFU
  * needs to find keyframes and rewrite picture ids: VP8 (RFC 7741), H.264 (RFC 6184).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SDP (RFC 8866 syntax) as the SFU uses it under JSEP (RFC 8829): parse any offer or answer
  * into a fixed-size struct, pick what we take from a browser's publish offer, write our answer
  * to it, write our subscribe offer, and read the browser's answer to that.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SDP negotiation and writing: what the SFU takes from a browser's offer, the answer that says
  * so, the subscribe offer, and what the browser's answer to it accepted.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SDP parser: text in, one fixed-size `struct rs_sdp` out.
  *
  * An SDP is untrusted input from a browser (or from whoever holds a WebSocket), so this parser

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SRTP: the per-transport media crypto. GCM runs on our own code (rtc/srtp_gcm.c, OpenSSL
  * EVP); AES-CM-HMAC-SHA1-80 runs on libsrtp2, through a thin, strict wrapper.
  *

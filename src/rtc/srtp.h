@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SRTP/SRTCP protection for one transport (RFC 3711, RFC 7714).
  *
  * Two profiles, two engines behind one API:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SRTP AEAD_AES_128_GCM of our own, on OpenSSL's AES-GCM (RFC 3711 framing, RFC 7714 transform).
  *
  * Why: Debian's libsrtp2 is built on NSS and takes a mutex, a malloc/free and a hash lookup per

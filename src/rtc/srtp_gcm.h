@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SRTP/SRTCP with AEAD_AES_128_GCM (RFC 7714) on OpenSSL's AES-GCM: one direction of one transport.
  *
  * rtc/srtp.c uses this for the GCM profile behind struct rs_srtp; nothing else needs it. It is a

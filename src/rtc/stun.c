@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* STUN: the ICE connectivity-check messages of our one UDP port.
  *
  * Ratsaal is ICE-lite: browsers send us Binding requests with USERNAME ("ours:theirs"),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* STUN messages for ICE-lite (RFC 8489 / 5389, ICE attributes from RFC 8445).
  *
  * Parsing never allocates: rs_stun_parse() fills a caller-owned struct rs_stun_msg whose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Messages between the control thread and the media worker.
  *
  * The control thread owns rooms, participants and SDP; the worker owns sockets, transports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Worker events on the control thread: the media workers report, through their event queues
  * (rs_sfu_poll_events), what only they can see: a transport connected or failed, a track's
  * media started flowing, a participant became the active speaker.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Internals of the `media` signaling namespace, shared by media_signaling.c (entry, hooks,
  * owner table, transports), publish.c, subscribe.c, visibility.c and media_events.c. Nothing
  * outside those files includes this header: the module's interface is media_signaling.h (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `media` namespace: the control thread's side of the media plane.
  *
  * Every participant has two transports on the worker: a publish one (the browser offers, we

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The `media` feature: the SFU's side of the room.
  *
  * The SFU registers this feature in the room registry when the media plane starts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The publish side of the `media` namespace: media/publish and media/track_state.
  *
  * A participant's publish connection carries what it sends. The browser offers, we answer; each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Rings between media workers (see relay.h). */
 #include "sfu/relay.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Media between workers of one process: a room too large for one core keeps its publishers on
  * its home worker, and subscribe connections on other workers get the publishers' packets
  * through these rings (the in-process form of the multi-node cascade in DESIGN.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Forwarding: publisher streams in, subscriptions out.
  *
  * A track is what a publisher sends on one m-line: audio, or video in up to three simulcast

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Media plane lifecycle and the control thread's side of the command/event queues. */
 #include "sfu/sfu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The media plane as the control thread sees it: start/stop the workers, send them commands,
  * receive their events, and the facts the SDP needs (our fingerprint, candidate address, each
  * worker's UDP port).

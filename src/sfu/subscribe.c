@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The subscribe side of the `media` namespace: slots, subscribe offers, media/subscribe_answer,
  * media/restart_ice (which only ever restarts the subscribe connection) and media/video_size.
  *

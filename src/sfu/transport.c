@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Per-peer transport on the worker: ICE-lite, DTLS, SRTP (RFC 8445 lite, RFC 7675, RFC 5764).
  *
  * The server is ICE-lite and never sends checks: it answers binding requests whose USERNAME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Who receives what: audio routes, last-N and the active speaker order of the `media` namespace.
  *
  * Every subscription (a BOUND slot the worker knows) is enabled or not. Audio follows the

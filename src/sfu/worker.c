@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The media worker thread: socket I/O in batches, commands, timers.
  *
  * Loop: epoll on the UDP socket and the command queue's eventfd; timers every 10 ms. Datagrams

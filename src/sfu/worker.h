@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A media worker thread: its own UDP socket, every transport's ICE/DTLS/SRTP state, and packet
  * forwarding. Configured at start, then driven only by commands (see command.h). */
 #ifndef RS_SFU_WORKER_H

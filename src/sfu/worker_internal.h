@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Media worker internals, shared by worker.c (thread, socket, commands, timers),
  * transport.c (ICE-lite, DTLS, SRTP per peer) and router.c (tracks, subscriptions, forwarding,
  * RTCP). Everything here belongs to the one worker thread: no locks.

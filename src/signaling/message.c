@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Validation of client signaling frames.
  *
  * Order matters for the error a client sees: size (checked by the transport) → nesting depth

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Signaling frames: parse and validate one client frame into a message for the dispatcher.
  *
  * A frame becomes a `struct rs_msg` (room/action.h) only when it is a JSON object no deeper

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Signaling session: framing, limits, validation and the outgoing queue.
  *
  * Memory: a session lives as long as its participant, so it holds nothing between messages

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A signaling session: one WebSocket connection's state, independent of the transport.
  *
  * The HTTP layer owns the socket and calls in with received fragments; the session assembles

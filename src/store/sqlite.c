@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SQLite backend of the store: the embedded default (one file under the data directory).
  *
  * Crash safety: WAL journal with synchronous=FULL, so a committed transaction survives a

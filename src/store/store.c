@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Dispatch from the store interface to the configured backend, plus what every backend shares:
  * argument checks, role names, and user ids.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Persistence interface.
  *
  * The rest of the server talks to `struct rs_store` through these functions only; a backend

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A fresh directory under /tmp for a test's SQLite database, removed by the test's teardown.
  * Header-only, shared by the store, identity and lobby tests. */
 #ifndef RS_TESTS_TMPDIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Helpers for driving a media worker in-process (tests/unit/sfu/test_router.c,
  * tests/fuzz/media_path, bench/offline): peer addresses, a real ICE check that validates an
  * address, and SRTP keys shared by the worker's transport and the test's stand-in peer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fuzz target: the REST API with arbitrary bodies, paths and headers, as a signed-in user and
  * as nobody. Input: [selector byte][rest = body]. The selector picks method, path and whether
  * the cookie and JSON content type are sent. Runs against a real SQLite store in /tmp, jobs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fuzz target: the config file parser and validator. */
 #include <stddef.h>
 #include <stdint.h>

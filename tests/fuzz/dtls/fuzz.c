@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fuzz target: everything a peer can send to a transport before and after keys exist.
  *
  * Input: a sequence of datagrams, each a 2-byte big-endian length then that many bytes (a

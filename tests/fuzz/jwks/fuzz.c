@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for the JSON documents the identity provider sends: the input is parsed as
  * a JWKS, a discovery document and a token response. Nothing may crash or leak, and what is
  * accepted must hold up (usable keys, allowed URLs, an id_token). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for what the browser hands the auth code: an ID token (verified against a
  * fixed JWKS holding the RFC 7515 A.2 RSA and A.3 EC keys), a Cookie header and a return path.
  * The input is tried as each. Nothing may crash, leak, or accept what it must not.

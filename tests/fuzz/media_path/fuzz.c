@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fuzz target: the worker's whole receive path (demux → STUN/DTLS/SRTP → RTP/RTCP routing →
  * forwarding, NACK/RTX, PLI, REMB, layer choice, speaker detection) without a thread or socket.
  *

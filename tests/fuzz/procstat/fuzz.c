@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for the /proc/<pid>/stat parser: any bytes, never a crash or a read past
  * the input; what it accepts must parse the same again from a copy. */
 #include <stdint.h>

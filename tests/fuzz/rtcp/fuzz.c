@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for RTCP: iterate the compound packet, run every typed parser on every
  * packet, rebuild each parsed message with the matching builder and check that it parses back
  * to the same values; transport-cc feedback is rebuilt from its received statuses. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for RTP: header parse, every extension accessor, in-place rewrites (which
  * must keep the packet parseable with the same layout), the header builder fed from the parsed
  * extensions, and the VP8 and H.264 payload readers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for rtc/sdp: parse arbitrary text; when it parses as an offer we can answer,
  * build the answer, and hold the builder to its promise that the answer re-parses and says what
  * the choices say (same m-sections in order, accepted ones with our codec, RTX, rtcp-fb and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for SRTP/SRTCP (rtc/srtp.c, our AEAD_AES_128_GCM in rtc/srtp_gcm.c), fixed
  * keys, fresh state per input. The first byte picks the mode:
  *   0 / 1  unprotect_rtp / unprotect_rtcp of the rest (untrusted input from the network);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Writes the seed corpus of the SRTP fuzz target (tests/fuzz/srtp/corpus/), with the target's
  * fixed keys. Not built by make; run from the repository root:
  *   cc -std=gnu17 -D_GNU_SOURCE -Isrc tests/fuzz/srtp/make_corpus.c build/libratsaal.a \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target for the STUN parser: parse, every accessor, both checks, and the three
  * builders fed from what was parsed, whose output must parse and verify again. */
 #include <errno.h>

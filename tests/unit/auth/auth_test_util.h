@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Test-only helpers for the auth tests: fresh keys, their public JWKs, and a JWS signer.
  * Header-only (static functions) so each test binary stays self-contained. Never used by the
  * server: it has no business signing tokens. */

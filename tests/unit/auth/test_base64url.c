@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Base64url: RFC 4648 §10 test vectors in the URL alphabet without padding, and every kind of
  * non-canonical input the strict decoder must refuse. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Session cookie building and parsing, and the open-redirect guard's table. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* JWKS parsing: the RFC 7517 example keys, which members are kept or skipped, and lookup. */
 #include <setjmp.h>
 #include <stdarg.h>

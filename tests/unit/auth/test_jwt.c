@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ID token verification: the RFC 7515 examples, then every rejection reason with tokens we sign
  * ourselves using fresh keys (RSA 2048 and EC P-256) generated per run. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* OpenID Connect messages: URL policy, discovery, the authorization URL (exact string), the
  * token request with HTTP Basic client authentication, token responses, and logout. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* HTTP to the identity provider and the JWKS cache, against a tiny HTTP/1.1 server this test
  * runs on 127.0.0.1 in a thread, with canned responses: size caps, timeouts, redirects, the
  * form POST, and key rotation with the refetch rate limit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* argon2id passwords: round trip, wrong password, the length policy, and hashes we refuse. */
 #include <setjmp.h>
 #include <stdarg.h>

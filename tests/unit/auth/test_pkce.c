@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* PKCE: the RFC 7636 Appendix B vector, verifier validation, and fresh secrets. */
 #include <setjmp.h>
 #include <stdarg.h>

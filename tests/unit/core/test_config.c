@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Config parsing: defaults, every key, and one clear error per kind of mistake. */
 #include <setjmp.h>
 #include <stdarg.h>

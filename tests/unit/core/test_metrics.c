@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Prometheus exposition: counters, drop reasons, and the forwarding delay histogram (buckets
  * cumulative, +Inf equal to _count, the sum in seconds). */
 #include <setjmp.h>

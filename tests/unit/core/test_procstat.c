@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* /proc/<pid>/stat CPU times: proc(5) lines as the kernel writes them (a real one from this
  * kind of machine, a name with spaces and parentheses, negative tty fields), lines that are
  * not, and this process's own file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Per-address rate limits and the job queue. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* When the server trims its heap: after joins or departures have been quiet for 2 s, at most
  * every 10 s, never in a steady meeting. */
 #include <setjmp.h>

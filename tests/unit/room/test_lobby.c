@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Join rules for managed meetings, the lobby and moderation, over a fake transport and a real
  * SQLite store: who may join as what, who waits, who may admit, and that refused actions change
  * nothing. */

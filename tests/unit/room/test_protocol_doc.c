@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* docs/protocol.md and the action tables agree: every action a feature serves is documented
  * (an example `{"ns": "X", "action": "Y", ...}` in the protocol), and every documented action is
  * served. The registry is the one a server builds: the room's own features and the SFU's media

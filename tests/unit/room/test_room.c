@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Sessions, rooms, chat and hands over a fake transport: what each client would receive. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SDP test vectors: RFC 8866's example and real-looking Chromium and Firefox offers and
  * answers, generated from the .sdp files in tests/unit/rtc/sdp_vectors/ (CRLF kept) so that
  * tests have no path dependency. Shared by tests/unit/rtc/test_sdp.c and

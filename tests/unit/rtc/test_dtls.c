@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* DTLS-SRTP: two transports (client and server) pump datagrams to each other in memory.
  * Covers the handshake and key split, the fingerprint check, profile negotiation, lost
  * flights and the retransmission timer, close_notify, garbage input, and a compacted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* RTCP tests: packets hand-built from the RFC layouts, round trips, malformed input. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* RTP header, RFC 8285 extensions, VP8/H.264 payload tests, and the RFC 7983 demux. */
 #include <setjmp.h>
 #include <stdarg.h>

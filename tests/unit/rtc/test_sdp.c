@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Unit tests for rtc/sdp: RFC 8866's example, real-looking Chromium and Firefox offers and
  * answers (sdp_vectors.h, generated from the files in sdp_vectors/, which are also the fuzz
  * corpus' seeds), answer and offer round trips, and malformed input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SRTP wrapper: known-answer vectors from libsrtp's own srtp_driver (AES-CM-128-HMAC-SHA1-80
  * and AEAD-AES-128-GCM, RTP and RTCP), then round trips, tamper, replay, NACK resends and the
  * argument checks. Packet buffers are heap-allocated to the exact capacity so ASan catches

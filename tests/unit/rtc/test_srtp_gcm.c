@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Our AEAD_AES_128_GCM SRTP (rtc/srtp_gcm.c): the RFC vectors first (RFC 3711 B.3 key
  * derivation, RFC 7714 §16.1 SRTP and §17.1/§17.3 SRTCP), then a differential test against
  * libsrtp2: 10,000 random RTP and 10,000 random RTCP packets (sizes, CSRCs, extensions, six

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* STUN parser/builder tests: RFC 5769 vectors first, then round trips and malformed input. */
 #include <setjmp.h>
 #include <stdarg.h>

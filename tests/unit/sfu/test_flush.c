@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The worker's send batch over real UDP on 127.0.0.1: with UDP GSO, packets to one peer are
  * grouped and runs of equal size leave as one datagram the kernel segments; every receiver must
  * still get exactly its packets, byte for byte and in the order they were queued. Without GSO

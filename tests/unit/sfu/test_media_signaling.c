@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The media signaling namespace over fake sessions and a detached media plane: what each
  * client receives and which commands the worker would get. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Rooms spread over two media workers, in-process (no threads, no sockets): the publisher's
  * transport is on the home worker, a subscriber's on the other; the home worker decrypts once
  * and relays the packet through the ring, the other worker forwards it to its subscriber

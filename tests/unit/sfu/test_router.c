@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The worker's control loops, run in-process with a controlled clock (no thread, no socket;
  * what the worker sends is read back from its send batch and decrypted with the peer's keys):
  * consent freshness (no checks for 30 s → ice_timeout), the subscriber's REMB estimate

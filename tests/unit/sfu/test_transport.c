@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The worker's peer-address map (sfu/transport.c), driven through its one entrance,
  * datagrams: an ICE check validates its source address for a transport; any other datagram
  * from a validated address reaches that transport (here: dropped as not connected), from any

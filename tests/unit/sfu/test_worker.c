@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The media worker over real UDP on 127.0.0.1, driven by commands like the control thread
  * drives it and reached by our own client transport (ICE check, DTLS client, SRTP) like a
  * browser reaches it: forwarding with SSRC/sequence/timestamp rewriting, simulcast layer

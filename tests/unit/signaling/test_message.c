@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Signaling message validation: every error code from docs/protocol.md, and valid messages. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Identity in the store: migration 1 → 2 on a live database, users (local and OIDC), login
  * sessions (expiry, sliding, purge), meetings (update, cascade, tenant-scoped lists), moderator
  * grants, invitations (revoke, find, purge), and the `ratsaal user` command fed through stdin. */

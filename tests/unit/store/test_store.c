@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* SQLite store: migrations, room records, persistence across reopen, refusing a newer schema. */
 #include <setjmp.h>
 #include <stdarg.h>
