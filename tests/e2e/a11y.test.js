@@ -3,7 +3,8 @@
 // rules on every page state the suite reaches — landing, login, "My meetings" (with a meeting's
 // invites open), pre-join, meeting view, device settings dialog, chat panel, participants panel
 // with a guest waiting in the lobby, the guest's lobby screen, a raised hand, the rejected,
-// denied and left screens — in English, and the landing page, pre-join and meeting view in German.
+// denied and left screens — in English; landing, pre-join and meeting view (raised hand, unread
+// chat badge) in German; and the landing, login and meeting pages at phone width.
 // Every state must have zero violations; a failure lists each violation's id, impact and targets.
 
 const { test, before, after } = require('node:test');
@@ -51,6 +52,9 @@ function checker(t) {
 
 const page = (o = {}) => h.newPage(browser, { bypassCSP: true, ...o });
 
+/** The pre-join preview has its camera and microphone (a join before that joins without them). */
+const previewLive = (p) => h.waitUntil(() => p.evaluate(() => window.__ratsaalMeeting.prejoin.stream.getTracks().length === 2), { timeout: 10000, message: 'pre-join camera and microphone' });
+
 test('axe: no WCAG 2.1 A/AA violations on the pages and meeting states (English)', async (t) => {
   const pages = [];
   const axe = checker(t);
@@ -97,11 +101,15 @@ test('axe: no WCAG 2.1 A/AA violations on the pages and meeting states (English)
     await h.gotoReady(mod, `${server.url}/r/${meetingId}`);
     await mod.locator(tid('name-input')).waitFor({ state: 'visible' });
     await h.waitUntil(async () => (await mod.inputValue(tid('name-input'))) === 'Erika Mustermann', { message: 'name prefilled' });
+    await previewLive(mod);
     await axe.check(mod, 'pre-join screen');
     await mod.click(tid('join-button'));
     await mod.locator(tid('meeting')).waitFor({ state: 'visible' });
     await mod.locator(`${tid('mic-button')}:not([disabled])`).waitFor();
     await axe.check(mod, 'meeting view');
+    await mod.click(tid('mic-button'));
+    await mod.locator(`${tid('mic-button')}[aria-pressed="false"]`).waitFor();
+    await axe.check(mod, 'meeting view, microphone off');
 
     // device settings dialog
     await mod.click(tid('settings-button'));
@@ -185,6 +193,37 @@ test('axe: no WCAG 2.1 A/AA violations in German (landing, pre-join, meeting)', 
     await de.locator(`${tid('hand-button')}[aria-pressed="true"]`).waitFor();
     await h.openParticipants(de);
     await axe.check(de, 'Besprechung, Teilnehmerliste, Hand gehoben');
+    // someone else writes while the chat is closed: the unread badge
+    const other = await page({ locale: 'de-DE' });
+    pages.push(other);
+    await h.gotoReady(other, `${de.url().split('#')[0]}?name=Max&join=1`);
+    await other.locator(tid('meeting')).waitFor({ state: 'visible' });
+    await h.openChat(other);
+    await other.fill(tid('chat-input'), 'Hallo');
+    await other.press(tid('chat-input'), 'Enter');
+    await de.locator(tid('unread-badge')).filter({ hasText: '1' }).waitFor({ state: 'visible' });
+    await axe.check(de, 'Besprechung, ungelesene Chatnachricht');
+    axe.done();
+  });
+});
+
+test('axe: no WCAG 2.1 A/AA violations at phone width (400 px: icon-only controls, logo-only brand)', async (t) => {
+  const pages = [];
+  const axe = checker(t);
+  await h.withArtifacts(t, () => pages, async () => {
+    const p = await page({ viewport: { width: 400, height: 800 } });
+    pages.push(p);
+    await h.gotoReady(p, `${server.url}/`);
+    await axe.check(p, 'landing page (narrow)');
+    await h.gotoReady(p, `${server.url}/login`);
+    await axe.check(p, 'login page (narrow)');
+    await h.startMeetingViaUi(p, server.url, 'Schmal');
+    await p.locator(`${tid('mic-button')}:not([disabled])`).waitFor();
+    await axe.check(p, 'meeting view (narrow)');
+    await h.openParticipants(p);
+    await axe.check(p, 'participants panel open (narrow)');
+    await h.openChat(p);
+    await axe.check(p, 'chat panel open (narrow)');
     axe.done();
   });
 });
