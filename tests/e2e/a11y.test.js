@@ -45,12 +45,21 @@ function checker(t) {
     },
     done() {
       t.diagnostic(`axe checked: ${checked.join(', ')}`);
+      if (refused.length) throw new Error(`refused phase transitions: ${refused.join('; ')}`);
       if (found.length) throw new Error(`axe found violations (WCAG 2.1 A/AA):\n${found.join('\n')}`);
     },
   };
 }
 
-const page = (o = {}) => h.newPage(browser, { bypassCSP: true, ...o });
+/** A page for axe; it also records refused phase transitions (web/js/phases.js), which must not happen. */
+const refused = [];
+async function page(o = {}) {
+  const p = await h.newPage(browser, { bypassCSP: true, ...o });
+  p.on('console', (m) => {
+    if (m.type() === 'warning' && m.text().startsWith('meeting: no transition')) refused.push(m.text());
+  });
+  return p;
+}
 
 /** The pre-join preview has its camera and microphone (a join before that joins without them). */
 const previewLive = (p) => h.waitUntil(() => p.evaluate(() => window.__ratsaalMeeting.prejoin.stream.getTracks().length === 2), { timeout: 10000, message: 'pre-join camera and microphone' });

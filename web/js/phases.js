@@ -2,11 +2,12 @@
 // move up here and refuses (console.warn) any that is not listed; what the page shows in each
 // phase is PHASE_UI, applied in one place (Meeting._renderPhase).
 //
-//   prejoin ──join──▶ joining ──joined──▶ meeting ──leave──▶ leaving ──left──▶ left
-//                        │  └──waiting──▶ lobby ──joined──▶ meeting            │ ▲
-//                        │                  ├──rejected──▶ rejected           join│ │restart
-//                        └──denied──▶ denied └──leave──▶ leaving              ▼ │
-//   anything still connected ──shutdown──▶ ended ──join/restart──▶ joining/prejoin
+//   prejoin ─join→ joining ─joined→ meeting ─leave→ leaving ─left→ left ─join→ joining
+//                    │  │                ▲  │                            └─restart→ prejoin
+//                    │  └─waiting→ lobby ┘  └─waiting→ lobby (after a reconnect)
+//                    ├─join_failed→ prejoin         lobby ─leave→ leaving, ─rejected→ rejected
+//                    └─denied→ denied, ─rejected→ rejected
+//   prejoin, joining, lobby, meeting, leaving, left ─shutdown→ ended ─join/restart→ …
 
 /** phase → {event → next phase} */
 export const TRANSITIONS = {
