@@ -1,4 +1,6 @@
-// Meeting page (/r/<room>): pre-join → meeting → left/ended, with reconnect.
+// Meeting page (/r/<room>): pre-join → (lobby →) meeting → left/ended, with reconnect.
+// The phases and the moves between them are the table in phases.js (transition()); the
+// signaling namespaces are the feature modules in features/ (route()).
 import { t, errorText } from './i18n.js';
 import { Signaling } from './signaling.js';
 import { RoomState } from './room.js';
@@ -13,6 +15,8 @@ import { PreJoin, acquireMedia, mediaMessage } from './ui/prejoin.js';
 import { LobbyPanel } from './ui/lobby.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
+import { PHASE_UI, nextPhase } from './phases.js';
+import { registerFeatures } from './features/index.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
@@ -34,7 +38,8 @@ class Meeting {
     this.sig = new Signaling();
     this.state = new RoomState();
     this.media = null;
-    this.phase = 'prejoin'; // prejoin | joining | joined | left | ended
+    this.phase = 'prejoin'; // see phases.js; changed only by transition()
+    this.features = registerFeatures(this);
     this.joinOpts = null;
     this.mediaOn = { microphone: false, camera: false, screen: false, hasMicrophone: false, hasCamera: false };
     this.countdown = null;
@@ -50,7 +55,7 @@ class Meeting {
       input: $('chat-input'),
       count: $('chat-count'),
       room: this.state,
-      onSend: (text) => this.sendChat(text),
+      onSend: (text) => this.features.chat.send(text),
       onUnread: (n) => this.controls.setUnread(n),
     });
     this.plist = new ParticipantList({
@@ -60,7 +65,7 @@ class Meeting {
       allHeading: $('participants-all'),
       room: this.state,
       canGrant: () => this.canGrant(),
-      onSetRole: (id, role) => this.sig.trySend({ ns: 'moderation', action: 'set_role', id, role }),
+      onSetRole: (id, role) => this.features.moderation.setRole(id, role),
     });
     this.lobbyPanel = new LobbyPanel({
       section: $('lobby-section'),
@@ -71,10 +76,10 @@ class Meeting {
       toggle: $('lobby-toggle'),
       stateText: $('lobby-state-text'),
       room: this.state,
-      onAdmit: (id) => this.sig.trySend({ ns: 'lobby', action: 'admit', id }),
-      onReject: (id) => this.sig.trySend({ ns: 'lobby', action: 'reject', id }),
-      onAdmitAll: () => this.sig.trySend({ ns: 'lobby', action: 'admit_all' }),
-      onToggle: (enabled) => this.sig.trySend({ ns: 'moderation', action: 'set_lobby', enabled }),
+      onAdmit: (id) => this.features.lobby.admit(id),
+      onReject: (id) => this.features.lobby.reject(id),
+      onAdmitAll: () => this.features.lobby.admitAll(),
+      onToggle: (enabled) => this.features.moderation.setLobby(enabled),
     });
     this.state.addEventListener('change', (e) => {
       if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
@@ -112,7 +117,7 @@ class Meeting {
     this.controls.addEventListener('camera', () => this.toggle('camera'));
     this.controls.addEventListener('screen', () => this.toggleScreen());
     this.controls.addEventListener('settings', () => this.settings.open(this.controls.settings));
-    this.controls.addEventListener('hand', () => this.toggleHand());
+    this.controls.addEventListener('hand', () => this.features.hand.toggle());
     this.controls.addEventListener('chat', () => this.togglePanel('chat'));
     this.controls.addEventListener('participants', () => this.togglePanel('participants'));
     this.controls.addEventListener('leave', () => this.leave());
@@ -133,7 +138,7 @@ class Meeting {
       this.autoJoin(checkDisplayName(name).value);
     } else {
       if (name && !store.get('name')) $('name-input').value = name;
-      this.show('prejoin');
+      this._renderPhase();
       this.prejoin.show();
     }
   }
@@ -158,7 +163,7 @@ class Meeting {
           $('prejoin-room').textContent = t('prejoin.room', { room: this.title });
           this._updateHeader();
         }
-        if (this.state.lobbyEnabled === null && typeof m.lobby === 'boolean' && this.phase === 'joined') this.state.setLobbyEnabled(m.lobby);
+        if (this.state.lobbyEnabled === null && typeof m.lobby === 'boolean' && this.inMeeting) this.state.setLobbyEnabled(m.lobby);
       }
     } catch {
       /* not essential */
@@ -175,7 +180,38 @@ class Meeting {
   }
 
   isModerator() {
-    return this.phase === 'joined' && !!this.state.self && this.state.self.role === 'moderator';
+    return this.inMeeting && !!this.state.self && this.state.self.role === 'moderator';
+  }
+
+  /** In the meeting proper (not before, not in the lobby, not leaving). */
+  get inMeeting() {
+    return this.phase === 'meeting';
+  }
+
+  /**
+   * Move to the phase the table (phases.js) gives for `event`, and show it. Returns false, and
+   * changes nothing, when the table has no such move from the current phase.
+   */
+  transition(event) {
+    const next = nextPhase(this.phase, event);
+    if (!next) {
+      console.warn(`meeting: no transition "${event}" from phase "${this.phase}"`);
+      return false;
+    }
+    const prev = this.phase;
+    this.phase = next;
+    this._renderPhase(prev);
+    return true;
+  }
+
+  /** Everything whose visibility depends on the phase (PHASE_UI), in one place. */
+  _renderPhase(prev = null) {
+    const ui = PHASE_UI[this.phase];
+    document.body.dataset.phase = this.phase;
+    if (ui.view && this.phase !== prev) this.show(ui.view);
+    $('copy-link').hidden = !ui.copyLink;
+    this.controls.setEnabled(ui.controls);
+    this._updateHeader();
   }
 
   _updateLobbyUi() {
@@ -187,13 +223,6 @@ class Meeting {
     this.controls.setLobbyCount(mod ? this.state.lobby.size : 0);
   }
 
-  _joinMsg(name) {
-    const msg = { ns: 'control', action: 'join', room: this.roomId, display_name: name };
-    if (this.invite) msg.invite = this.invite;
-    if (this.password) msg.password = this.password;
-    return msg;
-  }
-
   show(view) {
     for (const [k, v] of Object.entries(this.views)) v.hidden = k !== view;
     if (view === 'meeting') this.grid.layout();
@@ -202,86 +231,21 @@ class Meeting {
   // ───────── signaling wiring ─────────
 
   _wireSignaling() {
-    const on = (name, fn) => this.sig.addEventListener(name, (e) => fn(e.detail));
-    on('state', (d) => this._connState(d));
-    on('reopen', () => this._onReopen());
-    on('control/participant_joined', (m) => {
-      if (this.phase !== 'joined' || !m.participant) return;
-      const p = this.state.addParticipant(m.participant);
-      if (!p.self) toast(t('toast.joined', { name: p.display_name }), { timeout: 3000, key: 'presence' });
-    });
-    on('control/participant_left', (m) => {
-      if (this.phase !== 'joined') return;
-      const p = this.state.removeParticipant(m.id, m.reason);
-      if (p && !p.self) toast(t('toast.left', { name: p.display_name }), { timeout: 3000, key: 'presence' });
-    });
-    on('chat/message', (m) => {
-      if (this.phase === 'joined') this.state.addChat(m);
-    });
-    on('hand/raised', (m) => {
-      if (this.phase !== 'joined') return;
-      this.state.setHand(m.id, true, m.ts);
-      if (m.id === this.state.selfId) this.controls.setHand(true);
-    });
-    on('hand/lowered', (m) => {
-      if (this.phase !== 'joined') return;
-      this.state.setHand(m.id, false);
-      if (m.id === this.state.selfId) this.controls.setHand(false);
-    });
-    on('media/track_state', (m) => {
-      if (this.phase === 'joined' && m.participant) this.state.setTrackState(m.participant, m.source, m.muted);
-    });
-    on('media/active_speaker', (m) => {
-      if (this.phase === 'joined') this.state.setActiveSpeaker(m.participant || null);
-    });
-    on('control/shutdown', (m) => this._onShutdown(m));
-    on('control/participant_updated', (m) => {
-      if (this.phase !== 'joined' || !m.participant) return;
-      const p = this.state.updateParticipant(m.participant);
-      if (p && p.self) {
-        this.controls.setHand(!!p.hand_raised);
-        toast(t(p.role === 'moderator' ? 'toast.now_moderator' : 'toast.no_longer_moderator'), { timeout: 5000, key: 'role' });
-      }
-    });
-    // waiting in the lobby: admitted (control/joined) or rejected
-    on('control/joined', (m) => {
-      if (this.phase === 'waiting' && this.pendingJoin) this._enterMeeting(m, this.pendingJoin);
-    });
-    on('lobby/waiting', (m) => {
-      if (this.phase === 'waiting' && m.title) this._setLobbyTitle(m.title);
-    });
-    on('lobby/rejected', () => {
-      if (this.phase === 'waiting') this._onRejected();
-    });
-    // moderators: the lobby live
-    on('lobby/entered', (m) => {
-      if (this.phase !== 'joined' || !m.participant) return;
-      const w = this.state.lobbyEnter(m.participant);
-      if (w && this.isModerator()) {
-        const n = this.state.lobby.size;
-        toast(n > 1 ? t('toast.lobby_entered_n', { name: w.display_name, n }) : t('toast.lobby_entered', { name: w.display_name }), { timeout: 8000, key: 'lobby' });
-      }
-    });
-    on('lobby/left', (m) => {
-      if (this.phase === 'joined') this.state.lobbyLeave(m.id, m.reason);
-    });
-    on('moderation/lobby_changed', (m) => {
-      if (this.phase !== 'joined' || typeof m.enabled !== 'boolean') return;
-      const changed = this.state.lobbyEnabled !== m.enabled;
-      this.state.setLobbyEnabled(m.enabled);
-      if (changed && this.isModerator()) toast(t(m.enabled ? 'toast.lobby_on' : 'toast.lobby_off'), { timeout: 4000, key: 'lobby-state' });
-    });
-    on('message', (m) => {
-      // errors not answered through request(): show them
-      if (m.event !== 'error' || m._reply) return;
-      if (m.code === 'stale_revision') return;
-      if (m.ns === 'lobby' || m.ns === 'moderation') {
-        // re-enable the buttons that were disabled while the action was in flight
-        this.lobbyPanel.render();
-        this.plist.render();
-      }
-      toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
-    });
+    this.sig.addEventListener('state', (e) => this._connState(e.detail));
+    this.sig.addEventListener('reopen', () => this._onReopen());
+    // every server event, through the feature of its namespace (features/)
+    this.sig.addEventListener('message', (e) => this.features.route(e.detail));
+  }
+
+  /** An error event nobody awaited (features/index.js): show it. */
+  showError(m) {
+    toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
+  }
+
+  /** Lobby and moderator widgets again (e.g. to re-enable buttons after a refused action). */
+  rerenderModeration() {
+    this.lobbyPanel.render();
+    this.plist.render();
   }
 
   _connState(d) {
@@ -302,26 +266,30 @@ class Meeting {
     }
   }
 
+  /**
+   * The WebSocket is back after a drop: join again. (While joining, join() itself waits for the
+   * new connection's hello; a request in flight failed with the old connection.)
+   */
   async _onReopen() {
-    if (this.phase === 'waiting') {
+    if (this.phase === 'lobby') {
       // back into the lobby (a new waiting id); admission arrives as control/joined
       try {
-        await this.sig.request(this._joinMsg(this.joinOpts.name), { events: ['control/joined', 'lobby/waiting'] });
+        await this.features.control.join(this.joinOpts.name);
       } catch (err) {
         if (DENIED.has(err.code)) this._showDenied(err.code);
       }
       return;
     }
-    if (this.phase !== 'joined' && this.phase !== 'joining') return;
+    if (!this.inMeeting) return;
     try {
-      const reply = await this.sig.request(this._joinMsg(this.joinOpts.name), { events: ['control/joined', 'lobby/waiting'] });
+      const reply = await this.features.control.join(this.joinOpts.name);
       if (reply.ns === 'lobby') {
         // the server put us back into the lobby (e.g. after a restart)
         this._teardownMedia();
         this._enterLobby(reply, { opts: { ...this.joinOpts, stream: new MediaStream(), micOn: false, camOn: false }, mediaAvailable: false, hello: this.sig.hello });
         return;
       }
-      this._applyJoined(reply);
+      if (!this._applyJoined(reply)) return;
       toast(t('conn.restored'), { timeout: 3000 });
       if (this.media) {
         this.media.iceServers = Array.isArray(reply.ice_servers) ? reply.ice_servers : this.media.iceServers;
@@ -338,7 +306,7 @@ class Meeting {
   }
 
   _onShutdown(m) {
-    this.phase = 'ended';
+    if (!this.transition('shutdown')) return;
     this._stopPending();
     this.sig.close(1000);
     this._teardownMedia();
@@ -348,8 +316,6 @@ class Meeting {
     $('ended-text').hidden = false;
     $('ended').dataset.reason = 'shutdown';
     clearToasts();
-    this._updateHeader();
-    this.show('ended');
     $('ended-heading').focus();
     if (m && m.text) console.info('server shutdown:', m.text);
   }
@@ -357,7 +323,7 @@ class Meeting {
   // ───────── join / leave ─────────
 
   async autoJoin(name) {
-    this.show('prejoin');
+    this._renderPhase();
     $('join-button').disabled = true;
     $('name-input').value = name;
     const hello = await this.sig.waitHello();
@@ -389,25 +355,24 @@ class Meeting {
       }
       this.password = pw;
     }
+    if (!this.transition('join')) return;
     this.joinOpts = opts;
-    this.phase = 'joining';
     this.sig.connect();
     const hello = await this.sig.waitHello();
     const mediaAvailable = !!(hello && Array.isArray(hello.features) && hello.features.includes('media'));
     if (!mediaAvailable) for (const tr of opts.stream.getTracks()) tr.stop();
     let reply;
     try {
-      reply = await this.sig.request(this._joinMsg(opts.name), { events: ['control/joined', 'lobby/waiting'] });
+      reply = await this.features.control.join(opts.name);
     } catch (err) {
-      this.phase = 'prejoin';
       if (opts.stream !== this.prejoin.stream) for (const tr of opts.stream.getTracks()) tr.stop();
       if (DENIED.has(err.code)) {
         this._showDenied(err.code);
         return;
       }
+      if (!this.transition('join_failed')) return;
       if (PASSWORD.has(err.code)) {
         this.password = null;
-        this.show('prejoin');
         this.prejoin.root.hidden = false;
         this.prejoin.setBusy(false);
         $('join-button').disabled = false;
@@ -417,7 +382,6 @@ class Meeting {
       }
       const text = err.code === 'timeout' ? t('toast.timeout') : errorText(err.code, err.message);
       toast(t('toast.join_failed', { text }), { kind: 'error', code: err.code });
-      this.show('prejoin');
       this.prejoin.setBusy(false);
       $('join-button').disabled = false;
       if (this.prejoin.root.hidden === false && !this.prejoin.stream.getTracks().length) this.prejoin.start();
@@ -451,23 +415,23 @@ class Meeting {
   }
 
   _enterLobby(reply, pending) {
-    this.phase = 'waiting';
+    if (!this.transition('waiting')) {
+      for (const tr of pending.opts.stream.getTracks()) tr.stop();
+      return;
+    }
     this.pendingJoin = pending;
     this.prejoin.hide();
     clearToasts();
     this._setLobbyTitle(reply.title);
-    this.show('lobby');
     document.title = `${t('lobby.wait_heading')} – ${this.title || t('meeting.title_default')} – Ratsaal`;
     $('lobby-wait-heading').focus();
   }
 
   _onRejected() {
-    this.phase = 'rejected';
+    if (!this.transition('rejected')) return;
     this._stopPending();
-    $('copy-link').hidden = true;
     this.sig.close(1000);
     clearToasts();
-    this.show('rejected');
     document.title = `${t('lobby.rejected_heading')} – Ratsaal`;
     $('rejected-heading').focus();
   }
@@ -478,33 +442,25 @@ class Meeting {
   }
 
   async leaveLobby() {
-    if (this.phase !== 'waiting') return;
-    this.phase = 'left';
-    try {
-      await this.sig.request({ ns: 'control', action: 'leave' }, { events: ['control/left'], timeout: 3000 });
-    } catch {
-      /* offline: the server notices the disconnect */
-    }
+    if (!this.transition('leave')) return;
+    await this.features.control.leave();
+    if (!this.transition('left')) return;
     this._stopPending();
     $('ended-heading').textContent = t('lobby.left_heading');
     $('ended-text').hidden = true;
     $('ended').dataset.reason = 'lobby-left';
-    this._updateHeader();
-    this.show('ended');
     $('ended-heading').focus();
   }
 
   /** unauthorized, forbidden, not_found, invalid_invite, lobby_rejected: explain, offer a way on. */
   _showDenied(code) {
-    this.phase = 'denied';
+    if (!this.transition(code === 'lobby_rejected' ? 'rejected' : 'denied')) return;
     this._stopPending();
     this.prejoin.stopMedia();
     this.prejoin.hide();
-    $('copy-link').hidden = true;
     this.sig.close(1000);
     clearToasts();
     if (code === 'lobby_rejected') {
-      this.show('rejected');
       $('rejected-heading').focus();
       return;
     }
@@ -514,16 +470,17 @@ class Meeting {
     const signin = $('denied-signin');
     signin.hidden = !(code === 'unauthorized' || (code === 'forbidden' && !this.me));
     signin.href = loginHref(location.pathname + location.search + location.hash);
-    this.show('denied');
     document.title = `${t(`denied.${code}.heading`)} – Ratsaal`;
     $('denied-heading').focus();
   }
 
   _enterMeeting(reply, { opts, mediaAvailable, hello }) {
     this.pendingJoin = null;
+    if (!this._applyJoined(reply)) {
+      for (const tr of opts.stream.getTracks()) tr.stop();
+      return;
+    }
     this.prejoin.hide();
-    this._applyJoined(reply);
-    this.show('meeting');
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
     $('stage-note').hidden = mediaAvailable;
     $('stage-note').textContent = mediaAvailable ? '' : t('meeting.media_unavailable');
@@ -533,8 +490,9 @@ class Meeting {
     this.controls.mic.disabled ? this.controls.hand.focus() : this.controls.mic.focus();
   }
 
+  /** In the meeting (first join, admitted, or again after a reconnect); false if refused. */
   _applyJoined(reply) {
-    this.phase = 'joined';
+    if (!this.transition('joined')) return false;
     this.state.applyJoined(reply);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
@@ -542,8 +500,8 @@ class Meeting {
     this._updateLobbyUi();
     if (reply.room_settings && reply.room_settings.title) this.title = reply.room_settings.title;
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
-    this.controls.setEnabled(true);
     this._updateHeader();
+    return true;
   }
 
   _startMedia(opts, reply, hello) {
@@ -609,14 +567,9 @@ class Meeting {
   }
 
   async leave() {
-    if (this.phase !== 'joined') return;
-    this.phase = 'left';
-    this.controls.setEnabled(false);
-    try {
-      await this.sig.request({ ns: 'control', action: 'leave' }, { events: ['control/left'], timeout: 3000 });
-    } catch {
-      /* offline: the server notices the disconnect */
-    }
+    if (!this.transition('leave')) return;
+    await this.features.control.leave();
+    if (!this.transition('left')) return; // the server shut down meanwhile
     this._teardownMedia();
     this.closePanel(this.openPanel, false);
     this.state.reset();
@@ -628,14 +581,12 @@ class Meeting {
     $('ended').dataset.reason = 'left';
     clearToasts();
     this._updateHeader();
-    this.show('ended');
     $('ended-heading').focus();
   }
 
   async rejoin() {
     if (!this.joinOpts) {
-      this.show('prejoin');
-      this.prejoin.show();
+      if (this.transition('restart')) this.prejoin.show();
       return;
     }
     $('rejoin-button').disabled = true;
@@ -659,16 +610,6 @@ class Meeting {
   }
 
   // ───────── actions ─────────
-
-  sendChat(text) {
-    if (this.phase !== 'joined') return false;
-    return this.sig.trySend({ ns: 'chat', action: 'send', text }) !== false;
-  }
-
-  toggleHand() {
-    if (this.phase !== 'joined' || !this.state.self) return;
-    this.sig.trySend({ ns: 'hand', action: this.state.self.hand_raised ? 'lower' : 'raise' });
-  }
 
   async toggle(source) {
     if (!this.media) return;
@@ -743,10 +684,11 @@ class Meeting {
   _updateHeader() {
     const title = this.title || '';
     $('meeting-title').textContent = title;
+    $('meeting-heading').textContent = title || t('meeting.title_default');
     document.title = title ? `${title} – Ratsaal` : `${t('meeting.title_default')} – Ratsaal`;
     const n = this.state.participants.size;
     const count = $('participant-count');
-    count.hidden = this.phase !== 'joined' || n === 0;
+    count.hidden = !PHASE_UI[this.phase].count || n === 0;
     count.textContent = t('meeting.participant_count', { n });
   }
 }

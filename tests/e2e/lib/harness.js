@@ -212,10 +212,11 @@ async function launchBrowser({ fakeAudioFile, fakeVideoFile, args = [] } = {}) {
 
 /**
  * A page in its own context (own storage, own locale) with camera/mic permission.
- * page.consoleErrors / page.cspViolations / page.pageErrors collect problems.
+ * page.consoleErrors / page.cspViolations / page.pageErrors collect problems. bypassCSP lets a
+ * test add inline scripts (axe-core in a11y.test.js); tests of the CSP itself must not set it.
  */
-async function newPage(browser, { locale = 'en-US', viewport = { width: 1280, height: 800 }, origin } = {}) {
-  const context = await browser.newContext({ locale, viewport, permissions: ['camera', 'microphone'] });
+async function newPage(browser, { locale = 'en-US', viewport = { width: 1280, height: 800 }, origin, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ locale, viewport, permissions: ['camera', 'microphone'], bypassCSP });
   if (origin) await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin });
   context.setDefaultTimeout(10000);
   context.setDefaultNavigationTimeout(15000);

@@ -2,11 +2,15 @@
 import { el, icon } from '../util.js';
 import { t } from '../i18n.js';
 
-function ctrl({ id, testid, iconName, label, cls = '', pressed, controls }) {
+// A control's accessible name always contains its visible label (WCAG 2.5.3 "label in name"):
+// either the same text as aria-label, a longer aria-label that starts with it (leave), or, for
+// buttons with a count badge, no aria-label at all: the name is the label plus a visually
+// hidden explanation of the (aria-hidden) badge.
+function ctrl({ id, testid, iconName, label, cls = '', pressed, controls, named = true }) {
   const lab = el('span', { class: 'ctrl-label', text: label });
   const b = el(
     'button',
-    { type: 'button', class: `ctrl ${cls}`, id, 'aria-label': label, title: label, dataset: { testid }, 'aria-controls': controls },
+    { type: 'button', class: `ctrl ${cls}`, id, 'aria-label': named ? label : undefined, title: label, dataset: { testid }, 'aria-controls': controls },
     icon(iconName),
     lab,
   );
@@ -26,19 +30,22 @@ export class Controls extends EventTarget {
     this.settings.setAttribute('aria-haspopup', 'dialog');
     this.settings.title = t('controls.settings_label');
     this.hand = ctrl({ id: 'ctrl-hand', testid: 'hand-button', iconName: 'hand', label: t('controls.hand_raise'), cls: 'ctrl-hand', pressed: false });
-    this.chat = ctrl({ id: 'ctrl-chat', testid: 'chat-button', iconName: 'chat', label: t('controls.chat'), controls: 'chat-panel' });
-    this.people = ctrl({ id: 'ctrl-people', testid: 'participants-button', iconName: 'people', label: t('controls.participants'), controls: 'participants-panel' });
+    this.chat = ctrl({ id: 'ctrl-chat', testid: 'chat-button', iconName: 'chat', label: t('controls.chat'), controls: 'chat-panel', named: false });
+    this.people = ctrl({ id: 'ctrl-people', testid: 'participants-button', iconName: 'people', label: t('controls.participants'), controls: 'participants-panel', named: false });
     this.leave = ctrl({ id: 'ctrl-leave', testid: 'leave-button', iconName: 'leave', label: t('controls.leave'), cls: 'ctrl-leave' });
     this.leave.setAttribute('aria-label', t('controls.leave_label'));
     this.leave.title = t('controls.leave_label');
     this.chat.setAttribute('aria-expanded', 'false');
     this.people.setAttribute('aria-expanded', 'false');
-    this.badge = el('span', { class: 'badge', dataset: { testid: 'unread-badge' } });
+    // the badges are for the eye; screen readers get the sentence after them
+    this.badge = el('span', { class: 'badge', 'aria-hidden': 'true', dataset: { testid: 'unread-badge' } });
     this.badge.hidden = true;
-    this.chat.append(this.badge);
-    this.lobbyBadge = el('span', { class: 'badge badge-lobby', dataset: { testid: 'lobby-badge' } });
+    this.unreadText = el('span', { class: 'visually-hidden' });
+    this.chat.append(this.badge, this.unreadText);
+    this.lobbyBadge = el('span', { class: 'badge badge-lobby', 'aria-hidden': 'true', dataset: { testid: 'lobby-badge' } });
     this.lobbyBadge.hidden = true;
-    this.people.append(this.lobbyBadge);
+    this.lobbyText = el('span', { class: 'visually-hidden' });
+    this.people.append(this.lobbyBadge, this.lobbyText);
     nav.replaceChildren(this.mic, this.cam, this.screen, this.settings, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
     const map = { mic: 'mic', cam: 'camera', screen: 'screen', settings: 'settings', hand: 'hand', chat: 'chat', people: 'participants', leave: 'leave' };
     for (const [k, action] of Object.entries(map)) this[k].addEventListener('click', () => this.dispatchEvent(new CustomEvent(action)));
@@ -73,7 +80,8 @@ export class Controls extends EventTarget {
     const label = raised ? t('controls.hand_lower') : t('controls.hand_raise');
     this.hand._label.textContent = label;
     this.hand.title = label;
-    // aria-label stays "Raise hand"; aria-pressed carries the state
+    // the name follows the visible label ("Lower hand" while raised); aria-pressed says it is up
+    this.hand.setAttribute('aria-label', label);
   }
 
   setPanel(which, open) {
@@ -84,15 +92,14 @@ export class Controls extends EventTarget {
   setUnread(n) {
     this.badge.hidden = n <= 0;
     this.badge.textContent = n > 99 ? '99+' : String(n);
-    this.chat.setAttribute('aria-label', n > 0 ? `${t('controls.chat')} – ${t('controls.unread', { n })}` : t('controls.chat'));
+    this.unreadText.textContent = n > 0 ? ` – ${t('controls.unread', { n })}` : '';
   }
 
   /** People waiting in the lobby (shown to meeting moderators on the participants button). */
   setLobbyCount(n) {
     this.lobbyBadge.hidden = n <= 0;
     this.lobbyBadge.textContent = n > 99 ? '99+' : String(n);
-    const base = t('controls.participants');
-    this.people.setAttribute('aria-label', n > 0 ? `${base} – ${t('controls.lobby_waiting', { n })}` : base);
+    this.lobbyText.textContent = n > 0 ? ` – ${t('controls.lobby_waiting', { n })}` : '';
   }
 
   setEnabled(on) {

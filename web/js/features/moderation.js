@@ -1,0 +1,24 @@
+// Namespace `moderation` (server: src/room/lobby.c for now): the meeting's lobby switch and
+// meeting moderators.
+import { t } from '../i18n.js';
+import { toast } from '../ui/toasts.js';
+
+export default {
+  ns: 'moderation',
+  events: {
+    lobby_changed: {
+      when: 'meeting',
+      run(view, m) {
+        if (typeof m.enabled !== 'boolean') return;
+        const changed = view.state.lobbyEnabled !== m.enabled;
+        view.state.setLobbyEnabled(m.enabled);
+        if (changed && view.isModerator()) toast(t(m.enabled ? 'toast.lobby_on' : 'toast.lobby_off'), { timeout: 4000, key: 'lobby-state' });
+      },
+    },
+  },
+  actions: {
+    setLobby: (view, enabled) => view.sig.trySend({ ns: 'moderation', action: 'set_lobby', enabled }),
+    setRole: (view, id, role) => view.sig.trySend({ ns: 'moderation', action: 'set_role', id, role }),
+  },
+  onError: (view) => view.rerenderModeration(),
+};
