@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Accessibility: axe-core (from node_modules, see lib/axe.js) with the WCAG 2.0/2.1 A and AA
 // rules on every page state the suite reaches — landing, login, "My meetings" (with a meeting's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Bad input at a live server: every signaling error code from docs/protocol.md, the rate
 // limit and the flood close, HTTP 404/405/413, a foreign Origin, oversized headers — while a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // The binary as an operator meets it: --version/--help, one clear line and exit 2 for every bad
 // flag or config value, rooms and their settings surviving a restart (SQLite in WAL mode), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Issue 3, mid-meeting devices: two Chromium pages (A English, B German) in one room through the
 // real SFU. What a person would notice, measured with getStats() through window.__ratsaal:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Identity client (web/login.html, web/meetings.html, account area, lobby/password/invite in the
 // meeting page) against tests/e2e/lib/mock-server.js. Runs ONLY with RATSAAL_E2E_SERVER=mock: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Identity negative tests against the real binary, no browser: Node HTTP with manual
 // redirects and a cookie jar, `ws` for signaling, a hand-rolled OpenID provider whose token

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Identity end to end in headless Chromium, against the real binary:
 // - OIDC: a real, certified OpenID provider (npm oidc-provider) on loopback; the moderator logs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Client-side check of web/js/media.js without a media server: inside one page a fake "SFU"
 // made of two RTCPeerConnections answers the client's publish offer and re-offers the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Media through the real SFU (issue 3): three Chromium pages with fake camera and microphone in
 // one room. Asserts what a person would notice, measured with getStats(): every page decodes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Issue 2 (walking skeleton): join through the UI, participant lists, chat, raised hands,
 // auto-join link, leave, German/English UI, server shutdown message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // UI quality: no console errors or CSP violations, keyboard-only flow, link validation,
 // Escape closes panels.

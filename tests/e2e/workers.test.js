@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Several media workers (issue 5: one worker per core). The server runs two workers, each with
 // its own UDP port; two rooms meet at the same time. Asserts what a person would notice and

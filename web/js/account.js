@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Account area in the top bar (landing and meetings pages): who is signed in, "My meetings",
 // "Change password" (local accounts), "Sign out"; or a "Sign in" link.
 import { t } from './i18n.js';

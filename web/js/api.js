@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // REST client for /api/v1/ and /auth/ (docs/api.md, "Identity, meetings and invitations").
 // Every state-changing request sends Content-Type: application/json (the server's CSRF rule).
 import { t, has } from './i18n.js';

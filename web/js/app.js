@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Entry point for every page: picks the page module by <body data-page>.
 // Static imports, so everything is wired before the page's load event.
 import { applyI18n } from './i18n.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // All user-visible strings of the Ratsaal client. Two dictionaries with the same keys.
 // The language follows navigator.language: de* → German, anything else → English.
 // Placeholders: {name}, {n}, … are replaced by t(key, {name: …}).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Landing page: start a meeting or join by link / room id. With the identity API: signed-in
 // users create the meeting through POST /api/v1/meetings; when anonymous meetings are off,
 // "Start a meeting" leads to /login; when they are on, a note says that the server is open.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // /login: "Sign in with your organisation" (OIDC) and/or a local username + password form.
 // ?return=<same-site path> is where the browser goes afterwards; ?error=<code> comes back from a
 // failed OIDC callback.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Client side of the `media` namespace of docs/protocol.md.
 //
 // Two RTCPeerConnections: `publish` (we offer: microphone, camera with simulcast l/m/h,

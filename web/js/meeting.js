@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Meeting page (/r/<room>): pre-join → (lobby →) meeting → left/ended, with reconnect.
 // The phases and the moves between them are the table in phases.js (transition()); the
 // signaling namespaces are the feature modules in features/ (route()).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // /meetings: my meetings (create, edit, delete) and per meeting its invitations
 // (create with role + expiry, show the link once, list, revoke). docs/api.md.
 import { t, lang } from './i18n.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The meeting page's phases and the only moves between them. Meeting.transition(event) looks the
 // move up here and refuses (console.warn) any that is not listed; what the page shows in each
 // phase is PHASE_UI, applied in one place (Meeting._renderPhase).

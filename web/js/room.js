@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Meeting state: participants, raised hands (in order of raising), chat, media state.
 // Pure data + change events; the UI modules render from it.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // WebSocket wrapper for the Ratsaal signaling protocol (docs/protocol.md, version 1).
 //
 // - connects to /signaling on the page's origin (ws:// or wss://)

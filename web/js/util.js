@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Small helpers shared by the pages. No dependencies.
 
 export const ROOM_RE = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Accessibility checks with axe-core, injected from node_modules (never from a CDN): WCAG 2.0 and
 // 2.1, levels A and AA. No rule is switched off; label-content-name-mismatch (WCAG 2.5.3) is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // End-to-end harness: starts `bin/ratsaal serve` on free ports, launches headless Chromium with
 // the flags below (fake devices, loopback ICE), and offers small helpers where every wait has a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Identity providers and helpers for the identity end-to-end tests.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // A stand-in for `bin/ratsaal serve` used only to develop and self-check the browser client
 // and the e2e harness while the C server is not built (RATSAAL_E2E_SERVER=mock). It follows the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Namespace `chat` (server: src/room/chat.c): messages to everyone in the meeting.
 export default {
   ns: 'chat',

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Namespace `control` (server: src/signaling/session.c, src/room/room.c): session, join, leave,
 // who is in the room, shutdown. control/hello belongs to ../signaling.js.
 import { t } from '../i18n.js';

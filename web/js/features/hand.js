@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Namespace `hand` (server: src/room/hand.c): raised hands, in the order they went up.
 export default {
   ns: 'hand',

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Client features, one file per signaling namespace, mirroring the server's modules
 // (docs/protocol.md). The meeting view (../meeting.js) registers them and routes every server
 // message {ns, event} through route(); unknown events are ignored with a console.debug.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Namespace `lobby` (server: src/room/lobby.c): waiting to be let in (guests) and letting in
 // (moderators).
 import { t } from '../i18n.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Namespace `media` (server: src/sfu/media_signaling.c): who has which track muted and who
 // speaks. The WebRTC side of the namespace — publish/publish_answer, subscribe_offer/
 // subscribe_answer, restart_ice, track_state and video_size actions, media errors — belongs to

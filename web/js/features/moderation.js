@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Namespace `moderation` (server: src/room/lobby.c for now): the meeting's lobby switch and
 // meeting moderators.
 import { t } from '../i18n.js';

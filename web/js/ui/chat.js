@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Chat panel: message list (name + time), input limited to 2000 characters, Enter sends.
 import { el, formatTime } from '../util.js';
 import { t, lang } from '../i18n.js';

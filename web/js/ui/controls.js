@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Control bar: microphone, camera, screen, device settings, hand, chat, participants, leave.
 import { el, icon } from '../util.js';
 import { t } from '../i18n.js';

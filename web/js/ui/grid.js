@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Participant tiles: one per participant (name, initials avatar, hand badge, muted
 // indicator, <video> for the media plane) and a stage for screen shares.
 import { el, icon, initials, hueFor } from '../util.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Lobby section of the participant panel (meeting moderators only): who is waiting, Admit /
 // Reject per person, Admit all, and the lobby on/off switch (moderation/set_lobby).
 import { el, initials, hueFor, formatTime } from '../util.js';

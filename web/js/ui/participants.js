@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Participant list panel: raised hands in order of raising, then everyone with role and state.
 import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Pre-join screen: display name, camera/microphone preview, device choice, join toggles.
 import { t } from '../i18n.js';
 import { checkDisplayName, store, el } from '../util.js';

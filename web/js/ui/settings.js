@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Device settings during the meeting: camera, microphone and speaker, with a small live preview.
 // A change is applied at once through MediaSession.switchDevice (replaceTrack, no renegotiation)
 // and remembered like the pre-join choice (store 'devices').

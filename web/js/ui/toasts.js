@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Toast notifications. Errors are announced assertively, info politely.
 import { el, icon } from '../util.js';
 import { t } from '../i18n.js';
