@@ -99,7 +99,7 @@ int rs_web_session_clear_cookie(const struct rs_config *cfg, char *set_cookie, s
 json_t *rs_user_json(const struct rs_user_record *u)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", u->id, "display_name",
-                     u->display_name[0] ? u->display_name : u->username, "email", u->email,
-                     "role", rs_user_role_name(u->role), "tenant", u->tenant, "auth",
+                     u->display_name[0] ? u->display_name : u->username, "email", u->email, "role",
+                     rs_user_role_name(u->role), "tenant", u->tenant, "auth",
                      u->oidc_issuer[0] ? "oidc" : "local");
 }

@@ -23,13 +23,13 @@ struct rs_app {
     struct rs_config cfg;
     struct rs_store *store;
     struct rs_rooms *rooms;
-    struct rs_media *media;       /* NULL when the media plane is not running (tests) */
-    struct rs_session *sessions;  /* every open signaling session (for shutdown) */
-    uint64_t sessions_opened;     /* serial numbers of signaling sessions (logs) */
+    struct rs_media *media;          /* NULL when the media plane is not running (tests) */
+    struct rs_session *sessions;     /* every open signaling session (for shutdown) */
+    uint64_t sessions_opened;        /* serial numbers of signaling sessions (logs) */
     struct rs_ratelimit *join_limit; /* joins per client address (room registry's) */
-    struct rs_wakeup wakeup;      /* the control loop's wake-up (core/wakeup.h) */
-    struct rs_api *api;           /* REST housekeeping (http/api.c) */
-    struct rs_login *login;       /* login attempts, the IdP's discovery and keys (http/login.c) */
+    struct rs_wakeup wakeup;         /* the control loop's wake-up (core/wakeup.h) */
+    struct rs_api *api;              /* REST housekeeping (http/api.c) */
+    struct rs_login *login; /* login attempts, the IdP's discovery and keys (http/login.c) */
     int shutting_down;
 };
 

@@ -487,8 +487,7 @@ static int invite_each(const struct rs_invite_record *inv, void *arg)
 
 struct password_job {
     struct rs_app *app;
-    uint64_t serial;
-    struct rs_http *http;
+    struct rs_http_reply reply;
     char user_id[RS_USER_ID_MAX + 1];
     char stored[RS_STORE_HASH_MAX + 1];
     char current[RS_PASSWORD_MAX_BYTES + 1];
@@ -521,7 +520,7 @@ static void password_done(void *arg)
         RS_INFO("api", "event=password_changed user=%s", j->user_id);
         resp.status = 204;
     }
-    rs_http_finish(j->http, j->serial, &resp);
+    rs_http_finish(j->reply, &resp);
     memset(j, 0, sizeof(*j)); /* passwords */
     free(j);
 }
@@ -568,8 +567,7 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
             return RS_HTTP_DONE;
         }
         j->app = app;
-        j->serial = req->serial;
-        j->http = req->http;
+        j->reply = rs_http_reply_to(req);
         snprintf(j->user_id, sizeof(j->user_id), "%s", u.id);
         snprintf(j->stored, sizeof(j->stored), "%s", u.password_hash);
         snprintf(j->current, sizeof(j->current), "%s", json_string_value(cur));

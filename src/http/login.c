@@ -100,8 +100,7 @@ static void fail_redirect(struct rs_http_resp *resp, const char *code, enum rs_a
 
 struct discovery_job {
     struct rs_app *app;
-    uint64_t serial;
-    struct rs_http *http;
+    struct rs_http_reply reply;
     char ret[512];
     struct rs_oidc_provider p;
     struct rs_oidc_keys *k;
@@ -145,7 +144,7 @@ static void discovery_done(void *arg)
         RS_INFO("auth", "event=oidc_discovered");
         begin_oidc(j->app, j->ret, &resp);
     }
-    rs_http_finish(j->http, j->serial, &resp);
+    rs_http_finish(j->reply, &resp);
     free(j);
 }
 
@@ -219,8 +218,7 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
     if (!j)
         return RS_HTTP_DONE;
     j->app = app;
-    j->serial = req->serial;
-    j->http = req->http;
+    j->reply = rs_http_reply_to(req);
     snprintf(j->ret, sizeof(j->ret), "%s", ret);
     if (rs_jobs_submit(discovery_run, discovery_done, j)) {
         free(j);
@@ -232,8 +230,7 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
 
 struct callback_job {
     struct rs_app *app;
-    uint64_t serial;
-    struct rs_http *http;
+    struct rs_http_reply reply;
     struct attempt a;
     char code[1024];
     /* results */
@@ -341,7 +338,7 @@ static void callback_done(void *arg)
     RS_INFO("auth", "event=login method=oidc user=%s role=%s", u.id, rs_user_role_name(u.role));
     rs_http_resp_redirect(&resp, j->a.ret[0] ? j->a.ret : "/");
 out:
-    rs_http_finish(j->http, j->serial, &resp);
+    rs_http_finish(j->reply, &resp);
     free(j->id_token);
     memset(j, 0, sizeof(*j));
     free(j);
@@ -384,8 +381,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
     }
     snprintf(j->code, sizeof(j->code), "%s", code);
     j->app = app;
-    j->serial = req->serial;
-    j->http = req->http;
+    j->reply = rs_http_reply_to(req);
     if (rs_jobs_submit(callback_run, callback_done, j)) {
         free(j);
         rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
@@ -398,8 +394,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
 
 struct local_job {
     struct rs_app *app;
-    uint64_t serial;
-    struct rs_http *http;
+    struct rs_http_reply reply;
     struct rs_user_record user;
     int known;
     char password[RS_PASSWORD_MAX_BYTES + 1];
@@ -431,7 +426,7 @@ static void local_done(void *arg)
         RS_INFO("auth", "event=login method=local user=%s", j->user.id);
         rs_http_resp_json(&resp, 200, json_pack("{s:o}", "user", rs_user_json(&j->user)));
     }
-    rs_http_finish(j->http, j->serial, &resp);
+    rs_http_finish(j->reply, &resp);
     memset(j, 0, sizeof(*j));
     free(j);
 }
@@ -457,8 +452,7 @@ static int local_login(struct rs_app *app, const struct rs_http_req *req,
         return RS_HTTP_DONE;
     }
     j->app = app;
-    j->serial = req->serial;
-    j->http = req->http;
+    j->reply = rs_http_reply_to(req);
     j->known = rs_username_valid(json_string_value(name)) &&
                rs_store_user_get_by_username(app->store, json_string_value(name), &j->user) == 0 &&
                j->user.password_hash[0];

@@ -2,8 +2,8 @@
 /* One HTTP request and its response, as the route handlers (api.c) see them: no lws types.
  *
  * The request is borrowed for the duration of the handler call. A handler either fills the
- * response and returns RS_HTTP_DONE, or keeps `req->serial` and returns RS_HTTP_PENDING; it
- * then answers later, on the control thread, with rs_http_finish(http, serial, resp) (after a job
+ * response and returns RS_HTTP_DONE, or keeps rs_http_reply_to(req) and returns RS_HTTP_PENDING; it
+ * then answers later, on the control thread, with rs_http_finish(reply, resp) (after a job
  * ran, for example). The response owns its body (malloc'd) and headers. */
 #ifndef RS_HTTP_REQUEST_H
 #define RS_HTTP_REQUEST_H
@@ -50,7 +50,7 @@ struct rs_http_resp {
     char *body;               /* owned */
     size_t body_len;
     unsigned n_headers;
-    char header_names[RS_HTTP_MAX_HEADERS][32];   /* "set-cookie:" */
+    char header_names[RS_HTTP_MAX_HEADERS][32]; /* "set-cookie:" */
     char header_values[RS_HTTP_MAX_HEADERS][512];
 };
 
@@ -68,6 +68,16 @@ void rs_http_resp_redirect(struct rs_http_resp *resp, const char *location);
 
 /* Delivers a pending response (copied; the caller keeps `resp`'s ownership of nothing: the
  * body moves to the HTTP layer). Ignored when the client is gone. Control thread. */
-void rs_http_finish(struct rs_http *h, uint64_t serial, struct rs_http_resp *resp);
+/* Where a pending request's answer goes: a handler that returns RS_HTTP_PENDING copies this into
+ * its job. */
+struct rs_http_reply {
+    struct rs_http *http;
+    uint64_t serial;
+};
+static inline struct rs_http_reply rs_http_reply_to(const struct rs_http_req *req)
+{
+    return (struct rs_http_reply){req->http, req->serial};
+}
+void rs_http_finish(struct rs_http_reply to, struct rs_http_resp *resp);
 
 #endif

@@ -349,8 +349,10 @@ static int dispatch(struct lws *wsi, struct conn *c)
     }
 }
 
-void rs_http_finish(struct rs_http *h, uint64_t serial, struct rs_http_resp *resp)
+void rs_http_finish(struct rs_http_reply to, struct rs_http_resp *resp)
 {
+    struct rs_http *h = to.http;
+    uint64_t serial = to.serial;
     for (struct conn **pp = &h->pending_list; *pp; pp = &(*pp)->next_pending) {
         struct conn *c = *pp;
         if (c->serial != serial)

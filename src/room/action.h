@@ -46,7 +46,7 @@ struct rs_msg_error {
     const char *ns; /* static string: namespace to report the error in */
     char field[32]; /* empty when not field-specific */
     char text[200];
-    json_t *ref;    /* borrowed from the message root if it was readable; may be NULL */
+    json_t *ref; /* borrowed from the message root if it was readable; may be NULL */
 };
 
 /* Fills `err` with `code`, `field` and a printf-style readable text. */
@@ -167,13 +167,11 @@ struct rs_features {
  * namespace, -ENOSPC when full. */
 int rs_features_add(struct rs_features *fs, const struct rs_feature *f);
 /* The feature serving namespace `ns` (`len` bytes, not NUL-terminated), or NULL. */
-const struct rs_feature *rs_features_find(const struct rs_features *fs, const char *ns,
-                                          size_t len);
+const struct rs_feature *rs_features_find(const struct rs_features *fs, const char *ns, size_t len);
 /* Its index (for per-feature state slots), or -1. */
 int rs_features_index(const struct rs_features *fs, const struct rs_feature *f);
 /* The action `name` (`len` bytes) of `f`, or NULL. */
-const struct rs_action *rs_feature_action(const struct rs_feature *f, const char *name,
-                                          size_t len);
+const struct rs_action *rs_feature_action(const struct rs_feature *f, const char *name, size_t len);
 
 /* Runs one message: checks the caller's role for the action, validates and extracts its
  * fields, and calls the handler. Returns 0, or a negative errno with `err` filled (the caller
@@ -184,9 +182,8 @@ int rs_dispatch(struct rs_app *app, struct rs_peer *peer, const struct rs_msg *m
 /* Text fields outside a call (e.g. REST): the same rules as RS_FIELD_TEXT for the string
  * `v` (borrowed JSON value, may be NULL). Copies into `buf` (`cap` bytes); *out is NULL when
  * absent and not required. */
-int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars,
-                  bool allow_newlines, char *buf, size_t cap, const char **out,
-                  struct rs_msg_error *err);
+int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars, bool allow_newlines,
+                  char *buf, size_t cap, const char **out, struct rs_msg_error *err);
 
 /* Room ids: 1-64 of A-Z a-z 0-9 - _. */
 int rs_room_id_valid(const char *id);

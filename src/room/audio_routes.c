@@ -228,8 +228,7 @@ static int changed(struct rs_room *room, int rc)
     return rc;
 }
 
-int rs_audio_route_set(struct rs_room *room, const char *listener, const char *speaker,
-                       bool allow)
+int rs_audio_route_set(struct rs_room *room, const char *listener, const char *speaker, bool allow)
 {
     struct rs_audio_routes *t = table_of(room);
     if (!t)

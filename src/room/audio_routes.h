@@ -30,7 +30,6 @@
 struct rs_room;
 struct rs_participant;
 
-
 #define RS_AUDIO_SELECTOR_SIZE 66 /* "@" + 64 chars + NUL */
 #define RS_AUDIO_MAX_RULES 256
 #define RS_AUDIO_MAX_MEMBERS 1024 /* participant-in-group memberships per room */
@@ -62,8 +61,7 @@ bool rs_audio_route_allows(const struct rs_room *room, const struct rs_participa
                            const struct rs_participant *speaker);
 /* The same operations on a room's table, followed by the recomputation described above.
  * -ENOMEM when the table cannot be created. */
-int rs_audio_route_set(struct rs_room *room, const char *listener, const char *speaker,
-                       bool allow);
+int rs_audio_route_set(struct rs_room *room, const char *listener, const char *speaker, bool allow);
 int rs_audio_route_clear(struct rs_room *room, const char *listener, const char *speaker);
 int rs_audio_route_join(struct rs_room *room, const char *id, const char *group);
 int rs_audio_route_leave(struct rs_room *room, const char *id, const char *group);

@@ -35,8 +35,7 @@ static struct history **history_of(struct rs_room *room)
 static json_t *entry_json(const struct entry *e)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)e->id, "from", e->from,
-                     "display_name", e->display_name, "text", e->text, "ts",
-                     (json_int_t)e->ts_ms);
+                     "display_name", e->display_name, "text", e->text, "ts", (json_int_t)e->ts_ms);
 }
 
 /* Keeps `e` (takes its text) in the room's history. */

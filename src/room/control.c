@@ -31,9 +31,8 @@ static int control_join(struct rs_call *c)
     const char *name = c->arg[JOIN_NAME].str;
     /* a signed-in user may leave the name out: the account's name is used */
     if (!peer->ident.logged_in && (!name || !*name)) {
-        rs_msg_error_set(c->err, name ? RS_ERR_EMPTY_VALUE : RS_ERR_MISSING_FIELD,
-                         "display_name", "field 'display_name' %s",
-                         name ? "must not be empty" : "is missing");
+        rs_msg_error_set(c->err, name ? RS_ERR_EMPTY_VALUE : RS_ERR_MISSING_FIELD, "display_name",
+                         "field 'display_name' %s", name ? "must not be empty" : "is missing");
         return -EINVAL;
     }
     if (!name || !*name)
@@ -68,16 +67,16 @@ static int control_join(struct rs_call *c)
         unsigned max = existing->rec.max_participants ? existing->rec.max_participants
                                                       : app->cfg.max_participants;
         if (existing->count >= max) {
-            rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL,
-                             "the room is full (%u participants)", max);
+            rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL, "the room is full (%u participants)",
+                             max);
             return -EINVAL;
         }
     }
     struct rs_room *room;
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
-    struct rs_participant *p = rs_participant_new(
-        room, peer, name, moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT);
+    struct rs_participant *p =
+        rs_participant_new(room, peer, name, moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT);
     if (!p) {
         rs_room_close_if_empty(room);
         rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
@@ -128,7 +127,8 @@ static const struct rs_action actions[] = {
                              .type = RS_FIELD_TEXT,
                              .max = 100,
                              .max_bytes = RS_ROOM_TITLE_MAX},
-             [JOIN_INVITE] = {.name = "invite", .type = RS_FIELD_TEXT, .max = 100, .max_bytes = 127},
+             [JOIN_INVITE] =
+                 {.name = "invite", .type = RS_FIELD_TEXT, .max = 100, .max_bytes = 127},
              [JOIN_PASSWORD] = {.name = "password", .type = RS_FIELD_TEXT, .max = 64},
          }},
     {.name = "leave", .fn = control_leave, .need = RS_NEED_PRESENT},

@@ -48,8 +48,7 @@ int rs_features_add(struct rs_features *fs, const struct rs_feature *f)
     return 0;
 }
 
-const struct rs_feature *rs_features_find(const struct rs_features *fs, const char *ns,
-                                          size_t len)
+const struct rs_feature *rs_features_find(const struct rs_features *fs, const char *ns, size_t len)
 {
     for (unsigned i = 0; i < fs->count; i++)
         if (strlen(fs->list[i]->ns) == len && memcmp(fs->list[i]->ns, ns, len) == 0)
@@ -65,8 +64,7 @@ int rs_features_index(const struct rs_features *fs, const struct rs_feature *f)
     return -1;
 }
 
-const struct rs_action *rs_feature_action(const struct rs_feature *f, const char *name,
-                                          size_t len)
+const struct rs_action *rs_feature_action(const struct rs_feature *f, const char *name, size_t len)
 {
     for (const struct rs_action *a = f->actions; a && a->name; a++)
         if (strlen(a->name) == len && memcmp(a->name, name, len) == 0)
@@ -95,9 +93,8 @@ static int is_blank(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars,
-                  bool allow_newlines, char *buf, size_t cap, const char **out,
-                  struct rs_msg_error *err)
+int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars, bool allow_newlines,
+                  char *buf, size_t cap, const char **out, struct rs_msg_error *err)
 {
     *out = NULL;
     if (!v) {
@@ -127,8 +124,8 @@ int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars,
         unsigned cp;
         i += utf8_next(s + i, len - i, &cp);
         chars++;
-        int control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
-                      cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+        int control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
+                      cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
                       (cp >= 0x2066 && cp <= 0x2069);
         if (allow_newlines && (cp == '\n' || cp == '\t'))
             control = 0;
@@ -203,8 +200,7 @@ static int text_arg(struct rs_call *c, const struct rs_field *f, json_t *v, stru
     return 0;
 }
 
-static int enum_arg(const struct rs_field *f, json_t *v, struct rs_arg *a,
-                    struct rs_msg_error *err)
+static int enum_arg(const struct rs_field *f, json_t *v, struct rs_arg *a, struct rs_msg_error *err)
 {
     if (!json_is_string(v))
         return wrong_type(f, "a string", err);
@@ -260,8 +256,8 @@ static int field_arg(struct rs_call *c, const struct rs_field *f, json_t *root, 
             return wrong_type(f, "a string", c->err);
         a->len = json_string_length(v);
         if (a->len > (size_t)f->max) {
-            rs_msg_error_set(c->err, RS_ERR_TOO_LONG, f->name, "field '%s' is longer than %lld bytes",
-                             f->name, f->max);
+            rs_msg_error_set(c->err, RS_ERR_TOO_LONG, f->name,
+                             "field '%s' is longer than %lld bytes", f->name, f->max);
             return -EINVAL;
         }
         if (a->len == 0 && (f->flags & RS_FIELD_REQUIRED)) {

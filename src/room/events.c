@@ -91,8 +91,8 @@ void rs_emit_reply(struct rs_call *c, json_t *ev)
 
 void rs_emit_participant_updated(struct rs_participant *p)
 {
-    rs_emit_all(p->room,
-                rs_event("control", "participant_updated", "{s:o}", "participant",
-                         rs_participant_json(p)),
-                NULL);
+    rs_emit_all(
+        p->room,
+        rs_event("control", "participant_updated", "{s:o}", "participant", rs_participant_json(p)),
+        NULL);
 }

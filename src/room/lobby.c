@@ -12,7 +12,10 @@
 #include "room/peer.h"
 #include "room/room.h"
 
-#define ID_FIELD {.name = "id", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32}
+#define ID_FIELD                                                                                   \
+    {                                                                                              \
+        .name = "id", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32                 \
+    }
 
 static struct rs_participant *waiting_one(struct rs_call *c)
 {

@@ -57,8 +57,8 @@ static int set_role(struct rs_call *c)
     if (to_mod && !was_mod) {
         /* a new moderator sees who is already waiting */
         for (struct rs_participant *w = room->lobby_head; w; w = w->next)
-            rs_emit_one(t, rs_event("lobby", "entered", "{s:o}", "participant",
-                                    rs_lobby_entry_json(w)));
+            rs_emit_one(
+                t, rs_event("lobby", "entered", "{s:o}", "participant", rs_lobby_entry_json(w)));
     }
     RS_INFO("room", "event=role_set room=%s participant=%s role=%s by=%s", room->id, t->id,
             c->arg[1].str, c->self->id);

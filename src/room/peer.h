@@ -27,9 +27,9 @@ struct rs_peer_ops {
 
 struct rs_peer {
     const struct rs_peer_ops *ops;
-    uint64_t serial;           /* for logs */
-    char addr[64];             /* the client's address: rate limits, logs */
-    struct rs_identity ident;  /* logged_in = 0 for guests */
+    uint64_t serial;                    /* for logs */
+    char addr[64];                      /* the client's address: rate limits, logs */
+    struct rs_identity ident;           /* logged_in = 0 for guests */
     struct rs_participant *participant; /* NULL until joined or waiting in a lobby */
 };
 

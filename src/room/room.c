@@ -34,8 +34,8 @@ struct rs_rooms {
     struct rs_features features;
 };
 
-#define EACH_FEATURE(rooms, f)                                                                    \
-    for (unsigned f##_i = 0; f##_i < (rooms)->features.count; f##_i++)                            \
+#define EACH_FEATURE(rooms, f)                                                                     \
+    for (unsigned f##_i = 0; f##_i < (rooms)->features.count; f##_i++)                             \
         for (const struct rs_feature *f = (rooms)->features.list[f##_i]; f; f = NULL)
 
 static unsigned hash(const char *s)
@@ -211,9 +211,8 @@ void rs_room_close_if_empty(struct rs_room *room)
 
 json_t *rs_participant_json(const struct rs_participant *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "id", p->id, "display_name",
-                          p->display_name, "role",
-                          p->role == RS_ROLE_MODERATOR ? "moderator" : "participant",
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "id", p->id, "display_name", p->display_name,
+                          "role", p->role == RS_ROLE_MODERATOR ? "moderator" : "participant",
                           "joined_at", (json_int_t)p->joined_at_ms, "account", p->account);
     if (!j)
         return NULL;
@@ -290,8 +289,8 @@ void rs_room_lobby_enter(struct rs_participant *p)
     room->lobby_tail = p;
     room->lobby_count++;
     rs_metric_inc(RS_M_LOBBY_WAITING);
-    rs_emit_moderators(room,
-                       rs_event("lobby", "entered", "{s:o}", "participant", rs_lobby_entry_json(p)));
+    rs_emit_moderators(
+        room, rs_event("lobby", "entered", "{s:o}", "participant", rs_lobby_entry_json(p)));
     RS_INFO("room", "event=lobby_waiting room=%s participant=%s", room->id, p->id);
 }
 
@@ -347,13 +346,11 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     for (struct rs_participant *q = room->head; q; q = q->next)
         json_array_append_new(list, rs_participant_json(q));
     json_t *joined = rs_event(
-        "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id,
-        "id", p->id, "participants", list, "room_settings", "title", room->rec.title,
-        "max_participants",
-        (int)(room->rec.max_participants ? room->rec.max_participants
-                                         : app->cfg.max_participants),
-        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed,
-        "can_grant", rs_access_may_grant(p));
+        "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id, "id",
+        p->id, "participants", list, "room_settings", "title", room->rec.title, "max_participants",
+        (int)(room->rec.max_participants ? room->rec.max_participants : app->cfg.max_participants),
+        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed, "can_grant",
+        rs_access_may_grant(p));
     if (joined) {
         EACH_FEATURE(app->rooms, f)
         if (f->welcome)
@@ -362,9 +359,10 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
             json_object_set(joined, "ref", ref);
         rs_emit_one(p, joined);
     }
-    rs_emit_all(room, rs_event("control", "participant_joined", "{s:o}", "participant",
-                               rs_participant_json(p)),
-                p);
+    rs_emit_all(
+        room,
+        rs_event("control", "participant_joined", "{s:o}", "participant", rs_participant_json(p)),
+        p);
     RS_INFO("room", "event=joined room=%s participant=%s role=%s count=%u", room->id, p->id,
             p->role == RS_ROLE_MODERATOR ? "moderator" : "participant", room->count);
     EACH_FEATURE(app->rooms, f)
@@ -458,11 +456,11 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
     if (p->peer)
         p->peer->participant = NULL;
     rs_metric_dec(RS_M_PARTICIPANTS);
-    rs_emit_all(room,
-                rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason", reason),
-                NULL);
-    RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id,
-            reason, room->count);
+    rs_emit_all(
+        room, rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason", reason),
+        NULL);
+    RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
+            room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present. */
     if (p->role == RS_ROLE_MODERATOR && room->head && !room->rec.managed) {
         int has_mod = 0;

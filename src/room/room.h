@@ -43,7 +43,7 @@ struct rs_participant {
     struct rs_peer *peer; /* borrowed; NULL once the connection is gone */
     struct rs_room *room;
     struct rs_participant *next, *prev;
-    void *state[RS_FEATURES_MAX];  /* per feature (rs_participant_state) */
+    void *state[RS_FEATURES_MAX]; /* per feature (rs_participant_state) */
 };
 
 struct rs_room {
@@ -56,7 +56,7 @@ struct rs_room {
     struct rs_app *app;
     struct rs_room *hnext;
     struct rs_audio_routes *audio_routes; /* who hears whom (audio_routes.h); NULL: default */
-    void *state[RS_FEATURES_MAX]; /* per feature (rs_room_state) */
+    void *state[RS_FEATURES_MAX];         /* per feature (rs_room_state) */
 };
 
 /* Creates the registry with the room's own features (control, chat, hand, lobby,

@@ -101,7 +101,7 @@ struct rmedia {
 /* The media feature's state slots (room.h): a pmedia per participant, an rmedia per room.
  * Lvalues, NULL until created. */
 extern const struct rs_feature rs_media_feature;
-#define PM(p)                                                                                     \
+#define PM(p)                                                                                      \
     (*(struct pmedia **)rs_participant_state((struct rs_participant *)(p), &rs_media_feature))
 #define RM(room) (*(struct rmedia **)rs_room_state((struct rs_room *)(room), &rs_media_feature))
 

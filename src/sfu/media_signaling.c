@@ -30,8 +30,8 @@
 #include "core/app.h"
 #include "core/log.h"
 #include "core/random.h"
-#include "rtc/sdp.h"
 #include "room/audio_routes.h"
+#include "rtc/sdp.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
@@ -212,12 +212,12 @@ static int media_state(struct rs_call *c, struct rs_media **m, struct pmedia **p
     return -EINVAL;
 }
 
-#define MEDIA_ACTION(name)                                                                        \
-    static int act_##name(struct rs_call *c)                                                      \
-    {                                                                                             \
-        struct rs_media *m;                                                                       \
-        struct pmedia *pm;                                                                        \
-        return media_state(c, &m, &pm) ? -EINVAL : rs_ms__media_##name(m, pm, c);                 \
+#define MEDIA_ACTION(name)                                                                         \
+    static int act_##name(struct rs_call *c)                                                       \
+    {                                                                                              \
+        struct rs_media *m;                                                                        \
+        struct pmedia *pm;                                                                         \
+        return media_state(c, &m, &pm) ? -EINVAL : rs_ms__media_##name(m, pm, c);                  \
     }
 MEDIA_ACTION(publish)
 MEDIA_ACTION(subscribe_answer)
@@ -310,11 +310,17 @@ static void media_room_free(struct rs_room *room)
     RM(room) = NULL;
 }
 
-#define SOURCE_FIELD(n)                                                                           \
-    {.name = n, .type = RS_FIELD_ENUM, .flags = RS_FIELD_REQUIRED, .choices = rs_ms__source_names}
-#define SDP_FIELD {.name = "sdp", .type = RS_FIELD_BLOB, .flags = RS_FIELD_REQUIRED, .max = RS_SDP_MAX_TEXT}
-static const char *const pc_names[] = {[RS_MS_PC_SUBSCRIBE] = "subscribe",
-                                       [RS_MS_PC_PUBLISH] = "publish", NULL};
+#define SOURCE_FIELD(n)                                                                            \
+    {                                                                                              \
+        .name = n, .type = RS_FIELD_ENUM, .flags = RS_FIELD_REQUIRED,                              \
+        .choices = rs_ms__source_names                                                             \
+    }
+#define SDP_FIELD                                                                                  \
+    {                                                                                              \
+        .name = "sdp", .type = RS_FIELD_BLOB, .flags = RS_FIELD_REQUIRED, .max = RS_SDP_MAX_TEXT   \
+    }
+static const char *const pc_names[] = {
+    [RS_MS_PC_SUBSCRIBE] = "subscribe", [RS_MS_PC_PUBLISH] = "publish", NULL};
 
 static const struct rs_action actions[] = {
     {.name = "publish",

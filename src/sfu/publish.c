@@ -25,7 +25,6 @@
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
 
-
 /* ---- small helpers ---- */
 
 /* Copies a NUL-terminated `src` that fits into `cap` bytes; false (dst untouched) if not. */

@@ -6,7 +6,9 @@
  * `struct rs_media` is owned by the control thread (app->media). Each worker thread behind it
  * owns its own UDP socket (port udp_port + k) and everything packet-related of the transports
  * placed on it. A room lives on one worker: all its participants' transports are placed there,
- * so forwarding never crosses threads; new rooms go to the worker with the fewest transports.
+ * so a room's forwarding stays on one thread (except a room above spread_rooms_above, whose
+ * publishers' worker relays to copies on the others through rings, relay.h); new rooms go to
+ * the worker with the fewest transports.
  * Tests may create an rs_media without workers (rs_sfu_new_detached) and read the commands
  * back with rs_sfu_take_cmd. */
 #ifndef RS_SFU_SFU_H

@@ -478,7 +478,8 @@ int rs_ms__media_restart_ice(struct rs_media *m, struct pmedia *pm, struct rs_ca
         return -EINVAL;
     }
     if (!pm->sub.tid) {
-        rs_msg_error_set(call->err, RS_ERR_INVALID_VALUE, "pc", "there is no subscribe connection yet");
+        rs_msg_error_set(call->err, RS_ERR_INVALID_VALUE, "pc",
+                         "there is no subscribe connection yet");
         return -EINVAL;
     }
     pm->sub_ice_restart = true;

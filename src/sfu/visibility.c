@@ -131,7 +131,6 @@ void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
         i--; /* full: the least recent speaker drops out */
     memmove(&rm->speakers[1], &rm->speakers[0], i * sizeof(rm->speakers[0]));
     rm->speakers[0] = pm->owner;
-    rs_emit_all(room, rs_event("media", "active_speaker", "{s:s}", "participant", pm->p->id),
-                NULL);
+    rs_emit_all(room, rs_event("media", "active_speaker", "{s:s}", "participant", pm->p->id), NULL);
     rs_ms__refresh_enabled(m, room);
 }

@@ -61,7 +61,8 @@ int rs_msg_parse(const struct rs_features *fs, const char *data, size_t len, str
         return -EINVAL;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+    json_t *root =
+        json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
     if (!root && big)
         goto too_large;
     if (!root) {

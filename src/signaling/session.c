@@ -62,10 +62,11 @@ struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_op
     rs_metric_inc(RS_M_WS_CONNECTIONS_TOTAL);
     rs_metric_inc(RS_M_WS_CONNECTIONS);
 
-    json_t *hello = rs_event("control", "hello", "{s:i, s:s, s:{s:i, s:i, s:i, s:i}}", "protocol",
-                             1, "server", "ratsaal " RS_VERSION, "limits", "frame_bytes", RS_MSG_MAX_BYTES, "display_name_chars",
-                              RS_DISPLAY_NAME_MAX_CHARS, "chat_chars", RS_CHAT_MAX_CHARS,
-                              "rate_per_s", (int)app->cfg.rate_per_s);
+    json_t *hello =
+        rs_event("control", "hello", "{s:i, s:s, s:{s:i, s:i, s:i, s:i}}", "protocol", 1, "server",
+                 "ratsaal " RS_VERSION, "limits", "frame_bytes", RS_MSG_MAX_BYTES,
+                 "display_name_chars", RS_DISPLAY_NAME_MAX_CHARS, "chat_chars", RS_CHAT_MAX_CHARS,
+                 "rate_per_s", (int)app->cfg.rate_per_s);
     if (hello) {
         json_t *features = json_array();
         if (app->media) {

@@ -18,10 +18,10 @@
 #include "room/peer.h"
 #include "signaling/message.h"
 
-#define RS_SESSION_OUTQ 512       /* queued frames, at most */
-#define RS_SESSION_OUTQ_MIN 8     /* the queue's first allocation; it doubles as needed */
+#define RS_SESSION_OUTQ 512   /* queued frames, at most */
+#define RS_SESSION_OUTQ_MIN 8 /* the queue's first allocation; it doubles as needed */
 #define RS_SESSION_OUTQ_BYTES (4u << 20)
-#define RS_FLOOD_DROPS 100        /* rate-limited messages within RS_FLOOD_WINDOW_MS → close */
+#define RS_FLOOD_DROPS 100 /* rate-limited messages within RS_FLOOD_WINDOW_MS → close */
 #define RS_FLOOD_WINDOW_MS 10000
 
 struct rs_session;

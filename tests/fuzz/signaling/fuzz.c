@@ -20,8 +20,9 @@
 #include "signaling/session.h"
 
 /* a sha-256 certificate fingerprint as our SDP answers carry it */
-#define OUR_FP                                                                                    \
-    "8F:2A:51:9C:0D:7E:44:B3:6A:E1:90:5F:27:C8:13:DA:72:4E:B9:06:F1:3C:88:5D:A2:17:6B:E4:09:C5:3F:"  \
+#define OUR_FP                                                                                     \
+    "8F:2A:51:9C:0D:7E:44:B3:6A:E1:90:5F:27:C8:13:DA:72:4E:B9:06:F1:3C:88:5D:A2:17:6B:E4:09:C5:"   \
+    "3F:"                                                                                          \
     "91"
 
 static void want_write(struct rs_session *s)
@@ -52,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     app.media = rs_sfu_new_detached(&app, OUR_FP, "127.0.0.1", 40000, 1);
     struct rs_session *a = rs_session_new(&app, &ops, NULL, "fuzz");
     struct rs_session *b = rs_session_new(&app, &ops, NULL, "fuzz");
-    const char *join = "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"f\",\"display_name\":\"B\"}";
+    const char *join =
+        "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"f\",\"display_name\":\"B\"}";
     rs_session_on_message(b, join, strlen(join));
 
     size_t start = 0;
