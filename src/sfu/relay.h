@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Media between workers of one process: a room too large for one core keeps its publishers on
  * its home worker, and subscribe connections on other workers get the publishers' packets
- * through these rings (the in-process form of the multi-node cascade in DESIGN.md).
+ * through these rings (the in-process form of cascading between nodes: a relay track is a track
+ * without a transport).
  *
  * The home worker decrypts a publisher's packet once, forwards it to its own subscribers and
  * copies the clear packet (payload and the few header fields the router needs) into the ring

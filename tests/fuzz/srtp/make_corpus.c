@@ -2,7 +2,7 @@
 /* Writes the seed corpus of the SRTP fuzz target (tests/fuzz/srtp/corpus/), with the target's
  * fixed keys. Not built by make; run from the repository root:
  *   cc -std=gnu17 -D_GNU_SOURCE -Isrc tests/fuzz/srtp/make_corpus.c build/libratsaal.a \
- *       $(pkg-config --cflags --libs openssl libsrtp2) -o /tmp/srtp_corpus && /tmp/srtp_corpus */
+ *       $(pkg-config --cflags --libs openssl libsrtp2) -o build/srtp_corpus && build/srtp_corpus */
 #include <stdio.h>
 #include <string.h>
 
