@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: EUPL-1.2
 // All user-visible strings of the Ratsaal client. Two dictionaries with the same keys.
 // The language follows navigator.language: de* → German, anything else → English.
-// Placeholders: {name}, {n}, … are replaced by t(key, {name: …}).
+// Placeholders: {name}, {n}, … are replaced by t(key, {name: …}). With a numeric {n}, the form
+// "key#one" / "key#other" (Intl.PluralRules of the language) is used when the dictionary has it.
 
 const de = {
   'app.name': 'Ratsaal',
@@ -59,6 +60,7 @@ const de = {
   'meeting.screen_of': 'Bildschirm von {name}',
   'meeting.media_unavailable': 'Dieser Server überträgt noch kein Audio und Video. Chat und Handzeichen funktionieren.',
   'meeting.participant_count': '{n} Teilnehmende',
+  'meeting.participant_count#one': '1 teilnehmende Person',
 
   'conn.connecting': 'Verbinde …',
   'conn.connected': 'Verbunden',
@@ -90,6 +92,7 @@ const de = {
   'controls.unavailable': 'Auf diesem Server nicht verfügbar',
   'controls.no_device': 'Kein Gerät verfügbar',
   'controls.unread': '{n} ungelesene Nachrichten',
+  'controls.unread#one': '1 ungelesene Nachricht',
   'controls.settings': 'Einstellungen',
   'controls.settings_label': 'Geräteeinstellungen öffnen',
   'settings.heading': 'Geräteeinstellungen',
@@ -411,6 +414,7 @@ const en = {
   'meeting.screen_of': 'Screen of {name}',
   'meeting.media_unavailable': 'This server does not carry audio and video yet. Chat and raised hands work.',
   'meeting.participant_count': '{n} participants',
+  'meeting.participant_count#one': '1 participant',
 
   'conn.connecting': 'Connecting …',
   'conn.connected': 'Connected',
@@ -442,6 +446,7 @@ const en = {
   'controls.unavailable': 'Not available on this server',
   'controls.no_device': 'No device available',
   'controls.unread': '{n} unread messages',
+  'controls.unread#one': '1 unread message',
   'controls.settings': 'Settings',
   'controls.settings_label': 'Open device settings',
   'settings.heading': 'Device settings',
@@ -460,6 +465,7 @@ const en = {
   'chat.send': 'Send',
   'chat.hint': 'Enter sends, Shift+Enter for a new line.',
   'chat.chars_left': '{n} characters left',
+  'chat.chars_left#one': '1 character left',
   'chat.messages_label': 'Chat messages',
 
   'participants.heading': 'Participants',
@@ -717,12 +723,18 @@ export function pickLanguage(langs) {
 
 export const lang = pickLanguage(typeof navigator !== 'undefined' ? [navigator.language] : []);
 const dict = dictionaries[lang];
+const plurals = new Intl.PluralRules(lang);
 
 export function t(key, params) {
   let s = Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : en[key];
   if (s === undefined) {
     console.warn('i18n: missing key', key);
     s = key;
+  }
+  if (params && typeof params.n === 'number') {
+    // a plural form for this count, if the language has one for this key ("key#one", …)
+    const form = key + '#' + plurals.select(params.n);
+    if (Object.prototype.hasOwnProperty.call(dict, form)) s = dict[form];
   }
   if (params) {
     s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined ? String(params[k]) : m));

@@ -59,11 +59,23 @@ export function checkDisplayName(raw) {
   return { ok: true, value, error: null };
 }
 
+/**
+ * Up to two initials from a display name: letters only, from the first and the last word, with
+ * anything in parentheses or brackets left out ("Gerda Gast (Bürgerin)" → "GG"). "?" when the
+ * name has no letter at all.
+ */
 export function initials(name) {
-  const parts = String(name || '').trim().split(/\s+/).filter(Boolean);
-  if (!parts.length) return '?';
-  const first = [...parts[0]][0] || '';
-  const last = parts.length > 1 ? [...parts[parts.length - 1]][0] || '' : '';
+  let s = String(name || '');
+  const stripped = s.replace(/[([{][^)\]}]*[)\]}]/g, ' ');
+  if (/\p{L}/u.test(stripped)) s = stripped;
+  const words = s
+    .trim()
+    .split(/\s+/)
+    .map((w) => [...w].filter((ch) => /\p{L}/u.test(ch)))
+    .filter((w) => w.length);
+  if (!words.length) return '?';
+  const first = words[0][0];
+  const last = words.length > 1 ? words[words.length - 1][0] : '';
   return (first + last).toUpperCase();
 }
 

@@ -44,10 +44,16 @@ export default {
       when: 'meeting',
       run(view, m) {
         if (!m.participant) return;
+        // The server sends an update after every publish or mute too: tell the user only
+        // when their role actually changed.
+        const before = view.state.participants.get(String(m.participant.id));
+        const roleBefore = before ? before.role : undefined;
         const p = view.state.updateParticipant(m.participant);
         if (p && p.self) {
           view.controls.setHand(!!p.hand_raised);
-          toast(t(p.role === 'moderator' ? 'toast.now_moderator' : 'toast.no_longer_moderator'), { timeout: 5000, key: 'role' });
+          if (roleBefore !== undefined && roleBefore !== p.role) {
+            toast(t(p.role === 'moderator' ? 'toast.now_moderator' : 'toast.no_longer_moderator'), { timeout: 5000, key: 'role' });
+          }
         }
       },
     },
