@@ -123,6 +123,11 @@ test('a shared screen is decoded by the others', (t) =>
     await rising(A, `${idB}:screen`, 'frames', { timeout: 25000 });
     await rising(C, `${idB}:screen`, 'frames', { timeout: 25000 });
     await A.locator(h.tid('screen-share')).first().waitFor({ state: 'visible' });
+    // its label ("Screen of …") is a small tag in the corner, not a bar over the whole edge
+    const box = await A.locator(`${h.tid('screen-share')} .screen-label`).first().boundingBox();
+    const screen = await A.locator(h.tid('screen-share')).first().boundingBox();
+    assert.ok(box && box.height < 48, `screen label is ${box && box.height} px high`);
+    assert.ok(box.height < screen.height / 3, `label ${box.height} px in a ${screen.height} px screen`);
   }));
 
 test('a participant who leaves disappears with its tiles', (t) =>
