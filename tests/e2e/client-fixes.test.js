@@ -81,3 +81,21 @@ test('avatar initials take letters only: "Gerda Gast (Bürgerin)" is GG', (t) =>
     const initials = await a.locator(`[data-participant-id="${bid}"] ${tid('avatar')}`).textContent();
     assert.equal(initials, 'GG');
   }));
+
+test('rejoin keeps the last choice: microphone and camera turned off stay off', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    const mic = b.locator(tid('mic-button'));
+    const cam = b.locator(tid('camera-button'));
+    await b.locator(`${tid('mic-button')}[aria-pressed="true"]`).waitFor({ timeout: 10000 });
+    await mic.click();
+    await b.locator(`${tid('mic-button')}[aria-pressed="false"]`).waitFor();
+    await cam.click();
+    await b.locator(`${tid('camera-button')}[aria-pressed="false"]`).waitFor();
+    await b.click(tid('leave-button'));
+    await b.locator(tid('rejoin-button')).waitFor({ state: 'visible' });
+    await b.click(tid('rejoin-button'));
+    await b.locator(tid('meeting')).waitFor({ state: 'visible' });
+    await h.sleep(1500); // the media session has started with its settings
+    assert.equal(await mic.getAttribute('aria-pressed'), 'false', 'microphone stays off');
+    assert.equal(await cam.getAttribute('aria-pressed'), 'false', 'camera stays off');
+  }));

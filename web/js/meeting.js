@@ -597,13 +597,14 @@ class Meeting {
       let stream = new MediaStream();
       let status = { audio: 'off', video: 'off' };
       if (hello.features && hello.features.includes('media')) {
-        ({ stream, status } = await acquireMedia({ audio: true, video: this.joinOpts.camOn || this.mediaOn.camera, devices: this.joinOpts.devices }));
+        ({ stream, status } = await acquireMedia({ audio: true, video: this.joinOpts.camOn, devices: this.joinOpts.devices }));
       }
+      // joinOpts holds the user's last choice (toggle() keeps it), not the first join's
       await this.join({
         ...this.joinOpts,
         stream,
-        micOn: (this.mediaOn.microphone || this.joinOpts.micOn) && status.audio === 'ok',
-        camOn: (this.mediaOn.camera || this.joinOpts.camOn) && status.video === 'ok',
+        micOn: this.joinOpts.micOn && status.audio === 'ok',
+        camOn: this.joinOpts.camOn && status.video === 'ok',
       });
     } finally {
       $('rejoin-button').disabled = false;
@@ -617,6 +618,12 @@ class Meeting {
     try {
       if (source === 'microphone') await this.media.setMicrophone(!this.mediaOn.microphone);
       else await this.media.setCamera(!this.mediaOn.camera);
+      // the user's choice holds for a rejoin and the next pre-join screen
+      if (this.joinOpts) {
+        this.joinOpts.micOn = this.mediaOn.microphone;
+        this.joinOpts.camOn = this.mediaOn.camera;
+      }
+      store.set(source === 'microphone' ? 'micOff' : 'camOff', source === 'microphone' ? !this.mediaOn.microphone : !this.mediaOn.camera);
     } catch (err) {
       console.warn('device toggle failed', err);
       const status = { audio: 'off', video: 'off' };
