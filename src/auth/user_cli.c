@@ -39,6 +39,8 @@ static void usage(FILE *f)
             "       ratsaal user list\n"
             "       ratsaal user disable NAME\n"
             "       ratsaal user enable NAME\n"
+            "Every command takes --data DIR: the data directory holding ratsaal.db (default\n"
+            "./var, the server's data_dir). --help after any command prints this text.\n"
             "NAME: 1-64 characters of A-Z a-z 0-9 . _ @ -. Passwords are read from the\n"
             "terminal (no echo) or as one line from stdin; at least %d characters.\n",
             RS_PASSWORD_MIN_CHARS);
@@ -365,9 +367,15 @@ int rs_user_cli(int argc, char **argv, const char *db_path)
     if (argc < 2)
         return usage_error("missing action", NULL);
     const char *action = argv[1];
-    if (strcmp(action, "help") == 0 || strcmp(action, "--help") == 0 || strcmp(action, "-h") == 0) {
+    if (strcmp(action, "help") == 0) {
         usage(stdout);
         return 0;
+    }
+    for (int i = 1; i < argc; i++) { /* `ratsaal user add --help` asks, it is no bad option */
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
     }
     if (strcmp(action, "add") == 0)
         return cmd_add(argc, argv, db_path);

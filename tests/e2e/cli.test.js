@@ -28,6 +28,12 @@ test('--version and --help', () => {
   const help = run(['--help']);
   assert.equal(help.status, 0);
   for (const flag of ['--config', '--listen', '--data', '--udp-port', '--public-ip']) assert.ok(help.stdout.includes(flag), flag);
+  // the user command's help, asked for after the action too, names --data
+  for (const args of [['user', '--help'], ['user', 'add', '--help'], ['user', 'list', '-h']]) {
+    const r = run(args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /--data DIR/, args.join(' '));
+  }
 });
 
 test('bad flags and config values: one line naming the key, exit 2', () => {
