@@ -243,6 +243,8 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         int url; /* 1: URL (https, or http on loopback) */
     } strs[] = {
         {"public_url", cfg->public_url, sizeof(cfg->public_url), 2},
+        {"imprint_url", cfg->imprint_url, sizeof(cfg->imprint_url), 2},
+        {"privacy_url", cfg->privacy_url, sizeof(cfg->privacy_url), 2},
         {"oidc_issuer", cfg->oidc_issuer, sizeof(cfg->oidc_issuer), 1},
         {"oidc_client_id", cfg->oidc_client_id, sizeof(cfg->oidc_client_id), 0},
         {"oidc_client_secret", cfg->oidc_client_secret, sizeof(cfg->oidc_client_secret), 0},

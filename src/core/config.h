@@ -42,6 +42,8 @@ struct rs_config {
 
     /* identity (docs/api.md) */
     char public_url[256];          /* e.g. https://meet.example.org; empty: http://listen */
+    char imprint_url[512];         /* the operator's imprint (Impressum), linked on every page */
+    char privacy_url[512];         /* the privacy notice (Datenschutzerklärung), ditto */
     char oidc_issuer[256];         /* empty: no OpenID Connect login */
     char oidc_client_id[128];
     char oidc_client_secret[256];

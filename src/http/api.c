@@ -584,6 +584,18 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
     return RS_HTTP_DONE;
 }
 
+/* GET /api/v1/site: what every page shows in its footer, without signing in. */
+static int site_info(struct rs_app *app, struct rs_http_resp *resp)
+{
+    const struct rs_config *cfg = &app->cfg;
+    rs_http_resp_json(
+        resp, 200,
+        json_pack("{s:s, s:o, s:o}", "version", RS_VERSION, "imprint_url",
+                  cfg->imprint_url[0] ? json_string(cfg->imprint_url) : json_null(), "privacy_url",
+                  cfg->privacy_url[0] ? json_string(cfg->privacy_url) : json_null()));
+    return RS_HTTP_DONE;
+}
+
 int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
 {
     if (!app->store) {
@@ -597,6 +609,8 @@ int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_h
                     RS_AUTH_CSRF);
     if (strncmp(req->path, "/auth/", 6) == 0 || strcmp(req->path, "/api/v1/auth") == 0)
         return rs_login_handle(app, req, resp);
+    if (strcmp(req->path, "/api/v1/site") == 0 && read_only)
+        return site_info(app, resp);
     char parts[6][80];
     memset(parts, 0, sizeof(parts));
     size_t n = split_path(req->path, parts);

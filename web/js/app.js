@@ -2,12 +2,14 @@
 // Entry point for every page: picks the page module by <body data-page>.
 // Static imports, so everything is wired before the page's load event.
 import { applyI18n } from './i18n.js';
+import { initFooter } from './footer.js';
 import { initLanding } from './landing.js';
 import { initMeeting } from './meeting.js';
 import { initLogin } from './login.js';
 import { initMeetings } from './meetings.js';
 
 applyI18n(document);
+initFooter();
 
 const page = document.body.dataset.page;
 const ready = () => {

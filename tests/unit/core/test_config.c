@@ -134,6 +134,26 @@ static void test_limits(void **state)
     assert_int_not_equal(parse(&cfg, five, err), 0);
 }
 
+static void test_legal_urls(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    rs_config_defaults(&cfg);
+    assert_string_equal(cfg.imprint_url, "");
+    assert_int_equal(parse(&cfg,
+                           "imprint_url = https://www.example-stadt.de/impressum\n"
+                           "privacy_url = https://www.example-stadt.de/datenschutz\n",
+                           err),
+                     0);
+    assert_string_equal(cfg.imprint_url, "https://www.example-stadt.de/impressum");
+    assert_string_equal(cfg.privacy_url, "https://www.example-stadt.de/datenschutz");
+    /* only web addresses: a javascript: or relative link is refused, naming the key */
+    assert_int_not_equal(parse(&cfg, "imprint_url = javascript:alert(1)\n", err), 0);
+    assert_non_null(strstr(err, "imprint_url"));
+    assert_int_not_equal(parse(&cfg, "privacy_url = /datenschutz\n", err), 0);
+    assert_non_null(strstr(err, "privacy_url"));
+}
+
 static void test_udp_gso(void **state)
 {
     struct rs_config cfg;
@@ -214,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_key_and_line),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_udp_gso),
+        cmocka_unit_test(test_legal_urls),
         cmocka_unit_test(test_media_workers),
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_load_missing_file),

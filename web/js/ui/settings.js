@@ -4,6 +4,7 @@
 // and remembered like the pre-join choice (store 'devices').
 import { t } from '../i18n.js';
 import { el, icon, store } from '../util.js';
+import { getSiteInfo, legalNodes } from '../footer.js';
 
 const canSink = () => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
@@ -35,6 +36,9 @@ export class DeviceSettings {
     this.status.hidden = true;
     const close = el('button', { type: 'button', class: 'btn btn-icon settings-close', 'aria-label': t('settings.close'), title: t('settings.close') }, icon('close'));
     const done = el('button', { type: 'button', class: 'btn btn-primary', dataset: { testid: 'settings-done' }, text: t('settings.done') });
+    // the meeting's menu carries the imprint and privacy links the page footer has elsewhere
+    this.legal = el('p', { class: 'settings-legal', dataset: { testid: 'settings-legal' } });
+    getSiteInfo().then((site) => this.legal.replaceChildren(...legalNodes(site)));
     this.node = el(
       'dialog',
       { class: 'dialog settings-dialog', id: 'settings-dialog', 'aria-labelledby': 'settings-heading', dataset: { testid: 'settings-dialog' } },
@@ -47,6 +51,7 @@ export class DeviceSettings {
         this.mic.root,
         this.spk.root,
         this.status,
+        this.legal,
         el('div', { class: 'row dialog-actions' }, done),
       ),
     );
