@@ -177,18 +177,24 @@ test('OIDC login through the provider form; meeting + guest invite (UI /meetings
     await mod.locator(tid('meeting')).waitFor({ state: 'visible' });
     await h.openParticipants(mod);
     await mod.locator(tid('lobby-section')).waitFor({ state: 'visible' });
+    // the moderator may pass the meeting's link on
+    assert.equal(await mod.locator(tid('copy-link')).isVisible(), true, 'moderator sees Copy link');
 
     // guest 1: waits in the lobby, is admitted
     const g1 = recordFrames(await h.newPage(browser));
     pages.push(g1);
     await h.gotoReady(g1, inviteUrl);
+    // a guest's link names their own invitation: nothing to pass on, not before, in or after the lobby
+    assert.equal(await g1.locator(tid('copy-link')).isVisible(), false, 'no Copy link on an invitation');
     await joinToLobby(g1, 'Gast Eins');
+    assert.equal(await g1.locator(tid('copy-link')).isVisible(), false, 'no Copy link in the lobby');
     const entry1 = mod.locator(tid('lobby-item')).filter({ has: mod.locator(tid('lobby-name'), { hasText: 'Gast Eins' }) });
     await entry1.waitFor({ state: 'visible' });
     assert.ok(await entry1.getAttribute('data-participant-id'));
     await entry1.locator(tid('lobby-admit')).click();
     await g1.locator(tid('meeting')).waitFor({ state: 'visible' });
     assert.equal(await g1.locator(tid('lobby-waiting')).isVisible(), false);
+    assert.equal(await g1.locator(tid('copy-link')).isVisible(), false, 'a guest in the meeting does not share it');
     await entry1.waitFor({ state: 'detached' });
     await h.openParticipants(g1);
     await h.participantItem(g1, 'Erika Mustermann').waitFor({ state: 'visible' });

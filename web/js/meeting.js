@@ -84,6 +84,7 @@ class Meeting {
     });
     this.state.addEventListener('change', (e) => {
       if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
+      if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._updateCopyLink();
     });
     $('password-input').addEventListener('input', () => {
       $('password-input').removeAttribute('aria-invalid');
@@ -184,6 +185,17 @@ class Meeting {
     return this.inMeeting && !!this.state.self && this.state.self.role === 'moderator';
   }
 
+  /**
+   * Whether to offer "Copy link": only to those whose link lets others in. Someone who came by
+   * an invitation holds a link that names their invitation, not one to pass on; in a meeting
+   * created through the API (managed) only moderators invite; an ad-hoc room is open to
+   * everyone with its link.
+   */
+  mayShare() {
+    if (this.inMeeting) return this.managed ? this.isModerator() : true;
+    return !this.invite;
+  }
+
   /** In the meeting proper (not before, not in the lobby, not leaving). */
   get inMeeting() {
     return this.phase === 'meeting';
@@ -205,12 +217,16 @@ class Meeting {
     return true;
   }
 
+  _updateCopyLink() {
+    $('copy-link').hidden = !PHASE_UI[this.phase].copyLink || !this.mayShare();
+  }
+
   /** Everything whose visibility depends on the phase (PHASE_UI), in one place. */
   _renderPhase(prev = null) {
     const ui = PHASE_UI[this.phase];
     document.body.dataset.phase = this.phase;
     if (ui.view && this.phase !== prev) this.show(ui.view);
-    $('copy-link').hidden = !ui.copyLink;
+    this._updateCopyLink();
     this.controls.setEnabled(ui.controls);
     this._updateHeader();
   }
@@ -497,6 +513,7 @@ class Meeting {
     this.state.applyJoined(reply);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
+    this.managed = rs.managed === true;
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
     this._updateLobbyUi();
     if (reply.room_settings && reply.room_settings.title) this.title = reply.room_settings.title;
