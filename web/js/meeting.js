@@ -18,6 +18,7 @@ import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
 import { registerFeatures } from './features/index.js';
+import { Shortcuts } from './ui/shortcuts.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
@@ -123,6 +124,22 @@ class Meeting {
     this.controls.addEventListener('chat', () => this.togglePanel('chat'));
     this.controls.addEventListener('participants', () => this.togglePanel('participants'));
     this.controls.addEventListener('leave', () => this.leave());
+    this.shortcuts = new Shortcuts({
+      active: () => this.phase === 'meeting',
+      actions: {
+        mic: () => this.toggle('microphone'),
+        camera: () => this.toggle('camera'),
+        hand: () => this.features.hand.toggle(),
+        chat: () => this.togglePanel('chat'),
+        participants: () => this.togglePanel('participants'),
+      },
+      // held Space while muted: talk for as long as it is held; the user's choice stays "off"
+      pushToTalk: {
+        muted: () => !!this.media && this.mediaOn.hasMicrophone !== false && !this.mediaOn.microphone,
+        start: () => this.media && this.media.setMicrophone(true).catch((err) => console.warn('push-to-talk', err)),
+        stop: () => this.media && this.media.setMicrophone(false).catch((err) => console.warn('push-to-talk', err)),
+      },
+    });
     this.controls.setMedia({ available: false });
 
     this.state.addEventListener('change', () => this._updateHeader());
