@@ -37,6 +37,7 @@
 #define HOUR_MS (3600 * 1000LL)
 #define INVITE_DEFAULT_S (7 * 24 * 3600)
 #define INVITE_MAX_S (90 * 24 * 3600)
+#define TITLE_MAX_CHARS 200 /* a meeting's title, in characters (RS_ROOM_TITLE_MAX bytes) */
 
 /* Housekeeping state, one per application (app->api). */
 struct rs_api {
@@ -180,19 +181,15 @@ static int meeting_fields(const json_t *body, struct rs_room_record *r, int crea
 {
     json_t *v;
     if ((v = json_object_get(body, "title")) || creating) {
-        const char *t = v && json_is_string(v) ? json_string_value(v) : NULL;
-        size_t len = t ? strlen(t) : 0;
-        if (!t || len == 0 || len > RS_ROOM_TITLE_MAX) {
-            rs_http_resp_error(resp, 400, "invalid_request", "title",
-                               "title must be 1 to 200 characters");
+        /* the signaling text rule (room/dispatch.c): trimmed, no control, bidi or separator
+         * characters, not only invisible ones, at most TITLE_MAX_CHARS characters */
+        char title[RS_ROOM_TITLE_MAX + 1];
+        const char *t;
+        struct rs_msg_error err;
+        if (rs_text_field(v, "title", true, TITLE_MAX_CHARS, false, title, sizeof(title), &t,
+                          &err)) {
+            rs_http_resp_error(resp, 400, "invalid_request", "title", err.text);
             return -EINVAL;
-        }
-        for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
-            if (*c < 0x20 || *c == 0x7F) {
-                rs_http_resp_error(resp, 400, "invalid_request", "title",
-                                   "title contains a control character");
-                return -EINVAL;
-            }
         }
         snprintf(r->title, sizeof(r->title), "%s", t);
     }

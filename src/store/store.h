@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define RS_ROOM_ID_MAX 64
-#define RS_ROOM_TITLE_MAX 200      /* bytes of UTF-8 */
+#define RS_ROOM_TITLE_MAX 800      /* bytes of UTF-8: 200 characters of up to 4 bytes */
 #define RS_USER_ID_MAX 17          /* 'u' + 16 base32 characters */
 #define RS_USERNAME_MAX 64         /* local account names: 1-64 of [A-Za-z0-9._@-] */
 #define RS_DISPLAY_NAME_MAX 255    /* bytes (fits an ID token's name claim) */
