@@ -630,6 +630,9 @@ void rs_api_tick(struct rs_app *app)
     int m = rs_store_invite_purge(app->store, now - 7 * 24 * HOUR_MS);
     if (m > 0)
         RS_INFO("api", "event=invites_purged count=%d", m);
+    int r = rs_store_room_purge_anonymous(app->store, now - RS_ANON_ROOM_KEEP_DAYS * 24 * HOUR_MS);
+    if (r > 0)
+        RS_INFO("api", "event=anonymous_rooms_purged count=%d", r);
 }
 
 void rs_api_shutdown(struct rs_app *app)

@@ -121,6 +121,7 @@ enum {
     Q_ROOM_TOUCH,
     Q_ROOM_DELETE,
     Q_ROOM_COUNT,
+    Q_ROOM_PURGE_ANONYMOUS,
     Q_USER_INSERT,
     Q_USER_UPSERT_OIDC,
     Q_USER_GET,
@@ -164,6 +165,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_ROOM_TOUCH] = "UPDATE rooms SET last_active_ms = ?1 WHERE id = ?2",
     [Q_ROOM_DELETE] = "DELETE FROM rooms WHERE id = ?1",
     [Q_ROOM_COUNT] = "SELECT COUNT(*) FROM rooms",
+    [Q_ROOM_PURGE_ANONYMOUS] = "DELETE FROM rooms WHERE managed = 0 AND last_active_ms < ?1",
 
     [Q_USER_INSERT] = "INSERT INTO users (id, username, display_name, email, role, tenant, "
                       "password_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -544,6 +546,13 @@ static int sq_room_count(struct rs_store *st, int64_t *out)
     return step_int64(st, stmt(st, Q_ROOM_COUNT), out);
 }
 
+static int sq_room_purge_anonymous(struct rs_store *st, int64_t before_ms)
+{
+    sqlite3_stmt *q = stmt(st, Q_ROOM_PURGE_ANONYMOUS);
+    sqlite3_bind_int64(q, 1, before_ms);
+    return step_count(st, q);
+}
+
 /* ---- users ---- */
 
 static int sq_user_create(struct rs_store *st, const struct rs_user_record *u)
@@ -902,6 +911,7 @@ static const struct rs_store_ops sqlite_ops = {
     .room_touch = sq_room_touch,
     .room_delete = sq_room_delete,
     .room_count = sq_room_count,
+    .room_purge_anonymous = sq_room_purge_anonymous,
     .user_create = sq_user_create,
     .user_upsert_oidc = sq_user_upsert_oidc,
     .user_get = sq_user_get,

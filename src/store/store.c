@@ -112,6 +112,11 @@ int rs_store_room_count(struct rs_store *st, int64_t *out)
     return st->ops->room_count(st, out);
 }
 
+int rs_store_room_purge_anonymous(struct rs_store *st, int64_t before_ms)
+{
+    return st->ops->room_purge_anonymous(st, before_ms);
+}
+
 int rs_store_user_create(struct rs_store *st, struct rs_user_record *user)
 {
     if (!rs_username_valid(user->username) || user->oidc_issuer[0] || user->oidc_sub[0] ||

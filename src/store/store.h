@@ -119,6 +119,7 @@ struct rs_store_ops {
     int (*room_touch)(struct rs_store *st, const char *id, int64_t now_ms);
     int (*room_delete)(struct rs_store *st, const char *id);
     int (*room_count)(struct rs_store *st, int64_t *out);
+    int (*room_purge_anonymous)(struct rs_store *st, int64_t before_ms);
 
     int (*user_create)(struct rs_store *st, const struct rs_user_record *user);
     int (*user_upsert_oidc)(struct rs_store *st, struct rs_user_record *user, int64_t now_ms);
@@ -182,6 +183,9 @@ int rs_store_room_touch(struct rs_store *st, const char *id, int64_t now_ms);
 /* Deletes the room; its grants and invites go with it. Returns 0, -ENOENT, -EIO. */
 int rs_store_room_delete(struct rs_store *st, const char *id);
 int rs_store_room_count(struct rs_store *st, int64_t *out);
+/* Deletes the anonymous rooms (managed = false) last active before `before_ms`; meetings are
+ * never touched. Returns the number deleted (>= 0) or -EIO. */
+int rs_store_room_purge_anonymous(struct rs_store *st, int64_t before_ms);
 
 /* ---- users ---- */
 
