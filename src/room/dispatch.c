@@ -349,6 +349,15 @@ int rs_dispatch(struct rs_app *app, struct rs_peer *peer, const struct rs_msg *m
     c.err = err;
     c.arena_used = 0;
     const struct rs_action *a = msg->action;
+    if (a->need >= RS_NEED_MODERATOR && c.self && !c.self->waiting && peer->ident.logged_in) {
+        /* a privileged action re-reads the login behind it: a session ended or a grant revoked
+         * since (also by another process) counts now, not at the next connect */
+        int rc = rs_access_recheck(app, peer, err);
+        if (rc)
+            return rc;
+        c.self = peer->participant;
+        c.room = c.self ? c.self->room : NULL;
+    }
     if (!rs_access_holds(c.self, a->need))
         return refuse(&c, a->need);
     for (unsigned i = 0; i < RS_ACTION_MAX_FIELDS && a->fields[i].name; i++)

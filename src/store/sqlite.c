@@ -137,6 +137,7 @@ enum {
     Q_SESSION_SLIDE,
     Q_SESSION_DELETE,
     Q_SESSION_DELETE_USER,
+    Q_SESSION_DELETE_OTHERS,
     Q_SESSION_PURGE,
     Q_MEETING_INSERT,
     Q_MEETING_UPDATE,
@@ -197,6 +198,7 @@ static const char *const sql[Q_COUNT] = {
                         "last_seen_ms = ?2 WHERE id_hash = ?1 AND last_seen_ms < ?2",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
     [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+    [Q_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE user_id = ?1 AND id_hash != ?2",
     [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at_ms <= ?1",
 
     [Q_MEETING_INSERT] = "INSERT INTO rooms (id, title, max_participants, created_at_ms, "
@@ -739,6 +741,14 @@ static int sq_session_delete_user(struct rs_store *st, const char *user_id)
     return step_count(st, q);
 }
 
+static int sq_session_delete_others(struct rs_store *st, const char *user_id, const uint8_t *keep)
+{
+    sqlite3_stmt *q = stmt(st, Q_SESSION_DELETE_OTHERS);
+    bind_text(q, 1, user_id);
+    bind_hash(q, 2, keep);
+    return step_count(st, q);
+}
+
 static int sq_session_purge(struct rs_store *st, int64_t now_ms)
 {
     sqlite3_stmt *q = stmt(st, Q_SESSION_PURGE);
@@ -926,6 +936,7 @@ static const struct rs_store_ops sqlite_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .session_delete_user = sq_session_delete_user,
+    .session_delete_others = sq_session_delete_others,
     .session_purge = sq_session_purge,
     .meeting_create = sq_meeting_create,
     .meeting_update = sq_meeting_update,

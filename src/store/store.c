@@ -220,6 +220,13 @@ int rs_store_session_delete_user(struct rs_store *st, const char *user_id)
     return st->ops->session_delete_user(st, user_id);
 }
 
+int rs_store_session_delete_others(struct rs_store *st, const char *user_id, const uint8_t *keep)
+{
+    if (!user_id || !keep)
+        return -EINVAL;
+    return st->ops->session_delete_others(st, user_id, keep);
+}
+
 int rs_store_session_purge(struct rs_store *st, int64_t now_ms)
 {
     return st->ops->session_purge(st, now_ms);

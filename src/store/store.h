@@ -137,6 +137,7 @@ struct rs_store_ops {
                        struct rs_session_record *out, struct rs_user_record *user);
     int (*session_delete)(struct rs_store *st, const uint8_t *id_hash);
     int (*session_delete_user)(struct rs_store *st, const char *user_id);
+    int (*session_delete_others)(struct rs_store *st, const char *user_id, const uint8_t *keep);
     int (*session_purge)(struct rs_store *st, int64_t now_ms);
 
     int (*meeting_create)(struct rs_store *st, const struct rs_room_record *m);
@@ -240,6 +241,9 @@ int rs_store_session_get(struct rs_store *st, const uint8_t *id_hash, int64_t no
 int rs_store_session_delete(struct rs_store *st, const uint8_t *id_hash);
 /* Deletes every session of the user. Returns the number deleted (>= 0) or -EIO. */
 int rs_store_session_delete_user(struct rs_store *st, const char *user_id);
+/* Deletes every session of the user but the one keyed by `keep` (RS_TOKEN_HASH_LEN bytes; the
+ * session that changed the password). Returns the number deleted (>= 0) or -EIO. */
+int rs_store_session_delete_others(struct rs_store *st, const char *user_id, const uint8_t *keep);
 /* Deletes sessions with expires_at <= now_ms. Returns the number deleted (>= 0) or -EIO. */
 int rs_store_session_purge(struct rs_store *st, int64_t now_ms);
 
