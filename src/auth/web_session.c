@@ -66,6 +66,31 @@ void rs_web_session_identify(struct rs_app *app, const char *cookie, struct rs_i
         return;
     }
     rs_identity_from_user(&user, session.auth, ident);
+    memcpy(ident->session_hash, session.id_hash, sizeof(ident->session_hash));
+    ident->checked_ms = rs_wall_ms();
+}
+
+int rs_web_session_recheck(struct rs_app *app, struct rs_identity *ident)
+{
+    if (!ident->logged_in)
+        return 0;
+    int64_t now = rs_wall_ms();
+    struct rs_session_record session;
+    struct rs_user_record user;
+    int rc = app->store
+                 ? rs_store_session_get(app->store, ident->session_hash, now, &session, &user)
+                 : -ENOENT;
+    if (rc == -ENOENT) {
+        memset(ident, 0, sizeof(*ident));
+        ident->checked_ms = now;
+        return -ENOENT;
+    }
+    if (rc)
+        return -EIO;
+    rs_identity_from_user(&user, session.auth, ident);
+    memcpy(ident->session_hash, session.id_hash, sizeof(ident->session_hash));
+    ident->checked_ms = now;
+    return 0;
 }
 
 int rs_web_session_start(struct rs_app *app, const struct rs_user_record *user,

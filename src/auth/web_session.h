@@ -32,8 +32,15 @@ const char *rs_web_session_cookie_name(const struct rs_config *cfg);
  * expired token). */
 int rs_web_session_find(struct rs_app *app, const char *cookie, struct rs_session_record *session,
                         struct rs_user_record *user);
-/* The identity behind the Cookie header: a signed-in user, or logged_in = 0. */
+/* The identity behind the Cookie header: a signed-in user (with the session's hash), or
+ * logged_in = 0. */
 void rs_web_session_identify(struct rs_app *app, const char *cookie, struct rs_identity *ident);
+/* Re-reads the login session a signed-in `ident` came from and refreshes `ident` from the
+ * account (role, tenant, names may have changed). When the session is gone (logout, expiry, a
+ * password change, `ratsaal user passwd`) or the account disabled, `ident` becomes a guest.
+ * Returns 0 (still signed in, or a guest to begin with), -ENOENT (the session ended: `ident`
+ * is now a guest), or -EIO (the store could not answer: `ident` unchanged). */
+int rs_web_session_recheck(struct rs_app *app, struct rs_identity *ident);
 /* Fills `ident` from a user record and how they logged in. */
 void rs_identity_from_user(const struct rs_user_record *user, enum rs_login_method method,
                            struct rs_identity *ident);

@@ -33,10 +33,13 @@
 #include "room/access.h"
 #include "room/room.h"
 #include "signaling/message.h"
+#include "signaling/session.h"
 
 #define HOUR_MS (3600 * 1000LL)
 #define INVITE_DEFAULT_S (7 * 24 * 3600)
 #define INVITE_MAX_S (90 * 24 * 3600)
+#define RECHECKS_PER_TICK 8 /* sessions re-checked per housekeeping tick (200 ms) */
+#define TITLE_MAX_CHARS 200 /* a meeting's title, in characters (RS_ROOM_TITLE_MAX bytes) */
 
 /* Housekeeping state, one per application (app->api). */
 struct rs_api {
@@ -180,19 +183,15 @@ static int meeting_fields(const json_t *body, struct rs_room_record *r, int crea
 {
     json_t *v;
     if ((v = json_object_get(body, "title")) || creating) {
-        const char *t = v && json_is_string(v) ? json_string_value(v) : NULL;
-        size_t len = t ? strlen(t) : 0;
-        if (!t || len == 0 || len > RS_ROOM_TITLE_MAX) {
-            rs_http_resp_error(resp, 400, "invalid_request", "title",
-                               "title must be 1 to 200 characters");
+        /* the signaling text rule (room/dispatch.c): trimmed, no control, bidi or separator
+         * characters, not only invisible ones, at most TITLE_MAX_CHARS characters */
+        char title[RS_ROOM_TITLE_MAX + 1];
+        const char *t;
+        struct rs_msg_error err;
+        if (rs_text_field(v, "title", true, TITLE_MAX_CHARS, false, title, sizeof(title), &t,
+                          &err)) {
+            rs_http_resp_error(resp, 400, "invalid_request", "title", err.text);
             return -EINVAL;
-        }
-        for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
-            if (*c < 0x20 || *c == 0x7F) {
-                rs_http_resp_error(resp, 400, "invalid_request", "title",
-                                   "title contains a control character");
-                return -EINVAL;
-            }
         }
         snprintf(r->title, sizeof(r->title), "%s", t);
     }
@@ -390,6 +389,9 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
             rs_http_resp_error(resp, 500, "internal", NULL, "the grant could not be stored");
             return RS_HTTP_DONE;
         }
+        RS_INFO("api", "event=grant_%s room=%s target=%s user=%s",
+                req->method == RS_HTTP_PUT ? "set" : "unset", ma.room.id, target.id, u.id);
+        rs_session_recheck_user(app, target.id); /* the live room follows at once */
         resp->status = 204;
         return RS_HTTP_DONE;
     }
@@ -489,6 +491,7 @@ struct password_job {
     struct rs_app *app;
     struct rs_http_reply reply;
     char user_id[RS_USER_ID_MAX + 1];
+    uint8_t session_hash[RS_TOKEN_HASH_LEN]; /* the session that asked: it stays */
     char stored[RS_STORE_HASH_MAX + 1];
     char current[RS_PASSWORD_MAX_BYTES + 1];
     char next[RS_PASSWORD_MAX_BYTES + 1];
@@ -517,7 +520,11 @@ static void password_done(void *arg)
                rs_store_user_set_password(j->app->store, j->user_id, j->new_hash)) {
         rs_http_resp_error(&resp, 500, "internal", NULL, "the password could not be changed");
     } else {
-        RS_INFO("api", "event=password_changed user=%s", j->user_id);
+        /* whoever held another session of this account (a stolen cookie, a forgotten
+         * computer) is out, and so are its WebSockets */
+        int ended = rs_store_session_delete_others(j->app->store, j->user_id, j->session_hash);
+        RS_INFO("api", "event=password_changed user=%s sessions_ended=%d", j->user_id, ended);
+        rs_session_recheck_user(j->app, j->user_id);
         resp.status = 204;
     }
     rs_http_finish(j->reply, &resp);
@@ -529,7 +536,8 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
                      size_t n, char parts[6][80])
 {
     struct rs_user_record u;
-    if (rs_api__current_user(app, req, &u, NULL))
+    struct rs_session_record session;
+    if (rs_api__current_user(app, req, &u, &session))
         return deny(resp, 401, "unauthorized", "not signed in", RS_AUTH_UNAUTHORIZED);
     if (n == 3) {
         if (req->method != RS_HTTP_GET) {
@@ -569,6 +577,7 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
         j->app = app;
         j->reply = rs_http_reply_to(req);
         snprintf(j->user_id, sizeof(j->user_id), "%s", u.id);
+        memcpy(j->session_hash, session.id_hash, sizeof(j->session_hash));
         snprintf(j->stored, sizeof(j->stored), "%s", u.password_hash);
         snprintf(j->current, sizeof(j->current), "%s", json_string_value(cur));
         snprintf(j->next, sizeof(j->next), "%s", json_string_value(nxt));
@@ -636,6 +645,10 @@ void rs_api_tick(struct rs_app *app)
     uint64_t sig = rs_metric_get(RS_M_JOINS_TOTAL) ^ (rs_metric_get(RS_M_PARTICIPANTS) << 40);
     if (rs_trim_due(&st->trim, now, sig))
         malloc_trim(0);
+    /* logins changed by another process (`ratsaal user disable`) reach the rooms within
+     * RS_IDENTITY_RECHECK_MS; a few per tick so that the store is never hit in a burst */
+    if (app->store)
+        rs_session_recheck_due(app, now, RECHECKS_PER_TICK);
     if (!app->store || now < st->next_purge_ms)
         return;
     st->next_purge_ms = now + HOUR_MS;
@@ -647,6 +660,9 @@ void rs_api_tick(struct rs_app *app)
     int m = rs_store_invite_purge(app->store, now - 7 * 24 * HOUR_MS);
     if (m > 0)
         RS_INFO("api", "event=invites_purged count=%d", m);
+    int r = rs_store_room_purge_anonymous(app->store, now - RS_ANON_ROOM_KEEP_DAYS * 24 * HOUR_MS);
+    if (r > 0)
+        RS_INFO("api", "event=anonymous_rooms_purged count=%d", r);
 }
 
 void rs_api_shutdown(struct rs_app *app)

@@ -11,7 +11,12 @@
 
 /* Handles one request: returns RS_HTTP_DONE with `resp` filled, or RS_HTTP_PENDING. */
 int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp);
-/* Periodic housekeeping (purges); cheap when nothing is due. */
+/* Anonymous rooms (no owner, not created through the REST API) whose record nobody opened for
+ * this many days are deleted by the housekeeping; a later join to the same id starts afresh. */
+#define RS_ANON_ROOM_KEEP_DAYS 30
+
+/* Periodic housekeeping, cheap when nothing is due: hourly, expired sessions, invitations
+ * expired or revoked a week ago, and anonymous rooms idle for RS_ANON_ROOM_KEEP_DAYS. */
 void rs_api_tick(struct rs_app *app);
 /* Frees the module's state (app->api, app->login) at shutdown. */
 void rs_api_shutdown(struct rs_app *app);

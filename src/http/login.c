@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
+#include "signaling/session.h"
 
 #define ATTEMPT_TTL_MS (10 * 60 * 1000)
 #define MAX_ATTEMPTS 1024
@@ -484,6 +485,8 @@ static int logout(struct rs_app *app, const struct rs_http_req *req, struct rs_h
         }
         rs_store_session_delete(app->store, s.id_hash);
         RS_INFO("auth", "event=logout user=%s", u.id);
+        /* the WebSockets opened with this login are guests from now on */
+        rs_session_recheck_user(app, u.id);
     }
     char cookie[RS_SET_COOKIE_MAX];
     if (rs_web_session_clear_cookie(&app->cfg, cookie, sizeof(cookie)) == 0)

@@ -9,7 +9,9 @@
 #include "auth/meeting_password.h"
 #include "auth/web_session.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/metrics.h"
+#include "room/events.h"
 #include "room/peer.h"
 #include "room/room.h"
 
@@ -27,12 +29,13 @@ enum rs_access rs_access_meeting(struct rs_store *store, const struct rs_identit
 
 int rs_access_join(struct rs_app *app, const struct rs_identity *who,
                    const struct rs_room_record *rec, const char *invite, const char *password,
-                   bool *moderator, bool *waiting, char *invite_id, struct rs_msg_error *err)
+                   struct rs_access_grant *g, struct rs_msg_error *err)
 {
     bool allowed = false;
-    *moderator = false;
-    *waiting = false;
-    invite_id[0] = 0;
+    memset(g, 0, sizeof(*g));
+    g->access = RS_ACCESS_NONE;
+    bool *moderator = &g->moderator, *waiting = &g->waiting;
+    char *invite_id = g->invite_id;
     if (who->logged_in) {
         enum rs_access a = rs_access_meeting(app->store, who, rec);
         if (a == RS_ACCESS_NONE) {
@@ -42,6 +45,7 @@ int rs_access_join(struct rs_app *app, const struct rs_identity *who,
             return -EACCES;
         }
         allowed = true;
+        g->access = a;
         *moderator = a >= RS_ACCESS_MODERATOR;
     }
     if (invite && *invite) {
@@ -56,7 +60,8 @@ int rs_access_join(struct rs_app *app, const struct rs_identity *who,
             return -EACCES;
         }
         allowed = true;
-        *moderator |= inv.role == RS_INVITE_MODERATOR;
+        g->invited_moderator = inv.role == RS_INVITE_MODERATOR;
+        *moderator |= g->invited_moderator;
         snprintf(invite_id, RS_INVITE_ID_MAX + 1, "%s", inv.id);
         /* guests (and participant invitations without an account) wait when there is a lobby */
         if (!who->logged_in && inv.role != RS_INVITE_MODERATOR)
@@ -80,6 +85,81 @@ int rs_access_join(struct rs_app *app, const struct rs_identity *who,
             return -EACCES;
         }
     }
+    return 0;
+}
+
+/* `p` may no longer be where it is: it leaves, is told why, and its connection closes. */
+static int identity_lost(struct rs_peer *peer, struct rs_participant *p, bool ended,
+                         struct rs_msg_error *err)
+{
+    enum rs_err code = ended ? RS_ERR_UNAUTHORIZED : RS_ERR_FORBIDDEN;
+    const char *reason = ended ? "session_ended" : "access_revoked";
+    const char *text = ended ? "your sign-in has ended (signed out, password changed or account "
+                               "disabled); sign in again"
+                             : "your account no longer has access to this meeting";
+    rs_metric_auth_reject(ended ? RS_AUTH_UNAUTHORIZED : RS_AUTH_FORBIDDEN);
+    RS_INFO("room", "event=identity_lost room=%s participant=%s reason=%s", p->room->id, p->id,
+            reason);
+    if (p->waiting)
+        rs_room_lobby_remove(p, "gone");
+    else
+        rs_room_leave(p, reason); /* may free the room */
+    if (err) {
+        rs_msg_error_set(err, code, NULL, "%s", text);
+    } else {
+        rs_metric_error(code);
+        rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s}", "code", rs_err_code(code),
+                                    "text", text));
+    }
+    rs_peer_close(peer, 1008, reason);
+    return -EACCES;
+}
+
+int rs_access_recheck(struct rs_app *app, struct rs_peer *peer, struct rs_msg_error *err)
+{
+    if (!peer->ident.logged_in)
+        return 0;
+    int rc = rs_web_session_recheck(app, &peer->ident);
+    if (rc == -EIO) {
+        if (err)
+            rs_msg_error_set(err, RS_ERR_INTERNAL, NULL,
+                             "your sign-in could not be checked; try again");
+        return -EIO;
+    }
+    struct rs_participant *p = peer->participant;
+    if (!p)
+        return 0;
+    bool ended = rc == -ENOENT;
+    bool describe = false;
+    if (p->account && !peer->ident.logged_in) {
+        p->account = 0;
+        p->user_id[0] = 0;
+        describe = true;
+    }
+    const struct rs_room_record *rec = &p->room->rec;
+    if (rec->managed) {
+        enum rs_access a = rs_access_meeting(app->store, &peer->ident, rec);
+        if (a == RS_ACCESS_NONE && !p->invited)
+            return identity_lost(peer, p, ended, err);
+        if (a != (enum rs_access)p->access) {
+            p->access = a;
+            enum rs_role role = a >= RS_ACCESS_MODERATOR || p->invited_moderator
+                                    ? RS_ROLE_MODERATOR
+                                    : RS_ROLE_PARTICIPANT;
+            if (role != p->role) {
+                p->role = role;
+                describe = true;
+                RS_INFO("room", "event=role_followed room=%s participant=%s role=%s", p->room->id,
+                        p->id, role == RS_ROLE_MODERATOR ? "moderator" : "participant");
+                if (role == RS_ROLE_MODERATOR && !p->waiting)
+                    for (struct rs_participant *w = p->room->lobby_head; w; w = w->next)
+                        rs_emit_one(p, rs_event("lobby", "entered", "{s:o}", "participant",
+                                                rs_lobby_entry_json(w)));
+            }
+        }
+    }
+    if (describe && !p->waiting)
+        rs_emit_participant_updated(p);
     return 0;
 }
 

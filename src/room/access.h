@@ -29,14 +29,42 @@ enum rs_access {
 enum rs_access rs_access_meeting(struct rs_store *store, const struct rs_identity *who,
                                  const struct rs_room_record *rec);
 
-/* The join decision for managed meeting `rec`: fills the role and whether to wait in the
- * lobby, and the id of the invitation used ("" for none; RS_INVITE_ID_MAX + 1 bytes). `invite`
- * and `password` may be NULL. Returns 0, or -EACCES with `err` filled (counted). */
+/* What a join to a managed meeting gives. */
+struct rs_access_grant {
+    bool moderator;                       /* enters as a meeting moderator */
+    bool waiting;                         /* waits in the lobby */
+    enum rs_access access;                /* what the account alone gives (NONE for guests) */
+    bool invited_moderator;               /* a moderator invitation was used */
+    char invite_id[RS_INVITE_ID_MAX + 1]; /* the invitation used; "" for none */
+};
+
+/* The join decision for managed meeting `rec`. `invite` and `password` may be NULL. Returns
+ * 0 with `g` filled, or -EACCES with `err` filled (counted). */
 int rs_access_join(struct rs_app *app, const struct rs_identity *who,
                    const struct rs_room_record *rec, const char *invite, const char *password,
-                   bool *moderator, bool *waiting, char *invite_id, struct rs_msg_error *err);
+                   struct rs_access_grant *g, struct rs_msg_error *err);
 
 struct rs_participant;
+struct rs_peer;
+
+/* Re-reads the login session behind `peer` (a signed-in one; guests are left alone) and applies
+ * what changed to its participant, if any:
+ * - the session ended (logout, expiry, password changed elsewhere, account disabled — also by
+ *   another process such as `ratsaal user disable`): the peer becomes a guest;
+ * - in a managed meeting, a participant that is there by its account alone (no invitation)
+ *   and no longer has access is removed (reason "session_ended", or "access_revoked" when the
+ *   account lost the meeting's tenant) and its connection closed with 1008 and that reason,
+ *   after an error event (`unauthorized` / `forbidden`): into `err` when given (the caller
+ *   sends it, e.g. the dispatcher as the answer to the action), else sent here in `control`;
+ * - when the account's standing in the meeting changed (a grant given or revoked, ownership,
+ *   the admin role), its role follows: moderator when the account or a moderator invitation
+ *   gives it, else participant; a participant_updated goes to the room, and a new moderator
+ *   sees who is waiting. A role handed out live (moderation/set_role) stays until then.
+ * - a participant that lost its account but stays is described again (`account: false`).
+ * Returns 0 when the peer stays, -EACCES when it was removed, -EIO when the store could not
+ * answer (nothing changed; `err`, when given, is `internal`). Control thread. */
+int rs_access_recheck(struct rs_app *app, struct rs_peer *peer, struct rs_msg_error *err);
+
 /* Whether `p` holds the level `need` in its room (RS_NEED_JOINED and above). */
 bool rs_access_holds(const struct rs_participant *p, enum rs_need need);
 /* Whether `p` may hand out moderation (moderation/set_role). */

@@ -27,6 +27,9 @@ static int control_join(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_ALREADY_JOINED, NULL, "already in a room; leave first");
         return -EINVAL;
     }
+    /* the socket's identity dates from its connect: a session ended since joins as a guest */
+    if (rs_access_recheck(app, peer, c->err) == -EIO)
+        return -EIO;
     const char *room_id = c->arg[JOIN_ROOM].str;
     const char *name = c->arg[JOIN_NAME].str;
     /* a signed-in user may leave the name out: the account's name is used */
@@ -50,20 +53,20 @@ static int control_join(struct rs_call *c)
     struct rs_room *existing = rs_rooms_find(app->rooms, room_id);
     int found = existing ? (rec = existing->rec, 0)
                          : (app->store ? rs_store_room_get(app->store, room_id, &rec) : -ENOENT);
-    bool moderator = false, waiting = false;
-    char invite_id[RS_INVITE_ID_MAX + 1] = "";
+    struct rs_access_grant g;
+    memset(&g, 0, sizeof(g));
     if (found == 0 && rec.managed) {
         if (rs_access_join(app, &peer->ident, &rec, c->arg[JOIN_INVITE].str,
-                           c->arg[JOIN_PASSWORD].str, &moderator, &waiting, invite_id, c->err))
+                           c->arg[JOIN_PASSWORD].str, &g, c->err))
             return -EACCES;
     } else if (rs_config_anonymous(&app->cfg)) {
-        moderator = !(existing && existing->count);
+        g.moderator = !(existing && existing->count);
     } else {
         rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room", "there is no such meeting");
         return -ENOENT;
     }
 
-    if (existing && !waiting) {
+    if (existing && !g.waiting) {
         unsigned max = existing->rec.max_participants ? existing->rec.max_participants
                                                       : app->cfg.max_participants;
         if (existing->count >= max) {
@@ -76,15 +79,18 @@ static int control_join(struct rs_call *c)
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
     struct rs_participant *p =
-        rs_participant_new(room, peer, name, moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT);
+        rs_participant_new(room, peer, name, g.moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT);
     if (!p) {
         rs_room_close_if_empty(room);
         rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
         return -ENOMEM;
     }
-    if (invite_id[0] && app->store)
-        rs_store_invite_use(app->store, invite_id);
-    if (waiting) {
+    p->access = g.access;
+    p->invited = g.invite_id[0] != 0;
+    p->invited_moderator = g.invited_moderator;
+    if (g.invite_id[0] && app->store)
+        rs_store_invite_use(app->store, g.invite_id);
+    if (g.waiting) {
         rs_emit_reply(c, rs_event("lobby", "waiting", "{s:s, s:s, s:s}", "id", p->id, "room",
                                   room->id, "title", room->rec.title));
         rs_room_lobby_enter(p);

@@ -93,6 +93,31 @@ static int is_blank(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Refused anywhere in a text value: C0 and C1 controls, line and paragraph separators, and the
+ * bidirectional controls (marks, embeddings, overrides, isolates), which reorder what others
+ * see around the value (a name or title "\u202Efdp.exe" shows as "exe.pdf"). */
+static int is_refused(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x061C || cp == 0x200E ||
+           cp == 0x200F || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Shows nothing on its own: spaces of every width, zero-width and other invisible format
+ * characters, fillers and blanks. Allowed next to visible characters (a joiner inside an
+ * emoji, a no-break space inside a name), but a value made only of these is empty. */
+static int is_invisible(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == 0x00A0 || cp == 0x00AD || cp == 0x034F ||
+           cp == 0x115F || cp == 0x1160 || cp == 0x1680 || cp == 0x17B4 || cp == 0x17B5 ||
+           (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x2000 && cp <= 0x200D) || cp == 0x202F ||
+           (cp >= 0x205F && cp <= 0x206F) || cp == 0x2800 || cp == 0x3000 || cp == 0x3164 ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 ||
+           (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) ||
+           (cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0xE0000 && cp <= 0xE007F) ||
+           (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
 int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars, bool allow_newlines,
                   char *buf, size_t cap, const char **out, struct rs_msg_error *err)
 {
@@ -120,13 +145,12 @@ int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars, 
         return -EINVAL;
     }
     size_t chars = 0;
+    int visible = 0;
     for (size_t i = 0; i < len;) {
         unsigned cp;
         i += utf8_next(s + i, len - i, &cp);
         chars++;
-        int control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
-                      cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-                      (cp >= 0x2066 && cp <= 0x2069);
+        int control = is_refused(cp);
         if (allow_newlines && (cp == '\n' || cp == '\t'))
             control = 0;
         if (control) {
@@ -134,6 +158,12 @@ int rs_text_field(json_t *v, const char *name, bool required, size_t max_chars, 
                              "field '%s' contains a control character", name);
             return -EINVAL;
         }
+        visible |= !is_invisible(cp);
+    }
+    if (len && !visible) {
+        rs_msg_error_set(err, RS_ERR_EMPTY_VALUE, name, "field '%s' has no visible characters",
+                         name);
+        return -EINVAL;
     }
     if (chars > max_chars || len >= cap) {
         rs_msg_error_set(err, RS_ERR_TOO_LONG, name, "field '%s' is longer than %zu characters",
@@ -319,6 +349,15 @@ int rs_dispatch(struct rs_app *app, struct rs_peer *peer, const struct rs_msg *m
     c.err = err;
     c.arena_used = 0;
     const struct rs_action *a = msg->action;
+    if (a->need >= RS_NEED_MODERATOR && c.self && !c.self->waiting && peer->ident.logged_in) {
+        /* a privileged action re-reads the login behind it: a session ended or a grant revoked
+         * since (also by another process) counts now, not at the next connect */
+        int rc = rs_access_recheck(app, peer, err);
+        if (rc)
+            return rc;
+        c.self = peer->participant;
+        c.room = c.self ? c.self->room : NULL;
+    }
     if (!rs_access_holds(c.self, a->need))
         return refuse(&c, a->need);
     for (unsigned i = 0; i < RS_ACTION_MAX_FIELDS && a->fields[i].name; i++)

@@ -203,8 +203,15 @@ void rs_room_close_if_empty(struct rs_room *room)
         *pp = room->hnext;
     rooms->count--;
     rs_metric_dec(RS_M_ROOMS);
-    if (room->app->store)
-        rs_store_room_touch(room->app->store, room->id, rs_wall_ms());
+    if (room->app->store) {
+        int64_t now = rs_wall_ms();
+        /* an anonymous room's record may have been purged as idle while the room was open
+         * (http/api.c): write it back, so the room's last use counts from now */
+        if (rs_store_room_touch(room->app->store, room->id, now) == -ENOENT && !room->rec.managed) {
+            room->rec.last_active_ms = now;
+            rs_store_room_put(room->app->store, &room->rec);
+        }
+    }
     RS_INFO("room", "event=room_closed room=%s", room->id);
     room_free(room);
 }

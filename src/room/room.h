@@ -35,6 +35,10 @@ struct rs_participant {
     char id[RS_PARTICIPANT_ID_LEN + 1];
     char user_id[32]; /* the account, "" for guests */
     int account;      /* logged in */
+    /* managed meetings: why it is here (room/access.c rs_access_recheck follows changes) */
+    int access;            /* enum rs_access of the account at join or the last re-check */
+    int invited;           /* joined with an invitation */
+    int invited_moderator; /* ... a moderator invitation */
     int waiting;      /* in the lobby (not in the room's participant list) */
     int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "room/access.h"
 #include "room/events.h"
 #include "room/room.h"
 
@@ -184,6 +185,27 @@ void rs_session_close(struct rs_session *s, int status, const char *reason)
     snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
     if (s->ops && s->ops->close)
         s->ops->close(s, status, reason);
+}
+
+void rs_session_recheck_user(struct rs_app *app, const char *user_id)
+{
+    /* a re-check may close a session but never frees one: the list stays valid */
+    for (struct rs_session *s = app->sessions; s; s = s->next)
+        if (!s->closing && s->peer.ident.logged_in && strcmp(s->peer.ident.user_id, user_id) == 0)
+            rs_access_recheck(app, &s->peer, NULL);
+}
+
+unsigned rs_session_recheck_due(struct rs_app *app, int64_t now_ms, unsigned max)
+{
+    unsigned n = 0;
+    for (struct rs_session *s = app->sessions; s && n < max; s = s->next) {
+        if (s->closing || !s->peer.ident.logged_in || !s->peer.participant ||
+            now_ms - s->peer.ident.checked_ms < RS_IDENTITY_RECHECK_MS)
+            continue;
+        rs_access_recheck(app, &s->peer, NULL);
+        n++;
+    }
+    return n;
 }
 
 void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)

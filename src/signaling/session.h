@@ -89,4 +89,17 @@ void rs_session_pop(struct rs_session *s);
 /* Closes after the queue drains. */
 void rs_session_close(struct rs_session *s, int status, const char *reason);
 
+/* A signed-in session in a room has its login re-read at least this often (sweep below). */
+#define RS_IDENTITY_RECHECK_MS 60000
+
+/* Re-checks the login of every open session of account `user_id` (room/access.h
+ * rs_access_recheck): a logout, a password change or a changed grant made by this server
+ * reaches open connections at once. */
+void rs_session_recheck_user(struct rs_app *app, const char *user_id);
+/* Re-checks up to `max` signed-in sessions in a room whose login was last read more than
+ * RS_IDENTITY_RECHECK_MS before `now_ms` (wall clock), so that a change made by another
+ * process (`ratsaal user disable`) reaches even a participant who does nothing. Returns how
+ * many were checked. */
+unsigned rs_session_recheck_due(struct rs_app *app, int64_t now_ms, unsigned max);
+
 #endif

@@ -121,6 +121,7 @@ enum {
     Q_ROOM_TOUCH,
     Q_ROOM_DELETE,
     Q_ROOM_COUNT,
+    Q_ROOM_PURGE_ANONYMOUS,
     Q_USER_INSERT,
     Q_USER_UPSERT_OIDC,
     Q_USER_GET,
@@ -136,6 +137,7 @@ enum {
     Q_SESSION_SLIDE,
     Q_SESSION_DELETE,
     Q_SESSION_DELETE_USER,
+    Q_SESSION_DELETE_OTHERS,
     Q_SESSION_PURGE,
     Q_MEETING_INSERT,
     Q_MEETING_UPDATE,
@@ -164,6 +166,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_ROOM_TOUCH] = "UPDATE rooms SET last_active_ms = ?1 WHERE id = ?2",
     [Q_ROOM_DELETE] = "DELETE FROM rooms WHERE id = ?1",
     [Q_ROOM_COUNT] = "SELECT COUNT(*) FROM rooms",
+    [Q_ROOM_PURGE_ANONYMOUS] = "DELETE FROM rooms WHERE managed = 0 AND last_active_ms < ?1",
 
     [Q_USER_INSERT] = "INSERT INTO users (id, username, display_name, email, role, tenant, "
                       "password_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -195,6 +198,7 @@ static const char *const sql[Q_COUNT] = {
                         "last_seen_ms = ?2 WHERE id_hash = ?1 AND last_seen_ms < ?2",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
     [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+    [Q_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE user_id = ?1 AND id_hash != ?2",
     [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at_ms <= ?1",
 
     [Q_MEETING_INSERT] = "INSERT INTO rooms (id, title, max_participants, created_at_ms, "
@@ -544,6 +548,13 @@ static int sq_room_count(struct rs_store *st, int64_t *out)
     return step_int64(st, stmt(st, Q_ROOM_COUNT), out);
 }
 
+static int sq_room_purge_anonymous(struct rs_store *st, int64_t before_ms)
+{
+    sqlite3_stmt *q = stmt(st, Q_ROOM_PURGE_ANONYMOUS);
+    sqlite3_bind_int64(q, 1, before_ms);
+    return step_count(st, q);
+}
+
 /* ---- users ---- */
 
 static int sq_user_create(struct rs_store *st, const struct rs_user_record *u)
@@ -730,6 +741,14 @@ static int sq_session_delete_user(struct rs_store *st, const char *user_id)
     return step_count(st, q);
 }
 
+static int sq_session_delete_others(struct rs_store *st, const char *user_id, const uint8_t *keep)
+{
+    sqlite3_stmt *q = stmt(st, Q_SESSION_DELETE_OTHERS);
+    bind_text(q, 1, user_id);
+    bind_hash(q, 2, keep);
+    return step_count(st, q);
+}
+
 static int sq_session_purge(struct rs_store *st, int64_t now_ms)
 {
     sqlite3_stmt *q = stmt(st, Q_SESSION_PURGE);
@@ -902,6 +921,7 @@ static const struct rs_store_ops sqlite_ops = {
     .room_touch = sq_room_touch,
     .room_delete = sq_room_delete,
     .room_count = sq_room_count,
+    .room_purge_anonymous = sq_room_purge_anonymous,
     .user_create = sq_user_create,
     .user_upsert_oidc = sq_user_upsert_oidc,
     .user_get = sq_user_get,
@@ -916,6 +936,7 @@ static const struct rs_store_ops sqlite_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .session_delete_user = sq_session_delete_user,
+    .session_delete_others = sq_session_delete_others,
     .session_purge = sq_session_purge,
     .meeting_create = sq_meeting_create,
     .meeting_update = sq_meeting_update,

@@ -112,6 +112,11 @@ int rs_store_room_count(struct rs_store *st, int64_t *out)
     return st->ops->room_count(st, out);
 }
 
+int rs_store_room_purge_anonymous(struct rs_store *st, int64_t before_ms)
+{
+    return st->ops->room_purge_anonymous(st, before_ms);
+}
+
 int rs_store_user_create(struct rs_store *st, struct rs_user_record *user)
 {
     if (!rs_username_valid(user->username) || user->oidc_issuer[0] || user->oidc_sub[0] ||
@@ -213,6 +218,13 @@ int rs_store_session_delete(struct rs_store *st, const uint8_t *id_hash)
 int rs_store_session_delete_user(struct rs_store *st, const char *user_id)
 {
     return st->ops->session_delete_user(st, user_id);
+}
+
+int rs_store_session_delete_others(struct rs_store *st, const char *user_id, const uint8_t *keep)
+{
+    if (!user_id || !keep)
+        return -EINVAL;
+    return st->ops->session_delete_others(st, user_id, keep);
 }
 
 int rs_store_session_purge(struct rs_store *st, int64_t now_ms)

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define RS_ROOM_ID_MAX 64
-#define RS_ROOM_TITLE_MAX 200      /* bytes of UTF-8 */
+#define RS_ROOM_TITLE_MAX 800      /* bytes of UTF-8: 200 characters of up to 4 bytes */
 #define RS_USER_ID_MAX 17          /* 'u' + 16 base32 characters */
 #define RS_USERNAME_MAX 64         /* local account names: 1-64 of [A-Za-z0-9._@-] */
 #define RS_DISPLAY_NAME_MAX 255    /* bytes (fits an ID token's name claim) */
@@ -119,6 +119,7 @@ struct rs_store_ops {
     int (*room_touch)(struct rs_store *st, const char *id, int64_t now_ms);
     int (*room_delete)(struct rs_store *st, const char *id);
     int (*room_count)(struct rs_store *st, int64_t *out);
+    int (*room_purge_anonymous)(struct rs_store *st, int64_t before_ms);
 
     int (*user_create)(struct rs_store *st, const struct rs_user_record *user);
     int (*user_upsert_oidc)(struct rs_store *st, struct rs_user_record *user, int64_t now_ms);
@@ -136,6 +137,7 @@ struct rs_store_ops {
                        struct rs_session_record *out, struct rs_user_record *user);
     int (*session_delete)(struct rs_store *st, const uint8_t *id_hash);
     int (*session_delete_user)(struct rs_store *st, const char *user_id);
+    int (*session_delete_others)(struct rs_store *st, const char *user_id, const uint8_t *keep);
     int (*session_purge)(struct rs_store *st, int64_t now_ms);
 
     int (*meeting_create)(struct rs_store *st, const struct rs_room_record *m);
@@ -182,6 +184,9 @@ int rs_store_room_touch(struct rs_store *st, const char *id, int64_t now_ms);
 /* Deletes the room; its grants and invites go with it. Returns 0, -ENOENT, -EIO. */
 int rs_store_room_delete(struct rs_store *st, const char *id);
 int rs_store_room_count(struct rs_store *st, int64_t *out);
+/* Deletes the anonymous rooms (managed = false) last active before `before_ms`; meetings are
+ * never touched. Returns the number deleted (>= 0) or -EIO. */
+int rs_store_room_purge_anonymous(struct rs_store *st, int64_t before_ms);
 
 /* ---- users ---- */
 
@@ -236,6 +241,9 @@ int rs_store_session_get(struct rs_store *st, const uint8_t *id_hash, int64_t no
 int rs_store_session_delete(struct rs_store *st, const uint8_t *id_hash);
 /* Deletes every session of the user. Returns the number deleted (>= 0) or -EIO. */
 int rs_store_session_delete_user(struct rs_store *st, const char *user_id);
+/* Deletes every session of the user but the one keyed by `keep` (RS_TOKEN_HASH_LEN bytes; the
+ * session that changed the password). Returns the number deleted (>= 0) or -EIO. */
+int rs_store_session_delete_others(struct rs_store *st, const char *user_id, const uint8_t *keep);
 /* Deletes sessions with expires_at <= now_ms. Returns the number deleted (>= 0) or -EIO. */
 int rs_store_session_purge(struct rs_store *st, int64_t now_ms);
 

@@ -206,8 +206,7 @@ test('axe: no WCAG 2.1 A/AA violations in German (landing, pre-join, meeting)', 
     // someone else writes while the chat is closed: the unread badge
     const other = await page({ locale: 'de-DE' });
     pages.push(other);
-    await h.gotoReady(other, `${de.url().split('#')[0]}?name=Max&join=1`);
-    await other.locator(tid('meeting')).waitFor({ state: 'visible' });
+    await h.joinByLink(other, `${de.url().split('#')[0]}?name=Max&join=1`);
     await h.openChat(other);
     await other.fill(tid('chat-input'), 'Hallo');
     await other.press(tid('chat-input'), 'Enter');

@@ -40,8 +40,7 @@ after(async () => {
 async function join(name, locale) {
   const page = await h.newPage(browser, { locale });
   pages.push(page);
-  await h.gotoReady(page, `${server.url}/r/${ROOM}?name=${encodeURIComponent(name)}&join=1`);
-  await page.locator(h.tid('meeting')).waitFor({ state: 'visible' });
+  await h.joinByLink(page, `${server.url}/r/${ROOM}?name=${encodeURIComponent(name)}&join=1`);
   return page;
 }
 

@@ -403,6 +403,7 @@ if (!RUN) {
       // German
       const d = await page({ locale: 'de-DE' });
       await h.gotoReady(d, `${link}&name=Dora&join=1`);
+      await d.click(tid('join-button')); // a link prefills, the click joins
       await d.locator(tid('password-input')).waitFor({ state: 'visible' });
       await d.locator(tid('password-error')).filter({ hasText: 'Kennwort geschützt' }).waitFor();
       await shot(d, 'password-required-de-DE');

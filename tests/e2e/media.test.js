@@ -31,8 +31,7 @@ const { inbound, rising } = h;
 async function join(name) {
   const page = await h.newPage(browser);
   pages.push(page);
-  await h.gotoReady(page, `${server.url}/r/e2e-media-room?name=${encodeURIComponent(name)}&join=1`);
-  await page.locator(h.tid('meeting')).waitFor({ state: 'visible' });
+  await h.joinByLink(page, `${server.url}/r/e2e-media-room?name=${encodeURIComponent(name)}&join=1`);
   return page;
 }
 

@@ -104,13 +104,12 @@ test('a dropped WebSocket reconnects with backoff and rejoins the same room', (t
     assert.equal(await B.locator(tid('participant-item')).count(), 2);
   }));
 
-test('a third page joins with ?name=Gast&join=1, leaves, and disappears from both lists', (t) =>
+test('a third page opens ?name=Gast&join=1 (name prefilled), clicks Join, leaves, and disappears from both lists', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     const C = await h.newPage(browser);
     pages.push(C);
     const base = roomUrl.replace(/#.*$/, '');
-    await h.gotoReady(C, `${base}?name=Gast&join=1`);
-    await C.locator(tid('meeting')).waitFor({ state: 'visible' });
+    await h.joinByLink(C, `${base}?name=Gast&join=1`);
     for (const p of [A, B]) {
       await h.openParticipants(p);
       await h.participantItem(p, 'Gast').waitFor({ state: 'visible' });
@@ -150,12 +149,10 @@ test('German UI for de-DE, English for en-US', (t) =>
     assert.equal((await en.textContent(tid('start-button'))).trim(), 'Start a meeting');
     // and inside a meeting
     const base = roomUrl.replace(/#.*$/, '');
-    await h.gotoReady(de, `${base}?name=Dora&join=1`);
-    await de.locator(tid('meeting')).waitFor({ state: 'visible' });
+    await h.joinByLink(de, `${base}?name=Dora&join=1`);
     assert.equal(await de.getAttribute(tid('hand-button'), 'aria-label'), 'Hand heben');
     assert.equal(await de.getAttribute(tid('leave-button'), 'aria-label'), 'Besprechung verlassen');
-    await h.gotoReady(en, `${base}?name=Emil&join=1`);
-    await en.locator(tid('meeting')).waitFor({ state: 'visible' });
+    await h.joinByLink(en, `${base}?name=Emil&join=1`);
     assert.equal(await en.getAttribute(tid('hand-button'), 'aria-label'), 'Raise hand');
     await en.click(tid('leave-button'));
     await de.click(tid('leave-button'));

@@ -130,3 +130,46 @@ test('pre-join: empty name is rejected in place; name is remembered', (t) =>
     await h.gotoReady(page, `${server.url}/r/Namenstest2`);
     await h.waitUntil(async () => (await page.inputValue(tid('name-input'))) === 'Renate Rat', { message: 'remembered name' });
   }));
+
+test('a link with ?name=…&join=1 only prefills: no join, no publish, no peer connection until Join is clicked', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    const room = 'LinkJoinTest';
+    const host = await h.newPage(browser);
+    pages.push(host);
+    await h.gotoReady(host, `${server.url}/r/${room}`);
+    await h.joinFromPrejoin(host, 'Anna');
+
+    // the camera and microphone permission is remembered (granted to the context), as in the
+    // issue: nothing but a deliberate click may join and start sending
+    const page = await h.newPage(browser);
+    pages.push(page);
+    const sent = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
+    await page.addInitScript(() => {
+      window.__e2ePcs = 0;
+      const Native = window.RTCPeerConnection;
+      window.RTCPeerConnection = function RTCPeerConnection(...a) {
+        window.__e2ePcs++;
+        return new Native(...a);
+      };
+      window.RTCPeerConnection.prototype = Native.prototype;
+    });
+    await h.gotoReady(page, `${server.url}/r/${room}?name=Mallory&join=1`);
+    await page.locator(tid('join-button')).waitFor({ state: 'visible' });
+    // longer than the old automatic join took (hello, getUserMedia, join, publish)
+    await h.sleep(3000);
+    const actions = () => sent.map((s) => { try { const m = JSON.parse(s); return `${m.ns}/${m.action}`; } catch { return '?'; } });
+    assert.deepEqual(actions().filter((a) => a !== 'control/ping'), [], `frames sent before the click: ${sent.map((x) => x.slice(0, 80)).join(' | ')}`);
+    assert.equal(await page.evaluate(() => window.__e2ePcs), 0, 'an RTCPeerConnection was created before the click');
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'prejoin');
+    assert.equal(await page.inputValue(tid('name-input')), 'Mallory', 'the link prefills the name');
+    assert.equal(await host.evaluate(() => window.__ratsaalMeeting.state.participants.size), 1, 'the host sees nobody new');
+
+    // the deliberate click joins with the prefilled name
+    await page.click(tid('join-button'));
+    await page.locator(tid('meeting')).waitFor({ state: 'visible' });
+    assert.ok(actions().includes('control/join'));
+    await h.openParticipants(host);
+    await h.participantItem(host, 'Mallory').waitFor({ state: 'visible' });
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -38,8 +38,7 @@ after(async () => {
 async function join(room, name, srv = server) {
   const page = await h.newPage(browser);
   pages.push(page);
-  await h.gotoReady(page, `${srv.url}/r/${room}?name=${encodeURIComponent(name)}&join=1`);
-  await page.locator(h.tid('meeting')).waitFor({ state: 'visible' });
+  await h.joinByLink(page, `${srv.url}/r/${room}?name=${encodeURIComponent(name)}&join=1`);
   return page;
 }
 

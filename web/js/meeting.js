@@ -153,13 +153,15 @@ class Meeting {
     this.identity = this._loadIdentity();
     const q = new URLSearchParams(location.search);
     const name = q.get('name');
-    if (q.get('join') === '1' && name && checkDisplayName(name).ok) {
-      this.autoJoin(checkDisplayName(name).value);
-    } else {
-      if (name && !store.get('name')) $('name-input').value = name;
-      this._renderPhase();
-      this.prejoin.show();
-    }
+    // A link may prefill, never join: joining starts sending camera and microphone, which
+    // needs a deliberate click even when the browser remembers the permission. `join=1` (room
+    // systems) only lets the link's name win over the remembered one and puts the focus on Join.
+    const linkName = q.get('join') === '1' && name && checkDisplayName(name).ok;
+    if (linkName) $('name-input').value = checkDisplayName(name).value;
+    else if (name && !store.get('name')) $('name-input').value = name;
+    this._renderPhase();
+    this.prejoin.show();
+    if (linkName) $('join-button').focus();
   }
 
   /** Who am I (prefills the name), and the meeting when it is one of mine (title, owner, lobby). */
@@ -355,29 +357,6 @@ class Meeting {
   }
 
   // ───────── join / leave ─────────
-
-  async autoJoin(name) {
-    this._renderPhase();
-    $('join-button').disabled = true;
-    $('name-input').value = name;
-    const hello = await this.sig.waitHello();
-    const camOn = !store.get('camOff', false);
-    const micOn = !store.get('micOff', false);
-    let stream = new MediaStream();
-    let status = { audio: 'off', video: 'off' };
-    if (hello && Array.isArray(hello.features) && hello.features.includes('media')) {
-      ({ stream, status } = await acquireMedia({ audio: true, video: camOn, devices: store.get('devices', {}) || {} }));
-      const msg = mediaMessage(status);
-      if (msg) toast(msg, { kind: 'warn', timeout: 8000 });
-    }
-    this.join({
-      name,
-      stream,
-      micOn: micOn && status.audio === 'ok',
-      camOn: camOn && status.video === 'ok',
-      devices: store.get('devices', {}) || {},
-    });
-  }
 
   async join(opts) {
     if (!$('password-field').hidden) {

@@ -49,13 +49,19 @@ export function roomFromPath(pathname = location.pathname) {
   }
 }
 
+// characters that show nothing on their own (the server's list, room/dispatch.c is_invisible)
+const INVISIBLE_ONLY = /^[\s\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200d\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]+$/u;
+
 /** Validates a display name like the server does. Returns {ok, value, error}. */
 export function checkDisplayName(raw) {
   const value = String(raw || '').trim();
   if (!value) return { ok: false, value, error: 'prejoin.name_empty' };
   if ([...value].length > 64) return { ok: false, value, error: 'prejoin.name_too_long' };
+  // the server's text rule (docs/protocol.md): controls, line/paragraph separators and bidi
+  // controls are refused; a name of only invisible or space characters is empty
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return { ok: false, value, error: 'prejoin.name_invalid' };
+  if (/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/.test(value)) return { ok: false, value, error: 'prejoin.name_invalid' };
+  if (INVISIBLE_ONLY.test(value)) return { ok: false, value, error: 'prejoin.name_empty' };
   return { ok: true, value, error: null };
 }
 

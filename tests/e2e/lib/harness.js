@@ -289,6 +289,17 @@ async function joinFromPrejoin(page, name) {
   await page.locator(tid('meeting')).waitFor({ state: 'visible' });
 }
 
+/**
+ * Open a meeting link that prefills the name (`?name=…&join=1`) and click Join: a link never
+ * joins by itself (web/js/meeting.js), so tests click like a user does.
+ */
+async function joinByLink(page, url) {
+  await gotoReady(page, url);
+  await page.locator(tid('join-button')).waitFor({ state: 'visible' });
+  await page.click(tid('join-button'));
+  await page.locator(tid('meeting')).waitFor({ state: 'visible' });
+}
+
 /** Open the participant panel if closed. */
 async function openParticipants(page) {
   const b = page.locator(tid('participants-button'));
@@ -355,5 +366,5 @@ module.exports = {
   ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, rising,
   watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz,
   startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,
-  tid, gotoReady, startMeetingViaUi, joinFromPrejoin, openParticipants, openChat, participantItem, selfId,
+  tid, gotoReady, startMeetingViaUi, joinFromPrejoin, joinByLink, openParticipants, openChat, participantItem, selfId,
 };

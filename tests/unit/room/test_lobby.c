@@ -134,15 +134,23 @@ static const char *code_of(json_t *e)
     return json_string_value(json_object_get(e, "code"));
 }
 
+/* A connection of `u` (NULL: a guest), identified from a real login session as the HTTP layer
+ * does: privileged actions re-read that session (room/access.c). */
 static struct rs_session *conn(const struct rs_user_record *u)
 {
+    static unsigned logins;
     struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
     if (u) {
-        s->peer.ident.logged_in = 1;
-        snprintf(s->peer.ident.user_id, sizeof(s->peer.ident.user_id), "%s", u->id);
-        snprintf(s->peer.ident.display_name, sizeof(s->peer.ident.display_name), "%s", u->display_name);
-        snprintf(s->peer.ident.role, sizeof(s->peer.ident.role), "%s", rs_user_role_name(u->role));
-        snprintf(s->peer.ident.tenant, sizeof(s->peer.ident.tenant), "%s", u->tenant);
+        char token[64], cookie[96];
+        uint8_t hash[32];
+        snprintf(token, sizeof(token), "lobby-test-session-%u-0123456789abcdef", ++logins);
+        rs_auth_token_hash(token, hash);
+        assert_int_equal(rs_store_session_create(app.store, hash, u->id, RS_LOGIN_LOCAL, NULL,
+                                                 NULL, 1, 4102444800000LL),
+                         0);
+        snprintf(cookie, sizeof(cookie), "ratsaal_session=%s", token);
+        rs_web_session_identify(&app, cookie, &s->peer.ident);
+        assert_true(s->peer.ident.logged_in);
     }
     json_decref(expect(s, "control", "hello"));
     return s;

@@ -362,6 +362,12 @@ static void test_sessions(void **state)
     assert_int_equal(rs_store_session_purge(st, t0 + 500), 1);
     assert_int_equal(rs_store_session_purge(st, t0 + 500), 0);
     assert_int_equal(rs_store_session_create(st, h2, b.id, RS_LOGIN_LOCAL, NULL, NULL, t0, ttl), 0);
+    /* a password change ends the user's other sessions only: h3 goes, h2 and anna's h1 stay */
+    assert_int_equal(rs_store_session_delete_others(st, b.id, h2), 1);
+    assert_int_equal(rs_store_session_delete_others(st, b.id, h2), 0);
+    assert_int_equal(rs_store_session_get(st, h3, t0, NULL, NULL), -ENOENT);
+    assert_int_equal(rs_store_session_get(st, h2, t0, NULL, NULL), 0);
+    assert_int_equal(rs_store_session_create(st, h3, b.id, RS_LOGIN_LOCAL, NULL, NULL, t0, ttl), 0);
     assert_int_equal(rs_store_session_delete_user(st, b.id), 2);
     assert_int_equal(rs_store_session_delete_user(st, b.id), 0);
     assert_int_equal(rs_store_session_get(st, h1, t0 + ttl, NULL, NULL), 0);

@@ -76,6 +76,42 @@ static void test_migrate_and_rooms(void **state)
     rs_store_close(st);
 }
 
+/* Anonymous rooms idle before the cut-off go; newer ones, the cut-off itself and managed
+ * meetings (with their grants and invitations) stay. */
+static void test_purge_anonymous_rooms(void **state)
+{
+    struct rs_store *st;
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    const struct {
+        const char *id;
+        int64_t last_active;
+        bool managed;
+    } rooms[] = {
+        {"anon-old", 100, false}, {"anon-older", 1, false},     {"anon-cutoff", 1000, false},
+        {"anon-new", 5000, false}, {"meeting-old", 1, true},
+    };
+    for (size_t i = 0; i < sizeof(rooms) / sizeof(rooms[0]); i++) {
+        struct rs_room_record r = {0};
+        snprintf(r.id, sizeof(r.id), "%s", rooms[i].id);
+        r.created_at_ms = r.last_active_ms = rooms[i].last_active;
+        r.managed = rooms[i].managed;
+        assert_int_equal(r.managed ? rs_store_meeting_create(st, &r) : rs_store_room_put(st, &r),
+                         0);
+    }
+    assert_int_equal(rs_store_room_purge_anonymous(st, 1000), 2);
+    assert_int_equal(rs_store_room_purge_anonymous(st, 1000), 0);
+    struct rs_room_record got;
+    assert_int_equal(rs_store_room_get(st, "anon-old", &got), -ENOENT);
+    assert_int_equal(rs_store_room_get(st, "anon-older", &got), -ENOENT);
+    assert_int_equal(rs_store_room_get(st, "anon-cutoff", &got), 0);
+    assert_int_equal(rs_store_room_get(st, "anon-new", &got), 0);
+    assert_int_equal(rs_store_room_get(st, "meeting-old", &got), 0);
+    assert_true(got.managed);
+    assert_int_equal(rs_store_room_purge_anonymous(st, INT64_MAX), 2);
+    assert_int_equal(rs_store_room_get(st, "meeting-old", &got), 0);
+    rs_store_close(st);
+}
+
 static void test_sql_injection_is_data(void **state)
 {
     struct rs_store *st;
@@ -128,6 +164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrate_and_rooms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_purge_anonymous_rooms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sql_injection_is_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
