@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 
 #define FILE_MAX (1024 * 1024) /* a chain file is a few KiB; refuse anything absurd */
+#define SESSION_CACHE_MAX 4096 /* resumable sessions the server keeps, at most */
 
 struct cert {
     X509 *leaf;
@@ -193,11 +194,15 @@ static int setup_ctx(SSL_CTX *ctx, char *err, size_t errlen)
 {
     /* level 2: RSA and DH at least 2048 bits, ECC at least 224, no SHA-1 signatures */
     SSL_CTX_set_security_level(ctx, 2);
+    /* NO_TICKET: no TLS 1.2 session tickets, whose one key per process would let a stolen
+     * key decrypt every recorded session of the process's lifetime; resumption then uses the
+     * server's session cache (TLS 1.2 session ids, TLS 1.3 stateful tickets) */
     SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
                                  SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
     SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION |
                                    SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION);
+    SSL_CTX_sess_set_cache_size(ctx, SESSION_CACHE_MAX); /* the oldest go first */
     ERR_clear_error();
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||

@@ -347,6 +347,7 @@ static void test_protocols_and_ciphers(void **state)
     assert_true(opts & SSL_OP_NO_RENEGOTIATION);
     assert_true(opts & SSL_OP_CIPHER_SERVER_PREFERENCE);
     assert_true(opts & SSL_OP_NO_COMPRESSION);
+    assert_true(opts & SSL_OP_NO_TICKET);
 
     /* a client asking to renegotiate is refused */
     SSL_CTX *cc = client_ctx(TLS1_2_VERSION, TLS1_2_VERSION, NULL);
