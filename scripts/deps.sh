@@ -9,6 +9,7 @@ DEBS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libwebsockets-dev libjansson-dev libsqlite3-dev libssl-dev libsrtp2-dev
   libcmocka-dev sqlite3 chromium nodejs npm curl valgrind libcurl4-openssl-dev libargon2-dev
+  openssl testssl.sh
 )
 
 missing=()

@@ -25,6 +25,7 @@
 #include "auth/user_cli.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "room/room.h"
 #include "sfu/sfu.h"
 #include "store/store.h"
@@ -36,6 +37,13 @@ static void on_signal(int sig)
 {
     if (stop_target)
         rs_wakeup_request_stop(stop_target);
+}
+
+/* SIGHUP: re-read the TLS certificate and key, on the control thread (http/server.c). */
+static void on_hangup(int sig)
+{
+    if (stop_target)
+        rs_wakeup_request_reload(stop_target);
 }
 
 static void wake_control(void *wakeup)
@@ -177,6 +185,14 @@ static int serve(int argc, char **argv)
         fprintf(stderr, "ratsaal: config: %s\n", err);
         return 2;
     }
+    if (cfg->tls_cert[0]) { /* the files, before anything starts (HTTP loads them again) */
+        struct rs_tls *tls;
+        if (rs_tls_new(cfg->tls_cert, cfg->tls_key, &tls, err, sizeof(err))) {
+            fprintf(stderr, "ratsaal: config: %s\n", err);
+            return 2;
+        }
+        rs_tls_free(tls);
+    }
     rs_log_set_level(cfg->log_level);
     resolve_web_root(cfg, web_explicit);
 
@@ -204,11 +220,12 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct rs_http *http;
-    if (rs_http_start(&app, &http, err, sizeof(err))) {
+    rc = rs_http_start(&app, &http, err, sizeof(err));
+    if (rc) {
         fprintf(stderr, "ratsaal: %s\n", err);
         rs_rooms_free(app.rooms);
         rs_store_close(app.store);
-        return cfg->listen_port ? 1 : 2;
+        return rc == -EINVAL ? 2 : 1; /* -EINVAL: tls_cert/tls_key files, a config problem */
     }
     if (rs_sfu_start(&app, err, sizeof(err))) {
         fprintf(stderr, "ratsaal: media: %s\n", err);
@@ -230,6 +247,8 @@ static int serve(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     RS_INFO("main", "event=started version=%s http=%s:%u udp=%u data=%s", RS_VERSION,

@@ -22,7 +22,10 @@ void rs_auth_token_hash(const char *token, uint8_t out[32])
 
 int rs_web_session_secure(const struct rs_config *cfg)
 {
-    return strncmp(cfg->public_url, "https://", 8) == 0;
+    /* with TLS in the server and no public_url, people reach us over https (an http://
+     * public_url together with tls_cert is refused by rs_config_validate) */
+    return strncmp(cfg->public_url, "https://", 8) == 0 ||
+           (!cfg->public_url[0] && cfg->tls_cert[0]);
 }
 
 const char *rs_web_session_cookie_name(const struct rs_config *cfg)

@@ -3,7 +3,8 @@
  *
  * A login creates a random token; the browser holds it in an HttpOnly, SameSite=Lax cookie,
  * the store holds only its SHA-256 (so a copy of the database opens no session). The cookie is
- * Secure and named with the __Host- prefix when the public URL is https. Every layer that
+ * Secure and named with the __Host- prefix when the public URL is https (or, without one,
+ * when the server itself serves TLS). Every layer that
  * needs to know who is calling (REST, the signaling WebSocket, login and logout) goes through
  * here, so these rules are written once. Control thread (the store is). */
 #ifndef RS_AUTH_WEB_SESSION_H
@@ -22,7 +23,8 @@
 /* SHA-256 of a token (session, invitation) as stored. `token` is borrowed, NUL-terminated. */
 void rs_auth_token_hash(const char *token, uint8_t out[32]);
 
-/* Whether cookies are marked Secure (the public URL is https). */
+/* Whether cookies are marked Secure: the public URL is https, or it is unset and the server
+ * itself serves TLS (tls_cert). */
 int rs_web_session_secure(const struct rs_config *cfg);
 /* The cookie's name: "__Host-ratsaal_session" when secure, else "ratsaal_session". Static. */
 const char *rs_web_session_cookie_name(const struct rs_config *cfg);

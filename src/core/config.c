@@ -252,6 +252,8 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"oidc_admin_group", cfg->oidc_admin_group, sizeof(cfg->oidc_admin_group), 0},
         {"oidc_moderator_group", cfg->oidc_moderator_group, sizeof(cfg->oidc_moderator_group), 0},
         {"oidc_tenant_claim", cfg->oidc_tenant_claim, sizeof(cfg->oidc_tenant_claim), 0},
+        {"tls_cert", cfg->tls_cert, sizeof(cfg->tls_cert), 0},
+        {"tls_key", cfg->tls_key, sizeof(cfg->tls_key), 0},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (strcmp(key, strs[i].name) != 0)
@@ -401,6 +403,18 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "public_ip: required when listen is a wildcard address (it is the address "
                  "browsers send media to)");
+        return -EINVAL;
+    }
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+        int has_cert = cfg->tls_cert[0] != 0;
+        snprintf(err, errlen, "%s: required when %s is set (TLS needs both files)",
+                 has_cert ? "tls_key" : "tls_cert", has_cert ? "tls_cert" : "tls_key");
+        return -EINVAL;
+    }
+    if (cfg->tls_cert[0] && strncmp(cfg->public_url, "http://", 7) == 0) {
+        snprintf(err, errlen,
+                 "public_url: must be https:// when tls_cert is set (the server "
+                 "itself serves HTTPS)");
         return -EINVAL;
     }
     unsigned workers = rs_config_media_workers(cfg);

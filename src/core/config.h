@@ -27,6 +27,9 @@ struct rs_config {
     uint16_t listen_port;
     char data_dir[RS_CONFIG_PATH_MAX];
     char web_root[RS_CONFIG_PATH_MAX];
+    /* HTTPS + WSS on `listen` (PEM files, re-read on SIGHUP); both empty: plain HTTP */
+    char tls_cert[RS_CONFIG_PATH_MAX]; /* certificate, then intermediates */
+    char tls_key[RS_CONFIG_PATH_MAX];  /* its private key, unencrypted */
     uint16_t udp_port;
     unsigned media_workers;      /* media worker threads, each on UDP port udp_port + k; 0 = auto */
     unsigned spread_rooms_above; /* rooms with more participants use every worker; 0 = never */

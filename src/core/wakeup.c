@@ -17,6 +17,12 @@ void rs_wakeup_request_stop(struct rs_wakeup *w)
     rs_wakeup_wake(w);
 }
 
+void rs_wakeup_request_reload(struct rs_wakeup *w)
+{
+    w->reload = 1;
+    rs_wakeup_wake(w);
+}
+
 int rs_wakeup_add(struct rs_wakeup *w, rs_wakeup_fn fn, void *arg)
 {
     for (unsigned i = 0; i < RS_WAKEUP_MAX_HANDLERS; i++) {

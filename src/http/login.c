@@ -71,8 +71,8 @@ static void redirect_uri(const struct rs_app *app, char *out, size_t cap)
     if (app->cfg.public_url[0])
         snprintf(out, cap, "%s/auth/oidc/callback", app->cfg.public_url);
     else
-        snprintf(out, cap, "http://%s:%u/auth/oidc/callback", app->cfg.listen_addr,
-                 app->cfg.listen_port);
+        snprintf(out, cap, "%s://%s:%u/auth/oidc/callback", app->cfg.tls_cert[0] ? "https" : "http",
+                 app->cfg.listen_addr, app->cfg.listen_port);
 }
 
 static int rate_ok(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)

@@ -7,6 +7,9 @@
  * WRITEABLE callbacks, never more than one chunk per callback, so one slow client cannot
  * hold the loop.
  *
+ * With `tls_cert` set the same port speaks only HTTPS and WSS (http/tls.c: settings, certificate,
+ * reload on SIGHUP), HTTP/1.1 only (ALPN), and every response carries HSTS.
+ *
  * The subtle part is the WebSocket close: a session asks to close, we keep writing its queue
  * until it is empty, and only then return -1 after setting the close reason, so the client
  * always receives the frames (e.g. control/shutdown) queued before the close. */
@@ -28,6 +31,7 @@
 #include "http/api.h"
 #include "http/request.h"
 #include "http/static_files.h"
+#include "http/tls.h"
 #include "room/events.h"
 #include "room/room.h"
 #include "signaling/session.h"
@@ -52,6 +56,8 @@ struct rs_http {
     struct conn *pending_list; /* requests whose handler answers later (rs_http_finish) */
     int64_t started_ms;
     lws_sorted_usec_list_t tick; /* periodic timer: keeps the loop turning while draining */
+    struct rs_tls *tls;          /* NULL: plain HTTP */
+    char tls_err[256];           /* why rs_tls_attach failed while the context was created */
 };
 
 #define TICK_US (200 * LWS_US_PER_MS)
@@ -206,8 +212,10 @@ static int write_headers(struct lws *wsi, struct conn *c)
         add_header(wsi, "x-frame-options:", "DENY", &p, end) ||
         add_header(wsi, "cross-origin-opener-policy:", "same-origin", &p, end) ||
         add_header(wsi, "permissions-policy:",
-                   "camera=(self), microphone=(self), display-capture=(self), geolocation=()",
-                   &p, end))
+                   "camera=(self), microphone=(self), display-capture=(self), geolocation=()", &p,
+                   end) ||
+        (lws_is_ssl(wsi) &&
+         add_header(wsi, "strict-transport-security:", "max-age=31536000", &p, end)))
         return -1;
     int has_cache = 0;
     for (unsigned i = 0; i < r->n_headers; i++) {
@@ -539,9 +547,41 @@ static int ws_writeable(struct lws *wsi, struct conn_user *u)
     return 0;
 }
 
+/* While the context is created: our TLS settings and certificate callback on the vhost's
+ * SSL_CTX (lws loads no certificate itself: it gets no file paths). */
+static int tls_attach(struct lws *wsi, void *ssl_ctx)
+{
+    struct rs_http *h = http_of(wsi);
+    if (!h || !h->tls)
+        return -1;
+    return rs_tls_attach(h->tls, ssl_ctx, h->tls_err, sizeof(h->tls_err)) ? -1 : 0;
+}
+
+/* Wake-up handler: a SIGHUP asked for a reload (the signal handler only set the flag). */
+static void on_wake(void *arg)
+{
+    struct rs_http *h = arg;
+    if (!h->app->wakeup.reload)
+        return;
+    h->app->wakeup.reload = 0;
+    if (!h->tls) {
+        RS_INFO("http", "event=reload tls=off");
+        return;
+    }
+    char why[512];
+    if (rs_tls_reload(h->tls, why, sizeof(why)))
+        RS_ERROR("http", "event=tls_reload_failed kept_sha256=%s error=\"%s\"",
+                 rs_tls_fingerprint(h->tls), why);
+    else
+        RS_INFO("http", "event=tls_reloaded sha256=%s not_after=%s", rs_tls_fingerprint(h->tls),
+                rs_tls_not_after(h->tls));
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) /* user: the SSL_CTX */
+        return tls_attach(wsi, user);
     struct conn_user *u = user;
     struct conn *c = u ? u->http : NULL;
     struct rs_http *h;
@@ -657,6 +697,14 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         rc = -ENOENT;
         goto fail_free;
     }
+    if (app->cfg.tls_cert[0]) {
+        char why[400];
+        rc = rs_tls_new(app->cfg.tls_cert, app->cfg.tls_key, &h->tls, why, sizeof(why));
+        if (rc) {
+            snprintf(err, errlen, "config: %s", why);
+            goto fail_free;
+        }
+    }
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 
     struct lws_context_creation_info info;
@@ -673,11 +721,29 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
                                                          (strchr(app->cfg.listen_addr, ':') == NULL);
     info.vhost_name = "ratsaal";
     info.server_string = "ratsaal";
+    if (h->tls) {
+        /* an SSL_CTX without certificate: tls_attach sets it up; HTTP/1.1 only, which is
+         * what the WebSocket code and its tests use */
+        info.options |=
+            LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+        info.alpn = "http/1.1";
+    }
     h->ctx = lws_create_context(&info);
+    if (!h->ctx && h->tls_err[0]) {
+        snprintf(err, errlen, "%s", h->tls_err);
+        rc = -EINVAL;
+        goto fail_free;
+    }
     if (!h->ctx) {
         snprintf(err, errlen, "listen: cannot listen on %s:%u (in use, or not a local address)",
                  app->cfg.listen_addr, app->cfg.listen_port);
         rc = -EADDRINUSE;
+        goto fail_free;
+    }
+    rc = rs_wakeup_add(&app->wakeup, on_wake, h);
+    if (rc) {
+        snprintf(err, errlen, "http: no room for a wake-up handler");
+        lws_context_destroy(h->ctx);
         goto fail_free;
     }
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
@@ -686,9 +752,13 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
     app->wakeup.wake = wake_loop;
     RS_INFO("http", "event=listening addr=%s port=%u files=%zu", app->cfg.listen_addr,
             app->cfg.listen_port, rs_static_count(h->files));
+    if (h->tls)
+        RS_INFO("http", "event=tls_on sha256=%s not_after=%s", rs_tls_fingerprint(h->tls),
+                rs_tls_not_after(h->tls));
     *out = h;
     return 0;
 fail_free:
+    rs_tls_free(h->tls);
     rs_static_free(h->files);
     free(h);
     return rc;
@@ -723,9 +793,11 @@ void rs_http_free(struct rs_http *h)
     if (h->ctx) {
         h->app->wakeup.wake = NULL;
         h->app->wakeup.loop = NULL;
+        rs_wakeup_remove(&h->app->wakeup, on_wake, h);
         lws_sul_cancel(&h->tick);
         lws_context_destroy(h->ctx);
     }
+    rs_tls_free(h->tls); /* after the SSL_CTX that calls into it */
     rs_static_free(h->files);
     free(h);
 }

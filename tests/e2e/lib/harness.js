@@ -107,10 +107,26 @@ async function waitUntil(fn, { timeout = 5000, interval = 50, message = 'conditi
   }
 }
 
-async function waitHealthz(url, timeout = 10000, proc = null) {
+/** GET over https, trusting only `ca` (PEM). Resolves {status, headers, body}. */
+function httpsGet(url, { ca, timeout = 3000 } = {}) {
+  const https = require('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+async function waitHealthz(url, timeout = 10000, proc = null, tls = null) {
   await waitUntil(
     async () => {
       if (proc && proc.exitCode !== null) throw new Error(`server exited early with ${proc.exitCode}`);
+      if (tls) return (await httpsGet(`${url}/healthz`, { ca: tls.ca, timeout: 1000 })).status === 200;
       const ctl = new AbortController();
       const t = setTimeout(() => ctl.abort(), 1000);
       try {
@@ -139,10 +155,13 @@ function serverHelp(bin) {
 const liveServers = new Set();
 
 /**
- * Start the server. Returns {url, port, udpPort, dataDir, output(), stop()}; stop() sends
- * SIGTERM and asserts a clean exit (code 0).
+ * Start the server. Returns {url, port, udpPort, dataDir, proc, output(), stop()}; stop() sends
+ * SIGTERM and asserts a clean exit (code 0). `config`: text of a config file (written into the
+ * data directory, passed with --config; the flags above still win). `tls: {ca}`: the server
+ * speaks https (tls_cert/tls_key in `config`); url is https://… and /healthz is checked
+ * trusting only the PEM `ca`.
  */
-async function startServer({ extraArgs = [], env = {}, timeout = 15000, features } = {}) {
+async function startServer({ extraArgs = [], env = {}, timeout = 15000, features, config, tls } = {}) {
   if (process.env.RATSAAL_E2E_SERVER === 'mock') {
     const { startMockServer } = require('./mock-server.js');
     const s = await startMockServer({ webDir: WEB, features: features || [] });
@@ -162,6 +181,11 @@ async function startServer({ extraArgs = [], env = {}, timeout = 15000, features
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir];
   if (!help.trim() || help.includes('--udp-port')) args.push('--udp-port', String(udpPort));
   if (help.includes('--web')) args.push('--web', WEB);
+  if (config !== undefined) {
+    const file = path.join(dataDir, 'ratsaal.conf');
+    fs.writeFileSync(file, config);
+    args.push('--config', file);
+  }
   args.push(...extraArgs);
   log('start', bin, args.join(' '));
   const proc = spawn(bin, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -169,7 +193,7 @@ async function startServer({ extraArgs = [], env = {}, timeout = 15000, features
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
   const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const handle = {
     url, port, udpPort, dataDir, proc, mock: false,
     output: () => out,
@@ -188,7 +212,7 @@ async function startServer({ extraArgs = [], env = {}, timeout = 15000, features
   };
   liveServers.add(handle);
   try {
-    await waitHealthz(url, timeout, proc);
+    await waitHealthz(url, timeout, proc, tls);
   } catch (e) {
     proc.kill('SIGKILL');
     liveServers.delete(handle);
@@ -364,7 +388,7 @@ async function rising(page, key, field, { timeout = 20000, gap = 1500 } = {}) {
 
 module.exports = {
   ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, rising,
-  watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz,
+  watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz, httpsGet,
   startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,
   tid, gotoReady, startMeetingViaUi, joinFromPrejoin, joinByLink, openParticipants, openChat, participantItem, selfId,
 };

@@ -216,6 +216,48 @@ static void test_validate_wildcard_needs_public_ip(void **state)
     assert_non_null(strstr(err, "public_ip"));
 }
 
+static void test_tls_files_both_or_neither(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    rs_config_defaults(&cfg);
+    assert_string_equal(cfg.tls_cert, ""); /* default: plain HTTP behind a proxy */
+    assert_int_equal(
+        parse(&cfg, "tls_cert = /etc/ratsaal/cert.pem\ntls_key = /etc/ratsaal/key.pem\n", err), 0);
+    assert_string_equal(cfg.tls_cert, "/etc/ratsaal/cert.pem");
+    assert_string_equal(cfg.tls_key, "/etc/ratsaal/key.pem");
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+
+    assert_int_equal(parse(&cfg, "tls_cert = /etc/ratsaal/cert.pem\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_string_equal(err, "tls_key: required when tls_cert is set (TLS needs both files)");
+    assert_int_equal(parse(&cfg, "tls_key = /etc/ratsaal/key.pem\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_string_equal(err, "tls_cert: required when tls_key is set (TLS needs both files)");
+
+    /* with TLS in the server, the public URL cannot be plain http */
+    assert_int_equal(parse(&cfg,
+                           "tls_cert = c.pem\ntls_key = k.pem\n"
+                           "public_url = http://127.0.0.1:8443\n",
+                           err),
+                     0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "public_url: must be https://"));
+    assert_int_equal(parse(&cfg,
+                           "tls_cert = c.pem\ntls_key = k.pem\n"
+                           "public_url = https://meet.example.org\n",
+                           err),
+                     0);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+
+    char longpath[RS_CONFIG_PATH_MAX + 16];
+    memset(longpath, 'a', sizeof(longpath) - 1);
+    longpath[sizeof(longpath) - 1] = 0;
+    rs_config_defaults(&cfg);
+    assert_int_not_equal(rs_config_set(&cfg, "tls_key", longpath, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "tls_key: longer than"));
+}
+
 static void test_load_missing_file(void **state)
 {
     struct rs_config cfg;
@@ -237,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_legal_urls),
         cmocka_unit_test(test_media_workers),
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
+        cmocka_unit_test(test_tls_files_both_or_neither),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
