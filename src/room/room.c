@@ -348,9 +348,8 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     json_t *joined = rs_event(
         "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id, "id",
         p->id, "participants", list, "room_settings", "title", room->rec.title, "max_participants",
-        (int)rs_room_capacity(room),
-        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed, "can_grant",
-        rs_access_may_grant(p));
+        (int)rs_room_capacity(room), "lobby", room->rec.managed && room->rec.lobby, "managed",
+        room->rec.managed, "can_grant", rs_access_may_grant(p));
     if (joined) {
         EACH_FEATURE(app->rooms, f)
         if (f->welcome)

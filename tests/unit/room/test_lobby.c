@@ -354,7 +354,8 @@ static void test_lobby_respects_capacity(void **state)
     json_decref(expect(g[0], "control", "joined"));
     json_t *e = expect(a, "lobby", "error");
     assert_string_equal(code_of(e), "room_full");
-    assert_non_null(strstr(json_string_value(json_object_get(e, "text")), "1 admitted, 1 still waiting"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(e, "text")), "1 admitted, 1 still waiting"));
     json_decref(e);
     assert_int_equal(room->count, 3);
     assert_int_equal(room->lobby_count, 1);
