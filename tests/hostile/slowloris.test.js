@@ -4,6 +4,7 @@
 // header byte every half second, never finishing their headers, and reconnect whenever the
 // server closes them. A user on another address must not notice: /healthz and a join answer
 // within 2 s, the server stays cool and quiet, and /metrics shows what it refused and closed.
+// Then the same trick on a request body and on a kept-alive connection's second request.
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
