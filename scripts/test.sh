@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: EUPL-1.2
 # Runs every test suite after `make all unit unit-asan tsan fuzz` and prints one summary line:
 #   unit (cmocka), unit under ASan+UBSan, fuzz-corpus replay (libFuzzer, each corpus file
-#   once), end-to-end (node --test + headless Chromium), and the several-worker end-to-end test
-#   again against the server built with ThreadSanitizer.
-# Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally.
+#   once), end-to-end (node --test + headless Chromium), hostile clients (tests/hostile: slow
+#   loris, connection exhaustion; no browser), and the several-worker end-to-end test again
+#   against the server built with ThreadSanitizer.
+# Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
+# HOSTILE=0 to skip the hostile clients (about 2 minutes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +86,26 @@ if [[ "${E2E:-1}" != 0 ]]; then
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   if [[ $f -gt 0 ]]; then
     failures+=("e2e (see $log)")
+    grep -E -A25 '^not ok|^    not ok' "$log" | head -80
+  fi
+fi
+
+if [[ "${HOSTILE:-1}" != 0 ]]; then
+  echo "== hostile clients (tests/hostile)"
+  log="$log_dir/hostile.log"
+  # slow loris and connection exhaustion against a real server (loopback only, no browser);
+  # every test and the whole run are bounded
+  timeout 900 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
+    tests/hostile/ >"$log" 2>&1
+  hostile_rc=$?
+  p=$(grep -E '^# pass ' "$log" | grep -Eo '[0-9]+' | tail -1)
+  f=$(grep -E '^# fail ' "$log" | grep -Eo '[0-9]+' | tail -1)
+  p=${p:-0}; f=${f:-0}
+  if [[ $hostile_rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+  if [[ $f -gt 0 ]]; then
+    failures+=("hostile (see $log)")
     grep -E -A25 '^not ok|^    not ok' "$log" | head -80
   fi
 fi

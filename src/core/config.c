@@ -37,6 +37,10 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->session_hours = 12;
     cfg->login_rate_per_min = 10;
     cfg->join_rate_per_min = 60;
+    cfg->max_connections = 4096;
+    cfg->max_connections_per_ip = 64;
+    cfg->header_timeout_s = 5;
+    cfg->join_timeout_s = 30;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -222,6 +226,10 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"session_hours", &cfg->session_hours, 1, 720},
         {"login_rate_per_min", &cfg->login_rate_per_min, 1, 10000},
         {"join_rate_per_min", &cfg->join_rate_per_min, 1, 10000},
+        {"max_connections", &cfg->max_connections, 16, 100000},
+        {"max_connections_per_ip", &cfg->max_connections_per_ip, 1, 100000},
+        {"header_timeout_s", &cfg->header_timeout_s, 1, 60},
+        {"join_timeout_s", &cfg->join_timeout_s, 1, 3600},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].name) == 0) {
@@ -415,6 +423,13 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "public_url: must be https:// when tls_cert is set (the server "
                  "itself serves HTTPS)");
+        return -EINVAL;
+    }
+    if (cfg->max_connections_per_ip > cfg->max_connections) {
+        snprintf(err, errlen,
+                 "max_connections_per_ip: %u is more than max_connections (%u); raise "
+                 "max_connections too",
+                 cfg->max_connections_per_ip, cfg->max_connections);
         return -EINVAL;
     }
     unsigned workers = rs_config_media_workers(cfg);

@@ -58,6 +58,12 @@ struct rs_config {
     unsigned session_hours;
     unsigned login_rate_per_min;   /* per client address */
     unsigned join_rate_per_min;    /* per client address */
+
+    /* the edge: connections (docs/security.md, "Connections") */
+    unsigned max_connections;        /* open HTTP/WebSocket connections in all */
+    unsigned max_connections_per_ip; /* ... from one client address */
+    unsigned header_timeout_s; /* a request's headers (and then its body) must arrive in time */
+    unsigned join_timeout_s;   /* a WebSocket in no room (nor lobby) this long is closed */
 };
 
 enum { RS_ANON_AUTO = 0, RS_ANON_ON, RS_ANON_OFF };

@@ -18,6 +18,12 @@ enum rs_metric {
     RS_M_HTTP_3XX,
     RS_M_HTTP_4XX,
     RS_M_HTTP_5XX,
+    RS_M_HTTP_CONNECTIONS,           /* gauge: open client connections (HTTP and WebSocket) */
+    RS_M_HTTP_CONNECTIONS_MAX,       /* gauge: what max_connections came to under the fd limit */
+    RS_M_HTTP_REFUSED_PER_IP,        /* the address held max_connections_per_ip, or its share */
+    RS_M_HTTP_REFUSED_BUSY,          /* the server was 3/4 full and the address held enough */
+    RS_M_HTTP_REFUSED_NO_FD,         /* max_connections reached, or out of file descriptors */
+    RS_M_HTTP_CLOSED_HEADER_TIMEOUT, /* headers (or body) not complete within header_timeout_s */
     RS_M_WS_CONNECTIONS_TOTAL,
     RS_M_WS_CONNECTIONS, /* gauge */
     RS_M_ROOMS,          /* gauge */
@@ -28,6 +34,7 @@ enum rs_metric {
     RS_M_CHAT_MESSAGES,
     RS_M_WS_CLOSED_FLOOD,
     RS_M_WS_CLOSED_SLOW,
+    RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
     /* media plane (workers) */
     RS_M_RTP_PACKETS_IN,
     RS_M_RTP_BYTES_IN,

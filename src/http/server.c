@@ -12,7 +12,16 @@
  *
  * The subtle part is the WebSocket close: a session asks to close, we keep writing its queue
  * until it is empty, and only then return -1 after setting the close reason, so the client
- * always receives the frames (e.g. control/shutdown) queued before the close. */
+ * always receives the frames (e.g. control/shutdown) queued before the close.
+ *
+ * The edge. The server accepts connections itself (listener.c) and hands each to lws only
+ * after edge.c agreed: at most max_connections in all, max_connections_per_ip per client
+ * address, a quarter of lws' header buffers per address, and the last quarter of both kept
+ * for addresses that hold few; a refused connection gets a canned 429/503 and costs nothing
+ * more. Every connection is followed from accept to close (its edge record hangs on the wsi's
+ * opaque pointer): a request's headers, and then its body, must arrive within
+ * header_timeout_s, checked on the tick; a WebSocket in no room for join_timeout_s is closed.
+ * Refusals and timeouts are counted in /metrics and logged at most once per EDGE_LOG_MS. */
 #include "http/server.h"
 
 #include <errno.h>
@@ -21,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/clock.h"
 #include "core/jobs.h"
@@ -29,6 +39,8 @@
 #include "core/outbuf.h"
 #include "auth/web_session.h"
 #include "http/api.h"
+#include "http/edge.h"
+#include "http/listener.h"
 #include "http/request.h"
 #include "http/static_files.h"
 #include "http/tls.h"
@@ -42,6 +54,12 @@ _Static_assert(LWS_PRE <= RS_OUTBUF_HEADROOM, "RS_OUTBUF_HEADROOM must cover LWS
 #define BODY_MAX (64 * 1024) /* largest request body we accept */
 #define CHUNK 16384
 #define METRICS_MAX (64 * 1024)
+#define HEADER_POOL 256       /* requests lws reads headers for at once (its "ah" pool) */
+#define KEEPALIVE_S 5         /* an idle keep-alive connection is closed after this */
+#define RESPONSE_TIMEOUT_S 60 /* a response must be written (read by the client) within this */
+#define ACCEPT_BATCH 64       /* connections accepted per turn of the loop, at most */
+#define ACCEPT_PAUSE_US (200 * LWS_US_PER_MS) /* after accept failed (e.g. out of fds) */
+#define EDGE_LOG_MS 10000 /* refusals and timeouts are logged as one line per this */
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -58,13 +76,29 @@ struct rs_http {
     lws_sorted_usec_list_t tick; /* periodic timer: keeps the loop turning while draining */
     struct rs_tls *tls;          /* NULL: plain HTTP */
     char tls_err[256];           /* why rs_tls_attach failed while the context was created */
+
+    /* the edge */
+    struct rs_listener listener;
+    struct lws_vhost *vhost;
+    struct lws *listen_wsi;        /* the listening socket, adopted by lws as a raw file */
+    lws_sorted_usec_list_t resume; /* accepting again after a pause */
+    struct rs_edge *edge;
+    const char *accepting; /* the address of the connection being adopted */
+    int fd_cap;            /* an accepted descriptor at or above this is refused */
+    int64_t join_checked_ms;
+    int64_t edge_logged_ms;
+    unsigned log_per_ip, log_busy, log_no_fd, log_header_timeouts, log_join_timeouts;
+    int log_accept_errno;
 };
 
 #define TICK_US (200 * LWS_US_PER_MS)
 
+static void edge_sweep(struct rs_http *h, int64_t now);
+
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     struct rs_http *h = lws_container_of(sul, struct rs_http, tick);
+    edge_sweep(h, rs_mono_ms());
     rs_wakeup_run(&h->app->wakeup);
     rs_jobs_poll();
     rs_api_tick(h->app);
@@ -109,6 +143,38 @@ struct conn_user {
 static struct rs_http *http_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
+}
+
+/* The client's address as the whole server knows it: request handlers and signaling sessions
+ * (rate limits, logs) and the per-address connection counts. Today the socket's peer. A
+ * trusted reverse proxy's X-Forwarded-For belongs here and nowhere else: the counts follow a
+ * connection to the address this names once its headers are complete (rs_edge_headers_done);
+ * before that, at accept, only the socket's address is known (socket_address). */
+static void client_address(struct lws *wsi, char *buf, size_t cap)
+{
+    lws_get_peer_simple(wsi, buf, cap);
+}
+
+/* A just-accepted socket's peer, written exactly as lws_get_peer_simple writes it. */
+static void socket_address(int fd, char *buf, size_t cap)
+{
+    lws_get_peer_simple_fd(fd, buf, cap);
+}
+
+/* A reverse proxy on this host (docs/operations.md: TLS ends there) connects from loopback
+ * and carries every client, so its connections count towards max_connections only, not per
+ * address. When the server learns which proxies it trusts (and the client addresses they
+ * name), this becomes "is a trusted proxy". */
+static int local_proxy(const char *socket_addr)
+{
+    return strcmp(socket_addr, "127.0.0.1") == 0 || strcmp(socket_addr, "::1") == 0 ||
+           strcmp(socket_addr, "::ffff:127.0.0.1") == 0;
+}
+
+static struct rs_edge_conn *edge_of(struct lws *wsi)
+{
+    struct rs_http *h = http_of(wsi);
+    return h && wsi != h->listen_wsi ? lws_get_opaque_user_data(wsi) : NULL;
 }
 
 static enum rs_http_method method_of(struct lws *wsi)
@@ -238,6 +304,8 @@ static int respond_now(struct lws *wsi, struct conn *c, const unsigned char *fil
     c->out = file ? file : (const unsigned char *)c->resp.body;
     c->out_len = file ? file_len : c->resp.body_len;
     c->out_sent = 0;
+    /* a client that does not read its response must not keep the connection for ever */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, RESPONSE_TIMEOUT_S);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -417,7 +485,15 @@ static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
     c->wsi = wsi;
     c->serial = ++http_of(wsi)->next_serial;
     c->method = method_of(wsi);
-    lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
+    client_address(wsi, c->peer, sizeof(c->peer));
+    struct rs_edge_conn *ec = edge_of(wsi);
+    if (ec &&
+        rs_edge_headers_done(http_of(wsi)->edge, ec, c->peer, 0, rs_mono_ms()) == RS_EDGE_PER_IP) {
+        rs_metric_inc(RS_M_HTTP_REFUSED_PER_IP);
+        http_of(wsi)->log_per_ip++;
+        c->close_after = 1;
+        return respond_text(wsi, c, 429, "too many connections from your address\n", NULL);
+    }
     copy_hdr(wsi, c->cookie, sizeof(c->cookie), WSI_TOKEN_HTTP_COOKIE);
     copy_hdr(wsi, c->content_type, sizeof(c->content_type), WSI_TOKEN_HTTP_CONTENT_TYPE);
     copy_hdr(wsi, c->origin, sizeof(c->origin), WSI_TOKEN_ORIGIN);
@@ -442,6 +518,8 @@ static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
         c->body = malloc(c->body_expected + 1);
         if (!c->body)
             return -1;
+        if (ec) /* the body has header_timeout_s from now */
+            rs_edge_headers_done(http_of(wsi)->edge, ec, c->peer, 1, rs_mono_ms());
         return 0; /* wait for the body */
     }
     return dispatch(wsi, c);
@@ -494,7 +572,12 @@ static int write_body(struct lws *wsi, struct conn_user *u)
     end_request(u);
     if (close_after)
         return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (lws_http_transaction_completed(wsi))
+        return -1;
+    struct rs_edge_conn *ec = edge_of(wsi);
+    if (ec) /* keep-alive: the next request has KEEPALIVE_S + header_timeout_s */
+        rs_edge_idle(http_of(wsi)->edge, ec, rs_mono_ms());
+    return 0;
 }
 
 /* Same-origin check for the WebSocket upgrade (defends against cross-site WebSocket hijacking):
@@ -577,6 +660,122 @@ static void on_wake(void *arg)
                 rs_tls_not_after(h->tls));
 }
 
+/* One line per EDGE_LOG_MS at most with what was refused and closed since the last one: an
+ * attack must not turn into a flood of log lines. */
+static void edge_log(struct rs_http *h, int64_t now)
+{
+    if (now - h->edge_logged_ms < EDGE_LOG_MS)
+        return;
+    unsigned refused = h->log_per_ip + h->log_busy + h->log_no_fd;
+    if (!refused && !h->log_accept_errno && !h->log_header_timeouts && !h->log_join_timeouts)
+        return;
+    rs_log(refused || h->log_accept_errno ? RS_LOG_WARN : RS_LOG_INFO, "http",
+           "event=edge refused_per_ip=%u refused_busy=%u refused_no_fd=%u header_timeouts=%u "
+           "join_timeouts=%u accept_error=%s connections=%u since_ms=%lld",
+           h->log_per_ip, h->log_busy, h->log_no_fd, h->log_header_timeouts, h->log_join_timeouts,
+           h->log_accept_errno ? strerror(h->log_accept_errno) : "none", rs_edge_total(h->edge),
+           (long long)(now - h->edge_logged_ms));
+    h->edge_logged_ms = now;
+    h->log_per_ip = h->log_busy = h->log_no_fd = 0;
+    h->log_header_timeouts = h->log_join_timeouts = 0;
+    h->log_accept_errno = 0;
+}
+
+static void on_resume(lws_sorted_usec_list_t *sul)
+{
+    struct rs_http *h = lws_container_of(sul, struct rs_http, resume);
+    if (h->listen_wsi)
+        lws_rx_flow_control(h->listen_wsi, 1);
+}
+
+/* accept failed (out of descriptors, or worse): stop polling the socket for a moment */
+static void pause_accepting(struct rs_http *h)
+{
+    lws_rx_flow_control(h->listen_wsi, 0);
+    lws_sul_schedule(h->ctx, 0, &h->resume, on_resume, ACCEPT_PAUSE_US);
+}
+
+static void refuse(struct rs_http *h, int fd, enum rs_edge_verdict v)
+{
+    switch (v) {
+    case RS_EDGE_PER_IP:
+        rs_metric_inc(RS_M_HTTP_REFUSED_PER_IP);
+        h->log_per_ip++;
+        rs_listener_refuse(fd, 429, "too many connections from your address\n");
+        break;
+    case RS_EDGE_BUSY:
+        rs_metric_inc(RS_M_HTTP_REFUSED_BUSY);
+        h->log_busy++;
+        rs_listener_refuse(fd, 429, "server is busy and your address holds many connections\n");
+        break;
+    default:
+        rs_metric_inc(RS_M_HTTP_REFUSED_NO_FD);
+        h->log_no_fd++;
+        rs_listener_refuse(fd, 503, "server is out of connections; try again\n");
+        break;
+    }
+}
+
+/* The listening socket is readable: accept, ask the edge, hand to lws or refuse. */
+static void accept_ready(struct rs_http *h)
+{
+    int64_t now = rs_mono_ms();
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int refused;
+        int fd = rs_listener_accept(&h->listener, &refused);
+        if (fd == -EAGAIN)
+            break;
+        if (fd < 0) {
+            if (refused) {
+                rs_metric_inc(RS_M_HTTP_REFUSED_NO_FD);
+                h->log_no_fd++;
+            }
+            h->log_accept_errno = -fd;
+            pause_accepting(h);
+            break;
+        }
+        char addr[RS_EDGE_ADDR_MAX];
+        socket_address(fd, addr, sizeof(addr));
+        enum rs_edge_verdict v =
+            fd >= h->fd_cap ? RS_EDGE_FULL : rs_edge_admit(h->edge, addr, !local_proxy(addr));
+        if (v != RS_EDGE_OK) {
+            refuse(h, fd, v);
+            continue;
+        }
+        h->accepting = addr; /* SERVER_NEW_CLIENT_INSTANTIATED opens the edge record */
+        lws_adopt_socket_vhost(h->vhost, fd); /* on failure lws has closed fd */
+        h->accepting = NULL;
+    }
+    edge_log(h, now);
+}
+
+/* On the tick: close what is overdue (408 when the client is still sending a request) and,
+ * once a second, WebSockets that stayed in no room for join_timeout_s. */
+static void edge_sweep(struct rs_http *h, int64_t now)
+{
+    static const char timeout_408[] = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n"
+                                      "Connection: close\r\n\r\n";
+    enum rs_edge_state was;
+    struct lws *wsi;
+    while ((wsi = rs_edge_overdue(h->edge, now, &was))) {
+        /* nothing of a response was written yet in these states; an idle keep-alive
+         * connection's last response may still be in lws' buffer, so it just goes */
+        if (was == RS_EDGE_HEADERS || was == RS_EDGE_BODY)
+            (void)send(lws_get_socket_fd(wsi), timeout_408, sizeof(timeout_408) - 1,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+        rs_metric_inc(RS_M_HTTP_CLOSED_HEADER_TIMEOUT);
+        h->log_header_timeouts++;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    if (now - h->join_checked_ms >= 1000) {
+        h->join_checked_ms = now;
+        h->log_join_timeouts +=
+            rs_sessions_close_roomless(h->app, now, (int64_t)h->app->cfg.join_timeout_s * 1000);
+    }
+    rs_metric_set(RS_M_HTTP_CONNECTIONS, rs_edge_total(h->edge));
+    edge_log(h, now);
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -586,6 +785,35 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     struct conn *c = u ? u->http : NULL;
     struct rs_http *h;
     switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE: /* the listening socket */
+        h = http_of(wsi);
+        if (wsi == h->listen_wsi)
+            accept_ready(h);
+        return 0;
+    case LWS_CALLBACK_RAW_ADOPT_FILE:
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        return 0;
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
+        h = http_of(wsi);
+        if (!h->accepting)
+            return 0;
+        struct rs_edge_conn *ec = rs_edge_open(h->edge, h->accepting, wsi, rs_mono_ms());
+        if (!ec)
+            return -1;
+        lws_set_opaque_user_data(wsi, ec);
+        rs_metric_set(RS_M_HTTP_CONNECTIONS, rs_edge_total(h->edge));
+        return 0;
+    }
+    case LWS_CALLBACK_WSI_DESTROY: {
+        struct rs_edge_conn *ec = edge_of(wsi);
+        if (ec) {
+            h = http_of(wsi);
+            lws_set_opaque_user_data(wsi, NULL);
+            rs_edge_close(h->edge, ec);
+            rs_metric_set(RS_M_HTTP_CONNECTIONS, rs_edge_total(h->edge));
+        }
+        return 0;
+    }
     case LWS_CALLBACK_HTTP:
         return on_http(wsi, u, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
@@ -595,6 +823,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!c)
             return -1;
+        if (edge_of(wsi))
+            rs_edge_body_done(http_of(wsi)->edge, edge_of(wsi));
         if (c->responding || c->pending)
             return 0;
         return dispatch(wsi, c);
@@ -617,12 +847,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             rs_metric_inc(RS_M_HTTP_4XX);
             return 1;
         }
+        struct rs_edge_conn *ec = edge_of(wsi);
+        char peer[RS_EDGE_ADDR_MAX];
+        client_address(wsi, peer, sizeof(peer));
+        if (ec && rs_edge_headers_done(h->edge, ec, peer, 0, rs_mono_ms()) != RS_EDGE_OK) {
+            rs_metric_inc(RS_M_HTTP_REFUSED_PER_IP);
+            h->log_per_ip++;
+            return 1;
+        }
         return 0;
     }
     case LWS_CALLBACK_ESTABLISHED: {
         h = http_of(wsi);
         char peer[64] = "", cookie[4096] = "";
-        lws_get_peer_simple(wsi, peer, sizeof(peer));
+        if (edge_of(wsi))
+            rs_edge_websocket(h->edge, edge_of(wsi));
+        client_address(wsi, peer, sizeof(peer));
         copy_hdr(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE);
         end_request(u);
         u->session = rs_session_new(h->app, &session_ops, wsi, peer);
@@ -681,6 +921,27 @@ static void wake_loop(void *loop)
     lws_cancel_service(loop);
 }
 
+/* Raises the descriptor limit to what max_connections needs and works out how many
+ * connections fit under what was granted. */
+static void size_connections(struct rs_http *h, unsigned *max_conns)
+{
+    const struct rs_config *cfg = &h->app->cfg;
+    long want = (long)cfg->max_connections + RS_FD_RESERVE, hard;
+    long soft = rs_fd_limit_raise(want, &hard);
+    long reserve = soft >= 4 * RS_FD_RESERVE ? RS_FD_RESERVE : soft / 4;
+    long cap = soft - reserve;
+    h->fd_cap = cap > 1 << 30 ? 1 << 30 : (int)cap;
+    *max_conns = (long)cfg->max_connections < cap ? cfg->max_connections : (unsigned)cap;
+    RS_INFO("http", "event=fd_limit soft=%ld hard=%ld wanted=%ld max_connections=%u", soft, hard,
+            want, *max_conns);
+    if (*max_conns < cfg->max_connections)
+        RS_WARN("http",
+                "event=max_connections_lowered configured=%u to=%u fd_limit=%ld hint=raise the "
+                "hard limit (systemd LimitNOFILE=%ld)",
+                cfg->max_connections, *max_conns, soft, want);
+    rs_metric_set(RS_M_HTTP_CONNECTIONS_MAX, *max_conns);
+}
+
 int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t errlen)
 {
     struct rs_http *h = calloc(1, sizeof(*h));
@@ -688,6 +949,7 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         return -ENOMEM;
     h->app = app;
     h->started_ms = rs_mono_ms();
+    h->listener.fd = h->listener.reserve_fd = -1;
     int rc = rs_static_load(app->cfg.web_root, &h->files, err, errlen);
     if (rc)
         goto fail_free;
@@ -707,18 +969,36 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
     }
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 
+    /* before lws sizes its descriptor tables from the limit */
+    struct rs_edge_limits lim = {
+        .per_ip = app->cfg.max_connections_per_ip,
+        .http_pool = HEADER_POOL,
+        .header_ms = (int64_t)app->cfg.header_timeout_s * 1000,
+        .idle_ms = (int64_t)(KEEPALIVE_S + app->cfg.header_timeout_s) * 1000,
+    };
+    size_connections(h, &lim.max_conns);
+    h->edge = rs_edge_new(&lim);
+    if (!h->edge) {
+        rc = -ENOMEM;
+        goto fail_free;
+    }
+    rc = rs_listener_open(&h->listener, app->cfg.listen_addr, app->cfg.listen_port, err, errlen);
+    if (rc)
+        goto fail_free;
+
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    info.port = app->cfg.listen_port;
-    info.iface = strcmp(app->cfg.listen_addr, "*") == 0 ? NULL : app->cfg.listen_addr;
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* we accept (listener.c) and lws adopts */
     info.protocols = protocols;
     info.user = h;
     info.max_http_header_data = 8192;
-    info.max_http_header_pool = 256;
+    info.max_http_header_pool = HEADER_POOL;
     info.retry_and_idle_policy = &retry;
     info.timeout_secs = 20;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 *
-                                                         (strchr(app->cfg.listen_addr, ':') == NULL);
+    /* lws' own limits behind ours (edge_sweep closes first and counts) */
+    info.timeout_secs_ah_idle = app->cfg.header_timeout_s + 2;
+    info.keepalive_timeout = KEEPALIVE_S;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.vhost_name = "ratsaal";
     info.server_string = "ratsaal";
     if (h->tls) {
@@ -734,11 +1014,20 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         rc = -EINVAL;
         goto fail_free;
     }
-    if (!h->ctx) {
-        snprintf(err, errlen, "listen: cannot listen on %s:%u (in use, or not a local address)",
+    h->vhost = h->ctx ? lws_get_vhost_by_name(h->ctx, "ratsaal") : NULL;
+    if (h->vhost) {
+        lws_adopt_desc_t ad;
+        memset(&ad, 0, sizeof(ad));
+        ad.vh = h->vhost;
+        ad.type = LWS_ADOPT_RAW_FILE_DESC;
+        ad.fd.filefd = h->listener.fd;
+        h->listen_wsi = lws_adopt_descriptor_vhost_via_info(&ad);
+    }
+    if (!h->listen_wsi) {
+        snprintf(err, errlen, "listen: the HTTP library could not be started on %s:%u",
                  app->cfg.listen_addr, app->cfg.listen_port);
-        rc = -EADDRINUSE;
-        goto fail_free;
+        rc = -EIO;
+        goto fail_ctx;
     }
     rc = rs_wakeup_add(&app->wakeup, on_wake, h);
     if (rc) {
@@ -757,8 +1046,13 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
                 rs_tls_not_after(h->tls));
     *out = h;
     return 0;
+fail_ctx:
+    if (h->ctx)
+        lws_context_destroy(h->ctx);
 fail_free:
     rs_tls_free(h->tls);
+    rs_listener_close(&h->listener, 0);
+    rs_edge_free(h->edge);
     rs_static_free(h->files);
     free(h);
     return rc;
@@ -795,9 +1089,12 @@ void rs_http_free(struct rs_http *h)
         h->app->wakeup.loop = NULL;
         rs_wakeup_remove(&h->app->wakeup, on_wake, h);
         lws_sul_cancel(&h->tick);
-        lws_context_destroy(h->ctx);
+        lws_sul_cancel(&h->resume);
+        lws_context_destroy(h->ctx); /* closes every connection, and the adopted listener */
     }
     rs_tls_free(h->tls); /* after the SSL_CTX that calls into it */
+    rs_listener_close(&h->listener, h->listen_wsi != NULL);
+    rs_edge_free(h->edge);
     rs_static_free(h->files);
     free(h);
 }

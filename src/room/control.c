@@ -3,8 +3,9 @@
  *
  * Join decides, in this order, without changing anything: the fields (dispatcher), the join
  * rate per client address, whether the room exists or may be created, the caller's access
- * (access.c: account, invitation, password, lobby), the room's capacity. Only then is the room
- * opened (store) and the participant added, to the room or to its lobby. */
+ * (access.c: account, invitation, password, lobby), the room's capacity (for the lobby: the
+ * places left, counting those already waiting). Only then is the room opened (store) and the
+ * participant added, to the room or to its lobby. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,12 +67,18 @@ static int control_join(struct rs_call *c)
         return -ENOENT;
     }
 
-    if (existing && !g.waiting) {
-        unsigned max = existing->rec.max_participants ? existing->rec.max_participants
-                                                      : app->cfg.max_participants;
-        if (existing->count >= max) {
+    if (existing) {
+        /* the lobby holds at most what is left of the room: whoever waits can be let in */
+        unsigned max = rs_room_capacity(existing);
+        if (!g.waiting && existing->count >= max) {
             rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL, "the room is full (%u participants)",
                              max);
+            return -EINVAL;
+        }
+        if (g.waiting && existing->count + existing->lobby_count >= max) {
+            rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL,
+                             "the room is full (%u participants, %u waiting)", existing->count,
+                             existing->lobby_count);
             return -EINVAL;
         }
     }

@@ -3,7 +3,9 @@
  *
  * Waiting is membership (room.c keeps the lobby list); this module is what moderators do with
  * it and what they see of it when they join. A refused action changes nothing and is counted
- * (ratsaal_auth_rejections_total{reason="forbidden"}, by the dispatcher). */
+ * (ratsaal_auth_rejections_total{reason="forbidden"}, by the dispatcher). Admitting respects
+ * the room's capacity: admit_all lets in whoever fits, in order of arrival, and the rest stay
+ * waiting; the moderator is told with `room_full`. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -30,9 +32,14 @@ static int lobby_admit(struct rs_call *c)
     struct rs_participant *w = waiting_one(c);
     if (!w)
         return -EINVAL;
+    if (rs_room_admit(w)) {
+        rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL,
+                         "the room is full (%u participants); the guest stays waiting",
+                         rs_room_capacity(c->room));
+        return -ENOSPC;
+    }
     RS_INFO("room", "event=lobby_admit room=%s participant=%s by=%s", c->room->id, w->id,
             c->self->id);
-    rs_room_admit(w);
     return 0;
 }
 
@@ -54,11 +61,16 @@ static int lobby_reject(struct rs_call *c)
 static int lobby_admit_all(struct rs_call *c)
 {
     unsigned n = 0;
-    while (c->room->lobby_head) {
-        rs_room_admit(c->room->lobby_head);
+    while (c->room->lobby_head && rs_room_admit(c->room->lobby_head) == 0)
         n++;
+    RS_INFO("room", "event=lobby_admit_all room=%s by=%s count=%u waiting=%u", c->room->id,
+            c->self->id, n, c->room->lobby_count);
+    if (c->room->lobby_count) {
+        rs_msg_error_set(c->err, RS_ERR_ROOM_FULL, NULL,
+                         "the room is full (%u participants): %u admitted, %u still waiting",
+                         rs_room_capacity(c->room), n, c->room->lobby_count);
+        return -ENOSPC;
     }
-    RS_INFO("room", "event=lobby_admit_all room=%s by=%s count=%u", c->room->id, c->self->id, n);
     return 0;
 }
 

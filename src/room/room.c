@@ -355,9 +355,8 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     json_t *joined = rs_event(
         "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id, "id",
         p->id, "participants", list, "room_settings", "title", room->rec.title, "max_participants",
-        (int)(room->rec.max_participants ? room->rec.max_participants : app->cfg.max_participants),
-        "lobby", room->rec.managed && room->rec.lobby, "managed", room->rec.managed, "can_grant",
-        rs_access_may_grant(p));
+        (int)rs_room_capacity(room), "lobby", room->rec.managed && room->rec.lobby, "managed",
+        room->rec.managed, "can_grant", rs_access_may_grant(p));
     if (joined) {
         EACH_FEATURE(app->rooms, f)
         if (f->welcome)
@@ -377,13 +376,22 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
         f->joined(p);
 }
 
-void rs_room_admit(struct rs_participant *p)
+unsigned rs_room_capacity(const struct rs_room *room)
+{
+    return room->rec.max_participants ? room->rec.max_participants
+                                      : room->app->cfg.max_participants;
+}
+
+int rs_room_admit(struct rs_participant *p)
 {
     struct rs_room *room = p->room;
+    if (room->count >= rs_room_capacity(room))
+        return -ENOSPC;
     lobby_unlink(p);
     p->waiting = 0;
     lobby_left_event(room, p->id, "admitted");
     rs_room_enter(p, NULL);
+    return 0;
 }
 
 void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *rec)
@@ -396,9 +404,10 @@ void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *r
     if (lobby_was != rec->lobby) {
         rs_emit_all(room, rs_event("moderation", "lobby_changed", "{s:b}", "enabled", rec->lobby),
                     NULL);
+        /* lobby off: in goes whoever fits; the rest stay waiting for a free place */
         if (!rec->lobby)
-            while (room->lobby_head)
-                rs_room_admit(room->lobby_head);
+            while (room->lobby_head && rs_room_admit(room->lobby_head) == 0)
+                ;
     }
 }
 

@@ -103,8 +103,12 @@ void rs_room_leave(struct rs_participant *p, const char *reason);
 /* Returns a new reference: the participant as shown to others. */
 json_t *rs_participant_json(const struct rs_participant *p);
 struct rs_participant *rs_room_participant(struct rs_room *room, const char *id);
-/* Moves a waiting participant into the room (joined event, announcements, media). */
-void rs_room_admit(struct rs_participant *p);
+/* How many may be in the room: its stored max_participants, or the configured one. The lobby
+ * holds at most what is left of it (control/join). */
+unsigned rs_room_capacity(const struct rs_room *room);
+/* Moves a waiting participant into the room (joined event, announcements, media). Returns 0,
+ * or -ENOSPC when the room is full: then nothing changed and `p` stays waiting. */
+int rs_room_admit(struct rs_participant *p);
 /* Removes a waiting participant from the lobby and frees it; tells moderators `reason`. */
 void rs_room_lobby_remove(struct rs_participant *p, const char *reason);
 struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id);

@@ -56,6 +56,7 @@ struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_op
     s->tokens = 2.0 * app->cfg.rate_per_s;
     s->refill_ms = rs_mono_ms();
     s->flood_window_ms = s->refill_ms;
+    s->roomless_since_ms = s->refill_ms;
     s->next = app->sessions;
     if (app->sessions)
         app->sessions->prev = s;
@@ -206,6 +207,23 @@ unsigned rs_session_recheck_due(struct rs_app *app, int64_t now_ms, unsigned max
         n++;
     }
     return n;
+}
+
+unsigned rs_sessions_close_roomless(struct rs_app *app, int64_t now_ms, int64_t timeout_ms)
+{
+    unsigned closed = 0;
+    for (struct rs_session *s = app->sessions; s; s = s->next) {
+        if (s->peer.participant || s->closing) {
+            s->roomless_since_ms = now_ms;
+            continue;
+        }
+        if (now_ms - s->roomless_since_ms < timeout_ms)
+            continue;
+        rs_metric_inc(RS_M_WS_CLOSED_JOIN_TIMEOUT);
+        rs_session_close(s, 1008, "join_timeout");
+        closed++;
+    }
+    return closed;
 }
 
 void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)

@@ -56,6 +56,7 @@ struct rs_session {
     int64_t refill_ms;
     unsigned flood_drops;
     int64_t flood_window_ms;
+    int64_t roomless_since_ms; /* last seen in no room and no lobby (rs_sessions_close_roomless) */
 
     struct rs_session *next, *prev; /* app->sessions */
 };
@@ -101,5 +102,9 @@ void rs_session_recheck_user(struct rs_app *app, const char *user_id);
  * process (`ratsaal user disable`) reaches even a participant who does nothing. Returns how
  * many were checked. */
 unsigned rs_session_recheck_due(struct rs_app *app, int64_t now_ms, unsigned max);
+/* Closes with 1008 "join_timeout" every session of `app` that has been in no room and no
+ * lobby for `timeout_ms` (counted from its opening, or from the last call that saw it in one);
+ * returns how many. Call it regularly (server.c: once a second). Control thread. */
+unsigned rs_sessions_close_roomless(struct rs_app *app, int64_t now_ms, int64_t timeout_ms);
 
 #endif

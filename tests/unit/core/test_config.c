@@ -154,6 +154,48 @@ static void test_legal_urls(void **state)
     assert_non_null(strstr(err, "privacy_url"));
 }
 
+/* The edge's limits: defaults, ranges, and per address never above the total. */
+static void test_connection_limits(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "";
+    rs_config_defaults(&cfg);
+    assert_int_equal(cfg.max_connections, 4096);
+    assert_int_equal(cfg.max_connections_per_ip, 64);
+    assert_int_equal(cfg.header_timeout_s, 5);
+    assert_int_equal(cfg.join_timeout_s, 30);
+    assert_int_equal(parse(&cfg,
+                           "max_connections = 20000\nmax_connections_per_ip = 500\n"
+                           "header_timeout_s = 10\njoin_timeout_s = 120\n",
+                           err),
+                     0);
+    assert_int_equal(cfg.max_connections, 20000);
+    assert_int_equal(cfg.max_connections_per_ip, 500);
+    assert_int_equal(cfg.header_timeout_s, 10);
+    assert_int_equal(cfg.join_timeout_s, 120);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+
+    const char *bad[][2] = {
+        {"max_connections = 15\n", "max_connections: expected a whole number 16-100000"},
+        {"max_connections = 100001\n", "max_connections: expected"},
+        {"max_connections_per_ip = 0\n",
+         "max_connections_per_ip: expected a whole number 1-100000"},
+        {"header_timeout_s = 0\n", "header_timeout_s: expected a whole number 1-60"},
+        {"header_timeout_s = 61\n", "header_timeout_s: expected"},
+        {"join_timeout_s = 0\n", "join_timeout_s: expected a whole number 1-3600"},
+        {"join_timeout_s = 30s\n", "join_timeout_s: expected"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_not_equal(parse(&cfg, bad[i][0], err), 0);
+        if (!strstr(err, bad[i][1]))
+            fail_msg("%s: got '%s'", bad[i][0], err);
+    }
+    /* more per address than in all is a mistake, named by the key */
+    assert_int_equal(parse(&cfg, "max_connections = 100\nmax_connections_per_ip = 101\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "max_connections_per_ip: 101 is more than max_connections (100)"));
+}
+
 static void test_udp_gso(void **state)
 {
     struct rs_config cfg;
@@ -275,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_listen),
         cmocka_unit_test(test_errors_name_key_and_line),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_connection_limits),
         cmocka_unit_test(test_udp_gso),
         cmocka_unit_test(test_legal_urls),
         cmocka_unit_test(test_media_workers),

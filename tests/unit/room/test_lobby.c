@@ -325,6 +325,72 @@ static void test_lobby_admit_reject_and_forbidden(void **state)
     json_decref(e2);
 }
 
+/* The lobby holds at most the places left in the room, and admitting never overfills it:
+ * admit_all lets in whoever fits (in order of arrival), the rest stay waiting, and the
+ * moderator is told room_full; turning the lobby off does the same. */
+static void test_lobby_respects_capacity(void **state)
+{
+    app.cfg.max_participants = 3;
+    struct rs_session *a = conn(&owner);
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\"}", MEETING);
+    json_decref(expect(a, "control", "joined"));
+    struct rs_session *g[5];
+    for (int i = 0; i < 5; i++) {
+        g[i] = conn(NULL);
+        join(g[i], "Gast", guest_token);
+        if (i < 2) {
+            json_decref(expect(g[i], "lobby", "waiting"));
+        } else {
+            json_t *e = expect(g[i], "control", "error");
+            assert_string_equal(code_of(e), "room_full");
+            json_decref(e);
+            assert_null(g[i]->peer.participant);
+        }
+    }
+    struct rs_room *room = rs_rooms_find(app.rooms, MEETING);
+    assert_int_equal(room->lobby_count, 2);
+    assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 2);
+
+    /* a member joins directly (the lobby does not lock members out): 2 of 3 */
+    struct rs_session *p = conn(&plain);
+    join(p, "Paula", NULL);
+    json_decref(expect(p, "control", "joined"));
+    assert_int_equal(room->count, 2);
+
+    /* admit_all: one fits, one stays waiting, the moderator hears why */
+    send_json(a, "{\"ns\":\"lobby\",\"action\":\"admit_all\"}");
+    json_decref(expect(g[0], "control", "joined"));
+    json_t *e = expect(a, "lobby", "error");
+    assert_string_equal(code_of(e), "room_full");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(e, "text")), "1 admitted, 1 still waiting"));
+    json_decref(e);
+    assert_int_equal(room->count, 3);
+    assert_int_equal(room->lobby_count, 1);
+    assert_true(g[1]->peer.participant && g[1]->peer.participant->waiting);
+
+    /* admitting the one still waiting: room_full, nothing changes */
+    char id1[32];
+    snprintf(id1, sizeof(id1), "%s", g[1]->peer.participant->id);
+    send_json(a, "{\"ns\":\"lobby\",\"action\":\"admit\",\"id\":\"%s\"}", id1);
+    e = expect(a, "lobby", "error");
+    assert_string_equal(code_of(e), "room_full");
+    json_decref(e);
+    /* turning the lobby off admits only whoever fits: nobody */
+    send_json(a, "{\"ns\":\"moderation\",\"action\":\"set_lobby\",\"enabled\":false}");
+    json_decref(expect(a, "moderation", "lobby_changed"));
+    assert_int_equal(room->count, 3);
+    assert_int_equal(room->lobby_count, 1);
+
+    /* a place frees up: now the admit works */
+    send_json(p, "{\"ns\":\"control\",\"action\":\"leave\"}");
+    send_json(a, "{\"ns\":\"lobby\",\"action\":\"admit\",\"id\":\"%s\"}", id1);
+    json_decref(expect(g[1], "control", "joined"));
+    assert_int_equal(room->count, 3);
+    assert_int_equal(room->lobby_count, 0);
+    assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 0);
+}
+
 static void test_waiting_guest_leaves(void **state)
 {
     struct rs_session *a = conn(&owner);
@@ -371,6 +437,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_who_may_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lobby_admit_reject_and_forbidden, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lobby_respects_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_guest_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_all, setup, teardown),
     };
