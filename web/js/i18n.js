@@ -80,6 +80,7 @@ const de = {
 
   'conn.connecting': 'Verbinde …',
   'conn.connected': 'Verbunden',
+  'conn.idle': 'Bereit',
   'conn.reconnecting': 'Verbindung unterbrochen – neuer Versuch in {s} s',
   'conn.reconnecting_now': 'Verbindung wird wiederhergestellt …',
   'conn.offline': 'Getrennt',
@@ -450,6 +451,7 @@ const en = {
 
   'conn.connecting': 'Connecting …',
   'conn.connected': 'Connected',
+  'conn.idle': 'Ready',
   'conn.reconnecting': 'Connection lost – retrying in {s} s',
   'conn.reconnecting_now': 'Reconnecting …',
   'conn.offline': 'Disconnected',

@@ -290,6 +290,7 @@ class Meeting {
     clearInterval(this.countdown);
     conn.dataset.state = d.state;
     if (d.state === 'open') text.textContent = t('conn.connected');
+    else if (d.state === 'idle') text.textContent = t('conn.idle');
     else if (d.state === 'connecting') text.textContent = t('conn.connecting');
     else if (d.state === 'closed') text.textContent = t('conn.offline');
     else if (d.state === 'reconnecting') {

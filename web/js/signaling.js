@@ -202,7 +202,10 @@ export class Signaling extends EventTarget {
       this.pending.delete(ref);
     }
     this.dispatchEvent(new CustomEvent('close', { detail: { code: ev.code, reason: ev.reason } }));
-    if (this.wantOpen) this._scheduleReconnect();
+    // The server closes a connection that joins no room for a while (join_timeout_s): nothing
+    // failed. Stay idle; the next connect() (join, rejoin) opens a new connection.
+    if (ev.reason === 'join_timeout') this._setState('idle', { code: ev.code, reason: ev.reason });
+    else if (this.wantOpen) this._scheduleReconnect();
     else this._setState('closed', { code: ev.code, reason: ev.reason });
   }
 
