@@ -31,8 +31,11 @@ enum rs_access rs_access_meeting(struct rs_store *store, const struct rs_identit
 
 /* The join decision for managed meeting `rec`: fills the role and whether to wait in the
  * lobby, and the id of the invitation used ("" for none; RS_INVITE_ID_MAX + 1 bytes). `invite`
- * and `password` may be NULL. Returns 0, or -EACCES with `err` filled (counted). */
-int rs_access_join(struct rs_app *app, const struct rs_identity *who,
+ * and `password` may be NULL. `addr` is the client's address: wrong meeting passwords are
+ * limited per address (password_rate_per_min) and per meeting (meeting_password_rate_per_min);
+ * while either is used up the password is not even checked (too_many_attempts, with
+ * retry_after_s). Returns 0, or -EACCES with `err` filled (counted). */
+int rs_access_join(struct rs_app *app, const struct rs_identity *who, const char *addr,
                    const struct rs_room_record *rec, const char *invite, const char *password,
                    bool *moderator, bool *waiting, char *invite_id, struct rs_msg_error *err);
 

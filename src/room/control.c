@@ -53,7 +53,7 @@ static int control_join(struct rs_call *c)
     bool moderator = false, waiting = false;
     char invite_id[RS_INVITE_ID_MAX + 1] = "";
     if (found == 0 && rec.managed) {
-        if (rs_access_join(app, &peer->ident, &rec, c->arg[JOIN_INVITE].str,
+        if (rs_access_join(app, &peer->ident, peer->addr, &rec, c->arg[JOIN_INVITE].str,
                            c->arg[JOIN_PASSWORD].str, &moderator, &waiting, invite_id, c->err))
             return -EACCES;
     } else if (rs_config_anonymous(&app->cfg)) {

@@ -42,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rs_netaddr_parse(v, len, &a) == 0) {
         /* a parsed address formats, and the text parses back to the same address */
         struct rs_netaddr b;
-        if (rs_netaddr_format(&a, text, sizeof(text)) ||
-            rs_netaddr_parse(text, strlen(text), &b) || !rs_netaddr_equal(&a, &b))
+        if (rs_netaddr_format(&a, text, sizeof(text)) || rs_netaddr_parse(text, strlen(text), &b) ||
+            !rs_netaddr_equal(&a, &b))
             abort();
     }
     rs_netaddr_parse_node(v, len, &a);

@@ -78,9 +78,10 @@ static void test_forwarded_syntax(void **state)
     /* not an address: an unknown hop, the element boundaries still hold */
     assert_string_equal(FWD("for=\"evil, for=6.6.6.6\", for=192.0.2.9"), "? 192.0.2.9");
     assert_string_equal(FWD("for=\"[2001:db8::1\""), "?");
-    assert_string_equal(FWD("for=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                            "aaaaaaa\""),
-                        "?");
+    assert_string_equal(
+        FWD("for=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaa\""),
+        "?");
     /* broken syntax: the whole header is refused */
     static const char *const broken[] = {
         "for=\"192.0.2.1",             /* unterminated quoted string */
@@ -206,8 +207,8 @@ static void test_client_choice(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc7239_examples),     cmocka_unit_test(test_forwarded_syntax),
-        cmocka_unit_test(test_xff_syntax),           cmocka_unit_test(test_keeps_rightmost_hops),
+        cmocka_unit_test(test_rfc7239_examples), cmocka_unit_test(test_forwarded_syntax),
+        cmocka_unit_test(test_xff_syntax),       cmocka_unit_test(test_keeps_rightmost_hops),
         cmocka_unit_test(test_client_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,8 +57,20 @@ static void test_parse_and_format(void **state)
 static void test_parse_refuses(void **state)
 {
     static const char *const bad[] = {
-        "", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1.2.3.4 ", " 1.2.3.4", "::1::2",
-        "fe80::1%eth0", "[::1]", "1.2.3.4:80", "localhost", "2001:db8::g", "::ffff:1.2.3",
+        "",
+        "1.2.3",
+        "1.2.3.4.5",
+        "256.0.0.1",
+        "01.2.3.4",
+        "1.2.3.4 ",
+        " 1.2.3.4",
+        "::1::2",
+        "fe80::1%eth0",
+        "[::1]",
+        "1.2.3.4:80",
+        "localhost",
+        "2001:db8::g",
+        "::ffff:1.2.3",
         "1234567890123456789012345678901234567890123456789",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -99,9 +111,20 @@ static void test_nodes(void **state)
         assert_string_equal(buf, good[i].out);
     }
     static const char *const bad[] = {
-        "", "[2001:db8::1", "[192.0.2.1]", "[2001:db8::1]:", "[2001:db8::1]x", "192.0.2.1:",
-        "192.0.2.1:65536", "192.0.2.1:123456", "192.0.2.1:8a", "192.0.2.1:_", "192.0.2.1:_a b",
-        "unknown", "_hidden", "[::1]:80:80",
+        "",
+        "[2001:db8::1",
+        "[192.0.2.1]",
+        "[2001:db8::1]:",
+        "[2001:db8::1]x",
+        "192.0.2.1:",
+        "192.0.2.1:65536",
+        "192.0.2.1:123456",
+        "192.0.2.1:8a",
+        "192.0.2.1:_",
+        "192.0.2.1:_a b",
+        "unknown",
+        "_hidden",
+        "[::1]:80:80",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct rs_netaddr a;
@@ -150,8 +173,8 @@ static void test_cidr(void **state)
 
     static const char *const bad[] = {
         "10.0.0.1/8", /* host bits: a typo for 10.0.0.0/8 or 10.0.0.1 */
-        "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/", "10.0.0.0/8/8", "10.0.0.0/-1",
-        "10.0.0.0/a", "10.0.0.0/0008", "/8", "::ffff:10.0.0.0/95", "example.org/24",
+        "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/", "10.0.0.0/8/8",       "10.0.0.0/-1",
+        "10.0.0.0/a",  "10.0.0.0/0008",  "/8",        "::ffff:10.0.0.0/95", "example.org/24",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct rs_cidr c;
@@ -163,9 +186,8 @@ static void test_cidr_list(void **state)
 {
     struct rs_cidr_list l = {0};
     char err[160] = "";
-    assert_int_equal(rs_cidr_list_add(&l, " 127.0.0.1, 10.0.0.0/8 ,,2001:db8::/32\t::1 ", err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        rs_cidr_list_add(&l, " 127.0.0.1, 10.0.0.0/8 ,,2001:db8::/32\t::1 ", err, sizeof(err)), 0);
     assert_int_equal(l.n, 4);
     struct rs_netaddr a = addr("10.9.9.9"), b = addr("192.0.2.1"), c = addr("::1");
     assert_true(rs_cidr_list_contains(&l, &a));
@@ -192,8 +214,10 @@ static void test_cidr_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_and_format), cmocka_unit_test(test_parse_refuses),
-        cmocka_unit_test(test_nodes),            cmocka_unit_test(test_cidr),
+        cmocka_unit_test(test_parse_and_format),
+        cmocka_unit_test(test_parse_refuses),
+        cmocka_unit_test(test_nodes),
+        cmocka_unit_test(test_cidr),
         cmocka_unit_test(test_cidr_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
