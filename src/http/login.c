@@ -135,6 +135,8 @@ int rs_api__password_check_admit(struct rs_app *app, const struct rs_http_req *r
         lg->checks = rs_inflight_new(CHECKS_KEYS, CHECKS_PER_ADDRESS);
     char a[RS_INFLIGHT_KEY_MAX + 1], u[RS_INFLIGHT_KEY_MAX + 1];
     check_keys(req->peer, account, a, u);
+    /* one table, every key capped at CHECKS_PER_ADDRESS; an account is held to the smaller
+     * CHECKS_PER_ACCOUNT by its count */
     int ok = lg->checks && rs_inflight_acquire(lg->checks, a);
     if (ok && account && rs_inflight_count(lg->checks, u) >= CHECKS_PER_ACCOUNT) {
         rs_inflight_release(lg->checks, a);
