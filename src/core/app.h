@@ -27,6 +27,8 @@ struct rs_app {
     struct rs_session *sessions;     /* every open signaling session (for shutdown) */
     uint64_t sessions_opened;        /* serial numbers of signaling sessions (logs) */
     struct rs_ratelimit *join_limit; /* joins per client address (room registry's) */
+    struct rs_ratelimit *password_limit;         /* wrong meeting passwords per client address */
+    struct rs_ratelimit *meeting_password_limit; /* wrong meeting passwords per meeting */
     struct rs_wakeup wakeup;         /* the control loop's wake-up (core/wakeup.h) */
     struct rs_api *api;              /* REST housekeeping (http/api.c) */
     struct rs_login *login; /* login attempts, the IdP's discovery and keys (http/login.c) */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -41,6 +42,8 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->max_connections_per_ip = 64;
     cfg->header_timeout_s = 5;
     cfg->join_timeout_s = 30;
+    cfg->password_rate_per_min = 5;
+    cfg->meeting_password_rate_per_min = 30;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -230,6 +233,8 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"max_connections_per_ip", &cfg->max_connections_per_ip, 1, 100000},
         {"header_timeout_s", &cfg->header_timeout_s, 1, 60},
         {"join_timeout_s", &cfg->join_timeout_s, 1, 3600},
+        {"password_rate_per_min", &cfg->password_rate_per_min, 1, 10000},
+        {"meeting_password_rate_per_min", &cfg->meeting_password_rate_per_min, 1, 10000},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].name) == 0) {
@@ -294,6 +299,46 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
                      value);
             return -EINVAL;
         }
+        return 0;
+    }
+    if (strcmp(key, "trusted_proxies") == 0 || strcmp(key, "metrics_allow") == 0) {
+        struct rs_cidr_list *l = key[0] == 't' ? &cfg->trusted_proxies : &cfg->metrics_allow;
+        char why[160];
+        if (!*value) { /* an empty value clears the list */
+            memset(l, 0, sizeof(*l));
+            return 0;
+        }
+        if (rs_cidr_list_add(l, value, why, sizeof(why))) {
+            snprintf(err, errlen, "%s: %s", key, why);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "trusted_proxy_header") == 0) {
+        if (strcasecmp(value, "x-forwarded-for") == 0)
+            cfg->trusted_proxy_header = RS_PROXY_HEADER_XFF;
+        else if (strcasecmp(value, "forwarded") == 0)
+            cfg->trusted_proxy_header = RS_PROXY_HEADER_FORWARDED;
+        else {
+            snprintf(err, errlen, "trusted_proxy_header: expected x-forwarded-for or forwarded, "
+                                  "got '%s'",
+                     value);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "metrics_token") == 0) {
+        size_t n = strlen(value);
+        int printable = 1;
+        for (const char *c = value; *c; c++)
+            printable &= *c > 0x20 && *c < 0x7f;
+        if (n && (n < 16 || n >= sizeof(cfg->metrics_token) || !printable)) {
+            snprintf(err, errlen,
+                     "metrics_token: expected 16 to %zu printable characters without blanks",
+                     sizeof(cfg->metrics_token) - 1);
+            return -EINVAL;
+        }
+        memcpy(cfg->metrics_token, value, n + 1);
         return 0;
     }
     if (strcmp(key, "udp_gso") == 0) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 
 #define RS_CONFIG_PATH_MAX 512
 #define RS_CONFIG_ICE_SERVERS_MAX 4
@@ -64,7 +65,25 @@ struct rs_config {
     unsigned max_connections_per_ip; /* ... from one client address */
     unsigned header_timeout_s; /* a request's headers (and then its body) must arrive in time */
     unsigned join_timeout_s;   /* a WebSocket in no room (nor lobby) this long is closed */
+    unsigned password_rate_per_min;         /* wrong meeting passwords per client address */
+    unsigned meeting_password_rate_per_min; /* wrong meeting passwords per meeting */
+
+    /* the edge (docs/operations.md) */
+    struct rs_cidr_list trusted_proxies; /* peers whose forwarding header names the client */
+    int trusted_proxy_header;            /* RS_PROXY_HEADER_XFF / _FORWARDED */
+    struct rs_cidr_list metrics_allow;   /* client addresses that may read /metrics */
+    char metrics_token[129];             /* bearer token for /metrics; empty: none */
 };
+
+/* Which header trusted proxies write: the one the proxy in front really sets, since a client
+ * may send either. */
+enum { RS_PROXY_HEADER_XFF = 0, RS_PROXY_HEADER_FORWARDED };
+
+/* Whether /metrics needs a token or an allowed address (and /healthz then says less). */
+static inline bool rs_config_metrics_protected(const struct rs_config *cfg)
+{
+    return cfg->metrics_token[0] || cfg->metrics_allow.n;
+}
 
 enum { RS_ANON_AUTO = 0, RS_ANON_ON, RS_ANON_OFF };
 

@@ -113,6 +113,24 @@ static const struct {
     [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
     [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
                               "Expired login sessions removed"},
+    [RS_M_HTTP_REFUSED_HOST] = {"ratsaal_http_refused_total{reason=\"host\"}", "counter",
+                                "HTTP requests and WebSocket upgrades refused before routing"},
+    [RS_M_HTTP_REFUSED_ORIGIN] = {"ratsaal_http_refused_total{reason=\"origin\"}", "counter", NULL},
+    [RS_M_HTTP_REFUSED_FRAMING] = {"ratsaal_http_refused_total{reason=\"framing\"}", "counter",
+                                   NULL},
+    [RS_M_HTTP_REFUSED_METRICS] = {"ratsaal_http_refused_total{reason=\"metrics\"}", "counter",
+                                   NULL},
+    [RS_M_FORWARDED_CLIENT] = {"ratsaal_client_address_total{source=\"forwarded\"}", "counter",
+                               "Requests and WebSocket connections by where the client address "
+                               "came from (direct connections without a forwarding header are "
+                               "not counted)"},
+    [RS_M_FORWARDED_PROXY] = {"ratsaal_client_address_total{source=\"proxy\"}", "counter", NULL},
+    [RS_M_FORWARDED_UNKNOWN] = {"ratsaal_client_address_total{source=\"unknown_hop\"}", "counter",
+                                NULL},
+    [RS_M_FORWARDED_INVALID] = {"ratsaal_client_address_total{source=\"invalid_header\"}",
+                                "counter", NULL},
+    [RS_M_FORWARDED_IGNORED] = {"ratsaal_client_address_total{source=\"untrusted_header\"}",
+                                "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -194,6 +212,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_PASSWORD_REQUIRED] = "password_required",
     [RS_ERR_WRONG_PASSWORD] = "wrong_password",
     [RS_ERR_LOBBY_REJECTED] = "lobby_rejected",
+    [RS_ERR_TOO_MANY_ATTEMPTS] = "too_many_attempts",
 };
 
 const char *rs_err_code(enum rs_err err)

@@ -60,6 +60,17 @@ enum rs_metric {
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING, /* gauge */
     RS_M_SESSIONS_PURGED,
+    /* the edge: requests refused before any route, by reason */
+    RS_M_HTTP_REFUSED_HOST,    /* Host is not a name of this server (DNS rebinding) */
+    RS_M_HTTP_REFUSED_ORIGIN,  /* Origin unreadable or over-long, or a foreign WebSocket one */
+    RS_M_HTTP_REFUSED_FRAMING, /* Transfer-Encoding (with or without Content-Length) */
+    RS_M_HTTP_REFUSED_METRICS, /* /metrics without the token or from an address not allowed */
+    /* where the client address came from (http/server.c rs_http_client_addr) */
+    RS_M_FORWARDED_CLIENT,  /* a trusted proxy's header named the client */
+    RS_M_FORWARDED_PROXY,   /* a trusted proxy sent no header: the proxy is the client */
+    RS_M_FORWARDED_UNKNOWN, /* the header's hop next to trusted ones was no address */
+    RS_M_FORWARDED_INVALID, /* a trusted proxy's header could not be read */
+    RS_M_FORWARDED_IGNORED, /* a forwarding header from a peer that is no trusted proxy */
     RS_M__COUNT
 };
 
@@ -118,6 +129,7 @@ enum rs_err {
     RS_ERR_PASSWORD_REQUIRED,
     RS_ERR_WRONG_PASSWORD,
     RS_ERR_LOBBY_REJECTED,
+    RS_ERR_TOO_MANY_ATTEMPTS,
     RS_ERR__COUNT
 };
 

@@ -32,21 +32,40 @@ void rs_ratelimit_free(struct rs_ratelimit *rl)
     free(rl);
 }
 
-int rs_ratelimit_take(struct rs_ratelimit *rl, const char *addr, int64_t now_ms)
+/* The bucket of `addr`, or NULL; `stalest` (may be NULL) gets the probed slot used least
+ * recently, where a new key would go. */
+static struct bucket *find(const struct rs_ratelimit *rl, const char *addr, struct bucket **stalest)
 {
     unsigned h = 2166136261u;
     for (const char *c = addr; *c; c++)
         h = (h ^ (unsigned char)*c) * 16777619u;
-    struct bucket *found = NULL, *stalest = NULL;
+    struct bucket *old = NULL;
     for (unsigned i = 0; i < PROBES; i++) {
-        struct bucket *b = &rl->b[(h + i) % SLOTS];
-        if (strncmp(b->addr, addr, sizeof(b->addr) - 1) == 0 && b->addr[0]) {
-            found = b;
-            break;
-        }
-        if (!stalest || b->last_ms < stalest->last_ms)
-            stalest = b;
+        struct bucket *b = (struct bucket *)&rl->b[(h + i) % SLOTS];
+        if (strncmp(b->addr, addr, sizeof(b->addr) - 1) == 0 && b->addr[0])
+            return b;
+        if (!old || b->last_ms < old->last_ms)
+            old = b;
     }
+    if (stalest)
+        *stalest = old;
+    return NULL;
+}
+
+int64_t rs_ratelimit_wait_ms(const struct rs_ratelimit *rl, const char *addr, int64_t now_ms)
+{
+    const struct bucket *b = find(rl, addr, NULL);
+    if (!b)
+        return 0;
+    double tokens = b->tokens + (double)(now_ms - b->last_ms) * rl->per_min / 60000.0;
+    if (tokens >= 1.0)
+        return 0;
+    return (int64_t)((1.0 - tokens) * 60000.0 / rl->per_min) + 1;
+}
+
+int rs_ratelimit_take(struct rs_ratelimit *rl, const char *addr, int64_t now_ms)
+{
+    struct bucket *stalest = NULL, *found = find(rl, addr, &stalest);
     if (!found) {
         found = stalest;
         memset(found, 0, sizeof(*found));

@@ -80,10 +80,7 @@ static int csrf_ok(const struct rs_http_req *req)
 {
     if (strncmp(req->content_type, "application/json", 16) != 0)
         return 0;
-    if (!req->origin[0])
-        return 1;
-    const char *o = strstr(req->origin, "://");
-    return o && strcmp(o + 3, req->host) == 0;
+    return rs_http_same_origin(req->origin, req->host);
 }
 
 /* Parses the body as a JSON object (a new reference), or answers 400 and returns NULL. */
@@ -490,6 +487,7 @@ static int invite_each(const struct rs_invite_record *inv, void *arg)
 struct password_job {
     struct rs_app *app;
     struct rs_http_reply reply;
+    char addr[RS_ADDR_TEXT_MAX];
     char user_id[RS_USER_ID_MAX + 1];
     uint8_t session_hash[RS_TOKEN_HASH_LEN]; /* the session that asked: it stays */
     char stored[RS_STORE_HASH_MAX + 1];
@@ -512,8 +510,11 @@ static void password_done(void *arg)
     struct password_job *j = arg;
     struct rs_http_resp resp;
     memset(&resp, 0, sizeof(resp));
+    rs_api__password_check_done(j->app, j->addr, j->user_id);
     if (j->verify_rc) {
         rs_metric_auth_reject(RS_AUTH_INVALID_CREDENTIALS);
+        RS_INFO("api", "event=password_change_failed addr=%s user=%s reason=invalid_credentials",
+                j->addr, j->user_id);
         rs_http_resp_error(&resp, 401, "invalid_credentials", "current",
                            "the current password is wrong");
     } else if (j->hash_rc ||
@@ -569,13 +570,19 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
                                "the new password needs at least 12 characters");
             return RS_HTTP_DONE;
         }
+        if (!rs_api__password_check_admit(app, req, u.id, resp)) {
+            json_decref(body);
+            return RS_HTTP_DONE;
+        }
         struct password_job *j = calloc(1, sizeof(*j));
         if (!j) {
             json_decref(body);
+            rs_api__password_check_done(app, req->peer, u.id);
             return RS_HTTP_DONE;
         }
         j->app = app;
         j->reply = rs_http_reply_to(req);
+        snprintf(j->addr, sizeof(j->addr), "%s", req->peer);
         snprintf(j->user_id, sizeof(j->user_id), "%s", u.id);
         memcpy(j->session_hash, session.id_hash, sizeof(j->session_hash));
         snprintf(j->stored, sizeof(j->stored), "%s", u.password_hash);
@@ -584,6 +591,7 @@ static int handle_me(struct rs_app *app, const struct rs_http_req *req, struct r
         json_decref(body);
         if (rs_jobs_submit(password_run, password_done, j)) {
             free(j);
+            rs_api__password_check_done(app, req->peer, u.id);
             rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
             return RS_HTTP_DONE;
         }

@@ -29,6 +29,15 @@ int rs_api__start_session(struct rs_app *app, const struct rs_user_record *user,
                           enum rs_login_method method, const char *id_token,
                           struct rs_http_resp *resp);
 
+/* Before a password check on the job thread (a local login: `account` NULL; a password change:
+ * the signed-in account's id): the login rate per client address (and per account), and room
+ * among the few checks one address (account) may have queued. Returns 1 with that room held
+ * until rs_api__password_check_done(app, req->peer, account), or 0 with a 429 in `resp`
+ * (counted, and logged for logins). Control thread. */
+int rs_api__password_check_admit(struct rs_app *app, const struct rs_http_req *req,
+                                 const char *account, struct rs_http_resp *resp);
+void rs_api__password_check_done(struct rs_app *app, const char *addr, const char *account);
+
 /* http/login.c: /auth/ routes (OIDC and local login, logout, /auth/me) */
 int rs_login_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp);
 void rs_login_tick(struct rs_app *app);

@@ -12,7 +12,13 @@
  * The provider's discovery document is fetched lazily on the first login (in a job) and kept.
  * Everything blocking — HTTP to the provider, argon2 — runs on the job thread; the JWKS cache
  * is used only there. Logins are rate-limited per client address. Each rejection is counted
- * by reason in ratsaal_auth_rejections_total. */
+ * by reason in ratsaal_auth_rejections_total and logged as event=login_failed with the client's
+ * address and the reason (never the user name or password).
+ *
+ * Password checks (local logins, password changes) share the one job thread, where each argon2
+ * hash takes a noticeable fraction of a second: besides the rate, each client address (and
+ * for password changes each account) may have only a few of them queued at once, so that one
+ * client cannot make everyone else's login wait behind its own. */
 #include "http/api.h"
 
 #include <errno.h>
@@ -29,6 +35,7 @@
 #include "auth/password.h"
 #include "auth/pkce.h"
 #include "core/clock.h"
+#include "core/inflight.h"
 #include "core/jobs.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -37,6 +44,9 @@
 
 #define ATTEMPT_TTL_MS (10 * 60 * 1000)
 #define MAX_ATTEMPTS 1024
+#define CHECKS_PER_ADDRESS 4 /* queued password checks (logins, changes) per client address */
+#define CHECKS_PER_ACCOUNT 1 /* queued password changes per account */
+#define CHECKS_KEYS 512      /* the job queue holds 256 jobs, each with one or two keys */
 
 struct attempt {
     char state[64];
@@ -52,7 +62,9 @@ struct rs_login {
     struct rs_oidc_provider provider; /* valid once provider_ready */
     int provider_ready;
     struct rs_oidc_keys *keys; /* job thread only */
-    struct rs_ratelimit *limit;
+    struct rs_ratelimit *limit;         /* logins and password changes per client address */
+    struct rs_ratelimit *account_limit; /* password changes per account */
+    struct rs_inflight *checks;         /* queued password checks per address and account */
     /* A fixed argon2id hash verified for unknown users, so that they cost the same time as a
      * wrong password and account names cannot be probed by timing (job thread). */
     char dummy_hash[RS_PASSWORD_ENCODED_MAX];
@@ -75,6 +87,12 @@ static void redirect_uri(const struct rs_app *app, char *out, size_t cap)
                  app->cfg.listen_addr, app->cfg.listen_port);
 }
 
+/* One line per refused login: the client's address and why, nothing about the account. */
+static void log_login_failed(const char *addr, const char *reason)
+{
+    RS_INFO("auth", "event=login_failed addr=%s reason=%s", addr, reason);
+}
+
 static int rate_ok(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
 {
     struct rs_login *lg = login_of(app);
@@ -83,10 +101,77 @@ static int rate_ok(struct rs_app *app, const struct rs_http_req *req, struct rs_
     if (lg && lg->limit && rs_ratelimit_take(lg->limit, req->peer, rs_wall_ms()))
         return 1;
     rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+    log_login_failed(req->peer, "rate_limited");
     rs_http_resp_error(resp, 429, "rate_limited", NULL,
                        "too many login attempts from this address; wait a minute");
     rs_http_resp_header(resp, "retry-after:", "60");
     return 0;
+}
+
+static void check_keys(const char *addr, const char *account, char a[RS_INFLIGHT_KEY_MAX + 1],
+                       char u[RS_INFLIGHT_KEY_MAX + 1])
+{
+    snprintf(a, RS_INFLIGHT_KEY_MAX + 1, "a:%s", addr);
+    snprintf(u, RS_INFLIGHT_KEY_MAX + 1, "u:%s", account ? account : "");
+}
+
+int rs_api__password_check_admit(struct rs_app *app, const struct rs_http_req *req,
+                                 const char *account, struct rs_http_resp *resp)
+{
+    struct rs_login *lg = login_of(app);
+    if (!rate_ok(app, req, resp))
+        return 0;
+    if (account) {
+        if (!lg->account_limit)
+            lg->account_limit = rs_ratelimit_new(app->cfg.login_rate_per_min);
+        if (!lg->account_limit || !rs_ratelimit_take(lg->account_limit, account, rs_wall_ms())) {
+            rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+            rs_http_resp_error(resp, 429, "rate_limited", NULL,
+                               "too many password changes for this account; wait a minute");
+            rs_http_resp_header(resp, "retry-after:", "60");
+            return 0;
+        }
+    }
+    if (!lg->checks)
+        lg->checks = rs_inflight_new(CHECKS_KEYS, CHECKS_PER_ADDRESS);
+    char a[RS_INFLIGHT_KEY_MAX + 1], u[RS_INFLIGHT_KEY_MAX + 1];
+    check_keys(req->peer, account, a, u);
+    /* one table, every key capped at CHECKS_PER_ADDRESS; an account is held to the smaller
+     * CHECKS_PER_ACCOUNT by its count */
+    int ok = lg->checks && rs_inflight_acquire(lg->checks, a);
+    if (ok && account && rs_inflight_count(lg->checks, u) >= CHECKS_PER_ACCOUNT) {
+        rs_inflight_release(lg->checks, a);
+        ok = 0;
+    }
+    if (ok && account && !rs_inflight_acquire(lg->checks, u)) {
+        rs_inflight_release(lg->checks, a);
+        ok = 0;
+    }
+    if (!ok) {
+        rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+        if (!account)
+            log_login_failed(req->peer, "too_many_pending");
+        rs_http_resp_error(resp, 429, "rate_limited", NULL,
+                           account ? "a password change for this account is still being checked; "
+                                     "retry in a moment"
+                                   : "password checks from this address are still queued; retry "
+                                     "in a moment");
+        rs_http_resp_header(resp, "retry-after:", "1");
+        return 0;
+    }
+    return 1;
+}
+
+void rs_api__password_check_done(struct rs_app *app, const char *addr, const char *account)
+{
+    struct rs_login *lg = app->login;
+    if (!lg || !lg->checks)
+        return;
+    char a[RS_INFLIGHT_KEY_MAX + 1], u[RS_INFLIGHT_KEY_MAX + 1];
+    check_keys(addr, account, a, u);
+    rs_inflight_release(lg->checks, a);
+    if (account)
+        rs_inflight_release(lg->checks, u);
 }
 
 static void fail_redirect(struct rs_http_resp *resp, const char *code, enum rs_auth_reject why)
@@ -102,6 +187,7 @@ static void fail_redirect(struct rs_http_resp *resp, const char *code, enum rs_a
 struct discovery_job {
     struct rs_app *app;
     struct rs_http_reply reply;
+    char addr[RS_ADDR_TEXT_MAX];
     char ret[512];
     struct rs_oidc_provider p;
     struct rs_oidc_keys *k;
@@ -135,6 +221,7 @@ static void discovery_done(void *arg)
     memset(&resp, 0, sizeof(resp));
     if (j->rc) {
         RS_WARN("auth", "event=oidc_discovery_failed rc=%d", j->rc);
+        log_login_failed(j->addr, "idp_error");
         fail_redirect(&resp, "idp_error", RS_AUTH_IDP_ERROR);
     } else {
         struct rs_login *lg = j->app->login;
@@ -220,9 +307,11 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
         return RS_HTTP_DONE;
     j->app = app;
     j->reply = rs_http_reply_to(req);
+    snprintf(j->addr, sizeof(j->addr), "%s", req->peer);
     snprintf(j->ret, sizeof(j->ret), "%s", ret);
     if (rs_jobs_submit(discovery_run, discovery_done, j)) {
         free(j);
+        log_login_failed(req->peer, "busy");
         rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
         return RS_HTTP_DONE;
     }
@@ -232,6 +321,7 @@ static int oidc_login(struct rs_app *app, const struct rs_http_req *req, struct 
 struct callback_job {
     struct rs_app *app;
     struct rs_http_reply reply;
+    char addr[RS_ADDR_TEXT_MAX];
     struct attempt a;
     char code[1024];
     /* results */
@@ -310,12 +400,14 @@ static void callback_done(void *arg)
     if (j->failed) {
         if (j->fail == RS_AUTH_INVALID_TOKEN)
             RS_WARN("auth", "event=id_token_rejected reason=%s", rs_jwt_reject_name(j->why));
-        fail_redirect(&resp, j->fail == RS_AUTH_INVALID_TOKEN ? "invalid_token"
-                                                              : "token_exchange_failed",
-                      j->fail);
+        const char *code =
+            j->fail == RS_AUTH_INVALID_TOKEN ? "invalid_token" : "token_exchange_failed";
+        log_login_failed(j->addr, code);
+        fail_redirect(&resp, code, j->fail);
         goto out;
     }
     if (app->cfg.oidc_tenant_claim[0] && !j->claims.tenant[0]) {
+        log_login_failed(j->addr, "tenant_missing");
         fail_redirect(&resp, "tenant_missing", RS_AUTH_TENANT_MISSING);
         goto out;
     }
@@ -332,6 +424,7 @@ static void callback_done(void *arg)
                                                                    : RS_USER_ROLE_USER;
     if (rs_store_user_upsert_oidc(app->store, &u, rs_wall_ms()) || u.disabled ||
         rs_api__start_session(app, &u, RS_LOGIN_OIDC, j->id_token, &resp)) {
+        log_login_failed(j->addr, u.disabled ? "account_disabled" : "internal");
         fail_redirect(&resp, u.disabled ? "account_disabled" : "internal",
                       RS_AUTH_INVALID_CREDENTIALS);
         goto out;
@@ -356,6 +449,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
         return RS_HTTP_DONE;
     char state[128], code[1024], err[128];
     if (rs_http_req_arg(req, "error", err, sizeof(err)) >= 0) {
+        log_login_failed(req->peer, "idp_error");
         fail_redirect(resp, "idp_error", RS_AUTH_IDP_ERROR);
         return RS_HTTP_DONE;
     }
@@ -367,6 +461,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
                 now - attempts[i].created_ms <= ATTEMPT_TTL_MS)
                 a = &attempts[i];
     if (!a || !app->login->provider_ready) {
+        log_login_failed(req->peer, "invalid_state");
         fail_redirect(resp, "invalid_state", RS_AUTH_INVALID_STATE);
         return RS_HTTP_DONE;
     }
@@ -377,14 +472,17 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
     memset(a, 0, sizeof(*a)); /* one use only: a replayed state finds nothing */
     if (rs_http_req_arg(req, "code", code, sizeof(code)) <= 0) {
         free(j);
+        log_login_failed(req->peer, "idp_error");
         fail_redirect(resp, "idp_error", RS_AUTH_IDP_ERROR);
         return RS_HTTP_DONE;
     }
     snprintf(j->code, sizeof(j->code), "%s", code);
     j->app = app;
     j->reply = rs_http_reply_to(req);
+    snprintf(j->addr, sizeof(j->addr), "%s", req->peer);
     if (rs_jobs_submit(callback_run, callback_done, j)) {
         free(j);
+        log_login_failed(req->peer, "busy");
         rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
         return RS_HTTP_DONE;
     }
@@ -396,6 +494,7 @@ static int oidc_callback(struct rs_app *app, const struct rs_http_req *req,
 struct local_job {
     struct rs_app *app;
     struct rs_http_reply reply;
+    char addr[RS_ADDR_TEXT_MAX];
     struct rs_user_record user;
     int known;
     char password[RS_PASSWORD_MAX_BYTES + 1];
@@ -417,8 +516,10 @@ static void local_done(void *arg)
     struct local_job *j = arg;
     struct rs_http_resp resp;
     memset(&resp, 0, sizeof(resp));
+    rs_api__password_check_done(j->app, j->addr, NULL);
     if (j->rc || j->user.disabled) {
         rs_metric_auth_reject(RS_AUTH_INVALID_CREDENTIALS);
+        log_login_failed(j->addr, j->rc ? "invalid_credentials" : "account_disabled");
         rs_http_resp_error(&resp, 401, "invalid_credentials", NULL,
                            "user name or password is wrong");
     } else if (rs_api__start_session(j->app, &j->user, RS_LOGIN_LOCAL, NULL, &resp)) {
@@ -435,8 +536,6 @@ static void local_done(void *arg)
 static int local_login(struct rs_app *app, const struct rs_http_req *req,
                        struct rs_http_resp *resp)
 {
-    if (!rate_ok(app, req, resp))
-        return RS_HTTP_DONE;
     json_error_t e;
     json_t *body = req->body ? json_loadb(req->body, req->body_len, 0, &e) : NULL;
     json_t *name = json_object_get(body, "username"), *pw = json_object_get(body, "password");
@@ -447,13 +546,19 @@ static int local_login(struct rs_app *app, const struct rs_http_req *req,
                            "username and password must be strings");
         return RS_HTTP_DONE;
     }
+    if (!rs_api__password_check_admit(app, req, NULL, resp)) {
+        json_decref(body);
+        return RS_HTTP_DONE;
+    }
     struct local_job *j = calloc(1, sizeof(*j));
     if (!j) {
         json_decref(body);
+        rs_api__password_check_done(app, req->peer, NULL);
         return RS_HTTP_DONE;
     }
     j->app = app;
     j->reply = rs_http_reply_to(req);
+    snprintf(j->addr, sizeof(j->addr), "%s", req->peer);
     j->known = rs_username_valid(json_string_value(name)) &&
                rs_store_user_get_by_username(app->store, json_string_value(name), &j->user) == 0 &&
                j->user.password_hash[0];
@@ -461,6 +566,8 @@ static int local_login(struct rs_app *app, const struct rs_http_req *req,
     json_decref(body);
     if (rs_jobs_submit(local_run, local_done, j)) {
         free(j);
+        rs_api__password_check_done(app, req->peer, NULL);
+        log_login_failed(req->peer, "busy");
         rs_http_resp_error(resp, 503, "busy", NULL, "try again in a moment");
         return RS_HTTP_DONE;
     }
@@ -539,6 +646,8 @@ void rs_login_shutdown(struct rs_app *app)
         return;
     rs_oidc_keys_free(lg->keys);
     rs_ratelimit_free(lg->limit);
+    rs_ratelimit_free(lg->account_limit);
+    rs_inflight_free(lg->checks);
     free(lg);
     app->login = NULL;
 }

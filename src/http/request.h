@@ -26,6 +26,7 @@ enum rs_http_method {
 enum { RS_HTTP_DONE = 0, RS_HTTP_PENDING = 1 };
 
 #define RS_HTTP_MAX_HEADERS 4
+#define RS_ADDR_TEXT_MAX 64 /* a client address as text, NUL included (rs_http_req.peer) */
 
 struct rs_http;
 
@@ -34,9 +35,10 @@ struct rs_http_req {
     const char *path;         /* decoded, without the query */
     const char *cookie;       /* "" when absent */
     const char *content_type; /* "" when absent */
-    const char *origin;       /* "" when absent */
-    const char *host;         /* "" when absent */
-    const char *peer;         /* client address */
+    const char *origin;       /* "" when absent (an unreadable one is refused before) */
+    const char *host;         /* "" when absent; else a name of this server (checked before) */
+    const char *peer;         /* the client's address (behind trusted proxies: from their
+                                 forwarding header), rs_http_client_addr */
     const char *body;         /* NULL when none */
     size_t body_len;
     uint64_t serial;
@@ -53,6 +55,11 @@ struct rs_http_resp {
     char header_names[RS_HTTP_MAX_HEADERS][32]; /* "set-cookie:" */
     char header_values[RS_HTTP_MAX_HEADERS][512];
 };
+
+/* Whether `origin` (a request's Origin header, "" when absent) is this server as named by
+ * `host` (its Host header): "http(s)://" + exactly the Host. An absent Origin is not a browser's
+ * cross-origin request and passes; "null" or anything else does not. */
+int rs_http_same_origin(const char *origin, const char *host);
 
 /* Copies the URL-decoded query argument `name` into `buf`. Returns its length, or -1. */
 int rs_http_req_arg(const struct rs_http_req *req, const char *name, char *buf, size_t cap);

@@ -21,7 +21,13 @@
  * more. Every connection is followed from accept to close (its edge record hangs on the wsi's
  * opaque pointer): a request's headers, and then its body, must arrive within
  * header_timeout_s, checked on the tick; a WebSocket in no room for join_timeout_s is closed.
- * Refusals and timeouts are counted in /metrics and logged at most once per EDGE_LOG_MS. */
+ * Refusals and timeouts are counted in /metrics and logged at most once per EDGE_LOG_MS.
+ *
+ * The edge checks run before any route, for plain requests and upgrades alike: the client's
+ * address (rs_http_client_addr: behind a trusted proxy, from its forwarding header), framing
+ * (no Transfer-Encoding: a body comes with Content-Length or not at all), Host (one of this
+ * server's names, against DNS rebinding) and Origin (readable in full, or refused: a header we
+ * cannot read is never taken for an absent one). */
 #include "http/server.h"
 
 #include <errno.h>
@@ -31,8 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <strings.h>
 
 #include "core/clock.h"
+#include "core/forwarded.h"
 #include "core/jobs.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -52,6 +60,9 @@
 _Static_assert(LWS_PRE <= RS_OUTBUF_HEADROOM, "RS_OUTBUF_HEADROOM must cover LWS_PRE");
 
 #define BODY_MAX (64 * 1024) /* largest request body we accept */
+#define ORIGIN_MAX 512       /* longer Origin headers are refused: no real origin is that long */
+#define HOST_MAX 256
+#define HEADER_DATA_MAX 8192 /* lws's header pool per request (info.max_http_header_data) */
 #define CHUNK 16384
 #define METRICS_MAX (64 * 1024)
 #define HEADER_POOL 256       /* requests lws reads headers for at once (its "ah" pool) */
@@ -89,6 +100,12 @@ struct rs_http {
     int64_t edge_logged_ms;
     unsigned log_per_ip, log_busy, log_no_fd, log_header_timeouts, log_join_timeouts;
     int log_accept_errno;
+
+    /* the names this server answers for (host_allowed) */
+    char public_host[HOST_MAX];  /* from public_url, lower case; "" without one */
+    unsigned public_port;        /* public_url's port, explicit or the scheme's */
+    struct rs_netaddr listen_ip; /* family 0: listening on every address */
+    int listen_loopback;         /* "localhost" names us too */
 };
 
 #define TICK_US (200 * LWS_US_PER_MS)
@@ -113,9 +130,11 @@ struct conn {
     char path[2100];
     char cookie[4096];
     char content_type[128];
-    char origin[256];
-    char host[256];
-    char peer[64];
+    char origin[ORIGIN_MAX];
+    char host[HOST_MAX];
+    char peer[RS_ADDR_TEXT_MAX]; /* the client's address (rs_http_client_addr) */
+    struct rs_netaddr client;    /* the same, parsed (family 0: not an IP peer) */
+    char authorization[256];     /* /metrics only */
     char *body;
     size_t body_len, body_expected;
     int body_too_large;
@@ -145,14 +164,206 @@ static struct rs_http *http_of(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
+/* ---- the edge: the client's address, Host, Origin ---- */
+
+/* Reads header `tok` into `buf`: its length, 0 when absent, -1 when it does not fit (or cannot
+ * be read), never a truncated value. */
+static int hdr_read(struct lws *wsi, char *buf, size_t cap, enum lws_token_indexes tok)
+{
+    buf[0] = 0;
+    int total = lws_hdr_total_length(wsi, tok);
+    if (total <= 0)
+        return 0;
+    if ((size_t)total >= cap || lws_hdr_copy(wsi, buf, (int)cap, tok) != total) {
+        buf[0] = 0;
+        return -1;
+    }
+    return total;
+}
+
+/* The configured forwarding header as sent: its length, 0 when absent, -1 when unreadable.
+ * lws joins repeated X-Forwarded-For lines with commas; of Forwarded (not a header lws knows)
+ * it returns the first line only (docs/operations.md). */
+static int forwarding_header(struct lws *wsi, int which, char *buf, size_t cap)
+{
+    if (which == RS_PROXY_HEADER_XFF)
+        return hdr_read(wsi, buf, cap, WSI_TOKEN_X_FORWARDED_FOR);
+    buf[0] = 0;
+    int n = lws_hdr_custom_length(wsi, "forwarded:", 10);
+    if (n <= 0)
+        return 0; /* absent (-1), or empty: no hop */
+    if ((size_t)n >= cap || lws_hdr_custom_copy(wsi, buf, (int)cap, "forwarded:", 10) != n) {
+        buf[0] = 0;
+        return -1;
+    }
+    return n;
+}
+
+int rs_http_client_addr(struct lws *wsi, char *out, size_t cap, struct rs_netaddr *addr)
+{
+    const struct rs_config *cfg = &http_of(wsi)->app->cfg;
+    char peer[64] = "";
+    struct rs_netaddr p, client;
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    if (addr)
+        memset(addr, 0, sizeof(*addr));
+    if (rs_netaddr_parse(peer, strlen(peer), &p)) { /* not an IP peer: as lws names it */
+        snprintf(out, cap, "%s", peer);
+        return RS_CLIENT_DIRECT;
+    }
+    char hdr[HEADER_DATA_MAX + 1];
+    int which = cfg->trusted_proxy_header, source;
+    if (!rs_cidr_list_contains(&cfg->trusted_proxies, &p)) {
+        client = p;
+        source = forwarding_header(wsi, which, hdr, sizeof(hdr)) ? RS_CLIENT_IGNORED_HEADER
+                                                                 : RS_CLIENT_DIRECT;
+    } else {
+        struct rs_hop hops[RS_FORWARDED_HOPS_MAX];
+        int len = forwarding_header(wsi, which, hdr, sizeof(hdr)), n = 0;
+        if (len > 0)
+            n = which == RS_PROXY_HEADER_XFF
+                    ? rs_forwarded_parse_xff(hdr, (size_t)len, hops, RS_FORWARDED_HOPS_MAX)
+                    : rs_forwarded_parse(hdr, (size_t)len, hops, RS_FORWARDED_HOPS_MAX);
+        enum rs_forwarded_result r;
+        client = rs_forwarded_client(&p, hops, n < 0 ? 0 : n, &cfg->trusted_proxies, &r);
+        source = len < 0 || n < 0        ? RS_CLIENT_INVALID_HEADER
+                 : r == RS_FWD_FORWARDED ? RS_CLIENT_FORWARDED
+                 : r == RS_FWD_UNKNOWN   ? RS_CLIENT_UNKNOWN_HOP
+                                         : RS_CLIENT_PROXY;
+    }
+    if (rs_netaddr_format(&client, out, cap))
+        snprintf(out, cap, "%s", peer);
+    if (addr)
+        *addr = client;
+    return source;
+}
+
+/* Counts where a request's client address came from (ratsaal_client_address_total). */
+static void count_client_source(int source)
+{
+    static const enum rs_metric m[] = {
+        [RS_CLIENT_FORWARDED] = RS_M_FORWARDED_CLIENT,
+        [RS_CLIENT_PROXY] = RS_M_FORWARDED_PROXY,
+        [RS_CLIENT_UNKNOWN_HOP] = RS_M_FORWARDED_UNKNOWN,
+        [RS_CLIENT_INVALID_HEADER] = RS_M_FORWARDED_INVALID,
+        [RS_CLIENT_IGNORED_HEADER] = RS_M_FORWARDED_IGNORED,
+    };
+    if (source > RS_CLIENT_DIRECT && (size_t)source < sizeof(m) / sizeof(m[0]))
+        rs_metric_inc(m[source]);
+}
+
+/* Splits "name[:port]" / "[v6][:port]" (a Host header, a URL's authority): the name without
+ * brackets into `name` (lower case), the port or 0. Returns 0, or -1 when malformed. */
+static int split_authority(const char *s, size_t len, char *name, size_t cap, unsigned *port)
+{
+    const char *end = s + len, *colon = NULL, *ns = s, *ne;
+    *port = 0;
+    if (len && s[0] == '[') {
+        const char *close = memchr(s, ']', len);
+        if (!close)
+            return -1;
+        ns = s + 1;
+        ne = close;
+        if (close + 1 < end) {
+            if (close[1] != ':')
+                return -1;
+            colon = close + 1;
+        }
+    } else {
+        colon = memchr(s, ':', len);
+        ne = colon ? colon : end;
+    }
+    if (colon) {
+        size_t pl = (size_t)(end - colon - 1);
+        if (pl < 1 || pl > 5)
+            return -1;
+        for (const char *c = colon + 1; c < end; c++) {
+            if (*c < '0' || *c > '9')
+                return -1;
+            *port = *port * 10 + (unsigned)(*c - '0');
+        }
+        if (*port < 1 || *port > 65535)
+            return -1;
+    }
+    size_t nl = (size_t)(ne - ns);
+    if (nl < 1 || nl >= cap)
+        return -1;
+    for (size_t i = 0; i < nl; i++) {
+        char c = ns[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '_'))
+            return -1;
+        name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    name[nl] = 0;
+    return 0;
+}
+
+/* Whether a Host header names this server: public_url's host (its port or none), the listen
+ * address as a literal (any IP literal when listening on every address) with the listen port
+ * or none, or "localhost" when listening on loopback or every address. A browser tricked by
+ * DNS rebinding sends the attacker's name, which is none of these. */
+static int host_allowed(const struct rs_http *h, const char *host)
+{
+    char name[HOST_MAX];
+    unsigned port;
+    if (split_authority(host, strlen(host), name, sizeof(name), &port))
+        return 0;
+    if (h->public_host[0] && strcmp(name, h->public_host) == 0 && (!port || port == h->public_port))
+        return 1;
+    unsigned listen_port = h->app->cfg.listen_port;
+    if (port && port != listen_port)
+        return 0;
+    if (strcmp(name, "localhost") == 0)
+        return h->listen_loopback || !h->listen_ip.family;
+    struct rs_netaddr a;
+    /* an IPv6 literal comes in brackets, an IPv4 one without */
+    if (rs_netaddr_parse(name, strlen(name), &a) || (a.family == 6) != (host[0] == '['))
+        return 0;
+    return !h->listen_ip.family || rs_netaddr_equal(&a, &h->listen_ip);
+}
+
+int rs_http_same_origin(const char *origin, const char *host)
+{
+    if (!origin[0])
+        return 1; /* not a browser's cross-origin request */
+    const char *a = strncmp(origin, "http://", 7) == 0    ? origin + 7
+                    : strncmp(origin, "https://", 8) == 0 ? origin + 8
+                                                          : NULL;
+    return a && host[0] && strcasecmp(a, host) == 0;
+}
+
+/* Fills the names this server answers for from the configuration. */
+static void learn_names(struct rs_http *h)
+{
+    const struct rs_config *cfg = &h->app->cfg;
+    const char *u = cfg->public_url, *a = strstr(u, "://");
+    if (a) {
+        a += 3;
+        size_t len = strcspn(a, "/?#");
+        unsigned port;
+        if (split_authority(a, len, h->public_host, sizeof(h->public_host), &port) == 0)
+            h->public_port = port ? port : strncmp(u, "https:", 6) == 0 ? 443 : 80;
+        else
+            h->public_host[0] = 0;
+    }
+    const char *l = cfg->listen_addr;
+    if (strcmp(l, "*") != 0 && rs_netaddr_parse(l, strlen(l), &h->listen_ip) == 0) {
+        static const uint8_t any[16];
+        if (memcmp(h->listen_ip.bytes, any, 16) == 0) /* 0.0.0.0, :: */
+            h->listen_ip.family = 0;
+    }
+    h->listen_loopback = rs_netaddr_is_loopback(&h->listen_ip);
+}
+
 /* The client's address as the whole server knows it: request handlers and signaling sessions
- * (rate limits, logs) and the per-address connection counts. Today the socket's peer. A
- * trusted reverse proxy's X-Forwarded-For belongs here and nowhere else: the counts follow a
- * connection to the address this names once its headers are complete (rs_edge_headers_done);
- * before that, at accept, only the socket's address is known (socket_address). */
+ * (rate limits, logs) and the per-address connection counts: rs_http_client_addr (behind a
+ * trusted proxy, the client its forwarding header names). The counts follow a connection to
+ * the address this names once its headers are complete (rs_edge_headers_done); before that,
+ * at accept, only the socket's address is known (socket_address). */
 static void client_address(struct lws *wsi, char *buf, size_t cap)
 {
-    lws_get_peer_simple(wsi, buf, cap);
+    rs_http_client_addr(wsi, buf, cap, NULL);
 }
 
 /* A just-accepted socket's peer, written exactly as lws_get_peer_simple writes it. */
@@ -161,14 +372,16 @@ static void socket_address(int fd, char *buf, size_t cap)
     lws_get_peer_simple_fd(fd, buf, cap);
 }
 
-/* A reverse proxy on this host (docs/operations.md: TLS ends there) connects from loopback
- * and carries every client, so its connections count towards max_connections only, not per
- * address. When the server learns which proxies it trusts (and the client addresses they
- * name), this becomes "is a trusted proxy". */
-static int local_proxy(const char *socket_addr)
+/* A reverse proxy carries every client, so its connections count towards max_connections
+ * only, not per address: a configured trusted proxy (trusted_proxies), or one on this host
+ * (docs/operations.md: TLS may end there), which connects from loopback. Once its headers are
+ * in, a connection counts for the client the proxy names. */
+static int local_proxy(const struct rs_http *h, const char *socket_addr)
 {
-    return strcmp(socket_addr, "127.0.0.1") == 0 || strcmp(socket_addr, "::1") == 0 ||
-           strcmp(socket_addr, "::ffff:127.0.0.1") == 0;
+    struct rs_netaddr a;
+    if (rs_netaddr_parse(socket_addr, strlen(socket_addr), &a))
+        return 0;
+    return rs_netaddr_is_loopback(&a) || rs_cidr_list_contains(&h->app->cfg.trusted_proxies, &a);
 }
 
 static struct rs_edge_conn *edge_of(struct lws *wsi)
@@ -327,6 +540,12 @@ static int serve_healthz(struct lws *wsi, struct conn *c, struct rs_http *h)
 {
     struct rs_app *app = h->app;
     int db_ok = app->store && rs_store_schema_version(app->store) > 0;
+    if (rs_config_metrics_protected(&app->cfg)) { /* then the counts are for /metrics only */
+        rs_http_resp_json(&c->resp, db_ok ? 200 : 503,
+                          json_pack("{s:s, s:s}", "status", db_ok ? "ok" : "degraded", "database",
+                                    db_ok ? "ok" : "unavailable"));
+        return respond_now(wsi, c, NULL, 0);
+    }
     json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:i, s:I}", "status", db_ok ? "ok" : "degraded",
                           "version", RS_VERSION, "database", db_ok ? "ok" : "unavailable",
                           "uptime_s", (json_int_t)((rs_mono_ms() - h->started_ms) / 1000),
@@ -336,8 +555,39 @@ static int serve_healthz(struct lws *wsi, struct conn *c, struct rs_http *h)
     return respond_now(wsi, c, NULL, 0);
 }
 
+/* Constant-time comparison of a secret of known length with what the client sent. */
+static int secret_equal(const char *sent, const char *secret)
+{
+    size_t n = strlen(secret), m = strlen(sent);
+    unsigned char diff = (unsigned char)(n != m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(secret[i] ^ (i < m ? sent[i] : 0));
+    return diff == 0;
+}
+
+/* /metrics with metrics_token and/or metrics_allow: the bearer token, or a client address on
+ * the list (the client behind trusted proxies, never the proxy: through the proxy everyone
+ * would come from its address). Either one suffices. */
+static int metrics_allowed(const struct rs_config *cfg, const struct conn *c)
+{
+    if (!rs_config_metrics_protected(cfg))
+        return 1;
+    if (cfg->metrics_allow.n && rs_cidr_list_contains(&cfg->metrics_allow, &c->client))
+        return 1;
+    return cfg->metrics_token[0] && strncasecmp(c->authorization, "Bearer ", 7) == 0 &&
+           secret_equal(c->authorization + 7, cfg->metrics_token);
+}
+
 static int serve_metrics(struct lws *wsi, struct conn *c)
 {
+    const struct rs_config *cfg = &http_of(wsi)->app->cfg;
+    if (!metrics_allowed(cfg, c)) {
+        rs_metric_inc(RS_M_HTTP_REFUSED_METRICS);
+        if (!cfg->metrics_token[0])
+            return respond_text(wsi, c, 403, "forbidden\n", NULL);
+        rs_http_resp_header(&c->resp, "www-authenticate:", "Bearer realm=\"ratsaal-metrics\"");
+        return respond_text(wsi, c, 401, "a bearer token is needed\n", NULL);
+    }
     char *buf = malloc(METRICS_MAX);
     if (!buf)
         return -1;
@@ -475,6 +725,57 @@ static void end_request(struct conn_user *u)
     u->http = NULL;
 }
 
+enum edge { EDGE_OK, EDGE_TE_AND_LENGTH, EDGE_TE, EDGE_HOST, EDGE_ORIGIN };
+
+/* The checks every request and WebSocket upgrade passes before any route; fills `host` and
+ * `origin` ("" when absent). */
+static enum edge edge_check(const struct rs_http *h, struct lws *wsi, char host[HOST_MAX],
+                            char origin[ORIGIN_MAX])
+{
+    host[0] = origin[0] = 0;
+    /* a body is framed by Content-Length alone: with both headers a proxy and we could
+     * disagree on where this request ends and the next begins (request smuggling) */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
+        return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) ? EDGE_TE_AND_LENGTH
+                                                                        : EDGE_TE;
+    int n = hdr_read(wsi, host, HOST_MAX, WSI_TOKEN_HOST);
+    if (n < 0 || (n > 0 && !host_allowed(h, host)))
+        return EDGE_HOST;
+    if (hdr_read(wsi, origin, ORIGIN_MAX, WSI_TOKEN_ORIGIN) < 0)
+        return EDGE_ORIGIN;
+    return EDGE_OK;
+}
+
+/* Counts and logs a refusal at the edge. The Host is shown reduced to the characters a host
+ * name has (it is the client's text), the client by address. */
+static void log_edge(enum edge e, const char *addr, const char *host, int websocket)
+{
+    static const char *const why[] = {"ok", "te_and_length", "transfer_encoding", "host", "origin"};
+    rs_metric_inc(e == EDGE_HOST     ? RS_M_HTTP_REFUSED_HOST
+                  : e == EDGE_ORIGIN ? RS_M_HTTP_REFUSED_ORIGIN
+                                     : RS_M_HTTP_REFUSED_FRAMING);
+    char shown[65];
+    size_t i = 0;
+    for (; host[i] && i < sizeof(shown) - 1; i++)
+        shown[i] =
+            strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]_", host[i])
+                ? host[i]
+                : '?';
+    shown[i] = 0;
+    RS_INFO("http", "event=refused reason=%s addr=%s host=%s ws=%d", why[e], addr,
+            shown[0] ? shown : "-", websocket);
+}
+
+static const struct {
+    unsigned status;
+    const char *text;
+} edge_answer[] = {
+    [EDGE_TE_AND_LENGTH] = {400, "Content-Length and Transfer-Encoding together\n"},
+    [EDGE_TE] = {411, "Transfer-Encoding is not accepted: send Content-Length\n"},
+    [EDGE_HOST] = {421, "this server does not answer for that host name (see public_url)\n"},
+    [EDGE_ORIGIN] = {403, "unreadable Origin\n"},
+};
+
 static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
 {
     end_request(u);
@@ -483,9 +784,10 @@ static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
         return -1;
     u->http = c;
     c->wsi = wsi;
-    c->serial = ++http_of(wsi)->next_serial;
+    struct rs_http *h = http_of(wsi);
+    c->serial = ++h->next_serial;
     c->method = method_of(wsi);
-    client_address(wsi, c->peer, sizeof(c->peer));
+    count_client_source(rs_http_client_addr(wsi, c->peer, sizeof(c->peer), &c->client));
     struct rs_edge_conn *ec = edge_of(wsi);
     if (ec &&
         rs_edge_headers_done(http_of(wsi)->edge, ec, c->peer, 0, rs_mono_ms()) == RS_EDGE_PER_IP) {
@@ -496,8 +798,19 @@ static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
     }
     copy_hdr(wsi, c->cookie, sizeof(c->cookie), WSI_TOKEN_HTTP_COOKIE);
     copy_hdr(wsi, c->content_type, sizeof(c->content_type), WSI_TOKEN_HTTP_CONTENT_TYPE);
-    copy_hdr(wsi, c->origin, sizeof(c->origin), WSI_TOKEN_ORIGIN);
-    copy_hdr(wsi, c->host, sizeof(c->host), WSI_TOKEN_HOST);
+    enum edge e = edge_check(h, wsi, c->host, c->origin);
+    if (e != EDGE_OK) {
+        log_edge(e, c->peer, c->host, 0);
+        c->close_after = 1;
+        if (e == EDGE_ORIGIN && is_api_path(path)) {
+            rs_metric_auth_reject(RS_AUTH_CSRF);
+            rs_http_resp_error(&c->resp, 403, "csrf", NULL, "the Origin header is unreadable");
+            return respond_now(wsi, c, NULL, 0);
+        }
+        return respond_text(wsi, c, edge_answer[e].status, edge_answer[e].text, NULL);
+    }
+    if (strcmp(path, "/metrics") == 0)
+        copy_hdr(wsi, c->authorization, sizeof(c->authorization), WSI_TOKEN_HTTP_AUTHORIZATION);
     if (strlen(path) >= sizeof(c->path) || strlen(path) > 2048) {
         c->close_after = 1;
         return respond_text(wsi, c, 413, "request too large\n", NULL);
@@ -580,20 +893,53 @@ static int write_body(struct lws *wsi, struct conn_user *u)
     return 0;
 }
 
-/* Same-origin check for the WebSocket upgrade (defends against cross-site WebSocket hijacking):
- * a browser always sends Origin; it must name the host the page came from. Non-browser
- * clients that send no Origin are allowed. */
-static int origin_allowed(struct lws *wsi)
+/* Whether the WebSocket upgrade may go ahead: 0, or the HTTP status to refuse it with. Besides
+ * the edge checks, the same-origin rule (cross-site WebSocket hijacking): a browser always
+ * sends Origin, and it must name the host the page came from; non-browser clients that send
+ * none are allowed. `report` counts and logs the refusal. */
+static unsigned ws_refusal(struct lws *wsi, int report, const char **text)
 {
-    char origin[256], host[256];
-    if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
-        return 1;
-    if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+    struct rs_http *h = http_of(wsi);
+    char uri[64], host[HOST_MAX], origin[ORIGIN_MAX];
+    *text = "not found\n";
+    if (h->app->wakeup.stop || h->app->shutting_down) {
+        *text = "shutting down\n";
+        return 503;
+    }
+    if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+        strcmp(uri, "/signaling") != 0)
+        return 404;
+    enum edge e = edge_check(h, wsi, host, origin);
+    if (e == EDGE_OK && !rs_http_same_origin(origin, host))
+        e = EDGE_ORIGIN;
+    if (e == EDGE_OK)
         return 0;
-    const char *o = strstr(origin, "://");
-    if (!o)
-        return 0;
-    return strcmp(o + 3, host) == 0;
+    if (report) {
+        char addr[RS_ADDR_TEXT_MAX];
+        rs_http_client_addr(wsi, addr, sizeof(addr), NULL);
+        log_edge(e, addr, host, 1);
+    }
+    *text = e == EDGE_ORIGIN ? "cross-origin WebSocket refused\n" : edge_answer[e].text;
+    return edge_answer[e].status;
+}
+
+/* Answers a refused upgrade at once with `status` (our usual headers) before the connection
+ * is dropped: the client learns why instead of seeing a reset. */
+static void refuse_upgrade(struct lws *wsi, unsigned status, const char *text)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return;
+    c->close_after = 1;
+    c->resp.status = status;
+    c->resp.content_type = "text/plain; charset=utf-8";
+    c->out_len = strlen(text);
+    unsigned char buf[LWS_PRE + 256];
+    size_t n = c->out_len < 256 ? c->out_len : 256;
+    memcpy(buf + LWS_PRE, text, n);
+    if (write_headers(wsi, c) == 0)
+        lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+    free(c);
 }
 
 static void session_want_write(struct rs_session *s)
@@ -737,7 +1083,7 @@ static void accept_ready(struct rs_http *h)
         char addr[RS_EDGE_ADDR_MAX];
         socket_address(fd, addr, sizeof(addr));
         enum rs_edge_verdict v =
-            fd >= h->fd_cap ? RS_EDGE_FULL : rs_edge_admit(h->edge, addr, !local_proxy(addr));
+            fd >= h->fd_cap ? RS_EDGE_FULL : rs_edge_admit(h->edge, addr, !local_proxy(h, addr));
         if (v != RS_EDGE_OK) {
             refuse(h, fd, v);
             continue;
@@ -834,21 +1180,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (u)
             end_request(u);
         return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        const char *text;
+        unsigned status = ws_refusal(wsi, 1, &text);
+        if (!status)
+            return 0;
+        refuse_upgrade(wsi, status, text);
+        return -1;
+    }
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        const char *text; /* checked and answered at LWS_CALLBACK_HTTP_CONFIRM_UPGRADE */
+        if (ws_refusal(wsi, 0, &text) != 0)
+            return 1;
         h = http_of(wsi);
-        char uri[64];
-        if (h->app->wakeup.stop || h->app->shutting_down)
-            return 1;
-        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
-            strcmp(uri, "/signaling") != 0)
-            return 1;
-        if (!origin_allowed(wsi)) {
-            RS_WARN("http", "event=ws_origin_rejected");
-            rs_metric_inc(RS_M_HTTP_4XX);
-            return 1;
-        }
         struct rs_edge_conn *ec = edge_of(wsi);
-        char peer[RS_EDGE_ADDR_MAX];
+        char peer[RS_ADDR_TEXT_MAX];
         client_address(wsi, peer, sizeof(peer));
         if (ec && rs_edge_headers_done(h->edge, ec, peer, 0, rs_mono_ms()) != RS_EDGE_OK) {
             rs_metric_inc(RS_M_HTTP_REFUSED_PER_IP);
@@ -859,10 +1205,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_ESTABLISHED: {
         h = http_of(wsi);
-        char peer[64] = "", cookie[4096] = "";
+        char peer[RS_ADDR_TEXT_MAX] = "", cookie[4096] = "";
         if (edge_of(wsi))
             rs_edge_websocket(h->edge, edge_of(wsi));
-        client_address(wsi, peer, sizeof(peer));
+        count_client_source(rs_http_client_addr(wsi, peer, sizeof(peer), NULL));
         copy_hdr(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE);
         end_request(u);
         u->session = rs_session_new(h->app, &session_ops, wsi, peer);
@@ -950,6 +1296,7 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
     h->app = app;
     h->started_ms = rs_mono_ms();
     h->listener.fd = h->listener.reserve_fd = -1;
+    learn_names(h);
     int rc = rs_static_load(app->cfg.web_root, &h->files, err, errlen);
     if (rc)
         goto fail_free;
@@ -991,7 +1338,7 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
     info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* we accept (listener.c) and lws adopts */
     info.protocols = protocols;
     info.user = h;
-    info.max_http_header_data = 8192;
+    info.max_http_header_data = HEADER_DATA_MAX;
     info.max_http_header_pool = HEADER_POOL;
     info.retry_and_idle_policy = &retry;
     info.timeout_secs = 20;

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "room/events.h"
+#include "core/ratelimit.h"
 #include "room/peer.h"
 #include "room/room.h"
 
@@ -27,7 +28,28 @@ enum rs_access rs_access_meeting(struct rs_store *store, const struct rs_identit
     return RS_ACCESS_MEMBER;
 }
 
-int rs_access_join(struct rs_app *app, const struct rs_identity *who,
+/* Whether a password may be tried now: the wrong ones are counted per client address and per
+ * meeting (a PIN is guessed from many addresses as easily as from one). Meeting moderators
+ * never reach this, so a meeting under attack stays open to them. */
+static int password_attempt_allowed(struct rs_app *app, const char *addr,
+                                    const struct rs_room_record *rec, struct rs_msg_error *err)
+{
+    int64_t now = rs_wall_ms();
+    int64_t by_addr = rs_ratelimit_wait_ms(app->password_limit, addr, now);
+    int64_t by_meeting = rs_ratelimit_wait_ms(app->meeting_password_limit, rec->id, now);
+    int64_t wait = by_addr > by_meeting ? by_addr : by_meeting;
+    if (wait <= 0)
+        return 1;
+    rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
+    rs_msg_error_set(err, RS_ERR_TOO_MANY_ATTEMPTS, "password",
+                     by_meeting >= by_addr
+                         ? "too many wrong passwords for this meeting; try again later"
+                         : "too many wrong passwords from this address; try again later");
+    err->retry_after_s = (unsigned)((wait + 999) / 1000);
+    return 0;
+}
+
+int rs_access_join(struct rs_app *app, const struct rs_identity *who, const char *addr,
                    const struct rs_room_record *rec, const char *invite, const char *password,
                    struct rs_access_grant *g, struct rs_msg_error *err)
 {
@@ -79,7 +101,12 @@ int rs_access_join(struct rs_app *app, const struct rs_identity *who,
                              "this meeting has a password");
             return -EACCES;
         }
+        if (!password_attempt_allowed(app, addr, rec, err))
+            return -EACCES;
         if (rs_meeting_password_verify(rec->password_hash, password)) {
+            int64_t now = rs_wall_ms();
+            rs_ratelimit_take(app->password_limit, addr, now);
+            rs_ratelimit_take(app->meeting_password_limit, rec->id, now);
             rs_metric_auth_reject(RS_AUTH_WRONG_PASSWORD);
             rs_msg_error_set(err, RS_ERR_WRONG_PASSWORD, "password", "the password is wrong");
             return -EACCES;

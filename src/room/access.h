@@ -38,9 +38,12 @@ struct rs_access_grant {
     char invite_id[RS_INVITE_ID_MAX + 1]; /* the invitation used; "" for none */
 };
 
-/* The join decision for managed meeting `rec`. `invite` and `password` may be NULL. Returns
- * 0 with `g` filled, or -EACCES with `err` filled (counted). */
-int rs_access_join(struct rs_app *app, const struct rs_identity *who,
+/* The join decision for managed meeting `rec`. `invite` and `password` may be NULL. `addr` is
+ * the client's address: wrong meeting passwords are limited per address (password_rate_per_min)
+ * and per meeting (meeting_password_rate_per_min); while either is used up the password is not
+ * even checked (too_many_attempts, with retry_after_s). Returns 0 with `g` filled, or -EACCES
+ * with `err` filled (counted). */
+int rs_access_join(struct rs_app *app, const struct rs_identity *who, const char *addr,
                    const struct rs_room_record *rec, const char *invite, const char *password,
                    struct rs_access_grant *g, struct rs_msg_error *err);
 

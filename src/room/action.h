@@ -47,6 +47,7 @@ struct rs_msg_error {
     char field[32]; /* empty when not field-specific */
     char text[200];
     json_t *ref; /* borrowed from the message root if it was readable; may be NULL */
+    unsigned retry_after_s; /* sent as retry_after_s when not 0 (too_many_attempts) */
 };
 
 /* Fills `err` with `code`, `field` and a printf-style readable text. */

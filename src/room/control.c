@@ -57,7 +57,7 @@ static int control_join(struct rs_call *c)
     struct rs_access_grant g;
     memset(&g, 0, sizeof(g));
     if (found == 0 && rec.managed) {
-        if (rs_access_join(app, &peer->ident, &rec, c->arg[JOIN_INVITE].str,
+        if (rs_access_join(app, &peer->ident, peer->addr, &rec, c->arg[JOIN_INVITE].str,
                            c->arg[JOIN_PASSWORD].str, &g, c->err))
             return -EACCES;
     } else if (rs_config_anonymous(&app->cfg)) {

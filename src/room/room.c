@@ -59,7 +59,15 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
         rs_features_add(&r->features, own[i]);
     if (!app->join_limit)
         app->join_limit = rs_ratelimit_new(app->cfg.join_rate_per_min);
-    if (!app->join_limit) {
+    if (!app->password_limit)
+        app->password_limit = rs_ratelimit_new(app->cfg.password_rate_per_min);
+    if (!app->meeting_password_limit)
+        app->meeting_password_limit = rs_ratelimit_new(app->cfg.meeting_password_rate_per_min);
+    if (!app->join_limit || !app->password_limit || !app->meeting_password_limit) {
+        rs_ratelimit_free(app->join_limit);
+        rs_ratelimit_free(app->password_limit);
+        rs_ratelimit_free(app->meeting_password_limit);
+        app->join_limit = app->password_limit = app->meeting_password_limit = NULL;
         free(r);
         return NULL;
     }
@@ -127,7 +135,9 @@ void rs_rooms_free(struct rs_rooms *rooms)
     }
     struct rs_app *app = rooms->app;
     rs_ratelimit_free(app->join_limit);
-    app->join_limit = NULL;
+    rs_ratelimit_free(app->password_limit);
+    rs_ratelimit_free(app->meeting_password_limit);
+    app->join_limit = app->password_limit = app->meeting_password_limit = NULL;
     free(rooms);
 }
 

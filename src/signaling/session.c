@@ -235,6 +235,8 @@ void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
         return;
     if (err->field[0])
         json_object_set_new(ev, "field", json_string(err->field));
+    if (err->retry_after_s)
+        json_object_set_new(ev, "retry_after_s", json_integer(err->retry_after_s));
     if (err->ref)
         json_object_set(ev, "ref", err->ref);
     rs_session_send(s, ev);

@@ -193,6 +193,7 @@ const de = {
   'error.invalid_invite': 'Diese Einladung ist abgelaufen oder wurde widerrufen.',
   'error.password_required': 'Diese Besprechung ist mit einem Kennwort geschützt.',
   'error.wrong_password': 'Das Kennwort ist falsch.',
+  'error.too_many_attempts': 'Zu viele falsche Kennwörter. Bitte warten Sie einen Moment und versuchen Sie es dann erneut.',
   'error.lobby_rejected': 'Sie wurden nicht eingelassen.',
 
   'common.loading': 'Wird geladen …',
@@ -565,6 +566,7 @@ const en = {
   'error.invalid_invite': 'This invitation is expired or was revoked.',
   'error.password_required': 'This meeting is protected by a password.',
   'error.wrong_password': 'The password is wrong.',
+  'error.too_many_attempts': 'Too many wrong passwords. Please wait a moment, then try again.',
   'error.lobby_rejected': 'You were not admitted.',
 
   'common.loading': 'Loading …',

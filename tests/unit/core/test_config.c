@@ -104,6 +104,14 @@ static void test_errors_name_key_and_line(void **state)
         {"media_workers =\n", "media_workers:"},
         {"spread_rooms_above = -1\n", "spread_rooms_above: expected participants 0-10000"},
         {"spread_rooms_above = 10001\n", "spread_rooms_above:"},
+        {"trusted_proxies = proxy.example.org\n", "trusted_proxies: 'proxy.example.org' is not"},
+        {"trusted_proxies = 10.0.0.1/8\n", "trusted_proxies: '10.0.0.1/8'"},
+        {"trusted_proxy_header = x-real-ip\n", "trusted_proxy_header: expected x-forwarded-for"},
+        {"metrics_allow = 10.0.0.0/33\n", "metrics_allow: '10.0.0.0/33'"},
+        {"metrics_token = short\n", "metrics_token: expected 16 to 128 printable"},
+        {"metrics_token = has a blank in it ok\n", "metrics_token:"},
+        {"password_rate_per_min = 0\n", "password_rate_per_min: expected a whole number"},
+        {"meeting_password_rate_per_min = 0\n", "meeting_password_rate_per_min:"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct rs_config cfg;
@@ -300,6 +308,46 @@ static void test_tls_files_both_or_neither(void **state)
     assert_non_null(strstr(err, "tls_key: longer than"));
 }
 
+static void test_edge_settings(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "";
+    rs_config_defaults(&cfg);
+    assert_int_equal(cfg.trusted_proxies.n, 0); /* nobody's forwarding header is believed */
+    assert_int_equal(cfg.trusted_proxy_header, RS_PROXY_HEADER_XFF);
+    assert_false(rs_config_metrics_protected(&cfg));
+    assert_int_equal(cfg.password_rate_per_min, 5);
+    assert_int_equal(cfg.meeting_password_rate_per_min, 30);
+    const char *text = "trusted_proxies = 127.0.0.1, ::1\n"
+                       "trusted_proxies = 10.0.0.0/8 2001:db8::/32\n" /* repeats add */
+                       "trusted_proxy_header = Forwarded\n"
+                       "metrics_allow = 192.0.2.0/24\n"
+                       "metrics_token = 0123456789abcdef0123\n"
+                       "password_rate_per_min = 3\n"
+                       "meeting_password_rate_per_min = 12\n";
+    assert_int_equal(parse(&cfg, text, err), 0);
+    assert_int_equal(cfg.trusted_proxies.n, 4);
+    struct rs_netaddr a;
+    assert_int_equal(rs_netaddr_parse("10.2.3.4", 8, &a), 0);
+    assert_true(rs_cidr_list_contains(&cfg.trusted_proxies, &a));
+    assert_false(rs_cidr_list_contains(&cfg.metrics_allow, &a));
+    assert_int_equal(cfg.trusted_proxy_header, RS_PROXY_HEADER_FORWARDED);
+    assert_int_equal(cfg.metrics_allow.n, 1);
+    assert_string_equal(cfg.metrics_token, "0123456789abcdef0123");
+    assert_true(rs_config_metrics_protected(&cfg));
+    assert_int_equal(cfg.password_rate_per_min, 3);
+    assert_int_equal(cfg.meeting_password_rate_per_min, 12);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    /* an empty value clears a list */
+    assert_int_equal(parse(&cfg, "trusted_proxies = 127.0.0.1\ntrusted_proxies =\n", err), 0);
+    assert_int_equal(cfg.trusted_proxies.n, 0);
+    /* a bad item leaves the list as it was, and the error names the line */
+    assert_int_not_equal(parse(&cfg, "trusted_proxies = 127.0.0.1\ntrusted_proxies = ::1 x\n",
+                               err),
+                         0);
+    assert_non_null(strstr(err, "test.conf:2: trusted_proxies: 'x'"));
+}
+
 static void test_load_missing_file(void **state)
 {
     struct rs_config cfg;
@@ -323,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_media_workers),
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_tls_files_both_or_neither),
+        cmocka_unit_test(test_edge_settings),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

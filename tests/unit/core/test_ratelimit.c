@@ -38,6 +38,25 @@ static void test_many_addresses_bounded(void **state)
     rs_ratelimit_free(rl);
 }
 
+static void test_wait_changes_nothing(void **state)
+{
+    /* 6 per minute: a token every 10 s. wait_ms only looks: for limits that count failures */
+    struct rs_ratelimit *rl = rs_ratelimit_new(6);
+    int64_t t = 1000000;
+    assert_int_equal(rs_ratelimit_wait_ms(rl, "room:abc", t), 0); /* unknown key: free */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(rs_ratelimit_wait_ms(rl, "room:abc", t), 0);
+    for (int i = 0; i < 6; i++)
+        assert_true(rs_ratelimit_take(rl, "room:abc", t));
+    int64_t w = rs_ratelimit_wait_ms(rl, "room:abc", t);
+    assert_in_range(w, 9990, 10001);
+    assert_in_range(rs_ratelimit_wait_ms(rl, "room:abc", t + 4000), 5990, 6001);
+    assert_int_equal(rs_ratelimit_wait_ms(rl, "room:abc", t + w), 0);
+    assert_true(rs_ratelimit_take(rl, "room:abc", t + w));
+    assert_int_equal(rs_ratelimit_wait_ms(rl, "room:xyz", t), 0); /* keys are independent */
+    rs_ratelimit_free(rl);
+}
+
 static int ran, done;
 static void run_fn(void *arg)
 {
@@ -80,6 +99,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burst_then_refill),
         cmocka_unit_test(test_many_addresses_bounded),
+        cmocka_unit_test(test_wait_changes_nothing),
         cmocka_unit_test(test_jobs_inline),
         cmocka_unit_test(test_jobs_thread),
     };
