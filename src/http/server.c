@@ -374,14 +374,18 @@ static void socket_address(int fd, char *buf, size_t cap)
 
 /* A reverse proxy carries every client, so its connections count towards max_connections
  * only, not per address: a configured trusted proxy (trusted_proxies), or one on this host
- * (docs/operations.md: TLS may end there), which connects from loopback. Once its headers are
- * in, a connection counts for the client the proxy names. */
+ * (docs/operations.md: TLS may end there), which connects from 127.0.0.1 or ::1. Once its
+ * headers are in, a connection counts for the client the proxy names. */
 static int local_proxy(const struct rs_http *h, const char *socket_addr)
 {
+    /* exactly the host's own loopback address, not all of 127.0.0.0/8: other loopback
+     * addresses are other clients (and the hostile tests' attackers) */
+    if (strcmp(socket_addr, "127.0.0.1") == 0 || strcmp(socket_addr, "::1") == 0 ||
+        strcmp(socket_addr, "::ffff:127.0.0.1") == 0)
+        return 1;
     struct rs_netaddr a;
-    if (rs_netaddr_parse(socket_addr, strlen(socket_addr), &a))
-        return 0;
-    return rs_netaddr_is_loopback(&a) || rs_cidr_list_contains(&h->app->cfg.trusted_proxies, &a);
+    return rs_netaddr_parse(socket_addr, strlen(socket_addr), &a) == 0 &&
+           rs_cidr_list_contains(&h->app->cfg.trusted_proxies, &a);
 }
 
 static struct rs_edge_conn *edge_of(struct lws *wsi)

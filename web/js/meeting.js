@@ -506,16 +506,18 @@ class Meeting {
 
   /** In the meeting (first join, admitted, or again after a reconnect); false if refused. */
   _applyJoined(reply) {
+    // known before the phase changes: whether "Copy link" is offered depends on it
+    this.managed = !!(reply.room_settings && reply.room_settings.managed === true);
     if (!this.transition('joined')) return false;
     this.state.applyJoined(reply);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
-    this.managed = rs.managed === true;
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
     this._updateLobbyUi();
     if (reply.room_settings && reply.room_settings.title) this.title = reply.room_settings.title;
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
     this._updateHeader();
+    this._updateCopyLink(); // our role is known now
     return true;
   }
 
