@@ -145,7 +145,14 @@ export class PreJoin {
     this.start();
   }
 
-  async start() {
+  start() {
+    // Join waits for this (submit): a click before the devices answered must not join without
+    // microphone and camera
+    this.starting = this._start();
+    return this.starting;
+  }
+
+  async _start() {
     this.placeholder.textContent = this.camOff.checked ? t('prejoin.preview_off') : t('prejoin.preview_loading');
     const { stream, status } = await acquireMedia({ audio: true, video: !this.camOff.checked, devices: this.devices });
     this.stream = stream;
@@ -264,8 +271,13 @@ export class PreJoin {
     }
     store.set('name', r.value);
     this.setBusy(true);
+    const starting = this.starting || Promise.resolve();
+    starting.catch(() => {}).then(() => this._join(r.value));
+  }
+
+  _join(name) {
     this.onJoin({
-      name: r.value,
+      name,
       stream: this.stream,
       micOn: !this.micOff.checked && this.status.audio === 'ok',
       camOn: !this.camOff.checked && this.status.video === 'ok',
