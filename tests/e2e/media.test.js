@@ -61,7 +61,7 @@ const speakerOn = (page) => page.evaluate(() => window.__ratsaalMeeting.state.ac
 test('a muted microphone stops reaching the others (and its owner stops being the active speaker)', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     // the fake microphones beep: the server announces an active speaker to everyone
-    await h.waitUntil(async () => [idA, idB, idC].includes(await speakerOn(B)), { timeout: 15000, message: 'an active speaker' });
+    await h.waitUntil(async () => [idA, idB, idC].includes(await speakerOn(B)), { timeout: 30000, message: 'an active speaker' });
     await A.click(h.tid('mic-button'));
     assert.equal(await A.locator(h.tid('mic-button')).getAttribute('aria-pressed'), 'false');
     await h.sleep(1000); // in flight
