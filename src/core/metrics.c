@@ -131,6 +131,20 @@ static const struct {
                                 "counter", NULL},
     [RS_M_FORWARDED_IGNORED] = {"ratsaal_client_address_total{source=\"untrusted_header\"}",
                                 "counter", NULL},
+    [RS_M_CHAIR_MUTES] = {"ratsaal_chair_actions_total{action=\"mute\"}", "counter",
+                          "What chairs did to participants, by action"},
+    [RS_M_CHAIR_CAMERAS_OFF] = {"ratsaal_chair_actions_total{action=\"camera_off\"}", "counter",
+                                NULL},
+    [RS_M_CHAIR_REMOVALS] = {"ratsaal_chair_actions_total{action=\"remove\"}", "counter", NULL},
+    [RS_M_CHAIR_TO_LOBBY] = {"ratsaal_chair_actions_total{action=\"to_lobby\"}", "counter",
+                             NULL},
+    [RS_M_CHAIR_REFUSED_LOCKED] = {"ratsaal_chair_refused_total{reason=\"meeting_locked\"}",
+                                   "counter",
+                                   "Joins and self-unmutes a chair's decision refused, by reason"},
+    [RS_M_CHAIR_REFUSED_BANNED] = {"ratsaal_chair_refused_total{reason=\"banned\"}", "counter",
+                                   NULL},
+    [RS_M_CHAIR_UNMUTE_REFUSED] = {"ratsaal_chair_refused_total{reason=\"mic_restricted\"}",
+                                   "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -213,6 +227,9 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_WRONG_PASSWORD] = "wrong_password",
     [RS_ERR_LOBBY_REJECTED] = "lobby_rejected",
     [RS_ERR_TOO_MANY_ATTEMPTS] = "too_many_attempts",
+    [RS_ERR_MEETING_LOCKED] = "meeting_locked",
+    [RS_ERR_BANNED] = "banned",
+    [RS_ERR_MIC_RESTRICTED] = "mic_restricted",
 };
 
 const char *rs_err_code(enum rs_err err)

@@ -71,6 +71,14 @@ enum rs_metric {
     RS_M_FORWARDED_UNKNOWN, /* the header's hop next to trusted ones was no address */
     RS_M_FORWARDED_INVALID, /* a trusted proxy's header could not be read */
     RS_M_FORWARDED_IGNORED, /* a forwarding header from a peer that is no trusted proxy */
+    /* chairing (room/chair.c) */
+    RS_M_CHAIR_MUTES,          /* participants muted by the chair */
+    RS_M_CHAIR_CAMERAS_OFF,    /* cameras turned off by the chair */
+    RS_M_CHAIR_REMOVALS,       /* participants removed (banned or not) */
+    RS_M_CHAIR_TO_LOBBY,       /* participants sent back to the lobby */
+    RS_M_CHAIR_REFUSED_LOCKED, /* joins refused: the meeting was locked */
+    RS_M_CHAIR_REFUSED_BANNED, /* joins refused: the account was banned from the meeting */
+    RS_M_CHAIR_UNMUTE_REFUSED, /* self-unmutes refused by a microphone restriction */
     RS_M__COUNT
 };
 
@@ -130,6 +138,9 @@ enum rs_err {
     RS_ERR_WRONG_PASSWORD,
     RS_ERR_LOBBY_REJECTED,
     RS_ERR_TOO_MANY_ATTEMPTS,
+    RS_ERR_MEETING_LOCKED,
+    RS_ERR_BANNED,
+    RS_ERR_MIC_RESTRICTED,
     RS_ERR__COUNT
 };
 

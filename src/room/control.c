@@ -14,6 +14,7 @@
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 #include "room/access.h"
+#include "room/chair.h"
 #include "room/events.h"
 #include "room/peer.h"
 #include "room/room.h"
@@ -67,6 +68,9 @@ static int control_join(struct rs_call *c)
         return -ENOENT;
     }
 
+    /* a locked meeting or a banned account (room/chair.c) */
+    if (rs_chair_admission(existing, &peer->ident, g.moderator, c->err))
+        return -EACCES;
     if (existing) {
         /* the lobby holds at most what is left of the room: whoever waits can be let in */
         unsigned max = rs_room_capacity(existing);

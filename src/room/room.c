@@ -22,6 +22,7 @@
 #include "core/ratelimit.h"
 #include "room/access.h"
 #include "room/audio_routes.h"
+#include "room/chair.h"
 #include "room/events.h"
 #include "room/peer.h"
 
@@ -54,7 +55,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
     r->app = app;
     static const struct rs_feature *const own[] = {&rs_control_feature, &rs_chat_feature,
                                                    &rs_hand_feature, &rs_lobby_feature,
-                                                   &rs_moderation_feature};
+                                                   &rs_moderation_feature, &rs_chair_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     if (!app->join_limit)
@@ -460,13 +461,11 @@ void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
         rs_room_leave(peer->participant, reason);
 }
 
-void rs_room_leave(struct rs_participant *p, const char *reason)
+/* Takes `p` out of the room's list: the features drop their state, the others are told,
+ * moderation passes on if it was the last moderator. `p` itself stays allocated. */
+static void room_unlink(struct rs_participant *p, const char *reason)
 {
     struct rs_room *room = p->room;
-    if (p->waiting) {
-        rs_room_lobby_remove(p, "gone");
-        return;
-    }
     features_leaving(p);
     if (room->audio_routes)
         rs_audio_routes_forget(room->audio_routes, p->id);
@@ -478,9 +477,8 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
         p->next->prev = p->prev;
     else
         room->tail = p->prev;
+    p->next = p->prev = NULL;
     room->count--;
-    if (p->peer)
-        p->peer->participant = NULL;
     rs_metric_dec(RS_M_PARTICIPANTS);
     rs_emit_all(
         room, rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason", reason),
@@ -497,9 +495,41 @@ void rs_room_leave(struct rs_participant *p, const char *reason)
             rs_emit_participant_updated(room->head);
         }
     }
-    free(p);
+}
+
+static void room_changed(struct rs_room *room)
+{
     EACH_FEATURE(room->app->rooms, f)
     if (f->room_changed)
         f->room_changed(room);
+}
+
+int rs_room_to_lobby(struct rs_participant *p)
+{
+    struct rs_room *room = p->room;
+    if (p->waiting || !p->peer)
+        return -EINVAL;
+    room_unlink(p, "sent_to_lobby");
+    /* a fresh start when admitted again: the features' state went with room_unlink */
+    memset(p->state, 0, sizeof(p->state));
+    rs_emit_one(p, rs_event("lobby", "waiting", "{s:s, s:s, s:s, s:s}", "id", p->id, "room",
+                            room->id, "title", room->rec.title, "reason", "sent_back"));
+    rs_room_lobby_enter(p);
+    room_changed(room);
+    return 0;
+}
+
+void rs_room_leave(struct rs_participant *p, const char *reason)
+{
+    struct rs_room *room = p->room;
+    if (p->waiting) {
+        rs_room_lobby_remove(p, "gone");
+        return;
+    }
+    room_unlink(p, reason);
+    if (p->peer)
+        p->peer->participant = NULL;
+    free(p);
+    room_changed(room);
     rs_room_close_if_empty(room);
 }

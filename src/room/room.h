@@ -64,7 +64,7 @@ struct rs_room {
 };
 
 /* Creates the registry with the room's own features (control, chat, hand, lobby,
- * moderation). Returns NULL on OOM. */
+ * moderation, chair). Returns NULL on OOM. */
 struct rs_rooms *rs_rooms_new(struct rs_app *app);
 /* Frees every room (peers must be gone or will no longer be pointed to). */
 void rs_rooms_free(struct rs_rooms *rooms);
@@ -100,6 +100,11 @@ void rs_room_close_if_empty(struct rs_room *room);
  * room when it was the last one. The peer's participant pointer is cleared. */
 void rs_room_leave(struct rs_participant *p, const char *reason);
 
+/* Sends a participant of the room back to its lobby (the others see it leave with reason
+ * "sent_to_lobby", it gets lobby/waiting with reason "sent_back"; the features' state of it is
+ * gone, as after a leave). -EINVAL when it waits already or has no connection. */
+int rs_room_to_lobby(struct rs_participant *p);
+
 /* Returns a new reference: the participant as shown to others. */
 json_t *rs_participant_json(const struct rs_participant *p);
 struct rs_participant *rs_room_participant(struct rs_room *room, const char *id);
@@ -124,5 +129,6 @@ void rs_room_audience_changed(struct rs_room *room);
 /* The room's own features (registered by rs_rooms_new). */
 extern const struct rs_feature rs_control_feature, rs_chat_feature, rs_hand_feature,
     rs_lobby_feature, rs_moderation_feature;
+/* (rs_chair_feature: room/chair.h) */
 
 #endif

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "room/chair.h"
 #include "rtc/sdp.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
@@ -434,6 +435,9 @@ int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, struct rs_ca
                          rs_ms__source_names[src]);
         return -EINVAL;
     }
+    /* unmuting oneself lifts the chair's mute, unless the chair restricted the microphones */
+    if (!muted && rs_chair_self_unmute(pm->p, (enum rs_chair_source)src, call->err))
+        return -EPERM;
     t->muted = muted;
     rs_ms__send_cmd_ref(m, rs_ms__home_worker(pm), RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
     for (unsigned k = 0; k < m->n_workers; k++) /* its copies resume cleanly too */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Who receives what: audio routes, last-N and the active speaker order of the `media` namespace.
  *
- * Every subscription (a BOUND slot the worker knows) is enabled or not. Audio follows the
+ * Every subscription (a BOUND slot the worker knows) is enabled or not. First of all, whatever
+ * the chair muted or turned off (room/chair.c) is forwarded to nobody. Audio follows the
  * room's audio routing table (room/audio_routes.c: the room decides, we only ask); cameras
  * follow last-N: a subscriber gets the last_n most recent speakers among the other camera
  * publishers, then those present longest; screen shares are never dropped. The worker's
@@ -17,10 +18,15 @@
 
 #include "core/log.h"
 #include "room/audio_routes.h"
+#include "room/chair.h"
 #include "room/events.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
+
+_Static_assert(SRC_MICROPHONE == (int)RS_CHAIR_MIC && SRC_CAMERA == (int)RS_CHAIR_CAMERA &&
+                   SRC_SCREEN == (int)RS_CHAIR_SCREEN,
+               "the chair numbers sources as the media plane does");
 
 /* ---- who receives what: audio routes and last-N ---- */
 
@@ -76,11 +82,14 @@ bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, con
     const struct pmedia *r = rs_ms__owner_find(room->app->media, s->owner);
     if (!r || r->leaving)
         return false;
+    /* what the chair decided (room/chair.c) comes first: a muted participant reaches nobody */
+    if (!rs_chair_may_send(r->p, (enum rs_chair_source)s->source))
+        return false;
     if (s->kind == RS_MEDIA_AUDIO)
         return rs_audio_route_allows(room, q->p, r->p);
     if (s->source == SRC_CAMERA)
         return last_n_allows(room, q, r);
-    return true; /* screen shares are never dropped */
+    return true; /* screen shares are never dropped by last-N */
 }
 
 /* Recomputes every subscription's `enabled` in the room; tells the worker about changes. */
@@ -120,7 +129,8 @@ void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
 {
     struct rs_room *room = pm->p->room;
     struct rmedia *rm = RM(room);
-    if (!rm)
+    /* a participant the chair silenced is not heard, so it is not the one speaking */
+    if (!rm || !rs_chair_may_send(pm->p, RS_CHAIR_MIC))
         return;
     unsigned i = 0;
     while (i < rm->n_speakers && rm->speakers[i] != pm->owner)

@@ -590,6 +590,29 @@ static void test_publish_subscribe_flow(void **state)
     assert_int_equal(c.u.ref.flag, 1);
     no_more_cmds();
 
+    /* The chair mutes A (A chairs this anonymous room; a chair may mute itself too): B's
+     * subscription to A's audio is switched off on the worker, whatever A's client sends, and
+     * only A unmuting itself (media/track_state) switches it on again. */
+    send_msg(a, json_pack("{s:s, s:s, s:[s]}", "ns", "chair", "action", "mute", "ids", aid));
+    c = next_cmd();
+    assert_int_equal(c.type, RS_CMD_SUB_ENABLE);
+    assert_int_equal(c.u.ref.id, sa.u.sub.sub_id);
+    assert_int_equal(c.u.ref.flag, 0);
+    no_more_cmds();
+    drain(a);
+    drain(b);
+    send_msg(a, json_pack("{s:s, s:s, s:s, s:b}", "ns", "media", "action", "track_state",
+                          "source", "microphone", "muted", 0));
+    c = next_cmd();
+    assert_int_equal(c.type, RS_CMD_SUB_ENABLE);
+    assert_int_equal(c.u.ref.id, sa.u.sub.sub_id);
+    assert_int_equal(c.u.ref.flag, 1);
+    c = next_cmd();
+    assert_int_equal(c.type, RS_CMD_TRACK_MUTE);
+    no_more_cmds();
+    drain(a);
+    drain(b);
+
     /* A publishes again after an ICE restart: new credentials, same tracks. */
     char *restart = offer_with_ufrag("Zz9x");
     publish(a, restart);
