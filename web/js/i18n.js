@@ -4,6 +4,8 @@
 // Placeholders: {name}, {n}, … are replaced by t(key, {name: …}). With a numeric {n}, the form
 // "key#one" / "key#other" (Intl.PluralRules of the language) is used when the dictionary has it.
 
+import * as chairStrings from './strings/chair.js';
+
 const de = {
   'app.name': 'Ratsaal',
   'app.tagline': 'Sichere Videokonferenzen für Rat, Ausschuss und Verwaltung – auf Ihren eigenen Servern.',
@@ -748,6 +750,10 @@ const en = {
   'toast.lobby_on': 'The lobby is on.',
   'toast.lobby_off': 'The lobby is off. Everyone waiting was admitted.',
 };
+
+// feature strings kept beside their feature
+Object.assign(de, chairStrings.de);
+Object.assign(en, chairStrings.en);
 
 export const dictionaries = { de, en };
 

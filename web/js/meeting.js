@@ -19,6 +19,7 @@ import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
 import { registerFeatures } from './features/index.js';
 import { Shortcuts } from './ui/shortcuts.js';
+import { ChairPanel } from './ui/chair.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
@@ -68,6 +69,14 @@ class Meeting {
       room: this.state,
       canGrant: () => this.canGrant(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
+      extras: (p) => this.chairPanel.rowExtras(p),
+    });
+    this.chairPanel = new ChairPanel({
+      before: $('lobby-section'),
+      room: this.state,
+      isModerator: () => this.isModerator(),
+      canLobby: () => !!this.lobbyCapable,
+      actions: this.features.chair,
     });
     this.lobbyPanel = new LobbyPanel({
       section: $('lobby-section'),
@@ -135,7 +144,7 @@ class Meeting {
       },
       // held Space while muted: talk for as long as it is held; the user's choice stays "off"
       pushToTalk: {
-        muted: () => !!this.media && this.mediaOn.hasMicrophone !== false && !this.mediaOn.microphone,
+        muted: () => !!this.media && this.mediaOn.hasMicrophone !== false && !this.mediaOn.microphone && !this.features.chair.micLocked(),
         start: () => this.media && this.media.setMicrophone(true).catch((err) => console.warn('push-to-talk', err)),
         stop: () => this.media && this.media.setMicrophone(false).catch((err) => console.warn('push-to-talk', err)),
       },
@@ -631,6 +640,11 @@ class Meeting {
 
   async toggle(source) {
     if (!this.media) return;
+    // the chair restricted microphones: the server would refuse the unmute (mic_restricted)
+    if (source === 'microphone' && !this.mediaOn.microphone && this.features.chair.micLocked()) {
+      toast(t('chair.you_restricted'), { timeout: 5000, key: 'chair-self' });
+      return;
+    }
     try {
       if (source === 'microphone') await this.media.setMicrophone(!this.mediaOn.microphone);
       else await this.media.setCamera(!this.mediaOn.camera);

@@ -7,7 +7,7 @@
 //                    │  │                ▲  │                            └─restart→ prejoin
 //                    │  └─waiting→ lobby ┘  └─waiting→ lobby (after a reconnect)
 //                    ├─join_failed→ prejoin         lobby ─leave→ leaving, ─rejected→ rejected
-//                    └─denied→ denied, ─rejected→ rejected
+//                    └─denied→ denied, ─rejected→ rejected    meeting ─removed→ ended (chair)
 //   prejoin, joining, lobby, meeting, leaving, left ─shutdown→ ended ─join/restart→ …
 
 /** phase → {event → next phase} */
@@ -28,6 +28,7 @@ export const TRANSITIONS = {
     denied: 'denied', // a reconnect's join refused
     rejected: 'rejected', // a reconnect's join refused with lobby_rejected
     leave: 'leaving',
+    removed: 'ended', // chair/removed
     shutdown: 'ended',
   },
   leaving: { left: 'left', shutdown: 'ended' }, // control/leave sent, reply awaited

@@ -2,6 +2,12 @@
 // Meeting state: participants, raised hands (in order of raising), chat, media state.
 // Pure data + change events; the UI modules render from it.
 
+/** What the chair decided about one participant (participant.chair in docs/protocol.md). */
+function normalizeChair(c) {
+  c = c && typeof c === 'object' ? c : {};
+  return { mic_blocked: c.mic_blocked === true, mic_allowed: c.mic_allowed === true, camera_off: c.camera_off === true, screen_allowed: c.screen_allowed !== false };
+}
+
 export class RoomState extends EventTarget {
   constructor() {
     super();
@@ -18,6 +24,7 @@ export class RoomState extends EventTarget {
     this.activeSpeaker = null;
     this.lobby = new Map(); // id → {id, display_name, waiting_since} (meeting moderators only)
     this.lobbyEnabled = null; // true | false | null (unknown)
+    this.chair = { locked: false, mic_restricted: false, floor: null }; // chair/state
   }
 
   _emit(type, detail = {}) {
@@ -38,6 +45,7 @@ export class RoomState extends EventTarget {
       joined_at: typeof p.joined_at === 'number' ? p.joined_at : Date.now(),
       muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
       account: p.account === true,
+      chair: normalizeChair(p.chair),
       self: false,
     };
   }
@@ -56,6 +64,7 @@ export class RoomState extends EventTarget {
     this.chat = Array.isArray(msg.chat) ? msg.chat.slice() : [];
     for (const w of Array.isArray(msg.lobby) ? msg.lobby : []) this._lobbyPut(w);
     if (typeof this.settings.lobby === 'boolean') this.lobbyEnabled = this.settings.lobby;
+    if (msg.chair && typeof msg.chair === 'object') this.chair = { ...this.chair, ...msg.chair };
     this._emit('reset');
   }
 
@@ -68,6 +77,7 @@ export class RoomState extends EventTarget {
     if (typeof p.display_name === 'string') cur.display_name = p.display_name;
     if (typeof p.role === 'string') cur.role = p.role;
     if (typeof p.account === 'boolean') cur.account = p.account;
+    if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
     return cur;
   }
@@ -91,6 +101,13 @@ export class RoomState extends EventTarget {
     this.lobby.delete(String(id));
     this._emit('lobby', { left: w, reason });
     return w;
+  }
+
+  /** chair/state: the meeting is locked, microphones restricted, who holds the floor. */
+  setChair(m) {
+    const before = this.chair;
+    this.chair = { locked: !!m.locked, mic_restricted: !!m.mic_restricted, floor: m.floor || null };
+    this._emit('chair', { before, now: this.chair });
   }
 
   setLobbyEnabled(on) {

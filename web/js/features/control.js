@@ -22,7 +22,8 @@ export default {
     joined: {
       when: 'lobby',
       run(view, m) {
-        if (view.pendingJoin) view._enterMeeting(m, view.pendingJoin);
+        if (view.pendingJoin && view.pendingJoin.reacquire) view.features.chair.readmitted(m);
+        else if (view.pendingJoin) view._enterMeeting(m, view.pendingJoin);
       },
     },
     participant_joined: {

@@ -19,8 +19,9 @@ import hand from './hand.js';
 import media from './media.js';
 import lobby from './lobby.js';
 import moderation from './moderation.js';
+import chair from './chair.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

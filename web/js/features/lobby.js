@@ -9,8 +9,13 @@ export default {
   events: {
     // I wait: the reply to join is awaited by Meeting.join; after a reconnect it may bring the title
     waiting: {
-      when: 'lobby',
+      when: ['lobby', 'meeting'],
       run(view, m) {
+        // in the meeting: the chair sent me back (chair/to_lobby)
+        if (view.phase === 'meeting') {
+          if (m.reason === 'sent_back') view.features.chair.sentBack(m);
+          return;
+        }
         if (m.title) view._setLobbyTitle(m.title);
       },
     },

@@ -4,8 +4,9 @@ import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';
 
 export class ParticipantList {
-  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, onSetRole = () => {} }) {
-    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, onSetRole });
+  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, onSetRole = () => {}, extras = () => [] }) {
+    // extras(p): further nodes at the end of p's row (the chair's badges and menu, ui/chair.js)
+    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, onSetRole, extras });
     room.addEventListener('change', (e) => {
       if (e.detail.type !== 'lobby') this.render();
     });
@@ -29,7 +30,11 @@ export class ParticipantList {
     this.allHeading.textContent = t('participants.all', { n: all.length });
     const focused = document.activeElement && this.list.contains(document.activeElement) ? document.activeElement.closest('li') : null;
     const focusId = focused ? focused.dataset.participantId : null;
+    const openMenu = this.list.querySelector('details[open]');
+    const openId = openMenu ? openMenu.closest('li').dataset.participantId : null;
     this.list.replaceChildren(...all.map((p) => this._item(p, hands)));
+    const reopen = openId && this.list.querySelector(`li[data-participant-id="${CSS.escape(openId)}"] details`);
+    if (reopen) reopen.open = true;
     if (focusId) {
       const again = this.list.querySelector(`li[data-participant-id="${CSS.escape(focusId)}"] [data-testid="role-action"]`);
       if (again) again.focus();
@@ -78,6 +83,7 @@ export class ParticipantList {
       ),
       state,
       this._roleAction(p),
+      ...this.extras(p),
     );
   }
 }
