@@ -143,6 +143,10 @@ static const struct {
                                    "Joins and self-unmutes a chair's decision refused, by reason"},
     [RS_M_CHAIR_REFUSED_BANNED] = {"ratsaal_chair_refused_total{reason=\"banned\"}", "counter",
                                    NULL},
+    [RS_M_SPEAKERS_REQUESTS] = {"ratsaal_speakers_requests_total", "counter",
+                                "Requests for the floor on speakers' lists"},
+    [RS_M_SPEAKERS_TURNS] = {"ratsaal_speakers_turns_total", "counter",
+                             "Turns given on speakers' lists"},
     [RS_M_CHAIR_UNMUTE_REFUSED] = {"ratsaal_chair_refused_total{reason=\"mic_restricted\"}",
                                    "counter", NULL},
 };

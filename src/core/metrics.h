@@ -79,6 +79,8 @@ enum rs_metric {
     RS_M_CHAIR_REFUSED_LOCKED, /* joins refused: the meeting was locked */
     RS_M_CHAIR_REFUSED_BANNED, /* joins refused: the account was banned from the meeting */
     RS_M_CHAIR_UNMUTE_REFUSED, /* self-unmutes refused by a microphone restriction */
+    RS_M_SPEAKERS_REQUESTS,    /* requests for the floor (room/speakers.c) */
+    RS_M_SPEAKERS_TURNS,       /* turns given */
     RS_M__COUNT
 };
 

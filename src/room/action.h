@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/app.h"
 #include "core/metrics.h"
@@ -156,6 +157,9 @@ struct rs_feature {
     void (*audience_changed)(struct rs_room *room);
     /* the room is being freed: free the feature's room state */
     void (*room_free)(struct rs_room *room);
+    /* about every 200 ms with the wall-clock time (ms since the epoch): timed things (a
+     * speaking time running out, a vote's duration) */
+    void (*tick)(struct rs_room *room, int64_t now_ms);
 };
 
 /* The features a process serves, in registration order. Owned by the room registry. */

@@ -23,6 +23,7 @@
 #include "room/access.h"
 #include "room/audio_routes.h"
 #include "room/chair.h"
+#include "room/speakers.h"
 #include "room/events.h"
 #include "room/peer.h"
 
@@ -33,7 +34,10 @@ struct rs_rooms {
     struct rs_room *buckets[BUCKETS];
     unsigned count;
     struct rs_features features;
+    int64_t last_tick_ms;
 };
+
+#define TICK_MS 200
 
 #define EACH_FEATURE(rooms, f)                                                                     \
     for (unsigned f##_i = 0; f##_i < (rooms)->features.count; f##_i++)                             \
@@ -47,6 +51,31 @@ static unsigned hash(const char *s)
     return h % BUCKETS;
 }
 
+void rs_rooms_tick(struct rs_rooms *rooms, int64_t now_ms)
+{
+    for (unsigned i = 0; i < BUCKETS; i++) {
+        struct rs_room *room = rooms->buckets[i];
+        while (room) {
+            struct rs_room *next = room->hnext; /* a tick may end what keeps a room alive */
+            EACH_FEATURE(rooms, f)
+            if (f->tick)
+                f->tick(room, now_ms);
+            room = next;
+        }
+    }
+}
+
+/* Runs after every wake-up of the control loop and on its 200 ms tick. */
+static void on_wake(void *arg)
+{
+    struct rs_rooms *rooms = arg;
+    int64_t now = rs_wall_ms();
+    if (now - rooms->last_tick_ms < TICK_MS && now >= rooms->last_tick_ms)
+        return;
+    rooms->last_tick_ms = now;
+    rs_rooms_tick(rooms, now);
+}
+
 struct rs_rooms *rs_rooms_new(struct rs_app *app)
 {
     struct rs_rooms *r = calloc(1, sizeof(*r));
@@ -55,9 +84,11 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
     r->app = app;
     static const struct rs_feature *const own[] = {&rs_control_feature, &rs_chat_feature,
                                                    &rs_hand_feature, &rs_lobby_feature,
-                                                   &rs_moderation_feature, &rs_chair_feature};
+                                                   &rs_moderation_feature, &rs_chair_feature,
+                                                   &rs_speakers_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
+    rs_wakeup_add(&app->wakeup, on_wake, r);
     if (!app->join_limit)
         app->join_limit = rs_ratelimit_new(app->cfg.join_rate_per_min);
     if (!app->password_limit)
@@ -69,6 +100,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
         rs_ratelimit_free(app->password_limit);
         rs_ratelimit_free(app->meeting_password_limit);
         app->join_limit = app->password_limit = app->meeting_password_limit = NULL;
+        rs_wakeup_remove(&app->wakeup, on_wake, r);
         free(r);
         return NULL;
     }
@@ -135,6 +167,7 @@ void rs_rooms_free(struct rs_rooms *rooms)
         }
     }
     struct rs_app *app = rooms->app;
+    rs_wakeup_remove(&app->wakeup, on_wake, rooms);
     rs_ratelimit_free(app->join_limit);
     rs_ratelimit_free(app->password_limit);
     rs_ratelimit_free(app->meeting_password_limit);

@@ -68,6 +68,9 @@ struct rs_room {
 struct rs_rooms *rs_rooms_new(struct rs_app *app);
 /* Frees every room (peers must be gone or will no longer be pointed to). */
 void rs_rooms_free(struct rs_rooms *rooms);
+/* Runs every feature's tick hook for every room (the control loop does, about every 200 ms;
+ * tests call it with the time they want). */
+void rs_rooms_tick(struct rs_rooms *rooms, int64_t now_ms);
 /* The in-memory room, or NULL. */
 struct rs_room *rs_rooms_find(struct rs_rooms *rooms, const char *id);
 unsigned rs_rooms_count(const struct rs_rooms *rooms);
