@@ -177,6 +177,9 @@ void rs_chair_set_floor(struct rs_room *room, const struct rs_participant *p)
         return;
     struct rs_participant *before = cr->floor[0] ? rs_room_participant(room, cr->floor) : NULL;
     memcpy(cr->floor, id, strlen(id) + 1);
+    struct chair_part *cp = p ? part_of(p) : NULL;
+    if (cp)
+        cp->mic_muted = false; /* given the word: an earlier mute no longer holds */
     rs_room_audience_changed(room);
     if (before)
         rs_emit_participant_updated(before);

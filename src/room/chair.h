@@ -41,7 +41,8 @@ int rs_chair_self_unmute(struct rs_participant *p, enum rs_chair_source src,
 int rs_chair_admission(struct rs_room *room, const struct rs_identity *ident, bool moderator,
                        struct rs_msg_error *err);
 
-/* The floor holder of the speakers' list (NULL: none): may speak under a restriction. */
+/* The floor holder of the speakers' list (NULL: none): may speak under a restriction, and an
+ * earlier mute of it is lifted. */
 void rs_chair_set_floor(struct rs_room *room, const struct rs_participant *p);
 
 extern const struct rs_feature rs_chair_feature;

@@ -129,6 +129,21 @@ test('speak only when allowed: only the chair and those given the word are heard
     await bernd.click(tid('mic-button'));
     await bernd.locator('.toast', { hasText: 'once the chair allows you' }).waitFor({ state: 'visible' });
     assert.ok((await arriving(chair, `${idBernd}:microphone`)) <= 2, 'a refused unmute reached the chair');
+
+    // the speakers' list: Anna asks for the floor, the chair gives it; only she is heard
+    await h.openParticipants(anna);
+    await anna.click(tid('speakers-request'));
+    await chair.locator(`${tid('speakers-item')}[data-participant-id="${idAnna}"]`).waitFor({ state: 'visible' });
+    await chair.click(tid('speakers-next'));
+    await bernd.locator(tid('speakers-bar'), { hasText: 'Speaking: Anna' }).waitFor({ state: 'visible' });
+    assert.match(await chair.locator(tid('speakers-bar')).textContent(), /Es spricht: Anna/);
+    await rising(chair, `${idAnna}:microphone`, 'packets');
+    await rising(bernd, `${idAnna}:microphone`, 'packets');
+    assert.ok((await arriving(chair, `${idBernd}:microphone`)) <= 2, 'Bernd heard while Anna has the floor');
+    await anna.click(tid('speakers-end'));
+    await bernd.locator(tid('speakers-bar')).waitFor({ state: 'hidden' });
+    assert.ok((await arriving(bernd, `${idAnna}:microphone`)) <= 2, 'Anna heard after her turn');
+
     // the chair gives Bernd the word
     await chairMenu(chair, 'Bernd', 'chair-allow-mic');
     await bernd.locator('.toast', { hasText: 'You may speak now' }).waitFor({ state: 'visible' });

@@ -5,6 +5,7 @@
 // "key#one" / "key#other" (Intl.PluralRules of the language) is used when the dictionary has it.
 
 import * as chairStrings from './strings/chair.js';
+import * as speakersStrings from './strings/speakers.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -754,6 +755,8 @@ const en = {
 // feature strings kept beside their feature
 Object.assign(de, chairStrings.de);
 Object.assign(en, chairStrings.en);
+Object.assign(de, speakersStrings.de);
+Object.assign(en, speakersStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -20,6 +20,7 @@ import { PHASE_UI, nextPhase } from './phases.js';
 import { registerFeatures } from './features/index.js';
 import { Shortcuts } from './ui/shortcuts.js';
 import { ChairPanel } from './ui/chair.js';
+import { SpeakersPanel } from './ui/speakers.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
@@ -77,6 +78,13 @@ class Meeting {
       isModerator: () => this.isModerator(),
       canLobby: () => !!this.lobbyCapable,
       actions: this.features.chair,
+    });
+    this.speakers = new SpeakersPanel({
+      before: $('hand-queue').previousElementSibling,
+      stage: $('stage'),
+      room: this.state,
+      isModerator: () => this.isModerator(),
+      actions: this.features.speakers,
     });
     this.lobbyPanel = new LobbyPanel({
       section: $('lobby-section'),

@@ -25,6 +25,7 @@ export class RoomState extends EventTarget {
     this.lobby = new Map(); // id → {id, display_name, waiting_since} (meeting moderators only)
     this.lobbyEnabled = null; // true | false | null (unknown)
     this.chair = { locked: false, mic_restricted: false, floor: null }; // chair/state
+    this.speakers = null; // the speakers' list as control/joined brought it (ui/speakers.js)
   }
 
   _emit(type, detail = {}) {
@@ -65,6 +66,7 @@ export class RoomState extends EventTarget {
     for (const w of Array.isArray(msg.lobby) ? msg.lobby : []) this._lobbyPut(w);
     if (typeof this.settings.lobby === 'boolean') this.lobbyEnabled = this.settings.lobby;
     if (msg.chair && typeof msg.chair === 'object') this.chair = { ...this.chair, ...msg.chair };
+    this.speakers = msg.speakers && typeof msg.speakers === 'object' ? msg.speakers : null;
     this._emit('reset');
   }
 

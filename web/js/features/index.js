@@ -20,8 +20,9 @@ import media from './media.js';
 import lobby from './lobby.js';
 import moderation from './moderation.js';
 import chair from './chair.js';
+import speakers from './speakers.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {
