@@ -26,6 +26,7 @@ export const de = {
   'speakers.time_limit': 'Redezeit',
   'speakers.no_limit': 'unbegrenzt',
   'speakers.minutes#one': '{n} Minute',
+  'speakers.minutes': '{n} Minuten',
   'speakers.minutes#other': '{n} Minuten',
   'speakers.stats': 'Redezeiten',
   'speakers.stats_name': 'Name',
@@ -35,6 +36,7 @@ export const de = {
   'speakers.you_have_floor': 'Sie haben das Wort. Ihr Mikrofon ist eingeschaltet.',
   'speakers.floor_ended': 'Ihr Redebeitrag ist beendet.',
   'speakers.time_warning#one': 'Ihre Redezeit endet in {n} Sekunde.',
+  'speakers.time_warning': 'Ihre Redezeit endet in {n} Sekunden.',
   'speakers.time_warning#other': 'Ihre Redezeit endet in {n} Sekunden.',
 };
 
@@ -63,6 +65,7 @@ export const en = {
   'speakers.time_limit': 'Speaking time',
   'speakers.no_limit': 'no limit',
   'speakers.minutes#one': '{n} minute',
+  'speakers.minutes': '{n} minutes',
   'speakers.minutes#other': '{n} minutes',
   'speakers.stats': 'Speaking times',
   'speakers.stats_name': 'Name',
@@ -72,5 +75,6 @@ export const en = {
   'speakers.you_have_floor': 'You have the floor. Your microphone is on.',
   'speakers.floor_ended': 'Your turn has ended.',
   'speakers.time_warning#one': 'Your speaking time ends in {n} second.',
+  'speakers.time_warning': 'Your speaking time ends in {n} seconds.',
   'speakers.time_warning#other': 'Your speaking time ends in {n} seconds.',
 };
