@@ -71,6 +71,11 @@ static const struct {
     [RS_M_MESSAGES_OUT] = {"ratsaal_signaling_messages_out_total", "counter",
                            "Signaling messages sent"},
     [RS_M_CHAT_MESSAGES] = {"ratsaal_chat_messages_total", "counter", "Chat messages relayed"},
+    [RS_M_CHAT_PRIVATE] = {"ratsaal_chat_private_messages_total", "counter",
+                           "Private chat messages relayed between two participants"},
+    [RS_M_REACTIONS] = {"ratsaal_reactions_total", "counter", "Reactions shown"},
+    [RS_M_REACTIONS_DROPPED] = {"ratsaal_reactions_dropped_total", "counter",
+                                "Reactions dropped: more than one per participant and second"},
     [RS_M_WS_CLOSED_FLOOD] = {"ratsaal_signaling_closed_total{reason=\"flood\"}", "counter",
                               "Signaling connections closed by the server"},
     [RS_M_WS_CLOSED_SLOW] = {"ratsaal_signaling_closed_total{reason=\"slow_consumer\"}", "counter",
@@ -234,6 +239,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_MEETING_LOCKED] = "meeting_locked",
     [RS_ERR_BANNED] = "banned",
     [RS_ERR_MIC_RESTRICTED] = "mic_restricted",
+    [RS_ERR_CHAT_DISABLED] = "chat_disabled",
 };
 
 const char *rs_err_code(enum rs_err err)

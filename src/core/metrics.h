@@ -32,6 +32,9 @@ enum rs_metric {
     RS_M_MESSAGES_IN,
     RS_M_MESSAGES_OUT,
     RS_M_CHAT_MESSAGES,
+    RS_M_CHAT_PRIVATE,      /* private messages between two participants */
+    RS_M_REACTIONS,         /* reactions shown (room/reaction.c) */
+    RS_M_REACTIONS_DROPPED, /* reactions over the rate of one per participant and second */
     RS_M_WS_CLOSED_FLOOD,
     RS_M_WS_CLOSED_SLOW,
     RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
@@ -143,6 +146,7 @@ enum rs_err {
     RS_ERR_MEETING_LOCKED,
     RS_ERR_BANNED,
     RS_ERR_MIC_RESTRICTED,
+    RS_ERR_CHAT_DISABLED,
     RS_ERR__COUNT
 };
 

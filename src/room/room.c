@@ -85,7 +85,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
     static const struct rs_feature *const own[] = {&rs_control_feature, &rs_chat_feature,
                                                    &rs_hand_feature, &rs_lobby_feature,
                                                    &rs_moderation_feature, &rs_chair_feature,
-                                                   &rs_speakers_feature};
+                                                   &rs_speakers_feature, &rs_reaction_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);

@@ -132,6 +132,7 @@ void rs_room_audience_changed(struct rs_room *room);
 /* The room's own features (registered by rs_rooms_new). */
 extern const struct rs_feature rs_control_feature, rs_chat_feature, rs_hand_feature,
     rs_lobby_feature, rs_moderation_feature;
-/* (rs_chair_feature: room/chair.h) */
+/* (rs_chair_feature: room/chair.h, rs_speakers_feature: room/speakers.h) */
+extern const struct rs_feature rs_reaction_feature;
 
 #endif
