@@ -6,6 +6,7 @@
 
 import * as chairStrings from './strings/chair.js';
 import * as speakersStrings from './strings/speakers.js';
+import * as chatStrings from './strings/chat.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -757,6 +758,8 @@ Object.assign(de, chairStrings.de);
 Object.assign(en, chairStrings.en);
 Object.assign(de, speakersStrings.de);
 Object.assign(en, speakersStrings.en);
+Object.assign(de, chatStrings.de);
+Object.assign(en, chatStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -21,6 +21,8 @@ import { registerFeatures } from './features/index.js';
 import { Shortcuts } from './ui/shortcuts.js';
 import { ChairPanel } from './ui/chair.js';
 import { SpeakersPanel } from './ui/speakers.js';
+import { ChatExtras } from './ui/chat_extras.js';
+import { Reactions } from './ui/reactions.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
@@ -59,7 +61,7 @@ class Meeting {
       input: $('chat-input'),
       count: $('chat-count'),
       room: this.state,
-      onSend: (text) => this.features.chat.send(text),
+      onSend: (text) => this.features.chat.send(text, this.chatExtras.recipient()),
       onUnread: (n) => this.controls.setUnread(n),
     });
     this.plist = new ParticipantList({
@@ -79,6 +81,15 @@ class Meeting {
       canLobby: () => !!this.lobbyCapable,
       actions: this.features.chair,
     });
+    this.chatExtras = new ChatExtras({
+      panel: $('chat-panel'),
+      form: $('chat-form'),
+      input: $('chat-input'),
+      room: this.state,
+      isModerator: () => this.isModerator(),
+      actions: this.features.chat,
+    });
+    this.reactions = new Reactions({ stage: $('stage'), onSend: (kind) => this.features.reaction.send(kind) });
     this.speakers = new SpeakersPanel({
       before: $('hand-queue').previousElementSibling,
       stage: $('stage'),

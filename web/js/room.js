@@ -63,6 +63,7 @@ export class RoomState extends EventTarget {
       this.participants.set(n.id, n);
     }
     this.chat = Array.isArray(msg.chat) ? msg.chat.slice() : [];
+    this.chatEnabled = msg.chat_enabled !== false;
     for (const w of Array.isArray(msg.lobby) ? msg.lobby : []) this._lobbyPut(w);
     if (typeof this.settings.lobby === 'boolean') this.lobbyEnabled = this.settings.lobby;
     if (msg.chair && typeof msg.chair === 'object') this.chair = { ...this.chair, ...msg.chair };

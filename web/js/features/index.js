@@ -21,8 +21,9 @@ import lobby from './lobby.js';
 import moderation from './moderation.js';
 import chair from './chair.js';
 import speakers from './speakers.js';
+import reaction from './reaction.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

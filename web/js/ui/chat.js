@@ -60,8 +60,14 @@ export class Chat {
     const time = el('time', { class: 'chat-time', datetime: new Date(m.ts).toISOString(), text: formatTime(m.ts, lang) });
     const node = el(
       'div',
-      { class: `chat-msg${own ? ' own' : ''}`, dataset: { testid: 'chat-message', from: m.from, id: m.id } },
-      el('div', { class: 'chat-meta' }, el('span', { class: 'chat-from', dataset: { testid: 'chat-from' }, text: m.display_name }), time),
+      { class: `chat-msg${own ? ' own' : ''}${m.private ? ' private' : ''}`, dataset: { testid: 'chat-message', from: m.from, id: m.id } },
+      el(
+        'div',
+        { class: 'chat-meta' },
+        el('span', { class: 'chat-from', dataset: { testid: 'chat-from' }, text: m.display_name }),
+        m.private ? el('span', { class: 'chat-private', dataset: { testid: 'chat-private' }, text: own ? t('chat.private_to', { name: this.room.name(m.to) }) : t('chat.private_from') }) : null,
+        time,
+      ),
       el('div', { class: 'chat-text', dataset: { testid: 'chat-text' }, text: m.text }),
     );
     this.log.append(node);

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: EUPL-1.2
+// Strings of private messages, the room-chat switch, the chat export and reactions
+// (ui/chat_extras.js, ui/reactions.js), merged into both dictionaries by ../i18n.js.
+export const de = {
+  'chat.to': 'An',
+  'chat.to_everyone': 'Alle',
+  'chat.to_private': '{name} (privat)',
+  'chat.private_to': 'Privat an {name}',
+  'chat.private_from': 'Privat',
+  'chat.room_chat': 'Chat für alle',
+  'chat.export': 'Chat exportieren',
+  'chat.off_note': 'Die Sitzungsleitung hat den Chat für alle ausgeschaltet. Private Nachrichten sind weiter möglich.',
+  'chat.off_toast': 'Die Sitzungsleitung hat den Chat für alle ausgeschaltet.',
+  'chat.on_toast': 'Der Chat für alle ist wieder eingeschaltet.',
+  'error.chat_disabled': 'Der Chat für alle ist ausgeschaltet; private Nachrichten sind möglich.',
+  'reaction.bar': 'Reaktionen',
+  'reaction.applause': 'Applaus',
+  'reaction.thumbs_up': 'Daumen hoch',
+  'reaction.thumbs_down': 'Daumen runter',
+  'reaction.heart': 'Herz',
+  'reaction.laugh': 'Lachen',
+  'reaction.surprised': 'Überrascht',
+  'reaction.agree': 'Zustimmung',
+};
+
+export const en = {
+  'chat.to': 'To',
+  'chat.to_everyone': 'Everyone',
+  'chat.to_private': '{name} (private)',
+  'chat.private_to': 'Private to {name}',
+  'chat.private_from': 'Private',
+  'chat.room_chat': 'Chat for everyone',
+  'chat.export': 'Export chat',
+  'chat.off_note': 'The chair turned the chat for everyone off. Private messages still work.',
+  'chat.off_toast': 'The chair turned the chat for everyone off.',
+  'chat.on_toast': 'The chat for everyone is on again.',
+  'error.chat_disabled': 'The chat for everyone is off; private messages still work.',
+  'reaction.bar': 'Reactions',
+  'reaction.applause': 'Applause',
+  'reaction.thumbs_up': 'Thumbs up',
+  'reaction.thumbs_down': 'Thumbs down',
+  'reaction.heart': 'Heart',
+  'reaction.laugh': 'Laugh',
+  'reaction.surprised': 'Surprised',
+  'reaction.agree': 'Agree',
+};
