@@ -481,6 +481,13 @@ int rs_http_req_arg(const struct rs_http_req *req, const char *name, char *buf, 
     return (int)n;
 }
 
+/* With TLS on every response carries HSTS. lws adds a vhost's canned headers in
+ * lws_add_http_header_status, which writes the status line of our responses and of the errors
+ * lws answers by itself (lws_return_http_status: 400, 403, 404, 413, 431 …); the 101 of a
+ * WebSocket upgrade is built by lws without it, so LWS_CALLBACK_ADD_HEADERS adds it there. */
+static const struct lws_protocol_vhost_options HSTS = {NULL, NULL, "strict-transport-security:",
+                                                       "max-age=31536000"};
+
 /* Writes status line and headers; the body follows chunk by chunk. */
 static int write_headers(struct lws *wsi, struct conn *c)
 {
@@ -496,10 +503,8 @@ static int write_headers(struct lws *wsi, struct conn *c)
         add_header(wsi, "cross-origin-opener-policy:", "same-origin", &p, end) ||
         add_header(wsi, "permissions-policy:",
                    "camera=(self), microphone=(self), display-capture=(self), geolocation=()", &p,
-                   end) ||
-        (lws_is_ssl(wsi) &&
-         add_header(wsi, "strict-transport-security:", "max-age=31536000", &p, end)))
-        return -1;
+                   end))
+        return -1; /* HSTS, with TLS on: lws_add_http_header_status adds it (see HSTS) */
     int has_cache = 0;
     for (unsigned i = 0; i < r->n_headers; i++) {
         has_cache |= strcmp(r->header_names[i], "cache-control:") == 0;
@@ -1207,6 +1212,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     }
+    case LWS_CALLBACK_ADD_HEADERS: { /* the 101 of an upgrade (see HSTS) */
+        struct lws_process_html_args *args = in;
+        if (!lws_is_ssl(wsi))
+            return 0;
+        unsigned char *p = (unsigned char *)args->p;
+        if (add_header(wsi, HSTS.name, HSTS.value, &p, p + args->max_len))
+            return -1;
+        args->p = (char *)p;
+        return 0;
+    }
     case LWS_CALLBACK_ESTABLISHED: {
         h = http_of(wsi);
         char peer[RS_ADDR_TEXT_MAX] = "", cookie[4096] = "";
@@ -1358,6 +1373,7 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         info.options |=
             LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
         info.alpn = "http/1.1";
+        info.headers = &HSTS;
     }
     h->ctx = lws_create_context(&info);
     if (!h->ctx && h->tls_err[0]) {
