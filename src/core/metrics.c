@@ -92,6 +92,9 @@ static const struct {
                               "DTLS handshakes completed"},
     [RS_M_DTLS_FAILURES] = {"ratsaal_dtls_failures_total", "counter",
                             "DTLS handshakes failed (incl. fingerprint mismatch)"},
+    [RS_M_DTLS_FINGERPRINT_MISMATCH] = {"ratsaal_dtls_fingerprint_mismatch_total", "counter",
+                                        "DTLS handshakes refused: the peer's certificate does "
+                                        "not match the fingerprint in its SDP"},
     [RS_M_NACKS_IN] = {"ratsaal_nacks_in_total", "counter",
                        "NACKed packets requested by subscribers"},
     [RS_M_NACKS_OUT] = {"ratsaal_nacks_out_total", "counter", "NACKs sent to publishers"},

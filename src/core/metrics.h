@@ -45,6 +45,7 @@ enum rs_metric {
     RS_M_STUN_REQUESTS,
     RS_M_DTLS_HANDSHAKES,
     RS_M_DTLS_FAILURES,
+    RS_M_DTLS_FINGERPRINT_MISMATCH, /* the peer's certificate is not the one its SDP names */
     RS_M_NACKS_IN,
     RS_M_NACKS_OUT,
     RS_M_PLIS_IN,
