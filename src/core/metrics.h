@@ -35,6 +35,8 @@ enum rs_metric {
     RS_M_WS_CLOSED_FLOOD,
     RS_M_WS_CLOSED_SLOW,
     RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
+    RS_M_WS_CLOSED_TOO_LARGE,    /* a message larger than any action accepts (1009) */
+    RS_M_WS_CLOSED_PROTOCOL,     /* a frame breaking RFC 6455, closed by libwebsockets */
     /* media plane (workers) */
     RS_M_RTP_PACKETS_IN,
     RS_M_RTP_BYTES_IN,

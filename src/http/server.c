@@ -156,6 +156,7 @@ struct conn {
 struct conn_user {
     struct conn *http;          /* the HTTP request in progress, NULL between requests */
     struct rs_session *session; /* WebSocket: the signaling session */
+    int peer_closed;            /* WebSocket: the client sent a close frame */
 };
 
 
@@ -1242,7 +1243,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ws_writeable(wsi, u);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        u->peer_closed = 1;
+        return 0;
     case LWS_CALLBACK_CLOSED:
+        /* a close status that neither the session nor the client gave: libwebsockets refused
+         * a frame breaking RFC 6455 (1002, or 1007 for invalid UTF-8) */
+        if (u->session && !u->session->closing && !u->peer_closed &&
+            lws_get_close_length(wsi) >= 2)
+            rs_metric_inc(RS_M_WS_CLOSED_PROTOCOL);
         if (u->session) {
             rs_session_free(u->session);
             u->session = NULL;
@@ -1275,6 +1284,12 @@ static const lws_retry_bo_t retry = {
 
 static void lws_log_emit(int level, const char *line)
 {
+    /* A control frame over 125 bytes: lws drops the connection without a close status and
+     * warns. Counted instead of logged, so such clients cannot fill the log. */
+    if (strstr(line, "Control frame with xtended length is illegal")) {
+        rs_metric_inc(RS_M_WS_CLOSED_PROTOCOL);
+        return;
+    }
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;

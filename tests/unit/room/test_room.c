@@ -312,6 +312,19 @@ static void test_fragments_and_binary(void **state)
     /* still usable */
     rs_session_on_fragment(a, m, strlen(m), 1, 1, 0);
     json_decref(expect(a, "control", "pong"));
+    /* beyond what any action accepts (RS_MSG_MAX_MEDIA_BYTES), never finished: one error, then
+     * the connection is closed with 1009 before the rest is read */
+    uint64_t closed0 = rs_metric_get(RS_M_WS_CLOSED_TOO_LARGE);
+    for (int i = 0; i < 30; i++)
+        rs_session_on_fragment(a, chunk, sizeof(chunk), i == 0, 0, 0);
+    e = expect(a, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "frame_too_large");
+    json_decref(e);
+    assert_true(a->closing);
+    assert_int_equal(a->close_status, 1009);
+    assert_string_equal(a->close_reason, "too_large");
+    assert_int_equal(rs_metric_get(RS_M_WS_CLOSED_TOO_LARGE), closed0 + 1);
+    assert_true(a->rx_len <= RS_MSG_MAX_MEDIA_BYTES);
 }
 
 static void test_slow_consumer_closed(void **state)
