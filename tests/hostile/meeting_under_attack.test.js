@@ -346,6 +346,14 @@ function rawAttacker(localAddress, frames, waitMs) {
     cleanup.push(() => s.destroy());
     let got = Buffer.alloc(0);
     let upgraded = false;
+    // ten frames per 20 ms: the server answers between reads, so its answers and its close
+    // frame are on their way before it closes (a close with unread input resets the
+    // connection, and the reset drops what was not sent yet)
+    const send = (i) => {
+      if (i >= frames.length || s.destroyed) return;
+      for (const f of frames.slice(i, i + 10)) s.write(f);
+      setTimeout(() => send(i + 10), 20);
+    };
     s.on('connect', () => s.write(`GET /signaling HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\n` +
       `Connection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
     s.on('data', (d) => {
@@ -353,7 +361,7 @@ function rawAttacker(localAddress, frames, waitMs) {
       if (!upgraded && got.includes('\r\n\r\n')) {
         upgraded = got.subarray(0, 12).toString() === 'HTTP/1.1 101';
         got = got.subarray(got.indexOf('\r\n\r\n') + 4);
-        if (upgraded) for (const f of frames) s.write(f);
+        if (upgraded) send(0);
       }
     });
     s.on('error', () => {});
