@@ -239,6 +239,9 @@ function wsHoarders({ url, count, localAddresses = [ATTACKER], concurrency = 200
 async function startMeeting(browser, server, room, names, pages = []) {
   for (const name of names) {
     const p = await newPage(browser);
+    // the set-up only: on two busy cores the third page's load can take longer than 15 s
+    p.setDefaultNavigationTimeout(45000);
+    p.setDefaultTimeout(30000);
     pages.push(p);
     await joinByLink(p, `${server.url}/r/${room}?name=${name}&join=1`);
   }
