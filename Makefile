@@ -32,7 +32,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
-.PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format
+.PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format hostile-tools
 all: bin/ratsaal
 
 bin/ratsaal: build/libratsaal.a build/obj/src/main.o
@@ -87,10 +87,18 @@ build/fuzz/%: tests/fuzz/%/fuzz.c build/fuzzobj/libratsaal.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzzobj/libratsaal.a $(LDLIBS)
 
+# Attack tools of the hostile-client tests (tests/hostile/tools/<name>.c → build/hostile/<name>),
+# linked with the project's own rtc/ code.
+HOSTILE_TOOLS := $(patsubst tests/hostile/tools/%.c,build/hostile/%,$(wildcard tests/hostile/tools/*.c))
+build/hostile/%: tests/hostile/tools/%.c build/libratsaal.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libratsaal.a $(LDLIBS)
+
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 tsan: build/tsan/ratsaal
 fuzz: $(FUZZ_BIN)
+hostile-tools: $(HOSTILE_TOOLS)
 
 deps:
 	./scripts/deps.sh
@@ -100,7 +108,7 @@ run: deps all
 	./bin/ratsaal serve --config conf/ratsaal.conf
 
 test: deps
-	$(MAKE) -j2 all unit unit-asan tsan fuzz
+	$(MAKE) -j2 all unit unit-asan tsan fuzz hostile-tools
 	./scripts/test.sh
 
 clean:

@@ -38,6 +38,8 @@ enum rs_metric {
     RS_M_WS_CLOSED_FLOOD,
     RS_M_WS_CLOSED_SLOW,
     RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
+    RS_M_WS_CLOSED_TOO_LARGE,    /* a message larger than any action accepts (1009) */
+    RS_M_WS_CLOSED_PROTOCOL,     /* a frame breaking RFC 6455, closed by libwebsockets */
     /* media plane (workers) */
     RS_M_RTP_PACKETS_IN,
     RS_M_RTP_BYTES_IN,
@@ -48,6 +50,7 @@ enum rs_metric {
     RS_M_STUN_REQUESTS,
     RS_M_DTLS_HANDSHAKES,
     RS_M_DTLS_FAILURES,
+    RS_M_DTLS_FINGERPRINT_MISMATCH, /* the peer's certificate is not the one its SDP names */
     RS_M_NACKS_IN,
     RS_M_NACKS_OUT,
     RS_M_PLIS_IN,

@@ -156,6 +156,7 @@ struct conn {
 struct conn_user {
     struct conn *http;          /* the HTTP request in progress, NULL between requests */
     struct rs_session *session; /* WebSocket: the signaling session */
+    int peer_closed;            /* WebSocket: the client sent a close frame */
 };
 
 
@@ -481,6 +482,13 @@ int rs_http_req_arg(const struct rs_http_req *req, const char *name, char *buf, 
     return (int)n;
 }
 
+/* With TLS on every response carries HSTS. lws adds a vhost's canned headers in
+ * lws_add_http_header_status, which writes the status line of our responses and of the errors
+ * lws answers by itself (lws_return_http_status: 400, 403, 404, 413, 431 …); the 101 of a
+ * WebSocket upgrade is built by lws without it, so LWS_CALLBACK_ADD_HEADERS adds it there. */
+static const struct lws_protocol_vhost_options HSTS = {NULL, NULL, "strict-transport-security:",
+                                                       "max-age=31536000"};
+
 /* Writes status line and headers; the body follows chunk by chunk. */
 static int write_headers(struct lws *wsi, struct conn *c)
 {
@@ -496,10 +504,8 @@ static int write_headers(struct lws *wsi, struct conn *c)
         add_header(wsi, "cross-origin-opener-policy:", "same-origin", &p, end) ||
         add_header(wsi, "permissions-policy:",
                    "camera=(self), microphone=(self), display-capture=(self), geolocation=()", &p,
-                   end) ||
-        (lws_is_ssl(wsi) &&
-         add_header(wsi, "strict-transport-security:", "max-age=31536000", &p, end)))
-        return -1;
+                   end))
+        return -1; /* HSTS, with TLS on: lws_add_http_header_status adds it (see HSTS) */
     int has_cache = 0;
     for (unsigned i = 0; i < r->n_headers; i++) {
         has_cache |= strcmp(r->header_names[i], "cache-control:") == 0;
@@ -1207,6 +1213,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     }
+    case LWS_CALLBACK_ADD_HEADERS: { /* the 101 of an upgrade (see HSTS) */
+        struct lws_process_html_args *args = in;
+        if (!lws_is_ssl(wsi))
+            return 0;
+        unsigned char *p = (unsigned char *)args->p;
+        if (add_header(wsi, HSTS.name, HSTS.value, &p, p + args->max_len))
+            return -1;
+        args->p = (char *)p;
+        return 0;
+    }
     case LWS_CALLBACK_ESTABLISHED: {
         h = http_of(wsi);
         char peer[RS_ADDR_TEXT_MAX] = "", cookie[4096] = "";
@@ -1227,7 +1243,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ws_writeable(wsi, u);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        u->peer_closed = 1;
+        return 0;
     case LWS_CALLBACK_CLOSED:
+        /* a close status that neither the session nor the client gave: libwebsockets refused
+         * a frame breaking RFC 6455 (1002, or 1007 for invalid UTF-8) */
+        if (u->session && !u->session->closing && !u->peer_closed &&
+            lws_get_close_length(wsi) >= 2)
+            rs_metric_inc(RS_M_WS_CLOSED_PROTOCOL);
         if (u->session) {
             rs_session_free(u->session);
             u->session = NULL;
@@ -1260,6 +1284,12 @@ static const lws_retry_bo_t retry = {
 
 static void lws_log_emit(int level, const char *line)
 {
+    /* A control frame over 125 bytes: lws drops the connection without a close status and
+     * warns. Counted instead of logged, so such clients cannot fill the log. */
+    if (strstr(line, "Control frame with xtended length is illegal")) {
+        rs_metric_inc(RS_M_WS_CLOSED_PROTOCOL);
+        return;
+    }
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
@@ -1358,6 +1388,7 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         info.options |=
             LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
         info.alpn = "http/1.1";
+        info.headers = &HSTS;
     }
     h->ctx = lws_create_context(&info);
     if (!h->ctx && h->tls_err[0]) {

@@ -292,6 +292,8 @@ void rs_wk__transport_fail(struct rs_wk *w, struct rs_wk_transport *t, int reaso
     forget_addresses(w, t);
     if (reason == RS_FAIL_DTLS || reason == RS_FAIL_FINGERPRINT)
         rs_metric_inc(RS_M_DTLS_FAILURES);
+    if (reason == RS_FAIL_FINGERPRINT)
+        rs_metric_inc(RS_M_DTLS_FINGERPRINT_MISMATCH);
     struct rs_event ev = {.type = RS_EV_TRANSPORT_FAILED, .tid = t->tid, .owner = t->owner,
                           .reason = reason};
     rs_wk__event(w, &ev);

@@ -315,8 +315,24 @@ void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, 
     }
     if (first) {
         s->rx_len = 0;
+        s->rx_total = 0;
         s->rx_too_large = 0;
         s->rx_binary = binary;
+    }
+    /* Larger than any action accepts, text or binary: no client of ours sends that, so the
+     * rest is not worth reading. One error, then close with 1009 (RFC 6455: message too big). */
+    s->rx_total += len;
+    if (s->rx_total > RS_MSG_MAX_MEDIA_BYTES) {
+        if (!s->closing) {
+            rs_metric_inc(RS_M_MESSAGES_IN);
+            rs_metric_inc(RS_M_WS_CLOSED_TOO_LARGE);
+            char text[120];
+            snprintf(text, sizeof(text), "message is larger than %d bytes; closing",
+                     RS_MSG_MAX_MEDIA_BYTES);
+            send_simple_error(s, RS_ERR_FRAME_TOO_LARGE, text);
+            rs_session_close(s, 1009, "too_large");
+        }
+        return;
     }
     if (len > 0 && !s->rx_too_large && !s->rx_binary) {
         if (len > RS_MSG_MAX_MEDIA_BYTES - s->rx_len) {
@@ -343,17 +359,22 @@ void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, 
 done_copy:
     if (!final)
         return;
-    if (s->rx_binary) {
+    if (s->rx_binary || s->rx_too_large) {
+        /* refused messages count against the rate like any other: a flood of them is closed */
         rs_metric_inc(RS_M_MESSAGES_IN);
+        if (s->closing || !take_token(s))
+            goto done_message;
+    }
+    if (s->rx_binary) {
         send_simple_error(s, RS_ERR_BINARY_FRAME, "binary frames are not accepted");
     } else if (s->rx_too_large) {
-        rs_metric_inc(RS_M_MESSAGES_IN);
         char text[120];
         snprintf(text, sizeof(text), "message is larger than %d bytes", RS_MSG_MAX_MEDIA_BYTES);
         send_simple_error(s, RS_ERR_FRAME_TOO_LARGE, text);
     } else {
         rs_session_on_message(s, s->rx ? s->rx : "", s->rx_len);
     }
+done_message:
     s->rx_len = 0;
     s->rx_too_large = 0;
     s->rx_binary = 0;

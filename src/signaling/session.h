@@ -49,6 +49,7 @@ struct rs_session {
     char *rx; /* a fragmented frame being reassembled (up to RS_MSG_MAX_MEDIA_BYTES); NULL
                * between frames: a frame in one fragment is parsed where it lies */
     size_t rx_len, rx_cap;
+    size_t rx_total; /* bytes of the message so far, kept or not */
     int rx_too_large;
     int rx_binary;
 

@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const tls = require('node:tls');
 const h = require('./lib/harness.js');
 const { makeCert, probe } = require('./lib/tls.js');
 
@@ -189,5 +190,37 @@ test('bad certificate files stop the start with one line naming the key, exit 2'
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], re);
+  }
+});
+
+/** Writes `text` on a fresh TLS connection and resolves with all the server answered (2 s at most). */
+function rawTls(port, text) {
+  return new Promise((resolve) => {
+    // not verified: by now the certificate may have been replaced (the SIGHUP test)
+    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => s.write(text));
+    let got = '';
+    const timer = setTimeout(() => s.destroy(), 2000);
+    s.on('data', (d) => { got += d.toString('latin1'); });
+    s.on('error', () => {});
+    s.on('close', () => { clearTimeout(timer); resolve(got); });
+  });
+}
+
+// last on the shared server: its WebSocket would show up as a disconnect in the SIGHUP test's log check
+test('HSTS exactly once also on the WebSocket upgrade (101) and on errors libwebsockets writes itself', async () => {
+  const host = `Host: 127.0.0.1:${server.port}\r\n`;
+  const cases = [
+    ['101', `GET /signaling HTTP/1.1\r\n${host}Upgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'],
+    ['403', 'NOT A REQUEST LINE\r\n\r\n'], // refused by libwebsockets' parser, before our code
+    ['404', `GET /no/such/page HTTP/1.1\r\n${host}Connection: close\r\n\r\n`],
+    ['413', `POST /api/rooms HTTP/1.1\r\n${host}Content-Length: 999999\r\n\r\n`],
+  ];
+  for (const [status, request] of cases) {
+    const answer = await rawTls(server.port, request);
+    const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+    assert.match(head, new RegExp(`^HTTP/1\\.[01] ${status} `), `${status}: ${JSON.stringify(answer.slice(0, 200))}`);
+    const hsts = head.split('\r\n').filter((l) => /^strict-transport-security:/i.test(l));
+    assert.deepEqual(hsts.map((l) => l.toLowerCase()), ['strict-transport-security: max-age=31536000'], `${status}: ${head}`);
   }
 });

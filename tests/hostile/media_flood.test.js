@@ -87,47 +87,20 @@ async function flood(ports, perKind, perMs) {
 
 const dropsTotal = (m) => Object.entries(m).filter(([k]) => k.startsWith('ratsaal_media_drops_total{')).reduce((s, [, v]) => s + v, 0);
 
-async function lost(page) {
-  return page.evaluate(async () => {
-    const r = window.__ratsaal;
-    let n = 0;
-    (await r.subscribePc.getStats()).forEach((s) => {
-      if (s.type === 'inbound-rtp') n += s.packetsLost || 0;
-    });
-    return n;
-  });
-}
-
 test('malformed and forged datagrams at every media port: the meeting goes on, every drop counted', async (t) => {
   try {
     const names = ['Anna', 'Bernd', 'Carla'];
-    for (const name of names) {
-      const p = await h.newPage(browser);
-      pages.push(p);
-      await h.joinByLink(p, `${server.url}/r/hostile-media?name=${name}&join=1`);
-    }
-    const ids = await Promise.all(pages.map((p) => h.selfId(p)));
-    for (let i = 0; i < 3; i++)
-      for (let j = 0; j < 3; j++)
-        if (i !== j) {
-          await h.rising(pages[i], `${ids[j]}:camera`, 'frames', { timeout: 30000 });
-          await h.rising(pages[i], `${ids[j]}:microphone`, 'packets', { timeout: 30000 });
-        }
+    const { ids } = await hh.startMeeting(browser, server, 'hostile-media', names, pages);
     const m0 = await hh.metrics(server.port);
     const workers = m0.ratsaal_media_workers || 1;
     const ports = Array.from({ length: workers }, (_, k) => server.udpPort + k);
-    const lost0 = await Promise.all(pages.map(lost));
+    const lost0 = await Promise.all(pages.map(hh.lostPackets));
 
     const sent = await flood(ports, 1500, 4);
 
     // the meeting went on through the flood and goes on after it
-    for (let i = 0; i < 3; i++)
-      for (let j = 0; j < 3; j++)
-        if (i !== j) {
-          await h.rising(pages[i], `${ids[j]}:camera`, 'frames', { timeout: 20000 });
-          await h.rising(pages[i], `${ids[j]}:microphone`, 'packets', { timeout: 20000 });
-        }
-    const lost1 = await Promise.all(pages.map(lost));
+    await hh.meetingFlows(pages, ids);
+    const lost1 = await Promise.all(pages.map(hh.lostPackets));
     for (let i = 0; i < 3; i++) assert.equal(lost1[i] - lost0[i], 0, `page ${names[i]} lost packets during the flood`);
 
     await h.sleep(500);

@@ -13,7 +13,7 @@ const path = require('node:path');
 const net = require('node:net');
 const http = require('node:http');
 const WebSocket = require('ws');
-const { ROOT, startServer, sleep } = require('../../e2e/lib/harness.js');
+const { ROOT, startServer, sleep, newPage, joinByLink, selfId, inbound } = require('../../e2e/lib/harness.js');
 
 const ATTACKER = '127.0.0.2';
 
@@ -231,7 +231,60 @@ function wsHoarders({ url, count, localAddresses = [ATTACKER], concurrency = 200
   };
 }
 
+/**
+ * A meeting of browser pages (one per name) in `room` of `server`, each joined through a
+ * prefilling link; resolves with {pages, ids} once every page decodes every other's video and
+ * receives its audio. Pages are pushed into `pages` as they open (for screenshots on failure).
+ */
+async function startMeeting(browser, server, room, names, pages = []) {
+  for (const name of names) {
+    const p = await newPage(browser);
+    // the set-up only: on two busy cores the third page's load can take longer than 15 s
+    p.setDefaultNavigationTimeout(45000);
+    p.setDefaultTimeout(30000);
+    pages.push(p);
+    await joinByLink(p, `${server.url}/r/${room}?name=${name}&join=1`);
+  }
+  const ids = await Promise.all(pages.map((p) => selfId(p)));
+  await meetingFlows(pages, ids, { timeout: 30000 });
+  return { pages, ids };
+}
+
+/**
+ * Waits until, across one `gap`, on every page every other participant's camera frames and
+ * microphone packets rise (all pages sampled together, so one check costs one gap).
+ */
+async function meetingFlows(pages, ids, { timeout = 20000, gap = 1500 } = {}) {
+  const end = Date.now() + timeout;
+  let missing = [];
+  do {
+    const a = await Promise.all(pages.map(inbound));
+    await sleep(gap);
+    const b = await Promise.all(pages.map(inbound));
+    missing = [];
+    for (let i = 0; i < pages.length; i++)
+      for (let j = 0; j < pages.length; j++) {
+        if (i === j) continue;
+        for (const [key, field] of [[`${ids[j]}:camera`, 'frames'], [`${ids[j]}:microphone`, 'packets']])
+          if (!(a[i][key] && b[i][key] && b[i][key][field] > a[i][key][field])) missing.push(`page ${i} ${key}.${field}`);
+      }
+  } while (missing.length && Date.now() < end);
+  if (missing.length) throw new Error(`media stopped: ${missing.join(', ')}`);
+}
+
+/** Packets the page's inbound streams report lost so far (all remote tracks together). */
+function lostPackets(page) {
+  return page.evaluate(async () => {
+    const r = window.__ratsaal;
+    let n = 0;
+    (await r.subscribePc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp') n += s.packetsLost || 0;
+    });
+    return n;
+  });
+}
+
 module.exports = {
   ATTACKER, ownFdLimit, startHostileServer, cpuSeconds, watch, probeHttp, probeJoin, metrics,
-  slowLoris, wsHoarders, sleep,
+  slowLoris, wsHoarders, sleep, startMeeting, meetingFlows, lostPackets,
 };

@@ -312,6 +312,33 @@ static void test_fragments_and_binary(void **state)
     /* still usable */
     rs_session_on_fragment(a, m, strlen(m), 1, 1, 0);
     json_decref(expect(a, "control", "pong"));
+    /* beyond what any action accepts (RS_MSG_MAX_MEDIA_BYTES), never finished: one error, then
+     * the connection is closed with 1009 before the rest is read */
+    uint64_t closed0 = rs_metric_get(RS_M_WS_CLOSED_TOO_LARGE);
+    for (int i = 0; i < 30; i++)
+        rs_session_on_fragment(a, chunk, sizeof(chunk), i == 0, 0, 0);
+    e = expect(a, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "frame_too_large");
+    json_decref(e);
+    assert_true(a->closing);
+    assert_int_equal(a->close_status, 1009);
+    assert_string_equal(a->close_reason, "too_large");
+    assert_int_equal(rs_metric_get(RS_M_WS_CLOSED_TOO_LARGE), closed0 + 1);
+    assert_true(a->rx_len <= RS_MSG_MAX_MEDIA_BYTES);
+}
+
+static void test_binary_flood_closed(void **state)
+{
+    /* binary frames are refused, and count against the rate like any other message */
+    struct rs_session *a = rs_session_new(&app, &ops, NULL, "");
+    drain(a);
+    uint64_t flood0 = rs_metric_get(RS_M_WS_CLOSED_FLOOD);
+    for (int i = 0; i < 300 && !a->closing; i++)
+        rs_session_on_fragment(a, "\x01\x02", 2, 1, 1, 1);
+    assert_true(a->closing);
+    assert_int_equal(a->close_status, 1008);
+    assert_string_equal(a->close_reason, "rate_limited");
+    assert_int_equal(rs_metric_get(RS_M_WS_CLOSED_FLOOD), flood0 + 1);
 }
 
 static void test_slow_consumer_closed(void **state)
@@ -340,6 +367,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit_then_flood_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_and_binary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_binary_flood_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_consumer_closed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

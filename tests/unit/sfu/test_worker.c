@@ -454,12 +454,14 @@ static void test_fingerprint_mismatch_fails(void **state)
     add_transport(5, false, wrong, ufrag, pwd);
     assert_int_equal(rs_client_open(&cl, client_ctx, "127.0.0.1", port, ufrag, pwd, server_fp), 0);
     uint64_t before = rs_metric_get(RS_M_DTLS_FAILURES);
+    uint64_t mismatch0 = rs_metric_get(RS_M_DTLS_FINGERPRINT_MISMATCH);
     rs_client_connect(&cl, 1500); /* the server rejects our certificate */
     struct rs_event ev;
     assert_int_equal(wait_event(RS_EV_TRANSPORT_FAILED, &ev, 1000), 0);
     assert_int_equal(ev.tid, 5);
     assert_int_equal(ev.reason, RS_FAIL_FINGERPRINT);
     assert_true(rs_metric_get(RS_M_DTLS_FAILURES) > before);
+    assert_int_equal(rs_metric_get(RS_M_DTLS_FINGERPRINT_MISMATCH), mismatch0 + 1);
     rs_client_close(&cl);
 }
 
