@@ -111,6 +111,13 @@ static const struct {
     [RS_M_RELAY_PACKETS] = {"ratsaal_relay_packets_total", "counter",
                             "Packets a media worker passed to another worker of a spread room"},
     [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
+    [RS_M_ROLE_GUESTS] = {"ratsaal_participants_by_role{role=\"guest\"}", "gauge",
+                          "Participants in rooms by role"},
+    [RS_M_ROLE_PARTICIPANTS] = {"ratsaal_participants_by_role{role=\"participant\"}", "gauge",
+                                NULL},
+    [RS_M_ROLE_MODERATORS] = {"ratsaal_participants_by_role{role=\"moderator\"}", "gauge", NULL},
+    [RS_M_MEETINGS_ENDED] = {"ratsaal_meetings_ended_total", "counter",
+                             "Meetings ended for everyone by a moderator (moderation/end)"},
     [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
                               "Expired login sessions removed"},
     [RS_M_HTTP_REFUSED_HOST] = {"ratsaal_http_refused_total{reason=\"host\"}", "counter",
@@ -213,6 +220,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_WRONG_PASSWORD] = "wrong_password",
     [RS_ERR_LOBBY_REJECTED] = "lobby_rejected",
     [RS_ERR_TOO_MANY_ATTEMPTS] = "too_many_attempts",
+    [RS_ERR_MEETING_ENDED] = "meeting_ended",
 };
 
 const char *rs_err_code(enum rs_err err)

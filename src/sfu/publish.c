@@ -272,6 +272,15 @@ int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, struct rs_call *
     unsigned n_entries;
     if (get_entries(call->arg[RS_MS_PUBLISH_TRACKS].json, entries, &n_entries, err))
         return -EINVAL;
+    for (unsigned k = 0; k < n_entries; k++) {
+        if (entries[k].source == SRC_SCREEN && !rs_participant_may_share_screen(p)) {
+            rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
+            rs_msg_error_set(err, RS_ERR_FORBIDDEN, "tracks",
+                             "guests may not share their screen; a moderator can make you a "
+                             "participant");
+            return -EACCES;
+        }
+    }
 
     int rc = -EINVAL;
     struct rs_sdp *offer = malloc(sizeof(*offer));
