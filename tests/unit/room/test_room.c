@@ -278,7 +278,8 @@ static void test_anonymous_guest_handover_and_end(void **state)
     snprintf(cid, sizeof(cid), "%s", c->peer.participant->id);
     char msg[160];
     snprintf(msg, sizeof(msg),
-             "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"guest\"}", bid);
+             "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"guest\"}",
+             bid);
     send_json(a, msg);
     assert_int_equal(b->peer.participant->role, RS_ROLE_GUEST);
     drain(b);
@@ -305,7 +306,8 @@ static void test_anonymous_guest_handover_and_end(void **state)
     }
     assert_null(rs_rooms_find(app.rooms, "anon-end"));
     /* anyone opens it again, as its moderator */
-    send_json(b, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"anon-end\",\"display_name\":\"B\"}");
+    send_json(
+        b, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"anon-end\",\"display_name\":\"B\"}");
     json_decref(expect(b, "control", "joined"));
     assert_int_equal(b->peer.participant->role, RS_ROLE_MODERATOR);
     drain(a);
@@ -385,8 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_keep_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_leave_and_rejoin_moderator_handover, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_leave_and_rejoin_moderator_handover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anonymous_guest_handover_and_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit_then_flood_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_and_binary, setup, teardown),
