@@ -36,6 +36,7 @@ void rs_config_defaults(struct rs_config *cfg)
     snprintf(cfg->oidc_groups_claim, sizeof(cfg->oidc_groups_claim), "groups");
     cfg->anonymous_meetings = RS_ANON_AUTO;
     cfg->session_hours = 12;
+    cfg->invite_grace_h = 2;
     cfg->login_rate_per_min = 10;
     cfg->join_rate_per_min = 60;
     cfg->max_connections = 4096;
@@ -227,6 +228,7 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"rate_per_s", &cfg->rate_per_s, 1, 1000},
         {"last_n", &cfg->last_n, 0, 100},
         {"session_hours", &cfg->session_hours, 1, 720},
+        {"invite_grace_h", &cfg->invite_grace_h, 0, 168},
         {"login_rate_per_min", &cfg->login_rate_per_min, 1, 10000},
         {"join_rate_per_min", &cfg->join_rate_per_min, 1, 10000},
         {"max_connections", &cfg->max_connections, 16, 100000},

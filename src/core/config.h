@@ -57,6 +57,7 @@ struct rs_config {
     char oidc_tenant_claim[64];    /* empty: no tenants */
     int anonymous_meetings;        /* RS_ANON_AUTO / ON / OFF */
     unsigned session_hours;
+    unsigned invite_grace_h;       /* invitations outlive a scheduled meeting's end by this */
     unsigned login_rate_per_min;   /* per client address */
     unsigned join_rate_per_min;    /* per client address */
 

@@ -123,6 +123,13 @@ static const struct {
     [RS_M_RELAY_PACKETS] = {"ratsaal_relay_packets_total", "counter",
                             "Packets a media worker passed to another worker of a spread room"},
     [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
+    [RS_M_ROLE_GUESTS] = {"ratsaal_participants_by_role{role=\"guest\"}", "gauge",
+                          "Participants in rooms by role"},
+    [RS_M_ROLE_PARTICIPANTS] = {"ratsaal_participants_by_role{role=\"participant\"}", "gauge",
+                                NULL},
+    [RS_M_ROLE_MODERATORS] = {"ratsaal_participants_by_role{role=\"moderator\"}", "gauge", NULL},
+    [RS_M_MEETINGS_ENDED] = {"ratsaal_meetings_ended_total", "counter",
+                             "Meetings ended for everyone by a moderator (moderation/end)"},
     [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
                               "Expired login sessions removed"},
     [RS_M_HTTP_REFUSED_HOST] = {"ratsaal_http_refused_total{reason=\"host\"}", "counter",
@@ -247,6 +254,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_BANNED] = "banned",
     [RS_ERR_MIC_RESTRICTED] = "mic_restricted",
     [RS_ERR_CHAT_DISABLED] = "chat_disabled",
+    [RS_ERR_MEETING_ENDED] = "meeting_ended",
 };
 
 const char *rs_err_code(enum rs_err err)

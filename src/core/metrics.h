@@ -65,6 +65,11 @@ enum rs_metric {
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING, /* gauge */
+    /* participants in rooms by role (gauges; in the order of enum rs_role), meetings ended */
+    RS_M_ROLE_GUESTS,
+    RS_M_ROLE_PARTICIPANTS,
+    RS_M_ROLE_MODERATORS,
+    RS_M_MEETINGS_ENDED, /* moderation/end */
     RS_M_SESSIONS_PURGED,
     /* the edge: requests refused before any route, by reason */
     RS_M_HTTP_REFUSED_HOST,    /* Host is not a name of this server (DNS rebinding) */
@@ -150,6 +155,7 @@ enum rs_err {
     RS_ERR_BANNED,
     RS_ERR_MIC_RESTRICTED,
     RS_ERR_CHAT_DISABLED,
+    RS_ERR_MEETING_ENDED,
     RS_ERR__COUNT
 };
 

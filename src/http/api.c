@@ -36,7 +36,6 @@
 #include "signaling/session.h"
 
 #define HOUR_MS (3600 * 1000LL)
-#define INVITE_DEFAULT_S (7 * 24 * 3600)
 #define INVITE_MAX_S (90 * 24 * 3600)
 #define RECHECKS_PER_TICK 8 /* sessions re-checked per housekeeping tick (200 ms) */
 #define TITLE_MAX_CHARS 200 /* a meeting's title, in characters (RS_ROOM_TITLE_MAX bytes) */
@@ -424,18 +423,32 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         memset(&inv, 0, sizeof(inv));
         json_t *role = json_object_get(body, "role");
         json_t *exp = json_object_get(body, "expires_in_s");
-        long long expires = INVITE_DEFAULT_S;
+        json_t *exp_at = json_object_get(body, "expires_at");
+        /* no explicit expiry: the meeting's schedule decides (rs_invite_default_expiry) */
+        int64_t expires_at =
+            rs_invite_default_expiry(&ma.room, now, (int64_t)app->cfg.invite_grace_h * HOUR_MS);
         int bad_role = !role || !json_is_string(role) ||
                        rs_invite_role_parse(json_string_value(role), &inv.role);
         int bad_exp = exp && (!json_is_integer(exp) || json_integer_value(exp) < 60 ||
                               json_integer_value(exp) > INVITE_MAX_S);
+        /* an explicit moment wins too, but not one in the past (or within the next minute) */
+        int bad_at = exp_at && (exp || !json_is_integer(exp_at) ||
+                                json_integer_value(exp_at) < now + 60 * 1000LL ||
+                                json_integer_value(exp_at) > now + INVITE_MAX_S * 1000LL);
         if (exp && !bad_exp)
-            expires = json_integer_value(exp);
+            expires_at = now + json_integer_value(exp) * 1000LL;
+        if (exp_at && !bad_at)
+            expires_at = json_integer_value(exp_at);
         json_decref(body);
-        if (bad_role || bad_exp) {
-            rs_http_resp_error(resp, 400, "invalid_request", bad_role ? "role" : "expires_in_s",
-                               bad_role ? "role must be guest, participant or moderator"
-                                        : "expires_in_s must be 60 to 7776000");
+        if (bad_role || bad_exp || bad_at) {
+            rs_http_resp_error(resp, 400, "invalid_request",
+                               bad_role  ? "role"
+                               : bad_exp ? "expires_in_s"
+                                         : "expires_at",
+                               bad_role  ? "role must be guest, participant or moderator"
+                               : bad_exp ? "expires_in_s must be 60 to 7776000"
+                                         : "expires_at must be a time (ms) from one minute to "
+                                           "90 days ahead, without expires_in_s");
             return RS_HTTP_DONE;
         }
         char token[64], id[64];
@@ -449,7 +462,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         snprintf(inv.room_id, sizeof(inv.room_id), "%s", ma.room.id);
         snprintf(inv.created_by, sizeof(inv.created_by), "%s", u.id);
         inv.created_at_ms = now;
-        inv.expires_at_ms = now + expires * 1000;
+        inv.expires_at_ms = expires_at;
         if (rs_store_invite_create(app->store, &inv)) {
             rs_http_resp_error(resp, 500, "internal", NULL, "the invitation could not be stored");
             return RS_HTTP_DONE;

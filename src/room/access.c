@@ -83,6 +83,7 @@ int rs_access_join(struct rs_app *app, const struct rs_identity *who, const char
         }
         allowed = true;
         g->invited_moderator = inv.role == RS_INVITE_MODERATOR;
+        g->guest = inv.role == RS_INVITE_GUEST;
         *moderator |= g->invited_moderator;
         snprintf(invite_id, RS_INVITE_ID_MAX + 1, "%s", inv.id);
         /* guests (and participant invitations without an account) wait when there is a lobby */
@@ -162,6 +163,9 @@ int rs_access_recheck(struct rs_app *app, struct rs_peer *peer, struct rs_msg_er
         p->account = 0;
         p->user_id[0] = 0;
         describe = true;
+        /* what stays is the invitation: a guest one makes a guest */
+        if (p->invited_guest && p->role == RS_ROLE_PARTICIPANT)
+            rs_participant_set_role(p, RS_ROLE_GUEST);
     }
     const struct rs_room_record *rec = &p->room->rec;
     if (rec->managed) {
@@ -174,10 +178,10 @@ int rs_access_recheck(struct rs_app *app, struct rs_peer *peer, struct rs_msg_er
                                     ? RS_ROLE_MODERATOR
                                     : RS_ROLE_PARTICIPANT;
             if (role != p->role) {
-                p->role = role;
+                rs_participant_set_role(p, role);
                 describe = true;
                 RS_INFO("room", "event=role_followed room=%s participant=%s role=%s", p->room->id,
-                        p->id, role == RS_ROLE_MODERATOR ? "moderator" : "participant");
+                        p->id, rs_role_name(role));
                 if (role == RS_ROLE_MODERATOR && !p->waiting)
                     for (struct rs_participant *w = p->room->lobby_head; w; w = w->next)
                         rs_emit_one(p, rs_event("lobby", "entered", "{s:o}", "participant",

@@ -35,6 +35,7 @@ struct rs_access_grant {
     bool waiting;                         /* waits in the lobby */
     enum rs_access access;                /* what the account alone gives (NONE for guests) */
     bool invited_moderator;               /* a moderator invitation was used */
+    bool guest;                           /* a guest invitation was used */
     char invite_id[RS_INVITE_ID_MAX + 1]; /* the invitation used; "" for none */
 };
 

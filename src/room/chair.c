@@ -44,7 +44,7 @@ struct chair_part {
     bool mic_muted;        /* muted by the chair until it unmutes itself */
     bool camera_off;       /* turned off by the chair until it turns it on itself */
     bool mic_allowed;      /* on the restriction's list of who may speak */
-    bool screen_forbidden; /* may not share its screen */
+    int screen;            /* 0: as its role allows, 1: allowed, -1: forbidden by the chair */
 };
 
 static struct chair_room *room_of(const struct rs_room *room)
@@ -97,7 +97,9 @@ bool rs_chair_may_send(const struct rs_participant *p, enum rs_chair_source src)
     case RS_CHAIR_CAMERA:
         return !(cp && cp->camera_off);
     case RS_CHAIR_SCREEN:
-        return !(cp && cp->screen_forbidden);
+        if (cp && cp->screen)
+            return cp->screen > 0;
+        return rs_participant_may_share_screen(p); /* guests not, unless the chair allows */
     }
     return false;
 }
@@ -359,11 +361,11 @@ static int chair_screen(struct rs_call *c)
     struct chair_part *cp = part_state(t);
     if (!cp)
         return oom(c);
-    cp->screen_forbidden = !c->arg[SCREEN_ALLOWED].num;
+    cp->screen = c->arg[SCREEN_ALLOWED].num ? 1 : -1;
     RS_INFO("room", "event=chair_screen room=%s participant=%s allowed=%d by=%s", c->room->id,
-            t->id, !cp->screen_forbidden, c->self->id);
+            t->id, cp->screen > 0, c->self->id);
     rs_room_audience_changed(c->room);
-    if (cp->screen_forbidden)
+    if (cp->screen < 0)
         rs_emit_one(
             t, rs_event("chair", "muted", "{s:s, s:s}", "source", "screen", "by", c->self->id));
     rs_emit_participant_updated(t);
@@ -477,7 +479,9 @@ static int chair_debrief(struct rs_call *c)
     /* restart from the head after every removal: a removal changes the list */
     for (;;) {
         struct rs_participant *t = c->room->head;
-        while (t && (t->role == RS_ROLE_MODERATOR || (!everyone && t->account)))
+        /* guests: the guest role, and anyone without an account */
+        while (t && (t->role == RS_ROLE_MODERATOR ||
+                     (!everyone && t->account && t->role != RS_ROLE_GUEST)))
             t = t->next;
         if (!t)
             break;
@@ -510,7 +514,7 @@ static void chair_describe(const struct rs_participant *p, json_t *j)
                         json_pack("{s:b, s:b, s:b, s:b}", "mic_blocked", mic_blocked(p),
                                   "mic_allowed", cp && cp->mic_allowed, "camera_off",
                                   cp && cp->camera_off, "screen_allowed",
-                                  !(cp && cp->screen_forbidden)));
+                                  rs_chair_may_send(p, RS_CHAIR_SCREEN)));
 }
 
 static void chair_leaving(struct rs_participant *p)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 #include "room/access.h"
@@ -86,11 +87,30 @@ static int control_join(struct rs_call *c)
             return -EINVAL;
         }
     }
+    if (found == 0 && rec.managed && rec.ended_at_ms) {
+        /* ended for everyone (moderation/end): only a moderator of the meeting starts it again */
+        if (!g.moderator) {
+            rs_msg_error_set(c->err, RS_ERR_MEETING_ENDED, "room",
+                             "the meeting was ended by the chair; it has not started again");
+            return -EACCES;
+        }
+        rec.ended_at_ms = 0;
+        if (!app->store || rs_store_meeting_update(app->store, &rec)) {
+            rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the meeting could not be started");
+            return -EIO;
+        }
+        if (existing)
+            existing->rec.ended_at_ms = 0;
+        RS_INFO("room", "event=meeting_restarted room=%s", room_id);
+    }
     struct rs_room *room;
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
-    struct rs_participant *p =
-        rs_participant_new(room, peer, name, g.moderator ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT);
+    /* a guest invitation without an account makes a guest (docs/protocol.md "Roles") */
+    enum rs_role role = g.moderator                         ? RS_ROLE_MODERATOR
+                        : g.guest && !peer->ident.logged_in ? RS_ROLE_GUEST
+                                                            : RS_ROLE_PARTICIPANT;
+    struct rs_participant *p = rs_participant_new(room, peer, name, role);
     if (!p) {
         rs_room_close_if_empty(room);
         rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
@@ -99,6 +119,7 @@ static int control_join(struct rs_call *c)
     p->access = g.access;
     p->invited = g.invite_id[0] != 0;
     p->invited_moderator = g.invited_moderator;
+    p->invited_guest = g.guest;
     if (g.invite_id[0] && app->store)
         rs_store_invite_use(app->store, g.invite_id);
     if (g.waiting) {

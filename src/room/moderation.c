@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The `moderation` feature: the lobby switch and moderator grants.
+/* The `moderation` feature: the lobby switch, roles (guest, participant, moderator) and ending
+ * the meeting for everyone.
  *
  * Changes to a managed meeting's settings and grants are stored first and applied to the live
  * room only when the store accepted them. */
@@ -7,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "room/access.h"
 #include "room/events.h"
 #include "room/room.h"
 #include "store/store.h"
@@ -27,42 +30,75 @@ static int set_lobby(struct rs_call *c)
     return 0;
 }
 
-enum { ROLE_PARTICIPANT, ROLE_MODERATOR };
-static const char *const role_names[] = {"participant", "moderator", NULL};
+/* In the order of enum rs_role: the field's index is the role. */
+static const char *const role_names[] = {"guest", "participant", "moderator", NULL};
 
+/* Guest <-> participant is any moderator's call; moderation is handed out or taken back only by
+ * those who may grant it (access.c), and only from or to a participant, never a guest. */
 static int set_role(struct rs_call *c)
 {
     struct rs_room *room = c->room;
-    bool to_mod = c->arg[1].num == ROLE_MODERATOR;
+    enum rs_role to = (enum rs_role)c->arg[1].num;
     struct rs_participant *t = rs_room_participant(room, c->arg[0].str);
     if (!t) {
         rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id", "no participant with this id");
         return -EINVAL;
     }
-    if (room->rec.managed) {
+    enum rs_role from = t->role;
+    bool grant = (to == RS_ROLE_MODERATOR) != (from == RS_ROLE_MODERATOR);
+    if (grant && !rs_access_may_grant(c->self)) {
+        rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
+        rs_msg_error_set(c->err, RS_ERR_FORBIDDEN, NULL,
+                         "only the meeting's owner or an admin may change moderators");
+        return -EACCES;
+    }
+    if (grant && (to == RS_ROLE_GUEST || from == RS_ROLE_GUEST)) {
+        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "role",
+                         "a guest must be made a participant first");
+        return -EINVAL;
+    }
+    if (grant && room->rec.managed) {
         if (!t->account) {
             rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id",
                              "only signed-in participants can become moderators");
             return -EINVAL;
         }
-        int rc = to_mod ? rs_store_grant_set(c->app->store, room->id, t->user_id)
-                        : rs_store_grant_unset(c->app->store, room->id, t->user_id);
+        int rc = to == RS_ROLE_MODERATOR
+                     ? rs_store_grant_set(c->app->store, room->id, t->user_id)
+                     : rs_store_grant_unset(c->app->store, room->id, t->user_id);
         if (rc && rc != -ENOENT) {
             rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the role could not be stored");
             return -EIO;
         }
     }
-    bool was_mod = t->role == RS_ROLE_MODERATOR;
-    t->role = to_mod ? RS_ROLE_MODERATOR : RS_ROLE_PARTICIPANT;
-    if (to_mod && !was_mod) {
+    rs_participant_set_role(t, to);
+    if (to == RS_ROLE_MODERATOR && from != RS_ROLE_MODERATOR) {
         /* a new moderator sees who is already waiting */
         for (struct rs_participant *w = room->lobby_head; w; w = w->next)
             rs_emit_one(
                 t, rs_event("lobby", "entered", "{s:o}", "participant", rs_lobby_entry_json(w)));
     }
     RS_INFO("room", "event=role_set room=%s participant=%s role=%s by=%s", room->id, t->id,
-            c->arg[1].str, c->self->id);
+            rs_role_name(to), c->self->id);
     rs_emit_participant_updated(t);
+    return 0;
+}
+
+/* Ends the meeting for everyone. A managed meeting stays ended (stored) until one of its
+ * moderators joins again (control.c); an anonymous room is just emptied. */
+static int end_meeting(struct rs_call *c)
+{
+    struct rs_room *room = c->room;
+    if (room->rec.managed && c->app->store) {
+        struct rs_room_record rec = room->rec;
+        rec.ended_at_ms = rs_wall_ms();
+        if (rs_store_meeting_update(c->app->store, &rec)) {
+            rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the meeting could not be ended");
+            return -EIO;
+        }
+        room->rec.ended_at_ms = rec.ended_at_ms;
+    }
+    rs_room_end(room, c->self->id); /* frees c->self and the room */
     return 0;
 }
 
@@ -73,7 +109,7 @@ static const struct rs_action actions[] = {
      .fields = {{.name = "enabled", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
     {.name = "set_role",
      .fn = set_role,
-     .need = RS_NEED_OWNER,
+     .need = RS_NEED_MODERATOR,
      .fields =
          {
              {.name = "id", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32},
@@ -82,6 +118,7 @@ static const struct rs_action actions[] = {
               .flags = RS_FIELD_REQUIRED,
               .choices = role_names},
          }},
+    {.name = "end", .fn = end_meeting, .need = RS_NEED_MODERATOR},
     {.name = NULL},
 };
 

@@ -260,11 +260,54 @@ void rs_room_close_if_empty(struct rs_room *room)
     room_free(room);
 }
 
+const char *rs_role_name(enum rs_role role)
+{
+    switch (role) {
+    case RS_ROLE_GUEST:
+        return "guest";
+    case RS_ROLE_PARTICIPANT:
+        return "participant";
+    case RS_ROLE_MODERATOR:
+        return "moderator";
+    }
+    return "participant";
+}
+
+static enum rs_metric role_gauge(enum rs_role role)
+{
+    return role == RS_ROLE_GUEST       ? RS_M_ROLE_GUESTS
+           : role == RS_ROLE_MODERATOR ? RS_M_ROLE_MODERATORS
+                                       : RS_M_ROLE_PARTICIPANTS;
+}
+
+void rs_participant_set_role(struct rs_participant *p, enum rs_role role)
+{
+    if (p->role == role)
+        return;
+    /* only those in the room are counted (rs_room_enter, rs_room_leave) */
+    bool counted = !p->waiting && (p->prev || p->room->head == p);
+    if (counted) {
+        rs_metric_dec(role_gauge(p->role));
+        rs_metric_inc(role_gauge(role));
+    }
+    p->role = role;
+}
+
+bool rs_participant_may_vote(const struct rs_participant *p)
+{
+    return p && !p->waiting && p->role != RS_ROLE_GUEST;
+}
+
+bool rs_participant_may_share_screen(const struct rs_participant *p)
+{
+    return p && !p->waiting && p->role != RS_ROLE_GUEST;
+}
+
 json_t *rs_participant_json(const struct rs_participant *p)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "id", p->id, "display_name", p->display_name,
-                          "role", p->role == RS_ROLE_MODERATOR ? "moderator" : "participant",
-                          "joined_at", (json_int_t)p->joined_at_ms, "account", p->account);
+                          "role", rs_role_name(p->role), "joined_at", (json_int_t)p->joined_at_ms,
+                          "account", p->account);
     if (!j)
         return NULL;
     EACH_FEATURE(p->room->app->rooms, f)
@@ -391,6 +434,7 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     room->tail = p;
     room->count++;
     rs_metric_inc(RS_M_PARTICIPANTS);
+    rs_metric_inc(role_gauge(p->role));
     rs_metric_inc(RS_M_JOINS_TOTAL);
 
     json_t *list = json_array();
@@ -414,7 +458,7 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
         rs_event("control", "participant_joined", "{s:o}", "participant", rs_participant_json(p)),
         p);
     RS_INFO("room", "event=joined room=%s participant=%s role=%s count=%u", room->id, p->id,
-            p->role == RS_ROLE_MODERATOR ? "moderator" : "participant", room->count);
+            rs_role_name(p->role), room->count);
     EACH_FEATURE(app->rooms, f)
     if (f->joined)
         f->joined(p);
@@ -452,6 +496,32 @@ void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *r
         if (!rec->lobby)
             while (room->lobby_head && rs_room_admit(room->lobby_head) == 0)
                 ;
+    }
+}
+
+void rs_room_end(struct rs_room *room, const char *by_id)
+{
+    char by[RS_PARTICIPANT_ID_LEN + 1]; /* `by_id` goes with its participant */
+    snprintf(by, sizeof(by), "%s", by_id);
+    rs_metric_inc(RS_M_MEETINGS_ENDED);
+    RS_INFO("room", "event=meeting_ended room=%s by=%s count=%u waiting=%u", room->id, by,
+            room->count, room->lobby_count);
+    rs_emit_all(room, rs_event("control", "ended", "{s:s}", "by", by), NULL);
+    while (room->lobby_head) {
+        struct rs_participant *p = room->lobby_head;
+        /* the room is freed with its last lobby entry when nobody is in it */
+        int last = room->count == 0 && room->lobby_count == 1;
+        if (p->peer)
+            rs_emit_peer(p->peer, rs_event("control", "ended", "{s:s}", "by", by));
+        rs_room_lobby_remove(p, "gone");
+        if (last)
+            return;
+    }
+    while (room->head) {
+        int last = room->count == 1;
+        rs_room_leave(room->head, "ended");
+        if (last)
+            return;
     }
 }
 
@@ -513,19 +583,25 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     p->next = p->prev = NULL;
     room->count--;
     rs_metric_dec(RS_M_PARTICIPANTS);
+    rs_metric_dec(role_gauge(p->role));
     rs_emit_all(
         room, rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason", reason),
         NULL);
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
             room->count);
-    /* Moderation must not vanish with the moderator: hand it to the longest-present. */
+    /* Moderation must not vanish with the moderator: hand it to the longest-present
+     * participant (never straight to a guest). */
     if (p->role == RS_ROLE_MODERATOR && room->head && !room->rec.managed) {
+        struct rs_participant *heir = NULL;
         int has_mod = 0;
-        for (struct rs_participant *q = room->head; q; q = q->next)
+        for (struct rs_participant *q = room->head; q; q = q->next) {
             has_mod |= q->role == RS_ROLE_MODERATOR;
-        if (!has_mod) {
-            room->head->role = RS_ROLE_MODERATOR;
-            rs_emit_participant_updated(room->head);
+            if (!heir && q->role == RS_ROLE_PARTICIPANT)
+                heir = q;
+        }
+        if (!has_mod && heir) {
+            rs_participant_set_role(heir, RS_ROLE_MODERATOR);
+            rs_emit_participant_updated(heir);
         }
     }
 }

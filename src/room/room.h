@@ -14,6 +14,7 @@
 #define RS_ROOM_ROOM_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/app.h"
@@ -25,7 +26,11 @@
 #define RS_CHAT_MAX_CHARS 2000
 #define RS_PARTICIPANT_ID_LEN 12
 
-enum rs_role { RS_ROLE_PARTICIPANT, RS_ROLE_MODERATOR };
+/* A participant's role in the room. A guest (joined by a guest invitation, without an account)
+ * may speak, show video, chat and raise a hand, but may not share the screen and never votes;
+ * a moderator makes a guest a participant (and only a participant a moderator). docs/protocol.md
+ * "Roles in a meeting". */
+enum rs_role { RS_ROLE_GUEST, RS_ROLE_PARTICIPANT, RS_ROLE_MODERATOR };
 
 struct rs_peer;
 struct rs_room;
@@ -39,6 +44,7 @@ struct rs_participant {
     int access;            /* enum rs_access of the account at join or the last re-check */
     int invited;           /* joined with an invitation */
     int invited_moderator; /* ... a moderator invitation */
+    int invited_guest;     /* ... a guest invitation */
     int waiting;      /* in the lobby (not in the room's participant list) */
     int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
@@ -107,6 +113,13 @@ void rs_room_leave(struct rs_participant *p, const char *reason);
  * "sent_to_lobby", it gets lobby/waiting with reason "sent_back"; the features' state of it is
  * gone, as after a leave). -EINVAL when it waits already or has no connection. */
 int rs_room_to_lobby(struct rs_participant *p);
+/* "guest", "participant" or "moderator". */
+const char *rs_role_name(enum rs_role role);
+/* Changes `p`'s role and keeps the participants-by-role gauges right (does not announce it). */
+void rs_participant_set_role(struct rs_participant *p, enum rs_role role);
+/* The guest rules, for every feature to ask (a vote counts only those who may vote). */
+bool rs_participant_may_vote(const struct rs_participant *p);
+bool rs_participant_may_share_screen(const struct rs_participant *p);
 
 /* Returns a new reference: the participant as shown to others. */
 json_t *rs_participant_json(const struct rs_participant *p);
@@ -124,6 +137,9 @@ struct rs_participant *rs_room_lobby_find(struct rs_room *room, const char *id);
 json_t *rs_lobby_entry_json(const struct rs_participant *p);
 /* The meeting's stored settings changed (REST PATCH): update the live room, if any. */
 void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *rec);
+/* Ends the meeting for everyone (moderation/end): each one gets control/ended and leaves with
+ * reason "ended", the lobby is emptied, and the room is freed. `by` is the moderator's id. */
+void rs_room_end(struct rs_room *room, const char *by);
 /* Disconnects every participant (and lobby entry) of the room: the meeting was deleted. */
 void rs_room_close_all(struct rs_room *room);
 /* Runs every feature's audience_changed hook (who hears or sees whom changed). */

@@ -273,6 +273,15 @@ int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, struct rs_call *
     unsigned n_entries;
     if (get_entries(call->arg[RS_MS_PUBLISH_TRACKS].json, entries, &n_entries, err))
         return -EINVAL;
+    for (unsigned k = 0; k < n_entries; k++) {
+        /* guests may not, unless the chair allows it; the chair may forbid anyone */
+        if (entries[k].source == SRC_SCREEN && !rs_chair_may_send(p, RS_CHAIR_SCREEN)) {
+            rs_metric_auth_reject(RS_AUTH_FORBIDDEN);
+            rs_msg_error_set(err, RS_ERR_FORBIDDEN, "tracks",
+                             "you may not share your screen here; the chair can allow it");
+            return -EACCES;
+        }
+    }
 
     int rc = -EINVAL;
     struct rs_sdp *offer = malloc(sizeof(*offer));

@@ -94,13 +94,16 @@ static const char *const migrations[] = {
     ") STRICT;"
     "CREATE INDEX invites_room ON invites(room_id);"
     "CREATE INDEX invites_expiry ON invites(expires_at_ms);",
+    /* 3: a meeting ended for everyone (moderation/end) */
+    "ALTER TABLE rooms ADD COLUMN ended_at_ms INTEGER;",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* Column lists, in the order the read_* functions below expect them. */
 #define ROOM_COLS                                                                                  \
     "r.id, r.title, r.max_participants, r.created_at_ms, r.last_active_ms, r.owner_id, "           \
-    "r.tenant, r.scheduled_start_ms, r.scheduled_end_ms, r.lobby, r.password_hash, r.managed"
+    "r.tenant, r.scheduled_start_ms, r.scheduled_end_ms, r.lobby, r.password_hash, r.managed, "    \
+    "r.ended_at_ms"
 #define USER_COLS_BARE                                                                             \
     "id, username, oidc_issuer, oidc_sub, display_name, email, role, tenant, password_hash, "      \
     "created_at_ms, last_login_ms, disabled"
@@ -207,7 +210,7 @@ static const char *const sql[Q_COUNT] = {
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)",
     [Q_MEETING_UPDATE] = "UPDATE rooms SET title = ?2, max_participants = ?3, "
                          "scheduled_start_ms = ?4, scheduled_end_ms = ?5, lobby = ?6, "
-                         "password_hash = ?7 WHERE id = ?1 AND managed = 1",
+                         "password_hash = ?7, ended_at_ms = ?8 WHERE id = ?1 AND managed = 1",
     [Q_MEETING_LIST_TENANT] = "SELECT " ROOM_COLS " FROM rooms r "
                               "WHERE r.managed = 1 AND r.tenant = ?1 "
                               "ORDER BY r.created_at_ms DESC, r.id",
@@ -433,6 +436,7 @@ static void read_room(sqlite3_stmt *q, int c, struct rs_room_record *out)
     out->has_password = sqlite3_column_type(q, c + 10) != SQLITE_NULL;
     COPY(out->password_hash, q, c + 10);
     out->managed = sqlite3_column_int(q, c + 11) != 0;
+    out->ended_at_ms = sqlite3_column_int64(q, c + 12);
 }
 
 static void read_user(sqlite3_stmt *q, int c, struct rs_user_record *out)
@@ -785,6 +789,7 @@ static int sq_meeting_update(struct rs_store *st, const struct rs_room_record *m
     bind_time_opt(q, 5, m->scheduled_end_ms);
     sqlite3_bind_int(q, 6, m->lobby ? 1 : 0);
     bind_opt(q, 7, m->has_password ? m->password_hash : NULL);
+    bind_time_opt(q, 8, m->ended_at_ms);
     return step_changed(st, q);
 }
 

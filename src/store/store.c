@@ -36,6 +36,17 @@ const char *rs_invite_role_name(enum rs_invite_role role)
     return (unsigned)role < 3 ? invite_roles[role] : "guest";
 }
 
+int64_t rs_invite_default_expiry(const struct rs_room_record *rec, int64_t now_ms, int64_t grace_ms)
+{
+    if (rec->scheduled_start_ms <= 0)
+        return now_ms + RS_INVITE_DEFAULT_MS;
+    int64_t end = rec->scheduled_end_ms > rec->scheduled_start_ms
+                      ? rec->scheduled_end_ms
+                      : rec->scheduled_start_ms + RS_MEETING_DEFAULT_LENGTH_MS;
+    int64_t at = end + grace_ms;
+    return at - now_ms < 3600 * 1000LL ? now_ms + RS_INVITE_DEFAULT_MS : at;
+}
+
 int rs_invite_role_parse(const char *text, enum rs_invite_role *out)
 {
     for (int i = 0; text && i < 3; i++) {

@@ -56,6 +56,9 @@ struct rs_room_record {
     bool has_password;
     char password_hash[RS_STORE_HASH_MAX + 1]; /* argon2id encoded; "" unless has_password */
     bool managed; /* created through the REST API (rs_store_meeting_create) */
+    /* Schema version 3: when a moderator ended the meeting for everyone (moderation/end);
+     * 0 when not ended. Joins are refused until a moderator of the meeting joins again. */
+    int64_t ended_at_ms;
 };
 
 struct rs_user_record {
@@ -194,6 +197,14 @@ const char *rs_user_role_name(enum rs_user_role role);            /* "admin", "m
 int rs_user_role_parse(const char *text, enum rs_user_role *out); /* 0 or -EINVAL */
 const char *rs_invite_role_name(enum rs_invite_role role);        /* "guest", "participant", ... */
 int rs_invite_role_parse(const char *text, enum rs_invite_role *out);
+#define RS_INVITE_DEFAULT_MS (7 * 24 * 3600 * 1000LL)    /* meetings without a schedule */
+#define RS_MEETING_DEFAULT_LENGTH_MS (2 * 3600 * 1000LL) /* a start without an end */
+/* When a new invitation to `rec` made at `now_ms` without an explicit expiry expires: at the
+ * meeting's end (its scheduled end, or its start plus RS_MEETING_DEFAULT_LENGTH_MS) plus
+ * `grace_ms`; without a schedule, or when that moment is less than an hour away (a meeting long
+ * over), `now_ms` plus RS_INVITE_DEFAULT_MS. */
+int64_t rs_invite_default_expiry(const struct rs_room_record *rec, int64_t now_ms,
+                                 int64_t grace_ms);
 /* 1 if `name` is 1-64 characters of [A-Za-z0-9._@-], else 0. */
 bool rs_username_valid(const char *name);
 

@@ -173,8 +173,11 @@ test('axe: no WCAG 2.1 A/AA violations on the pages and meeting states (English)
     await stranger.locator(tid('join-denied')).waitFor({ state: 'visible' });
     await axe.check(stranger, 'join denied screen');
 
-    // leave
+    // leave: the chair is asked first (hand over, end for all, just leave)
     await mod.click(tid('leave-button'));
+    await mod.locator(tid('leave-dialog')).waitFor({ state: 'visible' });
+    await axe.check(mod, 'the chair\'s leave dialog');
+    await mod.click(tid('leave-just'));
     await mod.locator(tid('ended')).waitFor({ state: 'visible' });
     await axe.check(mod, 'left screen');
 

@@ -360,7 +360,7 @@ test('a guest sends every moderator action: forbidden each time, counted, nothin
 
   mod.send({ ns: 'lobby', action: 'admit', id: w1.id });
   const joined = await g1.next((e) => e.event === 'joined');
-  assert.equal(joined.participants.find((p) => p.id === w1.id).role, 'participant');
+  assert.equal(joined.participants.find((p) => p.id === w1.id).role, 'guest'); // issue 12: a guest invitation makes a guest
   assert.equal(joined.lobby, undefined, 'a guest is not shown the lobby');
 
   // guest 2 waits: a real target for admit/reject

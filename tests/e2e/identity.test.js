@@ -52,21 +52,7 @@ after(async () => {
   stopWatchdog();
 });
 
-/** fetch from the page (its cookie, its origin), JSON in and out. */
-function pageApi(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const init = { method, headers: {} };
-    if (body !== undefined) {
-      init.headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    const r = await fetch(path, init);
-    const text = await r.text();
-    let json = null;
-    try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-    return { status: r.status, json };
-  }, { method, path, body });
-}
+const { pageApi } = h;
 
 const has = async (page, testid) => (await page.locator(tid(testid)).count()) > 0;
 

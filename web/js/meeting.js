@@ -23,9 +23,10 @@ import { ChairPanel } from './ui/chair.js';
 import { SpeakersPanel } from './ui/speakers.js';
 import { ChatExtras } from './ui/chat_extras.js';
 import { Reactions } from './ui/reactions.js';
+import { LeaveDialog } from './ui/leave_dialog.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
-const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected']);
+const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
 const PASSWORD = new Set(['password_required', 'wrong_password']);
 
 const $ = (id) => document.getElementById(id);
@@ -71,6 +72,7 @@ class Meeting {
       allHeading: $('participants-all'),
       room: this.state,
       canGrant: () => this.canGrant(),
+      isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
       extras: (p) => this.chairPanel.rowExtras(p),
     });
@@ -97,6 +99,7 @@ class Meeting {
       isModerator: () => this.isModerator(),
       actions: this.features.speakers,
     });
+    this.leaveDialog = new LeaveDialog();
     this.lobbyPanel = new LobbyPanel({
       section: $('lobby-section'),
       heading: $('lobby-heading'),
@@ -114,6 +117,7 @@ class Meeting {
     this.state.addEventListener('change', (e) => {
       if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._updateCopyLink();
+      if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._applyGuestRights();
     });
     $('password-input').addEventListener('input', () => {
       $('password-input').removeAttribute('aria-invalid');
@@ -151,7 +155,7 @@ class Meeting {
     this.controls.addEventListener('hand', () => this.features.hand.toggle());
     this.controls.addEventListener('chat', () => this.togglePanel('chat'));
     this.controls.addEventListener('participants', () => this.togglePanel('participants'));
-    this.controls.addEventListener('leave', () => this.leave());
+    this.controls.addEventListener('leave', () => this.requestLeave());
     this.shortcuts = new Shortcuts({
       active: () => this.phase === 'meeting',
       actions: {
@@ -221,8 +225,9 @@ class Meeting {
     this.plist.render();
   }
 
-  /** Owner of the meeting or admin: may make others moderators. */
+  /** Owner of the meeting or admin (the server says so at join): may make others moderators. */
   canGrant() {
+    if (this.inMeeting && this.serverCanGrant && this.isModerator()) return true;
     if (!this.me) return false;
     if (this.me.role === 'admin') return true;
     return !!(this.meetingInfo && this.meetingInfo.owner === this.me.id);
@@ -232,6 +237,18 @@ class Meeting {
     return this.inMeeting && !!this.state.self && this.state.self.role === 'moderator';
   }
 
+  /** A guest (protocol.md "Roles in a meeting"): no screen sharing, no meeting link. */
+  isGuest() {
+    return this.inMeeting && !!this.state.self && this.state.self.role === 'guest';
+  }
+
+  /** What a guest may not do is not offered (the server refuses it anyway). */
+  _applyGuestRights() {
+    const guest = this.isGuest();
+    if (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) this.controls.screen.hidden = guest;
+    if (guest && this.mediaOn.screen && this.media) this.media.stopScreen().catch(() => {});
+  }
+
   /**
    * Whether to offer "Copy link": only to those whose link lets others in. Someone who came by
    * an invitation holds a link that names their invitation, not one to pass on; in a meeting
@@ -239,6 +256,7 @@ class Meeting {
    * everyone with its link.
    */
   mayShare() {
+    if (this.isGuest()) return false;
     if (this.inMeeting) return this.managed ? this.isModerator() : true;
     return !this.invite;
   }
@@ -536,6 +554,7 @@ class Meeting {
   _applyJoined(reply) {
     // known before the phase changes: whether "Copy link" is offered depends on it
     this.managed = !!(reply.room_settings && reply.room_settings.managed === true);
+    this.serverCanGrant = !!(reply.room_settings && reply.room_settings.can_grant === true);
     if (!this.transition('joined')) return false;
     this.state.applyJoined(reply);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
@@ -611,22 +630,82 @@ class Meeting {
     for (const id of [...this.grid.videoTracks.keys()]) this.grid.setVideo(id, null);
   }
 
-  async leave() {
-    if (!this.transition('leave')) return;
-    await this.features.control.leave();
-    if (!this.transition('left')) return; // the server shut down meanwhile
+  /**
+   * Leave, as the user asked. A moderator is asked first (issue 12): hand the chair over to
+   * someone (made moderator, then we leave), end the meeting for everyone, or just leave.
+   */
+  async requestLeave() {
+    if (!this.isModerator()) return this.leave();
+    const self = this.state.self;
+    const mayGrant = this.canGrant() || !this.managed;
+    const candidates = mayGrant ? this.state.list().filter((p) => p.id !== self.id && p.role === 'participant' && (!this.managed || p.account)) : [];
+    const choice = await this.leaveDialog.ask(candidates);
+    if (!choice || !this.inMeeting) return;
+    if (choice.action === 'end') {
+      this.features.moderation.end(); // control/ended follows for everyone, us included
+      return;
+    }
+    if (choice.action === 'handover') {
+      try {
+        await this._handOver(choice.id);
+      } catch {
+        toast(t('leave.handover_failed'), { kind: 'error' });
+        return;
+      }
+    }
+    await this.leave();
+  }
+
+  /** Makes `id` a moderator and resolves once the server says so (rejects after 5 s). */
+  _handOver(id) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const p = this.state.participants.get(id);
+        if (p && p.role === 'moderator') finish(true);
+        else if (!p) finish(false);
+      };
+      const timer = setTimeout(() => finish(false), 5000);
+      const finish = (ok) => {
+        clearTimeout(timer);
+        this.state.removeEventListener('change', check);
+        ok ? resolve() : reject(new Error('handover'));
+      };
+      this.state.addEventListener('change', check);
+      this.features.moderation.setRole(id, 'moderator');
+    });
+  }
+
+  /** control/ended: a moderator ended the meeting for everyone. */
+  _onEnded(m) {
+    const byMe = !!(m && this.state.selfId && m.by === this.state.selfId);
+    if (!this.transition('ended')) return;
+    this.leaveDialog.close();
+    this._stopPending();
+    this._showOut('ended', t(byMe ? 'ended.heading_self' : 'ended.heading'), t('ended.text'));
+  }
+
+  /** Out of the meeting (left, or ended for all): clear it and show why (`text` may be null). */
+  _showOut(reason, heading, text) {
     this._teardownMedia();
     this.closePanel(this.openPanel, false);
     this.state.reset();
     this.grid.render();
     this.chat.renderAll();
     this.controls.setUnread(0);
-    $('ended-heading').textContent = t('left.heading');
-    $('ended-text').hidden = true;
-    $('ended').dataset.reason = 'left';
+    $('ended-heading').textContent = heading;
+    $('ended-text').textContent = text || '';
+    $('ended-text').hidden = !text;
+    $('ended').dataset.reason = reason;
     clearToasts();
     this._updateHeader();
     $('ended-heading').focus();
+  }
+
+  async leave() {
+    if (!this.transition('leave')) return;
+    await this.features.control.leave();
+    if (!this.transition('left')) return; // the server shut down meanwhile
+    this._showOut('left', t('left.heading'), null);
   }
 
   async rejoin() {
@@ -684,6 +763,10 @@ class Meeting {
 
   async toggleScreen() {
     if (!this.media) return;
+    if (this.isGuest() && !this.mediaOn.screen) {
+      toast(t('guest.no_screen'), { kind: 'warn' });
+      return;
+    }
     try {
       if (this.mediaOn.screen) await this.media.stopScreen();
       else await this.media.startScreen();

@@ -404,8 +404,15 @@ class InvitesPanel {
     this.base = `/api/v1/meetings/${encodeURIComponent(meeting.id)}/invites`;
     const pid = `inv-${meeting.id}`;
     this.role = el('select', { id: `${pid}-role`, dataset: { testid: 'invite-role' } }, ...['guest', 'participant', 'moderator'].map((r) => el('option', { value: r, text: t(`invites.role_${r}`) })));
-    this.expiry = el('select', { id: `${pid}-expiry`, dataset: { testid: 'invite-expiry' } }, ...EXPIRY.map((e) => el('option', { value: String(e.s), text: t(e.key) })));
-    this.expiry.value = String(7 * DAY);
+    // the first choice sends no expiry: the server ties it to the meeting's schedule (api.md)
+    const scheduled = typeof meeting.scheduled_start === 'number';
+    const auto = el('option', { value: '', text: t(scheduled ? 'invites.expiry_meeting' : 'invites.expiry_default') });
+    const described = scheduled ? { 'aria-describedby': `${pid}-expiry-hint` } : {};
+    this.expiry = el('select', { id: `${pid}-expiry`, dataset: { testid: 'invite-expiry' }, ...described }, auto, ...EXPIRY.map((e) => el('option', { value: String(e.s), text: t(e.key) })));
+    this.expiry.value = '';
+    const hint = el('p', { id: `${pid}-expiry-hint`, class: 'field-hint', text: scheduled ? t('invites.expiry_meeting_hint') : '' });
+    this.expiry.addEventListener('change', () => (hint.hidden = !scheduled || this.expiry.value !== ''));
+    hint.hidden = !scheduled;
     this.create = el('button', { type: 'submit', class: 'btn btn-primary', dataset: { testid: 'invite-create' }, text: t('invites.create') });
     this.error = el('p', { class: 'field-error', role: 'alert', dataset: { testid: 'invite-error' } });
     this.error.hidden = true;
@@ -417,7 +424,7 @@ class InvitesPanel {
       'form',
       { class: 'invite-form', novalidate: true },
       el('div', { class: 'field' }, el('label', { for: this.role.id, text: t('invites.role_label') }), this.role),
-      el('div', { class: 'field' }, el('label', { for: this.expiry.id, text: t('invites.expiry_label') }), this.expiry),
+      el('div', { class: 'field' }, el('label', { for: this.expiry.id, text: t('invites.expiry_label') }), this.expiry, hint),
       this.create,
     );
     form.addEventListener('submit', (e) => {
@@ -471,7 +478,9 @@ class InvitesPanel {
     this.create.disabled = true;
     const role = this.role.value;
     try {
-      const inv = await api('POST', this.base, { role, expires_in_s: Number(this.expiry.value) });
+      const body = { role };
+      if (this.expiry.value) body.expires_in_s = Number(this.expiry.value);
+      const inv = await api('POST', this.base, body);
       const link = absoluteUrl(inv.url || `/r/${this.m.id}?invite=${encodeURIComponent(inv.token)}`);
       const input = el('input', { type: 'text', readonly: true, class: 'invite-link', value: link, 'aria-label': t('invites.link_label'), dataset: { testid: 'invite-link' } });
       input.addEventListener('focus', () => input.select());

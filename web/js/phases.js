@@ -9,6 +9,7 @@
 //                    ├─join_failed→ prejoin         lobby ─leave→ leaving, ─rejected→ rejected
 //                    └─denied→ denied, ─rejected→ rejected    meeting ─removed→ ended (chair)
 //   prejoin, joining, lobby, meeting, leaving, left ─shutdown→ ended ─join/restart→ …
+//   lobby, meeting, leaving ─ended→ ended (control/ended: the chair ended the meeting for all)
 
 /** phase → {event → next phase} */
 export const TRANSITIONS = {
@@ -21,7 +22,7 @@ export const TRANSITIONS = {
     rejected: 'rejected', // lobby_rejected
     shutdown: 'ended',
   },
-  lobby: { joined: 'meeting', rejected: 'rejected', denied: 'denied', leave: 'leaving', shutdown: 'ended' },
+  lobby: { joined: 'meeting', rejected: 'rejected', denied: 'denied', leave: 'leaving', shutdown: 'ended', ended: 'ended' },
   meeting: {
     joined: 'meeting', // joined again after a reconnect
     waiting: 'lobby', // after a reconnect the server put us (back) into the lobby
@@ -30,8 +31,9 @@ export const TRANSITIONS = {
     leave: 'leaving',
     removed: 'ended', // chair/removed
     shutdown: 'ended',
+    ended: 'ended', // control/ended: a moderator ended the meeting for everyone
   },
-  leaving: { left: 'left', shutdown: 'ended' }, // control/leave sent, reply awaited
+  leaving: { left: 'left', shutdown: 'ended', ended: 'ended' }, // control/leave sent, reply awaited
   left: { join: 'joining', restart: 'prejoin', shutdown: 'ended' },
   ended: { join: 'joining', restart: 'prejoin' },
   rejected: {},

@@ -386,7 +386,24 @@ async function rising(page, key, field, { timeout = 20000, gap = 1500 } = {}) {
   throw new Error(`${key}.${field} did not rise within ${timeout} ms; last stats ${last}`);
 }
 
+/** fetch from the page (its cookie, its origin), JSON in and out: {status, json}. */
+function pageApi(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const init = { method, headers: {} };
+    if (body !== undefined) {
+      init.headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    const r = await fetch(path, init);
+    const text = await r.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+    return { status: r.status, json };
+  }, { method, path, body });
+}
+
 module.exports = {
+  pageApi,
   ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, rising,
   watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz, httpsGet,
   startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,

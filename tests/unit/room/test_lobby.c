@@ -432,6 +432,161 @@ static void test_close_all(void **state)
     assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 0);
 }
 
+static const char *role_of(json_t *participant)
+{
+    return json_string_value(json_object_get(participant, "role"));
+}
+
+static void set_role(struct rs_session *s, const char *id, const char *role)
+{
+    send_json(s, "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"%s\"}",
+              id, role);
+}
+
+static void expect_moderation_error(struct rs_session *s, const char *code)
+{
+    json_t *e = expect(s, "moderation", "error");
+    assert_string_equal(code_of(e), code);
+    json_decref(e);
+}
+
+/* Issue 12, point 7: a guest invitation makes a guest (not a participant), shown as such to
+ * everyone and counted by role; a guest never votes; any moderator makes a guest a participant
+ * and back, only the owner makes a participant a moderator, and never a guest directly. */
+static void test_guest_role(void **state)
+{
+    struct rs_session *a = conn(&owner);
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\"}", MEETING);
+    json_decref(expect(a, "control", "joined"));
+    send_json(a, "{\"ns\":\"moderation\",\"action\":\"set_lobby\",\"enabled\":false}");
+    struct rs_session *m = conn(NULL); /* a moderator by invitation: no right to grant */
+    join(m, "Mo", mod_token);
+    json_decref(expect(m, "control", "joined"));
+    json_decref(expect(a, "control", "participant_joined")); /* Mo */
+    struct rs_session *g = conn(NULL);
+    join(g, "Gast", guest_token);
+    json_t *jg = expect(g, "control", "joined");
+    json_t *list = json_object_get(jg, "participants");
+    assert_string_equal(role_of(json_array_get(list, json_array_size(list) - 1)), "guest");
+    json_decref(jg);
+    json_t *pj = expect(a, "control", "participant_joined");
+    assert_string_equal(role_of(json_object_get(pj, "participant")), "guest");
+    json_decref(pj);
+    struct rs_participant *gp = g->peer.participant;
+    char gid[32];
+    snprintf(gid, sizeof(gid), "%s", gp->id);
+    assert_int_equal(gp->role, RS_ROLE_GUEST);
+    assert_false(rs_participant_may_vote(gp));
+    assert_false(rs_participant_may_share_screen(gp));
+    assert_int_equal(rs_metric_get(RS_M_ROLE_GUESTS), 1);
+    assert_int_equal(rs_metric_get(RS_M_ROLE_MODERATORS), 2);
+    /* a signed-in member with the same guest link is a participant (the account counts) */
+    struct rs_session *p = conn(&plain);
+    join(p, "Paula", guest_token);
+    json_decref(expect(p, "control", "joined"));
+    assert_int_equal(p->peer.participant->role, RS_ROLE_PARTICIPANT);
+    assert_true(rs_participant_may_vote(p->peer.participant));
+
+    /* the guest itself, and a participant, may change no roles */
+    set_role(g, gid, "participant");
+    expect_moderation_error(g, "forbidden");
+    set_role(p, gid, "participant");
+    expect_moderation_error(p, "forbidden");
+    /* never straight from guest to moderator, even by the owner */
+    set_role(a, gid, "moderator");
+    expect_moderation_error(a, "invalid_value");
+    assert_int_equal(gp->role, RS_ROLE_GUEST);
+    /* an unknown role names the allowed ones */
+    set_role(a, gid, "chair");
+    expect_moderation_error(a, "invalid_value");
+
+    /* a moderator without the right to grant may still make the guest a participant */
+    set_role(m, gid, "participant");
+    json_t *up = expect(a, "control", "participant_updated");
+    assert_string_equal(role_of(json_object_get(up, "participant")), "participant");
+    json_decref(up);
+    assert_true(rs_participant_may_vote(gp));
+    assert_int_equal(rs_metric_get(RS_M_ROLE_GUESTS), 0);
+    /* ... but not hand out moderation */
+    set_role(m, gid, "moderator");
+    expect_moderation_error(m, "forbidden");
+    /* and back to guest */
+    for (json_t *j; (j = next(g));)
+        json_decref(j);
+    set_role(m, gid, "guest");
+    up = expect(g, "control", "participant_updated");
+    assert_string_equal(role_of(json_object_get(up, "participant")), "guest");
+    json_decref(up);
+    assert_int_equal(rs_metric_get(RS_M_ROLE_GUESTS), 1);
+    /* leaving takes the guest out of the gauge */
+    rs_session_free(g);
+    assert_int_equal(rs_metric_get(RS_M_ROLE_GUESTS), 0);
+    assert_int_equal(rs_metric_get(RS_M_ROLE_PARTICIPANTS), 1);
+}
+
+/* Issue 12: the chair ends the meeting for all. A participant cannot; after the end everyone is
+ * out, told why, and only a moderator of the meeting starts it again. */
+static void test_end_meeting(void **state)
+{
+    struct rs_session *a = conn(&owner);
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\"}", MEETING);
+    json_decref(expect(a, "control", "joined"));
+    struct rs_session *p = conn(&plain);
+    join(p, "Paula", NULL);
+    json_decref(expect(p, "control", "joined"));
+    struct rs_session *w = conn(NULL);
+    join(w, "Gast", guest_token);
+    json_decref(expect(w, "lobby", "waiting"));
+
+    uint64_t forbidden0 = rs_metric_auth_reject_get(RS_AUTH_FORBIDDEN);
+    uint64_t ended0 = rs_metric_get(RS_M_MEETINGS_ENDED);
+    send_json(p, "{\"ns\":\"moderation\",\"action\":\"end\"}");
+    expect_moderation_error(p, "forbidden");
+    assert_int_equal(rs_metric_auth_reject_get(RS_AUTH_FORBIDDEN), forbidden0 + 1);
+    struct rs_room *room = rs_rooms_find(app.rooms, MEETING);
+    assert_non_null(room);
+    assert_int_equal(room->count, 2);
+    assert_int_equal(room->lobby_count, 1);
+
+    char aid[32];
+    snprintf(aid, sizeof(aid), "%s", a->peer.participant->id);
+    send_json(a, "{\"ns\":\"moderation\",\"action\":\"end\"}");
+    struct rs_session *all[] = {a, p, w};
+    for (int i = 0; i < 3; i++) {
+        json_t *e = expect(all[i], "control", "ended");
+        assert_string_equal(json_string_value(json_object_get(e, "by")), aid);
+        json_decref(e);
+        assert_null(all[i]->peer.participant);
+        assert_false(all[i]->closing); /* the connection stays: the client shows why */
+    }
+    assert_null(rs_rooms_find(app.rooms, MEETING));
+    assert_int_equal(rs_metric_get(RS_M_MEETINGS_ENDED), ended0 + 1);
+    assert_int_equal(rs_metric_get(RS_M_LOBBY_WAITING), 0);
+    struct rs_room_record rec;
+    assert_int_equal(rs_store_room_get(app.store, MEETING, &rec), 0);
+    assert_true(rec.ended_at_ms > 0);
+
+    /* nobody but a moderator gets back in */
+    join(w, "Gast", guest_token);
+    json_t *e = expect(w, "control", "error");
+    assert_string_equal(code_of(e), "meeting_ended");
+    json_decref(e);
+    join(p, "Paula", NULL);
+    e = expect(p, "control", "error");
+    assert_string_equal(code_of(e), "meeting_ended");
+    json_decref(e);
+    assert_null(rs_rooms_find(app.rooms, MEETING));
+    /* the owner starts it again; then the others may come */
+    send_json(a, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\"}", MEETING);
+    json_decref(expect(a, "control", "joined"));
+    assert_int_equal(rs_store_room_get(app.store, MEETING, &rec), 0);
+    assert_int_equal(rec.ended_at_ms, 0);
+    join(p, "Paula", NULL);
+    json_decref(expect(p, "control", "joined"));
+    join(w, "Gast", guest_token);
+    json_decref(expect(w, "lobby", "waiting"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +595,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lobby_respects_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_guest_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_guest_role, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_end_meeting, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

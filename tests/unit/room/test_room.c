@@ -262,6 +262,57 @@ static void test_leave_and_rejoin_moderator_handover(void **state)
     json_decref(expect(a, "control", "joined"));
 }
 
+/* Anonymous rooms: moderation is never handed straight to a guest; moderation/end empties the
+ * room (a participant may not), and since nobody has more right than another the next join
+ * opens it afresh. */
+static void test_anonymous_guest_handover_and_end(void **state)
+{
+    struct rs_session *a = joined("anon-end", "Anna");
+    struct rs_session *b = joined("anon-end", "Bernd");
+    struct rs_session *c = joined("anon-end", "Carla");
+    drain(a);
+    json_decref(expect(b, "control", "joined"));
+    json_decref(expect(c, "control", "joined"));
+    char bid[16], cid[16];
+    snprintf(bid, sizeof(bid), "%s", b->peer.participant->id);
+    snprintf(cid, sizeof(cid), "%s", c->peer.participant->id);
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"guest\"}",
+             bid);
+    send_json(a, msg);
+    assert_int_equal(b->peer.participant->role, RS_ROLE_GUEST);
+    drain(b);
+    drain(c);
+    /* Anna leaves: Carla (a participant) moderates, not Bernd (the longest-present, a guest) */
+    send_json(a, "{\"ns\":\"control\",\"action\":\"leave\"}");
+    assert_int_equal(b->peer.participant->role, RS_ROLE_GUEST);
+    assert_int_equal(c->peer.participant->role, RS_ROLE_MODERATOR);
+    drain(b);
+    drain(c);
+    /* the guest may not end the meeting; the moderator may */
+    send_json(b, "{\"ns\":\"moderation\",\"action\":\"end\"}");
+    json_t *e = expect(b, "moderation", "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "forbidden");
+    json_decref(e);
+    assert_non_null(rs_rooms_find(app.rooms, "anon-end"));
+    send_json(c, "{\"ns\":\"moderation\",\"action\":\"end\"}");
+    struct rs_session *both[] = {b, c};
+    for (int i = 0; i < 2; i++) {
+        json_t *ended = expect(both[i], "control", "ended");
+        assert_string_equal(json_string_value(json_object_get(ended, "by")), cid);
+        json_decref(ended);
+        assert_null(both[i]->peer.participant);
+    }
+    assert_null(rs_rooms_find(app.rooms, "anon-end"));
+    /* anyone opens it again, as its moderator */
+    send_json(
+        b, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"anon-end\",\"display_name\":\"B\"}");
+    json_decref(expect(b, "control", "joined"));
+    assert_int_equal(b->peer.participant->role, RS_ROLE_MODERATOR);
+    drain(a);
+}
+
 static void test_rate_limit_then_flood_close(void **state)
 {
     app.cfg.rate_per_s = 5; /* burst 10 */
@@ -363,8 +414,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_keep_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_leave_and_rejoin_moderator_handover, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_leave_and_rejoin_moderator_handover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anonymous_guest_handover_and_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit_then_flood_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_and_binary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binary_flood_closed, setup, teardown),

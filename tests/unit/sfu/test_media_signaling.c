@@ -771,6 +771,41 @@ static void test_publish_validation(void **state)
     assert_int_equal(cmds[2].u.track.screen, 1);
 }
 
+/* A guest may not share the screen (refused before anything reaches a worker) but may publish
+ * microphone and camera; made a participant, it may share. */
+static void test_guest_screen_share(void **state)
+{
+    char aid[16], bid[16];
+    struct rs_session *a = join("rg", "Anna", aid);
+    struct rs_session *b = join("rg", "Bert", bid);
+    drain(a);
+    send_msg(a, json_pack("{s:s, s:s, s:s, s:s}", "ns", "moderation", "action", "set_role", "id",
+                          bid, "role", "guest"));
+    json_t *up = expect(b, "control", "participant_updated");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(up, "participant"), "role")), "guest");
+    json_decref(up);
+    drain(b);
+    uint64_t forbidden0 = rs_metric_auth_reject_get(RS_AUTH_FORBIDDEN);
+    send_msg(b, json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "ns", "media", "action",
+                          "publish", "sdp", chrome_offer, "tracks", "mid", "0", "source",
+                          "microphone", "mid", "1", "source", "screen"));
+    expect_error(b, "forbidden");
+    assert_int_equal(rs_metric_auth_reject_get(RS_AUTH_FORBIDDEN), forbidden0 + 1);
+    no_more_cmds();
+    publish(b, chrome_offer); /* microphone and camera are fine */
+    json_decref(expect(b, "media", "publish_answer"));
+    drain_cmds();
+    send_msg(a, json_pack("{s:s, s:s, s:s, s:s}", "ns", "moderation", "action", "set_role", "id",
+                          bid, "role", "participant"));
+    json_decref(expect(b, "control", "participant_updated"));
+    send_msg(b, json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "ns", "media", "action",
+                          "publish", "sdp", chrome_offer, "tracks", "mid", "0", "source",
+                          "microphone", "mid", "1", "source", "screen"));
+    json_decref(expect(b, "media", "publish_answer"));
+    drain_cmds();
+}
+
 static void test_joined_extras(void **state)
 {
     struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
@@ -1249,6 +1284,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publish_subscribe_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_joined_extras, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_guest_screen_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_media_plane, setup_no_media, teardown),
         cmocka_unit_test_setup_teardown(test_transport_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms_on_workers, setup_two_workers, teardown),

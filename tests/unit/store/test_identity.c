@@ -102,7 +102,7 @@ static void test_migrate_v1_to_v2(void **state)
     sqlite3_close(db);
 
     struct rs_store *st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 2);
+    assert_int_equal(rs_store_schema_version(st), 3);
     struct rs_room_record r;
     assert_int_equal(rs_store_room_get(st, "old-room", &r), 0);
     assert_string_equal(r.title, "Altbau");
@@ -116,6 +116,7 @@ static void test_migrate_v1_to_v2(void **state)
     assert_string_equal(r.tenant, "");
     assert_int_equal(r.scheduled_start_ms, 0);
     assert_int_equal(r.scheduled_end_ms, 0);
+    assert_int_equal(r.ended_at_ms, 0); /* migration 3: not ended */
     /* an anonymous room is not a meeting: meeting_update refuses it */
     assert_int_equal(rs_store_meeting_update(st, &r), -ENOENT);
     /* the old room still takes grants and invites (foreign keys work on the altered table) */
@@ -128,7 +129,7 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* reopening does not re-run migrations */
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 2);
+    assert_int_equal(rs_store_schema_version(st), 3);
     rs_store_close(st);
 }
 
@@ -434,9 +435,17 @@ static void test_meetings(void **state)
     assert_false(got.has_password);
     assert_string_equal(got.password_hash, "");
     assert_string_equal(got.owner_id, owner.id);
+    assert_int_equal(got.ended_at_ms, 0);
     got.has_password = true;
     snprintf(got.password_hash, sizeof(got.password_hash), "$argon2id$v=19$new");
+    got.ended_at_ms = 1764244800000LL; /* moderation/end stores when, a restart clears it */
     assert_int_equal(rs_store_meeting_update(st, &got), 0);
+    assert_int_equal(rs_store_room_get(st, m.id, &got), 0);
+    assert_int_equal(got.ended_at_ms, 1764244800000LL);
+    got.ended_at_ms = 0;
+    assert_int_equal(rs_store_meeting_update(st, &got), 0);
+    assert_int_equal(rs_store_room_get(st, m.id, &got), 0);
+    assert_int_equal(got.ended_at_ms, 0);
     snprintf(got.id, sizeof(got.id), "unknown");
     assert_int_equal(rs_store_meeting_update(st, &got), -ENOENT);
 

@@ -39,7 +39,7 @@ static void test_migrate_and_rooms(void **state)
 {
     struct rs_store *st;
     assert_int_equal(rs_store_open_sqlite(path, &st), 0);
-    assert_int_equal(rs_store_schema_version(st), 2);
+    assert_int_equal(rs_store_schema_version(st), 3);
     struct rs_room_record r = {0}, got;
     snprintf(r.id, sizeof(r.id), "room1");
     snprintf(r.title, sizeof(r.title), "Bauausschuss");
@@ -68,7 +68,7 @@ static void test_migrate_and_rooms(void **state)
 
     /* persists across reopen; migrations are not re-run */
     assert_int_equal(rs_store_open_sqlite(path, &st), 0);
-    assert_int_equal(rs_store_schema_version(st), 2);
+    assert_int_equal(rs_store_schema_version(st), 3);
     assert_int_equal(rs_store_room_get(st, "room1", &got), 0);
     assert_int_equal(got.last_active_ms, 9999);
     assert_int_equal(rs_store_room_delete(st, "room1"), 0);
@@ -140,6 +140,34 @@ static void test_wal_mode(void **state)
     sqlite3_close(db);
 }
 
+/* Issue 12: an invitation made today for a meeting in 7 days at 17:00 must outlive it, not expire
+ * that morning (the old default was now + 7 days). */
+static void test_invite_default_expiry(void **state)
+{
+    const int64_t H = 3600 * 1000LL, now = 1764756000000LL; /* some day, 10:00 UTC */
+    struct rs_room_record m = {0};
+    /* no schedule: 7 days */
+    assert_int_equal(rs_invite_default_expiry(&m, now, 2 * H), now + 7 * 24 * H);
+    /* in 7 days at 17:00 until 19:00: the end plus the grace, after the meeting */
+    m.scheduled_start_ms = now + 7 * 24 * H + 7 * H;
+    m.scheduled_end_ms = m.scheduled_start_ms + 2 * H;
+    int64_t at = rs_invite_default_expiry(&m, now, 2 * H);
+    assert_int_equal(at, m.scheduled_end_ms + 2 * H);
+    assert_true(at > m.scheduled_end_ms && at > now + 7 * 24 * H);
+    /* a start without an end: the default length */
+    m.scheduled_end_ms = 0;
+    assert_int_equal(rs_invite_default_expiry(&m, now, 2 * H),
+                     m.scheduled_start_ms + RS_MEETING_DEFAULT_LENGTH_MS + 2 * H);
+    /* a meeting tomorrow expires well before a week */
+    m.scheduled_start_ms = now + 24 * H;
+    m.scheduled_end_ms = now + 25 * H;
+    assert_int_equal(rs_invite_default_expiry(&m, now, 0), now + 25 * H);
+    /* a meeting long over: the plain default rather than an invitation dead on arrival */
+    m.scheduled_start_ms = now - 48 * H;
+    m.scheduled_end_ms = now - 47 * H;
+    assert_int_equal(rs_invite_default_expiry(&m, now, 2 * H), now + 7 * 24 * H);
+}
+
 static void test_refuses_newer_schema(void **state)
 {
     struct rs_store *st;
@@ -168,6 +196,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sql_injection_is_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test(test_invite_default_expiry),
         cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

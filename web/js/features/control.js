@@ -53,12 +53,14 @@ export default {
         if (p && p.self) {
           view.controls.setHand(!!p.hand_raised);
           if (roleBefore !== undefined && roleBefore !== p.role) {
-            toast(t(p.role === 'moderator' ? 'toast.now_moderator' : 'toast.no_longer_moderator'), { timeout: 5000, key: 'role' });
+            const key = p.role === 'moderator' ? 'toast.now_moderator' : roleBefore === 'moderator' ? 'toast.no_longer_moderator' : p.role === 'guest' ? 'toast.now_guest' : 'toast.now_participant';
+            toast(t(key), { timeout: 5000, key: 'role' });
           }
         }
       },
     },
     shutdown: { when: '*', run: (view, m) => view._onShutdown(m) },
+    ended: { when: ['lobby', 'meeting', 'leaving'], run: (view, m) => view._onEnded(m) },
   },
   actions: {
     /** Resolves with control/joined or lobby/waiting; rejects with the join error. */

@@ -20,6 +20,7 @@ export default {
   actions: {
     setLobby: (view, enabled) => view.sig.trySend({ ns: 'moderation', action: 'set_lobby', enabled }),
     setRole: (view, id, role) => view.sig.trySend({ ns: 'moderation', action: 'set_role', id, role }),
+    end: (view) => view.sig.trySend({ ns: 'moderation', action: 'end' }),
   },
   onError: (view) => view.rerenderModeration(),
 };

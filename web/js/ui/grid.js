@@ -71,6 +71,7 @@ export class Grid {
       const avatar = el('div', { class: 'avatar', 'aria-hidden': 'true', dataset: { testid: 'avatar' } });
       const name = el('span', { class: 'tile-name', dataset: { testid: 'tile-name' } });
       const muted = el('span', { class: 'tile-muted', dataset: { testid: 'muted-indicator' }, role: 'img', 'aria-label': t('tile.muted'), title: t('tile.muted') }, icon('micOff'));
+      const guest = el('span', { class: 'tile-guest', dataset: { testid: 'tile-guest' }, text: t('role.guest') });
       const speaking = el('span', { class: 'visually-hidden', text: t('tile.speaking') });
       speaking.hidden = true;
       const hand = el('div', { class: 'hand-badge', dataset: { testid: 'hand-badge' }, role: 'img', 'aria-label': t('tile.hand_raised'), title: t('tile.hand_raised') }, icon('hand'), el('span', { class: 'hand-pos' }));
@@ -80,9 +81,9 @@ export class Grid {
         video,
         avatar,
         hand,
-        el('div', { class: 'tile-label' }, muted, name, speaking),
+        el('div', { class: 'tile-label' }, muted, name, guest, speaking),
       );
-      tile = { root, video, avatar, name, muted, hand, speaking };
+      tile = { root, video, avatar, name, muted, hand, speaking, guest };
       this.tiles.set(p.id, tile);
       this.gridEl.append(root);
       if (p.self) root.classList.add('self');
@@ -102,6 +103,7 @@ export class Grid {
     tile.avatar.textContent = initials(p.display_name);
     tile.avatar.style.setProperty('--hue', String(hueFor(p.id + p.display_name)));
     tile.hand.hidden = !p.hand_raised;
+    tile.guest.hidden = p.role !== 'guest';
     // positions in the queue can change for everyone when one hand goes up or down
     for (const other of this.room.participants.values()) this._updateHandPos(other);
     tile.muted.hidden = !p.muted.microphone;

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: EUPL-1.2
-// Participant list panel: raised hands in order of raising, then everyone with role and state.
+// Participant list panel: raised hands in order of raising, then everyone with role and state;
+// guests in a section of their own (issue 12).
 import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';
 
 export class ParticipantList {
-  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, onSetRole = () => {}, extras = () => [] }) {
+  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, isModerator = () => false, onSetRole = () => {}, extras = () => [] }) {
     // extras(p): further nodes at the end of p's row (the chair's badges and menu, ui/chair.js)
-    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, onSetRole, extras });
+    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, isModerator, onSetRole, extras });
+    // the guests' section follows the list of everyone else
+    this.guestHeading = el('h3', { class: 'panel-sub', id: 'participants-guests', dataset: { testid: 'guest-heading' } });
+    this.guestList = el('ul', { class: 'plist', dataset: { testid: 'guest-list' }, 'aria-labelledby': 'participants-guests' });
+    list.after(this.guestHeading, this.guestList);
     room.addEventListener('change', (e) => {
       if (e.detail.type !== 'lobby') this.render();
     });
@@ -27,34 +32,51 @@ export class ParticipantList {
     );
     this.noHands.hidden = hands.length > 0;
     const all = this.room.list();
+    const guests = all.filter((p) => p.role === 'guest');
+    const members = all.filter((p) => p.role !== 'guest');
     this.allHeading.textContent = t('participants.all', { n: all.length });
-    const focused = document.activeElement && this.list.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+    const focused = document.activeElement && (this.list.contains(document.activeElement) || this.guestList.contains(document.activeElement)) ? document.activeElement.closest('li') : null;
     const focusId = focused ? focused.dataset.participantId : null;
-    const openMenu = this.list.querySelector('details[open]');
+    const openMenu = this.list.querySelector('details[open]') || this.guestList.querySelector('details[open]');
     const openId = openMenu ? openMenu.closest('li').dataset.participantId : null;
-    this.list.replaceChildren(...all.map((p) => this._item(p, hands)));
-    const reopen = openId && this.list.querySelector(`li[data-participant-id="${CSS.escape(openId)}"] details`);
+    this.list.replaceChildren(...members.map((p) => this._item(p, hands)));
+    this.guestHeading.textContent = t('participants.guests', { n: guests.length });
+    this.guestHeading.hidden = this.guestList.hidden = guests.length === 0;
+    this.guestList.replaceChildren(...guests.map((p) => this._item(p, hands)));
+    const reopenSel = openId && `li[data-participant-id="${CSS.escape(openId)}"] details`;
+    const reopen = reopenSel && (this.list.querySelector(reopenSel) || this.guestList.querySelector(reopenSel));
     if (reopen) reopen.open = true;
     if (focusId) {
-      const again = this.list.querySelector(`li[data-participant-id="${CSS.escape(focusId)}"] [data-testid="role-action"]`);
+      const sel = `li[data-participant-id="${CSS.escape(focusId)}"] [data-testid="role-action"]`;
+      const again = this.list.querySelector(sel) || this.guestList.querySelector(sel);
       if (again) again.focus();
     }
   }
 
-  /** "Make moderator" / "Remove moderator": owner or admin, for other logged-in participants. */
+  /**
+   * The role change offered for `p`, if any: a guest becomes a participant (any moderator), a
+   * signed-in participant becomes a moderator and back (owner or admin). Never a guest straight
+   * to moderator (the server refuses).
+   */
   _roleAction(p) {
-    if (p.self || !p.account || !this.canGrant()) return null;
-    const promote = p.role !== 'moderator';
+    if (p.self) return null;
+    let to = null;
+    if (p.role === 'guest' && this.isModerator()) to = 'participant';
+    else if (p.role === 'participant' && p.account && this.canGrant()) to = 'moderator';
+    else if (p.role === 'moderator' && p.account && this.canGrant()) to = 'participant';
+    if (!to) return null;
+    const action = to === 'moderator' ? 'make-moderator' : p.role === 'guest' ? 'make-participant' : 'remove-moderator';
+    const key = action.replace('-', '_');
     const b = el('button', {
       type: 'button',
       class: 'btn btn-ghost btn-small role-action',
-      dataset: { testid: 'role-action', action: promote ? 'make-moderator' : 'remove-moderator' },
-      text: promote ? t('participants.make_moderator') : t('participants.remove_moderator'),
-      'aria-label': t(promote ? 'participants.make_moderator_label' : 'participants.remove_moderator_label', { name: p.display_name }),
+      dataset: { testid: 'role-action', action },
+      text: t(`participants.${key}`),
+      'aria-label': t(`participants.${key}_label`, { name: p.display_name }),
     });
     b.addEventListener('click', () => {
       b.disabled = true;
-      this.onSetRole(p.id, promote ? 'moderator' : 'participant');
+      this.onSetRole(p.id, to);
     });
     return b;
   }
