@@ -71,6 +71,15 @@ enum rs_metric {
     RS_M_FORWARDED_UNKNOWN, /* the header's hop next to trusted ones was no address */
     RS_M_FORWARDED_INVALID, /* a trusted proxy's header could not be read */
     RS_M_FORWARDED_IGNORED, /* a forwarding header from a peer that is no trusted proxy */
+    /* votes (room/vote.c) */
+    RS_M_VOTES_OPENED,
+    RS_M_VOTES_CLOSED,    /* closed by hand or at the deadline, result counted */
+    RS_M_VOTES_CANCELLED,
+    RS_M_BALLOTS_CAST,    /* committed to the store and acknowledged */
+    RS_M_BALLOTS_REFUSED_ALREADY_VOTED,
+    RS_M_BALLOTS_REFUSED_CLOSED,
+    RS_M_BALLOTS_REFUSED_NOT_ELIGIBLE,
+    RS_M_BALLOTS_REFUSED_INVALID_OPTION,
     RS_M__COUNT
 };
 
@@ -130,6 +139,10 @@ enum rs_err {
     RS_ERR_WRONG_PASSWORD,
     RS_ERR_LOBBY_REJECTED,
     RS_ERR_TOO_MANY_ATTEMPTS,
+    RS_ERR_ALREADY_VOTED,  /* vote/cast: this voter's ballot is already in */
+    RS_ERR_VOTE_CLOSED,    /* vote/cast: the vote is closed (or cancelled) */
+    RS_ERR_NOT_ELIGIBLE,   /* vote/cast: not in the vote's electorate */
+    RS_ERR_INVALID_OPTION, /* vote/cast: no such option */
     RS_ERR__COUNT
 };
 

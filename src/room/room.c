@@ -24,6 +24,7 @@
 #include "room/audio_routes.h"
 #include "room/events.h"
 #include "room/peer.h"
+#include "room/vote.h"
 
 #define BUCKETS 1024
 
@@ -54,7 +55,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
     r->app = app;
     static const struct rs_feature *const own[] = {&rs_control_feature, &rs_chat_feature,
                                                    &rs_hand_feature, &rs_lobby_feature,
-                                                   &rs_moderation_feature};
+                                                   &rs_moderation_feature, &rs_vote_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     if (!app->join_limit)
