@@ -57,6 +57,8 @@ struct vote_room {
 struct vote_voter {
     bool member;
     char key[RS_VOTER_KEY_MAX + 1];
+    char name[RS_MEMBER_NAME_MAX + 1]; /* for the record: the member list's name, else the
+                                         * display name */
 };
 
 static int member_add(const struct rs_member_record *m, void *arg)
@@ -116,19 +118,24 @@ static struct vote_voter *voter_of(const struct rs_participant *cp)
     if (p->user_id[0]) {
         snprintf(v->key, sizeof(v->key), "u:%s", p->user_id);
         for (size_t i = 0; vr && i < vr->n && !v->member; i++)
-            v->member = strcmp(vr->members[i].user_id, p->user_id) == 0;
+            if ((v->member = strcmp(vr->members[i].user_id, p->user_id) == 0))
+                snprintf(v->name, sizeof(v->name), "%s", vr->members[i].name);
     } else {
         char mine[RS_MEMBER_NAME_MAX + 1], theirs[RS_MEMBER_NAME_MAX + 1];
         fold_name(p->display_name, mine, sizeof(mine));
         for (size_t i = 0; p->invited && vr && i < vr->n && !v->member; i++) {
             fold_name(vr->members[i].name, theirs, sizeof(theirs));
             v->member = !vr->members[i].user_id[0] && mine[0] && strcmp(mine, theirs) == 0;
+            if (v->member)
+                snprintf(v->name, sizeof(v->name), "%s", vr->members[i].name);
         }
         if (v->member)
             snprintf(v->key, sizeof(v->key), "n:%s", mine);
         else
             snprintf(v->key, sizeof(v->key), "p:%s", p->id);
     }
+    if (!v->member)
+        snprintf(v->name, sizeof(v->name), "%s", p->display_name);
     *slot = v;
     return v;
 }
@@ -406,13 +413,13 @@ static int electorate_build(struct rs_call *c, int mode, json_t *ids, struct ele
                                  "voters[%zu] may not vote in this meeting", i);
                 return -EINVAL;
             }
-            if (electorate_add(e, voter_of(p)->key, p->display_name))
+            if (electorate_add(e, voter_of(p)->key, voter_of(p)->name))
                 return -ENOSPC;
         }
         return 0;
     }
     for (struct rs_participant *p = c->room->head; p; p = p->next) /* present */
-        if (rs_vote_may_vote(p) && electorate_add(e, voter_of(p)->key, p->display_name))
+        if (rs_vote_may_vote(p) && electorate_add(e, voter_of(p)->key, voter_of(p)->name))
             return -ENOSPC;
     return 0;
 }
