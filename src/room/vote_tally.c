@@ -227,7 +227,7 @@ int rs_vote_record_verify(const char *text, size_t len, unsigned *entries, char 
     bool exact = canon && len == cl + 1 && memcmp(text, canon, cl) == 0 && text[cl] == '\n';
     free(canon);
     if (!exact) {
-        rc = fail(why, cap, "altered: the file is not the record as exported");
+        rc = fail(why, cap, "the file is not the record as exported");
         goto out;
     }
     json_t *fmt = json_object_get(doc, "format"), *arr = json_object_get(doc, "entries");
@@ -235,7 +235,7 @@ int rs_vote_record_verify(const char *text, size_t len, unsigned *entries, char 
     if (json_object_size(doc) != 4 || !json_is_string(fmt) ||
         strcmp(json_string_value(fmt), RS_VOTE_RECORD_FORMAT) != 0 || !json_is_array(arr) ||
         !json_is_string(vote) || !json_is_string(head) || json_array_size(arr) == 0) {
-        rc = fail(why, cap, "altered: not a " RS_VOTE_RECORD_FORMAT " document");
+        rc = fail(why, cap, "not a " RS_VOTE_RECORD_FORMAT " document");
         goto out;
     }
     char prev[RS_VOTE_HASH_HEX + 1];
@@ -253,11 +253,11 @@ int rs_vote_record_verify(const char *text, size_t len, unsigned *entries, char 
         if (!json_is_object(ent) || json_object_size(ent) != 5 || !json_is_integer(seq) ||
             json_integer_value(seq) != (json_int_t)i || !json_is_string(type) ||
             !json_is_object(body) || !only_exact(body) || !is_hex64(p) || !is_hex64(h)) {
-            rc = fail(why, cap, "altered: entry %u is malformed", n);
+            rc = fail(why, cap, "entry %u is malformed", n);
             goto out;
         }
         if (strcmp(p, prev) != 0) {
-            rc = fail(why, cap, "altered: entry %u does not follow the one before", n);
+            rc = fail(why, cap, "entry %u does not follow the one before", n);
             goto out;
         }
         char want[RS_VOTE_HASH_HEX + 1];
@@ -266,18 +266,18 @@ int rs_vote_record_verify(const char *text, size_t len, unsigned *entries, char 
             goto out;
         }
         if (strcmp(want, h) != 0) {
-            rc = fail(why, cap, "altered: entry %u does not match its hash", n);
+            rc = fail(why, cap, "entry %u does not match its hash", n);
             goto out;
         }
         if (i == 0 && (strcmp(json_string_value(type), "motion") != 0 ||
                        !json_equal(json_object_get(body, "vote"), vote))) {
-            rc = fail(why, cap, "altered: entry %u is not the motion of this vote", n);
+            rc = fail(why, cap, "entry %u is not the motion of this vote", n);
             goto out;
         }
         memcpy(prev, h, sizeof(prev));
     }
     if (strcmp(json_string_value(head), prev) != 0) {
-        rc = fail(why, cap, "altered: the head is not the last entry's hash");
+        rc = fail(why, cap, "the head is not the last entry's hash");
         goto out;
     }
     if (entries)
