@@ -49,8 +49,8 @@ static const char *const electorate_modes[] = {"present", "members", "list", NUL
 /* Per room: the member list, read once. */
 struct vote_room {
     bool loaded;
-    size_t n;
-    struct rs_member_record *members;
+    size_t n, cap;
+    struct rs_member_record *members; /* grows to RS_MEMBERS_MAX at most */
 };
 
 /* Per participant: who it is as a voter, worked out once. */
@@ -66,6 +66,14 @@ static int member_add(const struct rs_member_record *m, void *arg)
     struct vote_room *vr = arg;
     if (vr->n >= RS_MEMBERS_MAX)
         return 1;
+    if (vr->n == vr->cap) {
+        size_t cap = vr->cap ? vr->cap * 2 : 16;
+        struct rs_member_record *more = realloc(vr->members, cap * sizeof(*more));
+        if (!more)
+            return -ENOMEM;
+        vr->members = more;
+        vr->cap = cap;
+    }
     vr->members[vr->n++] = *m;
     return 0;
 }
@@ -79,13 +87,9 @@ static struct vote_room *room_members(struct rs_room *room)
     if (!*slot && !(*slot = calloc(1, sizeof(**slot))))
         return NULL;
     struct vote_room *vr = *slot;
-    if (!vr->loaded && room->app && room->app->store) {
-        vr->members = calloc(RS_MEMBERS_MAX, sizeof(*vr->members));
-        if (!vr->members)
-            return NULL;
-        if (rs_store_members_list(room->app->store, room->id, member_add, vr) < 0)
-            RS_WARN("vote", "event=members_unreadable room=%s", room->id);
-    }
+    if (!vr->loaded && room->app && room->app->store &&
+        rs_store_members_list(room->app->store, room->id, member_add, vr) < 0)
+        RS_WARN("vote", "event=members_unreadable room=%s", room->id);
     vr->loaded = true;
     return vr;
 }
