@@ -19,8 +19,9 @@ import hand from './hand.js';
 import media from './media.js';
 import lobby from './lobby.js';
 import moderation from './moderation.js';
+import vote from './vote.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, vote];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: EUPL-1.2
+'use strict';
+// Issue 13 in the browser: the chair (English UI) opens a vote from the participants panel, a
+// participant (German UI) sees it, votes "Ja" and is told the vote is recorded; the chair sees the
+// turnout, votes, closes it, and both see the result; the participant has no chair controls.
+// (An ad-hoc room has no member list: everyone in it may vote.)
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./lib/harness.js');
+const { tid } = h;
+
+h.watchdog(120000);
+
+let server;
+let browser;
+let chair;
+let member;
+const pages = [];
+
+before(async () => {
+  server = await h.startServer();
+  browser = await h.launchBrowser();
+  chair = await h.newPage(browser, { locale: 'en-US' });
+  member = await h.newPage(browser, { locale: 'de-DE' });
+  pages.push(chair, member);
+  const url = await h.startMeetingViaUi(chair, server.url, 'Vera Vorsitz');
+  await h.gotoReady(member, url.replace(/#.*$/, ''));
+  await h.joinFromPrejoin(member, 'Max Mitglied');
+});
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (server) await server.stop();
+});
+
+test('open, cast, turnout, close and the result in both languages', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await h.openParticipants(chair);
+    await chair.click(tid('vote-new'));
+    // an empty motion is refused in the form
+    await chair.click(tid('vote-start'));
+    assert.match(await chair.locator(tid('vote-form-error')).innerText(), /Please enter the motion/);
+    await chair.fill(tid('vote-title'), 'Bebauungsplan Süd');
+    await chair.click(tid('vote-start'));
+
+    const card = member.locator(tid('vote-card'));
+    await card.waitFor({ state: 'visible', timeout: 10000 });
+    assert.match(await card.innerText(), /Bebauungsplan Süd/);
+    assert.match(await card.locator(tid('vote-turnout')).innerText(), /0 von 2 haben abgestimmt/);
+    const labels = await card.locator(tid('vote-option')).allInnerTexts();
+    assert.deepEqual(labels, ['Ja', 'Nein', 'Enthaltung']);
+    // the participant has no chair controls
+    assert.equal(await member.locator(tid('vote-close')).count(), 0);
+    await h.openParticipants(member);
+    assert.equal(await member.locator(tid('vote-new')).isVisible(), false);
+
+    await card.locator(tid('vote-option')).first().click();
+    await card.locator(tid('vote-done')).waitFor({ timeout: 10000 });
+    assert.match(await card.locator(tid('vote-done')).innerText(), /Ihre Stimme ist gespeichert: Ja/);
+    assert.equal(await card.locator(tid('vote-option')).count(), 0);
+
+    const chairCard = chair.locator(tid('vote-card'));
+    await h.waitUntil(async () => /1 of 2 has voted/.test(await chairCard.locator(tid('vote-turnout')).innerText()),
+      { timeout: 10000, message: 'turnout 1 of 2 at the chair' });
+    assert.deepEqual(await chairCard.locator(tid('vote-option')).allInnerTexts(), ['Yes', 'No', 'Abstain']);
+    await chairCard.locator(tid('vote-option')).nth(1).click();
+    await chairCard.locator(tid('vote-done')).waitFor({ timeout: 10000 });
+    await chairCard.locator(tid('vote-close')).click();
+
+    // one yes, one no: a tie fails
+    await member.locator(tid('vote-result')).waitFor({ timeout: 10000 });
+    assert.equal(await member.locator(tid('vote-outcome')).innerText(), 'Abgelehnt');
+    await chair.locator(tid('vote-result')).waitFor({ timeout: 10000 });
+    assert.equal(await chair.locator(tid('vote-outcome')).innerText(), 'Not passed');
+    assert.match(await chair.locator(tid('vote-result')).innerText(), /Quorate · 2 ballots cast/);
+    for (const p of pages) {
+      assert.deepEqual(p.consoleErrors, [], 'no console errors');
+      assert.deepEqual(p.cspViolations, [], 'no CSP violations');
+    }
+  }));
