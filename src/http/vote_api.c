@@ -91,8 +91,8 @@ static int members_put(struct rs_app *app, const struct rs_http_req *req,
                        const struct rs_room_record *room, struct rs_http_resp *resp)
 {
     json_error_t e;
-    json_t *body = req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e)
-                             : NULL;
+    json_t *body =
+        req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e) : NULL;
     json_t *arr = json_object_get(body, "members");
     if (!json_is_array(arr) || json_array_size(arr) > RS_MEMBERS_MAX) {
         json_decref(body);
@@ -132,28 +132,66 @@ static int members_put(struct rs_app *app, const struct rs_http_req *req,
 static int vote_summary(const struct rs_vote_record *v, void *arg)
 {
     json_t *spec = json_loads(v->spec, 0, NULL);
-    json_t *o = json_pack("{s:s, s:O?, s:s, s:b, s:I, s:o}", "id", v->id, "title",
-                          json_object_get(spec, "title"), "state", rs_vote_state_name(v->state),
-                          "secret", v->secret, "created_at", (json_int_t)v->created_at_ms,
-                          "closed_at",
-                          v->closed_at_ms ? json_integer(v->closed_at_ms) : json_null());
+    json_t *o =
+        json_pack("{s:s, s:O?, s:s, s:b, s:I, s:o}", "id", v->id, "title",
+                  json_object_get(spec, "title"), "state", rs_vote_state_name(v->state), "secret",
+                  v->secret, "created_at", (json_int_t)v->created_at_ms, "closed_at",
+                  v->closed_at_ms ? json_integer(v->closed_at_ms) : json_null());
     json_decref(spec);
     return json_array_append_new(arg, o) ? 1 : 0;
 }
 
-static const char *const labels_de[] = {
-    "Abstimmungsprotokoll", "Sitzung", "Antrag", "Optionen", "Stimmberechtigte", "Stimmen",
-    "Ergebnis", "angenommen", "abgelehnt", "beschlussfähig", "nicht beschlussfähig",
-    "Kette", "Prüfen mit", "ja", "nein", "Enthaltung", "geheim", "offen", "abgebrochen",
-    "Quittung (SHA-256)", "Stimmberechtigt", "Abgegeben"};
+static const char *const labels_de[] = {"Abstimmungsprotokoll",
+                                        "Sitzung",
+                                        "Antrag",
+                                        "Optionen",
+                                        "Stimmberechtigte",
+                                        "Stimmen",
+                                        "Ergebnis",
+                                        "angenommen",
+                                        "abgelehnt",
+                                        "beschlussfähig",
+                                        "nicht beschlussfähig",
+                                        "Kette",
+                                        "Prüfen mit",
+                                        "ja",
+                                        "nein",
+                                        "Enthaltung",
+                                        "geheim",
+                                        "offen",
+                                        "abgebrochen",
+                                        "Quittung (SHA-256)",
+                                        "Stimmberechtigt",
+                                        "Abgegeben"};
 static const char *const labels_en[] = {
-    "Vote record", "Meeting", "Motion", "Options", "Electorate", "Ballots", "Result", "passed",
-    "not passed", "quorate", "not quorate", "Chain", "Verify with", "yes", "no", "abstain",
-    "secret", "open", "cancelled", "Receipt (SHA-256)", "Eligible", "Cast"};
+    "Vote record", "Meeting", "Motion",      "Options",    "Electorate",
+    "Ballots",     "Result",  "passed",      "not passed", "quorate",
+    "not quorate", "Chain",   "Verify with", "yes",        "no",
+    "abstain",     "secret",  "open",        "cancelled",  "Receipt (SHA-256)",
+    "Eligible",    "Cast"};
 enum {
-    L_TITLE, L_MEETING, L_MOTION, L_OPTIONS, L_ELECTORATE, L_BALLOTS, L_RESULT, L_PASSED,
-    L_FAILED, L_QUORATE, L_INQUORATE, L_CHAIN, L_VERIFY, L_YES, L_NO, L_ABSTAIN, L_SECRET,
-    L_OPEN, L_CANCELLED, L_RECEIPT, L_ELIGIBLE, L_CAST
+    L_TITLE,
+    L_MEETING,
+    L_MOTION,
+    L_OPTIONS,
+    L_ELECTORATE,
+    L_BALLOTS,
+    L_RESULT,
+    L_PASSED,
+    L_FAILED,
+    L_QUORATE,
+    L_INQUORATE,
+    L_CHAIN,
+    L_VERIFY,
+    L_YES,
+    L_NO,
+    L_ABSTAIN,
+    L_SECRET,
+    L_OPEN,
+    L_CANCELLED,
+    L_RECEIPT,
+    L_ELIGIBLE,
+    L_CAST
 };
 
 struct page {
@@ -190,12 +228,23 @@ static void esc(struct page *p, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': raw(p, "&lt;"); break;
-        case '>': raw(p, "&gt;"); break;
-        case '&': raw(p, "&amp;"); break;
-        case '"': raw(p, "&quot;"); break;
-        case '\'': raw(p, "&#39;"); break;
-        default: put(p, s, 1);
+        case '<':
+            raw(p, "&lt;");
+            break;
+        case '>':
+            raw(p, "&gt;");
+            break;
+        case '&':
+            raw(p, "&amp;");
+            break;
+        case '"':
+            raw(p, "&quot;");
+            break;
+        case '\'':
+            raw(p, "&#39;");
+            break;
+        default:
+            put(p, s, 1);
         }
     }
 }
@@ -266,7 +315,7 @@ static char *record_page(const char *record, bool english)
     esc(&p, L[L_RESULT]);
     raw(&p, "</h2>\n<p class=\"outcome\">");
     const char *state = json_string_value(json_object_get(result, "state"));
-    esc(&p, state && strcmp(state, "cancelled") == 0 ? L[L_CANCELLED]
+    esc(&p, state && strcmp(state, "cancelled") == 0          ? L[L_CANCELLED]
             : json_is_true(json_object_get(result, "passed")) ? L[L_PASSED]
                                                               : L[L_FAILED]);
     raw(&p, " · ");
@@ -382,9 +431,8 @@ static int record_get(struct rs_app *app, const struct rs_http_req *req, const c
     return RS_HTTP_DONE;
 }
 
-int rs_vote_api_handle(struct rs_app *app, const struct rs_http_req *req,
-                       struct rs_http_resp *resp, const struct rs_room_record *room,
-                       bool moderator, const char *rest)
+int rs_vote_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp,
+                       const struct rs_room_record *room, bool moderator, const char *rest)
 {
     if (strcmp(rest, "members") == 0) {
         if (!moderator) {

@@ -18,8 +18,7 @@ static inline bool rs_vote_api_route(const char *rest)
 
 /* Answers the request for `rest` (the path after "/api/v1/meetings/{id}/", borrowed) about
  * meeting `room` (borrowed); `moderator`: the caller moderates it. Returns RS_HTTP_DONE. */
-int rs_vote_api_handle(struct rs_app *app, const struct rs_http_req *req,
-                       struct rs_http_resp *resp, const struct rs_room_record *room,
-                       bool moderator, const char *rest);
+int rs_vote_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp,
+                       const struct rs_room_record *room, bool moderator, const char *rest);
 
 #endif

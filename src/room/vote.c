@@ -58,7 +58,7 @@ struct vote_voter {
     bool member;
     char key[RS_VOTER_KEY_MAX + 1];
     char name[RS_MEMBER_NAME_MAX + 1]; /* for the record: the member list's name, else the
-                                         * display name */
+                                        * display name */
 };
 
 static int member_add(const struct rs_member_record *m, void *arg)
@@ -315,8 +315,8 @@ static int vote_finish(struct rs_app *app, const struct rs_vote_record *v, enum 
         "{s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:o, s:I}", "state",
         rs_vote_state_name(state), "reason", reason, "closed_by", closed_by ? closed_by : "",
         "counts", counts ? counts : json_array(), "ballots", res.ballots, "cast", res.cast,
-        "abstentions", res.abstentions, "members", count.members, "quorum", count.quorum,
-        "quorate", res.quorate, "passed", res.passed, "winner",
+        "abstentions", res.abstentions, "members", count.members, "quorum", count.quorum, "quorate",
+        res.quorate, "passed", res.passed, "winner",
         res.winner >= 0 ? json_integer(res.winner) : json_null(), "closed_at", (json_int_t)now);
     if (!result) {
         rc = -ENOMEM;
@@ -529,8 +529,8 @@ static int vote_create(struct rs_call *c)
                          "nobody here may vote in this vote");
         rc = -EINVAL;
     } else if (rc == -ENOSPC) {
-        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "electorate",
-                         "more than %d voters", RS_MEMBERS_MAX);
+        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "electorate", "more than %d voters",
+                         RS_MEMBERS_MAX);
     }
     if (rc) {
         free(e.v);
@@ -550,11 +550,10 @@ static int vote_create(struct rs_call *c)
     json_t *spec = json_pack(
         "{s:s, s:s, s:s, s:o, s:i, s:b, s:s, s:i, s:i, s:s, s:I, s:s, s:I, s:o}", "title", title,
         "text", text, "kind", custom && json_array_size(custom) ? "choice" : "motion", "options",
-        options, "abstain", abstain, "secret", secret, "majority",
-        rs_vote_majority_names[majority], "quorum", (int)quorum, "members", (int)members,
-        "electorate", electorate_modes[mode], "electorate_size", (json_int_t)e.n, "opened_by",
-        c->self->display_name, "opened_at", (json_int_t)now, "closes_at",
-        closes_at ? json_integer(closes_at) : json_null());
+        options, "abstain", abstain, "secret", secret, "majority", rs_vote_majority_names[majority],
+        "quorum", (int)quorum, "members", (int)members, "electorate", electorate_modes[mode],
+        "electorate_size", (json_int_t)e.n, "opened_by", c->self->display_name, "opened_at",
+        (json_int_t)now, "closes_at", closes_at ? json_integer(closes_at) : json_null());
     char *spec_text = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (!v || !spec_text || strlen(spec_text) > RS_VOTE_SPEC_MAX) {
         rc = internal(c, "the vote could not be prepared");
@@ -572,8 +571,8 @@ static int vote_create(struct rs_call *c)
         goto out;
     }
     rs_metric_inc(RS_M_VOTES_OPENED);
-    RS_INFO("vote", "event=vote_opened room=%s vote=%s by=%s electorate=%zu secret=%d",
-            c->room->id, v->id, c->self->id, e.n, secret);
+    RS_INFO("vote", "event=vote_opened room=%s vote=%s by=%s electorate=%zu secret=%d", c->room->id,
+            v->id, c->self->id, e.n, secret);
     json_t *j = vote_json(c->app, v);
     rs_emit_reply(c, rs_event("vote", "created", "{s:s}", "vote", v->id));
     if (j) {
@@ -816,7 +815,9 @@ void rs_vote_tick(struct rs_app *app)
 static const char *const majority_choices[] = {"simple", "members", "two_thirds", NULL};
 
 #define VOTE_ID_FIELD                                                                              \
-    {.name = "vote", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = RS_VOTE_ID_MAX}
+    {                                                                                              \
+        .name = "vote", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = RS_VOTE_ID_MAX   \
+    }
 
 static const struct rs_action actions[] = {
     {.name = "create",

@@ -12,8 +12,8 @@
 #include "room/vote_tally.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

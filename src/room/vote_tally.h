@@ -49,8 +49,8 @@ struct rs_vote_count {
 };
 
 struct rs_vote_result {
-    unsigned ballots;     /* every ballot, abstentions included */
-    unsigned cast;        /* ballots for an option other than abstain */
+    unsigned ballots; /* every ballot, abstentions included */
+    unsigned cast;    /* ballots for an option other than abstain */
     unsigned abstentions;
     bool quorate;
     bool passed;

@@ -179,8 +179,7 @@ static int sv_members_list(struct rs_store *st, const char *room_id, rs_store_me
                            void *ctx)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
-    sqlite3_stmt *q =
-        prep(db, "SELECT user_id, name FROM members WHERE room_id = ?1 ORDER BY pos");
+    sqlite3_stmt *q = prep(db, "SELECT user_id, name FROM members WHERE room_id = ?1 ORDER BY pos");
     if (!q)
         return -EIO;
     text(q, 1, room_id);
@@ -281,8 +280,7 @@ static int each_vote(sqlite3 *db, sqlite3_stmt *q, rs_store_vote_fn each, void *
     return rc;
 }
 
-static int sv_vote_list(struct rs_store *st, const char *room_id, rs_store_vote_fn each,
-                        void *ctx)
+static int sv_vote_list(struct rs_store *st, const char *room_id, rs_store_vote_fn each, void *ctx)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q =
@@ -382,7 +380,8 @@ static int sv_ballot_cast(struct rs_store *st, const char *vote_id, const char *
         rc = run(db, q);
     }
     if (rc == 0 && receipt_hash) {
-        q = prep(db, "INSERT INTO vote_ballots (vote_id, receipt_hash, option) VALUES (?1, ?2, ?3)");
+        q = prep(db,
+                 "INSERT INTO vote_ballots (vote_id, receipt_hash, option) VALUES (?1, ?2, ?3)");
         if (q) {
             text(q, 1, vote_id);
             text(q, 2, receipt_hash);
@@ -423,7 +422,8 @@ static int sv_vote_ballots(struct rs_store *st, const char *vote_id, rs_store_ba
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     /* open votes in the order cast (seq), secret ones by receipt hash */
-    sqlite3_stmt *q = prep(db, "SELECT name, receipt_hash, option FROM ("
+    sqlite3_stmt *q =
+        prep(db, "SELECT name, receipt_hash, option FROM ("
                  " SELECT e.name AS name, '' AS receipt_hash, v.option AS option, v.seq AS k1, "
                  " '' AS k2 FROM vote_voters v JOIN vote_electorate e "
                  " ON e.vote_id = v.vote_id AND e.voter_key = v.voter_key "

@@ -2,8 +2,8 @@
 /* Dispatch of the member and vote calls (store_vote.h) to the configured backend. */
 #include "store/store_vote.h"
 
-int rs_store_members_set(struct rs_store *st, const char *room_id,
-                         const struct rs_member_record *m, size_t n)
+int rs_store_members_set(struct rs_store *st, const char *room_id, const struct rs_member_record *m,
+                         size_t n)
 {
     return st->ops->votes->members_set(st, room_id, m, n);
 }

@@ -25,7 +25,7 @@
 #define RS_MEMBERS_MAX 500     /* entries in one meeting's member list */
 #define RS_VOTE_ID_MAX 24
 #define RS_VOTER_KEY_MAX (RS_MEMBER_NAME_MAX + 2) /* "u:<user id>", "n:<name>", "p:<id>" */
-#define RS_VOTE_SPEC_MAX 16384                     /* bytes of the motion's JSON */
+#define RS_VOTE_SPEC_MAX 16384                    /* bytes of the motion's JSON */
 #define RS_RECEIPT_HASH_HEX 64
 
 /* One entry of a meeting's member list: an account (user_id set; name its username or display
@@ -43,8 +43,8 @@ struct rs_vote_record {
     enum rs_vote_state state;
     bool secret;
     int64_t created_at_ms;
-    int64_t closes_at_ms; /* 0: closed by hand */
-    int64_t closed_at_ms; /* 0: open */
+    int64_t closes_at_ms;            /* 0: closed by hand */
+    int64_t closed_at_ms;            /* 0: open */
     char spec[RS_VOTE_SPEC_MAX + 1]; /* the motion as JSON (room/vote.c writes and reads it) */
 };
 
@@ -57,8 +57,8 @@ struct rs_voter_record {
 /* One ballot as the record shows it: open votes give the voter's name, secret ones the
  * receipt hash. */
 struct rs_ballot_record {
-    char name[RS_MEMBER_NAME_MAX + 1];              /* open votes; "" for secret */
-    char receipt_hash[RS_RECEIPT_HASH_HEX + 1];     /* secret votes; "" for open */
+    char name[RS_MEMBER_NAME_MAX + 1];          /* open votes; "" for secret */
+    char receipt_hash[RS_RECEIPT_HASH_HEX + 1]; /* secret votes; "" for open */
     int option;
 };
 
@@ -79,8 +79,8 @@ struct rs_store_vote_ops {
     int (*vote_due)(struct rs_store *st, int64_t now_ms, rs_store_vote_fn each, void *ctx);
     int (*vote_electorate)(struct rs_store *st, const char *vote_id, rs_store_voter_fn each,
                            void *ctx);
-    int (*ballot_cast)(struct rs_store *st, const char *vote_id, const char *voter_key,
-                       int option, const char *receipt_hash);
+    int (*ballot_cast)(struct rs_store *st, const char *vote_id, const char *voter_key, int option,
+                       const char *receipt_hash);
     int (*vote_turnout)(struct rs_store *st, const char *vote_id, int64_t *out);
     int (*vote_has_voted)(struct rs_store *st, const char *vote_id, const char *voter_key);
     int (*vote_ballots)(struct rs_store *st, const char *vote_id, rs_store_ballot_fn each,
@@ -94,8 +94,8 @@ const char *rs_vote_state_name(enum rs_vote_state s); /* "open", "closed", "canc
 
 /* Replaces the member list of room `room_id` with `m[0..n)` (borrowed), in that order, in one
  * transaction. Returns 0, -ENOENT (unknown room or user), -EINVAL (n > RS_MEMBERS_MAX), -EIO. */
-int rs_store_members_set(struct rs_store *st, const char *room_id,
-                         const struct rs_member_record *m, size_t n);
+int rs_store_members_set(struct rs_store *st, const char *room_id, const struct rs_member_record *m,
+                         size_t n);
 /* Calls `each` for the room's members in list order. */
 int rs_store_members_list(struct rs_store *st, const char *room_id, rs_store_member_fn each,
                           void *ctx);
