@@ -134,6 +134,20 @@ test('acknowledged ballots survive SIGKILL; refusals; the record verifies', asyn
   // only moderators manage the member list
   r = await request(port, { method: 'PUT', path: `/api/v1/meetings/${room}/members`, cookie: cookies.v1, body: { members: [] } });
   assert.ok(r.status === 403 || r.status === 404, `a non-moderator's PUT: ${r.status}`);
+  // bad member lists change nothing: an unknown account, one listed twice, an empty name
+  for (const [members, field] of [
+    [[{ user: 'v1' }, { user: 'nobody' }], 'members[1]'],
+    [[{ user: 'v1' }, { user: 'v1' }], 'members[1]'],
+    [[{ name: 'Erika' }, { name: ' erika ' }], 'members[1]'],
+    [[{ name: '   ' }], 'members[0]'],
+    [[{ user: 'v1', name: 'both' }], 'members[0]'],
+  ]) {
+    r = await request(port, { method: 'PUT', path: `/api/v1/meetings/${room}/members`, cookie: cookies.chair, body: { members } });
+    assert.equal(r.status, 400, JSON.stringify(members));
+    assert.equal(JSON.parse(r.body).error.field, field, JSON.stringify(members));
+  }
+  r = await request(port, { path: `/api/v1/meetings/${room}/members`, cookie: cookies.chair });
+  assert.deepEqual(JSON.parse(r.body), { members: [] });
   r = await request(port, { method: 'PUT', path: `/api/v1/meetings/${room}/members`, cookie: cookies.chair,
     body: { members: [...VOTERS.map((u) => ({ user: u })), ...NAMED.map((n) => ({ name: n }))] } });
   assert.equal(r.status, 200, r.body.toString());
@@ -165,6 +179,15 @@ test('acknowledged ballots survive SIGKILL; refusals; the record verifies', asyn
   const vote = (await chair.c.next(isVote('created'), 5000, 'vote/created')).vote;
   for (const name of [...VOTERS, ...NAMED]) assert.equal((await voters[name].c.next(isVote('opened'))).eligible, true);
   assert.equal((await guest.c.next(isVote('opened'))).eligible, false);
+
+  // no record and no choices while the vote is open
+  r = await request(port, { path: `/api/v1/meetings/${room}/votes/${vote}/record`, cookie: cookies.chair });
+  assert.equal(r.status, 409);
+  r = await request(port, { path: `/api/v1/meetings/${room}/votes/vnope/record`, cookie: cookies.chair });
+  assert.equal(r.status, 404);
+  r = await request(port, { path: `/api/v1/meetings/${room}/votes`, cookie: cookies.v3 });
+  assert.equal(r.status, 200);
+  assert.deepEqual(JSON.parse(r.body).votes.map((x) => [x.id, x.state, x.secret]), [[vote, 'open', true]]);
 
   // refused: a guest, a signed-in non-member, a member closing the vote
   guest.c.send({ ns: 'vote', action: 'cast', vote, option: 0 });
