@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EUPL-1.2
 // /meetings: my meetings (create, edit, delete) and per meeting its invitations
-// (create with role + expiry, show the link once, list, revoke). docs/api.md.
+// (create with role + expiry, show the link once, list, revoke) and its member list
+// (ui/members.js). docs/api.md.
 import { t, lang } from './i18n.js';
 import { el } from './util.js';
 import { api, apiErrorText, loginHref } from './api.js';
