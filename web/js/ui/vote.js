@@ -3,7 +3,7 @@
 // open vote above the stage with its options, the turnout and, for the chair, Close and Cancel;
 // the result card once it is closed; and, for moderators, the form that opens a vote. The server
 // decides who may vote: a card offers the options only when it said `eligible`.
-import { el } from '../util.js';
+import { el, store } from '../util.js';
 import { t } from '../i18n.js';
 
 /** The label of option i of vote v, translated for the preset ones. */
@@ -31,7 +31,13 @@ export class VotePanel {
   reset(list) {
     this.votes.clear();
     this.form = null;
-    for (const v of list || []) this.votes.set(v.id, { vote: v, eligible: !!v.eligible, voted: v.voted || 0 });
+    for (const v of list || []) {
+      // a ballot cast before a reload or reconnect: this browser kept its choice and receipt
+      const mine = store.get(`vote.${v.id}`);
+      const e = { vote: v, eligible: !!v.eligible, voted: v.voted || 0 };
+      if (mine && !v.eligible) Object.assign(e, { myOption: mine.option, receipt: mine.receipt || null });
+      this.votes.set(v.id, e);
+    }
     this.render();
   }
 
@@ -57,6 +63,7 @@ export class VotePanel {
     e.eligible = false;
     e.myOption = m.option;
     e.receipt = m.receipt || null;
+    store.set(`vote.${m.vote}`, { option: m.option, receipt: e.receipt });
     this.render();
   }
 
