@@ -3,8 +3,27 @@
 // open vote above the stage with its options, the turnout and, for the chair, Close and Cancel;
 // the result card once it is closed; and, for moderators, the form that opens a vote. The server
 // decides who may vote: a card offers the options only when it said `eligible`.
-import { el, store } from '../util.js';
+import { el } from '../util.js';
 import { t } from '../i18n.js';
+
+// This tab's own ballots, for a reload while the vote is open: sessionStorage, not localStorage,
+// so that a shared computer in the council chamber does not show the next person a secret choice.
+const mine = {
+  get(id) {
+    try {
+      return JSON.parse(sessionStorage.getItem(`ratsaal.vote.${id}`) || 'null');
+    } catch {
+      return null;
+    }
+  },
+  set(id, value) {
+    try {
+      sessionStorage.setItem(`ratsaal.vote.${id}`, JSON.stringify(value));
+    } catch {
+      /* storage off: the receipt is shown until the page goes */
+    }
+  },
+};
 
 /** The label of option i of vote v, translated for the preset ones. */
 export function optionLabel(v, i) {
@@ -33,9 +52,9 @@ export class VotePanel {
     this.form = null;
     for (const v of list || []) {
       // a ballot cast before a reload or reconnect: this browser kept its choice and receipt
-      const mine = store.get(`vote.${v.id}`);
+      const kept = mine.get(v.id);
       const e = { vote: v, eligible: !!v.eligible, voted: v.voted || 0 };
-      if (mine && !v.eligible) Object.assign(e, { myOption: mine.option, receipt: mine.receipt || null });
+      if (kept && !v.eligible) Object.assign(e, { myOption: kept.option, receipt: kept.receipt || null });
       this.votes.set(v.id, e);
     }
     this.render();
@@ -63,7 +82,7 @@ export class VotePanel {
     e.eligible = false;
     e.myOption = m.option;
     e.receipt = m.receipt || null;
-    store.set(`vote.${m.vote}`, { option: m.option, receipt: e.receipt });
+    mine.set(m.vote, { option: m.option, receipt: e.receipt });
     this.render();
   }
 
