@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,6 +504,50 @@ static void test_bad_create(void **state)
     json_decref(ev);
 }
 
+static void test_deadline_closes(void **state)
+{
+    struct rs_session *o = member(&owner, "Olga", NULL);
+    struct rs_session *a = member(&alice, "Alice", NULL);
+    char first[32], second[32];
+    snprintf(first, sizeof(first), "%s", create(o, ",\"duration_s\":600"));
+    snprintf(second, sizeof(second), "%s", create(o, ",\"duration_s\":600"));
+    json_t *ev = expect(a, "vote", "opened");
+    assert_true(json_is_integer(json_object_get(json_object_get(ev, "vote"), "closes_at")));
+    json_decref(ev);
+    cast(a, first, 0);
+    json_decref(expect(a, "vote", "ballot_ack"));
+    rs_vote_tick(&app); /* not due yet: nothing happens */
+    drain(a);
+    drain(o);
+    /* both deadlines pass (moved back in the database: the test does not wait ten minutes) */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE votes SET closes_at_ms = 1", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    /* a ballot after the deadline, before the tick noticed it: refused, and the vote closes */
+    struct rs_session *b = member(&bob, "Bob", NULL);
+    cast(b, second, 0);
+    expect_error(b, "vote_closed");
+    ev = expect(a, "vote", "closed");
+    assert_string_equal(str(ev, "vote"), second);
+    assert_string_equal(str(json_object_get(ev, "result"), "reason"), "deadline");
+    json_decref(ev);
+    /* the tick (at most once a second) closes the other one */
+    usleep(1100 * 1000);
+    rs_vote_tick(&app);
+    ev = expect(a, "vote", "closed");
+    assert_string_equal(str(ev, "vote"), first);
+    json_t *r = json_object_get(ev, "result");
+    assert_string_equal(str(r, "reason"), "deadline");
+    assert_int_equal(json_integer_value(json_object_get(r, "ballots")), 1);
+    assert_false(json_is_true(json_object_get(r, "quorate"))); /* 1 of 3 members, quorum 2 */
+    assert_false(json_is_true(json_object_get(r, "passed")));
+    json_decref(ev);
+    free(record_of(first));
+    free(record_of(second));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_secret_vote_and_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_every_ballot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_closes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
