@@ -168,6 +168,20 @@ static const struct {
                              "Turns given on speakers' lists"},
     [RS_M_CHAIR_UNMUTE_REFUSED] = {"ratsaal_chair_refused_total{reason=\"mic_restricted\"}",
                                    "counter", NULL},
+    [RS_M_VOTES_OPENED] = {"ratsaal_votes_total{event=\"opened\"}", "counter",
+                           "Votes opened, closed with a result, and cancelled"},
+    [RS_M_VOTES_CLOSED] = {"ratsaal_votes_total{event=\"closed\"}", "counter", NULL},
+    [RS_M_VOTES_CANCELLED] = {"ratsaal_votes_total{event=\"cancelled\"}", "counter", NULL},
+    [RS_M_BALLOTS_CAST] = {"ratsaal_ballots_cast_total", "counter",
+                           "Ballots committed to the store and acknowledged"},
+    [RS_M_BALLOTS_REFUSED_ALREADY_VOTED] = {"ratsaal_ballots_refused_total{reason=\"already_voted\"}",
+                                            "counter", "Ballots refused, by reason"},
+    [RS_M_BALLOTS_REFUSED_CLOSED] = {"ratsaal_ballots_refused_total{reason=\"vote_closed\"}",
+                                     "counter", NULL},
+    [RS_M_BALLOTS_REFUSED_NOT_ELIGIBLE] = {"ratsaal_ballots_refused_total{reason=\"not_eligible\"}",
+                                           "counter", NULL},
+    [RS_M_BALLOTS_REFUSED_INVALID_OPTION] =
+        {"ratsaal_ballots_refused_total{reason=\"invalid_option\"}", "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -255,6 +269,10 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_MIC_RESTRICTED] = "mic_restricted",
     [RS_ERR_CHAT_DISABLED] = "chat_disabled",
     [RS_ERR_MEETING_ENDED] = "meeting_ended",
+    [RS_ERR_ALREADY_VOTED] = "already_voted",
+    [RS_ERR_VOTE_CLOSED] = "vote_closed",
+    [RS_ERR_NOT_ELIGIBLE] = "not_eligible",
+    [RS_ERR_INVALID_OPTION] = "invalid_option",
 };
 
 const char *rs_err_code(enum rs_err err)

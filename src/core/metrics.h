@@ -92,6 +92,15 @@ enum rs_metric {
     RS_M_CHAIR_UNMUTE_REFUSED, /* self-unmutes refused by a microphone restriction */
     RS_M_SPEAKERS_REQUESTS,    /* requests for the floor (room/speakers.c) */
     RS_M_SPEAKERS_TURNS,       /* turns given */
+    /* votes (room/vote.c) */
+    RS_M_VOTES_OPENED,
+    RS_M_VOTES_CLOSED,    /* closed by hand or at the deadline, result counted */
+    RS_M_VOTES_CANCELLED,
+    RS_M_BALLOTS_CAST,    /* committed to the store and acknowledged */
+    RS_M_BALLOTS_REFUSED_ALREADY_VOTED,
+    RS_M_BALLOTS_REFUSED_CLOSED,
+    RS_M_BALLOTS_REFUSED_NOT_ELIGIBLE,
+    RS_M_BALLOTS_REFUSED_INVALID_OPTION,
     RS_M__COUNT
 };
 
@@ -156,6 +165,10 @@ enum rs_err {
     RS_ERR_MIC_RESTRICTED,
     RS_ERR_CHAT_DISABLED,
     RS_ERR_MEETING_ENDED,
+    RS_ERR_ALREADY_VOTED,  /* vote/cast: this voter's ballot is already in */
+    RS_ERR_VOTE_CLOSED,    /* vote/cast: the vote is closed (or cancelled) */
+    RS_ERR_NOT_ELIGIBLE,   /* vote/cast: not in the vote's electorate */
+    RS_ERR_INVALID_OPTION, /* vote/cast: no such option */
     RS_ERR__COUNT
 };
 

@@ -30,6 +30,7 @@
 #include "core/metrics.h"
 #include "core/random.h"
 #include "core/trim.h"
+#include "http/vote_api.h"
 #include "room/access.h"
 #include "room/room.h"
 #include "signaling/message.h"
@@ -323,6 +324,14 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
     struct meeting_access ma;
     if (meeting_load(app, &u, parts[3], &ma, resp))
         return RS_HTTP_DONE;
+    const char *rest = req->path; /* after "/api/v1/meetings/{id}/" */
+    for (int seg = 0; seg < 4 && rest; seg++) {
+        while (*rest == '/')
+            rest++;
+        rest = strchr(rest, '/');
+    }
+    if (rest && rs_vote_api_route(rest + 1)) /* members and votes: http/vote_api.c */
+        return rs_vote_api_handle(app, req, resp, &ma.room, ma.is_moderator, rest + 1);
 
     if (n == 4) { /* /api/v1/meetings/{id} */
         if (req->method == RS_HTTP_GET) {

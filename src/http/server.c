@@ -54,6 +54,7 @@
 #include "http/tls.h"
 #include "room/events.h"
 #include "room/room.h"
+#include "room/vote.h"
 #include "signaling/session.h"
 #include "store/store.h"
 
@@ -119,6 +120,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     rs_wakeup_run(&h->app->wakeup);
     rs_jobs_poll();
     rs_api_tick(h->app);
+    rs_vote_tick(h->app);
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
 }
 

@@ -31,7 +31,7 @@
 #define RS_MSG_MAX_BYTES 16384
 /* media/publish and media/subscribe_answer carry SDP for up to 64 m-lines */
 #define RS_MSG_MAX_MEDIA_BYTES (192 * 1024)
-#define RS_ACTION_MAX_FIELDS 8
+#define RS_ACTION_MAX_FIELDS 10 /* vote/create has 9 */
 #define RS_FEATURES_MAX 16
 
 struct rs_peer;

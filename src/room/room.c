@@ -26,6 +26,7 @@
 #include "room/speakers.h"
 #include "room/events.h"
 #include "room/peer.h"
+#include "room/vote.h"
 
 #define BUCKETS 1024
 
@@ -85,7 +86,8 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
     static const struct rs_feature *const own[] = {&rs_control_feature, &rs_chat_feature,
                                                    &rs_hand_feature, &rs_lobby_feature,
                                                    &rs_moderation_feature, &rs_chair_feature,
-                                                   &rs_speakers_feature, &rs_reaction_feature};
+                                                   &rs_speakers_feature, &rs_reaction_feature,
+                                                   &rs_vote_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);

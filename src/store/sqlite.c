@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/sqlite_internal.h"
 
 static const char *const migrations[] = {
     /* 1: rooms and their settings */
@@ -96,6 +97,8 @@ static const char *const migrations[] = {
     "CREATE INDEX invites_expiry ON invites(expires_at_ms);",
     /* 3: a meeting ended for everyone (moderation/end) */
     "ALTER TABLE rooms ADD COLUMN ended_at_ms INTEGER;",
+    /* 4: meeting members and votes (sqlite_vote.c) */
+    rs_store__sqlite_vote_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -302,6 +305,11 @@ static int migrate(sqlite3 *db)
 static struct sqlite_store *S(struct rs_store *st)
 {
     return (struct sqlite_store *)st;
+}
+
+sqlite3 *rs_store__sqlite_db(struct rs_store *st)
+{
+    return S(st)->db;
 }
 
 /* The statement `which`, reset and with no bindings, ready to bind and step. */
@@ -955,6 +963,7 @@ static const struct rs_store_ops sqlite_ops = {
     .invite_find = sq_invite_find,
     .invite_use = sq_invite_use,
     .invite_purge = sq_invite_purge,
+    .votes = &rs_store__sqlite_vote_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)

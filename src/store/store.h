@@ -112,6 +112,7 @@ typedef int (*rs_store_room_fn)(const struct rs_room_record *rec, void *ctx);
 typedef int (*rs_store_invite_fn)(const struct rs_invite_record *rec, void *ctx);
 
 struct rs_store;
+struct rs_store_vote_ops;
 
 struct rs_store_ops {
     const char *name;
@@ -161,6 +162,8 @@ struct rs_store_ops {
                        struct rs_invite_record *out);
     int (*invite_use)(struct rs_store *st, const char *invite_id);
     int (*invite_purge)(struct rs_store *st, int64_t before_ms);
+
+    const struct rs_store_vote_ops *votes; /* members and votes (store_vote.h) */
 };
 
 struct rs_store {

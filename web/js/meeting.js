@@ -14,6 +14,7 @@ import { ParticipantList } from './ui/participants.js';
 import { Controls } from './ui/controls.js';
 import { PreJoin, acquireMedia, mediaMessage } from './ui/prejoin.js';
 import { LobbyPanel } from './ui/lobby.js';
+import { VotePanel } from './ui/vote.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -114,7 +115,18 @@ class Meeting {
       onAdmitAll: () => this.features.lobby.admitAll(),
       onToggle: (enabled) => this.features.moderation.setLobby(enabled),
     });
+    this.votes = new VotePanel({
+      area: $('vote-area'),
+      newButton: $('vote-new'),
+      roomId,
+      isModerator: () => this.isModerator(),
+      onCreate: (fields) => this.features.vote.create(fields),
+      onCast: (id, option) => this.features.vote.cast(id, option),
+      onClose: (id) => this.features.vote.close(id),
+      onCancel: (id) => this.features.vote.cancel(id),
+    });
     this.state.addEventListener('change', (e) => {
+      if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this.votes.render();
       if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._updateCopyLink();
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._applyGuestRights();
@@ -557,6 +569,7 @@ class Meeting {
     this.serverCanGrant = !!(reply.room_settings && reply.room_settings.can_grant === true);
     if (!this.transition('joined')) return false;
     this.state.applyJoined(reply);
+    this.votes.reset(reply.votes);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: EUPL-1.2
 // /meetings: my meetings (create, edit, delete) and per meeting its invitations
-// (create with role + expiry, show the link once, list, revoke). docs/api.md.
+// (create with role + expiry, show the link once, list, revoke) and its member list
+// (ui/members.js). docs/api.md.
 import { t, lang } from './i18n.js';
 import { el } from './util.js';
 import { api, apiErrorText, loginHref } from './api.js';
 import { initAccount } from './account.js';
 import { toast } from './ui/toasts.js';
+import { MembersPanel } from './ui/members.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400;
@@ -281,7 +283,7 @@ class MeetingsPage {
   }
 
   item(m) {
-    const state = this.open.get(m.id) || { edit: false, invites: false };
+    const state = this.open.get(m.id) || { edit: false, invites: false, members: false };
     this.open.set(m.id, state);
     const url = absoluteUrl(m.url || `/r/${m.id}`);
     const headId = `m-${m.id}-title`;
@@ -291,16 +293,20 @@ class MeetingsPage {
     const li = el('li', { class: 'card meeting-item', 'aria-labelledby': headId, dataset: { testid: 'meeting-item', meetingId: m.id } });
     const editPanel = el('div', { id: `m-${m.id}-edit`, class: 'meeting-panel', dataset: { testid: 'meeting-edit-panel' } });
     const invPanel = el('div', { id: `m-${m.id}-invites`, class: 'meeting-panel', dataset: { testid: 'invites-panel' } });
+    const memPanel = el('div', { id: `m-${m.id}-members`, class: 'meeting-panel', dataset: { testid: 'members-panel' } });
     editPanel.hidden = !state.edit;
     invPanel.hidden = !state.invites;
+    memPanel.hidden = !state.members;
 
     const editBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(state.edit), 'aria-controls': editPanel.id, dataset: { testid: 'meeting-edit' }, text: t('meetings.edit') });
     const invBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(state.invites), 'aria-controls': invPanel.id, dataset: { testid: 'meeting-invites' }, text: t('meetings.invites') });
+    const memBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.members), 'aria-controls': memPanel.id, dataset: { testid: 'meeting-members' }, text: t('members.button') });
     const delBtn = this.canDelete(m) ? el('button', { type: 'button', class: 'btn btn-danger-ghost btn-small', dataset: { testid: 'meeting-delete' }, text: t('meetings.delete') }) : null;
     const canManage = m.my_role === 'moderator' || (this.me && this.me.role === 'admin');
     if (!canManage) {
       editBtn.hidden = true;
       invBtn.hidden = true;
+      memBtn.hidden = true;
     }
 
     const openEdit = (on) => {
@@ -348,6 +354,16 @@ class MeetingsPage {
     invBtn.addEventListener('click', () => openInv(!state.invites));
     if (state.invites) queueMicrotask(() => openInv(true));
 
+    const openMembers = (on) => {
+      state.members = on;
+      memBtn.setAttribute('aria-expanded', String(on));
+      memPanel.hidden = !on;
+      if (on) new MembersPanel(memPanel, m).load();
+      else memPanel.replaceChildren();
+    };
+    memBtn.addEventListener('click', () => openMembers(!state.members));
+    if (state.members) queueMicrotask(() => openMembers(true));
+
     if (delBtn) {
       delBtn.addEventListener('click', async () => {
         const ok = await confirmAction({ heading: t('meetings.delete_heading'), text: t('meetings.delete_text', { title: m.title }), ok: t('meetings.delete') });
@@ -389,9 +405,10 @@ class MeetingsPage {
         el('dt', { text: t('meetings.settings') }),
         el('dd', { dataset: { testid: 'meeting-flags' }, text: flags.join(' · ') }),
       ),
-      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, delBtn),
+      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, delBtn),
       editPanel,
       invPanel,
+      memPanel,
     );
     return li;
   }

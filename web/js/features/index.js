@@ -22,8 +22,9 @@ import moderation from './moderation.js';
 import chair from './chair.js';
 import speakers from './speakers.js';
 import reaction from './reaction.js';
+import vote from './vote.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {
