@@ -488,8 +488,8 @@ int rs_http_req_arg(const struct rs_http_req *req, const char *name, char *buf, 
  * lws_add_http_header_status, which writes the status line of our responses and of the errors
  * lws answers by itself (lws_return_http_status: 400, 403, 404, 413, 431 …); the 101 of a
  * WebSocket upgrade is built by lws without it, so LWS_CALLBACK_ADD_HEADERS adds it there. */
-static const struct lws_protocol_vhost_options HSTS = {NULL, NULL, "strict-transport-security:",
-                                                       "max-age=31536000"};
+static const struct lws_protocol_vhost_options HSTS = {
+    NULL, NULL, "strict-transport-security:", "max-age=31536000"};
 
 /* Writes status line and headers; the body follows chunk by chunk. */
 static int write_headers(struct lws *wsi, struct conn *c)
@@ -1251,8 +1251,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         /* a close status that neither the session nor the client gave: libwebsockets refused
          * a frame breaking RFC 6455 (1002, or 1007 for invalid UTF-8) */
-        if (u->session && !u->session->closing && !u->peer_closed &&
-            lws_get_close_length(wsi) >= 2)
+        if (u->session && !u->session->closing && !u->peer_closed && lws_get_close_length(wsi) >= 2)
             rs_metric_inc(RS_M_WS_CLOSED_PROTOCOL);
         if (u->session) {
             rs_session_free(u->session);

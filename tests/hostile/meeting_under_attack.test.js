@@ -419,8 +419,15 @@ test('garbage and oversized WebSocket frames: each attacker closed with its stat
     for (const { kind, r, expect, counter } of results) {
       assert.ok(r.upgraded, `${kind}: upgraded`);
       assert.ok(r.closed, `${kind}: the server closed the connection (${JSON.stringify(r)})`);
-      assert.equal(r.status, expect.status, `${kind}: close status (${JSON.stringify(r)})`);
-      if (expect.reason !== undefined) assert.equal(r.reason, expect.reason, `${kind}: close reason`);
+      // A flooder is still sending when the server closes, and a close with unread input
+      // resets the connection, which can overtake the close frame (the client then sees 1006,
+      // as browsers do): for floods a reset after the rate_limited errors also counts; the
+      // server-side counter below is exact either way.
+      const reset = counter === 'flood' && r.status === null && r.errors.includes('rate_limited');
+      if (!reset) {
+        assert.equal(r.status, expect.status, `${kind}: close status (${JSON.stringify(r)})`);
+        if (expect.reason !== undefined) assert.equal(r.reason, expect.reason, `${kind}: close reason`);
+      }
       for (const code of expect.errors) assert.ok(r.errors.includes(code), `${kind}: error ${code} (${JSON.stringify(r)})`);
       want[counter] = (want[counter] || 0) + 1;
     }

@@ -73,8 +73,8 @@ int main(int argc, char **argv)
         if (rs_client_send(&cl, pkt, 12 + 100, sizeof(pkt), false) == 0)
             srtp_sent++;
     }
-    printf("{\"stun_ok\":%llu,\"dtls\":\"%s\",\"srtp_sent\":%u}\n",
-           (unsigned long long)cl.stun_ok, outcome(rc), srtp_sent);
+    printf("{\"stun_ok\":%llu,\"dtls\":\"%s\",\"srtp_sent\":%u}\n", (unsigned long long)cl.stun_ok,
+           outcome(rc), srtp_sent);
     rs_client_close(&cl);
     rs_dtls_ctx_free(named);
     rs_dtls_ctx_free(used);
