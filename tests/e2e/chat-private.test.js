@@ -57,6 +57,7 @@ test('a private message reaches only its recipient', (t) =>
     await h.openChat(bernd);
     await bernd.locator(tid('chat-text'), { hasText: 'Nur für Bernd' }).waitFor();
     await bernd.locator(tid('chat-private')).first().waitFor();
+    await h.openChat(chair);
     await chair.locator(tid('chat-text'), { hasText: 'Hallo alle' }).waitFor();
     await h.sleep(500);
     assert.deepEqual(await texts(chair), ['Hallo alle']);
