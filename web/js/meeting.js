@@ -146,6 +146,25 @@ class Meeting {
     this._wireSignaling();
     this._updateHeader();
     $('prejoin-room').textContent = t('prejoin.room', { room: this.title || roomId });
+    // the language switcher (footer, settings) switches in place: the call goes on
+    window.addEventListener('ratsaal:language', () => this._relabel());
+  }
+
+  /** After a language switch: re-render what was built with t() (static strings are done). */
+  _relabel() {
+    $('prejoin-room').textContent = t('prejoin.room', { room: this.title || this.roomId });
+    this._updateHeader();
+    this._updateLobbyUi();
+    this.plist.render();
+    this.lobbyPanel.render();
+    this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
+    if (this.media) {
+      const m = this.mediaOn;
+      this.controls.setMedia({ available: true, mic: m.microphone, cam: m.camera, screen: m.screen, hasMic: m.hasMicrophone, hasCam: m.hasCamera });
+    } else {
+      this.controls.setMedia({ available: false });
+    }
+    this._renderPhase(this.phase);
   }
 
   start() {

@@ -4,7 +4,7 @@
 // and remembered like the pre-join choice (store 'devices').
 import { t } from '../i18n.js';
 import { el, icon, store } from '../util.js';
-import { getSiteInfo, legalNodes } from '../footer.js';
+import { getSiteInfo, legalNodes, languageSwitcher } from '../footer.js';
 
 const canSink = () => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
@@ -38,7 +38,10 @@ export class DeviceSettings {
     const done = el('button', { type: 'button', class: 'btn btn-primary', dataset: { testid: 'settings-done' }, text: t('settings.done') });
     // the meeting's menu carries the imprint and privacy links the page footer has elsewhere
     this.legal = el('p', { class: 'settings-legal', dataset: { testid: 'settings-legal' } });
-    getSiteInfo().then((site) => this.legal.replaceChildren(...legalNodes(site)));
+    getSiteInfo().then((site) => {
+      this.legal.replaceChildren(...legalNodes(site));
+      window.addEventListener('ratsaal:language', () => this.legal.replaceChildren(...legalNodes(site)));
+    });
     this.node = el(
       'dialog',
       { class: 'dialog settings-dialog', id: 'settings-dialog', 'aria-labelledby': 'settings-heading', dataset: { testid: 'settings-dialog' } },
@@ -51,6 +54,7 @@ export class DeviceSettings {
         this.mic.root,
         this.spk.root,
         this.status,
+        el('div', { class: 'field settings-language' }, languageSwitcher('settings')),
         this.legal,
         el('div', { class: 'row dialog-actions' }, done),
       ),
