@@ -90,6 +90,7 @@ class Meeting {
     $('password-input').addEventListener('input', () => {
       $('password-input').removeAttribute('aria-invalid');
       $('password-error').hidden = true;
+      this._keptPassword($('password-input').value); // survives a reload of this tab
     });
     $('lobby-leave').addEventListener('click', () => this.leaveLobby());
     this.prejoin = new PreJoin({ onJoin: (o) => this.join(o) });
