@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "core/ratelimit.h"
 #include "core/trim.h"
 #include "http/vote_api.h"
 #include "room/access.h"
@@ -45,6 +46,7 @@
 struct rs_api {
     int64_t next_purge_ms;
     struct rs_trim trim;
+    struct rs_ratelimit *public_limit; /* GET /api/v1/rooms/{id}/public per client address */
 };
 
 int rs_api__current_user(struct rs_app *app, const struct rs_http_req *req,
@@ -635,6 +637,87 @@ static int site_info(struct rs_app *app, struct rs_http_resp *resp)
     return RS_HTTP_DONE;
 }
 
+/* Whether the caller may see a managed meeting's title before joining: one who could join
+ * it without a guess, i.e. a signed-in member of its tenant, or the holder of a valid
+ * invitation to it (`invite` from the page's link). `*moderator` tells whether the
+ * password would be skipped for them. */
+static bool may_preview(struct rs_app *app, const struct rs_http_req *req,
+                        const struct rs_room_record *rec, const char *invite, bool *moderator)
+{
+    *moderator = false;
+    bool allowed = false;
+    struct rs_identity who;
+    rs_web_session_identify(app, req->cookie, &who);
+    if (who.logged_in) {
+        enum rs_access a = rs_access_meeting(app->store, &who, rec);
+        allowed = a != RS_ACCESS_NONE;
+        *moderator = a >= RS_ACCESS_MODERATOR;
+    }
+    if (invite[0]) {
+        uint8_t hash[32];
+        struct rs_invite_record inv;
+        rs_auth_token_hash(invite, hash);
+        if (rs_store_invite_find(app->store, hash, rs_wall_ms(), &inv) == 0 && !inv.expired &&
+            !inv.revoked && strcmp(inv.room_id, rec->id) == 0) {
+            allowed = true;
+            *moderator |= inv.role == RS_INVITE_MODERATOR;
+        } else {
+            rs_metric_auth_reject(RS_AUTH_INVALID_INVITE);
+        }
+    }
+    return allowed;
+}
+
+/* GET /api/v1/rooms/{id}/public[?invite=TOKEN]: what the pre-join screen shows before the
+ * join (docs/api.md). An unknown room, and a meeting the caller may not see, get the same
+ * answer as a meeting without title, password or lobby, so the answer tells an outsider
+ * nothing that a join attempt would not; the lookups are limited per client address like
+ * joins. */
+static int room_public(struct rs_app *app, const struct rs_http_req *req,
+                       struct rs_http_resp *resp, const char *id)
+{
+    struct rs_api *st = app->api;
+    if (!st && !(st = app->api = calloc(1, sizeof(*app->api)))) {
+        rs_http_resp_error(resp, 503, "busy", NULL, "out of memory; try again in a moment");
+        return RS_HTTP_DONE;
+    }
+    if (!st->public_limit)
+        st->public_limit = rs_ratelimit_new(app->cfg.join_rate_per_min);
+    if (!st->public_limit || !rs_ratelimit_take(st->public_limit, req->peer, rs_wall_ms())) {
+        rs_http_resp_header(resp, "retry-after:", "60");
+        return deny(resp, 429, "rate_limited", "too many look-ups from this address; wait a minute",
+                    RS_AUTH_RATE_LIMITED);
+    }
+    if (!rs_room_id_valid(id)) {
+        rs_http_resp_error(resp, 404, "not_found", NULL, "no such resource");
+        return RS_HTTP_DONE;
+    }
+    char invite[128] = "";
+    /* no connection (the API fuzz target): no query arguments */
+    if (!req->transport || rs_http_req_arg(req, "invite", invite, sizeof(invite)) < 0)
+        invite[0] = 0;
+    struct rs_room_record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct rs_room *live = rs_rooms_find(app->rooms, id);
+    bool found = live ? (rec = live->rec, true) : rs_store_room_get(app->store, id, &rec) == 0;
+    const char *title = NULL;
+    bool needs_password = false, lobby = false, moderator = false;
+    if (found && rec.managed) {
+        if (may_preview(app, req, &rec, invite, &moderator)) {
+            title = rec.title;
+            needs_password = rec.has_password && !moderator;
+            lobby = rec.lobby;
+        }
+    } else if (found && rs_config_anonymous(&app->cfg)) {
+        title = rec.title; /* an ad-hoc room: everyone with its link may join and see it */
+    }
+    rs_http_resp_json(resp, 200,
+                      json_pack("{s:o, s:b, s:b}", "title",
+                                title && *title ? json_string(title) : json_null(),
+                                "needs_password", needs_password, "lobby", lobby));
+    return RS_HTTP_DONE;
+}
+
 int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp)
 {
     if (!app->store) {
@@ -658,6 +741,14 @@ int rs_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_h
             return handle_meetings(app, req, resp, parts, n);
         if (strcmp(parts[2], "me") == 0)
             return handle_me(app, req, resp, n, parts);
+        if (strcmp(parts[2], "rooms") == 0 && n == 5 && strcmp(parts[4], "public") == 0) {
+            if (!read_only) {
+                rs_http_resp_header(resp, "allow:", "GET, HEAD");
+                rs_http_resp_error(resp, 405, "method_not_allowed", NULL, "GET only");
+                return RS_HTTP_DONE;
+            }
+            return room_public(app, req, resp, parts[3]);
+        }
     }
     rs_http_resp_error(resp, 404, "not_found", NULL, "no such endpoint");
     return RS_HTTP_DONE;
@@ -698,6 +789,8 @@ void rs_api_tick(struct rs_app *app)
 void rs_api_shutdown(struct rs_app *app)
 {
     rs_login_shutdown(app);
+    if (app->api)
+        rs_ratelimit_free(app->api->public_limit);
     free(app->api);
     app->api = NULL;
 }

@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <strings.h>
 
+#include "core/accept_language.h"
 #include "core/clock.h"
 #include "core/forwarded.h"
 #include "core/jobs.h"
@@ -615,6 +616,16 @@ static int serve_metrics(struct lws *wsi, struct conn *c)
     return respond_now(wsi, c, NULL, 0);
 }
 
+static int serve_page(struct lws *wsi, struct conn *c, const struct rs_static_file *file)
+{
+    char accept[RS_ACCEPT_LANGUAGE_MAX + 1];
+    int n = lws_hdr_copy(wsi, accept, sizeof(accept), WSI_TOKEN_HTTP_ACCEPT_LANGUAGE);
+    enum rs_page_lang lang = rs_static_page_lang(c->cookie, accept, n > 0 ? (size_t)n : 0);
+    rs_http_resp_header(&c->resp, "content-language:", rs_page_langs[lang]);
+    rs_http_resp_header(&c->resp, "vary:", "Accept-Language, Cookie");
+    return respond_now(wsi, c, file->page[lang], file->len);
+}
+
 static int is_api_path(const char *path)
 {
     return strncmp(path, "/api/", 5) == 0 || strncmp(path, "/auth/", 6) == 0;
@@ -683,6 +694,8 @@ static int dispatch(struct lws *wsi, struct conn *c)
         c->resp.status = 200;
         c->resp.content_type = file->content_type;
         rs_http_resp_header(&c->resp, "cache-control:", "no-cache");
+        if (file->page[0]) /* a page: in the language of the cookie or Accept-Language */
+            return serve_page(wsi, c, file);
         return respond_now(wsi, c, file->data, file->len);
     }
 }

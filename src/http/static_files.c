@@ -2,6 +2,9 @@
 /* Loading the web root into memory (see static_files.h for why). */
 #include "http/static_files.h"
 
+#include "auth/cookie.h"
+#include "core/accept_language.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,9 @@
 
 #define FILE_MAX (4u << 20)
 #define TOTAL_MAX (32u << 20)
+#define PAGE_LANG_MARK "<html lang=\"en\">"
+
+const char *const rs_page_langs[RS_LANG_COUNT] = {[RS_LANG_DE] = "de", [RS_LANG_EN] = "en"};
 
 struct rs_static_files {
     struct rs_static_file files[RS_STATIC_MAX_FILES];
@@ -44,6 +50,54 @@ const char *rs_static_content_type(const char *name)
             if (strcmp(dot, types[i].ext) == 0)
                 return types[i].type;
     return "application/octet-stream";
+}
+
+/* A page (.html starting with PAGE_LANG_MARK within its first 1 KiB) gets a copy per language
+ * with the attribute's value replaced; the two-letter codes keep the length. */
+static int add_page_copies(struct rs_static_files *t, struct rs_static_file *f)
+{
+    size_t plen = strlen(f->path);
+    if (plen < 5 || strcmp(f->path + plen - 5, ".html") != 0)
+        return 0;
+    size_t scan = f->len < 1024 ? f->len : 1024;
+    const unsigned char *mark = memmem(f->data, scan, PAGE_LANG_MARK, strlen(PAGE_LANG_MARK));
+    if (!mark)
+        return 0;
+    size_t at = (size_t)(mark - f->data) + strlen("<html lang=\"");
+    for (int l = 0; l < RS_LANG_COUNT; l++) {
+        if (l == RS_LANG_EN) {
+            f->page[l] = f->data;
+            continue;
+        }
+        if (t->total + f->len > TOTAL_MAX)
+            goto fail_free_copies;
+        f->page[l] = malloc(f->len + 1);
+        if (!f->page[l])
+            goto fail_free_copies;
+        memcpy(f->page[l], f->data, f->len);
+        memcpy(f->page[l] + at, rs_page_langs[l], 2);
+        t->total += f->len;
+    }
+    return 0;
+fail_free_copies:
+    for (int l = 0; l < RS_LANG_COUNT; l++)
+        if (f->page[l] != f->data)
+            free(f->page[l]);
+    memset(f->page, 0, sizeof(f->page));
+    return -EFBIG;
+}
+
+enum rs_page_lang rs_static_page_lang(const char *cookie, const char *accept, size_t accept_len)
+{
+    char chosen[8];
+    if (cookie && *cookie &&
+        rs_cookie_get(cookie, strlen(cookie), RS_LANG_COOKIE, chosen, sizeof(chosen)) == 0) {
+        int l = rs_language_tag_find(chosen, strlen(chosen), rs_page_langs, RS_LANG_COUNT);
+        if (l >= 0)
+            return (enum rs_page_lang)l;
+    }
+    int l = rs_accept_language_pick(accept, accept_len, rs_page_langs, RS_LANG_COUNT);
+    return l >= 0 ? (enum rs_page_lang)l : RS_LANG_DEFAULT;
 }
 
 static int load_file(struct rs_static_files *t, const char *fs_path, const char *url_path,
@@ -85,7 +139,13 @@ static int load_file(struct rs_static_files *t, const char *fs_path, const char 
     f->len = got;
     snprintf(f->path, sizeof(f->path), "%s", url_path);
     f->content_type = rs_static_content_type(url_path);
+    memset(f->page, 0, sizeof(f->page));
     t->total += got;
+    if (add_page_copies(t, f)) {
+        free(f->data);
+        snprintf(err, errlen, "web_root: %s is too large", fs_path);
+        return -EFBIG;
+    }
     t->count++;
     return 0;
 }
@@ -139,8 +199,12 @@ void rs_static_free(struct rs_static_files *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->count; i++)
+    for (size_t i = 0; i < t->count; i++) {
+        for (int l = 0; l < RS_LANG_COUNT; l++)
+            if (t->files[i].page[l] != t->files[i].data)
+                free(t->files[i].page[l]);
         free(t->files[i].data);
+    }
     free(t);
 }
 

@@ -5,14 +5,23 @@
  * rate per client address, whether the room exists or may be created, the caller's access
  * (access.c: account, invitation, password, lobby), the room's capacity (for the lobby: the
  * places left, counting those already waiting). Only then is the room opened (store) and the
- * participant added, to the room or to its lobby. */
+ * participant added, to the room or to its lobby.
+ *
+ * An ad-hoc (anonymous) room has no owner account, so "who created it" is a secret: whoever
+ * opens the empty room becomes its moderator and gets a creator key in `joined`; the room
+ * keeps only the key's SHA-256. A later join that shows the key (the creator's page after a
+ * reload, while others kept the room open) is moderator again. The key proves the claim: a
+ * join that merely says "I created this" without it gets nothing. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "auth/web_session.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/random.h"
 #include "core/ratelimit.h"
 #include "room/access.h"
 #include "room/chair.h"
@@ -20,7 +29,64 @@
 #include "room/peer.h"
 #include "room/room.h"
 
-enum { JOIN_ROOM, JOIN_NAME, JOIN_TITLE, JOIN_INVITE, JOIN_PASSWORD };
+enum { JOIN_ROOM, JOIN_NAME, JOIN_TITLE, JOIN_INVITE, JOIN_PASSWORD, JOIN_CREATOR_KEY };
+
+#define CREATOR_KEY_CHARS 22 /* 132 bits */
+
+/* The control feature's state of an ad-hoc room (rs_room_state): its creator key's hash, and
+ * the key itself only while the joined event of the one who gets it is being built. */
+struct creator {
+    uint8_t hash[32];
+    bool set;
+    const struct rs_participant *handover_to;
+    char handover[CREATOR_KEY_CHARS + 1];
+};
+
+static struct creator *creator_of(struct rs_room *room, bool create)
+{
+    void **slot = rs_room_state(room, &rs_control_feature);
+    if (!*slot && create)
+        *slot = calloc(1, sizeof(struct creator));
+    return *slot;
+}
+
+static bool creator_key_ok(struct rs_room *room, const char *key)
+{
+    struct creator *cr = room ? creator_of(room, false) : NULL;
+    if (!cr || !cr->set || !key || strlen(key) != CREATOR_KEY_CHARS)
+        return false;
+    uint8_t hash[32];
+    rs_auth_token_hash(key, hash);
+    return memcmp(hash, cr->hash, sizeof(hash)) == 0;
+}
+
+/* `p` opened the empty room: a new key replaces any earlier one, handed over in `joined`. */
+static void creator_key_issue(struct rs_participant *p)
+{
+    struct creator *cr = creator_of(p->room, true);
+    if (!cr || rs_random_token(cr->handover, CREATOR_KEY_CHARS))
+        return; /* no key: a reload then finds moderation as any other joiner would */
+    rs_auth_token_hash(cr->handover, cr->hash);
+    cr->set = true;
+    cr->handover_to = p;
+}
+
+static void control_welcome(struct rs_participant *p, json_t *ev)
+{
+    struct creator *cr = creator_of(p->room, false);
+    if (!cr || cr->handover_to != p)
+        return;
+    json_object_set_new(ev, "creator_key", json_string(cr->handover));
+    memset(cr->handover, 0, sizeof(cr->handover));
+    cr->handover_to = NULL;
+}
+
+static void control_room_free(struct rs_room *room)
+{
+    void **slot = rs_room_state(room, &rs_control_feature);
+    free(*slot);
+    *slot = NULL;
+}
 
 static int control_join(struct rs_call *c)
 {
@@ -58,12 +124,16 @@ static int control_join(struct rs_call *c)
                          : (app->store ? rs_store_room_get(app->store, room_id, &rec) : -ENOENT);
     struct rs_access_grant g;
     memset(&g, 0, sizeof(g));
+    bool creates = false; /* opens an empty ad-hoc room: its creator */
     if (found == 0 && rec.managed) {
         if (rs_access_join(app, &peer->ident, peer->addr, &rec, c->arg[JOIN_INVITE].str,
                            c->arg[JOIN_PASSWORD].str, &g, c->err))
             return -EACCES;
     } else if (rs_config_anonymous(&app->cfg)) {
-        g.moderator = !(existing && existing->count);
+        creates = !(existing && existing->count);
+        g.moderator = creates || creator_key_ok(existing, c->arg[JOIN_CREATOR_KEY].str);
+        if (!creates && g.moderator)
+            RS_INFO("room", "event=creator_returned room=%s", room_id);
     } else {
         rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room", "there is no such meeting");
         return -ENOENT;
@@ -128,6 +198,8 @@ static int control_join(struct rs_call *c)
         rs_room_lobby_enter(p);
         return 0;
     }
+    if (creates)
+        creator_key_issue(p);
     rs_room_enter(p, c->ref);
     return 0;
 }
@@ -168,6 +240,7 @@ static const struct rs_action actions[] = {
              [JOIN_INVITE] =
                  {.name = "invite", .type = RS_FIELD_TEXT, .max = 100, .max_bytes = 127},
              [JOIN_PASSWORD] = {.name = "password", .type = RS_FIELD_TEXT, .max = 64},
+             [JOIN_CREATOR_KEY] = {.name = "creator_key", .type = RS_FIELD_TEXT, .max = 64},
          }},
     {.name = "leave", .fn = control_leave, .need = RS_NEED_PRESENT},
     {.name = "ping", .fn = control_ping, .need = RS_NEED_CONNECTED},
@@ -177,4 +250,6 @@ static const struct rs_action actions[] = {
 const struct rs_feature rs_control_feature = {
     .ns = "control",
     .actions = actions,
+    .welcome = control_welcome,
+    .room_free = control_room_free,
 };

@@ -10,6 +10,9 @@ import { initMeetings } from './meetings.js';
 
 applyI18n(document);
 initFooter();
+// a language switch outside a meeting re-renders the page from the server (which reads the
+// choice from the cookie); the meeting page switches in place (meeting.js)
+if (document.body.dataset.page !== 'room') window.addEventListener('ratsaal:language', () => location.reload());
 
 const page = document.body.dataset.page;
 const ready = () => {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: EUPL-1.2
 // All user-visible strings of the Ratsaal client. Two dictionaries with the same keys.
-// The language follows navigator.language: de* → German, anything else → English.
+// The language: the user's explicit choice (cookie ratsaal_lang, set by the language switcher;
+// the server serves the page's <html lang> from the same cookie or Accept-Language), else the
+// first of navigator.languages that we have (de-AT → de), else English. setLanguage() switches
+// at run time: static [data-i18n] strings are re-applied and a 'ratsaal:language' event on
+// window lets the views re-render what they built with t().
 // Placeholders: {name}, {n}, … are replaced by t(key, {name: …}). With a numeric {n}, the form
 // "key#one" / "key#other" (Intl.PluralRules of the language) is used when the dictionary has it.
 
@@ -15,6 +19,7 @@ const de = {
   'footer.imprint': 'Impressum',
   'footer.privacy': 'Datenschutz',
   'footer.version': 'Ratsaal {version}',
+  'footer.language': 'Sprache',
   'shortcuts.heading': 'Tastenkürzel',
   'shortcuts.note': 'Einzelne Tasten ohne Strg oder Alt; sie wirken nicht, während Sie schreiben.',
   'shortcuts.key': 'Taste',
@@ -462,6 +467,7 @@ const en = {
   'footer.imprint': 'Imprint',
   'footer.privacy': 'Privacy',
   'footer.version': 'Ratsaal {version}',
+  'footer.language': 'Language',
   'shortcuts.heading': 'Keyboard shortcuts',
   'shortcuts.note': 'Single keys without Ctrl or Alt; they do nothing while you type.',
   'shortcuts.key': 'Key',
@@ -913,15 +919,66 @@ Object.assign(en, chatStrings.en);
 
 export const dictionaries = { de, en };
 
+export const LANGUAGES = ['de', 'en'];
+export const LANGUAGE_NAMES = { de: 'Deutsch', en: 'English' }; // each in its own language
+const COOKIE = 'ratsaal_lang';
+
+/** The first of langs (BCP 47 tags, most preferred first) that we have, by its primary subtag. */
 export function pickLanguage(langs) {
   const list = langs && langs.length ? langs : [typeof navigator !== 'undefined' ? navigator.language : 'en'];
-  const first = String(list[0] || 'en').toLowerCase();
-  return first.startsWith('de') ? 'de' : 'en';
+  for (const tag of list) {
+    const primary = String(tag || '').toLowerCase().split('-')[0];
+    if (LANGUAGES.includes(primary)) return primary;
+  }
+  return 'en';
 }
 
-export const lang = pickLanguage(typeof navigator !== 'undefined' ? [navigator.language] : []);
-const dict = dictionaries[lang];
-const plurals = new Intl.PluralRules(lang);
+/** The language the user chose with the switcher (cookie, or localStorage as a fallback), or null. */
+export function chosenLanguage() {
+  try {
+    const m = /(?:^|;\s*)ratsaal_lang=([^;]*)/.exec(document.cookie || '');
+    if (m && LANGUAGES.includes(m[1])) return m[1];
+  } catch {
+    /* no document (tests in node) */
+  }
+  try {
+    const v = localStorage.getItem('ratsaal.lang');
+    if (LANGUAGES.includes(v)) return v;
+  } catch {
+    /* storage blocked */
+  }
+  return null;
+}
+
+function browserLanguages() {
+  if (typeof navigator === 'undefined') return [];
+  return navigator.languages && navigator.languages.length ? [...navigator.languages] : [navigator.language];
+}
+
+export let lang = chosenLanguage() || pickLanguage(browserLanguages());
+let dict = dictionaries[lang];
+let plurals = new Intl.PluralRules(lang);
+
+/**
+ * Switch to `next` ('de' or 'en') and remember it (cookie for the server's <html lang>, one
+ * year; localStorage too). Nothing is reloaded: a running meeting goes on.
+ */
+export function setLanguage(next) {
+  if (!LANGUAGES.includes(next)) return;
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `${COOKIE}=${next}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+  try {
+    localStorage.setItem('ratsaal.lang', next);
+  } catch {
+    /* storage blocked: the cookie still holds it */
+  }
+  if (next === lang) return;
+  lang = next;
+  dict = dictionaries[lang];
+  plurals = new Intl.PluralRules(lang);
+  applyI18n(document);
+  window.dispatchEvent(new CustomEvent('ratsaal:language', { detail: { lang } }));
+}
 
 export function t(key, params) {
   let s = Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : en[key];

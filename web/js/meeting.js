@@ -134,6 +134,7 @@ class Meeting {
     $('password-input').addEventListener('input', () => {
       $('password-input').removeAttribute('aria-invalid');
       $('password-error').hidden = true;
+      this._keptPassword($('password-input').value); // survives a reload of this tab
     });
     $('lobby-leave').addEventListener('click', () => this.leaveLobby());
     this.prejoin = new PreJoin({ onJoin: (o) => this.join(o) });
@@ -190,11 +191,31 @@ class Meeting {
     this._wireSignaling();
     this._updateHeader();
     $('prejoin-room').textContent = t('prejoin.room', { room: this.title || roomId });
+    // the language switcher (footer, settings) switches in place: the call goes on
+    window.addEventListener('ratsaal:language', () => this._relabel());
+  }
+
+  /** After a language switch: re-render what was built with t() (static strings are done). */
+  _relabel() {
+    $('prejoin-room').textContent = t('prejoin.room', { room: this.title || this.roomId });
+    this._updateHeader();
+    this._updateLobbyUi();
+    this.plist.render();
+    this.lobbyPanel.render();
+    this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
+    if (this.media) {
+      const m = this.mediaOn;
+      this.controls.setMedia({ available: true, mic: m.microphone, cam: m.camera, screen: m.screen, hasMic: m.hasMicrophone, hasCam: m.hasCamera });
+    } else {
+      this.controls.setMedia({ available: false });
+    }
+    this._renderPhase(this.phase);
   }
 
   start() {
     this.sig.connect();
     this.identity = this._loadIdentity();
+    this.preview = this._loadPublic();
     const q = new URLSearchParams(location.search);
     const name = q.get('name');
     // A link may prefill, never join: joining starts sending camera and microphone, which
@@ -206,6 +227,59 @@ class Meeting {
     this._renderPhase();
     this.prejoin.show();
     if (linkName) $('join-button').focus();
+  }
+
+  /**
+   * Before joining: the meeting's title, and its password field when it has one
+   * (GET /api/v1/rooms/{id}/public). A password typed earlier in this tab comes back.
+   */
+  async _loadPublic() {
+    let info;
+    try {
+      const q = this.invite ? '?' + new URLSearchParams({ invite: this.invite }).toString() : '';
+      info = await api('GET', `/api/v1/rooms/${encodeURIComponent(this.roomId)}/public${q}`);
+    } catch {
+      return; /* an older server, or too many look-ups: the join still tells */
+    }
+    if (!info || this.phase !== 'prejoin') return;
+    if (typeof info.title === 'string' && info.title && !this.title) {
+      this.title = info.title;
+      $('prejoin-room').textContent = t('prejoin.room', { room: this.title });
+      this._updateHeader();
+    }
+    if (info.needs_password === true) {
+      $('password-field').hidden = false;
+      const kept = this._keptPassword();
+      if (kept && !$('password-input').value) $('password-input').value = kept;
+    }
+  }
+
+  /** The meeting password typed in this tab (sessionStorage: gone with the tab, per room). */
+  _keptPassword(value) {
+    const key = `ratsaal.password.${this.roomId}`;
+    try {
+      if (value === undefined) return sessionStorage.getItem(key) || '';
+      if (value) sessionStorage.setItem(key, value);
+      else sessionStorage.removeItem(key);
+    } catch {
+      /* storage blocked */
+    }
+    return '';
+  }
+
+  /**
+   * The creator key of this ad-hoc room, when this tab opened it (docs/protocol.md, join): sent
+   * with every join so that a reload keeps moderation. `value` stores one from `joined`.
+   */
+  creatorKey(value) {
+    const key = `ratsaal.creator.${this.roomId}`;
+    try {
+      if (value === undefined) return sessionStorage.getItem(key) || '';
+      sessionStorage.setItem(key, value);
+    } catch {
+      /* storage blocked: a reload then joins like anyone else */
+    }
+    return '';
   }
 
   /** Who am I (prefills the name), and the meeting when it is one of mine (title, owner, lobby). */
@@ -426,6 +500,7 @@ class Meeting {
         return;
       }
       this.password = pw;
+      this._keptPassword(pw);
     }
     if (!this.transition('join')) return;
     this.joinOpts = opts;
@@ -445,6 +520,10 @@ class Meeting {
       if (!this.transition('join_failed')) return;
       if (PASSWORD.has(err.code)) {
         this.password = null;
+        if (err.code === 'wrong_password') {
+          this._keptPassword('');
+          $('password-input').value = '';
+        }
         this.prejoin.root.hidden = false;
         this.prejoin.setBusy(false);
         $('join-button').disabled = false;
@@ -570,6 +649,7 @@ class Meeting {
     if (!this.transition('joined')) return false;
     this.state.applyJoined(reply);
     this.votes.reset(reply.votes);
+    if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');

@@ -313,6 +313,84 @@ static void test_anonymous_guest_handover_and_end(void **state)
     drain(a);
 }
 
+static const char *role_in(json_t *joined_ev, const char *name)
+{
+    json_t *list = json_object_get(joined_ev, "participants"), *p;
+    size_t i;
+    json_array_foreach(list, i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "display_name")), name) == 0)
+            return json_string_value(json_object_get(p, "role"));
+    }
+    return "";
+}
+
+static struct rs_session *join_with_key(const char *room, const char *name, const char *key)
+{
+    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    assert_non_null(s);
+    json_decref(expect(s, "control", "hello"));
+    char msg[320];
+    snprintf(msg, sizeof(msg),
+             "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":"
+             "\"%s\",\"creator_key\":\"%s\"}",
+             room, name, key);
+    send_json(s, msg);
+    return s;
+}
+
+/* An ad-hoc room's creator gets a key with `joined`; after a reload (a new connection) the key
+ * makes them moderator again while others kept the room open. A wrong, empty or someone
+ * else's claim gets nothing, and only the creator ever sees the key. */
+static void test_creator_key_after_reload(void **state)
+{
+    struct rs_session *a = joined("adhoc", "Anna");
+    json_t *ja = expect(a, "control", "joined");
+    const char *k = json_string_value(json_object_get(ja, "creator_key"));
+    assert_non_null(k);
+    assert_int_equal(strlen(k), 22);
+    char key[32];
+    snprintf(key, sizeof(key), "%s", k);
+    assert_string_equal(role_in(ja, "Anna"), "moderator");
+    json_decref(ja);
+
+    struct rs_session *b = joined("adhoc", "Bernd");
+    json_t *jb = expect(b, "control", "joined");
+    assert_null(json_object_get(jb, "creator_key")); /* only the one who opened the room */
+    assert_string_equal(role_in(jb, "Bernd"), "participant");
+    json_decref(jb);
+
+    /* Anna reloads: her connection goes, Bernd keeps the room open (and is promoted) */
+    rs_session_free(a);
+    drain(b);
+
+    /* a guessed key, an empty one and a claim without a key: participant */
+    struct rs_session *c = join_with_key("adhoc", "Carla", "AAAAAAAAAAAAAAAAAAAAAA");
+    json_t *jc = expect(c, "control", "joined");
+    assert_string_equal(role_in(jc, "Carla"), "participant");
+    json_decref(jc);
+    struct rs_session *d = join_with_key("adhoc", "Dora", "");
+    json_t *jd = expect(d, "control", "joined");
+    assert_string_equal(role_in(jd, "Dora"), "participant");
+    json_decref(jd);
+    rs_session_free(d);
+
+    /* Anna's new page shows the key: moderator again, and no new key is issued */
+    struct rs_session *a2 = join_with_key("adhoc", "Anna", key);
+    json_t *ja2 = expect(a2, "control", "joined");
+    assert_string_equal(role_in(ja2, "Anna"), "moderator");
+    assert_null(json_object_get(ja2, "creator_key"));
+    json_decref(ja2);
+
+    /* the key belongs to this room: in another room it is nothing */
+    struct rs_session *e = joined("other", "Emil");
+    drain(e);
+    struct rs_session *f = join_with_key("other", "Anna", key);
+    json_t *jf = expect(f, "control", "joined");
+    assert_string_equal(role_in(jf, "Anna"), "participant");
+    json_decref(jf);
+}
+
 static void test_rate_limit_then_flood_close(void **state)
 {
     app.cfg.rate_per_s = 5; /* burst 10 */
@@ -416,6 +494,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_room_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_and_rejoin_moderator_handover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anonymous_guest_handover_and_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_creator_key_after_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit_then_flood_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_and_binary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binary_flood_closed, setup, teardown),

@@ -9,6 +9,8 @@ function joinMessage(view, name) {
   const msg = { ns: 'control', action: 'join', room: view.roomId, display_name: name };
   if (view.invite) msg.invite = view.invite;
   if (view.password) msg.password = view.password;
+  const creatorKey = view.creatorKey && view.creatorKey();
+  if (creatorKey) msg.creator_key = creatorKey;
   return msg;
 }
 

@@ -4,7 +4,7 @@
 // and remembered like the pre-join choice (store 'devices').
 import { t } from '../i18n.js';
 import { el, icon, store } from '../util.js';
-import { getSiteInfo, legalNodes } from '../footer.js';
+import { getSiteInfo, legalNodes, languageSwitcher } from '../footer.js';
 
 const canSink = () => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
@@ -22,12 +22,16 @@ export class DeviceSettings {
 
     const field = (id, label, testid) => {
       const select = el('select', { id, dataset: { testid }, 'aria-describedby': 'settings-status' });
-      const root = el('div', { class: 'field' }, el('label', { for: id, text: label }), select);
+      const labelNode = el('label', { for: id, text: t(label) });
+      relabel.push(() => (labelNode.textContent = t(label)));
+      const root = el('div', { class: 'field' }, labelNode, select);
       return { root, select };
     };
-    this.cam = field('settings-camera', t('prejoin.camera'), 'settings-camera');
-    this.mic = field('settings-mic', t('prejoin.microphone'), 'settings-mic');
-    this.spk = field('settings-speaker', t('prejoin.speaker'), 'settings-speaker');
+    // what to re-render after a language switch (the meeting goes on; see i18n.setLanguage)
+    const relabel = [];
+    this.cam = field('settings-camera', 'prejoin.camera', 'settings-camera');
+    this.mic = field('settings-mic', 'prejoin.microphone', 'settings-mic');
+    this.spk = field('settings-speaker', 'prejoin.speaker', 'settings-speaker');
     this.video = el('video', { autoplay: true, playsinline: true, dataset: { testid: 'settings-preview' } });
     this.video.muted = true;
     this.cameraOffNote = el('p', { class: 'settings-preview-note', dataset: { testid: 'settings-preview-note' } });
@@ -38,19 +42,32 @@ export class DeviceSettings {
     const done = el('button', { type: 'button', class: 'btn btn-primary', dataset: { testid: 'settings-done' }, text: t('settings.done') });
     // the meeting's menu carries the imprint and privacy links the page footer has elsewhere
     this.legal = el('p', { class: 'settings-legal', dataset: { testid: 'settings-legal' } });
-    getSiteInfo().then((site) => this.legal.replaceChildren(...legalNodes(site)));
+    const heading = el('h2', { id: 'settings-heading', text: t('settings.heading') });
+    relabel.push(() => {
+      heading.textContent = t('settings.heading');
+      done.textContent = t('settings.done');
+      close.setAttribute('aria-label', t('settings.close'));
+      close.title = t('settings.close');
+      this.preview.setAttribute('aria-label', t('settings.preview'));
+    });
+    window.addEventListener('ratsaal:language', () => relabel.forEach((f) => f()));
+    getSiteInfo().then((site) => {
+      this.legal.replaceChildren(...legalNodes(site));
+      window.addEventListener('ratsaal:language', () => this.legal.replaceChildren(...legalNodes(site)));
+    });
     this.node = el(
       'dialog',
       { class: 'dialog settings-dialog', id: 'settings-dialog', 'aria-labelledby': 'settings-heading', dataset: { testid: 'settings-dialog' } },
       el(
         'div',
         { class: 'stack' },
-        el('div', { class: 'settings-head' }, el('h2', { id: 'settings-heading', text: t('settings.heading') }), close),
+        el('div', { class: 'settings-head' }, heading, close),
         this.preview,
         this.cam.root,
         this.mic.root,
         this.spk.root,
         this.status,
+        el('div', { class: 'field settings-language' }, languageSwitcher('settings')),
         this.legal,
         el('div', { class: 'row dialog-actions' }, done),
       ),
