@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: EUPL-1.2
 'use strict';
-// Issue 12, layouts: the layout switch in "More" (grid / speaker large, remembered), speaker
+// Issue 12, layouts: the layout switch in "More" (grid / active speaker, remembered), speaker
 // view following the server's media/active_speaker, pinning from a tile's menu (for oneself
 // only) and the moderator's spotlight for everyone (moderation/spotlight): a participant's
 // request is refused, a late joiner gets it, it ends when ended or when that person leaves.

@@ -213,7 +213,7 @@ test('phone 390×844 in English: pre-join, bottom bar, More, sheets, title and l
     assert.equal(await page.locator(tid('layout-grid')).getAttribute('aria-checked'), 'true');
     assert.deepEqual(
       await menu.locator('[role^="menuitem"]').allInnerTexts(),
-      ['Share screen', 'Open device settings', 'Participants', '✓\nLayout: grid', 'Layout: speaker large', 'Copy link'],
+      ['Share screen', 'Open device settings', 'Participants', '✓\nLayout: grid', 'Layout: active speaker', 'Copy link'],
     );
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'hidden' });
@@ -248,7 +248,7 @@ test('phone 390×844 in German: the bar fits with German labels, More in German'
     const menu = page.locator(tid('more-menu'));
     await menu.waitFor({ state: 'visible' });
     assert.equal(await menu.getAttribute('aria-label'), 'Weitere Funktionen');
-    assert.equal((await page.locator(tid('layout-speaker')).innerText()).trim(), 'Ansicht: Sprechende groß');
+    assert.equal((await page.locator(tid('layout-speaker')).innerText()).trim(), 'Ansicht: Sprechende Person groß');
     assert.equal((await page.locator(tid('more-participants')).innerText()).trim(), 'Teilnehmende');
     await page.keyboard.press('Escape');
     await settle(page, 2);

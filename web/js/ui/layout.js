@@ -23,7 +23,9 @@ export class StageLayout extends EventTarget {
     room.addEventListener('change', (e) => {
       const d = e.detail;
       if (d.type === 'reset') {
+        // a new meeting state (join, rejoin, leave): control/joined brings the spotlight again
         this.pinned = null;
+        this.spotlight = null;
         this.lastSpeaker = null;
         this._changed();
       } else if (d.type === 'active-speaker') {
