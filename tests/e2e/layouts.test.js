@@ -166,6 +166,7 @@ test('a moderator spotlights someone for everyone; a participant cannot; joiners
     assert.equal((await tile(C, ids.Bernd).locator(tid('tile-flag')).innerText()).trim(), 'Hervorgehoben');
     assert.equal((await tile(B, ids.Bernd).locator(tid('tile-flag')).innerText()).trim(), 'Spotlight');
     await C.locator(tid('toast'), { hasText: 'Bernd ist für alle hervorgehoben' }).first().waitFor();
+    await B.locator(tid('toast'), { hasText: 'You are in the spotlight for everyone' }).first().waitFor();
     // a pin does not override it
     await openTileMenu(C, ids.Anna);
     await C.click(tid('tile-pin'));

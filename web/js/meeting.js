@@ -760,8 +760,8 @@ class Meeting {
     const next = typeof id === 'string' && id ? id : null;
     if (next === this.stageLayout.spotlight) return;
     this.stageLayout.setSpotlight(next);
-    const name = next ? this.state.name(next) : '';
-    toast(next ? t('layout.spotlight_on', { name }) : t('layout.spotlight_off'), { timeout: 4000, key: 'spotlight' });
+    const text = !next ? t('layout.spotlight_off') : next === this.state.selfId ? t('layout.spotlight_on_you') : t('layout.spotlight_on', { name: this.state.name(next) });
+    toast(text, { timeout: 4000, key: 'spotlight' });
   }
 
   link() {
