@@ -132,6 +132,8 @@ static const struct {
                              "Meetings ended for everyone by a moderator (moderation/end)"},
     [RS_M_SESSIONS_PURGED] = {"ratsaal_sessions_purged_total", "counter",
                               "Expired login sessions removed"},
+    [RS_M_SPOTLIGHT_CHANGES] = {"ratsaal_spotlight_changes_total", "counter",
+                                "Spotlights set or cleared by moderators"},
     [RS_M_HTTP_REFUSED_HOST] = {"ratsaal_http_refused_total{reason=\"host\"}", "counter",
                                 "HTTP requests and WebSocket upgrades refused before routing"},
     [RS_M_HTTP_REFUSED_ORIGIN] = {"ratsaal_http_refused_total{reason=\"origin\"}", "counter", NULL},

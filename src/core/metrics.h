@@ -71,6 +71,7 @@ enum rs_metric {
     RS_M_ROLE_MODERATORS,
     RS_M_MEETINGS_ENDED, /* moderation/end */
     RS_M_SESSIONS_PURGED,
+    RS_M_SPOTLIGHT_CHANGES, /* moderation/spotlight set or cleared */
     /* the edge: requests refused before any route, by reason */
     RS_M_HTTP_REFUSED_HOST,    /* Host is not a name of this server (DNS rebinding) */
     RS_M_HTTP_REFUSED_ORIGIN,  /* Origin unreadable or over-long, or a foreign WebSocket one */

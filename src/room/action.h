@@ -85,6 +85,7 @@ enum rs_field_type {
 
 #define RS_FIELD_REQUIRED 1u
 #define RS_FIELD_MULTILINE 2u /* TEXT: tab and newline allowed */
+#define RS_FIELD_NULLABLE 4u  /* optional field: JSON null counts as absent */
 
 struct rs_field {
     const char *name; /* NULL ends the list */

@@ -257,6 +257,8 @@ static int field_arg(struct rs_call *c, const struct rs_field *f, json_t *root, 
 {
     json_t *v = json_object_get(root, f->name);
     memset(a, 0, sizeof(*a));
+    if (json_is_null(v) && (f->flags & RS_FIELD_NULLABLE) && !(f->flags & RS_FIELD_REQUIRED))
+        v = NULL;
     if (f->type == RS_FIELD_TEXT)
         return text_arg(c, f, v, a);
     if (!v)

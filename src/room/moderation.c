@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The `moderation` feature: the lobby switch, roles (guest, participant, moderator) and ending
- * the meeting for everyone.
+/* The `moderation` feature: the lobby switch, roles (guest, participant, moderator), ending
+ * the meeting for everyone, and the spotlight.
  *
  * Changes to a managed meeting's settings and grants are stored first and applied to the live
- * room only when the store accepted them. */
+ * room only when the store accepted them. The spotlight (the one participant everyone's client
+ * shows large, e.g. the sign-language interpreter) lives only in the live room: it is told to
+ * joiners in `control/joined` and ends when that participant leaves. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "room/access.h"
+#include "core/metrics.h"
 #include "room/events.h"
 #include "room/room.h"
 #include "store/store.h"
@@ -102,6 +106,73 @@ static int end_meeting(struct rs_call *c)
     return 0;
 }
 
+/* The room's spotlight: a participant id, or NULL (room state slot, freed with the room). */
+static char **spotlight_of(struct rs_room *room)
+{
+    return (char **)rs_room_state(room, &rs_moderation_feature);
+}
+
+/* Tells everyone but `except` (may be NULL). `by`: the moderator, or NULL when the spotlighted
+ * participant left. */
+static void spotlight_announce(struct rs_room *room, const char *id, const char *by,
+                               struct rs_participant *except)
+{
+    rs_metric_inc(RS_M_SPOTLIGHT_CHANGES);
+    RS_INFO("room", "event=spotlight room=%s participant=%s by=%s", room->id, id ? id : "-",
+            by ? by : "-");
+    json_t *ev = rs_event("moderation", "spotlight", "{s:o}", "participant",
+                          id ? json_string(id) : json_null());
+    if (ev)
+        json_object_set_new(ev, by ? "by" : "reason", json_string(by ? by : "left"));
+    rs_emit_all(room, ev, except);
+}
+
+static int spotlight(struct rs_call *c)
+{
+    char **cur = spotlight_of(c->room);
+    const char *id = c->arg[0].present ? c->arg[0].str : NULL;
+    if (id && !rs_room_participant(c->room, id)) {
+        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "participant",
+                         "no participant with this id");
+        return -EINVAL;
+    }
+    if ((!id && !*cur) || (id && *cur && strcmp(id, *cur) == 0))
+        return 0; /* unchanged: no event */
+    char *next = NULL;
+    if (id && !(next = strdup(id))) {
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    free(*cur);
+    *cur = next;
+    spotlight_announce(c->room, next, c->self->id, NULL);
+    return 0;
+}
+
+static void moderation_welcome(struct rs_participant *p, json_t *ev)
+{
+    char *id = *spotlight_of(p->room);
+    json_object_set_new(ev, "spotlight", id ? json_string(id) : json_null());
+}
+
+/* the spotlighted participant leaves: the spotlight goes out for everyone */
+static void moderation_leaving(struct rs_participant *p)
+{
+    char **cur = spotlight_of(p->room);
+    if (!*cur || strcmp(*cur, p->id) != 0)
+        return;
+    free(*cur);
+    *cur = NULL;
+    spotlight_announce(p->room, NULL, NULL, p);
+}
+
+static void moderation_room_free(struct rs_room *room)
+{
+    char **cur = spotlight_of(room);
+    free(*cur);
+    *cur = NULL;
+}
+
 static const struct rs_action actions[] = {
     {.name = "set_lobby",
      .fn = set_lobby,
@@ -119,10 +190,20 @@ static const struct rs_action actions[] = {
               .choices = role_names},
          }},
     {.name = "end", .fn = end_meeting, .need = RS_NEED_MODERATOR},
+    {.name = "spotlight",
+     .fn = spotlight,
+     .need = RS_NEED_MODERATOR,
+     .fields = {{.name = "participant",
+                 .type = RS_FIELD_TEXT,
+                 .flags = RS_FIELD_NULLABLE,
+                 .max = RS_PARTICIPANT_ID_LEN}}},
     {.name = NULL},
 };
 
 const struct rs_feature rs_moderation_feature = {
     .ns = "moderation",
     .actions = actions,
+    .welcome = moderation_welcome,
+    .leaving = moderation_leaving,
+    .room_free = moderation_room_free,
 };

@@ -219,7 +219,7 @@ test('axe: no WCAG 2.1 A/AA violations in German (landing, pre-join, meeting)', 
   });
 });
 
-test('axe: no WCAG 2.1 A/AA violations at phone width (400 px: icon-only controls, logo-only brand)', async (t) => {
+test('axe: no WCAG 2.1 A/AA violations at phone width (400 px: phone control bar, More menu, logo-only brand)', async (t) => {
   const pages = [];
   const axe = checker(t);
   await h.withArtifacts(t, () => pages, async () => {
@@ -232,6 +232,10 @@ test('axe: no WCAG 2.1 A/AA violations at phone width (400 px: icon-only control
     await h.startMeetingViaUi(p, server.url, 'Schmal');
     await p.locator(`${tid('mic-button')}:not([disabled])`).waitFor();
     await axe.check(p, 'meeting view (narrow)');
+    await p.click(tid('more-button'));
+    await p.locator(tid('more-menu')).waitFor({ state: 'visible' });
+    await axe.check(p, 'More menu open (narrow)');
+    await p.keyboard.press('Escape');
     await h.openParticipants(p);
     await axe.check(p, 'participants panel open (narrow)');
     await h.openChat(p);

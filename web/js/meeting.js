@@ -25,6 +25,8 @@ import { SpeakersPanel } from './ui/speakers.js';
 import { ChatExtras } from './ui/chat_extras.js';
 import { Reactions } from './ui/reactions.js';
 import { LeaveDialog } from './ui/leave_dialog.js';
+import { StageLayout } from './ui/layout.js';
+import { QualityMonitor } from './ui/quality.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
@@ -53,8 +55,12 @@ class Meeting {
     this.countdown = null;
 
     this.views = { prejoin: $('prejoin'), meeting: $('meeting'), ended: $('ended'), lobby: $('lobby'), rejected: $('rejected'), denied: $('denied') };
-    this.grid = new Grid({ grid: $('grid'), screenStage: $('screen-stage'), room: this.state });
+    this.grid = new Grid({ grid: $('grid'), screenStage: $('screen-stage'), room: this.state, tileMenu: (p) => this._tileMenuItems(p), menuHost: $('meeting') });
+    this.stageLayout = new StageLayout(this.state);
+    this.stageLayout.addEventListener('change', (e) => this.grid.setFeatured(e.detail));
+    this.quality = new QualityMonitor({ getMedia: () => this.media, room: this.state, grid: this.grid });
     this.controls = new Controls($('controls'));
+    this.controls.moreItems = () => this._moreItems();
     this.chat = new Chat({
       panel: $('chat-panel'),
       log: $('chat-log'),
@@ -151,6 +157,7 @@ class Meeting {
       b.addEventListener('click', () => this.closePanel(b.dataset.close, true));
     }
     $('chat-form').querySelector('.chat-send').append(icon('send'));
+    $('copy-link').prepend(icon('link'));
     $('copy-link').addEventListener('click', () => this.copyLink());
     $('rejoin-button').addEventListener('click', () => this.rejoin());
     document.addEventListener('keydown', (e) => {
@@ -650,6 +657,7 @@ class Meeting {
     this.state.applyJoined(reply);
     this.votes.reset(reply.votes);
     if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);
+    this.stageLayout.setSpotlight(reply.spotlight);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
@@ -673,6 +681,7 @@ class Meeting {
     });
     this.media = media;
     this.grid.setMedia(media);
+    this.quality.start();
     media.addEventListener('local-state', (e) => {
       this.mediaOn = e.detail;
       this.controls.setMedia({
@@ -713,6 +722,7 @@ class Meeting {
 
   _teardownMedia() {
     this.settings.close();
+    this.quality.stop();
     if (this.media) {
       this.media.close();
       this.media = null;
@@ -895,8 +905,72 @@ class Meeting {
     panel.hidden = true;
     if (this.openPanel === which) this.openPanel = null;
     this.controls.setPanel(which, false);
-    if (restoreFocus) (which === 'chat' ? this.controls.chat : this.controls.people).focus();
+    if (restoreFocus) {
+      const b = which === 'chat' ? this.controls.chat : this.controls.people;
+      // on a phone the participants button lives in "More"
+      (b.getClientRects().length ? b : this.controls.more).focus();
+    }
     this.grid.layout();
+  }
+
+  /** "More" menu (controls.js): on a phone also what left the bar; layout; copy link. */
+  _moreItems() {
+    const c = this.controls;
+    const items = [];
+    if (c.isPhone()) {
+      if (!c.screen.hidden && !c.screen.disabled) {
+        items.push({ label: this.mediaOn.screen ? t('controls.screen_stop') : t('controls.screen_start'), icon: 'screen', testid: 'more-screen', run: () => this.toggleScreen() });
+      }
+      if (!c.settings.disabled) items.push({ label: t('controls.settings_label'), icon: 'settings', testid: 'more-settings', run: () => this.settings.open(c.more) });
+      const waiting = this.isModerator() && this.lobbyCapable ? this.state.lobby.size : 0;
+      items.push({
+        label: t('controls.participants'),
+        icon: 'people',
+        note: waiting ? t('controls.lobby_waiting', { n: waiting }) : '',
+        testid: 'more-participants',
+        run: () => this.togglePanel('participants'),
+      });
+      items.push('separator');
+    }
+    const mode = this.stageLayout.mode;
+    items.push({ label: t('layout.grid'), checked: mode === 'grid', testid: 'layout-grid', run: () => this.stageLayout.setMode('grid') });
+    items.push({ label: t('layout.speaker'), checked: mode === 'speaker', testid: 'layout-speaker', run: () => this.stageLayout.setMode('speaker') });
+    if (this.mayShare()) items.push('separator', { label: t('meeting.copy_link'), icon: 'link', testid: 'more-copy-link', run: () => this.copyLink() });
+    return items;
+  }
+
+  /** A tile's options: pin for oneself; moderators also spotlight for everyone. */
+  _tileMenuItems(p) {
+    if (!p || !this.inMeeting) return [];
+    const pinned = this.stageLayout.pinned === p.id;
+    const items = [
+      {
+        label: pinned ? t('layout.unpin') : t('layout.pin'),
+        testid: pinned ? 'tile-unpin' : 'tile-pin',
+        run: () => {
+          this.stageLayout.pin(pinned ? null : p.id);
+          toast(pinned ? t('layout.unpinned_toast') : t('layout.pinned_toast', { name: p.display_name }), { timeout: 3000, key: 'pin' });
+        },
+      },
+    ];
+    if (this.isModerator()) {
+      const on = this.stageLayout.spotlight === p.id;
+      items.push({
+        label: on ? t('layout.spotlight_end') : t('layout.spotlight'),
+        testid: on ? 'tile-spotlight-end' : 'tile-spotlight',
+        run: () => this.features.moderation.spotlight(on ? null : p.id),
+      });
+    }
+    return items;
+  }
+
+  /** moderation/spotlight from the server: everyone's stage follows it. */
+  onSpotlight(id) {
+    const next = typeof id === 'string' && id ? id : null;
+    if (next === this.stageLayout.spotlight) return;
+    this.stageLayout.setSpotlight(next);
+    const text = !next ? t('layout.spotlight_off') : next === this.state.selfId ? t('layout.spotlight_on_you') : t('layout.spotlight_on', { name: this.state.name(next) });
+    toast(text, { timeout: 4000, key: 'spotlight' });
   }
 
   link() {

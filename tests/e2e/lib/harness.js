@@ -327,16 +327,35 @@ async function joinByLink(page, url) {
   await page.locator(tid('meeting')).waitFor({ state: 'visible' });
 }
 
-/** Open the participant panel if closed. */
+/** Below 860 px a panel is a full-screen sheet over the controls: close the other one first. */
+async function closeOtherPanel(page, keep) {
+  const other = page.locator(`.panel:not([hidden]):not([data-testid="${keep}"]) .panel-close`);
+  if (await other.count()) {
+    await other.first().click();
+    await page.locator(`.panel:not([hidden]):not([data-testid="${keep}"])`).waitFor({ state: 'detached' }).catch(() => {});
+  }
+}
+
+/** Open the participant panel if closed (on a phone the button is in "More"). */
 async function openParticipants(page) {
   const b = page.locator(tid('participants-button'));
-  if ((await b.getAttribute('aria-expanded')) !== 'true') await b.click();
+  if ((await b.getAttribute('aria-expanded')) !== 'true') {
+    await closeOtherPanel(page, 'participants-panel');
+    if (await b.isVisible()) await b.click();
+    else {
+      await page.click(tid('more-button'));
+      await page.click(tid('more-participants'));
+    }
+  }
   await page.locator(tid('participant-list')).waitFor({ state: 'visible' });
 }
 
 async function openChat(page) {
   const b = page.locator(tid('chat-button'));
-  if ((await b.getAttribute('aria-expanded')) !== 'true') await b.click();
+  if ((await b.getAttribute('aria-expanded')) !== 'true') {
+    await closeOtherPanel(page, 'chat-panel');
+    await b.click();
+  }
   await page.locator(tid('chat-input')).waitFor({ state: 'visible' });
 }
 

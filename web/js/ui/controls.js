@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: EUPL-1.2
-// Control bar: microphone, camera, screen, device settings, hand, chat, participants, leave.
+// Control bar: microphone, camera, screen, device settings, hand, chat, participants, more,
+// leave. On a phone (app.css, max-width 600px) screen, settings and participants leave the bar
+// (class ctrl-overflow) and are reached through "More", which also holds the layout choice and
+// "Copy link" at every width; PHONE_QUERY is the one place JS asks which case holds.
 import { el, icon } from '../util.js';
 import { t } from '../i18n.js';
+import { MenuButton } from './menu.js';
+
+export const PHONE_QUERY = '(max-width: 600px)';
 
 // A control's accessible name always contains its visible label (WCAG 2.5.3 "label in name"):
 // either the same text as aria-label, a longer aria-label that starts with it (leave), or, for
@@ -33,6 +39,10 @@ export class Controls extends EventTarget {
     this.hand = ctrl({ id: 'ctrl-hand', testid: 'hand-button', iconName: 'hand', label: t('controls.hand_raise'), cls: 'ctrl-hand', pressed: false });
     this.chat = ctrl({ id: 'ctrl-chat', testid: 'chat-button', iconName: 'chat', label: t('controls.chat'), controls: 'chat-panel', named: false });
     this.people = ctrl({ id: 'ctrl-people', testid: 'participants-button', iconName: 'people', label: t('controls.participants'), controls: 'participants-panel', named: false });
+    this.more = ctrl({ id: 'ctrl-more', testid: 'more-button', iconName: 'more', label: t('controls.more') });
+    this.moreItems = () => [];
+    this.moreMenu = new MenuButton(this.more, { items: () => this.moreItems(), label: t('controls.more_label'), testid: 'more-menu', host: nav.parentElement || document.body });
+    for (const b of [this.screen, this.settings, this.people]) b.classList.add('ctrl-overflow');
     this.leave = ctrl({ id: 'ctrl-leave', testid: 'leave-button', iconName: 'leave', label: t('controls.leave'), cls: 'ctrl-leave' });
     this.leave.setAttribute('aria-label', t('controls.leave_label'));
     this.leave.title = t('controls.leave_label');
@@ -47,7 +57,13 @@ export class Controls extends EventTarget {
     this.lobbyBadge.hidden = true;
     this.lobbyText = el('span', { class: 'visually-hidden' });
     this.people.append(this.lobbyBadge, this.lobbyText);
-    nav.replaceChildren(this.mic, this.cam, this.screen, this.settings, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
+    // on a phone the participants button is in "More": its lobby count shows there
+    this.moreBadge = el('span', { class: 'badge badge-lobby ctrl-phone-only', 'aria-hidden': 'true', dataset: { testid: 'more-lobby-badge' } });
+    this.moreBadge.hidden = true;
+    this.moreText = el('span', { class: 'visually-hidden ctrl-phone-only' });
+    this.more.append(this.moreBadge, this.moreText);
+    this.more.removeAttribute('aria-label'); // name: the label plus the lobby sentence
+    nav.replaceChildren(this.mic, this.cam, this.screen, this.settings, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.hand, this.chat, this.people, this.more, el('span', { class: 'sep', 'aria-hidden': 'true' }), this.leave);
     const map = { mic: 'mic', cam: 'camera', screen: 'screen', settings: 'settings', hand: 'hand', chat: 'chat', people: 'participants', leave: 'leave' };
     for (const [k, action] of Object.entries(map)) this[k].addEventListener('click', () => this.dispatchEvent(new CustomEvent(action)));
     if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) this.screen.hidden = true;
@@ -101,9 +117,18 @@ export class Controls extends EventTarget {
     this.lobbyBadge.hidden = n <= 0;
     this.lobbyBadge.textContent = n > 99 ? '99+' : String(n);
     this.lobbyText.textContent = n > 0 ? ` – ${t('controls.lobby_waiting', { n })}` : '';
+    this.moreBadge.hidden = n <= 0;
+    this.moreBadge.textContent = this.lobbyBadge.textContent;
+    this.moreText.textContent = this.lobbyText.textContent;
+  }
+
+  /** Is the bar in its phone form (screen, settings, participants in "More")? */
+  isPhone() {
+    return window.matchMedia(PHONE_QUERY).matches;
   }
 
   setEnabled(on) {
-    for (const b of [this.hand, this.chat, this.people]) b.disabled = !on;
+    for (const b of [this.hand, this.chat, this.people, this.more]) b.disabled = !on;
+    if (!on) this.moreMenu.close(false);
   }
 }

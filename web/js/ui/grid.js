@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: EUPL-1.2
 // Participant tiles: one per participant (name, initials avatar, hand badge, muted
-// indicator, <video> for the media plane) and a stage for screen shares.
+// indicator, connection quality, options menu, <video> for the media plane) and a stage for
+// screen shares. With a featured participant (layout.js: spotlight, pin or speaker view) that
+// tile fills the stage and the others form a strip below it; tiles are never moved in the DOM
+// (a moved <video> would restart), only restyled.
 import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';
+import { MenuButton } from './menu.js';
 
 const GAP = 8;
 const ASPECT = 16 / 9;
 
 export class Grid {
-  constructor({ grid, screenStage, room, media = null }) {
+  /**
+   * tileMenu(participant) → menu items for a tile's options (menu.js); menuHost: where menus go.
+   */
+  constructor({ grid, screenStage, room, media = null, tileMenu = null, menuHost = document.body }) {
     this.gridEl = grid;
+    this.tileMenu = tileMenu;
+    this.menuHost = menuHost;
+    this.featured = { id: null, reason: null };
     this.screenEl = screenStage;
     this.room = room;
     this.media = media;
@@ -75,15 +85,25 @@ export class Grid {
       const speaking = el('span', { class: 'visually-hidden', text: t('tile.speaking') });
       speaking.hidden = true;
       const hand = el('div', { class: 'hand-badge', dataset: { testid: 'hand-badge' }, role: 'img', 'aria-label': t('tile.hand_raised'), title: t('tile.hand_raised') }, icon('hand'), el('span', { class: 'hand-pos' }));
+      const quality = el('span', { class: 'tile-quality', role: 'img', dataset: { testid: 'quality-indicator' } }, el('span'), el('span'), el('span'));
+      quality.hidden = true;
+      const flag = el('span', { class: 'tile-flag', dataset: { testid: 'tile-flag' } });
+      flag.hidden = true;
+      const menuButton = el('button', { type: 'button', class: 'tile-menu-button', dataset: { testid: 'tile-menu-button' } }, icon('more'));
       const root = el(
         'div',
         { class: 'tile', role: 'group', dataset: { testid: 'tile', participantId: p.id } },
         video,
         avatar,
         hand,
-        el('div', { class: 'tile-label' }, muted, name, guest, speaking),
+        flag,
+        menuButton,
+        el('div', { class: 'tile-label' }, muted, quality, name, guest, speaking),
       );
-      tile = { root, video, avatar, name, muted, hand, speaking, guest };
+      tile = { root, video, avatar, name, muted, hand, speaking, guest, quality, flag, menuButton };
+      if (this.tileMenu) {
+        tile.menu = new MenuButton(menuButton, { items: () => this.tileMenu(this.room.participants.get(p.id)), label: '', testid: 'tile-menu', host: this.menuHost });
+      } else menuButton.hidden = true;
       this.tiles.set(p.id, tile);
       this.gridEl.append(root);
       if (p.self) root.classList.add('self');
@@ -100,6 +120,10 @@ export class Grid {
     const label = p.self ? `${p.display_name} ${t('meeting.you_suffix')}` : p.display_name;
     tile.name.textContent = label;
     tile.root.setAttribute('aria-label', label);
+    const options = t('tile.options', { name: p.display_name });
+    tile.menuButton.setAttribute('aria-label', options);
+    tile.menuButton.title = options;
+    if (tile.menu) tile.menu.menu.setAttribute('aria-label', options);
     tile.avatar.textContent = initials(p.display_name);
     tile.avatar.style.setProperty('--hue', String(hueFor(p.id + p.display_name)));
     tile.hand.hidden = !p.hand_raised;
@@ -121,6 +145,7 @@ export class Grid {
     const tile = this.tiles.get(id);
     if (!tile) return;
     if (this.media) this.media.unobserveVideo(tile.video, { hidden: false });
+    if (tile.menu) tile.menu.destroy();
     tile.video.srcObject = null;
     tile.root.remove();
     this.tiles.delete(id);
@@ -200,11 +225,48 @@ export class Grid {
     this.layout();
   }
 
+  /** The participant shown large ({id, reason} from layout.js; id null: plain grid). */
+  setFeatured(f) {
+    this.featured = { id: f.id || null, reason: f.reason || null };
+    for (const [id, tile] of this.tiles) this._updateFlag(id, tile);
+    this.layout();
+  }
+
+  _updateFlag(id, tile) {
+    const on = id === this.featured.id;
+    tile.root.classList.toggle('featured', on);
+    const text = on && this.featured.reason === 'spotlight' ? t('layout.flag_spotlight') : on && this.featured.reason === 'pin' ? t('layout.flag_pinned') : '';
+    tile.flag.textContent = text;
+    tile.flag.hidden = !text;
+    tile.flag.dataset.reason = text ? this.featured.reason : '';
+  }
+
+  /** Connection quality of a tile: level 'good'|'medium'|'poor' or null (unknown: hidden). */
+  setQuality(id, level, text) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.quality.hidden = !level;
+    tile.quality.dataset.quality = level || '';
+    tile.quality.setAttribute('aria-label', text || '');
+    tile.quality.title = text || '';
+  }
+
   layout() {
     const n = this.tiles.size || 1;
     const W = this.gridEl.clientWidth;
     const H = this.gridEl.clientHeight;
+    const featured = this.featured.id && this.tiles.has(this.featured.id);
+    this.gridEl.classList.toggle('featured-mode', !!featured);
+    if (featured) for (const [id, tile] of this.tiles) this._updateFlag(id, tile);
     if (!W || !H) return;
+    if (featured) {
+      // the others in a strip of small tiles below the featured one
+      const stripH = n > 1 ? Math.max(56, Math.min(140, Math.floor(H * 0.22))) : 0;
+      this.gridEl.style.setProperty('--strip-h', `${stripH}px`);
+      this.gridEl.style.setProperty('--strip-w', `${Math.floor(stripH * ASPECT)}px`);
+      this.gridEl.style.setProperty('--featured-h', `${Math.floor(H - (n > 1 ? stripH + GAP : 0))}px`);
+      return;
+    }
     let best = { w: 0, cols: 1, h: 0 };
     for (let cols = 1; cols <= n; cols++) {
       const rows = Math.ceil(n / cols);
