@@ -10,6 +10,7 @@ DEBS=(
   libwebsockets-dev libjansson-dev libsqlite3-dev libssl-dev libsrtp2-dev
   libcmocka-dev sqlite3 chromium nodejs npm curl valgrind libcurl4-openssl-dev libargon2-dev
   openssl testssl.sh
+  fonts-noto-color-emoji  # the reactions in browser tests (their screenshots compare pixels)
 )
 
 missing=()
