@@ -184,6 +184,12 @@ static const struct {
                                            "counter", NULL},
     [RS_M_BALLOTS_REFUSED_INVALID_OPTION] =
         {"ratsaal_ballots_refused_total{reason=\"invalid_option\"}", "counter", NULL},
+    [RS_M_POLLS_CREATED] = {"ratsaal_polls_total{event=\"created\"}", "counter",
+                            "Polls created, and closed with results"},
+    [RS_M_POLLS_CLOSED] = {"ratsaal_polls_total{event=\"closed\"}", "counter", NULL},
+    [RS_M_POLL_ANSWERS] = {"ratsaal_poll_answers_total", "counter",
+                           "Answers given in polls (changed answers included)"},
+    [RS_M_TIMERS_STARTED] = {"ratsaal_timers_started_total", "counter", "Meeting timers started"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -275,6 +281,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_VOTE_CLOSED] = "vote_closed",
     [RS_ERR_NOT_ELIGIBLE] = "not_eligible",
     [RS_ERR_INVALID_OPTION] = "invalid_option",
+    [RS_ERR_POLL_CLOSED] = "poll_closed",
 };
 
 const char *rs_err_code(enum rs_err err)

@@ -102,6 +102,11 @@ enum rs_metric {
     RS_M_BALLOTS_REFUSED_CLOSED,
     RS_M_BALLOTS_REFUSED_NOT_ELIGIBLE,
     RS_M_BALLOTS_REFUSED_INVALID_OPTION,
+    /* polls and the meeting timer (room/poll.c, room/timer.c) */
+    RS_M_POLLS_CREATED,
+    RS_M_POLLS_CLOSED, /* closed with results (not cancelled) */
+    RS_M_POLL_ANSWERS, /* answers given, changes included */
+    RS_M_TIMERS_STARTED,
     RS_M__COUNT
 };
 
@@ -169,7 +174,8 @@ enum rs_err {
     RS_ERR_ALREADY_VOTED,  /* vote/cast: this voter's ballot is already in */
     RS_ERR_VOTE_CLOSED,    /* vote/cast: the vote is closed (or cancelled) */
     RS_ERR_NOT_ELIGIBLE,   /* vote/cast: not in the vote's electorate */
-    RS_ERR_INVALID_OPTION, /* vote/cast: no such option */
+    RS_ERR_INVALID_OPTION, /* vote/cast, poll/answer: no such option */
+    RS_ERR_POLL_CLOSED,    /* poll/answer, poll/close, poll/cancel: no poll is open */
     RS_ERR__COUNT
 };
 

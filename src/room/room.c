@@ -26,6 +26,8 @@
 #include "room/speakers.h"
 #include "room/events.h"
 #include "room/peer.h"
+#include "room/poll.h"
+#include "room/timer.h"
 #include "room/vote.h"
 
 #define BUCKETS 1024
@@ -87,7 +89,8 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_hand_feature, &rs_lobby_feature,
                                                    &rs_moderation_feature, &rs_chair_feature,
                                                    &rs_speakers_feature, &rs_reaction_feature,
-                                                   &rs_vote_feature};
+                                                   &rs_vote_feature, &rs_poll_feature,
+                                                   &rs_timer_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);

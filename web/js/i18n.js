@@ -11,6 +11,7 @@
 import * as chairStrings from './strings/chair.js';
 import * as speakersStrings from './strings/speakers.js';
 import * as chatStrings from './strings/chat.js';
+import * as pollStrings from './strings/poll.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -964,6 +965,8 @@ Object.assign(de, speakersStrings.de);
 Object.assign(en, speakersStrings.en);
 Object.assign(de, chatStrings.de);
 Object.assign(en, chatStrings.en);
+Object.assign(de, pollStrings.de);
+Object.assign(en, pollStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -15,6 +15,8 @@ import { Controls } from './ui/controls.js';
 import { PreJoin, acquireMedia, mediaMessage } from './ui/prejoin.js';
 import { LobbyPanel } from './ui/lobby.js';
 import { VotePanel } from './ui/vote.js';
+import { PollPanel } from './ui/poll.js';
+import { TimerPanel } from './ui/timer.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -131,8 +133,14 @@ class Meeting {
       onClose: (id) => this.features.vote.close(id),
       onCancel: (id) => this.features.vote.cancel(id),
     });
+    this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.isModerator(), actions: this.features.poll });
+    this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.isModerator(), actions: this.features.timer });
     this.state.addEventListener('change', (e) => {
-      if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this.votes.render();
+      if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') {
+        this.votes.render();
+        this.polls.render();
+        this.timer.render();
+      }
       if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._updateCopyLink();
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._applyGuestRights();
@@ -658,6 +666,8 @@ class Meeting {
     this.votes.reset(reply.votes);
     if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);
     this.stageLayout.setSpotlight(reply.spotlight);
+    this.polls.reset(reply.poll);
+    this.timer.reset(reply.timer);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');

@@ -23,8 +23,10 @@ import chair from './chair.js';
 import speakers from './speakers.js';
 import reaction from './reaction.js';
 import vote from './vote.js';
+import poll from './poll.js';
+import timer from './timer.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {
