@@ -182,6 +182,10 @@ static const struct {
                                            "counter", NULL},
     [RS_M_BALLOTS_REFUSED_INVALID_OPTION] =
         {"ratsaal_ballots_refused_total{reason=\"invalid_option\"}", "counter", NULL},
+    [RS_M_ATTENDANCE_ROWS] = {"ratsaal_attendance_rows_total", "counter",
+                              "Stays in a meeting written to its attendance list"},
+    [RS_M_ATTENDANCE_WRITE_FAILED] = {"ratsaal_attendance_write_failures_total", "counter",
+                                      "Attendance rows the store did not take"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

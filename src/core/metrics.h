@@ -101,6 +101,9 @@ enum rs_metric {
     RS_M_BALLOTS_REFUSED_CLOSED,
     RS_M_BALLOTS_REFUSED_NOT_ELIGIBLE,
     RS_M_BALLOTS_REFUSED_INVALID_OPTION,
+    /* attendance (room/attendance.c) */
+    RS_M_ATTENDANCE_ROWS,         /* stays written to the attendance list */
+    RS_M_ATTENDANCE_WRITE_FAILED, /* rows the store did not take (not written or not closed) */
     RS_M__COUNT
 };
 
