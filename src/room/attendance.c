@@ -3,7 +3,7 @@
  *
  * Every stay in the room is one row: written by the `joined` hook (after the others were
  * told), closed by the `leaving` hook with the reason the room gives (room.h leave_reason:
- * "left", "sent_to_lobby", "ended", "kicked", ...). Waiting in the lobby is not attendance;
+ * "left", "sent_to_lobby", "ended", "removed", ...). Waiting in the lobby is not attendance;
  * someone sent back to the lobby and admitted again has two rows. The role is the one held on
  * entering; the member flag is the vote feature's (rs_vote_member_key), worked out on entering
  * and stored as a key, so the quorum of the past does not move when the member list changes.
