@@ -7,6 +7,7 @@
 import * as chairStrings from './strings/chair.js';
 import * as speakersStrings from './strings/speakers.js';
 import * as chatStrings from './strings/chat.js';
+import * as attendanceStrings from './strings/attendance.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -910,6 +911,8 @@ Object.assign(de, speakersStrings.de);
 Object.assign(en, speakersStrings.en);
 Object.assign(de, chatStrings.de);
 Object.assign(en, chatStrings.en);
+Object.assign(de, attendanceStrings.de);
+Object.assign(en, attendanceStrings.en);
 
 export const dictionaries = { de, en };
 
