@@ -9,66 +9,19 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
 const h = require('./lib/harness.js');
+const { addUser, startAt, request, login } = require('./lib/rest.js');
 
-const BIN = process.env.RATSAAL_BIN || path.join(h.ROOT, 'bin/ratsaal');
 const stopWatchdog = h.watchdog(90000);
 const cleanup = [];
 test.after(() => {
   for (const f of cleanup) { try { f(); } catch { /* gone */ } }
   stopWatchdog();
 });
-
-const PASSWORD = 'correct horse battery staple';
-
-function addUser(dataDir, name) {
-  const r = spawnSync(BIN, ['user', 'add', name, '--role', 'user', '--data', dataDir],
-    { input: `${PASSWORD}\n`, encoding: 'utf8', timeout: 20000 });
-  assert.equal(r.status, 0, `user add ${name}: ${r.stderr}`);
-}
-
-async function start(dataDir, port, udpPort, config) {
-  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--udp-port', String(udpPort),
-    '--web', h.WEB, '--config', config], { cwd: h.ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stderr.on('data', (d) => { out += d; });
-  proc.stdout.on('data', (d) => { out += d; });
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  cleanup.push(() => proc.kill('SIGKILL'));
-  await h.waitHealthz(`http://127.0.0.1:${port}`, 10000, proc);
-  return { proc, exited, output: () => out };
-}
-
-function request(port, { method = 'GET', path: p, cookie, body }) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const headers = { host: `127.0.0.1:${port}` };
-    if (cookie) headers.cookie = cookie;
-    if (data) { headers['content-type'] = 'application/json'; headers['content-length'] = data.length; }
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error(`${method} ${p} timed out`)));
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
-async function login(port, username) {
-  const r = await request(port, { method: 'POST', path: '/auth/local/login', body: { username, password: PASSWORD } });
-  assert.equal(r.status, 200, `login ${username}: ${r.body}`);
-  const c = [].concat(r.headers['set-cookie'] || []).find((s) => s.startsWith('ratsaal_session='));
-  return c.split(';')[0];
-}
 
 /** Joins `room` over WebSocket; resolves when control/joined came. */
 async function join(port, room, cookie, extra) {
@@ -120,7 +73,7 @@ test('attendance: stays, member flags, quorum, CSV, page, 403, restart', async (
   for (const n of names) addUser(dataDir, n);
   const port = await h.freeTcpPort();
   const udpPort = await h.freeUdpPort();
-  let s = await start(dataDir, port, udpPort, config);
+  let s = await startAt(dataDir, port, udpPort, config, cleanup);
   const cookies = {};
   for (const n of names) cookies[n] = await login(port, n);
 
@@ -217,7 +170,7 @@ test('attendance: stays, member flags, quorum, CSV, page, 403, restart', async (
   // the server dies with people in the room; the next start closes their stays
   s.proc.kill('SIGKILL');
   await s.exited;
-  s = await start(dataDir, port, udpPort, config);
+  s = await startAt(dataDir, port, udpPort, config, cleanup);
   a = await attendance(port, room, await login(port, 'chair'));
   const open = a.entries.filter((e) => e.left_at_ms === null);
   assert.equal(open.length, 0);

@@ -8,92 +8,40 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
+/* cmocka needs the headers above first */
 #include <cmocka.h>
-#include <jansson.h>
-#include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "auth/web_session.h"
-#include "core/app.h"
 #include "core/metrics.h"
 #include "http/attendance_api.h"
 #include "room/attendance.h"
-#include "room/room.h"
-#include "signaling/session.h"
-#include "store/store.h"
 #include "store/store_attendance.h"
 #include "store/store_vote.h"
+/* after cmocka: the harness uses its assertions */
+#include "../../support/session_harness.h"
 
-#include "../../support/tmpdir.h"
-
-static struct rs_app app;
-static char dir[64], db[128];
-static struct rs_user_record owner, alice, bob, carl;
 static const char *MEETING = "councilAAAAAAAAAAAAAAA";
 static char guest_token[] = "att-guest-token-0123456789abcdef";
+static struct rs_user_record owner, alice, bob, carl;
 
-static void want_write(struct rs_session *s)
-{
-}
-
-static void do_close(struct rs_session *s, int status, const char *reason)
-{
-}
-
-static const struct rs_session_ops ops = {want_write, do_close};
-
-static void add_user(struct rs_user_record *u, const char *name)
-{
-    memset(u, 0, sizeof(*u));
-    snprintf(u->username, sizeof(u->username), "%s", name);
-    snprintf(u->display_name, sizeof(u->display_name), "%s", name);
-    snprintf(u->password_hash, sizeof(u->password_hash), "$argon2id$x");
-    snprintf(u->tenant, sizeof(u->tenant), "stadt");
-    assert_int_equal(rs_store_user_create(app.store, u), 0);
-}
-
-static void open_all(void)
-{
-    assert_int_equal(rs_store_open_sqlite(db, &app.store), 0);
-    app.rooms = rs_rooms_new(&app);
-    assert_non_null(app.rooms);
-}
-
-static void close_all(void)
-{
-    while (app.sessions)
-        rs_session_free(app.sessions);
-    rs_rooms_free(app.rooms);
-    rs_store_close(app.store);
-    app.rooms = NULL;
-    app.store = NULL;
-}
-
+/* A managed meeting of `owner` with an invitation and the member list alice, bob and Erika
+ * Muster (by name); carl is no member. */
 static int setup(void **state)
 {
-    memset(&app, 0, sizeof(app));
-    rs_config_defaults(&app.cfg);
-    app.cfg.anonymous_meetings = RS_ANON_OFF;
-    if (test_db_dir(dir, sizeof(dir), db, sizeof(db), "rs-att"))
+    (void)state;
+    if (th_setup(RS_ANON_OFF, "rs-att"))
         return -1;
-    open_all();
-    add_user(&owner, "owner");
-    add_user(&alice, "alice");
-    add_user(&bob, "bob");
-    add_user(&carl, "carl");
+    th_user(&owner, "owner", RS_USER_ROLE_USER);
+    th_user(&alice, "alice", RS_USER_ROLE_USER);
+    th_user(&bob, "bob", RS_USER_ROLE_USER);
+    th_user(&carl, "carl", RS_USER_ROLE_USER);
     struct rs_room_record m;
     memset(&m, 0, sizeof(m));
     snprintf(m.id, sizeof(m.id), "%s", MEETING);
-    snprintf(m.title, sizeof(m.title), "Rat");
     snprintf(m.owner_id, sizeof(m.owner_id), "%s", owner.id);
-    snprintf(m.tenant, sizeof(m.tenant), "stadt");
+    snprintf(m.tenant, sizeof(m.tenant), "t");
     m.managed = true;
     m.created_at_ms = m.last_active_ms = 1;
-    assert_int_equal(rs_store_meeting_create(app.store, &m), 0);
+    assert_int_equal(rs_store_meeting_create(th_app.store, &m), 0);
     struct rs_invite_record inv;
     memset(&inv, 0, sizeof(inv));
     snprintf(inv.id, sizeof(inv.id), "iguest");
@@ -102,8 +50,7 @@ static int setup(void **state)
     inv.role = RS_INVITE_PARTICIPANT;
     inv.created_at_ms = 1;
     inv.expires_at_ms = 4102444800000LL;
-    assert_int_equal(rs_store_invite_create(app.store, &inv), 0);
-    /* the body: alice, bob and Erika Muster (invited by name); not the owner, not carl */
+    assert_int_equal(rs_store_invite_create(th_app.store, &inv), 0);
     struct rs_member_record members[3];
     memset(members, 0, sizeof(members));
     snprintf(members[0].user_id, sizeof(members[0].user_id), "%s", alice.id);
@@ -111,86 +58,30 @@ static int setup(void **state)
     snprintf(members[1].user_id, sizeof(members[1].user_id), "%s", bob.id);
     snprintf(members[1].name, sizeof(members[1].name), "bob");
     snprintf(members[2].name, sizeof(members[2].name), "Erika Muster");
-    assert_int_equal(rs_store_members_set(app.store, MEETING, members, 3), 0);
+    assert_int_equal(rs_store_members_set(th_app.store, MEETING, members, 3), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    close_all();
-    char p[160];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", db, sfx[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    (void)state;
+    th_teardown();
     return 0;
 }
 
-static json_t *next(struct rs_session *s)
+/* Joins the meeting as account `u` (NULL: with the invitation, no account) named `name`. */
+static struct rs_session *member(const struct rs_user_record *u, const char *name)
 {
-    struct rs_outbuf *b = rs_session_peek(s);
-    if (!b)
-        return NULL;
-    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
-    rs_session_pop(s);
-    return j;
-}
-
-static json_t *expect(struct rs_session *s, const char *ns, const char *event)
-{
-    json_t *j;
-    while ((j = next(s))) {
-        if (strcmp(json_string_value(json_object_get(j, "ns")), ns) == 0 &&
-            strcmp(json_string_value(json_object_get(j, "event")), event) == 0)
-            return j;
-        json_decref(j);
-    }
-    fail_msg("no %s/%s event", ns, event);
-    return NULL;
-}
-
-static void send_json(struct rs_session *s, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    rs_session_on_message(s, buf, strlen(buf));
-}
-
-/* Joins `u` (NULL: a guest with the participant invitation) as `name`; returns the connection
- * with its control/joined event in *joined (may be NULL). */
-static struct rs_session *member(const struct rs_user_record *u, const char *name, json_t **joined)
-{
-    static unsigned logins;
-    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    struct rs_session *s = th_conn(u, NULL);
     if (u) {
-        char token[64], cookie[96];
-        uint8_t hash[32];
-        snprintf(token, sizeof(token), "att-test-session-%u-0123456789abcdef", ++logins);
-        rs_auth_token_hash(token, hash);
-        assert_int_equal(rs_store_session_create(app.store, hash, u->id, RS_LOGIN_LOCAL, NULL, NULL,
-                                                 1, 4102444800000LL),
-                         0);
-        snprintf(cookie, sizeof(cookie), "ratsaal_session=%s", token);
-        rs_web_session_identify(&app, cookie, &s->peer.ident);
-        send_json(
-            s, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\"}",
-            MEETING, name);
+        th_join(s, MEETING, name);
     } else {
-        send_json(s,
-                  "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\","
-                  "\"invite\":\"%s\"}",
-                  MEETING, name, guest_token);
+        th_send(s,
+                "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\","
+                "\"invite\":\"%s\"}",
+                MEETING, name, guest_token);
+        json_decref(th_expect(s, "control", "joined"));
     }
-    json_t *j = expect(s, "control", "joined");
-    if (joined)
-        *joined = j;
-    else
-        json_decref(j);
     return s;
 }
 
@@ -212,7 +103,7 @@ static struct rows *rows_of(const char *room)
 {
     static struct rows rs;
     memset(&rs, 0, sizeof(rs));
-    assert_int_equal(rs_store_attendance_list(app.store, room, row_add, &rs), 0);
+    assert_int_equal(rs_store_attendance_list(th_app.store, room, row_add, &rs), 0);
     return &rs;
 }
 
@@ -228,10 +119,10 @@ static struct rs_attendance_record *row_named(struct rows *rs, const char *name,
 static void test_rows_on_join_and_leave(void **state)
 {
     uint64_t before = rs_metric_get(RS_M_ATTENDANCE_ROWS);
-    struct rs_session *o = member(&owner, "Olga", NULL);
-    struct rs_session *a = member(&alice, "Alice", NULL);
-    struct rs_session *c = member(&carl, "Carl", NULL);
-    struct rs_session *e = member(NULL, "Erika Muster", NULL); /* invited, on the list by name */
+    struct rs_session *o = member(&owner, "Olga");
+    struct rs_session *a = member(&alice, "Alice");
+    struct rs_session *c = member(&carl, "Carl");
+    struct rs_session *e = member(NULL, "Erika Muster"); /* invited, on the list by name */
     struct rows *rs = rows_of(MEETING);
     assert_int_equal(rs->n, 4);
     assert_int_equal(rs_metric_get(RS_M_ATTENDANCE_ROWS) - before, 4);
@@ -248,7 +139,7 @@ static void test_rows_on_join_and_leave(void **state)
     assert_string_equal(r->user_id, ""); /* no account */
     assert_string_not_equal(r->member_key, "");
 
-    send_json(a, "{\"ns\":\"control\",\"action\":\"leave\"}");
+    th_send(a, "{\"ns\":\"control\",\"action\":\"leave\"}");
     rs_session_free(c); /* the connection drops */
     rs = rows_of(MEETING);
     r = row_named(rs, "Alice", 0);
@@ -262,8 +153,8 @@ static void test_rows_on_join_and_leave(void **state)
 
 static void test_lobby_closes_and_admission_opens(void **state)
 {
-    member(&owner, "Olga", NULL);
-    struct rs_session *b = member(&bob, "Bob", NULL);
+    member(&owner, "Olga");
+    struct rs_session *b = member(&bob, "Bob");
     struct rs_participant *p = b->peer.participant;
     assert_int_equal(rs_room_to_lobby(p), 0);
     struct rows *rs = rows_of(MEETING);
@@ -277,25 +168,22 @@ static void test_lobby_closes_and_admission_opens(void **state)
 
 static void test_restart_closes_open_rows(void **state)
 {
-    member(&owner, "Olga", NULL);
-    member(&alice, "Alice", NULL);
+    member(&owner, "Olga");
+    member(&alice, "Alice");
     /* the next process starts on this database while the rows are open (the old one died) */
-    assert_int_equal(rs_attendance_close_stale(app.store, 4102444800000LL), 2);
+    assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800000LL), 2);
     struct rows *rs = rows_of(MEETING);
     for (size_t i = 0; i < rs->n; i++) {
         assert_int_equal(rs->r[i].left_at_ms, 4102444800000LL);
         assert_string_equal(rs->r[i].reason, "server_restart");
     }
-    assert_int_equal(rs_attendance_close_stale(app.store, 4102444800001LL), 0); /* idempotent */
+    assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800001LL), 0); /* idempotent */
 }
 
 static void test_anonymous_room_keeps_nothing(void **state)
 {
-    app.cfg.anonymous_meetings = RS_ANON_ON;
-    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-    send_json(
-        s, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"kaffee\",\"display_name\":\"X\"}");
-    json_decref(expect(s, "control", "joined"));
+    th_app.cfg.anonymous_meetings = RS_ANON_ON;
+    th_join(th_conn(NULL, NULL), "kaffee", "X");
     assert_int_equal(rows_of("kaffee")->n, 0);
 }
 
