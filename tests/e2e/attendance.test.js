@@ -112,7 +112,7 @@ test('attendance: stays, member flags, quorum, CSV, page, 403, restart', async (
 
   alice.send(JSON.stringify({ ns: 'control', action: 'leave' }));
   erika.terminate();
-  await h.waitUntil(async () => (await attendance(port, room, cookies.chair)).entries.filter((e) => e.left_at_ms).length === 2, 5000);
+  await h.waitUntil(async () => (await attendance(port, room, cookies.chair)).entries.filter((e) => e.left_at_ms).length === 2, { message: 'two stays closed' });
 
   a = await attendance(port, room, cookies.chair);
   const by = Object.fromEntries(a.entries.map((e) => [e.name, e]));
@@ -175,6 +175,16 @@ test('attendance: stays, member flags, quorum, CSV, page, 403, restart', async (
   const open = a.entries.filter((e) => e.left_at_ms === null);
   assert.equal(open.length, 0);
   assert.equal(a.entries.filter((e) => e.reason === 'server_restart').length, 6);
+
+  // after the meeting: the chair ends it for everyone; the list is still there
+  const chairCookie = await login(port, 'chair');
+  const chairWs = await join(port, room, chairCookie, { display_name: 'Vorsitz' });
+  await join(port, room, await login(port, 'bob'), { display_name: 'Bob' });
+  chairWs.send(JSON.stringify({ ns: 'moderation', action: 'end' }));
+  await h.waitUntil(async () => (await attendance(port, room, chairCookie)).entries.filter((e) => e.reason === 'ended').length === 2, { message: 'two stays closed' });
+  a = await attendance(port, room, chairCookie);
+  assert.equal(a.entries.length, 10);
+  assert.equal(a.entries.filter((e) => e.left_at_ms === null).length, 0);
   s.proc.kill('SIGTERM');
   await s.exited;
 });
