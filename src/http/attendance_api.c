@@ -166,13 +166,16 @@ enum {
     L_PRINTED,
     L_NO_MEMBERS,
     L_PRESENT_NOW,
+    L_GUEST_ROLE,
+    L_PARTICIPANT_ROLE,
+    L_MODERATOR_ROLE,
     L_COUNT
 };
 
 static const char *const labels_de[L_COUNT] = {"Anwesenheitsliste",
                                                "Sitzung",
                                                "Name",
-                                               "Konto",
+                                               "Konto/Gast",
                                                "Rolle",
                                                "Mitglied",
                                                "Von (UTC)",
@@ -189,11 +192,14 @@ static const char *const labels_de[L_COUNT] = {"Anwesenheitsliste",
                                                "Beschlussfähig",
                                                "Stand (UTC)",
                                                "Diese Sitzung hat keine Mitgliederliste.",
-                                               "anwesend"};
+                                               "anwesend",
+                                               "Gast",
+                                               "Teilnahme",
+                                               "Moderation"};
 static const char *const labels_en[L_COUNT] = {"Attendance list",
                                                "Meeting",
                                                "Name",
-                                               "Account",
+                                               "Account/guest",
                                                "Role",
                                                "Member",
                                                "From (UTC)",
@@ -210,7 +216,18 @@ static const char *const labels_en[L_COUNT] = {"Attendance list",
                                                "Quorate",
                                                "As of (UTC)",
                                                "This meeting has no member list.",
-                                               "present"};
+                                               "present",
+                                               "guest",
+                                               "participant",
+                                               "moderator"};
+
+static const char *role_label(const char *role, const char *const *L)
+{
+    return strcmp(role, "guest") == 0         ? L[L_GUEST_ROLE]
+           : strcmp(role, "participant") == 0 ? L[L_PARTICIPANT_ROLE]
+           : strcmp(role, "moderator") == 0   ? L[L_MODERATOR_ROLE]
+                                              : role;
+}
 
 static void esc(FILE *f, const char *s)
 {
@@ -281,7 +298,7 @@ static void page(FILE *f, const struct rs_room_record *room, const struct rows *
         fputs("<tr>", f);
         cell(f, r->display_name);
         cell(f, r->user_id[0] ? L[L_ACCOUNT] : L[L_GUEST]);
-        cell(f, r->role);
+        cell(f, role_label(r->role, L));
         cell(f, r->member_key[0] ? L[L_YES] : L[L_NO]);
         cell(f, a);
         cell(f, r->left_at_ms ? b : L[L_PRESENT_NOW]);

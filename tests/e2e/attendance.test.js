@@ -166,6 +166,7 @@ test('attendance: stays, member flags, quorum, CSV, page, 403, restart', async (
   page = r.body.toString();
   assert.match(page, /<h1>Anwesenheitsliste<\/h1>/);
   assert.match(page, /Beschlussfähigkeit/);
+  assert.match(page, /<td>Vorsitz<\/td><td>Konto<\/td><td>Moderation<\/td><td>nein<\/td>/);
 
   // the server dies with people in the room; the next start closes their stays
   s.proc.kill('SIGKILL');
