@@ -26,6 +26,8 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "core/clock.h"
+#include "room/attendance.h"
 #include "room/room.h"
 #include "room/vote_tally.h"
 #include "sfu/sfu.h"
@@ -210,6 +212,8 @@ static int serve(int argc, char **argv)
         fprintf(stderr, "ratsaal: store: cannot open database %s (see the log above)\n", dbpath);
         return 1;
     }
+    /* stays a previous process left open end now (docs/api.md "Attendance") */
+    rs_attendance_close_stale(app.store, rs_wall_ms());
     app.rooms = rs_rooms_new(&app);
     if (!app.rooms) {
         rs_store_close(app.store);

@@ -190,6 +190,10 @@ static const struct {
     [RS_M_POLL_ANSWERS] = {"ratsaal_poll_answers_total", "counter",
                            "Answers given in polls (changed answers included)"},
     [RS_M_TIMERS_STARTED] = {"ratsaal_timers_started_total", "counter", "Meeting timers started"},
+    [RS_M_ATTENDANCE_ROWS] = {"ratsaal_attendance_rows_total", "counter",
+                              "Stays in a meeting written to its attendance list"},
+    [RS_M_ATTENDANCE_WRITE_FAILED] = {"ratsaal_attendance_write_failures_total", "counter",
+                                      "Attendance rows the store did not take"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

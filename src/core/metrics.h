@@ -107,6 +107,9 @@ enum rs_metric {
     RS_M_POLLS_CLOSED, /* closed with results (not cancelled) */
     RS_M_POLL_ANSWERS, /* answers given, changes included */
     RS_M_TIMERS_STARTED,
+    /* attendance (room/attendance.c) */
+    RS_M_ATTENDANCE_ROWS,         /* stays written to the attendance list */
+    RS_M_ATTENDANCE_WRITE_FAILED, /* rows the store did not take (not written or not closed) */
     RS_M__COUNT
 };
 

@@ -21,6 +21,7 @@
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 #include "room/access.h"
+#include "room/attendance.h"
 #include "room/audio_routes.h"
 #include "room/chair.h"
 #include "room/speakers.h"
@@ -90,7 +91,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_moderation_feature, &rs_chair_feature,
                                                    &rs_speakers_feature, &rs_reaction_feature,
                                                    &rs_vote_feature, &rs_poll_feature,
-                                                   &rs_timer_feature};
+                                                   &rs_timer_feature, &rs_attendance_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);
@@ -158,6 +159,7 @@ void rs_rooms_free(struct rs_rooms *rooms)
                 room->head = p->next;
                 if (p->peer)
                     p->peer->participant = NULL;
+                p->leave_reason = "server_stop";
                 features_leaving(p);
                 free(p);
             }
@@ -574,6 +576,7 @@ void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
 static void room_unlink(struct rs_participant *p, const char *reason)
 {
     struct rs_room *room = p->room;
+    p->leave_reason = reason;
     features_leaving(p);
     if (room->audio_routes)
         rs_audio_routes_forget(room->audio_routes, p->id);

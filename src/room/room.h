@@ -50,6 +50,7 @@ struct rs_participant {
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
     enum rs_role role;
     int64_t joined_at_ms;
+    const char *leave_reason; /* static: why it is leaving, for the leaving hooks; NULL before */
     struct rs_peer *peer; /* borrowed; NULL once the connection is gone */
     struct rs_room *room;
     struct rs_participant *next, *prev;

@@ -161,6 +161,12 @@ bool rs_vote_may_vote(const struct rs_participant *p)
     return v->member || !room_has_members(p->room);
 }
 
+const char *rs_vote_member_key(const struct rs_participant *p)
+{
+    struct vote_voter *v = p && p->room ? voter_of(p) : NULL;
+    return v && v->member ? v->key : NULL;
+}
+
 /* ---- helpers ---- */
 
 static void new_id(char prefix, char *out, size_t bytes)

@@ -23,6 +23,11 @@ extern const struct rs_feature rs_vote_feature;
  * guest role will be checked here too (guests and the public never vote). */
 bool rs_vote_may_vote(const struct rs_participant *p);
 
+/* The voter key `p` counts as on the meeting's member list ("u:<user id>" or "n:<name>"), or
+ * NULL when the meeting has no member list or `p` is not on it. Borrowed: valid until `p`
+ * leaves. The attendance list stores it as the member flag (room/attendance.c). */
+const char *rs_vote_member_key(const struct rs_participant *p);
+
 /* The member list of meeting `room_id` changed (REST PUT): the live room, if any, re-reads it,
  * and every participant whose `member` flag changed is described again to everyone. */
 void rs_vote_members_changed(struct rs_app *app, const char *room_id);

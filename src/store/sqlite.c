@@ -99,6 +99,8 @@ static const char *const migrations[] = {
     "ALTER TABLE rooms ADD COLUMN ended_at_ms INTEGER;",
     /* 4: meeting members and votes (sqlite_vote.c) */
     rs_store__sqlite_vote_schema,
+    /* 5: attendance (sqlite_attendance.c) */
+    rs_store__sqlite_attendance_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -964,6 +966,7 @@ static const struct rs_store_ops sqlite_ops = {
     .invite_use = sq_invite_use,
     .invite_purge = sq_invite_purge,
     .votes = &rs_store__sqlite_vote_ops,
+    .attendance = &rs_store__sqlite_attendance_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)

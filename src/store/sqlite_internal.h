@@ -5,6 +5,7 @@
 #define RS_STORE_SQLITE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "store/store.h"
 
@@ -13,5 +14,16 @@ sqlite3 *rs_store__sqlite_db(struct rs_store *st);
 /* Migration 3: members and votes. */
 extern const char rs_store__sqlite_vote_schema[];
 extern const struct rs_store_vote_ops rs_store__sqlite_vote_ops;
+/* Migration 5: attendance (sqlite_attendance.c). */
+extern const char rs_store__sqlite_attendance_schema[];
+extern const struct rs_store_attendance_ops rs_store__sqlite_attendance_ops;
+
+/* Helpers of sqlite_vote.c for the other per-call backends: the errno for the last error
+ * (constraints as in sqlite.c, else logged -EIO); a prepared statement or NULL (logged); binds
+ * `s` (NULL: "") without copying; copies column `col` into `dst` (truncating to `cap`). */
+int rs_store__sqlite_map(sqlite3 *db);
+sqlite3_stmt *rs_store__sqlite_prep(sqlite3 *db, const char *sql);
+void rs_store__sqlite_text(sqlite3_stmt *q, int i, const char *s);
+void rs_store__sqlite_copy(char *dst, size_t cap, sqlite3_stmt *q, int col);
 
 #endif

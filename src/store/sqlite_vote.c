@@ -121,6 +121,26 @@ static void copy(char *dst, size_t cap, sqlite3_stmt *q, int col)
     dst[n] = 0;
 }
 
+int rs_store__sqlite_map(sqlite3 *db)
+{
+    return map(db);
+}
+
+sqlite3_stmt *rs_store__sqlite_prep(sqlite3 *db, const char *sql)
+{
+    return prep(db, sql);
+}
+
+void rs_store__sqlite_text(sqlite3_stmt *q, int i, const char *s)
+{
+    text(q, i, s);
+}
+
+void rs_store__sqlite_copy(char *dst, size_t cap, sqlite3_stmt *q, int col)
+{
+    copy(dst, cap, q, col);
+}
+
 /* Runs a write statement once: 0 or the mapped error. Finalizes `q`. */
 static int run(sqlite3 *db, sqlite3_stmt *q)
 {

@@ -113,6 +113,7 @@ typedef int (*rs_store_invite_fn)(const struct rs_invite_record *rec, void *ctx)
 
 struct rs_store;
 struct rs_store_vote_ops;
+struct rs_store_attendance_ops;
 
 struct rs_store_ops {
     const char *name;
@@ -164,6 +165,7 @@ struct rs_store_ops {
     int (*invite_purge)(struct rs_store *st, int64_t before_ms);
 
     const struct rs_store_vote_ops *votes; /* members and votes (store_vote.h) */
+    const struct rs_store_attendance_ops *attendance; /* store_attendance.h */
 };
 
 struct rs_store {

@@ -9,16 +9,15 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
 const h = require('./lib/harness.js');
+const { BIN, addUser, startAt, request, login } = require('./lib/rest.js');
 
-const BIN = process.env.RATSAAL_BIN || path.join(h.ROOT, 'bin/ratsaal');
 const stopWatchdog = h.watchdog(120000);
 const cleanup = [];
 test.after(() => {
@@ -27,54 +26,9 @@ test.after(() => {
 });
 
 const log = (...a) => { if (process.env.RATSAAL_E2E_VERBOSE) console.error('[e2e]', ...a); };
-const PASSWORD = 'correct horse battery staple';
 const VOTERS = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
 // members invited by name: they join as guests with an invitation under their listed name
 const NAMED = Array.from({ length: 24 }, (_, i) => `Ratsmitglied ${String(i + 1).padStart(2, '0')}`);
-
-function addUser(dataDir, name) {
-  const r = spawnSync(BIN, ['user', 'add', name, '--role', 'user', '--data', dataDir],
-    { input: `${PASSWORD}\n`, encoding: 'utf8', timeout: 20000 });
-  assert.equal(r.status, 0, `user add ${name}: ${r.stderr}`);
-}
-
-async function startAt(dataDir, port, udpPort, config) {
-  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--udp-port', String(udpPort),
-    '--web', h.WEB, '--config', config], { cwd: h.ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stderr.on('data', (d) => { out += d; });
-  proc.stdout.on('data', (d) => { out += d; });
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  cleanup.push(() => proc.kill('SIGKILL'));
-  await h.waitHealthz(`http://127.0.0.1:${port}`, 10000, proc);
-  return { proc, exited, output: () => out };
-}
-
-function request(port, { method = 'GET', path: p, cookie, body }) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const headers = { host: `127.0.0.1:${port}` };
-    if (cookie) headers.cookie = cookie;
-    if (data) { headers['content-type'] = 'application/json'; headers['content-length'] = data.length; }
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error(`${method} ${p} timed out`)));
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
-async function login(port, username) {
-  const r = await request(port, { method: 'POST', path: '/auth/local/login', body: { username, password: PASSWORD } });
-  assert.equal(r.status, 200, `login ${username}: ${r.body}`);
-  const c = [].concat(r.headers['set-cookie'] || []).find((s) => s.startsWith('ratsaal_session='));
-  assert.ok(c, 'session cookie');
-  return c.split(';')[0];
-}
 
 /** A signaling client that records every event. */
 function client(port, cookie) {
@@ -124,7 +78,7 @@ test('acknowledged ballots survive SIGKILL; refusals; the record verifies', asyn
   for (const name of ['chair', 'outsider', ...VOTERS]) addUser(dataDir, name);
   const port = await h.freeTcpPort();
   const udpPort = await h.freeUdpPort();
-  let s = await startAt(dataDir, port, udpPort, config);
+  let s = await startAt(dataDir, port, udpPort, config, cleanup);
 
   const cookies = {};
   for (const name of ['chair', 'outsider', ...VOTERS]) cookies[name] = await login(port, name);
@@ -220,7 +174,7 @@ test('acknowledged ballots survive SIGKILL; refusals; the record verifies', asyn
   log(`${acked.length} of 30 ballots acknowledged before SIGKILL`);
   for (const name of acked) assert.match(receipts[name], /^[0-9a-f]{64}$/);
 
-  s = await startAt(dataDir, port, udpPort, config);
+  s = await startAt(dataDir, port, udpPort, config, cleanup);
   const chair2 = await join(port, room, cookies.chair, { display_name: 'Vorsitz' });
   const open = chair2.joined.votes.find((v) => v.id === vote);
   assert.ok(open, 'the open vote is back after the restart');

@@ -12,6 +12,7 @@ import * as chairStrings from './strings/chair.js';
 import * as speakersStrings from './strings/speakers.js';
 import * as chatStrings from './strings/chat.js';
 import * as pollStrings from './strings/poll.js';
+import * as attendanceStrings from './strings/attendance.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -967,6 +968,8 @@ Object.assign(de, chatStrings.de);
 Object.assign(en, chatStrings.en);
 Object.assign(de, pollStrings.de);
 Object.assign(en, pollStrings.en);
+Object.assign(de, attendanceStrings.de);
+Object.assign(en, attendanceStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -303,6 +303,12 @@ class MeetingsPage {
     const memBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.members), 'aria-controls': memPanel.id, dataset: { testid: 'meeting-members' }, text: t('members.button') });
     const delBtn = this.canDelete(m) ? el('button', { type: 'button', class: 'btn btn-danger-ghost btn-small', dataset: { testid: 'meeting-delete' }, text: t('meetings.delete') }) : null;
     const canManage = m.my_role === 'moderator' || (this.me && this.me.role === 'admin');
+    // the attendance list (during and after the meeting): moderators and admins, as the server
+    // enforces (GET /api/v1/meetings/{id}/attendance.*)
+    const base = `/api/v1/meetings/${encodeURIComponent(m.id)}/attendance`;
+    const title = m.title || t('meeting.title_default');
+    const attPage = canManage ? el('a', { class: 'btn btn-secondary btn-small', href: `${base}.html?lang=${lang}`, target: '_blank', rel: 'noopener', 'aria-label': t('attendance.page_label', { title }), dataset: { testid: 'meeting-attendance' }, text: t('attendance.page') }) : null;
+    const attCsv = canManage ? el('a', { class: 'btn btn-ghost btn-small', href: `${base}.csv`, download: `attendance-${m.id}.csv`, 'aria-label': t('attendance.csv_label', { title }), dataset: { testid: 'meeting-attendance-csv' }, text: t('attendance.csv') }) : null;
     if (!canManage) {
       editBtn.hidden = true;
       invBtn.hidden = true;
@@ -405,7 +411,7 @@ class MeetingsPage {
         el('dt', { text: t('meetings.settings') }),
         el('dd', { dataset: { testid: 'meeting-flags' }, text: flags.join(' · ') }),
       ),
-      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, delBtn),
+      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, attPage, attCsv, delBtn),
       editPanel,
       invPanel,
       memPanel,
