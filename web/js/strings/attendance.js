@@ -5,12 +5,12 @@ export const de = {
   'attendance.page': 'Anwesenheitsliste',
   'attendance.page_label': 'Anwesenheitsliste von „{title}“ (druckbare Seite, neues Fenster)',
   'attendance.csv': 'Anwesenheit als CSV',
-  'attendance.csv_label': 'Anwesenheitsliste von „{title}“ als CSV-Datei herunterladen',
+  'attendance.csv_label': 'Anwesenheit als CSV: „{title}“ (Datei herunterladen)',
 };
 
 export const en = {
   'attendance.page': 'Attendance list',
   'attendance.page_label': 'Attendance list of “{title}” (printable page, new window)',
   'attendance.csv': 'Attendance as CSV',
-  'attendance.csv_label': 'Download the attendance list of “{title}” as a CSV file',
+  'attendance.csv_label': 'Attendance as CSV: “{title}” (download a file)',
 };
