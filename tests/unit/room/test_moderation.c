@@ -7,74 +7,31 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the headers above first */
 #include <cmocka.h>
-#include <jansson.h>
-#include <stdio.h>
-#include <string.h>
 
-#include "core/app.h"
 #include "core/metrics.h"
-#include "room/room.h"
-#include "signaling/session.h"
-
-static struct rs_app app;
-
-static void want_write(struct rs_session *s)
-{
-}
-
-static void do_close(struct rs_session *s, int status, const char *reason)
-{
-}
-
-static const struct rs_session_ops ops = {want_write, do_close};
+/* after cmocka: the harness uses its assertions */
+#include "../../support/session_harness.h"
 
 static int setup(void **state)
 {
-    memset(&app, 0, sizeof(app));
-    rs_config_defaults(&app.cfg);
-    app.rooms = rs_rooms_new(&app);
-    return app.rooms ? 0 : -1;
+    (void)state;
+    return th_setup(RS_ANON_ON, "rs-moderation");
 }
 
 static int teardown(void **state)
 {
-    while (app.sessions)
-        rs_session_free(app.sessions);
-    rs_rooms_free(app.rooms);
+    (void)state;
+    th_teardown();
     return 0;
-}
-
-/* The next frame as JSON (new reference) or NULL. */
-static json_t *next(struct rs_session *s)
-{
-    struct rs_outbuf *b = rs_session_peek(s);
-    if (!b)
-        return NULL;
-    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
-    rs_session_pop(s);
-    return j;
-}
-
-/* Skips frames until `ns`/`event`; fails if none. Returns a new reference. */
-static json_t *expect(struct rs_session *s, const char *ns, const char *event)
-{
-    json_t *j;
-    while ((j = next(s))) {
-        if (strcmp(json_string_value(json_object_get(j, "ns")), ns) == 0 &&
-            strcmp(json_string_value(json_object_get(j, "event")), event) == 0)
-            return j;
-        json_decref(j);
-    }
-    fail_msg("no %s/%s event", ns, event);
-    return NULL;
 }
 
 /* Fails if a moderation/spotlight event is queued for `s`; drains the queue. */
 static void expect_no_spotlight(struct rs_session *s)
 {
     json_t *j;
-    while ((j = next(s))) {
+    while ((j = th_next(s))) {
         const char *ev = json_string_value(json_object_get(j, "event"));
         int bad = ev && strcmp(ev, "spotlight") == 0;
         json_decref(j);
@@ -100,16 +57,8 @@ static void send_spotlight(struct rs_session *s, const char *participant_json)
 /* Joins `room` as `name`; copies the own id into `id` (13 bytes). */
 static struct rs_session *joined(const char *room, const char *name, char *id)
 {
-    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-    assert_non_null(s);
-    char msg[256];
-    snprintf(msg, sizeof(msg),
-             "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\"}",
-             room, name);
-    send_json(s, msg);
-    json_t *j = expect(s, "control", "joined");
-    snprintf(id, RS_PARTICIPANT_ID_LEN + 1, "%s", json_string_value(json_object_get(j, "id")));
-    json_decref(j);
+    struct rs_session *s = th_conn(NULL, NULL);
+    snprintf(id, RS_PARTICIPANT_ID_LEN + 1, "%s", th_join(s, room, name));
     return s;
 }
 
@@ -123,7 +72,7 @@ static void test_moderator_spotlights_for_everyone(void **state)
     snprintf(q, sizeof(q), "\"%s\"", b_id);
     send_spotlight(a, q);
     for (int i = 0; i < 2; i++) {
-        json_t *ev = expect(i ? b : a, "moderation", "spotlight");
+        json_t *ev = th_expect(i ? b : a, "moderation", "spotlight");
         assert_string_equal(json_string_value(json_object_get(ev, "participant")), b_id);
         assert_string_equal(json_string_value(json_object_get(ev, "by")), a_id);
         json_decref(ev);
@@ -137,23 +86,23 @@ static void test_moderator_spotlights_for_everyone(void **state)
     assert_int_equal(rs_metric_get(RS_M_SPOTLIGHT_CHANGES), before + 1);
 
     /* a late joiner learns it in control/joined */
-    struct rs_session *c = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    struct rs_session *c = th_conn(NULL, NULL);
     send_json(c,
               "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"spot\",\"display_name\":\"C\"}");
-    json_t *jc = expect(c, "control", "joined");
+    json_t *jc = th_expect(c, "control", "joined");
     assert_string_equal(json_string_value(json_object_get(jc, "spotlight")), b_id);
     json_decref(jc);
 
     /* null clears it for everyone; a joiner then gets "spotlight": null */
     send_spotlight(a, "null");
-    json_t *ev = expect(c, "moderation", "spotlight");
+    json_t *ev = th_expect(c, "moderation", "spotlight");
     assert_true(json_is_null(json_object_get(ev, "participant")));
     json_decref(ev);
     assert_int_equal(rs_metric_get(RS_M_SPOTLIGHT_CHANGES), before + 2);
-    struct rs_session *d = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    struct rs_session *d = th_conn(NULL, NULL);
     send_json(d,
               "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"spot\",\"display_name\":\"D\"}");
-    json_t *jd = expect(d, "control", "joined");
+    json_t *jd = th_expect(d, "control", "joined");
     json_t *sp = json_object_get(jd, "spotlight");
     assert_non_null(sp);
     assert_true(json_is_null(sp));
@@ -172,29 +121,29 @@ static void test_refusals_change_nothing(void **state)
     /* a participant who is no moderator: forbidden, nobody hears of it */
     snprintf(q, sizeof(q), "\"%s\"", b_id);
     send_spotlight(b, q);
-    json_t *err = expect(b, "moderation", "error");
+    json_t *err = th_expect(b, "moderation", "error");
     assert_string_equal(json_string_value(json_object_get(err, "code")), "forbidden");
     json_decref(err);
     expect_no_spotlight(a);
 
     /* an unknown participant, and a wrong type */
     send_spotlight(a, "\"pnobody00000\"");
-    err = expect(a, "moderation", "error");
+    err = th_expect(a, "moderation", "error");
     assert_string_equal(json_string_value(json_object_get(err, "code")), "invalid_value");
     assert_string_equal(json_string_value(json_object_get(err, "field")), "participant");
     json_decref(err);
     send_spotlight(a, "5");
-    err = expect(a, "moderation", "error");
+    err = th_expect(a, "moderation", "error");
     assert_string_equal(json_string_value(json_object_get(err, "code")), "invalid_type");
     json_decref(err);
     expect_no_spotlight(b);
     assert_int_equal(rs_metric_get(RS_M_SPOTLIGHT_CHANGES), before);
 
     /* nothing set: a late joiner sees null */
-    struct rs_session *c = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    struct rs_session *c = th_conn(NULL, NULL);
     send_json(c,
               "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"spot2\",\"display_name\":\"C\"}");
-    json_t *jc = expect(c, "control", "joined");
+    json_t *jc = th_expect(c, "control", "joined");
     assert_true(json_is_null(json_object_get(jc, "spotlight")));
     json_decref(jc);
 }
@@ -206,10 +155,10 @@ static void test_spotlight_ends_when_participant_leaves(void **state)
     struct rs_session *b = joined("spot3", "Bernd", b_id);
     snprintf(q, sizeof(q), "\"%s\"", b_id);
     send_spotlight(a, q);
-    json_decref(expect(a, "moderation", "spotlight"));
+    json_decref(th_expect(a, "moderation", "spotlight"));
 
     send_json(b, "{\"ns\":\"control\",\"action\":\"leave\"}");
-    json_t *ev = expect(a, "moderation", "spotlight");
+    json_t *ev = th_expect(a, "moderation", "spotlight");
     assert_true(json_is_null(json_object_get(ev, "participant")));
     assert_string_equal(json_string_value(json_object_get(ev, "reason")), "left");
     json_decref(ev);
@@ -217,14 +166,14 @@ static void test_spotlight_ends_when_participant_leaves(void **state)
     /* back in, Bernd is not spotlighted again */
     send_json(b,
               "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"spot3\",\"display_name\":\"B\"}");
-    json_t *jb = expect(b, "control", "joined");
+    json_t *jb = th_expect(b, "control", "joined");
     assert_true(json_is_null(json_object_get(jb, "spotlight")));
     json_decref(jb);
 
     /* the room is freed with its spotlight set (ASan: no leak) */
     snprintf(q, sizeof(q), "\"%s\"", a_id);
     send_spotlight(a, q);
-    json_decref(expect(a, "moderation", "spotlight"));
+    json_decref(th_expect(a, "moderation", "spotlight"));
 }
 
 int main(void)
