@@ -147,6 +147,11 @@ test('switching the language in the meeting settings keeps the call', (t) =>
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.equal(await page.textContent(tid('participant-count')), '1 participant');
     assert.equal(await page.getAttribute(tid('mic-button'), 'title'), 'Turn microphone off');
+    // the control bar's other labels and the tile's built-in texts follow too
+    assert.equal(await page.textContent(`${tid('chat-button')} .ctrl-label`), 'Chat');
+    assert.equal(await page.textContent(`${tid('participants-button')} .ctrl-label`), 'Participants');
+    assert.equal(await page.textContent(`${tid('leave-button')} .ctrl-label`), 'Leave');
+    assert.equal(await page.getAttribute(`${tid('tile')} ${tid('hand-badge')}`, 'aria-label'), 'Hand raised');
     await page.click(tid('settings-done'));
     const still = await page.evaluate(() => ({
       phase: window.__ratsaalMeeting.phase,

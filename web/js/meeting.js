@@ -217,6 +217,8 @@ class Meeting {
     this._updateLobbyUi();
     this.plist.render();
     this.lobbyPanel.render();
+    this.controls.relabel();
+    this.grid.relabel();
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
     if (this.media) {
       const m = this.mediaOn;

@@ -106,7 +106,26 @@ export class Controls extends EventTarget {
     b.setAttribute('aria-expanded', String(open));
   }
 
+  /** After a language switch: the labels that no other setter redraws (mic, camera, screen
+   * and hand follow setMedia/setHand; the counts' sentences setUnread/setLobbyCount). */
+  relabel() {
+    const label = (b, text, name = text) => {
+      b._label.textContent = text;
+      b.title = name;
+      if (b.hasAttribute('aria-label')) b.setAttribute('aria-label', name);
+    };
+    label(this.settings, t('controls.settings'));
+    this.settings.title = t('controls.settings_label');
+    label(this.chat, t('controls.chat'));
+    label(this.people, t('controls.participants'));
+    label(this.more, t('controls.more'));
+    label(this.leave, t('controls.leave'), t('controls.leave_label'));
+    this.setUnread(this.unreadCount || 0);
+    this.setLobbyCount(this.lobbyCount || 0);
+  }
+
   setUnread(n) {
+    this.unreadCount = n;
     this.badge.hidden = n <= 0;
     this.badge.textContent = n > 99 ? '99+' : String(n);
     this.unreadText.textContent = n > 0 ? ` – ${t('controls.unread', { n })}` : '';
@@ -114,6 +133,7 @@ export class Controls extends EventTarget {
 
   /** People waiting in the lobby (shown to meeting moderators on the participants button). */
   setLobbyCount(n) {
+    this.lobbyCount = n;
     this.lobbyBadge.hidden = n <= 0;
     this.lobbyBadge.textContent = n > 99 ? '99+' : String(n);
     this.lobbyText.textContent = n > 0 ? ` – ${t('controls.lobby_waiting', { n })}` : '';

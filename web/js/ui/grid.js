@@ -114,6 +114,22 @@ export class Grid {
     return tile;
   }
 
+  /** After a language switch: the texts a tile got when it was built, then the rest. */
+  relabel() {
+    for (const tile of this.tiles.values()) {
+      for (const [node, key] of [
+        [tile.muted, 'tile.muted'],
+        [tile.hand, 'tile.hand_raised'],
+      ]) {
+        node.setAttribute('aria-label', t(key));
+        node.title = t(key);
+      }
+      tile.guest.textContent = t('role.guest');
+      tile.speaking.textContent = t('tile.speaking');
+    }
+    for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
+  }
+
   _update(p) {
     const tile = this.tiles.get(p.id);
     if (!tile) return;
