@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* A fresh directory under /tmp for a test's SQLite database, removed by the test's teardown.
- * Header-only, shared by the store, identity and lobby tests. */
+/* A fresh directory under /tmp for a test (its SQLite database, its TLS files), removed by the
+ * test's teardown. Header-only, shared by the unit tests. */
 #ifndef RS_TESTS_TMPDIR_H
 #define RS_TESTS_TMPDIR_H
 
@@ -8,19 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Creates /tmp/<name>-<six random characters> in `dir` and puts <dir>/ratsaal.db in `db`.
- * Returns 0, or -1 when it cannot. */
-static inline int test_db_dir(char *dir, size_t dir_cap, char *db, size_t db_cap,
-                              const char *name)
+/* Creates /tmp/<name>-<six random characters> and puts its path in `dir`. Returns 0, or -1
+ * when it cannot. */
+static inline int test_tmp_dir(char *dir, size_t dir_cap, const char *name)
 {
     int n = snprintf(dir, dir_cap, "/tmp/%s-", name);
     if (n < 0 || (size_t)n + 7 > dir_cap)
         return -1;
     memset(dir + n, 'X', 6); /* the suffix mkdtemp(3) replaces with random characters */
     dir[n + 6] = 0;
-    if (!mkdtemp(dir))
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+/* A test_tmp_dir in `dir`, and <dir>/ratsaal.db in `db`. Returns 0, or -1 when it cannot. */
+static inline int test_db_dir(char *dir, size_t dir_cap, char *db, size_t db_cap,
+                              const char *name)
+{
+    if (test_tmp_dir(dir, dir_cap, name))
         return -1;
-    n = snprintf(db, db_cap, "%s/ratsaal.db", dir);
+    int n = snprintf(db, db_cap, "%s/ratsaal.db", dir);
     return n < 0 || (size_t)n >= db_cap ? -1 : 0;
 }
 

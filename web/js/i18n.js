@@ -5,7 +5,7 @@
 // first of navigator.languages that we have (de-AT → de), else English. setLanguage() switches
 // at run time: static [data-i18n] strings are re-applied and a 'ratsaal:language' event on
 // window lets the views re-render what they built with t().
-// Placeholders: {name}, {n}, … are replaced by t(key, {name: …}). With a numeric {n}, the form
+// Placeholders such as {name} and {n} are replaced by t(key, {name: 'Anna', n: 3}). With a numeric {n}, the form
 // "key#one" / "key#other" (Intl.PluralRules of the language) is used when the dictionary has it.
 
 import * as chairStrings from './strings/chair.js';

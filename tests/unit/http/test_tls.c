@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "http/tls.h"
+#include "../../support/tmpdir.h"
 
 static char dir[64];
 
@@ -118,9 +119,8 @@ static void fresh_pair(EVP_PKEY *k, char fp[RS_TLS_FINGERPRINT_MAX])
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/ratsaal-tls-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    return 0;
+    (void)state;
+    return test_tmp_dir(dir, sizeof(dir), "ratsaal-tls");
 }
 
 static int teardown(void **state)
