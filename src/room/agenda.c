@@ -185,7 +185,9 @@ static void announce(struct rs_room *room, struct agenda *a, struct rs_call *c)
 bool rs_agenda_current_public(struct rs_room *room)
 {
     struct agenda *a = agenda_of(room);
-    json_t *cur = a ? current_of(a->items) : NULL;
+    if (!a)
+        return false; /* the agenda cannot be read: not known to be public */
+    json_t *cur = current_of(a->items);
     return !cur || json_is_true(json_object_get(cur, "public"));
 }
 
