@@ -93,6 +93,8 @@ enum rs_metric {
     RS_M_CHAIR_UNMUTE_REFUSED, /* self-unmutes refused by a microphone restriction */
     RS_M_SPEAKERS_REQUESTS,    /* requests for the floor (room/speakers.c) */
     RS_M_SPEAKERS_TURNS,       /* turns given */
+    RS_M_SPEAKING_TURNS_STORED,      /* finished turns written for the meeting's record */
+    RS_M_SPEAKING_TURN_WRITE_FAILED, /* finished turns the store did not take */
     /* votes (room/vote.c) */
     RS_M_VOTES_OPENED,
     RS_M_VOTES_CLOSED,    /* closed by hand or at the deadline, result counted */
@@ -110,6 +112,9 @@ enum rs_metric {
     /* attendance (room/attendance.c) */
     RS_M_ATTENDANCE_ROWS,         /* stays written to the attendance list */
     RS_M_ATTENDANCE_WRITE_FAILED, /* rows the store did not take (not written or not closed) */
+    /* the meeting's record (http/record_api.c) */
+    RS_M_RECORD_EXPORTS_JSON,
+    RS_M_RECORD_EXPORTS_HTML,
     RS_M__COUNT
 };
 

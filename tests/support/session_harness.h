@@ -61,13 +61,7 @@ static inline void th_teardown(void)
         rs_session_free(th_app.sessions);
     rs_rooms_free(th_app.rooms);
     rs_store_close(th_app.store);
-    char p[160];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", th_db, sfx[i]);
-        unlink(p);
-    }
-    rmdir(th_dir);
+    test_db_dir_remove(th_dir, th_db);
 }
 
 static inline void th_user(struct rs_user_record *u, const char *name, enum rs_user_role role)
