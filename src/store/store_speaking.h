@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* Persistence of a meeting's speaking turns (schema version 6): one row per finished turn on
+/* Persistence of a meeting's speaking turns (schema version 7): one row per finished turn on
  * the speakers' list, so speaking times outlive the room and go into the meeting's record
  * (http/record_api.c). Same contract as store.h: blocking calls from the control thread only,
  * times passed in by the caller, errors 0 / -ENOENT / -EINVAL / -EIO.
@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_agenda.h"
 #include "store/store_vote.h"
 
 #define RS_SPEAKING_TURNS_MAX 20000 /* turns of one meeting an export reads at most */
-#define RS_AGENDA_ITEM_ID_MAX 16    /* bytes of an agenda item id ("a" + 10 hex) */
 
 /* One finished turn of one participant. */
 struct rs_speaking_turn {
@@ -29,7 +29,7 @@ struct rs_speaking_turn {
     int64_t started_at_ms;
     int64_t duration_ms; /* >= 0 */
     bool point_of_order;
-    char agenda_item[RS_AGENDA_ITEM_ID_MAX + 1]; /* the item current at the start, or "" */
+    char agenda_item[RS_AGENDA_ITEM_ID_LEN + 1]; /* the item current at the start, or "" */
 };
 
 typedef int (*rs_store_speaking_fn)(const struct rs_speaking_turn *t, void *ctx);

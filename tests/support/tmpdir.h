@@ -31,11 +31,11 @@ static inline int test_db_dir(char *dir, size_t dir_cap, char *db, size_t db_cap
     return n < 0 || (size_t)n >= db_cap ? -1 : 0;
 }
 
-/* Removes the database `db` (with its -wal and -shm files) and then `dir`, as test_db_dir made
- * them. */
+/* Removes what test_db_dir made: the database with its WAL and shared-memory files, and the
+ * directory. */
 static inline void test_db_dir_remove(const char *dir, const char *db)
 {
-    char p[256];
+    char p[160];
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
