@@ -18,7 +18,9 @@
  * In a managed meeting every finished turn is also written to the store (store_speaking.h) for
  * the meeting's record: whatever ends it (next, give, end, the time limit, the speaker leaving,
  * the room closing) passes through end_turn. Who spoke is copied when the turn starts, so the
- * row does not depend on the participant still being found when it ends. */
+ * row does not depend on the participant still being found when it ends; so is the agenda item
+ * current at its start (the store's current item), which the turn belongs to even when the
+ * chair moves on to the next item before it ends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include "room/events.h"
 #include "room/room.h"
 #include "room/speakers.h"
+#include "store/store_agenda.h"
 #include "store/store_speaking.h"
 
 #define SPEAKERS_MAX_QUEUE 200
@@ -149,11 +152,25 @@ static void tell_all(struct rs_room *room)
 
 /* ---- turns ---- */
 
-/* Writes the finished turn to the store: managed meetings only, as the attendance list. */
+/* Whether the room's turns are stored: managed meetings only, as the attendance list. */
+static bool keeps_turns(const struct rs_room *room)
+{
+    return room->rec.managed && room->app && room->app->store;
+}
+
+static int find_current_item(const struct rs_agenda_item_record *item, void *arg)
+{
+    if (!item->started_at_ms || item->ended_at_ms)
+        return 0;
+    snprintf(arg, RS_AGENDA_ITEM_ID_LEN + 1, "%s", item->id);
+    return 1;
+}
+
+/* Writes the finished turn to the store. */
 static void store_turn(struct rs_room *room, struct speakers *s, int64_t duration_ms)
 {
     struct rs_app *app = room->app;
-    if (!room->rec.managed || !app || !app->store)
+    if (!keeps_turns(room))
         return;
     s->turn.duration_ms = duration_ms;
     if (rs_store_speaking_add(app->store, &s->turn)) {
@@ -200,6 +217,9 @@ static void start_turn(struct rs_room *room, struct speakers *s, struct rs_parti
     snprintf(t->name, sizeof(t->name), "%s", p->display_name);
     t->started_at_ms = now_ms;
     t->point_of_order = point_of_order;
+    /* the agenda item under discussion: the store knows which one is current */
+    if (keeps_turns(room))
+        rs_store_agenda_list(room->app->store, room->id, find_current_item, t->agenda_item);
     rs_metric_inc(RS_M_SPEAKERS_TURNS);
     RS_INFO("room", "event=floor_given room=%s participant=%s", room->id, p->id);
 }

@@ -16,6 +16,7 @@
 #include "core/metrics.h"
 #include "room/chair.h"
 #include "room/speakers.h"
+#include "store/store_agenda.h"
 #include "store/store_speaking.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
@@ -285,14 +286,14 @@ static struct turns *turns_of(const char *room)
 }
 
 static void turn_is(const struct rs_speaking_turn *t, const char *pid, const char *uid,
-                    const char *name, bool poo)
+                    const char *name, bool poo, const char *item)
 {
     assert_string_equal(t->participant_id, pid);
     assert_string_equal(t->user_id, uid);
     assert_string_equal(t->name, name);
     assert_int_equal(t->point_of_order, poo);
     assert_true(t->duration_ms >= 0);
-    assert_string_equal(t->agenda_item, "");
+    assert_string_equal(t->agenda_item, item);
 }
 
 static void test_turns_stored_in_managed_meeting(void **state)
@@ -320,6 +321,11 @@ static void test_turns_stored_in_managed_meeting(void **state)
     struct rs_session *b = th_conn(&bob, NULL);
     const char *b_id = th_join(b, MEETING, "Bernd");
     uint64_t stored = rs_metric_get(RS_M_SPEAKING_TURNS_STORED);
+    /* item 1 of the agenda is under discussion */
+    struct rs_agenda_item_record item = {.room_id = MEETING, .title = "Haushalt", .public = true};
+    snprintf(item.id, sizeof(item.id), "a0123456789");
+    assert_int_equal(rs_store_agenda_add(th_app.store, &item), 0);
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, item.id, 1000), 0);
 
     th_send(chair, "{\"ns\":\"speakers\",\"action\":\"settings\",\"time_limit_s\":60}");
     request(a, true); /* a point of order */
@@ -328,7 +334,7 @@ static void test_turns_stored_in_managed_meeting(void **state)
     th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", b_id);
     struct turns *ts = turns_of(MEETING);
     assert_int_equal(ts->n, 1); /* giving the floor to Bernd ended Anna's turn */
-    turn_is(&ts->t[0], a_id, alice.id, "Anna", true);
+    turn_is(&ts->t[0], a_id, alice.id, "Anna", true, item.id);
     json_t *st = last_state(chair);
     int64_t started =
         json_integer_value(json_object_get(json_object_get(st, "speaker"), "started_at"));
@@ -336,10 +342,12 @@ static void test_turns_stored_in_managed_meeting(void **state)
     rs_rooms_tick(th_app.rooms, started + 60500); /* Bernd's time is up */
     ts = turns_of(MEETING);
     assert_int_equal(ts->n, 2);
-    turn_is(&ts->t[1], b_id, bob.id, "Bernd", false);
+    turn_is(&ts->t[1], b_id, bob.id, "Bernd", false, item.id);
     assert_int_equal(ts->t[1].started_at_ms, started);
     assert_int_equal(ts->t[1].duration_ms, 60500);
 
+    /* the item is closed: the next turns belong to none */
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, NULL, 2000), 0);
     th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", a_id);
     th_send(a, "{\"ns\":\"speakers\",\"action\":\"end\"}"); /* Anna ends her own turn */
     assert_int_equal(turns_of(MEETING)->n, 3);
@@ -347,14 +355,14 @@ static void test_turns_stored_in_managed_meeting(void **state)
     rs_session_free(b); /* Bernd's connection drops while he speaks */
     ts = turns_of(MEETING);
     assert_int_equal(ts->n, 4);
-    turn_is(&ts->t[3], b_id, bob.id, "Bernd", false);
+    turn_is(&ts->t[3], b_id, bob.id, "Bernd", false, "");
     th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", a_id);
     /* the server stops while Anna speaks: the room closes, her turn is stored */
     rs_rooms_free(th_app.rooms);
     th_app.rooms = rs_rooms_new(&th_app);
     ts = turns_of(MEETING);
     assert_int_equal(ts->n, 5);
-    turn_is(&ts->t[4], a_id, alice.id, "Anna", false);
+    turn_is(&ts->t[4], a_id, alice.id, "Anna", false, "");
     assert_int_equal(rs_metric_get(RS_M_SPEAKING_TURNS_STORED) - stored, 5);
 }
 
