@@ -304,15 +304,7 @@ static void test_turns_stored_in_managed_meeting(void **state)
     th_user(&owner, "owner", RS_USER_ROLE_USER);
     th_user(&alice, "alice", RS_USER_ROLE_USER);
     th_user(&bob, "bob", RS_USER_ROLE_USER);
-    struct rs_room_record rec;
-    memset(&rec, 0, sizeof(rec));
-    snprintf(rec.id, sizeof(rec.id), "%s", MEETING);
-    snprintf(rec.owner_id, sizeof(rec.owner_id), "%s", owner.id);
-    snprintf(rec.tenant, sizeof(rec.tenant), "t");
-    rec.managed = true;
-    rec.lobby = false;
-    rec.created_at_ms = rec.last_active_ms = 1;
-    assert_int_equal(rs_store_meeting_create(th_app.store, &rec), 0);
+    th_meeting(MEETING, &owner, "Rat");
     th_app.cfg.anonymous_meetings = RS_ANON_OFF;
     struct rs_session *chair = th_conn(&owner, NULL);
     th_join(chair, MEETING, "Vorsitz");
