@@ -55,10 +55,9 @@ static int vote_each(const struct rs_vote_record *v, void *arg)
                           "secret", v->secret, "majority", SPEC("majority"), "quorum",
                           SPEC("quorum"), "members", SPEC("members"), "electorate",
                           SPEC("electorate"), "electorate_size", SPEC("electorate_size"), "state",
-                          rs_vote_state_name(v->state), "opened_by", SPEC("opened_by"),
-                          "opened_at", (json_int_t)v->created_at_ms, "closed_at",
-                          ms_or_null(v->closed_at_ms), "agenda_item", SPEC("agenda_item"),
-                          "result", "head");
+                          rs_vote_state_name(v->state), "opened_by", SPEC("opened_by"), "opened_at",
+                          (json_int_t)v->created_at_ms, "closed_at", ms_or_null(v->closed_at_ms),
+                          "agenda_item", SPEC("agenda_item"), "result", "head");
 #undef SPEC
     json_decref(spec);
     return append(arg, o);
@@ -131,18 +130,17 @@ fail:
 static int item_each(const struct rs_agenda_item_record *it, void *arg)
 {
     const char *status = !it->started_at_ms ? "pending" : it->ended_at_ms ? "done" : "current";
-    json_t *minutes = it->minutes && *it->minutes
-                          ? json_pack("{s:s, s:s, s:I}", "text", it->minutes, "by",
-                                      it->minutes_by ? it->minutes_by : "", "at",
-                                      (json_int_t)it->minutes_at_ms)
-                          : json_null();
-    return append(arg, json_pack("{s:s, s:i, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:[]}", "id",
-                                 it->id, "position", it->position, "title",
-                                 it->title ? it->title : "", "description",
-                                 it->description ? it->description : "", "public", it->public,
-                                 "status", status, "started_at", ms_or_null(it->started_at_ms),
-                                 "ended_at", ms_or_null(it->ended_at_ms), "minutes", minutes,
-                                 "votes"));
+    json_t *minutes =
+        it->minutes && *it->minutes
+            ? json_pack("{s:s, s:s, s:I}", "text", it->minutes, "by",
+                        it->minutes_by ? it->minutes_by : "", "at", (json_int_t)it->minutes_at_ms)
+            : json_null();
+    return append(
+        arg, json_pack("{s:s, s:i, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:[]}", "id", it->id,
+                       "position", it->position, "title", it->title ? it->title : "", "description",
+                       it->description ? it->description : "", "public", it->public, "status",
+                       status, "started_at", ms_or_null(it->started_at_ms), "ended_at",
+                       ms_or_null(it->ended_at_ms), "minutes", minutes, "votes"));
 }
 
 /* Moves each vote attached to an item of `agenda` into the item's "votes"; returns the others
@@ -185,15 +183,15 @@ static int role_each(const struct rs_session_role_record *r, void *arg)
         return -ENOMEM;
     }
     char key[RS_MEMBER_NAME_MAX + 48];
-    snprintf(key, sizeof(key), "%s/%s%s", role, r->user_id[0] ? "u:" : "n:",
-             r->user_id[0] ? r->user_id : r->name);
+    snprintf(key, sizeof(key), "%s/%s%s", role,
+             r->user_id[0] ? "u:" : "n:", r->user_id[0] ? r->user_id : r->name);
     json_t *held = json_object_get(ro->open, key);
     int rc = 0;
     if (r->on && !held) {
-        held = json_pack("{s:s, s:s, s:O, s:I, s:n}", "role", role, "name", r->name, "user_id",
-                         uid, "from", (json_int_t)r->at_ms, "to");
-        rc = held && json_object_set(ro->open, key, held) == 0 ? append(ro->holders, held)
-                                                                : -ENOMEM;
+        held = json_pack("{s:s, s:s, s:O, s:I, s:n}", "role", role, "name", r->name, "user_id", uid,
+                         "from", (json_int_t)r->at_ms, "to");
+        rc =
+            held && json_object_set(ro->open, key, held) == 0 ? append(ro->holders, held) : -ENOMEM;
     } else if (!r->on && held) {
         json_object_set_new(held, "to", json_integer(r->at_ms));
         json_object_del(ro->open, key);
@@ -227,19 +225,19 @@ static int turn_each(const struct rs_speaking_turn *t, void *arg)
 {
     struct speaking *sp = arg;
     json_t *uid = t->user_id[0] ? json_string(t->user_id) : json_null();
-    json_t *o = json_pack("{s:s, s:O, s:s, s:I, s:I, s:b, s:s?}", "participant_id",
-                          t->participant_id, "user_id", uid, "name", t->name, "started_at",
-                          (json_int_t)t->started_at_ms, "duration_ms", (json_int_t)t->duration_ms,
-                          "point_of_order", t->point_of_order, "agenda_item",
-                          t->agenda_item[0] ? t->agenda_item : NULL);
+    json_t *o =
+        json_pack("{s:s, s:O, s:s, s:I, s:I, s:b, s:s?}", "participant_id", t->participant_id,
+                  "user_id", uid, "name", t->name, "started_at", (json_int_t)t->started_at_ms,
+                  "duration_ms", (json_int_t)t->duration_ms, "point_of_order", t->point_of_order,
+                  "agenda_item", t->agenda_item[0] ? t->agenda_item : NULL);
     if (append(sp->turns, o)) {
         json_decref(uid);
         return -ENOMEM;
     }
     /* one person per account, else per connection (a guest who reconnects is someone new) */
     char key[64];
-    snprintf(key, sizeof(key), "%s%s", t->user_id[0] ? "u:" : "p:",
-             t->user_id[0] ? t->user_id : t->participant_id);
+    snprintf(key, sizeof(key), "%s%s",
+             t->user_id[0] ? "u:" : "p:", t->user_id[0] ? t->user_id : t->participant_id);
     json_t *p = json_object_get(sp->by_key, key);
     if (!p) {
         p = json_pack("{s:s, s:O, s:i, s:I, s:i}", "name", t->name, "user_id", uid, "turns", 0,
@@ -253,13 +251,13 @@ static int turn_each(const struct rs_speaking_turn *t, void *arg)
     json_object_set_new(p, "name", json_string(t->name)); /* the latest name */
     json_object_set_new(p, "turns",
                         json_integer(json_integer_value(json_object_get(p, "turns")) + 1));
-    json_object_set_new(p, "spoken_ms", json_integer(json_integer_value(json_object_get(
-                                                         p, "spoken_ms")) +
-                                                     t->duration_ms));
+    json_object_set_new(
+        p, "spoken_ms",
+        json_integer(json_integer_value(json_object_get(p, "spoken_ms")) + t->duration_ms));
     if (t->point_of_order)
-        json_object_set_new(p, "points_of_order",
-                            json_integer(json_integer_value(json_object_get(p, "points_of_order")) +
-                                         1));
+        json_object_set_new(
+            p, "points_of_order",
+            json_integer(json_integer_value(json_object_get(p, "points_of_order")) + 1));
     return 0;
 }
 
@@ -274,8 +272,8 @@ static json_t *speaking_json(struct rs_store *st, const char *room_id)
         json_array_foreach(sp.people, i, p)
         {
             json_object_set_new(
-                p, "spoken_s", json_integer(json_integer_value(json_object_get(p, "spoken_ms")) /
-                                            1000));
+                p, "spoken_s",
+                json_integer(json_integer_value(json_object_get(p, "spoken_ms")) / 1000));
         }
         j = json_pack("{s:O, s:O}", "people", sp.people, "turns", sp.turns);
     }
@@ -326,8 +324,8 @@ json_t *rs_record_json(struct rs_app *app, const struct rs_room_record *room)
         json_t *loose = attach_votes(agenda, votes);
         doc = json_pack("{s:s, s:I, s:o, s:O, s:o, s:O, s:O, s:O}", "format",
                         RS_MEETING_RECORD_FORMAT, "generated_at", (json_int_t)rs_wall_ms(),
-                        "meeting", meeting_json(room, att), "agenda", agenda,
-                        "votes", loose, "roles", roles, "attendance", att, "speaking", speaking);
+                        "meeting", meeting_json(room, att), "agenda", agenda, "votes", loose,
+                        "roles", roles, "attendance", att, "speaking", speaking);
     }
     json_decref(agenda);
     json_decref(att);
@@ -559,7 +557,7 @@ static void vote_html(FILE *f, json_t *v, int level, bool english)
     fputs(" · ", f);
     rs_html_esc(f, L[L_MAJORITY]);
     fputs(": ", f);
-    rs_html_esc(f, !maj                                ? "–"
+    rs_html_esc(f, !maj                             ? "–"
                    : strcmp(maj, "members") == 0    ? L[L_OF_MEMBERS]
                    : strcmp(maj, "two_thirds") == 0 ? L[L_TWO_THIRDS]
                                                     : L[L_SIMPLE]);
@@ -658,8 +656,8 @@ static void roles_html(FILE *f, json_t *holders, const char *const *L)
     json_array_foreach(holders, i, h)
     {
         fputs("<tr>", f);
-        rs_html_elem(f, "td", strcmp(str(h, "role"), "chair") == 0 ? L[L_CHAIR]
-                                                                     : L[L_MINUTE_TAKER]);
+        rs_html_elem(f, "td",
+                     strcmp(str(h, "role"), "chair") == 0 ? L[L_CHAIR] : L[L_MINUTE_TAKER]);
         rs_html_elem(f, "td", str(h, "name"));
         fputs("<td>", f);
         time_text(f, num(h, "from"));
@@ -729,7 +727,8 @@ void rs_record_html(FILE *f, json_t *doc, bool english)
     static const struct {
         int label;
         const char *key;
-    } times[] = {{L_FIRST_ENTRY, "first_entry"}, {L_LAST_LEAVE, "last_leave"}, {L_ENDED, "ended_at"}};
+    } times[] = {
+        {L_FIRST_ENTRY, "first_entry"}, {L_LAST_LEAVE, "last_leave"}, {L_ENDED, "ended_at"}};
     for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
         fprintf(f, "<br>%s: ", L[times[i].label]);
         time_text(f, num(m, times[i].key));

@@ -81,8 +81,13 @@ struct answer {
 
 static struct answer get(const char *path, const char *cookie)
 {
-    struct rs_http_req req = {.method = RS_HTTP_GET, .path = path, .cookie = cookie,
-                              .content_type = "", .origin = "", .host = "", .peer = "127.0.0.1"};
+    struct rs_http_req req = {.method = RS_HTTP_GET,
+                              .path = path,
+                              .cookie = cookie,
+                              .content_type = "",
+                              .origin = "",
+                              .host = "",
+                              .peer = "127.0.0.1"};
     struct rs_http_resp resp;
     memset(&resp, 0, sizeof(resp));
     assert_int_equal(rs_api_handle(&th_app, &req, &resp), RS_HTTP_DONE);
@@ -135,9 +140,16 @@ static void cast(struct rs_session *s, const char *vote, int option)
 static void hold_meeting(char *named, char *secret, char *attached)
 {
     struct rs_agenda_item_record items[2] = {
-        {.room_id = MEETING, .id = "a0000000001", .title = "Haushalt <2027>",
-         .description = "Entwurf", .public = true, .position = 0},
-        {.room_id = MEETING, .id = "a0000000002", .title = "Personal", .public = false,
+        {.room_id = MEETING,
+         .id = "a0000000001",
+         .title = "Haushalt <2027>",
+         .description = "Entwurf",
+         .public = true,
+         .position = 0},
+        {.room_id = MEETING,
+         .id = "a0000000002",
+         .title = "Personal",
+         .public = false,
          .position = 1},
     };
     for (int i = 0; i < 2; i++)

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the headers above first */
 #include <cmocka.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "store/store.h"
 #include "store/store_speaking.h"
+/* after the project's headers, as in the other store tests */
 #include "../../support/tmpdir.h"
 
 static char dir[64];
