@@ -348,8 +348,8 @@ json_t *rs_attendance_json(struct rs_app *app, const char *room_id)
     return j;
 }
 
-static int csv(struct rs_app *app, const struct rs_http_req *req,
-               const struct rs_room_record *room, struct rs_http_resp *resp)
+static int csv(struct rs_app *app, const struct rs_http_req *req, const struct rs_room_record *room,
+               struct rs_http_resp *resp)
 {
     struct attendance at;
     char *body = NULL;

@@ -212,8 +212,7 @@ const char *rs_vote_option_label(json_t *spec, size_t i, bool english)
     return s ? s : "?";
 }
 
-void rs_vote_html_result(FILE *f, json_t *spec, json_t *result, json_int_t electorate,
-                         bool english)
+void rs_vote_html_result(FILE *f, json_t *spec, json_t *result, json_int_t electorate, bool english)
 {
     const char *const *L = english ? labels_en : labels_de;
     const char *state = json_string_value(json_object_get(result, "state"));
@@ -222,8 +221,8 @@ void rs_vote_html_result(FILE *f, json_t *spec, json_t *result, json_int_t elect
                    : json_is_true(json_object_get(result, "passed")) ? L[L_PASSED]
                                                                      : L[L_FAILED]);
     fputs(" · ", f);
-    rs_html_esc(f, json_is_true(json_object_get(result, "quorate")) ? L[L_QUORATE]
-                                                                     : L[L_INQUORATE]);
+    rs_html_esc(f,
+                json_is_true(json_object_get(result, "quorate")) ? L[L_QUORATE] : L[L_INQUORATE]);
     fputs("</p>\n<table><thead><tr>", f);
     rs_html_elem(f, "th", L[L_OPTIONS]);
     rs_html_elem(f, "th", L[L_BALLOTS]);
@@ -232,7 +231,8 @@ void rs_vote_html_result(FILE *f, json_t *spec, json_t *result, json_int_t elect
     for (size_t i = 0; i < json_array_size(json_object_get(spec, "options")); i++) {
         fputs("<tr>", f);
         rs_html_elem(f, "td", rs_vote_option_label(spec, i, english));
-        fprintf(f, "<td>%lld</td></tr>\n", (long long)json_integer_value(json_array_get(counts, i)));
+        fprintf(f, "<td>%lld</td></tr>\n",
+                (long long)json_integer_value(json_array_get(counts, i)));
     }
     fputs("</tbody></table>\n<p>", f);
     rs_html_esc(f, L[L_ELIGIBLE]);
@@ -307,8 +307,9 @@ static void record_page(FILE *f, const char *record, bool english)
             rs_html_elem(f, "code", json_string_value(json_object_get(b, "receipt_hash")));
         }
         fputs(": ", f);
-        rs_html_esc(f, rs_vote_option_label(
-                           spec, (size_t)json_integer_value(json_object_get(b, "option")), english));
+        rs_html_esc(
+            f, rs_vote_option_label(spec, (size_t)json_integer_value(json_object_get(b, "option")),
+                                    english));
         fputs("</li>\n", f);
     }
     fputs("</ol>\n", f);

@@ -58,7 +58,7 @@ struct speakers {
     char current[RS_PARTICIPANT_ID_LEN + 1]; /* "" when nobody holds the floor */
     bool current_point_of_order;
     struct rs_speaking_turn turn; /* the running turn as it will be stored */
-    int64_t started_ms, ends_ms; /* ends_ms 0: no limit */
+    int64_t started_ms, ends_ms;  /* ends_ms 0: no limit */
     bool auto_advance;
     unsigned time_limit_s; /* 0: none */
     bool dirty;            /* changed by a leave: tell everyone at room_changed */

@@ -76,8 +76,7 @@ static inline void th_user(struct rs_user_record *u, const char *name, enum rs_u
 }
 
 /* Creates the managed meeting `id` of `owner` in tenant "t" (lobby off), titled `title`. */
-static inline void th_meeting(const char *id, const struct rs_user_record *owner,
-                              const char *title)
+static inline void th_meeting(const char *id, const struct rs_user_record *owner, const char *title)
 {
     struct rs_room_record m;
     memset(&m, 0, sizeof(m));
