@@ -190,8 +190,8 @@ static int role_each(const struct rs_session_role_record *r, void *arg)
     if (r->on && !held) {
         held = json_pack("{s:s, s:s, s:O, s:I, s:n}", "role", role, "name", r->name, "user_id", uid,
                          "from", (json_int_t)r->at_ms, "to");
-        rc =
-            held && json_object_set(ro->open, key, held) == 0 ? append(ro->holders, held) : -ENOMEM;
+        /* the list owns the entry; the map of open ones holds another reference */
+        rc = append(ro->holders, held) || json_object_set(ro->open, key, held) ? -ENOMEM : 0;
     } else if (!r->on && held) {
         json_object_set_new(held, "to", json_integer(r->at_ms));
         json_object_del(ro->open, key);
@@ -242,7 +242,7 @@ static int turn_each(const struct rs_speaking_turn *t, void *arg)
     if (!p) {
         p = json_pack("{s:s, s:O, s:i, s:I, s:i}", "name", t->name, "user_id", uid, "turns", 0,
                       "spoken_ms", (json_int_t)0, "points_of_order", 0);
-        if (!p || json_object_set(sp->by_key, key, p) || append(sp->people, p)) {
+        if (append(sp->people, p) || json_object_set(sp->by_key, key, p)) {
             json_decref(uid);
             return -ENOMEM;
         }
