@@ -75,13 +75,12 @@ static inline void th_user(struct rs_user_record *u, const char *name, enum rs_u
     assert_int_equal(rs_store_user_create(th_app.store, u), 0);
 }
 
-/* Creates the managed meeting `id` of `owner` in tenant "t" (lobby off), titled `title`. */
-static inline void th_meeting(const char *id, const struct rs_user_record *owner, const char *title)
+/* A managed meeting `id` of `owner` in tenant "t", without a lobby. */
+static inline void th_meeting(const char *id, const struct rs_user_record *owner)
 {
     struct rs_room_record m;
     memset(&m, 0, sizeof(m));
     snprintf(m.id, sizeof(m.id), "%s", id);
-    snprintf(m.title, sizeof(m.title), "%s", title);
     snprintf(m.owner_id, sizeof(m.owner_id), "%s", owner->id);
     snprintf(m.tenant, sizeof(m.tenant), "t");
     m.managed = true;

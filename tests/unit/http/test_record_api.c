@@ -48,9 +48,10 @@ static int setup(void **state)
     th_user(&owner, "owner", RS_USER_ROLE_USER);
     th_user(&alice, "alice", RS_USER_ROLE_USER);
     th_user(&bob, "bob", RS_USER_ROLE_USER);
-    th_meeting(MEETING, &owner, TITLE);
+    th_meeting(MEETING, &owner);
     struct rs_room_record m;
     assert_int_equal(rs_store_room_get(th_app.store, MEETING, &m), 0);
+    snprintf(m.title, sizeof(m.title), "%s", TITLE);
     m.scheduled_start_ms = 1764237600000LL;
     m.scheduled_end_ms = 1764244800000LL;
     assert_int_equal(rs_store_meeting_update(th_app.store, &m), 0);
@@ -134,9 +135,10 @@ static void cast(struct rs_session *s, const char *vote, int option)
     json_decref(th_expect(s, "vote", "ballot_ack"));
 }
 
-/* The meeting: an agenda of two items (the first current, with minutes), a chair and a
- * minute-taker, three people in the room (alice leaves), two turns on the speakers' list, a
- * named vote and a secret vote closed, and an open vote attached to the first item. */
+/* The meeting: an agenda of two items (the first discussed and done, with minutes), a chair
+ * and a minute-taker, three people in the room (alice leaves), three turns on the speakers'
+ * list under the first item, a named vote and a secret vote closed after it, and an open vote
+ * attached to the first item. */
 static void hold_meeting(char *named, char *secret, char *attached)
 {
     struct rs_agenda_item_record items[2] = {
@@ -154,7 +156,6 @@ static void hold_meeting(char *named, char *secret, char *attached)
     };
     for (int i = 0; i < 2; i++)
         assert_int_equal(rs_store_agenda_add(th_app.store, &items[i]), 0);
-    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, "a0000000001", 1000), 0);
     assert_int_equal(rs_store_agenda_set_minutes(th_app.store, MEETING, "a0000000001",
                                                  "Der Rat berät <b>lange</b>.", "Erika", 2000),
                      0);
@@ -181,6 +182,8 @@ static void hold_meeting(char *named, char *secret, char *attached)
     struct rs_session *b = th_conn(&bob, NULL);
     th_join(b, MEETING, "Bernd");
 
+    /* item 1 is discussed (set in the store: the turns read it from there) */
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, "a0000000001", 1000), 0);
     /* Anna speaks twice (once on a point of order), Bernd once */
     th_send(a, "{\"ns\":\"speakers\",\"action\":\"request\",\"point_of_order\":true}");
     th_send(b, "{\"ns\":\"speakers\",\"action\":\"request\"}");
@@ -190,6 +193,8 @@ static void hold_meeting(char *named, char *secret, char *attached)
     th_send(o, "{\"ns\":\"speakers\",\"action\":\"next\"}");
     th_send(o, "{\"ns\":\"speakers\",\"action\":\"end\"}");
 
+    /* item 1 is done; the next votes belong to no item */
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, NULL, 4000), 0);
     snprintf(named, 32, "%s", create_vote(o, "Haushalt beschließen", ""));
     snprintf(secret, 32, "%s", create_vote(o, "Wahl", ",\"secret\":true"));
     th_drain(a);
@@ -291,8 +296,9 @@ static void test_json_sections(void **state)
     json_t *it = json_array_get(agenda, 0);
     assert_string_equal(str(it, "id"), "a0000000001");
     assert_string_equal(str(it, "title"), "Haushalt <2027>");
-    assert_string_equal(str(it, "status"), "current");
+    assert_string_equal(str(it, "status"), "done");
     assert_int_equal(num(it, "started_at"), 1000);
+    assert_int_equal(num(it, "ended_at"), 4000);
     assert_true(json_is_true(json_object_get(it, "public")));
     json_t *min = json_object_get(it, "minutes");
     assert_string_equal(str(min, "text"), "Der Rat berät <b>lange</b>.");

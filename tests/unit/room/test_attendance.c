@@ -34,7 +34,7 @@ static int setup(void **state)
     th_user(&alice, "alice", RS_USER_ROLE_USER);
     th_user(&bob, "bob", RS_USER_ROLE_USER);
     th_user(&carl, "carl", RS_USER_ROLE_USER);
-    th_meeting(MEETING, &owner, "");
+    th_meeting(MEETING, &owner);
     struct rs_invite_record inv;
     memset(&inv, 0, sizeof(inv));
     snprintf(inv.id, sizeof(inv.id), "iguest");

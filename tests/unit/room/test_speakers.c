@@ -304,7 +304,7 @@ static void test_turns_stored_in_managed_meeting(void **state)
     th_user(&owner, "owner", RS_USER_ROLE_USER);
     th_user(&alice, "alice", RS_USER_ROLE_USER);
     th_user(&bob, "bob", RS_USER_ROLE_USER);
-    th_meeting(MEETING, &owner, "Rat");
+    th_meeting(MEETING, &owner);
     th_app.cfg.anonymous_meetings = RS_ANON_OFF;
     struct rs_session *chair = th_conn(&owner, NULL);
     th_join(chair, MEETING, "Vorsitz");
