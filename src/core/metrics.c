@@ -168,6 +168,10 @@ static const struct {
                                 "Requests for the floor on speakers' lists"},
     [RS_M_SPEAKERS_TURNS] = {"ratsaal_speakers_turns_total", "counter",
                              "Turns given on speakers' lists"},
+    [RS_M_SPEAKING_TURNS_STORED] = {"ratsaal_speaking_turns_stored_total", "counter",
+                                    "Finished turns of managed meetings written for the record"},
+    [RS_M_SPEAKING_TURN_WRITE_FAILED] = {"ratsaal_speaking_turn_write_failures_total", "counter",
+                                         "Finished turns the store did not take"},
     [RS_M_CHAIR_UNMUTE_REFUSED] = {"ratsaal_chair_refused_total{reason=\"mic_restricted\"}",
                                    "counter", NULL},
     [RS_M_VOTES_OPENED] = {"ratsaal_votes_total{event=\"opened\"}", "counter",
@@ -203,6 +207,10 @@ static const struct {
                              "current, and whole agendas replaced"},
     [RS_M_MINUTES_SAVED] = {"ratsaal_minutes_saved_total", "counter",
                             "Minutes of agenda items stored"},
+    [RS_M_RECORD_EXPORTS_JSON] = {"ratsaal_meeting_record_exports_total{format=\"json\"}",
+                                  "counter", "Meeting records exported, by format"},
+    [RS_M_RECORD_EXPORTS_HTML] = {"ratsaal_meeting_record_exports_total{format=\"html\"}",
+                                  "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

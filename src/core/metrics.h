@@ -93,6 +93,8 @@ enum rs_metric {
     RS_M_CHAIR_UNMUTE_REFUSED, /* self-unmutes refused by a microphone restriction */
     RS_M_SPEAKERS_REQUESTS,    /* requests for the floor (room/speakers.c) */
     RS_M_SPEAKERS_TURNS,       /* turns given */
+    RS_M_SPEAKING_TURNS_STORED,      /* finished turns written for the meeting's record */
+    RS_M_SPEAKING_TURN_WRITE_FAILED, /* finished turns the store did not take */
     /* votes (room/vote.c) */
     RS_M_VOTES_OPENED,
     RS_M_VOTES_CLOSED,    /* closed by hand or at the deadline, result counted */
@@ -115,6 +117,9 @@ enum rs_metric {
     RS_M_SESSION_ROLE_MINUTE_TAKER, /* the minute-taker given or taken */
     RS_M_AGENDA_CHANGES,            /* agenda items added, changed, moved, removed, made current */
     RS_M_MINUTES_SAVED,             /* minutes stored (agenda/minutes) */
+    /* the meeting's record (http/record_api.c) */
+    RS_M_RECORD_EXPORTS_JSON,
+    RS_M_RECORD_EXPORTS_HTML,
     RS_M__COUNT
 };
 

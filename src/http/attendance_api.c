@@ -15,10 +15,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "http/html.h"
 #include "room/attendance.h"
 #include "store/store_attendance.h"
 #include "store/store_vote.h"
@@ -68,18 +68,6 @@ void rs_csv_field(FILE *f, const char *s)
         fputc('"', f);
 }
 
-/* ISO 8601 UTC, "" for 0. */
-static void iso_time(int64_t ms, char *buf, size_t cap)
-{
-    buf[0] = 0;
-    if (!ms)
-        return;
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (gmtime_r(&t, &tm))
-        strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char *yes_no(bool b)
 {
     return b ? "yes" : "no";
@@ -91,8 +79,8 @@ static void csv_entries(FILE *f, const struct rows *rs)
     char a[32], b[32];
     for (size_t i = 0; i < rs->n; i++) {
         const struct rs_attendance_record *r = &rs->r[i];
-        iso_time(r->joined_at_ms, a, sizeof(a));
-        iso_time(r->left_at_ms, b, sizeof(b));
+        rs_iso_time(r->joined_at_ms, a, sizeof(a));
+        rs_iso_time(r->left_at_ms, b, sizeof(b));
         const char *cells[] = {
             r->participant_id, r->display_name,          r->user_id, yes_no(r->user_id[0]),
             r->role,           yes_no(r->member_key[0]), a,          b,
@@ -114,7 +102,7 @@ static void csv_quorum(FILE *f, json_t *timeline, unsigned members)
     char a[32];
     json_array_foreach(timeline, i, pt)
     {
-        iso_time(json_integer_value(json_object_get(pt, "at_ms")), a, sizeof(a));
+        rs_iso_time(json_integer_value(json_object_get(pt, "at_ms")), a, sizeof(a));
         fprintf(f, "%s,%lld,%lld,%u,%s\r\n", a,
                 (long long)json_integer_value(json_object_get(pt, "present")),
                 (long long)json_integer_value(json_object_get(pt, "members_present")), members,
@@ -223,108 +211,66 @@ static const char *const labels_en[L_COUNT] = {"Attendance list",
 
 static const char *role_label(const char *role, const char *const *L)
 {
+    role = role ? role : "";
     return strcmp(role, "guest") == 0         ? L[L_GUEST_ROLE]
            : strcmp(role, "participant") == 0 ? L[L_PARTICIPANT_ROLE]
            : strcmp(role, "moderator") == 0   ? L[L_MODERATOR_ROLE]
                                               : role;
 }
 
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
+/* One `<td>` per value. */
 static void cell(FILE *f, const char *s)
 {
-    fputs("<td>", f);
-    esc(f, s);
-    fputs("</td>", f);
+    rs_html_elem(f, "td", s);
 }
 
-static void page(FILE *f, const struct rs_room_record *room, const struct rows *rs,
-                 json_t *timeline, unsigned members, bool english)
+static void header_row(FILE *f, const char *const *L, int from, int to)
+{
+    fputs("<thead><tr>", f);
+    for (int l = from; l <= to; l++)
+        rs_html_elem(f, "th", L[l]);
+    fputs("</tr></thead>", f);
+}
+
+void rs_attendance_html(FILE *f, json_t *att, bool english, int level)
 {
     const char *const *L = english ? labels_en : labels_de;
+    unsigned members = (unsigned)json_integer_value(json_object_get(att, "members"));
     char a[32], b[32];
-    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
-            english ? "en" : "de");
-    esc(f, L[L_TITLE]);
-    fputs(": ", f);
-    esc(f, room->title[0] ? room->title : room->id);
-    fputs("</title><link rel=\"stylesheet\" href=\"/css/vote-record.css\"><link rel=\"stylesheet\" "
-          "href=\"/css/attendance.css\"></head>\n<body>\n<h1>",
-          f);
-    esc(f, L[L_TITLE]);
-    fputs("</h1>\n<p class=\"meeting\">", f);
-    esc(f, L[L_MEETING]);
-    fputs(": <strong>", f);
-    esc(f, room->title[0] ? room->title : room->id);
-    iso_time(rs_wall_ms(), a, sizeof(a));
-    fputs("</strong><br>", f);
-    esc(f, L[L_PRINTED]);
-    fputs(": ", f);
-    esc(f, a);
-    fputs("</p>\n<table class=\"entries\"><thead><tr>", f);
-    for (int l = L_NAME; l <= L_REASON; l++) {
-        fputs("<th>", f);
-        esc(f, L[l]);
-        fputs("</th>", f);
-    }
-    fputs("</tr></thead><tbody>\n", f);
-    for (size_t i = 0; i < rs->n; i++) {
-        const struct rs_attendance_record *r = &rs->r[i];
-        iso_time(r->joined_at_ms, a, sizeof(a));
-        iso_time(r->left_at_ms, b, sizeof(b));
+    size_t i;
+    json_t *e;
+    fputs("<table class=\"entries\">", f);
+    header_row(f, L, L_NAME, L_REASON);
+    fputs("<tbody>\n", f);
+    json_array_foreach(json_object_get(att, "entries"), i, e)
+    {
+        json_int_t left = json_integer_value(json_object_get(e, "left_at_ms"));
+        rs_iso_time(json_integer_value(json_object_get(e, "joined_at_ms")), a, sizeof(a));
+        rs_iso_time(left, b, sizeof(b));
         fputs("<tr>", f);
-        cell(f, r->display_name);
-        cell(f, r->user_id[0] ? L[L_ACCOUNT] : L[L_GUEST]);
-        cell(f, role_label(r->role, L));
-        cell(f, r->member_key[0] ? L[L_YES] : L[L_NO]);
+        cell(f, json_string_value(json_object_get(e, "name")));
+        cell(f, json_is_true(json_object_get(e, "account")) ? L[L_ACCOUNT] : L[L_GUEST]);
+        cell(f, role_label(json_string_value(json_object_get(e, "role")), L));
+        cell(f, json_is_true(json_object_get(e, "member")) ? L[L_YES] : L[L_NO]);
         cell(f, a);
-        cell(f, r->left_at_ms ? b : L[L_PRESENT_NOW]);
-        cell(f, r->reason);
+        cell(f, left ? b : L[L_PRESENT_NOW]);
+        cell(f, json_string_value(json_object_get(e, "reason")));
         fputs("</tr>\n", f);
     }
-    fputs("</tbody></table>\n<h2>", f);
-    esc(f, L[L_QUORUM]);
-    fputs("</h2>\n", f);
+    fprintf(f, "</tbody></table>\n<h%d>", level);
+    rs_html_esc(f, L[L_QUORUM]);
+    fprintf(f, "</h%d>\n", level);
     if (!members) {
-        fputs("<p>", f);
-        esc(f, L[L_NO_MEMBERS]);
-        fputs("</p>\n", f);
+        rs_html_elem(f, "p", L[L_NO_MEMBERS]);
+        fputs("\n", f);
     }
-    fputs("<table class=\"quorum\"><thead><tr>", f);
-    for (int l = L_AT; l <= L_QUORATE; l++) {
-        fputs("<th>", f);
-        esc(f, L[l]);
-        fputs("</th>", f);
-    }
-    fputs("</tr></thead><tbody>\n", f);
-    size_t i;
+    fputs("<table class=\"quorum\">", f);
+    header_row(f, L, L_AT, L_QUORATE);
+    fputs("<tbody>\n", f);
     json_t *pt;
-    json_array_foreach(timeline, i, pt)
+    json_array_foreach(json_object_get(att, "quorum"), i, pt)
     {
-        iso_time(json_integer_value(json_object_get(pt, "at_ms")), a, sizeof(a));
+        rs_iso_time(json_integer_value(json_object_get(pt, "at_ms")), a, sizeof(a));
         fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld / %u</td>", a,
                 (long long)json_integer_value(json_object_get(pt, "present")),
                 (long long)json_integer_value(json_object_get(pt, "members_present")), members);
@@ -332,7 +278,29 @@ static void page(FILE *f, const struct rs_room_record *room, const struct rows *
              members ? (json_is_true(json_object_get(pt, "quorate")) ? L[L_YES] : L[L_NO]) : "–");
         fputs("</tr>\n", f);
     }
-    fputs("</tbody></table>\n</body></html>\n", f);
+    fputs("</tbody></table>\n", f);
+}
+
+static void page(FILE *f, const struct rs_room_record *room, json_t *att, bool english)
+{
+    static const char *const styles[] = {"/css/vote-record.css", "/css/attendance.css", NULL};
+    const char *const *L = english ? labels_en : labels_de;
+    const char *title = room->title[0] ? room->title : room->id;
+    char now[32];
+    rs_html_head(f, english, L[L_TITLE], title, styles);
+    rs_html_elem(f, "h1", L[L_TITLE]);
+    fputs("\n<p class=\"meeting\">", f);
+    rs_html_esc(f, L[L_MEETING]);
+    fputs(": ", f);
+    rs_html_elem(f, "strong", title);
+    rs_iso_time(rs_wall_ms(), now, sizeof(now));
+    fputs("<br>", f);
+    rs_html_esc(f, L[L_PRINTED]);
+    fputs(": ", f);
+    rs_html_esc(f, now);
+    fputs("</p>\n", f);
+    rs_attendance_html(f, att, english, 2);
+    fputs("</body></html>\n", f);
 }
 
 static int done_error(struct rs_http_resp *resp, unsigned status, const char *code,
@@ -340,6 +308,81 @@ static int done_error(struct rs_http_resp *resp, unsigned status, const char *co
 {
     rs_http_resp_error(resp, status, code, NULL, text);
     return RS_HTTP_DONE;
+}
+
+/* The meeting's rows, its member count and the quorum timeline. */
+struct attendance {
+    struct rows rs;
+    unsigned members;
+    json_t *timeline;
+};
+
+static int load(struct rs_app *app, const char *room_id, struct attendance *at)
+{
+    memset(at, 0, sizeof(*at));
+    if (rs_store_attendance_list(app->store, room_id, row_add, &at->rs) ||
+        rs_store_members_list(app->store, room_id, member_count, &at->members) < 0 ||
+        !(at->timeline = rs_attendance_timeline(at->rs.r, at->rs.n, at->members))) {
+        free(at->rs.r);
+        return -EIO;
+    }
+    return 0;
+}
+
+static void unload(struct attendance *at)
+{
+    json_decref(at->timeline);
+    free(at->rs.r);
+}
+
+json_t *rs_attendance_json(struct rs_app *app, const char *room_id)
+{
+    struct attendance at;
+    if (load(app, room_id, &at))
+        return NULL;
+    json_t *entries = entries_json(&at.rs);
+    json_t *j = entries ? json_pack("{s:i, s:o, s:O}", "members", (int)at.members, "entries",
+                                    entries, "quorum", at.timeline)
+                        : NULL;
+    unload(&at);
+    return j;
+}
+
+static int csv(struct rs_app *app, const struct rs_http_req *req, const struct rs_room_record *room,
+               struct rs_http_resp *resp)
+{
+    struct attendance at;
+    char *body = NULL;
+    size_t len = 0;
+    FILE *f = NULL;
+    if (load(app, room->id, &at))
+        goto fail;
+    if (!(f = open_memstream(&body, &len)))
+        goto fail_unload;
+    char table[16] = "";
+    rs_http_req_arg(req, "table", table, sizeof(table));
+    fputs("\xEF\xBB\xBF", f); /* UTF-8 byte order mark, for Excel */
+    if (strcmp(table, "quorum") == 0)
+        csv_quorum(f, at.timeline, at.members);
+    else
+        csv_entries(f, &at.rs);
+    if (fclose(f) || !body)
+        goto fail_free_body;
+    char disp[128];
+    snprintf(disp, sizeof(disp), "attachment; filename=\"attendance-%s.csv\"", room->id);
+    rs_http_resp_header(resp, "content-disposition:", disp);
+    resp->status = 200;
+    resp->content_type = "text/csv; charset=utf-8";
+    resp->body = body;
+    resp->body_len = len;
+    unload(&at);
+    return RS_HTTP_DONE;
+fail_free_body:
+    free(body);
+fail_unload:
+    unload(&at);
+fail:
+    return done_error(resp, 500, "internal", "the attendance list could not be read");
 }
 
 int rs_attendance_api_handle(struct rs_app *app, const struct rs_http_req *req,
@@ -359,60 +402,24 @@ int rs_attendance_api_handle(struct rs_app *app, const struct rs_http_req *req,
     }
     if (req->method != RS_HTTP_GET)
         return done_error(resp, 405, "method_not_allowed", "method not allowed here");
-    struct rows rs = {0};
-    unsigned members = 0;
-    json_t *timeline = NULL;
-    char *body = NULL;
-    size_t len = 0;
-    FILE *f = NULL;
-    if (rs_store_attendance_list(app->store, room->id, row_add, &rs) ||
-        rs_store_members_list(app->store, room->id, member_count, &members) < 0 ||
-        !(timeline = rs_attendance_timeline(rs.r, rs.n, members)))
-        goto fail_free;
+    if (kind == 1)
+        return csv(app, req, room, resp);
+    json_t *att = rs_attendance_json(app, room->id);
+    if (!att)
+        return done_error(resp, 500, "internal", "the attendance list could not be read");
     if (kind == 0) {
-        json_t *entries = entries_json(&rs);
-        if (!entries)
-            goto fail_free;
-        rs_http_resp_json(resp, 200,
-                          json_pack("{s:s, s:s, s:i, s:o, s:o}", "meeting", room->id, "title",
-                                    room->title, "members", (int)members, "entries", entries,
-                                    "quorum", timeline));
-        free(rs.r);
+        json_object_set_new(att, "meeting", json_string(room->id));
+        json_object_set_new(att, "title", json_string(room->title));
+        rs_http_resp_json(resp, 200, att);
         return RS_HTTP_DONE;
     }
-    if (!(f = open_memstream(&body, &len)))
-        goto fail_free;
-    if (kind == 1) {
-        char table[16] = "";
-        rs_http_req_arg(req, "table", table, sizeof(table));
-        fputs("\xEF\xBB\xBF", f); /* UTF-8 byte order mark, for Excel */
-        if (strcmp(table, "quorum") == 0)
-            csv_quorum(f, timeline, members);
-        else
-            csv_entries(f, &rs);
-    } else {
-        char lang[8] = "";
-        rs_http_req_arg(req, "lang", lang, sizeof(lang));
-        page(f, room, &rs, timeline, members, strcmp(lang, "en") == 0);
+    struct rs_html_page pg;
+    if (rs_html_open(&pg)) {
+        json_decref(att);
+        return done_error(resp, 500, "internal", "the page could not be built");
     }
-    if (fclose(f) || !body)
-        goto fail_free_body;
-    if (kind == 1) {
-        char disp[128];
-        snprintf(disp, sizeof(disp), "attachment; filename=\"attendance-%s.csv\"", room->id);
-        rs_http_resp_header(resp, "content-disposition:", disp);
-    }
-    resp->status = 200;
-    resp->content_type = kind == 1 ? "text/csv; charset=utf-8" : "text/html; charset=utf-8";
-    resp->body = body;
-    resp->body_len = len;
-    json_decref(timeline);
-    free(rs.r);
+    page(pg.f, room, att, rs_html_english(req));
+    json_decref(att);
+    rs_html_respond(&pg, resp, "the page could not be built");
     return RS_HTTP_DONE;
-fail_free_body:
-    free(body);
-fail_free:
-    json_decref(timeline);
-    free(rs.r);
-    return done_error(resp, 500, "internal", "the attendance list could not be read");
 }

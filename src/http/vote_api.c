@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/html.h"
 #include "room/access.h"
 #include "room/vote.h"
 #include "store/store_vote.h"
@@ -194,72 +195,12 @@ enum {
     L_CAST
 };
 
-struct page {
-    char *buf;
-    size_t len, cap;
-    int failed;
-};
-
-static void put(struct page *p, const char *s, size_t n)
+const char *rs_vote_option_label(json_t *spec, size_t i, bool english)
 {
-    if (p->failed)
-        return;
-    if (p->len + n + 1 > p->cap) {
-        size_t cap = (p->cap ? p->cap : 4096) * 2 + n;
-        char *b = realloc(p->buf, cap);
-        if (!b) {
-            p->failed = 1;
-            return;
-        }
-        p->buf = b;
-        p->cap = cap;
-    }
-    memcpy(p->buf + p->len, s, n);
-    p->len += n;
-    p->buf[p->len] = 0;
-}
-
-static void raw(struct page *p, const char *s)
-{
-    put(p, s, strlen(s));
-}
-
-static void esc(struct page *p, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            raw(p, "&lt;");
-            break;
-        case '>':
-            raw(p, "&gt;");
-            break;
-        case '&':
-            raw(p, "&amp;");
-            break;
-        case '"':
-            raw(p, "&quot;");
-            break;
-        case '\'':
-            raw(p, "&#39;");
-            break;
-        default:
-            put(p, s, 1);
-        }
-    }
-}
-
-static void num(struct page *p, json_int_t v)
-{
-    char b[32];
-    snprintf(b, sizeof(b), "%lld", (long long)v);
-    raw(p, b);
-}
-
-static const char *option_label(json_t *spec, size_t i, const char *const *L)
-{
+    const char *const *L = english ? labels_en : labels_de;
     const char *s = json_string_value(json_array_get(json_object_get(spec, "options"), i));
-    bool motion = s && strcmp(json_string_value(json_object_get(spec, "kind")), "motion") == 0;
+    const char *kind = json_string_value(json_object_get(spec, "kind"));
+    bool motion = s && kind && strcmp(kind, "motion") == 0;
     if (s && (motion || (json_int_t)i == json_integer_value(json_object_get(spec, "abstain")))) {
         if (strcmp(s, "yes") == 0)
             return L[L_YES];
@@ -271,15 +212,44 @@ static const char *option_label(json_t *spec, size_t i, const char *const *L)
     return s ? s : "?";
 }
 
-/* The printable page of an exported record (new malloc'd string, or NULL). */
-static char *record_page(const char *record, bool english)
+void rs_vote_html_result(FILE *f, json_t *spec, json_t *result, json_int_t electorate, bool english)
 {
+    const char *const *L = english ? labels_en : labels_de;
+    const char *state = json_string_value(json_object_get(result, "state"));
+    fputs("<p class=\"outcome\">", f);
+    rs_html_esc(f, state && strcmp(state, "cancelled") == 0          ? L[L_CANCELLED]
+                   : json_is_true(json_object_get(result, "passed")) ? L[L_PASSED]
+                                                                     : L[L_FAILED]);
+    fputs(" · ", f);
+    rs_html_esc(f,
+                json_is_true(json_object_get(result, "quorate")) ? L[L_QUORATE] : L[L_INQUORATE]);
+    fputs("</p>\n<table><thead><tr>", f);
+    rs_html_elem(f, "th", L[L_OPTIONS]);
+    rs_html_elem(f, "th", L[L_BALLOTS]);
+    fputs("</tr></thead><tbody>\n", f);
+    json_t *counts = json_object_get(result, "counts");
+    for (size_t i = 0; i < json_array_size(json_object_get(spec, "options")); i++) {
+        fputs("<tr>", f);
+        rs_html_elem(f, "td", rs_vote_option_label(spec, i, english));
+        fprintf(f, "<td>%lld</td></tr>\n",
+                (long long)json_integer_value(json_array_get(counts, i)));
+    }
+    fputs("</tbody></table>\n<p>", f);
+    rs_html_esc(f, L[L_ELIGIBLE]);
+    fprintf(f, ": %lld · ", (long long)electorate);
+    rs_html_esc(f, L[L_CAST]);
+    fprintf(f, ": %lld</p>\n", (long long)json_integer_value(json_object_get(result, "ballots")));
+}
+
+/* The printable page of an exported record `record` (borrowed) into `f`. */
+static void record_page(FILE *f, const char *record, bool english)
+{
+    static const char *const styles[] = {"/css/vote-record.css", NULL};
     const char *const *L = english ? labels_en : labels_de;
     json_t *doc = json_loads(record, 0, NULL);
     json_t *entries = json_object_get(doc, "entries");
     json_t *spec = json_object_get(json_array_get(entries, 0), "body");
     json_t *elect = NULL, *result = NULL;
-    struct page p = {0};
     size_t i;
     json_t *ent;
     json_array_foreach(entries, i, ent)
@@ -290,110 +260,75 @@ static char *record_page(const char *record, bool english)
         if (t && strcmp(t, "result") == 0)
             result = json_object_get(ent, "body");
     }
-    raw(&p, "<!DOCTYPE html>\n<html lang=\"");
-    raw(&p, english ? "en" : "de");
-    raw(&p, "\"><head><meta charset=\"utf-8\"><title>");
-    esc(&p, L[L_TITLE]);
-    raw(&p, ": ");
-    esc(&p, json_string_value(json_object_get(spec, "title")));
-    raw(&p, "</title><link rel=\"stylesheet\" href=\"/css/vote-record.css\"></head>\n<body>\n"
-            "<h1>");
-    esc(&p, L[L_TITLE]);
-    raw(&p, "</h1>\n<p>");
-    esc(&p, L[L_MEETING]);
-    raw(&p, ": <code>");
-    esc(&p, json_string_value(json_object_get(spec, "meeting")));
-    raw(&p, "</code> · ");
-    esc(&p, json_is_true(json_object_get(spec, "secret")) ? L[L_SECRET] : L[L_OPEN]);
-    raw(&p, "</p>\n<h2>");
-    esc(&p, L[L_MOTION]);
-    raw(&p, "</h2>\n<p class=\"title\">");
-    esc(&p, json_string_value(json_object_get(spec, "title")));
-    raw(&p, "</p>\n<p class=\"text\">");
-    esc(&p, json_string_value(json_object_get(spec, "text")));
-    raw(&p, "</p>\n<h2>");
-    esc(&p, L[L_RESULT]);
-    raw(&p, "</h2>\n<p class=\"outcome\">");
-    const char *state = json_string_value(json_object_get(result, "state"));
-    esc(&p, state && strcmp(state, "cancelled") == 0          ? L[L_CANCELLED]
-            : json_is_true(json_object_get(result, "passed")) ? L[L_PASSED]
-                                                              : L[L_FAILED]);
-    raw(&p, " · ");
-    esc(&p, json_is_true(json_object_get(result, "quorate")) ? L[L_QUORATE] : L[L_INQUORATE]);
-    raw(&p, "</p>\n<table><thead><tr><th>");
-    esc(&p, L[L_OPTIONS]);
-    raw(&p, "</th><th>");
-    esc(&p, L[L_BALLOTS]);
-    raw(&p, "</th></tr></thead><tbody>\n");
-    json_t *counts = json_object_get(result, "counts");
-    for (i = 0; i < json_array_size(json_object_get(spec, "options")); i++) {
-        raw(&p, "<tr><td>");
-        esc(&p, option_label(spec, i, L));
-        raw(&p, "</td><td>");
-        num(&p, json_integer_value(json_array_get(counts, i)));
-        raw(&p, "</td></tr>\n");
-    }
-    raw(&p, "</tbody></table>\n<p>");
-    esc(&p, L[L_ELIGIBLE]);
-    raw(&p, ": ");
-    num(&p, json_integer_value(json_object_get(elect, "size")));
-    raw(&p, " · ");
-    esc(&p, L[L_CAST]);
-    raw(&p, ": ");
-    num(&p, json_integer_value(json_object_get(result, "ballots")));
-    raw(&p, "</p>\n<h2>");
-    esc(&p, L[L_ELECTORATE]);
-    raw(&p, "</h2>\n<p class=\"names\">");
+    const char *title = json_string_value(json_object_get(spec, "title"));
+    rs_html_head(f, english, L[L_TITLE], title, styles);
+    rs_html_elem(f, "h1", L[L_TITLE]);
+    fputs("\n<p>", f);
+    rs_html_esc(f, L[L_MEETING]);
+    fputs(": ", f);
+    rs_html_elem(f, "code", json_string_value(json_object_get(spec, "meeting")));
+    fputs(" · ", f);
+    rs_html_esc(f, json_is_true(json_object_get(spec, "secret")) ? L[L_SECRET] : L[L_OPEN]);
+    fputs("</p>\n", f);
+    rs_html_elem(f, "h2", L[L_MOTION]);
+    fputs("\n<p class=\"title\">", f);
+    rs_html_esc(f, title);
+    fputs("</p>\n<p class=\"text\">", f);
+    rs_html_esc(f, json_string_value(json_object_get(spec, "text")));
+    fputs("</p>\n", f);
+    rs_html_elem(f, "h2", L[L_RESULT]);
+    fputs("\n", f);
+    rs_vote_html_result(f, spec, result, json_integer_value(json_object_get(elect, "size")),
+                        english);
+    rs_html_elem(f, "h2", L[L_ELECTORATE]);
+    fputs("\n<p class=\"names\">", f);
     json_t *name;
     json_array_foreach(json_object_get(elect, "voters"), i, name)
     {
         if (i)
-            raw(&p, ", ");
-        esc(&p, json_string_value(name));
+            fputs(", ", f);
+        rs_html_esc(f, json_string_value(name));
     }
-    raw(&p, "</p>\n<h2>");
-    esc(&p, L[L_BALLOTS]);
-    raw(&p, "</h2>\n<ol class=\"ballots\">\n");
+    fputs("</p>\n", f);
+    rs_html_elem(f, "h2", L[L_BALLOTS]);
+    fputs("\n<ol class=\"ballots\">\n", f);
     json_array_foreach(entries, i, ent)
     {
         json_t *b = json_object_get(ent, "body");
-        if (strcmp(json_string_value(json_object_get(ent, "type")), "ballot") != 0)
+        const char *type = json_string_value(json_object_get(ent, "type"));
+        if (!type || strcmp(type, "ballot") != 0)
             continue;
-        raw(&p, "<li>");
+        fputs("<li>", f);
         if (json_object_get(b, "voter")) {
-            esc(&p, json_string_value(json_object_get(b, "voter")));
+            rs_html_esc(f, json_string_value(json_object_get(b, "voter")));
         } else {
-            esc(&p, L[L_RECEIPT]);
-            raw(&p, " <code>");
-            esc(&p, json_string_value(json_object_get(b, "receipt_hash")));
-            raw(&p, "</code>");
+            rs_html_esc(f, L[L_RECEIPT]);
+            fputs(" ", f);
+            rs_html_elem(f, "code", json_string_value(json_object_get(b, "receipt_hash")));
         }
-        raw(&p, ": ");
-        esc(&p, option_label(spec, (size_t)json_integer_value(json_object_get(b, "option")), L));
-        raw(&p, "</li>\n");
+        fputs(": ", f);
+        rs_html_esc(
+            f, rs_vote_option_label(spec, (size_t)json_integer_value(json_object_get(b, "option")),
+                                    english));
+        fputs("</li>\n", f);
     }
-    raw(&p, "</ol>\n<h2>");
-    esc(&p, L[L_CHAIN]);
-    raw(&p, "</h2>\n<ol class=\"chain\" start=\"0\">\n");
+    fputs("</ol>\n", f);
+    rs_html_elem(f, "h2", L[L_CHAIN]);
+    fputs("\n<ol class=\"chain\" start=\"0\">\n", f);
     json_array_foreach(entries, i, ent)
     {
-        raw(&p, "<li>");
-        esc(&p, json_string_value(json_object_get(ent, "type")));
-        raw(&p, " <code>");
-        esc(&p, json_string_value(json_object_get(ent, "hash")));
-        raw(&p, "</code></li>\n");
+        fputs("<li>", f);
+        rs_html_esc(f, json_string_value(json_object_get(ent, "type")));
+        fputs(" ", f);
+        rs_html_elem(f, "code", json_string_value(json_object_get(ent, "hash")));
+        fputs("</li>\n", f);
     }
-    raw(&p, "</ol>\n<p class=\"head\">SHA-256: <code>");
-    esc(&p, json_string_value(json_object_get(doc, "head")));
-    raw(&p, "</code></p>\n<p class=\"verify\">");
-    esc(&p, L[L_VERIFY]);
-    raw(&p, ": <code>ratsaal vote verify record.json</code></p>\n</body></html>\n");
+    fputs("</ol>\n<p class=\"head\">SHA-256: ", f);
+    rs_html_elem(f, "code", json_string_value(json_object_get(doc, "head")));
+    fputs("</p>\n<p class=\"verify\">", f);
+    rs_html_esc(f, L[L_VERIFY]);
+    fputs(": <code>ratsaal vote verify record.json</code></p>\n</body></html>\n", f);
     json_decref(doc);
-    if (p.failed) {
-        free(p.buf);
-        return NULL;
-    }
-    return p.buf;
 }
 
 static int record_get(struct rs_app *app, const struct rs_http_req *req, const char *room_id,
@@ -416,16 +351,18 @@ static int record_get(struct rs_app *app, const struct rs_http_req *req, const c
     if (rc)
         return done_error(resp, 500, "internal", NULL, "the record could not be read");
     if (html) {
-        char lang[8] = "";
-        rs_http_req_arg(req, "lang", lang, sizeof(lang));
-        char *page = record_page(text, strcmp(lang, "en") == 0);
-        free(text);
-        if (!page)
+        struct rs_html_page pg;
+        if (rs_html_open(&pg)) {
+            free(text);
             return done_error(resp, 500, "internal", NULL, "the page could not be built");
-        text = page;
+        }
+        record_page(pg.f, text, rs_html_english(req));
+        free(text);
+        rs_html_respond(&pg, resp, "the page could not be built");
+        return RS_HTTP_DONE;
     }
     resp->status = 200;
-    resp->content_type = html ? "text/html; charset=utf-8" : "application/json";
+    resp->content_type = "application/json";
     resp->body = text;
     resp->body_len = strlen(text);
     return RS_HTTP_DONE;

@@ -4,7 +4,9 @@
 #ifndef RS_HTTP_VOTE_API_H
 #define RS_HTTP_VOTE_API_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "core/app.h"
 #include "http/request.h"
@@ -20,5 +22,16 @@ static inline bool rs_vote_api_route(const char *rest)
  * meeting `room` (borrowed); `moderator`: the caller moderates it. Returns RS_HTTP_DONE. */
 int rs_vote_api_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_http_resp *resp,
                        const struct rs_room_record *room, bool moderator, const char *rest);
+
+/* The label of option `i` of a vote's motion `spec` (borrowed): "ja"/"yes", "nein"/"no",
+ * "Enthaltung"/"abstain" for a motion's options and a choice's abstention, else the option as
+ * written. Borrowed from `spec` or static. */
+const char *rs_vote_option_label(json_t *spec, size_t i, bool english);
+
+/* A vote's result on a printable page: passed or not, quorate or not, a table of the options
+ * with their counts, the electorate's size and the ballots cast. `spec` is the motion, `result`
+ * the record's result entry's body (both borrowed). */
+void rs_vote_html_result(FILE *f, json_t *spec, json_t *result, json_int_t electorate,
+                         bool english);
 
 #endif

@@ -13,7 +13,14 @@
  * SPEAKERS_MAX_QUEUE) and changes at the pace of people, and a client never has to merge
  * deltas. The subtle point is leaving: a participant's leaving hook runs while the room is
  * being changed (or freed), so it only records what happened; the room_changed hook that
- * follows a real leave moves the list on and tells everyone. */
+ * follows a real leave moves the list on and tells everyone.
+ *
+ * In a managed meeting every finished turn is also written to the store (store_speaking.h) for
+ * the meeting's record: whatever ends it (next, give, end, the time limit, the speaker leaving,
+ * the room closing) passes through end_turn. Who spoke is copied when the turn starts, so the
+ * row does not depend on the participant still being found when it ends; so is the agenda item
+ * current at its start (the store's current item), which the turn belongs to even when the
+ * chair moves on to the next item before it ends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +32,8 @@
 #include "room/events.h"
 #include "room/room.h"
 #include "room/speakers.h"
+#include "store/store_agenda.h"
+#include "store/store_speaking.h"
 
 #define SPEAKERS_MAX_QUEUE 200
 #define SPEAKERS_MAX_STATS 1000
@@ -48,7 +57,8 @@ struct speakers {
     unsigned n_queue;
     char current[RS_PARTICIPANT_ID_LEN + 1]; /* "" when nobody holds the floor */
     bool current_point_of_order;
-    int64_t started_ms, ends_ms; /* ends_ms 0: no limit */
+    struct rs_speaking_turn turn; /* the running turn as it will be stored */
+    int64_t started_ms, ends_ms;  /* ends_ms 0: no limit */
     bool auto_advance;
     unsigned time_limit_s; /* 0: none */
     bool dirty;            /* changed by a leave: tell everyone at room_changed */
@@ -142,18 +152,51 @@ static void tell_all(struct rs_room *room)
 
 /* ---- turns ---- */
 
-/* Ends the current turn (adds its time to the speaker's tally); the floor is free. */
+/* Whether the room's turns are stored: managed meetings only, as the attendance list. */
+static bool keeps_turns(const struct rs_room *room)
+{
+    return room->rec.managed && room->app && room->app->store;
+}
+
+static int find_current_item(const struct rs_agenda_item_record *item, void *arg)
+{
+    if (!item->started_at_ms || item->ended_at_ms)
+        return 0;
+    snprintf(arg, RS_AGENDA_ITEM_ID_LEN + 1, "%s", item->id);
+    return 1;
+}
+
+/* Writes the finished turn to the store. */
+static void store_turn(struct rs_room *room, struct speakers *s, int64_t duration_ms)
+{
+    struct rs_app *app = room->app;
+    if (!keeps_turns(room))
+        return;
+    s->turn.duration_ms = duration_ms;
+    if (rs_store_speaking_add(app->store, &s->turn)) {
+        /* the meeting goes on; the gap is logged and counted */
+        rs_metric_inc(RS_M_SPEAKING_TURN_WRITE_FAILED);
+        RS_WARN("room", "event=turn_not_written room=%s participant=%s", room->id,
+                s->turn.participant_id);
+        return;
+    }
+    rs_metric_inc(RS_M_SPEAKING_TURNS_STORED);
+}
+
+/* Ends the current turn (adds its time to the speaker's tally, stores it); the floor is free. */
 static void end_turn(struct rs_room *room, struct speakers *s, int64_t now_ms)
 {
     if (!s->current[0])
         return;
+    int64_t spoken = now_ms > s->started_ms ? now_ms - s->started_ms : 0;
     struct rs_participant *p = rs_room_participant(room, s->current);
     struct tally *t = p ? tally_of(s, p) : NULL;
     if (t) {
         snprintf(t->name, sizeof(t->name), "%s", p->display_name);
         t->turns++;
-        t->spoken_ms += now_ms > s->started_ms ? now_ms - s->started_ms : 0;
+        t->spoken_ms += spoken;
     }
+    store_turn(room, s, spoken);
     RS_INFO("room", "event=floor_ended room=%s participant=%s", room->id, s->current);
     s->current[0] = 0;
     s->ends_ms = 0;
@@ -166,6 +209,17 @@ static void start_turn(struct rs_room *room, struct speakers *s, struct rs_parti
     s->current_point_of_order = point_of_order;
     s->started_ms = now_ms;
     s->ends_ms = s->time_limit_s ? now_ms + (int64_t)s->time_limit_s * 1000 : 0;
+    struct rs_speaking_turn *t = &s->turn;
+    memset(t, 0, sizeof(*t));
+    snprintf(t->room_id, sizeof(t->room_id), "%s", room->id);
+    snprintf(t->participant_id, sizeof(t->participant_id), "%s", p->id);
+    snprintf(t->user_id, sizeof(t->user_id), "%s", p->user_id);
+    snprintf(t->name, sizeof(t->name), "%s", p->display_name);
+    t->started_at_ms = now_ms;
+    t->point_of_order = point_of_order;
+    /* the agenda item under discussion: the store knows which one is current */
+    if (keeps_turns(room))
+        rs_store_agenda_list(room->app->store, room->id, find_current_item, t->agenda_item);
     rs_metric_inc(RS_M_SPEAKERS_TURNS);
     RS_INFO("room", "event=floor_given room=%s participant=%s", room->id, p->id);
 }

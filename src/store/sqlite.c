@@ -103,6 +103,8 @@ static const char *const migrations[] = {
     rs_store__sqlite_attendance_schema,
     /* 6: agenda items, minutes and session roles (sqlite_agenda.c) */
     rs_store__sqlite_agenda_schema,
+    /* 7: speaking turns (sqlite_speaking.c) */
+    rs_store__sqlite_speaking_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -970,6 +972,7 @@ static const struct rs_store_ops sqlite_ops = {
     .votes = &rs_store__sqlite_vote_ops,
     .attendance = &rs_store__sqlite_attendance_ops,
     .agenda = &rs_store__sqlite_agenda_ops,
+    .speaking = &rs_store__sqlite_speaking_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)

@@ -20,6 +20,9 @@ extern const struct rs_store_attendance_ops rs_store__sqlite_attendance_ops;
 /* Migration 6: agenda items and session roles (sqlite_agenda.c). */
 extern const char rs_store__sqlite_agenda_schema[];
 extern const struct rs_store_agenda_ops rs_store__sqlite_agenda_ops;
+/* Migration 7: speaking turns (sqlite_speaking.c). */
+extern const char rs_store__sqlite_speaking_schema[];
+extern const struct rs_store_speaking_ops rs_store__sqlite_speaking_ops;
 
 /* Helpers of sqlite_vote.c for the other per-call backends: the errno for the last error
  * (constraints as in sqlite.c, else logged -EIO); a prepared statement or NULL (logged); binds

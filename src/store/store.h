@@ -115,6 +115,7 @@ struct rs_store;
 struct rs_store_vote_ops;
 struct rs_store_attendance_ops;
 struct rs_store_agenda_ops;
+struct rs_store_speaking_ops;
 
 struct rs_store_ops {
     const char *name;
@@ -168,6 +169,7 @@ struct rs_store_ops {
     const struct rs_store_vote_ops *votes; /* members and votes (store_vote.h) */
     const struct rs_store_attendance_ops *attendance; /* store_attendance.h */
     const struct rs_store_agenda_ops *agenda;         /* agenda and session roles */
+    const struct rs_store_speaking_ops *speaking;     /* store_speaking.h */
 };
 
 struct rs_store {

@@ -34,14 +34,7 @@ static int setup(void **state)
     th_user(&alice, "alice", RS_USER_ROLE_USER);
     th_user(&bob, "bob", RS_USER_ROLE_USER);
     th_user(&carl, "carl", RS_USER_ROLE_USER);
-    struct rs_room_record m;
-    memset(&m, 0, sizeof(m));
-    snprintf(m.id, sizeof(m.id), "%s", MEETING);
-    snprintf(m.owner_id, sizeof(m.owner_id), "%s", owner.id);
-    snprintf(m.tenant, sizeof(m.tenant), "t");
-    m.managed = true;
-    m.created_at_ms = m.last_active_ms = 1;
-    assert_int_equal(rs_store_meeting_create(th_app.store, &m), 0);
+    th_meeting(MEETING, &owner);
     struct rs_invite_record inv;
     memset(&inv, 0, sizeof(inv));
     snprintf(inv.id, sizeof(inv.id), "iguest");

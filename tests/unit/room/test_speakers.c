@@ -2,7 +2,9 @@
 /* The speakers' list over a fake transport: order of requests with points of order first, the
  * chair's moves (next, give, skip, move, auto, time limit), the floor opening the microphone
  * under a restriction, turns ending by time (room tick) and by leaving, speaking time per
- * person, and every chair move refused to a non-moderator. */
+ * person, and every chair move refused to a non-moderator. In a managed meeting every finished
+ * turn is stored (however it ends: give, time out, end, leaving, the room closing); an ad-hoc
+ * room stores none. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,8 @@
 #include "core/metrics.h"
 #include "room/chair.h"
 #include "room/speakers.h"
+#include "store/store_agenda.h"
+#include "store/store_speaking.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
 
@@ -259,6 +263,116 @@ static void test_time_limit_auto_and_stats(void **state)
     json_decref(e);
 }
 
+struct turns {
+    struct rs_speaking_turn t[8];
+    size_t n;
+};
+
+static int turn_add(const struct rs_speaking_turn *t, void *arg)
+{
+    struct turns *ts = arg;
+    if (ts->n >= 8)
+        return -ENOSPC;
+    ts->t[ts->n++] = *t;
+    return 0;
+}
+
+static struct turns *turns_of(const char *room)
+{
+    static struct turns ts;
+    memset(&ts, 0, sizeof(ts));
+    assert_int_equal(rs_store_speaking_list(th_app.store, room, turn_add, &ts), 0);
+    return &ts;
+}
+
+static void turn_is(const struct rs_speaking_turn *t, const char *pid, const char *uid,
+                    const char *name, bool poo, const char *item)
+{
+    assert_string_equal(t->participant_id, pid);
+    assert_string_equal(t->user_id, uid);
+    assert_string_equal(t->name, name);
+    assert_int_equal(t->point_of_order, poo);
+    assert_true(t->duration_ms >= 0);
+    assert_string_equal(t->agenda_item, item);
+}
+
+static void test_turns_stored_in_managed_meeting(void **state)
+{
+    (void)state;
+    static const char *MEETING = "sitzungAAAAAAAAAAAAAAA";
+    struct rs_user_record owner, alice, bob;
+    th_user(&owner, "owner", RS_USER_ROLE_USER);
+    th_user(&alice, "alice", RS_USER_ROLE_USER);
+    th_user(&bob, "bob", RS_USER_ROLE_USER);
+    th_meeting(MEETING, &owner);
+    th_app.cfg.anonymous_meetings = RS_ANON_OFF;
+    struct rs_session *chair = th_conn(&owner, NULL);
+    th_join(chair, MEETING, "Vorsitz");
+    struct rs_session *a = th_conn(&alice, NULL);
+    const char *a_id = th_join(a, MEETING, "Anna");
+    struct rs_session *b = th_conn(&bob, NULL);
+    const char *b_id = th_join(b, MEETING, "Bernd");
+    uint64_t stored = rs_metric_get(RS_M_SPEAKING_TURNS_STORED);
+    /* item 1 of the agenda is under discussion */
+    struct rs_agenda_item_record item = {.room_id = MEETING, .title = "Haushalt", .public = true};
+    snprintf(item.id, sizeof(item.id), "a0123456789");
+    assert_int_equal(rs_store_agenda_add(th_app.store, &item), 0);
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, item.id, 1000), 0);
+
+    th_send(chair, "{\"ns\":\"speakers\",\"action\":\"settings\",\"time_limit_s\":60}");
+    request(a, true); /* a point of order */
+    th_send(chair, "{\"ns\":\"speakers\",\"action\":\"next\"}");
+    assert_int_equal(turns_of(MEETING)->n, 0); /* Anna speaks: nothing stored yet */
+    th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", b_id);
+    struct turns *ts = turns_of(MEETING);
+    assert_int_equal(ts->n, 1); /* giving the floor to Bernd ended Anna's turn */
+    turn_is(&ts->t[0], a_id, alice.id, "Anna", true, item.id);
+    json_t *st = last_state(chair);
+    int64_t started =
+        json_integer_value(json_object_get(json_object_get(st, "speaker"), "started_at"));
+    json_decref(st);
+    rs_rooms_tick(th_app.rooms, started + 60500); /* Bernd's time is up */
+    ts = turns_of(MEETING);
+    assert_int_equal(ts->n, 2);
+    turn_is(&ts->t[1], b_id, bob.id, "Bernd", false, item.id);
+    assert_int_equal(ts->t[1].started_at_ms, started);
+    assert_int_equal(ts->t[1].duration_ms, 60500);
+
+    /* the item is closed: the next turns belong to none */
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, NULL, 2000), 0);
+    th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", a_id);
+    th_send(a, "{\"ns\":\"speakers\",\"action\":\"end\"}"); /* Anna ends her own turn */
+    assert_int_equal(turns_of(MEETING)->n, 3);
+    th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", b_id);
+    rs_session_free(b); /* Bernd's connection drops while he speaks */
+    ts = turns_of(MEETING);
+    assert_int_equal(ts->n, 4);
+    turn_is(&ts->t[3], b_id, bob.id, "Bernd", false, "");
+    th_send(chair, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", a_id);
+    /* the server stops while Anna speaks: the room closes, her turn is stored */
+    rs_rooms_free(th_app.rooms);
+    th_app.rooms = rs_rooms_new(&th_app);
+    ts = turns_of(MEETING);
+    assert_int_equal(ts->n, 5);
+    turn_is(&ts->t[4], a_id, alice.id, "Anna", false, "");
+    assert_int_equal(rs_metric_get(RS_M_SPEAKING_TURNS_STORED) - stored, 5);
+}
+
+static void test_adhoc_room_stores_no_turns(void **state)
+{
+    (void)state;
+    struct session m;
+    open_session(&m);
+    request(m.a, false);
+    th_send(m.chair, "{\"ns\":\"speakers\",\"action\":\"next\"}");
+    th_send(m.chair, "{\"ns\":\"speakers\",\"action\":\"next\"}");
+    th_send(m.chair, "{\"ns\":\"speakers\",\"action\":\"stats\"}");
+    json_t *e = th_expect(m.chair, "speakers", "stats"); /* the turn was counted in memory */
+    assert_int_equal(json_array_size(json_object_get(e, "people")), 1);
+    json_decref(e);
+    assert_int_equal(turns_of(ROOM)->n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chair_moves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_moderator_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_limit_auto_and_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_turns_stored_in_managed_meeting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_adhoc_room_stores_no_turns, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
