@@ -710,7 +710,7 @@ static void speaking_html(FILE *f, json_t *sp, json_t *agenda, const char *const
 
 void rs_record_html(FILE *f, json_t *doc, bool english)
 {
-    static const char *const styles[] = {"/css/vote-record.css", "/css/attendance.css", NULL};
+    static const char *const styles[] = {"/css/vote-record.css", "/css/record.css", NULL};
     const char *const *L = english ? labels_en : labels_de;
     json_t *m = json_object_get(doc, "meeting"), *agenda = json_object_get(doc, "agenda");
     const char *title = str(m, "title") && *str(m, "title") ? str(m, "title") : str(m, "id");

@@ -426,7 +426,7 @@ static void test_page(void **state)
     must_contain(page, "<html lang=\"de\">");
     must_contain(page, "<h1>Sitzungsprotokoll</h1>");
     must_contain(page, "<link rel=\"stylesheet\" href=\"/css/vote-record.css\">");
-    must_contain(page, "<link rel=\"stylesheet\" href=\"/css/attendance.css\">");
+    must_contain(page, "<link rel=\"stylesheet\" href=\"/css/record.css\">");
     assert_null(strstr(page, "<script"));
     assert_null(strstr(page, "http://"));
     assert_null(strstr(page, "https://"));
