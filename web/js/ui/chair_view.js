@@ -49,7 +49,7 @@ export class ChairView {
     this.members = el('p', { dataset: { testid: 'chair-members' } });
     this.quorate = el('p', { class: 'chair-quorate', dataset: { testid: 'chair-quorate' } });
     this.speakersBox = el('div', { class: 'chair-view-speakers' });
-    this.newVote = text('button', 'vote.new_button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'chair-vote-new' } });
+    this.newVote = text('button', 'vote.new_button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { testid: 'chair-vote-new' } });
     this.newVote.addEventListener('click', () => this.votes.openForm('extra'));
     this.voteArea = el('div', { class: 'chair-view-votes', dataset: { testid: 'chair-vote-area' } });
     const lobby = lobbySection('-chair');
