@@ -5,7 +5,7 @@
 // element with data-chair-slot="agenda"). It draws nothing itself that another panel draws: while
 // it is open, the speakers' list (SpeakersPanel.mount), the votes (VotePanel.attach) and a second
 // LobbyPanel render into it, and it lets them go again when it closes, so that no hidden copy of
-// a control stays in the page. On a phone it is a full-screen sheet like the other panels.
+// a control (or of its test id) stays in the page. On a phone it is a full-screen sheet like the other panels.
 //
 // Attendance: `member: true` marks the members of the body in the participant list; the size of
 // the body comes with every vote (vote.members, result.members). Quorate as the server's default
@@ -53,6 +53,8 @@ export class ChairView {
     this.newVote.addEventListener('click', () => this.votes.openForm('extra'));
     this.voteArea = el('div', { class: 'chair-view-votes', dataset: { testid: 'chair-vote-area' } });
     const lobby = lobbySection('-chair');
+    this.lobbyBox = el('div', { class: 'chair-view-section chair-view-lobby' });
+    this.lobbySection = lobby.section; // in the page only while the view is open
     this.lobby = new LobbyPanel({
       ...lobby,
       room,
@@ -73,7 +75,7 @@ export class ChairView {
         section('chairview.attendance', 'attendance', this.present, this.members, this.quorate),
         el('div', { class: 'chair-view-section' }, this.speakersBox),
         section('vote.heading', 'votes', this.newVote, this.voteArea),
-        el('div', { class: 'chair-view-section chair-view-lobby' }, lobby.section),
+        this.lobbyBox,
         this.agenda,
       ),
     );
@@ -91,6 +93,7 @@ export class ChairView {
     this.panel.hidden = false;
     if (!this.speakersView) this.speakersView = this.speakers.mount((s) => this.speakersBox.append(s), '-chair');
     this.votes.attach(this.voteArea);
+    this.lobbyBox.append(this.lobbySection);
     this.lobby.setVisible(this.canLobby());
     this.renderAttendance();
   }
@@ -101,6 +104,7 @@ export class ChairView {
     this.speakersView = null;
     this.votes.detach();
     this.lobby.setVisible(false);
+    this.lobbySection.remove();
   }
 
   /** Whether the meeting has a lobby changed (or our role): show or hide its section. */
