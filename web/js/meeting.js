@@ -467,6 +467,7 @@ class Meeting {
   /** Lobby and moderator widgets again (e.g. to re-enable buttons after a refused action). */
   rerenderModeration() {
     this.lobbyPanel.render();
+    this.chairView.lobby.render();
     this.plist.render();
   }
 
