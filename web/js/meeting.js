@@ -29,6 +29,8 @@ import { Reactions } from './ui/reactions.js';
 import { LeaveDialog } from './ui/leave_dialog.js';
 import { StageLayout } from './ui/layout.js';
 import { QualityMonitor } from './ui/quality.js';
+import { ChairView } from './ui/chair_view.js';
+import { StatusStrip } from './ui/status_strip.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
@@ -107,6 +109,7 @@ class Meeting {
       room: this.state,
       isModerator: () => this.isModerator(),
       actions: this.features.speakers,
+      onChange: () => this._ownStateChanged(),
     });
     this.leaveDialog = new LeaveDialog();
     this.lobbyPanel = new LobbyPanel({
@@ -128,11 +131,27 @@ class Meeting {
       newButton: $('vote-new'),
       roomId,
       isModerator: () => this.isModerator(),
+      voters: () => this._voters(),
+      onChange: () => this._ownStateChanged(),
       onCreate: (fields) => this.features.vote.create(fields),
       onCast: (id, option) => this.features.vote.cast(id, option),
       onClose: (id) => this.features.vote.close(id),
       onCancel: (id) => this.features.vote.cancel(id),
     });
+    this.chairView = new ChairView({
+      host: $('participants-panel').parentElement,
+      room: this.state,
+      speakers: this.speakers,
+      votes: this.votes,
+      canLobby: () => this.isModerator() && !!this.lobbyCapable,
+      lobbyActions: {
+        admit: (id) => this.features.lobby.admit(id),
+        reject: (id) => this.features.lobby.reject(id),
+        admitAll: () => this.features.lobby.admitAll(),
+        toggle: (enabled) => this.features.moderation.setLobby(enabled),
+      },
+    });
+    this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
     this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.isModerator(), actions: this.features.poll });
     this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.isModerator(), actions: this.features.timer });
     this.state.addEventListener('change', (e) => {
@@ -142,6 +161,8 @@ class Meeting {
         this.timer.render();
       }
       if (['reset', 'lobby', 'participant-updated'].includes(e.detail.type)) this._updateLobbyUi();
+      // the chair's view is for moderators only
+      if (this.openPanel === 'chair' && !this.isModerator()) this.closePanel('chair', false);
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._updateCopyLink();
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') this._applyGuestRights();
     });
@@ -192,6 +213,7 @@ class Meeting {
         hand: () => this.features.hand.toggle(),
         chat: () => this.togglePanel('chat'),
         participants: () => this.togglePanel('participants'),
+        chair: () => (this.isModerator() ? this.togglePanel('chair') : toast(t('chairview.only_moderators'), { timeout: 4000, key: 'chair-view' })),
       },
       // held Space while muted: talk for as long as it is held; the user's choice stays "off"
       pushToTalk: {
@@ -217,6 +239,8 @@ class Meeting {
     this._updateLobbyUi();
     this.plist.render();
     this.lobbyPanel.render();
+    this.chairView.relabel();
+    this.statusStrip.render();
     this.controls.relabel();
     this.grid.relabel();
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
@@ -406,6 +430,19 @@ class Meeting {
     }
     this.lobbyPanel.setVisible(!!mod);
     this.controls.setLobbyCount(mod ? this.state.lobby.size : 0);
+    this.chairView.refresh();
+  }
+
+  /** Those present who may vote (protocol.md "vote"): the members when the meeting has a list. */
+  _voters() {
+    const people = this.state.list().filter((p) => p.role !== 'guest');
+    return people.some((p) => p.member) ? people.filter((p) => p.member) : people;
+  }
+
+  /** A vote or the speakers' list changed: the status strip and the chair's attendance follow. */
+  _ownStateChanged() {
+    if (this.statusStrip) this.statusStrip.render();
+    if (this.chairView) this.chairView.renderAttendance();
   }
 
   show(view) {
@@ -430,6 +467,7 @@ class Meeting {
   /** Lobby and moderator widgets again (e.g. to re-enable buttons after a refused action). */
   rerenderModeration() {
     this.lobbyPanel.render();
+    this.chairView.lobby.render();
     this.plist.render();
   }
 
@@ -896,12 +934,18 @@ class Meeting {
     else this.showPanel(which);
   }
 
+  _panel(which) {
+    if (which === 'chair') return this.chairView.panel;
+    return which === 'chat' ? $('chat-panel') : $('participants-panel');
+  }
+
   showPanel(which) {
     if (this.openPanel && this.openPanel !== which) this.closePanel(this.openPanel, false);
-    const panel = which === 'chat' ? $('chat-panel') : $('participants-panel');
+    const panel = this._panel(which);
     panel.hidden = false;
     this.openPanel = which;
-    this.controls.setPanel(which, true);
+    if (which === 'chair') this.chairView.open();
+    else this.controls.setPanel(which, true);
     if (which === 'chat') {
       this.chat.markRead();
       $('chat-input').focus();
@@ -913,12 +957,14 @@ class Meeting {
 
   closePanel(which, restoreFocus) {
     if (!which) return;
-    const panel = which === 'chat' ? $('chat-panel') : $('participants-panel');
+    const panel = this._panel(which);
     panel.hidden = true;
     if (this.openPanel === which) this.openPanel = null;
-    this.controls.setPanel(which, false);
+    if (which === 'chair') this.chairView.close();
+    else this.controls.setPanel(which, false);
     if (restoreFocus) {
-      const b = which === 'chat' ? this.controls.chat : this.controls.people;
+      // the chair's view is opened from "More" (or its key)
+      const b = which === 'chat' ? this.controls.chat : which === 'chair' ? this.controls.more : this.controls.people;
       // on a phone the participants button lives in "More"
       (b.getClientRects().length ? b : this.controls.more).focus();
     }
@@ -944,6 +990,7 @@ class Meeting {
       });
       items.push('separator');
     }
+    if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') }, 'separator');
     const mode = this.stageLayout.mode;
     items.push({ label: t('layout.grid'), checked: mode === 'grid', testid: 'layout-grid', run: () => this.stageLayout.setMode('grid') });
     items.push({ label: t('layout.speaker'), checked: mode === 'speaker', testid: 'layout-speaker', run: () => this.stageLayout.setMode('speaker') });

@@ -46,6 +46,7 @@ export class RoomState extends EventTarget {
       joined_at: typeof p.joined_at === 'number' ? p.joined_at : Date.now(),
       muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
       account: p.account === true,
+      member: p.member === true,
       chair: normalizeChair(p.chair),
       self: false,
     };
@@ -80,6 +81,7 @@ export class RoomState extends EventTarget {
     if (typeof p.display_name === 'string') cur.display_name = p.display_name;
     if (typeof p.role === 'string') cur.role = p.role;
     if (typeof p.account === 'boolean') cur.account = p.account;
+    if (typeof p.member === 'boolean') cur.member = p.member;
     if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
     return cur;

@@ -20,7 +20,8 @@ export default {
     closed: { when: 'meeting', run: (view, m) => view.votes.closed(m) },
   },
   actions: {
-    create: (view, fields) => view.sig.trySend({ ns: 'vote', action: 'create', ...fields }),
+    // answered by vote/created (with our ref) or an error the form shows (SignalingError)
+    create: (view, fields) => view.sig.request({ ns: 'vote', action: 'create', ...fields }, { events: ['vote/created'] }),
     cast: (view, vote, option) => view.sig.trySend({ ns: 'vote', action: 'cast', vote, option }),
     close: (view, vote) => view.sig.trySend({ ns: 'vote', action: 'close', vote }),
     cancel: (view, vote) => view.sig.trySend({ ns: 'vote', action: 'cancel', vote }),

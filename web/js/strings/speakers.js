@@ -60,7 +60,7 @@ export const en = {
   'speakers.up_label': 'Move {name} up',
   'speakers.down_label': 'Move {name} down',
   'speakers.skip': 'Skip',
-  'speakers.skip_label': "Take {name} off the speakers' list",
+  'speakers.skip_label': "Skip {name} (off the speakers' list)",
   'speakers.auto': 'Advance automatically',
   'speakers.time_limit': 'Speaking time',
   'speakers.no_limit': 'no limit',

@@ -1,8 +1,28 @@
 // SPDX-License-Identifier: EUPL-1.2
 // Lobby section of the participant panel (meeting moderators only): who is waiting, Admit /
-// Reject per person, Admit all, and the lobby on/off switch (moderation/set_lobby).
+// Reject per person, Admit all, and the lobby on/off switch (moderation/set_lobby). The chair's
+// view (ui/chair_view.js) has a second LobbyPanel on a section made by lobbySection().
 import { el, initials, hueFor, formatTime } from '../util.js';
 import { t, lang } from '../i18n.js';
+
+/**
+ * The parts of a lobby section as room.html has them in the participant panel, built for another
+ * place; ids end in `suffix`. Returns the LobbyPanel's constructor fields.
+ */
+export function lobbySection(suffix) {
+  const headingId = `lobby-heading${suffix}`;
+  const heading = el('h3', { class: 'panel-sub', id: headingId });
+  const toggle = el('button', { type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'true', dataset: { testid: 'lobby-toggle' } },
+    el('span', { class: 'switch-track', 'aria-hidden': 'true' }, el('span', { class: 'switch-thumb' })),
+    el('span', { class: 'switch-label', text: t('lobby.toggle') }));
+  const stateText = el('p', { class: 'muted small', dataset: { testid: 'lobby-state-text' } });
+  const list = el('ul', { class: 'plist lobby-list', dataset: { testid: 'lobby-list' }, 'aria-live': 'polite' });
+  const empty = el('p', { class: 'muted small', dataset: { testid: 'lobby-empty' }, text: t('lobby.empty') });
+  const admitAll = el('button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { testid: 'lobby-admit-all' }, text: t('lobby.admit_all'), hidden: true });
+  const section = el('section', { class: 'lobby-section', dataset: { testid: 'lobby-section' }, 'aria-labelledby': headingId, hidden: true },
+    el('div', { class: 'lobby-head' }, heading, toggle), stateText, list, empty, admitAll);
+  return { section, heading, list, empty, admitAll, toggle, stateText };
+}
 
 export class LobbyPanel {
   constructor({ section, heading, list, empty, admitAll, toggle, stateText, room, onAdmit, onReject, onAdmitAll, onToggle }) {
@@ -24,6 +44,7 @@ export class LobbyPanel {
     this.visible = on;
     this.section.hidden = !on;
     if (on) this.render();
+    else this.list.replaceChildren(); // no hidden Admit buttons left behind
   }
 
   render() {

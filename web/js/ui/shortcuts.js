@@ -16,6 +16,7 @@ export const SHORTCUTS = [
   { key: 'h', label: 'shortcuts.hand', action: 'hand' },
   { key: 'c', label: 'shortcuts.chat', action: 'chat' },
   { key: 'p', label: 'shortcuts.participants', action: 'participants' },
+  { key: 'l', label: 'shortcuts.chair', action: 'chair' },
   { key: ' ', label: 'shortcuts.push_to_talk', action: null, display: 'shortcuts.space' },
   { key: '?', label: 'shortcuts.help', action: 'help' },
 ];

@@ -3,7 +3,8 @@
 // that everyone sees: who has the floor, for how long still, who is next. Participants ask for
 // the floor (or raise a point of order) and withdraw; the chair gives the floor, skips, moves,
 // runs the list by itself and sets a speaking time. The countdown is drawn every second but
-// announced to screen readers only when the floor changes.
+// announced to screen readers only when the floor changes. The chair's view draws the same list
+// a second time while it is open (mount/unmount); every drawing follows the same state.
 import { el } from '../util.js';
 import { t } from '../i18n.js';
 import { toast } from './toasts.js';
@@ -17,21 +18,14 @@ function clock(s) {
 }
 
 export class SpeakersPanel {
-  constructor({ before, stage, room, isModerator, actions }) {
-    Object.assign(this, { room, isModerator, actions });
+  constructor({ before, stage, room, isModerator, actions, onChange }) {
+    Object.assign(this, { room, isModerator, actions, onChange });
     this.state = null;
     this.offset = 0; // server clock - our clock
     this.warned = null;
-    this.heading = el('h3', { class: 'panel-sub', id: 'speakers-heading', text: t('speakers.heading') });
-    this.current = el('p', { class: 'speakers-current', dataset: { testid: 'speakers-current' } });
-    this.live = el('p', { class: 'visually-hidden', 'aria-live': 'polite' });
-    this.own = el('div', { class: 'speakers-own' });
-    this.chairRow = el('div', { class: 'speakers-chair' });
-    this.list = el('ol', { class: 'speakers-queue', dataset: { testid: 'speakers-queue' } });
-    this.empty = el('p', { class: 'muted small', text: t('speakers.empty') });
-    this.statsBox = el('div', { class: 'speakers-stats', dataset: { testid: 'speakers-stats' }, hidden: true });
-    this.section = el('section', { class: 'speakers-section', dataset: { testid: 'speakers-section' }, 'aria-labelledby': 'speakers-heading' }, this.heading, this.current, this.live, this.own, this.chairRow, this.list, this.empty, this.statsBox);
-    before.before(this.section);
+    // the list is drawn in the participant panel and, while it is open, the chair's view
+    this.views = [];
+    this.main = this.mount((section) => before.before(section), '');
     this.bar = el('div', { class: 'speakers-bar', dataset: { testid: 'speakers-bar' }, hidden: true });
     stage.prepend(this.bar);
     room.addEventListener('change', (e) => {
@@ -41,6 +35,42 @@ export class SpeakersPanel {
     this.timer = setInterval(() => this._tick(), 1000);
   }
 
+  /**
+   * One more drawing of the list with all its controls: `place(section)` puts it into the page,
+   * `suffix` keeps its ids unique. Returns the view for unmount().
+   */
+  mount(place, suffix) {
+    const headingId = `speakers-heading${suffix}`;
+    const v = {
+      heading: el('h3', { class: 'panel-sub', id: headingId, text: t('speakers.heading') }),
+      current: el('p', { class: 'speakers-current', dataset: { testid: 'speakers-current' } }),
+      live: el('p', { class: 'visually-hidden', 'aria-live': 'polite' }),
+      own: el('div', { class: 'speakers-own' }),
+      chairRow: el('div', { class: 'speakers-chair' }),
+      list: el('ol', { class: 'speakers-queue', dataset: { testid: 'speakers-queue' } }),
+      empty: el('p', { class: 'muted small', text: t('speakers.empty') }),
+      statsBox: el('div', { class: 'speakers-stats', dataset: { testid: 'speakers-stats' }, hidden: true }),
+    };
+    v.section = el('section', { class: 'speakers-section', dataset: { testid: 'speakers-section' }, 'aria-labelledby': headingId }, v.heading, v.current, v.live, v.own, v.chairRow, v.list, v.empty, v.statsBox);
+    place(v.section);
+    this.views.push(v);
+    if (this.views.length > 1) {
+      v.live.textContent = this.views[0].live.textContent;
+      this.render();
+    }
+    return v;
+  }
+
+  unmount(v) {
+    this.views = this.views.filter((x) => x !== v);
+    v.section.remove();
+  }
+
+  /** The first view's parts, as before there were several. */
+  get section() {
+    return this.main.section;
+  }
+
   setState(m) {
     this.state = m && typeof m === 'object' ? m : null;
     if (this.state && typeof this.state.now === 'number') this.offset = this.state.now - Date.now();
@@ -48,19 +78,20 @@ export class SpeakersPanel {
     const key = sp ? `${sp.id}:${sp.started_at}` : '';
     if (key !== this.floorKey) {
       this.floorKey = key;
-      this.live.textContent = sp ? t('speakers.has_floor', { name: sp.display_name }) : '';
+      for (const v of this.views) v.live.textContent = sp ? t('speakers.has_floor', { name: sp.display_name }) : '';
     }
     this.render();
   }
 
-  _remaining() {
+  /** Seconds of the floor holder's speaking time left, or null without a limit (or no floor). */
+  remaining() {
     const sp = this.state && this.state.speaker;
     if (!sp || typeof sp.ends_at !== 'number') return null;
     return Math.max(0, Math.ceil((sp.ends_at - (Date.now() + this.offset)) / 1000));
   }
 
   _tick() {
-    const left = this._remaining();
+    const left = this.remaining();
     if (left === null) return;
     this._renderCurrent();
     const sp = this.state.speaker;
@@ -72,11 +103,13 @@ export class SpeakersPanel {
 
   _renderCurrent() {
     const sp = this.state && this.state.speaker;
-    const left = this._remaining();
+    const left = this.remaining();
     const warn = left !== null && left <= WARN_S;
     const timeText = left === null ? '' : ` – ${t('speakers.left', { time: clock(left) })}`;
-    this.current.textContent = sp ? t('speakers.has_floor', { name: sp.display_name }) + timeText : t('speakers.nobody');
-    this.current.classList.toggle('warn', warn);
+    for (const v of this.views) {
+      v.current.textContent = sp ? t('speakers.has_floor', { name: sp.display_name }) + timeText : t('speakers.nobody');
+      v.current.classList.toggle('warn', warn);
+    }
     const q = (this.state && this.state.queue) || [];
     this.bar.hidden = !sp && q.length === 0;
     const parts = [];
@@ -94,10 +127,19 @@ export class SpeakersPanel {
   }
 
   render() {
+    this._renderCurrent();
+    for (const v of this.views) this._renderView(v);
+    if (this.onChange) this.onChange();
+  }
+
+  _renderView(v) {
     const s = this.state || { queue: [], speaker: null, auto: false, time_limit_s: 0 };
     const me = this.room.selfId;
     const mod = this.isModerator();
-    this._renderCurrent();
+    // a redraw must not take the keyboard focus away from the control in use
+    const f = document.activeElement && v.section.contains(document.activeElement) ? document.activeElement : null;
+    const item = f && f.closest('[data-participant-id]');
+    const again = f && f.dataset.testid ? `${item ? `[data-participant-id="${CSS.escape(item.dataset.participantId)}"] ` : ''}[data-testid="${CSS.escape(f.dataset.testid)}"]` : null;
     const mine = s.queue.find((r) => r.id === me);
     const speaking = s.speaker && s.speaker.id === me;
     const own = [];
@@ -106,26 +148,26 @@ export class SpeakersPanel {
     else own.push(this._button('speakers-request', t('speakers.request'), () => this.actions.request(false), 'btn btn-primary btn-small'));
     if (!speaking && !(mine && mine.point_of_order)) own.push(this._button('speakers-point-of-order', t('speakers.point_of_order'), () => this.actions.request(true)));
     own.push(this._button('speakers-stats-button', t('speakers.stats'), () => this.actions.stats()));
-    this.own.replaceChildren(...own);
+    v.own.replaceChildren(...own);
 
-    this.chairRow.hidden = !mod;
+    v.chairRow.hidden = !mod;
     if (mod) {
       const auto = el('label', { class: 'speakers-auto' }, el('input', { type: 'checkbox', dataset: { testid: 'speakers-auto' } }), ' ', t('speakers.auto'));
       const box = auto.querySelector('input');
       box.checked = !!s.auto;
       box.addEventListener('change', () => this.actions.settings({ auto: box.checked }));
       const select = el('select', { dataset: { testid: 'speakers-time' }, 'aria-label': t('speakers.time_limit') });
-      for (const v of TIME_CHOICES) select.append(el('option', { value: String(v), text: v ? t('speakers.minutes', { n: v / 60 }) : t('speakers.no_limit') }));
+      for (const sec of TIME_CHOICES) select.append(el('option', { value: String(sec), text: sec ? t('speakers.minutes', { n: sec / 60 }) : t('speakers.no_limit') }));
       select.value = TIME_CHOICES.includes(s.time_limit_s) ? String(s.time_limit_s) : '0';
       select.addEventListener('change', () => this.actions.settings({ time_limit_s: Number(select.value) }));
       const parts = [this._button('speakers-next', t('speakers.next'), () => this.actions.next(), 'btn btn-primary btn-small')];
       if (s.speaker) parts.push(this._button('speakers-end-turn', t('speakers.end_turn'), () => this.actions.end()));
       parts.push(auto, el('label', { class: 'speakers-time' }, t('speakers.time_limit'), ' ', select));
-      this.chairRow.replaceChildren(...parts);
+      v.chairRow.replaceChildren(...parts);
     }
 
-    this.empty.hidden = s.queue.length > 0;
-    this.list.replaceChildren(
+    v.empty.hidden = s.queue.length > 0;
+    v.list.replaceChildren(
       ...s.queue.map((r, i) => {
         const name = r.id === me ? `${r.display_name} ${t('meeting.you_suffix')}` : r.display_name;
         const li = el('li', { dataset: { testid: 'speakers-item', participantId: r.id, pointOfOrder: String(!!r.point_of_order) } }, el('span', { class: 'pname', text: name }));
@@ -141,6 +183,10 @@ export class SpeakersPanel {
         return li;
       }),
     );
+    if (f && !v.section.contains(document.activeElement)) {
+      const target = (again && v.section.querySelector(again)) || (mod && v.chairRow.querySelector('button')) || v.own.querySelector('button');
+      if (target) target.focus();
+    }
   }
 
   /** speakers/stats: speaking time per person, as a table under the list. */
@@ -153,7 +199,9 @@ export class SpeakersPanel {
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('speakers.stats_name') }), el('th', { scope: 'col', text: t('speakers.stats_turns') }), el('th', { scope: 'col', text: t('speakers.stats_time') }))),
       el('tbody', {}, ...rows),
     );
-    this.statsBox.replaceChildren(rows.length ? table : el('p', { class: 'muted small', text: t('speakers.stats_none') }));
-    this.statsBox.hidden = false;
+    for (const v of this.views) {
+      v.statsBox.replaceChildren(rows.length ? table.cloneNode(true) : el('p', { class: 'muted small', text: t('speakers.stats_none') }));
+      v.statsBox.hidden = false;
+    }
   }
 }

@@ -2,7 +2,10 @@
 // Votes in the meeting (protocol: docs/protocol.md "vote"; server: src/room/vote.c): one card per
 // open vote above the stage with its options, the turnout and, for the chair, Close and Cancel;
 // the result card once it is closed; and, for moderators, the form that opens a vote. The server
-// decides who may vote: a card offers the options only when it said `eligible`.
+// decides who may vote: a card offers the options only when it said `eligible`. The form checks
+// what the server checks (buildVote) before sending, and shows the server's reason when it still
+// refuses. The chair's view (ui/chair_view.js) shows the same form and cards while it is open
+// (attach/detach). `members` is the body's size from the last vote event (attendance, quorum hint).
 import { el } from '../util.js';
 import { t } from '../i18n.js';
 
@@ -34,16 +37,98 @@ export function optionLabel(v, i) {
   return s;
 }
 
+// Limits of vote/create, as the server checks them (src/room/vote.c, docs/protocol.md "vote").
+export const VOTE_LIMITS = { title: 200, text: 2000, options: 10, option: 100, quorum: 500, durationMin: 10, durationMax: 86400 };
+export const ELECTORATES = ['present', 'members', 'list'];
+
+/** Clock text m:ss (h:mm:ss from an hour on) for a number of seconds. */
+export function clock(s) {
+  s = Math.max(0, Math.floor(s));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Seconds until a vote's closes_at (server wall clock, ms), or null without a deadline. */
+export function secondsLeft(v, now = Date.now()) {
+  return typeof v.closes_at === 'number' ? Math.max(0, Math.ceil((v.closes_at - now) / 1000)) : null;
+}
+
+/**
+ * The form's values → the vote/create message, or the reasons the server would refuse it.
+ * `raw`: {title, text, options (one per line), secret, electorate, voters: [ids], majority,
+ * quorum (text), minutes (text)}. Returns {msg} or {errors: [{field, key, params}]}.
+ */
+export function buildVote(raw) {
+  const errors = [];
+  const err = (field, key, params) => errors.push({ field, key, params });
+  const title = raw.title.trim();
+  const text = raw.text.trim();
+  if (!title) err('title', 'vote.title_missing');
+  else if ([...title].length > VOTE_LIMITS.title) err('title', 'vote.too_long', { n: VOTE_LIMITS.title });
+  if ([...text].length > VOTE_LIMITS.text) err('text', 'vote.too_long', { n: VOTE_LIMITS.text });
+  const options = raw.options.split('\n').map((o) => o.trim()).filter(Boolean);
+  if (options.length > VOTE_LIMITS.options) err('options', 'vote.options_too_many', { n: VOTE_LIMITS.options });
+  const long = options.find((o) => [...o].length > VOTE_LIMITS.option);
+  if (long) err('options', 'vote.option_too_long', { option: long, n: VOTE_LIMITS.option });
+  const twice = options.find((o, i) => options.indexOf(o) !== i);
+  if (twice) err('options', 'vote.option_repeated', { option: twice });
+  if (!ELECTORATES.includes(raw.electorate)) err('electorate', 'vote.electorate_missing');
+  if (raw.electorate === 'list' && raw.voters.length === 0) err('voters', 'vote.voters_missing');
+  const msg = { title, secret: !!raw.secret, majority: raw.majority, electorate: raw.electorate };
+  if (text) msg.text = text;
+  if (options.length) msg.options = options;
+  if (raw.electorate === 'list') msg.voters = raw.voters.slice();
+  const q = raw.quorum.trim();
+  if (q) {
+    const n = Number(q);
+    if (!/^\d+$/.test(q) || n > VOTE_LIMITS.quorum) err('quorum', 'vote.quorum_invalid', { n: VOTE_LIMITS.quorum });
+    else msg.quorum = n;
+  }
+  const d = raw.minutes.trim().replace(',', '.');
+  if (d) {
+    const s = Math.round(Number(d) * 60);
+    if (!/^\d*\.?\d+$/.test(d) || s < VOTE_LIMITS.durationMin || s > VOTE_LIMITS.durationMax) err('duration', 'vote.duration_invalid');
+    else msg.duration_s = s;
+  }
+  return errors.length ? { errors } : { msg };
+}
+
+/** The server's field names (error.field) → the form's. */
+const SERVER_FIELD = { title: 'title', text: 'text', options: 'options', electorate: 'electorate', voters: 'voters', quorum: 'quorum', duration_s: 'duration', majority: 'majority' };
+
 export class VotePanel {
   /**
    * @param {{area: HTMLElement, newButton: HTMLElement, roomId: string, isModerator: () => boolean,
-   *   onCreate: Function, onCast: Function, onClose: Function, onCancel: Function}} o
+   *   voters: () => Array<{id: string, display_name: string}>,
+   *   onCreate: (msg: object) => Promise, onCast: Function, onClose: Function, onCancel: Function,
+   *   onChange?: Function}} o
+   *   voters: those present who may vote (the checklist of a "list" electorate);
+   *   onChange: after every redraw (the status strip, the chair's attendance follow).
    */
   constructor(o) {
     Object.assign(this, o);
     this.votes = new Map(); // id → {vote, eligible, voted, receipt, myOption, result}
     this.form = null;
+    this.members = null;
+    this.extra = null; // the chair's view's area while it is open (attach())
     this.newButton.addEventListener('click', () => this.openForm());
+    this.ticker = setInterval(() => this._tick(), 1000);
+  }
+
+  /** A second place for the form and the cards (the chair's view), until detach(). */
+  attach(area) {
+    this.extra = area;
+    this.render();
+  }
+
+  detach() {
+    if (!this.extra) return;
+    this.extra.replaceChildren();
+    this.extra = null;
+    if (this.form && this.form.where === 'extra') this.form = null;
+    this.render();
   }
 
   /** After (re)joining: the open votes the server listed. */
@@ -51,6 +136,7 @@ export class VotePanel {
     this.votes.clear();
     this.form = null;
     for (const v of list || []) {
+      this._noteMembers(v);
       // a ballot cast before a reload or reconnect: this browser kept its choice and receipt
       const kept = mine.get(v.id);
       const e = { vote: v, eligible: !!v.eligible, voted: v.voted || 0 };
@@ -60,8 +146,14 @@ export class VotePanel {
     this.render();
   }
 
+  /** The body's size as the server counted it for a vote (members of the list, or the electorate). */
+  _noteMembers(v) {
+    if (v && Number.isInteger(v.members)) this.members = v.members;
+  }
+
   opened(m) {
     if (!m.vote || !m.vote.id) return;
+    this._noteMembers(m.vote);
     this.votes.set(m.vote.id, { vote: m.vote, eligible: !!m.eligible, voted: m.vote.voted || 0 });
     this.render();
   }
@@ -71,8 +163,9 @@ export class VotePanel {
     if (!e) return;
     e.voted = m.voted;
     // in place: a ballot elsewhere must not take the focus from the buttons of this card
-    const p = this.area.querySelector(`[data-vote="${CSS.escape(m.vote)}"] [data-testid="vote-turnout"]`);
-    if (p) p.textContent = t('vote.turnout', { n: e.voted, total: e.vote.electorate_size });
+    const sel = `[data-vote="${CSS.escape(m.vote)}"] [data-testid="vote-turnout"]`;
+    const shown = [this.area, this.extra].filter(Boolean).map((a) => a.querySelector(sel));
+    if (shown.every(Boolean)) for (const p of shown) p.textContent = t('vote.turnout', { n: e.voted, total: e.vote.electorate_size });
     else this.render();
   }
 
@@ -90,6 +183,7 @@ export class VotePanel {
     const e = this.votes.get(m.vote);
     if (!e) return;
     e.result = m.result;
+    this._noteMembers(m.result);
     e.state = m.state;
     e.head = m.head;
     this.render();
@@ -102,90 +196,202 @@ export class VotePanel {
     this.render();
   }
 
-  openForm() {
-    this.form = { title: '', text: '', secret: false, majority: 'simple' };
+  /** The form to open a vote, on the stage or (where 'extra') in the chair's view. */
+  openForm(where = 'stage') {
+    this.form = { where, title: '', text: '', options: '', secret: false, electorate: 'present', voters: new Set(), majority: 'simple', quorum: '', minutes: '' };
     this.formEl = null;
     this.render();
-    const input = this.area.querySelector('[data-testid="vote-title"]');
+    const input = this._areaFor(where)?.querySelector('[data-testid="vote-title"]');
     if (input) input.focus();
+  }
+
+  _areaFor(where) {
+    return where === 'extra' ? this.extra : this.area;
   }
 
   render() {
     // keep the keyboard focus on the same control of the same vote across the redraw
-    const f = document.activeElement && this.area.contains(document.activeElement) ? document.activeElement : null;
-    const card = f && f.closest('[data-vote]');
-    const again = card ? `[data-vote="${CSS.escape(card.dataset.vote)}"] [data-testid="${CSS.escape(f.dataset.testid || '')}"]` : null;
+    const f = document.activeElement;
+    const home = [this.area, this.extra].find((a) => a && f && a.contains(f));
+    const card = home && f.closest('[data-vote]');
+    const sel = card ? `[data-vote="${CSS.escape(card.dataset.vote)}"]` : null;
+    const again = card ? `${sel} [data-testid="${CSS.escape(f.dataset.testid || '')}"]` : null;
     this._draw();
-    const target = again && this.area.querySelector(again);
+    const target = again && home.querySelector(again);
     if (target) target.focus();
-    else if (card) this.area.querySelector(`[data-vote="${CSS.escape(card.dataset.vote)}"] button, [data-vote="${CSS.escape(card.dataset.vote)}"] a`)?.focus();
+    else if (card) home.querySelector(`${sel} button, ${sel} a`)?.focus();
+    if (this.onChange) this.onChange();
   }
 
   _draw() {
     const mod = this.isModerator();
     this.newButton.hidden = !mod;
-    const cards = [];
-    if (!this.form || !mod) this.formEl = null;
-    if (this.form && mod) cards.push(this._formCard());
-    for (const e of this.votes.values()) cards.push(e.result ? this._resultCard(e) : this._openCard(e, mod));
-    this.area.replaceChildren(el('h2', { class: 'visually-hidden', text: t('vote.heading') }), ...cards);
-    this.area.hidden = cards.length === 0;
+    if (!mod) this.form = null;
+    if (!this.form) this.formEl = null;
+    if (this.form && !this._areaFor(this.form.where)) this.form = this.formEl = null;
+    for (const [where, area] of [['stage', this.area], ['extra', this.extra]]) {
+      if (!area) continue;
+      const cards = [];
+      if (this.form && this.form.where === where) cards.push(this._formCard());
+      for (const e of this.votes.values()) cards.push(e.result ? this._resultCard(e) : this._openCard(e, mod));
+      if (where === 'stage') {
+        area.replaceChildren(el('h2', { class: 'visually-hidden', text: t('vote.heading') }), ...cards);
+        area.hidden = cards.length === 0;
+      } else {
+        area.replaceChildren(...(cards.length ? cards : [el('p', { class: 'muted small', text: t('vote.none_open') })]));
+      }
+    }
   }
 
-  /** The form is built once per opening, so a redraw (someone muted) keeps what is typed. */
+  /** Every second: the time left on the cards of votes with a deadline (in place). */
+  _tick() {
+    for (const area of [this.area, this.extra]) {
+      if (!area) continue;
+      for (const p of area.querySelectorAll('[data-testid="vote-time-left"]')) {
+        const e = this.votes.get(p.closest('[data-vote]')?.dataset.vote);
+        if (e && !e.result) p.textContent = this._timeLeft(e.vote);
+      }
+    }
+  }
+
+  _timeLeft(v) {
+    const left = secondsLeft(v);
+    return left > 0 ? t('vote.closes_in', { time: clock(left) }) : t('vote.closing');
+  }
+
+  /** The form is built once per opening, so a redraw (someone muted) keeps what is typed; only
+   * the voters' checklist follows who is here. */
   _formCard() {
-    if (this.formEl) return this.formEl;
+    if (this.formEl) {
+      this._fillVoters();
+      return this.formEl;
+    }
     const f = this.form;
-    const title = el('input', { id: 'vote-title', type: 'text', maxlength: 200, required: true, dataset: { testid: 'vote-title' }, value: f.title });
-    const text = el('textarea', { id: 'vote-text', rows: 2, maxlength: 2000, dataset: { testid: 'vote-text' } });
+    const field = (id, label, control, hint) => {
+      const hintEl = hint ? el('p', { class: 'field-hint small', id: `${id}-hint`, text: hint }) : null;
+      if (hint) control.setAttribute('aria-describedby', `${id}-hint`);
+      return [el('label', { for: id, text: label }), control, hintEl];
+    };
+    const title = el('input', { id: 'vote-title', type: 'text', maxlength: VOTE_LIMITS.title, required: true, dataset: { testid: 'vote-title' }, value: f.title });
+    const text = el('textarea', { id: 'vote-text', rows: 2, maxlength: VOTE_LIMITS.text, dataset: { testid: 'vote-text' } });
     text.value = f.text;
-    const secret = el('input', { id: 'vote-secret', type: 'checkbox', dataset: { testid: 'vote-secret' } });
-    secret.checked = f.secret;
+    const options = el('textarea', { id: 'vote-options', rows: 3, dataset: { testid: 'vote-options' } });
+    options.value = f.options;
+    const electorate = el('select', { id: 'vote-electorate', dataset: { testid: 'vote-electorate' } },
+      ...ELECTORATES.map((k) => el('option', { value: k, text: t(`vote.electorate.${k}`) })));
+    electorate.value = f.electorate;
+    this.voterBox = el('fieldset', { class: 'vote-voters', dataset: { testid: 'vote-voters' } }, el('legend', { text: t('vote.voters_legend') }));
+    this.voterList = el('div', { class: 'vote-voter-list' });
+    this.voterBox.append(this.voterList);
     const majority = el('select', { id: 'vote-majority', dataset: { testid: 'vote-majority' } },
       ...['simple', 'members', 'two_thirds'].map((k) => el('option', { value: k, text: t(`vote.majority.${k}`) })));
     majority.value = f.majority;
-    const error = el('p', { class: 'field-error small', role: 'alert', dataset: { testid: 'vote-form-error' } });
+    const quorum = el('input', { id: 'vote-quorum', type: 'number', min: 0, max: VOTE_LIMITS.quorum, step: 1, inputmode: 'numeric', dataset: { testid: 'vote-quorum' }, value: f.quorum });
+    const members = this.members;
+    const quorumHint = members ? t('vote.quorum_hint_n', { n: Math.floor(members / 2) + 1, members }) : t('vote.quorum_hint');
+    const minutes = el('input', { id: 'vote-duration', type: 'number', min: 0.17, max: 1440, step: 'any', inputmode: 'decimal', dataset: { testid: 'vote-duration' }, value: f.minutes });
+    const secret = el('input', { id: 'vote-secret', type: 'checkbox', dataset: { testid: 'vote-secret' } });
+    secret.checked = f.secret;
+    const error = el('div', { class: 'field-error small', id: 'vote-form-error', role: 'alert', dataset: { testid: 'vote-form-error' } });
     error.hidden = true;
+    const start = el('button', { type: 'submit', class: 'btn btn-primary btn-small', text: t('vote.start'), dataset: { testid: 'vote-start' } });
+    const controls = { title, text, options, electorate, voters: this.voterBox, majority, quorum, duration: minutes };
     const form = el('form', { class: 'vote-card vote-form', novalidate: true, dataset: { testid: 'vote-form' } },
       el('h3', { text: t('vote.new') }),
-      el('label', { for: 'vote-title', text: t('vote.title_label') }), title,
-      el('label', { for: 'vote-text', text: t('vote.text_label') }), text,
-      el('label', { for: 'vote-majority', text: t('vote.majority_label') }), majority,
+      ...field('vote-title', t('vote.title_label'), title),
+      ...field('vote-text', t('vote.text_label'), text),
+      ...field('vote-options', t('vote.options_field'), options, t('vote.options_hint', { n: VOTE_LIMITS.options })),
+      ...field('vote-electorate', t('vote.electorate_label'), electorate),
+      this.voterBox,
+      ...field('vote-majority', t('vote.majority_label'), majority),
+      ...field('vote-quorum', t('vote.quorum_label'), quorum, quorumHint),
+      ...field('vote-duration', t('vote.duration_label'), minutes, t('vote.duration_hint')),
       el('div', { class: 'vote-check' }, secret, el('label', { for: 'vote-secret', text: t('vote.secret_label') })),
       error,
       el('div', { class: 'vote-actions' },
-        el('button', { type: 'submit', class: 'btn btn-primary btn-small', text: t('vote.start'), dataset: { testid: 'vote-start' } }),
-        el('button', { type: 'button', class: 'btn btn-small', text: t('vote.discard'), onclick: () => { this.form = null; this.render(); } })));
+        start,
+        el('button', { type: 'button', class: 'btn btn-small', text: t('vote.discard'), dataset: { testid: 'vote-discard' }, onclick: () => { this.form = null; this.render(); } })));
+    const read = () => {
+      Object.assign(f, { title: title.value, text: text.value, options: options.value, secret: secret.checked, electorate: electorate.value, majority: majority.value, quorum: quorum.value, minutes: minutes.value });
+    };
+    electorate.addEventListener('change', () => {
+      read();
+      this._fillVoters();
+    });
+    const showErrors = (lines, fields) => {
+      for (const c of Object.values(controls)) c.removeAttribute('aria-invalid');
+      error.replaceChildren(...lines.map((l) => el('p', { text: l })));
+      error.hidden = lines.length === 0;
+      for (const name of fields) {
+        const c = controls[name];
+        if (!c) continue;
+        c.setAttribute('aria-invalid', 'true');
+        c.setAttribute('aria-errormessage', 'vote-form-error');
+      }
+      const first = controls[fields[0]];
+      if (first) (first === this.voterBox ? first.querySelector('input') || first : first).focus();
+    };
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      f.title = title.value.trim();
-      f.text = text.value.trim();
-      f.secret = secret.checked;
-      f.majority = majority.value;
-      if (!f.title) {
-        error.textContent = t('vote.title_missing');
-        error.hidden = false;
-        title.setAttribute('aria-invalid', 'true');
-        title.focus();
+      read();
+      const r = buildVote({ ...f, voters: [...f.voters] });
+      if (r.errors) {
+        showErrors(r.errors.map((x) => t(x.key, x.params)), r.errors.map((x) => x.field));
         return;
       }
-      const msg = { title: f.title, secret: f.secret, majority: f.majority };
-      if (f.text) msg.text = f.text;
-      this.form = null;
-      this.onCreate(msg);
-      this.render();
+      showErrors([], []);
+      start.disabled = true;
+      Promise.resolve(this.onCreate(r.msg)).then(
+        () => {
+          if (this.form !== f) return;
+          this.form = null;
+          this.render();
+        },
+        (e) => {
+          start.disabled = false;
+          if (this.form !== f) return;
+          const why = e && e.code === 'timeout' ? t('toast.timeout') : (e && e.message) || t('error.unknown');
+          showErrors([t('vote.server_refused', { text: why })], [SERVER_FIELD[e && e.field]].filter(Boolean));
+        },
+      );
     });
     this.formEl = form;
+    this._fillVoters();
     return form;
+  }
+
+  /** The checklist of a "list" electorate: those present who may vote, ticks kept by id. */
+  _fillVoters() {
+    const f = this.form;
+    if (!f || !this.voterBox) return;
+    this.voterBox.hidden = f.electorate !== 'list';
+    if (this.voterBox.hidden) return;
+    const people = this.voters();
+    const here = new Set(people.map((p) => p.id));
+    for (const id of [...f.voters]) if (!here.has(id)) f.voters.delete(id);
+    const focused = this.voterList.contains(document.activeElement) ? document.activeElement.value : null;
+    this.voterList.replaceChildren(...(people.length ? people.map((p) => {
+      const id = `vote-voter-${p.id}`;
+      const box = el('input', { type: 'checkbox', id, value: p.id, dataset: { testid: 'vote-voter', participantId: p.id } });
+      box.checked = f.voters.has(p.id);
+      box.addEventListener('change', () => (box.checked ? f.voters.add(p.id) : f.voters.delete(p.id)));
+      return el('div', { class: 'vote-check' }, box, el('label', { for: id, text: p.display_name }));
+    }) : [el('p', { class: 'muted small', text: t('vote.voters_none') })]));
+    if (focused) this.voterList.querySelector(`input[value="${CSS.escape(focused)}"]`)?.focus();
   }
 
   _openCard(e, mod) {
     const v = e.vote;
+    const meta = [t(v.secret ? 'vote.secret' : 'vote.open'), t(`vote.majority.${v.majority}`)];
+    if (v.electorate) meta.push(t(`vote.electorate_short.${v.electorate}`));
+    if (typeof v.quorum === 'number') meta.push(t('vote.quorum_is', { n: v.quorum }));
     const card = el('article', { class: 'vote-card', dataset: { testid: 'vote-card', vote: v.id } },
       el('h3', { text: v.title }),
       v.text ? el('p', { class: 'vote-text', text: v.text }) : null,
-      el('p', { class: 'muted small' }, t(v.secret ? 'vote.secret' : 'vote.open'), ' · ', t(`vote.majority.${v.majority}`)),
-      el('p', { class: 'vote-turnout', 'aria-live': 'polite', dataset: { testid: 'vote-turnout' }, text: t('vote.turnout', { n: e.voted, total: v.electorate_size }) }));
+      el('p', { class: 'muted small', text: meta.join(' · ') }),
+      el('p', { class: 'vote-turnout', 'aria-live': 'polite', dataset: { testid: 'vote-turnout' }, text: t('vote.turnout', { n: e.voted, total: v.electorate_size }) }),
+      // redrawn every second: not announced (the card area is a live region)
+      typeof v.closes_at === 'number' ? el('p', { class: 'vote-time-left', 'aria-live': 'off', dataset: { testid: 'vote-time-left' }, text: this._timeLeft(v) }) : null);
     if (e.myOption !== undefined) {
       card.append(el('p', { class: 'vote-done', dataset: { testid: 'vote-done' }, text: t('vote.your_ballot', { option: optionLabel(v, e.myOption) }) }));
       if (e.receipt) {
@@ -212,16 +418,23 @@ export class VotePanel {
   _resultCard(e) {
     const v = e.vote;
     const r = e.result;
-    const outcome = e.state === 'cancelled' ? t('vote.cancelled') : r.passed ? t('vote.passed') : t('vote.failed');
+    const cancelled = e.state === 'cancelled';
+    const outcome = cancelled ? t('vote.cancelled') : r.passed ? t('vote.passed') : t('vote.failed');
+    const state = cancelled ? 'cancelled' : r.passed ? 'passed' : 'failed';
     const rows = v.options.map((_, i) => el('tr', {}, el('th', { scope: 'row', text: optionLabel(v, i) }), el('td', { text: String(r.counts[i] || 0) })));
     const href = `/api/v1/meetings/${encodeURIComponent(this.roomId)}/votes/${encodeURIComponent(v.id)}/record.html?lang=${t('vote.lang')}`;
-    return el('article', { class: 'vote-card vote-result', dataset: { testid: 'vote-result', vote: v.id } },
+    const quorumLine = [t(r.quorate ? 'vote.quorate' : 'vote.inquorate'), t('vote.ballots', { n: r.ballots })];
+    if (typeof r.quorum === 'number') quorumLine.push(t('vote.quorum_is', { n: r.quorum }));
+    const winner = !cancelled && r.passed && v.kind === 'choice' && typeof r.winner === 'number' && r.winner !== v.abstain;
+    return el('article', { class: `vote-card vote-result is-${state}`, dataset: { testid: 'vote-result', vote: v.id, outcome: state, quorate: String(!!r.quorate) } },
       el('h3', { text: v.title }),
       el('p', { class: 'vote-outcome', dataset: { testid: 'vote-outcome' }, text: outcome }),
-      el('p', { class: 'small', text: `${t(r.quorate ? 'vote.quorate' : 'vote.inquorate')} · ${t('vote.ballots', { n: r.ballots })}` }),
-      el('table', { class: 'vote-counts' }, el('tbody', {}, ...rows)),
+      winner ? el('p', { class: 'vote-winner', dataset: { testid: 'vote-winner' }, text: t('vote.winner', { option: optionLabel(v, r.winner) }) }) : null,
+      el('p', { class: `small vote-quorate${r.quorate ? '' : ' is-inquorate'}`, dataset: { testid: 'vote-quorate' }, text: quorumLine.join(' · ') }),
+      !cancelled && !r.quorate ? el('p', { class: 'small', text: t('vote.inquorate_note') }) : null,
+      el('table', { class: 'vote-counts' }, el('caption', { class: 'visually-hidden', text: t('vote.counts_caption') }), el('tbody', {}, ...rows)),
       el('div', { class: 'vote-actions' },
         el('a', { href, target: '_blank', rel: 'noopener', text: t('vote.record') }),
-        el('button', { type: 'button', class: 'btn btn-small', text: t('vote.dismiss'), onclick: () => { this.votes.delete(v.id); this.render(); } })));
+        el('button', { type: 'button', class: 'btn btn-small', text: t('vote.dismiss'), dataset: { testid: 'vote-dismiss' }, onclick: () => { this.votes.delete(v.id); this.render(); } })));
   }
 }
