@@ -756,6 +756,9 @@ static void vote_welcome(struct rs_participant *p, json_t *ev)
         return;
     rs_store_vote_list(app->store, p->room->id, welcome_each, &w);
     json_object_set_new(ev, "votes", w.arr);
+    /* the size of the body, for the attendance count and the quorum before any vote */
+    struct vote_room *vr = room_members(p->room);
+    json_object_set_new(ev, "member_count", json_integer(vr ? (json_int_t)vr->n : 0));
 }
 
 static void vote_describe(const struct rs_participant *p, json_t *j)
@@ -801,6 +804,10 @@ void rs_vote_members_changed(struct rs_app *app, const char *room_id)
         if (now && now->member != was)
             rs_emit_participant_updated(p);
     }
+    struct vote_room *vr = room_members(room);
+    json_t *ev = rs_event("vote", "members", "{s:I}", "count", (json_int_t)(vr ? vr->n : 0));
+    if (ev)
+        rs_emit_all(room, ev, NULL);
 }
 
 struct due {

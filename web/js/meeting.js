@@ -703,7 +703,7 @@ class Meeting {
     this.serverCanGrant = !!(reply.room_settings && reply.room_settings.can_grant === true);
     if (!this.transition('joined')) return false;
     this.state.applyJoined(reply);
-    this.votes.reset(reply.votes);
+    this.votes.reset(reply.votes, reply.member_count);
     if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);
     this.stageLayout.setSpotlight(reply.spotlight);
     this.polls.reset(reply.poll);

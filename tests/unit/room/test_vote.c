@@ -262,6 +262,8 @@ static void test_members_are_marked(void **state)
     assert_int_equal(member_flag(list, "Carl"), 0);
     assert_int_equal(member_flag(list, "erika muster"), 1);
     assert_int_equal(member_flag(list, "Gast"), 0);
+    /* the body's size comes with the welcome (the list set up has three entries) */
+    assert_int_equal(json_integer_value(json_object_get(j, "member_count")), 3);
     json_decref(j);
     /* the list changes while they are here: carl becomes a member, everyone is told */
     drain(o);
@@ -272,8 +274,11 @@ static void test_members_are_marked(void **state)
     assert_int_equal(rs_store_members_set(app.store, MEETING, m, 1), 0);
     rs_vote_members_changed(&app, MEETING);
     int carl_now = 0, alice_gone = 0;
+    json_int_t count = -1;
     while ((j = next(o))) {
         json_t *p = json_object_get(j, "participant");
+        if (strcmp(str(j, "event"), "members") == 0)
+            count = json_integer_value(json_object_get(j, "count"));
         if (p && strcmp(str(j, "event"), "participant_updated") == 0) {
             if (strcmp(str(p, "display_name"), "Carl") == 0)
                 carl_now = json_is_true(json_object_get(p, "member"));
@@ -284,6 +289,7 @@ static void test_members_are_marked(void **state)
     }
     assert_true(carl_now);
     assert_true(alice_gone);
+    assert_int_equal(count, 1);
     (void)a, (void)c, (void)e, (void)g;
 }
 

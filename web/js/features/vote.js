@@ -18,6 +18,7 @@ export default {
     turnout: { when: 'meeting', run: (view, m) => view.votes.turnout(m) },
     ballot_ack: { when: 'meeting', run: (view, m) => view.votes.ack(m) },
     closed: { when: 'meeting', run: (view, m) => view.votes.closed(m) },
+    members: { when: 'meeting', run: (view, m) => view.votes.memberCount(m.count) },
   },
   actions: {
     // answered by vote/created (with our ref) or an error the form shows (SignalingError)

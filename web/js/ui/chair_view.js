@@ -8,7 +8,8 @@
 // a control (or of its test id) stays in the page. On a phone it is a full-screen sheet like the other panels.
 //
 // Attendance: `member: true` marks the members of the body in the participant list; the size of
-// the body comes with every vote (vote.members, result.members). Quorate as the server's default
+// the body comes with control/joined (member_count), vote/members when the list changes, and
+// every vote (vote.members). Quorate as the server's default
 // quorum counts it: more than half of the members present.
 import { el } from '../util.js';
 import { t } from '../i18n.js';

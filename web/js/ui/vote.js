@@ -131,10 +131,11 @@ export class VotePanel {
     this.render();
   }
 
-  /** After (re)joining: the open votes the server listed. */
-  reset(list) {
+  /** After (re)joining: the open votes the server listed, and the size of the member list (0: none). */
+  reset(list, memberCount) {
     this.votes.clear();
     this.form = null;
+    this.members = memberCount > 0 ? memberCount : null;
     for (const v of list || []) {
       this._noteMembers(v);
       // a ballot cast before a reload or reconnect: this browser kept its choice and receipt
@@ -143,6 +144,12 @@ export class VotePanel {
       if (kept && !v.eligible) Object.assign(e, { myOption: kept.option, receipt: kept.receipt || null });
       this.votes.set(v.id, e);
     }
+    this.render();
+  }
+
+  /** The member list was changed during the meeting (vote/members). */
+  memberCount(count) {
+    this.members = count > 0 ? count : null;
     this.render();
   }
 
