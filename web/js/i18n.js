@@ -13,6 +13,7 @@ import * as speakersStrings from './strings/speakers.js';
 import * as chatStrings from './strings/chat.js';
 import * as pollStrings from './strings/poll.js';
 import * as attendanceStrings from './strings/attendance.js';
+import * as agendaStrings from './strings/agenda.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -970,6 +971,8 @@ Object.assign(de, pollStrings.de);
 Object.assign(en, pollStrings.en);
 Object.assign(de, attendanceStrings.de);
 Object.assign(en, attendanceStrings.en);
+Object.assign(de, agendaStrings.de);
+Object.assign(en, agendaStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -29,6 +29,8 @@ import { Reactions } from './ui/reactions.js';
 import { LeaveDialog } from './ui/leave_dialog.js';
 import { StageLayout } from './ui/layout.js';
 import { QualityMonitor } from './ui/quality.js';
+import { AgendaPanel } from './ui/agenda.js';
+import { sessionBadges, sessionMenuItems, announceOwnRoles } from './ui/session.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
@@ -83,7 +85,7 @@ class Meeting {
       canGrant: () => this.canGrant(),
       isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
-      extras: (p) => this.chairPanel.rowExtras(p),
+      extras: (p) => [...sessionBadges(p), ...this.chairPanel.rowExtras(p)],
     });
     this.chairPanel = new ChairPanel({
       before: $('lobby-section'),
@@ -91,6 +93,7 @@ class Meeting {
       isModerator: () => this.isModerator(),
       canLobby: () => !!this.lobbyCapable,
       actions: this.features.chair,
+      moreItems: (p) => sessionMenuItems(p, this.features.session.setRole),
     });
     this.chatExtras = new ChatExtras({
       panel: $('chat-panel'),
@@ -135,6 +138,17 @@ class Meeting {
     });
     this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.isModerator(), actions: this.features.poll });
     this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.isModerator(), actions: this.features.timer });
+    this.agenda = new AgendaPanel({
+      after: $('chat-panel'),
+      stage: $('stage'),
+      room: this.state,
+      canChair: () => this.canChair(),
+      canMinutes: () => this.canMinutes(),
+      showEmpty: () => !!this.managed && this.canChair(),
+      open: () => this.showPanel('agenda'),
+      actions: this.features.agenda,
+    });
+    announceOwnRoles(this.state, toast);
     this.state.addEventListener('change', (e) => {
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') {
         this.votes.render();
@@ -338,6 +352,20 @@ class Meeting {
 
   isModerator() {
     return this.inMeeting && !!this.state.self && this.state.self.role === 'moderator';
+  }
+
+  /**
+   * May edit the agenda (RS_NEED_CHAIR, docs/protocol.md `session`): a moderator who holds the
+   * chair, or any moderator while nobody present holds it. Only what is offered; the server decides.
+   */
+  canChair() {
+    if (!this.isModerator()) return false;
+    return this.state.self.session_chair || !this.state.list().some((p) => p.session_chair);
+  }
+
+  /** May write minutes (RS_NEED_MINUTES): the minute-taker or whoever may chair. */
+  canMinutes() {
+    return (this.inMeeting && !!this.state.self && this.state.self.minute_taker) || this.canChair();
   }
 
   /** A guest (protocol.md "Roles in a meeting"): no screen sharing, no meeting link. */
@@ -898,10 +926,11 @@ class Meeting {
 
   showPanel(which) {
     if (this.openPanel && this.openPanel !== which) this.closePanel(this.openPanel, false);
-    const panel = which === 'chat' ? $('chat-panel') : $('participants-panel');
+    if (this.openPanel !== which) this.panelOpener = document.activeElement;
+    const panel = $(`${which}-panel`); // chat, participants, agenda
     panel.hidden = false;
     this.openPanel = which;
-    this.controls.setPanel(which, true);
+    if (which !== 'agenda') this.controls.setPanel(which, true);
     if (which === 'chat') {
       this.chat.markRead();
       $('chat-input').focus();
@@ -913,12 +942,14 @@ class Meeting {
 
   closePanel(which, restoreFocus) {
     if (!which) return;
-    const panel = which === 'chat' ? $('chat-panel') : $('participants-panel');
+    const panel = $(`${which}-panel`);
     panel.hidden = true;
     if (this.openPanel === which) this.openPanel = null;
-    this.controls.setPanel(which, false);
+    if (which !== 'agenda') this.controls.setPanel(which, false);
     if (restoreFocus) {
-      const b = which === 'chat' ? this.controls.chat : this.controls.people;
+      // the agenda opens from "More", the stage's chip or the chair's view: back to that
+      const opener = this.panelOpener;
+      const b = which === 'chat' ? this.controls.chat : which === 'participants' ? this.controls.people : opener && opener.isConnected ? opener : this.controls.more;
       // on a phone the participants button lives in "More"
       (b.getClientRects().length ? b : this.controls.more).focus();
     }
@@ -943,6 +974,10 @@ class Meeting {
         run: () => this.togglePanel('participants'),
       });
       items.push('separator');
+    }
+    if (this.agenda.offered) {
+      const cur = this.agenda.currentItem();
+      items.push({ label: t('agenda.menu'), note: cur ? t('agenda.item_n', { n: this.agenda.items.indexOf(cur) + 1 }) : '', testid: 'more-agenda', run: () => this.togglePanel('agenda') }, 'separator');
     }
     const mode = this.stageLayout.mode;
     items.push({ label: t('layout.grid'), checked: mode === 'grid', testid: 'layout-grid', run: () => this.stageLayout.setMode('grid') });

@@ -8,6 +8,11 @@ function normalizeChair(c) {
   return { mic_blocked: c.mic_blocked === true, mic_allowed: c.mic_allowed === true, camera_off: c.camera_off === true, screen_allowed: c.screen_allowed !== false };
 }
 
+/** The session roles (docs/protocol.md `session`): the chair and the minute-taker. */
+function sessionRoles(p) {
+  return { session_chair: p.chair === true, minute_taker: p.minute_taker === true };
+}
+
 export class RoomState extends EventTarget {
   constructor() {
     super();
@@ -47,6 +52,7 @@ export class RoomState extends EventTarget {
       muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
       account: p.account === true,
       chair: normalizeChair(p.chair),
+      ...sessionRoles(p),
       self: false,
     };
   }
@@ -81,6 +87,7 @@ export class RoomState extends EventTarget {
     if (typeof p.role === 'string') cur.role = p.role;
     if (typeof p.account === 'boolean') cur.account = p.account;
     if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
+    Object.assign(cur, sessionRoles(p)); // a full description: an absent flag is false
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
     return cur;
   }
