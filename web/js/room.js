@@ -8,9 +8,13 @@ function normalizeChair(c) {
   return { mic_blocked: c.mic_blocked === true, mic_allowed: c.mic_allowed === true, camera_off: c.camera_off === true, screen_allowed: c.screen_allowed !== false };
 }
 
-/** The session roles (docs/protocol.md `session`): the chair and the minute-taker. */
+/**
+ * The session roles (docs/protocol.md `session`): the chair and the minute-taker. The server
+ * says `session_chair` (`chair` already holds the chair's decisions about the participant);
+ * `chair: true` is the first draft's spelling.
+ */
 function sessionRoles(p) {
-  return { session_chair: p.chair === true, minute_taker: p.minute_taker === true };
+  return { session_chair: p.session_chair === true || p.chair === true, minute_taker: p.minute_taker === true };
 }
 
 export class RoomState extends EventTarget {
