@@ -194,6 +194,15 @@ static const struct {
                               "Stays in a meeting written to its attendance list"},
     [RS_M_ATTENDANCE_WRITE_FAILED] = {"ratsaal_attendance_write_failures_total", "counter",
                                       "Attendance rows the store did not take"},
+    [RS_M_SESSION_ROLE_CHAIR] = {"ratsaal_session_role_changes_total{role=\"chair\"}", "counter",
+                                 "Session roles given or taken, by role"},
+    [RS_M_SESSION_ROLE_MINUTE_TAKER] = {
+        "ratsaal_session_role_changes_total{role=\"minute_taker\"}", "counter", NULL},
+    [RS_M_AGENDA_CHANGES] = {"ratsaal_agenda_changes_total", "counter",
+                             "Agenda changes: items added, changed, moved, removed or made "
+                             "current, and whole agendas replaced"},
+    [RS_M_MINUTES_SAVED] = {"ratsaal_minutes_saved_total", "counter",
+                            "Minutes of agenda items stored"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -286,6 +295,11 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_NOT_ELIGIBLE] = "not_eligible",
     [RS_ERR_INVALID_OPTION] = "invalid_option",
     [RS_ERR_POLL_CLOSED] = "poll_closed",
+    [RS_ERR_NOT_CHAIR] = "not_chair",
+    [RS_ERR_NOT_MODERATOR] = "not_moderator",
+    [RS_ERR_GUEST_NOT_ALLOWED] = "guest_not_allowed",
+    [RS_ERR_AGENDA_ITEM_IN_USE] = "agenda_item_in_use",
+    [RS_ERR_TOO_MANY_ITEMS] = "too_many_items",
 };
 
 const char *rs_err_code(enum rs_err err)

@@ -110,6 +110,11 @@ enum rs_metric {
     /* attendance (room/attendance.c) */
     RS_M_ATTENDANCE_ROWS,         /* stays written to the attendance list */
     RS_M_ATTENDANCE_WRITE_FAILED, /* rows the store did not take (not written or not closed) */
+    /* session roles, agenda and minutes (room/session.c, room/agenda.c) */
+    RS_M_SESSION_ROLE_CHAIR,        /* the chair given or taken */
+    RS_M_SESSION_ROLE_MINUTE_TAKER, /* the minute-taker given or taken */
+    RS_M_AGENDA_CHANGES,            /* agenda items added, changed, moved, removed, made current */
+    RS_M_MINUTES_SAVED,             /* minutes stored (agenda/minutes) */
     RS_M__COUNT
 };
 
@@ -179,6 +184,11 @@ enum rs_err {
     RS_ERR_NOT_ELIGIBLE,   /* vote/cast: not in the vote's electorate */
     RS_ERR_INVALID_OPTION, /* vote/cast, poll/answer: no such option */
     RS_ERR_POLL_CLOSED,    /* poll/answer, poll/close, poll/cancel: no poll is open */
+    RS_ERR_NOT_CHAIR,      /* a chair action by a moderator while someone else chairs */
+    RS_ERR_NOT_MODERATOR,  /* session/set_role: only a moderator may hold the chair */
+    RS_ERR_GUEST_NOT_ALLOWED, /* session/set_role: a guest may not take the minutes */
+    RS_ERR_AGENDA_ITEM_IN_USE, /* agenda/remove, PUT agenda: current, or minutes or votes */
+    RS_ERR_TOO_MANY_ITEMS,     /* agenda/add: the agenda has RS_AGENDA_ITEMS_MAX items */
     RS_ERR__COUNT
 };
 

@@ -15,6 +15,7 @@
 #include "core/ratelimit.h"
 #include "room/peer.h"
 #include "room/room.h"
+#include "room/session.h"
 
 enum rs_access rs_access_meeting(struct rs_store *store, const struct rs_identity *who,
                                  const struct rs_room_record *rec)
@@ -220,6 +221,10 @@ bool rs_access_holds(const struct rs_participant *p, enum rs_need need)
         return p->role == RS_ROLE_MODERATOR;
     case RS_NEED_OWNER:
         return p->role == RS_ROLE_MODERATOR && rs_access_may_grant(p);
+    case RS_NEED_CHAIR:
+        return rs_session_may_chair(p);
+    case RS_NEED_MINUTES:
+        return rs_session_may_write_minutes(p);
     }
     return false;
 }

@@ -31,7 +31,7 @@
 #define RS_MSG_MAX_BYTES 16384
 /* media/publish and media/subscribe_answer carry SDP for up to 64 m-lines */
 #define RS_MSG_MAX_MEDIA_BYTES (192 * 1024)
-#define RS_ACTION_MAX_FIELDS 10 /* vote/create has 9 */
+#define RS_ACTION_MAX_FIELDS 10 /* vote/create has 10 */
 #define RS_FEATURES_MAX 16
 
 struct rs_peer;
@@ -64,7 +64,9 @@ struct rs_msg {
 };
 void rs_msg_free(struct rs_msg *msg);
 
-/* Who may call an action. Each level includes the ones before it. */
+/* Who may call an action. Up to RS_NEED_OWNER each level includes the ones before it; the
+ * session levels (room/session.h) stand beside OWNER: both include JOINED, CHAIR includes
+ * MODERATOR, and a level from MODERATOR on re-reads the caller's login (dispatch.c). */
 enum rs_need {
     RS_NEED_CONNECTED, /* any connection, joined or not (control/join, control/ping) */
     RS_NEED_PRESENT,   /* in a room or waiting in its lobby */
@@ -72,6 +74,9 @@ enum rs_need {
     RS_NEED_MODERATOR, /* a moderator of the room */
     RS_NEED_OWNER,     /* a moderator who may hand out roles: the meeting's owner or an admin
                         * (in a room without an owner: any moderator) */
+    RS_NEED_CHAIR,     /* a moderator holding the chair, or any moderator while no one present
+                        * holds it (others: forbidden; a moderator beside the chair: not_chair) */
+    RS_NEED_MINUTES,   /* the minute-taker, or whoever holds RS_NEED_CHAIR */
 };
 
 enum rs_field_type {

@@ -332,6 +332,12 @@ static int refuse(struct rs_call *c, enum rs_need need)
     if (need == RS_NEED_OWNER && p->role == RS_ROLE_MODERATOR)
         rs_msg_error_set(c->err, RS_ERR_FORBIDDEN, NULL,
                          "only the meeting's owner or an admin may change roles");
+    else if (need == RS_NEED_CHAIR && p->role == RS_ROLE_MODERATOR)
+        rs_msg_error_set(c->err, RS_ERR_NOT_CHAIR, NULL,
+                         "the chair leads this meeting; only the chair may do this");
+    else if (need == RS_NEED_MINUTES)
+        rs_msg_error_set(c->err, RS_ERR_FORBIDDEN, NULL,
+                         "only the minute-taker or the chair may write the minutes");
     else
         rs_msg_error_set(c->err, RS_ERR_FORBIDDEN, NULL, "only moderators may do this");
     return -EACCES;

@@ -308,7 +308,7 @@ static void poll_room_free(struct rs_room *room)
 static const struct rs_action actions[] = {
     {.name = "create",
      .fn = act_create,
-     .need = RS_NEED_MODERATOR,
+     .need = RS_NEED_CHAIR,
      .fields = {[CREATE_QUESTION] = {.name = "question",
                                      .type = RS_FIELD_TEXT,
                                      .flags = RS_FIELD_REQUIRED,
@@ -328,8 +328,8 @@ static const struct rs_action actions[] = {
                              .min = 0,
                              .max = RS_POLL_OPTIONS_MAX - 1},
           [ANSWER_POLL] = {.name = "poll", .type = RS_FIELD_INT, .min = 1, .max = INT32_MAX}}},
-    {.name = "close", .fn = act_close, .need = RS_NEED_MODERATOR},
-    {.name = "cancel", .fn = act_cancel, .need = RS_NEED_MODERATOR},
+    {.name = "close", .fn = act_close, .need = RS_NEED_CHAIR},
+    {.name = "cancel", .fn = act_cancel, .need = RS_NEED_CHAIR},
     {.name = NULL},
 };
 

@@ -28,6 +28,7 @@
 #include "room/events.h"
 #include "room/peer.h"
 #include "room/poll.h"
+#include "room/session.h"
 #include "room/timer.h"
 #include "room/vote.h"
 
@@ -91,7 +92,8 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_moderation_feature, &rs_chair_feature,
                                                    &rs_speakers_feature, &rs_reaction_feature,
                                                    &rs_vote_feature, &rs_poll_feature,
-                                                   &rs_timer_feature, &rs_attendance_feature};
+                                                   &rs_timer_feature, &rs_attendance_feature,
+                                                   &rs_session_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);
@@ -297,7 +299,10 @@ void rs_participant_set_role(struct rs_participant *p, enum rs_role role)
         rs_metric_dec(role_gauge(p->role));
         rs_metric_inc(role_gauge(role));
     }
+    enum rs_role was = p->role;
     p->role = role;
+    if (was == RS_ROLE_MODERATOR)
+        rs_session_moderator_lost(p);
 }
 
 bool rs_participant_may_vote(const struct rs_participant *p)

@@ -111,7 +111,7 @@ static void timer_room_free(struct rs_room *room)
 static const struct rs_action actions[] = {
     {.name = "start",
      .fn = act_start,
-     .need = RS_NEED_MODERATOR,
+     .need = RS_NEED_CHAIR,
      .fields = {[START_SECONDS] = {.name = "seconds",
                                    .type = RS_FIELD_INT,
                                    .flags = RS_FIELD_REQUIRED,
@@ -120,7 +120,7 @@ static const struct rs_action actions[] = {
                 [START_LABEL] = {.name = "label",
                                  .type = RS_FIELD_TEXT,
                                  .max = RS_TIMER_LABEL_MAX_CHARS}}},
-    {.name = "stop", .fn = act_stop, .need = RS_NEED_MODERATOR},
+    {.name = "stop", .fn = act_stop, .need = RS_NEED_CHAIR},
     {.name = NULL},
 };
 

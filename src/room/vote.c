@@ -828,7 +828,7 @@ static const char *const majority_choices[] = {"simple", "members", "two_thirds"
 static const struct rs_action actions[] = {
     {.name = "create",
      .fn = vote_create,
-     .need = RS_NEED_MODERATOR,
+     .need = RS_NEED_CHAIR,
      .fields = {{.name = "title",
                  .type = RS_FIELD_TEXT,
                  .flags = RS_FIELD_REQUIRED,
@@ -856,8 +856,8 @@ static const struct rs_action actions[] = {
                  .flags = RS_FIELD_REQUIRED,
                  .min = 0,
                  .max = RS_VOTE_OPTIONS_MAX - 1}}},
-    {.name = "close", .fn = vote_close, .need = RS_NEED_MODERATOR, .fields = {VOTE_ID_FIELD}},
-    {.name = "cancel", .fn = vote_cancel, .need = RS_NEED_MODERATOR, .fields = {VOTE_ID_FIELD}},
+    {.name = "close", .fn = vote_close, .need = RS_NEED_CHAIR, .fields = {VOTE_ID_FIELD}},
+    {.name = "cancel", .fn = vote_cancel, .need = RS_NEED_CHAIR, .fields = {VOTE_ID_FIELD}},
     {.name = NULL},
 };
 

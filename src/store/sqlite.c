@@ -101,6 +101,8 @@ static const char *const migrations[] = {
     rs_store__sqlite_vote_schema,
     /* 5: attendance (sqlite_attendance.c) */
     rs_store__sqlite_attendance_schema,
+    /* 6: agenda items, minutes and session roles (sqlite_agenda.c) */
+    rs_store__sqlite_agenda_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -967,6 +969,7 @@ static const struct rs_store_ops sqlite_ops = {
     .invite_purge = sq_invite_purge,
     .votes = &rs_store__sqlite_vote_ops,
     .attendance = &rs_store__sqlite_attendance_ops,
+    .agenda = &rs_store__sqlite_agenda_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)

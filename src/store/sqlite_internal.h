@@ -17,6 +17,9 @@ extern const struct rs_store_vote_ops rs_store__sqlite_vote_ops;
 /* Migration 5: attendance (sqlite_attendance.c). */
 extern const char rs_store__sqlite_attendance_schema[];
 extern const struct rs_store_attendance_ops rs_store__sqlite_attendance_ops;
+/* Migration 6: agenda items and session roles (sqlite_agenda.c). */
+extern const char rs_store__sqlite_agenda_schema[];
+extern const struct rs_store_agenda_ops rs_store__sqlite_agenda_ops;
 
 /* Helpers of sqlite_vote.c for the other per-call backends: the errno for the last error
  * (constraints as in sqlite.c, else logged -EIO); a prepared statement or NULL (logged); binds
@@ -25,5 +28,9 @@ int rs_store__sqlite_map(sqlite3 *db);
 sqlite3_stmt *rs_store__sqlite_prep(sqlite3 *db, const char *sql);
 void rs_store__sqlite_text(sqlite3_stmt *q, int i, const char *s);
 void rs_store__sqlite_copy(char *dst, size_t cap, sqlite3_stmt *q, int col);
+/* BEGIN IMMEDIATE (0 or the mapped error); and its end: COMMIT when rc is 0, else ROLLBACK,
+ * returning rc or the commit's error. */
+int rs_store__sqlite_begin(sqlite3 *db);
+int rs_store__sqlite_end(sqlite3 *db, int rc);
 
 #endif

@@ -166,6 +166,16 @@ static int end(sqlite3 *db, int rc)
     return rc;
 }
 
+int rs_store__sqlite_begin(sqlite3 *db)
+{
+    return begin(db);
+}
+
+int rs_store__sqlite_end(sqlite3 *db, int rc)
+{
+    return end(db, rc);
+}
+
 /* ---- members ---- */
 
 static int sv_members_set(struct rs_store *st, const char *room_id,

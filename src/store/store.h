@@ -114,6 +114,7 @@ typedef int (*rs_store_invite_fn)(const struct rs_invite_record *rec, void *ctx)
 struct rs_store;
 struct rs_store_vote_ops;
 struct rs_store_attendance_ops;
+struct rs_store_agenda_ops;
 
 struct rs_store_ops {
     const char *name;
@@ -166,6 +167,7 @@ struct rs_store_ops {
 
     const struct rs_store_vote_ops *votes; /* members and votes (store_vote.h) */
     const struct rs_store_attendance_ops *attendance; /* store_attendance.h */
+    const struct rs_store_agenda_ops *agenda;         /* agenda and session roles */
 };
 
 struct rs_store {

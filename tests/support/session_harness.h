@@ -61,13 +61,7 @@ static inline void th_teardown(void)
         rs_session_free(th_app.sessions);
     rs_rooms_free(th_app.rooms);
     rs_store_close(th_app.store);
-    char p[160];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", th_db, sfx[i]);
-        unlink(p);
-    }
-    rmdir(th_dir);
+    test_db_dir_remove(th_dir, th_db);
 }
 
 static inline void th_user(struct rs_user_record *u, const char *name, enum rs_user_role role)
@@ -79,6 +73,34 @@ static inline void th_user(struct rs_user_record *u, const char *name, enum rs_u
     snprintf(u->tenant, sizeof(u->tenant), "t");
     u->role = role;
     assert_int_equal(rs_store_user_create(th_app.store, u), 0);
+}
+
+/* A managed meeting `id` of `owner` in tenant "t", without a lobby. */
+static inline void th_meeting(const char *id, const struct rs_user_record *owner)
+{
+    struct rs_room_record m;
+    memset(&m, 0, sizeof(m));
+    snprintf(m.id, sizeof(m.id), "%s", id);
+    snprintf(m.owner_id, sizeof(m.owner_id), "%s", owner->id);
+    snprintf(m.tenant, sizeof(m.tenant), "t");
+    m.managed = true;
+    m.created_at_ms = m.last_active_ms = 1;
+    assert_int_equal(rs_store_meeting_create(th_app.store, &m), 0);
+}
+
+/* An invitation `invite_id` with secret `token` to meeting `room` as `role`, valid until 2100. */
+static inline void th_invite(const char *room, const char *invite_id, const char *token,
+                             enum rs_invite_role role)
+{
+    struct rs_invite_record inv;
+    memset(&inv, 0, sizeof(inv));
+    snprintf(inv.id, sizeof(inv.id), "%s", invite_id);
+    rs_auth_token_hash(token, inv.token_hash);
+    snprintf(inv.room_id, sizeof(inv.room_id), "%s", room);
+    inv.role = role;
+    inv.created_at_ms = 1;
+    inv.expires_at_ms = 4102444800000LL;
+    assert_int_equal(rs_store_invite_create(th_app.store, &inv), 0);
 }
 
 /* The next event queued for `s`, or NULL. A new reference. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Creates /tmp/<name>-<six random characters> and puts its path in `dir`. Returns 0, or -1
  * when it cannot. */
@@ -28,6 +29,19 @@ static inline int test_db_dir(char *dir, size_t dir_cap, char *db, size_t db_cap
         return -1;
     int n = snprintf(db, db_cap, "%s/ratsaal.db", dir);
     return n < 0 || (size_t)n >= db_cap ? -1 : 0;
+}
+
+/* Removes what test_db_dir made: the database with its WAL and shared-memory files, and the
+ * directory. */
+static inline void test_db_dir_remove(const char *dir, const char *db)
+{
+    char p[160];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
+        unlink(p);
+    }
+    rmdir(dir);
 }
 
 #endif

@@ -30,13 +30,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char p[160];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    test_db_dir_remove(dir, path);
     return 0;
 }
 
@@ -102,7 +96,7 @@ static void test_migrate_v1_to_v2(void **state)
     sqlite3_close(db);
 
     struct rs_store *st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 5);
+    assert_int_equal(rs_store_schema_version(st), 6);
     struct rs_room_record r;
     assert_int_equal(rs_store_room_get(st, "old-room", &r), 0);
     assert_string_equal(r.title, "Altbau");
@@ -129,7 +123,7 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* reopening does not re-run migrations */
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 5);
+    assert_int_equal(rs_store_schema_version(st), 6);
     rs_store_close(st);
 }
 
