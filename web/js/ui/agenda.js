@@ -451,6 +451,7 @@ class MinutesEditor {
     this.title = item.title;
     this.heading.textContent = t('agenda.minutes');
     this.label.textContent = t('agenda.minutes_label', { title: item.title });
+    this.mayWrite = mayWrite;
     this.editor.hidden = !mayWrite;
     this.heading.hidden = mayWrite;
     this.update(item);
@@ -461,9 +462,9 @@ class MinutesEditor {
     const text = typeof item.minutes === 'string' ? item.minutes : '';
     if (!this.dirty && !this.inflight) this.textarea.value = text;
     this.saved = text;
-    this.text.textContent = text || t('agenda.minutes_none');
-    this.text.classList.toggle('muted', !text);
-    this.text.hidden = !this.editor.hidden;
+    this.text.textContent = text;
+    this.text.hidden = this.mayWrite;
+    this.node.hidden = !this.mayWrite && !text; // no empty "Minutes" under every item
     const m = this.meta(this.id);
     this.by.hidden = !(m && m.by);
     if (m && m.by) this.by.textContent = t('agenda.minutes_by', { name: m.by, time: m.at ? formatTime(m.at, lang) : '' });
