@@ -31,6 +31,7 @@
 #include "core/random.h"
 #include "core/ratelimit.h"
 #include "core/trim.h"
+#include "http/agenda_api.h"
 #include "http/attendance_api.h"
 #include "http/vote_api.h"
 #include "room/access.h"
@@ -337,6 +338,8 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         return rs_vote_api_handle(app, req, resp, &ma.room, ma.is_moderator, rest + 1);
     if (rest && rs_attendance_api_route(rest + 1)) /* http/attendance_api.c */
         return rs_attendance_api_handle(app, req, resp, &ma.room, ma.is_moderator, rest + 1);
+    if (rest && rs_agenda_api_route(rest + 1)) /* http/agenda_api.c */
+        return rs_agenda_api_handle(app, req, resp, &ma.room, ma.is_moderator);
 
     if (n == 4) { /* /api/v1/meetings/{id} */
         if (req->method == RS_HTTP_GET) {

@@ -21,6 +21,7 @@
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 #include "room/access.h"
+#include "room/agenda.h"
 #include "room/attendance.h"
 #include "room/audio_routes.h"
 #include "room/chair.h"
@@ -93,7 +94,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_speakers_feature, &rs_reaction_feature,
                                                    &rs_vote_feature, &rs_poll_feature,
                                                    &rs_timer_feature, &rs_attendance_feature,
-                                                   &rs_session_feature};
+                                                   &rs_session_feature, &rs_agenda_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);

@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "room/agenda.h"
 #include "room/events.h"
 #include "room/room.h"
 #include "room/vote_tally.h"
@@ -187,12 +188,16 @@ static json_t *spec_of(const struct rs_vote_record *v)
     return json_loads(v->spec, 0, NULL);
 }
 
-/* The vote as clients see it (new reference): its spec plus id, state and turnout. */
+/* The vote as clients see it (new reference): its spec plus id, state and turnout; the
+ * motion's agenda item (`agenda_item` in the spec) as `item`. */
 static json_t *vote_json(struct rs_app *app, const struct rs_vote_record *v)
 {
     json_t *j = spec_of(v);
     if (!j)
         return NULL;
+    json_t *item = json_object_get(j, "agenda_item");
+    json_object_set(j, "item", item ? item : json_null());
+    json_object_del(j, "agenda_item");
     int64_t voted = 0;
     rs_store_vote_turnout(app->store, v->id, &voted);
     json_object_set_new(j, "id", json_string(v->id));
@@ -483,6 +488,12 @@ static int vote_create(struct rs_call *c)
     int mode = c->arg[4].present ? (int)c->arg[4].num : 0;
     json_t *ids = c->arg[5].present ? c->arg[5].json : NULL;
     int majority = c->arg[6].present ? (int)c->arg[6].num : RS_MAJORITY_SIMPLE;
+    /* the agenda item it decides on: the one named, else the current one */
+    const char *item = c->arg[9].present ? c->arg[9].str : rs_agenda_current(c->room);
+    if (c->arg[9].present && !rs_agenda_has_item(c->room, item)) {
+        rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "item", "no such item on the agenda");
+        return -ENOENT;
+    }
 
     struct open_count oc = {0};
     if (rs_store_vote_list(c->app->store, c->room->id, count_open, &oc))
@@ -560,6 +571,8 @@ static int vote_create(struct rs_call *c)
         "quorum", (int)quorum, "members", (int)members, "electorate", electorate_modes[mode],
         "electorate_size", (json_int_t)e.n, "opened_by", c->self->display_name, "opened_at",
         (json_int_t)now, "closes_at", closes_at ? json_integer(closes_at) : json_null());
+    if (spec)
+        json_object_set_new(spec, "agenda_item", item ? json_string(item) : json_null());
     char *spec_text = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (!v || !spec_text || strlen(spec_text) > RS_VOTE_SPEC_MAX) {
         rc = internal(c, "the vote could not be prepared");
@@ -589,6 +602,8 @@ static int vote_create(struct rs_call *c)
         }
     }
     json_decref(j);
+    if (item)
+        rs_agenda_vote_attached(c->room, item, v->id);
 out:
     free(spec_text);
     json_decref(spec);
@@ -846,7 +861,8 @@ static const struct rs_action actions[] = {
                 {.name = "duration_s",
                  .type = RS_FIELD_INT,
                  .min = DURATION_MIN_S,
-                 .max = DURATION_MAX_S}}},
+                 .max = DURATION_MAX_S},
+                {.name = "item", .type = RS_FIELD_TEXT, .flags = RS_FIELD_NULLABLE, .max = 32}}},
     {.name = "cast",
      .fn = vote_cast,
      .need = RS_NEED_JOINED,

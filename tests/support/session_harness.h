@@ -133,6 +133,24 @@ static inline json_t *th_expect(struct rs_session *s, const char *ns, const char
     return NULL;
 }
 
+/* The last ns/event queued for `s` (everything queued is consumed); fails the test when there
+ * is none. A new reference. */
+static inline json_t *th_last(struct rs_session *s, const char *ns, const char *event)
+{
+    json_t *j, *last = NULL;
+    while ((j = th_next(s))) {
+        if (th_is(j, ns, event)) {
+            json_decref(last);
+            last = j;
+        } else {
+            json_decref(j);
+        }
+    }
+    if (!last)
+        fail_msg("no %s/%s event", ns, event);
+    return last;
+}
+
 /* Whether an ns/event is queued for `s` (consumes everything queued). */
 static inline bool th_got(struct rs_session *s, const char *ns, const char *event)
 {
