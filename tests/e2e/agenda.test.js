@@ -63,7 +63,9 @@ const forge = (page, msg) =>
 /** Open the agenda panel from "More" (every width). */
 async function openAgenda(page) {
   if (await page.locator(tid('agenda-panel')).isVisible()) return;
-  await h.closeOtherPanel(page, 'agenda-panel');
+  // below 860 px a panel is a full-screen sheet over "More": close the other one first
+  const other = page.locator('.panel:not([hidden]):not([data-testid="agenda-panel"]) .panel-close');
+  if (await other.count()) await other.first().click();
   await page.locator(tid('more-button')).click();
   await page.locator(tid('more-agenda')).click();
   await page.locator(tid('agenda-panel')).waitFor({ state: 'visible' });

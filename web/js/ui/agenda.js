@@ -73,7 +73,6 @@ export class AgendaPanel {
     this.available = false; // an agenda/state arrived: the server has the feature
     this.nodes = new Map(); // item id → {li, head, body, chairRow, minutes: editor}
     this.editing = null; // {id, form} while an item is edited
-    this.minutesMeta = new Map(); // item id → {by, at} of the last minutes event
 
     this.error = el('p', { class: 'field-error', role: 'alert', dataset: { testid: 'agenda-error' } });
     this.error.hidden = true;
@@ -133,7 +132,6 @@ export class AgendaPanel {
     this.current = null;
     this.available = false;
     this.editing = null;
-    this.minutesMeta.clear();
     for (const n of this.nodes.values()) n.minutes.cancel();
     this.nodes.clear();
     this.list.replaceChildren();
@@ -159,7 +157,8 @@ export class AgendaPanel {
     const item = this.items.find((i) => i.id === m.item);
     if (!item || typeof m.text !== 'string') return;
     item.minutes = m.text;
-    this.minutesMeta.set(item.id, { by: typeof m.by === 'string' ? m.by : '', at: typeof m.at === 'number' ? m.at : null });
+    item.minutes_by = typeof m.by === 'string' ? m.by : null;
+    item.minutes_at = typeof m.at === 'number' ? m.at : null;
     const n = this.nodes.get(item.id);
     if (n) n.minutes.update(item);
   }
@@ -230,7 +229,7 @@ export class AgendaPanel {
     if (!n) {
       const li = el('li', { class: 'agenda-item', dataset: { testid: 'agenda-item', itemId: item.id } });
       n = { li, head: el('div', { class: 'agenda-item-head' }), body: el('div', { class: 'agenda-item-body' }), chairRow: el('div', { class: 'agenda-item-actions row', dataset: { testid: 'agenda-chair-actions' } }), formHost: el('div') };
-      n.minutes = new MinutesEditor(item, { save: (id, text) => this.actions.minutes(id, text), meta: (id) => this.minutesMeta.get(id) });
+      n.minutes = new MinutesEditor(item, (id, text) => this.actions.minutes(id, text));
       li.append(n.head, n.body, n.chairRow, n.formHost, n.minutes.node);
       this.nodes.set(item.id, n);
     }
@@ -420,8 +419,8 @@ export class AgendaPanel {
  * for those who may write, the text for everyone else. `saved` is what the server has.
  */
 class MinutesEditor {
-  constructor(item, { save, meta }) {
-    Object.assign(this, { id: item.id, saveFn: save, meta });
+  constructor(item, save) {
+    Object.assign(this, { id: item.id, saveFn: save });
     this.saved = typeof item.minutes === 'string' ? item.minutes : '';
     this.inflight = null;
     this.timer = null;
@@ -465,9 +464,10 @@ class MinutesEditor {
     this.text.textContent = text;
     this.text.hidden = this.mayWrite;
     this.node.hidden = !this.mayWrite && !text; // no empty "Minutes" under every item
-    const m = this.meta(this.id);
-    this.by.hidden = !(m && m.by);
-    if (m && m.by) this.by.textContent = t('agenda.minutes_by', { name: m.by, time: m.at ? formatTime(m.at, lang) : '' });
+    // who wrote them last (agenda/state and agenda/minutes carry it)
+    const by = text && typeof item.minutes_by === 'string' ? item.minutes_by : '';
+    this.by.hidden = !by;
+    if (by) this.by.textContent = t('agenda.minutes_by', { name: by, time: time(item.minutes_at) });
   }
 
   async save() {
