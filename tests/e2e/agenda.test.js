@@ -224,6 +224,25 @@ test('in the meeting: current item for everyone, minutes live, roles, refusals',
     // the chair's editor shows the text too (the chair may write minutes as well)
     await h.waitUntil(async () => (await agendaItem(chair, 'Haushalt 2027').locator(tid('agenda-minutes-input')).inputValue()) === 'Der Ausschuss berät den Haushalt.\nBeschluss: einstimmig.',
       { timeout: 30000, message: 'the minutes in the chair\'s editor' });
+    // minutes typed while the connection is down are kept and saved after the reconnect (the
+    // chair: an account keeps its session roles over a reconnect)
+    await openAgenda(chair);
+    await chair.evaluate(() => {
+      const sig = window.__ratsaalMeeting.sig;
+      sig.backoff = [3000];
+      sig.ws.close();
+    });
+    await chair.locator(`${tid('connection-state')}[data-state="reconnecting"]`).waitFor({ state: 'attached', timeout: 3000 });
+    const chairBox = agendaItem(chair, 'Haushalt 2027').locator(tid('agenda-minutes-input'));
+    await chairBox.click();
+    await chair.keyboard.press('End');
+    await chair.keyboard.type(' Offline geschrieben.');
+    await chair.keyboard.press('Tab');
+    await agendaItem(chair, 'Haushalt 2027').locator(tid('agenda-minutes-status')).filter({ hasText: 'Not saved: Disconnected' }).waitFor({ timeout: 3000 });
+    await seen.filter({ hasText: 'Beschluss: einstimmig. Offline geschrieben.' }).waitFor({ timeout: 30000 });
+    assert.equal(await chairBox.inputValue(), 'Der Ausschuss berät den Haushalt.\nBeschluss: einstimmig. Offline geschrieben.');
+    await h.waitUntil(async () => (await box.inputValue()) === 'Der Ausschuss berät den Haushalt.\nBeschluss: einstimmig. Offline geschrieben.', { timeout: 30000, message: 'the minute-taker\'s editor follows' });
+
     await assertNoViolations(chair, 'the agenda panel of the chair');
     // the minute-taker still may not edit the agenda
     assert.equal(await writer.locator(`${tid('agenda-add')}:visible`).count(), 0);

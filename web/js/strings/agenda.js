@@ -126,7 +126,7 @@ export const en = {
   'agenda.down': 'Down',
   'agenda.down_label': 'Move "{title}" down',
   'agenda.make_current': 'Make current',
-  'agenda.make_current_label': 'Make "{title}" current',
+  'agenda.make_current_label': 'Make current: "{title}"',
   'agenda.go_next': 'Next item',
   'agenda.end_current': 'End item',
   'agenda.title_missing': 'Please enter a title.',

@@ -73,6 +73,7 @@ export class AgendaPanel {
     this.available = false; // an agenda/state arrived: the server has the feature
     this.nodes = new Map(); // item id → {li, head, body, chairRow, minutes: editor}
     this.editing = null; // {id, form} while an item is edited
+    this.unsaved = new Map(); // item id → minutes typed but not saved when the room was reset
 
     this.error = el('p', { class: 'field-error', role: 'alert', dataset: { testid: 'agenda-error' } });
     this.error.hidden = true;
@@ -126,8 +127,12 @@ export class AgendaPanel {
 
   // ───────── state from the server ─────────
 
-  /** The room was left or joined again: nothing is known until the next agenda/state. */
+  /**
+   * The room was left or joined again (also after a dropped connection): nothing is known until
+   * the next agenda/state. Minutes typed but not saved are kept and sent once the item is back.
+   */
   reset() {
+    for (const [id, n] of this.nodes) if (n.minutes.dirty) this.unsaved.set(id, n.minutes.textarea.value);
     this.items = [];
     this.current = null;
     this.available = false;
@@ -232,6 +237,11 @@ export class AgendaPanel {
       n.minutes = new MinutesEditor(item, (id, text) => this.actions.minutes(id, text));
       li.append(n.head, n.body, n.chairRow, n.formHost, n.minutes.node);
       this.nodes.set(item.id, n);
+      if (this.unsaved.has(item.id)) {
+        n.minutes.textarea.value = this.unsaved.get(item.id);
+        this.unsaved.delete(item.id);
+        setTimeout(() => n.minutes.save(), 0); // once rendered (and if still allowed)
+      }
     }
     const isCurrent = item.id === this.current;
     n.li.dataset.status = item.status || 'pending';
@@ -491,7 +501,9 @@ class MinutesEditor {
       else this._setStatus('saved', t('agenda.minutes_saved'));
     } catch (err) {
       this.again = false;
-      this._setStatus('error', t('agenda.minutes_failed', { text: errorText(err.code, err.message) }));
+      // no code: the connection is gone (the text is kept and sent after the reconnect)
+      const why = err.code && err.code !== 'closed' ? errorText(err.code, err.message) : t('conn.offline');
+      this._setStatus('error', t('agenda.minutes_failed', { text: why }));
     } finally {
       this.inflight = null;
     }
