@@ -303,6 +303,15 @@ test('the chair edits the agenda live; an item with minutes stays', (t) =>
     assert.equal(await slot.locator(tid('agenda-slot-next')).innerText(), 'No further item.');
     await viewer.locator(tid('agenda-now')).filter({ hasText: 'non-public' }).waitFor({ timeout: 30000 });
 
+    // switching the language in the meeting relabels the agenda in place
+    await openAgenda(viewer);
+    await viewer.click(tid('settings-button'));
+    await viewer.locator(tid('settings-language')).selectOption('de');
+    await viewer.click(tid('settings-done'));
+    assert.equal(await viewer.locator('#agenda-heading').innerText(), 'Tagesordnung');
+    assert.equal(await viewer.locator(tid('agenda-now')).innerText(), 'Jetzt: TOP 3: Personalangelegenheiten\nnicht öffentlich');
+    assert.deepEqual(await viewer.locator(tid('agenda-status')).allInnerTexts(), ['erledigt', 'erledigt', 'wird beraten']);
+
     for (const p of pages) assert.deepEqual(p.pageErrors, [], 'no page errors');
     for (const p of [writer, viewer]) assert.deepEqual(p.cspViolations, [], 'no CSP violations');
   }));
