@@ -185,7 +185,9 @@ static void announce(struct rs_room *room, struct agenda *a, struct rs_call *c)
 bool rs_agenda_current_public(struct rs_room *room)
 {
     struct agenda *a = agenda_of(room);
-    json_t *cur = a ? current_of(a->items) : NULL;
+    if (!a)
+        return false; /* the agenda cannot be read: not known to be public */
+    json_t *cur = current_of(a->items);
     return !cur || json_is_true(json_object_get(cur, "public"));
 }
 
@@ -428,7 +430,15 @@ static int replace_item(json_t *o, size_t i, json_t *old, json_t *seen,
         rs_msg_error_set(err, RS_ERR_INVALID_TYPE, field, "each item must be an object");
         return -EINVAL;
     }
+    /* an optional field given as null counts as absent, as in the actions */
     json_t *id = json_object_get(o, "id"), *pub = json_object_get(o, "public");
+    json_t *desc = json_object_get(o, "description");
+    if (json_is_null(id))
+        id = NULL;
+    if (json_is_null(pub))
+        pub = NULL;
+    if (json_is_null(desc))
+        desc = NULL;
     json_t *prev = NULL;
     if (id) {
         snprintf(field, sizeof(field), "items[%zu].id", i);
@@ -445,8 +455,8 @@ static int replace_item(json_t *o, size_t i, json_t *old, json_t *seen,
                       RS_AGENDA_TITLE_MAX + 1, &val, err))
         return -EINVAL;
     snprintf(field, sizeof(field), "items[%zu].description", i);
-    if (rs_text_field(json_object_get(o, "description"), field, false, DESCRIPTION_MAX_CHARS, true,
-                      description, RS_AGENDA_DESCRIPTION_MAX + 1, &val, err))
+    if (rs_text_field(desc, field, false, DESCRIPTION_MAX_CHARS, true, description,
+                      RS_AGENDA_DESCRIPTION_MAX + 1, &val, err))
         return -EINVAL;
     if (!val)
         description[0] = 0;
@@ -528,16 +538,17 @@ int rs_agenda_replace(struct rs_app *app, const char *room_id, json_t *items,
     }
 #define TITLE_FIELD(req)                                                                           \
     {                                                                                              \
-        .name = "title", .type = RS_FIELD_TEXT, .flags = (req), .max = TITLE_MAX_CHARS             \
+        .name = "title", .type = RS_FIELD_TEXT, .flags = (req) | RS_FIELD_NULLABLE,                \
+        .max = TITLE_MAX_CHARS                                                                     \
     }
 #define DESCRIPTION_FIELD                                                                          \
     {                                                                                              \
-        .name = "description", .type = RS_FIELD_TEXT, .flags = RS_FIELD_MULTILINE,                 \
-        .max = DESCRIPTION_MAX_CHARS                                                               \
+        .name = "description", .type = RS_FIELD_TEXT,                                              \
+        .flags = RS_FIELD_MULTILINE | RS_FIELD_NULLABLE, .max = DESCRIPTION_MAX_CHARS              \
     }
 #define POSITION_FIELD(req)                                                                        \
     {                                                                                              \
-        .name = "position", .type = RS_FIELD_INT, .flags = (req), .min = 0,                        \
+        .name = "position", .type = RS_FIELD_INT, .flags = (req) | RS_FIELD_NULLABLE, .min = 0,    \
         .max = RS_AGENDA_ITEMS_MAX - 1                                                             \
     }
 
@@ -547,7 +558,9 @@ static const struct rs_action actions[] = {
      .need = RS_NEED_CHAIR,
      .fields = {[ADD_TITLE] = TITLE_FIELD(RS_FIELD_REQUIRED),
                 [ADD_DESCRIPTION] = DESCRIPTION_FIELD,
-                [ADD_PUBLIC] = {.name = "public", .type = RS_FIELD_BOOL},
+                [ADD_PUBLIC] = {.name = "public",
+                                .type = RS_FIELD_BOOL,
+                                .flags = RS_FIELD_NULLABLE},
                 [ADD_POSITION] = POSITION_FIELD(0)}},
     {.name = "update",
      .fn = act_update,
@@ -555,7 +568,9 @@ static const struct rs_action actions[] = {
      .fields = {[UPD_ITEM] = ITEM_FIELD,
                 [UPD_TITLE] = TITLE_FIELD(0),
                 [UPD_DESCRIPTION] = DESCRIPTION_FIELD,
-                [UPD_PUBLIC] = {.name = "public", .type = RS_FIELD_BOOL}}},
+                [UPD_PUBLIC] = {.name = "public",
+                                .type = RS_FIELD_BOOL,
+                                .flags = RS_FIELD_NULLABLE}}},
     {.name = "remove", .fn = act_remove, .need = RS_NEED_CHAIR, .fields = {ITEM_FIELD}},
     {.name = "move",
      .fn = act_move,

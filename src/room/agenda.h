@@ -18,8 +18,9 @@
 
 struct rs_room;
 
-/* Whether the room's current item is public ("öffentlich"): true when no item is current.
- * The livestream and the recording stop while this is false. */
+/* Whether the room's current item is public ("öffentlich"): true when no item is current,
+ * false when the agenda could never be read from the store (not known to be public). The
+ * livestream and the recording are to stop while this is false. */
 bool rs_agenda_current_public(struct rs_room *room);
 /* The id of the room's current item, or NULL (borrowed: valid until the agenda changes). */
 const char *rs_agenda_current(struct rs_room *room);

@@ -148,16 +148,34 @@ static int log_change(struct rs_room *room, const struct rs_participant *t,
     return rs_store_session_role_append(room->app->store, &r) ? -EIO : 0;
 }
 
-void rs_session_moderator_lost(struct rs_participant *p)
+/* `p` no longer holds `role`, not by a set_role: logged (a failed write only warned: the role
+ * is gone either way). */
+static void drop(struct rs_participant *p, enum rs_session_role role, const char *why)
 {
     struct session_room *s = p->room ? holders(p->room) : NULL;
     char key[KEY_MAX];
     key_of(p, key);
-    if (s && set_holder(s, RS_SESSION_ROLE_CHAIR, key, false) == 1) {
-        RS_INFO("session", "event=chair_lost room=%s participant=%s", p->room->id, p->id);
-        if (log_change(p->room, p, RS_SESSION_ROLE_CHAIR, false))
-            RS_WARN("session", "event=role_log_failed room=%s participant=%s", p->room->id, p->id);
-    }
+    if (!s || set_holder(s, role, key, false) != 1)
+        return;
+    RS_INFO("session", "event=role_lost room=%s participant=%s role=%s reason=%s", p->room->id,
+            p->id, rs_session_role_name(role), why);
+    if (log_change(p->room, p, role, false))
+        RS_WARN("session", "event=role_log_failed room=%s participant=%s", p->room->id, p->id);
+}
+
+void rs_session_moderator_lost(struct rs_participant *p)
+{
+    drop(p, RS_SESSION_ROLE_CHAIR, "not_moderator");
+}
+
+/* Someone without an account holds a role by participant id, which a reconnect does not
+ * bring back: the role ends when it leaves (an account keeps it for its return). */
+static void session_leaving(struct rs_participant *p)
+{
+    if (p->user_id[0] || p->waiting)
+        return;
+    drop(p, RS_SESSION_ROLE_CHAIR, "left");
+    drop(p, RS_SESSION_ROLE_MINUTE_TAKER, "left");
 }
 
 static const char *const role_choices[] = {"chair", "minute_taker", NULL};
@@ -239,5 +257,6 @@ const struct rs_feature rs_session_feature = {
     .ns = "session",
     .actions = actions,
     .describe = session_describe,
+    .leaving = session_leaving,
     .room_free = session_room_free,
 };

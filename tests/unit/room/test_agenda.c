@@ -160,8 +160,10 @@ static void test_chair_edits_the_agenda(void **state)
     json_decref(st);
     assert_int_equal(rs_metric_get(RS_M_AGENDA_CHANGES), changes + 3);
 
-    /* update: only what is given changes */
-    th_send(m.chair, "{\"ns\":\"agenda\",\"action\":\"update\",\"item\":\"%s\",\"public\":true}",
+    /* update: only what is given changes (null counts as not given) */
+    th_send(m.chair,
+            "{\"ns\":\"agenda\",\"action\":\"update\",\"item\":\"%s\",\"public\":true,"
+            "\"title\":null}",
             prot);
     st = last_state(m.alice);
     assert_true(json_is_true(json_object_get(item_at(st, 1), "public")));
@@ -499,7 +501,8 @@ static void test_rest_get_and_put(void **state)
     assert_int_equal(api(NULL, RS_HTTP_GET, NULL, NULL), 401);
 
     /* moderators replace it; others are refused */
-    const char *two = "{\"items\":[{\"title\":\"Eröffnung\"},{\"title\":\"Haushalt\","
+    const char *two = "{\"items\":[{\"title\":\"Eröffnung\",\"description\":null,\"id\":null},{"
+                      "\"title\":\"Haushalt\","
                       "\"description\":\"Entwurf\\nSeite 2\",\"public\":false}]}";
     assert_int_equal(api(&bob, RS_HTTP_PUT, two, &j), 403);
     assert_string_equal(error_code(j), "forbidden");

@@ -19,6 +19,7 @@
 
 static const char *MEETING = "sessionAAAAAAAAAAAAAAA";
 static char guest_token[] = "sess-guest-token-0123456789abcdef";
+static char invited_token[] = "sess-invited-token-0123456789abcd";
 static struct rs_user_record owner, deputy, alice;
 
 /* A managed meeting of `owner` (no lobby); `deputy` holds a moderator grant, `alice` is a
@@ -34,6 +35,7 @@ static int setup(void **state)
     th_meeting(MEETING, &owner);
     assert_int_equal(rs_store_grant_set(th_app.store, MEETING, deputy.id), 0);
     th_invite(MEETING, "iguest", guest_token, RS_INVITE_GUEST);
+    th_invite(MEETING, "iinvited", invited_token, RS_INVITE_PARTICIPANT);
     return 0;
 }
 
@@ -290,6 +292,29 @@ static void test_roles_after_reopen(void **state)
     assert_false(rs_session_may_chair(pa));
 }
 
+/* Without an account a role is held by participant id: it ends when that participant leaves. */
+static void test_role_without_account_ends_on_leaving(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    struct rs_session *inv = th_conn(NULL, NULL);
+    th_send(inv,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":"
+            "\"Erika Eingeladen\",\"invite\":\"%s\"}",
+            MEETING, invited_token);
+    json_t *j = th_expect(inv, "control", "joined");
+    char id[16];
+    copy_id(id, json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    set_role(m.owner, id, "minute_taker", true);
+    assert_int_equal(updated_flag(m.alice, id, "minute_taker"), 1);
+    rs_session_free(inv);
+    char log[256] = "";
+    assert_int_equal(rs_store_session_role_list(th_app.store, MEETING, collect, log), 0);
+    assert_string_equal(log, "minute_taker:Erika Eingeladen:on,minute_taker:Erika Eingeladen:off,");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +322,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_need_chair_present_and_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_losing_moderator_loses_chair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_after_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_role_without_account_ends_on_leaving, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
