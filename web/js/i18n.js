@@ -14,6 +14,7 @@ import * as chatStrings from './strings/chat.js';
 import * as pollStrings from './strings/poll.js';
 import * as attendanceStrings from './strings/attendance.js';
 import * as chairViewStrings from './strings/chairview.js';
+import * as agendaStrings from './strings/agenda.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -973,6 +974,8 @@ Object.assign(de, attendanceStrings.de);
 Object.assign(en, attendanceStrings.en);
 Object.assign(de, chairViewStrings.de);
 Object.assign(en, chairViewStrings.en);
+Object.assign(de, agendaStrings.de);
+Object.assign(en, agendaStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -31,6 +31,8 @@ import { StageLayout } from './ui/layout.js';
 import { QualityMonitor } from './ui/quality.js';
 import { ChairView } from './ui/chair_view.js';
 import { StatusStrip } from './ui/status_strip.js';
+import { AgendaPanel } from './ui/agenda.js';
+import { sessionBadges, sessionMenuItems, announceOwnRoles } from './ui/session.js';
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
@@ -85,7 +87,7 @@ class Meeting {
       canGrant: () => this.canGrant(),
       isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
-      extras: (p) => this.chairPanel.rowExtras(p),
+      extras: (p) => [...sessionBadges(p), ...this.chairPanel.rowExtras(p)],
     });
     this.chairPanel = new ChairPanel({
       before: $('lobby-section'),
@@ -93,6 +95,7 @@ class Meeting {
       isModerator: () => this.isModerator(),
       canLobby: () => !!this.lobbyCapable,
       actions: this.features.chair,
+      moreItems: (p) => sessionMenuItems(p, this.features.session.setRole),
     });
     this.chatExtras = new ChatExtras({
       panel: $('chat-panel'),
@@ -154,6 +157,17 @@ class Meeting {
     this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
     this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.isModerator(), actions: this.features.poll });
     this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.isModerator(), actions: this.features.timer });
+    this.agenda = new AgendaPanel({
+      after: $('chat-panel'),
+      stage: $('stage'),
+      room: this.state,
+      canChair: () => this.canChair(),
+      canMinutes: () => this.canMinutes(),
+      showEmpty: () => !!this.managed && this.canChair(),
+      open: () => this.showPanel('agenda'),
+      actions: this.features.agenda,
+    });
+    announceOwnRoles(this.state, toast);
     this.state.addEventListener('change', (e) => {
       if (e.detail.type === 'participant-updated' || e.detail.type === 'reset') {
         this.votes.render();
@@ -362,6 +376,20 @@ class Meeting {
 
   isModerator() {
     return this.inMeeting && !!this.state.self && this.state.self.role === 'moderator';
+  }
+
+  /**
+   * May edit the agenda (RS_NEED_CHAIR, docs/protocol.md `session`): a moderator who holds the
+   * chair, or any moderator while nobody present holds it. Only what is offered; the server decides.
+   */
+  canChair() {
+    if (!this.isModerator()) return false;
+    return this.state.self.session_chair || !this.state.list().some((p) => p.session_chair);
+  }
+
+  /** May write minutes (RS_NEED_MINUTES): the minute-taker or whoever may chair. */
+  canMinutes() {
+    return (this.inMeeting && !!this.state.self && this.state.self.minute_taker) || this.canChair();
   }
 
   /** A guest (protocol.md "Roles in a meeting"): no screen sharing, no meeting link. */
@@ -936,16 +964,17 @@ class Meeting {
 
   _panel(which) {
     if (which === 'chair') return this.chairView.panel;
-    return which === 'chat' ? $('chat-panel') : $('participants-panel');
+    return $(`${which}-panel`); // chat, participants, agenda
   }
 
   showPanel(which) {
     if (this.openPanel && this.openPanel !== which) this.closePanel(this.openPanel, false);
+    if (this.openPanel !== which) this.panelOpener = document.activeElement;
     const panel = this._panel(which);
     panel.hidden = false;
     this.openPanel = which;
     if (which === 'chair') this.chairView.open();
-    else this.controls.setPanel(which, true);
+    else if (which !== 'agenda') this.controls.setPanel(which, true);
     if (which === 'chat') {
       this.chat.markRead();
       $('chat-input').focus();
@@ -961,10 +990,13 @@ class Meeting {
     panel.hidden = true;
     if (this.openPanel === which) this.openPanel = null;
     if (which === 'chair') this.chairView.close();
-    else this.controls.setPanel(which, false);
+    else if (which !== 'agenda') this.controls.setPanel(which, false);
     if (restoreFocus) {
-      // the chair's view is opened from "More" (or its key)
-      const b = which === 'chat' ? this.controls.chat : which === 'chair' ? this.controls.more : this.controls.people;
+      // the chair's view opens from "More" (or its key); the agenda from "More", the stage's
+      // chip or the chair's view: back to where it was opened
+      const opener = this.panelOpener;
+      const b = which === 'chat' ? this.controls.chat : which === 'participants' ? this.controls.people
+        : which === 'agenda' && opener && opener.isConnected ? opener : this.controls.more;
       // on a phone the participants button lives in "More"
       (b.getClientRects().length ? b : this.controls.more).focus();
     }
@@ -990,7 +1022,12 @@ class Meeting {
       });
       items.push('separator');
     }
-    if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') }, 'separator');
+    if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') });
+    if (this.agenda.offered) {
+      const cur = this.agenda.currentItem();
+      items.push({ label: t('agenda.menu'), note: cur ? t('agenda.item_n', { n: this.agenda.items.indexOf(cur) + 1 }) : '', testid: 'more-agenda', run: () => this.togglePanel('agenda') });
+    }
+    if (this.isModerator() || this.agenda.offered) items.push('separator');
     const mode = this.stageLayout.mode;
     items.push({ label: t('layout.grid'), checked: mode === 'grid', testid: 'layout-grid', run: () => this.stageLayout.setMode('grid') });
     items.push({ label: t('layout.speaker'), checked: mode === 'speaker', testid: 'layout-speaker', run: () => this.stageLayout.setMode('speaker') });

@@ -8,6 +8,7 @@ import { api, apiErrorText, loginHref } from './api.js';
 import { initAccount } from './account.js';
 import { toast } from './ui/toasts.js';
 import { MembersPanel } from './ui/members.js';
+import { AgendaEditor } from './ui/agenda_editor.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400;
@@ -294,6 +295,8 @@ class MeetingsPage {
     const editPanel = el('div', { id: `m-${m.id}-edit`, class: 'meeting-panel', dataset: { testid: 'meeting-edit-panel' } });
     const invPanel = el('div', { id: `m-${m.id}-invites`, class: 'meeting-panel', dataset: { testid: 'invites-panel' } });
     const memPanel = el('div', { id: `m-${m.id}-members`, class: 'meeting-panel', dataset: { testid: 'members-panel' } });
+    const agendaPanel = el('div', { id: `m-${m.id}-agenda`, class: 'meeting-panel', dataset: { testid: 'agenda-editor-panel' } });
+    agendaPanel.hidden = !state.agenda;
     editPanel.hidden = !state.edit;
     invPanel.hidden = !state.invites;
     memPanel.hidden = !state.members;
@@ -301,6 +304,7 @@ class MeetingsPage {
     const editBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(state.edit), 'aria-controls': editPanel.id, dataset: { testid: 'meeting-edit' }, text: t('meetings.edit') });
     const invBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(state.invites), 'aria-controls': invPanel.id, dataset: { testid: 'meeting-invites' }, text: t('meetings.invites') });
     const memBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.members), 'aria-controls': memPanel.id, dataset: { testid: 'meeting-members' }, text: t('members.button') });
+    const agendaBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.agenda), 'aria-controls': agendaPanel.id, dataset: { testid: 'meeting-agenda' }, text: t('agenda.heading') });
     const delBtn = this.canDelete(m) ? el('button', { type: 'button', class: 'btn btn-danger-ghost btn-small', dataset: { testid: 'meeting-delete' }, text: t('meetings.delete') }) : null;
     const canManage = m.my_role === 'moderator' || (this.me && this.me.role === 'admin');
     // the attendance list (during and after the meeting): moderators and admins, as the server
@@ -309,7 +313,12 @@ class MeetingsPage {
     const title = m.title || t('meeting.title_default');
     const attPage = canManage ? el('a', { class: 'btn btn-secondary btn-small', href: `${base}.html?lang=${lang}`, target: '_blank', rel: 'noopener', 'aria-label': t('attendance.page_label', { title }), dataset: { testid: 'meeting-attendance' }, text: t('attendance.page') }) : null;
     const attCsv = canManage ? el('a', { class: 'btn btn-ghost btn-small', href: `${base}.csv`, download: `attendance-${m.id}.csv`, 'aria-label': t('attendance.csv_label', { title }), dataset: { testid: 'meeting-attendance-csv' }, text: t('attendance.csv') }) : null;
+    // the meeting record (agenda, minutes, votes), built by the server; docs/api.md
+    const rec = `/api/v1/meetings/${encodeURIComponent(m.id)}/record`;
+    const recPage = canManage ? el('a', { class: 'btn btn-secondary btn-small', href: `${rec}.html?lang=${lang}`, target: '_blank', rel: 'noopener', 'aria-label': t('agenda.record_label', { title }), dataset: { testid: 'meeting-record' }, text: t('agenda.record') }) : null;
+    const recJson = canManage ? el('a', { class: 'btn btn-ghost btn-small', href: rec, download: `record-${m.id}.json`, 'aria-label': t('agenda.record_json_label', { title }), dataset: { testid: 'meeting-record-json' }, text: t('agenda.record_json') }) : null;
     if (!canManage) {
+      agendaBtn.hidden = true;
       editBtn.hidden = true;
       invBtn.hidden = true;
       memBtn.hidden = true;
@@ -350,25 +359,21 @@ class MeetingsPage {
     editBtn.addEventListener('click', () => openEdit(!state.edit));
     if (state.edit) queueMicrotask(() => openEdit(true));
 
-    const openInv = (on) => {
-      state.invites = on;
-      invBtn.setAttribute('aria-expanded', String(on));
-      invPanel.hidden = !on;
-      if (on) new InvitesPanel(invPanel, m).load();
-      else invPanel.replaceChildren();
+    // a button that shows and hides a panel filled by a class (InvitesPanel, MembersPanel, AgendaEditor)
+    const panelToggle = (key, btn, panel, Panel) => {
+      const set = (on) => {
+        state[key] = on;
+        btn.setAttribute('aria-expanded', String(on));
+        panel.hidden = !on;
+        if (on) new Panel(panel, m).load();
+        else panel.replaceChildren();
+      };
+      btn.addEventListener('click', () => set(!state[key]));
+      if (state[key]) queueMicrotask(() => set(true));
     };
-    invBtn.addEventListener('click', () => openInv(!state.invites));
-    if (state.invites) queueMicrotask(() => openInv(true));
-
-    const openMembers = (on) => {
-      state.members = on;
-      memBtn.setAttribute('aria-expanded', String(on));
-      memPanel.hidden = !on;
-      if (on) new MembersPanel(memPanel, m).load();
-      else memPanel.replaceChildren();
-    };
-    memBtn.addEventListener('click', () => openMembers(!state.members));
-    if (state.members) queueMicrotask(() => openMembers(true));
+    panelToggle('invites', invBtn, invPanel, InvitesPanel);
+    panelToggle('members', memBtn, memPanel, MembersPanel);
+    panelToggle('agenda', agendaBtn, agendaPanel, AgendaEditor);
 
     if (delBtn) {
       delBtn.addEventListener('click', async () => {
@@ -411,10 +416,11 @@ class MeetingsPage {
         el('dt', { text: t('meetings.settings') }),
         el('dd', { dataset: { testid: 'meeting-flags' }, text: flags.join(' · ') }),
       ),
-      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, attPage, attCsv, delBtn),
+      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, agendaBtn, attPage, attCsv, recPage, recJson, delBtn),
       editPanel,
       invPanel,
       memPanel,
+      agendaPanel,
     );
     return li;
   }

@@ -8,6 +8,15 @@ function normalizeChair(c) {
   return { mic_blocked: c.mic_blocked === true, mic_allowed: c.mic_allowed === true, camera_off: c.camera_off === true, screen_allowed: c.screen_allowed !== false };
 }
 
+/**
+ * The session roles (docs/protocol.md `session`): the chair and the minute-taker. The server
+ * says `session_chair` (`chair` already holds the chair's decisions about the participant);
+ * `chair: true` is the first draft's spelling.
+ */
+function sessionRoles(p) {
+  return { session_chair: p.session_chair === true || p.chair === true, minute_taker: p.minute_taker === true };
+}
+
 export class RoomState extends EventTarget {
   constructor() {
     super();
@@ -48,6 +57,7 @@ export class RoomState extends EventTarget {
       account: p.account === true,
       member: p.member === true,
       chair: normalizeChair(p.chair),
+      ...sessionRoles(p),
       self: false,
     };
   }
@@ -83,6 +93,7 @@ export class RoomState extends EventTarget {
     if (typeof p.account === 'boolean') cur.account = p.account;
     if (typeof p.member === 'boolean') cur.member = p.member;
     if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
+    Object.assign(cur, sessionRoles(p)); // a full description: an absent flag is false
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
     return cur;
   }

@@ -25,8 +25,10 @@ import reaction from './reaction.js';
 import vote from './vote.js';
 import poll from './poll.js';
 import timer from './timer.js';
+import agenda from './agenda.js';
+import session from './session.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

@@ -25,9 +25,11 @@ export class ChairPanel {
    * @param {() => boolean} o.isModerator
    * @param {() => boolean} o.canLobby  whether the meeting has a lobby to send people back to
    * @param {object} o.actions  features.chair (bound actions)
+   * @param {(p: object) => Array<{testid: string, label: string, run: Function}>} [o.moreItems]
+   *   further entries of a participant's menu (the session roles, ui/session.js)
    */
-  constructor({ before, room, isModerator, canLobby, actions }) {
-    Object.assign(this, { room, isModerator, canLobby, actions });
+  constructor({ before, room, isModerator, canLobby, actions, moreItems = () => [] }) {
+    Object.assign(this, { room, isModerator, canLobby, actions, moreItems });
     this.muteAll = el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { testid: 'chair-mute-all' }, text: t('chair.mute_all') });
     this.restrict = switchButton('chair-restrict', t('chair.restrict'));
     this.lock = switchButton('chair-lock', t('chair.lock'));
@@ -141,6 +143,7 @@ export class ChairPanel {
           if (window.confirm(t('chair.ban_confirm', { name: p.display_name }))) this.actions.remove(p.id, true);
         });
     }
+    for (const extra of this.moreItems(p)) item(extra.testid, extra.label, extra.run);
     const summary = el('summary', { class: 'btn btn-ghost btn-small chair-menu-button', dataset: { testid: 'chair-menu' }, 'aria-label': t('chair.actions_for', { name: p.display_name }), title: t('chair.actions_for', { name: p.display_name }), text: '⋯' });
     const details = el('details', { class: 'chair-menu' }, summary, el('div', { class: 'chair-menu-items', role: 'group', 'aria-label': t('chair.actions_for', { name: p.display_name }) }, ...items));
     details.addEventListener('keydown', (e) => {

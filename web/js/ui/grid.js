@@ -7,6 +7,7 @@
 import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';
 import { MenuButton } from './menu.js';
+import { sessionLabel } from './session.js';
 
 const GAP = 8;
 const ASPECT = 16 / 9;
@@ -82,6 +83,7 @@ export class Grid {
       const name = el('span', { class: 'tile-name', dataset: { testid: 'tile-name' } });
       const muted = el('span', { class: 'tile-muted', dataset: { testid: 'muted-indicator' }, role: 'img', 'aria-label': t('tile.muted'), title: t('tile.muted') }, icon('micOff'));
       const guest = el('span', { class: 'tile-guest', dataset: { testid: 'tile-guest' }, text: t('role.guest') });
+      const session = el('span', { class: 'tile-guest tile-session', dataset: { testid: 'tile-session' } });
       const speaking = el('span', { class: 'visually-hidden', text: t('tile.speaking') });
       speaking.hidden = true;
       const hand = el('div', { class: 'hand-badge', dataset: { testid: 'hand-badge' }, role: 'img', 'aria-label': t('tile.hand_raised'), title: t('tile.hand_raised') }, icon('hand'), el('span', { class: 'hand-pos' }));
@@ -98,9 +100,9 @@ export class Grid {
         hand,
         flag,
         menuButton,
-        el('div', { class: 'tile-label' }, muted, quality, name, guest, speaking),
+        el('div', { class: 'tile-label' }, muted, quality, name, guest, session, speaking),
       );
-      tile = { root, video, avatar, name, muted, hand, speaking, guest, quality, flag, menuButton };
+      tile = { root, video, avatar, name, muted, hand, speaking, guest, session, quality, flag, menuButton };
       if (this.tileMenu) {
         tile.menu = new MenuButton(menuButton, { items: () => this.tileMenu(this.room.participants.get(p.id)), label: '', testid: 'tile-menu', host: this.menuHost });
       } else menuButton.hidden = true;
@@ -144,6 +146,8 @@ export class Grid {
     tile.avatar.style.setProperty('--hue', String(hueFor(p.id + p.display_name)));
     tile.hand.hidden = !p.hand_raised;
     tile.guest.hidden = p.role !== 'guest';
+    tile.session.textContent = sessionLabel(p);
+    tile.session.hidden = !tile.session.textContent;
     // positions in the queue can change for everyone when one hand goes up or down
     for (const other of this.room.participants.values()) this._updateHandPos(other);
     tile.muted.hidden = !p.muted.microphone;
