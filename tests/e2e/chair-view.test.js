@@ -109,6 +109,12 @@ test("the chair's view by keyboard: lobby, speakers' list, vote with turnout, at
     assert.equal(await view.locator(tid('chair-members')).innerText(), '3 of 4 members present');
     assert.equal(await view.locator(tid('chair-quorate')).innerText(), 'Quorate (3 members needed)');
     assert.equal(await view.locator(tid('lobby-item')).count(), 0);
+    // nobody holds the chair yet; the moderator takes it (session/set_role) and everyone sees it
+    assert.equal(await view.locator(tid('chair-holders')).innerText(), 'Nobody has taken the chair: every moderator leads.');
+    await view.locator(tid('chair-take')).click();
+    await h.waitUntil(async () => /^Chair: /.test(await view.locator(tid('chair-holders')).innerText()), { message: 'the chair taken' });
+    assert.equal(await view.locator(tid('chair-take')).innerText(), 'Give up the chair');
+    await h.waitUntil(async () => anna.evaluate((id) => !!window.__ratsaalMeeting.state.participants.get(id).session_chair, ids.chair), { message: "Anna's page knows who chairs" });
     // nobody asked for anything yet: no strip
     assert.equal(await strip(anna).isVisible(), false);
 

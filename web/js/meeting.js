@@ -110,7 +110,7 @@ class Meeting {
       before: $('hand-queue').previousElementSibling,
       stage: $('stage'),
       room: this.state,
-      isModerator: () => this.isModerator(),
+      isModerator: () => this.canChair(), // its chair-side controls need the chair
       actions: this.features.speakers,
       onChange: () => this._ownStateChanged(),
     });
@@ -133,7 +133,7 @@ class Meeting {
       area: $('vote-area'),
       newButton: $('vote-new'),
       roomId,
-      isModerator: () => this.isModerator(),
+      isModerator: () => this.canChair(), // creating and closing votes needs the chair
       voters: () => this._voters(),
       onChange: () => this._ownStateChanged(),
       onCreate: (fields) => this.features.vote.create(fields),
@@ -153,10 +153,11 @@ class Meeting {
         admitAll: () => this.features.lobby.admitAll(),
         toggle: (enabled) => this.features.moderation.setLobby(enabled),
       },
+      setChair: (on) => this.features.session.setRole(this.state.selfId, 'chair', on),
     });
     this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
-    this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.isModerator(), actions: this.features.poll });
-    this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.isModerator(), actions: this.features.timer });
+    this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.canChair(), actions: this.features.poll });
+    this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.canChair(), actions: this.features.timer });
     this.agenda = new AgendaPanel({
       after: $('chat-panel'),
       stage: $('stage'),

@@ -19,6 +19,10 @@ export const de = {
   'chairview.no_members': 'Keine Mitgliederliste: Alle Anwesenden sind stimmberechtigt.',
   'chairview.quorate': 'Beschlussfähig (nötig: {n} Mitglieder)',
   'chairview.inquorate': 'Nicht beschlussfähig (nötig: {n} Mitglieder)',
+  'chairview.chair_held': 'Vorsitz: {names}',
+  'chairview.chair_open': 'Niemand hat den Vorsitz übernommen: Alle Moderierenden leiten.',
+  'chairview.take_chair': 'Vorsitz übernehmen',
+  'chairview.leave_chair': 'Vorsitz abgeben',
   'shortcuts.chair': 'Sitzungsleitung öffnen/schließen (Moderierende)',
 
   'status.floor': 'Sie haben das Wort',
@@ -79,6 +83,10 @@ export const en = {
   'chairview.no_members': 'No member list: everyone present may vote.',
   'chairview.quorate': 'Quorate ({n} members needed)',
   'chairview.inquorate': 'Not quorate ({n} members needed)',
+  'chairview.chair_held': 'Chair: {names}',
+  'chairview.chair_open': 'Nobody has taken the chair: every moderator leads.',
+  'chairview.take_chair': 'Take the chair',
+  'chairview.leave_chair': 'Give up the chair',
   'shortcuts.chair': "Open/close the chair's view (moderators)",
 
   'status.floor': 'You have the floor',

@@ -33,8 +33,9 @@ export class ChairView {
    * @param {import('./vote.js').VotePanel} o.votes
    * @param {() => boolean} o.canLobby  a moderator in a meeting with a lobby
    * @param {object} o.lobbyActions  {admit(id), reject(id), admitAll(), toggle(enabled)}
+   * @param {(on: boolean) => void} o.setChair  take (true) or give up (false) the chair oneself
    */
-  constructor({ host, room, speakers, votes, canLobby, lobbyActions }) {
+  constructor({ host, room, speakers, votes, canLobby, lobbyActions, setChair }) {
     Object.assign(this, { room, speakers, votes, canLobby });
     this.labels = []; // [node, key] for a language switch
     const text = (tag, key, attrs = {}) => {
@@ -49,6 +50,10 @@ export class ChairView {
     this.present = el('p', { dataset: { testid: 'chair-present' } });
     this.members = el('p', { dataset: { testid: 'chair-members' } });
     this.quorate = el('p', { class: 'chair-quorate', dataset: { testid: 'chair-quorate' } });
+    // who holds the chair (session/set_role): a moderator takes it or gives it up here
+    this.chairHolders = el('p', { dataset: { testid: 'chair-holders' } });
+    this.chairToggle = el('button', { type: 'button', class: 'btn btn-secondary btn-small', dataset: { testid: 'chair-take' } });
+    this.chairToggle.addEventListener('click', () => setChair(!(this.room.self && this.room.self.session_chair)));
     this.speakersBox = el('div', { class: 'chair-view-speakers' });
     this.newVote = text('button', 'vote.new_button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { testid: 'chair-vote-new' } });
     this.newVote.addEventListener('click', () => this.votes.openForm('extra'));
@@ -73,7 +78,7 @@ export class ChairView {
       el(
         'div',
         { class: 'panel-body chair-view-body' },
-        section('chairview.attendance', 'attendance', this.present, this.members, this.quorate),
+        section('chairview.attendance', 'attendance', this.present, this.members, this.quorate, this.chairHolders, this.chairToggle),
         el('div', { class: 'chair-view-section' }, this.speakersBox),
         section('vote.heading', 'votes', this.newVote, this.voteArea),
         this.lobbyBox,
@@ -123,6 +128,11 @@ export class ChairView {
     this.quorate.hidden = a.quorate === null;
     this.quorate.dataset.quorate = String(a.quorate);
     this.quorate.textContent = a.quorate === null ? '' : t(a.quorate ? 'chairview.quorate' : 'chairview.inquorate', { n: a.needed });
+    const holders = this.room.list().filter((p) => p.session_chair).map((p) => p.display_name);
+    this.chairHolders.textContent = holders.length ? t('chairview.chair_held', { names: holders.join(', ') }) : t('chairview.chair_open');
+    const mine = !!(this.room.self && this.room.self.session_chair);
+    this.chairToggle.textContent = t(mine ? 'chairview.leave_chair' : 'chairview.take_chair');
+    this.chairToggle.setAttribute('aria-pressed', String(mine));
   }
 
   /** After a language switch. */
