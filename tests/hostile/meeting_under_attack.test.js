@@ -423,12 +423,18 @@ test('garbage and oversized WebSocket frames: each attacker closed with its stat
       // resets the connection, which can overtake the close frame (the client then sees 1006,
       // as browsers do): for floods a reset after the rate_limited errors also counts; the
       // server-side counter below is exact either way.
-      const reset = counter === 'flood' && r.status === null && r.errors.includes('rate_limited');
+      // The same holds for an oversized message sent faster than it is read: the server stops
+      // reading at the limit and closes with input unread, and on a busy machine the reset can
+      // overtake both the error and the close frame. Then the attacker must at least have been
+      // cut off, and the server-side counters below must have counted it as too_large.
+      const reset = (counter === 'flood' && r.status === null && r.errors.includes('rate_limited')) ||
+        (counter === 'too_large' && r.status === null && r.closed);
       if (!reset) {
         assert.equal(r.status, expect.status, `${kind}: close status (${JSON.stringify(r)})`);
         if (expect.reason !== undefined) assert.equal(r.reason, expect.reason, `${kind}: close reason`);
       }
-      for (const code of expect.errors) assert.ok(r.errors.includes(code), `${kind}: error ${code} (${JSON.stringify(r)})`);
+      if (!(reset && counter === 'too_large'))
+        for (const code of expect.errors) assert.ok(r.errors.includes(code), `${kind}: error ${code} (${JSON.stringify(r)})`);
       want[counter] = (want[counter] || 0) + 1;
     }
     for (const [reason, n] of Object.entries(want)) {
