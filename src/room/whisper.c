@@ -227,6 +227,13 @@ static void stop_one(struct rs_room *room, struct whisper_group *g, unsigned i, 
         return;
     g->m[i].whispering = false;
     clear_rules(room, g, g->m[i].id);
+    /* the audio group is needed only while someone whispers: the table's memberships are
+     * shared with other features and limited (RS_AUDIO_MAX_MEMBERS) */
+    bool others = false;
+    for (unsigned k = 0; k < g->n; k++)
+        others |= g->m[k].whispering;
+    for (unsigned k = 0; k < g->n && !others; k++)
+        leave_audio_group(room, g, g->m[k].id);
     RS_INFO("room", "event=whisper_stop room=%s group=%s participant=%s reason=%s", room->id, g->id,
             g->m[i].id, reason);
     /* the whisperer is still a member here, so it is told too */

@@ -188,8 +188,14 @@ static void test_routes_stay_in_force(void **state)
     assert_int_equal(rs_audio_route_reset(room()), 0);
     assert_false(hears(m.c_id, m.a_id));
     assert_true(hears(m.b_id, m.a_id));
+    /* two whisper in one group; one stops, the other's whisper still reaches the group */
+    start(m.b, m.group);
     stop(m.a);
     assert_true(hears(m.c_id, m.a_id));
+    assert_true(hears(m.a_id, m.b_id));
+    assert_false(hears(m.c_id, m.b_id));
+    stop(m.b);
+    assert_true(hears(m.c_id, m.b_id));
 }
 
 static void test_membership_changes_routes(void **state)
