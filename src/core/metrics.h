@@ -121,13 +121,13 @@ enum rs_metric {
     RS_M_RECORD_EXPORTS_JSON,
     RS_M_RECORD_EXPORTS_HTML,
     /* whisper groups (room/whisper.c) */
-    RS_M_WHISPER_GROUPS,               /* groups created */
-    RS_M_WHISPER_INVITATIONS,          /* invitations sent */
-    RS_M_WHISPERS_STARTED,             /* the key pressed and the whisper routed */
-    RS_M_WHISPER_REFUSED_NOT_MEMBER,   /* whisper/start refused: not a member of the group */
-    RS_M_WHISPER_REFUSED_FORBIDDEN,    /* ... the moderators forbade whispering */
-    RS_M_WHISPER_REFUSED_MUTED,        /* ... the chair keeps the microphone silent */
-    RS_M_WHISPER_REFUSED_LIMIT,        /* group size or groups per person/meeting */
+    RS_M_WHISPER_GROUPS,             /* groups created */
+    RS_M_WHISPER_INVITATIONS,        /* invitations sent */
+    RS_M_WHISPERS_STARTED,           /* the key pressed and the whisper routed */
+    RS_M_WHISPER_REFUSED_NOT_MEMBER, /* whisper/start refused: not a member of the group */
+    RS_M_WHISPER_REFUSED_FORBIDDEN,  /* ... the moderators forbade whispering */
+    RS_M_WHISPER_REFUSED_MUTED,      /* ... the chair keeps the microphone silent */
+    RS_M_WHISPER_REFUSED_LIMIT,      /* group size or groups per person/meeting */
     RS_M__COUNT
 };
 
