@@ -8,7 +8,9 @@
 // Clara's does not move, and everyone else goes on hearing everyone; after the release Clara
 // receives Anna again. Clara, outside the group, cannot whisper to it; when the moderator
 // forbids whispering, Anna's key is refused and her audio goes on reaching Clara. Bernd
-// whispers with the press-and-hold button (the touch-screen path) too.
+// whispers with the press-and-hold button (the touch-screen path) too. The chair mutes Anna in
+// mid-whisper: the whisper ends, nothing of her reaches anyone, and her key is refused. axe runs
+// on the form, an invitation and both sides of a whisper.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -192,4 +194,34 @@ test('Bernd whispers with the hold button (touch screens): Anna receives him, Cl
     }
     await anna.locator(tid('whisper-banner')).waitFor({ state: 'hidden' });
     await rising(clara, mic(idBernd), 'packets');
+  }));
+
+test('muted by the chair, Anna cannot whisper around it', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await unfocus(anna);
+    await anna.keyboard.down('w');
+    try {
+      await bernd.locator(tid('whisper-banner'), { hasText: 'Anna flüstert Ihnen zu' }).waitFor({ state: 'visible' });
+      // the chair (Clara) mutes Anna mid-whisper: the whisper ends, nobody receives her
+      await h.openParticipants(clara);
+      const row = h.participantItem(clara, 'Anna');
+      await row.locator(tid('chair-menu')).click();
+      await row.locator(tid('chair-mute')).click();
+      await anna.locator('.toast', { hasText: 'Your whisper ended: the chair muted your microphone.' }).waitFor({ state: 'visible' });
+      await bernd.locator(tid('whisper-banner')).waitFor({ state: 'hidden' });
+      assert.ok((await arriving(bernd, mic(idAnna))) <= 2, 'a muted whisperer reached her group');
+      assert.ok((await arriving(clara, mic(idAnna))) <= 2, 'a muted whisperer reached the chair');
+    } finally {
+      await anna.keyboard.up('w');
+    }
+    // pressing the key again is refused while the mute holds
+    await unfocus(anna);
+    await anna.keyboard.down('w');
+    try {
+      await anna.locator('.toast[data-code="mic_restricted"]').waitFor({ state: 'visible' });
+      assert.equal(await bernd.locator(tid('whisper-banner')).isVisible(), false);
+    } finally {
+      await anna.keyboard.up('w');
+    }
+    assert.match(await metrics(), /ratsaal_whisper_refused_total\{reason="mic_restricted"\} [1-9]/);
   }));
