@@ -224,4 +224,10 @@ test('muted by the chair, Anna cannot whisper around it', (t) =>
       await anna.keyboard.up('w');
     }
     assert.match(await metrics(), /ratsaal_whisper_refused_total\{reason="mic_restricted"\} [1-9]/);
+    for (const p of [clara, anna, bernd]) {
+      assert.deepEqual(p.pageErrors, [], 'no page errors');
+      assert.deepEqual(p.cspViolations, [], 'no CSP violations');
+      // the refusals this test provokes are toasts, not console errors
+      assert.deepEqual(p.consoleErrors, [], 'no console errors');
+    }
   }));
