@@ -211,6 +211,19 @@ static const struct {
                                   "counter", "Meeting records exported, by format"},
     [RS_M_RECORD_EXPORTS_HTML] = {"ratsaal_meeting_record_exports_total{format=\"html\"}",
                                   "counter", NULL},
+    [RS_M_WHISPER_GROUPS] = {"ratsaal_whisper_groups_total", "counter", "Whisper groups created"},
+    [RS_M_WHISPER_INVITATIONS] = {"ratsaal_whisper_invitations_total", "counter",
+                                  "Invitations to whisper groups"},
+    [RS_M_WHISPERS_STARTED] = {"ratsaal_whispers_started_total", "counter",
+                               "Whispers started (the whisper key pressed and routed)"},
+    [RS_M_WHISPER_REFUSED_NOT_MEMBER] = {"ratsaal_whisper_refused_total{reason=\"not_group_member\"}",
+                                         "counter", "Whisper actions refused, by reason"},
+    [RS_M_WHISPER_REFUSED_FORBIDDEN] = {
+        "ratsaal_whisper_refused_total{reason=\"whisper_forbidden\"}", "counter", NULL},
+    [RS_M_WHISPER_REFUSED_MUTED] = {"ratsaal_whisper_refused_total{reason=\"mic_restricted\"}",
+                                    "counter", NULL},
+    [RS_M_WHISPER_REFUSED_LIMIT] = {"ratsaal_whisper_refused_total{reason=\"limit\"}", "counter",
+                                    NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -308,6 +321,12 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_GUEST_NOT_ALLOWED] = "guest_not_allowed",
     [RS_ERR_AGENDA_ITEM_IN_USE] = "agenda_item_in_use",
     [RS_ERR_TOO_MANY_ITEMS] = "too_many_items",
+    [RS_ERR_WHISPER_FORBIDDEN] = "whisper_forbidden",
+    [RS_ERR_NOT_GROUP_MEMBER] = "not_group_member",
+    [RS_ERR_NOT_GROUP_OWNER] = "not_group_owner",
+    [RS_ERR_NOT_INVITED] = "not_invited",
+    [RS_ERR_GROUP_FULL] = "group_full",
+    [RS_ERR_TOO_MANY_GROUPS] = "too_many_groups",
 };
 
 const char *rs_err_code(enum rs_err err)

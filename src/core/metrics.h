@@ -120,6 +120,14 @@ enum rs_metric {
     /* the meeting's record (http/record_api.c) */
     RS_M_RECORD_EXPORTS_JSON,
     RS_M_RECORD_EXPORTS_HTML,
+    /* whisper groups (room/whisper.c) */
+    RS_M_WHISPER_GROUPS,             /* groups created */
+    RS_M_WHISPER_INVITATIONS,        /* invitations sent */
+    RS_M_WHISPERS_STARTED,           /* the key pressed and the whisper routed */
+    RS_M_WHISPER_REFUSED_NOT_MEMBER, /* whisper/start refused: not a member of the group */
+    RS_M_WHISPER_REFUSED_FORBIDDEN,  /* ... the moderators forbade whispering */
+    RS_M_WHISPER_REFUSED_MUTED,      /* ... the chair keeps the microphone silent */
+    RS_M_WHISPER_REFUSED_LIMIT,      /* group size or groups per person/meeting */
     RS_M__COUNT
 };
 
@@ -194,6 +202,12 @@ enum rs_err {
     RS_ERR_GUEST_NOT_ALLOWED, /* session/set_role: a guest may not take the minutes */
     RS_ERR_AGENDA_ITEM_IN_USE, /* agenda/remove, PUT agenda: current, or minutes or votes */
     RS_ERR_TOO_MANY_ITEMS,     /* agenda/add: the agenda has RS_AGENDA_ITEMS_MAX items */
+    RS_ERR_WHISPER_FORBIDDEN,  /* whisper/start: the moderators forbade whispering */
+    RS_ERR_NOT_GROUP_MEMBER,   /* whisper/start, leave: not a member of the group */
+    RS_ERR_NOT_GROUP_OWNER,    /* whisper/invite, remove: only the group's owner */
+    RS_ERR_NOT_INVITED,        /* whisper/accept, decline: no open invitation */
+    RS_ERR_GROUP_FULL,         /* whisper/create, invite: RS_WHISPER_GROUP_MAX reached */
+    RS_ERR_TOO_MANY_GROUPS,    /* whisper/create, accept: groups per person or meeting */
     RS_ERR__COUNT
 };
 

@@ -32,7 +32,7 @@
 /* media/publish and media/subscribe_answer carry SDP for up to 64 m-lines */
 #define RS_MSG_MAX_MEDIA_BYTES (192 * 1024)
 #define RS_ACTION_MAX_FIELDS 10 /* vote/create has 10 */
-#define RS_FEATURES_MAX 16
+#define RS_FEATURES_MAX 32
 
 struct rs_peer;
 struct rs_room;

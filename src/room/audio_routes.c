@@ -211,6 +211,11 @@ static struct rs_audio_routes *table_of(struct rs_room *room)
     return room->audio_routes;
 }
 
+struct rs_audio_routes *rs_audio_route_table(struct rs_room *room)
+{
+    return table_of(room);
+}
+
 bool rs_audio_route_allows(const struct rs_room *room, const struct rs_participant *listener,
                            const struct rs_participant *speaker)
 {

@@ -66,5 +66,9 @@ int rs_audio_route_clear(struct rs_room *room, const char *listener, const char 
 int rs_audio_route_join(struct rs_room *room, const char *id, const char *group);
 int rs_audio_route_leave(struct rs_room *room, const char *id, const char *group);
 int rs_audio_route_reset(struct rs_room *room);
+/* The room's table itself, created on first use (NULL on OOM); borrowed, owned by the room.
+ * Changes made through it are NOT announced: for a feature's audience_changed hook that keeps
+ * its own rules in force (room/whisper.c) while the announcement is already under way. */
+struct rs_audio_routes *rs_audio_route_table(struct rs_room *room);
 
 #endif

@@ -32,6 +32,7 @@
 #include "room/session.h"
 #include "room/timer.h"
 #include "room/vote.h"
+#include "room/whisper.h"
 
 #define BUCKETS 1024
 
@@ -94,7 +95,8 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_speakers_feature, &rs_reaction_feature,
                                                    &rs_vote_feature, &rs_poll_feature,
                                                    &rs_timer_feature, &rs_attendance_feature,
-                                                   &rs_session_feature, &rs_agenda_feature};
+                                                   &rs_session_feature, &rs_agenda_feature,
+                                                   &rs_whisper_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);

@@ -20,6 +20,7 @@
 #include "room/audio_routes.h"
 #include "room/chair.h"
 #include "room/events.h"
+#include "room/whisper.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
@@ -129,8 +130,9 @@ void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
 {
     struct rs_room *room = pm->p->room;
     struct rmedia *rm = RM(room);
-    /* a participant the chair silenced is not heard, so it is not the one speaking */
-    if (!rm || !rs_chair_may_send(pm->p, RS_CHAIR_MIC))
+    /* a participant the chair silenced is not heard, so it is not the one speaking; a whisper
+     * is heard by its group only: the rest of the meeting's speaker view must not follow it */
+    if (!rm || !rs_chair_may_send(pm->p, RS_CHAIR_MIC) || rs_whisper_active(pm->p))
         return;
     unsigned i = 0;
     while (i < rm->n_speakers && rm->speakers[i] != pm->owner)

@@ -15,6 +15,7 @@ import * as pollStrings from './strings/poll.js';
 import * as attendanceStrings from './strings/attendance.js';
 import * as chairViewStrings from './strings/chairview.js';
 import * as agendaStrings from './strings/agenda.js';
+import * as whisperStrings from './strings/whisper.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -976,6 +977,8 @@ Object.assign(de, chairViewStrings.de);
 Object.assign(en, chairViewStrings.en);
 Object.assign(de, agendaStrings.de);
 Object.assign(en, agendaStrings.en);
+Object.assign(de, whisperStrings.de);
+Object.assign(en, whisperStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -17,6 +17,7 @@ import { LobbyPanel } from './ui/lobby.js';
 import { VotePanel } from './ui/vote.js';
 import { PollPanel } from './ui/poll.js';
 import { TimerPanel } from './ui/timer.js';
+import { WhisperPanel } from './ui/whisper.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -158,6 +159,18 @@ class Meeting {
     this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
     this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.canChair(), actions: this.features.poll });
     this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.canChair(), actions: this.features.timer });
+    this.whisper = new WhisperPanel({
+      stage: $('stage'),
+      after: $('participant-list'),
+      room: this.state,
+      isModerator: () => this.isModerator(),
+      actions: this.features.whisper,
+      // held like push-to-talk: a microphone that was off sends while the whisper runs
+      mic: {
+        isOff: () => !!this.media && this.mediaOn.hasMicrophone !== false && !this.mediaOn.microphone,
+        set: (on) => this.media && this.media.setMicrophone(on).catch((err) => console.warn('whisper', err)),
+      },
+    });
     this.agenda = new AgendaPanel({
       after: $('chat-panel'),
       stage: $('stage'),
@@ -236,6 +249,7 @@ class Meeting {
         start: () => this.media && this.media.setMicrophone(true).catch((err) => console.warn('push-to-talk', err)),
         stop: () => this.media && this.media.setMicrophone(false).catch((err) => console.warn('push-to-talk', err)),
       },
+      whisper: { available: () => this.whisper.available(), start: () => this.whisper.press(), stop: () => this.whisper.release() },
     });
     this.controls.setMedia({ available: false });
 
@@ -737,6 +751,7 @@ class Meeting {
     this.stageLayout.setSpotlight(reply.spotlight);
     this.polls.reset(reply.poll);
     this.timer.reset(reply.timer);
+    this.whisper.reset(reply.whisper);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');

@@ -27,8 +27,9 @@ import poll from './poll.js';
 import timer from './timer.js';
 import agenda from './agenda.js';
 import session from './session.js';
+import whisper from './whisper.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

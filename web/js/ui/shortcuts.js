@@ -5,7 +5,8 @@
 // combinations are left alone). None fires while the user types (an input, a textarea, a select
 // or an editable element has focus) or while a dialog other than this help is open; Space acts
 // as push-to-talk only while the microphone is off and no button or link has focus (there Space
-// presses the button, as everywhere on the web).
+// presses the button, as everywhere on the web). W held whispers to the chosen whisper group
+// (ui/whisper.js) for as long as it is held.
 import { el, icon } from '../util.js';
 import { t } from '../i18n.js';
 
@@ -18,6 +19,7 @@ export const SHORTCUTS = [
   { key: 'p', label: 'shortcuts.participants', action: 'participants' },
   { key: 'l', label: 'shortcuts.chair', action: 'chair' },
   { key: ' ', label: 'shortcuts.push_to_talk', action: null, display: 'shortcuts.space' },
+  { key: 'w', label: 'shortcuts.whisper', action: null },
   { key: '?', label: 'shortcuts.help', action: 'help' },
 ];
 
@@ -30,17 +32,27 @@ function typing(target) {
 export class Shortcuts {
   /**
    * actions: {mic, camera, hand, chat, participants} → functions;
-   * pushToTalk: {muted(): bool, start(), stop()}; active(): whether the meeting view is live.
+   * pushToTalk: {muted(): bool, start(), stop()}; whisper: {available(): bool, start(), stop()};
+   * active(): whether the meeting view is live.
    */
-  constructor({ actions, pushToTalk, active }) {
+  constructor({ actions, pushToTalk, whisper, active }) {
     this.actions = actions;
     this.ptt = pushToTalk;
+    this.whisper = whisper;
     this.active = active;
     this.talking = false;
+    this.whispering = false;
     this.dialog = this._buildDialog();
     document.addEventListener('keydown', (e) => this._down(e));
     document.addEventListener('keyup', (e) => this._up(e));
-    window.addEventListener('blur', () => this._stopTalking());
+    window.addEventListener('blur', () => {
+      this._stopTalking();
+      this._stopWhispering();
+    });
+    // a hidden tab gets no keyup: never whisper on after it
+    document.addEventListener('visibilitychange', () => {
+      if (document.hidden) this._stopWhispering();
+    });
   }
 
   _buildDialog() {
@@ -87,6 +99,14 @@ export class Shortcuts {
       }
       return;
     }
+    if (key === 'w' && this.whisper && !this.dialog.open) {
+      e.preventDefault();
+      if (!e.repeat && !this.whispering && this.whisper.available()) {
+        this.whispering = true;
+        this.whisper.start();
+      }
+      return;
+    }
     if (this.dialog.open) return; // only Escape (the dialog's own) while the help is shown
     const s = SHORTCUTS.find((x) => x.key === key);
     if (!s || e.repeat) return;
@@ -97,6 +117,14 @@ export class Shortcuts {
 
   _up(e) {
     if (e.key === ' ') this._stopTalking();
+    // even when focus moved into a field meanwhile: the key is up, the whisper ends
+    if (e.key === 'w' || e.key === 'W') this._stopWhispering();
+  }
+
+  _stopWhispering() {
+    if (!this.whispering) return;
+    this.whispering = false;
+    this.whisper.stop();
   }
 
   _stopTalking() {
