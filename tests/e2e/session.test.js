@@ -231,7 +231,11 @@ test('a council session: agenda, minutes, the floor, two votes through a SIGKILL
     await chair.locator(`${tid('speakers-item')}[data-participant-id="${idAnna}"]`).waitFor({ state: 'visible', timeout: WAIT });
     await chair.click(tid('speakers-next'));
     await guest.locator(tid('speakers-bar'), { hasText: 'Speaking: Anna' }).waitFor({ state: 'visible', timeout: WAIT });
+    // Anna's own page knows she has the floor before she unmutes (else her client refuses the
+    // unmute under the restriction)
+    await anna.locator(`${tid('status-item')}[data-status="floor"]`).waitFor({ state: 'visible', timeout: WAIT });
     if ((await anna.locator(tid('mic-button')).getAttribute('aria-pressed')) !== 'true') await anna.click(tid('mic-button'));
+    await h.waitUntil(async () => (await anna.locator(tid('mic-button')).getAttribute('aria-pressed')) === 'true', { message: "Anna's microphone on", timeout: WAIT });
     await rising(chair, `${idAnna}:microphone`, 'packets');
     await rising(guest, `${idAnna}:microphone`, 'packets');
     // the guest's microphone is on and sending, yet nothing of it reaches the chair or the floor
