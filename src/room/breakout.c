@@ -87,8 +87,7 @@ static struct breakout *get_or_new(struct rs_room *room)
 
 static struct place *place_of(const struct rs_participant *p)
 {
-    return *(struct place **)rs_participant_state((struct rs_participant *)p,
-                                                  &rs_breakout_feature);
+    return *(struct place **)rs_participant_state((struct rs_participant *)p, &rs_breakout_feature);
 }
 
 bool rs_breakout_open(const struct rs_room *room)
@@ -137,8 +136,8 @@ bool rs_breakout_allows(const struct rs_room *room, const struct rs_participant 
     if (l == s)
         return true;
     /* a sub-room that hears the plenary gets the plenary speaker's audio, nothing else */
-    return audio && s == 0 && b->plenary_speaker[0] && strcmp(b->plenary_speaker, speaker->id) == 0 &&
-           b->rooms[l - 1].hear_plenary;
+    return audio && s == 0 && b->plenary_speaker[0] &&
+           strcmp(b->plenary_speaker, speaker->id) == 0 && b->rooms[l - 1].hear_plenary;
 }
 
 /* ---- the plenary speaker ---- */
@@ -234,11 +233,11 @@ static json_t *state_json(const struct rs_room *room, const struct breakout *b)
     for (unsigned i = 0; i < b->n; i++)
         json_array_append_new(rooms, json_pack("{s:I, s:s, s:b, s:o, s:o}", "id",
                                                (json_int_t)(i + 1), "name", b->rooms[i].name,
-                                               "hear_plenary", b->rooms[i].hear_plenary,
-                                               "members", members[i], "visitors", visitors[i]));
-    return json_pack("{s:b, s:s, s:o, s:o, s:o}", "open", 1, "mode", mode_names[b->mode],
-                     "ends_at", b->ends_at_ms ? json_integer(b->ends_at_ms) : json_null(),
-                     "rooms", rooms, "plenary_speaker", speaker_json(b));
+                                               "hear_plenary", b->rooms[i].hear_plenary, "members",
+                                               members[i], "visitors", visitors[i]));
+    return json_pack("{s:b, s:s, s:o, s:o, s:o}", "open", 1, "mode", mode_names[b->mode], "ends_at",
+                     b->ends_at_ms ? json_integer(b->ends_at_ms) : json_null(), "rooms", rooms,
+                     "plenary_speaker", speaker_json(b));
 }
 
 /* breakout/state to everyone; `reason` (may be NULL) goes with the one after a close. */
@@ -344,8 +343,8 @@ static int read_rooms(struct rs_call *c, json_t *arr, struct sub_room *out, unsi
             return -EINVAL;
         for (size_t k = 0; k < i; k++)
             if (strcmp(out[k].name, out[i].name) == 0) {
-                rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "rooms",
-                                 "two rooms are named '%s'", out[i].name);
+                rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "rooms", "two rooms are named '%s'",
+                                 out[i].name);
                 return -EINVAL;
             }
         out[i].hear_plenary = json_is_true(hear);
@@ -392,8 +391,8 @@ static int act_open(struct rs_call *c)
     long long duration = c->arg[OPEN_DURATION].present ? c->arg[OPEN_DURATION].num : 0;
     if (duration != 0 && duration < RS_BREAKOUT_DURATION_MIN_S) {
         rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "duration_s",
-                         "duration_s is 0 (no end) or %d to %d seconds",
-                         RS_BREAKOUT_DURATION_MIN_S, RS_BREAKOUT_DURATION_MAX_S);
+                         "duration_s is 0 (no end) or %d to %d seconds", RS_BREAKOUT_DURATION_MIN_S,
+                         RS_BREAKOUT_DURATION_MAX_S);
         return -EINVAL;
     }
     struct sub_room rooms[RS_BREAKOUT_ROOMS_MAX];
@@ -489,8 +488,8 @@ static int act_broadcast(struct rs_call *c)
         return -EPERM;
     rs_metric_inc(RS_M_BREAKOUT_BROADCASTS);
     rs_emit_all(c->room,
-                rs_event("breakout", "message", "{s:s, s:s, s:s}", "from", c->self->id,
-                         "from_name", c->self->display_name, "text", c->arg[0].str),
+                rs_event("breakout", "message", "{s:s, s:s, s:s}", "from", c->self->id, "from_name",
+                         c->self->display_name, "text", c->arg[0].str),
                 NULL);
     return 0;
 }
@@ -593,8 +592,7 @@ static const struct rs_action actions[] = {
     {.name = "set_hear_plenary",
      .fn = act_set_hear_plenary,
      .need = RS_NEED_CHAIR,
-     .fields = {ROOM_FIELD(1),
-                {.name = "on", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
+     .fields = {ROOM_FIELD(1), {.name = "on", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
     {.name = "visit", .fn = act_visit, .need = RS_NEED_CHAIR, .fields = {ROOM_FIELD(0)}},
     {.name = "broadcast",
      .fn = act_broadcast,
