@@ -413,6 +413,18 @@ static int act_open(struct rs_call *c)
     return rc;
 }
 
+/* Moves `p` to place `room` (checked against `b`) and tells everyone. */
+static int move_and_tell(struct rs_call *c, struct breakout *b, struct rs_participant *p,
+                         long long room, bool visitor)
+{
+    if (room_arg(c, b, room, true))
+        return -EINVAL;
+    if (move(c, p, (unsigned)room, visitor && room != 0))
+        return -ENOMEM;
+    changed(c->room, b);
+    return 0;
+}
+
 enum { ASSIGN_PARTICIPANT, ASSIGN_ROOM };
 
 static int act_assign(struct rs_call *c)
@@ -426,13 +438,7 @@ static int act_assign(struct rs_call *c)
                          "no participant with this id");
         return -EINVAL;
     }
-    long long room = c->arg[ASSIGN_ROOM].num;
-    if (room_arg(c, b, room, true))
-        return -EINVAL;
-    if (move(c, p, (unsigned)room, false))
-        return -ENOMEM;
-    changed(c->room, b);
-    return 0;
+    return move_and_tell(c, b, p, c->arg[ASSIGN_ROOM].num, false);
 }
 
 static int act_choose(struct rs_call *c)
@@ -444,13 +450,7 @@ static int act_choose(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "room", "the chair assigns the rooms");
         return -EINVAL;
     }
-    long long room = c->arg[0].num;
-    if (room_arg(c, b, room, true))
-        return -EINVAL;
-    if (move(c, c->self, (unsigned)room, false))
-        return -ENOMEM;
-    changed(c->room, b);
-    return 0;
+    return move_and_tell(c, b, c->self, c->arg[0].num, false);
 }
 
 static int act_set_hear_plenary(struct rs_call *c)
@@ -471,15 +471,7 @@ static int act_set_hear_plenary(struct rs_call *c)
 static int act_visit(struct rs_call *c)
 {
     struct breakout *b = open_breakout(c);
-    if (!b)
-        return -EPERM;
-    long long room = c->arg[0].num;
-    if (room_arg(c, b, room, true))
-        return -EINVAL;
-    if (move(c, c->self, (unsigned)room, room != 0))
-        return -ENOMEM;
-    changed(c->room, b);
-    return 0;
+    return b ? move_and_tell(c, b, c->self, c->arg[0].num, true) : -EPERM;
 }
 
 static int act_broadcast(struct rs_call *c)

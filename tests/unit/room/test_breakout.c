@@ -108,6 +108,16 @@ static void assign(struct rs_session *s, const char *id, int room)
             room);
 }
 
+/* Breakout open in mode manual with TWO_ROOMS, A in room 1, B in room `b_room`; queues
+ * drained. */
+static void split(struct meeting *m, int b_room)
+{
+    open_rooms(m->chair, TWO_ROOMS, "manual", 0);
+    assign(m->chair, m->a_id, 1);
+    assign(m->chair, m->b_id, b_room);
+    drain_all(m);
+}
+
 /* The ids listed in `key` of sub-room `id` of a state event, comma-separated (static). */
 static const char *listed(json_t *state, int id, const char *key)
 {
@@ -293,10 +303,7 @@ static void test_visit_and_broadcast(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0);
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 2);
-    drain_all(&m);
+    split(&m, 2);
 
     th_send(m.chair, "{\"ns\":\"breakout\",\"action\":\"visit\",\"room\":1}");
     json_t *e = th_last(m.c, "breakout", "state");
@@ -389,10 +396,7 @@ static void test_hear_plenary(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0); /* room 1 hears the plenary, room 2 not */
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 2);
-    drain_all(&m);
+    split(&m, 2); /* room 1 hears the plenary, room 2 not */
     /* nobody speaks in the plenary yet: nothing crosses */
     assert_false(hears(m.a_id, m.chair_id));
     assert_false(hears(m.a_id, m.c_id));
@@ -442,10 +446,7 @@ static void test_member_leaving(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0);
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 1);
-    drain_all(&m);
+    split(&m, 1);
     th_send(m.a, "{\"ns\":\"control\",\"action\":\"leave\"}");
     json_t *e = th_last(m.chair, "breakout", "state");
     assert_true(json_is_true(json_object_get(e, "open")));
@@ -476,9 +477,7 @@ static void test_chat_scoped_to_the_place(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0);
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 1);
+    split(&m, 1);
     assign(m.chair, m.c_id, 2);
     drain_all(&m);
     int place = -2;
