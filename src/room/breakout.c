@@ -297,7 +297,7 @@ static struct breakout *open_breakout(struct rs_call *c)
     return b;
 }
 
-/* Checks that `room` (field `field`) names a place of `b`: 0..n. */
+/* Checks that `room` (field `room`) names a place of `b`: 0..n (1..n without `plenary_ok`). */
 static int room_arg(struct rs_call *c, const struct breakout *b, long long room, bool plenary_ok)
 {
     if (room > (long long)b->n || (room == 0 && !plenary_ok)) {
