@@ -26,7 +26,8 @@
  * leaver is gone (as room/whisper.c does).
  *
  * Chat: room chat while breakout is open reaches only the sender's place (room/chat.c asks
- * rs_breakout_place); a whisper never crosses places either, since the SFU ANDs both rules. */
+ * rs_breakout_place); a whisper never crosses places either, since the SFU ANDs both rules
+ * and a whisperer's audio does not go to sub-rooms that hear the plenary. */
 #include "room/breakout.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@
 #include "room/events.h"
 #include "room/room.h"
 #include "room/session.h"
+#include "room/whisper.h"
 
 #define RECENT_SPEAKERS 8
 
@@ -135,9 +137,12 @@ bool rs_breakout_allows(const struct rs_room *room, const struct rs_participant 
     int l = rs_breakout_place(listener), s = rs_breakout_place(speaker);
     if (l == s)
         return true;
-    /* a sub-room that hears the plenary gets the plenary speaker's audio, nothing else */
+    /* a sub-room that hears the plenary gets the plenary speaker's audio, nothing else; not
+     * while it whispers: a whisper is not the plenary's and does not cross places, even to a
+     * member of its group (the audio routes would let that one through) */
     return audio && s == 0 && b->plenary_speaker[0] &&
-           strcmp(b->plenary_speaker, speaker->id) == 0 && b->rooms[l - 1].hear_plenary;
+           strcmp(b->plenary_speaker, speaker->id) == 0 && b->rooms[l - 1].hear_plenary &&
+           !rs_whisper_active(speaker);
 }
 
 /* ---- the plenary speaker ---- */

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "room/audio_routes.h"
 #include "room/breakout.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
@@ -455,6 +456,36 @@ static void test_member_leaving(void **state)
     assert_int_equal(rs_breakout_place(who(m.b_id)), 1);
 }
 
+/* A whisper does not cross places: both rules must allow (the SFU ANDs them). The chair (the
+ * plenary speaker) whispers to a group with A (room 1, which hears the plenary) and C (the
+ * plenary): the audio routes let A and C hear it, breakout only C. */
+static void test_whisper_does_not_cross_places(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    split(&m, 2);
+    rs_breakout_note_active_speaker(who(m.chair_id));
+    assert_true(hears(m.a_id, m.chair_id)); /* room 1 hears the plenary speaker */
+    th_send(m.chair, "{\"ns\":\"whisper\",\"action\":\"create\",\"ids\":[\"%s\",\"%s\"]}", m.a_id,
+            m.c_id);
+    json_t *e = th_expect(m.chair, "whisper", "group");
+    char group[16];
+    snprintf(group, sizeof(group), "%s", str(json_object_get(e, "group"), "id"));
+    json_decref(e);
+    th_send(m.a, "{\"ns\":\"whisper\",\"action\":\"accept\",\"group\":\"%s\"}", group);
+    th_send(m.c, "{\"ns\":\"whisper\",\"action\":\"accept\",\"group\":\"%s\"}", group);
+    th_send(m.chair, "{\"ns\":\"whisper\",\"action\":\"start\",\"group\":\"%s\"}", group);
+    assert_true(rs_audio_route_allows(room(), who(m.a_id), who(m.chair_id)));
+    assert_true(rs_audio_route_allows(room(), who(m.c_id), who(m.chair_id)));
+    assert_false(rs_audio_route_allows(room(), who(m.b_id), who(m.chair_id)));
+    assert_false(hears(m.a_id, m.chair_id)); /* another place: not even to the group */
+    assert_true(hears(m.c_id, m.chair_id));  /* the same place */
+    /* the key released: room 1 hears the plenary speaker again */
+    th_send(m.chair, "{\"ns\":\"whisper\",\"action\":\"stop\"}");
+    assert_true(hears(m.a_id, m.chair_id));
+}
+
 /* Whether a chat/message with `text` is queued for `s` (consumes everything); its
  * breakout_room in *place. */
 static bool got_chat(struct rs_session *s, const char *text, int *place)
@@ -662,6 +693,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_calls_everyone_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hear_plenary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_leaving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whisper_does_not_cross_places, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chat_scoped_to_the_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
     };
