@@ -447,6 +447,7 @@ static void test_member_leaving(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
+    uint64_t gauge = rs_metric_get(RS_M_BREAKOUT_ROOMS);
     split(&m, 1);
     th_send(m.a, "{\"ns\":\"control\",\"action\":\"leave\"}");
     json_t *e = th_last(m.chair, "breakout", "state");
@@ -454,6 +455,13 @@ static void test_member_leaving(void **state)
     assert_string_equal(listed(e, 1, "members"), m.b_id);
     json_decref(e);
     assert_int_equal(rs_breakout_place(who(m.b_id)), 1);
+    /* the last one out: the room goes, and its open sub-rooms with it */
+    assert_int_equal(rs_metric_get(RS_M_BREAKOUT_ROOMS), gauge + 2);
+    struct rs_session *rest[] = {m.b, m.c, m.chair};
+    for (unsigned i = 0; i < 3; i++)
+        th_send(rest[i], "{\"ns\":\"control\",\"action\":\"leave\"}");
+    assert_null(room());
+    assert_int_equal(rs_metric_get(RS_M_BREAKOUT_ROOMS), gauge);
 }
 
 /* A whisper does not cross places: both rules must allow (the SFU ANDs them). The chair (the
