@@ -442,6 +442,19 @@ static int act_call_up(struct rs_call *c)
     return 0;
 }
 
+void rs_podium_standing_changed(struct rs_participant *p)
+{
+    struct podium_part *pp = part_state(p);
+    if (pp)
+        pp->relist = true;
+    recount(p);
+    rs_metric_inc(RS_M_PODIUM_STAGE_CHANGES);
+    rs_room_audience_changed(p->room);
+    if (!rs_podium_audience(p))
+        rs_emit_group(p->room, described("participant_joined", p), other_audience, p);
+    emit_state(p->room);
+}
+
 static int act_send_back(struct rs_call *c)
 {
     struct rs_participant *t = target(c);

@@ -38,6 +38,11 @@ bool rs_podium_may_publish(const struct rs_participant *p);
  * always, unless `subject` is in the audience and `viewer` is too. */
 bool rs_podium_sees(const struct rs_participant *viewer, const struct rs_participant *subject);
 
+/* `p`'s role changed so that it joined or left the audience (moderators are on stage): the
+ * media plane and everyone are told as for call_up and send_back (without the
+ * participant_updated, which the role's changer sends). */
+void rs_podium_standing_changed(struct rs_participant *p);
+
 extern const struct rs_feature rs_podium_feature;
 
 #endif

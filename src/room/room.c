@@ -304,7 +304,10 @@ void rs_participant_set_role(struct rs_participant *p, enum rs_role role)
         rs_metric_inc(role_gauge(role));
     }
     enum rs_role was = p->role;
+    bool was_audience = counted && rs_podium_audience(p);
     p->role = role;
+    if (counted && was_audience != rs_podium_audience(p))
+        rs_podium_standing_changed(p); /* a moderator is on stage, in podium mode */
     if (was == RS_ROLE_MODERATOR)
         rs_session_moderator_lost(p);
 }

@@ -526,6 +526,43 @@ static void test_audience_invitation(void **state)
     assert_false(th_got(host, "podium", "error"));
 }
 
+static void test_role_change_moves_between_stage_and_audience(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    podium_on(&m);
+    th_drain(m.a);
+    th_drain(m.b);
+
+    /* a moderator is on stage: Anna made one is on stage at once, Bernd meets her there */
+    th_send(m.chair,
+            "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":"
+            "\"moderator\"}",
+            m.a_id);
+    assert_true(may_publish(m.a_id));
+    json_t *e = th_last(m.a, "podium", "state");
+    assert_true(json_is_true(json_object_get(e, "you_on_stage")));
+    assert_true(lists(json_object_get(e, "participants"), m.b_id));
+    json_decref(e);
+    e = th_expect(m.b, "control", "participant_joined");
+    assert_string_equal(str(json_object_get(e, "participant"), "id"), m.a_id);
+    json_decref(e);
+    e = th_last(m.b, "podium", "state");
+    assert_true(lists(json_object_get(e, "stage"), m.a_id));
+    json_decref(e);
+
+    /* and back: audience again, may not publish */
+    th_send(m.chair,
+            "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":"
+            "\"participant\"}",
+            m.a_id);
+    assert_false(may_publish(m.a_id));
+    e = th_last(m.b, "podium", "state");
+    assert_false(lists(json_object_get(e, "stage"), m.a_id));
+    json_decref(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +573,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_questions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leaving_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audience_invitation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_role_change_moves_between_stage_and_audience, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
