@@ -55,9 +55,10 @@ struct podium_room {
 };
 
 struct podium_part {
-    bool stage;   /* called up by the chair (moderators are on stage anyway) */
-    bool relist;  /* its view of the member list changed: the next state carries it */
-    bool counted; /* counted in the ratsaal_podium_audience gauge */
+    bool stage;    /* called up by the chair (moderators are on stage anyway) */
+    bool relist;   /* its view of the member list changed: the next state carries it */
+    bool counted;  /* counted in the ratsaal_podium_audience gauge */
+    uint64_t mask; /* its votes among the shown questions, as of the last podium/questions */
 };
 
 static struct podium_room *room_of(const struct rs_room *room)
@@ -228,7 +229,16 @@ static int by_votes(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Which of the shown (first RS_PODIUM_QUESTIONS_SHOWN) questions `p` voted for, as bits. */
+static unsigned id_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Which of the shown (first RS_PODIUM_QUESTIONS_SHOWN) questions `p` voted for, as bits (one
+ * participant: control/joined). */
 static uint64_t vote_mask(const struct podium_room *pr, const struct rs_participant *p)
 {
     uint64_t m = 0;
@@ -251,15 +261,52 @@ static json_t *questions_json(const struct podium_room *pr, uint64_t mask)
     return a;
 }
 
-struct mask_ctx {
-    const struct podium_room *pr;
-    uint64_t mask;
-};
-
-static bool has_mask(const struct rs_participant *p, void *ctx)
+/* Every participant's vote mask (podium_part.mask) over the shown questions, in one pass over
+ * the votes: the room's ids go into a small hash table first. False on OOM. */
+static bool compute_masks(struct rs_room *room, const struct podium_room *pr)
 {
-    const struct mask_ctx *m = ctx;
-    return vote_mask(m->pr, p) == m->mask;
+    unsigned cap = 16;
+    while (cap < 2 * room->count)
+        cap *= 2;
+    struct rs_participant **tab = calloc(cap, sizeof(*tab));
+    if (!tab)
+        return false;
+    for (struct rs_participant *p = room->head; p; p = p->next) {
+        struct podium_part *pp = part_state(p);
+        if (!pp) {
+            free(tab);
+            return false;
+        }
+        pp->mask = 0;
+        unsigned h = id_hash(p->id) & (cap - 1);
+        while (tab[h])
+            h = (h + 1) & (cap - 1);
+        tab[h] = p;
+    }
+    for (unsigned i = 0; i < pr->n_q && i < RS_PODIUM_QUESTIONS_SHOWN; i++) {
+        const struct question *q = &pr->q[i];
+        for (unsigned v = 0; v < q->n_voters; v++) {
+            unsigned h = id_hash(q->voters[v]) & (cap - 1);
+            while (tab[h] && strcmp(tab[h]->id, q->voters[v]) != 0)
+                h = (h + 1) & (cap - 1);
+            if (tab[h])
+                part_of(tab[h])->mask |= 1ull << i;
+        }
+    }
+    free(tab);
+    return true;
+}
+
+static bool has_mask(const struct rs_participant *p, void *mask)
+{
+    const struct podium_part *pp = part_of(p);
+    return pp && pp->mask == *(uint64_t *)mask;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 /* podium/questions to everyone, one frame per distinct set of votes. */
@@ -267,31 +314,24 @@ static void emit_questions(struct rs_room *room, struct podium_room *pr)
 {
     pr->questions_dirty = false;
     qsort(pr->q, pr->n_q, sizeof(pr->q[0]), by_votes);
-    /* the distinct masks in the room, in order of first appearance */
-    unsigned n = 0, cap = 0;
-    uint64_t *masks = NULL;
-    for (struct rs_participant *p = room->head; p; p = p->next) {
-        uint64_t m = vote_mask(pr, p);
-        unsigned k = 0;
-        while (k < n && masks[k] != m)
-            k++;
-        if (k < n)
-            continue;
-        if (n == cap) {
-            uint64_t *grown = realloc(masks, (cap ? cap * 2 : 8) * sizeof(*masks));
-            if (!grown)
-                break;
-            masks = grown;
-            cap = cap ? cap * 2 : 8;
-        }
-        masks[n++] = m;
+    uint64_t *masks = calloc(room->count ? room->count : 1, sizeof(*masks));
+    if (!masks || !compute_masks(room, pr)) {
+        free(masks);
+        RS_ERROR("room", "event=oom what=podium_questions room=%s", room->id);
+        pr->questions_dirty = true; /* the next tick tries again */
+        return;
     }
+    unsigned n = 0;
+    for (struct rs_participant *p = room->head; p; p = p->next)
+        masks[n++] = part_of(p)->mask;
+    qsort(masks, n, sizeof(*masks), by_value);
     for (unsigned k = 0; k < n; k++) {
-        struct mask_ctx ctx = {pr, masks[k]};
+        if (k && masks[k] == masks[k - 1])
+            continue;
         rs_emit_group(
             room,
             rs_event("podium", "questions", "{s:o}", "questions", questions_json(pr, masks[k])),
-            has_mask, &ctx);
+            has_mask, &masks[k]);
     }
     free(masks);
 }
