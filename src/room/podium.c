@@ -193,8 +193,8 @@ static void emit_state(struct rs_room *room)
 /* Keeps the ratsaal_podium_audience gauge right for `p` (its standing may have changed). */
 static void recount(struct rs_participant *p)
 {
-    struct podium_part *pp = part_state(p);
     bool now = rs_podium_audience(p) && !p->leave_reason;
+    struct podium_part *pp = now ? part_state(p) : part_of(p); /* nothing kept for no change */
     if (!pp || pp->counted == now)
         return;
     pp->counted = now;
