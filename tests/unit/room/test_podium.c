@@ -563,6 +563,51 @@ static void test_role_change_moves_between_stage_and_audience(void **state)
     json_decref(e);
 }
 
+/* A join storm: 200 listeners join a podium meeting. Each one's control/joined lists the stage
+ * only, none of them hears of another's join, the chair hears of every one, and one tick later
+ * everyone has the count. */
+static void test_join_storm_stays_linear(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    th_app.cfg.max_participants = 1000; /* a podium meeting needs it raised (operations.md) */
+    struct meeting m;
+    open_meeting(&m);
+    podium_on(&m);
+    th_drain(m.chair);
+    th_drain(m.a);
+    struct rs_session *s[N];
+    for (int i = 0; i < N; i++) {
+        char addr[32], name[16];
+        snprintf(addr, sizeof(addr), "10.0.%d.%d", i / 200, i % 200 + 1);
+        snprintf(name, sizeof(name), "Hoerer %d", i);
+        s[i] = th_conn(NULL, addr);
+        th_send(s[i],
+                "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":"
+                "\"%s\"}",
+                ROOM, name);
+        json_t *j = th_expect(s[i], "control", "joined");
+        assert_int_equal(json_array_size(json_object_get(j, "participants")), 2); /* chair, self */
+        json_decref(j);
+    }
+    unsigned joins = 0;
+    json_t *j;
+    while ((j = th_next(m.chair))) {
+        joins += th_is(j, "control", "participant_joined");
+        json_decref(j);
+    }
+    assert_int_equal(joins, N);
+    assert_false(th_got(m.a, "control", "participant_joined"));
+    for (int i = 0; i < N; i++)
+        assert_false(th_got(s[i], "control", "participant_joined"));
+    rs_rooms_tick(th_app.rooms, rs_wall_ms());
+    for (int i = 0; i < N; i += 37) {
+        json_t *e = th_last(s[i], "podium", "audience");
+        assert_int_equal(json_integer_value(json_object_get(e, "count")), N + 2);
+        json_decref(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audience_invitation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_change_moves_between_stage_and_audience, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_join_storm_stays_linear, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
