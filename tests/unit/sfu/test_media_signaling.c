@@ -1342,9 +1342,30 @@ static void test_podium_stage(void **state)
     drain_cmds();
     publish(b, chrome_offer);
     json_decref(expect(b, "media", "publish_answer"));
-    drain_cmds();
+    n = take_cmds(cmds, 16);
+    uint32_t tid = 0;
+    for (int i = 0; i < n; i++)
+        if (cmds[i].type == RS_CMD_TRANSPORT_ADD && !cmds[i].u.transport.subscriber)
+            tid = cmds[i].u.transport.tid;
+    assert_int_not_equal(tid, 0);
     drain(a);
+
+    /* he leaves the stage himself: his new publication ends the same way */
+    send_msg(b, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "send_back", "participant",
+                          bid));
+    n = take_cmds(cmds, 16);
+    removed = false;
+    for (int i = 0; i < n; i++)
+        removed |= cmds[i].type == RS_CMD_TRANSPORT_REMOVE && cmds[i].u.ref.id == tid;
+    assert_true(removed);
+    upd = expect(a, "control", "participant_updated");
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(upd, "participant"), "tracks")), 0);
+    json_decref(upd);
     drain(b);
+    publish(b, chrome_offer);
+    expect_error(b, "not_on_stage");
+    no_more_cmds();
 }
 
 int main(void)
