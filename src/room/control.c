@@ -176,8 +176,8 @@ static int control_join(struct rs_call *c)
     struct rs_room *room;
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
-    /* a guest invitation without an account makes a guest (docs/protocol.md "Roles") */
-    /* an audience invitation makes a guest too, with or without an account (room/podium.h) */
+    /* a guest invitation without an account makes a guest (docs/protocol.md "Roles"); an
+     * audience invitation makes one with or without an account (room/podium.h) */
     enum rs_role role = g.moderator                         ? RS_ROLE_MODERATOR
                         : g.audience                        ? RS_ROLE_GUEST
                         : g.guest && !peer->ident.logged_in ? RS_ROLE_GUEST

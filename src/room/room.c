@@ -7,7 +7,8 @@
  *
  * Features plug in through the hooks of `struct rs_feature` (action.h), called here in
  * registration order: the room's own features first, then those of higher floors (the SFU's
- * media). This file knows no feature by name except to register the room's own. */
+ * media). This file knows no feature by name except to register the room's own, and to ask
+ * podium mode who is told about whom (rs_podium_sees: the member-list fan-out). */
 #include "room/room.h"
 
 #include <errno.h>
