@@ -47,6 +47,7 @@ struct podium_room {
     bool count_dirty;     /* the audience may have changed since the last count */
     bool questions_dirty; /* the queue changed: send it on the next tick */
     bool stage_left;      /* someone on stage is leaving: announce the stage after it */
+    unsigned audience;    /* audience members now (those podium_part.counted) */
     unsigned count_sent;  /* the last count announced */
     int64_t count_sent_ms;
     unsigned next_question;
@@ -61,16 +62,27 @@ struct podium_part {
     uint64_t mask; /* its votes among the shown questions, as of the last podium/questions */
 };
 
+/* The feature's state slot index in `room`'s registry: looked up once and checked, since the
+ * member-list fan-out asks for every pair of participants it considers. -1 if not served. */
+static int slot_index(const struct rs_room *room)
+{
+    static int idx = -1;
+    const struct rs_features *fs = rs_rooms_features(room->app->rooms);
+    if (idx < 0 || (unsigned)idx >= fs->count || fs->list[idx] != &rs_podium_feature)
+        idx = rs_features_index(fs, &rs_podium_feature);
+    return idx;
+}
+
 static struct podium_room *room_of(const struct rs_room *room)
 {
-    void **slot = rs_room_state((struct rs_room *)room, &rs_podium_feature);
-    return slot ? *slot : NULL;
+    int i = slot_index(room);
+    return i < 0 ? NULL : room->state[i];
 }
 
 static struct podium_part *part_of(const struct rs_participant *p)
 {
-    void **slot = rs_participant_state((struct rs_participant *)p, &rs_podium_feature);
-    return slot ? *slot : NULL;
+    int i = slot_index(p->room);
+    return i < 0 ? NULL : p->state[i];
 }
 
 static struct podium_room *room_state(struct rs_room *room)
@@ -142,12 +154,10 @@ static json_t *member_list(struct rs_room *room, bool audience_view)
     return a;
 }
 
-static unsigned audience_count(struct rs_room *room)
+static unsigned audience_count(const struct rs_room *room)
 {
-    unsigned n = 0;
-    for (struct rs_participant *p = room->head; p; p = p->next)
-        n += rs_podium_audience(p);
-    return n;
+    const struct podium_room *pr = room_of(room);
+    return pr ? pr->audience : 0;
 }
 
 /* One of the variants of podium/state: for the audience or not, with the member list or not. */
@@ -190,18 +200,24 @@ static void emit_state(struct rs_room *room)
         pr->count_dirty = true;
 }
 
-/* Keeps the ratsaal_podium_audience gauge right for `p` (its standing may have changed). */
+/* Keeps the audience count and the ratsaal_podium_audience gauge right for `p` (its standing
+ * may have changed). Nothing is kept for someone never in the audience. */
 static void recount(struct rs_participant *p)
 {
     bool now = rs_podium_audience(p) && !p->leave_reason;
-    struct podium_part *pp = now ? part_state(p) : part_of(p); /* nothing kept for no change */
-    if (!pp || pp->counted == now)
+    struct podium_part *pp = now ? part_state(p) : part_of(p);
+    struct podium_room *pr = pp ? room_state(p->room) : NULL;
+    if (!pr || pp->counted == now)
         return;
     pp->counted = now;
-    if (now)
+    pr->count_dirty = true;
+    if (now) {
+        pr->audience++;
         rs_metric_inc(RS_M_PODIUM_AUDIENCE);
-    else
+    } else {
+        pr->audience--;
         rs_metric_dec(RS_M_PODIUM_AUDIENCE);
+    }
 }
 
 /* ---- questions ---- */
@@ -626,6 +642,7 @@ static int act_close(struct rs_call *c)
 
 static void podium_welcome(struct rs_participant *p, json_t *ev)
 {
+    recount(p); /* it is in the room's list: its own count includes it (joined runs later) */
     struct rs_room *room = p->room;
     struct podium_room *pr = room_of(room);
     json_t *j = json_pack(
@@ -657,8 +674,11 @@ static void podium_leaving(struct rs_participant *p)
 {
     struct podium_room *pr = room_of(p->room);
     struct podium_part *pp = part_of(p);
-    if (pp && pp->counted)
+    if (pp && pp->counted) {
         rs_metric_dec(RS_M_PODIUM_AUDIENCE);
+        if (pr)
+            pr->audience--;
+    }
     if (pr) {
         pr->count_dirty = true;
         pr->stage_left |= pr->on && !rs_podium_audience(p);
