@@ -56,6 +56,9 @@ export class RoomState extends EventTarget {
       muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
       account: p.account === true,
       member: p.member === true,
+      // podium (docs/protocol.md "podium"): holds an audience invitation; on the stage
+      audience: p.audience === true,
+      stage: p.stage === true,
       chair: normalizeChair(p.chair),
       ...sessionRoles(p),
       self: false,
@@ -92,6 +95,8 @@ export class RoomState extends EventTarget {
     if (typeof p.role === 'string') cur.role = p.role;
     if (typeof p.account === 'boolean') cur.account = p.account;
     if (typeof p.member === 'boolean') cur.member = p.member;
+    cur.audience = p.audience === true;
+    cur.stage = p.stage === true;
     if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
     Object.assign(cur, sessionRoles(p)); // a full description: an absent flag is false
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });

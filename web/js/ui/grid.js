@@ -28,6 +28,8 @@ export class Grid {
     this.screens = new Map(); // participant → {root, video}
     this.videoTracks = new Map(); // id → MediaStreamTrack (camera)
     this.localCamera = null;
+    // which participants have a tile on view (podium mode: the stage only, ui/podium.js)
+    this.shows = () => true;
     this.ro = new ResizeObserver(() => this.layout());
     this.ro.observe(this.gridEl);
     room.addEventListener('change', (e) => this._onChange(e.detail));
@@ -132,9 +134,16 @@ export class Grid {
     for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
   }
 
+  /** Who is shown changed (podium mode, the stage): hide or show tiles, lay out again. */
+  refreshShown() {
+    for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
+    this.layout();
+  }
+
   _update(p) {
     const tile = this.tiles.get(p.id);
     if (!tile) return;
+    tile.root.hidden = !this.shows(p);
     const label = p.self ? `${p.display_name} ${t('meeting.you_suffix')}` : p.display_name;
     tile.name.textContent = label;
     tile.root.setAttribute('aria-label', label);
@@ -272,10 +281,10 @@ export class Grid {
   }
 
   layout() {
-    const n = this.tiles.size || 1;
+    const n = [...this.tiles.values()].filter((tile) => !tile.root.hidden).length || 1;
     const W = this.gridEl.clientWidth;
     const H = this.gridEl.clientHeight;
-    const featured = this.featured.id && this.tiles.has(this.featured.id);
+    const featured = this.featured.id && this.tiles.has(this.featured.id) && !this.tiles.get(this.featured.id).root.hidden;
     this.gridEl.classList.toggle('featured-mode', !!featured);
     if (featured) for (const [id, tile] of this.tiles) this._updateFlag(id, tile);
     if (!W || !H) return;
