@@ -1143,6 +1143,7 @@ class Meeting {
   podiumChanged(before) {
     const p = this.podium;
     this.grid.refreshShown();
+    this.plist.render(); // call up / send back next to hands and in the chair's menu
     if (!before.on && p.on) toast(t('podium.on_toast'), { timeout: 4000, key: 'podium' });
     if (before.on && !p.on) toast(t('podium.off_toast'), { timeout: 4000, key: 'podium' });
     if (!this.media) return;
