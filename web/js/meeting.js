@@ -180,7 +180,7 @@ class Meeting {
       stage: $('stage'),
       after: this.whisper.section,
       room: this.state,
-      isModerator: () => this.isModerator(),
+      canChair: () => this.canChair(),
       actions: this.features.podium,
       onOffer: () => this._goOnStage('offer'),
     });
@@ -1075,7 +1075,7 @@ class Meeting {
       items.push('separator');
     }
     if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') });
-    if (this.isModerator()) items.push({ label: t('podium.switch'), toggled: this.podium.on, testid: 'more-podium', run: () => this.features.podium.set(!this.podium.on) });
+    if (this.canChair()) items.push({ label: t('podium.switch'), toggled: this.podium.on, testid: 'more-podium', run: () => this.features.podium.set(!this.podium.on) });
     if (this.agenda.offered) {
       const cur = this.agenda.currentItem();
       items.push({ label: t('agenda.menu'), note: cur ? t('agenda.item_n', { n: this.agenda.items.indexOf(cur) + 1 }) : '', testid: 'more-agenda', run: () => this.togglePanel('agenda') });

@@ -153,6 +153,22 @@ export class RoomState extends EventTarget {
     return n;
   }
 
+  /**
+   * The member list as the server says one sees it now (podium/state `participants`, when
+   * podium mode or one's place on the stage changed): whoever is no longer in it leaves, the
+   * new ones join, the rest are updated, each with its usual change event.
+   */
+  replaceParticipants(list) {
+    if (!Array.isArray(list)) return;
+    const next = new Set(list.filter((p) => p && p.id !== undefined).map((p) => String(p.id)));
+    for (const id of [...this.participants.keys()]) if (!next.has(id) && id !== this.selfId) this.removeParticipant(id, 'relisted');
+    for (const p of list) {
+      if (!p || p.id === undefined) continue;
+      if (this.participants.has(String(p.id))) this.updateParticipant(p);
+      else this.addParticipant(p);
+    }
+  }
+
   removeParticipant(id, reason) {
     const p = this.participants.get(id);
     if (!p) return null;

@@ -11,12 +11,16 @@ export default {
       when: 'meeting',
       run(view, m) {
         const before = view.podium.snapshot();
+        // one's view of the member list changed as a whole (podium mode, on or off the stage)
+        if (Array.isArray(m.participants)) view.state.replaceParticipants(m.participants);
         view.podium.setState(m);
         view.podiumChanged(before);
       },
     },
     audience: { when: 'meeting', run: (view, m) => view.podium.setAudience(m.count) },
     questions: { when: 'meeting', run: (view, m) => view.podium.setQuestions(m.questions) },
+    // the reply to one's own `ask` (the queue itself follows as podium/questions)
+    asked: { when: 'meeting', run: () => {} },
   },
   actions: {
     set: (view, on) => view.sig.trySend({ ns: 'podium', action: 'set', on: !!on }),

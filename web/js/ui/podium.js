@@ -27,12 +27,12 @@ export class PodiumPanel {
    * @param {HTMLElement} o.stage  the meeting's stage (the status line goes there)
    * @param {HTMLElement} o.after  the element of the participants panel the section goes after
    * @param {import('../room.js').RoomState} o.room
-   * @param {() => boolean} o.isModerator
+   * @param {() => boolean} o.canChair  the chair's actions (set, call_up, answer need the chair)
    * @param {object} o.actions  features.podium (bound actions)
    * @param {() => void} o.onOffer  "Turn on camera and microphone" after podium mode ended
    */
-  constructor({ stage, after, room, isModerator, actions, onOffer }) {
-    Object.assign(this, { room, isModerator, actions, onOffer });
+  constructor({ stage, after, room, canChair, actions, onOffer }) {
+    Object.assign(this, { room, canChair, actions, onOffer });
     this.on = false;
     this.stage = new Set();
     this.youOnStage = false;
@@ -135,14 +135,14 @@ export class PodiumPanel {
 
   /** The chair's participant menu (ui/chair.js): call up / send back. */
   menuItems(p) {
-    if (!this.on || !this.isModerator() || p.self || p.role === 'moderator') return [];
+    if (!this.on || !this.canChair() || p.self || p.role === 'moderator') return [];
     if (this.stage.has(p.id)) return [{ testid: 'podium-send-back', label: t('podium.send_back'), run: () => this.actions.sendBack(p.id) }];
     return [{ testid: 'podium-call-up', label: t('podium.call_up'), run: () => this.actions.callUp(p.id) }];
   }
 
   /** Next to a raised hand in the hand queue (ui/participants.js). */
   handExtras(p) {
-    if (!this.on || !this.isModerator() || p.self || this.stage.has(p.id)) return [];
+    if (!this.on || !this.canChair() || p.self || this.stage.has(p.id)) return [];
     return [this._callUpButton(p, 'hand-call-up')];
   }
 
@@ -192,7 +192,7 @@ export class PodiumPanel {
 
   _renderSection() {
     const s = this.section;
-    const mod = this.isModerator();
+    const mod = this.canChair();
     const children = [];
     if (mod || this.on) children.push(el('h3', { class: 'panel-sub', id: 'podium-heading', text: t('podium.heading') }));
     if (mod) {
@@ -245,7 +245,7 @@ export class PodiumPanel {
 
   _questionList() {
     const self = this.room.selfId;
-    const mod = this.isModerator();
+    const mod = this.canChair();
     const items = this.questions.map((q) => {
       const mine = q.by === self;
       const name = this._name(q);
