@@ -25,6 +25,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/harness.js');
 const idp = require('./lib/idp.js');
+const { assertNoViolations } = require('./lib/axe.js');
 
 const { tid, pageApi, inbound, rising } = h;
 const stopWatchdog = h.watchdog(420000);
@@ -55,8 +56,8 @@ after(async () => {
 });
 
 /** A page whose getUserMedia calls and returned tracks are counted from its first script on. */
-async function countedPage(locale) {
-  const page = await h.newPage(browser, { locale });
+async function countedPage(locale, bypassCSP = false) {
+  const page = await h.newPage(browser, { locale, bypassCSP });
   await page.addInitScript(() => {
     const md = navigator.mediaDevices;
     const gum = { calls: 0, tracks: [] };
@@ -116,7 +117,7 @@ async function openChairView(page) {
 
 test('before the meeting: an audience invitation made in "My meetings"', (t) =>
   h.withArtifacts(t, () => pages, async () => {
-    chair = await countedPage('en-US');
+    chair = await countedPage('en-US', true); // axe is injected
     await open(chair, `${server.url}/login?return=/meetings`);
     await chair.fill(tid('login-username'), 'chair');
     await chair.fill(tid('login-password'), PW);
@@ -196,7 +197,7 @@ test('the chair switches podium mode on from "More": Clara becomes audience and 
 
 test('Dana joins by the audience invitation: no device prompt, no publish connection, the stage received', (t) =>
   h.withArtifacts(t, () => pages, async () => {
-    dana = await countedPage('en-US');
+    dana = await countedPage('en-US', true); // axe is injected
     await open(dana, audienceUrl);
     await dana.locator(tid('prejoin-audience'), { hasText: 'You join as the audience' }).waitFor();
     assert.equal(await dana.locator(tid('camera-select')).isVisible(), false);
@@ -241,7 +242,11 @@ test('Dana raises her hand, the chair calls her up; after the device check every
     await check.waitFor({ state: 'visible', timeout: WAIT });
     assert.match(await check.innerText(), /You are called onto the stage/);
     await dana.locator(tid('podium-check-preview')).waitFor({ state: 'visible', timeout: WAIT });
-    await dana.click(tid('podium-check-go'));
+    await assertNoViolations(dana, 'the device check before going on stage');
+    await assertNoViolations(chair, "the chair's podium section with a raised hand");
+    // by keyboard: the focus is on "Go on stage"
+    assert.equal(await dana.evaluate(() => document.activeElement.dataset.testid), 'podium-check-go');
+    await dana.keyboard.press('Enter');
     await h.waitUntil(async () => (await publishPc(dana)) === 'connected', { timeout: WAIT, message: "Dana's publish connection" });
     await dana.locator(tid('podium-you'), { hasText: 'You are on the stage.' }).waitFor();
     // her hand went down; the other audience page, the chair and Bernd receive her
@@ -264,6 +269,36 @@ test('sent back from the participant menu, Dana stops publishing', (t) =>
     assert.ok((await arriving(clara, mic(idDana))) <= 2, 'Clara still receives Dana');
     assert.ok((await arriving(chair, mic(idDana))) <= 2, 'the chair still receives Dana');
     await tile(clara, idDana).waitFor({ state: 'hidden', timeout: WAIT });
+  }));
+
+test('called up from the hand queue, Dana first stays in the audience, then leaves the stage herself', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await dana.click(tid('hand-button'));
+    await h.openParticipants(chair);
+    const callUp = chair.locator(`${tid('hand-item')}[data-participant-id="${idDana}"] ${tid('hand-call-up')}`);
+    await callUp.waitFor({ timeout: WAIT });
+    assert.equal(await callUp.getAttribute('aria-label'), 'Call onto the stage: Dana');
+    await callUp.click();
+    const check = dana.locator(tid('podium-check'));
+    await check.waitFor({ state: 'visible', timeout: WAIT });
+    // Escape: "Stay in the audience" — she goes back, nothing was published
+    await dana.keyboard.press('Escape');
+    await check.waitFor({ state: 'hidden' });
+    await dana.locator(tid('podium-you'), { hasText: 'You are in the audience' }).waitFor({ timeout: WAIT });
+    assert.equal(await publishPc(dana), null);
+    assert.equal((await gum(dana)).live, 0, 'the device check released its devices');
+    // called up again from the participant menu; on stage she leaves by herself
+    const row = h.participantItem(chair, 'Dana');
+    await row.locator(tid('chair-menu')).click();
+    await row.locator(tid('podium-call-up')).click();
+    await check.waitFor({ state: 'visible', timeout: WAIT });
+    await dana.click(tid('podium-check-go'));
+    await h.waitUntil(async () => (await publishPc(dana)) === 'connected', { timeout: WAIT, message: "Dana's publish connection" });
+    await rising(clara, mic(idDana), 'packets', { timeout: WAIT });
+    await dana.click(tid('podium-leave-stage'));
+    await h.waitUntil(async () => (await publishPc(dana)) === null, { timeout: WAIT, message: 'left the stage: publish connection closed' });
+    await h.waitUntil(async () => (await gum(dana)).live === 0, { timeout: WAIT, message: "Dana's tracks stopped" });
+    assert.ok((await arriving(clara, mic(idDana))) <= 2, 'Clara still receives Dana after she left the stage');
   }));
 
 test('questions: ask, upvote (the order changes), not one\'s own, answered by the chair', (t) =>
@@ -289,6 +324,7 @@ test('questions: ask, upvote (the order changes), not one\'s own, answered by th
     assert.equal(await forge(dana, { ns: 'podium', action: 'upvote', question: qid, on: true }, ['podium/questions']), 'invalid_value');
     // Bernd (German) upvotes Dana's question: it moves to the top everywhere
     await h.openParticipants(bernd);
+    await bernd.locator(tid('podium-audience-count'), { hasText: '2 Personen im Publikum' }).waitFor({ timeout: WAIT });
     const q = bernd.locator(tid('podium-question'), { hasText: 'What does it cost?' });
     await q.locator(tid('podium-upvote')).click();
     for (const page of [chair, clara, dana, bernd])
@@ -326,5 +362,7 @@ test('podium mode off in the chair\'s view: Clara may publish again, Dana (audie
     for (const p of pages) {
       assert.deepEqual(p.pageErrors, [], 'no page errors');
       assert.deepEqual(p.cspViolations, [], 'no CSP violations');
+      // the refusals this test provokes were answered to requests, not shown as console errors
+      assert.deepEqual(p.consoleErrors, [], 'no console errors');
     }
   }));
