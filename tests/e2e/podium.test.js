@@ -14,11 +14,15 @@
 // - Dana raises her hand; the chair calls her up from the podium section's hand list; after the
 //   device check she publishes and Clara (the other audience page) receives her; the chair sends
 //   her back from the participant menu: her publish connection closes, her tracks end, Clara's
-//   counter for her stops;
+//   counter for her stops; called up from the hand queue she stays in the audience (Escape in the
+//   device check), called up again she leaves the stage herself;
 // - questions: Clara and Dana ask, Bernd upvotes Dana's (the order changes on every page), Dana
-//   may not upvote her own (invalid_value), the chair marks it answered in the chair's view;
+//   may not upvote her own (invalid_value), the chair marks it answered in the chair's view,
+//   Clara withdraws hers;
 // - the chair switches podium mode off in the chair's view: Clara is offered camera and
-//   microphone and, after the device check, is received again; Dana (audience invitation) is not.
+//   microphone and, after the device check, is received again; Dana (audience invitation) is not;
+//   the counters in /metrics;
+// - podium mode on again, Clara leaves and rejoins: she joins as audience and does not publish.
 // Every page is counted by an init script: getUserMedia calls and the tracks it returned.
 
 const { test, before, after } = require('node:test');
@@ -338,6 +342,14 @@ test('questions: ask, upvote (the order changes), not one\'s own, answered by th
     await inView.locator(tid('podium-answer')).click();
     for (const page of [chair, clara, dana, bernd])
       await h.waitUntil(async () => JSON.stringify(await questionTexts(page)) === JSON.stringify(['When does the bridge open?']), { timeout: WAIT, message: 'the answered question gone' });
+    // Clara withdraws her own question
+    const mine = clara.locator(tid('podium-question'), { hasText: 'When does the bridge open?' });
+    assert.equal(await mine.getAttribute('data-mine'), 'true');
+    assert.equal(await mine.locator(tid('podium-dismiss')).innerText(), 'Withdraw');
+    await mine.locator(tid('podium-dismiss')).click();
+    for (const page of [chair, clara])
+      await page.locator(tid('podium-no-questions')).first().waitFor({ state: 'attached', timeout: WAIT });
+    assert.deepEqual(await questionTexts(dana), []);
   }));
 
 test('podium mode off in the chair\'s view: Clara may publish again, Dana (audience invitation) may not', (t) =>
@@ -359,6 +371,27 @@ test('podium mode off in the chair\'s view: Clara may publish again, Dana (audie
     // Dana holds an audience invitation: no offer, no publishing, her forged publish refused
     assert.equal(await dana.locator(tid('podium-offer')).count(), 0);
     assert.equal(await publishPc(dana), null);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /ratsaal_podium_publish_refused_total [1-9]/);
+    assert.match(metrics, /ratsaal_podium_stage_changes_total [1-9]/);
+    assert.match(metrics, /ratsaal_podium_questions_total [1-9]/);
+  }));
+
+test('joining while podium mode is on, a participant does not publish', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await chair.click(tid('more-button'));
+    await chair.click(tid('more-podium'));
+    await h.waitUntil(async () => (await publishPc(clara)) === null, { timeout: WAIT, message: "Clara's publish connection closed" });
+    // Clara leaves and joins again: the join finds podium mode on
+    await clara.click(tid('leave-button'));
+    await clara.locator(tid('rejoin-button')).waitFor({ state: 'visible', timeout: WAIT });
+    await clara.click(tid('rejoin-button'));
+    await clara.locator(tid('podium-you'), { hasText: 'You are in the audience' }).waitFor({ timeout: WAIT });
+    idClara = await h.selfId(clara);
+    await rising(clara, mic(idChair), 'packets', { timeout: WAIT });
+    assert.equal(await publishPc(clara), null, 'no publish connection when joining as audience');
+    await h.waitUntil(async () => (await gum(clara)).live === 0, { timeout: WAIT, message: "Clara's devices released" });
+    assert.ok((await arriving(chair, mic(idClara))) <= 2, 'the chair receives Clara');
     for (const p of pages) {
       assert.deepEqual(p.pageErrors, [], 'no page errors');
       assert.deepEqual(p.cspViolations, [], 'no CSP violations');
