@@ -276,9 +276,15 @@ static void media_leaving(struct rs_participant *p)
     struct rs_room *room = p->room;
     struct rmedia *rm = RM(room);
     pm->leaving = true;
+    bool published = false;
+    for (int s = 0; s < SRC__COUNT; s++)
+        published |= pm->tracks[s].id != 0;
     if (m) {
-        /* Others' subscriptions to our tracks end before our transports go. */
-        rs_ms__sync_others(m, p);
+        /* Others' subscriptions to our tracks end before our transports go. Without tracks
+         * nobody's subscriptions can change: a listener of a thousand-strong audience leaving
+         * must not re-sync everyone (each sync looks at the whole room). */
+        if (published)
+            rs_ms__sync_others(m, p);
         rs_ms__transport_remove(m, &pm->pub);
         rs_ms__transport_remove(m, &pm->sub);
         RS_INFO("media", "event=media_left participant=%s", p->id);

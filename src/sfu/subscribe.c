@@ -385,6 +385,19 @@ static void sub_add(struct rs_media *m, struct pmedia *q, struct slot *s,
         rs_ms__send_cmd_ref(m, wk, RS_CMD_SUB_VIDEO_SIZE, s->sub_id, 0, s->width, s->height);
 }
 
+/* Where answers are parsed: a struct rs_sdp is 2.7 MB (64 m-sections of all SDP may hold), and
+ * a fresh allocation of it is mapped and faulted in page by page for every answer (some
+ * milliseconds each, measured), which a thousand listeners answering the offers of a new stage
+ * would pay together on the control thread. Kept for the process's life; control thread only.
+ * NULL on OOM. */
+static struct rs_sdp *answer_buffer(void)
+{
+    static struct rs_sdp *buf;
+    if (!buf)
+        buf = malloc(sizeof(*buf));
+    return buf;
+}
+
 int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, struct rs_call *call)
 {
     struct rs_msg_error *err = call->err;
@@ -398,7 +411,7 @@ int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, struct r
         return -EINVAL;
     }
     int rc = -EINVAL;
-    struct rs_sdp *answer = malloc(sizeof(*answer));
+    struct rs_sdp *answer = answer_buffer();
     struct rs_sdp_media_choice *choices = calloc(RS_SDP_MAX_MEDIA, sizeof(*choices));
     const struct rs_sdp_media_choice *by_slot[MAX_SLOTS] = {0};
     if (!answer || !choices) {
@@ -464,7 +477,6 @@ int rs_ms__media_subscribe_answer(struct rs_media *m, struct pmedia *q, struct r
         send_offer(m, q);
     rc = 0;
 out:
-    free(answer);
     free(choices);
     return rc;
 }

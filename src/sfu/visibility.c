@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "room/audio_routes.h"
 #include "room/chair.h"
+#include "room/podium.h"
 #include "room/events.h"
 #include "room/whisper.h"
 #include "sfu/command.h"
@@ -44,18 +45,26 @@ static bool in_speakers(const struct rmedia *rm, uint32_t owner)
     return false;
 }
 
+static unsigned camera_publishers(struct rs_room *room)
+{
+    unsigned count = 0;
+    for (struct rs_participant *x = room->head; x; x = x->next)
+        count += has_camera(PM(x));
+    return count;
+}
+
 /* Whether subscriber `q` gets publisher `r`'s camera under last-N: the last_n most recent
- * speakers among the other camera publishers, then the longest present. */
-static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const struct pmedia *r)
+ * speakers among the other camera publishers, then the longest present. `cams` is the room's
+ * number of camera publishers (counted once per refresh: a room of a thousand listeners and a
+ * stage of three must not count the room again for every subscription). */
+static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const struct pmedia *r,
+                          unsigned cams)
 {
     unsigned n = room->app->cfg.last_n;
     struct rmedia *rm = RM(room);
     if (n == 0 || !rm)
         return true;
-    unsigned count = 0;
-    for (struct rs_participant *x = room->head; x; x = x->next)
-        if (PM(x) != q && has_camera(PM(x)))
-            count++;
+    unsigned count = cams - (has_camera(q) ? 1 : 0);
     if (count <= n)
         return true;
     unsigned rank = 0;
@@ -78,10 +87,14 @@ static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const st
     return false;
 }
 
-bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s)
+static bool wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s,
+                          unsigned cams)
 {
     const struct pmedia *r = rs_ms__owner_find(room->app->media, s->owner);
     if (!r || r->leaving)
+        return false;
+    /* off the stage (podium mode): nothing of it reaches anyone, from the moment it left */
+    if (!rs_podium_may_publish(r->p))
         return false;
     /* what the chair decided (room/chair.c) comes first: a muted participant reaches nobody */
     if (!rs_chair_may_send(r->p, (enum rs_chair_source)s->source))
@@ -89,13 +102,19 @@ bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, con
     if (s->kind == RS_MEDIA_AUDIO)
         return rs_audio_route_allows(room, q->p, r->p);
     if (s->source == SRC_CAMERA)
-        return last_n_allows(room, q, r);
+        return last_n_allows(room, q, r, cams);
     return true; /* screen shares are never dropped by last-N */
+}
+
+bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, const struct slot *s)
+{
+    return wants_enabled(room, q, s, camera_publishers(room));
 }
 
 /* Recomputes every subscription's `enabled` in the room; tells the worker about changes. */
 void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
 {
+    unsigned cams = camera_publishers(room);
     for (struct rs_participant *x = room->head; x; x = x->next) {
         struct pmedia *q = PM(x);
         if (!q || q->leaving)
@@ -104,7 +123,7 @@ void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
             struct slot *s = &q->slots[i];
             if (s->state != SLOT_BOUND || !s->sub_added)
                 continue;
-            bool want = rs_ms__slot_wants_enabled(room, q, s);
+            bool want = wants_enabled(room, q, s, cams);
             if (want != s->enabled) {
                 s->enabled = want;
                 rs_ms__send_cmd_ref(m, rs_sfu_worker_of(m, q->sub.tid), RS_CMD_SUB_ENABLE,
@@ -116,12 +135,26 @@ void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
     }
 }
 
-/* The media feature's audience_changed hook: the room's rules of who hears whom changed. */
+/* The media feature's audience_changed hook: the room's rules of who hears whom changed.
+ * Forwarding follows at once; then whoever may no longer publish (sent back to the podium's
+ * audience) loses its publication as a publish connection that went away does: its transport
+ * closes, its tracks end, and everyone else's subscriptions follow (a renegotiation without
+ * them). */
 void rs_ms__audience_changed(struct rs_room *room)
 {
     struct rs_media *m = room->app->media;
-    if (m)
-        rs_ms__refresh_enabled(m, room);
+    if (!m)
+        return;
+    rs_ms__refresh_enabled(m, room);
+    for (struct rs_participant *x = room->head; x; x = x->next) {
+        struct pmedia *pm = PM(x);
+        if (!pm || pm->leaving || !pm->pub.tid || rs_podium_may_publish(x))
+            continue;
+        RS_INFO("media", "event=publish_ended reason=not_on_stage participant=%s tid=%u", x->id,
+                (unsigned)pm->pub.tid);
+        if (rs_ms__publish_reset(m, pm))
+            rs_ms__tracks_changed(m, pm);
+    }
 }
 
 /* ---- active speaker order ---- */

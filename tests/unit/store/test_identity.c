@@ -96,7 +96,7 @@ static void test_migrate_v1_to_v2(void **state)
     sqlite3_close(db);
 
     struct rs_store *st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 7);
+    assert_int_equal(rs_store_schema_version(st), 8);
     struct rs_room_record r;
     assert_int_equal(rs_store_room_get(st, "old-room", &r), 0);
     assert_string_equal(r.title, "Altbau");
@@ -123,7 +123,7 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* reopening does not re-run migrations */
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 7);
+    assert_int_equal(rs_store_schema_version(st), 8);
     rs_store_close(st);
 }
 
@@ -777,6 +777,82 @@ static void test_cli_unopenable_db(void **state)
     memcpy(path, saved, sizeof(path));
 }
 
+/* Migration 8 rebuilds `invites` so that it takes the role `audience` (podium mode): the
+ * invitations of a v7 database stay usable, an audience invitation is stored and read back, a
+ * role the table does not know is still refused, and deleting the meeting still takes its
+ * invitations with it (the foreign key survives the rebuild). */
+static void test_invite_audience_migration(void **state)
+{
+    struct rs_store *st = open_store();
+    struct rs_user_record owner;
+    make_user(st, "owner", RS_USER_ROLE_USER, "", &owner);
+    make_meeting(st, "podium", owner.id, "", 1);
+    rs_store_close(st);
+
+    /* back to v7: the old table, with one invitation in it */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "DROP TABLE invites;"
+                     "CREATE TABLE invites ("
+                     "  id TEXT PRIMARY KEY NOT NULL,"
+                     "  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+                     "  room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,"
+                     "  role TEXT NOT NULL CHECK (role IN ('guest', 'participant', 'moderator')),"
+                     "  created_by TEXT REFERENCES users(id) ON DELETE SET NULL,"
+                     "  created_at_ms INTEGER NOT NULL,"
+                     "  expires_at_ms INTEGER NOT NULL,"
+                     "  revoked_at_ms INTEGER,"
+                     "  uses INTEGER NOT NULL DEFAULT 0"
+                     ") STRICT;"
+                     "INSERT INTO invites VALUES ('old', zeroblob(32), 'podium', 'guest', NULL, 1,"
+                     "  4102444800000, NULL, 2);"
+                     "DELETE FROM schema_migrations WHERE version = 8;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO invites VALUES ('x', randomblob(32), 'podium',"
+                                      " 'audience', NULL, 1, 2, NULL, 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+
+    st = open_store();
+    assert_int_equal(rs_store_schema_version(st), 8);
+    uint8_t zero[32] = {0};
+    struct rs_invite_record got;
+    assert_int_equal(rs_store_invite_find(st, zero, 10, &got), 0);
+    assert_string_equal(got.id, "old");
+    assert_int_equal(got.role, RS_INVITE_GUEST);
+    assert_int_equal(got.uses, 2);
+
+    struct rs_invite_record a = {0};
+    snprintf(a.id, sizeof(a.id), "ia");
+    hash_of(a.token_hash, 7);
+    snprintf(a.room_id, sizeof(a.room_id), "podium");
+    a.role = RS_INVITE_AUDIENCE;
+    a.created_at_ms = 1;
+    a.expires_at_ms = 4102444800000LL;
+    assert_int_equal(rs_store_invite_create(st, &a), 0);
+    assert_int_equal(rs_store_invite_find(st, a.token_hash, 10, &got), 0);
+    assert_int_equal(got.role, RS_INVITE_AUDIENCE);
+    assert_string_equal(rs_invite_role_name(got.role), "audience");
+    enum rs_invite_role role;
+    assert_int_equal(rs_invite_role_parse("audience", &role), 0);
+    assert_int_equal(role, RS_INVITE_AUDIENCE);
+    a.role = RS_INVITE__COUNT; /* no such role */
+    snprintf(a.id, sizeof(a.id), "ib");
+    hash_of(a.token_hash, 8);
+    assert_int_equal(rs_store_invite_create(st, &a), -EINVAL);
+
+    assert_int_equal(rs_store_room_delete(st, "podium"), 0);
+    assert_int_equal(rs_store_invite_find(st, zero, 10, &got), -ENOENT);
+    hash_of(a.token_hash, 7);
+    assert_int_equal(rs_store_invite_find(st, a.token_hash, 10, &got), -ENOENT);
+    rs_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -787,6 +863,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meetings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_for_user_tenants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invites, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invite_audience_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_unopenable_db, setup, teardown),
     };
