@@ -186,6 +186,7 @@ class Meeting {
     });
     this.deviceCheck = new DeviceCheck();
     this.grid.shows = (p) => this.podium.shows(p);
+    this.stageLayout.shows = (p) => this.podium.shows(p);
     this.agenda = new AgendaPanel({
       after: $('chat-panel'),
       stage: $('stage'),
@@ -772,6 +773,7 @@ class Meeting {
     this.whisper.reset(reply.whisper);
     this.podium.reset(reply.podium);
     this.grid.refreshShown();
+    this.stageLayout.refresh();
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
@@ -1143,6 +1145,7 @@ class Meeting {
   podiumChanged(before) {
     const p = this.podium;
     this.grid.refreshShown();
+    this.stageLayout.refresh();
     this.plist.render(); // call up / send back next to hands and in the chair's menu
     if (!before.on && p.on) toast(t('podium.on_toast'), { timeout: 4000, key: 'podium' });
     if (before.on && !p.on) toast(t('podium.off_toast'), { timeout: 4000, key: 'podium' });
