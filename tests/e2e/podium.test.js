@@ -194,9 +194,11 @@ test('the chair switches podium mode on from "More": Clara becomes audience and 
     await tile(chair, idClara).waitFor({ state: 'hidden', timeout: WAIT });
     assert.deepEqual(await shownTiles(chair), [idChair, idBernd].sort());
     assert.deepEqual(await shownTiles(clara), [idChair, idBernd].sort());
-    // the switch in the participants panel says the same
+    // the switch in the participants panel says the same; the list says who is where
     await h.openParticipants(chair);
     assert.equal(await chair.locator(tid('podium-switch')).getAttribute('aria-checked'), 'true');
+    await h.participantItem(chair, 'Clara').locator(tid('podium-badge'), { hasText: 'Audience' }).waitFor({ timeout: WAIT });
+    assert.equal(await h.participantItem(chair, 'Bernd').locator(tid('podium-badge')).innerText(), 'On stage');
   }));
 
 test('Dana joins by the audience invitation: no device prompt, no publish connection, the stage received', (t) =>

@@ -92,7 +92,7 @@ class Meeting {
       canGrant: () => this.canGrant(),
       isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
-      extras: (p) => [...sessionBadges(p), ...this.chairPanel.rowExtras(p)],
+      extras: (p) => [...sessionBadges(p), ...this.podium.badges(p), ...this.chairPanel.rowExtras(p)],
       handExtras: (p) => this.podium.handExtras(p),
     });
     this.chairPanel = new ChairPanel({

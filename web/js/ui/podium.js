@@ -140,6 +140,13 @@ export class PodiumPanel {
     return [{ testid: 'podium-call-up', label: t('podium.call_up'), run: () => this.actions.callUp(p.id) }];
   }
 
+  /** In podium mode a participant row says "On stage" or "Audience" (ui/participants.js). */
+  badges(p) {
+    if (!this.on) return [];
+    const stage = this.stage.has(p.id);
+    return [el('span', { class: 'session-badge', dataset: { testid: 'podium-badge', where: stage ? 'stage' : 'audience' }, text: t(stage ? 'podium.on_stage' : 'podium.audience') })];
+  }
+
   /** Next to a raised hand in the hand queue (ui/participants.js). */
   handExtras(p) {
     if (!this.on || !this.canChair() || p.self || this.stage.has(p.id)) return [];
