@@ -66,6 +66,14 @@ async function countedPage(locale, bypassCSP = false) {
     const md = navigator.mediaDevices;
     const gum = { calls: 0, tracks: [] };
     Object.defineProperty(window, '__gum', { value: gum });
+    // every error toast the page shows (they go away by themselves)
+    const toasts = [];
+    Object.defineProperty(window, '__errorToasts', { value: toasts });
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n.nodeType === 1 && n.classList.contains('toast') && n.classList.contains('error')) toasts.push(`${n.dataset.code || ''}: ${n.textContent}`);
+    }).observe(document, { childList: true, subtree: true });
     if (!md || !md.getUserMedia) return;
     const orig = md.getUserMedia.bind(md);
     md.getUserMedia = async (c) => {
@@ -399,5 +407,6 @@ test('joining while podium mode is on, a participant does not publish', (t) =>
       assert.deepEqual(p.cspViolations, [], 'no CSP violations');
       // the refusals this test provokes were answered to requests, not shown as console errors
       assert.deepEqual(p.consoleErrors, [], 'no console errors');
+      assert.deepEqual(await p.evaluate(() => window.__errorToasts), [], 'no error shown');
     }
   }));

@@ -344,15 +344,18 @@ export class MediaSession extends EventTarget {
       const key = `${info.participant}:${info.source}`;
       next.set(key, { ...info, mid: tr.mid, track: tr.receiver.track, kind: info.kind || tr.receiver.track.kind });
     }
-    for (const [key, old] of this.remote) {
+    // the new map first: a track that ended is no longer ours to size (a video_size for it,
+    // sent while its tile lets go of it, would be refused as not offered)
+    const prev = this.remote;
+    this.remote = next;
+    for (const [key, old] of prev) {
       const now = next.get(key);
       if (!now || now.track !== old.track) this._detach(key, old);
     }
     for (const [key, now] of next) {
-      const old = this.remote.get(key);
+      const old = prev.get(key);
       if (!old || old.track !== now.track) this._attach(key, now);
     }
-    this.remote = next;
   }
 
   _attach(key, r) {

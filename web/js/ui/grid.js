@@ -143,7 +143,16 @@ export class Grid {
   _update(p) {
     const tile = this.tiles.get(p.id);
     if (!tile) return;
-    tile.root.hidden = !this.shows(p);
+    const shown = this.shows(p);
+    if (tile.root.hidden !== !shown) {
+      tile.root.hidden = !shown;
+      // a tile off the stage asks for no video (it is not sized at all, not even as hidden:
+      // its track is on its way out); back on the stage it is sized again
+      if (this.media && !p.self) {
+        if (!shown) this.media.unobserveVideo(tile.video, { hidden: false });
+        else if (tile.track) this.media.observeVideo(tile.video, p.id, 'camera');
+      }
+    }
     const label = p.self ? `${p.display_name} ${t('meeting.you_suffix')}` : p.display_name;
     tile.name.textContent = label;
     tile.root.setAttribute('aria-label', label);
@@ -200,7 +209,7 @@ export class Grid {
         tile.video.srcObject = new MediaStream([track]);
         tile.video.play().catch(() => {});
       }
-      if (!local && this.media) this.media.observeVideo(tile.video, id, 'camera');
+      if (!local && this.media && !tile.root.hidden) this.media.observeVideo(tile.video, id, 'camera');
       tile.track = track;
       track.addEventListener('mute', () => this._updateVideoVisibility(id));
       track.addEventListener('unmute', () => this._updateVideoVisibility(id));
