@@ -45,7 +45,7 @@ export class PodiumPanel {
     this.section = el('section', { class: 'podium-section', dataset: { testid: 'podium-section' }, 'aria-labelledby': 'podium-heading' });
     after.after(this.section);
     this.status = el('div', { class: 'podium-status', dataset: { testid: 'podium-status' }, hidden: true });
-    stage.append(this.status);
+    stage.prepend(this.status); // above the tiles, taking its own room
     room.addEventListener('change', (e) => {
       if (['participant-updated', 'participant-joined', 'participant-left', 'hand', 'reset'].includes(e.detail.type)) this.render();
     });
