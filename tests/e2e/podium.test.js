@@ -218,6 +218,9 @@ test('Dana joins by the audience invitation: no device prompt, no publish connec
     await joinPrejoin(dana, 'Dana');
     idDana = await h.selfId(dana);
     await dana.locator(tid('podium-you'), { hasText: 'You are in the audience' }).waitFor({ timeout: WAIT });
+    // no microphone, camera or device buttons; the keyboard lands on "Raise hand"
+    for (const b of ['mic-button', 'camera-button', 'settings-button', 'screen-button']) assert.equal(await dana.locator(tid(b)).isVisible(), false, b);
+    assert.equal(await dana.evaluate(() => document.activeElement.dataset.testid), 'hand-button');
     await rising(dana, mic(idChair), 'packets', { timeout: WAIT });
     await rising(dana, mic(idBernd), 'packets', { timeout: WAIT });
     assert.deepEqual(await gum(dana), { calls: 0, live: 0 }, 'Dana never called getUserMedia');

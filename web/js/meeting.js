@@ -755,7 +755,8 @@ class Meeting {
     if (mediaAvailable) this._startMedia(opts, reply, hello, this._mayPublish());
     else this.controls.setMedia({ available: false });
     // focus the first control so keyboard users land in the meeting
-    this.controls.mic.disabled ? this.controls.hand.focus() : this.controls.mic.focus();
+    // (the audience has no microphone button)
+    this.controls.mic.disabled || this.controls.mic.hidden ? this.controls.hand.focus() : this.controls.mic.focus();
   }
 
   /** In the meeting (first join, admitted, or again after a reconnect); false if refused. */
