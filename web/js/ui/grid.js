@@ -45,7 +45,7 @@ export class Grid {
         this.render();
         break;
       case 'participant-joined':
-        this._ensureTile(d.participant);
+        if (this.shows(d.participant)) this._ensureTile(d.participant);
         this.layout();
         break;
       case 'participant-left':
@@ -68,11 +68,12 @@ export class Grid {
   }
 
   render() {
-    const ids = new Set(this.room.participants.keys());
+    const shown = this.room.list().filter((p) => this.shows(p));
+    const ids = new Set(shown.map((p) => p.id));
     for (const id of [...this.tiles.keys()]) if (!ids.has(id)) this._removeTile(id);
-    for (const p of this.room.list()) this._ensureTile(p);
+    for (const p of shown) this._ensureTile(p);
     // keep DOM order = list order
-    for (const p of this.room.list()) this.gridEl.append(this.tiles.get(p.id).root);
+    for (const p of shown) this.gridEl.append(this.tiles.get(p.id).root);
     this.layout();
   }
 
@@ -134,25 +135,23 @@ export class Grid {
     for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
   }
 
-  /** Who is shown changed (podium mode, the stage): hide or show tiles, lay out again. */
+  /**
+   * Who is shown changed (podium mode, the stage): tiles come and go; the others keep their
+   * place (a moved <video> would restart). Off the stage there is no tile at all, so that a
+   * thousand listeners cost the chair's page nothing here.
+   */
   refreshShown() {
-    for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
+    for (const p of this.room.list()) {
+      const has = this.tiles.has(p.id);
+      if (this.shows(p)) this._ensureTile(p);
+      else if (has) this._removeTile(p.id);
+    }
     this.layout();
   }
 
   _update(p) {
     const tile = this.tiles.get(p.id);
     if (!tile) return;
-    const shown = this.shows(p);
-    if (tile.root.hidden !== !shown) {
-      tile.root.hidden = !shown;
-      // a tile off the stage asks for no video (it is not sized at all, not even as hidden:
-      // its track is on its way out); back on the stage it is sized again
-      if (this.media && !p.self) {
-        if (!shown) this.media.unobserveVideo(tile.video, { hidden: false });
-        else if (tile.track) this.media.observeVideo(tile.video, p.id, 'camera');
-      }
-    }
     const label = p.self ? `${p.display_name} ${t('meeting.you_suffix')}` : p.display_name;
     tile.name.textContent = label;
     tile.root.setAttribute('aria-label', label);
@@ -209,7 +208,7 @@ export class Grid {
         tile.video.srcObject = new MediaStream([track]);
         tile.video.play().catch(() => {});
       }
-      if (!local && this.media && !tile.root.hidden) this.media.observeVideo(tile.video, id, 'camera');
+      if (!local && this.media) this.media.observeVideo(tile.video, id, 'camera');
       tile.track = track;
       track.addEventListener('mute', () => this._updateVideoVisibility(id));
       track.addEventListener('unmute', () => this._updateVideoVisibility(id));
@@ -290,10 +289,10 @@ export class Grid {
   }
 
   layout() {
-    const n = [...this.tiles.values()].filter((tile) => !tile.root.hidden).length || 1;
+    const n = this.tiles.size || 1;
     const W = this.gridEl.clientWidth;
     const H = this.gridEl.clientHeight;
-    const featured = this.featured.id && this.tiles.has(this.featured.id) && !this.tiles.get(this.featured.id).root.hidden;
+    const featured = this.featured.id && this.tiles.has(this.featured.id);
     this.gridEl.classList.toggle('featured-mode', !!featured);
     if (featured) for (const [id, tile] of this.tiles) this._updateFlag(id, tile);
     if (!W || !H) return;
