@@ -156,3 +156,41 @@ test('loopback: publish → answer, subscribe_offer → answer with revision, fr
     assert.equal(vs.source, 'camera');
     assert.ok(vs.width >= 320 && vs.height >= 180, JSON.stringify(vs));
   }));
+
+test('receive only (podium audience): no publish connection, no device; startPublish opens one, stopPublish closes it and stops the tracks', (t) =>
+  h.withArtifacts(t, [page], async () => {
+    const r = await page.evaluate(async () => {
+      const { MediaSession } = await import('/js/media.js');
+      const sent = [];
+      const sig = Object.assign(new EventTarget(), {
+        trySend: (m) => { sent.push(m); return 1; },
+        send: (m) => { sent.push(m); return 1; },
+        request: (m) => { sent.push(m); return new Promise(() => {}); }, // never answered
+      });
+      const states = [];
+      const media = new MediaSession({ signaling: sig, simulcast: true, iceServers: [], localStream: null, micOn: true, camOn: true, publish: false });
+      media.addEventListener('local-state', (e) => states.push(e.detail));
+      await media.start();
+      await media.setMicrophone(true); // the audience sends nothing, whatever is asked
+      await media.setCamera(true);
+      const before = { pc: window.__ratsaal.publishPc, sent: sent.map((m) => m.action), state: states.at(-1) };
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      media.startPublish(stream, { micOn: true, camOn: true });
+      const end = Date.now() + 5000;
+      while (!sent.some((m) => m.action === 'publish') && Date.now() < end) await new Promise((x) => setTimeout(x, 50));
+      const during = { pc: !!window.__ratsaal.publishPc, publishing: media.publishing, sources: (sent.find((m) => m.action === 'publish') || { tracks: [] }).tracks.map((x) => x.source) };
+      const pc = window.__ratsaal.publishPc;
+      media.stopPublish();
+      const after = { pc: window.__ratsaal.publishPc, closed: pc.signalingState, live: stream.getTracks().filter((x) => x.readyState === 'live').length, state: states.at(-1) };
+      media.close();
+      return { before, during, after };
+    });
+    assert.equal(r.before.pc, null, 'no publish connection while receiving only');
+    assert.deepEqual(r.before.sent, [], 'nothing sent');
+    assert.deepEqual(r.before.state, { microphone: false, camera: false, screen: false, hasMicrophone: false, hasCamera: false, publishing: false });
+    assert.deepEqual(r.during, { pc: true, publishing: true, sources: ['microphone', 'camera'] });
+    assert.equal(r.after.pc, null);
+    assert.equal(r.after.closed, 'closed');
+    assert.equal(r.after.live, 0, 'camera and microphone stopped');
+    assert.equal(r.after.state.publishing, false);
+  }));

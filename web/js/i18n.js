@@ -16,6 +16,7 @@ import * as attendanceStrings from './strings/attendance.js';
 import * as chairViewStrings from './strings/chairview.js';
 import * as agendaStrings from './strings/agenda.js';
 import * as whisperStrings from './strings/whisper.js';
+import * as podiumStrings from './strings/podium.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -928,8 +929,8 @@ const en = {
 
   'participants.make_moderator': 'Make moderator',
   'participants.remove_moderator': 'Remove moderator',
-  'participants.make_moderator_label': 'Make {name} a moderator',
-  'participants.remove_moderator_label': 'Remove moderator role from {name}',
+  'participants.make_moderator_label': 'Make moderator: {name}',
+  'participants.remove_moderator_label': 'Remove moderator: {name}',
   'controls.lobby_waiting': '{n} waiting in the lobby',
   'toast.now_moderator': 'You are now a moderator of this meeting.',
   'toast.no_longer_moderator': 'You are no longer a moderator of this meeting.',
@@ -940,7 +941,7 @@ const en = {
   // issue 12: guests, invitation expiry, the chair leaving
   'participants.guests': 'Guests ({n})',
   'participants.make_participant': 'Make participant',
-  'participants.make_participant_label': 'Make {name} a participant (may then share the screen too)',
+  'participants.make_participant_label': 'Make participant: {name} (may then share the screen too)',
   'toast.now_guest': 'You are now taking part as a guest.',
   'toast.now_participant': 'You are now taking part as a participant.',
   'guest.no_screen': 'Guests cannot share their screen. A moderator can make you a participant.',
@@ -979,6 +980,8 @@ Object.assign(de, agendaStrings.de);
 Object.assign(en, agendaStrings.en);
 Object.assign(de, whisperStrings.de);
 Object.assign(en, whisperStrings.en);
+Object.assign(de, podiumStrings.de);
+Object.assign(en, podiumStrings.en);
 
 export const dictionaries = { de, en };
 

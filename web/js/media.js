@@ -3,6 +3,9 @@
 //
 // Two RTCPeerConnections: `publish` (we offer: microphone, camera with simulcast l/m/h,
 // optional screen) and `subscribe` (the server offers one m-line per remote track; we answer).
+// Publishing is optional and lazy: the audience of a podium meeting (docs/protocol.md "podium")
+// never opens a publish connection or a device; startPublish() opens one when the chair calls
+// them onto the stage and stopPublish() closes it (tracks stopped: the camera light goes off).
 // This module knows nothing about the DOM except hidden <audio> elements for remote audio and
 // the ResizeObserver on remote <video> elements (to send media/video_size). Video tracks are
 // handed to the UI through events:
@@ -30,25 +33,19 @@ export class MediaSession extends EventTarget {
    * @param {MediaStream|null} o.localStream  microphone/camera from the pre-join screen
    * @param {boolean} o.micOn  @param {boolean} o.camOn
    * @param {object} o.devices {camera, microphone, speaker} device ids
+   * @param {boolean} [o.publish]  false: receive only (no publish connection until startPublish)
    */
-  constructor({ signaling, simulcast, iceServers, localStream, micOn, camOn, devices }) {
+  constructor({ signaling, simulcast, iceServers, localStream, micOn, camOn, devices, publish = true }) {
     super();
     this.sig = signaling;
     this.simulcast = !!simulcast;
     this.iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.devices = { camera: '', microphone: '', speaker: '', ...(devices || {}) };
     this.tracks = { microphone: null, camera: null, screen: null };
-    if (localStream) {
-      this.tracks.microphone = localStream.getAudioTracks()[0] || null;
-      this.tracks.camera = localStream.getVideoTracks()[0] || null;
-    }
-    this.on = { microphone: !!micOn && !!this.tracks.microphone, camera: !!camOn && !!this.tracks.camera, screen: false };
-    // a camera that is off at join is not opened at all (camera light stays off)
-    if (this.tracks.camera && !this.on.camera) {
-      this.tracks.camera.stop();
-      this.tracks.camera = null;
-    }
-    if (this.tracks.microphone) this.tracks.microphone.enabled = this.on.microphone;
+    this.on = { microphone: false, camera: false, screen: false };
+    this.publishing = !!publish;
+    if (this.publishing) this._takeStream(localStream, micOn, camOn);
+    else if (localStream) for (const tr of localStream.getTracks()) tr.stop();
 
     this.stream = new MediaStream();
     this.pub = null;
@@ -93,9 +90,66 @@ export class MediaSession extends EventTarget {
     return { iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
   }
 
+  /** The devices to send from (a stream from the pre-join screen or the device check). */
+  _takeStream(stream, micOn, camOn) {
+    this.tracks.microphone = (stream && stream.getAudioTracks()[0]) || null;
+    this.tracks.camera = (stream && stream.getVideoTracks()[0]) || null;
+    this.on = { microphone: !!micOn && !!this.tracks.microphone, camera: !!camOn && !!this.tracks.camera, screen: false };
+    // a camera that is off at join is not opened at all (camera light stays off)
+    if (this.tracks.camera && !this.on.camera) {
+      this.tracks.camera.stop();
+      this.tracks.camera = null;
+    }
+    if (this.tracks.microphone) this.tracks.microphone.enabled = this.on.microphone;
+  }
+
   // ───────────────────────────── publish ─────────────────────────────
 
+  /** Starts publishing, if this session publishes; the subscribe side follows the server's offers. */
   async start() {
+    if (!this.publishing) {
+      this._emitState();
+      return;
+    }
+    await this._openPublish();
+  }
+
+  /**
+   * Receive-only until now (audience): open the publish connection with `stream` (from a device
+   * check). Resolves once the server answered the first offer.
+   */
+  async startPublish(stream, { micOn = true, camOn = true, devices } = {}) {
+    if (this.closed) {
+      if (stream) for (const tr of stream.getTracks()) tr.stop();
+      return;
+    }
+    if (this.publishing) this.stopPublish();
+    if (devices) this.devices = { ...this.devices, ...devices };
+    this.publishing = true;
+    this._takeStream(stream, micOn, camOn);
+    await this._openPublish();
+  }
+
+  /**
+   * Back to receiving only (sent back to the audience, podium mode switched on): the publish
+   * connection is closed and every local track stopped (the camera light goes off).
+   */
+  stopPublish() {
+    this.publishing = false;
+    clearTimeout(this.iceTimers.publish);
+    for (const tr of Object.values(this.tracks)) if (tr) tr.stop();
+    this.tracks = { microphone: null, camera: null, screen: null };
+    this.on = { microphone: false, camera: false, screen: false };
+    if (this.pub) this.pub.close();
+    this.pub = null;
+    this.transceivers = { microphone: null, camera: null, screen: null };
+    this.pubChain = Promise.resolve();
+    this._emit('local-track', { source: 'camera', track: null });
+    this._emit('local-track', { source: 'screen', track: null });
+    this._emitState();
+  }
+
+  async _openPublish() {
     this.pub = new RTCPeerConnection(this._pcConfig());
     this.pub.addEventListener('iceconnectionstatechange', () => this._onIceState('publish', this.pub));
     // Always both m-lines, so a device switched on later needs no renegotiation
@@ -149,7 +203,7 @@ export class MediaSession extends EventTarget {
   }
 
   _emitState() {
-    this._emit('local-state', { ...this.on, hasMicrophone: !!this.tracks.microphone, hasCamera: !!this.tracks.camera });
+    this._emit('local-state', { ...this.on, hasMicrophone: !!this.tracks.microphone, hasCamera: !!this.tracks.camera, publishing: this.publishing });
   }
 
   async _acquire(kind) {
@@ -163,6 +217,7 @@ export class MediaSession extends EventTarget {
   }
 
   async setMicrophone(on) {
+    if (!this.publishing) return; // the audience sends nothing
     if (on && !this.tracks.microphone) {
       const track = await this._acquire('microphone');
       this.tracks.microphone = track;
@@ -175,6 +230,7 @@ export class MediaSession extends EventTarget {
   }
 
   async setCamera(on) {
+    if (!this.publishing) return;
     if (on && !this.tracks.camera) {
       const track = await this._acquire('camera');
       this.tracks.camera = track;
@@ -207,7 +263,7 @@ export class MediaSession extends EventTarget {
   }
 
   async startScreen() {
-    if (this.tracks.screen) return;
+    if (this.tracks.screen || !this.publishing) return;
     const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     const track = s.getVideoTracks()[0];
     track.contentHint = 'detail';
@@ -288,15 +344,18 @@ export class MediaSession extends EventTarget {
       const key = `${info.participant}:${info.source}`;
       next.set(key, { ...info, mid: tr.mid, track: tr.receiver.track, kind: info.kind || tr.receiver.track.kind });
     }
-    for (const [key, old] of this.remote) {
+    // the new map first: a track that ended is no longer ours to size (a video_size for it,
+    // sent while its tile lets go of it, would be refused as not offered)
+    const prev = this.remote;
+    this.remote = next;
+    for (const [key, old] of prev) {
       const now = next.get(key);
       if (!now || now.track !== old.track) this._detach(key, old);
     }
     for (const [key, now] of next) {
-      const old = this.remote.get(key);
+      const old = prev.get(key);
       if (!old || old.track !== now.track) this._attach(key, now);
     }
-    this.remote = next;
   }
 
   _attach(key, r) {
@@ -422,7 +481,7 @@ export class MediaSession extends EventTarget {
     if (tracks.screen) tracks.screen.stop();
     this.tracks.screen = null;
     this.on.screen = false;
-    this.start().catch((err) => this._fail('publish', err));
+    if (this.publishing) this._openPublish().catch((err) => this._fail('publish', err));
     this.sig.trySend({ ns: 'media', action: 'restart_ice', pc: 'subscribe' });
   }
 

@@ -18,6 +18,7 @@ import { VotePanel } from './ui/vote.js';
 import { PollPanel } from './ui/poll.js';
 import { TimerPanel } from './ui/timer.js';
 import { WhisperPanel } from './ui/whisper.js';
+import { PodiumPanel, DeviceCheck } from './ui/podium.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -47,6 +48,9 @@ class Meeting {
     this.title = new URLSearchParams(location.hash.slice(1)).get('title') || '';
     const invite = new URLSearchParams(location.search).get('invite');
     this.invite = invite && invite.length <= 256 ? invite : null;
+    // an audience invitation's link (meetings.js adds `audience=1`): the pre-join screen asks for
+    // no camera or microphone; the server makes the holder audience whatever the link says
+    this.audienceInvite = !!this.invite && new URLSearchParams(location.search).get('audience') === '1';
     this.password = null;
     this.auth = null; // GET /api/v1/auth
     this.me = null; // signed-in user or null
@@ -88,7 +92,8 @@ class Meeting {
       canGrant: () => this.canGrant(),
       isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
-      extras: (p) => [...sessionBadges(p), ...this.chairPanel.rowExtras(p)],
+      extras: (p) => [...sessionBadges(p), ...this.podium.badges(p), ...this.chairPanel.rowExtras(p)],
+      handExtras: (p) => this.podium.handExtras(p),
     });
     this.chairPanel = new ChairPanel({
       before: $('lobby-section'),
@@ -96,7 +101,7 @@ class Meeting {
       isModerator: () => this.isModerator(),
       canLobby: () => !!this.lobbyCapable,
       actions: this.features.chair,
-      moreItems: (p) => sessionMenuItems(p, this.features.session.setRole),
+      moreItems: (p) => [...sessionMenuItems(p, this.features.session.setRole), ...this.podium.menuItems(p)],
     });
     this.chatExtras = new ChatExtras({
       panel: $('chat-panel'),
@@ -171,6 +176,17 @@ class Meeting {
         set: (on) => this.media && this.media.setMicrophone(on).catch((err) => console.warn('whisper', err)),
       },
     });
+    this.podium = new PodiumPanel({
+      stage: $('stage'),
+      after: this.whisper.section,
+      room: this.state,
+      canChair: () => this.canChair(),
+      actions: this.features.podium,
+      onOffer: () => this._goOnStage('offer'),
+    });
+    this.deviceCheck = new DeviceCheck();
+    this.grid.shows = (p) => this.podium.shows(p);
+    this.stageLayout.shows = (p) => this.podium.shows(p);
     this.agenda = new AgendaPanel({
       after: $('chat-panel'),
       stage: $('stage'),
@@ -264,6 +280,7 @@ class Meeting {
   /** After a language switch: re-render what was built with t() (static strings are done). */
   _relabel() {
     $('prejoin-room').textContent = t('prejoin.room', { room: this.title || this.roomId });
+    if (this.prejoin.noDevices) this.prejoin.showAudienceNote();
     this._updateHeader();
     this._updateLobbyUi();
     this.plist.render();
@@ -295,7 +312,7 @@ class Meeting {
     if (linkName) $('name-input').value = checkDisplayName(name).value;
     else if (name && !store.get('name')) $('name-input').value = name;
     this._renderPhase();
-    this.prejoin.show();
+    this.prejoin.show({ devices: !this.audienceInvite });
     if (linkName) $('join-button').focus();
   }
 
@@ -415,7 +432,7 @@ class Meeting {
   /** What a guest may not do is not offered (the server refuses it anyway). */
   _applyGuestRights() {
     const guest = this.isGuest();
-    if (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) this.controls.screen.hidden = guest;
+    if (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) this.controls.screen.hidden = guest || this._receiveOnly();
     if (guest && this.mediaOn.screen && this.media) this.media.stopScreen().catch(() => {});
   }
 
@@ -559,6 +576,8 @@ class Meeting {
       if (!this._applyJoined(reply)) return;
       toast(t('conn.restored'), { timeout: 3000 });
       if (this.media) {
+        // the stage may have changed while the connection was gone
+        if (this.media.publishing && !this._mayPublish()) this.media.stopPublish();
         this.media.iceServers = Array.isArray(reply.ice_servers) ? reply.ice_servers : this.media.iceServers;
         this.media.resync().catch((e) => console.warn('media resync failed', e));
       }
@@ -733,10 +752,11 @@ class Meeting {
     this.controls.setHand(!!(this.state.self && this.state.self.hand_raised));
     $('stage-note').hidden = mediaAvailable;
     $('stage-note').textContent = mediaAvailable ? '' : t('meeting.media_unavailable');
-    if (mediaAvailable) this._startMedia(opts, reply, hello);
+    if (mediaAvailable) this._startMedia(opts, reply, hello, this._mayPublish());
     else this.controls.setMedia({ available: false });
     // focus the first control so keyboard users land in the meeting
-    this.controls.mic.disabled ? this.controls.hand.focus() : this.controls.mic.focus();
+    // (the audience has no microphone button)
+    this.controls.mic.disabled || this.controls.mic.hidden ? this.controls.hand.focus() : this.controls.mic.focus();
   }
 
   /** In the meeting (first join, admitted, or again after a reconnect); false if refused. */
@@ -752,6 +772,9 @@ class Meeting {
     this.polls.reset(reply.poll);
     this.timer.reset(reply.timer);
     this.whisper.reset(reply.whisper);
+    this.podium.reset(reply.podium);
+    this.grid.refreshShown();
+    this.stageLayout.refresh();
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
@@ -763,8 +786,19 @@ class Meeting {
     return true;
   }
 
-  _startMedia(opts, reply, hello) {
+  /**
+   * Whether this page may send camera and microphone (docs/protocol.md "podium"): in podium mode
+   * only from the stage; an audience-invitation holder not at all while it is off.
+   */
+  _mayPublish() {
+    const self = this.state.self;
+    return this.podium.mayPublish(!!(self && self.audience));
+  }
+
+  /** `publish` false: receive only — no publish connection, no camera or microphone. */
+  _startMedia(opts, reply, hello, publish = true) {
     const media = new MediaSession({
+      publish,
       signaling: this.sig,
       simulcast: hello.features.includes('simulcast'),
       iceServers: reply.ice_servers,
@@ -778,6 +812,7 @@ class Meeting {
     this.quality.start();
     media.addEventListener('local-state', (e) => {
       this.mediaOn = e.detail;
+      this._applyAudienceControls();
       this.controls.setMedia({
         available: true,
         mic: e.detail.microphone,
@@ -916,7 +951,7 @@ class Meeting {
       const hello = await this.sig.waitHello();
       let stream = new MediaStream();
       let status = { audio: 'off', video: 'off' };
-      if (hello.features && hello.features.includes('media')) {
+      if (hello.features && hello.features.includes('media') && !this.audienceInvite) {
         ({ stream, status } = await acquireMedia({ audio: true, video: this.joinOpts.camOn, devices: this.joinOpts.devices }));
       }
       // joinOpts holds the user's last choice (toggle() keeps it), not the first join's
@@ -934,7 +969,7 @@ class Meeting {
   // ───────── actions ─────────
 
   async toggle(source) {
-    if (!this.media) return;
+    if (!this.media || !this.media.publishing) return; // the audience sends nothing
     // the chair restricted microphones: the server would refuse the unmute (mic_restricted)
     if (source === 'microphone' && !this.mediaOn.microphone && this.features.chair.micLocked()) {
       toast(t('chair.you_restricted'), { timeout: 5000, key: 'chair-self' });
@@ -959,7 +994,7 @@ class Meeting {
   }
 
   async toggleScreen() {
-    if (!this.media) return;
+    if (!this.media || !this.media.publishing) return;
     if (this.isGuest() && !this.mediaOn.screen) {
       toast(t('guest.no_screen'), { kind: 'warn' });
       return;
@@ -989,8 +1024,10 @@ class Meeting {
     const panel = this._panel(which);
     panel.hidden = false;
     this.openPanel = which;
-    if (which === 'chair') this.chairView.open();
-    else if (which !== 'agenda') this.controls.setPanel(which, true);
+    if (which === 'chair') {
+      this.chairView.open();
+      this.podium.attach(this.chairView.podiumBox);
+    } else if (which !== 'agenda') this.controls.setPanel(which, true);
     if (which === 'chat') {
       this.chat.markRead();
       $('chat-input').focus();
@@ -1005,8 +1042,10 @@ class Meeting {
     const panel = this._panel(which);
     panel.hidden = true;
     if (this.openPanel === which) this.openPanel = null;
-    if (which === 'chair') this.chairView.close();
-    else if (which !== 'agenda') this.controls.setPanel(which, false);
+    if (which === 'chair') {
+      this.chairView.close();
+      this.podium.detach();
+    } else if (which !== 'agenda') this.controls.setPanel(which, false);
     if (restoreFocus) {
       // the chair's view opens from "More" (or its key); the agenda from "More", the stage's
       // chip or the chair's view: back to where it was opened
@@ -1039,6 +1078,7 @@ class Meeting {
       items.push('separator');
     }
     if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') });
+    if (this.canChair()) items.push({ label: t('podium.switch'), toggled: this.podium.on, testid: 'more-podium', run: () => this.features.podium.set(!this.podium.on) });
     if (this.agenda.offered) {
       const cur = this.agenda.currentItem();
       items.push({ label: t('agenda.menu'), note: cur ? t('agenda.item_n', { n: this.agenda.items.indexOf(cur) + 1 }) : '', testid: 'more-agenda', run: () => this.togglePanel('agenda') });
@@ -1083,6 +1123,73 @@ class Meeting {
     this.stageLayout.setSpotlight(next);
     const text = !next ? t('layout.spotlight_off') : next === this.state.selfId ? t('layout.spotlight_on_you') : t('layout.spotlight_on', { name: this.state.name(next) });
     toast(text, { timeout: 4000, key: 'spotlight' });
+  }
+
+  /** The page sends nothing (the audience, docs/protocol.md "podium"). */
+  _receiveOnly() {
+    return !!this.media && !this.media.publishing;
+  }
+
+  /** The audience has no microphone, camera, screen or device buttons. */
+  _applyAudienceControls() {
+    const off = this._receiveOnly();
+    for (const b of [this.controls.mic, this.controls.cam, this.controls.settings]) b.hidden = off;
+    this._applyGuestRights();
+    if (off) this.settings.close();
+  }
+
+  /**
+   * podium/state changed the mode or the stage (`before`: PodiumPanel.snapshot()): the layout
+   * follows the stage; whoever may no longer send closes the publish connection and releases
+   * the devices; whoever was called up goes through the device check first.
+   */
+  podiumChanged(before) {
+    const p = this.podium;
+    this.grid.refreshShown();
+    this.stageLayout.refresh();
+    this.plist.render(); // call up / send back next to hands and in the chair's menu
+    if (!before.on && p.on) toast(t('podium.on_toast'), { timeout: 4000, key: 'podium' });
+    if (before.on && !p.on) toast(t('podium.off_toast'), { timeout: 4000, key: 'podium' });
+    if (!this.media) return;
+    const may = this._mayPublish();
+    if (!may) {
+      this.deviceCheck.abort();
+      p.setOffer(false);
+      if (this.media.publishing) {
+        this.media.stopPublish();
+        toast(t(before.on && before.youOnStage ? 'podium.sent_back_toast' : 'podium.now_audience_toast'), { timeout: 6000, key: 'podium-self' });
+      } else if (before.on && before.youOnStage) {
+        toast(t('podium.sent_back_toast'), { timeout: 6000, key: 'podium-self' });
+      }
+      return;
+    }
+    if (this.media.publishing) return;
+    if (p.on) {
+      // called onto the stage: a device check, then the publish connection
+      if (!before.youOnStage) this._goOnStage('call_up');
+    } else {
+      // podium mode ended: offer camera and microphone (nothing is switched on unasked)
+      p.setOffer(true);
+    }
+  }
+
+  /** The device check, then the publish connection (kind: 'call_up' or 'offer'). */
+  async _goOnStage(kind) {
+    if (!this.media || this.media.publishing || this.deviceCheck.isOpen) return;
+    const answer = await this.deviceCheck.ask(kind, this.joinOpts ? this.joinOpts.devices : {});
+    if (!answer) {
+      // "Stay in the audience": leave the stage the chair called us onto
+      if (kind === 'call_up' && this.podium.on && this.podium.youOnStage && this.inMeeting) this.features.podium.sendBack(this.state.selfId);
+      return;
+    }
+    if (!this.media || this.media.publishing || !this._mayPublish()) {
+      for (const tr of answer.stream.getTracks()) tr.stop();
+      return;
+    }
+    this.podium.setOffer(false);
+    if (this.joinOpts) this.joinOpts.devices = { ...this.joinOpts.devices, ...answer.devices };
+    if (kind === 'call_up') toast(t('podium.on_stage_toast'), { timeout: 4000, key: 'podium-self' });
+    await this.media.startPublish(answer.stream, answer).catch((err) => console.warn('publish failed', err));
   }
 
   link() {

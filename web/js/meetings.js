@@ -426,13 +426,28 @@ class MeetingsPage {
   }
 }
 
+/**
+ * An audience invitation's link carries `audience=1`, so that its pre-join screen asks for no
+ * camera or microphone (meeting.js); the server makes the holder audience by the token alone.
+ */
+function audienceLink(link, role) {
+  if (role !== 'audience') return link;
+  try {
+    const u = new URL(link);
+    u.searchParams.set('audience', '1');
+    return u.href;
+  } catch {
+    return link;
+  }
+}
+
 class InvitesPanel {
   constructor(root, meeting) {
     this.root = root;
     this.m = meeting;
     this.base = `/api/v1/meetings/${encodeURIComponent(meeting.id)}/invites`;
     const pid = `inv-${meeting.id}`;
-    this.role = el('select', { id: `${pid}-role`, dataset: { testid: 'invite-role' } }, ...['guest', 'participant', 'moderator'].map((r) => el('option', { value: r, text: t(`invites.role_${r}`) })));
+    this.role = el('select', { id: `${pid}-role`, dataset: { testid: 'invite-role' } }, ...['guest', 'participant', 'moderator', 'audience'].map((r) => el('option', { value: r, text: t(`invites.role_${r}`) })));
     // the first choice sends no expiry: the server ties it to the meeting's schedule (api.md)
     const scheduled = typeof meeting.scheduled_start === 'number';
     const auto = el('option', { value: '', text: t(scheduled ? 'invites.expiry_meeting' : 'invites.expiry_default') });
@@ -460,7 +475,7 @@ class InvitesPanel {
       e.preventDefault();
       this.createInvite();
     });
-    root.replaceChildren(el('h4', { class: 'panel-sub', text: t('invites.heading') }), form, el('p', { class: 'field-hint', text: t('invites.role_hint') }), this.error, this.result, this.status, this.list);
+    root.replaceChildren(el('h4', { class: 'panel-sub', text: t('invites.heading') }), form, el('p', { class: 'field-hint', text: t('invites.role_hint') }), el('p', { class: 'field-hint', text: t('invites.role_audience_hint') }), this.error, this.result, this.status, this.list);
     this.invites = [];
   }
 
@@ -510,7 +525,7 @@ class InvitesPanel {
       const body = { role };
       if (this.expiry.value) body.expires_in_s = Number(this.expiry.value);
       const inv = await api('POST', this.base, body);
-      const link = absoluteUrl(inv.url || `/r/${this.m.id}?invite=${encodeURIComponent(inv.token)}`);
+      const link = audienceLink(absoluteUrl(inv.url || `/r/${this.m.id}?invite=${encodeURIComponent(inv.token)}`), inv.role || role);
       const input = el('input', { type: 'text', readonly: true, class: 'invite-link', value: link, 'aria-label': t('invites.link_label'), dataset: { testid: 'invite-link' } });
       input.addEventListener('focus', () => input.select());
       const copy = el('button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { testid: 'invite-copy' }, text: t('invites.copy'), onclick: () => copyText(link) });

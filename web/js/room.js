@@ -56,6 +56,9 @@ export class RoomState extends EventTarget {
       muted: { microphone: false, camera: false, screen: false, ...(p.muted || {}) },
       account: p.account === true,
       member: p.member === true,
+      // podium (docs/protocol.md "podium"): holds an audience invitation; on the stage
+      audience: p.audience === true,
+      stage: p.stage === true,
       chair: normalizeChair(p.chair),
       ...sessionRoles(p),
       self: false,
@@ -92,6 +95,8 @@ export class RoomState extends EventTarget {
     if (typeof p.role === 'string') cur.role = p.role;
     if (typeof p.account === 'boolean') cur.account = p.account;
     if (typeof p.member === 'boolean') cur.member = p.member;
+    cur.audience = p.audience === true;
+    cur.stage = p.stage === true;
     if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
     Object.assign(cur, sessionRoles(p)); // a full description: an absent flag is false
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
@@ -146,6 +151,22 @@ export class RoomState extends EventTarget {
     this.participants.set(n.id, n);
     this._emit('participant-joined', { participant: n });
     return n;
+  }
+
+  /**
+   * The member list as the server says one sees it now (podium/state `participants`, when
+   * podium mode or one's place on the stage changed): whoever is no longer in it leaves, the
+   * new ones join, the rest are updated, each with its usual change event.
+   */
+  replaceParticipants(list) {
+    if (!Array.isArray(list)) return;
+    const next = new Set(list.filter((p) => p && p.id !== undefined).map((p) => String(p.id)));
+    for (const id of [...this.participants.keys()]) if (!next.has(id) && id !== this.selfId) this.removeParticipant(id, 'relisted');
+    for (const p of list) {
+      if (!p || p.id === undefined) continue;
+      if (this.participants.has(String(p.id))) this.updateParticipant(p);
+      else this.addParticipant(p);
+    }
   }
 
   removeParticipant(id, reason) {

@@ -7,8 +7,8 @@ import { el, icon } from '../util.js';
 import { t } from '../i18n.js';
 import { toast } from './toasts.js';
 
-/** A switch button (role=switch) with a label, as the lobby switch. */
-function switchButton(testid, label) {
+/** A switch button (role=switch) with a label, as the lobby switch (also ui/podium.js). */
+export function switchButton(testid, label) {
   return el(
     'button',
     { type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false', dataset: { testid } },

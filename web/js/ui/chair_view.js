@@ -55,6 +55,8 @@ export class ChairView {
     this.chairToggle = el('button', { type: 'button', class: 'btn btn-secondary btn-small', dataset: { testid: 'chair-take' } });
     this.chairToggle.addEventListener('click', () => setChair(!(this.room.self && this.room.self.session_chair)));
     this.speakersBox = el('div', { class: 'chair-view-speakers' });
+    // podium mode (ui/podium.js moves its section in here while the view is open)
+    this.podiumBox = el('div', { class: 'chair-view-section chair-view-podium', dataset: { testid: 'chair-view-podium' } });
     this.newVote = text('button', 'vote.new_button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { testid: 'chair-vote-new' } });
     this.newVote.addEventListener('click', () => this.votes.openForm('extra'));
     this.voteArea = el('div', { class: 'chair-view-votes', dataset: { testid: 'chair-vote-area' } });
@@ -79,6 +81,7 @@ export class ChairView {
         'div',
         { class: 'panel-body chair-view-body' },
         section('chairview.attendance', 'attendance', this.present, this.members, this.quorate, this.chairHolders, this.chairToggle),
+        this.podiumBox,
         el('div', { class: 'chair-view-section' }, this.speakersBox),
         section('vote.heading', 'votes', this.newVote, this.voteArea),
         this.lobbyBox,

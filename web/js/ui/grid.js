@@ -28,6 +28,8 @@ export class Grid {
     this.screens = new Map(); // participant → {root, video}
     this.videoTracks = new Map(); // id → MediaStreamTrack (camera)
     this.localCamera = null;
+    // which participants have a tile on view (podium mode: the stage only, ui/podium.js)
+    this.shows = () => true;
     this.ro = new ResizeObserver(() => this.layout());
     this.ro.observe(this.gridEl);
     room.addEventListener('change', (e) => this._onChange(e.detail));
@@ -43,7 +45,7 @@ export class Grid {
         this.render();
         break;
       case 'participant-joined':
-        this._ensureTile(d.participant);
+        if (this.shows(d.participant)) this._ensureTile(d.participant);
         this.layout();
         break;
       case 'participant-left':
@@ -66,11 +68,12 @@ export class Grid {
   }
 
   render() {
-    const ids = new Set(this.room.participants.keys());
+    const shown = this.room.list().filter((p) => this.shows(p));
+    const ids = new Set(shown.map((p) => p.id));
     for (const id of [...this.tiles.keys()]) if (!ids.has(id)) this._removeTile(id);
-    for (const p of this.room.list()) this._ensureTile(p);
+    for (const p of shown) this._ensureTile(p);
     // keep DOM order = list order
-    for (const p of this.room.list()) this.gridEl.append(this.tiles.get(p.id).root);
+    for (const p of shown) this.gridEl.append(this.tiles.get(p.id).root);
     this.layout();
   }
 
@@ -130,6 +133,20 @@ export class Grid {
       tile.speaking.textContent = t('tile.speaking');
     }
     for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
+  }
+
+  /**
+   * Who is shown changed (podium mode, the stage): tiles come and go; the others keep their
+   * place (a moved <video> would restart). Off the stage there is no tile at all, so that a
+   * thousand listeners cost the chair's page nothing here.
+   */
+  refreshShown() {
+    for (const p of this.room.list()) {
+      const has = this.tiles.has(p.id);
+      if (this.shows(p)) this._ensureTile(p);
+      else if (has) this._removeTile(p.id);
+    }
+    this.layout();
   }
 
   _update(p) {

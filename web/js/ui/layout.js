@@ -20,6 +20,8 @@ export class StageLayout extends EventTarget {
     this.pinned = null;
     this.spotlight = null;
     this.lastSpeaker = null;
+    // who may be shown at all (podium mode: the stage only, ui/podium.js); set by the meeting
+    this.shows = () => true;
     room.addEventListener('change', (e) => {
       const d = e.detail;
       if (d.type === 'reset') {
@@ -47,6 +49,11 @@ export class StageLayout extends EventTarget {
     this.dispatchEvent(new CustomEvent('change', { detail: this.current() }));
   }
 
+  /** Who may be shown changed (the stage): pick again. */
+  refresh() {
+    this._changed();
+  }
+
   setMode(mode) {
     if (!LAYOUTS.includes(mode)) return;
     this.mode = mode;
@@ -68,13 +75,13 @@ export class StageLayout extends EventTarget {
 
   /** {id, reason: 'spotlight'|'pin'|'speaker'} of the participant shown large, or {id: null}. */
   current() {
-    const has = (id) => !!id && this.room.participants.has(id);
+    const has = (id) => !!id && this.room.participants.has(id) && this.shows(this.room.participants.get(id));
     if (has(this.spotlight)) return { id: this.spotlight, reason: 'spotlight', mode: this.mode };
     if (has(this.pinned)) return { id: this.pinned, reason: 'pin', mode: this.mode };
     if (this.mode === 'speaker') {
       if (has(this.lastSpeaker)) return { id: this.lastSpeaker, reason: 'speaker', mode: this.mode };
-      const others = this.room.list().filter((p) => !p.self);
-      const first = others[0] || this.room.self;
+      const others = this.room.list().filter((p) => !p.self && this.shows(p));
+      const first = others[0] || (this.room.self && this.shows(this.room.self) ? this.room.self : null);
       if (first) return { id: first.id, reason: 'speaker', mode: this.mode };
     }
     return { id: null, reason: null, mode: this.mode };

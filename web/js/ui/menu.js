@@ -14,7 +14,7 @@ export class MenuButton {
   /**
    * @param {HTMLButtonElement} button
    * @param {{items: () => Array<object|null>, label: string, testid: string, host?: Element}} o
-   *   items: {label, run, icon?, checked?: boolean (a radio item), testid?, note?: string}
+   *   items: {label, run, icon?, checked?: boolean (a radio item), toggled?: boolean (on/off), testid?, note?: string}
    *   (null entries are skipped, 'separator' draws a line)
    */
   constructor(button, { items, label, testid, host = document.body }) {
@@ -56,15 +56,18 @@ export class MenuButton {
         if (nodes.length) nodes.push(el('div', { role: 'separator', class: 'menu-sep' }));
         continue;
       }
+      // checked: a radio item (the layouts); toggled: an on/off item (podium mode)
       const radio = typeof it.checked === 'boolean';
+      const box = typeof it.toggled === 'boolean';
       const b = el(
         'button',
-        { type: 'button', class: 'menu-item', role: radio ? 'menuitemradio' : 'menuitem', tabindex: '-1', dataset: { testid: it.testid } },
-        it.icon ? icon(it.icon) : el('span', { class: 'menu-check', 'aria-hidden': 'true', text: radio && it.checked ? '✓' : '' }),
+        { type: 'button', class: 'menu-item', role: radio ? 'menuitemradio' : box ? 'menuitemcheckbox' : 'menuitem', tabindex: '-1', dataset: { testid: it.testid } },
+        it.icon ? icon(it.icon) : el('span', { class: 'menu-check', 'aria-hidden': 'true', text: (radio && it.checked) || (box && it.toggled) ? '✓' : '' }),
         el('span', { class: 'menu-label', text: it.label }),
         it.note ? el('span', { class: 'menu-note', text: it.note }) : null,
       );
       if (radio) b.setAttribute('aria-checked', String(it.checked));
+      if (box) b.setAttribute('aria-checked', String(it.toggled));
       b.addEventListener('click', () => {
         this.close(true);
         it.run();

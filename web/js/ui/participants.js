@@ -5,9 +5,10 @@ import { el, icon, initials, hueFor } from '../util.js';
 import { t } from '../i18n.js';
 
 export class ParticipantList {
-  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, isModerator = () => false, onSetRole = () => {}, extras = () => [] }) {
-    // extras(p): further nodes at the end of p's row (the chair's badges and menu, ui/chair.js)
-    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, isModerator, onSetRole, extras });
+  constructor({ list, queue, noHands, allHeading, room, canGrant = () => false, isModerator = () => false, onSetRole = () => {}, extras = () => [], handExtras = () => [] }) {
+    // extras(p): further nodes at the end of p's row (the chair's badges and menu, ui/chair.js);
+    // handExtras(p): the same for a raised hand in the queue (podium: call onto the stage)
+    Object.assign(this, { list, queue, noHands, allHeading, room, canGrant, isModerator, onSetRole, extras, handExtras });
     // the guests' section follows the list of everyone else
     this.guestHeading = el('h3', { class: 'panel-sub', id: 'participants-guests', dataset: { testid: 'guest-heading' } });
     this.guestList = el('ul', { class: 'plist', dataset: { testid: 'guest-list' }, 'aria-labelledby': 'participants-guests' });
@@ -27,6 +28,7 @@ export class ParticipantList {
           el('span', { class: 'pos', 'aria-hidden': 'true', text: String(i + 1) }),
           el('span', { class: 'visually-hidden', text: t('participants.hand_position', { n: i + 1 }) + ': ' }),
           el('span', { text: p.self ? `${p.display_name} ${t('meeting.you_suffix')}` : p.display_name }),
+          ...this.handExtras(p),
         ),
       ),
     );

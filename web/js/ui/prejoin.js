@@ -139,16 +139,31 @@ export class PreJoin {
     }
   }
 
-  show() {
+  /**
+   * devices: false for an audience invitation (podium mode, docs/protocol.md "podium"): the
+   * audience only receives, so the screen asks for no camera or microphone at all.
+   */
+  show({ devices = true } = {}) {
+    this.noDevices = !devices;
     this.root.hidden = false;
+    if (this.noDevices) this.showAudienceNote();
     this.name.focus();
     this.start();
+  }
+
+  showAudienceNote() {
+    for (const n of [this.camSel, this.micSel, this.camOff, this.micOff]) n.closest('.field, .check').hidden = true;
+    this.spkField.hidden = true;
+    this.video.hidden = true;
+    this.level.parentElement.hidden = true;
+    this.placeholder.textContent = t('podium.prejoin_audience');
+    this.placeholder.dataset.testid = 'prejoin-audience';
   }
 
   start() {
     // Join waits for this (submit): a click before the devices answered must not join without
     // microphone and camera
-    this.starting = this._start();
+    this.starting = this.noDevices ? Promise.resolve() : this._start();
     return this.starting;
   }
 
@@ -163,6 +178,7 @@ export class PreJoin {
   }
 
   async restart(kind) {
+    if (this.noDevices) return;
     for (const tr of kind === 'audio' ? this.stream.getAudioTracks() : this.stream.getVideoTracks()) {
       tr.stop();
       this.stream.removeTrack(tr);
