@@ -16,6 +16,7 @@ import * as attendanceStrings from './strings/attendance.js';
 import * as chairViewStrings from './strings/chairview.js';
 import * as agendaStrings from './strings/agenda.js';
 import * as whisperStrings from './strings/whisper.js';
+import * as breakoutStrings from './strings/breakout.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -979,6 +980,8 @@ Object.assign(de, agendaStrings.de);
 Object.assign(en, agendaStrings.en);
 Object.assign(de, whisperStrings.de);
 Object.assign(en, whisperStrings.en);
+Object.assign(de, breakoutStrings.de);
+Object.assign(en, breakoutStrings.en);
 
 export const dictionaries = { de, en };
 

@@ -18,6 +18,7 @@ import { VotePanel } from './ui/vote.js';
 import { PollPanel } from './ui/poll.js';
 import { TimerPanel } from './ui/timer.js';
 import { WhisperPanel } from './ui/whisper.js';
+import { BreakoutPanel } from './ui/breakout.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -78,6 +79,7 @@ class Meeting {
       room: this.state,
       onSend: (text) => this.features.chat.send(text, this.chatExtras.recipient()),
       onUnread: (n) => this.controls.setUnread(n),
+      label: (m) => (this.breakout ? this.breakout.chatLabel(m) : ''),
     });
     this.plist = new ParticipantList({
       list: $('participant-list'),
@@ -88,7 +90,7 @@ class Meeting {
       canGrant: () => this.canGrant(),
       isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
-      extras: (p) => [...sessionBadges(p), ...this.chairPanel.rowExtras(p)],
+      extras: (p) => [...sessionBadges(p), ...(this.breakout ? this.breakout.rowExtras(p) : []), ...this.chairPanel.rowExtras(p)],
     });
     this.chairPanel = new ChairPanel({
       before: $('lobby-section'),
@@ -157,6 +159,18 @@ class Meeting {
       setChair: (on) => this.features.session.setRole(this.state.selfId, 'chair', on),
     });
     this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
+    this.breakout = new BreakoutPanel({
+      before: this.statusStrip.root,
+      chatLog: $('chat-log'),
+      room: this.state,
+      canChair: () => this.canChair(),
+      active: () => this.inMeeting,
+      actions: this.features.breakout,
+      getMedia: () => this.media,
+      grid: this.grid,
+      onChange: () => this.plist.render(),
+    });
+    this.chairView.breakoutSlot.append(...this.breakout.slot());
     this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.canChair(), actions: this.features.poll });
     this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.canChair(), actions: this.features.timer });
     this.whisper = new WhisperPanel({
@@ -752,6 +766,7 @@ class Meeting {
     this.polls.reset(reply.poll);
     this.timer.reset(reply.timer);
     this.whisper.reset(reply.whisper);
+    this.breakout.reset(reply.breakout);
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
     const rs = reply.room_settings || {};
     this.lobbyCapable = rs.managed !== false && (Array.isArray(reply.lobby) || typeof rs.lobby === 'boolean');
@@ -885,6 +900,8 @@ class Meeting {
   _showOut(reason, heading, text) {
     this._teardownMedia();
     this.closePanel(this.openPanel, false);
+    this.breakout.reset(null);
+    this.breakout.closeDialogs();
     this.state.reset();
     this.grid.render();
     this.chat.renderAll();
@@ -1039,6 +1056,10 @@ class Meeting {
       items.push('separator');
     }
     if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') });
+    if (this.canChair()) {
+      const open = this.breakout.state.open;
+      items.push({ label: t('breakout.menu'), note: open ? t('breakout.status_open', { n: this.breakout.state.rooms.length }) : '', testid: 'more-breakout', run: () => this.breakout.openDialog() });
+    }
     if (this.agenda.offered) {
       const cur = this.agenda.currentItem();
       items.push({ label: t('agenda.menu'), note: cur ? t('agenda.item_n', { n: this.agenda.items.indexOf(cur) + 1 }) : '', testid: 'more-agenda', run: () => this.togglePanel('agenda') });

@@ -28,8 +28,9 @@ import timer from './timer.js';
 import agenda from './agenda.js';
 import session from './session.js';
 import whisper from './whisper.js';
+import breakout from './breakout.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper, breakout];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {
