@@ -159,7 +159,9 @@ export class BreakoutPanel {
       this.lastMessage = null;
       toast(t(m && m.reason === 'timeout' ? 'breakout.closed_timeout' : 'breakout.closed_closed'), { timeout: 8000, key: 'breakout-place' });
       if (this.chooseDialog && this.chooseDialog.open) this.chooseDialog.close();
-    } else if (this.state.open && (was.room !== now.room || was.visiting !== now.visiting || !before.open)) {
+    } else if (this.state.open && !before.open) {
+      toast(now.room === 0 ? t('breakout.banner_plenary') : this._whereText(now), { timeout: 6000, key: 'breakout-place' });
+    } else if (this.state.open && (was.room !== now.room || was.visiting !== now.visiting)) {
       toast(this._whereText(now), { timeout: 6000, key: 'breakout-place' });
     }
     if (this.state.open && this.state.mode === 'choose' && (!before.open || before.mode !== 'choose') && now.room === 0 && !this.canChair()) this.openChoose();
@@ -378,6 +380,7 @@ export class BreakoutPanel {
     if (!fresh && mode === 'setup' && this.body.dataset.mode === 'setup') return;
     const active = this.body.contains(document.activeElement) ? document.activeElement : null;
     const key = active ? [active.dataset.testid, active.dataset.roomId, active.dataset.participantId] : null;
+    if (this.body.dataset.mode !== mode) this.errorEl.hidden = true; // opened or closed: an old refusal no longer applies
     this.body.dataset.mode = mode;
     this.body.replaceChildren(...(mode === 'setup' ? this._setupForm() : this._manage()));
     if (key && key[0]) {
@@ -483,8 +486,9 @@ export class BreakoutPanel {
         return el('li', { class: 'breakout-assign-row' }, el('label', { for: sel.id, text: p.display_name }), sel);
       }));
     this.bcInput.placeholder = t('breakout.broadcast_placeholder');
+    this.bcInput.setAttribute('aria-labelledby', 'breakout-broadcast-heading');
     const bcForm = el('form', { class: 'row breakout-broadcast', dataset: { testid: 'breakout-broadcast' } },
-      el('label', { class: 'visually-hidden', for: this.bcInput.id, text: t('breakout.broadcast_label') }), this.bcInput,
+      this.bcInput,
       el('button', { type: 'submit', class: 'btn btn-small', dataset: { testid: 'breakout-broadcast-send' }, text: t('breakout.broadcast_send') }));
     bcForm.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -504,7 +508,7 @@ export class BreakoutPanel {
       rooms,
       el('h3', { class: 'panel-sub', id: 'breakout-assign-heading', text: t('breakout.assign_heading') }),
       assign,
-      el('h3', { class: 'panel-sub', text: t('breakout.broadcast_label') }),
+      el('h3', { class: 'panel-sub', id: 'breakout-broadcast-heading', text: t('breakout.broadcast_label') }),
       bcForm,
       el('div', { class: 'row' }, close),
     ];
