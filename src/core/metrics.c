@@ -224,6 +224,17 @@ static const struct {
                                     "counter", NULL},
     [RS_M_WHISPER_REFUSED_LIMIT] = {"ratsaal_whisper_refused_total{reason=\"limit\"}", "counter",
                                     NULL},
+    [RS_M_BREAKOUT_OPENED] = {"ratsaal_breakout_opened_total", "counter",
+                              "Breakout rooms opened (once per breakout/open)"},
+    [RS_M_BREAKOUT_CLOSED] = {"ratsaal_breakout_closed_total{reason=\"closed\"}", "counter",
+                              "Breakouts ended: by the chair, or when the duration ran out"},
+    [RS_M_BREAKOUT_TIMEOUTS] = {"ratsaal_breakout_closed_total{reason=\"timeout\"}", "counter",
+                                NULL},
+    [RS_M_BREAKOUT_MOVES] = {"ratsaal_breakout_moves_total", "counter",
+                             "Participants placed in a breakout room or the plenary"},
+    [RS_M_BREAKOUT_BROADCASTS] = {"ratsaal_breakout_broadcasts_total", "counter",
+                                  "Chair's messages to every breakout room"},
+    [RS_M_BREAKOUT_ROOMS] = {"ratsaal_breakout_rooms", "gauge", "Open breakout rooms"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -327,6 +338,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_NOT_INVITED] = "not_invited",
     [RS_ERR_GROUP_FULL] = "group_full",
     [RS_ERR_TOO_MANY_GROUPS] = "too_many_groups",
+    [RS_ERR_BREAKOUT_CLOSED] = "breakout_closed",
 };
 
 const char *rs_err_code(enum rs_err err)

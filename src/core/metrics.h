@@ -128,6 +128,13 @@ enum rs_metric {
     RS_M_WHISPER_REFUSED_FORBIDDEN,  /* ... the moderators forbade whispering */
     RS_M_WHISPER_REFUSED_MUTED,      /* ... the chair keeps the microphone silent */
     RS_M_WHISPER_REFUSED_LIMIT,      /* group size or groups per person/meeting */
+    /* breakout rooms (room/breakout.c) */
+    RS_M_BREAKOUT_OPENED,     /* breakout/open */
+    RS_M_BREAKOUT_CLOSED,     /* closed by the chair (breakout/close) */
+    RS_M_BREAKOUT_TIMEOUTS,   /* closed when the duration ran out */
+    RS_M_BREAKOUT_MOVES,      /* a participant placed (assign, choose, visit, random) */
+    RS_M_BREAKOUT_BROADCASTS, /* breakout/broadcast */
+    RS_M_BREAKOUT_ROOMS,      /* gauge: open sub-rooms */
     RS_M__COUNT
 };
 
@@ -208,6 +215,7 @@ enum rs_err {
     RS_ERR_NOT_INVITED,        /* whisper/accept, decline: no open invitation */
     RS_ERR_GROUP_FULL,         /* whisper/create, invite: RS_WHISPER_GROUP_MAX reached */
     RS_ERR_TOO_MANY_GROUPS,    /* whisper/create, accept: groups per person or meeting */
+    RS_ERR_BREAKOUT_CLOSED,    /* breakout/assign, choose, …: no breakout rooms are open */
     RS_ERR__COUNT
 };
 

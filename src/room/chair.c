@@ -190,6 +190,12 @@ void rs_chair_set_floor(struct rs_room *room, const struct rs_participant *p)
     emit_state(room);
 }
 
+struct rs_participant *rs_chair_floor_holder(struct rs_room *room)
+{
+    const struct chair_room *cr = room_of(room);
+    return cr && cr->floor[0] ? rs_room_participant(room, cr->floor) : NULL;
+}
+
 /* ---- actions ---- */
 
 /* The participant `id` of the caller's room, or NULL with `err` filled. */

@@ -44,6 +44,8 @@ int rs_chair_admission(struct rs_room *room, const struct rs_identity *ident, bo
 /* The floor holder of the speakers' list (NULL: none): may speak under a restriction, and an
  * earlier mute of it is lifted. */
 void rs_chair_set_floor(struct rs_room *room, const struct rs_participant *p);
+/* The floor holder (borrowed, in `room`), or NULL. */
+struct rs_participant *rs_chair_floor_holder(struct rs_room *room);
 
 extern const struct rs_feature rs_chair_feature;
 

@@ -5,7 +5,10 @@
  * The history is a ring of cfg.chat_history entries per room, allocated with the first message
  * and freed with the room; it never reaches the store or the log (meeting content). Private
  * messages go to their two participants only and are not kept: a participant id lives as long
- * as one stay in the room, so there is nobody to replay them to. */
+ * as one stay in the room, so there is nobody to replay them to. While breakout rooms are open
+ * (room/breakout.h), room chat reaches only the sender's place and carries `breakout_room`;
+ * a sub-room's messages are not kept either, since the history is replayed to whoever joins
+ * (in the plenary) and exported for the meeting. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "room/breakout.h"
 #include "room/events.h"
 #include "room/room.h"
 
@@ -122,9 +126,15 @@ static int chat_send(struct rs_call *c)
             (*hp)->next_id = e.id;
         return 0;
     }
-    rs_emit_all(room, ev, NULL);
     rs_metric_inc(RS_M_CHAT_MESSAGES);
-    remember(room, &e);
+    int place = rs_breakout_place(p);
+    if (rs_breakout_open(room))
+        json_object_set_new(ev, "breakout_room", json_integer(place));
+    rs_breakout_emit_place(room, ev, place);
+    if (place == 0)
+        remember(room, &e);
+    else
+        free(e.text);
     if (*hp && (*hp)->next_id < e.id)
         (*hp)->next_id = e.id;
     return 0;

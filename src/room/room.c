@@ -24,6 +24,7 @@
 #include "room/agenda.h"
 #include "room/attendance.h"
 #include "room/audio_routes.h"
+#include "room/breakout.h"
 #include "room/chair.h"
 #include "room/speakers.h"
 #include "room/events.h"
@@ -96,7 +97,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_vote_feature, &rs_poll_feature,
                                                    &rs_timer_feature, &rs_attendance_feature,
                                                    &rs_session_feature, &rs_agenda_feature,
-                                                   &rs_whisper_feature};
+                                                   &rs_whisper_feature, &rs_breakout_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);

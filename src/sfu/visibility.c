@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "room/audio_routes.h"
+#include "room/breakout.h"
 #include "room/chair.h"
 #include "room/events.h"
 #include "room/whisper.h"
@@ -36,6 +37,12 @@ static bool has_camera(const struct pmedia *pm)
     return pm && !pm->leaving && pm->tracks[SRC_CAMERA].id != 0;
 }
 
+/* A camera `q` may receive at all (breakout places): last-N ranks only those. */
+static bool visible_camera(struct rs_room *room, const struct pmedia *q, const struct pmedia *x)
+{
+    return x != q && has_camera(x) && rs_breakout_allows(room, q->p, x->p, false);
+}
+
 static bool in_speakers(const struct rmedia *rm, uint32_t owner)
 {
     for (unsigned i = 0; i < rm->n_speakers; i++)
@@ -45,7 +52,7 @@ static bool in_speakers(const struct rmedia *rm, uint32_t owner)
 }
 
 /* Whether subscriber `q` gets publisher `r`'s camera under last-N: the last_n most recent
- * speakers among the other camera publishers, then the longest present. */
+ * speakers among the other camera publishers `q` may see, then the longest present. */
 static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const struct pmedia *r)
 {
     unsigned n = room->app->cfg.last_n;
@@ -54,14 +61,14 @@ static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const st
         return true;
     unsigned count = 0;
     for (struct rs_participant *x = room->head; x; x = x->next)
-        if (PM(x) != q && has_camera(PM(x)))
+        if (visible_camera(room, q, PM(x)))
             count++;
     if (count <= n)
         return true;
     unsigned rank = 0;
     for (unsigned i = 0; i < rm->n_speakers && rank < n; i++) {
         struct pmedia *x = rs_ms__owner_find(room->app->media, rm->speakers[i]);
-        if (!x || x == q || x->p->room != room || !has_camera(x))
+        if (!x || x->p->room != room || !visible_camera(room, q, x))
             continue;
         if (x == r)
             return true;
@@ -69,7 +76,7 @@ static bool last_n_allows(struct rs_room *room, const struct pmedia *q, const st
     }
     for (struct rs_participant *xp = room->head; xp && rank < n; xp = xp->next) {
         struct pmedia *x = PM(xp);
-        if (x == q || !has_camera(x) || in_speakers(rm, x->owner))
+        if (!visible_camera(room, q, x) || in_speakers(rm, x->owner))
             continue;
         if (x == r)
             return true;
@@ -85,6 +92,9 @@ bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, con
         return false;
     /* what the chair decided (room/chair.c) comes first: a muted participant reaches nobody */
     if (!rs_chair_may_send(r->p, (enum rs_chair_source)s->source))
+        return false;
+    /* breakout places next: nothing crosses them but the plenary speaker's audio */
+    if (!rs_breakout_allows(room, q->p, r->p, s->kind == RS_MEDIA_AUDIO))
         return false;
     if (s->kind == RS_MEDIA_AUDIO)
         return rs_audio_route_allows(room, q->p, r->p);
@@ -143,6 +153,11 @@ void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
         i--; /* full: the least recent speaker drops out */
     memmove(&rm->speakers[1], &rm->speakers[0], i * sizeof(rm->speakers[0]));
     rm->speakers[0] = pm->owner;
-    rs_emit_all(room, rs_event("media", "active_speaker", "{s:s}", "participant", pm->p->id), NULL);
+    /* the room's plenary speaker may follow (room/breakout.c) */
+    rs_breakout_note_active_speaker(pm->p);
+    /* while breakout is open, other places do not learn who speaks in this one */
+    rs_breakout_emit_place(room,
+                           rs_event("media", "active_speaker", "{s:s}", "participant", pm->p->id),
+                           rs_breakout_place(pm->p));
     rs_ms__refresh_enabled(m, room);
 }
