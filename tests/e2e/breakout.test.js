@@ -18,6 +18,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/harness.js');
+const { assertNoViolations } = require('./lib/axe.js');
 
 const stopWatchdog = h.watchdog(420000);
 let server;
@@ -37,8 +38,9 @@ after(async () => {
   stopWatchdog();
 });
 
-async function join(name, locale = 'en-US') {
-  const page = await h.newPage(browser, { locale });
+// the chair's and Bernd's pages take axe-core as an inline script (bypassCSP); the others check the CSP
+async function join(name, locale = 'en-US', bypassCSP = false) {
+  const page = await h.newPage(browser, { locale, bypassCSP });
   pages.push(page);
   await h.joinByLink(page, `${server.url}/r/${ROOM}?name=${encodeURIComponent(name)}&join=1`);
   return page;
@@ -102,9 +104,12 @@ function rawRequest(p, msg) {
   }, msg);
 }
 
+/** The chair's dialog from the More menu, by keyboard. */
 async function openBreakoutDialog(p) {
-  await p.click(tid('more-button'));
-  await p.click(tid('more-breakout'));
+  await p.locator(tid('more-button')).focus();
+  await p.keyboard.press('Enter');
+  await p.locator(tid('more-breakout')).focus();
+  await p.keyboard.press('Enter');
   const dialog = p.locator(tid('breakout-dialog'));
   await dialog.waitFor({ state: 'visible' });
   return dialog;
@@ -114,9 +119,9 @@ const banner = (p) => p.locator(tid('breakout-banner'));
 
 test('four pages join and receive each other; breakout is only offered to the chair', (t) =>
   h.withArtifacts(t, () => pages, async () => {
-    chair = await join('Vorsitz');
+    chair = await join('Vorsitz', 'en-US', true);
     anna = await join('Anna');
-    bernd = await join('Bernd', 'de-DE');
+    bernd = await join('Bernd', 'de-DE', true);
     clara = await join('Clara');
     for (const n of NAMES) ids[n] = await h.selfId(page(n));
     await expectRouting('before breakout everyone receives everyone', everyone, { timeout: 60000 });
@@ -152,6 +157,7 @@ test('the chair opens two rooms from the dialog (a repeated name refused in the 
     await names.nth(1).fill('Fraktion A');
     await chair.click(tid('breakout-open'));
     assert.equal(await chair.locator(tid('breakout-form-error')).textContent(), 'The name “Fraktion A” appears twice.');
+    await assertNoViolations(chair, "the chair's breakout form with a refusal");
     await names.nth(1).fill('Fraktion B');
     await chair.locator(tid('breakout-room-hear')).nth(0).check();
     await chair.locator(tid('breakout-mode-manual')).check();
@@ -166,6 +172,7 @@ test('the chair opens two rooms from the dialog (a repeated name refused in the 
     assert.match(await banner(anna).textContent(), /^Breakout rooms are open – you are in the plenary · (30:00|29:\d\d) left$/);
     await banner(bernd).waitFor({ state: 'visible' });
     assert.match(await banner(bernd).textContent(), /^Breakout-Räume sind offen – Sie sind im Plenum · noch (30:00|29:\d\d)$/);
+    await assertNoViolations(chair, "the chair's breakout dialog while open");
   }));
 
 test('assigned: each page decodes only its room; Fraktion A also hears the plenary speaker, quietly', (t) =>
@@ -193,6 +200,7 @@ test('assigned: each page decodes only its room; Fraktion A also hears the plena
       return a ? a.volume : null;
     }, ids.chair);
     await h.waitUntil(async () => Math.abs((await volume(anna)) - 0.3) < 0.01, { message: "the chair's audio at 0.3 on Anna's page" });
+    await assertNoViolations(bernd, 'in a breakout room, the plenary heard quietly (German)');
 
     const room = { chair: 0, anna: 1, bernd: 1, clara: 2 };
     await expectRouting('in the rooms', (l, s, source) => room[l] === room[s] || (room[l] === 1 && s === 'chair' && source === 'microphone'));
@@ -261,9 +269,22 @@ test('"Call everyone back" restores the full room', (t) =>
     // the dialog offers to open again
     await chair.locator(tid('breakout-open')).waitFor({ state: 'visible' });
     await chair.click(tid('breakout-dialog-close'));
+    // the chair's view has the same entry
+    await chair.click(tid('more-button'));
+    await chair.click(tid('more-chair-view'));
+    assert.equal(await chair.locator(tid('chair-breakout-status')).textContent(), 'No breakout rooms open.');
+    await chair.click(tid('chair-breakout-open'));
+    await chair.locator(tid('breakout-form')).waitFor({ state: 'visible' });
+    await chair.keyboard.press('Escape');
+    await chair.locator(tid('breakout-dialog')).waitFor({ state: 'hidden' });
+    await chair.click(tid('chair-view-close'));
+    const m = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(m, /ratsaal_breakout_opened_total 1\b/);
+    assert.match(m, /ratsaal_breakout_closed_total\{reason="closed"\} 1\b/);
+    assert.match(m, /ratsaal_breakout_broadcasts_total 1\b/);
   }));
 
-test('choose: refused in manual mode; in mode choose Anna picks a room by keyboard', (t) =>
+test('choose: refused in manual mode; in mode choose Anna picks a room by keyboard; the time runs out', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     // manual mode (opened by the chair's own client, raw): a participant cannot choose
     assert.equal(await rawRequest(chair, { ns: 'breakout', action: 'open', rooms: [{ name: 'Eins' }, { name: 'Zwei' }], mode: 'manual' }), 'accepted');
@@ -283,7 +304,7 @@ test('choose: refused in manual mode; in mode choose Anna picks a room by keyboa
     await names.nth(0).fill('Eins');
     await names.nth(1).fill('Zwei');
     await chair.locator(tid('breakout-mode-choose')).check();
-    await chair.fill(tid('breakout-duration'), '0');
+    await chair.fill(tid('breakout-duration'), '1');
     await chair.click(tid('breakout-open'));
     const pick = anna.locator(tid('breakout-choose-dialog'));
     await pick.waitFor({ state: 'visible' });
@@ -292,14 +313,20 @@ test('choose: refused in manual mode; in mode choose Anna picks a room by keyboa
     await anna.keyboard.press('Enter');
     await pick.waitFor({ state: 'hidden' });
     await banner(anna).filter({ hasText: 'You are in breakout room “Zwei”' }).waitFor({ state: 'visible' });
-    assert.equal(await banner(anna).textContent(), 'You are in breakout room “Zwei”'); // no duration, no countdown
+    assert.match(await banner(anna).textContent(), /^You are in breakout room “Zwei” · 0:[0-5]\d left$/);
     await waitTiles(anna, ['anna'], 'Anna');
     await h.waitUntil(async () => /Anna/.test(await chair.locator(`${tid('breakout-room')}[data-room-id="2"]`).textContent()), { message: 'Anna in Zwei on the chair\'s dialog' });
-    await chair.click(tid('breakout-close'));
+    // one minute: the server calls everyone back by itself
+    await anna.locator('.toast', { hasText: 'Time is up: everyone is back in the plenary.' }).waitFor({ state: 'visible', timeout: 90000 });
     await banner(anna).waitFor({ state: 'hidden' });
+    await bernd.locator('.toast', { hasText: 'Die Zeit ist um: Alle sind wieder im Plenum.' }).waitFor({ state: 'visible' });
     await waitTiles(anna, NAMES, 'Anna');
+    await chair.locator(tid('breakout-open')).waitFor({ state: 'visible' }); // the chair's dialog is back at the form
+    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /ratsaal_breakout_closed_total\{reason="timeout"\} 1\b/);
     for (const p of [chair, anna, bernd, clara]) {
       assert.deepEqual(p.pageErrors, [], 'no page errors');
-      assert.deepEqual(p.cspViolations, [], 'no CSP violations');
+      // the refusals this test provokes are answers to requests, not console errors
+      assert.deepEqual(p.consoleErrors, [], 'no console errors');
     }
+    for (const p of [anna, clara]) assert.deepEqual(p.cspViolations, [], 'no CSP violations');
   }));
