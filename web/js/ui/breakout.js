@@ -119,7 +119,7 @@ export class BreakoutPanel {
     this.chooseButton = el('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'breakout-choose-open' }, hidden: true, onclick: () => this.openChoose() });
     this.manageButton = el('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'breakout-manage' }, hidden: true, onclick: () => this.openDialog() });
     this.live = el('p', { class: 'visually-hidden', 'aria-live': 'polite', dataset: { testid: 'breakout-live' } });
-    this.strip = el('div', { class: 'breakout-strip', role: 'region', dataset: { testid: 'breakout-strip' }, hidden: true },
+    this.strip = el('div', { class: 'breakout-strip', role: 'region', 'aria-label': t('breakout.heading'), dataset: { testid: 'breakout-strip' }, hidden: true },
       el('p', { class: 'breakout-line', 'aria-hidden': 'true' }, this.banner, this.quietLine),
       this.messageBox, this.chooseButton, this.manageButton, this.live);
     before.before(this.strip);
@@ -136,7 +136,10 @@ export class BreakoutPanel {
     room.addEventListener('change', (e) => {
       if (['participant-joined', 'participant-left', 'participant-updated', 'reset'].includes(e.detail.type)) this.render();
     });
-    window.addEventListener('ratsaal:language', () => this.render());
+    window.addEventListener('ratsaal:language', () => {
+      this.render();
+      if (this.dialog && this.dialog.open) this._renderDialog(true); // the form keeps what was typed (this.setup)
+    });
     this.timer = setInterval(() => this._tick(), 1000);
     this.render();
   }
@@ -233,6 +236,7 @@ export class BreakoutPanel {
   _tick() {
     if (!this.state.open) return;
     this._renderStrip();
+    this._applyAudio(); // a media session started since (rejoin) plays the plenary quietly too
     if (this.dialog && this.dialog.open && this.countdownEl) this.countdownEl.textContent = this._countdownText();
   }
 
@@ -242,8 +246,8 @@ export class BreakoutPanel {
   }
 
   render() {
-    this._renderStrip();
     this._applyView();
+    this._renderStrip();
     this.slotStatus.textContent = this.state.open ? t('breakout.status_open', { n: this.state.rooms.length }) : t('breakout.status_closed');
     this.slotButton.textContent = t('breakout.menu');
     this.slotButton.hidden = !this.canChair();
@@ -274,6 +278,7 @@ export class BreakoutPanel {
     this.chooseButton.hidden = this.state.mode !== 'choose';
     this.chooseButton.textContent = t('breakout.choose_button');
     this.manageButton.hidden = !this.canChair();
+    this.strip.setAttribute('aria-label', t('breakout.heading'));
     this.manageButton.textContent = t('breakout.manage');
     // spoken when the place or the quiet speaker changes, not every second
     const spoken = [place, quiet ? t('breakout.quiet', { name: this.room.name(quiet) }) : ''].filter(Boolean).join('. ');
@@ -285,13 +290,17 @@ export class BreakoutPanel {
     const self = this.room.selfId;
     const mine = this.placeOf(self).room;
     this.grid.setFilter(this.state.open ? (p) => p.id === self || this.placeOf(p.id).room === mine : null);
-    const quiet = this.active() ? quietSpeaker(this.state, self) : null;
+    this._applyAudio();
+    this.chatNote.hidden = !this.state.open;
+    this.chatNote.textContent = !this.state.open ? '' : mine === 0 ? t('breakout.chat_plenary') : t('breakout.chat_room', { room: this.roomName(mine) });
+  }
+
+  _applyAudio() {
+    const quiet = this.active() ? quietSpeaker(this.state, this.room.selfId) : null;
     const media = this.getMedia();
     if (media && this.quiet && this.quiet !== quiet) media.setAudioVolume(this.quiet, 'microphone', 1);
     if (media && quiet) media.setAudioVolume(quiet, 'microphone', QUIET_VOLUME);
     this.quiet = quiet;
-    this.chatNote.hidden = !this.state.open;
-    this.chatNote.textContent = !this.state.open ? '' : mine === 0 ? t('breakout.chat_plenary') : t('breakout.chat_room', { room: this.roomName(mine) });
   }
 
   _dismissMessage() {
