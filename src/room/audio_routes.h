@@ -11,6 +11,9 @@
  *   podium           deny * -> *, allow * -> @podium
  *   whisper A to B   deny * -> A, allow B -> A, allow A -> A
  *
+ * (Breakout rooms route cameras and screens as well, so they became a rule of their own,
+ * room/breakout.h, which the SFU ANDs with this table; the breakout example is only a shape.)
+ *
  * A change through the rs_audio_route_* functions recomputes the `enabled` flag of every audio
  * subscription in the room and tells the media worker about the ones that changed (no SDP
  * renegotiation: a cut-off speaker's packets are simply not forwarded).

@@ -26,7 +26,8 @@
  * leaver is gone (as room/whisper.c does).
  *
  * Chat: room chat while breakout is open reaches only the sender's place (room/chat.c asks
- * rs_breakout_place); a whisper never crosses places either, since the SFU ANDs both rules. */
+ * rs_breakout_place); a whisper never crosses places either, since the SFU ANDs both rules
+ * and a whisperer's audio does not go to sub-rooms that hear the plenary. */
 #include "room/breakout.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@
 #include "room/events.h"
 #include "room/room.h"
 #include "room/session.h"
+#include "room/whisper.h"
 
 #define RECENT_SPEAKERS 8
 
@@ -135,9 +137,12 @@ bool rs_breakout_allows(const struct rs_room *room, const struct rs_participant 
     int l = rs_breakout_place(listener), s = rs_breakout_place(speaker);
     if (l == s)
         return true;
-    /* a sub-room that hears the plenary gets the plenary speaker's audio, nothing else */
+    /* a sub-room that hears the plenary gets the plenary speaker's audio, nothing else; not
+     * while it whispers: a whisper is not the plenary's and does not cross places, even to a
+     * member of its group (the audio routes would let that one through) */
     return audio && s == 0 && b->plenary_speaker[0] &&
-           strcmp(b->plenary_speaker, speaker->id) == 0 && b->rooms[l - 1].hear_plenary;
+           strcmp(b->plenary_speaker, speaker->id) == 0 && b->rooms[l - 1].hear_plenary &&
+           !rs_whisper_active(speaker);
 }
 
 /* ---- the plenary speaker ---- */
@@ -297,7 +302,7 @@ static struct breakout *open_breakout(struct rs_call *c)
     return b;
 }
 
-/* Checks that `room` (field `field`) names a place of `b`: 0..n. */
+/* Checks that `room` (field `room`) names a place of `b`: 0..n (1..n without `plenary_ok`). */
 static int room_arg(struct rs_call *c, const struct breakout *b, long long room, bool plenary_ok)
 {
     if (room > (long long)b->n || (room == 0 && !plenary_ok)) {
@@ -413,6 +418,18 @@ static int act_open(struct rs_call *c)
     return rc;
 }
 
+/* Moves `p` to place `room` (checked against `b`) and tells everyone. */
+static int move_and_tell(struct rs_call *c, struct breakout *b, struct rs_participant *p,
+                         long long room, bool visitor)
+{
+    if (room_arg(c, b, room, true))
+        return -EINVAL;
+    if (move(c, p, (unsigned)room, visitor && room != 0))
+        return -ENOMEM;
+    changed(c->room, b);
+    return 0;
+}
+
 enum { ASSIGN_PARTICIPANT, ASSIGN_ROOM };
 
 static int act_assign(struct rs_call *c)
@@ -426,13 +443,7 @@ static int act_assign(struct rs_call *c)
                          "no participant with this id");
         return -EINVAL;
     }
-    long long room = c->arg[ASSIGN_ROOM].num;
-    if (room_arg(c, b, room, true))
-        return -EINVAL;
-    if (move(c, p, (unsigned)room, false))
-        return -ENOMEM;
-    changed(c->room, b);
-    return 0;
+    return move_and_tell(c, b, p, c->arg[ASSIGN_ROOM].num, false);
 }
 
 static int act_choose(struct rs_call *c)
@@ -444,13 +455,7 @@ static int act_choose(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "room", "the chair assigns the rooms");
         return -EINVAL;
     }
-    long long room = c->arg[0].num;
-    if (room_arg(c, b, room, true))
-        return -EINVAL;
-    if (move(c, c->self, (unsigned)room, false))
-        return -ENOMEM;
-    changed(c->room, b);
-    return 0;
+    return move_and_tell(c, b, c->self, c->arg[0].num, false);
 }
 
 static int act_set_hear_plenary(struct rs_call *c)
@@ -471,15 +476,7 @@ static int act_set_hear_plenary(struct rs_call *c)
 static int act_visit(struct rs_call *c)
 {
     struct breakout *b = open_breakout(c);
-    if (!b)
-        return -EPERM;
-    long long room = c->arg[0].num;
-    if (room_arg(c, b, room, true))
-        return -EINVAL;
-    if (move(c, c->self, (unsigned)room, room != 0))
-        return -ENOMEM;
-    changed(c->room, b);
-    return 0;
+    return b ? move_and_tell(c, b, c->self, c->arg[0].num, true) : -EPERM;
 }
 
 static int act_broadcast(struct rs_call *c)

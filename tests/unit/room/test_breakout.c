@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "room/audio_routes.h"
 #include "room/breakout.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
@@ -106,6 +107,16 @@ static void assign(struct rs_session *s, const char *id, int room)
 {
     th_send(s, "{\"ns\":\"breakout\",\"action\":\"assign\",\"participant\":\"%s\",\"room\":%d}", id,
             room);
+}
+
+/* Breakout open in mode manual with TWO_ROOMS, A in room 1, B in room `b_room`; queues
+ * drained. */
+static void split(struct meeting *m, int b_room)
+{
+    open_rooms(m->chair, TWO_ROOMS, "manual", 0);
+    assign(m->chair, m->a_id, 1);
+    assign(m->chair, m->b_id, b_room);
+    drain_all(m);
 }
 
 /* The ids listed in `key` of sub-room `id` of a state event, comma-separated (static). */
@@ -293,10 +304,7 @@ static void test_visit_and_broadcast(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0);
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 2);
-    drain_all(&m);
+    split(&m, 2);
 
     th_send(m.chair, "{\"ns\":\"breakout\",\"action\":\"visit\",\"room\":1}");
     json_t *e = th_last(m.c, "breakout", "state");
@@ -389,10 +397,7 @@ static void test_hear_plenary(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0); /* room 1 hears the plenary, room 2 not */
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 2);
-    drain_all(&m);
+    split(&m, 2); /* room 1 hears the plenary, room 2 not */
     /* nobody speaks in the plenary yet: nothing crosses */
     assert_false(hears(m.a_id, m.chair_id));
     assert_false(hears(m.a_id, m.c_id));
@@ -442,16 +447,51 @@ static void test_member_leaving(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0);
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 1);
-    drain_all(&m);
+    uint64_t gauge = rs_metric_get(RS_M_BREAKOUT_ROOMS);
+    split(&m, 1);
     th_send(m.a, "{\"ns\":\"control\",\"action\":\"leave\"}");
     json_t *e = th_last(m.chair, "breakout", "state");
     assert_true(json_is_true(json_object_get(e, "open")));
     assert_string_equal(listed(e, 1, "members"), m.b_id);
     json_decref(e);
     assert_int_equal(rs_breakout_place(who(m.b_id)), 1);
+    /* the last one out: the room goes, and its open sub-rooms with it */
+    assert_int_equal(rs_metric_get(RS_M_BREAKOUT_ROOMS), gauge + 2);
+    struct rs_session *rest[] = {m.b, m.c, m.chair};
+    for (unsigned i = 0; i < 3; i++)
+        th_send(rest[i], "{\"ns\":\"control\",\"action\":\"leave\"}");
+    assert_null(room());
+    assert_int_equal(rs_metric_get(RS_M_BREAKOUT_ROOMS), gauge);
+}
+
+/* A whisper does not cross places: both rules must allow (the SFU ANDs them). The chair (the
+ * plenary speaker) whispers to a group with A (room 1, which hears the plenary) and C (the
+ * plenary): the audio routes let A and C hear it, breakout only C. */
+static void test_whisper_does_not_cross_places(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    split(&m, 2);
+    rs_breakout_note_active_speaker(who(m.chair_id));
+    assert_true(hears(m.a_id, m.chair_id)); /* room 1 hears the plenary speaker */
+    th_send(m.chair, "{\"ns\":\"whisper\",\"action\":\"create\",\"ids\":[\"%s\",\"%s\"]}", m.a_id,
+            m.c_id);
+    json_t *e = th_expect(m.chair, "whisper", "group");
+    char group[16];
+    snprintf(group, sizeof(group), "%s", str(json_object_get(e, "group"), "id"));
+    json_decref(e);
+    th_send(m.a, "{\"ns\":\"whisper\",\"action\":\"accept\",\"group\":\"%s\"}", group);
+    th_send(m.c, "{\"ns\":\"whisper\",\"action\":\"accept\",\"group\":\"%s\"}", group);
+    th_send(m.chair, "{\"ns\":\"whisper\",\"action\":\"start\",\"group\":\"%s\"}", group);
+    assert_true(rs_audio_route_allows(room(), who(m.a_id), who(m.chair_id)));
+    assert_true(rs_audio_route_allows(room(), who(m.c_id), who(m.chair_id)));
+    assert_false(rs_audio_route_allows(room(), who(m.b_id), who(m.chair_id)));
+    assert_false(hears(m.a_id, m.chair_id)); /* another place: not even to the group */
+    assert_true(hears(m.c_id, m.chair_id));  /* the same place */
+    /* the key released: room 1 hears the plenary speaker again */
+    th_send(m.chair, "{\"ns\":\"whisper\",\"action\":\"stop\"}");
+    assert_true(hears(m.a_id, m.chair_id));
 }
 
 /* Whether a chat/message with `text` is queued for `s` (consumes everything); its
@@ -476,9 +516,7 @@ static void test_chat_scoped_to_the_place(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    open_rooms(m.chair, TWO_ROOMS, "manual", 0);
-    assign(m.chair, m.a_id, 1);
-    assign(m.chair, m.b_id, 1);
+    split(&m, 1);
     assign(m.chair, m.c_id, 2);
     drain_all(&m);
     int place = -2;
@@ -663,6 +701,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_calls_everyone_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hear_plenary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_leaving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whisper_does_not_cross_places, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chat_scoped_to_the_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
     };

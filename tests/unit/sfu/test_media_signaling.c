@@ -1278,6 +1278,157 @@ static void test_audio_routes_table(void **state)
     assert_true(rs_audio_routes_allows(NULL, "pa", "pb"));
 }
 
+/* ---- breakout rooms ---- */
+
+struct sub_seen {
+    struct rs_session *subscriber;
+    uint32_t track, sub_id;
+};
+
+/* Answers every subscribe offer queued for the sessions (until none comes) and records the
+ * subscriptions made in `subs`. Returns how many. */
+static int answer_all(struct rs_session **s, int n, struct sub_seen *subs, int max)
+{
+    int count = 0;
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < n; i++) {
+            json_t *j;
+            while ((j = next(s[i]))) {
+                if (strcmp(json_string_value(json_object_get(j, "event")), "subscribe_offer") ==
+                    0) {
+                    answer(s[i], j);
+                    struct rs_cmd cmds[16];
+                    int k = take_cmds(cmds, 16);
+                    for (int c = 0; c < k; c++)
+                        if (cmds[c].type == RS_CMD_SUB_ADD && count < max) {
+                            assert_int_equal(cmds[c].u.sub.enabled, 1);
+                            subs[count++] = (struct sub_seen){s[i], cmds[c].u.sub.track_id,
+                                                              cmds[c].u.sub.sub_id};
+                        }
+                }
+                json_decref(j);
+            }
+        }
+    }
+    return count;
+}
+
+static uint32_t sub_of(const struct sub_seen *subs, int n, struct rs_session *s, uint32_t track)
+{
+    for (int i = 0; i < n; i++)
+        if (subs[i].subscriber == s && subs[i].track == track)
+            return subs[i].sub_id;
+    fail_msg("no subscription to track %u", (unsigned)track);
+    return 0;
+}
+
+/* Takes the SUB_ENABLE commands queued; each must set `flag`. Returns how many; `ids` gets
+ * their subscriptions. */
+static int enables(uint32_t *ids, int max, int flag)
+{
+    struct rs_cmd cmds[32];
+    int n = take_cmds(cmds, 32);
+    assert_true(n <= max);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(cmds[i].type, RS_CMD_SUB_ENABLE);
+        assert_int_equal(cmds[i].u.ref.flag, flag);
+        ids[i] = cmds[i].u.ref.id;
+    }
+    return n;
+}
+
+static bool listed_id(const uint32_t *ids, int n, uint32_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+/* Breakout places are enforced on the worker: a move switches subscriptions off and on (no
+ * new offer), a sub-room that hears the plenary gets the plenary speaker's audio only, the
+ * active speaker is told only in its place, and the close switches everything on again. */
+static void test_breakout_routing(void **state)
+{
+    char aid[16], bid[16], cid[16];
+    struct rs_session *a = join("r10", "Anna", aid); /* first: the chair */
+    struct rs_session *b = join("r10", "Bernd", bid);
+    struct rs_session *c = join("r10", "Carla", cid); /* only listens */
+    struct published pa = publish_checked(a);
+    drain_cmds();
+    json_t *offer_b = expect(b, "media", "subscribe_offer"); /* before B's publish_answer */
+    struct published pb = publish_checked(b);
+    drain_cmds();
+    answer(b, offer_b);
+    json_decref(offer_b);
+    struct rs_cmd first[8];
+    int k = take_cmds(first, 8);
+    struct sub_seen subs[16];
+    int n = 0;
+    for (int i = 0; i < k; i++)
+        if (first[i].type == RS_CMD_SUB_ADD)
+            subs[n++] = (struct sub_seen){b, first[i].u.sub.track_id, first[i].u.sub.sub_id};
+    struct rs_session *all[] = {a, b, c};
+    n += answer_all(all, 3, subs + n, 16 - n);
+    assert_int_equal(n, 8); /* A: B's two; B: A's two; C: all four */
+    uint32_t b_to_a_audio = sub_of(subs, n, b, pa.audio),
+             b_to_a_video = sub_of(subs, n, b, pa.video);
+    uint32_t a_to_b_audio = sub_of(subs, n, a, pb.audio),
+             a_to_b_video = sub_of(subs, n, a, pb.video);
+    uint32_t c_to_b_audio = sub_of(subs, n, c, pb.audio),
+             c_to_b_video = sub_of(subs, n, c, pb.video);
+    no_more_cmds();
+
+    /* opening changes nobody's place; moving B to room 1 cuts B off from A and C both ways */
+    send_msg(a, json_pack("{s:s, s:s, s:[{s:s}]}", "ns", "breakout", "action", "open", "rooms",
+                          "name", "Fraktion"));
+    no_more_cmds();
+    send_msg(a, json_pack("{s:s, s:s, s:s, s:i}", "ns", "breakout", "action", "assign",
+                          "participant", bid, "room", 1));
+    uint32_t ids[32];
+    assert_int_equal(enables(ids, 32, 0), 6);
+    const uint32_t cut[] = {b_to_a_audio, b_to_a_video, a_to_b_audio,
+                            a_to_b_video, c_to_b_audio, c_to_b_video};
+    for (int i = 0; i < 6; i++)
+        assert_true(listed_id(ids, 6, cut[i]));
+    expect_none(b, "media", "subscribe_offer"); /* no renegotiation */
+    drain(a);
+    drain(c);
+
+    /* A speaks in the plenary: C is told, B (room 1) is not; room 1 does not hear the plenary */
+    struct rs_event ev = {.type = RS_EV_ACTIVE_SPEAKER, .owner = pa.owner};
+    rs_sfu_inject_event(app.media, &ev);
+    json_t *j = expect(c, "media", "active_speaker");
+    json_decref(j);
+    expect_none(b, "media", "active_speaker");
+    no_more_cmds();
+    /* room 1 hears the plenary now: A's audio (only) reaches B */
+    send_msg(a, json_pack("{s:s, s:s, s:i, s:b}", "ns", "breakout", "action", "set_hear_plenary",
+                          "room", 1, "on", 1));
+    assert_int_equal(enables(ids, 32, 1), 1);
+    assert_int_equal(ids[0], b_to_a_audio);
+    /* B speaks in room 1: nobody outside learns it, nothing crosses */
+    drain(a);
+    drain(b);
+    drain(c);
+    ev.owner = pb.owner;
+    rs_sfu_inject_event(app.media, &ev);
+    j = expect(b, "media", "active_speaker");
+    json_decref(j);
+    expect_none(a, "media", "active_speaker");
+    expect_none(c, "media", "active_speaker");
+    no_more_cmds();
+
+    /* close: everything is on again */
+    send_msg(a, json_pack("{s:s, s:s}", "ns", "breakout", "action", "close"));
+    assert_int_equal(enables(ids, 32, 1), 5);
+    for (int i = 1; i < 6; i++)
+        assert_true(listed_id(ids, 5, cut[i]));
+    drain(a);
+    drain(b);
+    drain(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1293,6 +1444,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_m_section, setup, teardown),
         cmocka_unit_test(test_audio_routes_table),
+        cmocka_unit_test_setup_teardown(test_breakout_routing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
