@@ -13,7 +13,8 @@
 // A visit by the chair is seen and heard by that room only; a broadcast reaches every room;
 // "Call everyone back" restores the full meeting. Refusals: a participant's open/assign
 // (`forbidden`), `choose` in manual mode (`invalid_value`), `assign` while closed
-// (`breakout_closed`). Mode `choose`: the participant picks a room in the dialog by keyboard.
+// (`breakout_closed`). Mode `random` spreads the three evenly; mode `choose`: the participant
+// picks a room in the dialog by keyboard, and a one-minute duration calls everyone back by itself.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -202,6 +203,11 @@ test('assigned: each page decodes only its room; Fraktion A also hears the plena
     await h.waitUntil(async () => Math.abs((await volume(anna)) - 0.3) < 0.01, { message: "the chair's audio at 0.3 on Anna's page" });
     await assertNoViolations(bernd, 'in a breakout room, the plenary heard quietly (German)');
 
+    // the participant list names everyone's place
+    await h.openParticipants(clara);
+    assert.equal(await h.participantItem(clara, 'Anna').locator(tid('breakout-badge')).textContent(), 'Fraktion A');
+    assert.equal(await h.participantItem(clara, 'Vorsitz').locator(tid('breakout-badge')).textContent(), 'Plenary');
+
     const room = { chair: 0, anna: 1, bernd: 1, clara: 2 };
     await expectRouting('in the rooms', (l, s, source) => room[l] === room[s] || (room[l] === 1 && s === 'chair' && source === 'microphone'));
 
@@ -282,6 +288,31 @@ test('"Call everyone back" restores the full room', (t) =>
     assert.match(m, /ratsaal_breakout_opened_total 1\b/);
     assert.match(m, /ratsaal_breakout_closed_total\{reason="closed"\} 1\b/);
     assert.match(m, /ratsaal_breakout_broadcasts_total 1\b/);
+  }));
+
+test('at random: the three participants are spread evenly over two rooms, the chair stays in the plenary', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await openBreakoutDialog(chair);
+    await chair.fill(tid('breakout-count'), '2');
+    const names = chair.locator(tid('breakout-room-name'));
+    await names.nth(0).fill('Nord');
+    await names.nth(1).fill('Süd');
+    await chair.locator(tid('breakout-mode-random')).check();
+    await chair.fill(tid('breakout-duration'), '0');
+    await chair.click(tid('breakout-open'));
+    await chair.locator(tid('breakout-rooms')).waitFor({ state: 'visible' });
+    const where = {};
+    for (const n of ['anna', 'bernd', 'clara']) {
+      await h.waitUntil(async () => /Nord|Süd/.test(await banner(page(n)).textContent()), { message: `${n} placed in a room` });
+      where[n] = /Nord/.test(await banner(page(n)).textContent()) ? 'Nord' : 'Süd';
+    }
+    const sizes = ['Nord', 'Süd'].map((r) => Object.values(where).filter((x) => x === r).length).sort();
+    assert.deepEqual(sizes, [1, 2], `spread evenly: ${JSON.stringify(where)}`);
+    assert.match(await banner(chair).textContent(), /you are in the plenary/);
+    for (const n of ['anna', 'bernd', 'clara']) await waitTiles(page(n), ['anna', 'bernd', 'clara'].filter((o) => where[o] === where[n]), n);
+    await chair.click(tid('breakout-close'));
+    for (const n of ['anna', 'bernd', 'clara']) await banner(page(n)).waitFor({ state: 'hidden' });
+    await chair.click(tid('breakout-dialog-close'));
   }));
 
 test('choose: refused in manual mode; in mode choose Anna picks a room by keyboard; the time runs out', (t) =>

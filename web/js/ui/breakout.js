@@ -108,7 +108,7 @@ export class BreakoutPanel {
     Object.assign(this, { room, canChair, active, actions, getMedia, grid, onChange });
     this.state = normalizeState(null);
     this.quiet = null; // whose microphone plays quietly
-    this.lastMessage = null; // {from_name, text}
+    this.lastMessage = null; // the chair's last broadcast: {from, text}
     this.setup = { count: 2, names: [], hear: [], mode: 'manual', minutes: 0 };
 
     this.banner = el('span', { class: 'breakout-banner', dataset: { testid: 'breakout-banner' } });
