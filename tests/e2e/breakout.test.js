@@ -118,6 +118,19 @@ async function openBreakoutDialog(p) {
 
 const banner = (p) => p.locator(tid('breakout-banner'));
 
+/** The chair opens two rooms through the dialog: names, mode, minutes (0: no end). */
+async function openTwoRooms([first, second], mode, minutes) {
+  await openBreakoutDialog(chair);
+  await chair.fill(tid('breakout-count'), '2');
+  const names = chair.locator(tid('breakout-room-name'));
+  await names.nth(0).fill(first);
+  await names.nth(1).fill(second);
+  await chair.locator(tid(`breakout-mode-${mode}`)).check();
+  await chair.fill(tid('breakout-duration'), String(minutes));
+  await chair.click(tid('breakout-open'));
+  await chair.locator(tid('breakout-rooms')).waitFor({ state: 'visible' });
+}
+
 test('four pages join and receive each other; breakout is only offered to the chair', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     chair = await join('Vorsitz', 'en-US', true);
@@ -292,15 +305,7 @@ test('"Call everyone back" restores the full room', (t) =>
 
 test('at random: the three participants are spread evenly over two rooms, the chair stays in the plenary', (t) =>
   h.withArtifacts(t, () => pages, async () => {
-    await openBreakoutDialog(chair);
-    await chair.fill(tid('breakout-count'), '2');
-    const names = chair.locator(tid('breakout-room-name'));
-    await names.nth(0).fill('Nord');
-    await names.nth(1).fill('Süd');
-    await chair.locator(tid('breakout-mode-random')).check();
-    await chair.fill(tid('breakout-duration'), '0');
-    await chair.click(tid('breakout-open'));
-    await chair.locator(tid('breakout-rooms')).waitFor({ state: 'visible' });
+    await openTwoRooms(['Nord', 'Süd'], 'random', 0);
     const where = {};
     for (const n of ['anna', 'bernd', 'clara']) {
       await h.waitUntil(async () => /Nord|Süd/.test(await banner(page(n)).textContent()), { message: `${n} placed in a room` });
@@ -329,14 +334,7 @@ test('choose: refused in manual mode; in mode choose Anna picks a room by keyboa
     await banner(anna).waitFor({ state: 'hidden' });
 
     // mode choose through the dialog: Anna's page asks her to pick
-    await openBreakoutDialog(chair);
-    await chair.fill(tid('breakout-count'), '2');
-    const names = chair.locator(tid('breakout-room-name'));
-    await names.nth(0).fill('Eins');
-    await names.nth(1).fill('Zwei');
-    await chair.locator(tid('breakout-mode-choose')).check();
-    await chair.fill(tid('breakout-duration'), '1');
-    await chair.click(tid('breakout-open'));
+    await openTwoRooms(['Eins', 'Zwei'], 'choose', 1);
     const pick = anna.locator(tid('breakout-choose-dialog'));
     await pick.waitFor({ state: 'visible' });
     await anna.keyboard.press('Tab'); // from "Eins" to "Zwei"
