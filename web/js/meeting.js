@@ -168,6 +168,7 @@ class Meeting {
       actions: this.features.breakout,
       getMedia: () => this.media,
       grid: this.grid,
+      stageLayout: this.stageLayout,
       onChange: () => this.plist.render(),
     });
     this.chairView.breakoutSlot.append(...this.breakout.slot());

@@ -102,10 +102,12 @@ export class BreakoutPanel {
    * @param {object} o.actions  features/breakout.js
    * @param {() => (import('../media.js').MediaSession|null)} o.getMedia
    * @param {import('./grid.js').Grid} o.grid
+   * @param {import('./layout.js').StageLayout} o.stageLayout
    * @param {() => void} o.onChange  the participant list and the chair's view follow
    */
-  constructor({ before, chatLog, room, canChair, active, actions, getMedia, grid, onChange }) {
-    Object.assign(this, { room, canChair, active, actions, getMedia, grid, onChange });
+  constructor({ before, chatLog, room, canChair, active, actions, getMedia, grid, stageLayout, onChange }) {
+    Object.assign(this, { room, canChair, active, actions, getMedia, grid, stageLayout, onChange });
+    this.filterKey = ''; // the place whose tiles the stage shows ('' while closed)
     this.state = normalizeState(null);
     this.quiet = null; // whose microphone plays quietly
     this.lastMessage = null; // the chair's last broadcast: {from, text}
@@ -289,7 +291,14 @@ export class BreakoutPanel {
   _applyView() {
     const self = this.room.selfId;
     const mine = this.placeOf(self).room;
-    this.grid.setFilter(this.state.open ? (p) => p.id === self || this.placeOf(p.id).room === mine : null);
+    const filter = this.state.open ? (p) => p.id === self || this.placeOf(p.id).room === mine : null;
+    this.grid.setFilter(filter);
+    // the stage's large tile (speaker view, pin, spotlight) only from one's own place
+    const key = this.state.open ? JSON.stringify(this.state.rooms.map((r) => [r.members, r.visitors])) : '';
+    if (key !== this.filterKey) {
+      this.filterKey = key;
+      this.stageLayout.setFilter(filter);
+    }
     this._applyAudio();
     this.chatNote.hidden = !this.state.open;
     this.chatNote.textContent = !this.state.open ? '' : mine === 0 ? t('breakout.chat_plenary') : t('breakout.chat_room', { room: this.roomName(mine) });
