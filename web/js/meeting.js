@@ -160,7 +160,7 @@ class Meeting {
     });
     this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
     this.breakout = new BreakoutPanel({
-      before: this.statusStrip.root,
+      stage: $('stage'),
       chatLog: $('chat-log'),
       room: this.state,
       canChair: () => this.canChair(),

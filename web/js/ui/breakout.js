@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: EUPL-1.2
 // Breakout rooms in the meeting (protocol: docs/protocol.md "breakout"; server: src/room/breakout.c).
 //
-// For everyone: a strip above the control bar while breakout is open — "You are in breakout room
+// For everyone: a strip at the top of the stage while breakout is open — "You are in breakout room
 // X · 12:34 left" (the countdown from `ends_at`), the plenary speaker heard quietly in a room that
 // hears the plenary ("Plenary (quiet): Name"), the chair's last broadcast; in mode `choose` a
 // dialog to pick a room. The stage shows only the tiles of one's own place (Grid.setFilter), the
@@ -94,7 +94,7 @@ export function checkOpenForm({ names, hear, mode, minutes }) {
 export class BreakoutPanel {
   /**
    * @param {object} o
-   * @param {HTMLElement} o.before  the strip goes in front of it (the status strip)
+   * @param {HTMLElement} o.stage  the strip goes on top of it (above the tiles, clear of the toasts)
    * @param {HTMLElement} o.chatLog  the chat's log: the note on whose chat it is goes before it
    * @param {import('../room.js').RoomState} o.room
    * @param {() => boolean} o.canChair  may run breakout (RS_NEED_CHAIR; the server decides)
@@ -105,7 +105,7 @@ export class BreakoutPanel {
    * @param {import('./layout.js').StageLayout} o.stageLayout
    * @param {() => void} o.onChange  the participant list and the chair's view follow
    */
-  constructor({ before, chatLog, room, canChair, active, actions, getMedia, grid, stageLayout, onChange }) {
+  constructor({ stage, chatLog, room, canChair, active, actions, getMedia, grid, stageLayout, onChange }) {
     Object.assign(this, { room, canChair, active, actions, getMedia, grid, stageLayout, onChange });
     this.filterKey = ''; // the place whose tiles the stage shows ('' while closed)
     this.state = normalizeState(null);
@@ -124,7 +124,7 @@ export class BreakoutPanel {
     this.strip = el('div', { class: 'breakout-strip', role: 'region', 'aria-label': t('breakout.heading'), dataset: { testid: 'breakout-strip' }, hidden: true },
       el('p', { class: 'breakout-line', 'aria-hidden': 'true' }, this.banner, this.quietLine),
       this.messageBox, this.chooseButton, this.manageButton, this.live);
-    before.before(this.strip);
+    stage.prepend(this.strip);
 
     this.chatNote = el('p', { class: 'breakout-chat-note small', dataset: { testid: 'breakout-chat-note' }, hidden: true });
     chatLog.before(this.chatNote);
