@@ -494,7 +494,7 @@ export class BreakoutPanel {
       ...this.state.rooms.map(roomBox),
       el('li', { class: 'breakout-room', dataset: { testid: 'breakout-room', roomId: '0' } },
         el('strong', { text: t('breakout.plenary') }),
-        el('p', { class: 'small', dataset: { testid: 'breakout-room-members' }, text: plenary.length ? t('breakout.members', { names: plenary.join(', ') }) : t('breakout.empty') })));
+        el('p', { class: 'small', dataset: { testid: 'breakout-room-members' }, text: plenary.length ? t('breakout.in_plenary', { names: plenary.join(', ') }) : t('breakout.empty') })));
     const options = [{ id: 0, name: t('breakout.plenary') }, ...this.state.rooms];
     const assign = el('ul', { class: 'breakout-assign', 'aria-labelledby': 'breakout-assign-heading' },
       ...people.filter((p) => p.id !== self).map((p) => {
