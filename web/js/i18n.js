@@ -17,6 +17,7 @@ import * as chairViewStrings from './strings/chairview.js';
 import * as agendaStrings from './strings/agenda.js';
 import * as whisperStrings from './strings/whisper.js';
 import * as podiumStrings from './strings/podium.js';
+import * as breakoutStrings from './strings/breakout.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -982,6 +983,8 @@ Object.assign(de, whisperStrings.de);
 Object.assign(en, whisperStrings.en);
 Object.assign(de, podiumStrings.de);
 Object.assign(en, podiumStrings.en);
+Object.assign(de, breakoutStrings.de);
+Object.assign(en, breakoutStrings.en);
 
 export const dictionaries = { de, en };
 

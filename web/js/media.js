@@ -57,6 +57,7 @@ export class MediaSession extends EventTarget {
     this.mids = new Map(); // mid → {participant, source, kind}
     this.remote = new Map(); // "participant:source" → {mid, track, kind, participant, source}
     this.audioEls = new Map(); // key → <audio>
+    this.volumes = new Map(); // key → playback volume below 1 (breakout: the plenary heard quietly)
     this.audioBox = document.createElement('div');
     this.audioBox.hidden = true;
     this.audioBox.dataset.testid = 'remote-audio';
@@ -365,6 +366,7 @@ export class MediaSession extends EventTarget {
       a.dataset.participantId = r.participant;
       a.dataset.source = r.source;
       a.srcObject = new MediaStream([r.track]);
+      a.volume = this.volumes.has(key) ? this.volumes.get(key) : 1;
       if (this.devices.speaker && a.setSinkId) a.setSinkId(this.devices.speaker).catch(() => {});
       this.audioBox.append(a);
       this.audioEls.set(key, a);
@@ -381,6 +383,19 @@ export class MediaSession extends EventTarget {
       this.audioEls.delete(key);
     }
     this._emit('remote-track', { participant: r.participant, source: r.source, kind: r.kind, track: null });
+  }
+
+  /**
+   * Play participant/source's audio at `volume` (0..1; 1 = as received), now and whenever it
+   * arrives again. Only the playback: what the page receives is the server's decision.
+   */
+  setAudioVolume(participant, source, volume) {
+    const key = `${participant}:${source}`;
+    const v = Math.min(1, Math.max(0, Number(volume)));
+    if (v === 1) this.volumes.delete(key);
+    else this.volumes.set(key, v);
+    const a = this.audioEls.get(key);
+    if (a) a.volume = v;
   }
 
   /** Currently received track for participant/source, or null. */

@@ -19,6 +19,7 @@ import { PollPanel } from './ui/poll.js';
 import { TimerPanel } from './ui/timer.js';
 import { WhisperPanel } from './ui/whisper.js';
 import { PodiumPanel, DeviceCheck } from './ui/podium.js';
+import { BreakoutPanel } from './ui/breakout.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -82,6 +83,7 @@ class Meeting {
       room: this.state,
       onSend: (text) => this.features.chat.send(text, this.chatExtras.recipient()),
       onUnread: (n) => this.controls.setUnread(n),
+      label: (m) => (this.breakout ? this.breakout.chatLabel(m) : ''),
     });
     this.plist = new ParticipantList({
       list: $('participant-list'),
@@ -92,7 +94,7 @@ class Meeting {
       canGrant: () => this.canGrant(),
       isModerator: () => this.isModerator(),
       onSetRole: (id, role) => this.features.moderation.setRole(id, role),
-      extras: (p) => [...sessionBadges(p), ...this.podium.badges(p), ...this.chairPanel.rowExtras(p)],
+      extras: (p) => [...sessionBadges(p), ...this.podium.badges(p), ...(this.breakout ? this.breakout.rowExtras(p) : []), ...this.chairPanel.rowExtras(p)],
       handExtras: (p) => this.podium.handExtras(p),
     });
     this.chairPanel = new ChairPanel({
@@ -162,6 +164,19 @@ class Meeting {
       setChair: (on) => this.features.session.setRole(this.state.selfId, 'chair', on),
     });
     this.statusStrip = new StatusStrip({ before: $('controls'), room: this.state, speakers: this.speakers, votes: this.votes, active: () => this.inMeeting });
+    this.breakout = new BreakoutPanel({
+      stage: $('stage'),
+      chatLog: $('chat-log'),
+      room: this.state,
+      canChair: () => this.canChair(),
+      active: () => this.inMeeting,
+      actions: this.features.breakout,
+      getMedia: () => this.media,
+      grid: this.grid,
+      stageLayout: this.stageLayout,
+      onChange: () => this.plist.render(),
+    });
+    this.chairView.breakoutSlot.append(...this.breakout.slot());
     this.polls = new PollPanel({ stage: $('stage'), after: $('vote-new'), isModerator: () => this.canChair(), actions: this.features.poll });
     this.timer = new TimerPanel({ stage: $('stage'), after: this.polls.newButton, isModerator: () => this.canChair(), actions: this.features.timer });
     this.whisper = new WhisperPanel({
@@ -773,6 +788,7 @@ class Meeting {
     this.timer.reset(reply.timer);
     this.whisper.reset(reply.whisper);
     this.podium.reset(reply.podium);
+    this.breakout.reset(reply.breakout);
     this.grid.refreshShown();
     this.stageLayout.refresh();
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
@@ -920,6 +936,8 @@ class Meeting {
   _showOut(reason, heading, text) {
     this._teardownMedia();
     this.closePanel(this.openPanel, false);
+    this.breakout.reset(null);
+    this.breakout.closeDialogs();
     this.state.reset();
     this.grid.render();
     this.chat.renderAll();
@@ -1079,6 +1097,10 @@ class Meeting {
     }
     if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') });
     if (this.canChair()) items.push({ label: t('podium.switch'), toggled: this.podium.on, testid: 'more-podium', run: () => this.features.podium.set(!this.podium.on) });
+    if (this.canChair()) {
+      const open = this.breakout.state.open;
+      items.push({ label: t('breakout.menu'), note: open ? t('breakout.status_open', { n: this.breakout.state.rooms.length }) : '', testid: 'more-breakout', run: () => this.breakout.openDialog() });
+    }
     if (this.agenda.offered) {
       const cur = this.agenda.currentItem();
       items.push({ label: t('agenda.menu'), note: cur ? t('agenda.item_n', { n: this.agenda.items.indexOf(cur) + 1 }) : '', testid: 'more-agenda', run: () => this.togglePanel('agenda') });

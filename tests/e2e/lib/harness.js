@@ -408,6 +408,26 @@ async function rising(page, key, field, { timeout = 20000, gap = 1500 } = {}) {
   throw new Error(`${key}.${field} did not rise within ${timeout} ms; last stats ${last}`);
 }
 
+/**
+ * What arrived at `page` over `ms` (after `settle` ms for what is in flight): per key of inbound()
+ * the growth of {packets, frames}. A key that vanished or never was counts as 0.
+ */
+async function inboundDelta(page, { settle = 800, ms = 2500 } = {}) {
+  await sleep(settle);
+  const a = await inbound(page);
+  await sleep(ms);
+  const b = await inbound(page);
+  const out = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[key] || { packets: 0, frames: 0 };
+    const y = b[key] || { packets: 0, frames: 0 };
+    // a renegotiated track starts its counters afresh: count what the new one received
+    const fresh = y.packets < x.packets;
+    out[key] = { packets: fresh ? y.packets : y.packets - x.packets, frames: fresh ? y.frames : y.frames - x.frames };
+  }
+  return out;
+}
+
 /** fetch from the page (its cookie, its origin), JSON in and out: {status, json}. */
 function pageApi(page, method, path, body) {
   return page.evaluate(async ({ method, path, body }) => {
@@ -426,7 +446,7 @@ function pageApi(page, method, path, body) {
 
 module.exports = {
   pageApi,
-  ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, rising,
+  ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, inboundDelta, rising,
   watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz, httpsGet,
   startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,
   tid, gotoReady, startMeetingViaUi, joinFromPrejoin, joinByLink, openParticipants, openChat, participantItem, selfId,

@@ -29,8 +29,9 @@ import agenda from './agenda.js';
 import session from './session.js';
 import whisper from './whisper.js';
 import podium from './podium.js';
+import breakout from './breakout.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper, podium];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper, podium, breakout];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

@@ -71,6 +71,8 @@ export class ChairView {
       onAdmitAll: lobbyActions.admitAll,
       onToggle: lobbyActions.toggle,
     });
+    // breakout rooms (ui/breakout.js fills it: its state and the button to its dialog)
+    this.breakoutSlot = section('breakout.heading', 'breakout');
     this.agenda = el('section', { class: 'chair-view-section chair-view-agenda', dataset: { chairSlot: 'agenda', testid: 'chair-agenda-slot' }, 'aria-label': t('chairview.agenda') });
     this.closeButton = el('button', { type: 'button', class: 'btn btn-icon panel-close', dataset: { close: 'chair', testid: 'chair-view-close' }, 'aria-label': t('chairview.close'), title: t('chairview.close') });
     this.panel = el(
@@ -85,6 +87,7 @@ export class ChairView {
         el('div', { class: 'chair-view-section' }, this.speakersBox),
         section('vote.heading', 'votes', this.newVote, this.voteArea),
         this.lobbyBox,
+        this.breakoutSlot,
         this.agenda,
       ),
     );

@@ -6,8 +6,9 @@ import { t, lang } from '../i18n.js';
 const MAX = 2000;
 
 export class Chat {
-  constructor({ panel, log, empty, form, input, count, room, onSend, onUnread }) {
-    Object.assign(this, { panel, log, empty, form, input, count, room, onSend, onUnread });
+  /** label(m): a mark for a message beside its name ('' for none; breakout: the sub-room's chat). */
+  constructor({ panel, log, empty, form, input, count, room, onSend, onUnread, label = () => '' }) {
+    Object.assign(this, { panel, log, empty, form, input, count, room, onSend, onUnread, label });
     this.unread = 0;
     this.rendered = new Set();
     input.setAttribute('maxlength', String(MAX));
@@ -57,6 +58,7 @@ export class Chat {
     if (m.id !== undefined) this.rendered.add(m.id);
     const own = m.from === this.room.selfId;
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    const mark = this.label(m);
     const time = el('time', { class: 'chat-time', datetime: new Date(m.ts).toISOString(), text: formatTime(m.ts, lang) });
     const node = el(
       'div',
@@ -65,6 +67,7 @@ export class Chat {
         'div',
         { class: 'chat-meta' },
         el('span', { class: 'chat-from', dataset: { testid: 'chat-from' }, text: m.display_name }),
+        mark ? el('span', { class: 'chat-private chat-room', dataset: { testid: 'chat-room' }, text: mark }) : null,
         m.private ? el('span', { class: 'chat-private', dataset: { testid: 'chat-private' }, text: own ? t('chat.private_to', { name: this.room.name(m.to) }) : t('chat.private_from') }) : null,
         time,
       ),

@@ -30,6 +30,7 @@ export class Grid {
     this.localCamera = null;
     // which participants have a tile on view (podium mode: the stage only, ui/podium.js)
     this.shows = () => true;
+    this.filter = null; // (participant) → shown on the stage (breakout: one's own place only)
     this.ro = new ResizeObserver(() => this.layout());
     this.ro.observe(this.gridEl);
     room.addEventListener('change', (e) => this._onChange(e.detail));
@@ -37,6 +38,21 @@ export class Grid {
 
   setMedia(media) {
     this.media = media;
+  }
+
+  /** Show only the tiles of participants for whom fn(p) is true (null: everyone). */
+  setFilter(fn) {
+    this.filter = fn || null;
+    let changed = false;
+    for (const [id, tile] of this.tiles) {
+      const p = this.room.participants.get(id);
+      const hidden = !!(this.filter && p && !this.filter(p));
+      if (tile.root.hidden !== hidden) {
+        tile.root.hidden = hidden;
+        changed = true;
+      }
+    }
+    if (changed) this.layout();
   }
 
   _onChange(d) {
@@ -168,6 +184,7 @@ export class Grid {
     // positions in the queue can change for everyone when one hand goes up or down
     for (const other of this.room.participants.values()) this._updateHandPos(other);
     tile.muted.hidden = !p.muted.microphone;
+    tile.root.hidden = !!(this.filter && !this.filter(p));
     this._updateVideoVisibility(p.id);
   }
 
@@ -289,10 +306,10 @@ export class Grid {
   }
 
   layout() {
-    const n = this.tiles.size || 1;
+    const n = [...this.tiles.values()].filter((tile) => !tile.root.hidden).length || 1;
     const W = this.gridEl.clientWidth;
     const H = this.gridEl.clientHeight;
-    const featured = this.featured.id && this.tiles.has(this.featured.id);
+    const featured = this.featured.id && this.tiles.has(this.featured.id) && !this.tiles.get(this.featured.id).root.hidden;
     this.gridEl.classList.toggle('featured-mode', !!featured);
     if (featured) for (const [id, tile] of this.tiles) this._updateFlag(id, tile);
     if (!W || !H) return;

@@ -22,6 +22,7 @@ export class StageLayout extends EventTarget {
     this.lastSpeaker = null;
     // who may be shown at all (podium mode: the stage only, ui/podium.js); set by the meeting
     this.shows = () => true;
+    this.filter = null; // (participant) → on this page's stage (breakout: one's own place only)
     room.addEventListener('change', (e) => {
       const d = e.detail;
       if (d.type === 'reset') {
@@ -73,14 +74,21 @@ export class StageLayout extends EventTarget {
     this._changed();
   }
 
+  /** Only participants for whom fn(p) is true may be shown large (null: everyone). */
+  setFilter(fn) {
+    this.filter = fn || null;
+    this._changed();
+  }
+
   /** {id, reason: 'spotlight'|'pin'|'speaker'} of the participant shown large, or {id: null}. */
   current() {
-    const has = (id) => !!id && this.room.participants.has(id) && this.shows(this.room.participants.get(id));
+    const shown = (p) => !!p && this.shows(p) && (!this.filter || this.filter(p));
+    const has = (id) => !!id && shown(this.room.participants.get(id));
     if (has(this.spotlight)) return { id: this.spotlight, reason: 'spotlight', mode: this.mode };
     if (has(this.pinned)) return { id: this.pinned, reason: 'pin', mode: this.mode };
     if (this.mode === 'speaker') {
       if (has(this.lastSpeaker)) return { id: this.lastSpeaker, reason: 'speaker', mode: this.mode };
-      const others = this.room.list().filter((p) => !p.self && this.shows(p));
+      const others = this.room.list().filter((p) => !p.self && shown(p));
       const first = others[0] || (this.room.self && this.shows(this.room.self) ? this.room.self : null);
       if (first) return { id: first.id, reason: 'speaker', mode: this.mode };
     }
