@@ -224,6 +224,16 @@ static const struct {
                                     "counter", NULL},
     [RS_M_WHISPER_REFUSED_LIMIT] = {"ratsaal_whisper_refused_total{reason=\"limit\"}", "counter",
                                     NULL},
+    [RS_M_PODIUM_AUDIENCE] = {"ratsaal_podium_audience", "gauge",
+                              "Audience members (podium mode or audience invitation) in rooms"},
+    [RS_M_PODIUM_QUESTIONS] = {"ratsaal_podium_questions_total", "counter",
+                               "Questions asked in podium mode"},
+    [RS_M_PODIUM_QUESTIONS_REFUSED] = {"ratsaal_podium_questions_refused_total", "counter",
+                                       "Questions refused: too many open questions"},
+    [RS_M_PODIUM_STAGE_CHANGES] = {"ratsaal_podium_stage_changes_total", "counter",
+                                   "Podium mode switched, or someone called up or sent back"},
+    [RS_M_PODIUM_PUBLISH_REFUSED] = {"ratsaal_podium_publish_refused_total", "counter",
+                                     "media/publish refused: not on the stage"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -327,6 +337,9 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_NOT_INVITED] = "not_invited",
     [RS_ERR_GROUP_FULL] = "group_full",
     [RS_ERR_TOO_MANY_GROUPS] = "too_many_groups",
+    [RS_ERR_NOT_ON_STAGE] = "not_on_stage",
+    [RS_ERR_PODIUM_OFF] = "podium_off",
+    [RS_ERR_TOO_MANY_QUESTIONS] = "too_many_questions",
 };
 
 const char *rs_err_code(enum rs_err err)

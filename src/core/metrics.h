@@ -128,6 +128,12 @@ enum rs_metric {
     RS_M_WHISPER_REFUSED_FORBIDDEN,  /* ... the moderators forbade whispering */
     RS_M_WHISPER_REFUSED_MUTED,      /* ... the chair keeps the microphone silent */
     RS_M_WHISPER_REFUSED_LIMIT,      /* group size or groups per person/meeting */
+    /* podium mode (room/podium.c, sfu/publish.c) */
+    RS_M_PODIUM_AUDIENCE,           /* gauge: audience members in rooms */
+    RS_M_PODIUM_QUESTIONS,          /* questions asked */
+    RS_M_PODIUM_QUESTIONS_REFUSED,  /* podium/ask refused: too_many_questions */
+    RS_M_PODIUM_STAGE_CHANGES,      /* podium mode switched, someone called up or sent back */
+    RS_M_PODIUM_PUBLISH_REFUSED,    /* media/publish refused: not_on_stage */
     RS_M__COUNT
 };
 
@@ -208,6 +214,9 @@ enum rs_err {
     RS_ERR_NOT_INVITED,        /* whisper/accept, decline: no open invitation */
     RS_ERR_GROUP_FULL,         /* whisper/create, invite: RS_WHISPER_GROUP_MAX reached */
     RS_ERR_TOO_MANY_GROUPS,    /* whisper/create, accept: groups per person or meeting */
+    RS_ERR_NOT_ON_STAGE,       /* media/publish: an audience member (podium) */
+    RS_ERR_PODIUM_OFF,         /* podium/call_up, send_back, ask, ...: podium mode is off */
+    RS_ERR_TOO_MANY_QUESTIONS, /* podium/ask: open questions per person or meeting */
     RS_ERR__COUNT
 };
 

@@ -465,7 +465,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
                                bad_role  ? "role"
                                : bad_exp ? "expires_in_s"
                                          : "expires_at",
-                               bad_role  ? "role must be guest, participant or moderator"
+                               bad_role  ? "role must be guest, participant, moderator or audience"
                                : bad_exp ? "expires_in_s must be 60 to 7776000"
                                          : "expires_at must be a time (ms) from one minute to "
                                            "90 days ahead, without expires_in_s");

@@ -85,10 +85,13 @@ int rs_access_join(struct rs_app *app, const struct rs_identity *who, const char
         allowed = true;
         g->invited_moderator = inv.role == RS_INVITE_MODERATOR;
         g->guest = inv.role == RS_INVITE_GUEST;
+        /* the audience of a podium: a guest that only receives; it skips the lobby (an account
+         * that moderates the meeting anyway comes in as its moderator) */
+        g->audience = inv.role == RS_INVITE_AUDIENCE && !*moderator;
         *moderator |= g->invited_moderator;
         snprintf(invite_id, RS_INVITE_ID_MAX + 1, "%s", inv.id);
         /* guests (and participant invitations without an account) wait when there is a lobby */
-        if (!who->logged_in && inv.role != RS_INVITE_MODERATOR)
+        if (!who->logged_in && inv.role != RS_INVITE_MODERATOR && !g->audience)
             *waiting = rec->lobby;
     }
     if (!allowed) {
@@ -175,9 +178,9 @@ int rs_access_recheck(struct rs_app *app, struct rs_peer *peer, struct rs_msg_er
             return identity_lost(peer, p, ended, err);
         if (a != (enum rs_access)p->access) {
             p->access = a;
-            enum rs_role role = a >= RS_ACCESS_MODERATOR || p->invited_moderator
-                                    ? RS_ROLE_MODERATOR
-                                    : RS_ROLE_PARTICIPANT;
+            enum rs_role role = a >= RS_ACCESS_MODERATOR || p->invited_moderator ? RS_ROLE_MODERATOR
+                                : p->invited_audience                            ? RS_ROLE_GUEST
+                                                      : RS_ROLE_PARTICIPANT;
             if (role != p->role) {
                 rs_participant_set_role(p, role);
                 describe = true;

@@ -36,6 +36,7 @@ struct rs_access_grant {
     enum rs_access access;                /* what the account alone gives (NONE for guests) */
     bool invited_moderator;               /* a moderator invitation was used */
     bool guest;                           /* a guest invitation was used */
+    bool audience; /* an audience invitation was used: receives only, no lobby (room/podium.h) */
     char invite_id[RS_INVITE_ID_MAX + 1]; /* the invitation used; "" for none */
 };
 

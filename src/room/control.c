@@ -177,7 +177,9 @@ static int control_join(struct rs_call *c)
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
     /* a guest invitation without an account makes a guest (docs/protocol.md "Roles") */
+    /* an audience invitation makes a guest too, with or without an account (room/podium.h) */
     enum rs_role role = g.moderator                         ? RS_ROLE_MODERATOR
+                        : g.audience                        ? RS_ROLE_GUEST
                         : g.guest && !peer->ident.logged_in ? RS_ROLE_GUEST
                                                             : RS_ROLE_PARTICIPANT;
     struct rs_participant *p = rs_participant_new(room, peer, name, role);
@@ -190,6 +192,7 @@ static int control_join(struct rs_call *c)
     p->invited = g.invite_id[0] != 0;
     p->invited_moderator = g.invited_moderator;
     p->invited_guest = g.guest;
+    p->invited_audience = g.audience;
     if (g.invite_id[0] && app->store)
         rs_store_invite_use(app->store, g.invite_id);
     if (g.waiting) {

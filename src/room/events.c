@@ -7,6 +7,7 @@
 #include "core/outbuf.h"
 #include "room/action.h"
 #include "room/peer.h"
+#include "room/podium.h"
 #include "room/room.h"
 
 json_t *rs_event(const char *ns, const char *name, const char *fmt, ...)
@@ -89,10 +90,18 @@ void rs_emit_reply(struct rs_call *c, json_t *ev)
     rs_emit_peer(c->peer, ev);
 }
 
+static bool sees(const struct rs_participant *p, void *ctx)
+{
+    return rs_podium_sees(p, ctx);
+}
+
+void rs_emit_about(const struct rs_participant *subject, json_t *ev)
+{
+    rs_emit_group(subject->room, ev, sees, (void *)subject);
+}
+
 void rs_emit_participant_updated(struct rs_participant *p)
 {
-    rs_emit_all(
-        p->room,
-        rs_event("control", "participant_updated", "{s:o}", "participant", rs_participant_json(p)),
-        NULL);
+    rs_emit_about(p, rs_event("control", "participant_updated", "{s:o}", "participant",
+                              rs_participant_json(p)));
 }

@@ -36,7 +36,10 @@ void rs_emit_group(struct rs_room *room, json_t *ev,
 /* To the caller of an action, with the call's `ref`. */
 void rs_emit_reply(struct rs_call *c, json_t *ev);
 
-/* control/participant_updated about `p`, to everyone. */
+/* To those told about `subject` (room/podium.h rs_podium_sees: an audience member is not told
+ * about other audience members). */
+void rs_emit_about(const struct rs_participant *subject, json_t *ev);
+/* control/participant_updated about `p`, to those told about it (rs_emit_about). */
 void rs_emit_participant_updated(struct rs_participant *p);
 
 #endif

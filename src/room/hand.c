@@ -32,21 +32,24 @@ static int hand_raise(struct rs_call *c)
         return -ENOMEM;
     }
     (*h)->raised_ms = rs_wall_ms();
-    rs_emit_all(c->room,
-                rs_event("hand", "raised", "{s:s, s:I}", "id", c->self->id, "ts",
-                         (json_int_t)(*h)->raised_ms),
-                NULL);
+    rs_emit_about(c->self, rs_event("hand", "raised", "{s:s, s:I}", "id", c->self->id, "ts",
+                                    (json_int_t)(*h)->raised_ms));
     return 0;
+}
+
+void rs_hand_lower(struct rs_participant *p)
+{
+    struct hand **h = hand_of(p);
+    if (!*h)
+        return;
+    free(*h);
+    *h = NULL;
+    rs_emit_about(p, rs_event("hand", "lowered", "{s:s}", "id", p->id));
 }
 
 static int hand_lower(struct rs_call *c)
 {
-    struct hand **h = hand_of(c->self);
-    if (!*h)
-        return 0;
-    free(*h);
-    *h = NULL;
-    rs_emit_all(c->room, rs_event("hand", "lowered", "{s:s}", "id", c->self->id), NULL);
+    rs_hand_lower(c->self);
     return 0;
 }
 

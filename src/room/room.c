@@ -28,6 +28,7 @@
 #include "room/speakers.h"
 #include "room/events.h"
 #include "room/peer.h"
+#include "room/podium.h"
 #include "room/poll.h"
 #include "room/session.h"
 #include "room/timer.h"
@@ -96,7 +97,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_vote_feature, &rs_poll_feature,
                                                    &rs_timer_feature, &rs_attendance_feature,
                                                    &rs_session_feature, &rs_agenda_feature,
-                                                   &rs_whisper_feature};
+                                                   &rs_whisper_feature, &rs_podium_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);
@@ -436,6 +437,11 @@ void rs_room_lobby_remove(struct rs_participant *p, const char *reason)
     rs_room_close_if_empty(room);
 }
 
+static bool told_of_join(const struct rs_participant *q, void *p)
+{
+    return q != p && rs_podium_sees(q, p);
+}
+
 void rs_room_enter(struct rs_participant *p, json_t *ref)
 {
     struct rs_room *room = p->room;
@@ -452,9 +458,11 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     rs_metric_inc(role_gauge(p->role));
     rs_metric_inc(RS_M_JOINS_TOTAL);
 
+    /* podium mode: an audience member's list holds no audience (room/podium.h) */
     json_t *list = json_array();
     for (struct rs_participant *q = room->head; q; q = q->next)
-        json_array_append_new(list, rs_participant_json(q));
+        if (rs_podium_sees(p, q))
+            json_array_append_new(list, rs_participant_json(q));
     json_t *joined = rs_event(
         "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id, "id",
         p->id, "participants", list, "room_settings", "title", room->rec.title, "max_participants",
@@ -468,10 +476,10 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
             json_object_set(joined, "ref", ref);
         rs_emit_one(p, joined);
     }
-    rs_emit_all(
-        room,
-        rs_event("control", "participant_joined", "{s:o}", "participant", rs_participant_json(p)),
-        p);
+    rs_emit_group(room,
+                  rs_event("control", "participant_joined", "{s:o}", "participant",
+                           rs_participant_json(p)),
+                  told_of_join, p);
     RS_INFO("room", "event=joined room=%s participant=%s role=%s count=%u", room->id, p->id,
             rs_role_name(p->role), room->count);
     EACH_FEATURE(app->rooms, f)
@@ -579,11 +587,18 @@ void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
         rs_room_leave(peer->participant, reason);
 }
 
+/* Whether `q` is told that a participant left: an audience member hears of no audience. */
+static bool told_of_leave(const struct rs_participant *q, void *audience)
+{
+    return !*(bool *)audience || !rs_podium_audience(q);
+}
+
 /* Takes `p` out of the room's list: the features drop their state, the others are told,
  * moderation passes on if it was the last moderator. `p` itself stays allocated. */
 static void room_unlink(struct rs_participant *p, const char *reason)
 {
     struct rs_room *room = p->room;
+    bool audience = rs_podium_audience(p); /* asked before the podium feature forgets it */
     p->leave_reason = reason;
     features_leaving(p);
     if (room->audio_routes)
@@ -600,9 +615,10 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     room->count--;
     rs_metric_dec(RS_M_PARTICIPANTS);
     rs_metric_dec(role_gauge(p->role));
-    rs_emit_all(
-        room, rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason", reason),
-        NULL);
+    rs_emit_group(room,
+                  rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason",
+                           reason),
+                  told_of_leave, &audience);
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
             room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present

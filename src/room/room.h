@@ -45,6 +45,7 @@ struct rs_participant {
     int invited;           /* joined with an invitation */
     int invited_moderator; /* ... a moderator invitation */
     int invited_guest;     /* ... a guest invitation */
+    int invited_audience;  /* ... an audience invitation: receives only (room/podium.h) */
     int waiting;      /* in the lobby (not in the room's participant list) */
     int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
@@ -150,6 +151,8 @@ void rs_room_audience_changed(struct rs_room *room);
 extern const struct rs_feature rs_control_feature, rs_chat_feature, rs_hand_feature,
     rs_lobby_feature, rs_moderation_feature;
 /* (rs_chair_feature: room/chair.h, rs_speakers_feature: room/speakers.h) */
+/* Lowers `p`'s raised hand, if any (hand/lowered to those who see `p`). */
+void rs_hand_lower(struct rs_participant *p);
 extern const struct rs_feature rs_reaction_feature;
 
 #endif

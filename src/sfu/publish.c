@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "room/chair.h"
+#include "room/podium.h"
 #include "rtc/sdp.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
@@ -271,6 +272,13 @@ int rs_ms__media_publish(struct rs_media *m, struct pmedia *pm, struct rs_call *
     size_t text_len = call->arg[RS_MS_PUBLISH_SDP].len;
     struct entry entries[RS_MEDIA_MAX_TRACK_ENTRIES];
     unsigned n_entries;
+    /* the audience receives only (podium mode, audience invitations): nothing changes */
+    if (!rs_podium_may_publish(p)) {
+        rs_metric_inc(RS_M_PODIUM_PUBLISH_REFUSED);
+        rs_msg_error_set(err, RS_ERR_NOT_ON_STAGE, NULL,
+                         "you are in the audience; the chair can call you onto the stage");
+        return -EACCES;
+    }
     if (get_entries(call->arg[RS_MS_PUBLISH_TRACKS].json, entries, &n_entries, err))
         return -EINVAL;
     for (unsigned k = 0; k < n_entries; k++) {

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "room/audio_routes.h"
 #include "room/chair.h"
+#include "room/podium.h"
 #include "room/events.h"
 #include "room/whisper.h"
 #include "sfu/command.h"
@@ -83,6 +84,9 @@ bool rs_ms__slot_wants_enabled(struct rs_room *room, const struct pmedia *q, con
     const struct pmedia *r = rs_ms__owner_find(room->app->media, s->owner);
     if (!r || r->leaving)
         return false;
+    /* off the stage (podium mode): nothing of it reaches anyone, from the moment it left */
+    if (!rs_podium_may_publish(r->p))
+        return false;
     /* what the chair decided (room/chair.c) comes first: a muted participant reaches nobody */
     if (!rs_chair_may_send(r->p, (enum rs_chair_source)s->source))
         return false;
@@ -116,12 +120,26 @@ void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
     }
 }
 
-/* The media feature's audience_changed hook: the room's rules of who hears whom changed. */
+/* The media feature's audience_changed hook: the room's rules of who hears whom changed.
+ * Forwarding follows at once; then whoever may no longer publish (sent back to the podium's
+ * audience) loses its publication as a publish connection that went away does: its transport
+ * closes, its tracks end, and everyone else's subscriptions follow (a renegotiation without
+ * them). */
 void rs_ms__audience_changed(struct rs_room *room)
 {
     struct rs_media *m = room->app->media;
-    if (m)
-        rs_ms__refresh_enabled(m, room);
+    if (!m)
+        return;
+    rs_ms__refresh_enabled(m, room);
+    for (struct rs_participant *x = room->head; x; x = x->next) {
+        struct pmedia *pm = PM(x);
+        if (!pm || pm->leaving || !pm->pub.tid || rs_podium_may_publish(x))
+            continue;
+        RS_INFO("media", "event=publish_ended reason=not_on_stage participant=%s tid=%u", x->id,
+                (unsigned)pm->pub.tid);
+        if (rs_ms__publish_reset(m, pm))
+            rs_ms__tracks_changed(m, pm);
+    }
 }
 
 /* ---- active speaker order ---- */

@@ -105,6 +105,27 @@ static const char *const migrations[] = {
     rs_store__sqlite_agenda_schema,
     /* 7: speaking turns (sqlite_speaking.c) */
     rs_store__sqlite_speaking_schema,
+    /* 8: audience invitations (podium mode): SQLite cannot change a CHECK, so the table is
+     * rebuilt with the same columns (nothing references it) */
+    "CREATE TABLE invites_new ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    "  room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,"
+    "  role TEXT NOT NULL CHECK (role IN ('guest', 'participant', 'moderator', 'audience')),"
+    "  created_by TEXT REFERENCES users(id) ON DELETE SET NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  revoked_at_ms INTEGER,"
+    "  uses INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "INSERT INTO invites_new (id, token_hash, room_id, role, created_by, created_at_ms, "
+    "  expires_at_ms, revoked_at_ms, uses) "
+    "SELECT id, token_hash, room_id, role, created_by, created_at_ms, expires_at_ms, "
+    "  revoked_at_ms, uses FROM invites;"
+    "DROP TABLE invites;"
+    "ALTER TABLE invites_new RENAME TO invites;"
+    "CREATE INDEX invites_room ON invites(room_id);"
+    "CREATE INDEX invites_expiry ON invites(expires_at_ms);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

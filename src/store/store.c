@@ -13,7 +13,8 @@
 #include "core/random.h"
 
 static const char *const user_roles[] = {"user", "moderator", "admin"};
-static const char *const invite_roles[] = {"guest", "participant", "moderator"};
+static const char *const invite_roles[RS_INVITE__COUNT] = {"guest", "participant", "moderator",
+                                                           "audience"};
 
 const char *rs_user_role_name(enum rs_user_role role)
 {
@@ -33,7 +34,7 @@ int rs_user_role_parse(const char *text, enum rs_user_role *out)
 
 const char *rs_invite_role_name(enum rs_invite_role role)
 {
-    return (unsigned)role < 3 ? invite_roles[role] : "guest";
+    return (unsigned)role < RS_INVITE__COUNT ? invite_roles[role] : "guest";
 }
 
 int64_t rs_invite_default_expiry(const struct rs_room_record *rec, int64_t now_ms, int64_t grace_ms)
@@ -49,7 +50,7 @@ int64_t rs_invite_default_expiry(const struct rs_room_record *rec, int64_t now_m
 
 int rs_invite_role_parse(const char *text, enum rs_invite_role *out)
 {
-    for (int i = 0; text && i < 3; i++) {
+    for (int i = 0; text && i < RS_INVITE__COUNT; i++) {
         if (strcmp(text, invite_roles[i]) == 0) {
             *out = (enum rs_invite_role)i;
             return 0;
@@ -285,7 +286,7 @@ int rs_store_grant_is_moderator(struct rs_store *st, const char *room_id, const 
 
 int rs_store_invite_create(struct rs_store *st, const struct rs_invite_record *inv)
 {
-    if (!inv->id[0] || !inv->room_id[0] || (unsigned)inv->role > RS_INVITE_MODERATOR)
+    if (!inv->id[0] || !inv->room_id[0] || (unsigned)inv->role >= RS_INVITE__COUNT)
         return -EINVAL;
     return st->ops->invite_create(st, inv);
 }

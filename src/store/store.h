@@ -38,7 +38,14 @@
 #define RS_INVITE_ID_MAX 32        /* bytes */
 
 enum rs_user_role { RS_USER_ROLE_USER = 0, RS_USER_ROLE_MODERATOR, RS_USER_ROLE_ADMIN };
-enum rs_invite_role { RS_INVITE_GUEST = 0, RS_INVITE_PARTICIPANT, RS_INVITE_MODERATOR };
+/* RS_INVITE_AUDIENCE: receives only, skips the lobby (room/podium.h) */
+enum rs_invite_role {
+    RS_INVITE_GUEST = 0,
+    RS_INVITE_PARTICIPANT,
+    RS_INVITE_MODERATOR,
+    RS_INVITE_AUDIENCE,
+    RS_INVITE__COUNT
+};
 enum rs_login_method { RS_LOGIN_LOCAL = 0, RS_LOGIN_OIDC };
 
 struct rs_room_record {

@@ -1278,6 +1278,75 @@ static void test_audio_routes_table(void **state)
     assert_true(rs_audio_routes_allows(NULL, "pa", "pb"));
 }
 
+/* Podium mode (room/podium.c): an audience member's publish is refused and changes nothing; a
+ * publisher that becomes audience is cut off at once (its subscriptions disabled) and its
+ * publication ends (transport removed, the others renegotiate without it); called up, it
+ * publishes again. */
+static void test_podium_stage(void **state)
+{
+    char aid[16], bid[16];
+    struct rs_session *a = join("rpod", "Anna", aid); /* first in: moderator */
+    struct rs_session *b = join("rpod", "Bernd", bid);
+    struct published pb = publish_checked(b);
+    struct rs_cmd c = next_cmd();
+    assert_int_equal(c.type, RS_CMD_TRANSPORT_ADD);
+    json_t *offer = expect(a, "media", "subscribe_offer");
+    answer(a, offer);
+    json_decref(offer);
+    assert_int_equal(next_cmd().type, RS_CMD_TRANSPORT_DTLS);
+    struct rs_cmd sa = next_cmd(), sv = next_cmd();
+    assert_int_equal(sa.type, RS_CMD_SUB_ADD);
+    assert_int_equal(sv.type, RS_CMD_SUB_ADD);
+    no_more_cmds();
+    drain(a);
+    drain(b);
+
+    /* podium mode on: Bernd is audience; nothing of his is forwarded, then his publication ends */
+    send_msg(a, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
+    struct rs_cmd cmds[16];
+    int n = take_cmds(cmds, 16);
+    assert_true(n >= 3);
+    assert_int_equal(cmds[0].type, RS_CMD_SUB_ENABLE);
+    assert_int_equal(cmds[1].type, RS_CMD_SUB_ENABLE);
+    assert_int_equal(cmds[0].u.ref.flag, 0);
+    assert_int_equal(cmds[1].u.ref.flag, 0);
+    assert_true((cmds[0].u.ref.id == sa.u.sub.sub_id && cmds[1].u.ref.id == sv.u.sub.sub_id) ||
+                (cmds[0].u.ref.id == sv.u.sub.sub_id && cmds[1].u.ref.id == sa.u.sub.sub_id));
+    bool removed = false;
+    for (int i = 2; i < n; i++)
+        removed |= cmds[i].type == RS_CMD_TRANSPORT_REMOVE && cmds[i].u.ref.id == pb.tid;
+    assert_true(removed);
+    json_t *upd = expect(a, "control", "participant_updated");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(upd, "participant"), "id")), bid);
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(upd, "participant"), "tracks")), 0);
+    json_decref(upd);
+    json_t *st = expect(b, "podium", "state");
+    assert_true(json_is_false(json_object_get(st, "you_on_stage")));
+    json_decref(st);
+    drain(a);
+    drain(b);
+
+    /* his publish is refused: no transport, no track */
+    uint64_t refused = rs_metric_get(RS_M_PODIUM_PUBLISH_REFUSED);
+    publish(b, chrome_offer);
+    expect_error(b, "not_on_stage");
+    no_more_cmds();
+    assert_int_equal(rs_metric_get(RS_M_PODIUM_PUBLISH_REFUSED), refused + 1);
+    expect_none(a, "control", "participant_updated");
+
+    /* called up, he publishes again */
+    send_msg(a, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "call_up", "participant",
+                          bid));
+    drain_cmds();
+    publish(b, chrome_offer);
+    json_decref(expect(b, "media", "publish_answer"));
+    drain_cmds();
+    drain(a);
+    drain(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1293,6 +1362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_m_section, setup, teardown),
         cmocka_unit_test(test_audio_routes_table),
+        cmocka_unit_test_setup_teardown(test_podium_stage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,7 +96,7 @@ static void test_migrate_v1_to_v2(void **state)
     sqlite3_close(db);
 
     struct rs_store *st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 7);
+    assert_int_equal(rs_store_schema_version(st), 8);
     struct rs_room_record r;
     assert_int_equal(rs_store_room_get(st, "old-room", &r), 0);
     assert_string_equal(r.title, "Altbau");
@@ -123,7 +123,7 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* reopening does not re-run migrations */
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 7);
+    assert_int_equal(rs_store_schema_version(st), 8);
     rs_store_close(st);
 }
 
