@@ -12,7 +12,7 @@
 #
 # Scenarios: fanout10 fanout50 fanout200 fanout500 fanout1000 meeting10 meeting25 meeting32
 #            (31 × 2 = 62 remote tracks each, near the 64 m-line limit) audio10x100 loss2
-#            joinstorm100 simulcast10 simulcast50.  RATSAAL_BIN overrides bin/ratsaal; PROFILE=cm
+#            joinstorm100 simulcast10 simulcast50 podium1000 podium1000m podiumstorm1000.  RATSAAL_BIN overrides bin/ratsaal; PROFILE=cm
 #            uses AES-CM-HMAC. RATSAAL_PORT (18080), RATSAAL_UDP_PORT (41000) and JANUS_PORT (18188)
 #            move the servers' ports, e.g. when another benchmark runs on this machine: a run
 #            refuses to start on a port already in use (it would measure someone else's server).
@@ -52,7 +52,10 @@ bench/setup.sh >"$out/setup.log" 2>&1 || { cat "$out/setup.log"; exit 1; }
 make -s bench/ratsaal-load >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 [[ -x "$RATSAAL_BIN" ]] || make -s bin/ratsaal >>"$out/build.log" 2>&1
 
-# Scenario → generator arguments. Quick runs shorten warm-up and window.
+# --podium for Ratsaal only (Janus has no podium mode: it runs the same media topology)
+podium_arg() { [[ "$1" == ratsaal ]] && echo --podium; }
+
+# Scenario → generator arguments (scenario, server). Quick runs shorten warm-up and window.
 args_for() {
   local w=3 d=10
   ((quick)) && { w=2; d=8; }
@@ -71,6 +74,13 @@ args_for() {
     # one publisher with three simulcast layers; every subscriber asks for another layer every 2 s
     simulcast10)  echo "--pubs 1 --subs 10 --simulcast --switch-every-ms 2000 --join-rate 20 --warmup $w --duration $d" ;;
     simulcast50)  echo "--pubs 1 --subs 50 --simulcast --switch-every-ms 2000 --join-rate 50 --warmup $w --duration $d" ;;
+    # issue 14: a stage of 3 (audio + simulcast video, seeing each other) and 1,000 receive-only
+    # audience members showing the three videos as small (layer 0) or medium (layer 1) tiles;
+    # Ratsaal runs it in podium mode (--podium: the audience has no publish connection), Janus
+    # as the same media topology. podiumstorm1000: the audience arrives at 1,000 joins/s.
+    podium1000)   echo "--pubs 3 --subs 1000 --meeting --simulcast --audience-layer 0 --join-rate 100 --warmup $w --duration $d --decrypt-every 8 $(podium_arg "$2")" ;;
+    podium1000m)  echo "--pubs 3 --subs 1000 --meeting --simulcast --audience-layer 1 --join-rate 100 --warmup $w --duration $d --decrypt-every 8 $(podium_arg "$2")" ;;
+    podiumstorm1000) echo "--pubs 3 --subs 1000 --meeting --simulcast --audience-layer 0 --join-rate 1000 --warmup 2 --duration 5 --decrypt-every 8 $(podium_arg "$2")" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
   esac
 }
@@ -117,7 +127,7 @@ CONF
   wait_port "$port" "$pid" || { echo "ratsaal did not start" >&2; tail "$dir/server.log" >&2; stop_pid "$pid"; return 1; }
   # shellcheck disable=SC2046
   taskset -c "$LOAD_CPU" bench/ratsaal-load --server ratsaal --port "$port" --room "b$2" \
-    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1") ${LOAD_ARGS:-} \
+    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1" ratsaal) ${LOAD_ARGS:-} \
     >>"$out/results.jsonl" 2>"$dir/load.log" || echo "  (ratsaal $1: generator exit $?, see $dir/load.log)" >&2
   stop_pid "$pid"
 }
@@ -128,7 +138,7 @@ run_janus() { # scenario rep
   pid=$(bench/janus/start.sh "$port" "$SERVER_CPU" "$dir") || { echo "janus did not start" >&2; return 1; }
   # shellcheck disable=SC2046
   taskset -c "$LOAD_CPU" bench/ratsaal-load --server janus --port "$port" \
-    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1") ${LOAD_ARGS:-} \
+    --server-pid "$pid" --profile "$PROFILE" --label "$1" $(args_for "$1" janus) ${LOAD_ARGS:-} \
     >>"$out/results.jsonl" 2>"$dir/load.log" || echo "  (janus $1: generator exit $?, see $dir/load.log)" >&2
   stop_pid "$pid"
 }

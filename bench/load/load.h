@@ -131,6 +131,10 @@ struct peer {
     uint32_t rtx_ssrcs[PEER_MAX_STREAMS];
     unsigned n_rtx_ssrcs;
     char video_mid[16]; /* mid of the first video m-section of the subscribe offer */
+    char video_mids[8][16]; /* every video m-section's mid (audience: a layer for each) */
+    unsigned n_video_mids;
+    int video_pt;       /* primary payload type of the offer's video, -1 none yet */
+    int64_t first_video_us; /* first packet of that payload type (subscribers) */
     uint64_t rx_rtp, rx_rtcp, rx_bytes, decrypt_fail, rx_rtx;
 };
 
@@ -181,6 +185,8 @@ struct participant {
     /* Janus */
     uint64_t session, pub_handle, sub_handle, feed;
     bool sub_requested;
+    /* podium (--podium): this publisher went on stage and published */
+    bool published;
     bool pub_up;            /* "webrtcup" for the publish handle: the feed can be subscribed */
     unsigned join_retries;  /* subscriber joins refused with "No such feed" */
     int64_t join_retry_us;  /* when to join again, 0 none */
@@ -237,6 +243,10 @@ struct load_config {
     unsigned switch_every_ms;  /* subscribers switch layers this often, 0 never */
     const char *label;
     enum rs_srtp_profile profile;
+    /* --podium: publisher 0 (the room's first, so its moderator) switches podium mode on and
+     * calls the other publishers onto the stage; subscribers are the receive-only audience */
+    bool podium;
+    int audience_layer; /* subscribers ask for this simulcast layer of every video, -1 never */
     int verbose; /* --verbose; twice: every keyframe request and switch */
 };
 extern struct load_config cfg;
@@ -264,5 +274,6 @@ void pub_on_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 /* peer.c: latency samples (µs), filled during the steady window. */
 void lat_record(int64_t us);
 extern bool g_measuring;
+extern bool g_podium_on; /* publisher 0 saw podium/state with on: true */
 
 #endif

@@ -36,6 +36,7 @@ struct load_config cfg = {
     .ivf_path = "bench/data/pattern.ivf",
     .label = "",
     .profile = RS_SRTP_AEAD_AES_128_GCM,
+    .audience_layer = -1,
 };
 struct rs_dtls_ctx *g_dtls;
 struct ivf g_video[SIM_LAYERS];
@@ -323,6 +324,11 @@ static bool subs_ready(void)
     return count_ready(false) == n_subscribers();
 }
 
+static bool podium_on(void)
+{
+    return g_podium_on;
+}
+
 static bool switch_done(void)
 {
     return !switch_pending_in_window();
@@ -378,7 +384,7 @@ static void usage(void)
             "  [--subs S] [--meeting] [--audio-only] [--join-rate R/s] [--warmup S] [--duration S]\n"
             "  [--decrypt-every N] [--loss FRACTION] [--nack] [--server-pid PID]\n"
             "  [--profile gcm|cm] [--ivf FILE] [--simulcast] [--switch-every-ms MS]\n"
-            "  [--no-pace] [--label TEXT] [--verbose]\n"
+            "  [--no-pace] [--label TEXT] [--verbose] [--podium] [--audience-layer 0|1|2]\n"
             "  Video is paced like a browser (2.5 x the bitrate); --no-pace sends each frame\n"
             "  in one burst.\n");
 }
@@ -393,7 +399,7 @@ int main(int argc, char **argv)
         {"nack", 0, 0, 'n'},     {"server-pid", 1, 0, 'k'}, {"profile", 1, 0, 'c'},
         {"ivf", 1, 0, 'i'},      {"label", 1, 0, 'L'},      {"verbose", 0, 0, 'v'},
         {"simulcast", 0, 0, 'M'}, {"switch-every-ms", 1, 0, 'W'}, {"help", 0, 0, 'h'},
-        {"no-pace", 0, 0, 'N'},
+        {"no-pace", 0, 0, 'N'},  {"podium", 0, 0, 'D'},    {"audience-layer", 1, 0, 'A'},
         {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -420,10 +426,13 @@ int main(int argc, char **argv)
         case 'M': cfg.simulcast = true; break;
         case 'W': cfg.switch_every_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'N': cfg.no_pace = true; break;
+        case 'D': cfg.podium = true; break;
+        case 'A': cfg.audience_layer = (int)strtol(optarg, NULL, 10); break;
         default: usage(); return 2;
         }
     }
     if (cfg.join_rate <= 0 || cfg.decrypt_every == 0 || cfg.pubs == 0 ||
+        (cfg.podium && cfg.server != SERVER_RATSAAL) || cfg.audience_layer >= SIM_LAYERS ||
         (cfg.switch_every_ms && (!cfg.simulcast || !cfg.video))) {
         usage();
         return 2;
@@ -467,13 +476,23 @@ int main(int argc, char **argv)
     proc_read(cfg.server_pid, &base);
     int64_t t_start = now_us();
 
-    /* Phase 1: publishers. */
-    join_throttled(0, cfg.pubs);
+    /* Phase 1: publishers (podium: the first switches podium mode on before the others come,
+     * so they join as audience and are called onto the stage). */
+    if (cfg.podium) {
+        join_throttled(0, 1);
+        run_loop(now_us() + 5000000, podium_on);
+        if (!g_podium_on) {
+            fprintf(stderr, "podium mode did not come on\n");
+            return 1;
+        }
+    }
+    join_throttled(cfg.podium ? 1 : 0, cfg.pubs);
     run_loop(now_us() + 15000000, pubs_ready);
     if (cfg.server == SERVER_JANUS && cfg.pubs_subscribe)
         for (unsigned i = 0; i < cfg.pubs; i++)
             janus_subscribe(g_parts[i]);
     /* Phase 2: subscribers. */
+    int64_t t_subs0 = now_us();
     join_throttled(cfg.pubs, g_n_parts);
     run_loop(now_us() + 20000000, subs_ready);
     int64_t t_joined = now_us();
@@ -512,13 +531,28 @@ int main(int argc, char **argv)
     uint64_t fwd = t1.rx - t0.rx;
     double cpu = w1.cpu_s - w0.cpu_s;
     uint64_t lost = t1.expected > t1.unique ? t1.expected - t1.unique : 0;
+    /* joins: until the first packet; video joins: until the first video packet, and when the
+     * last subscriber (not publisher) had video, from the start of the subscribers' joins */
+    int64_t *vjoins = malloc(g_n_parts * sizeof(*vjoins));
+    size_t vjoins_n = 0;
+    int64_t last_video = 0;
+    unsigned subs_video = 0;
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];
         if (pa->sub.kind && pa->sub.first_rtp_us)
             joins[joins_n++] = pa->sub.first_rtp_us - pa->join_start_us;
+        if (pa->sub.kind && pa->sub.first_video_us) {
+            vjoins[vjoins_n++] = pa->sub.first_video_us - pa->join_start_us;
+            if (!pa->publishes) {
+                subs_video++;
+                if (pa->sub.first_video_us > last_video)
+                    last_video = pa->sub.first_video_us;
+            }
+        }
     }
     qsort(lat, lat_n, sizeof(*lat), cmp64);
     qsort(joins, joins_n, sizeof(*joins), cmp64);
+    qsort(vjoins, vjoins_n, sizeof(*vjoins), cmp64);
     uint64_t pub_sent = 0, pub_drop = 0, nacks = 0, rtx = 0, plis = 0, skips = 0;
     uint64_t pacer_overflows = 0;
     uint64_t decrypt_fail = 0, key_req[SIM_LAYERS] = {0}, key_forced[SIM_LAYERS] = {0};
@@ -557,7 +591,9 @@ int main(int argc, char **argv)
            "\"keys_forced_by_layer\":[%llu,%llu,%llu],\"paced\":%s,\"pacer_overflows\":%llu,"
            "\"srv_delay_p50_us\":%.0f,\"srv_delay_p99_us\":%.0f,\"srv_delay_le1ms_pct\":%.2f,"
            "\"srv_pkts_per_udp_send\":%.2f,\"send_late_p50_us\":%.0f,\"send_late_p99_us\":%.0f,"
-           "\"send_late_max_us\":%lld,\"server_kernel_pct\":%.1f}\n",
+           "\"send_late_max_us\":%lld,\"server_kernel_pct\":%.1f,\"podium\":%s,"
+           "\"audience_layer\":%d,\"subs_with_video\":%u,\"video_join_p50_ms\":%.1f,"
+           "\"video_join_p99_ms\":%.1f,\"all_video_s\":%.2f,\"rss_kib_per_sub\":%.2f}\n",
            cfg.server == SERVER_JANUS ? "janus" : "ratsaal", cfg.label, cfg.pubs, cfg.subs,
            cfg.pubs_subscribe ? "true" : "false", cfg.video ? "true" : "false",
            cfg.profile == RS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
@@ -586,7 +622,12 @@ int main(int argc, char **argv)
                ? (double)(m1.rtp_out - m0.rtp_out) / (double)(m1.udp_sends - m0.udp_sends)
                : -1,
            late_quantile(0.5), late_quantile(0.99), (long long)late_max,
-           cpu > 0 ? 100.0 * (w1.sys_s - w0.sys_s) / cpu : -1);
+           cpu > 0 ? 100.0 * (w1.sys_s - w0.sys_s) / cpu : -1, cfg.podium ? "true" : "false",
+           cfg.audience_layer, subs_video, pct(vjoins, vjoins_n, 0.5) / 1000,
+           pct(vjoins, vjoins_n, 0.99) / 1000,
+           subs_video ? (double)(last_video - t_subs0) / 1e6 : -1,
+           cfg.subs ? (double)(w1.rss_kib - base.rss_kib) / cfg.subs : -1);
+    free(vjoins);
     fflush(stdout);
     for (unsigned i = 0; i < g_n_parts; i++) {
         struct participant *pa = g_parts[i];

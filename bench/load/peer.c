@@ -36,6 +36,7 @@ static void token(char *out, size_t n)
 int peer_init(struct peer *p, struct participant *owner, bool publish)
 {
     memset(p, 0, sizeof(*p));
+    p->video_pt = -1;
     p->kind = 2;
     p->owner = owner;
     p->publish = publish;
@@ -202,6 +203,8 @@ static void on_rtp(struct peer *p, uint8_t *b, size_t len, int64_t t)
     struct rx_stream *s = count_rtp(p, b, len);
     if (!p->first_rtp_us)
         p->first_rtp_us = t;
+    if (!p->first_video_us && len > 1 && p->video_pt >= 0 && (b[1] & 0x7f) == p->video_pt)
+        p->first_video_us = t;
     if (!s || s->rtx)
         return;
     /* Decrypt from a stream's first packet on, so libsrtp follows the rollover counter (it

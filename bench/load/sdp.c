@@ -99,6 +99,7 @@ int sdp_subscribe_answer(char *buf, size_t cap, struct peer *p, const char *offe
     struct out o = {buf, cap, 0, false};
     bool in_media = false, rejected = false, cand_done = false, in_video = false;
     p->video_mid[0] = 0;
+    p->n_video_mids = 0;
     put(&o, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", 5000 + p->owner->idx);
     for (const char *l = offer; *l;) {
         const char *e = strchr(l, '\n');
@@ -112,6 +113,12 @@ int sdp_subscribe_answer(char *buf, size_t cap, struct peer *p, const char *offe
             const char *sp = memchr(l, ' ', len);
             rejected = sp && sp[1] == '0' && sp[2] == ' ';
             in_video = starts(l, len, "m=video ") && !rejected;
+            /* m=video 9 UDP/TLS/RTP/SAVPF <primary pt> ...: first packets of this type tell
+             * when video arrived (join storm: "time until all receive video") */
+            unsigned port, pt;
+            if (in_video && p->video_pt < 0 &&
+                sscanf(l, "m=video %u UDP/TLS/RTP/SAVPF %u", &port, &pt) == 2 && pt < 128)
+                p->video_pt = (int)pt;
             put(&o, "%.*s\r\n", (int)len, l);
             if (!rejected) {
                 put(&o, "c=IN IP4 0.0.0.0\r\n");
@@ -137,6 +144,9 @@ int sdp_subscribe_answer(char *buf, size_t cap, struct peer *p, const char *offe
             put(&o, "%.*s\r\n", (int)len, l);
             if (in_video && !p->video_mid[0] && len - 6 < sizeof(p->video_mid))
                 snprintf(p->video_mid, sizeof(p->video_mid), "%.*s", (int)(len - 6), l + 6);
+            if (in_video && p->n_video_mids < 8 && len - 6 < sizeof(p->video_mids[0]))
+                snprintf(p->video_mids[p->n_video_mids++], sizeof(p->video_mids[0]), "%.*s",
+                         (int)(len - 6), l + 6);
         } else if (rejected) {
             /* nothing else for a rejected m-section */
         } else if (starts(l, len, "a=sendonly") || starts(l, len, "a=sendrecv")) {

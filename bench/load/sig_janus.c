@@ -127,6 +127,15 @@ static void on_offer(struct participant *pa, const char *sdp)
         { note_error(pa, "answer"); return; }
     request(pa, "message", "start", pa->sub_handle, json_pack("{s:s}", "request", "start"),
             json_pack("{s:s, s:s#}", "type", "answer", "sdp", answer, (int)n));
+    /* the audience shows every video at one size (--audience-layer), as on Ratsaal */
+    if (!pa->publishes && cfg.audience_layer >= 0 && pa->sub.n_video_mids) {
+        json_t *streams = json_array();
+        for (unsigned i = 0; i < pa->sub.n_video_mids; i++)
+            json_array_append_new(streams, json_pack("{s:s, s:i}", "mid", pa->sub.video_mids[i],
+                                                     "substream", cfg.audience_layer));
+        request(pa, "message", "substream", pa->sub_handle,
+                json_pack("{s:s, s:o}", "request", "configure", "streams", streams), NULL);
+    }
     if (pa->sub.state == PEER_IDLE && peer_start(&pa->sub, sdp, strlen(sdp)))
         note_error(pa, "subscribe transport");
 }

@@ -28,9 +28,14 @@ void ratsaal_start(struct participant *pa)
                             cfg.room, "display_name", name));
 }
 
+bool g_podium_on;
+
 static void publish(struct participant *pa)
 {
     static char sdp[SDP_CAP];
+    if (pa->published)
+        return;
+    pa->published = true;
     if (peer_init(&pa->pub, pa, true)) {
         note_error(pa, "socket");
         return;
@@ -50,6 +55,8 @@ static void publish(struct participant *pa)
                             sdp, (int)n, "tracks", tracks));
 }
 
+static void request_layer_of(struct participant *pa, const char *who, int layer);
+
 static void subscribe_offer(struct participant *pa, json_t *msg)
 {
     static char answer[SDP_CAP];
@@ -65,6 +72,14 @@ static void subscribe_offer(struct participant *pa, json_t *msg)
         if (!pa->watched[0] && kind && who && !strcmp(kind, "video"))
             snprintf(pa->watched, sizeof(pa->watched), "%s", who);
     }
+    /* the audience shows every stage video at one size (a grid of equal tiles) */
+    if (!pa->publishes && cfg.audience_layer >= 0)
+        json_array_foreach(json_object_get(msg, "tracks"), i, tr) {
+            const char *kind = json_string_value(json_object_get(tr, "kind"));
+            const char *who = json_string_value(json_object_get(tr, "participant"));
+            if (kind && who && !strcmp(kind, "video"))
+                request_layer_of(pa, who, cfg.audience_layer);
+        }
     if (pa->sub.kind == 0 && peer_init(&pa->sub, pa, false))
         { note_error(pa, "socket"); return; }
     int n = sdp_subscribe_answer(answer, sizeof(answer), &pa->sub, sdp);
@@ -80,13 +95,33 @@ static void subscribe_offer(struct participant *pa, json_t *msg)
  * least about that large (docs/protocol.md, video size). */
 static const int layer_w[SIM_LAYERS] = {320, 640, 1280}, layer_h[SIM_LAYERS] = {180, 360, 720};
 
-void ratsaal_request_layer(struct participant *pa, int layer)
+static void request_layer_of(struct participant *pa, const char *who, int layer)
 {
-    if (!pa->watched[0] || layer < 0 || layer >= SIM_LAYERS)
+    if (layer < 0 || layer >= SIM_LAYERS)
         return;
     send_json(pa, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "ns", "media", "action",
-                            "video_size", "participant", pa->watched, "source", "camera",
+                            "video_size", "participant", who, "source", "camera",
                             "width", layer_w[layer], "height", layer_h[layer]));
+}
+
+void ratsaal_request_layer(struct participant *pa, int layer)
+{
+    if (pa->watched[0])
+        request_layer_of(pa, pa->watched, layer);
+}
+
+/* --podium, publisher 0: another publisher ("load-<i>", i < pubs) joined the audience: call it
+ * onto the stage. Audience members' joins reach moderators and the stage only. */
+static void podium_call_up(struct participant *pa, json_t *msg)
+{
+    json_t *who = json_object_get(msg, "participant");
+    const char *id = json_string_value(json_object_get(who, "id"));
+    const char *name = json_string_value(json_object_get(who, "display_name"));
+    unsigned idx;
+    if (!id || !name || sscanf(name, "load-%u", &idx) != 1 || idx == 0 || idx >= cfg.pubs)
+        return;
+    send_json(pa, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "call_up",
+                            "participant", id));
 }
 
 void ratsaal_on_msg(void *arg, char *text, size_t len)
@@ -108,8 +143,20 @@ void ratsaal_on_msg(void *arg, char *text, size_t len)
     } else if (!strcmp(ns, "control") && !strcmp(ev, "joined")) {
         const char *id = json_string_value(json_object_get(msg, "id"));
         snprintf(pa->id, sizeof(pa->id), "%s", id ? id : "");
-        if (pa->publishes)
+        if (cfg.podium && pa->idx == 0) /* the first to join an ad-hoc room moderates it */
+            send_json(pa, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
+        bool stage = json_is_true(json_object_get(json_object_get(msg, "podium"), "you_on_stage"));
+        if (pa->publishes && (!cfg.podium || pa->idx == 0 || stage))
             publish(pa);
+    } else if (!strcmp(ns, "podium") && !strcmp(ev, "state")) {
+        bool on = json_is_true(json_object_get(msg, "on"));
+        if (pa->idx == 0 && on)
+            g_podium_on = true;
+        if (pa->publishes && on && json_is_true(json_object_get(msg, "you_on_stage")))
+            publish(pa);
+    } else if (!strcmp(ns, "control") && !strcmp(ev, "participant_joined")) {
+        if (cfg.podium && pa->idx == 0)
+            podium_call_up(pa, msg);
     } else if (!strcmp(ns, "media") && !strcmp(ev, "publish_answer")) {
         const char *sdp = json_string_value(json_object_get(msg, "sdp"));
         if (!sdp || peer_start(&pa->pub, sdp, strlen(sdp)))
