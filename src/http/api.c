@@ -36,6 +36,7 @@
 #include "http/record_api.h"
 #include "http/vote_api.h"
 #include "room/access.h"
+#include "room/podium.h"
 #include "room/room.h"
 #include "signaling/message.h"
 #include "signaling/session.h"
@@ -651,9 +652,11 @@ static int site_info(struct rs_app *app, struct rs_http_resp *resp)
  * invitation to it (`invite` from the page's link). `*moderator` tells whether the
  * password would be skipped for them. */
 static bool may_preview(struct rs_app *app, const struct rs_http_req *req,
-                        const struct rs_room_record *rec, const char *invite, bool *moderator)
+                        const struct rs_room_record *rec, const char *invite, bool *moderator,
+                        bool *audience)
 {
     *moderator = false;
+    *audience = false;
     bool allowed = false;
     struct rs_identity who;
     rs_web_session_identify(app, req->cookie, &who);
@@ -669,6 +672,8 @@ static bool may_preview(struct rs_app *app, const struct rs_http_req *req,
         if (rs_store_invite_find(app->store, hash, rs_wall_ms(), &inv) == 0 && !inv.expired &&
             !inv.revoked && strcmp(inv.room_id, rec->id) == 0) {
             allowed = true;
+            /* as room/access.c decides at the join: an account that moderates comes in as that */
+            *audience = inv.role == RS_INVITE_AUDIENCE && !*moderator;
             *moderator |= inv.role == RS_INVITE_MODERATOR;
         } else {
             rs_metric_auth_reject(RS_AUTH_INVALID_INVITE);
@@ -710,20 +715,27 @@ static int room_public(struct rs_app *app, const struct rs_http_req *req,
     struct rs_room *live = rs_rooms_find(app->rooms, id);
     bool found = live ? (rec = live->rec, true) : rs_store_room_get(app->store, id, &rec) == 0;
     const char *title = NULL;
-    bool needs_password = false, lobby = false, moderator = false;
+    bool needs_password = false, lobby = false, moderator = false, audience = false;
+    bool seen = false;
     if (found && rec.managed) {
-        if (may_preview(app, req, &rec, invite, &moderator)) {
+        if ((seen = may_preview(app, req, &rec, invite, &moderator, &audience))) {
             title = rec.title;
             needs_password = rec.has_password && !moderator;
             lobby = rec.lobby;
         }
     } else if (found && rs_config_anonymous(&app->cfg)) {
+        seen = true;
         title = rec.title; /* an ad-hoc room: everyone with its link may join and see it */
     }
+    /* receive_only: the join will make the caller an audience member (an audience invitation,
+     * or podium mode running and the caller not a moderator), so the pre-join screen asks for
+     * no camera or microphone (room/podium.h). Only for a caller who may see the meeting. */
+    bool receive_only = seen && !moderator && (audience || (live && rs_podium_on(live)));
     rs_http_resp_json(resp, 200,
-                      json_pack("{s:o, s:b, s:b}", "title",
+                      json_pack("{s:o, s:b, s:b, s:b}", "title",
                                 title && *title ? json_string(title) : json_null(),
-                                "needs_password", needs_password, "lobby", lobby));
+                                "needs_password", needs_password, "lobby", lobby,
+                                "receive_only", receive_only));
     return RS_HTTP_DONE;
 }
 

@@ -413,3 +413,34 @@ test('joining while podium mode is on, a participant does not publish', (t) =>
       assert.deepEqual(await p.evaluate(() => window.__errorToasts), [], 'no error shown');
     }
   }));
+
+test('opening an ordinary invitation link while podium mode is on: no device prompt at all', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    // podium mode is still on from the test before; Erik has a participant invitation, not an
+    // audience one, so only the server's receive_only (GET …/public) tells his page
+    const res = await pageApi(chair, 'POST', `/api/v1/meetings/${meeting.id}/invites`, { role: 'participant' });
+    assert.equal(res.status, 201, JSON.stringify(res.json));
+    const url = new URL(res.json.url, server.url).href;
+    assert.doesNotMatch(url, /audience=1/);
+    const erik = await countedPage('de-DE');
+    await open(erik, url);
+    await erik.locator(tid('prejoin-audience'), { hasText: 'Sie nehmen als Publikum teil' }).waitFor({ timeout: WAIT });
+    assert.deepEqual(await gum(erik), { calls: 0, live: 0 }, 'no getUserMedia before the join');
+    await joinPrejoin(erik, 'Erik');
+    await rising(erik, mic(idChair), 'packets', { timeout: WAIT });
+    assert.equal(await publishPc(erik), null, 'no publish connection');
+    assert.deepEqual(await gum(erik), { calls: 0, live: 0 }, 'never asked for a camera or microphone');
+    // podium mode off: the same kind of link asks for devices again (the answer follows the room)
+    const fresh = await countedPage('en-US');
+    assert.equal(await forge(chair, { ns: 'podium', action: 'set', on: false }, ['podium/state']), 'ok');
+    const publicUrl = `/api/v1/rooms/${meeting.id}/public?invite=${encodeURIComponent(res.json.token)}`;
+    await h.waitUntil(async () => {
+      const r = await pageApi(erik, 'GET', publicUrl);
+      return r.json && r.json.receive_only === false;
+    }, { timeout: WAIT, message: 'podium mode off' });
+    await open(fresh, url);
+    await h.waitUntil(async () => (await gum(fresh)).calls > 0, { timeout: WAIT, message: 'the ordinary pre-join screen asks for devices' });
+    assert.equal(await fresh.locator(tid('prejoin-audience')).count(), 0);
+    await fresh.close();
+    await erik.close();
+  }));

@@ -327,7 +327,10 @@ class Meeting {
     if (linkName) $('name-input').value = checkDisplayName(name).value;
     else if (name && !store.get('name')) $('name-input').value = name;
     this._renderPhase();
-    this.prejoin.show({ devices: !this.audienceInvite });
+    // the server says whether this join will be receive-only (an audience invitation, or podium
+    // mode running: GET /api/v1/rooms/{id}/public): then no camera or microphone is asked for,
+    // so the devices wait for that answer
+    this.prejoin.show({ devices: !this.audienceInvite, receiveOnly: this.preview });
     if (linkName) $('join-button').focus();
   }
 
@@ -343,7 +346,8 @@ class Meeting {
     } catch {
       return; /* an older server, or too many look-ups: the join still tells */
     }
-    if (!info || this.phase !== 'prejoin') return;
+    if (!info || this.phase !== 'prejoin') return false;
+    if (info.receive_only === true) this.receiveOnly = true;
     if (typeof info.title === 'string' && info.title && !this.title) {
       this.title = info.title;
       $('prejoin-room').textContent = t('prejoin.room', { room: this.title });
@@ -354,6 +358,7 @@ class Meeting {
       const kept = this._keptPassword();
       if (kept && !$('password-input').value) $('password-input').value = kept;
     }
+    return this.receiveOnly === true;
   }
 
   /** The meeting password typed in this tab (sessionStorage: gone with the tab, per room). */

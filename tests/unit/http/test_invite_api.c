@@ -17,8 +17,8 @@
 #include "../../support/session_harness.h"
 
 static const char *MEETING = "podiumAAAAAAAAAAAAAAAA";
-static struct rs_user_record owner;
-static char owner_cookie[96];
+static struct rs_user_record owner, member;
+static char owner_cookie[96], member_cookie[96];
 
 static int setup(void **state)
 {
@@ -39,6 +39,14 @@ static int setup(void **state)
                                              NULL, 1, 4102444800000LL),
                      0);
     snprintf(owner_cookie, sizeof(owner_cookie), "ratsaal_session=%s", token);
+    /* a member of the tenant who does not moderate the meeting */
+    th_user(&member, "member", RS_USER_ROLE_USER);
+    snprintf(token, sizeof(token), "invite-api-session-member-456789abcdef");
+    rs_auth_token_hash(token, hash);
+    assert_int_equal(rs_store_session_create(th_app.store, hash, member.id, RS_LOGIN_LOCAL, NULL,
+                                             NULL, 1, 4102444800000LL),
+                     0);
+    snprintf(member_cookie, sizeof(member_cookie), "ratsaal_session=%s", token);
     return 0;
 }
 
@@ -49,13 +57,13 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A request of the owner; the answer's body parsed (a new reference; NULL without one). */
-static json_t *request(enum rs_http_method method, const char *path, const char *body,
-                       unsigned *status)
+/* A request with `cookie`; the answer's body parsed (a new reference; NULL without one). */
+static json_t *request_as(const char *cookie, enum rs_http_method method, const char *path,
+                          const char *body, unsigned *status)
 {
     struct rs_http_req req = {.method = method,
                               .path = path,
-                              .cookie = owner_cookie,
+                              .cookie = cookie,
                               .content_type = "application/json",
                               .origin = "http://localhost:8080",
                               .host = "localhost:8080",
@@ -69,6 +77,51 @@ static json_t *request(enum rs_http_method method, const char *path, const char 
     json_t *j = resp.body ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
     free(resp.body);
     return j;
+}
+
+/* A request of the owner. */
+static json_t *request(enum rs_http_method method, const char *path, const char *body,
+                       unsigned *status)
+{
+    return request_as(owner_cookie, method, path, body, status);
+}
+
+/* receive_only in GET /api/v1/rooms/{id}/public for the account with `cookie`. */
+static bool receive_only(const char *cookie)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/rooms/%s/public", MEETING);
+    unsigned status;
+    json_t *j = request_as(cookie, RS_HTTP_GET, path, NULL, &status);
+    assert_int_equal(status, 200);
+    json_t *v = json_object_get(j, "receive_only");
+    assert_true(json_is_boolean(v));
+    bool ro = json_is_true(v);
+    json_decref(j);
+    return ro;
+}
+
+/* The pre-join screen learns that the join will be receive-only: while the meeting runs in
+ * podium mode a member who does not moderate it joins as audience, its owner does not; once
+ * podium mode is off again, nobody. */
+static void test_public_receive_only(void **state)
+{
+    (void)state;
+    assert_false(receive_only(member_cookie));
+    assert_false(receive_only(owner_cookie));
+    struct rs_session *o = th_conn(&owner, "127.0.0.5");
+    th_send(o, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"Owner\"}",
+            MEETING);
+    json_decref(th_expect(o, "control", "joined"));
+    assert_false(receive_only(member_cookie)); /* live, podium mode off */
+    th_send(o, "{\"ns\":\"podium\",\"action\":\"set\",\"on\":true}");
+    json_decref(th_expect(o, "podium", "state"));
+    assert_true(receive_only(member_cookie));
+    assert_false(receive_only(owner_cookie));
+    assert_false(receive_only(NULL)); /* may not see the meeting: told nothing */
+    th_send(o, "{\"ns\":\"podium\",\"action\":\"set\",\"on\":false}");
+    json_decref(th_expect(o, "podium", "state"));
+    assert_false(receive_only(member_cookie));
 }
 
 static void test_audience_invitation(void **state)
@@ -137,6 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audience_invitation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_public_receive_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

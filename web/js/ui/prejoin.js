@@ -143,12 +143,27 @@ export class PreJoin {
    * devices: false for an audience invitation (podium mode, docs/protocol.md "podium"): the
    * audience only receives, so the screen asks for no camera or microphone at all.
    */
-  show({ devices = true } = {}) {
+  show({ devices = true, receiveOnly = null } = {}) {
     this.noDevices = !devices;
     this.root.hidden = false;
     if (this.noDevices) this.showAudienceNote();
     this.name.focus();
-    this.start();
+    if (!receiveOnly || this.noDevices) {
+      this.start();
+      return;
+    }
+    // receiveOnly: a promise of whether the join will be receive-only (podium mode); until it
+    // answers nothing asks for devices, and Join waits for it like for the devices
+    this.placeholder.textContent = t('prejoin.preview_loading');
+    this.starting = Promise.resolve(receiveOnly)
+      .catch(() => false)
+      .then((ro) => {
+        if (ro) {
+          this.noDevices = true;
+          this.showAudienceNote();
+        }
+        return this.start();
+      });
   }
 
   showAudienceNote() {
