@@ -110,7 +110,8 @@ static void test_public_receive_only(void **state)
     assert_false(receive_only(member_cookie));
     assert_false(receive_only(owner_cookie));
     struct rs_session *o = th_conn(&owner, "127.0.0.5");
-    th_send(o, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"Owner\"}",
+    th_send(o,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"Owner\"}",
             MEETING);
     json_decref(th_expect(o, "control", "joined"));
     assert_false(receive_only(member_cookie)); /* live, podium mode off */
