@@ -17,7 +17,7 @@ h.watchdog(240000);
 
 const PW = 'richtiges-passwort-1';
 const MEETING_PW = 'Stadtrat-4711';
-const HIDDEN = { title: null, needs_password: false, lobby: false };
+const HIDDEN = { title: null, needs_password: false, lobby: false, receive_only: false };
 
 let srv;
 let browser;
@@ -55,10 +55,10 @@ test('GET /api/v1/rooms/{id}/public: title and password for link holders, the sa
   // a guest with the invitation
   let r = await pub(meeting.id, q);
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.json, { title: 'Bauausschuss', needs_password: true, lobby: false });
+  assert.deepEqual(r.json, { title: 'Bauausschuss', needs_password: true, lobby: false, receive_only: false });
   // the owner needs no password
   r = await pub(meeting.id, '', { jar: owner });
-  assert.deepEqual(r.json, { title: 'Bauausschuss', needs_password: false, lobby: false });
+  assert.deepEqual(r.json, { title: 'Bauausschuss', needs_password: false, lobby: false, receive_only: false });
   // outsiders: no invitation, a wrong one, an unknown room all look alike
   const before = await idp.authRejections(srv.url);
   for (const [id, query] of [[meeting.id, ''], [meeting.id, '?invite=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], ['k3J9x2mQ7pV4sT8wYb1ZcA', ''], ['nobody-here', q]]) {
