@@ -20,6 +20,17 @@ static const char *MEETING = "podiumAAAAAAAAAAAAAAAA";
 static struct rs_user_record owner, member;
 static char owner_cookie[96], member_cookie[96];
 
+/* A web session of `u` with `token`; its cookie header into `cookie` (96 bytes). */
+static void signed_in(const struct rs_user_record *u, const char *token, char *cookie)
+{
+    uint8_t hash[32];
+    rs_auth_token_hash(token, hash);
+    assert_int_equal(rs_store_session_create(th_app.store, hash, u->id, RS_LOGIN_LOCAL, NULL, NULL,
+                                             1, 4102444800000LL),
+                     0);
+    snprintf(cookie, 96, "ratsaal_session=%s", token);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -31,22 +42,10 @@ static int setup(void **state)
     assert_int_equal(rs_store_room_get(th_app.store, MEETING, &m), 0);
     m.lobby = true;
     assert_int_equal(rs_store_meeting_update(th_app.store, &m), 0);
-    char token[64];
-    uint8_t hash[32];
-    snprintf(token, sizeof(token), "invite-api-session-0123456789abcdef");
-    rs_auth_token_hash(token, hash);
-    assert_int_equal(rs_store_session_create(th_app.store, hash, owner.id, RS_LOGIN_LOCAL, NULL,
-                                             NULL, 1, 4102444800000LL),
-                     0);
-    snprintf(owner_cookie, sizeof(owner_cookie), "ratsaal_session=%s", token);
+    signed_in(&owner, "invite-api-session-0123456789abcdef", owner_cookie);
     /* a member of the tenant who does not moderate the meeting */
     th_user(&member, "member", RS_USER_ROLE_USER);
-    snprintf(token, sizeof(token), "invite-api-session-member-456789abcdef");
-    rs_auth_token_hash(token, hash);
-    assert_int_equal(rs_store_session_create(th_app.store, hash, member.id, RS_LOGIN_LOCAL, NULL,
-                                             NULL, 1, 4102444800000LL),
-                     0);
-    snprintf(member_cookie, sizeof(member_cookie), "ratsaal_session=%s", token);
+    signed_in(&member, "invite-api-session-member-456789abcdef", member_cookie);
     return 0;
 }
 
