@@ -11,6 +11,12 @@ DEBS=(
   libcmocka-dev sqlite3 chromium nodejs npm curl valgrind libcurl4-openssl-dev libargon2-dev
   openssl testssl.sh
   fonts-noto-color-emoji  # the reactions in browser tests (their screenshots compare pixels)
+  # ratsaal-recorder (recording, livestream; docs/recording.md): GStreamer 1.22 and its plugins
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-x
+  # the recording tests: a loopback RTMP server, and ffprobe/ffmpeg to check what came out
+  nginx-light libnginx-mod-rtmp ffmpeg
 )
 
 missing=()

@@ -4,7 +4,8 @@
  * The format is deliberately small: `key = value` per line, `#` comments, no sections, no
  * quoting (values run to the end of the line, surrounding blanks trimmed). Unknown keys are an
  * error rather than a warning: a typo in a security setting must not pass silently.
- * `ice_server` may repeat; its value is `URL [USERNAME CREDENTIAL]`. */
+ * `ice_server` may repeat; its value is `URL [USERNAME CREDENTIAL]`. So may `rtmp_target`:
+ * `ID URL [NAME...]`. */
 #include "core/config.h"
 
 #include <arpa/inet.h>
@@ -45,6 +46,8 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->join_timeout_s = 30;
     cfg->password_rate_per_min = 5;
     cfg->meeting_password_rate_per_min = 30;
+    cfg->recording_retention_days = 30;
+    cfg->recording_format = RS_RECORDING_MP4;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -157,6 +160,41 @@ static int parse_ice_server(struct rs_config *cfg, const char *value, char *err,
     return 0;
 }
 
+static int parse_rtmp_target(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (cfg->n_rtmp_targets >= RS_CONFIG_RTMP_TARGETS_MAX) {
+        snprintf(err, errlen, "rtmp_target: at most %d entries", RS_CONFIG_RTMP_TARGETS_MAX);
+        return -EINVAL;
+    }
+    struct rs_rtmp_target t;
+    memset(&t, 0, sizeof(t));
+    int name_at = 0;
+    int n = sscanf(value, "%32s %511s %n", t.id, t.url, &name_at);
+    int id_ok = n == 2 && t.id[0];
+    for (const char *c = t.id; id_ok && *c; c++)
+        id_ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
+    int url_ok = n == 2 && (strncmp(t.url, "rtmp://", 7) == 0 || strncmp(t.url, "rtmps://", 8) == 0);
+    for (const char *c = t.url; url_ok && *c; c++)
+        url_ok = (unsigned char)*c > ' ' && (unsigned char)*c < 0x7f;
+    if (!id_ok || !url_ok) {
+        snprintf(err, errlen, "rtmp_target: expected 'ID rtmp://HOST/APP/KEY [NAME]' with an id "
+                              "of a-z, 0-9, _ and -");
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < cfg->n_rtmp_targets; i++)
+        if (strcmp(cfg->rtmp_targets[i].id, t.id) == 0) {
+            snprintf(err, errlen, "rtmp_target: the id '%s' is used twice", t.id);
+            return -EINVAL;
+        }
+    const char *name = name_at > 0 ? value + name_at : "";
+    if (copy_str(t.name, sizeof(t.name), *name ? name : t.id)) {
+        snprintf(err, errlen, "rtmp_target: the name is longer than %zu bytes", sizeof(t.name) - 1);
+        return -EINVAL;
+    }
+    cfg->rtmp_targets[cfg->n_rtmp_targets++] = t;
+    return 0;
+}
+
 int rs_config_set(struct rs_config *cfg, const char *key, const char *value, char *err,
                   size_t errlen)
 {
@@ -237,6 +275,7 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"join_timeout_s", &cfg->join_timeout_s, 1, 3600},
         {"password_rate_per_min", &cfg->password_rate_per_min, 1, 10000},
         {"meeting_password_rate_per_min", &cfg->meeting_password_rate_per_min, 1, 10000},
+        {"recording_retention_days", &cfg->recording_retention_days, 1, 3650},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].name) == 0) {
@@ -251,6 +290,30 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
     }
     if (strcmp(key, "ice_server") == 0)
         return parse_ice_server(cfg, value, err, errlen);
+    if (strcmp(key, "rtmp_target") == 0)
+        return parse_rtmp_target(cfg, value, err, errlen);
+    if (strcmp(key, "recording_format") == 0) {
+        if (strcmp(value, "mp4") == 0)
+            cfg->recording_format = RS_RECORDING_MP4;
+        else if (strcmp(value, "webm") == 0)
+            cfg->recording_format = RS_RECORDING_WEBM;
+        else {
+            snprintf(err, errlen, "recording_format: expected mp4 or webm, got '%s'", value);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "recorder_path") == 0 || strcmp(key, "recordings_dir") == 0 ||
+        strcmp(key, "live_dir") == 0) {
+        char *dst = key[0] == 'l' ? cfg->live_dir
+                    : key[8] == '_' ? cfg->recorder_path
+                                    : cfg->recordings_dir;
+        if (copy_str(dst, RS_CONFIG_PATH_MAX, value)) {
+            snprintf(err, errlen, "%s: longer than %d bytes", key, RS_CONFIG_PATH_MAX - 1);
+            return -EINVAL;
+        }
+        return 0;
+    }
     struct {
         const char *name;
         char *dst;

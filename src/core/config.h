@@ -16,6 +16,15 @@
 #define RS_CONFIG_PATH_MAX 512
 #define RS_CONFIG_ICE_SERVERS_MAX 4
 #define RS_CONFIG_MEDIA_WORKERS_MAX 16
+#define RS_CONFIG_RTMP_TARGETS_MAX 8
+
+/* A livestream target (config `rtmp_target = ID URL [NAME...]`). The URL carries the stream key:
+ * it never leaves the server (clients see id and name only). */
+struct rs_rtmp_target {
+    char id[33];    /* [a-z0-9_-], 1-32 */
+    char url[512];  /* rtmp:// or rtmps:// */
+    char name[65];  /* shown in the client; defaults to the id */
+};
 
 struct rs_ice_server {
     char url[256];        /* stun:host:port, turn:host:port?transport=udp, turns:... */
@@ -74,7 +83,18 @@ struct rs_config {
     int trusted_proxy_header;            /* RS_PROXY_HEADER_XFF / _FORWARDED */
     struct rs_cidr_list metrics_allow;   /* client addresses that may read /metrics */
     char metrics_token[129];             /* bearer token for /metrics; empty: none */
+
+    /* recording and livestreaming (docs/recording.md) */
+    char recorder_path[RS_CONFIG_PATH_MAX];  /* ratsaal-recorder; empty: next to this binary */
+    char recordings_dir[RS_CONFIG_PATH_MAX]; /* empty: DATA_DIR/recordings (outside web_root) */
+    char live_dir[RS_CONFIG_PATH_MAX];       /* HLS segments; empty: DATA_DIR/live */
+    unsigned recording_retention_days;       /* default and upper bound of a recording's life */
+    int recording_format;                    /* RS_RECORDING_MP4 / _WEBM */
+    struct rs_rtmp_target rtmp_targets[RS_CONFIG_RTMP_TARGETS_MAX];
+    unsigned n_rtmp_targets;
 };
+
+enum { RS_RECORDING_MP4 = 0, RS_RECORDING_WEBM };
 
 /* Which header trusted proxies write: the one the proxy in front really sets, since a client
  * may send either. */

@@ -112,6 +112,12 @@ static void test_errors_name_key_and_line(void **state)
         {"metrics_token = has a blank in it ok\n", "metrics_token:"},
         {"password_rate_per_min = 0\n", "password_rate_per_min: expected a whole number"},
         {"meeting_password_rate_per_min = 0\n", "meeting_password_rate_per_min:"},
+        {"recording_retention_days = 0\n", "recording_retention_days: expected a whole number"},
+        {"recording_format = avi\n", "recording_format: expected mp4 or webm"},
+        {"rtmp_target = yt http://x/live/key\n", "rtmp_target: expected"},
+        {"rtmp_target = YT rtmp://x/live/key\n", "rtmp_target: expected"},
+        {"rtmp_target = yt\n", "rtmp_target: expected"},
+        {"rtmp_target = a rtmp://x/a\nrtmp_target = a rtmp://y/b\n", "'a' is used twice"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct rs_config cfg;
@@ -120,6 +126,35 @@ static void test_errors_name_key_and_line(void **state)
         if (rc == 0 || !strstr(err, cases[i].expect))
             fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, err);
     }
+}
+
+static void test_recording_settings(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "";
+    assert_int_equal(parse(&cfg, "", err), 0);
+    assert_int_equal(cfg.recording_retention_days, 30);
+    assert_int_equal(cfg.recording_format, RS_RECORDING_MP4);
+    assert_int_equal(cfg.n_rtmp_targets, 0);
+    assert_string_equal(cfg.recordings_dir, "");
+    const char *text = "recording_retention_days = 90\n"
+                       "recording_format = webm\n"
+                       "recorder_path = /usr/lib/ratsaal/ratsaal-recorder\n"
+                       "recordings_dir = /srv/ratsaal/rec\n"
+                       "live_dir = /run/ratsaal/live\n"
+                       "rtmp_target = owncast rtmp://127.0.0.1:1935/live/abc Owncast im Rathaus\n"
+                       "rtmp_target = yt rtmps://a.rtmp.youtube.com/live2/xyz\n";
+    assert_int_equal(parse(&cfg, text, err), 0);
+    assert_int_equal(cfg.recording_retention_days, 90);
+    assert_int_equal(cfg.recording_format, RS_RECORDING_WEBM);
+    assert_string_equal(cfg.recorder_path, "/usr/lib/ratsaal/ratsaal-recorder");
+    assert_string_equal(cfg.recordings_dir, "/srv/ratsaal/rec");
+    assert_string_equal(cfg.live_dir, "/run/ratsaal/live");
+    assert_int_equal(cfg.n_rtmp_targets, 2);
+    assert_string_equal(cfg.rtmp_targets[0].id, "owncast");
+    assert_string_equal(cfg.rtmp_targets[0].url, "rtmp://127.0.0.1:1935/live/abc");
+    assert_string_equal(cfg.rtmp_targets[0].name, "Owncast im Rathaus");
+    assert_string_equal(cfg.rtmp_targets[1].name, "yt"); /* the id when no name is given */
 }
 
 static void test_limits(void **state)
@@ -372,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_tls_files_both_or_neither),
         cmocka_unit_test(test_edge_settings),
+        cmocka_unit_test(test_recording_settings),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
