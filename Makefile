@@ -33,7 +33,15 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
 .PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format hostile-tools
-all: bin/ratsaal
+all: bin/ratsaal web/vendor/hls.min.js
+
+# The live page's HLS player (hls.js, Apache-2.0), pinned in package-lock.json and installed by
+# `make deps` (npm ci); copied into the web root so the page loads nothing from elsewhere.
+web/vendor/hls.min.js: node_modules/hls.js/dist/hls.min.js
+	@mkdir -p $(@D)
+	cp $< $@
+node_modules/hls.js/dist/hls.min.js:
+	@echo "hls.js is missing: run 'make deps' (npm ci) first" >&2; exit 1
 
 bin/ratsaal: build/libratsaal.a build/obj/src/main.o
 	@mkdir -p bin
