@@ -41,11 +41,12 @@ else
   echo "deps: Debian packages present"
 fi
 
-# Test tools (playwright-core, ws, oidc-provider, axe-core) from the committed lockfile; skipped
-# when every devDependency is already in place and the lockfile is not newer than the install.
+# Test tools (playwright-core, ws, oidc-provider, axe-core) and the live page's player (hls.js)
+# from the committed lockfile; skipped when every dependency is already in place and the lockfile is not newer than the install.
 if [[ -f package-lock.json ]]; then
   npm_missing=0
-  for d in $(node -e 'console.log(Object.keys(require("./package.json").devDependencies || {}).join(" "))'); do
+  for d in $(node -e 'const p = require("./package.json");
+      console.log(Object.keys({...p.dependencies, ...p.devDependencies}).join(" "))'); do
     [[ -f node_modules/$d/package.json ]] || npm_missing=1
   done
   if [[ $npm_missing -eq 1 ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
