@@ -21,9 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/queue.h"
+#include "core/random.h"
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
@@ -31,6 +33,7 @@
 #include "sfu/media_signaling.h"
 #include "sfu/record_feed.h"
 #include "sfu/sfu.h"
+#include "sfu/worker.h"
 #include "sfu/worker_internal.h"
 #include "../../support/session_harness.h"
 #include "../../support/wk_inproc.h"
@@ -336,6 +339,86 @@ static void test_recorder_gone_fails_sink(void **state)
     assert_int_equal(w->ctr.feed_packets, 0);
     rs_wk__sink_readable(w, SINK_TID);
     assert_int_not_equal(rs_queue_pop(w->events, &ev), 0);
+}
+
+/* ---- the worker thread: its epoll loop reads the sink ---- */
+
+static struct rs_queue *t_cmds, *t_events;
+static struct rs_worker *t_worker;
+
+static void no_wake(void *arg)
+{
+}
+
+static int thread_setup(void **state)
+{
+    rs_log_set_level(RS_LOG_ERROR);
+    t_cmds = rs_queue_new(sizeof(struct rs_cmd), 64, 1);
+    t_events = rs_queue_new(sizeof(struct rs_event), 64, 0);
+    char err[256];
+    for (int tries = 0; tries < 20; tries++) {
+        uint16_t port = (uint16_t)(42000 + rs_random_u32() % 20000);
+        struct rs_worker_config cfg = {.port = port, .bind_ip = "127.0.0.1", .cmds = t_cmds,
+                                       .events = t_events, .wake = no_wake};
+        if (rs_worker_start(&cfg, &t_worker, err, sizeof(err)) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int thread_teardown(void **state)
+{
+    rs_worker_stop(t_worker);
+    rs_queue_free(t_cmds);
+    rs_queue_free(t_events);
+    return 0;
+}
+
+/* A sink transport on the running worker; returns the recorder's end. */
+static int thread_sink(uint32_t tid)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    struct rs_cmd c = {.type = RS_CMD_TRANSPORT_ADD};
+    c.u.transport = (struct rs_cmd_transport){.tid = tid, .subscriber = 1, .sink = 1,
+                                              .sink_fd = sv[0]};
+    assert_int_equal(rs_queue_push(t_cmds, &c), 0);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return sv[1];
+}
+
+static void test_worker_thread_polls_and_closes_sink(void **state)
+{
+    int peer = thread_sink(7);
+    uint64_t bad = rs_metric_drop_get(RS_DROP_BAD_RTCP);
+    const char junk[] = "garbage from a recorder";
+    assert_true(send(peer, junk, sizeof(junk), 0) > 0);
+    int64_t deadline = rs_mono_ms() + 5000;
+    while (rs_metric_drop_get(RS_DROP_BAD_RTCP) == bad && rs_mono_ms() < deadline)
+        usleep(2000);
+    assert_int_equal(rs_metric_drop_get(RS_DROP_BAD_RTCP), bad + 1);
+    struct rs_cmd c = {.type = RS_CMD_TRANSPORT_REMOVE};
+    c.u.ref.id = 7;
+    assert_int_equal(rs_queue_push(t_cmds, &c), 0);
+    uint8_t buf[64];
+    assert_int_equal(recv(peer, buf, sizeof(buf), 0), 0); /* EOF: the worker closed its end */
+    close(peer);
+}
+
+static void test_worker_thread_recorder_exit(void **state)
+{
+    int peer = thread_sink(8);
+    close(peer); /* the recorder died: the sink fails once, the worker does not spin on it */
+    struct rs_event ev;
+    int64_t deadline = rs_mono_ms() + 5000;
+    while (rs_queue_pop(t_events, &ev) != 0 && rs_mono_ms() < deadline)
+        usleep(2000);
+    assert_int_equal(ev.type, RS_EV_TRANSPORT_FAILED);
+    assert_int_equal(ev.tid, 8);
+    assert_int_equal(ev.reason, RS_FAIL_SINK);
+    usleep(50000);
+    assert_int_not_equal(rs_queue_pop(t_events, &ev), 0);
 }
 
 /* ======== control ======== */
@@ -681,6 +764,86 @@ static void test_room_end_closes_feed(void **state)
     close_feed(&ff);
 }
 
+static void test_many_videos_ask_smaller_layer(void **state)
+{
+    struct feed_fixture ff;
+    memset(&ff, 0, sizeof(ff));
+    open_feed(&ff);
+    fx.include[RS_RECORD_CAMERA] = true;
+    rs_record_feed_refresh(ff.feed);
+    drain_cmds();
+    /* four more cameras: five included videos, every one asked at 320x180 */
+    struct rs_session *more[4];
+    for (int i = 0; i < 4; i++) {
+        more[i] = th_conn(NULL, NULL);
+        th_join(more[i], ROOM, "Weitere");
+    }
+    fx.n = 0;
+    for (int i = 0; i < 4; i++)
+        publish(more[i]);
+    log_cmds();
+    int size = find(0, EV_CMD, RS_CMD_SUB_VIDEO_SIZE, ff.subs[1].sub_id, 0);
+    assert_true(size >= 0);
+    assert_int_equal(fx.log[size].cmd.u.ref.width, 320);
+    assert_int_equal(fx.log[size].cmd.u.ref.height, 180);
+    struct rs_cmd_sub subs[8];
+    unsigned n = sub_adds(ff.tid, subs, 8), videos = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int last = -1;
+        for (int k = 0; (k = find((unsigned)last + 1, EV_CMD, RS_CMD_SUB_VIDEO_SIZE,
+                                  subs[i].sub_id, 0)) >= 0;)
+            last = k;
+        if (last < 0)
+            continue; /* audio */
+        videos++;
+        assert_int_equal(fx.log[last].cmd.u.ref.width, 320);
+    }
+    assert_int_equal(videos, 4);
+    /* back to four: 640x360 again */
+    fx.n = 0;
+    rs_session_free(more[0]);
+    log_cmds();
+    size = find(0, EV_CMD, RS_CMD_SUB_VIDEO_SIZE, ff.subs[1].sub_id, 0);
+    assert_true(size >= 0);
+    assert_int_equal(fx.log[size].cmd.u.ref.width, 640);
+    close_feed(&ff);
+}
+
+static void test_sink_on_rooms_home_worker(void **state)
+{
+    rs_sfu_free_detached(th_app.media);
+    th_app.media = rs_sfu_new_detached(&th_app, OUR_FP, "127.0.0.1", 40000, 2);
+    assert_non_null(th_app.media);
+    /* another room takes worker 0 first: ours goes to worker 1 */
+    struct rs_session *other = th_conn(NULL, NULL);
+    th_join(other, "otherroom", "Otto");
+    publish(other);
+    struct feed_fixture ff;
+    memset(&ff, 0, sizeof(ff));
+    open_feed(&ff);
+    close_feed(&ff);
+    drain_cmds();
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    char err[128];
+    struct rs_record_feed *f = rs_record_feed_open(
+        th_app.media, rs_rooms_find(th_app.rooms, ROOM), sv[0], &fx_ops, &fx, err, sizeof(err));
+    assert_non_null(f);
+    /* the sink and its subscriptions where the room's publishers are: no relay copy */
+    struct rs_cmd c;
+    unsigned wk, subs = 0;
+    while (rs_sfu_take_cmd_from(th_app.media, &c, &wk) == 0) {
+        assert_int_equal(wk, 1);
+        assert_int_not_equal(c.type, RS_CMD_TRACK_RELAY);
+        assert_int_not_equal(c.type, RS_CMD_TRACK_ADD);
+        subs += c.type == RS_CMD_SUB_ADD;
+    }
+    assert_int_equal(subs, 2);
+    rs_record_feed_close(f);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void test_open_without_media_plane(void **state)
 {
     int sv[2];
@@ -710,7 +873,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_remove_closes_socket, wk_setup, wk_teardown),
         cmocka_unit_test_setup_teardown(test_refused_add_closes_socket, wk_setup, wk_teardown),
         cmocka_unit_test_setup_teardown(test_recorder_gone_fails_sink, wk_setup, wk_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_thread_polls_and_closes_sink, thread_setup,
+                                        thread_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_thread_recorder_exit, thread_setup,
+                                        thread_teardown),
         cmocka_unit_test_setup_teardown(test_feed_follows_includes, ctl_setup, ctl_teardown),
+        cmocka_unit_test_setup_teardown(test_many_videos_ask_smaller_layer, ctl_setup,
+                                        ctl_teardown),
+        cmocka_unit_test_setup_teardown(test_sink_on_rooms_home_worker, ctl_setup, ctl_teardown),
         cmocka_unit_test_setup_teardown(test_routing_change_refreshes_feed, ctl_setup,
                                         ctl_teardown),
         cmocka_unit_test_setup_teardown(test_publisher_leaving_removes_tracks, ctl_setup,
