@@ -263,10 +263,17 @@ struct rs_record_feed *rs_record_feed_open(struct rs_media *m, struct rs_room *r
                                            const struct rs_record_feed_ops *ops, void *arg,
                                            char *err, size_t errlen)
 {
-    struct rmedia *rm = m && room ? rs_ms__room_state(room, m) : NULL;
-    struct rs_record_feed *f = rm ? calloc(1, sizeof(*f)) : NULL;
-    if (!f || !ops || !ops->includes || !ops->track) {
-        snprintf(err, errlen, "%s", !m ? "the media plane is not running" : "out of memory");
+    struct rs_record_feed *f = NULL;
+    struct rmedia *rm = NULL;
+    if (!m || !room || !ops || !ops->includes || !ops->track) {
+        snprintf(err, errlen, "%s",
+                 !m ? "the media plane is not running" : "no room or no includes/track ops");
+        goto fail;
+    }
+    rm = rs_ms__room_state(room, m);
+    f = rm ? calloc(1, sizeof(*f)) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
         goto fail;
     }
     f->room = room;
