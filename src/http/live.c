@@ -58,7 +58,8 @@ enum rs_live_kind rs_live_parse(const char *path, char *id, size_t id_cap, char 
  * its size, or -1. */
 static int open_live(struct rs_app *app, const char *id, const char *name, size_t *size)
 {
-    char live[RS_CONFIG_PATH_MAX + 32], dir[RS_CONFIG_PATH_MAX + 100], path[RS_CONFIG_PATH_MAX + 120];
+    char live[RS_CONFIG_PATH_MAX + 32], dir[RS_CONFIG_PATH_MAX + 100],
+        path[RS_CONFIG_PATH_MAX + 120];
     if (rs_recording_dirs(&app->cfg, NULL, 0, live, sizeof(live)) ||
         rs_recording_room_dir(live, id, 0, dir, sizeof(dir)) ||
         snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
@@ -117,8 +118,8 @@ static void answer_info(struct rs_app *app, const struct rs_room_record *room,
     free(pl);
     struct current cur = {NULL};
     rs_store_agenda_list(app->store, room->id, find_current, &cur);
-    json_t *j = json_pack("{s:s, s:b, s:s?}", "title", room->title, "live", live, "agenda_item",
-                          cur.title);
+    json_t *j =
+        json_pack("{s:s, s:b, s:s?}", "title", room->title, "live", live, "agenda_item", cur.title);
     free(cur.title);
     rs_http_resp_json(resp, 200, j);
     rs_http_resp_header(resp, "cache-control:", CACHE_INFO);
@@ -179,6 +180,7 @@ int rs_live_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_
     }
     }
     rs_http_resp_error(resp, 404, "not_found", NULL,
-                       *kind == RS_LIVE_PLAYLIST ? "the meeting is not streaming" : "no such segment");
+                       *kind == RS_LIVE_PLAYLIST ? "the meeting is not streaming"
+                                                 : "no such segment");
     return RS_HTTP_DONE;
 }

@@ -168,8 +168,8 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
 static int sr_finish(struct rs_store *st, int64_t id, int64_t ended_at_ms, int64_t bytes,
                      const char *state)
 {
-    if (!state || (strcmp(state, "done") && strcmp(state, "failed") &&
-                   strcmp(state, "interrupted")))
+    if (!state ||
+        (strcmp(state, "done") && strcmp(state, "failed") && strcmp(state, "interrupted")))
         return -EINVAL;
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "UPDATE recordings SET ended_at_ms = ?2, bytes = ?3, state = ?4 "
@@ -295,8 +295,8 @@ static int audit_row(sqlite3_stmt *q, void *arg)
     return e->fn(&a, e->ctx);
 }
 
-static int sr_audit_list(struct rs_store *st, const char *room_id,
-                         rs_store_recording_audit_fn each, void *ctx)
+static int sr_audit_list(struct rs_store *st, const char *room_id, rs_store_recording_audit_fn each,
+                         void *ctx)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "SELECT id, room_id, recording_id, at_ms, event, kind, actor, "

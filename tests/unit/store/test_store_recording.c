@@ -248,8 +248,8 @@ static int collect_audit(const struct rs_recording_audit *a, void *ctx)
     return 0;
 }
 
-static void audit(const char *room, int64_t at, const char *event, const char *actor,
-                  int64_t rid, const char *detail)
+static void audit(const char *room, int64_t at, const char *event, const char *actor, int64_t rid,
+                  const char *detail)
 {
     struct rs_recording_audit a = {.at_ms = at, .recording_id = rid};
     snprintf(a.room_id, sizeof(a.room_id), "%s", room);
