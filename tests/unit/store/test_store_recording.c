@@ -132,6 +132,29 @@ static void add_get_finish(void **state)
     assert_int_equal(rs_store_recording_get(st, id + 100, &got), -ENOENT);
 }
 
+static void file_named_after_the_id(void **state)
+{
+    (void)state;
+    struct rs_recording r = rec("rat", 1000, 30);
+    snprintf(r.format, sizeof(r.format), "webm");
+    assert_int_equal(rs_store_recording_add(st, &r), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "rat/%lld.webm", (long long)r.id);
+    assert_string_equal(r.file, want);
+    struct rs_recording got;
+    assert_int_equal(rs_store_recording_get(st, r.id, &got), 0);
+    assert_string_equal(got.file, want);
+    struct rs_recording again = rec("rat", 2000, 30);
+    assert_int_equal(rs_store_recording_add(st, &again), 0);
+    assert_int_not_equal(again.id, r.id);
+    snprintf(want, sizeof(want), "rat/%lld.mp4", (long long)again.id);
+    assert_string_equal(again.file, want);
+    /* an unknown room leaves nothing half-named behind */
+    struct rs_recording bad = rec("nope", 1000, 30);
+    assert_int_equal(rs_store_recording_add(st, &bad), -ENOENT);
+    assert_string_equal(bad.file, "");
+}
+
 static void unknown_room_and_bad_rows(void **state)
 {
     (void)state;
@@ -316,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(add_get_finish, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_named_after_the_id, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_room_and_bad_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(list_newest_first_per_room, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_skips_running_and_deleted, setup, teardown),
