@@ -322,6 +322,23 @@ static void everything_goes_with_the_meeting(void **state)
     assert_string_equal(s.out, "start/recording/Anna Amt");
 }
 
+static void anonymous_room_kept_while_files_remain(void **state)
+{
+    (void)state;
+    /* "rat" and "other" are anonymous rooms (not managed) last active at 1 */
+    struct rs_recording a = rec("rat", 1000, 30);
+    int64_t ia = add(&a, "rat/a.mp4");
+    assert_int_equal(rs_store_room_purge_anonymous(st, 100), 1); /* "other" only */
+    struct rs_room_record room;
+    assert_int_equal(rs_store_room_get(st, "rat", &room), 0);
+    assert_int_equal(rs_store_room_get(st, "other", &room), -ENOENT);
+    assert_int_equal(rs_store_recording_finish(st, ia, 2000, 1, "done"), 0);
+    assert_int_equal(rs_store_room_purge_anonymous(st, 100), 0); /* a file is still there */
+    assert_int_equal(rs_store_recording_mark_deleted(st, ia), 0);
+    assert_int_equal(rs_store_room_purge_anonymous(st, 100), 1);
+    assert_int_equal(rs_store_room_get(st, "rat", &room), -ENOENT);
+}
+
 static void survives_reopen(void **state)
 {
     (void)state;
@@ -346,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_open_interrupts_running, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(everything_goes_with_the_meeting, setup, teardown),
+        cmocka_unit_test_setup_teardown(anonymous_room_kept_while_files_remain, setup, teardown),
         cmocka_unit_test_setup_teardown(survives_reopen, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
