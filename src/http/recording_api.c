@@ -158,8 +158,8 @@ static int load(struct rs_app *app, const char *room, const char *rid_text, stru
 {
     char *end;
     errno = 0;
-    long long rid = strtoll(rid_text, &end, 10);
-    if (errno || end == rid_text || *end || rid <= 0 ||
+    long long rid = strtoll(rid_text, &end, 10); /* digits only: no sign, no blank */
+    if (rid_text[strspn(rid_text, "0123456789")] || errno || end == rid_text || *end || rid <= 0 ||
         rs_store_recording_get(app->store, rid, r) || strcmp(r->room_id, room) != 0) {
         fail(resp, 404, "not_found", "no such recording");
         return -ENOENT;

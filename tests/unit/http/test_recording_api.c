@@ -368,8 +368,11 @@ static void download_refused_while_recording_deleted_or_elsewhere(void **state)
     r = call(RS_HTTP_GET, rec_url(gone, "/file"), owner_cookie);
     assert_int_equal(r.status, 404);
     done(&r);
-    const char *bad[] = {"/recordings/x1/file", "/recordings/-1/file", "/recordings/99999/file"};
-    for (size_t i = 0; i < 3; i++) {
+    char plus[32];
+    snprintf(plus, sizeof(plus), "/recordings/+%lld/file", (long long)run); /* 409 if read */
+    const char *bad[] = {"/recordings/x1/file", "/recordings/-1/file", "/recordings/99999/file",
+                         plus, "/recordings/99999999999999999999/file"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = call(RS_HTTP_GET, mpath(bad[i]), owner_cookie);
         assert_int_equal(r.status, 404);
         done(&r);
