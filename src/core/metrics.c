@@ -252,6 +252,17 @@ static const struct {
                                    "Podium mode switched, or someone called up or sent back"},
     [RS_M_PODIUM_PUBLISH_REFUSED] = {"ratsaal_podium_publish_refused_total", "counter",
                                      "media/publish refused: not on the stage"},
+    [RS_M_RECORDINGS_DELETED_USER] = {"ratsaal_recordings_deleted_total{reason=\"user\"}", "counter",
+                                      "Recordings deleted, by a moderator or by retention"},
+    [RS_M_RECORDINGS_DELETED_RETENTION] = {"ratsaal_recordings_deleted_total{reason=\"retention\"}",
+                                           "counter", NULL},
+    [RS_M_LIVE_REQUESTS_PAGE] = {"ratsaal_live_requests_total{type=\"page\"}", "counter",
+                                 "Requests to the public livestream, by what was asked for"},
+    [RS_M_LIVE_REQUESTS_PLAYLIST] = {"ratsaal_live_requests_total{type=\"playlist\"}", "counter",
+                                     NULL},
+    [RS_M_LIVE_REQUESTS_SEGMENT] = {"ratsaal_live_requests_total{type=\"segment\"}", "counter",
+                                    NULL},
+    [RS_M_LIVE_REQUESTS_INFO] = {"ratsaal_live_requests_total{type=\"info\"}", "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

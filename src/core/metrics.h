@@ -144,6 +144,13 @@ enum rs_metric {
     RS_M_PODIUM_QUESTIONS_REFUSED,  /* podium/ask refused: too_many_questions */
     RS_M_PODIUM_STAGE_CHANGES,      /* podium mode switched, someone called up or sent back */
     RS_M_PODIUM_PUBLISH_REFUSED,    /* media/publish refused: not_on_stage */
+    /* recordings and the public livestream (http/recording_api.c, http/live.c) */
+    RS_M_RECORDINGS_DELETED_USER,      /* DELETE .../recordings/{rid} */
+    RS_M_RECORDINGS_DELETED_RETENTION, /* expired, removed by the retention job */
+    RS_M_LIVE_REQUESTS_PAGE,           /* GET /live/{id} */
+    RS_M_LIVE_REQUESTS_PLAYLIST,       /* GET /live/{id}/index.m3u8 */
+    RS_M_LIVE_REQUESTS_SEGMENT,        /* GET /live/{id}/segNNNNN.ts */
+    RS_M_LIVE_REQUESTS_INFO,           /* GET /live/{id}/info.json */
     RS_M__COUNT
 };
 

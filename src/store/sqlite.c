@@ -126,6 +126,8 @@ static const char *const migrations[] = {
     "ALTER TABLE invites_new RENAME TO invites;"
     "CREATE INDEX invites_room ON invites(room_id);"
     "CREATE INDEX invites_expiry ON invites(expires_at_ms);",
+    /* 9: recordings and their audit log (sqlite_recording.c) */
+    rs_store__sqlite_recording_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -199,7 +201,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_ROOM_TOUCH] = "UPDATE rooms SET last_active_ms = ?1 WHERE id = ?2",
     [Q_ROOM_DELETE] = "DELETE FROM rooms WHERE id = ?1",
     [Q_ROOM_COUNT] = "SELECT COUNT(*) FROM rooms",
-    [Q_ROOM_PURGE_ANONYMOUS] = "DELETE FROM rooms WHERE managed = 0 AND last_active_ms < ?1",
+    /* a room whose recordings still have files waits for retention to remove them first */
+    [Q_ROOM_PURGE_ANONYMOUS] = "DELETE FROM rooms WHERE managed = 0 AND last_active_ms < ?1 AND "
+                               "NOT EXISTS (SELECT 1 FROM recordings WHERE room_id = rooms.id "
+                               "AND state <> 'deleted')",
 
     [Q_USER_INSERT] = "INSERT INTO users (id, username, display_name, email, role, tenant, "
                       "password_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -994,6 +999,7 @@ static const struct rs_store_ops sqlite_ops = {
     .attendance = &rs_store__sqlite_attendance_ops,
     .agenda = &rs_store__sqlite_agenda_ops,
     .speaking = &rs_store__sqlite_speaking_ops,
+    .recording = &rs_store__sqlite_recording_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)
