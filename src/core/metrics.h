@@ -62,6 +62,9 @@ enum rs_metric {
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
     RS_M_MEDIA_WORKERS,    /* gauge: media worker threads */
     RS_M_RELAY_PACKETS,    /* packets a worker passed to another worker (rooms spread out) */
+    RS_M_RECORD_FEED_PACKETS,           /* RTP/RTCP handed to recorders (sfu/record_feed.h) */
+    RS_M_RECORD_FEED_DROPPED,           /* ... dropped: the recorder's socket was full */
+    RS_M_RECORD_FEED_KEYFRAME_REQUESTS, /* recorders' keyframe requests passed on (≤ 1/s/track) */
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING, /* gauge */
