@@ -728,8 +728,17 @@ static int act_start(struct rs_call *c)
     int data_fd = -1;
     rc = rs_recorder_link_spawn(path, next.since_ms, &next.link, &data_fd, err, sizeof(err));
     if (rc) {
-        RS_WARN("recording", "event=spawn_failed room=%s rc=%d", c->room->id, rc);
-        rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "%s", err);
+        /* the path goes to the log, not to the client */
+        RS_WARN("recording", "event=spawn_failed room=%s rc=%d why=\"%s\"", c->room->id, rc, err);
+        if (rc == -ENOENT)
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder program is not installed");
+        else if (rc == -EACCES)
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder program is not executable");
+        else
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder could not be started (%s)", strerror(-rc));
         return rc;
     }
     if (feed_ops && c->app->media) {
