@@ -853,7 +853,9 @@ static int act_target(struct rs_call *c)
         return -ENOENT;
     char out_id[48];
     snprintf(out_id, sizeof(out_id), "rtmp:%s", id);
-    if (on && r->targets[i] == TGT_OFF) {
+    if (on && (r->targets[i] == TGT_OFF || r->targets[i] == TGT_FAILED)) {
+        if (r->targets[i] == TGT_FAILED) /* switched on again after a failure: a new try */
+            send_cmd(r, json_pack("{s:s, s:s}", "cmd", "output_remove", "id", out_id));
         /* the URL carries the stream key: it goes to the recorder, never into a log */
         send_cmd(r, json_pack("{s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", out_id, "type",
                               "rtmp", "url", cfg->rtmp_targets[i].url));
