@@ -106,18 +106,31 @@ static void send_line(struct rs_recorder_link *l, const char *json)
     json_decref(j);
 }
 
+/* The fake recorder in `mode`, started at `now_ms`; its data socket end in *data_fd. */
+static struct rs_recorder_link *spawn(const char *mode, int64_t now_ms, int *data_fd)
+{
+    setenv("RS_FAKE_RECORDER_MODE", mode, 1);
+    struct rs_recorder_link *l;
+    char err[200];
+    assert_int_equal(rs_recorder_link_spawn(script, now_ms, &l, data_fd, err, sizeof(err)), 0);
+    return l;
+}
+
+/* Frees the link and closes the data socket. */
+static void done(struct rs_recorder_link *l, int data_fd)
+{
+    rs_recorder_link_free(l);
+    close(data_fd);
+}
+
 static void test_start_ready_stop(void **state)
 {
     (void)state;
-    setenv("RS_FAKE_RECORDER_MODE", "fds", 1);
     /* a descriptor of ours without close-on-exec must not reach the child */
     int leak = dup2(open("/dev/null", O_RDONLY), 50);
     assert_int_equal(leak, 50);
-    struct rs_recorder_link *l;
     int data_fd;
-    char err[200];
-    assert_int_equal(rs_recorder_link_spawn(script, rs_wall_ms(), &l, &data_fd, err, sizeof(err)),
-                     0);
+    struct rs_recorder_link *l = spawn("fds", rs_wall_ms(), &data_fd);
     close(leak);
     assert_true(data_fd >= 0);
     /* the data socket is a seqpacket pair */
@@ -147,19 +160,15 @@ static void test_start_ready_stop(void **state)
     int st = rs_recorder_link_exit_status(l);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_true(log_has("{\"cmd\":\"stop\"}\n"));
-    rs_recorder_link_free(l);
-    close(data_fd);
+    done(l, data_fd);
 }
 
 static void test_silent_child_gets_sigterm_on_stop(void **state)
 {
     (void)state;
-    setenv("RS_FAKE_RECORDER_MODE", "silent", 1);
-    struct rs_recorder_link *l;
-    int data_fd;
-    char err[200];
     int64_t t0 = rs_wall_ms();
-    assert_int_equal(rs_recorder_link_spawn(script, t0, &l, &data_fd, err, sizeof(err)), 0);
+    int data_fd;
+    struct rs_recorder_link *l = spawn("silent", t0, &data_fd);
     send_line(l, "{\"cmd\":\"start\"}");
     struct seen s = {0};
     assert_int_equal(rs_recorder_link_poll(l, t0 + 1000, on_event, &s, NULL),
@@ -175,19 +184,14 @@ static void test_silent_child_gets_sigterm_on_stop(void **state)
     int st = rs_recorder_link_exit_status(l);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
     assert_int_equal(s.stopped, 0);
-    rs_recorder_link_free(l);
-    close(data_fd);
+    done(l, data_fd);
 }
 
 static void test_deaf_child_stalls_without_blocking(void **state)
 {
     (void)state;
-    setenv("RS_FAKE_RECORDER_MODE", "deaf", 1);
-    struct rs_recorder_link *l;
     int data_fd;
-    char err[200];
-    assert_int_equal(rs_recorder_link_spawn(script, rs_wall_ms(), &l, &data_fd, err, sizeof(err)),
-                     0);
+    struct rs_recorder_link *l = spawn("deaf", rs_wall_ms(), &data_fd);
     /* commands of ~1 KiB until the socket and our bounded queue are full */
     char pad[1000];
     memset(pad, 'x', sizeof(pad) - 1);
@@ -206,29 +210,23 @@ static void test_deaf_child_stalls_without_blocking(void **state)
     assert_int_equal(rs_recorder_link_poll(l, rs_wall_ms(), on_event, &s, NULL),
                      RS_RECORDER_LINK_STALLED);
     pid_t pid = rs_recorder_link_pid(l);
-    rs_recorder_link_free(l); /* kills it */
+    done(l, data_fd); /* kills it */
     assert_int_equal(kill(pid, 0), -1);
-    close(data_fd);
 }
 
 static void test_exit_noticed_and_missing_program(void **state)
 {
     (void)state;
-    setenv("RS_FAKE_RECORDER_MODE", "die", 1);
-    struct rs_recorder_link *l;
     int data_fd;
-    char err[200];
-    assert_int_equal(rs_recorder_link_spawn(script, rs_wall_ms(), &l, &data_fd, err, sizeof(err)),
-                     0);
+    struct rs_recorder_link *l = spawn("die", rs_wall_ms(), &data_fd);
     send_line(l, "{\"cmd\":\"start\"}");
     struct seen s = {0};
     assert_int_equal(poll_until_done(l, &s, 0), RS_RECORDER_LINK_EXITED);
     int st = rs_recorder_link_exit_status(l);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 3);
-    rs_recorder_link_free(l);
-    close(data_fd);
+    done(l, data_fd);
 
-    char missing[PATH_MAX + 16];
+    char missing[PATH_MAX + 16], err[200];
     snprintf(missing, sizeof(missing), "%s/ratsaal-recorder", dir);
     assert_int_equal(rs_recorder_link_spawn(missing, 0, &l, &data_fd, err, sizeof(err)), -ENOENT);
     assert_null(l);
