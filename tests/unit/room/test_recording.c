@@ -25,28 +25,17 @@
 #include "store/store_recording.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
+#include "../../support/fake_recorder.h"
 
 static const char *ROOM = "ratssitzung";
 static struct rs_user_record chair_user, member_user, other_user;
-static char data_dir[200], log_path[200], script[PATH_MAX];
 
 static int setup(void **state)
 {
     (void)state;
-    if (th_setup(RS_ANON_ON, "rs-recording"))
+    if (th_setup(RS_ANON_ON, "rs-recording") || fr_setup())
         return -1;
     th_app.cfg.rate_per_s = 1000;
-    snprintf(data_dir, sizeof(data_dir), "%s/data", th_dir);
-    snprintf(log_path, sizeof(log_path), "%s/recorder.log", th_dir);
-    mkdir(data_dir, 0700);
-    snprintf(th_app.cfg.data_dir, sizeof(th_app.cfg.data_dir), "%s", data_dir);
-    if (!realpath("tests/support/fake_recorder.sh", script))
-        return -1;
-    if (strlen(script) >= sizeof(th_app.cfg.recorder_path))
-        return -1;
-    memcpy(th_app.cfg.recorder_path, script, strlen(script) + 1);
-    setenv("RS_FAKE_RECORDER_LOG", log_path, 1);
-    unsetenv("RS_FAKE_RECORDER_MODE");
     struct rs_rtmp_target *t = &th_app.cfg.rtmp_targets[0];
     snprintf(t->id, sizeof(t->id), "owncast");
     snprintf(t->url, sizeof(t->url), "rtmp://127.0.0.1:1935/live/geheimer-schluessel");
@@ -58,21 +47,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     (void)state;
     th_teardown(); /* frees the rooms: running recorders are stopped and finalise */
-    unlink(log_path);
-    nftw(data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    rmdir(th_dir);
+    fr_teardown();
     return 0;
 }
 
@@ -106,12 +85,6 @@ static struct rs_participant *part(const char *id)
     return p;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Ticks the rooms (with the clock `skew_ms` ahead) until `done()` holds, at most 5 s. */
 static bool tick_until(bool (*done)(void *), void *arg, int64_t skew_ms)
 {
@@ -119,7 +92,7 @@ static bool tick_until(bool (*done)(void *), void *arg, int64_t skew_ms)
         rs_rooms_tick(th_app.rooms, rs_wall_ms() + skew_ms);
         if (done(arg))
             return true;
-        sleep_ms(20);
+        fr_sleep_ms(20);
     }
     return false;
 }
@@ -143,14 +116,7 @@ static const char *kind_state(struct rs_session *s, const char *kind)
 /* Whether the recorder's log (every command it read) contains `needle`. */
 static bool log_has(const char *needle)
 {
-    FILE *f = fopen(log_path, "r");
-    if (!f)
-        return false;
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, needle) != NULL;
+    return fr_log_count(needle) > 0;
 }
 
 static bool log_has_arg(void *needle)
@@ -294,9 +260,9 @@ static void test_start_stop_by_moderator(void **state)
     /* the file is under recordings_dir/<room>/, named in the row */
     char path[512];
     struct stat st;
-    snprintf(path, sizeof(path), "%s/recordings/%s", data_dir, row.file);
+    snprintf(path, sizeof(path), "%s/recordings/%s", fr_data_dir, row.file);
     assert_int_equal(stat(path, &st), 0);
-    snprintf(path, sizeof(path), "%s/recordings/%s", data_dir, ROOM);
+    snprintf(path, sizeof(path), "%s/recordings/%s", fr_data_dir, ROOM);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
 }
@@ -346,7 +312,7 @@ static void test_missing_binary(void **state)
     struct meeting m;
     open_meeting(&m);
     snprintf(th_app.cfg.recorder_path, sizeof(th_app.cfg.recorder_path), "%s/nowhere/rec",
-             data_dir);
+             fr_data_dir);
     start(m.chair, "recording");
     json_t *e = th_expect(m.chair, "recording", "error");
     assert_string_equal(str(e, "code"), "recorder_unavailable");
