@@ -12,6 +12,7 @@
  * marked deleted stays for the audit trail and is no longer offered by `expired`. */
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/sqlite_internal.h"
@@ -131,11 +132,9 @@ static int changed(sqlite3 *db, sqlite3_stmt *q)
     return rc;
 }
 
-static int sr_add(struct rs_store *st, struct rs_recording *r)
+/* The INSERT of sr_add: 0 or the mapped error; r->id set. */
+static int insert(sqlite3 *db, struct rs_recording *r, const char *file)
 {
-    if (r->retention_days < 1 || !r->state[0])
-        return -EINVAL;
-    sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "INSERT INTO recordings (room_id, format, file, layout, started_by, "
                                "started_by_user, purpose, started_at_ms, ended_at_ms, bytes, "
                                "retention_days, expires_at_ms, state) "
@@ -144,7 +143,7 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
         return -EIO;
     text(q, 1, r->room_id);
     text(q, 2, r->format);
-    text(q, 3, r->file);
+    text(q, 3, file);
     text(q, 4, r->layout);
     text(q, 5, r->started_by);
     opt_text(q, 6, r->started_by_user);
@@ -165,11 +164,40 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
     return rc;
 }
 
+static int sr_add(struct rs_store *st, struct rs_recording *r)
+{
+    if (r->retention_days < 1 || !r->state[0])
+        return -EINVAL;
+    sqlite3 *db = rs_store__sqlite_db(st);
+    if (r->file[0])
+        return insert(db, r, r->file);
+    /* no name given: ROOM/<id>.<format>, known only once the row has its id (room id and
+     * format are short: the name always fits) */
+    int rc = rs_store__sqlite_begin(db);
+    if (rc == 0)
+        rc = insert(db, r, r->room_id); /* a placeholder the CHECKs accept */
+    if (rc == 0) {
+        snprintf(r->file, sizeof(r->file), "%s/%lld.%s", r->room_id, (long long)r->id, r->format);
+        sqlite3_stmt *q = prep(db, "UPDATE recordings SET file = ?2 WHERE id = ?1");
+        if (q) {
+            sqlite3_bind_int64(q, 1, r->id);
+            text(q, 2, r->file);
+        }
+        rc = changed(db, q) == 1 ? 0 : -EIO;
+    }
+    rc = rs_store__sqlite_end(db, rc);
+    if (rc) {
+        r->file[0] = 0;
+        r->id = 0;
+    }
+    return rc;
+}
+
 static int sr_finish(struct rs_store *st, int64_t id, int64_t ended_at_ms, int64_t bytes,
                      const char *state)
 {
-    if (!state || (strcmp(state, "done") && strcmp(state, "failed") &&
-                   strcmp(state, "interrupted")))
+    if (!state ||
+        (strcmp(state, "done") && strcmp(state, "failed") && strcmp(state, "interrupted")))
         return -EINVAL;
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "UPDATE recordings SET ended_at_ms = ?2, bytes = ?3, state = ?4 "
@@ -295,8 +323,8 @@ static int audit_row(sqlite3_stmt *q, void *arg)
     return e->fn(&a, e->ctx);
 }
 
-static int sr_audit_list(struct rs_store *st, const char *room_id,
-                         rs_store_recording_audit_fn each, void *ctx)
+static int sr_audit_list(struct rs_store *st, const char *room_id, rs_store_recording_audit_fn each,
+                         void *ctx)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "SELECT id, room_id, recording_id, at_ms, event, kind, actor, "
