@@ -11,7 +11,8 @@
  * and are written without blocking whenever the socket takes them; a recorder that stops reading
  * fills the buffer and is declared failed (-ENOBUFS). Lines from the child are read without
  * blocking by rs_recorder_link_poll, which also notices the child's exit (waitpid WNOHANG), a
- * child that says nothing within RS_RECORDER_READY_TIMEOUT_MS of the start, and runs the stop
+ * child that has not said "ready" and no line at all for RS_RECORDER_READY_TIMEOUT_MS (from the
+ * start or its last line), and runs the stop
  * sequence: {"cmd":"stop"}, up to RS_RECORDER_STOP_TIMEOUT_MS for "stopped", then SIGTERM, then
  * SIGKILL. Only rs_recorder_link_free when the child still runs, and rs_recorder_link_finish
  * (server shutdown), wait, each for a bounded time.
@@ -30,7 +31,7 @@
 #include "room/recorder_events.h"
 
 #define RS_RECORDER_OUTBUF_MAX (256 * 1024)   /* commands not yet taken by the child */
-#define RS_RECORDER_READY_TIMEOUT_MS 15000    /* start: silence this long without "ready" */
+#define RS_RECORDER_READY_TIMEOUT_MS 15000    /* before "ready": silence this long fails it */
 #define RS_RECORDER_STOP_TIMEOUT_MS 10000     /* stop: "stopped" and exit within this */
 #define RS_RECORDER_TERM_TIMEOUT_MS 2000      /* then SIGTERM; after this SIGKILL */
 
@@ -56,7 +57,7 @@ int rs_recorder_link_send(struct rs_recorder_link *l, json_t *cmd);
 enum rs_recorder_link_status {
     RS_RECORDER_LINK_ALIVE,   /* the child runs (or is being stopped) */
     RS_RECORDER_LINK_EXITED,  /* the child has exited and was reaped (stopped or not) */
-    RS_RECORDER_LINK_SILENT,  /* no "ready" within RS_RECORDER_READY_TIMEOUT_MS of the start */
+    RS_RECORDER_LINK_SILENT,  /* not ready, and no line for RS_RECORDER_READY_TIMEOUT_MS */
     RS_RECORDER_LINK_STALLED, /* it does not read its commands (outbound buffer full) */
     RS_RECORDER_LINK_BROKEN,  /* a line over RS_RECORDER_LINE_MAX */
 };

@@ -532,7 +532,7 @@ static void poll_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
             snprintf(why, sizeof(why), "the recorder exited (status %d)",
                      WIFEXITED(st) ? WEXITSTATUS(st) : st);
     } else if (s == RS_RECORDER_LINK_SILENT)
-        snprintf(why, sizeof(why), "the recorder did not become ready within %d s",
+        snprintf(why, sizeof(why), "the recorder did not become ready (silent for %d s)",
                  RS_RECORDER_READY_TIMEOUT_MS / 1000);
     else if (s == RS_RECORDER_LINK_STALLED)
         snprintf(why, sizeof(why), "the recorder does not read its commands");
@@ -628,37 +628,24 @@ static struct run *running_or_error(struct rs_call *c, struct rec_room *rr,
     return &rr->run[k];
 }
 
-/* Opens the outputs' place: the recording's file name (relative `rel`, absolute in run) or
- * the emptied HLS directory. */
-static int prepare_output(struct rs_call *c, struct run *r, enum rs_recording_kind k, char *rel,
-                          size_t rel_cap)
+/* Creates the kind's directory for the room (0700): the recording's directory (its file is
+ * named by the store) or the stream's HLS directory, emptied. Its path goes into `dir`. */
+static int prepare_dir(struct rs_call *c, enum rs_recording_kind k, char *dir, size_t cap)
 {
-    const struct rs_config *cfg = &c->app->cfg;
-    char base[PATH_MAX], dir[PATH_MAX];
+    char base[PATH_MAX];
     int n;
-    if (base_dir(cfg, k, base, sizeof(base)) ||
-        (n = snprintf(dir, sizeof(dir), "%s/%s", base, c->room->id)) < 0 ||
-        (size_t)n >= sizeof(dir))
+    if (base_dir(&c->app->cfg, k, base, sizeof(base)) ||
+        (n = snprintf(dir, cap, "%s/%s", base, c->room->id)) < 0 || (size_t)n >= cap)
         return -ENAMETOOLONG;
     int rc = make_dirs(dir);
-    if (rc)
-        return rc;
-    if (k == RS_RECORDING_STREAM) {
+    if (rc == 0 && k == RS_RECORDING_STREAM)
         empty_dir(dir);
-        snprintf(r->out_path, sizeof(r->out_path), "%s", dir);
-        return 0;
-    }
-    /* named by the start time: the store gives the row's id only after the insert, which
-     * needs the file name (one recording per room at a time, so the millisecond is unique) */
-    const char *fmt = cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4";
-    n = snprintf(rel, rel_cap, "%s/%lld.%s", c->room->id, (long long)r->since_ms, fmt);
-    if (n < 0 || (size_t)n >= rel_cap)
-        return -ENAMETOOLONG;
-    n = snprintf(r->out_path, sizeof(r->out_path), "%s/%s", base, rel);
-    return n < 0 || (size_t)n >= sizeof(r->out_path) ? -ENAMETOOLONG : 0;
+    return rc;
 }
 
-static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *id)
+/* Stores the recording's row ("recording"); the store names its file <room>/<id>.<format>,
+ * and r->out_path becomes that file under recordings_dir. */
+static int add_row(struct rs_call *c, struct run *r)
 {
     const struct rs_config *cfg = &c->app->cfg;
     struct rs_recording rec;
@@ -666,7 +653,6 @@ static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *i
     snprintf(rec.room_id, sizeof(rec.room_id), "%s", c->room->id);
     snprintf(rec.format, sizeof(rec.format), "%s",
              cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4");
-    snprintf(rec.file, sizeof(rec.file), "%s", rel);
     snprintf(rec.layout, sizeof(rec.layout), "%s", layout_choices[r->layout]);
     snprintf(rec.started_by, sizeof(rec.started_by), "%s", c->self->display_name);
     snprintf(rec.started_by_user, sizeof(rec.started_by_user), "%s", c->self->user_id);
@@ -676,8 +662,18 @@ static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *i
     rec.expires_at_ms = r->since_ms + (int64_t)r->retention_days * 86400000;
     snprintf(rec.state, sizeof(rec.state), "recording");
     int rc = rs_store_recording_add(c->app->store, &rec);
-    *id = rec.id;
-    return rc;
+    if (rc)
+        return rc;
+    r->recording_id = rec.id;
+    char base[PATH_MAX];
+    int n;
+    if (base_dir(cfg, RS_RECORDING_FILE, base, sizeof(base)) ||
+        (n = snprintf(r->out_path, sizeof(r->out_path), "%s/%s", base, rec.file)) < 0 ||
+        (size_t)n >= sizeof(r->out_path)) {
+        rs_store_recording_finish(c->app->store, rec.id, r->since_ms, 0, "failed");
+        return -ENAMETOOLONG;
+    }
+    return 0;
 }
 
 static int act_start(struct rs_call *c)
@@ -709,7 +705,6 @@ static int act_start(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "no recorder path");
         return -ENOENT;
     }
-    /* the run's description first: the outputs are named after it */
     struct run next = {.state = RUN_STARTING,
                        .layout = c->arg[3].present ? (unsigned)c->arg[3].num : 0,
                        .retention_days = retention,
@@ -717,8 +712,7 @@ static int act_start(struct rs_call *c)
                        .bytes = -1};
     snprintf(next.started_by, sizeof(next.started_by), "%s", c->self->display_name);
     snprintf(next.purpose, sizeof(next.purpose), "%s", c->arg[1].str);
-    char rel[RS_RECORDING_FILE_MAX + 1] = "";
-    int rc = prepare_output(c, &next, k, rel, sizeof(rel));
+    int rc = prepare_dir(c, k, next.out_path, sizeof(next.out_path));
     if (rc) {
         RS_ERROR("recording", "event=output_dir_failed room=%s rc=%d", c->room->id, rc);
         rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the %s directory cannot be created",
@@ -751,7 +745,7 @@ static int act_start(struct rs_call *c)
     } else {
         close(data_fd); /* no media plane: the recorder gets no media */
     }
-    if (k == RS_RECORDING_FILE && (rc = add_row(c, &next, rel, &next.recording_id))) {
+    if (k == RS_RECORDING_FILE && (rc = add_row(c, &next))) {
         RS_ERROR("recording", "event=row_failed room=%s rc=%d", c->room->id, rc);
         feed_close(&next);
         rs_recorder_link_free(next.link);

@@ -13,6 +13,7 @@
 #   die     exit 3 right after reading "start" (a crash)
 #   silent  never answer anything (and never exit on stop)
 #   fatal   answer "start" with {"ev":"error","fatal":true,"message":"encoder gone"}
+#   chatty  answer "start" with a stats line, never with "ready"
 #   deaf    read nothing at all (sleeps; a recorder that does not take its commands)
 #   fds     log its open descriptors ("fds: 0 1 2 3 4 255", 255 being bash's script) first
 set -u
@@ -37,6 +38,7 @@ while IFS= read -r line <&3; do
         die) exit 3 ;;
         silent) ;;
         fatal) say '{"ev":"error","fatal":true,"message":"encoder gone"}' ;;
+        chatty) say '{"ev":"stats","tracks":0,"dropped":0,"keyframe_requests":0}' ;;
         *) say '{"ev":"ready"}' ;;
       esac
       ;;

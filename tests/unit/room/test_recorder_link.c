@@ -85,6 +85,21 @@ static void on_event(void *arg, const struct rs_recorder_event *ev)
     }
 }
 
+static void count_event(void *arg, const struct rs_recorder_event *ev)
+{
+    (void)ev;
+    (*(unsigned *)arg)++;
+}
+
+/* Polls once at `now_ms`; returns how many events were read. */
+static unsigned count_lines(struct rs_recorder_link *l, int64_t now_ms, unsigned *bad)
+{
+    unsigned n = 0;
+    assert_int_equal(rs_recorder_link_poll(l, now_ms, count_event, &n, bad),
+                     RS_RECORDER_LINK_ALIVE);
+    return n;
+}
+
 /* Polls (the clock `skew_ms` ahead) until the status is not ALIVE or 5 s passed. */
 static enum rs_recorder_link_status poll_until_done(struct rs_recorder_link *l, struct seen *s,
                                                     int64_t skew_ms)
@@ -187,6 +202,27 @@ static void test_silent_child_gets_sigterm_on_stop(void **state)
     done(l, data_fd);
 }
 
+static void test_a_line_is_a_sign_of_life(void **state)
+{
+    (void)state;
+    int64_t t0 = rs_wall_ms();
+    int data_fd;
+    struct rs_recorder_link *l = spawn("chatty", t0, &data_fd);
+    send_line(l, "{\"cmd\":\"start\"}");
+    /* its stats line arrives (read at t0 + 14 s); not ready, but not silent either */
+    unsigned bad = 0;
+    for (int i = 0; i < 250 && count_lines(l, t0 + 14000, &bad) == 0; i++)
+        sleep_ms(20);
+    assert_int_equal(rs_recorder_link_poll(l, t0 + 20000, NULL, NULL, &bad),
+                     RS_RECORDER_LINK_ALIVE);
+    assert_false(rs_recorder_link_ready(l));
+    assert_int_equal(rs_recorder_link_poll(l, t0 + 14000 + RS_RECORDER_READY_TIMEOUT_MS, NULL,
+                                           NULL, &bad),
+                     RS_RECORDER_LINK_SILENT);
+    assert_int_equal(bad, 0);
+    done(l, data_fd);
+}
+
 static void test_deaf_child_stalls_without_blocking(void **state)
 {
     (void)state;
@@ -261,6 +297,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_start_ready_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent_child_gets_sigterm_on_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_line_is_a_sign_of_life, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deaf_child_stalls_without_blocking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_noticed_and_missing_program, setup, teardown),
         cmocka_unit_test(test_recorder_path),

@@ -257,8 +257,10 @@ static void test_start_stop_by_moderator(void **state)
     assert_true(row.ended_at_ms >= row.started_at_ms);
     assert_true(log_has("{\"cmd\":\"stop\"}"));
     assert_non_null(strstr(audit_log(), "stop:recording:Anna Amt\n"));
-    /* the file is under recordings_dir/<room>/, named in the row */
+    /* the file is recordings_dir/<room>/<recording id>.mp4, named in the row */
     char path[512];
+    snprintf(path, sizeof(path), "%s/%lld.mp4", ROOM, (long long)row.id);
+    assert_string_equal(row.file, path);
     struct stat st;
     snprintf(path, sizeof(path), "%s/recordings/%s", fr_data_dir, row.file);
     assert_int_equal(stat(path, &st), 0);
