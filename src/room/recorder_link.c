@@ -12,7 +12,7 @@
  * The one subtle thing is that nothing here may wait on the child while the control thread
  * serves rooms. Reading is non-blocking line assembly into a fixed buffer; writing goes through
  * a bounded queue; the child's exit is seen with waitpid(WNOHANG) on every poll. The only
- * waits are in rs_recorder_link_finish (shutdown) and after SIGKILL (which cannot be ignored). */
+ * wait is after SIGKILL (which cannot be ignored). */
 #include "room/recorder_link.h"
 
 #include <errno.h>
@@ -26,10 +26,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 
 extern char **environ;
@@ -350,30 +348,6 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
     if (!l->ready && now_ms - l->last_line_ms >= RS_RECORDER_READY_TIMEOUT_MS)
         return RS_RECORDER_LINK_SILENT;
     return RS_RECORDER_LINK_ALIVE;
-}
-
-void rs_recorder_link_finish(struct rs_recorder_link *l, rs_recorder_event_fn on_event,
-                             void *arg)
-{
-    int64_t t0 = rs_mono_ms();
-    rs_recorder_link_stop(l, t0);
-    /* the stop sequence's clock is ours here: rebase it on the monotonic one */
-    l->stop_ms = t0;
-    if (l->termed)
-        l->term_ms = t0;
-    for (;;) {
-        int64_t now = rs_mono_ms();
-        enum rs_recorder_link_status s = rs_recorder_link_poll(l, now, on_event, arg, NULL);
-        if (s == RS_RECORDER_LINK_EXITED)
-            return;
-        if (l->killed && now - l->term_ms > RS_RECORDER_TERM_TIMEOUT_MS + 1000) {
-            waitpid(l->pid, &l->status, 0); /* SIGKILL cannot be caught */
-            l->exited = true;
-            return;
-        }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
 }
 
 int rs_recorder_link_exit_status(const struct rs_recorder_link *l)

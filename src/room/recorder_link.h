@@ -14,8 +14,7 @@
  * child that has not said "ready" and no line at all for RS_RECORDER_READY_TIMEOUT_MS (from the
  * start or its last line), and runs the stop
  * sequence: {"cmd":"stop"}, up to RS_RECORDER_STOP_TIMEOUT_MS for "stopped", then SIGTERM, then
- * SIGKILL. Only rs_recorder_link_free when the child still runs, and rs_recorder_link_finish
- * (server shutdown), wait, each for a bounded time.
+ * SIGKILL. Only rs_recorder_link_free waits, for a child it has just killed.
  *
  * Ownership: the caller owns the link; the link owns the child and the control socket. Control
  * thread only. */
@@ -76,11 +75,6 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
  * SIGKILL RS_RECORDER_TERM_TIMEOUT_MS later (driven by rs_recorder_link_poll). */
 void rs_recorder_link_stop(struct rs_recorder_link *l, int64_t now_ms);
 bool rs_recorder_link_stopping(const struct rs_recorder_link *l);
-
-/* Runs the stop sequence to its end, waiting (server shutdown only: at most
- * RS_RECORDER_STOP_TIMEOUT_MS + RS_RECORDER_TERM_TIMEOUT_MS), passing events to `on_event`. */
-void rs_recorder_link_finish(struct rs_recorder_link *l, rs_recorder_event_fn on_event,
-                             void *arg);
 
 /* The child's exit status as waitpid gave it (valid after EXITED), and its pid. */
 int rs_recorder_link_exit_status(const struct rs_recorder_link *l);

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -608,10 +609,21 @@ void rs_recording_shutdown(void)
         for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
             if (active(&rr->run[k]))
                 stop_run(rr->room, rr, k, NULL, "server_stop");
+    /* every recorder got "stop" at once: they finalise side by side, each within its stop
+     * sequence (SIGKILL at the latest after RS_RECORDER_STOP_TIMEOUT_MS +
+     * RS_RECORDER_TERM_TIMEOUT_MS); the last resort frees (kills) what is left */
+    int64_t give_up = rs_mono_ms() + RS_RECORDER_STOP_TIMEOUT_MS + RS_RECORDER_TERM_TIMEOUT_MS +
+                      3000;
+    while (drains && rs_mono_ms() < give_up) {
+        rs_recording_housekeeping(rs_wall_ms());
+        if (drains) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
     while (drains) {
         struct drain *d = drains;
         drains = d->next;
-        rs_recorder_link_finish(d->link, on_drain_event, d);
         drain_done(d);
     }
 }

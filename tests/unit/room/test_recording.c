@@ -595,6 +595,31 @@ static void test_joined_payload_and_rejoin(void **state)
     json_decref(e);
 }
 
+static void test_shutdown_stops_cleanly(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    start_running(&m, "recording");
+    start_running(&m, "stream");
+    char hls[600];
+    snprintf(hls, sizeof(hls), "%s/live/%s/index.m3u8", fr_data_dir, ROOM);
+    FILE *f = fopen(hls, "w"); /* as a recorder would have written it */
+    assert_non_null(f);
+    fclose(f);
+    /* the server stops: both recorders are told, finalise, and the recording is done */
+    rs_recording_shutdown();
+    struct rs_recording row = newest_row();
+    assert_string_equal(row.state, "done");
+    assert_int_equal(row.bytes, strlen("fake-mp4-data"));
+    assert_int_equal(fr_log_count("{\"cmd\":\"stop\"}"), 2);
+    assert_non_null(strstr(audit_log(), "stop:recording:\n"));
+    assert_non_null(strstr(audit_log(), "stop:stream:\n"));
+    assert_int_equal(access(hls, F_OK), -1); /* the stream's directory is emptied */
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_RECORDING), 0);
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_STREAM), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +632,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silent_and_fatal_recorders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_joined_payload_and_rejoin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_stops_cleanly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
