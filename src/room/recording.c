@@ -238,6 +238,9 @@ static int64_t file_size(const char *path)
 
 /* --- audit --- */
 
+/* Bytes of a purpose in an audit detail: escaped ('"', '\\') at most twice as long, it fits. */
+#define AUDIT_PURPOSE_MAX 400
+
 /* Appends to the audit log; `actor` NULL: the server. Takes `detail` (may be NULL). */
 static void audit(struct rs_room *room, int64_t recording_id, const char *event,
                   enum rs_recording_kind k, const struct rs_participant *actor, json_t *detail)
@@ -786,7 +789,10 @@ static int act_start(struct rs_call *c)
         r->slate = true;
         send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", SLATE_CLOSED));
     }
-    json_t *detail = json_pack("{s:s, s:s}", "purpose", r->purpose, "layout",
+    /* the audit detail holds 1 KiB: the purpose is cut (the row and the events keep it whole) */
+    char purpose[AUDIT_PURPOSE_MAX + 1];
+    rs_recorder_text_clip(purpose, sizeof(purpose), r->purpose, strlen(r->purpose));
+    json_t *detail = json_pack("{s:s, s:s}", "purpose", purpose, "layout",
                                layout_choices[r->layout]);
     if (detail && k == RS_RECORDING_FILE)
         json_object_set_new(detail, "retention_days", json_integer(r->retention_days));

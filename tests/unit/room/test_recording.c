@@ -269,6 +269,41 @@ static void test_start_stop_by_moderator(void **state)
     assert_int_equal(st.st_mode & 0777, 0700);
 }
 
+static int start_detail(const struct rs_recording_audit *a, void *ctx)
+{
+    if (strcmp(a->event, "start") == 0)
+        snprintf(ctx, RS_RECORDING_AUDIT_DETAIL_MAX + 1, "%s", a->detail);
+    return 0;
+}
+
+static void test_long_purpose_in_the_audit(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    char purpose[1000] = "";
+    for (int i = 0; i < 300; i++)
+        memcpy(purpose + 3 * i, "\xe2\x82\xac", 4); /* 300 euro signs: 900 bytes */
+    th_send(m.chair,
+            "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\","
+            "\"purpose\":\"%s\"}",
+            purpose);
+    json_t *e = th_last(m.chair, "recording", "state");
+    assert_string_equal(str(json_object_get(e, "recording"), "purpose"), purpose);
+    json_decref(e);
+    assert_string_equal(newest_row().purpose, purpose); /* the row keeps it whole */
+    static char detail[RS_RECORDING_AUDIT_DETAIL_MAX + 1];
+    assert_int_equal(rs_store_recording_audit_list(th_app.store, ROOM, start_detail, detail), 0);
+    json_t *d = json_loads(detail, 0, NULL);
+    assert_non_null(d);
+    const char *cut = str(d, "purpose");
+    assert_int_equal(strlen(cut), 399); /* 133 whole euro signs */
+    assert_memory_equal(cut, purpose, 399);
+    assert_string_equal(str(d, "layout"), "speaker");
+    assert_int_equal(json_integer_value(json_object_get(d, "retention_days")), 30);
+    json_decref(d);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -299,7 +334,10 @@ static void test_refusals(void **state)
                      "\"purpose\":\"x\"}");
     assert_string_equal(th_error_code(m.chair, "recording"), "invalid_value");
     th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\"}");
-    assert_string_not_equal(th_error_code(m.chair, "recording"), "");
+    assert_string_equal(th_error_code(m.chair, "recording"), "missing_field");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\","
+                     "\"purpose\":\"  \"}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "empty_value");
     assert_int_equal(newest_row().id, 0);
     /* twice */
     start_running(&m, "recording");
@@ -624,6 +662,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_start_stop_by_moderator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_purpose_in_the_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_binary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent_decides_inclusion, setup, teardown),
