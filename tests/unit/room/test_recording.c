@@ -309,11 +309,21 @@ static void test_refusals(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    /* a participant may not start, stop, pause, switch targets */
+    /* a participant may not start, stop, pause, switch targets; nor may a guest */
     start(m.member, "recording");
     assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
     th_send(m.member, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
     assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
+    struct rs_session *guest = th_conn(NULL, NULL);
+    char guest_id[16];
+    snprintf(guest_id, sizeof(guest_id), "%s", th_join(guest, ROOM, "Gast"));
+    th_send(m.chair,
+            "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"guest\"}",
+            guest_id);
+    th_drain(guest);
+    th_drain(m.chair);
+    start(guest, "stream");
+    assert_string_equal(th_error_code(guest, "recording"), "forbidden");
     assert_false(th_got(m.chair, "recording", "state"));
     /* nothing runs: stop, pause, consent, target */
     th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"stop\",\"kind\":\"recording\"}");
@@ -343,6 +353,12 @@ static void test_refusals(void **state)
     start_running(&m, "recording");
     start(m.chair, "recording");
     assert_string_equal(th_error_code(m.chair, "recording"), "already_running");
+    /* a guest may answer */
+    consent(guest, "recording", true);
+    json_t *e = th_last(guest, "recording", "state");
+    assert_string_equal(str(json_object_get(e, "you"), "recording"), "given");
+    json_decref(e);
+    assert_true(included(guest_id, true));
     assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_RECORDING), 1);
 }
 
