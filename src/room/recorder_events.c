@@ -72,7 +72,7 @@ static int parse_error(json_t *o, struct rs_recorder_event *out)
     out->fatal = json_is_true(fatal);
     if (msg)
         rs_recorder_text_clip(out->message, sizeof(out->message), json_string_value(msg),
-                  strnlen(json_string_value(msg), json_string_length(msg)));
+                              strnlen(json_string_value(msg), json_string_length(msg)));
     return 0;
 }
 

@@ -34,12 +34,12 @@ extern char **environ;
 
 struct rs_recorder_link {
     pid_t pid;
-    int ctl;   /* the server's end of the control socket; -1 once closed */
+    int ctl; /* the server's end of the control socket; -1 once closed */
     bool exited;
     int status;
     bool ready;
     bool eof;
-    int send_err; /* sticky error of the outbound side */
+    int send_err;         /* sticky error of the outbound side */
     int64_t last_line_ms; /* the spawn, then the last line read */
     /* stop sequence */
     bool stopping, termed, killed;
@@ -331,8 +331,7 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
             kill(l->pid, SIGTERM);
             l->termed = true;
             l->term_ms = now_ms;
-        } else if (l->termed && !l->killed &&
-                   now_ms - l->term_ms >= RS_RECORDER_TERM_TIMEOUT_MS) {
+        } else if (l->termed && !l->killed && now_ms - l->term_ms >= RS_RECORDER_TERM_TIMEOUT_MS) {
             RS_WARN("recorder", "pid %d ignored SIGTERM: SIGKILL", (int)l->pid);
             kill(l->pid, SIGKILL);
             l->killed = true;

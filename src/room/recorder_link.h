@@ -29,10 +29,10 @@
 
 #include "room/recorder_events.h"
 
-#define RS_RECORDER_OUTBUF_MAX (256 * 1024)   /* commands not yet taken by the child */
-#define RS_RECORDER_READY_TIMEOUT_MS 15000    /* before "ready": silence this long fails it */
-#define RS_RECORDER_STOP_TIMEOUT_MS 10000     /* stop: "stopped" and exit within this */
-#define RS_RECORDER_TERM_TIMEOUT_MS 2000      /* then SIGTERM; after this SIGKILL */
+#define RS_RECORDER_OUTBUF_MAX (256 * 1024) /* commands not yet taken by the child */
+#define RS_RECORDER_READY_TIMEOUT_MS 15000  /* before "ready": silence this long fails it */
+#define RS_RECORDER_STOP_TIMEOUT_MS 10000   /* stop: "stopped" and exit within this */
+#define RS_RECORDER_TERM_TIMEOUT_MS 2000    /* then SIGTERM; after this SIGKILL */
 
 struct rs_recorder_link;
 

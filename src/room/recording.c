@@ -75,19 +75,19 @@ static const enum rs_metric m_failures[] = {RS_M_RECORDING_FAILURES_RECORDING,
 struct run {
     enum run_state state;
     bool paused;
-    bool slate;       /* the closed-session slate is shown (the agenda item is not public) */
-    unsigned layout;  /* index in layout_choices */
-    uint64_t serial;  /* this run's number: consents name it */
-    char error[256];  /* why it failed */
+    bool slate;      /* the closed-session slate is shown (the agenda item is not public) */
+    unsigned layout; /* index in layout_choices */
+    uint64_t serial; /* this run's number: consents name it */
+    char error[256]; /* why it failed */
     char started_by[RS_DISPLAY_NAME_MAX_BYTES + 1];
     char purpose[RS_RECORDING_PURPOSE_MAX + 1];
     unsigned retention_days;
     int64_t since_ms;
     struct rs_recorder_link *link;
     void *feed;
-    int64_t recording_id; /* the store's row (recording kind), 0 for none */
+    int64_t recording_id;    /* the store's row (recording kind), 0 for none */
     char out_path[PATH_MAX]; /* the file (recording) or the HLS directory (stream) */
-    int64_t bytes;        /* from the file output's event; -1: unknown */
+    int64_t bytes;           /* from the file output's event; -1: unknown */
     enum target_state targets[RS_CONFIG_RTMP_TARGETS_MAX];
 };
 
@@ -445,9 +445,9 @@ static void fail_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
     rs_recorder_link_free(r->link);
     r->link = NULL;
     if (r->recording_id) {
-        int rc = rs_store_recording_finish(room->app->store, r->recording_id, rs_wall_ms(),
-                                           r->bytes >= 0 ? r->bytes : file_size(r->out_path),
-                                           "failed");
+        int rc =
+            rs_store_recording_finish(room->app->store, r->recording_id, rs_wall_ms(),
+                                      r->bytes >= 0 ? r->bytes : file_size(r->out_path), "failed");
         if (rc)
             RS_WARN("recording", "event=finish_failed room=%s rc=%d", room->id, rc);
     } else if (k == RS_RECORDING_STREAM) {
@@ -493,8 +493,8 @@ static void on_run_event(void *arg, const struct rs_recorder_event *ev)
             for (unsigned i = 0; i < cfg->n_rtmp_targets; i++) {
                 if (strcmp(cfg->rtmp_targets[i].id, ev->id + 5) != 0 || r->targets[i] == TGT_OFF)
                     continue;
-                static const enum target_state map[] = {TGT_RUNNING, TGT_RECONNECTING,
-                                                        TGT_FAILED, TGT_OFF};
+                static const enum target_state map[] = {TGT_RUNNING, TGT_RECONNECTING, TGT_FAILED,
+                                                        TGT_OFF};
                 if (r->targets[i] != map[ev->state]) {
                     r->targets[i] = map[ev->state];
                     x->changed = true;
@@ -615,8 +615,8 @@ void rs_recording_shutdown(void)
     /* every recorder got "stop" at once: they finalise side by side, each within its stop
      * sequence (SIGKILL at the latest after RS_RECORDER_STOP_TIMEOUT_MS +
      * RS_RECORDER_TERM_TIMEOUT_MS); the last resort frees (kills) what is left */
-    int64_t give_up = rs_mono_ms() + RS_RECORDER_STOP_TIMEOUT_MS + RS_RECORDER_TERM_TIMEOUT_MS +
-                      3000;
+    int64_t give_up =
+        rs_mono_ms() + RS_RECORDER_STOP_TIMEOUT_MS + RS_RECORDER_TERM_TIMEOUT_MS + 3000;
     while (drains && rs_mono_ms() < give_up) {
         rs_recording_housekeeping(rs_wall_ms());
         if (drains) {
@@ -709,8 +709,8 @@ static int act_start(struct rs_call *c)
     unsigned retention = cfg->recording_retention_days;
     if (c->arg[2].present && k == RS_RECORDING_FILE) {
         if (c->arg[2].num > (long long)cfg->recording_retention_days) {
-            rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "retention_days",
-                             "at most %u days", cfg->recording_retention_days);
+            rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "retention_days", "at most %u days",
+                             cfg->recording_retention_days);
             return -EINVAL;
         }
         retention = (unsigned)c->arg[2].num;
@@ -771,20 +771,20 @@ static int act_start(struct rs_call *c)
     *r = next;
     rs_metric_inc(m_starts[k]);
     rs_metric_inc(m_active[k]);
-    send_cmd(r, json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start",
-                          "kind", kind_choices[k], "width", 1280, "height", 720, "fps", 30,
-                          "layout", layout_choices[r->layout], "video_kbps",
-                          k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
-                          c->room->rec.title[0] ? c->room->rec.title : c->room->id, "locale",
-                          "de"));
+    send_cmd(r,
+             json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start", "kind",
+                       kind_choices[k], "width", 1280, "height", 720, "fps", 30, "layout",
+                       layout_choices[r->layout], "video_kbps",
+                       k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
+                       c->room->rec.title[0] ? c->room->rec.title : c->room->id, "locale", "de"));
     if (k == RS_RECORDING_FILE)
         send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", "file",
                               "type", "file", "path", r->out_path, "format",
                               cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4"));
     else
-        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
-                              "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len",
-                              6));
+        send_cmd(r,
+                 json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
+                           "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len", 6));
     if (!rs_agenda_current_public(c->room)) {
         r->slate = true;
         send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", SLATE_CLOSED));
@@ -792,8 +792,8 @@ static int act_start(struct rs_call *c)
     /* the audit detail holds 1 KiB: the purpose is cut (the row and the events keep it whole) */
     char purpose[AUDIT_PURPOSE_MAX + 1];
     rs_recorder_text_clip(purpose, sizeof(purpose), r->purpose, strlen(r->purpose));
-    json_t *detail = json_pack("{s:s, s:s}", "purpose", purpose, "layout",
-                               layout_choices[r->layout]);
+    json_t *detail =
+        json_pack("{s:s, s:s}", "purpose", purpose, "layout", layout_choices[r->layout]);
     if (detail && k == RS_RECORDING_FILE)
         json_object_set_new(detail, "retention_days", json_integer(r->retention_days));
     audit(c->room, r->recording_id, "start", k, c->self, detail);

@@ -49,12 +49,11 @@ static void feed_track(void *arg, const struct rs_record_track *t, bool added)
     struct recording_feed *f = arg;
     json_t *cmd;
     if (added)
-        cmd = json_pack("{s:s, s:I, s:s, s:s, s:i, s:I, s:s, s:s, s:s}", "cmd", "track_add",
-                        "ssrc", (json_int_t)t->ssrc, "kind",
-                        t->kind == RS_MEDIA_AUDIO ? "audio" : "video", "codec",
-                        codec_name(t->codec), "pt", (int)t->pt, "clock", (json_int_t)t->clock,
-                        "participant", t->participant, "name", t->name, "source",
-                        (unsigned)t->source < 3 ? source_names[t->source] : "camera");
+        cmd = json_pack("{s:s, s:I, s:s, s:s, s:i, s:I, s:s, s:s, s:s}", "cmd", "track_add", "ssrc",
+                        (json_int_t)t->ssrc, "kind", t->kind == RS_MEDIA_AUDIO ? "audio" : "video",
+                        "codec", codec_name(t->codec), "pt", (int)t->pt, "clock",
+                        (json_int_t)t->clock, "participant", t->participant, "name", t->name,
+                        "source", (unsigned)t->source < 3 ? source_names[t->source] : "camera");
     else
         cmd = json_pack("{s:s, s:I}", "cmd", "track_remove", "ssrc", (json_int_t)t->ssrc);
     rs_recording_recorder_cmd(f->room, f->kind, cmd);

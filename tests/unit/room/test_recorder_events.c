@@ -30,8 +30,8 @@ static void test_the_protocols_events(void **state)
     assert_int_equal(parse("{\"ev\":\"stopped\"}", &ev), 0);
     assert_int_equal(ev.ev, RS_RECORDER_EV_STOPPED);
 
-    assert_int_equal(parse("{\"ev\":\"output\",\"id\":\"rtmp:owncast\",\"state\":\"running\"}", &ev),
-                     0);
+    assert_int_equal(
+        parse("{\"ev\":\"output\",\"id\":\"rtmp:owncast\",\"state\":\"running\"}", &ev), 0);
     assert_int_equal(ev.ev, RS_RECORDER_EV_OUTPUT);
     assert_string_equal(ev.id, "rtmp:owncast");
     assert_int_equal(ev.state, RS_RECORDER_OUT_RUNNING);
@@ -56,7 +56,8 @@ static void test_the_protocols_events(void **state)
     assert_false(ev.fatal);
 
     assert_int_equal(
-        parse("{\"ev\":\"stats\",\"tracks\":3,\"dropped\":0,\"keyframe_requests\":4,\"new\":1}", &ev),
+        parse("{\"ev\":\"stats\",\"tracks\":3,\"dropped\":0,\"keyframe_requests\":4,\"new\":1}",
+              &ev),
         0);
     assert_int_equal(ev.ev, RS_RECORDER_EV_STATS);
     assert_int_equal(ev.tracks, 3);

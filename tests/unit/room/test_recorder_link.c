@@ -189,8 +189,9 @@ static void test_silent_child_gets_sigterm_on_stop(void **state)
     assert_int_equal(rs_recorder_link_poll(l, t0 + 1000, on_event, &s, NULL),
                      RS_RECORDER_LINK_ALIVE);
     /* no "ready" within 15 s */
-    assert_int_equal(rs_recorder_link_poll(l, t0 + RS_RECORDER_READY_TIMEOUT_MS, on_event, &s, NULL),
-                     RS_RECORDER_LINK_SILENT);
+    assert_int_equal(
+        rs_recorder_link_poll(l, t0 + RS_RECORDER_READY_TIMEOUT_MS, on_event, &s, NULL),
+        RS_RECORDER_LINK_SILENT);
     /* stop: it ignores the command; after 10 s SIGTERM ends it */
     rs_recorder_link_stop(l, t0);
     assert_int_equal(rs_recorder_link_poll(l, t0 + 5000, on_event, &s, NULL),
@@ -216,9 +217,9 @@ static void test_a_line_is_a_sign_of_life(void **state)
     assert_int_equal(rs_recorder_link_poll(l, t0 + 20000, NULL, NULL, &bad),
                      RS_RECORDER_LINK_ALIVE);
     assert_false(rs_recorder_link_ready(l));
-    assert_int_equal(rs_recorder_link_poll(l, t0 + 14000 + RS_RECORDER_READY_TIMEOUT_MS, NULL,
-                                           NULL, &bad),
-                     RS_RECORDER_LINK_SILENT);
+    assert_int_equal(
+        rs_recorder_link_poll(l, t0 + 14000 + RS_RECORDER_READY_TIMEOUT_MS, NULL, NULL, &bad),
+        RS_RECORDER_LINK_SILENT);
     assert_int_equal(bad, 0);
     done(l, data_fd);
 }

@@ -24,8 +24,8 @@
 #include "room/recording.h"
 #include "store/store_recording.h"
 /* after cmocka: the harness uses its assertions */
-#include "../../support/session_harness.h"
 #include "../../support/fake_recorder.h"
+#include "../../support/session_harness.h"
 
 static const char *ROOM = "ratssitzung";
 static struct rs_user_record chair_user, member_user, other_user;
@@ -312,7 +312,8 @@ static void test_refusals(void **state)
     /* a participant may not start, stop, pause, switch targets; nor may a guest */
     start(m.member, "recording");
     assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
-    th_send(m.member, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
+    th_send(m.member,
+            "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
     assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
     struct rs_session *guest = th_conn(NULL, NULL);
     char guest_id[16];
@@ -421,7 +422,8 @@ static void test_consent_decides_inclusion(void **state)
     assert_int_equal(rs_metric_get(RS_M_RECORDING_CONSENTS_DECLINED), declined0 + 2);
 
     /* pause excludes everyone; resume includes again */
-    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":true}");
+    th_send(m.chair,
+            "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":true}");
     assert_false(included(m.chair_id, false));
     e = th_last(m.member, "recording", "state");
     assert_true(json_is_true(json_object_get(json_object_get(e, "recording"), "paused")));
@@ -471,10 +473,12 @@ static void test_exclusions(void **state)
     assert_true(included(m.member_id, true));
 
     /* a breakout room: out altogether; back in the plenary: in */
+    th_send(
+        m.chair,
+        "{\"ns\":\"breakout\",\"action\":\"open\",\"rooms\":[{\"name\":\"A\"},{\"name\":\"B\"}],"
+        "\"mode\":\"manual\",\"duration_s\":600}");
     th_send(m.chair,
-            "{\"ns\":\"breakout\",\"action\":\"open\",\"rooms\":[{\"name\":\"A\"},{\"name\":\"B\"}],"
-            "\"mode\":\"manual\",\"duration_s\":600}");
-    th_send(m.chair, "{\"ns\":\"breakout\",\"action\":\"assign\",\"participant\":\"%s\",\"room\":1}",
+            "{\"ns\":\"breakout\",\"action\":\"assign\",\"participant\":\"%s\",\"room\":1}",
             other_id);
     assert_false(included(other_id, true));
     assert_false(included(other_id, false));
@@ -488,8 +492,7 @@ static void test_exclusions(void **state)
                      "\"public\":false}");
     e = th_last(m.chair, "agenda", "state");
     char item[32];
-    snprintf(item, sizeof(item), "%s",
-             str(json_array_get(json_object_get(e, "items"), 0), "id"));
+    snprintf(item, sizeof(item), "%s", str(json_array_get(json_object_get(e, "items"), 0), "id"));
     json_decref(e);
     th_send(m.chair, "{\"ns\":\"agenda\",\"action\":\"current\",\"item\":\"%s\"}", item);
     assert_false(included(m.member_id, false));
@@ -591,8 +594,9 @@ static void test_stream_targets(void **state)
     assert_null(strstr(dump, "geheimer-schluessel")); /* the URL never reaches a client */
     free(dump);
     json_decref(e);
-    assert_true(tick_until(log_has_arg, "\"id\":\"rtmp:owncast\",\"type\":\"rtmp\","
-                                        "\"url\":\"rtmp://127.0.0.1:1935/live/geheimer-schluessel\"",
+    assert_true(tick_until(log_has_arg,
+                           "\"id\":\"rtmp:owncast\",\"type\":\"rtmp\","
+                           "\"url\":\"rtmp://127.0.0.1:1935/live/geheimer-schluessel\"",
                            0));
     th_send(m.chair,
             "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":false}");
@@ -617,8 +621,9 @@ static void test_joined_payload_and_rejoin(void **state)
     th_drain(m.chair);
     /* a newcomer is told in control/joined, and asked */
     struct rs_session *other = th_conn(&other_user, NULL);
-    th_send(other, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
-                   "\"display_name\":\"Clara Rat\"}",
+    th_send(other,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
+            "\"display_name\":\"Clara Rat\"}",
             ROOM);
     json_t *e = th_expect(other, "control", "joined");
     json_t *rec = json_object_get(e, "recording");
@@ -639,8 +644,9 @@ static void test_joined_payload_and_rejoin(void **state)
     assert_int_equal(json_integer_value(json_object_get(counts, "given")), 0);
     json_decref(e);
     th_drain(m.member);
-    th_send(m.member, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
-                      "\"display_name\":\"Bernd B\"}",
+    th_send(m.member,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
+            "\"display_name\":\"Bernd B\"}",
             ROOM);
     e = th_expect(m.member, "control", "joined");
     rec = json_object_get(e, "recording");

@@ -5,14 +5,14 @@
  * (SUB_ENABLE 1) and announced to the recorder (track_add) only after their owner consented,
  * and a withdrawal, a pause or a non-public agenda item disable them and announce track_remove;
  * stopping removes the sink transport. */
+#include <cmocka.h>
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +20,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../support/fake_recorder.h"
+#include "../../support/session_harness.h"
+#include "../rtc/sdp_vectors.h"
 #include "core/clock.h"
 #include "room/recording.h"
 #include "sfu/command.h"
 #include "sfu/sfu.h"
-#include "../../support/session_harness.h"
-#include "../../support/fake_recorder.h"
-#include "../rtc/sdp_vectors.h"
 
-#define OUR_FP                                                                                    \
-    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"  \
+#define OUR_FP                                                                                     \
+    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"   \
     "67:89"
 #define ROOM "aufzeichnung"
 
@@ -102,10 +102,9 @@ static unsigned count_cmd(int type, int flag)
 
 static void publish(struct rs_session *s)
 {
-    json_t *msg = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "ns", "media",
-                            "action", "publish", "sdp", vec_chrome_publish_simulcast_offer,
-                            "tracks", "mid", "0", "source", "microphone", "mid", "1", "source",
-                            "camera");
+    json_t *msg = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "ns", "media", "action",
+                            "publish", "sdp", vec_chrome_publish_simulcast_offer, "tracks", "mid",
+                            "0", "source", "microphone", "mid", "1", "source", "camera");
     char *text = json_dumps(msg, JSON_COMPACT);
     rs_session_on_message(s, text, strlen(text));
     free(text);
@@ -167,8 +166,8 @@ static void test_consent_drives_the_feed(void **state)
     char needle[128];
     snprintf(needle, sizeof(needle), "\"participant\":\"%s\",\"name\":\"Anna Amt\"", anna_id);
     assert_int_equal(fr_log_count(needle), 2);
-    assert_int_equal(fr_log_count("\"kind\":\"audio\",\"codec\":\"opus\",\"pt\":111,\"clock\":48000"),
-                     1);
+    assert_int_equal(
+        fr_log_count("\"kind\":\"audio\",\"codec\":\"opus\",\"pt\":111,\"clock\":48000"), 1);
     assert_int_equal(fr_log_count("\"source\":\"camera\""), 1);
     assert_int_equal(fr_log_count("\"source\":\"microphone\""), 1);
 
@@ -177,8 +176,9 @@ static void test_consent_drives_the_feed(void **state)
     th_send(anna, "{\"ns\":\"agenda\",\"action\":\"add\",\"title\":\"Personal\",\"public\":false}");
     json_t *e = th_last(anna, "agenda", "state");
     char item[32];
-    snprintf(item, sizeof(item), "%s",
-             json_string_value(json_object_get(json_array_get(json_object_get(e, "items"), 0), "id")));
+    snprintf(
+        item, sizeof(item), "%s",
+        json_string_value(json_object_get(json_array_get(json_object_get(e, "items"), 0), "id")));
     json_decref(e);
     th_send(anna, "{\"ns\":\"agenda\",\"action\":\"current\",\"item\":\"%s\"}", item);
     assert_true(tick_until_logged("\"cmd\":\"track_remove\"", 2));
