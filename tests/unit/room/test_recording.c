@@ -24,8 +24,9 @@
 #include "room/recording.h"
 #include "store/store_recording.h"
 /* after cmocka: the harness uses its assertions */
-#include "../../support/fake_recorder.h"
 #include "../../support/session_harness.h"
+/* (kept apart: the fake recorder's helpers need the harness above) */
+#include "../../support/fake_recorder.h"
 
 static const char *ROOM = "ratssitzung";
 static struct rs_user_record chair_user, member_user, other_user;

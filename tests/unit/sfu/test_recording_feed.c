@@ -3,9 +3,8 @@
  * recording with the fake recorder (tests/support/fake_recorder.sh); the feed's sink transport
  * is added with the recorder's data socket; a published microphone and camera are forwarded
  * (SUB_ENABLE 1) and announced to the recorder (track_add) only after their owner consented,
- * and a withdrawal, a pause or a non-public agenda item disable them and announce track_remove;
+ * and a withdrawal or a non-public agenda item disable them and announce track_remove;
  * stopping removes the sink transport. */
-#include <cmocka.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -19,14 +18,18 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+/* cmocka needs the headers above first */
+#include <cmocka.h>
 
-#include "../../support/fake_recorder.h"
-#include "../../support/session_harness.h"
-#include "../rtc/sdp_vectors.h"
 #include "core/clock.h"
 #include "room/recording.h"
 #include "sfu/command.h"
 #include "sfu/sfu.h"
+/* after cmocka: the harness uses its assertions; the fake recorder uses the harness */
+#include "../../support/session_harness.h"
+/* (kept apart: the fake recorder's helpers need the harness above) */
+#include "../../support/fake_recorder.h"
+#include "../rtc/sdp_vectors.h"
 
 #define OUR_FP                                                                                     \
     "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"   \
