@@ -3,7 +3,7 @@
  * recording with the fake recorder (tests/support/fake_recorder.sh); the feed's sink transport
  * is added with the recorder's data socket; a published microphone and camera are forwarded
  * (SUB_ENABLE 1) and announced to the recorder (track_add) only after their owner consented,
- * and a withdrawal or a non-public agenda item disable them and announce track_remove;
+ * and a withdrawal, a pause or a non-public agenda item disable them and announce track_remove;
  * stopping removes the sink transport. */
 #include <errno.h>
 #include <ftw.h>
@@ -195,13 +195,27 @@ static void test_consent_drives_the_feed(void **state)
     take_cmds();
     assert_int_equal(count_cmd(RS_CMD_SUB_ENABLE, 1), 2);
 
+    /* paused: nothing forwarded; resumed: forwarded again */
+    cmds.n = 0;
+    th_send(anna, "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":true}");
+    take_cmds();
+    assert_int_equal(count_cmd(RS_CMD_SUB_ENABLE, 0), 2);
+    assert_int_equal(count_cmd(RS_CMD_SUB_ENABLE, 1), 0);
+    assert_true(tick_until_logged("\"cmd\":\"track_remove\"", 4));
+    cmds.n = 0;
+    th_send(anna,
+            "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":false}");
+    take_cmds();
+    assert_int_equal(count_cmd(RS_CMD_SUB_ENABLE, 1), 2);
+    assert_true(tick_until_logged("\"cmd\":\"track_add\"", 6));
+
     /* withdrawn: disabled and removed in that step */
     cmds.n = 0;
     th_send(anna, "{\"ns\":\"recording\",\"action\":\"consent\",\"kind\":\"recording\","
                   "\"given\":false}");
     take_cmds();
     assert_int_equal(count_cmd(RS_CMD_SUB_ENABLE, 0), 2);
-    assert_true(tick_until_logged("\"cmd\":\"track_remove\"", 4));
+    assert_true(tick_until_logged("\"cmd\":\"track_remove\"", 6));
 
     /* stop: the sink transport goes */
     cmds.n = 0;
