@@ -436,6 +436,39 @@ static void stop_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
     rs_metric_dec(m_active[k]);
 }
 
+/* Replaces every occurrence of `what` in `text` (NUL-terminated, `cap` bytes) by `with`. */
+static void replace_all(char *text, size_t cap, const char *what, const char *with)
+{
+    size_t wl = strlen(what), rl = strlen(with);
+    char *p = text;
+    while (wl && (p = strstr(p, what))) {
+        size_t tail = strlen(p + wl);
+        if ((size_t)(p - text) + rl + tail + 1 > cap)
+            break;
+        memmove(p + rl, p + wl, tail + 1);
+        memcpy(p, with, rl);
+        p += rl;
+    }
+}
+
+/* A recorder's words before they reach a log line, the audit log or a moderator: no control
+ * characters, and no RTMP URL or stream key (a library's error may quote them): the target's
+ * id stands in. */
+static void scrub_message(const struct rs_config *cfg, char *text, size_t cap)
+{
+    for (char *c = text; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+    for (unsigned i = 0; i < cfg->n_rtmp_targets; i++) {
+        char id[48];
+        snprintf(id, sizeof(id), "rtmp:%s", cfg->rtmp_targets[i].id);
+        replace_all(text, cap, cfg->rtmp_targets[i].url, id);
+        const char *key = strrchr(cfg->rtmp_targets[i].url, '/');
+        if (key && strlen(key + 1) >= 6)
+            replace_all(text, cap, key + 1, "***");
+    }
+}
+
 /* The recorder of run `k` failed: the kind is failed, the moderators are told. */
 static void fail_run(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
                      const char *why)
@@ -526,8 +559,10 @@ static void poll_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
         RS_WARN("recording", "event=bad_lines room=%s n=%u", room->id, bad);
     char why[300];
     why[0] = '\0';
-    if (x.fatal[0])
+    if (x.fatal[0]) {
         snprintf(why, sizeof(why), "%s", x.fatal);
+        scrub_message(&room->app->cfg, why, sizeof(why));
+    }
     else if (s == RS_RECORDER_LINK_EXITED) {
         int st = rs_recorder_link_exit_status(r->link);
         if (WIFSIGNALED(st))

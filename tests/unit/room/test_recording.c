@@ -142,6 +142,23 @@ static const char *audit_log(void)
     return buf;
 }
 
+static int detail_line(const struct rs_recording_audit *a, void *ctx)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 16384 - n, "%s\n", a->detail);
+    return 0;
+}
+
+/* Every audit row's detail, one per line. */
+static const char *audit_details(void)
+{
+    static char buf[16384];
+    buf[0] = '\0';
+    assert_int_equal(rs_store_recording_audit_list(th_app.store, ROOM, detail_line, buf), 0);
+    return buf;
+}
+
 static int first_row(const struct rs_recording *r, void *ctx)
 {
     *(struct rs_recording *)ctx = *r;
@@ -573,6 +590,22 @@ static void test_silent_and_fatal_recorders(void **state)
     e = th_expect(m.chair, "recording", "recorder_failed");
     assert_string_equal(str(e, "message"), "encoder gone");
     json_decref(e);
+
+    /* a message quoting a target's URL, with a line break: neither reaches anyone */
+    setenv("RS_FAKE_RECORDER_FATAL",
+           "{\"ev\":\"error\",\"fatal\":true,\"message\":\"no connection to "
+           "rtmp://127.0.0.1:1935/live/geheimer-schluessel\\nor geheimer-schluessel\"}",
+           1);
+    start(m.chair, "stream");
+    th_drain(m.chair);
+    f.before = rs_metric_get(RS_M_RECORDING_FAILURES_STREAM);
+    assert_true(tick_until(failed_since, &f, 0));
+    e = th_expect(m.chair, "recording", "recorder_failed");
+    assert_string_equal(str(e, "message"), "no connection to rtmp:owncast or ***");
+    json_decref(e);
+    assert_non_null(strstr(audit_details(), "no connection to rtmp:owncast or ***"));
+    assert_null(strstr(audit_details(), "geheimer"));
+    unsetenv("RS_FAKE_RECORDER_FATAL");
     unsetenv("RS_FAKE_RECORDER_MODE");
 }
 
