@@ -54,20 +54,14 @@ const char rs_store__sqlite_recording_schema[] =
 
 #define map rs_store__sqlite_map
 #define prep rs_store__sqlite_prep
+#define changed rs_store__sqlite_changed
 #define text rs_store__sqlite_text
 #define copy rs_store__sqlite_copy
+#define opt_text rs_store__sqlite_opt_text
 
 #define REC_COLS                                                                                   \
     "id, room_id, format, file, layout, started_by, started_by_user, purpose, started_at_ms, "     \
     "ended_at_ms, bytes, retention_days, expires_at_ms, state"
-
-static void opt_text(sqlite3_stmt *q, int i, const char *s)
-{
-    if (s && *s)
-        text(q, i, s);
-    else
-        sqlite3_bind_null(q, i);
-}
 
 static void read_rec(sqlite3_stmt *q, struct rs_recording *r)
 {
@@ -122,16 +116,6 @@ static int each_rec(sqlite3 *db, sqlite3_stmt *q, rs_store_recording_fn each, vo
     return step_rows(db, q, rec_row, &e);
 }
 
-/* Runs an UPDATE: how many rows changed, or the mapped error. */
-static int changed(sqlite3 *db, sqlite3_stmt *q)
-{
-    if (!q)
-        return -EIO;
-    int rc = sqlite3_step(q) == SQLITE_DONE ? sqlite3_changes(db) : map(db);
-    sqlite3_finalize(q);
-    return rc;
-}
-
 /* The INSERT of sr_add: 0 or the mapped error; r->id set. */
 static int insert(sqlite3 *db, struct rs_recording *r, const char *file)
 {
@@ -157,11 +141,7 @@ static int insert(sqlite3 *db, struct rs_recording *r, const char *file)
     sqlite3_bind_int64(q, 11, r->retention_days);
     sqlite3_bind_int64(q, 12, r->expires_at_ms);
     text(q, 13, r->state);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : map(db);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(q);
-    return rc;
+    return rs_store__sqlite_insert(db, q, &r->id);
 }
 
 static int sr_add(struct rs_store *st, struct rs_recording *r)
@@ -294,11 +274,7 @@ static int sr_audit_add(struct rs_store *st, struct rs_recording_audit *a)
     text(q, 6, a->actor);
     opt_text(q, 7, a->actor_user);
     text(q, 8, a->detail[0] ? a->detail : "{}");
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : map(db);
-    if (rc == 0)
-        a->id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(q);
-    return rc;
+    return rs_store__sqlite_insert(db, q, &a->id);
 }
 
 struct audit_each {

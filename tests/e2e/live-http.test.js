@@ -58,6 +58,8 @@ test('live: page, playlist, segments and info for a CDN; nothing else served', a
     body: JSON.stringify({ title: 'Rat der Stadt', lobby: false }) });
   assert.equal(r.status, 201, r.body.toString());
   const room = JSON.parse(r.body).id;
+  r = await get(port, `/live/${room}/info.json`);
+  assert.deepEqual(JSON.parse(r.body), { title: '', live: false, agenda_item: null }, 'never streamed: title not told');
   const dir = path.join(dataDir, 'live', room);
   fs.mkdirSync(dir, { mode: 0o700 });
   const segment = crypto.randomBytes(1 << 20);
@@ -130,7 +132,7 @@ test('live: page, playlist, segments and info for a CDN; nothing else served', a
   r = await get(port, '/metrics');
   const metric = (type) => Number((r.body.toString().match(new RegExp(`ratsaal_live_requests_total\\{type="${type}"\\} (\\d+)`)) || [])[1]);
   assert.equal(metric('segment'), 2 + 1); // two answered, one 404 for seg00001.ts (seg0.ts is no segment name)
-  assert.equal(metric('info'), 3); // two answered, one for the unknown meeting
+  assert.equal(metric('info'), 4); // three answered, one for the unknown meeting
   assert.ok(metric('playlist') >= 2);
 
   s.proc.kill('SIGTERM');

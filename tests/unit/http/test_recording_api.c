@@ -633,20 +633,27 @@ static json_t *info(void)
 static void live_info_json(void **state)
 {
     (void)state;
-    json_t *j = info();
-    assert_string_equal(json_string_value(json_object_get(j, "title")), "Rat der Stadt");
-    assert_true(json_is_false(json_object_get(j, "live"))); /* no playlist */
-    assert_true(json_is_null(json_object_get(j, "agenda_item")));
-    assert_int_equal(json_object_size(j), 3);
-    json_decref(j);
-
-    mkdir(data_path("live", MEETING), 0700);
-    write_file(data_path("live", "recAAAAAAAAAAAAAAAAAAA/index.m3u8"),
-               "#EXTM3U\n#EXTINF:2.0,\nseg00001.ts\n");
     struct rs_agenda_item_record it = {
         .room_id = MEETING, .title = "Haushalt 2027", .public = true};
     snprintf(it.id, sizeof(it.id), "a0000000001");
     assert_int_equal(rs_store_agenda_add(th_app.store, &it), 0);
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, "a0000000001", 5), 0);
+    /* never streamed: not public, neither title nor agenda item told */
+    json_t *j = info();
+    assert_string_equal(json_string_value(json_object_get(j, "title")), "");
+    assert_true(json_is_false(json_object_get(j, "live"))); /* no playlist */
+    assert_true(json_is_null(json_object_get(j, "agenda_item")));
+    assert_int_equal(json_object_size(j), 3);
+    json_decref(j);
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, NULL, 6), 0);
+
+    mkdir(data_path("live", MEETING), 0700); /* the stream was started */
+    j = info();
+    assert_string_equal(json_string_value(json_object_get(j, "title")), "Rat der Stadt");
+    assert_true(json_is_false(json_object_get(j, "live"))); /* no playlist yet */
+    json_decref(j);
+    write_file(data_path("live", "recAAAAAAAAAAAAAAAAAAA/index.m3u8"),
+               "#EXTM3U\n#EXTINF:2.0,\nseg00001.ts\n");
     it.title = "Personalsache";
     it.public = false;
     it.position = 1;
