@@ -42,6 +42,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/recording_dirs.h"
 #include "room/agenda.h"
 #include "room/breakout.h"
 #include "room/events.h"
@@ -186,33 +187,11 @@ bool rs_recording_includes(struct rs_room *room, const struct rs_participant *p,
 
 /* --- files and directories --- */
 
+/* RECORDINGS_DIR (the recording) or LIVE_DIR (the stream). */
 static int base_dir(const struct rs_config *cfg, enum rs_recording_kind k, char *out, size_t cap)
 {
-    const char *set = k == RS_RECORDING_FILE ? cfg->recordings_dir : cfg->live_dir;
-    int n = set[0] ? snprintf(out, cap, "%s", set)
-                   : snprintf(out, cap, "%s/%s", cfg->data_dir,
-                              k == RS_RECORDING_FILE ? "recordings" : "live");
-    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_dirs(const char *path)
-{
-    char p[PATH_MAX];
-    int n = snprintf(p, sizeof(p), "%s", path);
-    if (n < 0 || (size_t)n >= sizeof(p))
-        return -ENAMETOOLONG;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(p, 0700) != 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    return k == RS_RECORDING_FILE ? rs_recording_dirs(cfg, out, cap, NULL, 0)
+                                  : rs_recording_dirs(cfg, NULL, 0, out, cap);
 }
 
 /* Removes the regular files of the HLS directory `dir` (playlist and segments). */
@@ -682,12 +661,15 @@ static struct run *running_or_error(struct rs_call *c, struct rec_room *rr,
  * named by the store) or the stream's HLS directory, emptied. Its path goes into `dir`. */
 static int prepare_dir(struct rs_call *c, enum rs_recording_kind k, char *dir, size_t cap)
 {
-    char base[PATH_MAX];
-    int n;
-    if (base_dir(&c->app->cfg, k, base, sizeof(base)) ||
-        (n = snprintf(dir, cap, "%s/%s", base, c->room->id)) < 0 || (size_t)n >= cap)
-        return -ENAMETOOLONG;
-    int rc = make_dirs(dir);
+    char base[PATH_MAX], err[256];
+    /* the bases too: the operator may have removed them since the server started */
+    int rc = rs_recording_dirs_create(&c->app->cfg, err, sizeof(err));
+    if (rc)
+        RS_ERROR("recording", "event=dirs_failed why=\"%s\"", err);
+    if (rc == 0)
+        rc = base_dir(&c->app->cfg, k, base, sizeof(base));
+    if (rc == 0)
+        rc = rs_recording_room_dir(base, c->room->id, 1, dir, cap);
     if (rc == 0 && k == RS_RECORDING_STREAM)
         empty_dir(dir);
     return rc;
