@@ -541,8 +541,7 @@ static void poll_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
     if (x.fatal[0]) {
         snprintf(why, sizeof(why), "%s", x.fatal);
         scrub_message(&room->app->cfg, why, sizeof(why));
-    }
-    else if (s == RS_RECORDER_LINK_EXITED) {
+    } else if (s == RS_RECORDER_LINK_EXITED) {
         int st = rs_recorder_link_exit_status(r->link);
         if (WIFSIGNALED(st))
             snprintf(why, sizeof(why), "the recorder was killed by signal %d", WTERMSIG(st));
