@@ -318,14 +318,17 @@ static json_t *state_body(struct rs_room *room, struct rec_room *rr, struct rs_p
     return o;
 }
 
-/* Sends recording/state to everyone (or the moderators only): one object per distinct view
- * (role and own answers), serialized once per view. */
-static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderators_only)
+/* Sends recording/state to everyone, or (`moderators_only`) to the moderators and `also` (may
+ * be NULL): one object per distinct view (role and own answers), serialized once per view. A
+ * consent changes only its giver's view and the moderators' counts, so a thousand answers in a
+ * large meeting cost a thousand small sends, not a million. */
+static void emit_state_to(struct rs_room *room, struct rec_room *rr, bool moderators_only,
+                          const struct rs_participant *also)
 {
     json_t *view[2][3][3] = {{{NULL}}};
     for (struct rs_participant *p = room->head; p; p = p->next) {
         bool mod = p->role == RS_ROLE_MODERATOR;
-        if (moderators_only && !mod)
+        if (moderators_only && !mod && p != also)
             continue;
         enum answer a0 = answer_of(rr, p, RS_RECORDING_FILE);
         enum answer a1 = answer_of(rr, p, RS_RECORDING_STREAM);
@@ -346,6 +349,11 @@ static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderator
         for (unsigned j = 0; j < 3; j++)
             for (unsigned k = 0; k < 3; k++)
                 json_decref(view[i][j][k]);
+}
+
+static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderators_only)
+{
+    emit_state_to(room, rr, moderators_only, NULL);
 }
 
 /* --- the recorder --- */
@@ -930,7 +938,7 @@ static int act_consent(struct rs_call *c)
         audit(c->room, r->recording_id, what, k, c->self,
               json_pack("{s:s}", "participant", c->self->id));
     }
-    emit_state(c->room, rr, false);
+    emit_state_to(c->room, rr, true, c->self);
     return 0;
 }
 

@@ -405,7 +405,10 @@ static void test_consent_decides_inclusion(void **state)
     open_meeting(&m);
     uint64_t given0 = rs_metric_get(RS_M_RECORDING_CONSENTS_GIVEN);
     uint64_t declined0 = rs_metric_get(RS_M_RECORDING_CONSENTS_DECLINED);
+    struct rs_session *other = th_conn(&other_user, NULL);
+    th_join(other, ROOM, "Clara Rat");
     start_running(&m, "recording");
+    th_drain(other);
     /* pending: not included */
     assert_false(included(m.member_id, true));
     assert_false(included(m.member_id, false));
@@ -417,8 +420,10 @@ static void test_consent_decides_inclusion(void **state)
     e = th_last(m.chair, "recording", "state");
     json_t *counts = json_object_get(json_object_get(e, "counts"), "recording");
     assert_int_equal(json_integer_value(json_object_get(counts, "given")), 1);
-    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 2);
     json_decref(e);
+    /* someone else's answer changes nothing a participant sees */
+    assert_false(th_got(other, "recording", "state"));
     assert_true(included(m.member_id, true));
     assert_true(included(m.member_id, false));
     assert_false(included(m.chair_id, true)); /* the chair has not answered */
