@@ -144,6 +144,15 @@ enum rs_metric {
     RS_M_PODIUM_QUESTIONS_REFUSED,  /* podium/ask refused: too_many_questions */
     RS_M_PODIUM_STAGE_CHANGES,      /* podium mode switched, someone called up or sent back */
     RS_M_PODIUM_PUBLISH_REFUSED,    /* media/publish refused: not_on_stage */
+    /* recording and livestream (room/recording.c) */
+    RS_M_RECORDINGS_ACTIVE_RECORDING,  /* gauge: recording kinds starting or running */
+    RS_M_RECORDINGS_ACTIVE_STREAM,     /* gauge: stream kinds starting or running */
+    RS_M_RECORDING_STARTS_RECORDING,   /* recording/start of a recording */
+    RS_M_RECORDING_STARTS_STREAM,      /* recording/start of a stream */
+    RS_M_RECORDING_FAILURES_RECORDING, /* recorders of a recording that failed */
+    RS_M_RECORDING_FAILURES_STREAM,    /* recorders of a stream that failed */
+    RS_M_RECORDING_CONSENTS_GIVEN,     /* recording/consent answers that changed to given */
+    RS_M_RECORDING_CONSENTS_DECLINED,  /* ... to declined (withdrawals included) */
     /* recordings and the public livestream (http/recording_api.c, http/live.c) */
     RS_M_RECORDINGS_DELETED_USER,      /* DELETE .../recordings/{rid} */
     RS_M_RECORDINGS_DELETED_RETENTION, /* expired, removed by the retention job */
@@ -235,6 +244,10 @@ enum rs_err {
     RS_ERR_NOT_ON_STAGE,       /* media/publish: an audience member (podium) */
     RS_ERR_PODIUM_OFF,         /* podium/call_up, send_back, ask, ...: podium mode is off */
     RS_ERR_TOO_MANY_QUESTIONS, /* podium/ask: open questions per person or meeting */
+    RS_ERR_ALREADY_RUNNING,      /* recording/start: that kind runs already */
+    RS_ERR_NOT_RUNNING,          /* recording/stop, pause, ...: that kind does not run */
+    RS_ERR_RECORDER_UNAVAILABLE, /* recording/start: the recorder could not be started */
+    RS_ERR_UNKNOWN_TARGET,       /* recording/target: no configured target with this id */
     RS_ERR__COUNT
 };
 
