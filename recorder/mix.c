@@ -29,6 +29,9 @@
 #define JITTER_MS 200
 #define MIX_LATENCY (350 * GST_MSECOND)
 #define TRACK_QUEUE_BYTES (4u << 20)
+#define TILE_GAP 2 /* pixels between tiles */
+
+static GstPadProbeReturn on_tile_caps(GstPad *pad, GstPadProbeInfo *info, gpointer data);
 
 static GstElement *make(const char *factory, const char *name)
 {
@@ -268,6 +271,9 @@ int rec_mix_track_add(struct recorder *rec, const struct rs_rec_cmd *c, char *er
         snprintf(err, err_len, "cannot link track %u to the mixer", c->ssrc);
         goto fail;
     }
+    if (t->video)
+        gst_pad_add_probe(t->mix_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_tile_caps, rec,
+                          NULL);
     GstPad *srcpad = gst_element_get_static_pad(t->src, "src");
     gst_pad_add_probe(srcpad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, t, NULL);
     gst_object_unref(srcpad);
@@ -414,6 +420,38 @@ static GPtrArray *tile_order(struct recorder *rec)
     return v;
 }
 
+/* The tile's picture inside its cell, by the aspect ratio its decoder negotiated (16:9 until
+ * the first frame), so names sit on the picture and not on a letterbox bar. */
+static struct rs_rec_rect fit(struct rec_track *t, struct rs_rec_rect cell)
+{
+    int w = 0, h = 0, pn = 1, pd = 1;
+    GstCaps *caps = gst_pad_get_current_caps(t->mix_pad);
+    if (caps) {
+        GstStructure *st = gst_caps_get_structure(caps, 0);
+        gst_structure_get_int(st, "width", &w);
+        gst_structure_get_int(st, "height", &h);
+        gst_structure_get_fraction(st, "pixel-aspect-ratio", &pn, &pd);
+        gst_caps_unref(caps);
+    }
+    if (pd <= 0 || pn <= 0)
+        pn = pd = 1;
+    return rs_rec_layout_fit(cell, w * pn, h * pd, TILE_GAP);
+}
+
+static gboolean relayout_idle(gpointer data)
+{
+    rec_mix_relayout(data);
+    return G_SOURCE_REMOVE;
+}
+
+/* New caps on a tile (first frame, or a new resolution): place it again. */
+static GstPadProbeReturn on_tile_caps(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS)
+        g_idle_add(relayout_idle, data);
+    return GST_PAD_PROBE_OK;
+}
+
 static const char *paused_text(const struct recorder *rec)
 {
     return strncmp(rec->start.locale, "de", 2) == 0 ? "Pausiert" : "Paused";
@@ -429,6 +467,8 @@ void rec_mix_relayout(struct recorder *rec)
     int shown = blank ? 0
                       : rs_rec_layout_cells(rec->layout, (int)v->len, rec->start.width,
                                             rec->start.height, cells);
+    for (guint i = 0; i < v->len && (int)i < shown; i++)
+        cells[i] = fit(g_ptr_array_index(v, i), cells[i]);
     for (guint i = 0; i < v->len; i++) {
         struct rec_track *t = g_ptr_array_index(v, i);
         if ((int)i < shown)

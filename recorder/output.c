@@ -23,6 +23,7 @@
 
 #define OUT_QUEUE_BYTES (16u << 20)
 #define BACKOFF_MAX_S 30
+#define RTMP_RUNNING_BYTES 16384
 
 static const char *const state_names[] = {"connecting", "running", "reconnecting",
                                           "failed",     "stopping", "stopped"};
@@ -255,7 +256,8 @@ static void teardown(struct rec_output *o)
     gst_caps_replace(&o->acaps, NULL);
 }
 
-/* RTMP: running once bytes went out on the connection. */
+/* RTMP: running once media went out on the connection (more than the handshake and the
+ * connect/publish commands). */
 static gboolean poll_rtmp(gpointer data)
 {
     struct rec_output *o = data;
@@ -263,12 +265,18 @@ static gboolean poll_rtmp(gpointer data)
     guint64 out = 0;
     g_object_get(o->sink, "stats", &st, NULL);
     if (st) {
-        gst_structure_get_uint64(st, "out-bytes-acked", &out);
+        gst_structure_get_uint64(st, "out-bytes-total", &out);
         gst_structure_free(st);
     }
-    if (out > 0 && o->state != OUT_RUNNING) {
+    if (o->state != OUT_CONNECTING && o->state != OUT_RECONNECTING) {
+        o->poll_timer = 0;
+        return G_SOURCE_REMOVE;
+    }
+    if (out > RTMP_RUNNING_BYTES) {
         o->backoff_s = 0;
+        o->poll_timer = 0;
         announce(o, OUT_RUNNING);
+        return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
 }

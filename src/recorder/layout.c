@@ -57,3 +57,18 @@ int rs_rec_layout_cells(enum rs_rec_layout layout, int n, int width, int height,
     return layout == RS_REC_LAYOUT_GRID ? grid(n, width, height, out)
                                         : speaker(n, width, height, out);
 }
+
+struct rs_rec_rect rs_rec_layout_fit(struct rs_rec_rect c, int aw, int ah, int gap)
+{
+    if (aw <= 0 || ah <= 0)
+        aw = 16, ah = 9;
+    int cw = c.w - 2 * gap, ch = c.h - 2 * gap;
+    if (cw < 2 || ch < 2)
+        return c;
+    int w = cw, h = (int)((long long)cw * ah / aw);
+    if (h > ch) {
+        h = ch;
+        w = (int)((long long)ch * aw / ah);
+    }
+    return cell(c.x + gap + (cw - w) / 2, c.y + gap + (ch - h) / 2, w, h);
+}

@@ -22,4 +22,8 @@ struct rs_rec_rect {
 int rs_rec_layout_cells(enum rs_rec_layout layout, int n, int width, int height,
                         struct rs_rec_rect out[RS_REC_MAX_TILES]);
 
+/* The largest rectangle of aspect ratio `aw`:`ah` (16:9 when either is not positive) centred in
+ * `cell`, less a `gap`-pixel margin on every side; even coordinates. */
+struct rs_rec_rect rs_rec_layout_fit(struct rs_rec_rect cell, int aw, int ah, int gap);
+
 #endif
