@@ -10,11 +10,12 @@
  *   feeder --participants 3 --seconds 20 [--size 640x360] [--layout grid]
  *          [--outputs file=/abs/x.mp4,hls=/abs/dir,rtmp=rtmp://127.0.0.1:1935/live/k]
  *          [--remove-at 12:2] [--at 8:'{"cmd":"pause","on":true}'] [--kill-at 9]
- *          [--recorder bin/ratsaal-recorder]
+ *          [--stray N] [--recorder bin/ratsaal-recorder]
  *
  * --remove-at T:P removes participant P (1-based) at T seconds: `track_remove` for both of its
  * tracks and no more packets. --at T:JSON sends any command at T. --kill-at T SIGKILLs the
- * recorder. Otherwise at --seconds it sends `stop` and waits for `stopped` and the exit.
+ * recorder. --stray N sends N RTP packets of an SSRC never announced (to be dropped and
+ * counted) and one runt datagram right after `ready`. Otherwise at --seconds it sends `stop` and waits for `stopped` and the exit.
  * Every line the recorder writes is printed to stdout; the last line is a JSON summary
  * {"exit":N,"stopped":true|false,"plis":N,"packets":N}. */
 #include <errno.h>
@@ -58,7 +59,7 @@ struct action {
 };
 
 static struct {
-    int participants, seconds, width, height;
+    int participants, seconds, width, height, stray;
     const char *layout, *outputs, *recorder;
     struct action actions[MAX_ACTIONS];
     int n_actions;
@@ -148,7 +149,7 @@ static void build_part(struct part *p)
     p->venc = ve;
 
     GstElement *as = add("audiotestsrc"), *ae = add("opusenc"), *ap = add("rtpopuspay");
-    g_object_set(as, "is-live", TRUE, "freq", (double)freq(p->index), "volume", 0.5, NULL);
+    g_object_set(as, "is-live", TRUE, "freq", (double)freq(p->index), "volume", 0.2, NULL);
     g_object_set(ap, "ssrc", p->audio_ssrc, "pt", 111, NULL);
     gst_element_link_many(as, ae, ap, NULL);
     sink_to_socket(ap, p);
@@ -170,6 +171,18 @@ static void announce_tracks(struct part *p)
     send_line(v);
     g_free(a);
     g_free(v);
+}
+
+static void send_strays(void)
+{
+    guint8 pkt[112] = {0x80, 96};
+    for (int i = 0; i < f.stray; i++) {
+        pkt[2] = (guint8)(i >> 8), pkt[3] = (guint8)i;
+        pkt[8] = 0xde, pkt[9] = 0xad, pkt[10] = 0xbe, pkt[11] = 0xef; /* SSRC never announced */
+        send(f.data, pkt, sizeof pkt, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    if (f.stray)
+        send(f.data, pkt, 5, MSG_DONTWAIT | MSG_NOSIGNAL); /* too short for RTP */
 }
 
 static void add_outputs(void)
@@ -266,6 +279,7 @@ static gboolean on_control(gint fd, GIOCondition cond, gpointer data)
             for (int k = 0; k < f.participants; k++)
                 announce_tracks(&f.parts[k]);
             gst_element_set_state(f.pipe, GST_STATE_PLAYING);
+            send_strays();
             for (int k = 0; k < f.n_actions; k++)
                 g_timeout_add((guint)(f.actions[k].at * 1000), run_action, &f.actions[k]);
             g_timeout_add_seconds((guint)f.seconds, end_run, NULL);
@@ -341,6 +355,8 @@ static void parse_args(int argc, char **argv)
             f.layout = v;
         else if (strcmp(k, "--outputs") == 0)
             f.outputs = v;
+        else if (strcmp(k, "--stray") == 0)
+            f.stray = CLAMP((int)strtol(v, NULL, 10), 0, 100000);
         else if (strcmp(k, "--recorder") == 0)
             f.recorder = v;
         else if (f.n_actions < MAX_ACTIONS &&
