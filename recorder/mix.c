@@ -420,6 +420,14 @@ static GPtrArray *tile_order(struct recorder *rec)
     return v;
 }
 
+/* textoverlay reads Pango markup: names and slates are shown as written ("A & B <x>"). */
+static void set_text(GstElement *overlay, const char *text)
+{
+    gchar *escaped = g_markup_escape_text(text, -1);
+    g_object_set(overlay, "text", escaped, NULL);
+    g_free(escaped);
+}
+
 /* The tile's picture inside its cell, by the aspect ratio its decoder negotiated (16:9 until
  * the first frame), so names sit on the picture and not on a letterbox bar. */
 static struct rs_rec_rect fit(struct rec_track *t, struct rs_rec_rect cell)
@@ -484,14 +492,15 @@ void rec_mix_relayout(struct recorder *rec)
             g_object_set(rec->names[i], "text", "", NULL);
             continue;
         }
-        g_object_set(rec->names[i], "text", t->name, "deltax", cells[i].x + 8, "deltay",
+        set_text(rec->names[i], t->name);
+        g_object_set(rec->names[i], "deltax", cells[i].x + 8, "deltay",
                      cells[i].y + cells[i].h - 30, NULL);
     }
     const char *slate = rec->paused  ? paused_text(rec)
                         : rec->slate[0] ? rec->slate
                         : v->len == 0 ? rec->start.title
                                       : "";
-    g_object_set(rec->slate_overlay, "text", slate, NULL);
+    set_text(rec->slate_overlay, slate);
     /* audio: a pause is silence */
     GHashTableIter it;
     gpointer key, val;
