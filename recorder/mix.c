@@ -132,8 +132,10 @@ static bool build_video(struct recorder *rec)
                      0, "shaded-background", TRUE, "wrap-mode", -1, "text", "", NULL);
     }
     GstElement *q = chain[n++] = make("queue", "venc_queue");
-    g_object_set(q, "max-size-buffers", 4, "max-size-bytes", 0, "max-size-time", (guint64)0,
-                 NULL);
+    /* when the machine is too slow for the encoder, frames are dropped here (the file gets a
+     * lower frame rate) rather than the whole timeline falling behind real time */
+    g_object_set(q, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", (guint64)0,
+                 "leaky", 2 /* downstream: drop the oldest */, NULL);
     rec->venc = chain[n++] = make("x264enc", "venc");
     g_object_set(rec->venc, "speed-preset", 3 /* veryfast */, "tune", 4 /* zerolatency */,
                  "bitrate", (guint)s->video_kbps, "key-int-max", (guint)(2 * s->fps), NULL);
