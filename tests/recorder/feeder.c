@@ -10,7 +10,7 @@
  *   feeder --participants 3 --seconds 20 [--size 640x360] [--layout grid]
  *          [--outputs file=/abs/x.mp4,hls=/abs/dir,rtmp=rtmp://127.0.0.1:1935/live/k]
  *          [--remove-at 12:2] [--at 8:'{"cmd":"pause","on":true}'] [--kill-at 9]
- *          [--stray N] [--recorder bin/ratsaal-recorder]
+ *          [--stray N] [--video-codec vp8|h264] [--recorder bin/ratsaal-recorder]
  *
  * --remove-at T:P removes participant P (1-based) at T seconds: `track_remove` for both of its
  * tracks and no more packets. --at T:JSON sends any command at T. --kill-at T SIGKILLs the
@@ -61,6 +61,7 @@ struct action {
 static struct {
     int participants, seconds, width, height, stray;
     const char *layout, *outputs, *recorder;
+    gboolean h264; /* --video-codec h264: x264enc + rtph264pay instead of VP8 */
     struct action actions[MAX_ACTIONS];
     int n_actions;
     struct part parts[MAX_PARTS];
@@ -132,8 +133,8 @@ static void sink_to_socket(GstElement *last, struct part *p)
 static void build_part(struct part *p)
 {
     char caps[128];
-    GstElement *vs = add("videotestsrc"), *vf = add("capsfilter"), *ve = add("vp8enc"),
-               *vp = add("rtpvp8pay");
+    GstElement *vs = add("videotestsrc"), *vf = add("capsfilter"),
+               *ve = add(f.h264 ? "x264enc" : "vp8enc"), *vp = add(f.h264 ? "rtph264pay" : "rtpvp8pay");
     g_object_set(vs, "is-live", TRUE, "pattern", 17, "foreground-color", colours[p->index],
                  NULL);
     snprintf(caps, sizeof caps, "video/x-raw,width=%d,height=%d,framerate=30/1", f.width,
@@ -141,8 +142,13 @@ static void build_part(struct part *p)
     GstCaps *c = gst_caps_from_string(caps);
     g_object_set(vf, "caps", c, NULL);
     gst_caps_unref(c);
-    g_object_set(ve, "deadline", (gint64)1, "target-bitrate", 300000, "keyframe-max-dist", 300,
-                 "cpu-used", 8, NULL);
+    if (f.h264) {
+        g_object_set(ve, "speed-preset", 1, "tune", 4, "bitrate", 300, "key-int-max", 300, NULL);
+        g_object_set(vp, "config-interval", -1, NULL);
+    } else {
+        g_object_set(ve, "deadline", (gint64)1, "target-bitrate", 300000, "keyframe-max-dist",
+                     300, "cpu-used", 8, NULL);
+    }
     g_object_set(vp, "ssrc", p->video_ssrc, "pt", 96, "mtu", 1200, NULL);
     gst_element_link_many(vs, vf, ve, vp, NULL);
     sink_to_socket(vp, p);
@@ -163,10 +169,10 @@ static void announce_tracks(struct part *p)
         "\"source\":\"microphone\"}",
         p->audio_ssrc, p->index + 1, p->index + 1);
     char *v = g_strdup_printf(
-        "{\"cmd\":\"track_add\",\"ssrc\":%u,\"kind\":\"video\",\"codec\":\"vp8\",\"pt\":96,"
+        "{\"cmd\":\"track_add\",\"ssrc\":%u,\"kind\":\"video\",\"codec\":\"%s\",\"pt\":96,"
         "\"clock\":90000,\"participant\":\"p%011d\",\"name\":\"Teilnehmer %d\","
         "\"source\":\"camera\"}",
-        p->video_ssrc, p->index + 1, p->index + 1);
+        p->video_ssrc, f.h264 ? "h264" : "vp8", p->index + 1, p->index + 1);
     send_line(a);
     send_line(v);
     g_free(a);
@@ -355,6 +361,8 @@ static void parse_args(int argc, char **argv)
             f.layout = v;
         else if (strcmp(k, "--outputs") == 0)
             f.outputs = v;
+        else if (strcmp(k, "--video-codec") == 0)
+            f.h264 = strcmp(v, "h264") == 0;
         else if (strcmp(k, "--stray") == 0)
             f.stray = CLAMP((int)strtol(v, NULL, 10), 0, 100000);
         else if (strcmp(k, "--recorder") == 0)
