@@ -160,6 +160,9 @@ static gboolean on_data(gint fd, GIOCondition cond, gpointer data)
 
 void rec_finish_stop(struct recorder *rec)
 {
+    if (rec->finished)
+        return;
+    rec->finished = true;
     if (rec->stop_timer)
         g_source_remove(rec->stop_timer);
     rec->stop_timer = 0;
@@ -319,8 +322,10 @@ static void run_command(struct recorder *rec, const struct rs_rec_cmd *c)
         rec->paused = c->on;
         g_mutex_unlock(&rec->out_lock);
         rec_mix_relayout(rec);
-        if (!c->on)
-            rec_mix_force_keyframe(rec); /* file outputs resume at a keyframe */
+        if (!c->on) { /* file outputs resume at a keyframe */
+            rec_mix_force_keyframe(rec, REC_H264);
+            rec_mix_force_keyframe(rec, REC_VP8);
+        }
         break;
     case RS_REC_SLATE:
         g_strlcpy(rec->slate, c->name, sizeof rec->slate);

@@ -3,11 +3,17 @@
  *
  *   videotestsrc (background, live) ─┐
  *   track: appsrc ! rtpjitterbuffer ! depay ! decoder ! videoconvert ─┤ compositor
- *     ! video/x-raw,format=I420 ! textoverlay (slate/title) ! textoverlay × 16 (names)
- *     ! queue ! x264enc ! appsink "video"
+ *     ! video/x-raw,format=I420 ! textoverlay (slate/title) ! textoverlay × 16 (names) ! tee
+ *       tee ! queue ! x264enc ! appsink        (H.264: MP4, HLS, RTMP)
+ *       tee ! queue ! vp8enc ! appsink         (VP8: WebM)
  *   audiotestsrc (silence, live) ─┐
  *   track: appsrc ! rtpjitterbuffer ! depay ! opusdec ! audioconvert ! audioresample ─┤
- *     audiomixer ! audioconvert ! avenc_aac ! appsink "audio"
+ *     audiomixer ! tee
+ *       tee ! queue ! audioconvert ! avenc_aac ! appsink   (AAC)
+ *       tee ! queue ! audioconvert ! opusenc ! appsink     (Opus: WebM)
+ *
+ * An encoder is built when the first output that needs its stream is added, so a recording
+ * to WebM encodes no H.264 and a stream encodes no VP8.
  *
  * Tracks come and go while it plays: a new track links a new branch to a request pad; a
  * layout change only moves pads and names. Removal hides the tile (alpha 0) and mutes the
@@ -41,35 +47,21 @@ static GstElement *make(const char *factory, const char *name)
     return e;
 }
 
-static GstFlowReturn on_sample(GstAppSink *sink, gpointer data, bool video)
+static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 {
-    struct recorder *rec = data;
+    struct rec_sink *k = data;
     GstSample *s = gst_app_sink_pull_sample(sink);
     if (!s)
         return GST_FLOW_EOS;
-    rec_output_push(rec, s, video);
+    rec_output_push(k->rec, s, k->stream);
     gst_sample_unref(s);
     return GST_FLOW_OK;
 }
 
-static GstFlowReturn on_video_sample(GstAppSink *sink, gpointer data)
+static void on_eos(GstAppSink *sink, gpointer data)
 {
-    return on_sample(sink, data, true);
-}
-
-static GstFlowReturn on_audio_sample(GstAppSink *sink, gpointer data)
-{
-    return on_sample(sink, data, false);
-}
-
-static void on_video_eos(GstAppSink *sink, gpointer data)
-{
-    rec_output_eos(data, true);
-}
-
-static void on_audio_eos(GstAppSink *sink, gpointer data)
-{
-    rec_output_eos(data, false);
+    struct rec_sink *k = data;
+    rec_output_eos(k->rec, k->stream);
 }
 
 static GstElement *caps_filter(const char *caps_text)
@@ -109,7 +101,11 @@ static bool build_video(struct recorder *rec)
                  0xff1c2430u, NULL);
     g_object_set(rec->vmix, "background", 1 /* black */, "start-time-selection", 1 /* first */,
                  "min-upstream-latency", (guint64)MIX_LATENCY, NULL);
-    snprintf(caps, sizeof caps, "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1",
+    /* fixed down to the colorimetry: a tile joining must not change the encoders' caps (the
+     * WebM muxer refuses any caps change) */
+    snprintf(caps, sizeof caps,
+             "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1,"
+             "interlace-mode=progressive,colorimetry=bt709,chroma-site=mpeg2",
              s->width, s->height, s->fps);
     GstElement *head[] = {bg, caps_filter(caps), rec->vmix};
     if (!add_chain(GST_BIN(rec->pipe), head, 3))
@@ -131,22 +127,11 @@ static bool build_video(struct recorder *rec)
                      "halignment", 0 /* left */, "valignment", 2 /* top */, "xpad", 0, "ypad",
                      0, "shaded-background", TRUE, "wrap-mode", -1, "text", "", NULL);
     }
-    GstElement *q = chain[n++] = make("queue", "venc_queue");
-    /* when the machine is too slow for the encoder, frames are dropped here (the file gets a
-     * lower frame rate) rather than the whole timeline falling behind real time */
-    g_object_set(q, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", (guint64)0,
-                 "leaky", 2 /* downstream: drop the oldest */, NULL);
-    rec->venc = chain[n++] = make("x264enc", "venc");
-    g_object_set(rec->venc, "speed-preset", 3 /* veryfast */, "tune", 4 /* zerolatency */,
-                 "bitrate", (guint)s->video_kbps, "key-int-max", (guint)(2 * s->fps), NULL);
-    chain[n++] = caps_filter("video/x-h264,stream-format=byte-stream,alignment=au,profile=main");
-    rec->vsink = chain[n++] = make("appsink", "vsink");
+    rec->vtee = chain[n++] = make("tee", "vtee");
     if (!add_chain(GST_BIN(rec->pipe), chain + 1, n - 1) ||
         !gst_element_link(rec->vmix, chain[1]))
         return false;
-    g_object_set(rec->vsink, "sync", FALSE, "async", FALSE, NULL);
-    GstAppSinkCallbacks cb = {.new_sample = on_video_sample, .eos = on_video_eos};
-    gst_app_sink_set_callbacks(GST_APP_SINK(rec->vsink), &cb, rec, NULL);
+    g_object_set(rec->vtee, "allow-not-linked", TRUE, NULL);
     return true;
 }
 
@@ -157,9 +142,7 @@ static bool build_audio(struct recorder *rec)
         caps_filter("audio/x-raw,rate=48000,channels=2"),
         rec->amix = make("audiomixer", "amix"),
         caps_filter("audio/x-raw,rate=48000,channels=2"),
-        make("audioconvert", NULL),
-        make("avenc_aac", "aenc"),
-        rec->asink = make("appsink", "asink"),
+        rec->atee = make("tee", "atee"),
     };
     int n = sizeof e / sizeof e[0];
     for (int i = 0; i < n; i++)
@@ -168,13 +151,94 @@ static bool build_audio(struct recorder *rec)
     g_object_set(e[0], "is-live", TRUE, "wave", 4 /* silence */, NULL);
     g_object_set(rec->amix, "start-time-selection", 1, "min-upstream-latency",
                  (guint64)MIX_LATENCY, NULL);
-    g_object_set(e[5], "bitrate", rec->start.audio_kbps * 1000, NULL);
+    g_object_set(rec->atee, "allow-not-linked", TRUE, NULL);
+    return add_chain(GST_BIN(rec->pipe), e, n);
+}
+
+/* ---- encoders, built when the first output needs their stream ---- */
+
+static GstElement *video_encoder(struct recorder *rec, enum rec_stream stream)
+{
+    const struct rs_rec_cmd *s = &rec->start;
+    if (stream == REC_H264) {
+        GstElement *enc = make("x264enc", "h264enc");
+        if (enc)
+            g_object_set(enc, "speed-preset", 3 /* veryfast */, "tune", 4 /* zerolatency */,
+                         "bitrate", (guint)s->video_kbps, "key-int-max", (guint)(2 * s->fps),
+                         NULL);
+        return enc;
+    }
+    GstElement *enc = make("vp8enc", "vp8enc");
+    if (enc)
+        g_object_set(enc, "deadline", (gint64)1 /* realtime */, "cpu-used", 8, "end-usage",
+                     1 /* cbr */, "target-bitrate", s->video_kbps * 1000, "keyframe-max-dist",
+                     2 * s->fps, "lag-in-frames", 0, "threads", 2, NULL);
+    return enc;
+}
+
+static GstElement *audio_encoder(struct recorder *rec, enum rec_stream stream)
+{
+    GstElement *enc = make(stream == REC_AAC ? "avenc_aac" : "opusenc", NULL);
+    if (enc)
+        g_object_set(enc, "bitrate", rec->start.audio_kbps * 1000, NULL);
+    return enc;
+}
+
+/* tee ! queue ! [convert] ! encoder [! caps] ! appsink, linked while the pipeline plays. */
+static int build_encoder(struct recorder *rec, enum rec_stream stream)
+{
+    struct rec_sink *k = &rec->sinks[stream];
+    if (k->enc)
+        return 0;
+    bool video = stream == REC_H264 || stream == REC_VP8;
+    GstElement *e[6];
+    int n = 0;
+    GstElement *q = e[n++] = make("queue", NULL);
+    if (!video)
+        e[n++] = make("audioconvert", NULL);
+    GstElement *enc = e[n++] = video ? video_encoder(rec, stream) : audio_encoder(rec, stream);
+    if (stream == REC_H264)
+        e[n++] = caps_filter("video/x-h264,stream-format=byte-stream,alignment=au,profile=main");
+    GstElement *sink = e[n++] = make("appsink", NULL);
+    if (!q || !sink || !enc)
+        goto fail;
+    /* when the machine is too slow for the encoder, frames are dropped here (the file gets a
+     * lower frame rate) rather than the whole timeline falling behind real time */
+    if (video)
+        g_object_set(q, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
+                     (guint64)0, "leaky", 2 /* downstream: drop the oldest */, NULL);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
+    k->rec = rec;
+    k->stream = stream;
+    GstAppSinkCallbacks cb = {.new_sample = on_sample, .eos = on_eos};
+    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, k, NULL);
     if (!add_chain(GST_BIN(rec->pipe), e, n))
-        return false;
-    g_object_set(rec->asink, "sync", FALSE, "async", FALSE, NULL);
-    GstAppSinkCallbacks cb = {.new_sample = on_audio_sample, .eos = on_audio_eos};
-    gst_app_sink_set_callbacks(GST_APP_SINK(rec->asink), &cb, rec, NULL);
-    return true;
+        return -1; /* the elements belong to the bin now */
+    GstPad *teepad = gst_element_request_pad_simple(video ? rec->vtee : rec->atee, "src_%u");
+    GstPad *qpad = gst_element_get_static_pad(q, "sink");
+    GstPadLinkReturn lr = gst_pad_link(teepad, qpad);
+    gst_object_unref(teepad);
+    gst_object_unref(qpad);
+    if (lr != GST_PAD_LINK_OK)
+        return -1;
+    for (int i = n - 1; i >= 0; i--)
+        gst_element_sync_state_with_parent(e[i]);
+    k->enc = enc;
+    return 0;
+fail:
+    for (int i = 0; i < n; i++)
+        if (e[i])
+            gst_object_unref(e[i]);
+    return -1;
+}
+
+int rec_mix_need(struct recorder *rec, bool webm)
+{
+    if (!rec->pipe)
+        return -1;
+    if (webm)
+        return build_encoder(rec, REC_VP8) == 0 && build_encoder(rec, REC_OPUS) == 0 ? 0 : -1;
+    return build_encoder(rec, REC_H264) == 0 && build_encoder(rec, REC_AAC) == 0 ? 0 : -1;
 }
 
 int rec_mix_start(struct recorder *rec, char *err, size_t err_len)
@@ -515,11 +579,12 @@ void rec_mix_relayout(struct recorder *rec)
     g_ptr_array_free(v, TRUE);
 }
 
-void rec_mix_force_keyframe(struct recorder *rec)
+void rec_mix_force_keyframe(struct recorder *rec, enum rec_stream stream)
 {
-    if (!rec->venc)
+    GstElement *enc = rec->sinks[stream].enc;
+    if (!enc)
         return;
-    GstPad *pad = gst_element_get_static_pad(rec->venc, "src");
+    GstPad *pad = gst_element_get_static_pad(enc, "src");
     gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
                                                                         TRUE, 0));
     gst_object_unref(pad);

@@ -2,9 +2,10 @@
 /* The outputs of ratsaal-recorder (see recorder.h). Each output is its own pipeline
  *
  *   appsrc (H.264) ! h264parse ─┐
- *   appsrc (AAC)   ! aacparse  ─┤ mp4mux (fragmented) ! filesink      file
+ *   appsrc (AAC)   ! aacparse  ─┤ mp4mux (fragmented) ! filesink      file, format mp4
  *                               │ hlssink2 (seg%05d.ts, index.m3u8)   hls
  *                               │ flvmux ! rtmp2sink                  rtmp
+ *   appsrc (VP8), appsrc (Opus) ─ webmmux (streamable) ! filesink     file, format webm
  *
  * fed by the encoders' appsinks, so an error in one (an RTMP server going away) is that
  * output's alone: an RTMP output then goes `reconnecting` and is rebuilt after 1, 2, 4 … 30 s;
@@ -75,6 +76,18 @@ static GstClockTime running_time(const GstSegment *seg, GstClockTime t)
                : GST_CLOCK_TIME_NONE;
 }
 
+static bool is_video(enum rec_stream stream)
+{
+    return stream == REC_H264 || stream == REC_VP8;
+}
+
+/* The two streams output `o` takes. */
+static bool takes(const struct rec_output *o, enum rec_stream stream)
+{
+    return o->webm ? stream == REC_VP8 || stream == REC_OPUS
+                   : stream == REC_H264 || stream == REC_AAC;
+}
+
 static void push_one(struct rec_output *o, GstSample *sample, bool video)
 {
     struct recorder *rec = o->rec;
@@ -134,20 +147,24 @@ static void push_one(struct rec_output *o, GstSample *sample, bool video)
     gst_app_src_push_buffer(GST_APP_SRC(src), copy);
 }
 
-void rec_output_push(struct recorder *rec, GstSample *sample, bool video)
-{
-    g_mutex_lock(&rec->out_lock);
-    for (guint i = 0; i < rec->outputs->len; i++)
-        push_one(g_ptr_array_index(rec->outputs, i), sample, video);
-    g_mutex_unlock(&rec->out_lock);
-}
-
-void rec_output_eos(struct recorder *rec, bool video)
+void rec_output_push(struct recorder *rec, GstSample *sample, enum rec_stream stream)
 {
     g_mutex_lock(&rec->out_lock);
     for (guint i = 0; i < rec->outputs->len; i++) {
         struct rec_output *o = g_ptr_array_index(rec->outputs, i);
-        if (!o->live)
+        if (takes(o, stream))
+            push_one(o, sample, is_video(stream));
+    }
+    g_mutex_unlock(&rec->out_lock);
+}
+
+void rec_output_eos(struct recorder *rec, enum rec_stream stream)
+{
+    bool video = is_video(stream);
+    g_mutex_lock(&rec->out_lock);
+    for (guint i = 0; i < rec->outputs->len; i++) {
+        struct rec_output *o = g_ptr_array_index(rec->outputs, i);
+        if (!o->live || !takes(o, stream))
             continue;
         bool *done = video ? &o->v_eos : &o->a_eos;
         if (!*done)
@@ -188,13 +205,27 @@ static bool build(struct rec_output *o)
     GstElement *p = o->pipe = gst_pipeline_new(o->id);
     o->vsrc = add(p, "appsrc");
     o->asrc = add(p, "appsrc");
-    GstElement *vparse = add(p, "h264parse"), *aparse = add(p, "aacparse");
-    if (!o->vsrc || !o->asrc || !vparse || !aparse)
+    if (!o->vsrc || !o->asrc)
         return false;
     g_object_set(o->vsrc, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE,
                  "max-bytes", (guint64)0, NULL);
     g_object_set(o->asrc, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE,
                  "max-bytes", (guint64)0, NULL);
+    if (o->webm) { /* VP8 and Opus need no parser */
+        GstElement *mux = add(p, "webmmux");
+        o->sink = add(p, "filesink");
+        if (!mux || !o->sink)
+            return false;
+        /* streamable: no seeking back at the end, so a killed recorder leaves a playable
+         * file (without an index) */
+        g_object_set(mux, "streamable", TRUE, NULL);
+        g_object_set(o->sink, "location", o->path, "async", FALSE, "sync", FALSE, NULL);
+        return link_request(o->vsrc, mux, "video_%u") && link_request(o->asrc, mux, "audio_%u") &&
+               gst_element_link(mux, o->sink);
+    }
+    GstElement *vparse = add(p, "h264parse"), *aparse = add(p, "aacparse");
+    if (!vparse || !aparse)
+        return false;
     g_object_set(vparse, "config-interval", -1, NULL);
     if (!gst_element_link(o->vsrc, vparse) || !gst_element_link(o->asrc, aparse))
         return false;
@@ -305,7 +336,7 @@ static int launch(struct rec_output *o, char *err, size_t err_len)
         teardown(o);
         return -1;
     }
-    rec_mix_force_keyframe(o->rec);
+    rec_mix_force_keyframe(o->rec, o->webm ? REC_VP8 : REC_H264);
     if (o->type == RS_REC_OUT_RTMP)
         o->poll_timer = g_timeout_add(500, poll_rtmp, o);
     else
@@ -384,8 +415,9 @@ int rec_output_add(struct recorder *rec, const struct rs_rec_cmd *c, char *err, 
         snprintf(err, err_len, "output %s exists", c->id);
         return -1;
     }
-    if (c->output == RS_REC_OUT_FILE && c->format != RS_REC_FORMAT_MP4) {
-        snprintf(err, err_len, "output %s: only format mp4 is supported", c->id);
+    bool webm = c->output == RS_REC_OUT_FILE && c->format == RS_REC_FORMAT_WEBM;
+    if (rec_mix_need(rec, webm) != 0) {
+        snprintf(err, err_len, "output %s: cannot build its encoders", c->id);
         return -1;
     }
     if (c->output == RS_REC_OUT_HLS && g_mkdir_with_parents(c->path, 0750) != 0) {
@@ -397,6 +429,7 @@ int rec_output_add(struct recorder *rec, const struct rs_rec_cmd *c, char *err, 
     g_strlcpy(o->id, c->id, sizeof o->id);
     o->type = c->output;
     o->format = c->format;
+    o->webm = webm;
     g_strlcpy(o->path, c->path, sizeof o->path);
     o->segment_s = c->segment_s;
     o->playlist_len = c->playlist_len;

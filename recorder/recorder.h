@@ -24,6 +24,15 @@
 
 struct recorder;
 
+/* The encoded streams the main pipeline can produce; each output takes two of them. */
+enum rec_stream { REC_H264 = 0, REC_AAC, REC_VP8, REC_OPUS, REC_STREAMS };
+
+struct rec_sink {
+    struct recorder *rec;
+    enum rec_stream stream;
+    GstElement *enc; /* NULL until an output needs this stream */
+};
+
 struct rec_track {
     struct recorder *rec;
     uint32_t ssrc;
@@ -57,6 +66,7 @@ struct rec_output {
     char id[RS_REC_ID_MAX];
     enum rs_rec_output_type type;
     enum rs_rec_format format;
+    bool webm; /* takes VP8 + Opus, else H.264 + AAC */
     char path[RS_REC_PATH_MAX];
     int segment_s, playlist_len;
     enum rec_output_state state;
@@ -82,12 +92,13 @@ struct recorder {
     int ctl_fd, data_fd;
     int exit_code;
     struct rs_rec_cmd start;
-    bool started, stopping, ready_sent;
+    bool started, stopping, finished, ready_sent;
     char *ctl_buf; /* partial control line */
     size_t ctl_len;
     bool ctl_skip; /* discarding an oversized line up to its newline */
     /* main pipeline */
-    GstElement *pipe, *vmix, *amix, *venc, *vsink, *asink, *slate_overlay;
+    GstElement *pipe, *vmix, *amix, *vtee, *atee, *slate_overlay;
+    struct rec_sink sinks[REC_STREAMS];
     GstElement *names[RS_REC_MAX_TILES];
     guint bus_watch;
     GHashTable *tracks; /* ssrc → struct rec_track */
@@ -117,15 +128,16 @@ int rec_mix_track_add(struct recorder *rec, const struct rs_rec_cmd *c, char *er
                       size_t err_len);
 void rec_mix_track_remove(struct recorder *rec, struct rec_track *t);
 void rec_mix_relayout(struct recorder *rec);
-void rec_mix_force_keyframe(struct recorder *rec);
+int rec_mix_need(struct recorder *rec, bool webm); /* builds the encoders an output needs */
+void rec_mix_force_keyframe(struct recorder *rec, enum rec_stream stream);
 void rec_mix_eos(struct recorder *rec);
 void rec_mix_free(struct recorder *rec);
 
 /* output.c */
 int rec_output_add(struct recorder *rec, const struct rs_rec_cmd *c, char *err, size_t err_len);
 void rec_output_remove(struct recorder *rec, const char *id);
-void rec_output_push(struct recorder *rec, GstSample *sample, bool video);
-void rec_output_eos(struct recorder *rec, bool video);
+void rec_output_push(struct recorder *rec, GstSample *sample, enum rec_stream stream);
+void rec_output_eos(struct recorder *rec, enum rec_stream stream);
 void rec_output_stop_all(struct recorder *rec);
 void rec_output_free_all(struct recorder *rec);
 bool rec_output_all_stopped(struct recorder *rec);

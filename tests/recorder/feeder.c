@@ -12,6 +12,7 @@
  *          [--remove-at 12:2] [--at 8:'{"cmd":"pause","on":true}'] [--kill-at 9]
  *          [--stray N] [--video-codec vp8|h264] [--recorder bin/ratsaal-recorder]
  *
+ * A file output ending in .webm is asked for as format webm, any other as mp4.
  * --remove-at T:P removes participant P (1-based) at T seconds: `track_remove` for both of its
  * tracks and no more packets. --at T:JSON sends any command at T. --kill-at T SIGKILLs the
  * recorder. --stray N sends N RTP packets of an SSRC never announced (to be dropped and
@@ -205,8 +206,8 @@ static void add_outputs(void)
         char *cmd = NULL;
         if (strcmp(list[i], "file") == 0)
             cmd = g_strdup_printf("{\"cmd\":\"output_add\",\"id\":\"file\",\"type\":\"file\","
-                                  "\"path\":\"%s\",\"format\":\"mp4\"}",
-                                  v);
+                                  "\"path\":\"%s\",\"format\":\"%s\"}",
+                                  v, g_str_has_suffix(v, ".webm") ? "webm" : "mp4");
         else if (strcmp(list[i], "hls") == 0)
             cmd = g_strdup_printf("{\"cmd\":\"output_add\",\"id\":\"hls\",\"type\":\"hls\","
                                   "\"dir\":\"%s\",\"segment_s\":2,\"playlist_len\":6}",
