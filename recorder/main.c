@@ -78,6 +78,8 @@ static void put32(uint8_t *p, uint32_t v)
 void rec_request_keyframe(struct rec_track *t)
 {
     struct recorder *rec = t->rec;
+    if (!t->video)
+        return; /* an audio track's decoder asking is no reason to bother the SFU */
     gint64 now = g_get_monotonic_time();
     g_mutex_lock(&rec->pli_lock);
     bool due = !t->last_pli_us || now - t->last_pli_us >= PLI_INTERVAL_US;
@@ -86,7 +88,7 @@ void rec_request_keyframe(struct rec_track *t)
         rec->keyframe_requests++;
     }
     g_mutex_unlock(&rec->pli_lock);
-    if (!due || !t->video)
+    if (!due)
         return;
     uint8_t pli[12] = {0x81, 206, 0, 2}; /* V=2, FMT=1 (PLI), PT=PSFB, length 2 */
     put32(pli + 4, OUR_SSRC);
@@ -396,11 +398,14 @@ static gboolean on_stats(gpointer data)
     g_mutex_lock(&rec->pli_lock);
     guint64 kf = rec->keyframe_requests;
     g_mutex_unlock(&rec->pli_lock);
+    g_mutex_lock(&rec->out_lock);
+    guint64 dropped = rec->dropped + rec->out_dropped;
+    g_mutex_unlock(&rec->out_lock);
     rec_emit(rec,
              "{\"ev\":\"stats\",\"tracks\":%u,\"dropped\":%" G_GUINT64_FORMAT
              ",\"unknown_ssrc\":%" G_GUINT64_FORMAT ",\"packets\":%" G_GUINT64_FORMAT
              ",\"keyframe_requests\":%" G_GUINT64_FORMAT "}",
-             tracks, rec->dropped, rec->unknown_ssrc, rec->packets, kf);
+             tracks, dropped, rec->unknown_ssrc, rec->packets, kf);
     return G_SOURCE_CONTINUE;
 }
 

@@ -107,9 +107,10 @@ static void push_one(struct rec_output *o, GstSample *sample, bool video)
         return;
     }
     GstElement *src = video ? o->vsrc : o->asrc;
-    if (video && gst_app_src_get_current_level_bytes(GST_APP_SRC(src)) > OUT_QUEUE_BYTES) {
-        o->need_key = true; /* the output is stuck: drop to the next keyframe */
-        rec->dropped++;
+    if (gst_app_src_get_current_level_bytes(GST_APP_SRC(src)) > OUT_QUEUE_BYTES) {
+        o->need_key = true; /* the output is stuck (a slow RTMP server): drop to the next
+                             * keyframe; its audio waits as long */
+        rec->out_dropped++;
         return;
     }
     if (video && o->need_key) {

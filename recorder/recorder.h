@@ -112,7 +112,8 @@ struct recorder {
     GMutex out_lock;
     GMutex pli_lock;
     /* counters */
-    guint64 packets, dropped, unknown_ssrc, keyframe_requests, rtcp_in;
+    guint64 packets, dropped, unknown_ssrc, keyframe_requests, rtcp_in; /* main thread */
+    guint64 out_dropped; /* encoded buffers an output could not take; under out_lock */
     guint stop_timer;
 };
 
