@@ -57,13 +57,21 @@ void rec_emit(struct recorder *rec, const char *fmt, ...)
     g_free(line);
 }
 
+void rec_emit_json(struct recorder *rec, json_t *event)
+{
+    char *s = event ? json_dumps(event, JSON_COMPACT) : NULL;
+    if (s)
+        rec_emit(rec, "%s", s);
+    free(s);
+    json_decref(event);
+}
+
 void rec_emit_error(struct recorder *rec, bool fatal, const char *message)
 {
-    json_t *o = json_pack("{s:s,s:b,s:s}", "ev", "error", "fatal", fatal, "message", message);
-    char *s = json_dumps(o, JSON_COMPACT);
-    rec_emit(rec, "%s", s);
-    free(s);
-    json_decref(o);
+    gchar *valid = g_utf8_make_valid(message, -1); /* GStreamer's text may carry paths */
+    rec_emit_json(rec, json_pack("{s:s,s:b,s:s}", "ev", "error", "fatal", fatal, "message",
+                                 valid));
+    g_free(valid);
     g_printerr("ratsaal-recorder: %s%s\n", fatal ? "fatal: " : "", message);
 }
 

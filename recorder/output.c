@@ -16,6 +16,7 @@
  * the encoder refuse caps in the prototype), and its sinks do not wait for preroll. */
 #include <errno.h>
 #include <gst/app/gstappsrc.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,17 +40,18 @@ static void announce(struct rec_output *o, enum rec_output_state s)
     o->state = s;
     if (s == OUT_STOPPING || s == OUT_CONNECTING)
         return;
+    json_t *ev = json_pack("{s:s,s:s,s:s}", "ev", "output", "id", o->id, "state", state_names[s]);
     if (s == OUT_STOPPED) {
         struct stat st;
         if (o->type == RS_REC_OUT_FILE && stat(o->path, &st) == 0)
             o->bytes = (guint64)st.st_size;
-        rec_emit(o->rec, "{\"ev\":\"output\",\"id\":\"%s\",\"state\":\"stopped\",\"bytes\":%" G_GUINT64_FORMAT ",\"duration_ms\":%" G_GUINT64_FORMAT "}",
-                 o->id, o->bytes,
-                 GST_CLOCK_TIME_IS_VALID(o->last_pts) ? o->last_pts / GST_MSECOND : 0);
-        return;
+        json_object_set_new(ev, "bytes", json_integer((json_int_t)o->bytes));
+        json_object_set_new(ev, "duration_ms",
+                            json_integer(GST_CLOCK_TIME_IS_VALID(o->last_pts)
+                                             ? (json_int_t)(o->last_pts / GST_MSECOND)
+                                             : 0));
     }
-    rec_emit(o->rec, "{\"ev\":\"output\",\"id\":\"%s\",\"state\":\"%s\"}", o->id,
-             state_names[s]);
+    rec_emit_json(o->rec, ev);
 }
 
 static struct rec_output *find(struct recorder *rec, const char *id)

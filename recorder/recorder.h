@@ -16,6 +16,7 @@
 #define RS_RECORDER_RECORDER_H
 
 #include <gst/gst.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -119,6 +120,7 @@ struct recorder {
 
 /* main.c */
 void rec_emit(struct recorder *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rec_emit_json(struct recorder *rec, json_t *event); /* takes `event` */
 void rec_emit_error(struct recorder *rec, bool fatal, const char *message);
 void rec_request_keyframe(struct rec_track *t); /* any thread; throttled to 1/s */
 void rec_finish_stop(struct recorder *rec);     /* main thread; when every output stopped */
