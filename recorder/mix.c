@@ -38,6 +38,7 @@
 #define TILE_GAP 2 /* pixels between tiles */
 
 static GstPadProbeReturn on_tile_caps(GstPad *pad, GstPadProbeInfo *info, gpointer data);
+static void teardown_track(struct recorder *rec, struct rec_track *t);
 
 static GstElement *make(const char *factory, const char *name)
 {
@@ -308,7 +309,10 @@ static void track_branch(struct rec_track *t, const struct rs_rec_cmd *c, GstEle
 int rec_mix_track_add(struct recorder *rec, const struct rs_rec_cmd *c, char *err,
                       size_t err_len)
 {
-    if (g_hash_table_contains(rec->tracks, GUINT_TO_POINTER(c->ssrc))) {
+    struct rec_track *old = g_hash_table_lookup(rec->tracks, GUINT_TO_POINTER(c->ssrc));
+    if (old && old->removing) {
+        teardown_track(rec, old); /* the same SSRC back (consent given again): no waiting */
+    } else if (old) {
         snprintf(err, err_len, "track %u exists", c->ssrc);
         return -1;
     }
@@ -376,13 +380,8 @@ struct teardown_req {
     uint32_t ssrc;
 };
 
-static gboolean teardown(gpointer data)
+static void teardown_track(struct recorder *rec, struct rec_track *t)
 {
-    struct teardown_req *req = data;
-    struct recorder *rec = req->rec;
-    struct rec_track *t = g_hash_table_lookup(rec->tracks, GUINT_TO_POINTER(req->ssrc));
-    if (!t || !t->removing || !rec->pipe)
-        return G_SOURCE_REMOVE;
     if (t->teardown_timer)
         g_source_remove(t->teardown_timer);
     t->teardown_timer = 0;
@@ -395,6 +394,15 @@ static gboolean teardown(gpointer data)
     for (int i = 0; i < t->n_elems; i++)
         gst_bin_remove(GST_BIN(rec->pipe), t->elems[i]);
     g_hash_table_remove(rec->tracks, GUINT_TO_POINTER(t->ssrc)); /* frees t */
+}
+
+static gboolean teardown(gpointer data)
+{
+    struct teardown_req *req = data;
+    struct recorder *rec = req->rec;
+    struct rec_track *t = g_hash_table_lookup(rec->tracks, GUINT_TO_POINTER(req->ssrc));
+    if (t && t->removing && rec->pipe)
+        teardown_track(rec, t);
     return G_SOURCE_REMOVE;
 }
 

@@ -9,12 +9,14 @@
  *
  *   feeder --participants 3 --seconds 20 [--size 640x360] [--layout grid]
  *          [--outputs file=/abs/x.mp4,hls=/abs/dir,rtmp=rtmp://127.0.0.1:1935/live/k]
- *          [--remove-at 12:2] [--at 8:'{"cmd":"pause","on":true}'] [--kill-at 9]
+ *          [--remove-at 12:2] [--readd-at 15:2] [--at 8:'{"cmd":"pause","on":true}']
+ *          [--kill-at 9]
  *          [--stray N] [--video-codec vp8|h264] [--recorder bin/ratsaal-recorder]
  *
  * A file output ending in .webm is asked for as format webm, any other as mp4.
  * --remove-at T:P removes participant P (1-based) at T seconds: `track_remove` for both of its
- * tracks and no more packets. --at T:JSON sends any command at T. --kill-at T SIGKILLs the
+ * tracks and no more packets; --readd-at T:P announces them again (same SSRCs) and resumes.
+ * --at T:JSON sends any command at T. --kill-at T SIGKILLs the
  * recorder. --stray N sends N RTP packets of an SSRC never announced (to be dropped and
  * counted) and one runt datagram right after `ready`. Otherwise at --seconds it sends `stop` and waits for `stopped` and the exit.
  * Every line the recorder writes is printed to stdout; the last line is a JSON summary
@@ -54,7 +56,7 @@ struct part {
 
 struct action {
     double at;
-    enum { ACT_REMOVE, ACT_COMMAND, ACT_KILL } type;
+    enum { ACT_REMOVE, ACT_READD, ACT_COMMAND, ACT_KILL } type;
     int part;
     char *json;
 };
@@ -238,6 +240,10 @@ static gboolean run_action(gpointer data)
         snprintf(buf, sizeof buf, "{\"cmd\":\"track_remove\",\"ssrc\":%u}", p->audio_ssrc);
         send_line(buf);
         p->removed = TRUE;
+    } else if (a->type == ACT_READD && a->part >= 1 && a->part <= f.participants) {
+        struct part *p = &f.parts[a->part - 1];
+        announce_tracks(p); /* the same SSRCs again, as after a consent given anew */
+        p->removed = FALSE;
     } else if (a->type == ACT_COMMAND) {
         send_line(a->json);
     }
@@ -369,7 +375,8 @@ static void parse_args(int argc, char **argv)
         else if (strcmp(k, "--recorder") == 0)
             f.recorder = v;
         else if (f.n_actions < MAX_ACTIONS &&
-                 (strcmp(k, "--remove-at") == 0 || strcmp(k, "--at") == 0 ||
+                 (strcmp(k, "--remove-at") == 0 || strcmp(k, "--readd-at") == 0 ||
+                  strcmp(k, "--at") == 0 ||
                   strcmp(k, "--kill-at") == 0)) {
             struct action *a = &f.actions[f.n_actions++];
             char *end;
@@ -379,8 +386,8 @@ static void parse_args(int argc, char **argv)
             else if (*end != ':') {
                 fprintf(stderr, "feeder: %s wants T:VALUE\n", k);
                 exit(2);
-            } else if (strcmp(k, "--remove-at") == 0) {
-                a->type = ACT_REMOVE;
+            } else if (strcmp(k, "--remove-at") == 0 || strcmp(k, "--readd-at") == 0) {
+                a->type = strcmp(k, "--remove-at") == 0 ? ACT_REMOVE : ACT_READD;
                 a->part = (int)strtol(end + 1, NULL, 10);
             } else {
                 a->type = ACT_COMMAND;
