@@ -176,6 +176,9 @@ void rec_finish_stop(struct recorder *rec)
     if (rec->stop_timer)
         g_source_remove(rec->stop_timer);
     rec->stop_timer = 0;
+    if (rec->drain_timer)
+        g_source_remove(rec->drain_timer);
+    rec->drain_timer = 0;
     rec_output_free_all(rec);
     rec_mix_free(rec);
     rec_emit(rec, "{\"ev\":\"stopped\"}");
@@ -192,6 +195,19 @@ static gboolean stop_deadline(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Half-way to the deadline the mixer has still not drained (a starved machine): end the
+ * outputs' streams directly so that their muxers still finalise what they have. */
+static gboolean stop_outputs_now(gpointer data)
+{
+    struct recorder *rec = data;
+    rec->drain_timer = 0;
+    g_printerr("ratsaal-recorder: the mixer did not drain in %d s; ending the outputs\n",
+               STOP_DEADLINE_S / 2);
+    for (int s = 0; s < REC_STREAMS; s++)
+        rec_output_eos(rec, (enum rec_stream)s);
+    return G_SOURCE_REMOVE;
+}
+
 static void begin_stop(struct recorder *rec)
 {
     if (rec->stopping)
@@ -202,6 +218,7 @@ static void begin_stop(struct recorder *rec)
         return;
     }
     rec->stop_timer = g_timeout_add_seconds(STOP_DEADLINE_S, stop_deadline, rec);
+    rec->drain_timer = g_timeout_add_seconds(STOP_DEADLINE_S / 2, stop_outputs_now, rec);
     rec_output_stop_all(rec);
     if (rec_output_all_stopped(rec)) {
         rec_finish_stop(rec);

@@ -115,7 +115,7 @@ struct recorder {
     /* counters */
     guint64 packets, dropped, unknown_ssrc, keyframe_requests, rtcp_in; /* main thread */
     guint64 out_dropped; /* encoded buffers an output could not take; under out_lock */
-    guint stop_timer;
+    guint stop_timer, drain_timer;
 };
 
 /* main.c */

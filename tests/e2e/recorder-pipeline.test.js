@@ -113,9 +113,9 @@ function feed(args, onEvent = () => {}) {
 
 // ---- checking media with ffprobe/ffmpeg ----
 
-function probe(file) {
+function probe(file, label = '') {
   const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type,width,height,sample_rate:format=duration', '-of', 'json', file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `ffprobe ${file}: ${r.stderr}`);
+  assert.equal(r.status, 0, `ffprobe ${file}: ${r.stderr}\n${label}`);
   const j = JSON.parse(r.stdout);
   const v = j.streams.find((s) => s.codec_type === 'video');
   const a = j.streams.find((s) => s.codec_type === 'audio');
@@ -123,7 +123,7 @@ function probe(file) {
 }
 
 function assertH264Aac720(file, label) {
-  const p = probe(file);
+  const p = probe(file, label);
   assert.ok(p.video, `${label}: no video stream`);
   assert.equal(p.video.codec_name, 'h264', label);
   assert.equal(p.video.width, 1280, label);
@@ -226,9 +226,10 @@ test('file, HLS and RTMP at once: tiles, tones, track_remove, RTMP outage and re
   // the RTMP output: running, reconnecting when the server went, running again; the others never moved
   const rtmp = outputStates(evs, 'rtmp:test');
   const i = rtmp.indexOf('reconnecting');
-  assert.ok(rtmp[0] === 'running' && i > 0 && rtmp.indexOf('running', i) > i, rtmp.join(','));
-  assert.deepEqual(outputStates(evs, 'file'), ['running', 'stopped']);
-  assert.deepEqual(outputStates(evs, 'hls'), ['running', 'stopped']);
+  assert.ok(rtmp[0] === 'running' && i > 0 && rtmp.indexOf('running', i) > i, `${rtmp.join(',')}\n${run.stderr}`);
+  const story = `${JSON.stringify(evs.filter((e) => e.ev !== 'stats'))}\n${run.stderr}`;
+  assert.deepEqual(outputStates(evs, 'file'), ['running', 'stopped'], story);
+  assert.deepEqual(outputStates(evs, 'hls'), ['running', 'stopped'], story);
   const last = evs[evs.length - 1];
   assert.equal(last.ev, 'stopped');
   const fileStopped = evs.find((e) => e.ev === 'output' && e.id === 'file' && e.state === 'stopped');
@@ -275,7 +276,7 @@ test('a paused recording leaves the paused time out of the file', async () => {
   const run = await feed(['--participants', '1', '--seconds', '12', '--outputs', `file=${file}`,
     '--at', '3:{"cmd":"pause","on":true}', '--at', '7:{"cmd":"pause","on":false}']);
   assert.equal(run.code, 0, run.stderr);
-  const p = assertH264Aac720(file, 'paused file');
+  const p = assertH264Aac720(file, `paused file; the recorder said:\n${run.stderr}`);
   // 12 s run, 4 s paused: about 8 s of file, without a gap
   assert.ok(p.duration > 6.5 && p.duration < 10, `duration ${p.duration}`);
   const shares = colourShares(file, p.duration - 1.5);
@@ -287,7 +288,7 @@ test('a recorder killed with SIGKILL leaves a playable fragmented MP4', async ()
   const run = await feed(['--participants', '2', '--seconds', '30', '--kill-at', '8', '--outputs', `file=${file}`]);
   assert.equal(run.summary.exit, 128 + 9, 'killed by the signal');
   assert.ok(!run.events.some((e) => e.ev === 'stopped'));
-  const p = assertH264Aac720(file, 'killed file');
+  const p = assertH264Aac720(file, `killed file; the recorder said:\n${run.stderr}`);
   assert.ok(p.duration >= 4, `playable duration ${p.duration}`);
 });
 
