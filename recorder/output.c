@@ -37,9 +37,11 @@ const char *rec_output_state_name(enum rec_output_state s)
 
 static void announce(struct rec_output *o, enum rec_output_state s)
 {
+    bool same = o->state == s && o->announced;
     o->state = s;
-    if (s == OUT_STOPPING || s == OUT_CONNECTING)
-        return;
+    if (s == OUT_STOPPING || s == OUT_CONNECTING || (same && s != OUT_STOPPED))
+        return; /* each retry of a reconnecting output is not news */
+    o->announced = true;
     json_t *ev = json_pack("{s:s,s:s,s:s}", "ev", "output", "id", o->id, "state", state_names[s]);
     if (s == OUT_STOPPED) {
         struct stat st;
@@ -453,21 +455,31 @@ int rec_output_add(struct recorder *rec, const struct rs_rec_cmd *c, char *err, 
     return 0;
 }
 
-/* Ends output `o`: EOS through its muxer so the file or playlist is complete; `finished`
- * runs on its EOS (or on the stop deadline). */
-static void stop_one(struct rec_output *o)
+/* Whether output `o` has nothing to finalise: no pipeline (waiting to reconnect, failed) or an
+ * RTMP connection that is not up (its EOS would wait for the connection). */
+static bool idle(const struct rec_output *o)
+{
+    return !o->pipe || (o->type == RS_REC_OUT_RTMP && o->state != OUT_RUNNING);
+}
+
+/* Ends output `o`: an idle one at once, else EOS through its muxer so the file or playlist is
+ * complete, and `finished` runs on its EOS (or at the stop deadline). With `from_mixer` the
+ * streams end when the mixer's EOS reaches the output. */
+static void stop_one(struct rec_output *o, bool from_mixer)
 {
     if (o->state == OUT_STOPPING)
         return;
     if (o->retry_timer)
         g_source_remove(o->retry_timer);
     o->retry_timer = 0;
-    if (!o->pipe) {
-        o->state = OUT_STOPPING;
+    bool now = idle(o);
+    o->state = OUT_STOPPING;
+    if (now) {
         finished(o);
         return;
     }
-    o->state = OUT_STOPPING;
+    if (from_mixer)
+        return;
     g_mutex_lock(&o->rec->out_lock);
     if (!o->v_eos)
         gst_app_src_end_of_stream(GST_APP_SRC(o->vsrc));
@@ -481,21 +493,14 @@ void rec_output_remove(struct recorder *rec, const char *id)
 {
     struct rec_output *o = find(rec, id);
     if (o)
-        stop_one(o);
+        stop_one(o, false);
 }
 
 void rec_output_stop_all(struct recorder *rec)
 {
     for (guint i = rec->outputs->len; i > 0; i--)
-        if (i <= rec->outputs->len) {
-            struct rec_output *o = g_ptr_array_index(rec->outputs, i - 1);
-            if (o->state != OUT_STOPPING)
-                o->state = OUT_STOPPING; /* the mixer's EOS ends its streams */
-            if (o->retry_timer || !o->pipe) {
-                o->state = OUT_CONNECTING;
-                stop_one(o);
-            }
-        }
+        if (i <= rec->outputs->len) /* `finished` may have removed more than one */
+            stop_one(g_ptr_array_index(rec->outputs, i - 1), true);
 }
 
 bool rec_output_all_stopped(struct recorder *rec)

@@ -71,6 +71,7 @@ struct rec_output {
     char path[RS_REC_PATH_MAX];
     int segment_s, playlist_len;
     enum rec_output_state state;
+    bool announced; /* `state` was sent to the server */
     GstElement *pipe, *vsrc, *asrc, *sink;
     guint bus_watch, retry_timer, poll_timer;
     int backoff_s;
