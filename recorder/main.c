@@ -14,6 +14,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ void rec_request_keyframe(struct rec_track *t)
     uint8_t pli[12] = {0x81, 206, 0, 2}; /* V=2, FMT=1 (PLI), PT=PSFB, length 2 */
     put32(pli + 4, OUR_SSRC);
     put32(pli + 8, t->ssrc);
-    if (send(rec->data_fd, pli, sizeof pli, MSG_DONTWAIT) < 0)
+    if (send(rec->data_fd, pli, sizeof pli, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         g_printerr("ratsaal-recorder: PLI for %u not sent: %s\n", t->ssrc, g_strerror(errno));
 }
 
@@ -469,6 +470,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    signal(SIGPIPE, SIG_IGN); /* a server gone mid-write: the write fails, EOF ends us */
     gst_init(NULL, NULL);
     rec->loop = g_main_loop_new(NULL, FALSE);
     rec->tracks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
