@@ -9,7 +9,8 @@
 // mix before and gone after while the others' stay; the RTMP server going away leaves the file
 // and HLS running and the stream comes back when the server does; a recorder killed with SIGKILL
 // leaves a playable MP4; a paused recording leaves the paused time out of the file; WebM is
-// VP8 + Opus; a track removed and announced again with the same SSRC comes back.
+// VP8 + Opus; a track removed and announced again with the same SSRC comes back; the speaker
+// layout puts the active speaker big.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -309,4 +310,14 @@ test('format webm: VP8 + Opus 1280×720; a participant removed and added again (
   assert.ok(shares.red > 0.1 && shares.green > 0.1, JSON.stringify(shares));
   const [a1, a2] = tones(file, 3.5, 2.5, TONE.slice(0, 2));
   assert.ok(a1 > 0.03 && a2 > 0.03, `tones ${[a1, a2]}`);
+});
+
+test('speaker layout: the active speaker big, the others small below', async () => {
+  const file = path.join(tmp, 'speaker.mp4');
+  const run = await feed(['--participants', '3', '--seconds', '6', '--layout', 'speaker', '--outputs', `file=${file}`,
+    '--at', '1:{"cmd":"speaker","participant":"p00000000003"}']);
+  assert.equal(run.code, 0, run.stderr);
+  const s = colourShares(file, 4.5);
+  assert.ok(s.blue > 0.4, `participant 3 (blue) big: ${JSON.stringify(s)}`);
+  for (const c of ['red', 'green']) assert.ok(s[c] > 0.02 && s[c] < 0.1, `${c} small: ${JSON.stringify(s)}`);
 });
