@@ -33,7 +33,7 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
 .PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format hostile-tools
-all: bin/ratsaal web/vendor/hls.min.js
+all: bin/ratsaal bin/ratsaal-recorder web/vendor/hls.min.js
 
 # The live page's HLS player (hls.js, Apache-2.0), pinned in package-lock.json and installed by
 # `make deps` (npm ci); copied into the web root so the page loads nothing from elsewhere.
@@ -46,6 +46,27 @@ node_modules/hls.js/dist/hls.min.js:
 bin/ratsaal: build/libratsaal.a build/obj/src/main.o
 	@mkdir -p bin
 	$(CC) -o $@ build/obj/src/main.o build/libratsaal.a $(LDLIBS)
+
+# ratsaal-recorder (issue 15): the GStreamer process that composes and encodes recordings and
+# livestreams. Its GStreamer code lives outside src/ so the server never links GStreamer; the
+# control-protocol parser (src/recorder/command.c) is in libratsaal.a for the tests.
+REC_PKGS   := gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0 jansson
+REC_CFLAGS  = $(shell pkg-config --cflags $(REC_PKGS))
+REC_LIBS    = $(shell pkg-config --libs $(REC_PKGS))
+REC_OBJ    := $(patsubst %.c,build/obj/%.o,$(wildcard recorder/*.c))
+
+bin/ratsaal-recorder: $(REC_OBJ) build/libratsaal.a
+	@mkdir -p bin
+	$(CC) -o $@ $(REC_OBJ) build/libratsaal.a $(REC_LIBS)
+
+build/obj/recorder/%.o: recorder/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(REC_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The recorder's test tool: feeds synthetic participants as RTP (tests/recorder/README.md).
+build/feeder: tests/recorder/feeder.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(REC_CFLAGS) -o $@ $< $(REC_LIBS)
 
 build/libratsaal.a: $(OBJ)
 	@mkdir -p $(@D)

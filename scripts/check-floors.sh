@@ -32,7 +32,7 @@ from collections import defaultdict
 # folder -> floor, bottom to top. Keep in step with CONTRIBUTING.md ("Floors").
 FLOORS = {
     "core": 0,
-    "rtc": 1, "store": 1, "cluster": 1,
+    "rtc": 1, "store": 1, "cluster": 1, "recorder": 1,
     "auth": 2,
     "room": 3,
     "sfu": 4,
