@@ -31,6 +31,7 @@ while (($#)); do
 done
 out=${out:-$ROOT/build/bench/live-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 PORT=${RATSAAL_PORT:-18080}
 UDP=${RATSAAL_UDP_PORT:-41000}
 NGINX_PORT=${NGINX_PORT:-18090}
@@ -122,7 +123,7 @@ http {
   }
 }
 CONF
-  taskset -c "$SERVER_CPU" nginx -p "$dir" -c "$dir/nginx.conf" >"$dir/nginx.log" 2>&1 &
+  taskset -c "$SERVER_CPU" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/nginx.log" 2>&1 &
   local pid=$!
   wait_port "$NGINX_PORT" "$pid" || { cat "$dir/error.log" >&2; return 1; }
   echo "$pid"
