@@ -54,7 +54,7 @@ export function normalise(m) {
       since: typeof k.since === 'number' ? k.since : null,
       layout: k.layout === 'grid' ? 'grid' : 'speaker',
       error: typeof k.error === 'string' ? k.error : '',
-      public_url: typeof k.public_url === 'string' ? k.public_url : '',
+      public_url: typeof k.public_url === 'string' && k.public_url ? absolute(k.public_url) : '',
       targets: Array.isArray(k.targets)
         ? k.targets.filter((x) => x && typeof x.id === 'string').map((x) => ({ id: x.id, name: typeof x.name === 'string' && x.name ? x.name : x.id, state: TARGET_STATES.has(x.state) ? x.state : 'off' }))
         : [],
@@ -69,6 +69,15 @@ export function normalise(m) {
     }
   }
   return out;
+}
+
+/** The server sends the page's path when it has no public_url of its own: put our origin in front. */
+function absolute(u) {
+  try {
+    return new URL(u, location.origin).href;
+  } catch {
+    return u;
+  }
 }
 
 /** A target that is switched on (whatever its connection is doing). */
@@ -192,16 +201,20 @@ export class RecordingPanel {
       const inIt = this.s.you[kind] === 'given';
       const you = t(`recording.${inIt ? 'you_in' : 'you_not_in'}_${kind}`);
       const what = t(`recording.kind_${kind}`);
+      // the name is the visible text (REC, paused, one's status) and what a click does
       return el('button', {
         type: 'button',
         class: 'rec-badge',
         dataset: { testid: `recording-badge-${kind}`, paused: String(k.paused), you: this.s.you[kind] },
-        'aria-label': t(k.paused ? 'recording.badge_label_paused' : 'recording.badge_label', { what, you }),
+        title: t(k.paused ? 'recording.badge_label_paused' : 'recording.badge_label', { what, you }),
         onclick: () => this.consent.open(KINDS.filter((x) => runs(this.s[x])), this.s, true),
       },
-      el('span', { class: 'rec-badge-mark', text: t(`recording.badge_${kind}`) }),
+      el('span', { class: 'rec-badge-mark' }, el('span', { 'aria-hidden': 'true', text: '● ' }), t(`recording.badge_${kind}`)),
       k.paused ? el('span', { class: 'rec-badge-paused', text: t('recording.badge_paused') }) : null,
-      el('span', { class: 'rec-badge-you', dataset: { testid: `recording-you-${kind}` }, text: you }));
+      el('span', { class: 'rec-badge-you', dataset: { testid: `recording-you-${kind}` }, text: you }),
+      // on a narrow header the same in two words
+      el('span', { class: 'rec-badge-you-short', text: t(inIt ? 'recording.you_short_in' : 'recording.you_short_out') }),
+      el('span', { class: 'visually-hidden', text: t('recording.badge_action') }));
     });
     this.indicator.replaceChildren(...badges);
     this.indicator.hidden = badges.length === 0;
@@ -254,13 +267,19 @@ export class RecordingPanel {
       if (this.dialog.open) this.dialog.close();
       return;
     }
-    // keep the focus across a re-render (consent answers arrive while the chair works here)
+    // keep the focus across a re-render (consent answers arrive while the chair works here);
+    // a button that was pressed (and disabled, so it lost the focus) asked for it in `refocus`
     const active = s.contains(document.activeElement) ? document.activeElement : null;
-    const focused = active && active.dataset ? active.dataset.testid : null;
+    const focused = this.refocus || (active && active.dataset ? active.dataset.testid : null);
     s.replaceChildren(...KINDS.map((kind) => this._kindBlock(kind)));
-    if (active && !s.contains(active) && focused) {
+    if (focused && (this.refocus || (active && !s.contains(active)))) {
       const again = s.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
-      if (again) again.focus();
+      // gone (the start form after starting, the running controls after stopping): the kind's state line
+      const kind = KINDS.find((k) => focused.endsWith(`-${k}`));
+      const fallback = kind ? s.querySelector(`[data-testid="rec-state-${kind}"]`) : null;
+      if (again && !again.disabled) again.focus();
+      else if (fallback) fallback.focus();
+      if (!this.refocus || again || fallback) this.refocus = null;
     }
   }
 
@@ -270,7 +289,7 @@ export class RecordingPanel {
     const stateKey = runs(k) && k.paused ? 'paused' : k.state;
     const children = [
       el(this.kindHeading || 'h3', { id: hid, class: 'panel-sub', text: t(`recording.kind_${kind}`) }),
-      el('p', { class: 'rec-state', dataset: { testid: `rec-state-${kind}`, state: k.state, paused: String(k.paused) }, text: t('recording.state_line', { state: t(`recording.state_${stateKey}`) }) }),
+      el('p', { class: 'rec-state', tabindex: '-1', dataset: { testid: `rec-state-${kind}`, state: k.state, paused: String(k.paused) }, text: t('recording.state_line', { state: t(`recording.state_${stateKey}`) }) }),
     ];
     if (k.state === 'failed' && k.error) children.push(el('p', { class: 'field-error', dataset: { testid: `rec-error-${kind}` }, text: t('recording.failed_reason', { error: k.error }) }));
     if (runs(k)) children.push(...this._runningControls(kind, k));
@@ -295,13 +314,16 @@ export class RecordingPanel {
     const pause = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-pressed': String(k.paused), dataset: { testid: `rec-pause-${kind}` }, text: t(k.paused ? 'recording.resume' : 'recording.pause') });
     pause.addEventListener('click', () => {
       pause.disabled = true; // until recording/state (or an error) says how it is
+      this.refocus = pause.dataset.testid;
       this.actions.pause(kind, !k.paused);
     });
     const stop = el('button', { type: 'button', class: 'btn btn-danger btn-small', dataset: { testid: `rec-stop-${kind}` }, text: t(`recording.stop_${kind}`) });
     stop.addEventListener('click', async () => {
       const ok = await confirmAction({ heading: t(`recording.stop_confirm_heading_${kind}`), text: t(`recording.stop_confirm_text_${kind}`), ok: t(`recording.stop_${kind}`) });
-      if (ok && runs(this.s[kind])) this.actions.stop(kind);
-      else if (stop.isConnected) stop.focus();
+      if (ok && runs(this.s[kind])) {
+        this.refocus = stop.dataset.testid; // the state line, once it says off
+        this.actions.stop(kind);
+      } else if (stop.isConnected) stop.focus();
     });
     out.push(el('div', { class: 'row' }, pause, stop));
 
@@ -324,11 +346,12 @@ export class RecordingPanel {
         out.push(el('ul', { class: 'rec-targets', 'aria-labelledby': 'rec-targets-heading', dataset: { testid: 'rec-targets' } },
           ...k.targets.map((x) => {
             const stateText = t(`recording.target_state_${x.state}`);
-            const sw = switchButton('rec-target-switch', x.name);
+            const sw = switchButton(`rec-target-switch-${x.id}`, x.name);
             sw.setAttribute('aria-checked', String(targetOn(x)));
             sw.setAttribute('aria-describedby', `rec-target-${x.id}-state`);
             sw.addEventListener('click', () => {
               sw.disabled = true;
+              this.refocus = sw.dataset.testid;
               this.actions.target(x.id, !targetOn(x));
             });
             return el('li', { class: 'rec-target', dataset: { testid: 'rec-target', targetId: x.id, state: x.state } },
@@ -389,9 +412,11 @@ export class RecordingPanel {
       }
       submit.disabled = true;
       try {
+        this.refocus = `rec-pause-${kind}`;
         await this.actions.start(fields);
         purpose.value = '';
       } catch (err) {
+        this.refocus = null;
         if (err.code === 'invalid_value' && err.field === 'retention_days' && retention) {
           // the server's maximum (recording_retention_days) is in its message
           const nums = String(err.message || '').match(/\d+/g);
@@ -458,7 +483,9 @@ export class ConsentDialog {
       this.kinds = [];
       const f = this.returnFocus;
       this.returnFocus = null;
-      if (f && f.isConnected && !f.disabled) f.focus();
+      // where it was, else the indicator (the way back to this choice)
+      const back = f && f.isConnected && !f.disabled ? f : document.querySelector('.rec-badge');
+      if (back) back.focus();
     });
     document.body.append(this.node);
   }
@@ -505,7 +532,7 @@ export class ConsentDialog {
     if (!this.node.open && !this.kinds.length) return;
     const kinds = this.kinds;
     this.heading.textContent = t(kinds.length > 1 ? 'recording.consent_heading_both' : `recording.consent_heading_${kinds[0]}`);
-    const badge = kinds.map((k) => t(`recording.badge_${k}`)).join(' / ');
+    const badge = kinds.map((k) => `● ${t(`recording.badge_${k}`)}`).join(' / ');
     const active = this.node.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     this.body.replaceChildren(
       ...kinds.map((kind) => this._section(kind, s)),
