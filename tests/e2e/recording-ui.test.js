@@ -66,23 +66,15 @@ after(async () => {
   stopWatchdog();
 });
 
-/** A page that keeps every error toast it showed (they go away by themselves) as "code: text". */
+/** A page that keeps every error toast it showed (h.errorToasts). */
 async function newPage(locale, bypassCSP = false) {
   const page = await h.newPage(browser, { locale, bypassCSP });
-  await page.addInitScript(() => {
-    const toasts = [];
-    Object.defineProperty(window, '__errorToasts', { value: toasts });
-    new MutationObserver((records) => {
-      for (const r of records)
-        for (const n of r.addedNodes)
-          if (n.nodeType === 1 && n.classList.contains('toast') && n.classList.contains('error')) toasts.push(`${n.dataset.code || ''}: ${n.textContent}`);
-    }).observe(document, { childList: true, subtree: true });
-  });
+  await h.trackErrorToasts(page);
   pages.push(page);
   return page;
 }
 
-const errorToasts = (page) => page.evaluate(() => [...window.__errorToasts]);
+const { errorToasts } = h;
 
 async function open(page, url) {
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30000 });
@@ -135,11 +127,7 @@ async function waitAnnounced(page, text) {
 test('the chair starts a recording with the form; Clara is asked with purpose and retention and declines', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     chair = await newPage('en-US', true); // axe is injected
-    await open(chair, `${server.url}/login?return=/meetings`);
-    await chair.fill(tid('login-username'), 'chair');
-    await chair.fill(tid('login-password'), PW);
-    await chair.click(tid('login-submit'));
-    await chair.waitForURL(`${server.url}/meetings`, { timeout: 15000, waitUntil: 'commit' });
+    await h.loginLocal(chair, server.url, 'chair', PW);
     const r = await pageApi(chair, 'POST', '/api/v1/meetings', { title: TITLE, lobby: false });
     assert.equal(r.status, 201, JSON.stringify(r.json));
     meeting = r.json;
