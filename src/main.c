@@ -28,6 +28,7 @@
 #include "http/tls.h"
 #include "core/clock.h"
 #include "room/attendance.h"
+#include "room/recording.h"
 #include "room/room.h"
 #include "room/vote_tally.h"
 #include "sfu/sfu.h"
@@ -262,6 +263,7 @@ static int serve(int argc, char **argv)
     rs_http_run(http, 2000);
     rs_jobs_stop();
     rs_api_shutdown(&app);
+    rs_recording_shutdown(); /* while the media plane still runs: the feeds close first */
     rs_sfu_stop(&app);
     stop_target = NULL;
     rs_http_free(http);

@@ -122,6 +122,13 @@ static const struct {
                             "Media worker threads (each with its own UDP port)"},
     [RS_M_RELAY_PACKETS] = {"ratsaal_relay_packets_total", "counter",
                             "Packets a media worker passed to another worker of a spread room"},
+    [RS_M_RECORD_FEED_PACKETS] = {"ratsaal_record_feed_packets_total", "counter",
+                                  "RTP and RTCP packets handed to recorder processes"},
+    [RS_M_RECORD_FEED_DROPPED] = {"ratsaal_record_feed_dropped_total", "counter",
+                                  "Packets for a recorder dropped because its socket was full"},
+    [RS_M_RECORD_FEED_KEYFRAME_REQUESTS] = {"ratsaal_record_feed_keyframe_requests_total",
+                                            "counter",
+                                            "Recorders' keyframe requests passed to publishers"},
     [RS_M_LOBBY_WAITING] = {"ratsaal_lobby_waiting", "gauge", "Participants waiting in lobbies"},
     [RS_M_ROLE_GUESTS] = {"ratsaal_participants_by_role{role=\"guest\"}", "gauge",
                           "Participants in rooms by role"},
@@ -245,6 +252,22 @@ static const struct {
                                    "Podium mode switched, or someone called up or sent back"},
     [RS_M_PODIUM_PUBLISH_REFUSED] = {"ratsaal_podium_publish_refused_total", "counter",
                                      "media/publish refused: not on the stage"},
+    [RS_M_RECORDINGS_ACTIVE_RECORDING] = {"ratsaal_recordings_active{kind=\"recording\"}", "gauge",
+                                          "Recordings and streams starting or running"},
+    [RS_M_RECORDINGS_ACTIVE_STREAM] = {"ratsaal_recordings_active{kind=\"stream\"}", "gauge",
+                                       NULL},
+    [RS_M_RECORDING_STARTS_RECORDING] = {"ratsaal_recording_starts_total{kind=\"recording\"}",
+                                         "counter", "Recordings and streams started"},
+    [RS_M_RECORDING_STARTS_STREAM] = {"ratsaal_recording_starts_total{kind=\"stream\"}",
+                                      "counter", NULL},
+    [RS_M_RECORDING_FAILURES_RECORDING] = {"ratsaal_recording_failures_total{kind=\"recording\"}",
+                                           "counter", "Recorder processes that failed"},
+    [RS_M_RECORDING_FAILURES_STREAM] = {"ratsaal_recording_failures_total{kind=\"stream\"}",
+                                        "counter", NULL},
+    [RS_M_RECORDING_CONSENTS_GIVEN] = {"ratsaal_recording_consents_total{answer=\"given\"}",
+                                       "counter", "Consent answers to a recording or stream"},
+    [RS_M_RECORDING_CONSENTS_DECLINED] = {
+        "ratsaal_recording_consents_total{answer=\"declined\"}", "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -352,6 +375,10 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_NOT_ON_STAGE] = "not_on_stage",
     [RS_ERR_PODIUM_OFF] = "podium_off",
     [RS_ERR_TOO_MANY_QUESTIONS] = "too_many_questions",
+    [RS_ERR_ALREADY_RUNNING] = "already_running",
+    [RS_ERR_NOT_RUNNING] = "not_running",
+    [RS_ERR_RECORDER_UNAVAILABLE] = "recorder_unavailable",
+    [RS_ERR_UNKNOWN_TARGET] = "unknown_target",
 };
 
 const char *rs_err_code(enum rs_err err)

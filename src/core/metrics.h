@@ -62,6 +62,9 @@ enum rs_metric {
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
     RS_M_MEDIA_WORKERS,    /* gauge: media worker threads */
     RS_M_RELAY_PACKETS,    /* packets a worker passed to another worker (rooms spread out) */
+    RS_M_RECORD_FEED_PACKETS,           /* RTP/RTCP handed to recorders (sfu/record_feed.h) */
+    RS_M_RECORD_FEED_DROPPED,           /* ... dropped: the recorder's socket was full */
+    RS_M_RECORD_FEED_KEYFRAME_REQUESTS, /* recorders' keyframe requests passed on (≤ 1/s/track) */
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING, /* gauge */
@@ -141,6 +144,15 @@ enum rs_metric {
     RS_M_PODIUM_QUESTIONS_REFUSED,  /* podium/ask refused: too_many_questions */
     RS_M_PODIUM_STAGE_CHANGES,      /* podium mode switched, someone called up or sent back */
     RS_M_PODIUM_PUBLISH_REFUSED,    /* media/publish refused: not_on_stage */
+    /* recording and livestream (room/recording.c) */
+    RS_M_RECORDINGS_ACTIVE_RECORDING,  /* gauge: recording kinds starting or running */
+    RS_M_RECORDINGS_ACTIVE_STREAM,     /* gauge: stream kinds starting or running */
+    RS_M_RECORDING_STARTS_RECORDING,   /* recording/start of a recording */
+    RS_M_RECORDING_STARTS_STREAM,      /* recording/start of a stream */
+    RS_M_RECORDING_FAILURES_RECORDING, /* recorders of a recording that failed */
+    RS_M_RECORDING_FAILURES_STREAM,    /* recorders of a stream that failed */
+    RS_M_RECORDING_CONSENTS_GIVEN,     /* recording/consent answers that changed to given */
+    RS_M_RECORDING_CONSENTS_DECLINED,  /* ... to declined (withdrawals included) */
     RS_M__COUNT
 };
 
@@ -225,6 +237,10 @@ enum rs_err {
     RS_ERR_NOT_ON_STAGE,       /* media/publish: an audience member (podium) */
     RS_ERR_PODIUM_OFF,         /* podium/call_up, send_back, ask, ...: podium mode is off */
     RS_ERR_TOO_MANY_QUESTIONS, /* podium/ask: open questions per person or meeting */
+    RS_ERR_ALREADY_RUNNING,      /* recording/start: that kind runs already */
+    RS_ERR_NOT_RUNNING,          /* recording/stop, pause, ...: that kind does not run */
+    RS_ERR_RECORDER_UNAVAILABLE, /* recording/start: the recorder could not be started */
+    RS_ERR_UNKNOWN_TARGET,       /* recording/target: no configured target with this id */
     RS_ERR__COUNT
 };
 

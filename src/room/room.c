@@ -32,6 +32,7 @@
 #include "room/peer.h"
 #include "room/podium.h"
 #include "room/poll.h"
+#include "room/recording.h"
 #include "room/session.h"
 #include "room/timer.h"
 #include "room/vote.h"
@@ -73,6 +74,7 @@ void rs_rooms_tick(struct rs_rooms *rooms, int64_t now_ms)
             room = next;
         }
     }
+    rs_recording_housekeeping(now_ms); /* stopped recorders finalising */
 }
 
 /* Runs after every wake-up of the control loop and on its 200 ms tick. */
@@ -100,7 +102,7 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_timer_feature, &rs_attendance_feature,
                                                    &rs_session_feature, &rs_agenda_feature,
                                                    &rs_whisper_feature, &rs_breakout_feature,
-                                                   &rs_podium_feature};
+                                                   &rs_podium_feature, &rs_recording_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);
@@ -182,6 +184,7 @@ void rs_rooms_free(struct rs_rooms *rooms)
             room_free(room);
         }
     }
+    rs_recording_shutdown(); /* the recorders of the rooms just freed finalise their outputs */
     struct rs_app *app = rooms->app;
     rs_wakeup_remove(&app->wakeup, on_wake, rooms);
     rs_ratelimit_free(app->join_limit);

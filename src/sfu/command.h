@@ -54,6 +54,11 @@ struct rs_cmd_transport {
     uint8_t subscriber;                 /* 1: a subscribe transport (we send media on it) */
     uint32_t owner;                     /* participant key, for events */
     uint32_t max_bitrate_bps;           /* publish: REMB we send to the browser */
+    /* A sink (record_feed.h): a subscribe transport whose "network" is sink_fd, an AF_UNIX
+     * SOCK_SEQPACKET socket to a recorder; connected at once, no ICE/DTLS/SRTP. The worker
+     * owns the fd from TRANSPORT_ADD on (closes it on remove, and when the add fails). */
+    uint8_t sink;
+    int32_t sink_fd;
 };
 
 /* RTP header extension ids as negotiated on one side (0 = not negotiated). */
@@ -126,6 +131,7 @@ enum rs_transport_failure {
     RS_FAIL_DTLS = 1,
     RS_FAIL_FINGERPRINT,
     RS_FAIL_ICE_TIMEOUT,
+    RS_FAIL_SINK, /* a sink's socket failed or its recorder closed it */
 };
 
 struct rs_event {

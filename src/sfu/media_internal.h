@@ -96,6 +96,7 @@ struct rmedia {
     unsigned worker; /* the media worker every transport of this room is placed on */
     uint32_t speakers[SPEAKERS_MAX]; /* owner keys, most recent speaker first */
     unsigned n_speakers;
+    struct rs_record_feed *feeds; /* recorders' feeds of this room (record_feed.c) */
 };
 
 /* The media feature's state slots (room.h): a pmedia per participant, an rmedia per room.
@@ -110,6 +111,11 @@ extern const struct rs_feature rs_media_feature;
 /* The participant's media state for an owner key; NULL if it is gone. Returns a borrowed
  * pointer, valid until that participant leaves. */
 struct pmedia *rs_ms__owner_find(const struct rs_media *m, uint32_t owner);
+/* The room's media state, created (and the room placed on a worker) on first use; NULL on
+ * OOM. Borrowed: the room owns it. */
+struct rmedia *rs_ms__room_state(struct rs_room *room, struct rs_media *m);
+/* A fresh owner key (participants, rooms and record feeds share the key space). */
+uint32_t rs_ms__new_key(struct rs_media *m);
 /* The worker of pm's room (borrows pm). */
 unsigned rs_ms__home_worker(const struct pmedia *pm);
 /* New ICE credentials for `t` (borrowed), whose tid is set. */
@@ -173,5 +179,15 @@ void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room);
 /* pm just became the room's active speaker: it moves to the front of the speaker order, the
  * room hears an active_speaker event, last-N follows. */
 void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm);
+
+/* ---- record_feed.c: the room's recorder feeds ---- */
+
+/* Every feed of the room asks its feature again and applies the differences (called at the
+ * end of rs_ms__refresh_enabled and on a track's mute). */
+void rs_ms__feeds_refresh(struct rs_room *room);
+/* pm (borrowed) became the room's active speaker: feeds that include it say so. */
+void rs_ms__feeds_speaker(struct rs_room *room, const struct pmedia *pm);
+/* The room goes: its feeds still open are closed and freed. */
+void rs_ms__feeds_room_free(struct rs_room *room);
 
 #endif

@@ -65,14 +65,14 @@ static void owner_remove(struct rs_media *m, struct pmedia *pm)
         *pp = pm->hnext;
 }
 
-static uint32_t next_key(struct rs_media *m)
+uint32_t rs_ms__new_key(struct rs_media *m)
 {
     if (m->next_owner == 0)
         m->next_owner = 1;
     return m->next_owner++;
 }
 
-static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
+struct rmedia *rs_ms__room_state(struct rs_room *room, struct rs_media *m)
 {
     if (RM(room))
         return RM(room);
@@ -81,7 +81,7 @@ static struct rmedia *rstate(struct rs_room *room, struct rs_media *m)
         RS_ERROR("media", "event=oom room=%s", room->id);
         return NULL;
     }
-    rm->key = next_key(m);
+    rm->key = rs_ms__new_key(m);
     rm->worker = rs_sfu_place_room(m);
     RM(room) = rm;
     return rm;
@@ -100,7 +100,7 @@ static struct pmedia *pstate(struct rs_participant *p)
     if (PM(p))
         return PM(p);
     struct rs_media *m = media_of(p);
-    if (!m || !rstate(p->room, m))
+    if (!m || !rs_ms__room_state(p->room, m))
         return NULL;
     struct pmedia *pm = calloc(1, sizeof(*pm));
     if (!pm) {
@@ -108,7 +108,7 @@ static struct pmedia *pstate(struct rs_participant *p)
         return NULL;
     }
     pm->p = p;
-    pm->owner = next_key(m);
+    pm->owner = rs_ms__new_key(m);
     pm->hnext = m->owners[pm->owner % OWNER_BUCKETS];
     m->owners[pm->owner % OWNER_BUCKETS] = pm;
     PM(p) = pm;
@@ -310,6 +310,7 @@ static void media_room_free(struct rs_room *room)
     struct rmedia *rm = RM(room);
     if (!rm)
         return;
+    rs_ms__feeds_room_free(room);
     if (room->app->media)
         rs_sfu_room_gone(room->app->media, rm->worker);
     free(rm);

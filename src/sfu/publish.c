@@ -460,6 +460,7 @@ int rs_ms__media_track_state(struct rs_media *m, struct pmedia *pm, struct rs_ca
     for (unsigned k = 0; k < m->n_workers; k++) /* its copies resume cleanly too */
         if (t->relay_mask & (1u << k))
             rs_ms__send_cmd_ref(m, k, RS_CMD_TRACK_MUTE, t->id, t->muted, 0, 0);
+    rs_ms__feeds_refresh(pm->p->room); /* the feature may weigh the mute */
     rs_emit_all(pm->p->room,
                 rs_event("media", "track_state", "{s:s, s:s, s:b}", "participant", pm->p->id,
                          "source", rs_ms__source_names[src], "muted", t->muted),

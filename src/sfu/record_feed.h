@@ -17,6 +17,15 @@
  * stops is disabled on the worker and announced as removed in the same step, so the recorder
  * can hide its tile and mute its audio at once.
  *
+ * The feed ANDs what holds for every listener (the chair's mutes and turn-offs, the podium's
+ * stage) into ops->includes. Video is asked at a small simulcast layer (640x360 while at most
+ * four videos are included, 320x180 above; screen shares 1280x720): the recorder scales.
+ *
+ * The ops are called from inside media-plane changes (a refresh, a participant leaving): they
+ * must not open or close feeds. rs_record_feed_close calls none of them. A feed still open
+ * when its room is freed is closed and freed then (the media feature's room_free hook, which
+ * runs after the room features' own): do not use it afterwards.
+ *
  * Control thread only. */
 #ifndef RS_SFU_RECORD_FEED_H
 #define RS_SFU_RECORD_FEED_H

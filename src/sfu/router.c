@@ -930,6 +930,13 @@ static void rtcp_from_subscriber(struct rs_wk *w, struct rs_wk_transport *t,
         }
         rs_metric_inc(RS_M_PLIS_IN);
         struct rs_wk_sub *s = sub_by_ssrc(w, t, fb.media_ssrc);
+        if (s && t->sink) { /* a recorder: at most one request per track and second */
+            if (s->sink_pli && w->now_ms - s->sink_pli_ms < RS_WK_SINK_PLI_MIN_MS)
+                return;
+            s->sink_pli = true;
+            s->sink_pli_ms = w->now_ms;
+            w->ctr.feed_keyframes++;
+        }
         if (s)
             request_keyframe(w, &w->tracks[s->track],
                              s->cur_layer >= 0 ? s->cur_layer : s->target_layer);

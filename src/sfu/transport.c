@@ -10,12 +10,20 @@
  * Our ufrag starts with the transport id as four hex digits, so a binding request finds its
  * transport in O(1); the rest of the ufrag and the password are random (control thread).
  * Consent freshness: a transport whose checks stop for RS_CONSENT_MS gets no more media and
- * is reported failed (ice_timeout); an ICE restart can revive it. */
+ * is reported failed (ice_timeout); an ICE restart can revive it.
+ *
+ * A sink transport (record_feed.h) has none of this: its peer is a recorder process at the
+ * other end of an AF_UNIX SOCK_SEQPACKET socket the control thread handed over. It is connected
+ * from the start, packets go out in the clear with one non-blocking send each (a full socket
+ * drops and counts, the worker never waits for a recorder), and what comes back is RTCP. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -210,15 +218,47 @@ static void set_credentials(struct rs_wk_transport *t, const struct rs_cmd_trans
     t->pwd_len = strlen(t->pwd);
 }
 
+/* Sets up a sink: its socket is polled for the recorder's RTCP, and it is connected at once. */
+static void sink_start(struct rs_wk *w, struct rs_wk_transport *t, int fd)
+{
+    t->sink = true;
+    t->sink_fd = fd;
+    t->subscriber = true;
+    int bufsz = 4 << 20; /* a keyframe burst of every track fits; the kernel may cap it */
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+    if (w->epfd >= 0) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = RS_WK_EPOLL_SINK | t->tid};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+            t->sink_polled = true;
+        else
+            RS_WARN("worker", "event=sink_epoll_failed tid=%u errno=%d", t->tid, errno);
+    }
+    t->state = WK_T_CONNECTED;
+    t->connected_ms = w->now_ms;
+    RS_INFO("worker", "event=sink_added tid=%u", t->tid);
+}
+
+/* The sink's socket leaves the epoll set (EOF, an error, or the transport goes). */
+static void sink_unpoll(struct rs_wk *w, struct rs_wk_transport *t)
+{
+    if (t->sink_polled && w->epfd >= 0)
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, t->sink_fd, NULL);
+    t->sink_polled = false;
+}
+
 void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
 {
-    if (c->tid == 0 || c->tid >= RS_SFU_MAX_TRANSPORTS)
+    if (c->tid == 0 || c->tid >= RS_SFU_MAX_TRANSPORTS || (c->sink && c->sink_fd < 0)) {
+        if (c->sink && c->sink_fd >= 0)
+            close(c->sink_fd); /* ours from the command on, even when refused */
         return;
+    }
     struct rs_wk_transport *t = &w->transports[c->tid];
     if (t->state != WK_T_FREE)
         rs_wk__transport_remove(w, c->tid);
     memset(t, 0, sizeof(*t));
     t->state = WK_T_NEW;
+    t->sink_fd = -1;
     t->tid = c->tid;
     t->owner = c->owner;
     set_credentials(t, c);
@@ -235,6 +275,8 @@ void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
     t->next_rtcp_ms = w->now_ms + 500;
     if (c->tid > w->max_tid)
         w->max_tid = c->tid;
+    if (c->sink)
+        sink_start(w, t, c->sink_fd);
     rs_metric_inc(RS_M_TRANSPORTS);
 }
 
@@ -244,7 +286,7 @@ static void on_dtls(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *b
 void rs_wk__transport_dtls(struct rs_wk *w, const struct rs_cmd_transport *c)
 {
     struct rs_wk_transport *t = rs_wk__transport(w, c->tid);
-    if (!t || t->dtls)
+    if (!t || t->dtls || t->sink)
         return; /* DTLS already running: the fingerprint cannot change mid-session */
     t->has_fp = c->has_fingerprint;
     memcpy(t->fp, c->remote_fp, sizeof(t->fp));
@@ -260,7 +302,7 @@ void rs_wk__transport_dtls(struct rs_wk *w, const struct rs_cmd_transport *c)
 void rs_wk__transport_ice(struct rs_wk *w, const struct rs_cmd_transport *c)
 {
     struct rs_wk_transport *t = rs_wk__transport(w, c->tid);
-    if (!t)
+    if (!t || t->sink)
         return;
     set_credentials(t, c);
     t->last_consent_ms = w->now_ms; /* give the new checks time to arrive */
@@ -278,6 +320,11 @@ void rs_wk__transport_remove(struct rs_wk *w, uint32_t tid)
     free(t->early_dtls);
     if (t->srtp_ready)
         rs_srtp_free(&t->srtp);
+    if (t->sink) {
+        sink_unpoll(w, t);
+        close(t->sink_fd); /* the recorder reads EOF */
+        RS_INFO("worker", "event=sink_removed tid=%u", tid);
+    }
     memset(t, 0, sizeof(*t));
     t->state = WK_T_FREE;
     rs_metric_dec(RS_M_TRANSPORTS);
@@ -306,8 +353,34 @@ static const struct rs_wk_addr *peer(struct rs_wk_transport *t)
     return t->selected >= 0 ? &t->addrs[t->selected] : NULL;
 }
 
+/* One packet to a sink's recorder, in the clear. Never blocks: a full socket drops it (counted
+ * as the feed's drop); any other error fails the sink once (its recorder is gone). */
+static int sink_send(struct rs_wk *w, struct rs_wk_transport *t, const uint8_t *data, size_t len)
+{
+    if (t->state != WK_T_CONNECTED) {
+        rs_metric_drop(RS_DROP_NOT_CONNECTED);
+        return -ENOTCONN;
+    }
+    if (send(t->sink_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+        w->ctr.feed_packets++;
+        return 0;
+    }
+    int e = errno;
+    if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR) {
+        w->ctr.feed_dropped++;
+        return -e;
+    }
+    rs_metric_drop(RS_DROP_SEND_FAILED);
+    RS_WARN("worker", "event=sink_send_failed tid=%u errno=%d", t->tid, e);
+    sink_unpoll(w, t);
+    rs_wk__transport_fail(w, t, RS_FAIL_SINK);
+    return -e;
+}
+
 int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len)
 {
+    if (t->sink)
+        return sink_send(w, t, o->data, len);
     const struct rs_wk_addr *to = peer(t);
     if (!t->srtp_ready || !to || t->state != WK_T_CONNECTED) {
         rs_metric_drop(RS_DROP_NOT_CONNECTED);
@@ -326,6 +399,8 @@ int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out
 
 int rs_wk__send_rtcp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len)
 {
+    if (t->sink)
+        return sink_send(w, t, o->data, len);
     const struct rs_wk_addr *to = peer(t);
     if (!t->srtp_ready || !to || t->state != WK_T_CONNECTED)
         return -ENOTCONN;
@@ -501,6 +576,8 @@ static void on_stun(struct rs_wk *w, const uint8_t *buf, size_t len, const struc
         tid = tid << 4 | (uint32_t)v;
     }
     struct rs_wk_transport *t = rs_wk__transport(w, tid);
+    if (t && t->sink)
+        t = NULL; /* a sink has no ICE: nobody on the network may claim it */
     size_t ul = t ? strlen(t->ufrag) : 0;
     if (!t || msg.username_len <= ul || memcmp(u, t->ufrag, ul) != 0 || u[ul] != ':') {
         rs_metric_drop(RS_DROP_STUN_AUTH);
@@ -605,8 +682,8 @@ void rs_wk__transport_timers(struct rs_wk *w)
 {
     for (uint32_t tid = 1; tid <= w->max_tid && tid < RS_SFU_MAX_TRANSPORTS; tid++) {
         struct rs_wk_transport *t = &w->transports[tid];
-        if (t->state == WK_T_FREE || t->state == WK_T_FAILED)
-            continue;
+        if (t->state == WK_T_FREE || t->state == WK_T_FAILED || t->sink)
+            continue; /* a sink has no DTLS and no consent to expire */
         if (t->dtls && t->state == WK_T_DTLS && w->now_ms >= t->dtls_timer_ms) {
             uint64_t next;
             rs_dtls_poll_timeout(t->dtls, w->now_ms, &next);
@@ -622,5 +699,37 @@ void rs_wk__transport_timers(struct rs_wk *w)
             t->dtls = NULL;
             t->dtls_retired = true;
         }
+    }
+}
+
+/* ---- sink input ---- */
+
+#define SINK_READ_BATCH 64
+
+void rs_wk__sink_readable(struct rs_wk *w, uint32_t tid)
+{
+    struct rs_wk_transport *t = rs_wk__transport(w, tid);
+    if (!t || !t->sink)
+        return;
+    uint8_t buf[RS_WK_PKT_MAX];
+    for (int i = 0; i < SINK_READ_BATCH; i++) {
+        ssize_t n = recv(t->sink_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (n <= 0) { /* EOF: the recorder closed its end (or the socket broke) */
+            RS_INFO("worker", "event=sink_closed tid=%u errno=%d", tid, n < 0 ? errno : 0);
+            sink_unpoll(w, t);
+            rs_wk__transport_fail(w, t, RS_FAIL_SINK);
+            return;
+        }
+        if ((size_t)n > sizeof(buf)) {
+            rs_metric_drop(RS_DROP_TOO_LARGE);
+            continue;
+        }
+        if (rs_demux(buf, (size_t)n) != RS_PKT_RTCP) {
+            rs_metric_drop(RS_DROP_BAD_RTCP); /* only RTCP is expected back */
+            continue;
+        }
+        rs_wk__on_rtcp(w, t, buf, (size_t)n);
     }
 }

@@ -150,6 +150,7 @@ void rs_ms__refresh_enabled(struct rs_media *m, struct rs_room *room)
             }
         }
     }
+    rs_ms__feeds_refresh(room); /* recorders follow the same routing changes */
 }
 
 /* The media feature's audience_changed hook: the room's rules of who hears whom changed.
@@ -200,4 +201,5 @@ void rs_ms__on_active_speaker(struct rs_media *m, struct pmedia *pm)
                            rs_event("media", "active_speaker", "{s:s}", "participant", pm->p->id),
                            rs_breakout_place(pm->p));
     rs_ms__refresh_enabled(m, room);
+    rs_ms__feeds_speaker(room, pm);
 }

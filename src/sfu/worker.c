@@ -179,8 +179,15 @@ static void send_segments(struct rs_wk *w, struct msghdr *h)
 /* Adds the worker's packet counters to the shared metrics. */
 static void publish_counters(struct rs_wk *w)
 {
-    if ((w->ctr.rtp_in | w->ctr.rtcp_in | w->ctr.rtp_out | w->ctr.rtcp_out | w->ctr.relay_out) == 0)
+    if ((w->ctr.rtp_in | w->ctr.rtcp_in | w->ctr.rtp_out | w->ctr.rtcp_out | w->ctr.relay_out |
+         w->ctr.feed_packets | w->ctr.feed_dropped | w->ctr.feed_keyframes) == 0)
         return;
+    if (w->ctr.feed_packets)
+        rs_metric_add(RS_M_RECORD_FEED_PACKETS, w->ctr.feed_packets);
+    if (w->ctr.feed_dropped)
+        rs_metric_add(RS_M_RECORD_FEED_DROPPED, w->ctr.feed_dropped);
+    if (w->ctr.feed_keyframes)
+        rs_metric_add(RS_M_RECORD_FEED_KEYFRAME_REQUESTS, w->ctr.feed_keyframes);
     if (w->ctr.relay_out)
         rs_metric_add(RS_M_RELAY_PACKETS, w->ctr.relay_out);
     if (w->ctr.rtp_in) {
@@ -448,7 +455,12 @@ static void *worker_main(void *arg)
         int n = epoll_wait(w->epfd, evs, 8, timeout);
         w->now_ms = (uint64_t)rs_mono_ms();
         for (int i = 0; i < n; i++) {
-            int fd = evs[i].data.fd;
+            uint64_t data = evs[i].data.u64;
+            if (data & RS_WK_EPOLL_SINK) { /* a recorder's RTCP (record_feed.h) */
+                rs_wk__sink_readable(w, (uint32_t)data);
+                continue;
+            }
+            int fd = (int)data;
             if (fd == w->fd)
                 read_datagrams(w);
             else if (fd == rs_queue_fd(w->cmds))
@@ -598,7 +610,7 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
     }
     int fds[3] = {w->fd, rs_queue_fd(w->cmds), w->relay ? w->relay->efd[w->index] : -1};
     for (int i = 0; i < 3 && fds[i] >= 0; i++) {
-        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)fds[i]};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fds[i], &ev)) {
             snprintf(err, errlen, "media worker: epoll_ctl: %s", strerror(errno));
             rc = -errno;

@@ -35,6 +35,9 @@
 #define RS_WK_TRANSPORT_SSRCS 24 /* incoming SSRCs learned per publish transport */
 #define RS_WK_ADDRS 4            /* validated peer addresses per transport */
 #define RS_WK_NONE UINT32_MAX
+/* epoll data of a sink's fd: this bit | tid (the worker's own fds are registered as the fd) */
+#define RS_WK_EPOLL_SINK (1ull << 40)
+#define RS_WK_SINK_PLI_MIN_MS 1000 /* a sink's keyframe requests per subscription */
 
 enum rs_wk_state { WK_T_FREE = 0, WK_T_NEW, WK_T_DTLS, WK_T_CONNECTED, WK_T_FAILED };
 
@@ -93,6 +96,10 @@ struct rs_wk_transport {
     uint32_t remb_bps;  /* subscriber's latest REMB estimate, 0 = none yet */
     uint64_t remb_ms;
     uint64_t next_layer_ms;
+
+    /* A sink (record_feed.h): packets go to sink_fd in the clear, RTCP comes back from it. */
+    bool sink, sink_polled; /* sink_polled: sink_fd is in the worker's epoll set */
+    int sink_fd;
 };
 
 struct rs_wk_cached {
@@ -173,6 +180,8 @@ struct rs_wk_sub {
     bool has_pid;
     uint32_t packets_sent, octets_sent;
     uint32_t next_in_track, next_in_transport;
+    uint64_t sink_pli_ms; /* a sink's last keyframe request for this subscription passed on */
+    bool sink_pli;
 };
 
 struct rs_wk_out {
@@ -207,6 +216,7 @@ struct rs_wk {
      * per packet (several workers would contend for those cache lines) */
     struct {
         uint64_t rtp_in, rtp_in_bytes, rtcp_in, rtp_out, rtp_out_bytes, rtcp_out, relay_out;
+        uint64_t feed_packets, feed_dropped, feed_keyframes; /* sinks (record_feed.h) */
     } ctr;
 
     struct rs_wk_transport transports[RS_SFU_MAX_TRANSPORTS];
@@ -266,6 +276,9 @@ void rs_wk__transport_timers(struct rs_wk *w);
 int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len);
 int rs_wk__send_rtcp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len);
 struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid);
+/* Reads what the recorder sent on sink `tid`'s socket (RTCP), at most a batch; at EOF or a
+ * socket error the fd leaves the epoll set and the transport fails. */
+void rs_wk__sink_readable(struct rs_wk *w, uint32_t tid);
 
 /* router.c */
 int rs_wk__router_init(struct rs_wk *w);

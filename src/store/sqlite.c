@@ -126,6 +126,8 @@ static const char *const migrations[] = {
     "ALTER TABLE invites_new RENAME TO invites;"
     "CREATE INDEX invites_room ON invites(room_id);"
     "CREATE INDEX invites_expiry ON invites(expires_at_ms);",
+    /* 9: recordings and their audit log (sqlite_recording.c) */
+    rs_store__sqlite_recording_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -994,6 +996,7 @@ static const struct rs_store_ops sqlite_ops = {
     .attendance = &rs_store__sqlite_attendance_ops,
     .agenda = &rs_store__sqlite_agenda_ops,
     .speaking = &rs_store__sqlite_speaking_ops,
+    .recording = &rs_store__sqlite_recording_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)

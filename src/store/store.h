@@ -123,6 +123,7 @@ struct rs_store_vote_ops;
 struct rs_store_attendance_ops;
 struct rs_store_agenda_ops;
 struct rs_store_speaking_ops;
+struct rs_store_recording_ops;
 
 struct rs_store_ops {
     const char *name;
@@ -177,6 +178,7 @@ struct rs_store_ops {
     const struct rs_store_attendance_ops *attendance; /* store_attendance.h */
     const struct rs_store_agenda_ops *agenda;         /* agenda and session roles */
     const struct rs_store_speaking_ops *speaking;     /* store_speaking.h */
+    const struct rs_store_recording_ops *recording;   /* store_recording.h */
 };
 
 struct rs_store {

@@ -58,6 +58,22 @@ struct rs_recording_audit {
 typedef int (*rs_store_recording_fn)(const struct rs_recording *r, void *ctx);
 typedef int (*rs_store_recording_audit_fn)(const struct rs_recording_audit *a, void *ctx);
 
+#define RS_RECORDING_AUDIT_ROWS_MAX 20000 /* rows of one meeting a list reads at most */
+
+struct rs_store_recording_ops {
+    int (*add)(struct rs_store *st, struct rs_recording *r);
+    int (*finish)(struct rs_store *st, int64_t id, int64_t ended_at_ms, int64_t bytes,
+                  const char *state);
+    int (*mark_deleted)(struct rs_store *st, int64_t id);
+    int (*get)(struct rs_store *st, int64_t id, struct rs_recording *out);
+    int (*list)(struct rs_store *st, const char *room_id, rs_store_recording_fn each, void *ctx);
+    int (*expired)(struct rs_store *st, int64_t now_ms, rs_store_recording_fn each, void *ctx);
+    int (*close_open)(struct rs_store *st, int64_t now_ms);
+    int (*audit_add)(struct rs_store *st, struct rs_recording_audit *a);
+    int (*audit_list)(struct rs_store *st, const char *room_id, rs_store_recording_audit_fn each,
+                      void *ctx);
+};
+
 /* Stores `r` (its id is set). Returns 0, -ENOENT (unknown room), -EINVAL, -EIO. */
 int rs_store_recording_add(struct rs_store *st, struct rs_recording *r);
 /* Ends recording `id`: its end time, size and state ("done", "failed", "interrupted"). Returns

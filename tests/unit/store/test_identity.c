@@ -96,7 +96,7 @@ static void test_migrate_v1_to_v2(void **state)
     sqlite3_close(db);
 
     struct rs_store *st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 8);
+    assert_int_equal(rs_store_schema_version(st), 9);
     struct rs_room_record r;
     assert_int_equal(rs_store_room_get(st, "old-room", &r), 0);
     assert_string_equal(r.title, "Altbau");
@@ -123,7 +123,7 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* reopening does not re-run migrations */
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 8);
+    assert_int_equal(rs_store_schema_version(st), 9);
     rs_store_close(st);
 }
 
@@ -808,7 +808,9 @@ static void test_invite_audience_migration(void **state)
                      ") STRICT;"
                      "INSERT INTO invites VALUES ('old', zeroblob(32), 'podium', 'guest', NULL, 1,"
                      "  4102444800000, NULL, 2);"
-                     "DELETE FROM schema_migrations WHERE version = 8;",
+                     "DROP TABLE recording_audit;"
+                     "DROP TABLE recordings;"
+                     "DELETE FROM schema_migrations WHERE version >= 8;",
                      NULL, NULL, NULL),
         SQLITE_OK);
     assert_int_not_equal(sqlite3_exec(db,
@@ -819,7 +821,7 @@ static void test_invite_audience_migration(void **state)
     sqlite3_close(db);
 
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 8);
+    assert_int_equal(rs_store_schema_version(st), 9);
     uint8_t zero[32] = {0};
     struct rs_invite_record got;
     assert_int_equal(rs_store_invite_find(st, zero, 10, &got), 0);

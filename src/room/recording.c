@@ -1,0 +1,1031 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The `recording` feature: recording and livestream of a meeting (recording.h,
+ * docs/protocol.md "recording", docs/recording.md).
+ *
+ * Each kind (recording, stream) of a room is a `struct run`: its state (off, starting,
+ * running, failed), whether it is paused, who started it and why, its recorder process (a
+ * link), its media feed and, for a recording, its row in the store. A start spawns the
+ * recorder and opens the feed; the kind is `starting` until the recorder says "ready", and
+ * only a `running` kind includes anybody. Consent belongs to one run: a participant's answer
+ * is stored with the run's serial number, so a new start (a new serial) asks everyone again
+ * without touching every participant.
+ *
+ * Who is in a kind is one function, rs_recording_includes, asked by the feed for every track
+ * whenever the routing changes. This feature makes sure it is asked again when something it
+ * depends on changed that the routing does not see: a consent, a pause, the recorder becoming
+ * ready (we refresh the feed ourselves), the chair's and whisper's and breakout's changes
+ * (they run rs_room_audience_changed, our hook refreshes), and the agenda (the tick notices
+ * the current item turning non-public, shows the closed-session slate and refreshes).
+ *
+ * The subtle thing is that a recorder outlives its run. Stopping a kind ends it for the room at
+ * once (state off, feed closed: nothing more is forwarded), but the process needs time to
+ * finalise the file; the link moves to a process-wide drain list, advanced by the registry's
+ * tick, and only when the process has exited is the recording row finished. A room that
+ * closes while a kind runs stops it the same way; the server's shutdown waits for the drains
+ * (bounded by the link's stop sequence). A recorder that dies, stays silent after the start or
+ * stops reading its commands fails its kind: the row is marked failed (the file so far stays),
+ * moderators get recorder_failed, and a moderator may start again. */
+#include "room/recording.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "room/agenda.h"
+#include "room/breakout.h"
+#include "room/events.h"
+#include "room/recorder_link.h"
+#include "room/room.h"
+#include "room/whisper.h"
+#include "store/store_recording.h"
+
+#define SLATE_CLOSED "Nicht-öffentlicher Teil / Closed session"
+
+enum run_state { RUN_OFF, RUN_STARTING, RUN_RUNNING, RUN_FAILED };
+static const char *const run_state_names[] = {"off", "starting", "running", "failed"};
+
+enum answer { ANSWER_PENDING, ANSWER_GIVEN, ANSWER_DECLINED };
+static const char *const answer_names[] = {"pending", "given", "declined"};
+
+enum target_state { TGT_OFF, TGT_CONNECTING, TGT_RUNNING, TGT_RECONNECTING, TGT_FAILED };
+static const char *const target_names[] = {"off", "connecting", "running", "reconnecting",
+                                           "failed"};
+
+static const char *const kind_choices[] = {"recording", "stream", NULL};
+static const char *const layout_choices[] = {"speaker", "grid", NULL};
+
+static const enum rs_metric m_active[] = {RS_M_RECORDINGS_ACTIVE_RECORDING,
+                                          RS_M_RECORDINGS_ACTIVE_STREAM};
+static const enum rs_metric m_starts[] = {RS_M_RECORDING_STARTS_RECORDING,
+                                          RS_M_RECORDING_STARTS_STREAM};
+static const enum rs_metric m_failures[] = {RS_M_RECORDING_FAILURES_RECORDING,
+                                            RS_M_RECORDING_FAILURES_STREAM};
+
+struct run {
+    enum run_state state;
+    bool paused;
+    bool slate;       /* the closed-session slate is shown (the agenda item is not public) */
+    unsigned layout;  /* index in layout_choices */
+    uint64_t serial;  /* this run's number: consents name it */
+    char error[256];  /* why it failed */
+    char started_by[RS_DISPLAY_NAME_MAX_BYTES + 1];
+    char purpose[RS_RECORDING_PURPOSE_MAX + 1];
+    unsigned retention_days;
+    int64_t since_ms;
+    struct rs_recorder_link *link;
+    void *feed;
+    int64_t recording_id; /* the store's row (recording kind), 0 for none */
+    char out_path[PATH_MAX]; /* the file (recording) or the HLS directory (stream) */
+    int64_t bytes;        /* from the file output's event; -1: unknown */
+    enum target_state targets[RS_CONFIG_RTMP_TARGETS_MAX];
+};
+
+struct rec_room {
+    struct rs_room *room;
+    struct run run[RS_RECORDING_KINDS];
+    struct rec_room *next; /* every room with recording state (for the shutdown) */
+};
+
+struct rec_part {
+    enum answer answer[RS_RECORDING_KINDS];
+    uint64_t serial[RS_RECORDING_KINDS]; /* the run the answer belongs to */
+};
+
+/* A stopped recorder finalising its outputs. */
+struct drain {
+    struct drain *next;
+    struct rs_app *app;
+    struct rs_recorder_link *link;
+    enum rs_recording_kind kind;
+    char room_id[RS_ROOM_ID_MAX + 1];
+    int64_t recording_id;
+    int64_t stopped_at_ms;
+    char out_path[PATH_MAX];
+    int64_t bytes;
+    bool stopped; /* it said "stopped" */
+};
+
+static const struct rs_recording_feed_ops *feed_ops;
+static struct rec_room *rec_rooms;
+static struct drain *drains;
+static uint64_t run_serial;
+
+const char *rs_recording_kind_name(enum rs_recording_kind kind)
+{
+    return kind_choices[kind];
+}
+
+void rs_recording_set_feed_ops(const struct rs_recording_feed_ops *ops)
+{
+    feed_ops = ops;
+}
+
+static struct rec_room *room_of(struct rs_room *room)
+{
+    void **slot = rs_room_state(room, &rs_recording_feature);
+    return slot ? *slot : NULL;
+}
+
+static struct rec_room *room_make(struct rs_room *room)
+{
+    struct rec_room *rr = room_of(room);
+    if (rr)
+        return rr;
+    rr = calloc(1, sizeof(*rr));
+    if (!rr)
+        return NULL;
+    rr->room = room;
+    rr->next = rec_rooms;
+    rec_rooms = rr;
+    *rs_room_state(room, &rs_recording_feature) = rr;
+    return rr;
+}
+
+static bool active(const struct run *r)
+{
+    return r->state == RUN_STARTING || r->state == RUN_RUNNING;
+}
+
+static enum answer answer_of(const struct rec_room *rr, struct rs_participant *p,
+                             enum rs_recording_kind k)
+{
+    struct rec_part *rp = *rs_participant_state(p, &rs_recording_feature);
+    if (!rr || !rp || rp->serial[k] != rr->run[k].serial)
+        return ANSWER_PENDING;
+    return rp->answer[k];
+}
+
+bool rs_recording_includes(struct rs_room *room, const struct rs_participant *p,
+                           enum rs_recording_kind kind, bool microphone)
+{
+    struct rec_room *rr = room_of(room);
+    if (!rr || (unsigned)kind >= RS_RECORDING_KINDS)
+        return false;
+    const struct run *r = &rr->run[kind];
+    if (r->state != RUN_RUNNING || r->paused || p->waiting)
+        return false;
+    if (answer_of(rr, (struct rs_participant *)p, kind) != ANSWER_GIVEN)
+        return false;
+    if (rs_breakout_place(p) != 0)
+        return false;
+    if (!rs_agenda_current_public(room))
+        return false;
+    return !(microphone && rs_whisper_active(p));
+}
+
+/* --- files and directories --- */
+
+static int base_dir(const struct rs_config *cfg, enum rs_recording_kind k, char *out, size_t cap)
+{
+    const char *set = k == RS_RECORDING_FILE ? cfg->recordings_dir : cfg->live_dir;
+    int n = set[0] ? snprintf(out, cap, "%s", set)
+                   : snprintf(out, cap, "%s/%s", cfg->data_dir,
+                              k == RS_RECORDING_FILE ? "recordings" : "live");
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int make_dirs(const char *path)
+{
+    char p[PATH_MAX];
+    int n = snprintf(p, sizeof(p), "%s", path);
+    if (n < 0 || (size_t)n >= sizeof(p))
+        return -ENAMETOOLONG;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* Removes the regular files of the HLS directory `dir` (playlist and segments). */
+static void empty_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static int64_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+/* --- audit --- */
+
+/* Appends to the audit log; `actor` NULL: the server. Takes `detail` (may be NULL). */
+static void audit(struct rs_room *room, int64_t recording_id, const char *event,
+                  enum rs_recording_kind k, const struct rs_participant *actor, json_t *detail)
+{
+    struct rs_recording_audit a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.room_id, sizeof(a.room_id), "%s", room->id);
+    a.recording_id = recording_id;
+    a.at_ms = rs_wall_ms();
+    snprintf(a.event, sizeof(a.event), "%s", event);
+    snprintf(a.kind, sizeof(a.kind), "%s", rs_recording_kind_name(k));
+    if (actor) {
+        snprintf(a.actor, sizeof(a.actor), "%s", actor->display_name);
+        snprintf(a.actor_user, sizeof(a.actor_user), "%s", actor->user_id);
+    }
+    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    if (d && strlen(d) < sizeof(a.detail))
+        memcpy(a.detail, d, strlen(d) + 1);
+    else
+        snprintf(a.detail, sizeof(a.detail), "{}");
+    free(d);
+    json_decref(detail);
+    int rc = rs_store_recording_audit_add(room->app->store, &a);
+    if (rc)
+        RS_WARN("recording", "event=audit_failed room=%s what=%s rc=%d", room->id, event, rc);
+}
+
+/* --- state events --- */
+
+static json_t *run_json(const struct rs_room *room, const struct run *r, enum rs_recording_kind k)
+{
+    json_t *o = json_pack("{s:s}", "state", run_state_names[r->state]);
+    if (!o)
+        return NULL;
+    if (active(r)) {
+        json_object_set_new(o, "started_by", json_string(r->started_by));
+        json_object_set_new(o, "purpose", json_string(r->purpose));
+        json_object_set_new(o, "since", json_integer(r->since_ms));
+        json_object_set_new(o, "layout", json_string(layout_choices[r->layout]));
+        json_object_set_new(o, "paused", json_boolean(r->paused));
+        if (k == RS_RECORDING_FILE)
+            json_object_set_new(o, "retention_days", json_integer(r->retention_days));
+    } else {
+        json_object_set_new(o, "paused", json_false());
+    }
+    if (r->state == RUN_FAILED)
+        json_object_set_new(o, "error", json_string(r->error));
+    if (k == RS_RECORDING_STREAM) {
+        const struct rs_config *cfg = &room->app->cfg;
+        char url[512];
+        /* without public_url the page's path: the client puts its own origin in front */
+        snprintf(url, sizeof(url), "%s/live/%s", cfg->public_url, room->id);
+        if (active(r))
+            json_object_set_new(o, "public_url", json_string(url));
+        json_t *ts = json_array();
+        for (unsigned i = 0; i < cfg->n_rtmp_targets && ts; i++)
+            json_array_append_new(ts, json_pack("{s:s, s:s, s:s}", "id", cfg->rtmp_targets[i].id,
+                                                "name", cfg->rtmp_targets[i].name, "state",
+                                                target_names[active(r) ? r->targets[i] : TGT_OFF]));
+        json_object_set_new(o, "targets", ts ? ts : json_array());
+    }
+    return o;
+}
+
+/* The state as participant `p` sees it (counts only for moderators). A new reference. */
+static json_t *state_body(struct rs_room *room, struct rec_room *rr, struct rs_participant *p)
+{
+    static const struct run off = {.state = RUN_OFF};
+    json_t *o = json_object();
+    json_t *you = json_object();
+    if (!o || !you) {
+        json_decref(o);
+        json_decref(you);
+        return NULL;
+    }
+    for (unsigned k = 0; k < RS_RECORDING_KINDS; k++) {
+        json_object_set_new(o, kind_choices[k], run_json(room, rr ? &rr->run[k] : &off, k));
+        json_object_set_new(you, kind_choices[k], json_string(answer_names[answer_of(rr, p, k)]));
+    }
+    json_object_set_new(o, "you", you);
+    if (p->role == RS_ROLE_MODERATOR) {
+        json_t *counts = json_object();
+        for (unsigned k = 0; rr && counts && k < RS_RECORDING_KINDS; k++) {
+            if (!active(&rr->run[k]))
+                continue;
+            unsigned n[3] = {0, 0, 0};
+            for (struct rs_participant *q = room->head; q; q = q->next)
+                n[answer_of(rr, q, k)]++;
+            json_object_set_new(counts, kind_choices[k],
+                                json_pack("{s:i, s:i, s:i}", "given", n[ANSWER_GIVEN], "declined",
+                                          n[ANSWER_DECLINED], "pending", n[ANSWER_PENDING]));
+        }
+        if (counts)
+            json_object_set_new(o, "counts", counts);
+    }
+    return o;
+}
+
+/* Sends recording/state to everyone (or the moderators only): one object per distinct view
+ * (role and own answers), serialized once per view. */
+static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderators_only)
+{
+    json_t *view[2][3][3] = {{{NULL}}};
+    for (struct rs_participant *p = room->head; p; p = p->next) {
+        bool mod = p->role == RS_ROLE_MODERATOR;
+        if (moderators_only && !mod)
+            continue;
+        enum answer a0 = answer_of(rr, p, RS_RECORDING_FILE);
+        enum answer a1 = answer_of(rr, p, RS_RECORDING_STREAM);
+        json_t **v = &view[mod][a0][a1];
+        if (!*v) {
+            json_t *body = state_body(room, rr, p);
+            if (!body)
+                continue;
+            *v = rs_event("recording", "state", NULL);
+            if (*v)
+                json_object_update(*v, body);
+            json_decref(body);
+        }
+        if (*v)
+            rs_emit_one(p, json_incref(*v));
+    }
+    for (unsigned i = 0; i < 2; i++)
+        for (unsigned j = 0; j < 3; j++)
+            for (unsigned k = 0; k < 3; k++)
+                json_decref(view[i][j][k]);
+}
+
+/* --- the recorder --- */
+
+static void send_cmd(struct run *r, json_t *cmd)
+{
+    if (r->link && cmd)
+        rs_recorder_link_send(r->link, cmd); /* a failure shows in the next poll */
+    json_decref(cmd);
+}
+
+static void feed_refresh(struct run *r)
+{
+    if (r->feed && feed_ops)
+        feed_ops->refresh(r->feed);
+}
+
+static void feed_close(struct run *r)
+{
+    if (r->feed && feed_ops)
+        feed_ops->close(r->feed);
+    r->feed = NULL;
+}
+
+void rs_recording_recorder_cmd(struct rs_room *room, enum rs_recording_kind kind, json_t *cmd)
+{
+    struct rec_room *rr = room_of(room);
+    if (!rr || (unsigned)kind >= RS_RECORDING_KINDS || !active(&rr->run[kind]))
+        return;
+    send_cmd(&rr->run[kind], json_incref(cmd));
+}
+
+/* Ends run `k` for the room: the feed closes at once, the recorder finalises in the drain
+ * list. `by` NULL: the server (`reason` says why). */
+static void stop_run(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
+                     const struct rs_participant *by, const char *reason)
+{
+    struct run *r = &rr->run[k];
+    feed_close(r);
+    audit(room, r->recording_id, "stop", k, by,
+          reason ? json_pack("{s:s}", "reason", reason) : NULL);
+    struct drain *d = calloc(1, sizeof(*d));
+    if (d) {
+        d->app = room->app;
+        d->link = r->link;
+        d->kind = k;
+        snprintf(d->room_id, sizeof(d->room_id), "%s", room->id);
+        d->recording_id = r->recording_id;
+        d->stopped_at_ms = rs_wall_ms();
+        snprintf(d->out_path, sizeof(d->out_path), "%s", r->out_path);
+        d->bytes = r->bytes;
+        rs_recorder_link_stop(d->link, rs_wall_ms());
+        d->next = drains;
+        drains = d;
+    } else {
+        rs_recorder_link_free(r->link);
+        if (r->recording_id)
+            rs_store_recording_finish(room->app->store, r->recording_id, rs_wall_ms(),
+                                      file_size(r->out_path), "failed");
+    }
+    RS_INFO("recording", "event=stopped room=%s kind=%s reason=%s", room->id, kind_choices[k],
+            reason ? reason : "moderator");
+    r->link = NULL;
+    r->state = RUN_OFF;
+    r->paused = false;
+    r->recording_id = 0;
+    rs_metric_dec(m_active[k]);
+}
+
+/* The recorder of run `k` failed: the kind is failed, the moderators are told. */
+static void fail_run(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
+                     const char *why)
+{
+    struct run *r = &rr->run[k];
+    feed_close(r);
+    rs_recorder_link_free(r->link);
+    r->link = NULL;
+    if (r->recording_id) {
+        int rc = rs_store_recording_finish(room->app->store, r->recording_id, rs_wall_ms(),
+                                           r->bytes >= 0 ? r->bytes : file_size(r->out_path),
+                                           "failed");
+        if (rc)
+            RS_WARN("recording", "event=finish_failed room=%s rc=%d", room->id, rc);
+    } else if (k == RS_RECORDING_STREAM) {
+        empty_dir(r->out_path);
+    }
+    audit(room, r->recording_id, "recorder_failed", k, NULL, json_pack("{s:s}", "message", why));
+    RS_WARN("recording", "event=recorder_failed room=%s kind=%s why=\"%s\"", room->id,
+            kind_choices[k], why);
+    snprintf(r->error, sizeof(r->error), "%s", why);
+    r->state = RUN_FAILED;
+    r->paused = false;
+    r->recording_id = 0;
+    rs_metric_dec(m_active[k]);
+    rs_metric_inc(m_failures[k]);
+    rs_emit_moderators(room, rs_event("recording", "recorder_failed", "{s:s, s:s}", "kind",
+                                      kind_choices[k], "message", why));
+    emit_state(room, rr, false);
+}
+
+struct poll_ctx {
+    struct rs_room *room;
+    struct run *run;
+    bool ready, changed;
+    char fatal[256];
+};
+
+static void on_run_event(void *arg, const struct rs_recorder_event *ev)
+{
+    struct poll_ctx *x = arg;
+    struct run *r = x->run;
+    switch (ev->ev) {
+    case RS_RECORDER_EV_READY:
+        x->ready = true;
+        break;
+    case RS_RECORDER_EV_OUTPUT:
+        if (strcmp(ev->id, "file") == 0 || strcmp(ev->id, "hls") == 0) {
+            if (ev->bytes >= 0)
+                r->bytes = ev->bytes;
+            if (ev->state == RS_RECORDER_OUT_FAILED && !x->fatal[0])
+                snprintf(x->fatal, sizeof(x->fatal), "the %s output failed", ev->id);
+        } else if (strncmp(ev->id, "rtmp:", 5) == 0) {
+            const struct rs_config *cfg = &x->room->app->cfg;
+            for (unsigned i = 0; i < cfg->n_rtmp_targets; i++) {
+                if (strcmp(cfg->rtmp_targets[i].id, ev->id + 5) != 0 || r->targets[i] == TGT_OFF)
+                    continue;
+                static const enum target_state map[] = {TGT_RUNNING, TGT_RECONNECTING,
+                                                        TGT_FAILED, TGT_OFF};
+                if (r->targets[i] != map[ev->state]) {
+                    r->targets[i] = map[ev->state];
+                    x->changed = true;
+                }
+            }
+        }
+        break;
+    case RS_RECORDER_EV_ERROR:
+        if (ev->fatal && !x->fatal[0])
+            snprintf(x->fatal, sizeof(x->fatal), "%s",
+                     ev->message[0] ? ev->message : "the recorder reported a fatal error");
+        else if (!ev->fatal)
+            RS_WARN("recording", "event=recorder_error room=%s", x->room->id);
+        break;
+    case RS_RECORDER_EV_STATS:
+    case RS_RECORDER_EV_STOPPED:
+        break;
+    }
+}
+
+static void poll_run(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
+                     int64_t now_ms)
+{
+    struct run *r = &rr->run[k];
+    struct poll_ctx x = {.room = room, .run = r};
+    unsigned bad = 0;
+    enum rs_recorder_link_status s = rs_recorder_link_poll(r->link, now_ms, on_run_event, &x, &bad);
+    if (bad)
+        RS_WARN("recording", "event=bad_lines room=%s n=%u", room->id, bad);
+    char why[300];
+    why[0] = '\0';
+    if (x.fatal[0])
+        snprintf(why, sizeof(why), "%s", x.fatal);
+    else if (s == RS_RECORDER_LINK_EXITED) {
+        int st = rs_recorder_link_exit_status(r->link);
+        if (WIFSIGNALED(st))
+            snprintf(why, sizeof(why), "the recorder was killed by signal %d", WTERMSIG(st));
+        else
+            snprintf(why, sizeof(why), "the recorder exited (status %d)",
+                     WIFEXITED(st) ? WEXITSTATUS(st) : st);
+    } else if (s == RS_RECORDER_LINK_SILENT)
+        snprintf(why, sizeof(why), "the recorder did not become ready within %d s",
+                 RS_RECORDER_READY_TIMEOUT_MS / 1000);
+    else if (s == RS_RECORDER_LINK_STALLED)
+        snprintf(why, sizeof(why), "the recorder does not read its commands");
+    else if (s == RS_RECORDER_LINK_BROKEN)
+        snprintf(why, sizeof(why), "the recorder sent a line that is too long");
+    if (why[0]) {
+        fail_run(room, rr, k, why);
+        return;
+    }
+    if (x.ready && r->state == RUN_STARTING) {
+        r->state = RUN_RUNNING;
+        RS_INFO("recording", "event=running room=%s kind=%s", room->id, kind_choices[k]);
+        feed_refresh(r);
+        x.changed = true;
+    }
+    if (x.changed)
+        emit_state(room, rr, false);
+}
+
+/* --- drains: stopped recorders finalising --- */
+
+static void on_drain_event(void *arg, const struct rs_recorder_event *ev)
+{
+    struct drain *d = arg;
+    if (ev->ev == RS_RECORDER_EV_STOPPED)
+        d->stopped = true;
+    else if (ev->ev == RS_RECORDER_EV_OUTPUT && strcmp(ev->id, "file") == 0 && ev->bytes >= 0)
+        d->bytes = ev->bytes;
+}
+
+static void drain_done(struct drain *d)
+{
+    int st = rs_recorder_link_exit_status(d->link);
+    bool clean = d->stopped || (WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (d->recording_id) {
+        int64_t bytes = d->bytes >= 0 ? d->bytes : file_size(d->out_path);
+        int rc = rs_store_recording_finish(d->app->store, d->recording_id, d->stopped_at_ms, bytes,
+                                           clean ? "done" : "failed");
+        if (rc)
+            RS_WARN("recording", "event=finish_failed room=%s rc=%d", d->room_id, rc);
+    }
+    if (d->kind == RS_RECORDING_STREAM) {
+        /* emptied unless the room streams again into the same directory */
+        struct rs_room *room = d->app->rooms ? rs_rooms_find(d->app->rooms, d->room_id) : NULL;
+        struct rec_room *rr = room ? room_of(room) : NULL;
+        if (!rr || !active(&rr->run[RS_RECORDING_STREAM]))
+            empty_dir(d->out_path);
+    }
+    RS_INFO("recording", "event=finalised room=%s kind=%s clean=%d", d->room_id,
+            kind_choices[d->kind], clean);
+    rs_recorder_link_free(d->link);
+    free(d);
+}
+
+void rs_recording_housekeeping(int64_t now_ms)
+{
+    struct drain **pp = &drains;
+    while (*pp) {
+        struct drain *d = *pp;
+        if (rs_recorder_link_poll(d->link, now_ms, on_drain_event, d, NULL) ==
+            RS_RECORDER_LINK_ALIVE) {
+            pp = &d->next;
+            continue;
+        }
+        *pp = d->next;
+        drain_done(d);
+    }
+}
+
+void rs_recording_shutdown(void)
+{
+    for (struct rec_room *rr = rec_rooms; rr; rr = rr->next)
+        for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
+            if (active(&rr->run[k]))
+                stop_run(rr->room, rr, k, NULL, "server_stop");
+    while (drains) {
+        struct drain *d = drains;
+        drains = d->next;
+        rs_recorder_link_finish(d->link, on_drain_event, d);
+        drain_done(d);
+    }
+}
+
+/* --- actions --- */
+
+static struct run *running_or_error(struct rs_call *c, struct rec_room *rr,
+                                    enum rs_recording_kind k)
+{
+    if (!rr || !active(&rr->run[k])) {
+        rs_msg_error_set(c->err, RS_ERR_NOT_RUNNING, "kind", "no %s is running", kind_choices[k]);
+        return NULL;
+    }
+    return &rr->run[k];
+}
+
+/* Opens the outputs' place: the recording's file name (relative `rel`, absolute in run) or
+ * the emptied HLS directory. */
+static int prepare_output(struct rs_call *c, struct run *r, enum rs_recording_kind k, char *rel,
+                          size_t rel_cap)
+{
+    const struct rs_config *cfg = &c->app->cfg;
+    char base[PATH_MAX], dir[PATH_MAX];
+    int n;
+    if (base_dir(cfg, k, base, sizeof(base)) ||
+        (n = snprintf(dir, sizeof(dir), "%s/%s", base, c->room->id)) < 0 ||
+        (size_t)n >= sizeof(dir))
+        return -ENAMETOOLONG;
+    int rc = make_dirs(dir);
+    if (rc)
+        return rc;
+    if (k == RS_RECORDING_STREAM) {
+        empty_dir(dir);
+        snprintf(r->out_path, sizeof(r->out_path), "%s", dir);
+        return 0;
+    }
+    /* named by the start time: the store gives the row's id only after the insert, which
+     * needs the file name (one recording per room at a time, so the millisecond is unique) */
+    const char *fmt = cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4";
+    n = snprintf(rel, rel_cap, "%s/%lld.%s", c->room->id, (long long)r->since_ms, fmt);
+    if (n < 0 || (size_t)n >= rel_cap)
+        return -ENAMETOOLONG;
+    n = snprintf(r->out_path, sizeof(r->out_path), "%s/%s", base, rel);
+    return n < 0 || (size_t)n >= sizeof(r->out_path) ? -ENAMETOOLONG : 0;
+}
+
+static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *id)
+{
+    const struct rs_config *cfg = &c->app->cfg;
+    struct rs_recording rec;
+    memset(&rec, 0, sizeof(rec));
+    snprintf(rec.room_id, sizeof(rec.room_id), "%s", c->room->id);
+    snprintf(rec.format, sizeof(rec.format), "%s",
+             cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4");
+    snprintf(rec.file, sizeof(rec.file), "%s", rel);
+    snprintf(rec.layout, sizeof(rec.layout), "%s", layout_choices[r->layout]);
+    snprintf(rec.started_by, sizeof(rec.started_by), "%s", c->self->display_name);
+    snprintf(rec.started_by_user, sizeof(rec.started_by_user), "%s", c->self->user_id);
+    snprintf(rec.purpose, sizeof(rec.purpose), "%s", r->purpose);
+    rec.started_at_ms = r->since_ms;
+    rec.retention_days = r->retention_days;
+    rec.expires_at_ms = r->since_ms + (int64_t)r->retention_days * 86400000;
+    snprintf(rec.state, sizeof(rec.state), "recording");
+    int rc = rs_store_recording_add(c->app->store, &rec);
+    *id = rec.id;
+    return rc;
+}
+
+static int act_start(struct rs_call *c)
+{
+    enum rs_recording_kind k = (enum rs_recording_kind)c->arg[0].num;
+    const struct rs_config *cfg = &c->app->cfg;
+    struct rec_room *rr = room_make(c->room);
+    if (!rr) {
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    struct run *r = &rr->run[k];
+    if (active(r)) {
+        rs_msg_error_set(c->err, RS_ERR_ALREADY_RUNNING, "kind", "a %s is running already",
+                         kind_choices[k]);
+        return -EALREADY;
+    }
+    unsigned retention = cfg->recording_retention_days;
+    if (c->arg[2].present && k == RS_RECORDING_FILE) {
+        if (c->arg[2].num > (long long)cfg->recording_retention_days) {
+            rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "retention_days",
+                             "at most %u days", cfg->recording_retention_days);
+            return -EINVAL;
+        }
+        retention = (unsigned)c->arg[2].num;
+    }
+    char path[PATH_MAX], err[256];
+    if (rs_recorder_path(cfg->recorder_path, path, sizeof(path))) {
+        rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "no recorder path");
+        return -ENOENT;
+    }
+    /* the run's description first: the outputs are named after it */
+    struct run next = {.state = RUN_STARTING,
+                       .layout = c->arg[3].present ? (unsigned)c->arg[3].num : 0,
+                       .retention_days = retention,
+                       .since_ms = rs_wall_ms(),
+                       .bytes = -1};
+    snprintf(next.started_by, sizeof(next.started_by), "%s", c->self->display_name);
+    snprintf(next.purpose, sizeof(next.purpose), "%s", c->arg[1].str);
+    char rel[RS_RECORDING_FILE_MAX + 1] = "";
+    int rc = prepare_output(c, &next, k, rel, sizeof(rel));
+    if (rc) {
+        RS_ERROR("recording", "event=output_dir_failed room=%s rc=%d", c->room->id, rc);
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the %s directory cannot be created",
+                         k == RS_RECORDING_FILE ? "recordings" : "live");
+        return rc;
+    }
+    int data_fd = -1;
+    rc = rs_recorder_link_spawn(path, next.since_ms, &next.link, &data_fd, err, sizeof(err));
+    if (rc) {
+        RS_WARN("recording", "event=spawn_failed room=%s rc=%d", c->room->id, rc);
+        rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "%s", err);
+        return rc;
+    }
+    if (feed_ops && c->app->media) {
+        next.feed = feed_ops->open(c->app, c->room, k, data_fd, err, sizeof(err));
+        if (!next.feed) {
+            rs_recorder_link_free(next.link);
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "media feed: %s", err);
+            return -EAGAIN;
+        }
+    } else {
+        close(data_fd); /* no media plane: the recorder gets no media */
+    }
+    if (k == RS_RECORDING_FILE && (rc = add_row(c, &next, rel, &next.recording_id))) {
+        RS_ERROR("recording", "event=row_failed room=%s rc=%d", c->room->id, rc);
+        feed_close(&next);
+        rs_recorder_link_free(next.link);
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the recording cannot be stored");
+        return rc;
+    }
+    next.serial = ++run_serial;
+    *r = next;
+    rs_metric_inc(m_starts[k]);
+    rs_metric_inc(m_active[k]);
+    send_cmd(r, json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start",
+                          "kind", kind_choices[k], "width", 1280, "height", 720, "fps", 30,
+                          "layout", layout_choices[r->layout], "video_kbps",
+                          k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
+                          c->room->rec.title[0] ? c->room->rec.title : c->room->id, "locale",
+                          "de"));
+    if (k == RS_RECORDING_FILE)
+        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", "file",
+                              "type", "file", "path", r->out_path, "format",
+                              cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4"));
+    else
+        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
+                              "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len",
+                              6));
+    if (!rs_agenda_current_public(c->room)) {
+        r->slate = true;
+        send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", SLATE_CLOSED));
+    }
+    json_t *detail = json_pack("{s:s, s:s}", "purpose", r->purpose, "layout",
+                               layout_choices[r->layout]);
+    if (detail && k == RS_RECORDING_FILE)
+        json_object_set_new(detail, "retention_days", json_integer(r->retention_days));
+    audit(c->room, r->recording_id, "start", k, c->self, detail);
+    RS_INFO("recording", "event=started room=%s kind=%s pid=%d recording=%lld", c->room->id,
+            kind_choices[k], (int)rs_recorder_link_pid(r->link), (long long)r->recording_id);
+    emit_state(c->room, rr, false);
+    return 0;
+}
+
+static int act_stop(struct rs_call *c)
+{
+    enum rs_recording_kind k = (enum rs_recording_kind)c->arg[0].num;
+    struct rec_room *rr = room_of(c->room);
+    if (!running_or_error(c, rr, k))
+        return -ENOENT;
+    stop_run(c->room, rr, k, c->self, NULL);
+    emit_state(c->room, rr, false);
+    return 0;
+}
+
+static int act_pause(struct rs_call *c)
+{
+    enum rs_recording_kind k = (enum rs_recording_kind)c->arg[0].num;
+    bool on = c->arg[1].num != 0;
+    struct rec_room *rr = room_of(c->room);
+    struct run *r = running_or_error(c, rr, k);
+    if (!r)
+        return -ENOENT;
+    if (r->paused != on) {
+        r->paused = on;
+        /* routing first: nothing of the paused time reaches the recorder */
+        feed_refresh(r);
+        send_cmd(r, json_pack("{s:s, s:b}", "cmd", "pause", "on", on));
+        audit(c->room, r->recording_id, on ? "pause" : "resume", k, c->self, NULL);
+    }
+    emit_state(c->room, rr, false);
+    return 0;
+}
+
+static int act_layout(struct rs_call *c)
+{
+    enum rs_recording_kind k = (enum rs_recording_kind)c->arg[0].num;
+    struct rec_room *rr = room_of(c->room);
+    struct run *r = running_or_error(c, rr, k);
+    if (!r)
+        return -ENOENT;
+    r->layout = (unsigned)c->arg[1].num;
+    send_cmd(r, json_pack("{s:s, s:s}", "cmd", "layout", "layout", layout_choices[r->layout]));
+    emit_state(c->room, rr, false);
+    return 0;
+}
+
+static int act_target(struct rs_call *c)
+{
+    const struct rs_config *cfg = &c->app->cfg;
+    const char *id = c->arg[0].str;
+    bool on = c->arg[1].num != 0;
+    unsigned i;
+    for (i = 0; i < cfg->n_rtmp_targets; i++)
+        if (strcmp(cfg->rtmp_targets[i].id, id) == 0)
+            break;
+    if (i == cfg->n_rtmp_targets) {
+        rs_msg_error_set(c->err, RS_ERR_UNKNOWN_TARGET, "id", "no streaming target with this id");
+        return -ENOENT;
+    }
+    struct rec_room *rr = room_of(c->room);
+    struct run *r = running_or_error(c, rr, RS_RECORDING_STREAM);
+    if (!r)
+        return -ENOENT;
+    char out_id[48];
+    snprintf(out_id, sizeof(out_id), "rtmp:%s", id);
+    if (on && r->targets[i] == TGT_OFF) {
+        /* the URL carries the stream key: it goes to the recorder, never into a log */
+        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", out_id, "type",
+                              "rtmp", "url", cfg->rtmp_targets[i].url));
+        r->targets[i] = TGT_CONNECTING;
+        audit(c->room, 0, "target_on", RS_RECORDING_STREAM, c->self,
+              json_pack("{s:s}", "target", id));
+        RS_INFO("recording", "event=target_on room=%s target=%s", c->room->id, id);
+    } else if (!on && r->targets[i] != TGT_OFF) {
+        send_cmd(r, json_pack("{s:s, s:s}", "cmd", "output_remove", "id", out_id));
+        r->targets[i] = TGT_OFF;
+        audit(c->room, 0, "target_off", RS_RECORDING_STREAM, c->self,
+              json_pack("{s:s}", "target", id));
+        RS_INFO("recording", "event=target_off room=%s target=%s", c->room->id, id);
+    }
+    emit_state(c->room, rr, false);
+    return 0;
+}
+
+static int act_consent(struct rs_call *c)
+{
+    enum rs_recording_kind k = (enum rs_recording_kind)c->arg[0].num;
+    bool given = c->arg[1].num != 0;
+    struct rec_room *rr = room_of(c->room);
+    struct run *r = running_or_error(c, rr, k);
+    if (!r)
+        return -ENOENT;
+    void **slot = rs_participant_state(c->self, &rs_recording_feature);
+    struct rec_part *rp = *slot;
+    if (!rp && !(rp = *slot = calloc(1, sizeof(*rp)))) {
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    enum answer before = answer_of(rr, c->self, k);
+    enum answer now = given ? ANSWER_GIVEN : ANSWER_DECLINED;
+    rp->answer[k] = now;
+    rp->serial[k] = r->serial;
+    if (before != now) {
+        const char *what = given                    ? "consent_given"
+                           : before == ANSWER_GIVEN ? "consent_withdrawn"
+                                                    : "consent_declined";
+        rs_metric_inc(given ? RS_M_RECORDING_CONSENTS_GIVEN : RS_M_RECORDING_CONSENTS_DECLINED);
+        /* a withdrawal takes effect now: the feed drops the tracks in this step */
+        feed_refresh(r);
+        audit(c->room, r->recording_id, what, k, c->self,
+              json_pack("{s:s}", "participant", c->self->id));
+    }
+    emit_state(c->room, rr, false);
+    return 0;
+}
+
+/* --- hooks --- */
+
+static void recording_welcome(struct rs_participant *p, json_t *ev)
+{
+    json_t *body = state_body(p->room, room_of(p->room), p);
+    if (body)
+        json_object_set_new(ev, "recording", body);
+}
+
+static bool any_active(const struct rec_room *rr)
+{
+    return rr && (active(&rr->run[0]) || active(&rr->run[1]));
+}
+
+static void recording_joined(struct rs_participant *p)
+{
+    struct rec_room *rr = room_of(p->room);
+    if (any_active(rr))
+        emit_state(p->room, rr, true); /* the counts: one more pending */
+}
+
+static void recording_leaving(struct rs_participant *p)
+{
+    void **slot = rs_participant_state(p, &rs_recording_feature);
+    free(*slot);
+    *slot = NULL; /* a participant who comes back is asked again */
+}
+
+static void recording_room_changed(struct rs_room *room)
+{
+    struct rec_room *rr = room_of(room);
+    if (any_active(rr))
+        emit_state(room, rr, true);
+}
+
+static void recording_audience_changed(struct rs_room *room)
+{
+    struct rec_room *rr = room_of(room);
+    for (unsigned k = 0; rr && k < RS_RECORDING_KINDS; k++)
+        if (active(&rr->run[k]))
+            feed_refresh(&rr->run[k]);
+}
+
+static void recording_tick(struct rs_room *room, int64_t now_ms)
+{
+    struct rec_room *rr = room_of(room);
+    if (!any_active(rr))
+        return;
+    for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
+        if (active(&rr->run[k]))
+            poll_run(room, rr, k, now_ms);
+    bool closed = !rs_agenda_current_public(room);
+    for (unsigned k = 0; k < RS_RECORDING_KINDS; k++) {
+        struct run *r = &rr->run[k];
+        if (!active(r) || r->slate == closed)
+            continue;
+        r->slate = closed;
+        feed_refresh(r); /* in or out of the non-public part: who is included changes */
+        send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", closed ? SLATE_CLOSED : ""));
+        RS_INFO("recording", "event=slate room=%s kind=%s closed=%d", room->id, kind_choices[k],
+                closed);
+    }
+}
+
+static void recording_room_free(struct rs_room *room)
+{
+    struct rec_room *rr = room_of(room);
+    if (!rr)
+        return;
+    for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
+        if (active(&rr->run[k]))
+            stop_run(room, rr, k, NULL, "room_closed");
+    for (struct rec_room **pp = &rec_rooms; *pp; pp = &(*pp)->next)
+        if (*pp == rr) {
+            *pp = rr->next;
+            break;
+        }
+    free(rr);
+    *rs_room_state(room, &rs_recording_feature) = NULL;
+}
+
+#define KIND_FIELD                                                                                 \
+    {                                                                                              \
+        .name = "kind", .type = RS_FIELD_ENUM, .flags = RS_FIELD_REQUIRED, .choices = kind_choices \
+    }
+#define LAYOUT_FIELD(req)                                                                          \
+    {                                                                                              \
+        .name = "layout", .type = RS_FIELD_ENUM, .flags = (req), .choices = layout_choices         \
+    }
+
+static const struct rs_action actions[] = {
+    {.name = "start",
+     .fn = act_start,
+     .need = RS_NEED_MODERATOR,
+     .fields = {KIND_FIELD,
+                {.name = "purpose",
+                 .type = RS_FIELD_TEXT,
+                 .flags = RS_FIELD_REQUIRED,
+                 .max = RS_RECORDING_PURPOSE_MAX_CHARS,
+                 .max_bytes = RS_RECORDING_PURPOSE_MAX},
+                {.name = "retention_days", .type = RS_FIELD_INT, .min = 1, .max = 3650},
+                LAYOUT_FIELD(0)}},
+    {.name = "stop", .fn = act_stop, .need = RS_NEED_MODERATOR, .fields = {KIND_FIELD}},
+    {.name = "pause",
+     .fn = act_pause,
+     .need = RS_NEED_MODERATOR,
+     .fields = {KIND_FIELD, {.name = "on", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
+    {.name = "layout",
+     .fn = act_layout,
+     .need = RS_NEED_MODERATOR,
+     .fields = {KIND_FIELD, LAYOUT_FIELD(RS_FIELD_REQUIRED)}},
+    {.name = "target",
+     .fn = act_target,
+     .need = RS_NEED_MODERATOR,
+     .fields = {{.name = "id", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32},
+                {.name = "on", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
+    {.name = "consent",
+     .fn = act_consent,
+     .need = RS_NEED_JOINED,
+     .fields = {KIND_FIELD, {.name = "given", .type = RS_FIELD_BOOL, .flags = RS_FIELD_REQUIRED}}},
+    {.name = NULL},
+};
+
+const struct rs_feature rs_recording_feature = {
+    .ns = "recording",
+    .actions = actions,
+    .welcome = recording_welcome,
+    .joined = recording_joined,
+    .leaving = recording_leaving,
+    .room_changed = recording_room_changed,
+    .audience_changed = recording_audience_changed,
+    .tick = recording_tick,
+    .room_free = recording_room_free,
+};

@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The recording feature over a fake transport with a fake recorder process
+ * (tests/support/fake_recorder.sh, a bash script speaking the control protocol on fd 3): a
+ * moderator's start (state events, audit, the recording's row), the refusals, a missing
+ * binary, consent given, declined and withdrawn and what it includes, the exclusions
+ * (breakout rooms, whispers, a non-public agenda item with its slate, a pause), stop with the
+ * row finished, a recorder that dies or stays silent, the stream's targets, the joined payload
+ * and a participant who leaves and comes back. */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+/* cmocka needs the headers above first */
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "room/recording.h"
+#include "store/store_recording.h"
+/* after cmocka: the harness uses its assertions */
+#include "../../support/session_harness.h"
+
+static const char *ROOM = "ratssitzung";
+static struct rs_user_record chair_user, member_user, other_user;
+static char data_dir[200], log_path[200], script[4096];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (th_setup(RS_ANON_ON, "rs-recording"))
+        return -1;
+    th_app.cfg.rate_per_s = 1000;
+    snprintf(data_dir, sizeof(data_dir), "%s/data", th_dir);
+    snprintf(log_path, sizeof(log_path), "%s/recorder.log", th_dir);
+    mkdir(data_dir, 0700);
+    snprintf(th_app.cfg.data_dir, sizeof(th_app.cfg.data_dir), "%s", data_dir);
+    if (!realpath("tests/support/fake_recorder.sh", script))
+        return -1;
+    snprintf(th_app.cfg.recorder_path, sizeof(th_app.cfg.recorder_path), "%s", script);
+    setenv("RS_FAKE_RECORDER_LOG", log_path, 1);
+    unsetenv("RS_FAKE_RECORDER_MODE");
+    struct rs_rtmp_target *t = &th_app.cfg.rtmp_targets[0];
+    snprintf(t->id, sizeof(t->id), "owncast");
+    snprintf(t->url, sizeof(t->url), "rtmp://127.0.0.1:1935/live/geheimer-schluessel");
+    snprintf(t->name, sizeof(t->name), "Owncast");
+    th_app.cfg.n_rtmp_targets = 1;
+    th_user(&chair_user, "vorsitz", RS_USER_ROLE_USER);
+    th_user(&member_user, "mitglied", RS_USER_ROLE_USER);
+    th_user(&other_user, "andere", RS_USER_ROLE_USER);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    th_teardown(); /* frees the rooms: running recorders are stopped and finalise */
+    unlink(log_path);
+    nftw(data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmdir(th_dir);
+    return 0;
+}
+
+struct meeting {
+    struct rs_session *chair, *member;
+    char chair_id[16], member_id[16];
+};
+
+/* The chair (the anonymous room's first, so its moderator) and a member; queues drained. */
+static void open_meeting(struct meeting *m)
+{
+    m->chair = th_conn(&chair_user, NULL);
+    snprintf(m->chair_id, sizeof(m->chair_id), "%s", th_join(m->chair, ROOM, "Anna Amt"));
+    m->member = th_conn(&member_user, NULL);
+    snprintf(m->member_id, sizeof(m->member_id), "%s", th_join(m->member, ROOM, "Bernd Bürger"));
+    th_drain(m->chair);
+    th_drain(m->member);
+}
+
+static struct rs_room *room(void)
+{
+    struct rs_room *r = rs_rooms_find(th_app.rooms, ROOM);
+    assert_non_null(r);
+    return r;
+}
+
+static struct rs_participant *part(const char *id)
+{
+    struct rs_participant *p = rs_room_participant(room(), id);
+    assert_non_null(p);
+    return p;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Ticks the rooms (with the clock `skew_ms` ahead) until `done()` holds, at most 5 s. */
+static bool tick_until(bool (*done)(void *), void *arg, int64_t skew_ms)
+{
+    for (int i = 0; i < 250; i++) {
+        rs_rooms_tick(th_app.rooms, rs_wall_ms() + skew_ms);
+        if (done(arg))
+            return true;
+        sleep_ms(20);
+    }
+    return false;
+}
+
+static const char *str(json_t *j, const char *key)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    return s ? s : "";
+}
+
+/* The state of `kind` in the last recording/state `s` got ("" when none came). */
+static const char *kind_state(struct rs_session *s, const char *kind)
+{
+    static char buf[32];
+    json_t *e = th_last(s, "recording", "state");
+    snprintf(buf, sizeof(buf), "%s", str(json_object_get(e, kind), "state"));
+    json_decref(e);
+    return buf;
+}
+
+/* Whether the recorder's log (every command it read) contains `needle`. */
+static bool log_has(const char *needle)
+{
+    FILE *f = fopen(log_path, "r");
+    if (!f)
+        return false;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+static bool log_has_arg(void *needle)
+{
+    return log_has(needle);
+}
+
+/* The audit log of the room as "event:kind:actor" lines. */
+static int audit_line(const struct rs_recording_audit *a, void *ctx)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 4096 - n, "%s:%s:%s\n", a->event, a->kind, a->actor);
+    return 0;
+}
+
+static const char *audit_log(void)
+{
+    static char buf[4096];
+    buf[0] = '\0';
+    assert_int_equal(rs_store_recording_audit_list(th_app.store, ROOM, audit_line, buf), 0);
+    return buf;
+}
+
+static int first_row(const struct rs_recording *r, void *ctx)
+{
+    *(struct rs_recording *)ctx = *r;
+    return 1;
+}
+
+/* The room's newest recording row (id 0 when there is none). */
+static struct rs_recording newest_row(void)
+{
+    struct rs_recording r;
+    memset(&r, 0, sizeof(r));
+    rs_store_recording_list(th_app.store, ROOM, first_row, &r);
+    return r;
+}
+
+static bool row_finished(void *arg)
+{
+    (void)arg;
+    struct rs_recording r = newest_row();
+    return r.id && strcmp(r.state, "recording") != 0;
+}
+
+static void start(struct rs_session *s, const char *kind)
+{
+    th_send(s,
+            "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"%s\","
+            "\"purpose\":\"Protokoll der Sitzung\",\"retention_days\":7}",
+            kind);
+}
+
+struct running_arg {
+    struct rs_session *s;
+    const char *kind;
+};
+
+static bool is_running(void *arg)
+{
+    struct running_arg *a = arg;
+    json_t *j;
+    bool yes = false;
+    while ((j = th_next(a->s))) {
+        if (th_is(j, "recording", "state"))
+            yes = strcmp(str(json_object_get(j, a->kind), "state"), "running") == 0;
+        json_decref(j);
+    }
+    return yes;
+}
+
+/* Starts `kind` from the chair and waits for "running"; queues drained. */
+static void start_running(struct meeting *m, const char *kind)
+{
+    start(m->chair, kind);
+    struct running_arg a = {m->chair, kind};
+    assert_true(tick_until(is_running, &a, 0));
+    th_drain(m->member);
+}
+
+static void consent(struct rs_session *s, const char *kind, bool given)
+{
+    th_send(s, "{\"ns\":\"recording\",\"action\":\"consent\",\"kind\":\"%s\",\"given\":%s}", kind,
+            given ? "true" : "false");
+}
+
+static bool included(const char *id, bool microphone)
+{
+    return rs_recording_includes(room(), part(id), RS_RECORDING_FILE, microphone);
+}
+
+static void test_start_stop_by_moderator(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    uint64_t starts = rs_metric_get(RS_M_RECORDING_STARTS_RECORDING);
+    start(m.chair, "recording");
+    /* everyone is told: starting, who, why; only the moderator sees the counts */
+    json_t *e = th_last(m.chair, "recording", "state");
+    json_t *rec = json_object_get(e, "recording");
+    assert_string_equal(str(rec, "state"), "starting");
+    assert_string_equal(str(rec, "started_by"), "Anna Amt");
+    assert_string_equal(str(rec, "purpose"), "Protokoll der Sitzung");
+    assert_int_equal(json_integer_value(json_object_get(rec, "retention_days")), 7);
+    assert_string_equal(str(json_object_get(e, "stream"), "state"), "off");
+    json_t *counts = json_object_get(json_object_get(e, "counts"), "recording");
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 2);
+    json_decref(e);
+    e = th_last(m.member, "recording", "state");
+    assert_null(json_object_get(e, "counts"));
+    assert_string_equal(str(json_object_get(e, "you"), "recording"), "pending");
+    json_decref(e);
+    assert_int_equal(rs_metric_get(RS_M_RECORDING_STARTS_RECORDING), starts + 1);
+
+    /* the recorder says ready: running */
+    struct running_arg a = {m.member, "recording"};
+    assert_true(tick_until(is_running, &a, 0));
+    assert_true(log_has("\"cmd\":\"start\",\"kind\":\"recording\""));
+    assert_true(log_has("\"cmd\":\"output_add\",\"id\":\"file\",\"type\":\"file\""));
+    struct rs_recording row = newest_row();
+    assert_true(row.id > 0);
+    assert_string_equal(row.state, "recording");
+    assert_string_equal(row.purpose, "Protokoll der Sitzung");
+    assert_string_equal(row.started_by, "Anna Amt");
+    assert_int_equal(row.retention_days, 7);
+    assert_non_null(strstr(audit_log(), "start:recording:Anna Amt\n"));
+
+    /* stop: off at once, the row done once the recorder has finalised */
+    th_drain(m.chair);
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"stop\",\"kind\":\"recording\"}");
+    assert_string_equal(kind_state(m.member, "recording"), "off");
+    assert_true(tick_until(row_finished, NULL, 0));
+    row = newest_row();
+    assert_string_equal(row.state, "done");
+    assert_int_equal(row.bytes, strlen("fake-mp4-data"));
+    assert_true(row.ended_at_ms >= row.started_at_ms);
+    assert_true(log_has("{\"cmd\":\"stop\"}"));
+    assert_non_null(strstr(audit_log(), "stop:recording:Anna Amt\n"));
+    /* the file is under recordings_dir/<room>/, named in the row */
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/recordings/%s", data_dir, row.file);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof(path), "%s/recordings/%s", data_dir, ROOM);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    /* a participant may not start, stop, pause, switch targets */
+    start(m.member, "recording");
+    assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
+    th_send(m.member, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
+    assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
+    assert_false(th_got(m.chair, "recording", "state"));
+    /* nothing runs: stop, pause, consent, target */
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"stop\",\"kind\":\"recording\"}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "not_running");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"stream\",\"on\":true}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "not_running");
+    consent(m.member, "recording", true);
+    assert_string_equal(th_error_code(m.member, "recording"), "not_running");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "not_running");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"youtube\",\"on\":true}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "unknown_target");
+    /* bad fields */
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\","
+                     "\"purpose\":\"x\",\"retention_days\":31}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "invalid_value");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"film\","
+                     "\"purpose\":\"x\"}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "invalid_value");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\"}");
+    assert_string_not_equal(th_error_code(m.chair, "recording"), "");
+    assert_int_equal(newest_row().id, 0);
+    /* twice */
+    start_running(&m, "recording");
+    start(m.chair, "recording");
+    assert_string_equal(th_error_code(m.chair, "recording"), "already_running");
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_RECORDING), 1);
+}
+
+static void test_missing_binary(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    snprintf(th_app.cfg.recorder_path, sizeof(th_app.cfg.recorder_path), "%s/nowhere/rec",
+             data_dir);
+    start(m.chair, "recording");
+    json_t *e = th_expect(m.chair, "recording", "error");
+    assert_string_equal(str(e, "code"), "recorder_unavailable");
+    assert_non_null(strstr(str(e, "message"), "nowhere/rec"));
+    json_decref(e);
+    assert_false(th_got(m.member, "recording", "state"));
+    assert_int_equal(newest_row().id, 0);
+    assert_string_equal(audit_log(), "");
+}
+
+static void test_consent_decides_inclusion(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    uint64_t given0 = rs_metric_get(RS_M_RECORDING_CONSENTS_GIVEN);
+    uint64_t declined0 = rs_metric_get(RS_M_RECORDING_CONSENTS_DECLINED);
+    start_running(&m, "recording");
+    /* pending: not included */
+    assert_false(included(m.member_id, true));
+    assert_false(included(m.member_id, false));
+    consent(m.member, "recording", true);
+    json_t *e = th_last(m.member, "recording", "state");
+    assert_string_equal(str(json_object_get(e, "you"), "recording"), "given");
+    assert_string_equal(str(json_object_get(e, "you"), "stream"), "pending");
+    json_decref(e);
+    e = th_last(m.chair, "recording", "state");
+    json_t *counts = json_object_get(json_object_get(e, "counts"), "recording");
+    assert_int_equal(json_integer_value(json_object_get(counts, "given")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 1);
+    json_decref(e);
+    assert_true(included(m.member_id, true));
+    assert_true(included(m.member_id, false));
+    assert_false(included(m.chair_id, true)); /* the chair has not answered */
+    assert_false(rs_recording_includes(room(), part(m.member_id), RS_RECORDING_STREAM, true));
+    /* withdrawn: out at once */
+    consent(m.member, "recording", false);
+    assert_false(included(m.member_id, true));
+    /* declined from pending */
+    consent(m.chair, "recording", false);
+    assert_false(included(m.chair_id, false));
+    consent(m.chair, "recording", true);
+    assert_true(included(m.chair_id, false));
+    const char *log = audit_log();
+    assert_non_null(strstr(log, "consent_given:recording:Bernd Bürger\n"
+                                "consent_withdrawn:recording:Bernd Bürger\n"
+                                "consent_declined:recording:Anna Amt\n"
+                                "consent_given:recording:Anna Amt\n"));
+    assert_int_equal(rs_metric_get(RS_M_RECORDING_CONSENTS_GIVEN), given0 + 2);
+    assert_int_equal(rs_metric_get(RS_M_RECORDING_CONSENTS_DECLINED), declined0 + 2);
+
+    /* pause excludes everyone; resume includes again */
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":true}");
+    assert_false(included(m.chair_id, false));
+    e = th_last(m.member, "recording", "state");
+    assert_true(json_is_true(json_object_get(json_object_get(e, "recording"), "paused")));
+    json_decref(e);
+    th_send(m.chair,
+            "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":false}");
+    assert_true(included(m.chair_id, false));
+    assert_true(tick_until(log_has_arg, "{\"cmd\":\"pause\",\"on\":false}", 0));
+    assert_true(log_has("{\"cmd\":\"pause\",\"on\":true}"));
+    assert_non_null(strstr(audit_log(), "pause:recording:Anna Amt\nresume:recording:Anna Amt\n"));
+
+    /* a new run asks everyone again */
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"stop\",\"kind\":\"recording\"}");
+    start_running(&m, "recording");
+    assert_false(included(m.chair_id, false));
+}
+
+static void test_exclusions(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    struct rs_session *other = th_conn(&other_user, NULL);
+    const char *oid = th_join(other, ROOM, "Clara Rat");
+    char other_id[16];
+    snprintf(other_id, sizeof(other_id), "%s", oid);
+    start_running(&m, "recording");
+    consent(m.member, "recording", true);
+    consent(other, "recording", true);
+    assert_true(included(m.member_id, true));
+    assert_true(included(other_id, true));
+
+    /* a whisper: the microphone is out, the camera stays */
+    th_send(m.member,
+            "{\"ns\":\"whisper\",\"action\":\"create\",\"name\":\"Fraktion\",\"ids\":[\"%s\"]}",
+            other_id);
+    json_t *e = th_expect(m.member, "whisper", "group");
+    char group[32];
+    snprintf(group, sizeof(group), "%s", str(json_object_get(e, "group"), "id"));
+    json_decref(e);
+    th_send(other, "{\"ns\":\"whisper\",\"action\":\"accept\",\"group\":\"%s\"}", group);
+    th_send(m.member, "{\"ns\":\"whisper\",\"action\":\"start\",\"group\":\"%s\"}", group);
+    assert_false(included(m.member_id, true));
+    assert_true(included(m.member_id, false));
+    assert_true(included(other_id, true));
+    th_send(m.member, "{\"ns\":\"whisper\",\"action\":\"stop\"}");
+    assert_true(included(m.member_id, true));
+
+    /* a breakout room: out altogether; back in the plenary: in */
+    th_send(m.chair,
+            "{\"ns\":\"breakout\",\"action\":\"open\",\"rooms\":[{\"name\":\"A\"},{\"name\":\"B\"}],"
+            "\"mode\":\"manual\",\"duration_s\":600}");
+    th_send(m.chair, "{\"ns\":\"breakout\",\"action\":\"assign\",\"participant\":\"%s\",\"room\":1}",
+            other_id);
+    assert_false(included(other_id, true));
+    assert_false(included(other_id, false));
+    assert_true(included(m.member_id, true));
+    th_send(m.chair, "{\"ns\":\"breakout\",\"action\":\"close\"}");
+    assert_true(included(other_id, false));
+
+    /* a non-public agenda item: nobody, and the recorder shows the closed-session slate */
+    th_drain(m.chair);
+    th_send(m.chair, "{\"ns\":\"agenda\",\"action\":\"add\",\"title\":\"Personalsache\","
+                     "\"public\":false}");
+    e = th_last(m.chair, "agenda", "state");
+    char item[32];
+    snprintf(item, sizeof(item), "%s",
+             str(json_array_get(json_object_get(e, "items"), 0), "id"));
+    json_decref(e);
+    th_send(m.chair, "{\"ns\":\"agenda\",\"action\":\"current\",\"item\":\"%s\"}", item);
+    assert_false(included(m.member_id, false));
+    assert_true(tick_until(log_has_arg,
+                           "{\"cmd\":\"slate\",\"text\":\"Nicht-\\u00F6ffentlicher Teil / Closed "
+                           "session\"}",
+                           0));
+    th_send(m.chair, "{\"ns\":\"agenda\",\"action\":\"current\",\"item\":null}");
+    assert_true(included(m.member_id, false));
+    assert_true(tick_until(log_has_arg, "{\"cmd\":\"slate\",\"text\":\"\"}", 0));
+}
+
+struct failures {
+    enum rs_metric metric;
+    uint64_t before;
+};
+
+/* Whether a recorder failure was counted since `before`. */
+static bool failed_since(void *arg)
+{
+    struct failures *f = arg;
+    return rs_metric_get(f->metric) > f->before;
+}
+
+static void test_recorder_dies(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    setenv("RS_FAKE_RECORDER_MODE", "die", 1);
+    uint64_t failures = rs_metric_get(RS_M_RECORDING_FAILURES_RECORDING);
+    start(m.chair, "recording");
+    th_drain(m.chair);
+    th_drain(m.member);
+    struct failures f = {RS_M_RECORDING_FAILURES_RECORDING, failures};
+    assert_true(tick_until(failed_since, &f, 0));
+    json_t *e = th_expect(m.chair, "recording", "recorder_failed");
+    assert_string_equal(str(e, "kind"), "recording");
+    assert_non_null(strstr(str(e, "message"), "status 3"));
+    json_decref(e);
+    e = th_last(m.chair, "recording", "state");
+    assert_string_equal(str(json_object_get(e, "recording"), "state"), "failed");
+    assert_non_null(strstr(str(json_object_get(e, "recording"), "error"), "exited"));
+    json_decref(e);
+    assert_false(th_got(m.member, "recording", "recorder_failed"));
+    assert_int_equal(rs_metric_get(RS_M_RECORDING_FAILURES_RECORDING), failures + 1);
+    assert_string_equal(newest_row().state, "failed");
+    assert_non_null(strstr(audit_log(), "recorder_failed:recording:\n"));
+    /* a moderator may start again */
+    unsetenv("RS_FAKE_RECORDER_MODE");
+    start_running(&m, "recording");
+}
+
+static void test_silent_and_fatal_recorders(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    setenv("RS_FAKE_RECORDER_MODE", "silent", 1);
+    start(m.chair, "stream");
+    th_drain(m.chair);
+    /* within the 15 s it is only starting */
+    rs_rooms_tick(th_app.rooms, rs_wall_ms() + 1000);
+    assert_false(th_got(m.chair, "recording", "recorder_failed"));
+    rs_rooms_tick(th_app.rooms, rs_wall_ms() + RS_RECORDER_READY_TIMEOUT_MS + 1000);
+    json_t *e = th_expect(m.chair, "recording", "recorder_failed");
+    assert_string_equal(str(e, "kind"), "stream");
+    assert_non_null(strstr(str(e, "message"), "ready"));
+    json_decref(e);
+
+    setenv("RS_FAKE_RECORDER_MODE", "fatal", 1);
+    start(m.chair, "stream");
+    th_drain(m.chair);
+    struct failures f = {RS_M_RECORDING_FAILURES_STREAM,
+                         rs_metric_get(RS_M_RECORDING_FAILURES_STREAM)};
+    assert_true(tick_until(failed_since, &f, 0));
+    e = th_expect(m.chair, "recording", "recorder_failed");
+    assert_string_equal(str(e, "message"), "encoder gone");
+    json_decref(e);
+    unsetenv("RS_FAKE_RECORDER_MODE");
+}
+
+static void test_stream_targets(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    start_running(&m, "stream");
+    assert_true(log_has("\"id\":\"hls\",\"type\":\"hls\""));
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
+    json_t *e = th_last(m.member, "recording", "state");
+    json_t *stream = json_object_get(e, "stream");
+    assert_string_equal(str(stream, "public_url"), "/live/ratssitzung");
+    json_t *t = json_array_get(json_object_get(stream, "targets"), 0);
+    assert_string_equal(str(t, "id"), "owncast");
+    assert_string_equal(str(t, "name"), "Owncast");
+    assert_string_equal(str(t, "state"), "connecting");
+    char *dump = json_dumps(e, 0);
+    assert_null(strstr(dump, "geheimer-schluessel")); /* the URL never reaches a client */
+    free(dump);
+    json_decref(e);
+    assert_true(tick_until(log_has_arg, "\"id\":\"rtmp:owncast\",\"type\":\"rtmp\","
+                                        "\"url\":\"rtmp://127.0.0.1:1935/live/geheimer-schluessel\"",
+                           0));
+    th_send(m.chair,
+            "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":false}");
+    e = th_last(m.member, "recording", "state");
+    t = json_array_get(json_object_get(json_object_get(e, "stream"), "targets"), 0);
+    assert_string_equal(str(t, "state"), "off");
+    json_decref(e);
+    assert_true(tick_until(log_has_arg, "{\"cmd\":\"output_remove\",\"id\":\"rtmp:owncast\"}", 0));
+    const char *log = audit_log();
+    assert_non_null(strstr(log, "target_on:stream:Anna Amt\ntarget_off:stream:Anna Amt\n"));
+    /* no recording row for a stream */
+    assert_int_equal(newest_row().id, 0);
+}
+
+static void test_joined_payload_and_rejoin(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    start_running(&m, "recording");
+    consent(m.member, "recording", true);
+    th_drain(m.chair);
+    /* a newcomer is told in control/joined, and asked */
+    struct rs_session *other = th_conn(&other_user, NULL);
+    th_send(other, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
+                   "\"display_name\":\"Clara Rat\"}",
+            ROOM);
+    json_t *e = th_expect(other, "control", "joined");
+    json_t *rec = json_object_get(e, "recording");
+    assert_string_equal(str(json_object_get(rec, "recording"), "state"), "running");
+    assert_string_equal(str(json_object_get(rec, "stream"), "state"), "off");
+    assert_string_equal(str(json_object_get(rec, "you"), "recording"), "pending");
+    assert_null(json_object_get(rec, "counts"));
+    json_decref(e);
+    e = th_last(m.chair, "recording", "state");
+    json_t *counts = json_object_get(json_object_get(e, "counts"), "recording");
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 2);
+    assert_int_equal(json_integer_value(json_object_get(counts, "given")), 1);
+    json_decref(e);
+    /* the member leaves and comes back: asked again */
+    th_send(m.member, "{\"ns\":\"control\",\"action\":\"leave\"}");
+    e = th_last(m.chair, "recording", "state");
+    counts = json_object_get(json_object_get(e, "counts"), "recording");
+    assert_int_equal(json_integer_value(json_object_get(counts, "given")), 0);
+    json_decref(e);
+    th_drain(m.member);
+    th_send(m.member, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
+                      "\"display_name\":\"Bernd B\"}",
+            ROOM);
+    e = th_expect(m.member, "control", "joined");
+    rec = json_object_get(e, "recording");
+    assert_string_equal(str(json_object_get(rec, "you"), "recording"), "pending");
+    assert_false(included(str(e, "id"), false));
+    json_decref(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_start_stop_by_moderator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_binary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consent_decides_inclusion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recorder_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_and_fatal_recorders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_targets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joined_payload_and_rejoin, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
