@@ -24,6 +24,7 @@
 #include "auth/oidc_http.h"
 #include "auth/user_cli.h"
 #include "http/api.h"
+#include "http/recording_api.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "core/clock.h"
@@ -215,6 +216,9 @@ static int serve(int argc, char **argv)
     }
     /* stays a previous process left open end now (docs/api.md "Attendance") */
     rs_attendance_close_stale(app.store, rs_wall_ms());
+    /* recordings_dir and live_dir (0700); recordings a previous process left open end now */
+    if (rs_recordings_startup(&app, rs_wall_ms(), err, sizeof(err)))
+        RS_WARN("recording", "event=dirs_failed msg=\"%s\"", err);
     app.rooms = rs_rooms_new(&app);
     if (!app.rooms) {
         rs_store_close(app.store);

@@ -268,6 +268,17 @@ static const struct {
                                        "counter", "Consent answers to a recording or stream"},
     [RS_M_RECORDING_CONSENTS_DECLINED] = {
         "ratsaal_recording_consents_total{answer=\"declined\"}", "counter", NULL},
+    [RS_M_RECORDINGS_DELETED_USER] = {"ratsaal_recordings_deleted_total{reason=\"user\"}", "counter",
+                                      "Recordings deleted, by a moderator or by retention"},
+    [RS_M_RECORDINGS_DELETED_RETENTION] = {"ratsaal_recordings_deleted_total{reason=\"retention\"}",
+                                           "counter", NULL},
+    [RS_M_LIVE_REQUESTS_PAGE] = {"ratsaal_live_requests_total{type=\"page\"}", "counter",
+                                 "Requests to the public livestream, by what was asked for"},
+    [RS_M_LIVE_REQUESTS_PLAYLIST] = {"ratsaal_live_requests_total{type=\"playlist\"}", "counter",
+                                     NULL},
+    [RS_M_LIVE_REQUESTS_SEGMENT] = {"ratsaal_live_requests_total{type=\"segment\"}", "counter",
+                                    NULL},
+    [RS_M_LIVE_REQUESTS_INFO] = {"ratsaal_live_requests_total{type=\"info\"}", "counter", NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

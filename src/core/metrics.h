@@ -153,6 +153,13 @@ enum rs_metric {
     RS_M_RECORDING_FAILURES_STREAM,    /* recorders of a stream that failed */
     RS_M_RECORDING_CONSENTS_GIVEN,     /* recording/consent answers that changed to given */
     RS_M_RECORDING_CONSENTS_DECLINED,  /* ... to declined (withdrawals included) */
+    /* recordings and the public livestream (http/recording_api.c, http/live.c) */
+    RS_M_RECORDINGS_DELETED_USER,      /* DELETE .../recordings/{rid} */
+    RS_M_RECORDINGS_DELETED_RETENTION, /* expired, removed by the retention job */
+    RS_M_LIVE_REQUESTS_PAGE,           /* GET /live/{id} */
+    RS_M_LIVE_REQUESTS_PLAYLIST,       /* GET /live/{id}/index.m3u8 */
+    RS_M_LIVE_REQUESTS_SEGMENT,        /* GET /live/{id}/segNNNNN.ts */
+    RS_M_LIVE_REQUESTS_INFO,           /* GET /live/{id}/info.json */
     RS_M__COUNT
 };
 

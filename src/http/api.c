@@ -34,6 +34,7 @@
 #include "http/agenda_api.h"
 #include "http/attendance_api.h"
 #include "http/record_api.h"
+#include "http/recording_api.h"
 #include "http/vote_api.h"
 #include "room/access.h"
 #include "room/podium.h"
@@ -344,6 +345,8 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         return rs_agenda_api_handle(app, req, resp, &ma.room, ma.is_moderator);
     if (rest && rs_record_api_route(rest + 1)) /* the meeting's record: http/record_api.c */
         return rs_record_api_handle(app, req, resp, &ma.room, ma.is_moderator, rest + 1);
+    if (rest && rs_recording_api_route(rest + 1)) /* recordings: http/recording_api.c */
+        return rs_recording_api_handle(app, req, resp, &ma.room, ma.is_moderator, &u, rest + 1);
 
     if (n == 4) { /* /api/v1/meetings/{id} */
         if (req->method == RS_HTTP_GET) {
@@ -376,6 +379,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
                 return deny(resp, 403, "forbidden", "only the owner or an admin may delete it",
                             RS_AUTH_FORBIDDEN);
             close_room_sessions(app, ma.room.id);
+            rs_recordings_remove_meeting_files(app, ma.room.id); /* the rows go in the store */
             if (rs_store_meeting_delete(app->store, ma.room.id)) {
                 rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be deleted");
                 return RS_HTTP_DONE;
@@ -805,6 +809,7 @@ void rs_api_tick(struct rs_app *app)
     int r = rs_store_room_purge_anonymous(app->store, now - RS_ANON_ROOM_KEEP_DAYS * 24 * HOUR_MS);
     if (r > 0)
         RS_INFO("api", "event=anonymous_rooms_purged count=%d", r);
+    rs_recording_retention(app, now); /* expired recordings (http/recording_api.c) */
 }
 
 void rs_api_shutdown(struct rs_app *app)

@@ -54,6 +54,10 @@ struct rs_http_resp {
     unsigned n_headers;
     char header_names[RS_HTTP_MAX_HEADERS][32]; /* "set-cookie:" */
     char header_values[RS_HTTP_MAX_HEADERS][512];
+    /* a file body (rs_http_resp_file): its first body_len bytes are streamed from file_fd,
+     * which the HTTP layer closes; `body` stays NULL */
+    int has_file;
+    int file_fd;
 };
 
 /* Whether `origin` (a request's Origin header, "" when absent) is this server as named by
@@ -70,6 +74,11 @@ void rs_http_resp_json(struct rs_http_resp *resp, unsigned status, json_t *j);
 /* {"error": {"code", "text"}} (+ "field" when not NULL). */
 void rs_http_resp_error(struct rs_http_resp *resp, unsigned status, const char *code,
                         const char *field, const char *text);
+/* A 200 whose body is the first `len` bytes of the open file `fd` (taken: closed by the HTTP
+ * layer, or by rs_http_resp_release), sent in chunks as the client reads, never held in memory. */
+void rs_http_resp_file(struct rs_http_resp *resp, int fd, size_t len, const char *content_type);
+/* Frees the body and closes the file of a response that is not sent (tests, a dropped answer). */
+void rs_http_resp_release(struct rs_http_resp *resp);
 /* 302 to `location`. */
 void rs_http_resp_redirect(struct rs_http_resp *resp, const char *location);
 

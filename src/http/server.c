@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/accept_language.h"
 #include "core/clock.h"
@@ -50,6 +51,7 @@
 #include "http/api.h"
 #include "http/edge.h"
 #include "http/listener.h"
+#include "http/live.h"
 #include "http/request.h"
 #include "http/static_files.h"
 #include "http/tls.h"
@@ -78,6 +80,12 @@ static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'sel
                           "img-src 'self' data: blob:; media-src 'self' blob:; "
                           "connect-src 'self'; font-src 'self'; object-src 'none'; "
                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/* The public live page's player (hls.js) feeds MediaSource from a blob: worker. */
+static const char CSP_LIVE[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data: blob:; media-src 'self' blob:; "
+                               "worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'";
 
 struct rs_http {
     struct rs_app *app;
@@ -463,6 +471,26 @@ void rs_http_resp_error(struct rs_http_resp *resp, unsigned status, const char *
     rs_http_resp_json(resp, status, e ? json_pack("{s:o}", "error", e) : NULL);
 }
 
+void rs_http_resp_file(struct rs_http_resp *resp, int fd, size_t len, const char *content_type)
+{
+    rs_http_resp_release(resp);
+    resp->status = 200;
+    resp->content_type = content_type;
+    resp->has_file = 1;
+    resp->file_fd = fd;
+    resp->body_len = len;
+}
+
+void rs_http_resp_release(struct rs_http_resp *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    if (resp->has_file)
+        close(resp->file_fd);
+    resp->has_file = 0;
+    resp->body_len = 0;
+}
+
 void rs_http_resp_redirect(struct rs_http_resp *resp, const char *location)
 {
     free(resp->body);
@@ -502,7 +530,8 @@ static int write_headers(struct lws *wsi, struct conn *c)
     struct rs_http_resp *r = &c->resp;
     count_status(r->status);
     if (lws_add_http_common_headers(wsi, r->status, r->content_type, c->out_len, &p, end) ||
-        add_header(wsi, "content-security-policy:", CSP, &p, end) ||
+        add_header(wsi, "content-security-policy:",
+                   strncmp(c->path, "/live/", 6) == 0 ? CSP_LIVE : CSP, &p, end) ||
         add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
         add_header(wsi, "referrer-policy:", "no-referrer", &p, end) ||
         add_header(wsi, "x-frame-options:", "DENY", &p, end) ||
@@ -618,14 +647,39 @@ static int serve_metrics(struct lws *wsi, struct conn *c)
     return respond_now(wsi, c, NULL, 0);
 }
 
-static int serve_page(struct lws *wsi, struct conn *c, const struct rs_static_file *file)
+/* A page in the language of the cookie (when `cookie`) or Accept-Language. */
+static int serve_page(struct lws *wsi, struct conn *c, const struct rs_static_file *file,
+                      int cookie)
 {
     char accept[RS_ACCEPT_LANGUAGE_MAX + 1];
     int n = lws_hdr_copy(wsi, accept, sizeof(accept), WSI_TOKEN_HTTP_ACCEPT_LANGUAGE);
-    enum rs_page_lang lang = rs_static_page_lang(c->cookie, accept, n > 0 ? (size_t)n : 0);
+    enum rs_page_lang lang =
+        rs_static_page_lang(cookie ? c->cookie : "", accept, n > 0 ? (size_t)n : 0);
     rs_http_resp_header(&c->resp, "content-language:", rs_page_langs[lang]);
-    rs_http_resp_header(&c->resp, "vary:", "Accept-Language, Cookie");
+    rs_http_resp_header(&c->resp, "vary:", cookie ? "Accept-Language, Cookie" : "Accept-Language");
     return respond_now(wsi, c, file->page[lang], file->len);
+}
+
+/* /live/...: the public livestream (http/live.c). Its page depends on Accept-Language only,
+ * never on a cookie, so that a CDN can cache it; nothing here sets one. */
+static int serve_live(struct lws *wsi, struct conn *c, struct rs_http *h)
+{
+    struct rs_http_req req = {.method = c->method, .path = c->path, .cookie = "",
+                              .content_type = "", .origin = "", .host = c->host,
+                              .peer = c->peer, .serial = c->serial, .transport = wsi, .http = h};
+    enum rs_live_kind kind;
+    rs_live_handle(h->app, &req, &c->resp, &kind);
+    if (kind != RS_LIVE_PAGE || c->resp.status)
+        return respond_now(wsi, c, NULL, 0);
+    const struct rs_static_file *file = rs_static_find(h->files, "/live.html");
+    if (!file)
+        return respond_text(wsi, c, 404, "the live page is not installed\n", NULL);
+    c->resp.status = 200;
+    c->resp.content_type = file->content_type;
+    rs_http_resp_header(&c->resp, "cache-control:", "public, max-age=60");
+    if (file->page[0])
+        return serve_page(wsi, c, file, 0);
+    return respond_now(wsi, c, file->data, file->len);
 }
 
 static int is_api_path(const char *path)
@@ -661,6 +715,8 @@ static int dispatch(struct lws *wsi, struct conn *c)
         }
         return respond_now(wsi, c, NULL, 0);
     }
+    if (strncmp(path, "/live/", 6) == 0)
+        return serve_live(wsi, c, h);
     /* Resolve the route first, then check the method, so 404 and 405 are told apart. */
     enum { R_NONE, R_HEALTHZ, R_METRICS, R_FILE } route = R_NONE;
     const struct rs_static_file *file = NULL;
@@ -697,7 +753,7 @@ static int dispatch(struct lws *wsi, struct conn *c)
         c->resp.content_type = file->content_type;
         rs_http_resp_header(&c->resp, "cache-control:", "no-cache");
         if (file->page[0]) /* a page: in the language of the cookie or Accept-Language */
-            return serve_page(wsi, c, file);
+            return serve_page(wsi, c, file, 1);
         return respond_now(wsi, c, file->data, file->len);
     }
 }
@@ -712,13 +768,13 @@ void rs_http_finish(struct rs_http_reply to, struct rs_http_resp *resp)
             continue;
         *pp = c->next_pending;
         c->pending = 0;
-        free(c->resp.body);
+        rs_http_resp_release(&c->resp);
         c->resp = *resp;
         memset(resp, 0, sizeof(*resp));
         respond_now(c->wsi, c, NULL, 0);
         return;
     }
-    free(resp->body); /* the client went away */
+    rs_http_resp_release(resp); /* the client went away */
     memset(resp, 0, sizeof(*resp));
 }
 
@@ -745,7 +801,7 @@ static void end_request(struct conn_user *u)
     if (!c)
         return;
     free(c->body);
-    free(c->resp.body);
+    rs_http_resp_release(&c->resp);
     if (c->pending)
         forget_pending(http_of(c->wsi), c);
     free(c);
@@ -892,12 +948,18 @@ static int write_body(struct lws *wsi, struct conn_user *u)
             return 0;
         }
     }
-    if (c->out && c->out_sent < c->out_len) {
+    if ((c->out || c->resp.has_file) && c->out_sent < c->out_len) {
         unsigned char buf[LWS_PRE + CHUNK];
         size_t n = c->out_len - c->out_sent;
         if (n > CHUNK)
             n = CHUNK;
-        memcpy(buf + LWS_PRE, c->out + c->out_sent, n);
+        if (c->resp.has_file) { /* streamed: a chunk per writable turn, never the whole file */
+            ssize_t got = pread(c->resp.file_fd, buf + LWS_PRE, n, (off_t)c->out_sent);
+            if (got != (ssize_t)n)
+                return -1; /* shrank or unreadable: the promised length cannot be kept */
+        } else {
+            memcpy(buf + LWS_PRE, c->out + c->out_sent, n);
+        }
         int final = c->out_sent + n == c->out_len;
         if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
             (int)n)

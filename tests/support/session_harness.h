@@ -75,6 +75,20 @@ static inline void th_user(struct rs_user_record *u, const char *name, enum rs_u
     assert_int_equal(rs_store_user_create(th_app.store, u), 0);
 }
 
+/* A REST login of `u` (a session valid until 2100): the Cookie header value in `out`. */
+static inline void th_login(const struct rs_user_record *u, char *out, size_t cap)
+{
+    static unsigned n;
+    char token[64];
+    uint8_t hash[32];
+    snprintf(token, sizeof(token), "harness-session-%u-0123456789abcdef", ++n);
+    rs_auth_token_hash(token, hash);
+    assert_int_equal(rs_store_session_create(th_app.store, hash, u->id, RS_LOGIN_LOCAL, NULL, NULL,
+                                             1, 4102444800000LL),
+                     0);
+    snprintf(out, cap, "ratsaal_session=%s", token);
+}
+
 /* A managed meeting `id` of `owner` in tenant "t", without a lobby. */
 static inline void th_meeting(const char *id, const struct rs_user_record *owner)
 {
@@ -183,17 +197,10 @@ static inline const char *th_error_code(struct rs_session *s, const char *ns)
 /* A connection from `addr` of account `u` (NULL: a guest). */
 static inline struct rs_session *th_conn(const struct rs_user_record *u, const char *addr)
 {
-    static unsigned logins;
     struct rs_session *s = rs_session_new(&th_app, &th_ops, NULL, addr ? addr : "127.0.0.1");
     if (u) {
-        char token[64], cookie[96];
-        uint8_t hash[32];
-        snprintf(token, sizeof(token), "harness-session-%u-0123456789abcdef", ++logins);
-        rs_auth_token_hash(token, hash);
-        assert_int_equal(rs_store_session_create(th_app.store, hash, u->id, RS_LOGIN_LOCAL, NULL,
-                                                 NULL, 1, 4102444800000LL),
-                         0);
-        snprintf(cookie, sizeof(cookie), "ratsaal_session=%s", token);
+        char cookie[96];
+        th_login(u, cookie, sizeof(cookie));
         rs_web_session_identify(&th_app, cookie, &s->peer.ident);
         assert_true(s->peer.ident.logged_in);
     }

@@ -25,20 +25,6 @@ static const char *TITLE = "Rat <script>alert(1)</script> & Co";
 static struct rs_user_record owner, alice, bob;
 static char owner_cookie[96], alice_cookie[96];
 
-/* A REST login of `u`: its cookie in `out`. */
-static void login(const struct rs_user_record *u, char *out, size_t cap)
-{
-    static unsigned n;
-    char token[64];
-    uint8_t hash[32];
-    snprintf(token, sizeof(token), "record-test-session-%u-0123456789abcdef", ++n);
-    rs_auth_token_hash(token, hash);
-    assert_int_equal(rs_store_session_create(th_app.store, hash, u->id, RS_LOGIN_LOCAL, NULL, NULL,
-                                             1, 4102444800000LL),
-                     0);
-    snprintf(out, cap, "ratsaal_session=%s", token);
-}
-
 /* A managed meeting of `owner` with the member list alice and bob. */
 static int setup(void **state)
 {
@@ -62,8 +48,8 @@ static int setup(void **state)
     snprintf(members[1].user_id, sizeof(members[1].user_id), "%s", bob.id);
     snprintf(members[1].name, sizeof(members[1].name), "bob");
     assert_int_equal(rs_store_members_set(th_app.store, MEETING, members, 2), 0);
-    login(&owner, owner_cookie, sizeof(owner_cookie));
-    login(&alice, alice_cookie, sizeof(alice_cookie));
+    th_login(&owner, owner_cookie, sizeof(owner_cookie));
+    th_login(&alice, alice_cookie, sizeof(alice_cookie));
     return 0;
 }
 
