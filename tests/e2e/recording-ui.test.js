@@ -379,13 +379,17 @@ test('"My meetings": the recording with its purpose, the audit log, Download and
     const rec = list.json.recordings.find((x) => x.purpose === PURPOSE);
     assert.ok(rec, `the first run is listed: ${JSON.stringify(list.json)}`);
     assert.equal(rec.retention_days, 7);
-    // the fake recorder wrote a few bytes where the server keeps the recording
-    const file = path.join(server.dataDir, 'recordings', meeting.id, `${rec.id}.${rec.format || 'mp4'}`);
-    assert.ok(fs.existsSync(file), `${file} written by the fake recorder`);
-    const want = fs.readFileSync(file);
+    // the fake recorder wrote a few bytes into the meeting's folder of recordings (whatever the
+    // server names the file: the deletion must remove it)
+    const dir = path.join(server.dataDir, 'recordings', meeting.id);
+    const files = () => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+    const before = files();
+    const want = Buffer.from('fake-mp4-data');
+    assert.ok(before.some((f) => fs.readFileSync(path.join(dir, f)).equals(want)), `the fake recorder's file in ${dir}: ${before}`);
 
-    const page = await newPage('en-US', true);
-    await open(page, `${server.url}/meetings`); // the chair's cookie is the browser's
+    const page = await chair.context().newPage(); // signed in as the chair (its context's cookie)
+    pages.push(page);
+    await open(page, `${server.url}/meetings`);
     const item = page.locator(`${tid('meeting-item')}[data-meeting-id="${meeting.id}"]`);
     await item.locator(tid('meeting-recordings')).click();
     const row = item.locator(`${tid('recording-row')}[data-recording-id="${rec.id}"]`);
@@ -403,7 +407,10 @@ test('"My meetings": the recording with its purpose, the audit log, Download and
     await item.locator(tid('recordings-audit-button')).click();
     await item.locator(tid('recordings-audit-table')).waitFor({ timeout: WAIT });
     const events = await item.locator(tid('audit-row')).evaluateAll((ns) => ns.map((n) => n.dataset.event));
-    for (const e of ['start', 'stop', 'consent']) assert.ok(events.includes(e), `audit has ${e}: ${events}`);
+    for (const e of ['start', 'consent_given', 'consent_declined', 'pause', 'resume', 'stop', 'target_on', 'recorder_failed', 'download'])
+      assert.ok(events.includes(e), `audit has ${e}: ${events}`);
+    const shown = await item.locator(tid('audit-event')).allInnerTexts();
+    for (const w of ['started', 'consent given', 'consent declined', 'downloaded', 'recorder failed']) assert.ok(shown.includes(w), `"${w}" in the audit log: ${shown}`);
     assert.ok((await item.locator(tid('audit-actor')).allInnerTexts()).includes('Erika Vorsitz'));
 
     await row.locator(tid('recording-delete')).click();
@@ -411,7 +418,7 @@ test('"My meetings": the recording with its purpose, the audit log, Download and
     assert.equal(await page.locator('#confirm-heading').innerText(), 'Delete the recording?');
     await page.click(tid('confirm-ok'));
     await row.waitFor({ state: 'detached', timeout: WAIT });
-    assert.equal(fs.existsSync(file), false, 'the file is gone');
+    assert.equal(files().length, before.length - 1, `the file is gone: ${before} → ${files()}`);
     const again = await pageApi(page, 'GET', `/api/v1/meetings/${meeting.id}/recordings/${rec.id}/file`);
     assert.equal(again.status, 404);
     await h.waitUntil(async () => (await item.locator(tid('audit-row')).evaluateAll((ns) => ns.map((n) => n.dataset.event))).includes('delete'), { timeout: WAIT, message: 'the audit log shows the deletion' });
