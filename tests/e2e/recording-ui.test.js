@@ -15,7 +15,7 @@
 // - pause and stop (confirmed) change everyone's indicator and are announced; a second start while
 //   it runs is refused (already_running) with a clear sentence;
 // - the public live page of the meeting: its title and "not live" in English and German, nothing
-//   from other hosts;
+//   from other hosts; live while a playlist without its end is there, not live once it ended;
 // - a stream: the public link and the configured RTMP destinations (one switched on), the
 //   participants' dialog names the public page, the destination that is on and "not kept";
 // - refusals: a participant has no start control and a forged start is refused (forbidden) with
@@ -265,7 +265,7 @@ test("pause, resume and stop (confirmed) change everyone's indicator; a second s
     await chair.locator(tid('rec-start-recording')).waitFor({ state: 'visible' });
   }));
 
-test('the public live page: title and "not live" in English and German, nothing from other hosts', (t) =>
+test('the public live page: title and "not live" in English and German, live while a playlist runs', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     for (const [locale, notLive] of [['en-US', 'Not live at the moment.'], ['de-DE', 'Zurzeit wird nicht übertragen.']]) {
       const page = await newPage(locale);
@@ -286,6 +286,24 @@ test('the public live page: title and "not live" in English and German, nothing 
       assert.deepEqual(foreign, [], 'no request to another host');
       assert.deepEqual(page.pageErrors, []);
       assert.deepEqual(page.consoleErrors, []);
+      if (locale === 'en-US') {
+        // a playlist without its end (what the recorder writes while streaming): the page turns live
+        const dir = path.join(server.dataDir, 'live', meeting.id);
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const playlist = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n';
+        fs.writeFileSync(path.join(dir, 'index.m3u8'), playlist);
+        await page.locator('body[data-state="live"]').waitFor({ timeout: WAIT });
+        assert.equal(await page.locator(tid('live-mark')).innerText(), '● Live');
+        assert.equal(await page.locator(tid('live-video')).isVisible(), true);
+        assert.equal(await page.locator(tid('live-video')).getAttribute('aria-label'), 'Video player of the livestream');
+        // ended (#EXT-X-ENDLIST): "not live" again, the player gone
+        fs.writeFileSync(path.join(dir, 'index.m3u8'), `${playlist}#EXT-X-ENDLIST\n`);
+        await page.locator('body[data-state="offline"]').waitFor({ timeout: WAIT });
+        assert.equal(await page.locator(tid('live-video')).isVisible(), false);
+        assert.equal(await page.locator(tid('live-mark')).isVisible(), false);
+        assert.equal(await page.locator(tid('live-status')).innerText(), notLive);
+        fs.rmSync(path.join(dir, 'index.m3u8'));
+      }
       await page.close();
       pages.splice(pages.indexOf(page), 1);
     }

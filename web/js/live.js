@@ -3,8 +3,8 @@
 // current public agenda item and the livestream, for anyone with the link — no account, nothing
 // from other hosts. It polls /live/{id}/info.json ({title, live, agenda_item}) and plays
 // /live/{id}/index.m3u8 while `live` is true: natively where the browser plays HLS (Safari),
-// else with hls.js (/vendor/hls.min.js, loaded by the page as a classic script; its worker is off
-// because the server's CSP allows no blob: workers). The language is the visitor's (i18n.js:
+// else with hls.js (/vendor/hls.min.js, loaded by the page as a classic script; the live page's
+// CSP allows its blob: worker, http/server.c CSP_LIVE). The language is the visitor's (i18n.js:
 // the switcher's cookie, else the browser's languages), the footer as on every page.
 //
 // The one subtle point: a playlist that stops growing is not an error to show forever. When
@@ -93,7 +93,7 @@ class LivePage {
       this.video.src = src;
     } else if (window.Hls && window.Hls.isSupported()) {
       const Hls = window.Hls;
-      const hls = new Hls({ enableWorker: false, lowLatencyMode: false });
+      const hls = new Hls({ lowLatencyMode: false });
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data || !data.fatal) return;
         this.trouble = true;

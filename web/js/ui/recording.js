@@ -428,7 +428,7 @@ export class RecordingPanel {
           fail(t('recording.retention_bad', { max: this.maxRetention }), retention);
         } else {
           const text = err.code === 'timeout' ? t('toast.timeout') : errorText(err.code, err.message);
-          fail(text, err.field === 'purpose' ? purpose : null);
+          fail(err.code === 'invalid_value' && err.field === 'purpose' ? t('recording.purpose_bad') : text, err.field === 'purpose' ? purpose : null);
         }
       } finally {
         submit.disabled = false;
