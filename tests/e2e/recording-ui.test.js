@@ -151,7 +151,7 @@ test('the chair starts a recording with the form; Clara is asked with purpose an
 
     await open(chair, `${server.url}/r/${meeting.id}`);
     await join(chair);
-    clara = await newPage('en-US');
+    clara = await newPage('en-US', true); // axe on her consent dialog
     await open(clara, meeting.claraUrl);
     await join(clara, 'Clara');
     assert.equal(await badge(clara, 'recording').count(), 0, 'no indicator while nothing runs');
@@ -187,6 +187,7 @@ test('the chair starts a recording with the form; Clara is asked with purpose an
     assert.match(await clara.locator(tid('consent-decline-means')).innerText(), /not in it at all: no picture, no voice, no name/);
     assert.ok(await dlg.evaluate((d) => d.contains(document.activeElement)), 'the focus is in the dialog');
     assert.equal(await clara.locator(tid('consent-agree-recording')).innerText(), 'I agree');
+    await assertNoViolations(clara, 'the consent dialog');
     await assertNoViolations(chair, 'the chair with the recording running');
     await clara.click(tid('consent-decline-recording'));
     await dlg.waitFor({ state: 'hidden' });
@@ -268,7 +269,7 @@ test("pause, resume and stop (confirmed) change everyone's indicator; a second s
 test('the public live page: title and "not live" in English and German, live while a playlist runs', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     for (const [locale, notLive] of [['en-US', 'Not live at the moment.'], ['de-DE', 'Zurzeit wird nicht übertragen.']]) {
-      const page = await newPage(locale);
+      const page = await newPage(locale, true); // axe
       const foreign = [];
       page.on('request', (req) => {
         if (!req.url().startsWith(server.url) && !req.url().startsWith('data:') && !req.url().startsWith('blob:')) foreign.push(req.url());
@@ -283,6 +284,7 @@ test('the public live page: title and "not live" in English and German, live whi
       assert.equal(await page.locator(tid('live-video')).isVisible(), false);
       assert.equal(await page.locator('#live-captions-heading').innerText(), locale === 'de-DE' ? 'Untertitel' : 'Captions');
       await page.locator(`${tid('site-footer')} select`).waitFor();
+      await assertNoViolations(page, `the live page (${locale}, not live)`);
       assert.deepEqual(foreign, [], 'no request to another host');
       assert.deepEqual(page.pageErrors, []);
       assert.deepEqual(page.consoleErrors, []);
