@@ -202,7 +202,7 @@ class Meeting {
     });
     this.deviceCheck = new DeviceCheck();
     // recording and livestream: the header's indicator, the consent dialog, the controls
-    this.recording = new RecordingPanel({ header: document.querySelector('.topbar-end'), isModerator: () => this.isModerator(), actions: this.features.recording });
+    this.recording = new RecordingPanel({ header: document.querySelector('.topbar-room'), room: this.state, isModerator: () => this.isModerator(), actions: this.features.recording });
     this.grid.shows = (p) => this.podium.shows(p);
     this.stageLayout.shows = (p) => this.podium.shows(p);
     this.agenda = new AgendaPanel({

@@ -86,18 +86,23 @@ const targetOn = (x) => x.state === 'connecting' || x.state === 'running' || x.s
 export class RecordingPanel {
   /**
    * @param {object} o
-   * @param {HTMLElement} o.header  the room header's end (the indicator goes first in it)
+   * @param {HTMLElement} o.header  the room header (the indicator goes before its end: the
+   *   count, Copy link and the connection; on a narrow screen it takes a row of its own)
+   * @param {import('../room.js').RoomState} o.room  (a change of one's role shows or hides the controls)
    * @param {() => boolean} o.isModerator  whether to offer the controls (the server decides)
    * @param {object} o.actions  features.recording (bound actions)
    */
-  constructor({ header, isModerator, actions }) {
+  constructor({ header, room, isModerator, actions }) {
     Object.assign(this, { isModerator, actions });
     this.s = normalise(null);
     this.asked = new Set(); // runs (kind + since) whose consent dialog already opened by itself
     this.maxRetention = MAX_RETENTION;
 
+    this.header = header;
     this.indicator = el('div', { class: 'rec-indicator', dataset: { testid: 'recording-indicator' }, hidden: true });
-    header.prepend(this.indicator);
+    const end = header.querySelector('.topbar-end');
+    if (end) end.before(this.indicator);
+    else header.append(this.indicator);
     // start, stop, pause and resume for screen readers (a region that is never hidden)
     this.announcer = el('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', dataset: { testid: 'recording-announce' } });
     header.append(this.announcer);
@@ -117,6 +122,12 @@ export class RecordingPanel {
     document.body.append(this.dialog);
     this.chairHost = null; // the chair's view slot while it is open
 
+    room.addEventListener('change', (e) => {
+      if (e.detail.type !== 'participant-updated' && e.detail.type !== 'reset') return;
+      // only when one's own role changed (a re-render would close an open select)
+      const mod = this.isModerator();
+      if (mod !== this.wasModerator) this._renderControls();
+    });
     window.addEventListener('ratsaal:language', () => {
       for (const kind of KINDS) this._labelForm(kind);
       this.render();
@@ -218,6 +229,7 @@ export class RecordingPanel {
     });
     this.indicator.replaceChildren(...badges);
     this.indicator.hidden = badges.length === 0;
+    this.header.classList.toggle('has-rec', badges.length > 0);
   }
 
   // ---- the moderator's controls ----
@@ -262,6 +274,7 @@ export class RecordingPanel {
 
   _renderControls() {
     const s = this.section;
+    this.wasModerator = this.isModerator();
     if (!this.isModerator()) {
       s.replaceChildren();
       if (this.dialog.open) this.dialog.close();
