@@ -15,7 +15,8 @@
 // - pause and stop (confirmed) change everyone's indicator and are announced; a second start while
 //   it runs is refused (already_running) with a clear sentence;
 // - the public live page of the meeting: its title and "not live" in English and German, nothing
-//   from other hosts; live while a playlist without its end is there, not live once it ended;
+//   from other hosts, the current public agenda item, the imprint and privacy links; live while a
+//   playlist without its end is there, not live once it ended;
 // - a stream: the public link and the configured RTMP destinations (one switched on), the
 //   participants' dialog names the public page, the destination that is on and "not kept";
 // - refusals: a participant has no start control and a forged start is refused (forbidden) with
@@ -62,6 +63,8 @@ before(async () => {
       join_rate_per_min: 1000,
       recorder_path: wrapper,
       recording_retention_days: 90,
+      imprint_url: 'http://127.0.0.1/impressum',
+      privacy_url: 'http://127.0.0.1/datenschutz',
       rtmp_target: ['owncast rtmp://127.0.0.1:1/live/key-a Owncast', 'tube rtmp://127.0.0.1:1/live/key-b Test Tube'],
     },
     users: [{ name: 'chair', role: 'user', password: PW, displayName: 'Erika Vorsitz' }],
@@ -268,7 +271,12 @@ test("pause, resume and stop (confirmed) change everyone's indicator; a second s
 
 test('the public live page: title and "not live" in English and German, live while a playlist runs', (t) =>
   h.withArtifacts(t, () => pages, async () => {
-    for (const [locale, notLive] of [['en-US', 'Not live at the moment.'], ['de-DE', 'Zurzeit wird nicht übertragen.']]) {
+    // a public agenda item made current in the meeting is named on the page
+    const send = (m) => chair.evaluate((msg) => window.__ratsaalMeeting.sig.request(msg, { events: ['agenda/state'] }).then(() => 'ok', (e) => e.code), m);
+    assert.equal(await send({ ns: 'agenda', action: 'add', title: 'Haushalt 2027', public: true }), 'ok');
+    const agenda = await pageApi(chair, 'GET', `/api/v1/meetings/${meeting.id}/agenda`);
+    assert.equal(await send({ ns: 'agenda', action: 'current', item: agenda.json.items[0].id }), 'ok');
+    for (const [locale, notLive, item] of [['en-US', 'Not live at the moment.', 'Current agenda item: Haushalt 2027'], ['de-DE', 'Zurzeit wird nicht übertragen.', 'Aktueller Tagesordnungspunkt: Haushalt 2027']]) {
       const page = await newPage(locale, true); // axe
       const foreign = [];
       page.on('request', (req) => {
@@ -280,10 +288,14 @@ test('the public live page: title and "not live" in English and German, live whi
       assert.equal(await page.locator('html').getAttribute('lang'), locale.slice(0, 2));
       await page.locator(tid('live-title'), { hasText: TITLE }).waitFor({ timeout: WAIT });
       assert.equal(await page.locator(tid('live-status')).innerText(), notLive);
+      assert.equal(await page.locator(tid('live-agenda')).innerText(), item);
       assert.equal(await page.locator('body').getAttribute('data-state'), 'offline');
       assert.equal(await page.locator(tid('live-video')).isVisible(), false);
       assert.equal(await page.locator('#live-captions-heading').innerText(), locale === 'de-DE' ? 'Untertitel' : 'Captions');
       await page.locator(`${tid('site-footer')} select`).waitFor();
+      // the imprint and privacy notice, as on every page
+      assert.equal(await page.locator(tid('imprint-link')).innerText(), locale === 'de-DE' ? 'Impressum' : 'Imprint');
+      assert.equal(await page.locator(tid('privacy-link')).getAttribute('href'), 'http://127.0.0.1/datenschutz');
       await assertNoViolations(page, `the live page (${locale}, not live)`);
       assert.deepEqual(foreign, [], 'no request to another host');
       assert.deepEqual(page.pageErrors, []);
