@@ -154,7 +154,7 @@ export class RecordingPanel {
   setState(m) {
     const before = this.s;
     this.s = normalise(m);
-    for (const kind of KINDS) this._announce(kind, before[kind], this.s[kind]);
+    this._announce(KINDS.map((kind) => change(kind, before[kind], this.s[kind])).filter(Boolean));
     this.render();
     this.consent.update(this.s);
     this._maybeAsk();
@@ -173,15 +173,12 @@ export class RecordingPanel {
     return KINDS.some((k) => runs(this.s[k]));
   }
 
-  _announce(kind, a, b) {
-    let key = null;
-    if (!runs(a) && runs(b)) key = 'started';
-    else if (runs(a) && !runs(b)) key = 'stopped';
-    else if (runs(a) && runs(b) && a.paused !== b.paused) key = b.paused ? 'paused' : 'resumed';
-    if (!key) return;
+  /** Reads `texts` out (both kinds may change at once). */
+  _announce(texts) {
+    if (!texts.length) return;
     // the same text twice in a row is not read again: clear first
     this.announcer.textContent = '';
-    const text = t(`recording.announce_${key}_${kind}`);
+    const text = texts.join(' ');
     setTimeout(() => {
       this.announcer.textContent = text;
     }, 50);
@@ -464,6 +461,15 @@ export class RecordingPanel {
     f.labels.layout.textContent = t('recording.layout_label');
     for (const o of f.layout.options) o.textContent = t(`recording.layout_${o.value}`);
   }
+}
+
+/** What changed for screen readers: started, stopped, failed, paused, resumed (or null). */
+function change(kind, a, b) {
+  let key = null;
+  if (!runs(a) && runs(b)) key = 'started';
+  else if (runs(a) && !runs(b)) key = b.state === 'failed' ? 'failed' : 'stopped';
+  else if (runs(a) && runs(b) && a.paused !== b.paused) key = b.paused ? 'paused' : 'resumed';
+  return key ? t(`recording.announce_${key}_${kind}`) : null;
 }
 
 function runKey(kind, k) {
