@@ -20,8 +20,9 @@
 // - a stream: the public link and the configured RTMP destinations (one switched on), the
 //   participants' dialog names the public page, the destination that is on and "not kept";
 // - refusals: a participant has no start control and a forged start is refused (forbidden) with
-//   the error shown; the recorder dying makes a toast for the chair and the failed state with
-//   "Start again";
+//   the error shown; a retention beyond the server's maximum and a recorder that cannot run are
+//   refused in the form (the maximum taken from the server's answer); the recorder dying makes a
+//   toast for the chair and the failed state with "Start again";
 // - "My meetings": the recording of the run above with its purpose, its audit log, Download and
 //   Delete (confirmed).
 
@@ -47,14 +48,14 @@ let server;
 let meeting;
 const pages = [];
 let chair; let clara; let bernd;
-let tmp; let dieFlag;
+let tmp; let dieFlag; let wrapper;
 
 before(async () => {
   assert.ok(fs.existsSync(FAKE), `${FAKE} missing (it comes with the server's recording feature)`);
   // the recorder the server runs: the fake one, crashing after "start" while the flag exists
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ratsaal-e2e-rec-'));
   dieFlag = path.join(tmp, 'die');
-  const wrapper = path.join(tmp, 'recorder.sh');
+  wrapper = path.join(tmp, 'recorder.sh');
   fs.writeFileSync(wrapper, `#!/bin/sh\nif [ -e '${dieFlag}' ]; then RS_FAKE_RECORDER_MODE=die; export RS_FAKE_RECORDER_MODE; fi\nexec '${FAKE}' "$@"\n`, { mode: 0o755 });
   server = await idp.startRatsaal({
     config: {
@@ -383,6 +384,29 @@ test('refused: a participant has no start control, and her forged start is refus
     assert.equal(await badge(chair, 'recording').count(), 0, 'nothing started');
     await openControls(chair);
     assert.equal(await chair.locator(`${tid('rec-state-recording')}[data-state="off"]`).count(), 1);
+  }));
+
+test("refused in the form: a retention beyond the server's maximum, a recorder that cannot run", (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await openControls(chair);
+    await chair.fill(tid('rec-purpose-recording'), 'Zu lange');
+    await chair.fill(tid('rec-retention'), '365');
+    await chair.click(tid('rec-start-recording'));
+    // the server's limit (recording_retention_days = 90) is taken from its answer
+    await chair.locator(tid('rec-form-error-recording'), { hasText: 'Please give a whole number from 1 to 90.' }).waitFor({ timeout: WAIT });
+    assert.equal(await chair.locator(tid('rec-retention')).getAttribute('aria-invalid'), 'true');
+    assert.equal(await chair.locator(tid('rec-retention')).getAttribute('max'), '90');
+    // the recorder is not executable: recorder_unavailable, with the server's reason
+    fs.chmodSync(wrapper, 0o644);
+    try {
+      await chair.fill(tid('rec-retention'), '30');
+      await chair.click(tid('rec-start-recording'));
+      await chair.locator(tid('rec-form-error-recording'), { hasText: 'The recording program is not available. (' }).waitFor({ timeout: WAIT });
+    } finally {
+      fs.chmodSync(wrapper, 0o755);
+    }
+    assert.equal(await chair.locator(`${tid('rec-state-recording')}[data-state="off"]`).count(), 1, 'nothing started');
+    assert.equal(await badge(clara, 'recording').count(), 0);
   }));
 
 test('the recorder dies: the chair gets a toast and the failed state with "Start again"', (t) =>
