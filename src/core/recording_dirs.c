@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-
 /* `configured`, or DATA_DIR/<name> when it is empty, without a trailing slash. */
 static int pick(const struct rs_config *cfg, const char *configured, const char *name, char *out,
                 size_t cap)
@@ -67,11 +66,11 @@ int rs_recording_dirs_create(const struct rs_config *cfg, char *err, size_t errl
     return 0;
 }
 
-int rs_recording_room_dir(const char *base, const char *room_id, int create, char *out,
-                          size_t cap)
+int rs_recording_room_dir(const char *base, const char *room_id, int create, char *out, size_t cap)
 {
     /* a meeting id is [A-Za-z0-9_-]{1,64} (rs_room_id_valid): never "..", never a slash */
-    size_t len = strspn(room_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+    size_t len =
+        strspn(room_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
     if (len == 0 || len > 64 || room_id[len])
         return -EINVAL;
     int n = snprintf(out, cap, "%s/%s", base, room_id);

@@ -23,7 +23,6 @@ int rs_recording_dirs_create(const struct rs_config *cfg, char *err, size_t errl
 /* The directory of one meeting under `base` (RECORDINGS_DIR or LIVE_DIR) in `out`, created
  * with mode 0700 when `create`. Returns 0, -EINVAL (not a valid meeting id), -ENAMETOOLONG or
  * mkdir's errno. */
-int rs_recording_room_dir(const char *base, const char *room_id, int create, char *out,
-                          size_t cap);
+int rs_recording_room_dir(const char *base, const char *room_id, int create, char *out, size_t cap);
 
 #endif

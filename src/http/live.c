@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,7 +59,8 @@ enum rs_live_kind rs_live_parse(const char *path, char *id, size_t id_cap, char 
  * its size, or -1. */
 static int open_live(struct rs_app *app, const char *id, const char *name, size_t *size)
 {
-    char live[RS_CONFIG_PATH_MAX + 32], dir[RS_CONFIG_PATH_MAX + 100], path[RS_CONFIG_PATH_MAX + 120];
+    char live[RS_CONFIG_PATH_MAX + 32], dir[RS_CONFIG_PATH_MAX + 100],
+        path[RS_CONFIG_PATH_MAX + 120];
     if (rs_recording_dirs(&app->cfg, NULL, 0, live, sizeof(live)) ||
         rs_recording_room_dir(live, id, 0, dir, sizeof(dir)) ||
         snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
@@ -108,6 +110,17 @@ static int find_current(const struct rs_agenda_item_record *it, void *arg)
     return 1; /* at most one item is current */
 }
 
+/* Whether meeting `id` has streamed: its directory under LIVE_DIR exists (the recorder makes it
+ * when a moderator starts the stream; it goes with the meeting). */
+static bool has_streamed(struct rs_app *app, const char *id)
+{
+    char live[RS_CONFIG_PATH_MAX + 32], dir[RS_CONFIG_PATH_MAX + 100];
+    struct stat st;
+    return rs_recording_dirs(&app->cfg, NULL, 0, live, sizeof(live)) == 0 &&
+           rs_recording_room_dir(live, id, 0, dir, sizeof(dir)) == 0 && stat(dir, &st) == 0 &&
+           S_ISDIR(st.st_mode);
+}
+
 static void answer_info(struct rs_app *app, const struct rs_room_record *room,
                         struct rs_http_resp *resp)
 {
@@ -115,10 +128,15 @@ static void answer_info(struct rs_app *app, const struct rs_room_record *room,
     char *pl = read_playlist(app, room->id, &len);
     int live = pl && !strstr(pl, "#EXT-X-ENDLIST");
     free(pl);
+    /* a meeting that never streamed is not public: its title and agenda are not told to
+     * whoever guesses or kept its id (as GET /api/v1/rooms/{id}/public tells outsiders
+     * nothing); the page waits with an empty title */
+    bool streamed = has_streamed(app, room->id);
     struct current cur = {NULL};
-    rs_store_agenda_list(app->store, room->id, find_current, &cur);
-    json_t *j = json_pack("{s:s, s:b, s:s?}", "title", room->title, "live", live, "agenda_item",
-                          cur.title);
+    if (streamed)
+        rs_store_agenda_list(app->store, room->id, find_current, &cur);
+    json_t *j = json_pack("{s:s, s:b, s:s?}", "title", streamed ? room->title : "", "live", live,
+                          "agenda_item", cur.title);
     free(cur.title);
     rs_http_resp_json(resp, 200, j);
     rs_http_resp_header(resp, "cache-control:", CACHE_INFO);
@@ -179,6 +197,7 @@ int rs_live_handle(struct rs_app *app, const struct rs_http_req *req, struct rs_
     }
     }
     rs_http_resp_error(resp, 404, "not_found", NULL,
-                       *kind == RS_LIVE_PLAYLIST ? "the meeting is not streaming" : "no such segment");
+                       *kind == RS_LIVE_PLAYLIST ? "the meeting is not streaming"
+                                                 : "no such segment");
     return RS_HTTP_DONE;
 }

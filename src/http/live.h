@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The public livestream of a meeting (docs/api.md "Livestream"), no account and no cookie:
  *
- *   GET /live/{id}               the player page (web/live.html, served by server.c)
- *   GET /live/{id}/index.m3u8    the HLS playlist     Cache-Control: public, max-age=1
- *   GET /live/{id}/segNNNNN.ts   one HLS segment      Cache-Control: public, max-age=86400, immutable
- *   GET /live/{id}/info.json     title, live, agenda  Cache-Control: public, max-age=2
+ *   GET /live/{id}              the player page (web/live.html, served by server.c)
+ *   GET /live/{id}/index.m3u8   the HLS playlist      public, max-age=1
+ *   GET /live/{id}/segNNNNN.ts  one HLS segment       public, max-age=86400, immutable
+ *   GET /live/{id}/info.json    title, live, agenda   public, max-age=2
  *
  * Only these names exist: the playlist and the segments are read from LIVE_DIR/<id>/, and a
  * request path is only ever parsed into one of them (rs_live_parse), never joined to the

@@ -90,8 +90,8 @@ static int audit(struct rs_app *app, const struct rs_recording *r, const char *e
     snprintf(a.detail, sizeof(a.detail), "%s", detail);
     int rc = rs_store_recording_audit_add(app->store, &a);
     if (rc)
-        RS_ERROR("recording", "event=audit_failed room=%s recording=%lld what=%s rc=%d",
-                 r->room_id, (long long)r->id, event, rc);
+        RS_ERROR("recording", "event=audit_failed room=%s recording=%lld what=%s rc=%d", r->room_id,
+                 (long long)r->id, event, rc);
     return rc;
 }
 
@@ -129,8 +129,8 @@ static int list_each(const struct rs_recording *r, void *arg)
         (json_int_t)r->id, "format", r->format, "state", r->state, "started_at",
         (json_int_t)r->started_at_ms, "ended_at", ms_or_null(r->ended_at_ms), "duration_s",
         r->ended_at_ms ? json_integer((r->ended_at_ms - r->started_at_ms) / 1000) : json_null(),
-        "bytes", (json_int_t)r->bytes, "started_by", r->started_by, "purpose", r->purpose,
-        "layout", r->layout, "retention_days", (int)r->retention_days, "expires_at",
+        "bytes", (json_int_t)r->bytes, "started_by", r->started_by, "purpose", r->purpose, "layout",
+        r->layout, "retention_days", (int)r->retention_days, "expires_at",
         (json_int_t)r->expires_at_ms, "download", downloadable(r) ? url : NULL);
     if (!o || json_array_append_new(ctx->arr, o))
         return -ENOMEM;
@@ -140,11 +140,11 @@ static int list_each(const struct rs_recording *r, void *arg)
 static int audit_each(const struct rs_recording_audit *a, void *arg)
 {
     json_t *detail = json_loads(a->detail, 0, NULL);
-    json_t *o = json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o}", "at", (json_int_t)a->at_ms, "event",
-                          a->event, "kind", a->kind[0] ? a->kind : NULL, "actor", a->actor,
-                          "recording_id", a->recording_id ? json_integer(a->recording_id)
-                                                          : json_null(),
-                          "detail", json_is_object(detail) ? detail : json_object());
+    json_t *o =
+        json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o}", "at", (json_int_t)a->at_ms, "event", a->event,
+                  "kind", a->kind[0] ? a->kind : NULL, "actor", a->actor, "recording_id",
+                  a->recording_id ? json_integer(a->recording_id) : json_null(), "detail",
+                  json_is_object(detail) ? detail : json_object());
     if (detail && !json_is_object(detail))
         json_decref(detail);
     if (!o || json_array_append_new(arg, o))
@@ -158,8 +158,8 @@ static int load(struct rs_app *app, const char *room, const char *rid_text, stru
 {
     char *end;
     errno = 0;
-    long long rid = strtoll(rid_text, &end, 10);
-    if (errno || end == rid_text || *end || rid <= 0 ||
+    long long rid = strtoll(rid_text, &end, 10); /* digits only: no sign, no blank */
+    if (rid_text[strspn(rid_text, "0123456789")] || errno || end == rid_text || *end || rid <= 0 ||
         rs_store_recording_get(app->store, rid, r) || strcmp(r->room_id, room) != 0) {
         fail(resp, 404, "not_found", "no such recording");
         return -ENOENT;
@@ -248,9 +248,10 @@ int rs_recording_api_handle(struct rs_app *app, const struct rs_http_req *req,
         if (!get)
             return bad_method(resp, "GET, HEAD");
         json_t *arr = json_array();
-        int rc = rest[9] == '-' ? rs_store_recording_audit_list(app->store, room->id, audit_each, arr)
-                                : rs_store_recording_list(app->store, room->id, list_each,
-                                                          &(struct list_ctx){arr, room->id});
+        int rc = rest[9] == '-'
+                     ? rs_store_recording_audit_list(app->store, room->id, audit_each, arr)
+                     : rs_store_recording_list(app->store, room->id, list_each,
+                                               &(struct list_ctx){arr, room->id});
         if (rc) {
             json_decref(arr);
             return fail(resp, 500, "internal", "the store could not be read");

@@ -19,8 +19,7 @@ const char *rs_recorder_output_state_name(enum rs_recorder_output_state s)
     return (unsigned)s < sizeof(output_states) / sizeof(output_states[0]) ? output_states[s] : "?";
 }
 
-/* Copies `s` into `dst` (`cap` bytes), cut before a character that does not fit. */
-static void copy_text(char *dst, size_t cap, const char *s, size_t len)
+void rs_recorder_text_clip(char *dst, size_t cap, const char *s, size_t len)
 {
     if (len >= cap) {
         len = cap - 1;
@@ -72,8 +71,8 @@ static int parse_error(json_t *o, struct rs_recorder_event *out)
         return -EINVAL;
     out->fatal = json_is_true(fatal);
     if (msg)
-        copy_text(out->message, sizeof(out->message), json_string_value(msg),
-                  strnlen(json_string_value(msg), json_string_length(msg)));
+        rs_recorder_text_clip(out->message, sizeof(out->message), json_string_value(msg),
+                              strnlen(json_string_value(msg), json_string_length(msg)));
     return 0;
 }
 

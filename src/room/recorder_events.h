@@ -50,6 +50,10 @@ struct rs_recorder_event {
  * a newer recorder may add events), -E2BIG (longer than RS_RECORDER_LINE_MAX). */
 int rs_recorder_event_parse(const char *line, size_t len, struct rs_recorder_event *out);
 
+/* Copies `len` bytes of UTF-8 `s` into `dst` (`cap` bytes, NUL-terminated), cut before the
+ * first character that does not fit whole. */
+void rs_recorder_text_clip(char *dst, size_t cap, const char *s, size_t len);
+
 /* "running", "reconnecting", "failed", "stopped". */
 const char *rs_recorder_output_state_name(enum rs_recorder_output_state s);
 

@@ -12,7 +12,7 @@
  * The one subtle thing is that nothing here may wait on the child while the control thread
  * serves rooms. Reading is non-blocking line assembly into a fixed buffer; writing goes through
  * a bounded queue; the child's exit is seen with waitpid(WNOHANG) on every poll. The only
- * waits are in rs_recorder_link_finish (shutdown) and after SIGKILL (which cannot be ignored). */
+ * wait is after SIGKILL (which cannot be ignored). */
 #include "room/recorder_link.h"
 
 #include <errno.h>
@@ -26,23 +26,21 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 
 extern char **environ;
 
 struct rs_recorder_link {
     pid_t pid;
-    int ctl;   /* the server's end of the control socket; -1 once closed */
+    int ctl; /* the server's end of the control socket; -1 once closed */
     bool exited;
     int status;
     bool ready;
     bool eof;
-    int send_err; /* sticky error of the outbound side */
-    int64_t spawned_ms;
+    int send_err;         /* sticky error of the outbound side */
+    int64_t last_line_ms; /* the spawn, then the last line read */
     /* stop sequence */
     bool stopping, termed, killed;
     int64_t stop_ms, term_ms;
@@ -149,7 +147,7 @@ int rs_recorder_link_spawn(const char *path, int64_t now_ms, struct rs_recorder_
     fcntl(ctl[0], F_SETFL, fl | O_NONBLOCK);
     l->pid = pid;
     l->ctl = ctl[0];
-    l->spawned_ms = now_ms;
+    l->last_line_ms = now_ms;
     *out = l;
     *data_fd = data[0];
     RS_INFO("recorder", "spawned %s pid %d", path, (int)pid);
@@ -222,8 +220,8 @@ int rs_recorder_link_send(struct rs_recorder_link *l, json_t *cmd)
 }
 
 /* Hands every complete line in the buffer to the parser. Returns -E2BIG for an over-long one. */
-static int take_lines(struct rs_recorder_link *l, rs_recorder_event_fn on_event, void *arg,
-                      unsigned *bad_lines)
+static int take_lines(struct rs_recorder_link *l, int64_t now_ms, rs_recorder_event_fn on_event,
+                      void *arg, unsigned *bad_lines)
 {
     size_t start = 0;
     for (;;) {
@@ -231,6 +229,7 @@ static int take_lines(struct rs_recorder_link *l, rs_recorder_event_fn on_event,
         if (!nl)
             break;
         size_t len = (size_t)(nl - (l->in + start));
+        l->last_line_ms = now_ms;
         if (l->discarding) {
             l->discarding = false; /* the rest of an over-long line */
         } else if (len > 0) {
@@ -257,8 +256,8 @@ static int take_lines(struct rs_recorder_link *l, rs_recorder_event_fn on_event,
     return 0;
 }
 
-static void read_lines(struct rs_recorder_link *l, rs_recorder_event_fn on_event, void *arg,
-                       unsigned *bad_lines, bool *too_long)
+static void read_lines(struct rs_recorder_link *l, int64_t now_ms, rs_recorder_event_fn on_event,
+                       void *arg, unsigned *bad_lines, bool *too_long)
 {
     while (l->ctl >= 0 && !l->eof) {
         ssize_t n = recv(l->ctl, l->in + l->in_len, sizeof(l->in) - l->in_len, MSG_DONTWAIT);
@@ -274,7 +273,7 @@ static void read_lines(struct rs_recorder_link *l, rs_recorder_event_fn on_event
             return;
         }
         l->in_len += (size_t)n;
-        if (take_lines(l, on_event, arg, bad_lines) == -E2BIG)
+        if (take_lines(l, now_ms, on_event, arg, bad_lines) == -E2BIG)
             *too_long = true;
     }
 }
@@ -319,11 +318,11 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
 {
     bool too_long = false;
     flush_out(l);
-    read_lines(l, on_event, arg, bad_lines, &too_long);
+    read_lines(l, now_ms, on_event, arg, bad_lines, &too_long);
     reap(l);
     if (l->exited) {
         /* what it wrote between our read and its exit is still in the socket */
-        read_lines(l, on_event, arg, bad_lines, &too_long);
+        read_lines(l, now_ms, on_event, arg, bad_lines, &too_long);
         return RS_RECORDER_LINK_EXITED;
     }
     if (l->stopping) {
@@ -332,8 +331,7 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
             kill(l->pid, SIGTERM);
             l->termed = true;
             l->term_ms = now_ms;
-        } else if (l->termed && !l->killed &&
-                   now_ms - l->term_ms >= RS_RECORDER_TERM_TIMEOUT_MS) {
+        } else if (l->termed && !l->killed && now_ms - l->term_ms >= RS_RECORDER_TERM_TIMEOUT_MS) {
             RS_WARN("recorder", "pid %d ignored SIGTERM: SIGKILL", (int)l->pid);
             kill(l->pid, SIGKILL);
             l->killed = true;
@@ -346,33 +344,9 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
         return RS_RECORDER_LINK_STALLED;
     if (l->send_err || l->eof)
         return RS_RECORDER_LINK_ALIVE; /* its exit follows; waitpid will see it */
-    if (!l->ready && now_ms - l->spawned_ms >= RS_RECORDER_READY_TIMEOUT_MS)
+    if (!l->ready && now_ms - l->last_line_ms >= RS_RECORDER_READY_TIMEOUT_MS)
         return RS_RECORDER_LINK_SILENT;
     return RS_RECORDER_LINK_ALIVE;
-}
-
-void rs_recorder_link_finish(struct rs_recorder_link *l, rs_recorder_event_fn on_event,
-                             void *arg)
-{
-    int64_t t0 = rs_mono_ms();
-    rs_recorder_link_stop(l, t0);
-    /* the stop sequence's clock is ours here: rebase it on the monotonic one */
-    l->stop_ms = t0;
-    if (l->termed)
-        l->term_ms = t0;
-    for (;;) {
-        int64_t now = rs_mono_ms();
-        enum rs_recorder_link_status s = rs_recorder_link_poll(l, now, on_event, arg, NULL);
-        if (s == RS_RECORDER_LINK_EXITED)
-            return;
-        if (l->killed && now - l->term_ms > RS_RECORDER_TERM_TIMEOUT_MS + 1000) {
-            waitpid(l->pid, &l->status, 0); /* SIGKILL cannot be caught */
-            l->exited = true;
-            return;
-        }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
 }
 
 int rs_recorder_link_exit_status(const struct rs_recorder_link *l)

@@ -11,10 +11,10 @@
  * and are written without blocking whenever the socket takes them; a recorder that stops reading
  * fills the buffer and is declared failed (-ENOBUFS). Lines from the child are read without
  * blocking by rs_recorder_link_poll, which also notices the child's exit (waitpid WNOHANG), a
- * child that says nothing within RS_RECORDER_READY_TIMEOUT_MS of the start, and runs the stop
+ * child that has not said "ready" and no line at all for RS_RECORDER_READY_TIMEOUT_MS (from the
+ * start or its last line), and runs the stop
  * sequence: {"cmd":"stop"}, up to RS_RECORDER_STOP_TIMEOUT_MS for "stopped", then SIGTERM, then
- * SIGKILL. Only rs_recorder_link_free when the child still runs, and rs_recorder_link_finish
- * (server shutdown), wait, each for a bounded time.
+ * SIGKILL. Only rs_recorder_link_free waits, for a child it has just killed.
  *
  * Ownership: the caller owns the link; the link owns the child and the control socket. Control
  * thread only. */
@@ -29,10 +29,10 @@
 
 #include "room/recorder_events.h"
 
-#define RS_RECORDER_OUTBUF_MAX (256 * 1024)   /* commands not yet taken by the child */
-#define RS_RECORDER_READY_TIMEOUT_MS 15000    /* start: silence this long without "ready" */
-#define RS_RECORDER_STOP_TIMEOUT_MS 10000     /* stop: "stopped" and exit within this */
-#define RS_RECORDER_TERM_TIMEOUT_MS 2000      /* then SIGTERM; after this SIGKILL */
+#define RS_RECORDER_OUTBUF_MAX (256 * 1024) /* commands not yet taken by the child */
+#define RS_RECORDER_READY_TIMEOUT_MS 15000  /* before "ready": silence this long fails it */
+#define RS_RECORDER_STOP_TIMEOUT_MS 10000   /* stop: "stopped" and exit within this */
+#define RS_RECORDER_TERM_TIMEOUT_MS 2000    /* then SIGTERM; after this SIGKILL */
 
 struct rs_recorder_link;
 
@@ -56,7 +56,7 @@ int rs_recorder_link_send(struct rs_recorder_link *l, json_t *cmd);
 enum rs_recorder_link_status {
     RS_RECORDER_LINK_ALIVE,   /* the child runs (or is being stopped) */
     RS_RECORDER_LINK_EXITED,  /* the child has exited and was reaped (stopped or not) */
-    RS_RECORDER_LINK_SILENT,  /* no "ready" within RS_RECORDER_READY_TIMEOUT_MS of the start */
+    RS_RECORDER_LINK_SILENT,  /* not ready, and no line for RS_RECORDER_READY_TIMEOUT_MS */
     RS_RECORDER_LINK_STALLED, /* it does not read its commands (outbound buffer full) */
     RS_RECORDER_LINK_BROKEN,  /* a line over RS_RECORDER_LINE_MAX */
 };
@@ -75,11 +75,6 @@ enum rs_recorder_link_status rs_recorder_link_poll(struct rs_recorder_link *l, i
  * SIGKILL RS_RECORDER_TERM_TIMEOUT_MS later (driven by rs_recorder_link_poll). */
 void rs_recorder_link_stop(struct rs_recorder_link *l, int64_t now_ms);
 bool rs_recorder_link_stopping(const struct rs_recorder_link *l);
-
-/* Runs the stop sequence to its end, waiting (server shutdown only: at most
- * RS_RECORDER_STOP_TIMEOUT_MS + RS_RECORDER_TERM_TIMEOUT_MS), passing events to `on_event`. */
-void rs_recorder_link_finish(struct rs_recorder_link *l, rs_recorder_event_fn on_event,
-                             void *arg);
 
 /* The child's exit status as waitpid gave it (valid after EXITED), and its pid. */
 int rs_recorder_link_exit_status(const struct rs_recorder_link *l);

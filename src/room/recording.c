@@ -36,11 +36,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/recording_dirs.h"
 #include "room/agenda.h"
 #include "room/breakout.h"
 #include "room/events.h"
@@ -74,19 +76,19 @@ static const enum rs_metric m_failures[] = {RS_M_RECORDING_FAILURES_RECORDING,
 struct run {
     enum run_state state;
     bool paused;
-    bool slate;       /* the closed-session slate is shown (the agenda item is not public) */
-    unsigned layout;  /* index in layout_choices */
-    uint64_t serial;  /* this run's number: consents name it */
-    char error[256];  /* why it failed */
+    bool slate;      /* the closed-session slate is shown (the agenda item is not public) */
+    unsigned layout; /* index in layout_choices */
+    uint64_t serial; /* this run's number: consents name it */
+    char error[256]; /* why it failed */
     char started_by[RS_DISPLAY_NAME_MAX_BYTES + 1];
     char purpose[RS_RECORDING_PURPOSE_MAX + 1];
     unsigned retention_days;
     int64_t since_ms;
     struct rs_recorder_link *link;
     void *feed;
-    int64_t recording_id; /* the store's row (recording kind), 0 for none */
+    int64_t recording_id;    /* the store's row (recording kind), 0 for none */
     char out_path[PATH_MAX]; /* the file (recording) or the HLS directory (stream) */
-    int64_t bytes;        /* from the file output's event; -1: unknown */
+    int64_t bytes;           /* from the file output's event; -1: unknown */
     enum target_state targets[RS_CONFIG_RTMP_TARGETS_MAX];
 };
 
@@ -185,33 +187,11 @@ bool rs_recording_includes(struct rs_room *room, const struct rs_participant *p,
 
 /* --- files and directories --- */
 
+/* RECORDINGS_DIR (the recording) or LIVE_DIR (the stream). */
 static int base_dir(const struct rs_config *cfg, enum rs_recording_kind k, char *out, size_t cap)
 {
-    const char *set = k == RS_RECORDING_FILE ? cfg->recordings_dir : cfg->live_dir;
-    int n = set[0] ? snprintf(out, cap, "%s", set)
-                   : snprintf(out, cap, "%s/%s", cfg->data_dir,
-                              k == RS_RECORDING_FILE ? "recordings" : "live");
-    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_dirs(const char *path)
-{
-    char p[PATH_MAX];
-    int n = snprintf(p, sizeof(p), "%s", path);
-    if (n < 0 || (size_t)n >= sizeof(p))
-        return -ENAMETOOLONG;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(p, 0700) != 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    return k == RS_RECORDING_FILE ? rs_recording_dirs(cfg, out, cap, NULL, 0)
+                                  : rs_recording_dirs(cfg, NULL, 0, out, cap);
 }
 
 /* Removes the regular files of the HLS directory `dir` (playlist and segments). */
@@ -236,6 +216,9 @@ static int64_t file_size(const char *path)
 }
 
 /* --- audit --- */
+
+/* Bytes of a purpose in an audit detail: escaped ('"', '\\') at most twice as long, it fits. */
+#define AUDIT_PURPOSE_MAX 400
 
 /* Appends to the audit log; `actor` NULL: the server. Takes `detail` (may be NULL). */
 static void audit(struct rs_room *room, int64_t recording_id, const char *event,
@@ -335,14 +318,17 @@ static json_t *state_body(struct rs_room *room, struct rec_room *rr, struct rs_p
     return o;
 }
 
-/* Sends recording/state to everyone (or the moderators only): one object per distinct view
- * (role and own answers), serialized once per view. */
-static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderators_only)
+/* Sends recording/state to everyone, or (`moderators_only`) to the moderators and `also` (may
+ * be NULL): one object per distinct view (role and own answers), serialized once per view. A
+ * consent changes only its giver's view and the moderators' counts, so a thousand answers in a
+ * large meeting cost a thousand small sends, not a million. */
+static void emit_state_to(struct rs_room *room, struct rec_room *rr, bool moderators_only,
+                          const struct rs_participant *also)
 {
     json_t *view[2][3][3] = {{{NULL}}};
     for (struct rs_participant *p = room->head; p; p = p->next) {
         bool mod = p->role == RS_ROLE_MODERATOR;
-        if (moderators_only && !mod)
+        if (moderators_only && !mod && p != also)
             continue;
         enum answer a0 = answer_of(rr, p, RS_RECORDING_FILE);
         enum answer a1 = answer_of(rr, p, RS_RECORDING_STREAM);
@@ -363,6 +349,11 @@ static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderator
         for (unsigned j = 0; j < 3; j++)
             for (unsigned k = 0; k < 3; k++)
                 json_decref(view[i][j][k]);
+}
+
+static void emit_state(struct rs_room *room, struct rec_room *rr, bool moderators_only)
+{
+    emit_state_to(room, rr, moderators_only, NULL);
 }
 
 /* --- the recorder --- */
@@ -432,6 +423,39 @@ static void stop_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
     rs_metric_dec(m_active[k]);
 }
 
+/* Replaces every occurrence of `what` in `text` (NUL-terminated, `cap` bytes) by `with`. */
+static void replace_all(char *text, size_t cap, const char *what, const char *with)
+{
+    size_t wl = strlen(what), rl = strlen(with);
+    char *p = text;
+    while (wl && (p = strstr(p, what))) {
+        size_t tail = strlen(p + wl);
+        if ((size_t)(p - text) + rl + tail + 1 > cap)
+            break;
+        memmove(p + rl, p + wl, tail + 1);
+        memcpy(p, with, rl);
+        p += rl;
+    }
+}
+
+/* A recorder's words before they reach a log line, the audit log or a moderator: no control
+ * characters, and no RTMP URL or stream key (a library's error may quote them): the target's
+ * id stands in. */
+static void scrub_message(const struct rs_config *cfg, char *text, size_t cap)
+{
+    for (char *c = text; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+    for (unsigned i = 0; i < cfg->n_rtmp_targets; i++) {
+        char id[48];
+        snprintf(id, sizeof(id), "rtmp:%s", cfg->rtmp_targets[i].id);
+        replace_all(text, cap, cfg->rtmp_targets[i].url, id);
+        const char *key = strrchr(cfg->rtmp_targets[i].url, '/');
+        if (key && strlen(key + 1) >= 6)
+            replace_all(text, cap, key + 1, "***");
+    }
+}
+
 /* The recorder of run `k` failed: the kind is failed, the moderators are told. */
 static void fail_run(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
                      const char *why)
@@ -441,9 +465,9 @@ static void fail_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
     rs_recorder_link_free(r->link);
     r->link = NULL;
     if (r->recording_id) {
-        int rc = rs_store_recording_finish(room->app->store, r->recording_id, rs_wall_ms(),
-                                           r->bytes >= 0 ? r->bytes : file_size(r->out_path),
-                                           "failed");
+        int rc =
+            rs_store_recording_finish(room->app->store, r->recording_id, rs_wall_ms(),
+                                      r->bytes >= 0 ? r->bytes : file_size(r->out_path), "failed");
         if (rc)
             RS_WARN("recording", "event=finish_failed room=%s rc=%d", room->id, rc);
     } else if (k == RS_RECORDING_STREAM) {
@@ -489,8 +513,8 @@ static void on_run_event(void *arg, const struct rs_recorder_event *ev)
             for (unsigned i = 0; i < cfg->n_rtmp_targets; i++) {
                 if (strcmp(cfg->rtmp_targets[i].id, ev->id + 5) != 0 || r->targets[i] == TGT_OFF)
                     continue;
-                static const enum target_state map[] = {TGT_RUNNING, TGT_RECONNECTING,
-                                                        TGT_FAILED, TGT_OFF};
+                static const enum target_state map[] = {TGT_RUNNING, TGT_RECONNECTING, TGT_FAILED,
+                                                        TGT_OFF};
                 if (r->targets[i] != map[ev->state]) {
                     r->targets[i] = map[ev->state];
                     x->changed = true;
@@ -522,9 +546,10 @@ static void poll_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
         RS_WARN("recording", "event=bad_lines room=%s n=%u", room->id, bad);
     char why[300];
     why[0] = '\0';
-    if (x.fatal[0])
+    if (x.fatal[0]) {
         snprintf(why, sizeof(why), "%s", x.fatal);
-    else if (s == RS_RECORDER_LINK_EXITED) {
+        scrub_message(&room->app->cfg, why, sizeof(why));
+    } else if (s == RS_RECORDER_LINK_EXITED) {
         int st = rs_recorder_link_exit_status(r->link);
         if (WIFSIGNALED(st))
             snprintf(why, sizeof(why), "the recorder was killed by signal %d", WTERMSIG(st));
@@ -532,7 +557,7 @@ static void poll_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
             snprintf(why, sizeof(why), "the recorder exited (status %d)",
                      WIFEXITED(st) ? WEXITSTATUS(st) : st);
     } else if (s == RS_RECORDER_LINK_SILENT)
-        snprintf(why, sizeof(why), "the recorder did not become ready within %d s",
+        snprintf(why, sizeof(why), "the recorder did not become ready (silent for %d s)",
                  RS_RECORDER_READY_TIMEOUT_MS / 1000);
     else if (s == RS_RECORDER_LINK_STALLED)
         snprintf(why, sizeof(why), "the recorder does not read its commands");
@@ -608,10 +633,21 @@ void rs_recording_shutdown(void)
         for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
             if (active(&rr->run[k]))
                 stop_run(rr->room, rr, k, NULL, "server_stop");
+    /* every recorder got "stop" at once: they finalise side by side, each within its stop
+     * sequence (SIGKILL at the latest after RS_RECORDER_STOP_TIMEOUT_MS +
+     * RS_RECORDER_TERM_TIMEOUT_MS); the last resort frees (kills) what is left */
+    int64_t give_up =
+        rs_mono_ms() + RS_RECORDER_STOP_TIMEOUT_MS + RS_RECORDER_TERM_TIMEOUT_MS + 3000;
+    while (drains && rs_mono_ms() < give_up) {
+        rs_recording_housekeeping(rs_wall_ms());
+        if (drains) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
     while (drains) {
         struct drain *d = drains;
         drains = d->next;
-        rs_recorder_link_finish(d->link, on_drain_event, d);
         drain_done(d);
     }
 }
@@ -628,37 +664,27 @@ static struct run *running_or_error(struct rs_call *c, struct rec_room *rr,
     return &rr->run[k];
 }
 
-/* Opens the outputs' place: the recording's file name (relative `rel`, absolute in run) or
- * the emptied HLS directory. */
-static int prepare_output(struct rs_call *c, struct run *r, enum rs_recording_kind k, char *rel,
-                          size_t rel_cap)
+/* Creates the kind's directory for the room (0700): the recording's directory (its file is
+ * named by the store) or the stream's HLS directory, emptied. Its path goes into `dir`. */
+static int prepare_dir(struct rs_call *c, enum rs_recording_kind k, char *dir, size_t cap)
 {
-    const struct rs_config *cfg = &c->app->cfg;
-    char base[PATH_MAX], dir[PATH_MAX];
-    int n;
-    if (base_dir(cfg, k, base, sizeof(base)) ||
-        (n = snprintf(dir, sizeof(dir), "%s/%s", base, c->room->id)) < 0 ||
-        (size_t)n >= sizeof(dir))
-        return -ENAMETOOLONG;
-    int rc = make_dirs(dir);
+    char base[PATH_MAX], err[256];
+    /* the bases too: the operator may have removed them since the server started */
+    int rc = rs_recording_dirs_create(&c->app->cfg, err, sizeof(err));
     if (rc)
-        return rc;
-    if (k == RS_RECORDING_STREAM) {
+        RS_ERROR("recording", "event=dirs_failed why=\"%s\"", err);
+    if (rc == 0)
+        rc = base_dir(&c->app->cfg, k, base, sizeof(base));
+    if (rc == 0)
+        rc = rs_recording_room_dir(base, c->room->id, 1, dir, cap);
+    if (rc == 0 && k == RS_RECORDING_STREAM)
         empty_dir(dir);
-        snprintf(r->out_path, sizeof(r->out_path), "%s", dir);
-        return 0;
-    }
-    /* named by the start time: the store gives the row's id only after the insert, which
-     * needs the file name (one recording per room at a time, so the millisecond is unique) */
-    const char *fmt = cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4";
-    n = snprintf(rel, rel_cap, "%s/%lld.%s", c->room->id, (long long)r->since_ms, fmt);
-    if (n < 0 || (size_t)n >= rel_cap)
-        return -ENAMETOOLONG;
-    n = snprintf(r->out_path, sizeof(r->out_path), "%s/%s", base, rel);
-    return n < 0 || (size_t)n >= sizeof(r->out_path) ? -ENAMETOOLONG : 0;
+    return rc;
 }
 
-static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *id)
+/* Stores the recording's row ("recording"); the store names its file <room>/<id>.<format>,
+ * and r->out_path becomes that file under recordings_dir. */
+static int add_row(struct rs_call *c, struct run *r)
 {
     const struct rs_config *cfg = &c->app->cfg;
     struct rs_recording rec;
@@ -666,7 +692,6 @@ static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *i
     snprintf(rec.room_id, sizeof(rec.room_id), "%s", c->room->id);
     snprintf(rec.format, sizeof(rec.format), "%s",
              cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4");
-    snprintf(rec.file, sizeof(rec.file), "%s", rel);
     snprintf(rec.layout, sizeof(rec.layout), "%s", layout_choices[r->layout]);
     snprintf(rec.started_by, sizeof(rec.started_by), "%s", c->self->display_name);
     snprintf(rec.started_by_user, sizeof(rec.started_by_user), "%s", c->self->user_id);
@@ -676,8 +701,18 @@ static int add_row(struct rs_call *c, struct run *r, const char *rel, int64_t *i
     rec.expires_at_ms = r->since_ms + (int64_t)r->retention_days * 86400000;
     snprintf(rec.state, sizeof(rec.state), "recording");
     int rc = rs_store_recording_add(c->app->store, &rec);
-    *id = rec.id;
-    return rc;
+    if (rc)
+        return rc;
+    r->recording_id = rec.id;
+    char base[PATH_MAX];
+    int n;
+    if (base_dir(cfg, RS_RECORDING_FILE, base, sizeof(base)) ||
+        (n = snprintf(r->out_path, sizeof(r->out_path), "%s/%s", base, rec.file)) < 0 ||
+        (size_t)n >= sizeof(r->out_path)) {
+        rs_store_recording_finish(c->app->store, rec.id, r->since_ms, 0, "failed");
+        return -ENAMETOOLONG;
+    }
+    return 0;
 }
 
 static int act_start(struct rs_call *c)
@@ -698,8 +733,8 @@ static int act_start(struct rs_call *c)
     unsigned retention = cfg->recording_retention_days;
     if (c->arg[2].present && k == RS_RECORDING_FILE) {
         if (c->arg[2].num > (long long)cfg->recording_retention_days) {
-            rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "retention_days",
-                             "at most %u days", cfg->recording_retention_days);
+            rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "retention_days", "at most %u days",
+                             cfg->recording_retention_days);
             return -EINVAL;
         }
         retention = (unsigned)c->arg[2].num;
@@ -709,7 +744,6 @@ static int act_start(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "no recorder path");
         return -ENOENT;
     }
-    /* the run's description first: the outputs are named after it */
     struct run next = {.state = RUN_STARTING,
                        .layout = c->arg[3].present ? (unsigned)c->arg[3].num : 0,
                        .retention_days = retention,
@@ -717,8 +751,7 @@ static int act_start(struct rs_call *c)
                        .bytes = -1};
     snprintf(next.started_by, sizeof(next.started_by), "%s", c->self->display_name);
     snprintf(next.purpose, sizeof(next.purpose), "%s", c->arg[1].str);
-    char rel[RS_RECORDING_FILE_MAX + 1] = "";
-    int rc = prepare_output(c, &next, k, rel, sizeof(rel));
+    int rc = prepare_dir(c, k, next.out_path, sizeof(next.out_path));
     if (rc) {
         RS_ERROR("recording", "event=output_dir_failed room=%s rc=%d", c->room->id, rc);
         rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the %s directory cannot be created",
@@ -728,8 +761,17 @@ static int act_start(struct rs_call *c)
     int data_fd = -1;
     rc = rs_recorder_link_spawn(path, next.since_ms, &next.link, &data_fd, err, sizeof(err));
     if (rc) {
-        RS_WARN("recording", "event=spawn_failed room=%s rc=%d", c->room->id, rc);
-        rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "%s", err);
+        /* the path goes to the log, not to the client */
+        RS_WARN("recording", "event=spawn_failed room=%s rc=%d why=\"%s\"", c->room->id, rc, err);
+        if (rc == -ENOENT)
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder program is not installed");
+        else if (rc == -EACCES)
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder program is not executable");
+        else
+            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder could not be started (%s)", strerror(-rc));
         return rc;
     }
     if (feed_ops && c->app->media) {
@@ -742,7 +784,7 @@ static int act_start(struct rs_call *c)
     } else {
         close(data_fd); /* no media plane: the recorder gets no media */
     }
-    if (k == RS_RECORDING_FILE && (rc = add_row(c, &next, rel, &next.recording_id))) {
+    if (k == RS_RECORDING_FILE && (rc = add_row(c, &next))) {
         RS_ERROR("recording", "event=row_failed room=%s rc=%d", c->room->id, rc);
         feed_close(&next);
         rs_recorder_link_free(next.link);
@@ -753,26 +795,29 @@ static int act_start(struct rs_call *c)
     *r = next;
     rs_metric_inc(m_starts[k]);
     rs_metric_inc(m_active[k]);
-    send_cmd(r, json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start",
-                          "kind", kind_choices[k], "width", 1280, "height", 720, "fps", 30,
-                          "layout", layout_choices[r->layout], "video_kbps",
-                          k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
-                          c->room->rec.title[0] ? c->room->rec.title : c->room->id, "locale",
-                          "de"));
+    send_cmd(r,
+             json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start", "kind",
+                       kind_choices[k], "width", 1280, "height", 720, "fps", 30, "layout",
+                       layout_choices[r->layout], "video_kbps",
+                       k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
+                       c->room->rec.title[0] ? c->room->rec.title : c->room->id, "locale", "de"));
     if (k == RS_RECORDING_FILE)
         send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", "file",
                               "type", "file", "path", r->out_path, "format",
                               cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4"));
     else
-        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
-                              "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len",
-                              6));
+        send_cmd(r,
+                 json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
+                           "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len", 6));
     if (!rs_agenda_current_public(c->room)) {
         r->slate = true;
         send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", SLATE_CLOSED));
     }
-    json_t *detail = json_pack("{s:s, s:s}", "purpose", r->purpose, "layout",
-                               layout_choices[r->layout]);
+    /* the audit detail holds 1 KiB: the purpose is cut (the row and the events keep it whole) */
+    char purpose[AUDIT_PURPOSE_MAX + 1];
+    rs_recorder_text_clip(purpose, sizeof(purpose), r->purpose, strlen(r->purpose));
+    json_t *detail =
+        json_pack("{s:s, s:s}", "purpose", purpose, "layout", layout_choices[r->layout]);
     if (detail && k == RS_RECORDING_FILE)
         json_object_set_new(detail, "retention_days", json_integer(r->retention_days));
     audit(c->room, r->recording_id, "start", k, c->self, detail);
@@ -844,7 +889,9 @@ static int act_target(struct rs_call *c)
         return -ENOENT;
     char out_id[48];
     snprintf(out_id, sizeof(out_id), "rtmp:%s", id);
-    if (on && r->targets[i] == TGT_OFF) {
+    if (on && (r->targets[i] == TGT_OFF || r->targets[i] == TGT_FAILED)) {
+        if (r->targets[i] == TGT_FAILED) /* switched on again after a failure: a new try */
+            send_cmd(r, json_pack("{s:s, s:s}", "cmd", "output_remove", "id", out_id));
         /* the URL carries the stream key: it goes to the recorder, never into a log */
         send_cmd(r, json_pack("{s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", out_id, "type",
                               "rtmp", "url", cfg->rtmp_targets[i].url));
@@ -891,7 +938,7 @@ static int act_consent(struct rs_call *c)
         audit(c->room, r->recording_id, what, k, c->self,
               json_pack("{s:s}", "participant", c->self->id));
     }
-    emit_state(c->room, rr, false);
+    emit_state_to(c->room, rr, true, c->self);
     return 0;
 }
 

@@ -58,6 +58,7 @@ struct rs_record_feed {
     struct feed_track *tracks;
     unsigned n_tracks, cap;
     uint32_t speaker; /* owner key last announced through ops->speaker, 0: none */
+    bool refreshing, again; /* an op changed the room's routing during a refresh: once more */
     struct rs_record_feed *next; /* the room's feeds (struct rmedia) */
 };
 
@@ -194,11 +195,29 @@ static bool speaker_included(const struct rs_record_feed *f, uint32_t owner)
     return false;
 }
 
+static void refresh(struct rs_media *m, struct rs_record_feed *f);
+
 void rs_record_feed_refresh(struct rs_record_feed *f)
 {
     struct rs_media *m = f ? media_of(f) : NULL;
     if (!m)
         return;
+    if (f->refreshing) { /* called from inside an op: after this round */
+        f->again = true;
+        return;
+    }
+    f->refreshing = true;
+    for (int round = 0; round < 4; round++) {
+        f->again = false;
+        refresh(m, f);
+        if (!f->again)
+            break;
+    }
+    f->refreshing = false;
+}
+
+static void refresh(struct rs_media *m, struct rs_record_feed *f)
+{
     for (unsigned i = 0; i < f->n_tracks; i++)
         f->tracks[i].seen = false;
     for (struct rs_participant *x = f->room->head; x; x = x->next) {
@@ -244,10 +263,17 @@ struct rs_record_feed *rs_record_feed_open(struct rs_media *m, struct rs_room *r
                                            const struct rs_record_feed_ops *ops, void *arg,
                                            char *err, size_t errlen)
 {
-    struct rmedia *rm = m && room ? rs_ms__room_state(room, m) : NULL;
-    struct rs_record_feed *f = rm ? calloc(1, sizeof(*f)) : NULL;
-    if (!f || !ops || !ops->includes || !ops->track) {
-        snprintf(err, errlen, "%s", !m ? "the media plane is not running" : "out of memory");
+    struct rs_record_feed *f = NULL;
+    struct rmedia *rm = NULL;
+    if (!m || !room || !ops || !ops->includes || !ops->track) {
+        snprintf(err, errlen, "%s",
+                 !m ? "the media plane is not running" : "no room or no includes/track ops");
+        goto fail;
+    }
+    rm = rs_ms__room_state(room, m);
+    f = rm ? calloc(1, sizeof(*f)) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
         goto fail;
     }
     f->room = room;

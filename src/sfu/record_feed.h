@@ -22,7 +22,8 @@
  * four videos are included, 320x180 above; screen shares 1280x720): the recorder scales.
  *
  * The ops are called from inside media-plane changes (a refresh, a participant leaving): they
- * must not open or close feeds. rs_record_feed_close calls none of them. A feed still open
+ * must not open or close feeds; a refresh they cause (directly, or by changing the room's
+ * routing) runs after the current one. rs_record_feed_close calls none of them. A feed still open
  * when its room is freed is closed and freed then (the media feature's room_free hook, which
  * runs after the room features' own): do not use it afterwards.
  *

@@ -15,6 +15,7 @@
 #include "rtc/dtls.h"
 #include "rtc/srtp.h"
 #include "sfu/media_signaling.h"
+#include "sfu/recording_feed.h"
 #include "sfu/relay.h"
 #include "sfu/worker.h"
 
@@ -39,6 +40,7 @@ static void attach_feature(struct rs_app *app)
 {
     if (app->rooms)
         rs_features_add(rs_rooms_features(app->rooms), &rs_media_feature); /* -EEXIST: again */
+    rs_recording_set_feed_ops(&rs_sfu_recording_feed_ops); /* recordings get media feeds */
 }
 
 static void media_free(struct rs_media *m)

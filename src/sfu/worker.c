@@ -642,6 +642,11 @@ void rs_worker_stop(struct rs_worker *wk)
     if (rs_queue_push(wk->w->cmds, &c))
         wk->w->stop = 1;
     pthread_join(wk->thread, NULL);
+    struct rs_cmd left; /* a sink's socket still queued is the worker's to close */
+    while (rs_queue_pop(wk->w->cmds, &left) == 0)
+        if (left.type == RS_CMD_TRANSPORT_ADD && left.u.transport.sink &&
+            left.u.transport.sink_fd >= 0)
+            close(left.u.transport.sink_fd);
     rs_metric_worker_thread(wk->w->index, 0);
     rs_wk__free(wk->w);
     free(wk);

@@ -201,7 +201,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_ROOM_TOUCH] = "UPDATE rooms SET last_active_ms = ?1 WHERE id = ?2",
     [Q_ROOM_DELETE] = "DELETE FROM rooms WHERE id = ?1",
     [Q_ROOM_COUNT] = "SELECT COUNT(*) FROM rooms",
-    [Q_ROOM_PURGE_ANONYMOUS] = "DELETE FROM rooms WHERE managed = 0 AND last_active_ms < ?1",
+    /* a room whose recordings still have files waits for retention to remove them first */
+    [Q_ROOM_PURGE_ANONYMOUS] = "DELETE FROM rooms WHERE managed = 0 AND last_active_ms < ?1 AND "
+                               "NOT EXISTS (SELECT 1 FROM recordings WHERE room_id = rooms.id "
+                               "AND state <> 'deleted')",
 
     [Q_USER_INSERT] = "INSERT INTO users (id, username, display_name, email, role, tenant, "
                       "password_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

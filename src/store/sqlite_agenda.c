@@ -51,6 +51,7 @@ const char rs_store__sqlite_agenda_schema[] =
 
 #define map rs_store__sqlite_map
 #define prep rs_store__sqlite_prep
+#define changed rs_store__sqlite_changed
 #define text rs_store__sqlite_text
 #define copy rs_store__sqlite_copy
 #define begin rs_store__sqlite_begin
@@ -68,16 +69,6 @@ static const char *col(sqlite3_stmt *q, int i)
 {
     const unsigned char *s = sqlite3_column_text(q, i);
     return s ? (const char *)s : "";
-}
-
-/* Steps a write statement and finalizes it: rows changed, or the mapped error. */
-static int changed(sqlite3 *db, sqlite3_stmt *q)
-{
-    if (!q)
-        return -EIO;
-    int rc = sqlite3_step(q) == SQLITE_DONE ? sqlite3_changes(db) : map(db);
-    sqlite3_finalize(q);
-    return rc;
 }
 
 /* Prepares `sql` with ?1 bound to the meeting and ?2 to the item (NULL: SQL NULL); NULL on

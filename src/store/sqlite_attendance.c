@@ -34,16 +34,10 @@ const char rs_store__sqlite_attendance_schema[] =
 
 #define map rs_store__sqlite_map
 #define prep rs_store__sqlite_prep
+#define changed rs_store__sqlite_changed
 #define text rs_store__sqlite_text
 #define copy rs_store__sqlite_copy
-
-static void opt_text(sqlite3_stmt *q, int i, const char *s)
-{
-    if (s && *s)
-        text(q, i, s);
-    else
-        sqlite3_bind_null(q, i);
-}
+#define opt_text rs_store__sqlite_opt_text
 
 static int sa_add(struct rs_store *st, struct rs_attendance_record *r)
 {
@@ -60,21 +54,7 @@ static int sa_add(struct rs_store *st, struct rs_attendance_record *r)
     text(q, 5, r->role);
     opt_text(q, 6, r->member_key);
     sqlite3_bind_int64(q, 7, r->joined_at_ms);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : map(db);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(q);
-    return rc;
-}
-
-/* Runs an UPDATE: how many rows changed, or the mapped error. */
-static int changed(sqlite3 *db, sqlite3_stmt *q)
-{
-    if (!q)
-        return -EIO;
-    int rc = sqlite3_step(q) == SQLITE_DONE ? sqlite3_changes(db) : map(db);
-    sqlite3_finalize(q);
-    return rc;
+    return rs_store__sqlite_insert(db, q, &r->id);
 }
 
 static int sa_close(struct rs_store *st, int64_t id, int64_t left_at_ms, const char *reason)

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -34,6 +35,14 @@ int rs_store__sqlite_map(sqlite3 *db);
 sqlite3_stmt *rs_store__sqlite_prep(sqlite3 *db, const char *sql);
 void rs_store__sqlite_text(sqlite3_stmt *q, int i, const char *s);
 void rs_store__sqlite_copy(char *dst, size_t cap, sqlite3_stmt *q, int col);
+/* Binds `s`, or NULL when `s` is NULL or "". */
+void rs_store__sqlite_opt_text(sqlite3_stmt *q, int i, const char *s);
+/* Steps a write statement `q` (NULL: -EIO) once and finalizes it: how many rows changed, or the
+ * mapped error. */
+int rs_store__sqlite_changed(sqlite3 *db, sqlite3_stmt *q);
+/* Steps an INSERT `q` (NULL: -EIO) once and finalizes it: 0 with the new row's id in `*id`, or
+ * the mapped error. */
+int rs_store__sqlite_insert(sqlite3 *db, sqlite3_stmt *q, int64_t *id);
 /* BEGIN IMMEDIATE (0 or the mapped error); and its end: COMMIT when rc is 0, else ROLLBACK,
  * returning rc or the commit's error. */
 int rs_store__sqlite_begin(sqlite3 *db);

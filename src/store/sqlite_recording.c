@@ -12,6 +12,7 @@
  * marked deleted stays for the audit trail and is no longer offered by `expired`. */
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/sqlite_internal.h"
@@ -53,20 +54,14 @@ const char rs_store__sqlite_recording_schema[] =
 
 #define map rs_store__sqlite_map
 #define prep rs_store__sqlite_prep
+#define changed rs_store__sqlite_changed
 #define text rs_store__sqlite_text
 #define copy rs_store__sqlite_copy
+#define opt_text rs_store__sqlite_opt_text
 
 #define REC_COLS                                                                                   \
     "id, room_id, format, file, layout, started_by, started_by_user, purpose, started_at_ms, "     \
     "ended_at_ms, bytes, retention_days, expires_at_ms, state"
-
-static void opt_text(sqlite3_stmt *q, int i, const char *s)
-{
-    if (s && *s)
-        text(q, i, s);
-    else
-        sqlite3_bind_null(q, i);
-}
 
 static void read_rec(sqlite3_stmt *q, struct rs_recording *r)
 {
@@ -121,21 +116,9 @@ static int each_rec(sqlite3 *db, sqlite3_stmt *q, rs_store_recording_fn each, vo
     return step_rows(db, q, rec_row, &e);
 }
 
-/* Runs an UPDATE: how many rows changed, or the mapped error. */
-static int changed(sqlite3 *db, sqlite3_stmt *q)
+/* The INSERT of sr_add: 0 or the mapped error; r->id set. */
+static int insert(sqlite3 *db, struct rs_recording *r, const char *file)
 {
-    if (!q)
-        return -EIO;
-    int rc = sqlite3_step(q) == SQLITE_DONE ? sqlite3_changes(db) : map(db);
-    sqlite3_finalize(q);
-    return rc;
-}
-
-static int sr_add(struct rs_store *st, struct rs_recording *r)
-{
-    if (r->retention_days < 1 || !r->state[0])
-        return -EINVAL;
-    sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "INSERT INTO recordings (room_id, format, file, layout, started_by, "
                                "started_by_user, purpose, started_at_ms, ended_at_ms, bytes, "
                                "retention_days, expires_at_ms, state) "
@@ -144,7 +127,7 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
         return -EIO;
     text(q, 1, r->room_id);
     text(q, 2, r->format);
-    text(q, 3, r->file);
+    text(q, 3, file);
     text(q, 4, r->layout);
     text(q, 5, r->started_by);
     opt_text(q, 6, r->started_by_user);
@@ -158,18 +141,43 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
     sqlite3_bind_int64(q, 11, r->retention_days);
     sqlite3_bind_int64(q, 12, r->expires_at_ms);
     text(q, 13, r->state);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : map(db);
+    return rs_store__sqlite_insert(db, q, &r->id);
+}
+
+static int sr_add(struct rs_store *st, struct rs_recording *r)
+{
+    if (r->retention_days < 1 || !r->state[0])
+        return -EINVAL;
+    sqlite3 *db = rs_store__sqlite_db(st);
+    if (r->file[0])
+        return insert(db, r, r->file);
+    /* no name given: ROOM/<id>.<format>, known only once the row has its id (room id and
+     * format are short: the name always fits) */
+    int rc = rs_store__sqlite_begin(db);
     if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(q);
+        rc = insert(db, r, r->room_id); /* a placeholder the CHECKs accept */
+    if (rc == 0) {
+        snprintf(r->file, sizeof(r->file), "%s/%lld.%s", r->room_id, (long long)r->id, r->format);
+        sqlite3_stmt *q = prep(db, "UPDATE recordings SET file = ?2 WHERE id = ?1");
+        if (q) {
+            sqlite3_bind_int64(q, 1, r->id);
+            text(q, 2, r->file);
+        }
+        rc = changed(db, q) == 1 ? 0 : -EIO;
+    }
+    rc = rs_store__sqlite_end(db, rc);
+    if (rc) {
+        r->file[0] = 0;
+        r->id = 0;
+    }
     return rc;
 }
 
 static int sr_finish(struct rs_store *st, int64_t id, int64_t ended_at_ms, int64_t bytes,
                      const char *state)
 {
-    if (!state || (strcmp(state, "done") && strcmp(state, "failed") &&
-                   strcmp(state, "interrupted")))
+    if (!state ||
+        (strcmp(state, "done") && strcmp(state, "failed") && strcmp(state, "interrupted")))
         return -EINVAL;
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "UPDATE recordings SET ended_at_ms = ?2, bytes = ?3, state = ?4 "
@@ -266,11 +274,7 @@ static int sr_audit_add(struct rs_store *st, struct rs_recording_audit *a)
     text(q, 6, a->actor);
     opt_text(q, 7, a->actor_user);
     text(q, 8, a->detail[0] ? a->detail : "{}");
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : map(db);
-    if (rc == 0)
-        a->id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(q);
-    return rc;
+    return rs_store__sqlite_insert(db, q, &a->id);
 }
 
 struct audit_each {
@@ -295,8 +299,8 @@ static int audit_row(sqlite3_stmt *q, void *arg)
     return e->fn(&a, e->ctx);
 }
 
-static int sr_audit_list(struct rs_store *st, const char *room_id,
-                         rs_store_recording_audit_fn each, void *ctx)
+static int sr_audit_list(struct rs_store *st, const char *room_id, rs_store_recording_audit_fn each,
+                         void *ctx)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "SELECT id, room_id, recording_id, at_ms, event, kind, actor, "

@@ -141,6 +141,34 @@ void rs_store__sqlite_copy(char *dst, size_t cap, sqlite3_stmt *q, int col)
     copy(dst, cap, q, col);
 }
 
+void rs_store__sqlite_opt_text(sqlite3_stmt *q, int i, const char *s)
+{
+    if (s && *s)
+        text(q, i, s);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+int rs_store__sqlite_changed(sqlite3 *db, sqlite3_stmt *q)
+{
+    if (!q)
+        return -EIO;
+    int rc = sqlite3_step(q) == SQLITE_DONE ? sqlite3_changes(db) : map(db);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int rs_store__sqlite_insert(sqlite3 *db, sqlite3_stmt *q, int64_t *id)
+{
+    if (!q)
+        return -EIO;
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : map(db);
+    if (rc == 0)
+        *id = sqlite3_last_insert_rowid(db);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* Runs a write statement once: 0 or the mapped error. Finalizes `q`. */
 static int run(sqlite3 *db, sqlite3_stmt *q)
 {

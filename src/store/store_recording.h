@@ -74,7 +74,10 @@ struct rs_store_recording_ops {
                       void *ctx);
 };
 
-/* Stores `r` (its id is set). Returns 0, -ENOENT (unknown room), -EINVAL, -EIO. */
+/* Stores `r` (its id is set). With `r->file` empty the store names the file
+ * "<room_id>/<id>.<format>" in the same transaction and sets `r->file`. Returns 0, -ENOENT
+ * (unknown room), -EINVAL (an absolute file name or one with "..", an unknown format or state,
+ * retention_days 0), -EIO. */
 int rs_store_recording_add(struct rs_store *st, struct rs_recording *r);
 /* Ends recording `id`: its end time, size and state ("done", "failed", "interrupted"). Returns
  * 0, -ENOENT, -EIO. */

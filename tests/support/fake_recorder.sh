@@ -12,12 +12,24 @@
 # RS_FAKE_RECORDER_MODE changes that:
 #   die     exit 3 right after reading "start" (a crash)
 #   silent  never answer anything (and never exit on stop)
-#   fatal   answer "start" with {"ev":"error","fatal":true,"message":"encoder gone"}
+#   fatal   answer "start" with {"ev":"error","fatal":true,"message":"encoder gone"} (or with
+#           the line in RS_FAKE_RECORDER_FATAL when set)
+#   chatty  answer "start" with a stats line, never with "ready"
+#   deaf    read nothing at all (sleeps; a recorder that does not take its commands)
+#   fds     log its open descriptors ("fds: 0 1 2 3 4 255", 255 being bash's script) first
 set -u
 log=${RS_FAKE_RECORDER_LOG:-/dev/null}
 mode=${RS_FAKE_RECORDER_MODE:-normal}
 file=""
 say() { printf '%s\n' "$1" >&3 2>/dev/null || true; }
+
+if [[ $mode == deaf ]]; then
+  exec sleep 60
+fi
+if [[ $mode == fds ]]; then
+  fds=(/proc/$$/fd/*)
+  printf 'fds: %s\n' "$(printf '%s\n' "${fds[@]##*/}" | sort -n | tr '\n' ' ')" >>"$log"
+fi
 
 while IFS= read -r line <&3; do
   printf '%s\n' "$line" >>"$log"
@@ -26,7 +38,8 @@ while IFS= read -r line <&3; do
       case "$mode" in
         die) exit 3 ;;
         silent) ;;
-        fatal) say '{"ev":"error","fatal":true,"message":"encoder gone"}' ;;
+        fatal) say "${RS_FAKE_RECORDER_FATAL:-{\"ev\":\"error\",\"fatal\":true,\"message\":\"encoder gone\"\}}" ;;
+        chatty) say '{"ev":"stats","tracks":0,"dropped":0,"keyframe_requests":0}' ;;
         *) say '{"ev":"ready"}' ;;
       esac
       ;;

@@ -119,8 +119,8 @@ static const char *data_path(const char *sub, const char *rel)
 
 /* A recording of `room` in `state` whose file RECORDINGS_DIR/<room>/<name> holds `content`
  * (no file when NULL), started at `started` and kept `days`. Its id. */
-static int64_t recording(const char *room, const char *state, const char *name,
-                         const char *content, int64_t started, unsigned days)
+static int64_t recording(const char *room, const char *state, const char *name, const char *content,
+                         int64_t started, unsigned days)
 {
     struct rs_recording r = {.started_at_ms = started, .retention_days = days};
     snprintf(r.room_id, sizeof(r.room_id), "%s", room);
@@ -298,9 +298,7 @@ static void list_as_moderator_only(void **state)
                         rec_url(a, "/file"));
     done(&r);
 
-    const char *paths[] = {mpath("/recordings"),
-                           rec_url(a, "/file"),
-                           mpath("/recording-audit")};
+    const char *paths[] = {mpath("/recordings"), rec_url(a, "/file"), mpath("/recording-audit")};
     for (size_t i = 0; i < 3; i++) {
         r = call(RS_HTTP_GET, paths[i], alice_cookie);
         assert_int_equal(r.status, 403);
@@ -329,8 +327,7 @@ static void download_streams_the_file_and_audits(void **state)
 {
     (void)state;
     int64_t a = recording(MEETING, "done", "1.mp4", "MP4DATA", 1000, 30);
-    struct answer r =
-        call(RS_HTTP_GET, rec_url(a, "/file"), owner_cookie);
+    struct answer r = call(RS_HTTP_GET, rec_url(a, "/file"), owner_cookie);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.type, "video/mp4");
     assert_string_equal(r.body, "MP4DATA");
@@ -347,8 +344,7 @@ static void download_refused_while_recording_deleted_or_elsewhere(void **state)
 {
     (void)state;
     int64_t run = recording(MEETING, "recording", "2.mp4", "PART", 1000, 30);
-    struct answer r =
-        call(RS_HTTP_GET, rec_url(run, "/file"), owner_cookie);
+    struct answer r = call(RS_HTTP_GET, rec_url(run, "/file"), owner_cookie);
     assert_int_equal(r.status, 409);
     assert_string_equal(error_code(&r), "recording_in_progress");
     done(&r);
@@ -372,9 +368,11 @@ static void download_refused_while_recording_deleted_or_elsewhere(void **state)
     r = call(RS_HTTP_GET, rec_url(gone, "/file"), owner_cookie);
     assert_int_equal(r.status, 404);
     done(&r);
-    const char *bad[] = {"/recordings/x1/file", "/recordings/-1/file",
-                         "/recordings/99999/file"};
-    for (size_t i = 0; i < 3; i++) {
+    char plus[32];
+    snprintf(plus, sizeof(plus), "/recordings/+%lld/file", (long long)run); /* 409 if read */
+    const char *bad[] = {"/recordings/x1/file", "/recordings/-1/file", "/recordings/99999/file",
+                         plus, "/recordings/99999999999999999999/file"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = call(RS_HTTP_GET, mpath(bad[i]), owner_cookie);
         assert_int_equal(r.status, 404);
         done(&r);
@@ -390,18 +388,17 @@ static void files_outside_recordings_dir_refused(void **state)
     write_file(secret, "SECRET");
     mkdir(data_path("recordings", MEETING), 0700);
     int64_t ids[4];
-    ids[0] = forged(secret);                         /* absolute */
+    ids[0] = forged(secret); /* absolute */
     char rel[260];
     snprintf(rel, sizeof(rel), "%s/../../../../../../..%s", MEETING, secret);
-    ids[1] = forged(rel);                            /* ".." */
+    ids[1] = forged(rel); /* ".." */
     assert_int_equal(symlink(secret, data_path("recordings", "recAAAAAAAAAAAAAAAAAAA/link.mp4")),
                      0);
     ids[2] = forged("recAAAAAAAAAAAAAAAAAAA/link.mp4"); /* a symlink as the file */
     assert_int_equal(symlink(outside, data_path("recordings", "escape")), 0);
-    ids[3] = forged("escape/secret.mp4");            /* a symlinked directory */
+    ids[3] = forged("escape/secret.mp4"); /* a symlinked directory */
     for (int i = 0; i < 4; i++) {
-        struct answer r =
-            call(RS_HTTP_GET, rec_url(ids[i], "/file"), owner_cookie);
+        struct answer r = call(RS_HTTP_GET, rec_url(ids[i], "/file"), owner_cookie);
         assert_int_equal(r.status, 404);
         assert_null(strstr(r.body, "SECRET"));
         done(&r);
@@ -489,16 +486,14 @@ static void startup_creates_dirs_and_interrupts(void **state)
     assert_int_equal(rs_store_recording_get(th_app.store, run, &got), 0);
     assert_string_equal(got.state, "interrupted");
     assert_int_equal(got.ended_at_ms, 9000);
-    struct answer r =
-        call(RS_HTTP_GET, rec_url(run, "/file"), owner_cookie);
+    struct answer r = call(RS_HTTP_GET, rec_url(run, "/file"), owner_cookie);
     assert_int_equal(r.status, 200); /* what was written before the stop can be fetched */
     assert_string_equal(r.body, "RUN");
 
     char dirs[2][RS_CONFIG_PATH_MAX + 32];
     snprintf(th_app.cfg.live_dir, sizeof(th_app.cfg.live_dir), "/srv/live/");
-    assert_int_equal(rs_recording_dirs(&th_app.cfg, dirs[0], sizeof(dirs[0]), dirs[1],
-                                       sizeof(dirs[1])),
-                     0);
+    assert_int_equal(
+        rs_recording_dirs(&th_app.cfg, dirs[0], sizeof(dirs[0]), dirs[1], sizeof(dirs[1])), 0);
     char want[160];
     snprintf(want, sizeof(want), "%s/recordings", th_dir); /* DATA_DIR/recordings by default */
     assert_string_equal(dirs[0], want);
@@ -526,8 +521,13 @@ static void meeting_deletion_removes_files(void **state)
 
 static struct answer live(enum rs_http_method m, const char *path, enum rs_live_kind *kind)
 {
-    struct rs_http_req req = {.method = m, .path = path, .cookie = "", .content_type = "",
-                              .origin = "", .host = "", .peer = "127.0.0.1"};
+    struct rs_http_req req = {.method = m,
+                              .path = path,
+                              .cookie = "",
+                              .content_type = "",
+                              .origin = "",
+                              .host = "",
+                              .peer = "127.0.0.1"};
     struct rs_http_resp resp;
     memset(&resp, 0, sizeof(resp));
     enum rs_live_kind k;
@@ -580,9 +580,10 @@ static void live_files_and_headers(void **state)
         assert_true(strcmp(r.resp.header_names[i], "set-cookie:") &&
                     strcmp(r.resp.header_names[i], "vary:"));
 
-    const char *names[] = {"secret.txt",  "seg1.ts",       "seg00008.ts", "seg000071.ts",
-                           "SEG00007.ts", "seg0000a.ts",   "index.m3u8x", "../ratsaal.db",
-                           "",            "seg00007.ts/x", "info.json/"};
+    const char *names[] = {"secret.txt",    "seg1.ts",       "seg00008.ts",
+                           "seg000071.ts",  "SEG00007.ts",   "seg0000a.ts",
+                           "index.m3u8x",   "../ratsaal.db", "",
+                           "seg00007.ts/x", "info.json/"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         r = live(RS_HTTP_GET, live_url(MEETING, names[i]), NULL);
         assert_int_equal(r.status, 404);
@@ -632,20 +633,27 @@ static json_t *info(void)
 static void live_info_json(void **state)
 {
     (void)state;
+    struct rs_agenda_item_record it = {
+        .room_id = MEETING, .title = "Haushalt 2027", .public = true};
+    snprintf(it.id, sizeof(it.id), "a0000000001");
+    assert_int_equal(rs_store_agenda_add(th_app.store, &it), 0);
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, "a0000000001", 5), 0);
+    /* never streamed: not public, neither title nor agenda item told */
     json_t *j = info();
-    assert_string_equal(json_string_value(json_object_get(j, "title")), "Rat der Stadt");
+    assert_string_equal(json_string_value(json_object_get(j, "title")), "");
     assert_true(json_is_false(json_object_get(j, "live"))); /* no playlist */
     assert_true(json_is_null(json_object_get(j, "agenda_item")));
     assert_int_equal(json_object_size(j), 3);
     json_decref(j);
+    assert_int_equal(rs_store_agenda_set_current(th_app.store, MEETING, NULL, 6), 0);
 
-    mkdir(data_path("live", MEETING), 0700);
+    mkdir(data_path("live", MEETING), 0700); /* the stream was started */
+    j = info();
+    assert_string_equal(json_string_value(json_object_get(j, "title")), "Rat der Stadt");
+    assert_true(json_is_false(json_object_get(j, "live"))); /* no playlist yet */
+    json_decref(j);
     write_file(data_path("live", "recAAAAAAAAAAAAAAAAAAA/index.m3u8"),
                "#EXTM3U\n#EXTINF:2.0,\nseg00001.ts\n");
-    struct rs_agenda_item_record it = {.room_id = MEETING, .title = "Haushalt 2027",
-                                       .public = true};
-    snprintf(it.id, sizeof(it.id), "a0000000001");
-    assert_int_equal(rs_store_agenda_add(th_app.store, &it), 0);
     it.title = "Personalsache";
     it.public = false;
     it.position = 1;

@@ -8,6 +8,7 @@
  * and a participant who leaves and comes back. */
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,30 +20,23 @@
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "room/recorder_link.h"
 #include "room/recording.h"
 #include "store/store_recording.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
+/* (kept apart: the fake recorder's helpers need the harness above) */
+#include "../../support/fake_recorder.h"
 
 static const char *ROOM = "ratssitzung";
 static struct rs_user_record chair_user, member_user, other_user;
-static char data_dir[200], log_path[200], script[4096];
 
 static int setup(void **state)
 {
     (void)state;
-    if (th_setup(RS_ANON_ON, "rs-recording"))
+    if (th_setup(RS_ANON_ON, "rs-recording") || fr_setup())
         return -1;
     th_app.cfg.rate_per_s = 1000;
-    snprintf(data_dir, sizeof(data_dir), "%s/data", th_dir);
-    snprintf(log_path, sizeof(log_path), "%s/recorder.log", th_dir);
-    mkdir(data_dir, 0700);
-    snprintf(th_app.cfg.data_dir, sizeof(th_app.cfg.data_dir), "%s", data_dir);
-    if (!realpath("tests/support/fake_recorder.sh", script))
-        return -1;
-    snprintf(th_app.cfg.recorder_path, sizeof(th_app.cfg.recorder_path), "%s", script);
-    setenv("RS_FAKE_RECORDER_LOG", log_path, 1);
-    unsetenv("RS_FAKE_RECORDER_MODE");
     struct rs_rtmp_target *t = &th_app.cfg.rtmp_targets[0];
     snprintf(t->id, sizeof(t->id), "owncast");
     snprintf(t->url, sizeof(t->url), "rtmp://127.0.0.1:1935/live/geheimer-schluessel");
@@ -54,21 +48,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     (void)state;
     th_teardown(); /* frees the rooms: running recorders are stopped and finalise */
-    unlink(log_path);
-    nftw(data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    rmdir(th_dir);
+    fr_teardown();
     return 0;
 }
 
@@ -102,12 +86,6 @@ static struct rs_participant *part(const char *id)
     return p;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Ticks the rooms (with the clock `skew_ms` ahead) until `done()` holds, at most 5 s. */
 static bool tick_until(bool (*done)(void *), void *arg, int64_t skew_ms)
 {
@@ -115,7 +93,7 @@ static bool tick_until(bool (*done)(void *), void *arg, int64_t skew_ms)
         rs_rooms_tick(th_app.rooms, rs_wall_ms() + skew_ms);
         if (done(arg))
             return true;
-        sleep_ms(20);
+        fr_sleep_ms(20);
     }
     return false;
 }
@@ -139,14 +117,7 @@ static const char *kind_state(struct rs_session *s, const char *kind)
 /* Whether the recorder's log (every command it read) contains `needle`. */
 static bool log_has(const char *needle)
 {
-    FILE *f = fopen(log_path, "r");
-    if (!f)
-        return false;
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, needle) != NULL;
+    return fr_log_count(needle) > 0;
 }
 
 static bool log_has_arg(void *needle)
@@ -168,6 +139,23 @@ static const char *audit_log(void)
     static char buf[4096];
     buf[0] = '\0';
     assert_int_equal(rs_store_recording_audit_list(th_app.store, ROOM, audit_line, buf), 0);
+    return buf;
+}
+
+static int detail_line(const struct rs_recording_audit *a, void *ctx)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 16384 - n, "%s\n", a->detail);
+    return 0;
+}
+
+/* Every audit row's detail, one per line. */
+static const char *audit_details(void)
+{
+    static char buf[16384];
+    buf[0] = '\0';
+    assert_int_equal(rs_store_recording_audit_list(th_app.store, ROOM, detail_line, buf), 0);
     return buf;
 }
 
@@ -287,14 +275,51 @@ static void test_start_stop_by_moderator(void **state)
     assert_true(row.ended_at_ms >= row.started_at_ms);
     assert_true(log_has("{\"cmd\":\"stop\"}"));
     assert_non_null(strstr(audit_log(), "stop:recording:Anna Amt\n"));
-    /* the file is under recordings_dir/<room>/, named in the row */
+    /* the file is recordings_dir/<room>/<recording id>.mp4, named in the row */
     char path[512];
+    snprintf(path, sizeof(path), "%s/%lld.mp4", ROOM, (long long)row.id);
+    assert_string_equal(row.file, path);
     struct stat st;
-    snprintf(path, sizeof(path), "%s/recordings/%s", data_dir, row.file);
+    snprintf(path, sizeof(path), "%s/recordings/%s", fr_data_dir, row.file);
     assert_int_equal(stat(path, &st), 0);
-    snprintf(path, sizeof(path), "%s/recordings/%s", data_dir, ROOM);
+    snprintf(path, sizeof(path), "%s/recordings/%s", fr_data_dir, ROOM);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
+}
+
+static int start_detail(const struct rs_recording_audit *a, void *ctx)
+{
+    if (strcmp(a->event, "start") == 0)
+        snprintf(ctx, RS_RECORDING_AUDIT_DETAIL_MAX + 1, "%s", a->detail);
+    return 0;
+}
+
+static void test_long_purpose_in_the_audit(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    char purpose[1000] = "";
+    for (int i = 0; i < 300; i++)
+        memcpy(purpose + 3 * i, "\xe2\x82\xac", 4); /* 300 euro signs: 900 bytes */
+    th_send(m.chair,
+            "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\","
+            "\"purpose\":\"%s\"}",
+            purpose);
+    json_t *e = th_last(m.chair, "recording", "state");
+    assert_string_equal(str(json_object_get(e, "recording"), "purpose"), purpose);
+    json_decref(e);
+    assert_string_equal(newest_row().purpose, purpose); /* the row keeps it whole */
+    static char detail[RS_RECORDING_AUDIT_DETAIL_MAX + 1];
+    assert_int_equal(rs_store_recording_audit_list(th_app.store, ROOM, start_detail, detail), 0);
+    json_t *d = json_loads(detail, 0, NULL);
+    assert_non_null(d);
+    const char *cut = str(d, "purpose");
+    assert_int_equal(strlen(cut), 399); /* 133 whole euro signs */
+    assert_memory_equal(cut, purpose, 399);
+    assert_string_equal(str(d, "layout"), "speaker");
+    assert_int_equal(json_integer_value(json_object_get(d, "retention_days")), 30);
+    json_decref(d);
 }
 
 static void test_refusals(void **state)
@@ -302,11 +327,22 @@ static void test_refusals(void **state)
     (void)state;
     struct meeting m;
     open_meeting(&m);
-    /* a participant may not start, stop, pause, switch targets */
+    /* a participant may not start, stop, pause, switch targets; nor may a guest */
     start(m.member, "recording");
     assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
-    th_send(m.member, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
+    th_send(m.member,
+            "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
     assert_string_equal(th_error_code(m.member, "recording"), "forbidden");
+    struct rs_session *guest = th_conn(NULL, NULL);
+    char guest_id[16];
+    snprintf(guest_id, sizeof(guest_id), "%s", th_join(guest, ROOM, "Gast"));
+    th_send(m.chair,
+            "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"guest\"}",
+            guest_id);
+    th_drain(guest);
+    th_drain(m.chair);
+    start(guest, "stream");
+    assert_string_equal(th_error_code(guest, "recording"), "forbidden");
     assert_false(th_got(m.chair, "recording", "state"));
     /* nothing runs: stop, pause, consent, target */
     th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"stop\",\"kind\":\"recording\"}");
@@ -327,12 +363,21 @@ static void test_refusals(void **state)
                      "\"purpose\":\"x\"}");
     assert_string_equal(th_error_code(m.chair, "recording"), "invalid_value");
     th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\"}");
-    assert_string_not_equal(th_error_code(m.chair, "recording"), "");
+    assert_string_equal(th_error_code(m.chair, "recording"), "missing_field");
+    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"start\",\"kind\":\"recording\","
+                     "\"purpose\":\"  \"}");
+    assert_string_equal(th_error_code(m.chair, "recording"), "empty_value");
     assert_int_equal(newest_row().id, 0);
     /* twice */
     start_running(&m, "recording");
     start(m.chair, "recording");
     assert_string_equal(th_error_code(m.chair, "recording"), "already_running");
+    /* a guest may answer */
+    consent(guest, "recording", true);
+    json_t *e = th_last(guest, "recording", "state");
+    assert_string_equal(str(json_object_get(e, "you"), "recording"), "given");
+    json_decref(e);
+    assert_true(included(guest_id, true));
     assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_RECORDING), 1);
 }
 
@@ -342,11 +387,11 @@ static void test_missing_binary(void **state)
     struct meeting m;
     open_meeting(&m);
     snprintf(th_app.cfg.recorder_path, sizeof(th_app.cfg.recorder_path), "%s/nowhere/rec",
-             data_dir);
+             fr_data_dir);
     start(m.chair, "recording");
     json_t *e = th_expect(m.chair, "recording", "error");
     assert_string_equal(str(e, "code"), "recorder_unavailable");
-    assert_non_null(strstr(str(e, "message"), "nowhere/rec"));
+    assert_non_null(strstr(str(e, "text"), "not installed"));
     json_decref(e);
     assert_false(th_got(m.member, "recording", "state"));
     assert_int_equal(newest_row().id, 0);
@@ -360,7 +405,10 @@ static void test_consent_decides_inclusion(void **state)
     open_meeting(&m);
     uint64_t given0 = rs_metric_get(RS_M_RECORDING_CONSENTS_GIVEN);
     uint64_t declined0 = rs_metric_get(RS_M_RECORDING_CONSENTS_DECLINED);
+    struct rs_session *other = th_conn(&other_user, NULL);
+    th_join(other, ROOM, "Clara Rat");
     start_running(&m, "recording");
+    th_drain(other);
     /* pending: not included */
     assert_false(included(m.member_id, true));
     assert_false(included(m.member_id, false));
@@ -372,8 +420,10 @@ static void test_consent_decides_inclusion(void **state)
     e = th_last(m.chair, "recording", "state");
     json_t *counts = json_object_get(json_object_get(e, "counts"), "recording");
     assert_int_equal(json_integer_value(json_object_get(counts, "given")), 1);
-    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 2);
     json_decref(e);
+    /* someone else's answer changes nothing a participant sees */
+    assert_false(th_got(other, "recording", "state"));
     assert_true(included(m.member_id, true));
     assert_true(included(m.member_id, false));
     assert_false(included(m.chair_id, true)); /* the chair has not answered */
@@ -395,7 +445,8 @@ static void test_consent_decides_inclusion(void **state)
     assert_int_equal(rs_metric_get(RS_M_RECORDING_CONSENTS_DECLINED), declined0 + 2);
 
     /* pause excludes everyone; resume includes again */
-    th_send(m.chair, "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":true}");
+    th_send(m.chair,
+            "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"recording\",\"on\":true}");
     assert_false(included(m.chair_id, false));
     e = th_last(m.member, "recording", "state");
     assert_true(json_is_true(json_object_get(json_object_get(e, "recording"), "paused")));
@@ -445,10 +496,12 @@ static void test_exclusions(void **state)
     assert_true(included(m.member_id, true));
 
     /* a breakout room: out altogether; back in the plenary: in */
+    th_send(
+        m.chair,
+        "{\"ns\":\"breakout\",\"action\":\"open\",\"rooms\":[{\"name\":\"A\"},{\"name\":\"B\"}],"
+        "\"mode\":\"manual\",\"duration_s\":600}");
     th_send(m.chair,
-            "{\"ns\":\"breakout\",\"action\":\"open\",\"rooms\":[{\"name\":\"A\"},{\"name\":\"B\"}],"
-            "\"mode\":\"manual\",\"duration_s\":600}");
-    th_send(m.chair, "{\"ns\":\"breakout\",\"action\":\"assign\",\"participant\":\"%s\",\"room\":1}",
+            "{\"ns\":\"breakout\",\"action\":\"assign\",\"participant\":\"%s\",\"room\":1}",
             other_id);
     assert_false(included(other_id, true));
     assert_false(included(other_id, false));
@@ -462,8 +515,7 @@ static void test_exclusions(void **state)
                      "\"public\":false}");
     e = th_last(m.chair, "agenda", "state");
     char item[32];
-    snprintf(item, sizeof(item), "%s",
-             str(json_array_get(json_object_get(e, "items"), 0), "id"));
+    snprintf(item, sizeof(item), "%s", str(json_array_get(json_object_get(e, "items"), 0), "id"));
     json_decref(e);
     th_send(m.chair, "{\"ns\":\"agenda\",\"action\":\"current\",\"item\":\"%s\"}", item);
     assert_false(included(m.member_id, false));
@@ -543,6 +595,22 @@ static void test_silent_and_fatal_recorders(void **state)
     e = th_expect(m.chair, "recording", "recorder_failed");
     assert_string_equal(str(e, "message"), "encoder gone");
     json_decref(e);
+
+    /* a message quoting a target's URL, with a line break: neither reaches anyone */
+    setenv("RS_FAKE_RECORDER_FATAL",
+           "{\"ev\":\"error\",\"fatal\":true,\"message\":\"no connection to "
+           "rtmp://127.0.0.1:1935/live/geheimer-schluessel\\nor geheimer-schluessel\"}",
+           1);
+    start(m.chair, "stream");
+    th_drain(m.chair);
+    f.before = rs_metric_get(RS_M_RECORDING_FAILURES_STREAM);
+    assert_true(tick_until(failed_since, &f, 0));
+    e = th_expect(m.chair, "recording", "recorder_failed");
+    assert_string_equal(str(e, "message"), "no connection to rtmp:owncast or ***");
+    json_decref(e);
+    assert_non_null(strstr(audit_details(), "no connection to rtmp:owncast or ***"));
+    assert_null(strstr(audit_details(), "geheimer"));
+    unsetenv("RS_FAKE_RECORDER_FATAL");
     unsetenv("RS_FAKE_RECORDER_MODE");
 }
 
@@ -565,8 +633,9 @@ static void test_stream_targets(void **state)
     assert_null(strstr(dump, "geheimer-schluessel")); /* the URL never reaches a client */
     free(dump);
     json_decref(e);
-    assert_true(tick_until(log_has_arg, "\"id\":\"rtmp:owncast\",\"type\":\"rtmp\","
-                                        "\"url\":\"rtmp://127.0.0.1:1935/live/geheimer-schluessel\"",
+    assert_true(tick_until(log_has_arg,
+                           "\"id\":\"rtmp:owncast\",\"type\":\"rtmp\","
+                           "\"url\":\"rtmp://127.0.0.1:1935/live/geheimer-schluessel\"",
                            0));
     th_send(m.chair,
             "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":false}");
@@ -591,8 +660,9 @@ static void test_joined_payload_and_rejoin(void **state)
     th_drain(m.chair);
     /* a newcomer is told in control/joined, and asked */
     struct rs_session *other = th_conn(&other_user, NULL);
-    th_send(other, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
-                   "\"display_name\":\"Clara Rat\"}",
+    th_send(other,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
+            "\"display_name\":\"Clara Rat\"}",
             ROOM);
     json_t *e = th_expect(other, "control", "joined");
     json_t *rec = json_object_get(e, "recording");
@@ -613,8 +683,9 @@ static void test_joined_payload_and_rejoin(void **state)
     assert_int_equal(json_integer_value(json_object_get(counts, "given")), 0);
     json_decref(e);
     th_drain(m.member);
-    th_send(m.member, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
-                      "\"display_name\":\"Bernd B\"}",
+    th_send(m.member,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\","
+            "\"display_name\":\"Bernd B\"}",
             ROOM);
     e = th_expect(m.member, "control", "joined");
     rec = json_object_get(e, "recording");
@@ -623,10 +694,36 @@ static void test_joined_payload_and_rejoin(void **state)
     json_decref(e);
 }
 
+static void test_shutdown_stops_cleanly(void **state)
+{
+    (void)state;
+    struct meeting m;
+    open_meeting(&m);
+    start_running(&m, "recording");
+    start_running(&m, "stream");
+    char hls[600];
+    snprintf(hls, sizeof(hls), "%s/live/%s/index.m3u8", fr_data_dir, ROOM);
+    FILE *f = fopen(hls, "w"); /* as a recorder would have written it */
+    assert_non_null(f);
+    fclose(f);
+    /* the server stops: both recorders are told, finalise, and the recording is done */
+    rs_recording_shutdown();
+    struct rs_recording row = newest_row();
+    assert_string_equal(row.state, "done");
+    assert_int_equal(row.bytes, strlen("fake-mp4-data"));
+    assert_int_equal(fr_log_count("{\"cmd\":\"stop\"}"), 2);
+    assert_non_null(strstr(audit_log(), "stop:recording:\n"));
+    assert_non_null(strstr(audit_log(), "stop:stream:\n"));
+    assert_int_equal(access(hls, F_OK), -1); /* the stream's directory is emptied */
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_RECORDING), 0);
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_STREAM), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_start_stop_by_moderator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_purpose_in_the_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_binary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent_decides_inclusion, setup, teardown),
@@ -635,6 +732,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silent_and_fatal_recorders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_joined_payload_and_rejoin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_stops_cleanly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

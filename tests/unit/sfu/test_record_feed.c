@@ -437,7 +437,8 @@ struct logged {
     char speaker[RS_PARTICIPANT_ID_LEN + 1];
 };
 static struct {
-    bool include[3]; /* per source */
+    bool include[3];                /* per source */
+    struct rs_record_feed *reenter; /* refreshed again from inside ops->track */
     struct logged log[64];
     unsigned n;
 } fx;
@@ -465,6 +466,8 @@ static void fx_track(void *arg, const struct rs_record_track *t, bool added)
     assert_true(fx.n < 64);
     fx.log[fx.n].what = added ? EV_ADDED : EV_REMOVED;
     fx.log[fx.n++].t = *t;
+    if (fx.reenter)
+        rs_record_feed_refresh(fx.reenter);
 }
 
 static void fx_speaker(void *arg, const struct rs_participant *p)
@@ -690,6 +693,26 @@ static void test_feed_follows_includes(void **state)
     close_feed(&ff);
 }
 
+static void test_refresh_from_inside_an_op(void **state)
+{
+    struct feed_fixture ff;
+    memset(&ff, 0, sizeof(ff));
+    open_feed(&ff);
+    /* the feature reacts to an announcement with a refresh: it runs after this one, and every
+     * track is announced once */
+    fx.include[RS_RECORD_MIC] = fx.include[RS_RECORD_CAMERA] = true;
+    fx.reenter = ff.feed;
+    fx.n = 0;
+    rs_record_feed_refresh(ff.feed);
+    log_cmds();
+    unsigned added = 0;
+    for (unsigned i = 0; i < fx.n; i++)
+        added += fx.log[i].what == EV_ADDED;
+    assert_int_equal(added, 2);
+    fx.reenter = NULL;
+    close_feed(&ff);
+}
+
 static void test_routing_change_refreshes_feed(void **state)
 {
     struct feed_fixture ff;
@@ -878,6 +901,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_worker_thread_recorder_exit, thread_setup,
                                         thread_teardown),
         cmocka_unit_test_setup_teardown(test_feed_follows_includes, ctl_setup, ctl_teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_from_inside_an_op, ctl_setup,
+                                        ctl_teardown),
         cmocka_unit_test_setup_teardown(test_many_videos_ask_smaller_layer, ctl_setup,
                                         ctl_teardown),
         cmocka_unit_test_setup_teardown(test_sink_on_rooms_home_worker, ctl_setup, ctl_teardown),

@@ -132,6 +132,29 @@ static void add_get_finish(void **state)
     assert_int_equal(rs_store_recording_get(st, id + 100, &got), -ENOENT);
 }
 
+static void file_named_after_the_id(void **state)
+{
+    (void)state;
+    struct rs_recording r = rec("rat", 1000, 30);
+    snprintf(r.format, sizeof(r.format), "webm");
+    assert_int_equal(rs_store_recording_add(st, &r), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "rat/%lld.webm", (long long)r.id);
+    assert_string_equal(r.file, want);
+    struct rs_recording got;
+    assert_int_equal(rs_store_recording_get(st, r.id, &got), 0);
+    assert_string_equal(got.file, want);
+    struct rs_recording again = rec("rat", 2000, 30);
+    assert_int_equal(rs_store_recording_add(st, &again), 0);
+    assert_int_not_equal(again.id, r.id);
+    snprintf(want, sizeof(want), "rat/%lld.mp4", (long long)again.id);
+    assert_string_equal(again.file, want);
+    /* an unknown room leaves nothing half-named behind */
+    struct rs_recording bad = rec("nope", 1000, 30);
+    assert_int_equal(rs_store_recording_add(st, &bad), -ENOENT);
+    assert_string_equal(bad.file, "");
+}
+
 static void unknown_room_and_bad_rows(void **state)
 {
     (void)state;
@@ -248,8 +271,8 @@ static int collect_audit(const struct rs_recording_audit *a, void *ctx)
     return 0;
 }
 
-static void audit(const char *room, int64_t at, const char *event, const char *actor,
-                  int64_t rid, const char *detail)
+static void audit(const char *room, int64_t at, const char *event, const char *actor, int64_t rid,
+                  const char *detail)
 {
     struct rs_recording_audit a = {.at_ms = at, .recording_id = rid};
     snprintf(a.room_id, sizeof(a.room_id), "%s", room);
@@ -299,6 +322,23 @@ static void everything_goes_with_the_meeting(void **state)
     assert_string_equal(s.out, "start/recording/Anna Amt");
 }
 
+static void anonymous_room_kept_while_files_remain(void **state)
+{
+    (void)state;
+    /* "rat" and "other" are anonymous rooms (not managed) last active at 1 */
+    struct rs_recording a = rec("rat", 1000, 30);
+    int64_t ia = add(&a, "rat/a.mp4");
+    assert_int_equal(rs_store_room_purge_anonymous(st, 100), 1); /* "other" only */
+    struct rs_room_record room;
+    assert_int_equal(rs_store_room_get(st, "rat", &room), 0);
+    assert_int_equal(rs_store_room_get(st, "other", &room), -ENOENT);
+    assert_int_equal(rs_store_recording_finish(st, ia, 2000, 1, "done"), 0);
+    assert_int_equal(rs_store_room_purge_anonymous(st, 100), 0); /* a file is still there */
+    assert_int_equal(rs_store_recording_mark_deleted(st, ia), 0);
+    assert_int_equal(rs_store_room_purge_anonymous(st, 100), 1);
+    assert_int_equal(rs_store_room_get(st, "rat", &room), -ENOENT);
+}
+
 static void survives_reopen(void **state)
 {
     (void)state;
@@ -316,12 +356,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(add_get_finish, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_named_after_the_id, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_room_and_bad_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(list_newest_first_per_room, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_skips_running_and_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(close_open_interrupts_running, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(everything_goes_with_the_meeting, setup, teardown),
+        cmocka_unit_test_setup_teardown(anonymous_room_kept_while_files_remain, setup, teardown),
         cmocka_unit_test_setup_teardown(survives_reopen, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
