@@ -14,11 +14,12 @@
 // - Clara changes her answer from the indicator; the chair's consent counts follow;
 // - pause and stop (confirmed) change everyone's indicator and are announced; a second start while
 //   it runs is refused (already_running) with a clear sentence;
-// - the public live page of the meeting: its title and "not live" in English and German, nothing
-//   from other hosts, the current public agenda item, the imprint and privacy links; live while a
-//   playlist without its end is there, not live once it ended;
+// - the public live page of a meeting that never streamed tells no title;
 // - a stream: the public link and the configured RTMP destinations (one switched on), the
 //   participants' dialog names the public page, the destination that is on and "not kept";
+// - after it, the live page: the meeting's title, the current public agenda item and "not live"
+//   in English and German, nothing from other hosts, the imprint and privacy links; live while a
+//   playlist without its end is there, not live once it ended;
 // - refusals: a participant has no start control and a forged start is refused (forbidden) with
 //   the error shown; a retention beyond the server's maximum and a recorder that cannot run are
 //   refused in the form (the maximum taken from the server's answer); the recorder dying makes a
@@ -270,7 +271,66 @@ test("pause, resume and stop (confirmed) change everyone's indicator; a second s
     await chair.locator(tid('rec-start-recording')).waitFor({ state: 'visible' });
   }));
 
-test('the public live page: title and "not live" in English and German, live while a playlist runs', (t) =>
+test('the live page of a meeting that never streamed: no title told, not live', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    const page = await newPage('en-US');
+    await open(page, `${server.url}/live/${meeting.id}`);
+    await page.locator('body[data-state="offline"]').waitFor({ timeout: WAIT });
+    assert.equal(await page.locator(tid('live-title')).innerText(), 'Public meeting');
+    assert.equal(await page.locator(tid('live-status')).innerText(), 'Not live at the moment.');
+    assert.equal(await page.locator(tid('live-agenda')).isVisible(), false);
+    assert.equal(await page.title(), 'Public meeting – Livestream – Ratsaal');
+    await page.close();
+    pages.splice(pages.indexOf(page), 1);
+  }));
+
+test('a stream shows its public link and destinations; participants are told where it goes', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await chair.fill(tid('rec-purpose-stream'), 'Öffentliche Übertragung');
+    await chair.click(tid('rec-start-stream'));
+    await chair.locator(`${tid('rec-state-stream')}[data-state="running"]`).waitFor({ timeout: WAIT });
+    const publicUrl = `${server.url}/live/${meeting.id}`;
+    assert.equal(await chair.locator(tid('rec-public-url')).inputValue(), publicUrl);
+    const targets = chair.locator(tid('rec-target'));
+    assert.deepEqual(await targets.locator('.switch-label').allInnerTexts(), ['Owncast', 'Test Tube']);
+    assert.deepEqual(await targets.evaluateAll((ns) => ns.map((n) => n.dataset.state)), ['off', 'off']);
+    await chair.locator(tid('consent-dialog')).waitFor({ state: 'visible', timeout: WAIT });
+    await chair.click(tid('consent-agree-stream'));
+
+    const dlg = clara.locator(tid('consent-dialog'));
+    await dlg.waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await clara.locator('#consent-heading').innerText(), 'This meeting is being streamed live');
+    const text = () => clara.locator(tid('consent-stream')).innerText();
+    assert.ok((await text()).includes(publicUrl), await text());
+    assert.ok((await text()).includes('Kept for: live only, not kept by Ratsaal.'), await text());
+    assert.ok(!(await text()).includes('Owncast'), 'no destination named while none is on');
+
+    // Owncast on: its switch and state; Clara's open dialog now names it
+    const owncast = chair.locator(`${tid('rec-target')}[data-target-id="owncast"]`);
+    await owncast.locator(tid('rec-target-switch-owncast')).click();
+    await h.waitUntil(async () => ['connecting', 'running', 'reconnecting'].includes(await owncast.getAttribute('data-state')), { timeout: WAIT, message: 'Owncast switched on' });
+    assert.equal(await owncast.locator(tid('rec-target-switch-owncast')).getAttribute('aria-checked'), 'true');
+    assert.match(await owncast.locator(tid('rec-target-state')).innerText(), /^(connecting …|sending|reconnecting …)$/);
+    await h.waitUntil(async () => (await text()).includes('It is also sent to: Owncast.'), { timeout: WAIT, message: 'the dialog names Owncast' });
+    assert.ok(!(await text()).includes('Test Tube'), 'a destination that is off is not named');
+    await clara.click(tid('consent-agree-stream'));
+    await dlg.waitFor({ state: 'hidden' });
+    await badge(clara, 'stream', '[data-you="given"]').waitFor({ timeout: WAIT });
+    assert.match(await badge(clara, 'stream').innerText(), /● LIVE/);
+    // Bernd answers in German
+    await bernd.locator(tid('consent-dialog')).waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await bernd.locator('#consent-heading').innerText(), 'Diese Sitzung wird live übertragen');
+    await bernd.click(tid('consent-decline-stream'));
+    await bernd.locator(tid('recording-you-stream'), { hasText: 'Sie sind nicht im Livestream.' }).waitFor({ timeout: WAIT });
+    await waitCounts(chair, 'stream', { given: 2, declined: 1, pending: 0 });
+
+    await chair.click(tid('rec-stop-stream'));
+    assert.equal(await chair.locator('#confirm-heading').innerText(), 'Stop the livestream?');
+    await chair.click(tid('confirm-ok'));
+    for (const p of [chair, clara, bernd]) await p.locator(tid('recording-indicator')).waitFor({ state: 'hidden', timeout: WAIT });
+  }));
+
+test('after the stream, the live page: title, agenda item and "not live" in English and German, live while a playlist runs', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     // a public agenda item made current in the meeting is named on the page
     const send = (m) => chair.evaluate((msg) => window.__ratsaalMeeting.sig.request(msg, { events: ['agenda/state'] }).then(() => 'ok', (e) => e.code), m);
@@ -322,52 +382,6 @@ test('the public live page: title and "not live" in English and German, live whi
       await page.close();
       pages.splice(pages.indexOf(page), 1);
     }
-  }));
-
-test('a stream shows its public link and destinations; participants are told where it goes', (t) =>
-  h.withArtifacts(t, () => pages, async () => {
-    await chair.fill(tid('rec-purpose-stream'), 'Öffentliche Übertragung');
-    await chair.click(tid('rec-start-stream'));
-    await chair.locator(`${tid('rec-state-stream')}[data-state="running"]`).waitFor({ timeout: WAIT });
-    const publicUrl = `${server.url}/live/${meeting.id}`;
-    assert.equal(await chair.locator(tid('rec-public-url')).inputValue(), publicUrl);
-    const targets = chair.locator(tid('rec-target'));
-    assert.deepEqual(await targets.locator('.switch-label').allInnerTexts(), ['Owncast', 'Test Tube']);
-    assert.deepEqual(await targets.evaluateAll((ns) => ns.map((n) => n.dataset.state)), ['off', 'off']);
-    await chair.locator(tid('consent-dialog')).waitFor({ state: 'visible', timeout: WAIT });
-    await chair.click(tid('consent-agree-stream'));
-
-    const dlg = clara.locator(tid('consent-dialog'));
-    await dlg.waitFor({ state: 'visible', timeout: WAIT });
-    assert.equal(await clara.locator('#consent-heading').innerText(), 'This meeting is being streamed live');
-    const text = () => clara.locator(tid('consent-stream')).innerText();
-    assert.ok((await text()).includes(publicUrl), await text());
-    assert.ok((await text()).includes('Kept for: live only, not kept by Ratsaal.'), await text());
-    assert.ok(!(await text()).includes('Owncast'), 'no destination named while none is on');
-
-    // Owncast on: its switch and state; Clara's open dialog now names it
-    const owncast = chair.locator(`${tid('rec-target')}[data-target-id="owncast"]`);
-    await owncast.locator(tid('rec-target-switch-owncast')).click();
-    await h.waitUntil(async () => ['connecting', 'running', 'reconnecting'].includes(await owncast.getAttribute('data-state')), { timeout: WAIT, message: 'Owncast switched on' });
-    assert.equal(await owncast.locator(tid('rec-target-switch-owncast')).getAttribute('aria-checked'), 'true');
-    assert.match(await owncast.locator(tid('rec-target-state')).innerText(), /^(connecting …|sending|reconnecting …)$/);
-    await h.waitUntil(async () => (await text()).includes('It is also sent to: Owncast.'), { timeout: WAIT, message: 'the dialog names Owncast' });
-    assert.ok(!(await text()).includes('Test Tube'), 'a destination that is off is not named');
-    await clara.click(tid('consent-agree-stream'));
-    await dlg.waitFor({ state: 'hidden' });
-    await badge(clara, 'stream', '[data-you="given"]').waitFor({ timeout: WAIT });
-    assert.match(await badge(clara, 'stream').innerText(), /● LIVE/);
-    // Bernd answers in German
-    await bernd.locator(tid('consent-dialog')).waitFor({ state: 'visible', timeout: WAIT });
-    assert.equal(await bernd.locator('#consent-heading').innerText(), 'Diese Sitzung wird live übertragen');
-    await bernd.click(tid('consent-decline-stream'));
-    await bernd.locator(tid('recording-you-stream'), { hasText: 'Sie sind nicht im Livestream.' }).waitFor({ timeout: WAIT });
-    await waitCounts(chair, 'stream', { given: 2, declined: 1, pending: 0 });
-
-    await chair.click(tid('rec-stop-stream'));
-    assert.equal(await chair.locator('#confirm-heading').innerText(), 'Stop the livestream?');
-    await chair.click(tid('confirm-ok'));
-    for (const p of [chair, clara, bernd]) await p.locator(tid('recording-indicator')).waitFor({ state: 'hidden', timeout: WAIT });
   }));
 
 test('refused: a participant has no start control, and her forged start is refused with the error shown', (t) =>
