@@ -62,18 +62,11 @@ after(async () => {
 /** A page whose getUserMedia calls and returned tracks are counted from its first script on. */
 async function countedPage(locale, bypassCSP = false) {
   const page = await h.newPage(browser, { locale, bypassCSP });
+  await h.trackErrorToasts(page); // every error toast the page shows (they go away by themselves)
   await page.addInitScript(() => {
     const md = navigator.mediaDevices;
     const gum = { calls: 0, tracks: [] };
     Object.defineProperty(window, '__gum', { value: gum });
-    // every error toast the page shows (they go away by themselves)
-    const toasts = [];
-    Object.defineProperty(window, '__errorToasts', { value: toasts });
-    new MutationObserver((records) => {
-      for (const r of records)
-        for (const n of r.addedNodes)
-          if (n.nodeType === 1 && n.classList.contains('toast') && n.classList.contains('error')) toasts.push(`${n.dataset.code || ''}: ${n.textContent}`);
-    }).observe(document, { childList: true, subtree: true });
     if (!md || !md.getUserMedia) return;
     const orig = md.getUserMedia.bind(md);
     md.getUserMedia = async (c) => {

@@ -18,6 +18,7 @@ import * as agendaStrings from './strings/agenda.js';
 import * as whisperStrings from './strings/whisper.js';
 import * as podiumStrings from './strings/podium.js';
 import * as breakoutStrings from './strings/breakout.js';
+import * as recordingStrings from './strings/recording.js';
 
 const de = {
   'app.name': 'Ratsaal',
@@ -985,6 +986,8 @@ Object.assign(de, podiumStrings.de);
 Object.assign(en, podiumStrings.en);
 Object.assign(de, breakoutStrings.de);
 Object.assign(en, breakoutStrings.en);
+Object.assign(de, recordingStrings.de);
+Object.assign(en, recordingStrings.en);
 
 export const dictionaries = { de, en };
 
@@ -1072,8 +1075,9 @@ export function has(key) {
 
 /** Localized text for a server error: our translation for the code, else the server's text. */
 export function errorText(code, serverText) {
-  // "internal" says little by itself: keep the server's own words as detail
-  if (code === 'internal' && serverText) return `${t('error.internal')} (${serverText})`;
+  // "internal" says little by itself: keep the server's own words as detail;
+  // so does "recorder_unavailable" (the server names what is missing: binary, spawn)
+  if ((code === 'internal' || code === 'recorder_unavailable') && serverText) return `${t('error.' + code)} (${serverText})`;
   if (code && has('error.' + code)) return t('error.' + code);
   return serverText || t('error.unknown');
 }

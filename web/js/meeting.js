@@ -20,6 +20,7 @@ import { TimerPanel } from './ui/timer.js';
 import { WhisperPanel } from './ui/whisper.js';
 import { PodiumPanel, DeviceCheck } from './ui/podium.js';
 import { BreakoutPanel } from './ui/breakout.js';
+import { RecordingPanel } from './ui/recording.js';
 import { DeviceSettings } from './ui/settings.js';
 import { api, getAuthInfo, getMe, loginHref } from './api.js';
 import { PHASE_UI, nextPhase } from './phases.js';
@@ -200,6 +201,8 @@ class Meeting {
       onOffer: () => this._goOnStage('offer'),
     });
     this.deviceCheck = new DeviceCheck();
+    // recording and livestream: the header's indicator, the consent dialog, the controls
+    this.recording = new RecordingPanel({ header: document.querySelector('.topbar-room'), room: this.state, isModerator: () => this.isModerator(), actions: this.features.recording });
     this.grid.shows = (p) => this.podium.shows(p);
     this.stageLayout.shows = (p) => this.podium.shows(p);
     this.agenda = new AgendaPanel({
@@ -794,6 +797,7 @@ class Meeting {
     this.whisper.reset(reply.whisper);
     this.podium.reset(reply.podium);
     this.breakout.reset(reply.breakout);
+    this.recording.reset(reply.recording || {});
     this.grid.refreshShown();
     this.stageLayout.refresh();
     // a lobby exists only in meetings created through the API ("managed"), not in ad-hoc rooms
@@ -943,6 +947,7 @@ class Meeting {
     this.closePanel(this.openPanel, false);
     this.breakout.reset(null);
     this.breakout.closeDialogs();
+    this.recording.reset(null);
     this.state.reset();
     this.grid.render();
     this.chat.renderAll();
@@ -1050,6 +1055,7 @@ class Meeting {
     if (which === 'chair') {
       this.chairView.open();
       this.podium.attach(this.chairView.podiumBox);
+      this.recording.attach(this.chairView.recordingSlot);
     } else if (which !== 'agenda') this.controls.setPanel(which, true);
     if (which === 'chat') {
       this.chat.markRead();
@@ -1068,6 +1074,7 @@ class Meeting {
     if (which === 'chair') {
       this.chairView.close();
       this.podium.detach();
+      this.recording.detach();
     } else if (which !== 'agenda') this.controls.setPanel(which, false);
     if (restoreFocus) {
       // the chair's view opens from "More" (or its key); the agenda from "More", the stage's
@@ -1102,6 +1109,7 @@ class Meeting {
     }
     if (this.isModerator()) items.push({ label: t('chairview.open'), icon: 'star', testid: 'more-chair-view', run: () => this.togglePanel('chair') });
     if (this.canChair()) items.push({ label: t('podium.switch'), toggled: this.podium.on, testid: 'more-podium', run: () => this.features.podium.set(!this.podium.on) });
+    if (this.isModerator()) items.push({ label: t('recording.menu'), note: this.recording.running ? t('recording.menu_note_running') : '', testid: 'more-recording', run: () => this.recording.openControls() });
     if (this.canChair()) {
       const open = this.breakout.state.open;
       items.push({ label: t('breakout.menu'), note: open ? t('breakout.status_open', { n: this.breakout.state.rooms.length }) : '', testid: 'more-breakout', run: () => this.breakout.openDialog() });

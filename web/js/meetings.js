@@ -6,9 +6,11 @@ import { t, lang } from './i18n.js';
 import { el } from './util.js';
 import { api, apiErrorText, loginHref } from './api.js';
 import { initAccount } from './account.js';
-import { toast } from './ui/toasts.js';
+import { toast, copyText } from './ui/toasts.js';
 import { MembersPanel } from './ui/members.js';
 import { AgendaEditor } from './ui/agenda_editor.js';
+import { confirmAction } from './ui/confirm.js';
+import { RecordingsPanel } from './ui/recordings_list.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400;
@@ -62,49 +64,6 @@ function absoluteUrl(u) {
   } catch {
     return String(u || '');
   }
-}
-
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    toast(t('common.copied'), { timeout: 3000 });
-  } catch {
-    toast(t('meeting.link_copy_failed', { link: text }), { timeout: 12000 });
-  }
-}
-
-// ───────── confirmation dialog ─────────
-
-let confirmDlg = null;
-function confirmAction({ heading, text, ok }) {
-  if (!confirmDlg) {
-    const h = el('h2', { id: 'confirm-heading' });
-    const p = el('p', { id: 'confirm-text' });
-    const cancel = el('button', { type: 'button', class: 'btn btn-secondary', dataset: { testid: 'confirm-cancel' }, text: t('common.cancel') });
-    const okBtn = el('button', { type: 'button', class: 'btn btn-danger', dataset: { testid: 'confirm-ok' } });
-    const node = el('dialog', { class: 'dialog', 'aria-labelledby': 'confirm-heading', 'aria-describedby': 'confirm-text', dataset: { testid: 'confirm-dialog' } },
-      el('div', { class: 'stack' }, h, p, el('div', { class: 'row dialog-actions' }, cancel, okBtn)));
-    document.body.append(node);
-    confirmDlg = { node, h, p, cancel, okBtn };
-  }
-  const d = confirmDlg;
-  d.h.textContent = heading;
-  d.p.textContent = text;
-  d.okBtn.textContent = ok;
-  return new Promise((resolve) => {
-    const done = (v) => {
-      d.okBtn.onclick = null;
-      d.cancel.onclick = null;
-      d.node.onclose = null;
-      if (d.node.open) d.node.close();
-      resolve(v);
-    };
-    d.okBtn.onclick = () => done(true);
-    d.cancel.onclick = () => done(false);
-    d.node.onclose = () => done(false);
-    d.node.showModal();
-    d.cancel.focus();
-  });
 }
 
 // ───────── meeting form (create and edit) ─────────
@@ -297,6 +256,9 @@ class MeetingsPage {
     const memPanel = el('div', { id: `m-${m.id}-members`, class: 'meeting-panel', dataset: { testid: 'members-panel' } });
     const agendaPanel = el('div', { id: `m-${m.id}-agenda`, class: 'meeting-panel', dataset: { testid: 'agenda-editor-panel' } });
     agendaPanel.hidden = !state.agenda;
+    // its recordings and their audit log (moderators of the meeting; docs/api.md)
+    const recsPanel = el('div', { id: `m-${m.id}-recordings`, class: 'meeting-panel', dataset: { testid: 'recordings-panel' } });
+    recsPanel.hidden = !state.recordings;
     editPanel.hidden = !state.edit;
     invPanel.hidden = !state.invites;
     memPanel.hidden = !state.members;
@@ -305,6 +267,7 @@ class MeetingsPage {
     const invBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(state.invites), 'aria-controls': invPanel.id, dataset: { testid: 'meeting-invites' }, text: t('meetings.invites') });
     const memBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.members), 'aria-controls': memPanel.id, dataset: { testid: 'meeting-members' }, text: t('members.button') });
     const agendaBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.agenda), 'aria-controls': agendaPanel.id, dataset: { testid: 'meeting-agenda' }, text: t('agenda.heading') });
+    const recsBtn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': String(!!state.recordings), 'aria-controls': recsPanel.id, dataset: { testid: 'meeting-recordings' }, text: t('recordings.button') });
     const delBtn = this.canDelete(m) ? el('button', { type: 'button', class: 'btn btn-danger-ghost btn-small', dataset: { testid: 'meeting-delete' }, text: t('meetings.delete') }) : null;
     const canManage = m.my_role === 'moderator' || (this.me && this.me.role === 'admin');
     // the attendance list (during and after the meeting): moderators and admins, as the server
@@ -322,6 +285,7 @@ class MeetingsPage {
       editBtn.hidden = true;
       invBtn.hidden = true;
       memBtn.hidden = true;
+      recsBtn.hidden = true;
     }
 
     const openEdit = (on) => {
@@ -374,6 +338,7 @@ class MeetingsPage {
     panelToggle('invites', invBtn, invPanel, InvitesPanel);
     panelToggle('members', memBtn, memPanel, MembersPanel);
     panelToggle('agenda', agendaBtn, agendaPanel, AgendaEditor);
+    panelToggle('recordings', recsBtn, recsPanel, RecordingsPanel);
 
     if (delBtn) {
       delBtn.addEventListener('click', async () => {
@@ -416,11 +381,12 @@ class MeetingsPage {
         el('dt', { text: t('meetings.settings') }),
         el('dd', { dataset: { testid: 'meeting-flags' }, text: flags.join(' · ') }),
       ),
-      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, agendaBtn, attPage, attCsv, recPage, recJson, delBtn),
+      el('div', { class: 'row meeting-actions' }, el('a', { class: 'btn btn-primary btn-small', href: url, dataset: { testid: 'meeting-open' }, text: t('meetings.open') }), editBtn, invBtn, memBtn, agendaBtn, recsBtn, attPage, attCsv, recPage, recJson, delBtn),
       editPanel,
       invPanel,
       memPanel,
       agendaPanel,
+      recsPanel,
     );
     return li;
   }

@@ -37,9 +37,9 @@ export function parseRoomInput(input) {
   return ROOM_RE.test(id) ? id : null;
 }
 
-/** Room id from /r/<room>, or null. */
-export function roomFromPath(pathname = location.pathname) {
-  const m = pathname.match(/^\/r\/([^/]+)\/?$/);
+/** Room id from /r/<room> (or /<prefix>/<room>, e.g. the live page's /live/<room>), or null. */
+export function roomFromPath(pathname = location.pathname, prefix = 'r') {
+  const m = String(pathname || '').match(new RegExp(`^/${prefix}/([^/]+)/?$`));
   if (!m) return null;
   try {
     const id = decodeURIComponent(m[1]);

@@ -428,6 +428,34 @@ async function inboundDelta(page, { settle = 800, ms = 2500 } = {}) {
   return out;
 }
 
+/**
+ * Keeps every error toast the page shows from its first script on (they go away by
+ * themselves): errorToasts(page) → ["code: text", …]. Call before the page's first goto.
+ */
+async function trackErrorToasts(page) {
+  await page.addInitScript(() => {
+    const toasts = [];
+    Object.defineProperty(window, '__errorToasts', { value: toasts });
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n.nodeType === 1 && n.classList.contains('toast') && n.classList.contains('error')) toasts.push(`${n.dataset.code || ''}: ${n.textContent}`);
+    }).observe(document, { childList: true, subtree: true });
+  });
+}
+
+const errorToasts = (page) => page.evaluate(() => [...window.__errorToasts]);
+
+/** Signs in with a local account on the login page and waits for `ret` (default "My meetings"). */
+async function loginLocal(page, serverUrl, username, password, ret = '/meetings') {
+  await page.goto(`${serverUrl}/login?return=${encodeURIComponent(ret)}`, { waitUntil: 'domcontentloaded', timeout: 30000 });
+  await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 30000 });
+  await page.fill(tid('login-username'), username);
+  await page.fill(tid('login-password'), password);
+  await page.click(tid('login-submit'));
+  await page.waitForURL(`${serverUrl}${ret}`, { timeout: 15000, waitUntil: 'commit' });
+}
+
 /** fetch from the page (its cookie, its origin), JSON in and out: {status, json}. */
 function pageApi(page, method, path, body) {
   return page.evaluate(async ({ method, path, body }) => {
@@ -445,7 +473,7 @@ function pageApi(page, method, path, body) {
 }
 
 module.exports = {
-  pageApi,
+  pageApi, trackErrorToasts, errorToasts, loginLocal,
   ROOT, WEB, ARTIFACTS, CHROMIUM_ARGS, inbound, inboundDelta, rising,
   watchdog, freeTcpPort, freeUdpPort, sleep, waitUntil, waitHealthz, httpsGet,
   startServer, launchBrowser, newPage, saveScreenshots, withArtifacts,

@@ -424,17 +424,19 @@ function wsClient(serverUrl, { cookie, localAddress } = {}) {
 // ───────────────────────── the server with a config of ours ─────────────────────────
 
 function confText(config) {
+  // an array is a key that may repeat (ice_server, rtmp_target): one line per value
   return Object.entries(config).filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k} = ${v}`).join('\n') + '\n';
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k} = ${x}`)).join('\n') + '\n';
 }
 
 /**
  * Start bin/ratsaal with `config` (key → value, written to a file passed with --config),
  * local accounts created first with `ratsaal user add` (password on stdin), on `port`
- * (reserve it first when the provider needs the server's URL). Returns a handle like
+ * (reserve it first when the provider needs the server's URL), `env` added to the server's
+ * environment (e.g. a fake recorder's mode). Returns a handle like
  * harness.startServer's, plus dbPath, db(sql), configPath.
  */
-async function startRatsaal({ port, config = {}, users = [], dataDir, keepData = false, timeout = 15000 } = {}) {
+async function startRatsaal({ port, config = {}, users = [], dataDir, keepData = false, timeout = 15000, env = {} } = {}) {
   port = port || await h.freeTcpPort();
   const udpPort = await h.freeUdpPort();
   dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'ratsaal-e2e-id-'));
@@ -449,7 +451,7 @@ async function startRatsaal({ port, config = {}, users = [], dataDir, keepData =
   fs.writeFileSync(configPath, confText(config));
   const args = ['serve', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--data', dataDir,
     '--udp-port', String(udpPort), '--web', h.WEB];
-  const proc = spawn(BIN, args, { cwd: h.ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(BIN, args, { cwd: h.ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });

@@ -30,8 +30,9 @@ import session from './session.js';
 import whisper from './whisper.js';
 import podium from './podium.js';
 import breakout from './breakout.js';
+import recording from './recording.js';
 
-export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper, podium, breakout];
+export const FEATURES = [control, chat, hand, media, lobby, moderation, chair, speakers, reaction, vote, poll, timer, agenda, session, whisper, podium, breakout, recording];
 
 /** Does an event entry accept messages in this phase? */
 function accepts(when, phase) {

@@ -73,6 +73,8 @@ export class ChairView {
     });
     // breakout rooms (ui/breakout.js fills it: its state and the button to its dialog)
     this.breakoutSlot = section('breakout.heading', 'breakout');
+    // recording and livestream (ui/recording.js moves its controls in here while the view is open)
+    this.recordingSlot = section('recording.controls_heading', 'recording');
     this.agenda = el('section', { class: 'chair-view-section chair-view-agenda', dataset: { chairSlot: 'agenda', testid: 'chair-agenda-slot' }, 'aria-label': t('chairview.agenda') });
     this.closeButton = el('button', { type: 'button', class: 'btn btn-icon panel-close', dataset: { close: 'chair', testid: 'chair-view-close' }, 'aria-label': t('chairview.close'), title: t('chairview.close') });
     this.panel = el(
@@ -88,6 +90,7 @@ export class ChairView {
         section('vote.heading', 'votes', this.newVote, this.voteArea),
         this.lobbyBox,
         this.breakoutSlot,
+        this.recordingSlot,
         this.agenda,
       ),
     );

@@ -56,3 +56,13 @@ export function clearToasts() {
   const host = document.getElementById('toasts');
   if (host) for (const n of host.querySelectorAll('.toast')) n.remove();
 }
+
+/** Copies `text` to the clipboard and says so; where that is refused, shows it to copy by hand. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(t('common.copied'), { timeout: 3000 });
+  } catch {
+    toast(t('meeting.link_copy_failed', { link: text }), { timeout: 12000 });
+  }
+}
