@@ -75,7 +75,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
   echo "== end-to-end tests (headless Chromium)"
   log="$log_dir/e2e.log"
   # every test and the whole run are bounded: a browser test must fail, never hang
-  timeout 1500 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
+  timeout 1800 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
     tests/e2e/ >"$log" 2>&1
   e2e_rc=$?
   p=$(grep -E '^# pass ' "$log" | grep -Eo '[0-9]+' | tail -1)
