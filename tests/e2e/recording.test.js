@@ -7,7 +7,8 @@
 // - the chair starts a recording and a livestream with the RTMP destination switched on; the
 //   chair and Anna agree in the consent dialog, Bernd declines both;
 // - the recorded file, the public HLS playlist at /live/<meeting> (and a segment of it), a pull
-//   from the RTMP server and the stream it recorded are H.264 1280×720 + AAC;
+//   from the RTMP server and the stream it recorded are H.264 1280×720 + AAC; the public live
+//   page plays the stream in a fresh browser context (hls.js, no account);
 // - in the file, before Anna withdraws: the chair's and Anna's tiles and tones are there, Bernd's
 //   never (he declined); Anna withdraws from the indicator: from then on her tile is gone and her
 //   tone is absent while the chair's stay;
@@ -192,6 +193,17 @@ test('recording and livestream of a meeting of three: consent, withdrawal, RTMP 
     const windowText = await (await fetch(`${server.url}/live/${ROOM}/index.m3u8`)).text();
     const windowS = [...windowText.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
     assert.ok(windowS >= 4 && !windowText.includes('#EXT-X-ENDLIST'), `a live window of segments: ${windowS} s\n${windowText}`);
+    // a citizen opens the public live page: no account, the player plays the stream
+    const viewer = await h.newPage(browsers[0], { locale: 'de-DE' });
+    pages.viewer = viewer;
+    await viewer.goto(`${server.url}/live/${ROOM}`);
+    await h.waitUntil(() => viewer.evaluate(() => {
+      const v = document.getElementById('live-video');
+      return !!v && !v.hidden && v.videoWidth === 1280 && v.currentTime > 1;
+    }), { timeout: 30000, message: 'the live page plays the stream (1280 px wide, time running)' });
+    assert.deepEqual(viewer.cspViolations, []);
+    await viewer.close();
+    delete pages.viewer;
     // a segment of the public HLS stream is H.264 1280×720 + AAC
     const playlist = await (await fetch(`${server.url}/live/${ROOM}/index.m3u8`)).text();
     const seg = playlist.split('\n').filter((l) => /^seg\d{5}\.ts$/.test(l)).pop();
