@@ -79,8 +79,10 @@ const roleOf = (page, id) => page.evaluate((pid) => {
 
 /** A meeting in 7 days, 17:00 to 19:00 local time, lobby off; returns the meeting. */
 async function scheduleMeeting(page, title) {
+  // eight days ahead: a week ahead at 17:00 ends (with the 3 h grace) at 22:00, and a run after
+  // 22:00 would see "now + 7 days" later than that
   const start = new Date();
-  start.setDate(start.getDate() + 7);
+  start.setDate(start.getDate() + 8);
   start.setHours(17, 0, 0, 0);
   const r = await pageApi(page, 'POST', '/api/v1/meetings', { title, lobby: false, scheduled_start: start.getTime(), scheduled_end: start.getTime() + 2 * HOUR });
   assert.equal(r.status, 201, JSON.stringify(r.json));
