@@ -24,6 +24,7 @@ pin_feeder=()
 ((pin)) && pin_feeder=(taskset -c "$feed_cpu")
 make -s bin/ratsaal-recorder build/feeder >&2
 
+# the run's files (nginx config, its recordings, the outputs): a fresh directory, removed on exit
 dir=$(mktemp -d /tmp/ratsaal-bench-recorder.XXXXXX)
 nginx_pid=""
 cleanup() {

@@ -151,11 +151,13 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
     sqlite3 *db = rs_store__sqlite_db(st);
     if (r->file[0])
         return insert(db, r, r->file);
-    /* no name given: ROOM/<id>.<format>, known only once the row has its id (room id and
-     * format are short: the name always fits) */
+    /* No name given: the file is ROOM/<id>.<format>, and the id exists only after the insert.
+     * So, in one transaction, the row goes in first under the meeting's directory name (a
+     * relative name the schema's CHECKs accept) and is then renamed to its final name; no one
+     * ever reads the first name. Room id and format are short: the name always fits. */
     int rc = rs_store__sqlite_begin(db);
     if (rc == 0)
-        rc = insert(db, r, r->room_id); /* a placeholder the CHECKs accept */
+        rc = insert(db, r, r->room_id);
     if (rc == 0) {
         snprintf(r->file, sizeof(r->file), "%s/%lld.%s", r->room_id, (long long)r->id, r->format);
         sqlite3_stmt *q = prep(db, "UPDATE recordings SET file = ?2 WHERE id = ?1");
