@@ -17,6 +17,9 @@ DEBS=(
   gstreamer1.0-x
   # the recording tests: a loopback RTMP server, and ffprobe/ffmpeg to check what came out
   nginx-light libnginx-mod-rtmp ffmpeg
+  # reach (issue 16): Firefox ESR, network namespaces with nftables/netem, a TURN server and a
+  # non-browser WebRTC peer (aiortc, AES-CM SRTP); tests/netns/
+  firefox-esr iproute2 nftables coturn python3-aiortc
 )
 
 missing=()
@@ -41,7 +44,7 @@ else
   echo "deps: Debian packages present"
 fi
 
-# Test tools (playwright-core, ws, oidc-provider, axe-core) and the live page's player (hls.js)
+# Test tools (playwright-core, puppeteer-core for Firefox, ws, oidc-provider, axe-core) and the live page's player (hls.js)
 # from the committed lockfile; skipped when every dependency is already in place and the lockfile is not newer than the install.
 if [[ -f package-lock.json ]]; then
   npm_missing=0

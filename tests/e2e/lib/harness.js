@@ -161,7 +161,7 @@ const liveServers = new Set();
  * speaks https (tls_cert/tls_key in `config`); url is https://… and /healthz is checked
  * trusting only the PEM `ca`.
  */
-async function startServer({ extraArgs = [], env = {}, timeout = 15000, features, config, tls } = {}) {
+async function startServer({ extraArgs = [], env = {}, timeout = 15000, features, config, tls, listen = '127.0.0.1' } = {}) {
   if (process.env.RATSAAL_E2E_SERVER === 'mock') {
     const { startMockServer } = require('./mock-server.js');
     const s = await startMockServer({ webDir: WEB, features: features || [] });
@@ -178,7 +178,7 @@ async function startServer({ extraArgs = [], env = {}, timeout = 15000, features
   const udpPort = await freeUdpPort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ratsaal-e2e-'));
   const help = serverHelp(bin);
-  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir];
+  const args = ['serve', '--listen', `${listen}:${port}`, '--data', dataDir];
   if (!help.trim() || help.includes('--udp-port')) args.push('--udp-port', String(udpPort));
   if (help.includes('--web')) args.push('--web', WEB);
   if (config !== undefined) {
@@ -225,14 +225,16 @@ async function startServer({ extraArgs = [], env = {}, timeout = 15000, features
  * One Chromium per test file (or per distinct fake audio/video file).
  * @param {{fakeAudioFile?: string, fakeVideoFile?: string, args?: string[]}} o
  */
-async function launchBrowser({ fakeAudioFile, fakeVideoFile, args = [] } = {}) {
+// loopback: false leaves out --allow-loopback-in-peer-connection (network-namespace tests, whose
+// media must take the veth); executablePath: a wrapper such as netns.child()'s.
+async function launchBrowser({ fakeAudioFile, fakeVideoFile, args = [], loopback = true, executablePath = CHROMIUM } = {}) {
   const { chromium } = require(path.join(ROOT, 'node_modules/playwright-core'));
-  const all = [...CHROMIUM_ARGS];
+  const all = CHROMIUM_ARGS.filter((a) => loopback || a !== '--allow-loopback-in-peer-connection');
   if (process.env.RATSAAL_E2E_HEADFUL) all.splice(all.indexOf('--headless=new'), 1);
   if (fakeAudioFile) all.push(`--use-file-for-fake-audio-capture=${fakeAudioFile}`);
   if (fakeVideoFile) all.push(`--use-file-for-fake-video-capture=${fakeVideoFile}`);
   all.push(...args);
-  return chromium.launch({ executablePath: CHROMIUM, headless: !process.env.RATSAAL_E2E_HEADFUL, args: all, timeout: 30000 });
+  return chromium.launch({ executablePath, headless: !process.env.RATSAAL_E2E_HEADFUL, args: all, timeout: 30000 });
 }
 
 /**
