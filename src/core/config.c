@@ -414,6 +414,33 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         cfg->udp_gso_off = value[1] == 'f';
         return 0;
     }
+    if (strcmp(key, "ice_tcp") == 0) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            snprintf(err, errlen, "ice_tcp: expected on or off, got '%s'", value);
+            return -EINVAL;
+        }
+        cfg->ice_tcp_off = value[1] == 'f';
+        return 0;
+    }
+    if (strcmp(key, "ice_tcp_port") == 0) {
+        if (parse_uint(value, 0, 65535, &v)) {
+            snprintf(err, errlen,
+                     "ice_tcp_port: expected 0 (each worker's UDP port) or a port 1-65535, got "
+                     "'%s'",
+                     value);
+            return -EINVAL;
+        }
+        cfg->ice_tcp_port = (uint16_t)v;
+        return 0;
+    }
+    if (strcmp(key, "ice_tcp_listen") == 0) {
+        if (*value && !is_ip_literal(value)) {
+            snprintf(err, errlen, "ice_tcp_listen: expected an IPv4 or IPv6 address, got '%s'",
+                     value);
+            return -EINVAL;
+        }
+        return copy_str(cfg->ice_tcp_listen, sizeof(cfg->ice_tcp_listen), value);
+    }
     snprintf(err, errlen, "%s: unknown setting", key);
     return -ENOENT;
 }
@@ -548,6 +575,14 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
                  "udp_port: %u media workers need UDP ports %u-%u, past 65535 (lower udp_port "
                  "or media_workers)",
                  workers, (unsigned)cfg->udp_port, (unsigned)cfg->udp_port + workers - 1);
+        return -EINVAL;
+    }
+    if (!cfg->ice_tcp_off && cfg->ice_tcp_port && workers > 1) {
+        /* a connection would have to reach the worker of its room; the kernel cannot tell */
+        snprintf(err, errlen,
+                 "ice_tcp_port: one TCP port for every worker needs media_workers = 1 (%u "
+                 "workers here); use ice_tcp_port = 0 (each worker on its UDP port's number)",
+                 workers);
         return -EINVAL;
     }
     return 0;

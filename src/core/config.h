@@ -45,6 +45,9 @@ struct rs_config {
     unsigned spread_rooms_above; /* rooms with more participants use every worker; 0 = never */
     bool udp_gso_off; /* udp_gso = off: one datagram per packet even where the kernel can segment */
     char public_ip[64]; /* address announced in ICE candidates; empty: the listen address */
+    bool ice_tcp_off;      /* ice_tcp = off: no ICE-TCP candidates nor listening sockets */
+    uint16_t ice_tcp_port; /* 0: each media worker on TCP with its UDP port's number */
+    char ice_tcp_listen[64]; /* TCP bind (and announced) address; empty: listen / public_ip */
     enum rs_log_level log_level;
     unsigned max_participants; /* per room */
     unsigned chat_history;     /* messages kept per room and sent to late joiners */

@@ -65,6 +65,13 @@ enum rs_metric {
     RS_M_RECORD_FEED_PACKETS,           /* RTP/RTCP handed to recorders (sfu/record_feed.h) */
     RS_M_RECORD_FEED_DROPPED,           /* ... dropped: the recorder's socket was full */
     RS_M_RECORD_FEED_KEYFRAME_REQUESTS, /* recorders' keyframe requests passed on (≤ 1/s/track) */
+    RS_M_ICE_TCP_CONNECTIONS_TOTAL,     /* ICE-TCP connections accepted (sfu/ice_tcp.h) */
+    RS_M_ICE_TCP_CONNECTIONS,           /* gauge: ... open */
+    RS_M_ICE_TCP_DROPPED_BUFFER_FULL,   /* packets dropped: the connection's buffer was full */
+    RS_M_ICE_TCP_DROPPED_BAD_FRAME,     /* connections closed: bad length, or a frame not from
+                                         * a peer validated by a binding request */
+    RS_M_ICE_TCP_DROPPED_IDLE,          /* connections closed: unbound or silent too long */
+    RS_M_ICE_TCP_DROPPED_LIMIT,         /* connections refused: too many (unbound) */
     /* identity */
     RS_M_LOGINS,
     RS_M_LOBBY_WAITING, /* gauge */

@@ -300,6 +300,8 @@ struct rs_sdp_local {
     const char *fingerprint;  /* sha-256, "AB:CD:..." */
     const char *ip;           /* candidate address, IPv4 or IPv6 literal */
     uint16_t port;            /* the server's one UDP port */
+    uint16_t tcp_port;        /* ICE-TCP passive candidate (RFC 6544) on this port; 0: none */
+    const char *tcp_ip;       /* ... on this address; NULL: ip */
     uint64_t session_id;      /* o= sess-id, stable per peer connection */
     uint64_t session_version; /* o= sess-version used by rs_sdp_build_answer */
     bool allow_h264;          /* take H.264 (packetization-mode=1, baseline profile 42....) */

@@ -27,6 +27,8 @@
 
 #define PROTO_SRTP "UDP/TLS/RTP/SAVPF"
 #define HOST_PRIORITY 2130706431u /* type preference 126, local 65535, component 1 */
+/* ICE-TCP host candidate: local preference 32767, so that UDP wins whenever it works */
+#define HOST_PRIORITY_TCP 2122317823u
 
 struct writer {
     char *buf;
@@ -98,6 +100,9 @@ static int check_local(const struct rs_sdp_local *l, struct local_transport *t)
         t->ipv6 = true;
     else
         return -EINVAL;
+    if (l->tcp_ip && inet_pton(AF_INET, l->tcp_ip, addr) != 1 &&
+        inet_pton(AF_INET6, l->tcp_ip, addr) != 1)
+        return -EINVAL;
     return 0;
 }
 
@@ -107,8 +112,11 @@ static void put_transport(struct writer *w, const struct rs_sdp_local *l,
     put(w, "c=IN %s %s\r\n", t->ipv6 ? "IP6" : "IP4", l->ip);
     put(w, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", l->ice_ufrag, l->ice_pwd);
     put(w, "a=fingerprint:sha-256 %s\r\na=setup:%s\r\n", t->fingerprint, setup);
-    put(w, "a=candidate:1 1 udp %u %s %u typ host\r\na=end-of-candidates\r\n", HOST_PRIORITY, l->ip,
-        (unsigned)l->port);
+    put(w, "a=candidate:1 1 udp %u %s %u typ host\r\n", HOST_PRIORITY, l->ip, (unsigned)l->port);
+    if (l->tcp_port) /* browsers connect to it (tcptype active) when UDP fails */
+        put(w, "a=candidate:2 1 tcp %u %s %u typ host tcptype passive\r\n", HOST_PRIORITY_TCP,
+            l->tcp_ip ? l->tcp_ip : l->ip, (unsigned)l->tcp_port);
+    put(w, "a=end-of-candidates\r\n");
 }
 
 static void put_session(struct writer *w, const struct rs_sdp_local *l, uint64_t version)

@@ -145,6 +145,8 @@ void rs_ms__local_for(const struct rs_media *m, const struct transport *t, struc
     l->fingerprint = m->fingerprint;
     l->ip = m->candidate_ip;
     l->port = rs_sfu_port_of(m, t->tid);
+    l->tcp_port = rs_sfu_tcp_port_of(m, t->tid);
+    l->tcp_ip = m->tcp_candidate_ip[0] ? m->tcp_candidate_ip : NULL;
     l->session_id = t->session_id;
     l->session_version = t->session_version;
     l->allow_h264 = true; /* VP8 stays preferred; H.264 when a browser offers nothing else */

@@ -117,6 +117,15 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
     snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", sp ? sp + 1 : fp);
     const char *ip = cfg->public_ip[0] ? cfg->public_ip : cfg->listen_addr;
     snprintf(m->candidate_ip, sizeof(m->candidate_ip), "%s", ip);
+    /* ICE-TCP: on each worker's UDP port number, or one port (config: then one worker); a
+     * dedicated ice_tcp_listen address is also the one announced */
+    for (unsigned k = 0; k < n && !cfg->ice_tcp_off; k++)
+        m->tcp_port[k] = cfg->ice_tcp_port ? cfg->ice_tcp_port : m->port[k];
+    snprintf(m->tcp_candidate_ip, sizeof(m->tcp_candidate_ip), "%s",
+             cfg->ice_tcp_listen[0] && strcmp(cfg->ice_tcp_listen, "0.0.0.0") != 0 &&
+                     strcmp(cfg->ice_tcp_listen, "::") != 0
+                 ? cfg->ice_tcp_listen
+                 : "");
 
     if (n > 1 && !(m->relay = rs_relay_mesh_new(n))) {
         media_free(m);
@@ -135,6 +144,8 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
             .no_udp_gso = cfg->udp_gso_off,
             .index = k,
             .relay = m->relay,
+            .tcp_port = m->tcp_port[k],
+            .tcp_bind_ip = cfg->ice_tcp_listen[0] ? cfg->ice_tcp_listen : NULL,
         };
         int rc = rs_worker_start(&wc, &m->worker[k], err, errlen);
         if (rc) {
@@ -147,8 +158,8 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
     app->media = m;
     attach_feature(app);
     rs_metric_set(RS_M_MEDIA_WORKERS, n);
-    RS_INFO("sfu", "event=media_started workers=%u udp_ports=%u-%u candidate=%s", n, m->port[0],
-            m->port[n - 1], m->candidate_ip);
+    RS_INFO("sfu", "event=media_started workers=%u udp_ports=%u-%u tcp_ports=%u-%u candidate=%s",
+            n, m->port[0], m->port[n - 1], m->tcp_port[0], m->tcp_port[n - 1], m->candidate_ip);
     return 0;
 }
 
@@ -275,6 +286,11 @@ unsigned rs_sfu_worker_of(const struct rs_media *m, uint32_t tid)
 uint16_t rs_sfu_port_of(const struct rs_media *m, uint32_t tid)
 {
     return m->port[rs_sfu_worker_of(m, tid)];
+}
+
+uint16_t rs_sfu_tcp_port_of(const struct rs_media *m, uint32_t tid)
+{
+    return m->tcp_port[rs_sfu_worker_of(m, tid)];
 }
 
 void rs_sfu_poll_events(struct rs_media *m)

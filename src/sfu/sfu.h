@@ -37,12 +37,14 @@ struct rs_media {
     struct rs_queue *cmds[RS_SFU_MAX_WORKERS];    /* control → worker k (struct rs_cmd) */
     struct rs_queue *events[RS_SFU_MAX_WORKERS];  /* worker k → control (struct rs_event) */
     uint16_t port[RS_SFU_MAX_WORKERS];            /* worker k's UDP port */
+    uint16_t tcp_port[RS_SFU_MAX_WORKERS];        /* worker k's ICE-TCP port, 0: none */
     unsigned transports[RS_SFU_MAX_WORKERS];      /* live transports per worker */
     unsigned rooms[RS_SFU_MAX_WORKERS];           /* rooms placed per worker */
     struct rs_relay_mesh *relay;                  /* rings between workers (n_workers > 1) */
     struct rs_dtls_ctx *dtls;                     /* our certificate, shared by the workers */
     char fingerprint[128];        /* our DTLS certificate, "AB:CD:..." (sha-256) */
     char candidate_ip[64];        /* announced in SDP */
+    char tcp_candidate_ip[64];    /* announced for ICE-TCP; empty: candidate_ip */
     uint32_t next_tid;            /* transport ids: 1..RS_SFU_MAX_TRANSPORTS-1, recycled */
     uint8_t tid_used[RS_SFU_MAX_TRANSPORTS]; /* 0 free, else 1 + the worker it is on */
     uint32_t next_track_id, next_sub_id, next_owner;
@@ -85,6 +87,8 @@ void rs_sfu_release_tid(struct rs_media *m, uint32_t tid);
 /* The worker transport `tid` is on, and its UDP port (worker 0 for an unknown tid). */
 unsigned rs_sfu_worker_of(const struct rs_media *m, uint32_t tid);
 uint16_t rs_sfu_port_of(const struct rs_media *m, uint32_t tid);
+/* ... and its ICE-TCP port, 0 when ICE-TCP is off. */
+uint16_t rs_sfu_tcp_port_of(const struct rs_media *m, uint32_t tid);
 
 /* Called on the control thread after a wake-up: drains worker events into
  * rs_media_handle_event (media_signaling.c). */

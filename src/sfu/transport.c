@@ -30,6 +30,7 @@
 #include "core/random.h"
 #include "rtc/demux.h"
 #include "rtc/stun.h"
+#include "sfu/ice_tcp.h"
 #include "sfu/worker_internal.h"
 
 #define RS_CONSENT_MS 30000
@@ -76,6 +77,13 @@ struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid)
 
 static size_t addr_key(const struct rs_wk_addr *a, uint8_t key[18])
 {
+    if (rs_wk__addr_is_tcp(a)) { /* slot and generation of an ICE-TCP connection */
+        struct rs_wk_tcp_addr ta;
+        memcpy(&ta, &a->ss, sizeof(ta));
+        memcpy(key, &ta.slot, 4);
+        memcpy(key + 4, &ta.gen, 4);
+        return 8;
+    }
     if (a->ss.ss_family == AF_INET) {
         const struct sockaddr_in *s = (const struct sockaddr_in *)&a->ss;
         memcpy(key, &s->sin_port, 2);
@@ -196,6 +204,29 @@ static void addr_map_put(struct rs_wk *w, const struct rs_wk_addr *a, uint32_t t
             addr_map_rebuild(w, want);
     }
     addr_map_insert(w, a, tid);
+}
+
+struct rs_wk_transport *rs_wk__addr_owner(struct rs_wk *w, const struct rs_wk_addr *a)
+{
+    return addr_lookup(w, a);
+}
+
+void rs_wk__addr_gone(struct rs_wk *w, const struct rs_wk_addr *a)
+{
+    struct rs_wk_transport *t = addr_lookup(w, a);
+    if (!t)
+        return;
+    addr_map_del(w, a);
+    for (unsigned i = 0; i < t->n_addrs; i++) {
+        if (!addr_eq(&t->addrs[i], a))
+            continue;
+        t->addrs[i] = t->addrs[--t->n_addrs]; /* the last one moves into its place */
+        if (t->selected == (int)i)
+            t->selected = t->n_addrs ? 0 : -1; /* another validated address, if any */
+        else if (t->selected == (int)t->n_addrs)
+            t->selected = (int)i;
+        break;
+    }
 }
 
 static void forget_addresses(struct rs_wk *w, struct rs_wk_transport *t)
@@ -618,7 +649,10 @@ static void on_stun(struct rs_wk *w, const uint8_t *buf, size_t len, const struc
 
     struct rs_wk_out *o = rs_wk__out_slot(w);
     size_t out_len;
-    if (rs_stun_build_binding_success(o->data, sizeof(o->data), msg.txid, &from->ss,
+    /* over ICE-TCP the mapped address is the connection's peer, not our stand-in for it */
+    const struct sockaddr_storage *mapped = rs_wk__tcp_peer(w, from);
+    if (rs_stun_build_binding_success(o->data, sizeof(o->data), msg.txid,
+                                      mapped ? mapped : &from->ss,
                                       (const uint8_t *)t->pwd, t->pwd_len, &out_len) == 0)
         rs_wk__out_commit(w, o, from, out_len);
     if (t->state == WK_T_NEW && t->has_fp && t->dtls_client)

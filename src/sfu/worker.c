@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/queue.h"
+#include "sfu/ice_tcp.h"
 #include "sfu/worker_internal.h"
 
 #define TICK_MS 10
@@ -45,6 +46,10 @@ struct rs_wk_out *rs_wk__out_slot(struct rs_wk *w)
 void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_addr *to,
                        size_t len)
 {
+    if (rs_wk__addr_is_tcp(to)) { /* into the connection's buffer; the slot stays free */
+        rs_wk__tcp_queue(w, to, o->data, len);
+        return;
+    }
     o->to = *to;
     o->len = len;
     o->arrival_ns = w->arrival_ns;
@@ -221,6 +226,8 @@ void rs_wk__flush(struct rs_wk *w)
         rs_relay_wake(w->relay, k);
     }
     w->relay_woken = 0;
+    if (w->n_tcp_dirty)
+        rs_wk__tcp_flush(w);
     if (w->n_out == 0)
         return;
     unsigned n_groups = w->gso ? group_by_peer(w) : 0;
@@ -460,9 +467,15 @@ static void *worker_main(void *arg)
                 rs_wk__sink_readable(w, (uint32_t)data);
                 continue;
             }
+            if (data & RS_WK_EPOLL_TCP) { /* an ICE-TCP connection (ice_tcp.h) */
+                rs_wk__tcp_event(w, (uint32_t)data, evs[i].events);
+                continue;
+            }
             int fd = (int)data;
             if (fd == w->fd)
                 read_datagrams(w);
+            else if (fd == w->tcp_fd)
+                rs_wk__tcp_accept(w);
             else if (fd == rs_queue_fd(w->cmds))
                 drain_cmds(w);
             else if (w->relay && fd == w->relay->efd[w->index]) {
@@ -473,6 +486,7 @@ static void *worker_main(void *arg)
         if (w->now_ms >= next_tick) {
             rs_wk__transport_timers(w);
             rs_wk__router_timers(w);
+            rs_wk__tcp_timers(w);
             next_tick += TICK_MS;
             if (next_tick <= w->now_ms) /* fell behind (a long batch): no catch-up burst */
                 next_tick = w->now_ms + TICK_MS;
@@ -543,7 +557,7 @@ struct rs_wk *rs_wk__new(struct rs_dtls_ctx *dtls, struct rs_queue *cmds, struct
     struct rs_wk *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
-    w->fd = w->epfd = -1;
+    w->fd = w->epfd = w->tcp_fd = -1;
     w->dtls = dtls;
     w->cmds = cmds;
     w->events = events;
@@ -566,6 +580,7 @@ void rs_wk__free(struct rs_wk *w)
 {
     if (!w)
         return;
+    rs_wk__tcp_free(w);
     for (uint32_t tid = 1; tid <= w->max_tid && tid < RS_SFU_MAX_TRANSPORTS; tid++)
         if (w->transports[tid].state != WK_T_FREE)
             rs_wk__transport_remove(w, tid);
@@ -616,6 +631,13 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
             rc = -errno;
             goto fail;
         }
+    }
+    if (cfg->tcp_port) {
+        rc = rs_wk__tcp_listen(w, cfg->tcp_bind_ip ? cfg->tcp_bind_ip : cfg->bind_ip,
+                               cfg->tcp_port, err, errlen);
+        if (rc < 0)
+            goto fail;
+        RS_INFO("worker", "event=ice_tcp_listening worker=%u port=%u", w->index, cfg->tcp_port);
     }
     wk->w = w;
     rc = pthread_create(&wk->thread, NULL, worker_main, w);

@@ -24,6 +24,8 @@ struct rs_worker_config {
     bool no_udp_gso;            /* never use UDP GSO (config udp_gso = off) */
     unsigned index;             /* which worker: 0 .. media_workers - 1 */
     struct rs_relay_mesh *relay; /* borrowed: rings between the workers; NULL with one */
+    uint16_t tcp_port;          /* ICE-TCP listening port (ice_tcp.h); 0: no ICE-TCP */
+    const char *tcp_bind_ip;    /* NULL: bind_ip */
 };
 
 /* Binds the socket and starts the thread. Returns 0, or a negative errno with a reason. */

@@ -38,6 +38,9 @@
 /* epoll data of a sink's fd: this bit | tid (the worker's own fds are registered as the fd) */
 #define RS_WK_EPOLL_SINK (1ull << 40)
 #define RS_WK_SINK_PLI_MIN_MS 1000 /* a sink's keyframe requests per subscription */
+/* ICE-TCP (ice_tcp.h): epoll data of a connection's fd is this bit | its slot */
+#define RS_WK_EPOLL_TCP (1ull << 41)
+#define RS_WK_TCP_MAX 1024 /* connections per worker */
 
 enum rs_wk_state { WK_T_FREE = 0, WK_T_NEW, WK_T_DTLS, WK_T_CONNECTED, WK_T_FAILED };
 
@@ -196,6 +199,8 @@ struct rs_wk_flush_slot {
     uint16_t head, tail;
 };
 
+struct rs_wk_tcp_conn; /* ice_tcp.c */
+
 struct rs_wk {
     int fd;        /* the UDP socket */
     int epfd;      /* epoll: the socket and the command queue */
@@ -246,6 +251,17 @@ struct rs_wk {
     uint16_t *flush_next;               /* RS_WK_SEND_BATCH: next packet to the same peer */
     uint16_t *flush_order;              /* RS_WK_SEND_BATCH: first packet of each peer */
 
+    /* ICE-TCP (ice_tcp.c): the listening socket (-1: none) and its connections by slot */
+    int tcp_fd;
+    struct rs_wk_tcp_conn *tcp[RS_WK_TCP_MAX];
+    unsigned tcp_end;      /* one past the highest slot in use */
+    unsigned tcp_unbound;  /* connections no binding request has tied to a transport yet */
+    uint32_t tcp_gen;      /* connection generations: a slot's old address never matches */
+    uint16_t tcp_dirty[RS_WK_TCP_MAX]; /* slots with bytes queued since the last flush */
+    unsigned n_tcp_dirty;
+    bool tcp_reap;         /* a connection broke while sending: close it at the next timer */
+    uint64_t tcp_sweep_ms; /* next idle check */
+
     uint64_t next_speaker_ms;
     uint32_t max_tid;              /* highest transport id ever added (bounds the timer loops) */
     uint32_t track_end, sub_end;   /* one past the highest track / subscription slot in use */
@@ -276,6 +292,11 @@ void rs_wk__transport_timers(struct rs_wk *w);
 int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len);
 int rs_wk__send_rtcp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out *o, size_t len);
 struct rs_wk_transport *rs_wk__transport(struct rs_wk *w, uint32_t tid);
+/* The transport address `a` is validated for, or NULL. */
+struct rs_wk_transport *rs_wk__addr_owner(struct rs_wk *w, const struct rs_wk_addr *a);
+/* Address `a` is gone (its ICE-TCP connection closed): its transport forgets it and, when it
+ * was the selected one, sends to another validated address if it has one. */
+void rs_wk__addr_gone(struct rs_wk *w, const struct rs_wk_addr *a);
 /* Reads what the recorder sent on sink `tid`'s socket (RTCP), at most a batch; at EOF or a
  * socket error the fd leaves the epoll set and the transport fails. */
 void rs_wk__sink_readable(struct rs_wk *w, uint32_t tid);
