@@ -146,6 +146,7 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
             .relay = m->relay,
             .tcp_port = m->tcp_port[k],
             .tcp_bind_ip = cfg->ice_tcp_listen[0] ? cfg->ice_tcp_listen : NULL,
+            .tcp_optional = cfg->ice_tcp_port == 0, /* a port the operator named must work */
         };
         int rc = rs_worker_start(&wc, &m->worker[k], err, errlen);
         if (rc) {
@@ -153,6 +154,7 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
             media_free(m);
             return rc;
         }
+        m->tcp_port[k] = rs_worker_tcp_port(m->worker[k]); /* 0 when its port was taken */
     }
     rs_wakeup_add(&app->wakeup, on_control_wake, m);
     app->media = m;

@@ -635,9 +635,14 @@ int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, 
     if (cfg->tcp_port) {
         rc = rs_wk__tcp_listen(w, cfg->tcp_bind_ip ? cfg->tcp_bind_ip : cfg->bind_ip,
                                cfg->tcp_port, err, errlen);
-        if (rc < 0)
+        if (rc < 0 && !cfg->tcp_optional)
             goto fail;
-        RS_INFO("worker", "event=ice_tcp_listening worker=%u port=%u", w->index, cfg->tcp_port);
+        if (rc < 0) /* ICE-TCP is the fallback: without it UDP still works */
+            RS_WARN("worker", "event=ice_tcp_off worker=%u reason=\"%s\"", w->index, err);
+        else
+            RS_INFO("worker", "event=ice_tcp_listening worker=%u port=%u", w->index,
+                    cfg->tcp_port);
+        w->tcp_port = rc < 0 ? 0 : cfg->tcp_port;
     }
     wk->w = w;
     rc = pthread_create(&wk->thread, NULL, worker_main, w);
@@ -654,6 +659,11 @@ fail:
     if (rc == -ENOMEM)
         snprintf(err, errlen, "media worker: out of memory");
     return rc;
+}
+
+uint16_t rs_worker_tcp_port(const struct rs_worker *wk)
+{
+    return wk ? wk->w->tcp_port : 0;
 }
 
 void rs_worker_stop(struct rs_worker *wk)

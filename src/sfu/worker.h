@@ -26,11 +26,14 @@ struct rs_worker_config {
     struct rs_relay_mesh *relay; /* borrowed: rings between the workers; NULL with one */
     uint16_t tcp_port;          /* ICE-TCP listening port (ice_tcp.h); 0: no ICE-TCP */
     const char *tcp_bind_ip;    /* NULL: bind_ip */
+    bool tcp_optional;          /* a TCP port that cannot be bound: warn, go on without */
 };
 
 /* Binds the socket and starts the thread. Returns 0, or a negative errno with a reason. */
 int rs_worker_start(const struct rs_worker_config *cfg, struct rs_worker **out, char *err,
                     size_t errlen);
+/* The ICE-TCP port the worker listens on, 0: none. */
+uint16_t rs_worker_tcp_port(const struct rs_worker *w);
 /* Stops the thread, frees every transport. */
 void rs_worker_stop(struct rs_worker *w);
 

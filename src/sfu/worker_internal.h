@@ -253,6 +253,7 @@ struct rs_wk {
 
     /* ICE-TCP (ice_tcp.c): the listening socket (-1: none) and its connections by slot */
     int tcp_fd;
+    uint16_t tcp_port;     /* what tcp_fd listens on */
     struct rs_wk_tcp_conn *tcp[RS_WK_TCP_MAX];
     unsigned tcp_end;      /* one past the highest slot in use */
     unsigned tcp_unbound;  /* connections no binding request has tied to a transport yet */
