@@ -292,6 +292,39 @@ static void test_media_workers(void **state)
     assert_int_equal(cfg.spread_rooms_above, 200);
 }
 
+static void test_ice_tcp(void **state)
+{
+    struct rs_config cfg;
+    char err[256];
+    rs_config_defaults(&cfg);
+    assert_false(cfg.ice_tcp_off); /* on by default, each worker on its UDP port's number */
+    assert_int_equal(cfg.ice_tcp_port, 0);
+    assert_string_equal(cfg.ice_tcp_listen, "");
+    assert_int_equal(parse(&cfg, "ice_tcp = off\nice_tcp_port = 443\nice_tcp_listen = 192.0.2.5\n",
+                           err),
+                     0);
+    assert_true(cfg.ice_tcp_off);
+    assert_int_equal(cfg.ice_tcp_port, 443);
+    assert_string_equal(cfg.ice_tcp_listen, "192.0.2.5");
+    assert_int_not_equal(parse(&cfg, "ice_tcp = yes\n", err), 0);
+    assert_non_null(strstr(err, "ice_tcp: expected on or off"));
+    assert_int_not_equal(parse(&cfg, "ice_tcp_port = 65536\n", err), 0);
+    assert_non_null(strstr(err, "ice_tcp_port:"));
+    assert_int_not_equal(parse(&cfg, "ice_tcp_listen = example.org\n", err), 0);
+    assert_non_null(strstr(err, "ice_tcp_listen:"));
+    /* one TCP port for every worker: only with one worker */
+    assert_int_equal(parse(&cfg, "ice_tcp_port = 443\nmedia_workers = 2\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "needs media_workers = 1"));
+    assert_int_equal(parse(&cfg, "ice_tcp_port = 443\nmedia_workers = 1\n", err), 0);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_int_equal(parse(&cfg, "ice_tcp_port = 0\nmedia_workers = 2\n", err), 0);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_int_equal(parse(&cfg, "ice_tcp = off\nice_tcp_port = 443\nmedia_workers = 2\n", err),
+                     0);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+}
+
 static void test_validate_wildcard_needs_public_ip(void **state)
 {
     struct rs_config cfg;
@@ -404,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_udp_gso),
         cmocka_unit_test(test_legal_urls),
         cmocka_unit_test(test_media_workers),
+        cmocka_unit_test(test_ice_tcp),
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_tls_files_both_or_neither),
         cmocka_unit_test(test_edge_settings),

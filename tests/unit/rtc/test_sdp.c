@@ -108,10 +108,19 @@ static void assert_valid_answer(const struct rs_sdp *offer, const struct rs_sdp 
         assert_string_equal(a->ice.ufrag, l->ice_ufrag);
         assert_string_equal(a->ice.pwd, l->ice_pwd);
         assert_int_equal(a->fingerprint.hash, RS_SDP_HASH_SHA256);
-        assert_int_equal(a->n_candidates, 1);
+        assert_int_equal(a->n_candidates, l->tcp_port ? 2 : 1);
         assert_string_equal(a->candidates[0].addr, l->ip);
         assert_int_equal(a->candidates[0].port, l->port);
         assert_int_equal(a->candidates[0].type, RS_SDP_CAND_HOST);
+        assert_false(a->candidates[0].tcp);
+        if (l->tcp_port) { /* ICE-TCP: passive, below UDP */
+            assert_true(a->candidates[1].tcp);
+            assert_string_equal(a->candidates[1].addr, l->tcp_ip ? l->tcp_ip : l->ip);
+            assert_int_equal(a->candidates[1].port, l->tcp_port);
+            assert_int_equal(a->candidates[1].type, RS_SDP_CAND_HOST);
+            assert_true(a->candidates[1].priority < a->candidates[0].priority);
+            assert_non_null(strstr(a->candidates[1].raw, " tcptype passive"));
+        }
         assert_true(a->end_of_candidates);
         assert_true(a->dir == RS_SDP_DIR_RECVONLY || a->dir == RS_SDP_DIR_INACTIVE);
         /* Payload types come from the offer, with the same codec and RTX mapping. */
@@ -338,6 +347,33 @@ static void test_chrome_simulcast_answer(void **state)
         assert_int_equal(back[i].fb, ch[i].fb);
         assert_memory_equal(&back[i].ext, &ch[i].ext, sizeof ch[i].ext);
     }
+}
+
+/* ICE-TCP (RFC 6544): a passive TCP host candidate after the UDP one, on the worker's TCP
+ * port and, when given, an address of its own; a bad address is refused. */
+static void test_answer_with_tcp_candidate(void **state)
+{
+    (void)state;
+    struct rs_sdp_local l;
+    struct rs_sdp_media_choice ch[RS_SDP_MAX_MEDIA];
+    local_defaults(&l);
+    l.tcp_port = 40000;
+    answer_roundtrip(vec_chrome_publish_simulcast_offer, &l, ch);
+    const char *udp = strstr(text, "a=candidate:1 1 udp 2130706431 203.0.113.7 40000 typ host\r\n");
+    const char *tcp = strstr(text, "a=candidate:2 1 tcp 2122317823 203.0.113.7 40000 typ host "
+                                   "tcptype passive\r\na=end-of-candidates\r\n");
+    assert_non_null(udp);
+    assert_non_null(tcp);
+    assert_true(udp < tcp);
+    l.tcp_port = 443;
+    l.tcp_ip = "203.0.113.9";
+    answer_roundtrip(vec_chrome_publish_simulcast_offer, &l, ch);
+    assert_non_null(strstr(text, "a=candidate:2 1 tcp 2122317823 203.0.113.9 443 typ host "
+                                 "tcptype passive\r\n"));
+    l.tcp_ip = "203.0.113.9\r\na=evil";
+    assert_int_equal(parse_str(vec_chrome_publish_simulcast_offer, &sdp_a), 0);
+    size_t len = 0;
+    assert_int_equal(rs_sdp_build_answer(&sdp_a, &l, ch, text, sizeof text, &len), -EINVAL);
 }
 
 static void test_chrome_offer_h264_and_ssrcs(void **state)
@@ -916,6 +952,7 @@ int main(void)
         cmocka_unit_test(test_rfc8866_example),
         cmocka_unit_test(test_chrome_simulcast_offer),
         cmocka_unit_test(test_chrome_simulcast_answer),
+        cmocka_unit_test(test_answer_with_tcp_candidate),
         cmocka_unit_test(test_chrome_offer_h264_and_ssrcs),
         cmocka_unit_test(test_firefox_offer),
         cmocka_unit_test(test_subscribe_offer_roundtrip),
