@@ -268,6 +268,8 @@ void rs_wk__tcp_queue(struct rs_wk *w, const struct rs_wk_addr *to, const uint8_
     memcpy(c->out + c->out_len + RS_FRAMING_HEADER, data, len);
     c->out_len += need;
     if (!c->dirty) {
+        if (w->n_tcp_dirty == RS_WK_TCP_MAX) /* slots closed and reused since the last flush */
+            rs_wk__tcp_flush(w);
         c->dirty = true;
         w->tcp_dirty[w->n_tcp_dirty++] = (uint16_t)c->slot;
     }
@@ -356,21 +358,9 @@ int rs_wk__tcp_listen(struct rs_wk *w, const char *bind_ip, uint16_t port, char 
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    memset(&ss, 0, sizeof(ss));
-    if (bind_ip && strchr(bind_ip, '.')) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(port);
-        if (inet_pton(AF_INET, bind_ip, &sin->sin_addr) != 1)
-            goto bad_addr;
-        len = sizeof(*sin);
-    } else {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(port);
-        if (bind_ip && inet_pton(AF_INET6, bind_ip, &sin6->sin6_addr) != 1)
-            goto bad_addr;
-        len = sizeof(*sin6);
+    if (rs_wk__bind_addr(bind_ip, port, &ss, &len)) {
+        snprintf(err, errlen, "ice_tcp_listen: bad address '%s'", bind_ip);
+        return -EINVAL;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -400,9 +390,6 @@ int rs_wk__tcp_listen(struct rs_wk *w, const char *bind_ip, uint16_t port, char 
     }
     w->tcp_fd = fd;
     return 0;
-bad_addr:
-    snprintf(err, errlen, "ice_tcp_listen: bad address '%s'", bind_ip);
-    return -EINVAL;
 }
 
 void rs_wk__tcp_free(struct rs_wk *w)

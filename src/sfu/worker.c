@@ -501,26 +501,29 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+int rs_wk__bind_addr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (ip && strchr(ip, '.')) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        *len = sizeof(*sin);
+        return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? 0 : -EINVAL;
+    }
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    *len = sizeof(*sin6);
+    return !ip || inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1 ? 0 : -EINVAL;
+}
+
 static int open_socket(const struct rs_worker_config *cfg, int *family, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    memset(&ss, 0, sizeof(ss));
-    if (cfg->bind_ip && strchr(cfg->bind_ip, '.')) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(cfg->port);
-        if (inet_pton(AF_INET, cfg->bind_ip, &sin->sin_addr) != 1)
-            goto bad_addr;
-        len = sizeof(*sin);
-    } else {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(cfg->port);
-        if (cfg->bind_ip && inet_pton(AF_INET6, cfg->bind_ip, &sin6->sin6_addr) != 1)
-            goto bad_addr;
-        len = sizeof(*sin6);
-    }
+    if (rs_wk__bind_addr(cfg->bind_ip, cfg->port, &ss, &len))
+        goto bad_addr;
     *family = ss.ss_family;
     int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {

@@ -274,6 +274,9 @@ struct rs_wk {
 struct rs_wk *rs_wk__new(struct rs_dtls_ctx *dtls, struct rs_queue *cmds, struct rs_queue *events);
 /* Removes every transport and frees the worker (closes fds it opened). */
 void rs_wk__free(struct rs_wk *w);
+/* Fills `ss`/`len` with `ip` (IPv4 or IPv6 literal; NULL: every address, dual-stack) and
+ * `port`. Returns 0 or -EINVAL. */
+int rs_wk__bind_addr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);
 struct rs_wk_out *rs_wk__out_slot(struct rs_wk *w);
 void rs_wk__out_commit(struct rs_wk *w, struct rs_wk_out *o, const struct rs_wk_addr *to,
                        size_t len);
