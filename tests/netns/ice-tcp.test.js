@@ -172,3 +172,32 @@ test('with UDP dropped, two pages meet over ICE-TCP; bad bytes on the TCP port a
     await h.rising(b, `${idA}:camera`, 'frames');
     await h.rising(b, `${idA}:microphone`, 'packets');
   }));
+
+test('one ICE-TCP port on an address of its own (ice_tcp_port, ice_tcp_listen); refused with several workers', async () => {
+  const port = await h.freeTcpPort();
+  await assert.rejects(
+    h.startServer(ns.serverOptions(`media_workers = 2\nice_tcp_port = ${port}\n`)),
+    /ice_tcp_port: one TCP port for every worker needs media_workers = 1/);
+  const single = await h.startServer(ns.serverOptions(
+    `media_workers = 1\nice_tcp_port = ${port}\nice_tcp_listen = ${ns.PEER_IP}\n`));
+  try {
+    // bound to the dedicated address only
+    await assert.rejects(new Promise((resolve, reject) => {
+      const s = net.connect({ host: ns.HOST_IP, port }, () => { s.destroy(); resolve(); });
+      s.once('error', reject);
+    }), /ECONNREFUSED/);
+    const before = metric(await (await fetch(`${single.url}/metrics`)).text(), 'ratsaal_ice_tcp_dropped_total{reason="bad_frame"}');
+    const s = await new Promise((resolve, reject) => {
+      const c = net.connect({ host: ns.PEER_IP, port }, () => resolve(c));
+      c.once('error', reject);
+      c.closedBy = new Promise((res) => c.once('close', () => res(Date.now())));
+    });
+    s.write(framed(Buffer.alloc(1501, 0x80)));
+    await closedWithin(s, 3000, 'an oversize frame');
+    const m = await (await fetch(`${single.url}/metrics`)).text();
+    assert.equal(metric(m, 'ratsaal_ice_tcp_dropped_total{reason="bad_frame"}'), before + 1);
+    assert.equal(metric(m, 'ratsaal_ice_tcp_connections_total'), 1);
+  } finally {
+    await single.stop();
+  }
+});
