@@ -201,3 +201,23 @@ test('one ICE-TCP port on an address of its own (ice_tcp_port, ice_tcp_listen); 
     await single.stop();
   }
 });
+
+test('where UDP works, UDP wins over the TCP candidate', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    nft.flush(); // UDP through again
+    const url = `${server.url}/r/ice-udp-room?join=1&name=`;
+    const a = await h.newPage(browsers[0]); pages.push(a);
+    const b = await h.newPage(browsers[1]); pages.push(b);
+    await h.joinByLink(a, `${url}Carla`);
+    await h.joinByLink(b, `${url}Dirk`);
+    const [idA, idB] = await Promise.all([a, b].map((p) => h.selfId(p)));
+    await h.rising(a, `${idB}:camera`, 'frames', { timeout: 30000 });
+    await h.rising(b, `${idA}:camera`, 'frames', { timeout: 30000 });
+    for (const p of [a, b]) {
+      const sdp = await p.evaluate(() => window.__ratsaal.publishPc.remoteDescription.sdp);
+      assert.match(sdp, /a=candidate:\S+ 1 tcp \d+ 10\.77\.0\.1 \d+ typ host tcptype passive/, 'the TCP candidate was offered');
+      for (const pair of await selectedPairs(p)) {
+        assert.equal(pair.remote, 'udp', `UDP chosen: ${JSON.stringify(pair)}`);
+      }
+    }
+  }));
