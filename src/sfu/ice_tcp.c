@@ -18,7 +18,6 @@
  * close it. Reading closes at once, but only from the top of the event loop. */
 #include "sfu/ice_tcp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
