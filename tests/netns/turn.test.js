@@ -55,7 +55,9 @@ async function startCoturn(secret) {
     'no-cli',
     'no-dtls',
     'no-multicast-peers',
-    // coturn refuses private peer addresses unless allowed: the SFU is one
+    // as docs/operations.md says: coturn 4.6.1 relays to private addresses unless told not to
+    // (checked: without these lines this test passes too), so deny them and allow the SFU
+    'denied-peer-ip=10.0.0.0-10.255.255.255',
     'allowed-peer-ip=10.77.0.1',
     'min-port=49152',
     'max-port=49300',
@@ -113,10 +115,10 @@ before(async () => {
   for (let i = 0; i < 2; i++) {
     const kid = await ns.child(server.port);
     kids.push(kid);
-    // Chromium checks a TURN server's TLS certificate like any other (its TURN/TLS sockets are
-    // the network service's, with its certificate verifier); this test's coturn has a
-    // self-signed one, so these browsers are told to accept any. A real deployment has a
-    // certificate from a CA for the TURN server's name.
+    // Chromium checks a TURN server's TLS certificate like a web server's; this test's coturn
+    // has a self-signed one, so these browsers are told to accept any certificate (checked:
+    // without the flag no relay over TLS comes up and the TLS test fails). A real deployment
+    // has a certificate from a CA for the TURN server's name.
     browsers.push(await h.launchBrowser({ ...kid.launchArgs, args: ['--ignore-certificate-errors'] }));
   }
 });
