@@ -12,7 +12,8 @@
 // The children send no UDP at all (nft in each child), and the test namespace drops every
 // packet to the SFU's media port (UDP and TCP, so ICE-TCP cannot help either) unless it comes
 // from the relay address. So media flows only as browser ─TCP/TLS→ coturn ─UDP→ SFU, and
-// getStats must show a local `relay` candidate with relayProtocol `tcp`, then `tls`.
+// getStats must show a local `relay` candidate with relayProtocol `tcp`, then `tls`, then `tls`
+// again with the browsers behind an HTTP proxy that lets only CONNECT to the TLS port through.
 // Bad paths: coturn refuses an expired credential (401), and with a secret that does not match
 // the server's the browsers get no relay candidate, receive nothing and say so.
 
@@ -321,6 +322,65 @@ test('coturn takes the credential a join hands out and refuses the same one expi
     assert.equal(await allocate(turn.username, crypto.createHmac('sha1', 'not-the-secret').update(turn.username).digest('base64')), 401);
     await closePages();
   }));
+
+/** An HTTP proxy as agency networks have: CONNECT only to `allowedPort`, every request noted. */
+async function startConnectProxy(allowedPort) {
+  const http = require('node:http');
+  const seen = [];
+  const proxy = http.createServer((req, res) => { seen.push(`${req.method} ${req.url}`); res.writeHead(403).end(); });
+  proxy.on('connect', (req, client, head) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = req.url.split(':');
+    if (Number(port) !== allowedPort) { client.end('HTTP/1.1 403 Forbidden\r\n\r\n'); return; }
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => proxy.listen(0, '10.77.0.1', resolve));
+  return { port: proxy.address().port, seen, close: () => proxy.close() };
+}
+
+test('behind an HTTP proxy that lets only CONNECT to the TLS port through: TURN over TLS through the proxy', (t) => {
+  const proxied = [];
+  return h.withArtifacts(t, () => pages, async () => {
+    const proxy = await startConnectProxy(TURNS_PORT);
+    try {
+      for (const kid of kids) {
+        // nothing but the page's HTTP port and the proxy; no UDP but to the (blocked) media port
+        const tb = kid.nft();
+        tb.flush();
+        tb.rule('output', `oifname != "lo" udp dport != ${server.udpPort} counter drop`);
+        tb.rule('output', `ip daddr 10.77.0.1 tcp dport != { ${server.port}, ${proxy.port} } counter drop`);
+        proxied.push(await h.launchBrowser({ ...kid.launchArgs,
+          args: ['--ignore-certificate-errors', `--proxy-server=http://10.77.0.1:${proxy.port}`] }));
+      }
+      const url = `${server.url}/r/turn-proxy?join=1&name=`;
+      const a = await h.newPage(proxied[0]); pages.push(a);
+      const b = await h.newPage(proxied[1]); pages.push(b);
+      await h.joinByLink(a, `${url}Anna`);
+      await h.joinByLink(b, `${url}Bernd`);
+      const [idA, idB] = await Promise.all([a, b].map((p) => h.selfId(p)));
+      await h.rising(a, `${idB}:camera`, 'frames', { timeout: 30000 });
+      await h.rising(b, `${idA}:camera`, 'frames', { timeout: 30000 });
+      const sel = await selected(b, 'subscribe');
+      assert.equal(sel && sel.candidateType, 'relay', JSON.stringify(sel));
+      assert.equal(sel.relayProtocol, 'tls', JSON.stringify(sel));
+      assert.ok(proxy.seen.includes(`CONNECT 10.77.0.1:${TURNS_PORT}`), proxy.seen.join(', '));
+      // TURN over plain TCP was tried through the proxy as well (and refused by it)
+      assert.ok(proxy.seen.includes(`CONNECT 10.77.0.1:${TURN_PORT}`), proxy.seen.join(', '));
+      t.diagnostic(`proxy saw: ${[...new Set(proxy.seen.filter((r) => r.includes('10.77.0.1')))].join(', ')}`);
+    } finally {
+      await closePages();
+      for (const br of proxied) await br.close().catch(() => {});
+      proxy.close();
+    }
+  });
+});
 
 test('a TURN server with another secret: no relay candidate, no media, and the page says so', (t) =>
   h.withArtifacts(t, () => pages, async () => {
