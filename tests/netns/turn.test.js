@@ -180,10 +180,10 @@ async function closePages() {
 }
 
 /** Two pages, one per child namespace, in `room`; waits until each decodes the other's camera. */
-async function meetThroughTurn(room) {
+async function meetThroughTurn(room, [one, two] = browsers) {
   const url = `${server.url}/r/${room}?join=1&name=`;
-  const a = await h.newPage(browsers[0]); pages.push(a);
-  const b = await h.newPage(browsers[1]); pages.push(b);
+  const a = await h.newPage(one); pages.push(a);
+  const b = await h.newPage(two); pages.push(b);
   await h.joinByLink(a, `${url}Anna`);
   await h.joinByLink(b, `${url}Bernd`);
   const [idA, idB] = await Promise.all([a, b].map((p) => h.selfId(p)));
@@ -359,14 +359,7 @@ test('behind an HTTP proxy that lets only CONNECT to the TLS port through: TURN 
         proxied.push(await h.launchBrowser({ ...kid.launchArgs,
           args: ['--ignore-certificate-errors', `--proxy-server=http://10.77.0.1:${proxy.port}`] }));
       }
-      const url = `${server.url}/r/turn-proxy?join=1&name=`;
-      const a = await h.newPage(proxied[0]); pages.push(a);
-      const b = await h.newPage(proxied[1]); pages.push(b);
-      await h.joinByLink(a, `${url}Anna`);
-      await h.joinByLink(b, `${url}Bernd`);
-      const [idA, idB] = await Promise.all([a, b].map((p) => h.selfId(p)));
-      await h.rising(a, `${idB}:camera`, 'frames', { timeout: 30000 });
-      await h.rising(b, `${idA}:camera`, 'frames', { timeout: 30000 });
+      const { b } = await meetThroughTurn('turn-proxy', proxied);
       const sel = await selected(b, 'subscribe');
       assert.equal(sel && sel.candidateType, 'relay', JSON.stringify(sel));
       assert.equal(sel.relayProtocol, 'tls', JSON.stringify(sel));
