@@ -186,8 +186,10 @@ static int parse_turn_secret(struct rs_config *cfg, const char *value, char *err
     for (const char *c = value; ok && *c; c++)
         ok = (unsigned char)*c > ' ' && (unsigned char)*c < 0x7f;
     if (!ok) {
-        snprintf(err, errlen, "turn_secret: expected 16 to %zu printable characters without "
-                              "blanks (coturn's static-auth-secret)", sizeof(cfg->turn_secret) - 1);
+        snprintf(err, errlen,
+                 "turn_secret: expected 16 to %zu printable characters without "
+                 "blanks (coturn's static-auth-secret)",
+                 sizeof(cfg->turn_secret) - 1);
         return -EINVAL;
     }
     memcpy(cfg->turn_secret, value, n + 1);

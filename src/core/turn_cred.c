@@ -27,8 +27,8 @@ int rs_turn_cred_make(const char *secret, int64_t now_s, unsigned ttl_s, const c
     size_t id_len = strlen(user_id);
     if (!secret[0] || !id_len || id_len > 64 || strchr(user_id, ':'))
         return -EINVAL;
-    int n = snprintf(out->username, sizeof(out->username), "%" PRId64 ":%s",
-                     now_s + (int64_t)ttl_s, user_id);
+    int n = snprintf(out->username, sizeof(out->username), "%" PRId64 ":%s", now_s + (int64_t)ttl_s,
+                     user_id);
     if (n < 0 || (size_t)n >= sizeof(out->username))
         return -EINVAL;
     unsigned char mac[EVP_MAX_MD_SIZE];
@@ -46,8 +46,8 @@ int rs_turn_cred_make(const char *secret, int64_t now_s, unsigned ttl_s, const c
 
 static int host_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
 }
 
 int rs_turn_url_check(const char *url, char *why, size_t cap)
