@@ -106,6 +106,7 @@ before(async () => {
     `turn_server = turns:10.77.0.1:${TURNS_PORT}?transport=tcp`,
     `turn_secret = ${SECRET}`,
     'turn_ttl = 600',
+    'log_level = debug', // so that "never logged" below means something
     '',
   ].join('\n')));
   // only coturn's relay address may reach the SFU's media port (UDP, and TCP for ICE-TCP)
@@ -314,6 +315,9 @@ test('coturn takes the credential a join hands out and refuses the same one expi
     const now = Math.floor(Date.now() / 1000);
     assert.ok(Number(expiry) > now + 590 && Number(expiry) <= now + 600, `expiry ${expiry}, now ${now}`);
     assert.equal(await allocate(turn.username, turn.credential), 'success');
+    // neither the secret nor a credential appears in the server's log, even at debug level
+    assert.ok(server.output().length > 0);
+    assert.ok(!server.output().includes(turn.credential) && !server.output().includes(SECRET), 'TURN secret in the log');
     // the same participant, correctly signed, but expired a minute ago
     const past = `${now - 60}:${id}`;
     const pastCred = crypto.createHmac('sha1', SECRET).update(past).digest('base64');
