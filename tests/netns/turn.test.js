@@ -190,6 +190,7 @@ async function meetThroughTurn(room, [one, two] = browsers) {
   const [idA, idB] = await Promise.all([a, b].map((p) => h.selfId(p)));
   await h.rising(a, `${idB}:camera`, 'frames', { timeout: 30000 });
   await h.rising(b, `${idA}:camera`, 'frames', { timeout: 30000 });
+  for (const p of [a, b]) assert.equal(await p.locator('[data-code="media_unreachable"]').count(), 0, 'a "cannot get through" notice while media flows');
   return { a, b, idA, idB };
 }
 

@@ -890,7 +890,10 @@ class Meeting {
         iceBad.add(pc);
       } else if (!iceWait[pc] && !iceBad.has(pc)) {
         iceWait[pc] = setTimeout(() => {
-          if (this.media !== media || media.closed) return;
+          iceWait[pc] = null;
+          // (a connection closed meanwhile fires no event: look at the one there is now)
+          const now = pc === 'publish' ? media.pub : media.sub;
+          if (this.media !== media || media.closed || !now || ['connected', 'completed', 'new'].includes(now.iceConnectionState)) return;
           iceBad.add(pc);
           showIce();
         }, MEDIA_UNREACHABLE_MS);
