@@ -5,8 +5,9 @@
  * quoting (values run to the end of the line, surrounding blanks trimmed). Unknown keys are an
  * error rather than a warning: a typo in a security setting must not pass silently.
  * `ice_server` may repeat; its value is `URL [USERNAME CREDENTIAL]`. So may `rtmp_target`:
- * `ID URL [NAME...]`. */
+ * `ID URL [NAME...]`. And `turn_server`: one URL each. */
 #include "core/config.h"
+#include "core/turn_cred.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,6 +49,7 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->meeting_password_rate_per_min = 30;
     cfg->recording_retention_days = 30;
     cfg->recording_format = RS_RECORDING_MP4;
+    cfg->turn_ttl = 3600;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -157,6 +159,40 @@ static int parse_ice_server(struct rs_config *cfg, const char *value, char *err,
         return -EINVAL;
     }
     cfg->ice_servers[cfg->n_ice_servers++] = s;
+    return 0;
+}
+
+static int parse_turn_server(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    char why[200] = "longer than 255 bytes";
+    if (cfg->n_turn_servers >= RS_CONFIG_TURN_SERVERS_MAX) {
+        snprintf(err, errlen, "turn_server: at most %d entries", RS_CONFIG_TURN_SERVERS_MAX);
+        return -EINVAL;
+    }
+    if (rs_turn_url_check(value, why, sizeof(why)) ||
+        copy_str(cfg->turn_servers[cfg->n_turn_servers], sizeof(cfg->turn_servers[0]), value)) {
+        snprintf(err, errlen, "turn_server: %s", why);
+        return -EINVAL;
+    }
+    cfg->n_turn_servers++;
+    return 0;
+}
+
+/* The secret shared with the TURN server: long enough not to be guessed from one credential. */
+static int parse_turn_secret(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+    int ok = n >= 16 && n < sizeof(cfg->turn_secret);
+    for (const char *c = value; ok && *c; c++)
+        ok = (unsigned char)*c > ' ' && (unsigned char)*c < 0x7f;
+    if (!ok) {
+        snprintf(err, errlen,
+                 "turn_secret: expected 16 to %zu printable characters without "
+                 "blanks (coturn's static-auth-secret)",
+                 sizeof(cfg->turn_secret) - 1);
+        return -EINVAL;
+    }
+    memcpy(cfg->turn_secret, value, n + 1);
     return 0;
 }
 
@@ -276,6 +312,7 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"password_rate_per_min", &cfg->password_rate_per_min, 1, 10000},
         {"meeting_password_rate_per_min", &cfg->meeting_password_rate_per_min, 1, 10000},
         {"recording_retention_days", &cfg->recording_retention_days, 1, 3650},
+        {"turn_ttl", &cfg->turn_ttl, 60, 86400},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].name) == 0) {
@@ -292,6 +329,10 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         return parse_ice_server(cfg, value, err, errlen);
     if (strcmp(key, "rtmp_target") == 0)
         return parse_rtmp_target(cfg, value, err, errlen);
+    if (strcmp(key, "turn_server") == 0)
+        return parse_turn_server(cfg, value, err, errlen);
+    if (strcmp(key, "turn_secret") == 0)
+        return parse_turn_secret(cfg, value, err, errlen);
     if (strcmp(key, "recording_format") == 0) {
         if (strcmp(value, "mp4") == 0)
             cfg->recording_format = RS_RECORDING_MP4;
@@ -567,6 +608,13 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
                  "max_connections_per_ip: %u is more than max_connections (%u); raise "
                  "max_connections too",
                  cfg->max_connections_per_ip, cfg->max_connections);
+        return -EINVAL;
+    }
+    if (!cfg->n_turn_servers != !cfg->turn_secret[0]) {
+        snprintf(err, errlen, "%s",
+                 cfg->n_turn_servers ? "turn_secret: required when turn_server is set (the "
+                                       "credentials are computed from it)"
+                                     : "turn_server: required when turn_secret is set");
         return -EINVAL;
     }
     unsigned workers = rs_config_media_workers(cfg);

@@ -17,6 +17,7 @@
 #define RS_CONFIG_ICE_SERVERS_MAX 4
 #define RS_CONFIG_MEDIA_WORKERS_MAX 16
 #define RS_CONFIG_RTMP_TARGETS_MAX 8
+#define RS_CONFIG_TURN_SERVERS_MAX 4
 
 /* A livestream target (config `rtmp_target = ID URL [NAME...]`). The URL carries the stream key:
  * it never leaves the server (clients see id and name only). */
@@ -55,6 +56,11 @@ struct rs_config {
     unsigned last_n;           /* video publishers forwarded per subscriber, 0 = all */
     struct rs_ice_server ice_servers[RS_CONFIG_ICE_SERVERS_MAX];
     size_t n_ice_servers;
+    /* TURN with short-lived credentials (core/turn_cred.h; docs/operations.md "TURN") */
+    char turn_servers[RS_CONFIG_TURN_SERVERS_MAX][256]; /* turn:/turns: URLs, one entry */
+    unsigned n_turn_servers;
+    char turn_secret[256]; /* coturn's static-auth-secret; never logged nor sent */
+    unsigned turn_ttl;     /* seconds a handed-out credential stays valid */
 
     /* identity (docs/api.md) */
     char public_url[256];          /* e.g. https://meet.example.org; empty: http://listen */

@@ -293,6 +293,8 @@ static const struct {
     [RS_M_LIVE_REQUESTS_SEGMENT] = {"ratsaal_live_requests_total{type=\"segment\"}", "counter",
                                     NULL},
     [RS_M_LIVE_REQUESTS_INFO] = {"ratsaal_live_requests_total{type=\"info\"}", "counter", NULL},
+    [RS_M_TURN_CREDENTIALS] = {"ratsaal_turn_credentials_total", "counter",
+                               "TURN credentials handed out with a join (turn_secret)"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

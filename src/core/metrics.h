@@ -167,6 +167,7 @@ enum rs_metric {
     RS_M_LIVE_REQUESTS_PLAYLIST,       /* GET /live/{id}/index.m3u8 */
     RS_M_LIVE_REQUESTS_SEGMENT,        /* GET /live/{id}/segNNNNN.ts */
     RS_M_LIVE_REQUESTS_INFO,           /* GET /live/{id}/info.json */
+    RS_M_TURN_CREDENTIALS, /* TURN credentials handed out with control/joined (core/turn_cred.h) */
     RS_M__COUNT
 };
 

@@ -28,8 +28,11 @@
 #include <string.h>
 
 #include "core/app.h"
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/random.h"
+#include "core/turn_cred.h"
 #include "room/audio_routes.h"
 #include "rtc/sdp.h"
 #include "sfu/command.h"
@@ -227,6 +230,25 @@ MEDIA_ACTION(restart_ice)
 MEDIA_ACTION(track_state)
 MEDIA_ACTION(video_size)
 
+/* The TURN servers with a credential of this participant's own that expires after turn_ttl
+ * (core/turn_cred.h); NULL (left out) if it cannot be computed. Each join and resumed join gets
+ * a fresh one. The credential is a secret for the participant: it is not logged. */
+static json_t *turn_entry(const struct rs_config *cfg, const char *participant_id)
+{
+    struct rs_turn_cred cred;
+    if (rs_turn_cred_make(cfg->turn_secret, rs_wall_ms() / 1000, cfg->turn_ttl, participant_id,
+                          &cred)) {
+        RS_WARN("media", "event=turn_credential_failed participant=%s", participant_id);
+        return NULL;
+    }
+    json_t *urls = json_array();
+    for (unsigned i = 0; i < cfg->n_turn_servers && urls; i++)
+        json_array_append_new(urls, json_string(cfg->turn_servers[i]));
+    rs_metric_inc(RS_M_TURN_CREDENTIALS);
+    return json_pack("{s:o?, s:s, s:s}", "urls", urls, "username", cred.username, "credential",
+                     cred.credential);
+}
+
 static void media_welcome(struct rs_participant *p, json_t *joined)
 {
     if (!media_of(p))
@@ -242,6 +264,8 @@ static void media_welcome(struct rs_participant *p, json_t *joined)
             json_object_set_new(s, "credential", json_string(is->credential));
         json_array_append_new(list, s);
     }
+    if (list && cfg->n_turn_servers)
+        json_array_append_new(list, turn_entry(cfg, p->id));
     json_object_set_new(joined, "ice_servers", list);
 }
 

@@ -40,6 +40,8 @@ import { sessionBadges, sessionMenuItems, announceOwnRoles } from './ui/session.
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
+// a media connection not up after this long is shown as a problem (ICE takes 1-3 s, TURN/TLS a few more)
+const MEDIA_UNREACHABLE_MS = 20000;
 const PASSWORD = new Set(['password_required', 'wrong_password']);
 
 const $ = (id) => document.getElementById(id);
@@ -868,6 +870,36 @@ class Meeting {
     media.addEventListener('error', (e) =>
       toast(errorText(e.detail.code, e.detail.text), { kind: 'error', code: e.detail.code, key: `err:media:${e.detail.code}` }),
     );
+    // ICE finds no way to the SFU (UDP blocked and no TURN server usable, e.g. a refused
+    // credential): say so until a connection comes up; media.js keeps restarting ICE. Chromium
+    // may stay in 'checking' for good when a TURN server's port swallows SYNs, so the sign is
+    // "not connected within MEDIA_UNREACHABLE_MS", not only 'failed'.
+    const iceWait = {};
+    const iceBad = new Set();
+    const showIce = () => {
+      if (iceBad.size) toast(t('media.unreachable'), { kind: 'error', code: 'media_unreachable', key: 'media-unreachable', timeout: 0 });
+      else document.querySelectorAll('[data-code="media_unreachable"]').forEach((n) => n.remove());
+    };
+    media.addEventListener('ice-state', (e) => {
+      const { pc, state } = e.detail;
+      if (state === 'connected' || state === 'completed' || state === 'closed') {
+        clearTimeout(iceWait[pc]);
+        iceWait[pc] = null;
+        iceBad.delete(pc);
+      } else if (state === 'failed') {
+        iceBad.add(pc);
+      } else if (!iceWait[pc] && !iceBad.has(pc)) {
+        iceWait[pc] = setTimeout(() => {
+          iceWait[pc] = null;
+          // (a connection closed meanwhile fires no event: look at the one there is now)
+          const now = pc === 'publish' ? media.pub : media.sub;
+          if (this.media !== media || media.closed || !now || ['connected', 'completed', 'new'].includes(now.iceConnectionState)) return;
+          iceBad.add(pc);
+          showIce();
+        }, MEDIA_UNREACHABLE_MS);
+      }
+      showIce();
+    });
     media.start().catch((err) => {
       console.warn('media start failed', err);
       toast(errorText(err.code || 'invalid_sdp', err.message), { kind: 'error' });

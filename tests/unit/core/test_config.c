@@ -425,6 +425,54 @@ static void test_load_missing_file(void **state)
     assert_non_null(strstr(err, "cannot open"));
 }
 
+/* TURN with short-lived credentials: repeatable URLs, a secret, a lifetime; each needs the other. */
+static void test_turn_settings(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "";
+    assert_int_equal(parse(&cfg, "", err), 0);
+    assert_int_equal(cfg.turn_ttl, 3600);
+    assert_int_equal(cfg.n_turn_servers, 0);
+    const char *text = "turn_server = turn:turn.example.org:443?transport=tcp\n"
+                       "turn_server = turns:turn.example.org:443?transport=tcp\n"
+                       "turn_server = turn:192.0.2.9:3478?transport=udp\n"
+                       "turn_secret = 0123456789abcdef-geheim\n"
+                       "turn_ttl = 600\n";
+    assert_int_equal(parse(&cfg, text, err), 0);
+    assert_int_equal(cfg.n_turn_servers, 3);
+    assert_string_equal(cfg.turn_servers[1], "turns:turn.example.org:443?transport=tcp");
+    assert_string_equal(cfg.turn_secret, "0123456789abcdef-geheim");
+    assert_int_equal(cfg.turn_ttl, 600);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+
+    static const struct bad_case cases[] = {
+        {"turn_server = stun:turn.example.org:3478\n", "turn_server: expected turn:HOST:PORT"},
+        {"turn_server = turn:turn.example.org:3478 user pass\n", "turn_server: 'turn:"},
+        {"turn_server = turns:t.example.org:5349?transport=udp\n", "tcp only"},
+        {"turn_server = turn:t.example.org:99999\n", "the port must be 1-65535"},
+        {"turn_server = turn:a\nturn_server = turn:a\nturn_server = turn:a\nturn_server = turn:a\n"
+         "turn_server = turn:a\n",
+         "turn_server: at most 4"},
+        {"turn_secret = short\n", "turn_secret: expected 16 to 255 printable"},
+        {"turn_secret = sixteen chars and blanks\n", "turn_secret:"},
+        {"turn_ttl = 59\n", "turn_ttl: expected a whole number 60-86400"},
+        {"turn_ttl = 86401\n", "turn_ttl:"},
+        {"turn_ttl = 1h\n", "turn_ttl:"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = parse(&cfg, cases[i].text, err);
+        if (rc == 0 || !strstr(err, cases[i].expect))
+            fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, err);
+    }
+    /* one without the other is a mistake, named at start-up */
+    assert_int_equal(parse(&cfg, "turn_server = turn:t.example.org:3478\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "turn_secret: required when turn_server is set"));
+    assert_int_equal(parse(&cfg, "turn_secret = 0123456789abcdef\n", err), 0);
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "turn_server: required when turn_secret is set"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_validate_wildcard_needs_public_ip),
         cmocka_unit_test(test_tls_files_both_or_neither),
         cmocka_unit_test(test_edge_settings),
+        cmocka_unit_test(test_turn_settings),
         cmocka_unit_test(test_recording_settings),
         cmocka_unit_test(test_load_missing_file),
     };

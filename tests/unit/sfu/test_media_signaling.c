@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/app.h"
 #include "core/metrics.h"
 #include "core/queue.h"
+#include "core/turn_cred.h"
 #include "room/room.h"
 #include "rtc/sdp.h"
 #include "room/audio_routes.h"
@@ -822,6 +824,47 @@ static void test_joined_extras(void **state)
     json_decref(j);
 }
 
+/* With turn_server + turn_secret every join gets its own credential after the static servers:
+ * "<now + turn_ttl>:<participant id>" and the HMAC coturn recomputes from it; counted. */
+static void test_joined_turn_credentials(void **state)
+{
+    snprintf(app.cfg.turn_servers[0], sizeof(app.cfg.turn_servers[0]), "%s",
+             "turn:turn.example.org:443?transport=tcp");
+    snprintf(app.cfg.turn_servers[1], sizeof(app.cfg.turn_servers[1]), "%s",
+             "turns:turn.example.org:443?transport=tcp");
+    app.cfg.n_turn_servers = 2;
+    snprintf(app.cfg.turn_secret, sizeof(app.cfg.turn_secret), "%s", "0123456789abcdef-geheim");
+    app.cfg.turn_ttl = 600;
+    uint64_t before = rs_metric_get(RS_M_TURN_CREDENTIALS);
+    long long t0 = (long long)time(NULL);
+    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(s, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "action", "join", "room", "r3t",
+                          "display_name", "Anna"));
+    json_t *j = expect(s, "control", "joined");
+    const char *id = json_string_value(json_object_get(j, "id"));
+    json_t *ice = json_object_get(j, "ice_servers");
+    assert_int_equal(json_array_size(ice), 2); /* the static ice_server, then TURN */
+    json_t *turn = json_array_get(ice, 1);
+    json_t *urls = json_object_get(turn, "urls");
+    assert_int_equal(json_array_size(urls), 2);
+    assert_string_equal(json_string_value(json_array_get(urls, 1)),
+                        "turns:turn.example.org:443?transport=tcp");
+    const char *user = json_string_value(json_object_get(turn, "username"));
+    const char *cred = json_string_value(json_object_get(turn, "credential"));
+    assert_non_null(user);
+    assert_non_null(cred);
+    char *colon = strchr(user, ':');
+    assert_non_null(colon);
+    assert_string_equal(colon + 1, id);
+    long long expiry = strtoll(user, NULL, 10);
+    assert_true(expiry >= t0 + 600 && expiry <= (long long)time(NULL) + 600);
+    struct rs_turn_cred want;
+    assert_int_equal(rs_turn_cred_make("0123456789abcdef-geheim", expiry - 600, 600, id, &want), 0);
+    assert_string_equal(cred, want.credential);
+    assert_int_equal(rs_metric_get(RS_M_TURN_CREDENTIALS), before + 1);
+    json_decref(j);
+}
+
 static void test_no_media_plane(void **state)
 {
     struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
@@ -1525,6 +1568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publish_subscribe_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_joined_extras, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joined_turn_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guest_screen_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_media_plane, setup_no_media, teardown),
         cmocka_unit_test_setup_teardown(test_transport_failed, setup, teardown),
