@@ -59,13 +59,20 @@ function allReceive(list, source, field) {
  */
 async function switchesDown(sub, pub, pubId) {
   const key = `${pubId}:camera`;
-  const widths = async () => [((await h.inbound(sub))[key] || {}).width || 0, (await ff.outboundLayers(pub)).l || 0];
+  let last = '';
+  const widths = async () => {
+    const w = ((await h.inbound(sub))[key] || {}).width || 0;
+    const layers = await ff.outboundLayers(pub);
+    last = `received width ${w}, publisher's layers ${JSON.stringify(layers)}`;
+    return [w, layers.l || 0];
+  };
   // the publisher's bandwidth estimate ramps up before the upper layers flow
   const [big, lowBefore] = await h.waitUntil(async () => { const [w, l] = await widths(); return w > l && l > 0 && [w, l]; },
-    { timeout: 30000, interval: 500, message: `a layer above the lowest of ${key}` });
+    { timeout: 30000, interval: 500, message: `a layer above the lowest of ${key}` }).catch((e) => { throw new Error(`${e.message}; ${last}`); });
   await ff.shrinkTile(sub, pubId);
   const [small, low] = await h.waitUntil(async () => { const [w, l] = await widths(); return w > 0 && w <= l && [w, l]; },
-    { timeout: 20000, interval: 500, message: `${key} to switch down from width ${big} (lowest layer ${lowBefore})` });
+    { timeout: 20000, interval: 500, message: `${key} to switch down from width ${big} (lowest layer ${lowBefore})` })
+    .catch((e) => { throw new Error(`${e.message}; ${last}`); });
   assert.ok(small < big, `width ${big} → ${small} (lowest layer ${low})`);
   await h.rising(sub, key, 'frames'); // and it keeps decoding after the switch
 }
@@ -85,13 +92,6 @@ test('two Firefox pages and a Chromium page decode each other\'s camera and hear
     for (const p of [F1, F2]) assert.deepEqual([...p.pageErrors, ...p.consoleErrors, ...p.cspViolations], []);
   }));
 
-test('a screen shared from Chromium is decoded by both Firefox pages', (t) =>
-  h.withArtifacts(t, () => pages, async () => {
-    await C1.click(h.tid('screen-button'));
-    await Promise.all([F1, F2].map((p) => h.rising(p, `${idC1}:screen`, 'frames', { timeout: 25000 })));
-    await ff.waitFor(F1, 'screen-share');
-  }));
-
 test('Firefox publishes simulcast: the server takes its three rids, and a Chromium subscriber is switched to the lowest', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     const sdp = await F2.evaluate(() => {
@@ -109,4 +109,11 @@ test('Firefox publishes simulcast: the server takes its three rids, and a Chromi
 test('a Firefox subscriber is switched to a Chromium publisher\'s lowest layer when its tile shrinks', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     await switchesDown(F1, C1, idC1);
+  }));
+
+test('a screen shared from Chromium is decoded by both Firefox pages', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await C1.click(h.tid('screen-button'));
+    await Promise.all([F1, F2].map((p) => h.rising(p, `${idC1}:screen`, 'frames', { timeout: 25000 })));
+    await ff.waitFor(F1, 'screen-share');
   }));
