@@ -21,7 +21,7 @@ const h = require('../e2e/lib/harness.js');
 const ns = require('../e2e/lib/netns.js');
 const ff = require('../e2e/lib/firefox.js');
 
-const stopWatchdog = h.watchdog(150000);
+const stopWatchdog = h.watchdog(240000);
 let server; let firefox; let chromium;
 const pages = [];
 let F1; let F2; let C1; let idF1; let idF2; let idC1;
@@ -116,4 +116,22 @@ test('a screen shared from Chromium is decoded by both Firefox pages', (t) =>
     await C1.click(h.tid('screen-button'));
     await Promise.all([F1, F2].map((p) => h.rising(p, `${idC1}:screen`, 'frames', { timeout: 25000 })));
     await ff.waitFor(F1, 'screen-share');
+  }));
+
+test('Firefox joins with camera and microphone off and switches them on: the Chromium page decodes and hears it', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    // the simulcast sender was negotiated without a track; replaceTrack() fills it later
+    const F3 = await ff.newPage(firefox); pages.push(F3);
+    await ff.gotoReady(F3, room('Frieda'));
+    await ff.click(F3, 'cam-off');
+    await ff.click(F3, 'mic-off');
+    await ff.click(F3, 'join-button');
+    await ff.waitFor(F3, 'meeting');
+    const idF3 = await h.selfId(F3);
+    assert.equal(await ff.attr(F3, 'camera-button', 'aria-pressed'), 'false');
+    await ff.click(F3, 'camera-button');
+    await ff.click(F3, 'mic-button');
+    await h.rising(C1, `${idF3}:camera`, 'frames', { timeout: 25000 });
+    await h.rising(C1, `${idF3}:microphone`, 'packets', { timeout: 25000 });
+    assert.deepEqual([...F3.pageErrors, ...F3.consoleErrors], []);
   }));

@@ -17,7 +17,7 @@ const ns = require('../e2e/lib/netns.js');
 const ff = require('../e2e/lib/firefox.js');
 
 const { tid } = h;
-const stopWatchdog = h.watchdog(150000);
+const stopWatchdog = h.watchdog(240000);
 let server; let firefox;
 const pages = [];
 let chair; let member; let idChair; let idMember;
