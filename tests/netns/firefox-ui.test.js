@@ -4,7 +4,7 @@
 // landing page, sees the devices and the preview on the pre-join screen and joins; a member
 // (German, a second Firefox window) joins by link. Chat, raised hand, a reaction, the participant
 // list, the settings dialog, microphone and camera off (seen by the other and, for the camera,
-// no more frames), a vote (opened, cast by both, closed, the result on both pages) and leaving.
+// no more frames), a screen share that cannot start (the warning), a vote (opened, cast by both, closed, the result on both pages) and leaving.
 // No page error, console error or CSP violation in Firefox along the way.
 //
 // In the network namespace so that media flows too (Firefox gathers no loopback candidates):
@@ -116,6 +116,17 @@ test('microphone and camera off are seen by the other; no more frames arrive', (
     await ff.click(chair, 'mic-button');
     await ff.rising(member, key, 'frames');
     await ff.rising(member, `${idChair}:microphone`, 'packets');
+  }));
+
+test('sharing a screen that cannot be captured (headless Firefox has none): a warning in German, nothing published', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    // getDisplayMedia() rejects with NotFoundError here, as it rejects when a user cancels
+    await ff.click(member, 'screen-button');
+    await h.waitUntil(() => member.evaluate(() => [...document.querySelectorAll('#toasts .toast')]
+      .some((e) => e.textContent.includes('Die Bildschirmfreigabe wurde abgebrochen oder verweigert.'))),
+    { timeout: 10000, message: 'the screen-share warning' });
+    assert.equal(await member.evaluate(() => window.__ratsaal.media.on.screen), false);
+    assert.equal(await count(chair, tid('screen-share')), 0);
   }));
 
 test('a vote: opened by the chair, cast on both pages, closed, the result on both', (t) =>
