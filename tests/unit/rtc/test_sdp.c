@@ -475,6 +475,42 @@ static void test_firefox_offer(void **state)
     assert_int_equal(ch[1].rtx_pt, 127);
 }
 
+/* Firefox 153 (ESR) as it offers in tests/netns/firefox-media.test.js: the video m-section is
+ * bundle-only with port 0 (RFC 8843; not rejected), its candidates are mDNS names, it carries the
+ * AV1 dependency descriptor and its rids l/m/h in the order the client gave them. */
+static void test_firefox153_offer(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_str(vec_firefox153_publish_simulcast_offer, &sdp_a), 0);
+    const struct rs_sdp_media *v = &sdp_a.media[1];
+    assert_int_equal(v->port, 0);
+    assert_true(v->bundle_only);
+    assert_int_equal(v->n_rids, 3);
+    assert_string_equal(v->rids[0].id, "l");
+    assert_string_equal(v->rids[2].id, "h");
+
+    struct rs_sdp_local l;
+    struct rs_sdp_media_choice ch[RS_SDP_MAX_MEDIA];
+    local_defaults(&l);
+    answer_roundtrip(vec_firefox153_publish_simulcast_offer, &l, ch);
+    assert_true(ch[1].accepted);
+    assert_int_equal(ch[1].codec, RS_SDP_CODEC_VP8);
+    assert_int_equal(ch[1].pt, 120);
+    assert_int_equal(ch[1].rtx_pt, 124);
+    assert_int_equal(ch[1].ext.mid, 3);
+    assert_int_equal(ch[1].ext.rid, 9);
+    assert_int_equal(ch[1].ext.repaired_rid, 10);
+    assert_int_equal(ch[1].n_rids, 3);
+    assert_string_equal(ch[1].rids[0].rid, "l");
+    assert_string_equal(ch[1].rids[1].rid, "m");
+    assert_string_equal(ch[1].rids[2].rid, "h");
+    assert_false(ch[1].has_ssrc); /* simulcast: streams are found by rid, not the FID groups */
+    assert_non_null(strstr(text, "a=simulcast:recv l;m;h\r\n"));
+    assert_non_null(strstr(text, "a=rid:l recv\r\n"));
+    /* the answer's video section is accepted (our port), not rejected with port 0 */
+    assert_null(strstr(text, "m=video 0 "));
+}
+
 static void test_subscribe_offer_roundtrip(void **state)
 {
     (void)state;
@@ -955,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_answer_with_tcp_candidate),
         cmocka_unit_test(test_chrome_offer_h264_and_ssrcs),
         cmocka_unit_test(test_firefox_offer),
+        cmocka_unit_test(test_firefox153_offer),
         cmocka_unit_test(test_subscribe_offer_roundtrip),
         cmocka_unit_test(test_subscribe_offer_idle),
         cmocka_unit_test(test_build_offer_rejects_bad_input),
