@@ -104,6 +104,10 @@ static const struct {
     [RS_M_DTLS_FINGERPRINT_MISMATCH] = {"ratsaal_dtls_fingerprint_mismatch_total", "counter",
                                         "DTLS handshakes refused: the peer's certificate does "
                                         "not match the fingerprint in its SDP"},
+    [RS_M_SRTP_SESSIONS_GCM] = {"ratsaal_srtp_sessions_total{profile=\"aead_aes_128_gcm\"}",
+                                "counter", "Media transports connected, by the SRTP profile DTLS chose"},
+    [RS_M_SRTP_SESSIONS_CM] = {"ratsaal_srtp_sessions_total{profile=\"aes_cm_128_hmac_sha1_80\"}",
+                               "counter", NULL},
     [RS_M_NACKS_IN] = {"ratsaal_nacks_in_total", "counter",
                        "NACKed packets requested by subscribers"},
     [RS_M_NACKS_OUT] = {"ratsaal_nacks_out_total", "counter", "NACKs sent to publishers"},

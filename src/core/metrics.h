@@ -51,6 +51,8 @@ enum rs_metric {
     RS_M_DTLS_HANDSHAKES,
     RS_M_DTLS_FAILURES,
     RS_M_DTLS_FINGERPRINT_MISMATCH, /* the peer's certificate is not the one its SDP names */
+    RS_M_SRTP_SESSIONS_GCM,         /* transports whose DTLS chose SRTP_AEAD_AES_128_GCM */
+    RS_M_SRTP_SESSIONS_CM,          /* ... SRTP_AES128_CM_HMAC_SHA1_80 (e.g. aiortc, older peers) */
     RS_M_NACKS_IN,
     RS_M_NACKS_OUT,
     RS_M_PLIS_IN,
