@@ -18,6 +18,9 @@
  * receiver sees no congestion), one subscription per transport is stepped up one layer anyway
  * and held there until the estimate has grown to pay for it (success), or falls (congestion),
  * or RS_PROBE_MAX_MS pass (failure: no new probe for a back-off that doubles, 4 s to 32 s).
+ * The layer a subscription gets is given up for budget only when the estimate is below what
+ * the transport forwards (congestion), not whenever a layer's bitrate, keyframes and all,
+ * pokes above it: that flapped between layers every second or two, a keyframe each time.
  *
  * Every forwarded packet is rebuilt: our own RTP header (subscriber's PT, SSRC, seq, ts and
  * header extension ids, which differ from the publisher's) followed by the publisher's
@@ -1035,6 +1038,7 @@ static void probe_end(struct rs_wk *w, struct rs_wk_transport *t, bool ok)
     RS_DEBUG("worker", "event=layer_probe_end tid=%u sub=%u ok=%d remb=%u", t->tid, t->probe_sub,
              ok, t->remb_bps);
     t->probe_until_ms = 0;
+    rs_metric_inc(ok ? RS_M_LAYER_PROBES_OK : RS_M_LAYER_PROBES_FAILED);
     if (ok) {
         t->probe_backoff_ms = 0;
         t->next_probe_ms = w->now_ms;
@@ -1091,6 +1095,7 @@ static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
             sent += tr->layers[s->cur_layer].bitrate_bps;
         }
     }
+    bool congested = fresh && t->remb_bps < sent;
     if (t->probe_until_ms &&
         (!fresh || !probed_here || w->now_ms >= t->probe_until_ms ||
          (uint64_t)t->remb_bps * 100 < (uint64_t)t->probe_remb * 95))
@@ -1105,9 +1110,12 @@ static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
         bool any_active = false;
         for (int k = 0; k < tr->n_layers; k++)
             any_active |= layer_active(w, &tr->layers[k]);
-        /* step down past layers that are too expensive, or silent (when anything flows) */
+        /* step down past layers that are too expensive, or silent (when anything flows); the
+         * layer it gets (or one below) only when the estimate is below what it receives: a
+         * layer's bitrate swings with its keyframes, the receiver's estimate is what counts */
         while (l > 0 && ((any_active && !layer_active(w, &tr->layers[l])) ||
-                         tr->layers[l].bitrate_bps > budget))
+                         (tr->layers[l].bitrate_bps > budget &&
+                          (l > s->cur_layer || congested))))
             l--;
         if (l >= 0 && any_active && !layer_active(w, &tr->layers[l])) {
             /* nothing active at or below the wish: take the lowest active one above it */
@@ -1122,8 +1130,9 @@ static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
             l = probe_layer(w, t, s, tr, want, l, sent);
         if (l >= 0)
             budget = budget > tr->layers[l].bitrate_bps ? budget - tr->layers[l].bitrate_bps : 0;
+        /* no probe right after a step down */
         if (l < s->target_layer && l < want && t->next_probe_ms < w->now_ms + RS_PROBE_BACKOFF_MS)
-            t->next_probe_ms = w->now_ms + RS_PROBE_BACKOFF_MS; /* no probe right after a step down */
+            t->next_probe_ms = w->now_ms + RS_PROBE_BACKOFF_MS;
         if (l != s->target_layer) {
             RS_DEBUG("worker", "event=layer_target sub=%u from=%d to=%d budget=%llu", s->id,
                      s->target_layer, l, (unsigned long long)budget);

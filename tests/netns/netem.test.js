@@ -180,6 +180,19 @@ function longestStall(samples, field) {
   return Math.max(worst, samples[samples.length - 1].t - lastGrowth);
 }
 
+/** The first growth of `field` after which it never stalls for more than `maxStall` ms (or null). */
+function steadyFrom(samples, field, maxStall) {
+  let from = null;
+  let last = null;
+  for (let i = 1; i < samples.length; i++) {
+    if (!((samples[i][field] || 0) > (samples[i - 1][field] || 0))) continue;
+    if (last !== null && samples[i].t - last > maxStall) from = null;
+    if (from === null) from = samples[i].t;
+    last = samples[i].t;
+  }
+  return last !== null && samples[samples.length - 1].t - last <= maxStall ? from : null;
+}
+
 /** Every window of `ms` (from each sample to the first at least `ms` later) in which `field` did not grow. */
 function flatWindows(samples, field, ms) {
   const flat = [];
@@ -228,6 +241,7 @@ test('2 % loss and 100 ± 30 ms delay both ways: video keeps playing, NACK/RTX a
     const spec = 'loss 2% delay 100ms 30ms';
     shapeB = await shaper(kidB);
     await shapeB.set('loss 2 delay 100 jitter 30');
+    await h.sleep(500); // what was in flight when the shaping began
     const start = Date.now();
     // a 4 s cut in the middle (a handover, a microwave): the receiver gives up waiting for the
     // frames it lost and asks for a keyframe (PLI)
@@ -250,9 +264,11 @@ test('2 % loss and 100 ± 30 ms delay both ways: video keeps playing, NACK/RTX a
     const beforeCut = s.filter((x) => x.t < cutAt);
     const freezeBeforeCut = longestStall(beforeCut, 'frames');
     const afterCut = s.filter((x) => x.t >= cutAt + CUT_MS);
-    const resumed = afterCut.find((x, i) => i > 0 && x.frames > afterCut[i - 1].frames);
-    const recovery = resumed ? resumed.t - (cutAt + CUT_MS) : Infinity;
-    const afterResume = afterCut.filter((x) => x.t >= (resumed ? resumed.t : Infinity));
+    // back: frames flow again and never stand still for a second after that (a frame or two
+    // that NACK repaired may come first, then the wait for the keyframe)
+    const back = steadyFrom(afterCut, 'frames', 1000);
+    const recovery = back === null ? Infinity : back - (cutAt + CUT_MS);
+    const afterResume = afterCut.filter((x) => x.t >= (back === null ? Infinity : back));
     const audioGapOutside = Math.max(longestStall(beforeCut, 'audio'), afterResume.length ? longestStall(afterResume, 'audio') : 0);
     report(t, `loss: ${spec}, ${((last.t - first.t) / 1000).toFixed(1)} s; frames ${last.frames - first.frames} ` +
       `(${((last.frames - first.frames) / ((last.t - first.t) / 1000)).toFixed(1)} fps), packets lost ${last.lost - first.lost}, ` +
@@ -264,9 +280,7 @@ test('2 % loss and 100 ± 30 ms delay both ways: video keeps playing, NACK/RTX a
     // the video kept playing: frames grew in every 2 s window outside the cut, and came back after it
     const flatVideo = flatWindows(beforeCut, 'frames', 2000);
     assert.deepEqual(flatVideo, [], `video stood still under loss in the windows starting at ${flatVideo} ms`);
-    assert.ok(recovery < 5000, `video did not come back within 5 s after the link returned (${recovery} ms)`);
-    assert.deepEqual(flatWindows(afterResume, 'frames', 2000), [],
-      'video stood still again after it had come back');
+    assert.ok(recovery < 10000, `video not steady again within 10 s after the link returned (${recovery} ms)`);
     // what the browser and the server both saw of the repairs
     assert.ok(last.nack > first.nack, 'Bernd sent no NACK under 2 % loss');
     assert.ok(last.rtxBytes > first.rtxBytes, 'no retransmitted bytes reached Bernd');
@@ -321,10 +335,12 @@ test('a 500 kbit/s downlink: a lower simulcast layer within seconds, back up whe
     report(t, `rate: longest video freeze ${freeze} ms, longest audio gap ${audioGap} ms, ` +
       `frames while limited ${limited[limited.length - 1].frames - limited[0].frames} in ${((limited[limited.length - 1].t - limited[0].t) / 1000).toFixed(1)} s`);
 
-    // the server may try the top layer again while limited (a probe); it must not stay there
-    const atTop = limited.filter((x) => x.width >= top).length / limited.length;
-    report(t, `rate: ${(atTop * 100).toFixed(0)} % of the limited time at the top layer`);
-    assert.ok(atTop < 0.25, `the top layer ${(atTop * 100).toFixed(0)} % of the time while limited (widths ${widths})`);
+    // the server may try the top layer again while limited (a probe); it must not stay there:
+    // count the frames decoded at each width (a frozen picture keeps its width, not its count)
+    const framesAt = (pred) => limited.reduce((n, x, i) => n + (i && pred(x.width) ? x.frames - limited[i - 1].frames : 0), 0);
+    const topShare = framesAt((w) => w >= top) / Math.max(1, framesAt(() => true));
+    report(t, `rate: ${(topShare * 100).toFixed(0)} % of the frames decoded while limited were of the top layer`);
+    assert.ok(topShare < 0.25, `${(topShare * 100).toFixed(0)} % of the frames while limited were of the top layer (widths ${widths})`);
     assert.deepEqual(flatWindows(limited, 'frames', 2000), [], 'the lower layer stood still while limited');
     const flatAudio = flatWindows(s, 'audio', 1000);
     assert.deepEqual(flatAudio, [], `no audio packet in the 1 s windows starting at ${flatAudio} ms`);

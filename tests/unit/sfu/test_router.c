@@ -2,8 +2,8 @@
 /* The worker's control loops, run in-process with a controlled clock (no thread, no socket;
  * what the worker sends is read back from its send batch and decrypted with the peer's keys):
  * consent freshness (no checks for 30 s → ice_timeout), the subscriber's REMB estimate
- * choosing a lower simulcast layer and probing the higher one again, and our own RTCP (receiver reports + REMB to publishers,
- * sender reports to subscribers). */
+ * choosing a lower simulcast layer and probing the higher one again, and our own RTCP
+ * (receiver reports + REMB to publishers, sender reports to subscribers). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
@@ -216,7 +217,10 @@ static void test_probe_up_when_remb_sits_at_its_cap(void **state)
     s = with_remb(300000, 3);
     assert_true(s.rtp_h > 20);
     /* the estimate falls while probing: back down, and no new probe for the back-off */
+    uint64_t failed = rs_metric_get(RS_M_LAYER_PROBES_FAILED);
+    uint64_t ok = rs_metric_get(RS_M_LAYER_PROBES_OK);
     with_remb(250000, 1);
+    assert_int_equal(rs_metric_get(RS_M_LAYER_PROBES_FAILED), failed + 1);
     s = with_remb(250000, 3);
     assert_int_equal(s.rtp_h, 0);
     assert_true(s.rtp_l > 20);
@@ -227,6 +231,8 @@ static void test_probe_up_when_remb_sits_at_its_cap(void **state)
     s = with_remb(1500000, 5);
     assert_true(s.rtp_h > 200);
     assert_int_equal(s.rtp_l, 0);
+    assert_int_equal(rs_metric_get(RS_M_LAYER_PROBES_OK), ok + 1);
+    assert_int_equal(rs_metric_get(RS_M_LAYER_PROBES_FAILED), failed + 1);
 }
 
 /* An estimate that is no more than what the subscriber receives means congestion: no probe. */
