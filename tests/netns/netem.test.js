@@ -193,6 +193,9 @@ function steadyFrom(samples, field, maxStall) {
   return last !== null && samples[samples.length - 1].t - last <= maxStall ? from : null;
 }
 
+/** The longest time between two samples: a gap measured above is no finer than this. */
+const sampleGap = (samples) => samples.reduce((m, x, i) => (i ? Math.max(m, x.t - samples[i - 1].t) : 0), 0);
+
 /** Every window of `ms` (from each sample to the first at least `ms` later) in which `field` did not grow. */
 function flatWindows(samples, field, ms) {
   const flat = [];
@@ -275,7 +278,8 @@ test('2 % loss and 100 ± 30 ms delay both ways: video keeps playing, NACK/RTX a
       `NACKs ${last.nack - first.nack}, RTX bytes ${last.rtxBytes - first.rtxBytes}, PLIs ${last.pli - first.pli}, ` +
       `freezes (Chromium) ${last.freezes - first.freezes}`);
     report(t, `loss: longest video freeze ${freezeBeforeCut} ms before the cut, ${freeze} ms with it; ` +
-      `video back ${recovery} ms after the ${CUT_MS / 1000} s cut; longest audio gap ${audioGapOutside} ms outside the cut, ${audioGap} ms with it`);
+      `video back ${recovery} ms after the ${CUT_MS / 1000} s cut; longest audio gap ${audioGapOutside} ms outside the cut, ${audioGap} ms with it; ` +
+      `samples at most ${sampleGap(s)} ms apart`);
 
     // the video kept playing: frames grew in every 2 s window outside the cut, and came back after it
     const flatVideo = flatWindows(beforeCut, 'frames', 2000);
@@ -308,6 +312,8 @@ test('a 500 kbit/s downlink: a lower simulcast layer within seconds, back up whe
       return layers.length >= 2 && s && s.width === widest && widest;
     }, { timeout: 60000, interval: 500, message: "Clara to receive Anna's widest layer" }).catch((e) => { throw new Error(`${e.message}; ${seen}`); });
     report(t, `rate: ${seen}`);
+    const probeCount = async () => Promise.all(['ok', 'failed'].map((r) => serverMetric(`ratsaal_layer_probes_total{result="${r}"}`)));
+    const probes0 = await probeCount();
     const start = Date.now();
     // a router's bottleneck: 500 kbit/s, what waits longer than 150 ms is dropped
     ns.sh('tc', ['qdisc', 'replace', 'dev', kidC.outer, 'root', 'tbf', 'rate', '500kbit', 'burst', '10kb', 'latency', '150ms']);
@@ -329,10 +335,12 @@ test('a 500 kbit/s downlink: a lower simulcast layer within seconds, back up whe
 
     const freeze = longestStall(s, 'frames');
     const audioGap = longestStall(s, 'audio');
+    const probes = (await probeCount()).map((n, i) => n - probes0[i]);
+    report(t, `rate: the server's layer probes meanwhile: ${probes[0]} ok, ${probes[1]} failed`);
     const widths = [...new Set(limited.map((x) => x.width))].join('/');
     report(t, `rate: tbf 500kbit/150ms; top layer ${top} px; lower layer (${down.width} px) after ${down.t - start} ms; ` +
       `widths while limited ${widths}; back to ${up.width} px ${up.t - lifted} ms after the limit was lifted`);
-    report(t, `rate: longest video freeze ${freeze} ms, longest audio gap ${audioGap} ms, ` +
+    report(t, `rate: longest video freeze ${freeze} ms, longest audio gap ${audioGap} ms (samples at most ${sampleGap(s)} ms apart), ` +
       `frames while limited ${limited[limited.length - 1].frames - limited[0].frames} in ${((limited[limited.length - 1].t - limited[0].t) / 1000).toFixed(1)} s`);
 
     // the server may try the top layer again while limited (a probe); it must not stay there:
