@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: EUPL-1.2
 'use strict';
 // Issue 16: a meeting under real network conditions. Anna publishes from the test namespace;
-// Bernd and Clara only watch, each from a child namespace whose link the test shapes with tc:
-//   - Bernd's link loses 2 % and delays 100 ms ± 30 ms in both directions (netem): his video
-//     keeps playing, lost packets come back as RTX after his NACKs, PLIs get keyframes, and
-//     Anna's audio never stops;
+// Bernd and Clara only watch, each from a child namespace whose link the test shapes:
+//   - Bernd's link loses 2 % and delays 100 ms ± 30 ms in both directions (what netem's
+//     `loss 2% delay 100ms 30ms` does; netem_shaper.py, as the kernel has no sch_netem): his
+//     video keeps playing, lost packets come back as RTX after his NACKs, and Anna's audio never
+//     stops; a 4 s cut of his link comes back through a keyframe (PLI);
 //   - Clara's downlink is limited to 500 kbit/s (tbf, a router with 150 ms of queue): the server
 //     moves her to a lower simulcast layer (her frameWidth falls) within seconds, and back up once
 //     the limit is lifted; her audio never stops meanwhile.
