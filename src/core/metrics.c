@@ -104,6 +104,11 @@ static const struct {
     [RS_M_DTLS_FINGERPRINT_MISMATCH] = {"ratsaal_dtls_fingerprint_mismatch_total", "counter",
                                         "DTLS handshakes refused: the peer's certificate does "
                                         "not match the fingerprint in its SDP"},
+    [RS_M_SRTP_SESSIONS_GCM] = {"ratsaal_srtp_sessions_total{profile=\"aead_aes_128_gcm\"}",
+                                "counter",
+                                "Media transports connected, by the SRTP profile DTLS chose"},
+    [RS_M_SRTP_SESSIONS_CM] = {"ratsaal_srtp_sessions_total{profile=\"aes_cm_128_hmac_sha1_80\"}",
+                               "counter", NULL},
     [RS_M_NACKS_IN] = {"ratsaal_nacks_in_total", "counter",
                        "NACKed packets requested by subscribers"},
     [RS_M_NACKS_OUT] = {"ratsaal_nacks_out_total", "counter", "NACKs sent to publishers"},
@@ -112,6 +117,11 @@ static const struct {
     [RS_M_FIRS_OUT] = {"ratsaal_firs_out_total", "counter", "FIRs sent to publishers"},
     [RS_M_RETRANSMISSIONS] = {"ratsaal_retransmissions_total", "counter",
                               "Packets retransmitted from the cache"},
+    [RS_M_LAYER_PROBES_OK] = {"ratsaal_layer_probes_total{result=\"ok\"}", "counter",
+                              "Simulcast steps up past a subscriber's bandwidth estimate, by "
+                              "whether the estimate followed"},
+    [RS_M_LAYER_PROBES_FAILED] = {"ratsaal_layer_probes_total{result=\"failed\"}", "counter",
+                                  NULL},
     [RS_M_TRANSPORTS] = {"ratsaal_media_transports", "gauge", "Media transports (ICE/DTLS)"},
     [RS_M_UDP_SENDS] = {"ratsaal_udp_sends_total", "counter",
                         "UDP datagrams handed to the kernel (one per GSO batch)"},

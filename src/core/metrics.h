@@ -51,12 +51,16 @@ enum rs_metric {
     RS_M_DTLS_HANDSHAKES,
     RS_M_DTLS_FAILURES,
     RS_M_DTLS_FINGERPRINT_MISMATCH, /* the peer's certificate is not the one its SDP names */
+    RS_M_SRTP_SESSIONS_GCM,         /* transports whose DTLS chose SRTP_AEAD_AES_128_GCM */
+    RS_M_SRTP_SESSIONS_CM,          /* ... SRTP_AES128_CM_HMAC_SHA1_80 (e.g. aiortc, older peers) */
     RS_M_NACKS_IN,
     RS_M_NACKS_OUT,
     RS_M_PLIS_IN,
     RS_M_PLIS_OUT,
     RS_M_FIRS_OUT,
     RS_M_RETRANSMISSIONS,
+    RS_M_LAYER_PROBES_OK,     /* a subscriber stepped up past its REMB, and the REMB followed */
+    RS_M_LAYER_PROBES_FAILED, /* ... and the REMB fell, or did not grow enough in time */
     RS_M_TRANSPORTS,       /* gauge */
     RS_M_UDP_SENDS,        /* datagrams handed to the kernel (a GSO datagram counts once) */
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */

@@ -11,6 +11,17 @@
  * continuous across switches, restarts and pauses: out = in + offset, with the offset
  * recomputed at each switch from the last packet sent.
  *
+ * Probing: a browser's REMB is a receive-side estimate that never rises above about 1.5 times
+ * what it receives, so a subscriber on a small layer reports too little for the next one even
+ * on a fast link, and budget alone would keep it down for good (the top layer costs about three
+ * times the middle one). When the estimate sits at that cap (at least 5/4 of what we send: the
+ * receiver sees no congestion), one subscription per transport is stepped up one layer anyway
+ * and held there until the estimate has grown to pay for it (success), or falls (congestion),
+ * or RS_PROBE_MAX_MS pass (failure: no new probe for a back-off that doubles, 4 s to 32 s).
+ * The layer a subscription gets is given up for budget only when the estimate is below what
+ * the transport forwards (congestion), not whenever a layer's bitrate, keyframes and all,
+ * pokes above it: that flapped between layers every second or two, a keyframe each time.
+ *
  * Every forwarded packet is rebuilt: our own RTP header (subscriber's PT, SSRC, seq, ts and
  * header extension ids, which differ from the publisher's) followed by the publisher's
  * payload, then SRTP-protected for that subscriber. Retransmissions (NACK) come from a per-
@@ -44,6 +55,9 @@
 #define RS_RTCP_INTERVAL_MS 1000
 #define RS_NACK_MAX_GAP 64
 #define RS_AUDIO_BPS 64000       /* budget kept for each audio subscription */
+#define RS_PROBE_MAX_MS 20000
+#define RS_PROBE_BACKOFF_MS 4000
+#define RS_PROBE_BACKOFF_MAX_MS 32000
 
 int rs_wk__router_init(struct rs_wk *w)
 {
@@ -1019,15 +1033,73 @@ static bool layer_active(const struct rs_wk *w, const struct rs_wk_layer *l)
 
 /* Picks each video subscription's layer. Returns true while a subscription waits for a
  * keyframe of its target layer (its request may have been refused: ask again soon). */
+static void probe_end(struct rs_wk *w, struct rs_wk_transport *t, bool ok)
+{
+    RS_DEBUG("worker", "event=layer_probe_end tid=%u sub=%u ok=%d remb=%u", t->tid, t->probe_sub,
+             ok, t->remb_bps);
+    t->probe_until_ms = 0;
+    rs_metric_inc(ok ? RS_M_LAYER_PROBES_OK : RS_M_LAYER_PROBES_FAILED);
+    if (ok) {
+        t->probe_backoff_ms = 0;
+        t->next_probe_ms = w->now_ms;
+        return;
+    }
+    t->probe_backoff_ms = t->probe_backoff_ms ? t->probe_backoff_ms * 2 : RS_PROBE_BACKOFF_MS;
+    if (t->probe_backoff_ms > RS_PROBE_BACKOFF_MAX_MS)
+        t->probe_backoff_ms = RS_PROBE_BACKOFF_MAX_MS;
+    t->next_probe_ms = w->now_ms + t->probe_backoff_ms;
+}
+
+/* Layer `l` for subscription `s` given the budget, or a probe one layer above what it gets. */
+static int probe_layer(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_sub *s,
+                       const struct rs_wk_track *tr, int want, int l, uint64_t sent)
+{
+    if (t->probe_until_ms && s->id == t->probe_sub) {
+        if (l >= t->probe_layer) {
+            probe_end(w, t, true); /* the estimate pays for it now */
+            return l;
+        }
+        return t->probe_layer < want ? t->probe_layer : want;
+    }
+    int up = s->cur_layer + 1;
+    if (t->probe_until_ms || !t->remb_bps || w->now_ms < t->next_probe_ms ||
+        s->cur_layer < 0 || l > s->cur_layer || up > want || up >= tr->n_layers ||
+        !layer_active(w, &tr->layers[up]) || (uint64_t)t->remb_bps * 4 < sent * 5)
+        return l;
+    t->probe_until_ms = w->now_ms + RS_PROBE_MAX_MS;
+    t->probe_remb = t->remb_bps;
+    t->probe_sub = s->id;
+    t->probe_layer = up;
+    RS_DEBUG("worker", "event=layer_probe tid=%u sub=%u from=%d to=%d remb=%u sent=%llu", t->tid,
+             s->id, s->cur_layer, up, t->remb_bps, (unsigned long long)sent);
+    return up;
+}
+
 static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
 {
     bool waiting = false;
-    uint64_t budget = t->remb_bps && w->now_ms - t->remb_ms < 5000 ? t->remb_bps : UINT64_MAX;
+    bool fresh = t->remb_bps && w->now_ms - t->remb_ms < 5000;
+    uint64_t budget = fresh ? t->remb_bps : UINT64_MAX;
+    uint64_t sent = 0; /* what this transport forwards now */
+    bool probed_here = false;
     for (uint32_t si = t->first_sub; si != RS_WK_NONE; si = w->subs[si].next_in_transport) {
         struct rs_wk_sub *s = &w->subs[si];
-        if (s->enabled && w->tracks[s->track].kind == RS_MEDIA_AUDIO)
+        const struct rs_wk_track *tr = &w->tracks[s->track];
+        probed_here |= s->id == t->probe_sub;
+        if (!s->enabled)
+            continue;
+        if (tr->kind == RS_MEDIA_AUDIO) {
             budget = budget > RS_AUDIO_BPS ? budget - RS_AUDIO_BPS : 0;
+            sent += tr->layers[0].bitrate_bps;
+        } else if (s->cur_layer >= 0) {
+            sent += tr->layers[s->cur_layer].bitrate_bps;
+        }
     }
+    bool congested = fresh && t->remb_bps < sent;
+    if (t->probe_until_ms &&
+        (!fresh || !probed_here || w->now_ms >= t->probe_until_ms ||
+         (uint64_t)t->remb_bps * 100 < (uint64_t)t->probe_remb * 95))
+        probe_end(w, t, false);
     for (uint32_t si = t->first_sub; si != RS_WK_NONE; si = w->subs[si].next_in_transport) {
         struct rs_wk_sub *s = &w->subs[si];
         struct rs_wk_track *tr = &w->tracks[s->track];
@@ -1038,9 +1110,12 @@ static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
         bool any_active = false;
         for (int k = 0; k < tr->n_layers; k++)
             any_active |= layer_active(w, &tr->layers[k]);
-        /* step down past layers that are too expensive, or silent (when anything flows) */
+        /* step down past layers that are too expensive, or silent (when anything flows); the
+         * layer it gets (or one below) only when the estimate is below what it receives: a
+         * layer's bitrate swings with its keyframes, the receiver's estimate is what counts */
         while (l > 0 && ((any_active && !layer_active(w, &tr->layers[l])) ||
-                         tr->layers[l].bitrate_bps > budget))
+                         (tr->layers[l].bitrate_bps > budget &&
+                          (l > s->cur_layer || congested))))
             l--;
         if (l >= 0 && any_active && !layer_active(w, &tr->layers[l])) {
             /* nothing active at or below the wish: take the lowest active one above it */
@@ -1051,8 +1126,13 @@ static bool choose_layers(struct rs_wk *w, struct rs_wk_transport *t)
                 }
             }
         }
+        if (fresh && l >= 0)
+            l = probe_layer(w, t, s, tr, want, l, sent);
         if (l >= 0)
             budget = budget > tr->layers[l].bitrate_bps ? budget - tr->layers[l].bitrate_bps : 0;
+        /* no probe right after a step down */
+        if (l < s->target_layer && l < want && t->next_probe_ms < w->now_ms + RS_PROBE_BACKOFF_MS)
+            t->next_probe_ms = w->now_ms + RS_PROBE_BACKOFF_MS;
         if (l != s->target_layer) {
             RS_DEBUG("worker", "event=layer_target sub=%u from=%d to=%d budget=%llu", s->id,
                      s->target_layer, l, (unsigned long long)budget);

@@ -470,13 +470,15 @@ static void dtls_check(struct rs_wk *w, struct rs_wk_transport *t)
             rs_wk__transport_fail(w, t, RS_FAIL_DTLS);
             return;
         }
+        bool gcm = keys.profile == RS_SRTP_AEAD_AES_128_GCM;
         memset(&keys, 0, sizeof(keys));
         t->srtp_ready = true;
         t->state = WK_T_CONNECTED;
         t->connected_ms = w->now_ms;
         rs_metric_inc(RS_M_DTLS_HANDSHAKES);
-        RS_INFO("worker", "event=transport_connected tid=%u subscriber=%d", t->tid,
-                t->subscriber);
+        rs_metric_inc(gcm ? RS_M_SRTP_SESSIONS_GCM : RS_M_SRTP_SESSIONS_CM);
+        RS_INFO("worker", "event=transport_connected tid=%u subscriber=%d srtp=%s", t->tid,
+                t->subscriber, gcm ? "aead_aes_128_gcm" : "aes_cm_128_hmac_sha1_80");
         struct rs_event ev = {.type = RS_EV_TRANSPORT_CONNECTED, .tid = t->tid,
                               .owner = t->owner};
         rs_wk__event(w, &ev);

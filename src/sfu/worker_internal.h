@@ -99,6 +99,13 @@ struct rs_wk_transport {
     uint32_t remb_bps;  /* subscriber's latest REMB estimate, 0 = none yet */
     uint64_t remb_ms;
     uint64_t next_layer_ms;
+    /* a step up that the REMB does not yet allow (router.c, "probing"): one at a time */
+    uint64_t probe_until_ms; /* 0 = no probe running */
+    uint64_t next_probe_ms;  /* no new probe before (after a failed one) */
+    uint32_t probe_backoff_ms;
+    uint32_t probe_remb; /* the REMB when the probe started: falling below it ends the probe */
+    uint32_t probe_sub;  /* id of the subscription stepped up */
+    int probe_layer;
 
     /* A sink (record_feed.h): packets go to sink_fd in the clear, RTCP comes back from it. */
     bool sink, sink_polled; /* sink_polled: sink_fd is in the worker's epoll set */

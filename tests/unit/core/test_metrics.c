@@ -78,12 +78,23 @@ static void test_counters_and_drops(void **state)
     assert_int_equal(rs_metrics_render(small, sizeof(small)), -ENOSPC);
 }
 
+static void test_srtp_sessions_by_profile(void **state)
+{
+    rs_metric_inc(RS_M_SRTP_SESSIONS_CM);
+    char *t = render();
+    expect_line(t, "# TYPE ratsaal_srtp_sessions_total counter\n");
+    expect_line(t, "ratsaal_srtp_sessions_total{profile=\"aead_aes_128_gcm\"} 0\n");
+    expect_line(t, "ratsaal_srtp_sessions_total{profile=\"aes_cm_128_hmac_sha1_80\"} 1\n");
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delay_buckets),
         cmocka_unit_test(test_delay_histogram_exposition),
         cmocka_unit_test(test_counters_and_drops),
+        cmocka_unit_test(test_srtp_sessions_by_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,8 @@
 /* The worker's control loops, run in-process with a controlled clock (no thread, no socket;
  * what the worker sends is read back from its send batch and decrypted with the peer's keys):
  * consent freshness (no checks for 30 s → ice_timeout), the subscriber's REMB estimate
- * choosing a lower simulcast layer, and our own RTCP (receiver reports + REMB to publishers,
- * sender reports to subscribers). */
+ * choosing a lower simulcast layer and probing the higher one again, and our own RTCP
+ * (receiver reports + REMB to publishers, sender reports to subscribers). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
@@ -178,6 +179,72 @@ static void test_remb_lowers_layer_and_rtcp_flows(void **state)
     assert_int_equal(s.rtp_h, 0);
 }
 
+static void send_remb(uint32_t bps)
+{
+    uint8_t remb[64];
+    size_t rlen;
+    uint32_t media = 0x2020;
+    assert_int_equal(rs_rtcp_build_remb(remb, sizeof(remb), 0x77, bps, &media, 1, &rlen), 0);
+    assert_int_equal(rs_srtp_protect_rtcp(&sub_peer, remb, &rlen, sizeof(remb)), 0);
+    rs_wk__on_datagram(w, remb, rlen, &sub_addr);
+}
+
+/* `seconds` of media with a REMB of `bps` each second; what the subscriber got. */
+static struct seen with_remb(uint32_t bps, int seconds)
+{
+    struct seen s = {0};
+    for (int i = 0; i < seconds; i++) {
+        send_remb(bps);
+        one_second(&s, true);
+        wk_inproc_check_in(w, "0001abcd", "publisherpasswordpublisher", &pub_addr);
+        wk_inproc_check_in(w, "0002abcd", "subscriberpasswordsubscrib", &sub_addr);
+    }
+    return s;
+}
+
+/* A browser's REMB never exceeds about 1.5 times what it receives: held on the small layer
+ * by budget alone, the subscriber would never get the top one back. */
+static void test_probe_up_when_remb_sits_at_its_cap(void **state)
+{
+    struct seen s = with_remb(2000000, 3);
+    assert_true(s.rtp_h > 100);
+    /* 300 kbit/s: down to "l" (~100 kbit/s), and no probe for the 4 s after the step down */
+    with_remb(300000, 2);
+    s = with_remb(300000, 1);
+    assert_true(s.rtp_l > 20);
+    assert_int_equal(s.rtp_h, 0);
+    /* the estimate stays at 3x what it gets (no congestion): the top layer is tried */
+    s = with_remb(300000, 3);
+    assert_true(s.rtp_h > 20);
+    /* the estimate falls while probing: back down, and no new probe for the back-off */
+    uint64_t failed = rs_metric_get(RS_M_LAYER_PROBES_FAILED);
+    uint64_t ok = rs_metric_get(RS_M_LAYER_PROBES_OK);
+    with_remb(250000, 1);
+    assert_int_equal(rs_metric_get(RS_M_LAYER_PROBES_FAILED), failed + 1);
+    s = with_remb(250000, 3);
+    assert_int_equal(s.rtp_h, 0);
+    assert_true(s.rtp_l > 20);
+    /* after it, a probe again; this time the estimate grows to pay for the top layer: it stays */
+    s = with_remb(300000, 3);
+    assert_true(s.rtp_h > 20);
+    with_remb(1500000, 2);
+    s = with_remb(1500000, 5);
+    assert_true(s.rtp_h > 200);
+    assert_int_equal(s.rtp_l, 0);
+    assert_int_equal(rs_metric_get(RS_M_LAYER_PROBES_OK), ok + 1);
+    assert_int_equal(rs_metric_get(RS_M_LAYER_PROBES_FAILED), failed + 1);
+}
+
+/* An estimate that is no more than what the subscriber receives means congestion: no probe. */
+static void test_no_probe_under_congestion(void **state)
+{
+    with_remb(2000000, 3);
+    with_remb(110000, 2);
+    struct seen s = with_remb(110000, 15);
+    assert_true(s.rtp_l > 100);
+    assert_int_equal(s.rtp_h, 0);
+}
+
 static void test_consent_expiry(void **state)
 {
     struct rs_event ev;
@@ -209,6 +276,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_remb_lowers_layer_and_rtcp_flows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe_up_when_remb_sits_at_its_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_probe_under_congestion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent_expiry, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
