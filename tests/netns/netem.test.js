@@ -31,7 +31,7 @@ const shapers = [];
 const CUT_MS = 4000;
 
 /**
- * Loss, delay and jitter on a child's link in both directions. kid.netem() needs the kernel's
+ * Loss, delay and jitter on a child's link in both directions. tc's netem would need the kernel's
  * sch_netem, which these machines' kernel lacks (tc: "Specified qdisc kind is unknown"), so the
  * UDP frames are passed through netem_shaper.py instead (see there): tc redirects what leaves
  * each end of the link (outer: what the child receives, inner: what it sends) to a veth pair,
@@ -317,7 +317,7 @@ test('a 500 kbit/s downlink: a lower simulcast layer within seconds, back up whe
     const probes0 = await probeCount();
     const start = Date.now();
     // a router's bottleneck: 500 kbit/s, what waits longer than 150 ms is dropped
-    ns.sh('tc', ['qdisc', 'replace', 'dev', kidC.outer, 'root', 'tbf', 'rate', '500kbit', 'burst', '10kb', 'latency', '150ms']);
+    kidC.qdisc('tbf rate 500kbit burst 10kb latency 150ms');
     const down = await h.waitUntil(async () => {
       const s = await samplesSince(C, start);
       return s.find((x) => x.width && x.width < top);
@@ -326,7 +326,7 @@ test('a 500 kbit/s downlink: a lower simulcast layer within seconds, back up whe
     await h.sleep(15000);
     const limited = (await samplesSince(C, down.t));
     const lifted = Date.now();
-    kidC.clearNetem();
+    kidC.clearQdisc();
     const up = await h.waitUntil(async () => {
       const s = await samplesSince(C, lifted);
       return s.find((x) => x.width >= top);

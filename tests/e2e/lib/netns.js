@@ -111,8 +111,8 @@ let childCount = 0;
  * proxy on its 127.0.0.1:port to the server (so its page is a secure context as well).
  * @param {number} port  the server's HTTP port
  * @returns child with .name, .ip, .launchArgs (for harness.launchBrowser), .down(), .up(),
- *          .netem(spec) / .clearNetem() on the link towards the child (its downstream),
- *          .netemUp(spec) on the child's own end (its upstream), .nft(), .run(cmd, args), .destroy()
+ *          .qdisc(spec) / .clearQdisc() on the link towards the child (its downstream),
+ *          .qdiscUp(spec) on the child's own end (its upstream), .nft(), .run(cmd, args), .destroy()
  */
 async function child(port) {
   setup();
@@ -157,9 +157,11 @@ async function child(port) {
   c.run = (cmd, args) => sh(cmd, args, { ns: name });
   c.down = () => sh('ip', ['link', 'set', outer, 'down']);
   c.up = () => { sh('ip', ['link', 'set', outer, 'up']); route(); }; // a link going down takes its routes
-  c.netem = (spec) => sh('tc', ['qdisc', 'replace', 'dev', outer, 'root', 'netem', ...spec.split(' ')]);
-  c.netemUp = (spec) => sh('tc', ['qdisc', 'replace', 'dev', inner, 'root', 'netem', ...spec.split(' ')], { ns: name });
-  c.clearNetem = () => {
+  // a root qdisc on the link, e.g. 'tbf rate 500kbit burst 10kb latency 150ms'. Not netem: the
+  // kernel of these machines has no sch_netem; tests/netns/netem_shaper.py does loss and delay
+  c.qdisc = (spec) => sh('tc', ['qdisc', 'replace', 'dev', outer, 'root', ...spec.split(' ')]);
+  c.qdiscUp = (spec) => sh('tc', ['qdisc', 'replace', 'dev', inner, 'root', ...spec.split(' ')], { ns: name });
+  c.clearQdisc = () => {
     try { sh('tc', ['qdisc', 'del', 'dev', outer, 'root']); } catch { /* none set */ }
     try { sh('tc', ['qdisc', 'del', 'dev', inner, 'root'], { ns: name }); } catch { /* none set */ }
   };
