@@ -423,7 +423,7 @@ static int replace_item(json_t *o, size_t i, json_t *old, json_t *seen,
                         struct rs_agenda_item_record *r, char *title, char *description,
                         struct rs_msg_error *err)
 {
-    char field[32];
+    char field[48]; /* "items[<up to 20 digits>].description" */
     const char *val;
     if (!json_is_object(o)) {
         snprintf(field, sizeof(field), "items[%zu]", i);

@@ -476,7 +476,7 @@ static void fail_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
     audit(room, r->recording_id, "recorder_failed", k, NULL, json_pack("{s:s}", "message", why));
     RS_WARN("recording", "event=recorder_failed room=%s kind=%s why=\"%s\"", room->id,
             kind_choices[k], why);
-    snprintf(r->error, sizeof(r->error), "%s", why);
+    snprintf(r->error, sizeof(r->error), "%.*s", (int)sizeof(r->error) - 1, why); /* cut */
     r->state = RUN_FAILED;
     r->paused = false;
     r->recording_id = 0;

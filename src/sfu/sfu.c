@@ -4,9 +4,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -91,6 +95,39 @@ static void stop_workers(struct rs_media *m)
     m->relay = NULL;
 }
 
+
+/* The address the media sockets bind to. With a wildcard `listen` and a `public_ip` that is one of
+ * this host's addresses, that address: a socket bound to the wildcard answers from whatever address
+ * the route to the browser has, and on a host with several interfaces that is not always the one
+ * in our candidate, so ICE ignores the answers and the call never connects. A public_ip that is not
+ * local (the host is behind NAT) leaves the wildcard. */
+static const char *media_bind_ip(const struct rs_config *cfg)
+{
+    const char *l = cfg->listen_addr;
+    bool wildcard = strcmp(l, "*") == 0 || strcmp(l, "0.0.0.0") == 0 || strcmp(l, "::") == 0;
+    if (!wildcard)
+        return l;
+    const char *any = strcmp(l, "*") == 0 ? NULL : l;
+    if (!cfg->public_ip[0])
+        return any;
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+    struct sockaddr *sa = (struct sockaddr *)&sin;
+    socklen_t len = sizeof(sin);
+    if (inet_pton(AF_INET, cfg->public_ip, &sin.sin_addr) != 1) {
+        if (inet_pton(AF_INET6, cfg->public_ip, &sin6.sin6_addr) != 1)
+            return any;
+        sa = (struct sockaddr *)&sin6;
+        len = sizeof(sin6);
+    }
+    int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return any;
+    bool local = bind(fd, sa, len) == 0;
+    close(fd);
+    return local ? cfg->public_ip : any;
+}
+
 int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
 {
     app->media = NULL;
@@ -132,10 +169,11 @@ int rs_sfu_start(struct rs_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "media workers: out of memory or eventfds for the relay rings");
         return -ENOMEM;
     }
+    const char *bind_ip = media_bind_ip(cfg);
     for (unsigned k = 0; k < n; k++) {
         struct rs_worker_config wc = {
             .port = m->port[k],
-            .bind_ip = strcmp(cfg->listen_addr, "*") == 0 ? NULL : cfg->listen_addr,
+            .bind_ip = bind_ip,
             .dtls = dtls,
             .cmds = m->cmds[k],
             .events = m->events[k],

@@ -129,11 +129,9 @@ async function child(port) {
   sh('ip', ['link', 'set', inner, 'netns', name]);
   sh('ip', ['addr', 'add', `${gw}/24`, 'dev', outer]);
   sh('ip', ['link', 'set', outer, 'up']);
-  // answers to the child must come from the server's public_ip: the media socket is bound to the
-  // wildcard address, and the kernel would otherwise pick the link's own address (10.78.N.1), which
-  // ICE rightly ignores as a response from somewhere else
-  const route = () => sh('ip', ['route', 'replace', `10.78.${k}.0/24`, 'dev', outer, 'src', HOST_IP]);
-  route();
+  // No `src` on the route to the child on purpose: the server must answer from its public_ip by
+  // itself (src/sfu/sfu.c media_bind_ip), not from this link's own address 10.78.N.1, which ICE
+  // rightly ignores; these child namespaces are how the tests see that it does.
   sh('ip', ['link', 'set', 'lo', 'up'], { ns: name });
   sh('ip', ['addr', 'add', `${ip}/24`, 'dev', inner], { ns: name });
   sh('ip', ['link', 'set', inner, 'up'], { ns: name });
@@ -156,7 +154,7 @@ async function child(port) {
 
   c.run = (cmd, args) => sh(cmd, args, { ns: name });
   c.down = () => sh('ip', ['link', 'set', outer, 'down']);
-  c.up = () => { sh('ip', ['link', 'set', outer, 'up']); route(); }; // a link going down takes its routes
+  c.up = () => sh('ip', ['link', 'set', outer, 'up']);
   // a root qdisc on the link, e.g. 'tbf rate 500kbit burst 10kb latency 150ms'. Not netem: the
   // kernel of these machines has no sch_netem; tests/netns/netem_shaper.py does loss and delay
   c.qdisc = (spec) => sh('tc', ['qdisc', 'replace', 'dev', outer, 'root', ...spec.split(' ')]);
