@@ -86,6 +86,8 @@ static const struct {
                                   NULL},
     [RS_M_WS_CLOSED_PROTOCOL] = {"ratsaal_signaling_closed_total{reason=\"protocol_error\"}",
                                  "counter", NULL},
+    [RS_M_WS_CLOSED_SILENT] = {"ratsaal_signaling_closed_total{reason=\"silent\"}", "counter",
+                               NULL},
     [RS_M_RTP_PACKETS_IN] = {"ratsaal_rtp_packets_in_total", "counter",
                              "SRTP packets received and authenticated"},
     [RS_M_RTP_BYTES_IN] = {"ratsaal_rtp_bytes_in_total", "counter", "SRTP bytes received"},
@@ -279,6 +281,13 @@ static const struct {
     [RS_M_LIVE_REQUESTS_SEGMENT] = {"ratsaal_live_requests_total{type=\"segment\"}", "counter",
                                     NULL},
     [RS_M_LIVE_REQUESTS_INFO] = {"ratsaal_live_requests_total{type=\"info\"}", "counter", NULL},
+    [RS_M_RESUMES_OK] = {"ratsaal_resumes_total{result=\"ok\"}", "counter",
+                         "Joins that carried a resume token, by result"},
+    [RS_M_RESUMES_EXPIRED] = {"ratsaal_resumes_total{result=\"expired\"}", "counter", NULL},
+    [RS_M_RESUMES_INVALID] = {"ratsaal_resumes_total{result=\"invalid\"}", "counter", NULL},
+    [RS_M_PARTICIPANTS_RECONNECTING] = {"ratsaal_participants_reconnecting", "gauge",
+                                        "Participants kept in their room while their connection "
+                                        "is gone (resume grace period)"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

@@ -40,6 +40,7 @@ enum rs_metric {
     RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
     RS_M_WS_CLOSED_TOO_LARGE,    /* a message larger than any action accepts (1009) */
     RS_M_WS_CLOSED_PROTOCOL,     /* a frame breaking RFC 6455, closed by libwebsockets */
+    RS_M_WS_CLOSED_SILENT,       /* a pinging client fell silent (signaling/session.c) */
     /* media plane (workers) */
     RS_M_RTP_PACKETS_IN,
     RS_M_RTP_BYTES_IN,
@@ -160,6 +161,11 @@ enum rs_metric {
     RS_M_LIVE_REQUESTS_PLAYLIST,       /* GET /live/{id}/index.m3u8 */
     RS_M_LIVE_REQUESTS_SEGMENT,        /* GET /live/{id}/segNNNNN.ts */
     RS_M_LIVE_REQUESTS_INFO,           /* GET /live/{id}/info.json */
+    /* resuming a participant after its connection dropped (room/control.c) */
+    RS_M_RESUMES_OK,      /* control/join with a valid resume token */
+    RS_M_RESUMES_EXPIRED, /* ... whose grace period had ended */
+    RS_M_RESUMES_INVALID, /* ... unknown, used, another room, or its owner still connected */
+    RS_M_PARTICIPANTS_RECONNECTING, /* gauge: kept in the room while their socket is gone */
     RS_M__COUNT
 };
 
