@@ -58,6 +58,9 @@ class Meeting {
     this.me = null; // signed-in user or null
     this.meetingInfo = null; // the meeting from GET /api/v1/meetings when it is one of mine
     this.pendingJoin = null; // while waiting in the lobby: what to start on admission
+    // control/joined's resume token (docs/protocol.md "Resume"): after a dropped connection the
+    // join carries it and the server continues this participant instead of adding a new one
+    this.resumeToken = null;
     this.sig = new Signaling();
     this.state = new RoomState();
     this.media = null;
@@ -597,7 +600,7 @@ class Meeting {
         return;
       }
       if (!this._applyJoined(reply)) return;
-      toast(t('conn.restored'), { timeout: 3000 });
+      toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000 });
       if (this.media) {
         // the stage may have changed while the connection was gone
         if (this.media.publishing && !this._mayPublish()) this.media.stopPublish();
@@ -782,19 +785,31 @@ class Meeting {
     this.controls.mic.disabled || this.controls.mic.hidden ? this.controls.hand.focus() : this.controls.mic.focus();
   }
 
-  /** In the meeting (first join, admitted, or again after a reconnect); false if refused. */
+  /** Holds `token` (or none) for the next join after a dropped connection. */
+  _setResumeToken(token) {
+    this.resumeToken = typeof token === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(token) ? token : null;
+    this.sig.resumable = !!this.resumeToken;
+  }
+
+  /**
+   * In the meeting (first join, admitted, or again after a reconnect); false if refused. After a
+   * resume (`reply.resumed`) the same participant goes on: what only this page knew (its whisper
+   * groups, private chat lines) stays, the rest is the server's state again.
+   */
   _applyJoined(reply) {
     // known before the phase changes: whether "Copy link" is offered depends on it
     this.managed = !!(reply.room_settings && reply.room_settings.managed === true);
     this.serverCanGrant = !!(reply.room_settings && reply.room_settings.can_grant === true);
     if (!this.transition('joined')) return false;
+    this._setResumeToken(reply.resume_token);
     this.state.applyJoined(reply);
     this.votes.reset(reply.votes, reply.member_count);
     if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);
     this.stageLayout.setSpotlight(reply.spotlight);
     this.polls.reset(reply.poll);
     this.timer.reset(reply.timer);
-    this.whisper.reset(reply.whisper);
+    if (reply.resumed === true) this.whisper.setAllowed(!(reply.whisper && reply.whisper.allowed === false));
+    else this.whisper.reset(reply.whisper);
     this.podium.reset(reply.podium);
     this.breakout.reset(reply.breakout);
     this.recording.reset(reply.recording || {});
@@ -963,6 +978,7 @@ class Meeting {
 
   async leave() {
     if (!this.transition('leave')) return;
+    this._setResumeToken(null);
     await this.features.control.leave();
     if (!this.transition('left')) return; // the server shut down meanwhile
     this._showOut('left', t('left.heading'), null);
