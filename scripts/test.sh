@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: EUPL-1.2
 # Runs every test suite after `make all unit unit-asan tsan fuzz` and prints one summary line:
 #   unit (cmocka), unit under ASan+UBSan, fuzz-corpus replay (libFuzzer, each corpus file
-#   once), end-to-end (node --test + headless Chromium), hostile clients (tests/hostile: slow
-#   loris, connection exhaustion; no browser), and the several-worker end-to-end test again
-#   against the server built with ThreadSanitizer.
+#   once), hostile clients (tests/hostile: slow loris, connection exhaustion; no browser), then
+#   the browser tests in two lanes side by side (tests/e2e/ and tests/netns/, headless Chromium
+#   and Firefox; the latter directory in network namespaces), the second lane ending with the
+#   several-worker test against the server built with ThreadSanitizer. Per-file logs and times
+#   are in build/test-logs/e2e/; the failures' details are printed last.
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
-# HOSTILE=0 to skip the hostile clients (about 2 minutes).
+# HOSTILE=0 to skip the hostile clients (about 2 minutes), UNIT=0 to skip the unit tests and the
+# corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +18,7 @@ failed=0
 failures=()
 log_dir=build/test-logs
 mkdir -p "$log_dir"
+: >"$log_dir/failure-details.txt" # printed last (see the end)
 
 run_cmocka() { # $1 = binary, $2 = label
   local bin=$1 label=$2 log
@@ -29,7 +33,8 @@ run_cmocka() { # $1 = binary, $2 = label
     f=$((f + 1)); echo "  sanitizer report in $log"
   fi
   passed=$((passed + p)); failed=$((failed + f))
-  if [[ $f -gt 0 ]]; then failures+=("$label (see $log)"); echo "FAIL $label: $p passed, $f failed"; tail -20 "$log";
+  if [[ $f -gt 0 ]]; then failures+=("$label (see $log)"); echo "FAIL $label: $p passed, $f failed"; tail -20 "$log"
+    { echo "---- $label ($log)"; tail -20 "$log"; } >>"$log_dir/failure-details.txt";
   else echo "ok   $label: $p passed"; fi
 }
 
@@ -43,6 +48,7 @@ for check in tests/floors/test_check_floors.sh scripts/check-floors.sh scripts/c
   fi
 done
 
+if [[ "${UNIT:-1}" != 0 ]]; then
 echo "== unit tests"
 for bin in $(find build/unit -type f -executable | sort); do
   run_cmocka "$bin" "unit ${bin#build/unit/}"
@@ -70,73 +76,101 @@ for bin in $(find build/fuzz -maxdepth 1 -type f -executable | sort); do
     failed=$((failed + 1)); failures+=("fuzz $name (see $log)"); echo "FAIL fuzz $name"; tail -30 "$log"
   fi
 done
+fi # UNIT
 
-if [[ "${E2E:-1}" != 0 ]]; then
-  echo "== end-to-end tests (headless Chromium)"
-  log="$log_dir/e2e.log"
-  # every test and the whole run are bounded: a browser test must fail, never hang
-  timeout 1800 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
-    tests/e2e/ >"$log" 2>&1
-  e2e_rc=$?
+# A TAP log's counts into the totals; its failures into the report at the end.
+count_tap() { # $1 = log, $2 = exit status, $3 = label
+  local log=$1 rc=$2 label=$3 p f
   p=$(grep -E '^# pass ' "$log" | grep -Eo '[0-9]+' | tail -1)
   f=$(grep -E '^# fail ' "$log" | grep -Eo '[0-9]+' | tail -1)
   p=${p:-0}; f=${f:-0}
-  if [[ $e2e_rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi # a crash, a timeout or a failed hook
   passed=$((passed + p)); failed=$((failed + f))
-  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   if [[ $f -gt 0 ]]; then
-    failures+=("e2e (see $log)")
-    grep -E -A25 '^not ok|^    not ok' "$log" | head -80
+    failures+=("$label (see $log)")
+    { echo "---- $label (exit $rc, $log)"; grep -E -A25 '^not ok|^    not ok' "$log" | head -60
+      [[ $rc -eq 124 ]] && echo "  (killed by its time limit)"; } >>"$log_dir/failure-details.txt"
   fi
-fi
-
+}
 if [[ "${HOSTILE:-1}" != 0 ]]; then
   echo "== hostile clients (tests/hostile)"
   log="$log_dir/hostile.log"
-  # slow loris and connection exhaustion against a real server (loopback only, no browser);
-  # every test and the whole run are bounded
+  # slow loris and connection exhaustion against a real server (loopback only, no browser); they
+  # measure how fast users are still served, so they run alone, before the browser lanes
   timeout 900 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
     tests/hostile/ >"$log" 2>&1
-  hostile_rc=$?
-  p=$(grep -E '^# pass ' "$log" | grep -Eo '[0-9]+' | tail -1)
-  f=$(grep -E '^# fail ' "$log" | grep -Eo '[0-9]+' | tail -1)
-  p=${p:-0}; f=${f:-0}
-  if [[ $hostile_rc -ne 0 && $f -eq 0 ]]; then f=1; fi
-  passed=$((passed + p)); failed=$((failed + f))
+  rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
-  if [[ $f -gt 0 ]]; then
-    failures+=("hostile (see $log)")
-    grep -E -A25 '^not ok|^    not ok' "$log" | head -80
-  fi
+  count_tap "$log" $rc hostile
 fi
 
 if [[ "${E2E:-1}" != 0 ]]; then
+  # Browser tests in two lanes that run side by side, one file at a time each: lane 1 the files
+  # with three or more media pages, lane 2 the lighter ones and then the several-worker test under
+  # ThreadSanitizer. Files under tests/netns/ run as root in a network namespace of their own
+  # (unshare -n; Firefox, UDP-less networks, TURN, cut links, netem).
+  echo "== end-to-end tests (headless Chromium and Firefox; two lanes)"
+  LIGHT=(
+    a11y attendance bad_input cli client-fixes devices guest-role identity identity-client
+    identity-negative language legal live-http media-client phone poll prejoin-guest prejoin-idle
+    record shortcuts skeleton testssl tls ui vote vote-durability
+  )
+  is_light() { local n; n=$(basename "$1" .test.js); [[ " ${LIGHT[*]} " == *" $n "* ]]; }
+  lane1=(); lane2=()
+  for f in ${E2E_FILES:-tests/e2e/*.test.js tests/netns/*.test.js}; do
+    [[ -e $f ]] || continue
+    if is_light "$f"; then lane2+=("$f"); else lane1+=("$f"); fi
+  done
+  mkdir -p "$log_dir/e2e"
+  rm -f "$log_dir"/e2e/*.log "$log_dir"/e2e/*.rc "$log_dir"/tsan.*
+  run_file() { # $1 = file; its log and exit status under build/test-logs/e2e/
+    local f=$1 name pre=() t0 rc
+    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    [[ $f == tests/netns/* ]] && pre=(unshare -n)
+    t0=$(date +%s)
+    timeout 600 "${pre[@]}" node --test --test-timeout=300000 --test-reporter=tap "$f" \
+      >"$log_dir/e2e/$name.log" 2>&1
+    rc=$?
+    echo "$rc $(($(date +%s) - t0))" >"$log_dir/e2e/$name.rc"
+  }
+  run_tsan() {
+    # a race report makes the server exit 66, which the test's stop() reports as a failure
+    RATSAAL_BIN=build/tsan/ratsaal TSAN_OPTIONS="exitcode=66 log_path=$log_dir/tsan" \
+      timeout 900 node --test --test-timeout=300000 --test-reporter=tap \
+      tests/e2e/workers.test.js >"$log_dir/e2e_tsan.log" 2>&1
+    echo $? >"$log_dir/e2e_tsan.rc"
+  }
+  ( for f in "${lane1[@]}"; do run_file "$f"; done ) &
+  lane1_pid=$!
+  tsan=1; [[ -n ${E2E_FILES:-} ]] && tsan=0 # only the listed files
+  ( for f in "${lane2[@]}"; do run_file "$f"; done; if ((tsan)); then run_tsan; fi ) &
+  lane2_pid=$!
+  wait $lane1_pid $lane2_pid
+  for f in "${lane1[@]}" "${lane2[@]}"; do
+    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    log="$log_dir/e2e/$name.log"
+    read -r rc secs <"$log_dir/e2e/$name.rc" 2>/dev/null || { rc=1; secs=?; }
+    echo "  -- $f (${secs} s)"
+    grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+    count_tap "$log" "$rc" "e2e $f"
+  done
+fi
+if [[ "${E2E:-1}" != 0 && -z ${E2E_FILES:-} ]]; then
   echo "== media workers under ThreadSanitizer (tests/e2e/workers.test.js)"
   log="$log_dir/e2e_tsan.log"
-  rm -f "$log_dir"/tsan.*
-  # a race report makes the server exit 66, which the test's stop() reports as a failure
-  RATSAAL_BIN=build/tsan/ratsaal TSAN_OPTIONS="exitcode=66 log_path=$log_dir/tsan" \
-    timeout 900 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
-    tests/e2e/workers.test.js >"$log" 2>&1
-  tsan_rc=$?
-  p=$(grep -E '^# pass ' "$log" | grep -Eo '[0-9]+' | tail -1)
-  f=$(grep -E '^# fail ' "$log" | grep -Eo '[0-9]+' | tail -1)
-  p=${p:-0}; f=${f:-0}
-  if [[ $tsan_rc -ne 0 && $f -eq 0 ]]; then f=1; fi
-  if compgen -G "$log_dir/tsan.*" >/dev/null; then
-    f=$((f + 1)); echo "  ThreadSanitizer report: $(ls "$log_dir"/tsan.*)"
-    head -40 "$log_dir"/tsan.* | head -60
-  fi
-  passed=$((passed + p)); failed=$((failed + f))
+  tsan_rc=$(cat "$log_dir/e2e_tsan.rc" 2>/dev/null || echo 1)
   grep -E '^(not )?ok ' "$log" | sed 's/^/  tsan /'
-  if [[ $f -gt 0 ]]; then
-    failures+=("tsan e2e (see $log)")
-    grep -E -A25 '^not ok|^    not ok' "$log" | head -60
+  count_tap "$log" "$tsan_rc" "tsan e2e"
+  if compgen -G "$log_dir/tsan.*" >/dev/null; then
+    failed=$((failed + 1)); failures+=("ThreadSanitizer report ($(ls "$log_dir"/tsan.*))")
+    head -60 "$log_dir"/tsan.* >>"$log_dir/failure-details.txt"
   fi
 fi
 
 echo
 if ((${#failures[@]})); then
+  # the details last, so that a log cut to its head and tail still shows why
+  echo "Failure details:"; head -200 "$log_dir/failure-details.txt"
   echo "Failures:"; printf '  %s\n' "${failures[@]}"
 fi
 echo "$passed passed, $failed failed"

@@ -273,7 +273,7 @@ test('recording and livestream of a meeting of three: consent, withdrawal, RTMP 
     // the recording's row says failed, and the metrics counted it
     const recRows = sqlite(`SELECT state FROM recordings WHERE room_id = '${ROOM}'`);
     assert.deepEqual(recRows.map((r) => r.state), ['failed']);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server.url}/metrics`).catch((e) => { throw new Error(`GET /metrics: ${e.message}: ${e.cause && (e.cause.code || e.cause.message)}\n${server.output().slice(-3000)}`); })).text();
     assert.match(metrics, /ratsaal_recording_failures_total\{kind="recording"\} 1/);
     assert.match(metrics, /ratsaal_record_feed_packets_total [1-9]/);
   }));

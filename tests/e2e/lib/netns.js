@@ -129,6 +129,11 @@ async function child(port) {
   sh('ip', ['link', 'set', inner, 'netns', name]);
   sh('ip', ['addr', 'add', `${gw}/24`, 'dev', outer]);
   sh('ip', ['link', 'set', outer, 'up']);
+  // answers to the child must come from the server's public_ip: the media socket is bound to the
+  // wildcard address, and the kernel would otherwise pick the link's own address (10.78.N.1), which
+  // ICE rightly ignores as a response from somewhere else
+  const route = () => sh('ip', ['route', 'replace', `10.78.${k}.0/24`, 'dev', outer, 'src', HOST_IP]);
+  route();
   sh('ip', ['link', 'set', 'lo', 'up'], { ns: name });
   sh('ip', ['addr', 'add', `${ip}/24`, 'dev', inner], { ns: name });
   sh('ip', ['link', 'set', inner, 'up'], { ns: name });
@@ -151,7 +156,7 @@ async function child(port) {
 
   c.run = (cmd, args) => sh(cmd, args, { ns: name });
   c.down = () => sh('ip', ['link', 'set', outer, 'down']);
-  c.up = () => sh('ip', ['link', 'set', outer, 'up']);
+  c.up = () => { sh('ip', ['link', 'set', outer, 'up']); route(); }; // a link going down takes its routes
   c.netem = (spec) => sh('tc', ['qdisc', 'replace', 'dev', outer, 'root', 'netem', ...spec.split(' ')]);
   c.netemUp = (spec) => sh('tc', ['qdisc', 'replace', 'dev', inner, 'root', 'netem', ...spec.split(' ')], { ns: name });
   c.clearNetem = () => {
