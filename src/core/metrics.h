@@ -40,7 +40,7 @@ enum rs_metric {
     RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
     RS_M_WS_CLOSED_TOO_LARGE,    /* a message larger than any action accepts (1009) */
     RS_M_WS_CLOSED_PROTOCOL,     /* a frame breaking RFC 6455, closed by libwebsockets */
-    RS_M_WS_CLOSED_SILENT,       /* a pinging client fell silent (signaling/session.c) */
+    RS_M_WS_SILENT,              /* a pinging client fell silent (signaling/session.c) */
     /* media plane (workers) */
     RS_M_RTP_PACKETS_IN,
     RS_M_RTP_BYTES_IN,

@@ -1203,10 +1203,13 @@ static void edge_sweep(struct rs_http *h, int64_t now)
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
     }
     if (now - h->join_checked_ms >= 1000) {
+        /* after a stall of this loop the clients' messages are still unread: nobody is silent */
+        bool stalled = h->join_checked_ms && now - h->join_checked_ms > 3000;
         h->join_checked_ms = now;
         h->log_join_timeouts +=
             rs_sessions_close_roomless(h->app, now, (int64_t)h->app->cfg.join_timeout_s * 1000);
-        rs_sessions_drop_silent(h->app, now);
+        if (!stalled)
+            rs_sessions_mark_silent(h->app, now);
     }
     rs_metric_set(RS_M_HTTP_CONNECTIONS, rs_edge_total(h->edge));
     edge_log(h, now);

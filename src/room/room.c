@@ -604,6 +604,16 @@ void rs_room_audience_changed(struct rs_room *room)
         f->audience_changed(room);
 }
 
+/* `p` is reconnecting from now on: the others are told, the grace period runs. */
+static void mark_reconnecting(struct rs_participant *p, const char *why)
+{
+    p->reconnecting_since_ms = rs_wall_ms();
+    rs_metric_inc(RS_M_PARTICIPANTS_RECONNECTING);
+    RS_INFO("room", "event=reconnecting room=%s participant=%s why=%s grace_s=%u", p->room->id,
+            p->id, why, p->room->app->cfg.resume_grace_s);
+    rs_emit_participant_updated(p);
+}
+
 void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
 {
     struct rs_participant *p = peer->participant;
@@ -621,10 +631,26 @@ void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
      * for it go nowhere (events.c skips a participant without peer) until it resumes. */
     peer->participant = NULL;
     p->peer = NULL;
-    p->reconnecting_since_ms = rs_wall_ms();
-    rs_metric_inc(RS_M_PARTICIPANTS_RECONNECTING);
-    RS_INFO("room", "event=reconnecting room=%s participant=%s grace_s=%u", p->room->id, p->id,
-            p->room->app->cfg.resume_grace_s);
+    if (!p->reconnecting_since_ms) /* else silent before: the grace counts from then */
+        mark_reconnecting(p, "lost");
+}
+
+void rs_room_peer_silent(struct rs_peer *peer)
+{
+    struct rs_participant *p = peer->participant;
+    if (p && !p->waiting && !p->reconnecting_since_ms && p->room->app->cfg.resume_grace_s)
+        mark_reconnecting(p, "silent");
+}
+
+void rs_room_peer_alive(struct rs_peer *peer)
+{
+    struct rs_participant *p = peer->participant;
+    if (!p || !p->reconnecting_since_ms || p->peer != peer)
+        return;
+    rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
+    RS_INFO("room", "event=connection_back room=%s participant=%s away_ms=%lld", p->room->id,
+            p->id, (long long)(rs_wall_ms() - p->reconnecting_since_ms));
+    p->reconnecting_since_ms = 0;
     rs_emit_participant_updated(p);
 }
 
@@ -660,7 +686,9 @@ void rs_room_expire_reconnecting(struct rs_room *room, int64_t now_ms)
         struct rs_participant *next = p->next;
         if (p->reconnecting_since_ms && now_ms - p->reconnecting_since_ms >= grace_ms) {
             bool last = room->count == 1 && room->lobby_count == 0; /* the room goes with it */
+            struct rs_peer *silent = p->peer; /* a socket that never closed: closed now */
             rs_room_leave(p, "timeout");
+            rs_peer_close(silent, 1001, "timeout");
             if (last)
                 return;
         }

@@ -95,10 +95,17 @@ struct rs_features *rs_rooms_features(struct rs_rooms *rooms);
 void **rs_room_state(struct rs_room *room, const struct rs_feature *f);
 void **rs_participant_state(struct rs_participant *p, const struct rs_feature *f);
 
-/* The connection is gone. With reason "disconnected" a participant in the room stays for
- * resume_grace_s as reconnecting (the others get participant_updated with connection
- * "reconnecting"); otherwise, and for a lobby entry, the participant leaves with `reason`. */
+/* The connection is gone. With reason "lost" (no meant close; signaling/session.c) a participant
+ * in the room whose client pings stays for resume_grace_s as reconnecting (the others get
+ * participant_updated with connection "reconnecting"); otherwise, and for a lobby entry, the
+ * participant leaves with `reason` ("lost" becomes "disconnected"). */
 void rs_room_peer_gone(struct rs_peer *peer, const char *reason);
+/* The client of `peer` pings but fell silent (signaling/session.c): its participant shows as
+ * reconnecting (participant_updated) while the socket stays; rs_room_peer_alive undoes it when a
+ * message arrives after all, rs_room_peer_gone follows when the socket ends, and a resume on a
+ * new connection takes over (the grace period counts from the silence). */
+void rs_room_peer_silent(struct rs_peer *peer);
+void rs_room_peer_alive(struct rs_peer *peer);
 /* A reconnecting participant continues on `peer` (control/join with a valid resume token):
  * it is attached to the peer, gets control/joined with "resumed": true and the room's state,
  * the others participant_updated with connection "connected", and the features' resumed hooks

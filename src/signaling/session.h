@@ -75,11 +75,12 @@ struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_op
 void rs_session_free(struct rs_session *s);
 
 /* Sessions of joined participants whose client pings (control/ping, every 5 s from the web
- * client) but from which nothing arrived for RS_SESSION_SILENT_MS: the network dropped them
- * without a FIN. Their participants become reconnecting at once and the sessions are closed
- * (1001 "silent"). Returns how many. Control thread, from the transport's tick. */
+ * client) but from which nothing arrived for RS_SESSION_SILENT_MS: the network may have dropped
+ * them without a FIN. Their participants show as reconnecting (room.h rs_room_peer_silent); the
+ * socket stays, and the next message from it makes them connected again. Returns how many were
+ * marked. Control thread, from the transport's tick (not after the loop itself stalled). */
 #define RS_SESSION_SILENT_MS 9000
-unsigned rs_sessions_drop_silent(struct rs_app *app, int64_t now_ms);
+unsigned rs_sessions_mark_silent(struct rs_app *app, int64_t now_ms);
 
 /* One received WebSocket fragment. `data` is borrowed. */
 void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, int first,

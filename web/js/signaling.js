@@ -15,7 +15,7 @@
 //   token is held: the server keeps our place for its grace period) the backoff stays short.
 
 const PING_MS = 5000;
-const DEAD_MS = 10000;
+const DEAD_MS = 12000;
 const RESUME_BACKOFF_MAX_MS = 2000;
 
 export class SignalingError extends Error {

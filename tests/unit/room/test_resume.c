@@ -321,44 +321,63 @@ static void test_refused_while_connected(void **state)
 
 static void test_silent_connection(void **state)
 {
-    json_t *ja, *jb, *jb2;
+    json_t *ja, *jb, *jb2, *jb3;
     struct rs_session *a = page("r1", "Anna", NULL, &ja);
     struct rs_session *b = page("r1", "Bernd", NULL, &jb);
-    char token[64];
+    char bid[32], token[64];
+    snprintf(bid, sizeof(bid), "%s", str(jb, "id"));
     snprintf(token, sizeof(token), "%s", str(jb, "resume_token"));
     drain(a);
-    /* the network dropped Bernd without a FIN: the sweep finds him silent */
+    /* the network drops Bernd's packets without a FIN: the sweep finds him silent */
     b->peer.last_rx_ms -= RS_SESSION_SILENT_MS - 2000;
-    assert_int_equal(rs_sessions_drop_silent(&app, rs_mono_ms()), 0);
+    assert_int_equal(rs_sessions_mark_silent(&app, rs_mono_ms()), 0);
     b->peer.last_rx_ms -= 3000;
-    uint64_t silent0 = m(RS_M_WS_CLOSED_SILENT);
-    assert_int_equal(rs_sessions_drop_silent(&app, rs_mono_ms()), 1);
-    assert_int_equal(m(RS_M_WS_CLOSED_SILENT), silent0 + 1);
-    assert_int_equal(closes, 1);
-    assert_string_equal(close_reason, "silent");
-    json_t *p = updated_about(a, str(jb, "id"));
+    uint64_t silent0 = m(RS_M_WS_SILENT), rec0 = m(RS_M_PARTICIPANTS_RECONNECTING);
+    assert_int_equal(rs_sessions_mark_silent(&app, rs_mono_ms()), 1);
+    assert_int_equal(rs_sessions_mark_silent(&app, rs_mono_ms()), 0); /* once */
+    assert_int_equal(m(RS_M_WS_SILENT), silent0 + 1);
+    assert_int_equal(m(RS_M_PARTICIPANTS_RECONNECTING), rec0 + 1);
+    assert_int_equal(closes, 0); /* the socket stays: it may only be slow */
+    json_t *p = updated_about(a, bid);
     assert_string_equal(str(p, "connection"), "reconnecting");
     json_decref(p);
-    /* his page comes back before lws noticed the old socket is gone */
+
+    /* it was only slow: the next message makes him connected again, no resume needed */
+    send_json(b, "{\"ns\":\"control\",\"action\":\"ping\"}");
+    p = updated_about(a, bid);
+    assert_string_equal(str(p, "connection"), "connected");
+    json_decref(p);
+    assert_int_equal(m(RS_M_PARTICIPANTS_RECONNECTING), rec0);
+
+    /* silent again, and this time his page comes back on a new connection: it takes over */
+    b->peer.last_rx_ms -= RS_SESSION_SILENT_MS + 1000;
+    assert_int_equal(rs_sessions_mark_silent(&app, rs_mono_ms()), 1);
     struct rs_session *b2 = page("r1", "Bernd", token, &jb2);
     assert_true(json_is_true(json_object_get(jb2, "resumed")));
-    rs_session_free(b); /* the old socket's CLOSED arrives late: changes nothing */
-    assert_non_null(b2->peer.participant);
+    assert_string_equal(str(jb2, "id"), bid);
+    assert_int_equal(closes, 1);
+    assert_string_equal(close_reason, "resumed");
+    assert_null(b->peer.participant);
+    assert_ptr_equal(b2->peer.participant,
+                     rs_room_participant(rs_rooms_find(app.rooms, "r1"), bid));
+    assert_int_equal(m(RS_M_PARTICIPANTS_RECONNECTING), rec0);
+    rs_session_free(b); /* the old socket's end arrives late: changes nothing */
     assert_int_equal(rs_rooms_find(app.rooms, "r1")->count, 2);
 
-    /* a connection silent for long but not closed yet is taken over by the resume */
-    json_t *jb3;
-    snprintf(token, sizeof(token), "%s", str(jb2, "resume_token"));
-    b2->peer.last_rx_ms -= 8500;
-    struct rs_session *b3 = page("r1", "Bernd", token, &jb3);
-    assert_true(json_is_true(json_object_get(jb3, "resumed")));
-    assert_string_equal(close_reason, "resumed");
+    /* silent and never back: the grace ends, he leaves and the dead socket is closed */
+    b2->peer.last_rx_ms -= RS_SESSION_SILENT_MS + 1000;
+    assert_int_equal(rs_sessions_mark_silent(&app, rs_mono_ms()), 1);
+    drain(a);
+    rs_rooms_tick(app.rooms, rs_wall_ms() + 61000);
+    json_t *left = expect(a, "control", "participant_left");
+    assert_string_equal(str(left, "reason"), "timeout");
+    json_decref(left);
+    assert_string_equal(close_reason, "timeout");
     assert_null(b2->peer.participant);
-    assert_non_null(b3->peer.participant);
+    (void)jb3;
     json_decref(ja);
     json_decref(jb);
     json_decref(jb2);
-    json_decref(jb3);
 }
 
 static void test_meant_closes_leave_at_once(void **state)
