@@ -399,6 +399,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_NOT_RUNNING] = "not_running",
     [RS_ERR_RECORDER_UNAVAILABLE] = "recorder_unavailable",
     [RS_ERR_UNKNOWN_TARGET] = "unknown_target",
+    [RS_ERR_STILL_CONNECTED] = "still_connected",
 };
 
 const char *rs_err_code(enum rs_err err)

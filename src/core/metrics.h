@@ -254,6 +254,7 @@ enum rs_err {
     RS_ERR_NOT_RUNNING,          /* recording/stop, pause, ...: that kind does not run */
     RS_ERR_RECORDER_UNAVAILABLE, /* recording/start: the recorder could not be started */
     RS_ERR_UNKNOWN_TARGET,       /* recording/target: no configured target with this id */
+    RS_ERR_STILL_CONNECTED, /* control/join with resume: the participant's socket still talks */
     RS_ERR__COUNT
 };
 

@@ -18,11 +18,15 @@
  * When the socket drops the participant stays, reconnecting, for resume_grace_s (room.c), and a
  * join to the same room that shows the token continues it: same id, and everything the features
  * hold for it, because nothing was ever removed. The token is used up by that join and a new one
- * comes with its joined. The subtle point is the connection that is still open: a token shown
- * while its participant's socket is alive is refused and voided (it leaked: only the participant's
- * page had it), unless that socket has been silent for RESUME_SILENT_MS while the client pings
- * every 5 s, which means the network dropped it without a FIN. A token that resumes nothing is
- * not an error: the join goes on as a fresh join ("resumed": false), counted by result. */
+ * comes with its joined. The subtle point is the connection that is still open. A page whose
+ * network changed reconnects at once while its old socket still looks alive to us (nothing has
+ * told the server yet), and a stolen token used beside its owner looks the same. So a token shown
+ * while its participant's socket has been heard from within RESUME_SILENT_MS resumes nothing and
+ * joins nobody: the answer is `still_connected` with retry_after_s. The owner's page retries, and
+ * once its old socket has been silent that long (the client pings every 5 s, so a live one never
+ * is) the resume takes it over; a thief beside a live owner never gets in. A token that resumes
+ * nothing otherwise is not an error: the join goes on as a fresh join ("resumed": false),
+ * counted by result. */
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -112,7 +116,7 @@ static void resume_token_issue(struct rs_participant *p, json_t *ev)
     memset(token, 0, sizeof(token));
 }
 
-enum resume_result { RESUME_OK, RESUME_EXPIRED, RESUME_INVALID };
+enum resume_result { RESUME_OK, RESUME_EXPIRED, RESUME_INVALID, RESUME_CONNECTED };
 
 /* The participant of room `room_id` whose token `token` is, if it may continue on `peer`. */
 static enum resume_result resume_find(struct rs_app *app, const char *room_id,
@@ -143,10 +147,10 @@ static enum resume_result resume_find(struct rs_app *app, const char *room_id,
     if (p->account != peer->ident.logged_in || strcmp(p->user_id, peer->ident.user_id) != 0)
         return RESUME_INVALID;
     if (p->peer && rs_mono_ms() - p->peer->last_rx_ms < RESUME_SILENT_MS) {
-        p->resume_set = false; /* shown while its owner is connected: it leaked */
         RS_WARN("room", "event=resume_refused room=%s participant=%s reason=connected", room->id,
                 p->id);
-        return RESUME_INVALID;
+        *out = p;
+        return RESUME_CONNECTED;
     }
     *out = p;
     return RESUME_OK;
@@ -206,6 +210,13 @@ static int control_join(struct rs_call *c)
             p->resume_set = false; /* used; the joined event brings the next one */
             rs_room_resume(p, peer, c->ref);
             return 0;
+        }
+        if (r == RESUME_CONNECTED) {
+            int64_t wait = RESUME_SILENT_MS - (rs_mono_ms() - p->peer->last_rx_ms);
+            rs_msg_error_set(c->err, RS_ERR_STILL_CONNECTED, "resume",
+                             "this participant's connection is still alive; try again later");
+            c->err->retry_after_s = wait > 1000 ? (unsigned)((wait + 999) / 1000) : 1;
+            return -EBUSY;
         }
         RS_INFO("room", "event=resume_failed room=%s result=%s session=%llu", room_id,
                 r == RESUME_EXPIRED ? "expired" : "invalid", (unsigned long long)peer->serial);

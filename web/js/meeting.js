@@ -608,6 +608,18 @@ class Meeting {
         this.media.resync().catch((e) => console.warn('media resync failed', e));
       }
     } catch (err) {
+      if (err.code === 'still_connected') {
+        // the server has not yet seen our old connection go quiet (a network change is faster
+        // than that): our place is kept, so ask again when it says (docs/protocol.md "Resume")
+        const s = Math.min(10, Math.max(1, Number(err.msg && err.msg.retry_after_s) || 2));
+        $('conn').dataset.state = 'reconnecting';
+        $('conn-text').textContent = t('conn.reconnecting_now');
+        clearTimeout(this.resumeRetry);
+        this.resumeRetry = setTimeout(() => {
+          if (this.inMeeting && this.sig.state === 'open') this._onReopen();
+        }, s * 1000);
+        return;
+      }
       if (DENIED.has(err.code)) {
         this._teardownMedia();
         this._showDenied(err.code);

@@ -211,11 +211,16 @@ export class Signaling extends EventTarget {
     this._stopHeartbeat();
     this.lastRx = Date.now();
     let lastPing = 0;
+    let lastTick = Date.now();
     const ws = this.ws;
     // the first ping at once: it tells the server that this client comes back after a drop
     this.heartbeat = setInterval(() => {
       if (ws !== this.ws) return this._stopHeartbeat();
       const now = Date.now();
+      // this page itself was frozen (a busy machine, a suspended laptop): what arrived meanwhile
+      // is still queued behind this callback, so silence is judged afresh from now
+      if (now - lastTick > 3000) this.lastRx = now;
+      lastTick = now;
       if (now - this.lastRx > DEAD_MS) {
         this._drop(ws, 'ping_timeout');
         return;
