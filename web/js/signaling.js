@@ -16,7 +16,7 @@
 
 const PING_MS = 5000;
 const DEAD_MS = 12000;
-const RESUME_BACKOFF_MAX_MS = 2000;
+const RESUME_BACKOFF_MAX_MS = 1000;
 
 export class SignalingError extends Error {
   constructor(msg) {
