@@ -277,7 +277,7 @@ export class Signaling extends EventTarget {
   _scheduleReconnect() {
     let base = this.backoff[Math.min(this.attempt, this.backoff.length - 1)];
     // our place in the meeting is kept only for the grace period: keep trying often
-    if (this.resumable) base = Math.min(base, RESUME_BACKOFF_MAX_MS);
+    if (this.resumable) base = Math.min(base, Math.max(RESUME_BACKOFF_MAX_MS, this.backoff[0]));
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.attempt++;
     this.reconnectAt = Date.now() + delay;
