@@ -45,6 +45,7 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->max_connections_per_ip = 64;
     cfg->header_timeout_s = 5;
     cfg->join_timeout_s = 30;
+    cfg->resume_grace_s = 60;
     cfg->password_rate_per_min = 5;
     cfg->meeting_password_rate_per_min = 30;
     cfg->recording_retention_days = 30;
@@ -313,6 +314,7 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"meeting_password_rate_per_min", &cfg->meeting_password_rate_per_min, 1, 10000},
         {"recording_retention_days", &cfg->recording_retention_days, 1, 3650},
         {"turn_ttl", &cfg->turn_ttl, 60, 86400},
+        {"resume_grace_s", &cfg->resume_grace_s, 5, 3600},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].name) == 0) {

@@ -84,6 +84,7 @@ struct rs_config {
     unsigned max_connections_per_ip; /* ... from one client address */
     unsigned header_timeout_s; /* a request's headers (and then its body) must arrive in time */
     unsigned join_timeout_s;   /* a WebSocket in no room (nor lobby) this long is closed */
+    unsigned resume_grace_s;   /* a participant whose socket dropped is kept this long */
     unsigned password_rate_per_min;         /* wrong meeting passwords per client address */
     unsigned meeting_password_rate_per_min; /* wrong meeting passwords per meeting */
 

@@ -86,6 +86,8 @@ static const struct {
                                   NULL},
     [RS_M_WS_CLOSED_PROTOCOL] = {"ratsaal_signaling_closed_total{reason=\"protocol_error\"}",
                                  "counter", NULL},
+    [RS_M_WS_SILENT] = {"ratsaal_signaling_silent_total", "counter",
+                        "Joined clients that ping but fell silent (shown as reconnecting)"},
     [RS_M_RTP_PACKETS_IN] = {"ratsaal_rtp_packets_in_total", "counter",
                              "SRTP packets received and authenticated"},
     [RS_M_RTP_BYTES_IN] = {"ratsaal_rtp_bytes_in_total", "counter", "SRTP bytes received"},
@@ -305,6 +307,13 @@ static const struct {
     [RS_M_LIVE_REQUESTS_INFO] = {"ratsaal_live_requests_total{type=\"info\"}", "counter", NULL},
     [RS_M_TURN_CREDENTIALS] = {"ratsaal_turn_credentials_total", "counter",
                                "TURN credentials handed out with a join (turn_secret)"},
+    [RS_M_RESUMES_OK] = {"ratsaal_resumes_total{result=\"ok\"}", "counter",
+                         "Joins that carried a resume token, by result"},
+    [RS_M_RESUMES_EXPIRED] = {"ratsaal_resumes_total{result=\"expired\"}", "counter", NULL},
+    [RS_M_RESUMES_INVALID] = {"ratsaal_resumes_total{result=\"invalid\"}", "counter", NULL},
+    [RS_M_PARTICIPANTS_RECONNECTING] = {"ratsaal_participants_reconnecting", "gauge",
+                                        "Participants kept in their room while their connection "
+                                        "is gone (resume grace period)"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -416,6 +425,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_NOT_RUNNING] = "not_running",
     [RS_ERR_RECORDER_UNAVAILABLE] = "recorder_unavailable",
     [RS_ERR_UNKNOWN_TARGET] = "unknown_target",
+    [RS_ERR_STILL_CONNECTED] = "still_connected",
 };
 
 const char *rs_err_code(enum rs_err err)

@@ -40,6 +40,7 @@ enum rs_metric {
     RS_M_WS_CLOSED_JOIN_TIMEOUT, /* in no room nor lobby for join_timeout_s */
     RS_M_WS_CLOSED_TOO_LARGE,    /* a message larger than any action accepts (1009) */
     RS_M_WS_CLOSED_PROTOCOL,     /* a frame breaking RFC 6455, closed by libwebsockets */
+    RS_M_WS_SILENT,              /* a pinging client fell silent (signaling/session.c) */
     /* media plane (workers) */
     RS_M_RTP_PACKETS_IN,
     RS_M_RTP_BYTES_IN,
@@ -172,6 +173,11 @@ enum rs_metric {
     RS_M_LIVE_REQUESTS_SEGMENT,        /* GET /live/{id}/segNNNNN.ts */
     RS_M_LIVE_REQUESTS_INFO,           /* GET /live/{id}/info.json */
     RS_M_TURN_CREDENTIALS, /* TURN credentials handed out with control/joined (core/turn_cred.h) */
+    /* resuming a participant after its connection dropped (room/control.c) */
+    RS_M_RESUMES_OK,      /* control/join with a valid resume token */
+    RS_M_RESUMES_EXPIRED, /* ... whose grace period had ended */
+    RS_M_RESUMES_INVALID, /* ... unknown, used, another room, or its owner still connected */
+    RS_M_PARTICIPANTS_RECONNECTING, /* gauge: kept in the room while their socket is gone */
     RS_M__COUNT
 };
 
@@ -260,6 +266,7 @@ enum rs_err {
     RS_ERR_NOT_RUNNING,          /* recording/stop, pause, ...: that kind does not run */
     RS_ERR_RECORDER_UNAVAILABLE, /* recording/start: the recorder could not be started */
     RS_ERR_UNKNOWN_TARGET,       /* recording/target: no configured target with this id */
+    RS_ERR_STILL_CONNECTED, /* control/join with resume: the participant's socket still talks */
     RS_ERR__COUNT
 };
 

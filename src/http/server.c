@@ -1203,9 +1203,13 @@ static void edge_sweep(struct rs_http *h, int64_t now)
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
     }
     if (now - h->join_checked_ms >= 1000) {
+        /* after a stall of this loop the clients' messages are still unread: nobody is silent */
+        bool stalled = h->join_checked_ms && now - h->join_checked_ms > 3000;
         h->join_checked_ms = now;
         h->log_join_timeouts +=
             rs_sessions_close_roomless(h->app, now, (int64_t)h->app->cfg.join_timeout_s * 1000);
+        if (!stalled)
+            rs_sessions_mark_silent(h->app, now);
     }
     rs_metric_set(RS_M_HTTP_CONNECTIONS, rs_edge_total(h->edge));
     edge_log(h, now);
@@ -1324,6 +1328,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return ws_writeable(wsi, u);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         u->peer_closed = 1;
+        if (u->session && in && len >= 2) /* a page that went away; a lost one may come back */
+            u->session->peer_close_status =
+                ((const uint8_t *)in)[0] << 8 | ((const uint8_t *)in)[1];
         return 0;
     case LWS_CALLBACK_CLOSED:
         /* a close status that neither the session nor the client gave: libwebsockets refused

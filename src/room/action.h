@@ -151,6 +151,9 @@ struct rs_feature {
     const struct rs_action *actions; /* terminated by a row with name == NULL */
     /* `p` entered the room (after the others were told). */
     void (*joined)(struct rs_participant *p);
+    /* `p` came back on a new connection after its socket dropped (room.h rs_room_resume),
+     * after its control/joined: re-send what only `p` needs, rebuild what died with the socket */
+    void (*resumed)(struct rs_participant *p);
     /* adds the feature's part to the control/joined event `ev` sent to `p` */
     void (*welcome)(struct rs_participant *p, json_t *ev);
     /* adds the feature's view of `p` to its description `j` (participant lists, updates) */

@@ -597,5 +597,6 @@ const struct rs_feature rs_agenda_feature = {
     .ns = "agenda",
     .actions = actions,
     .joined = agenda_joined,
+    .resumed = agenda_joined, /* back after a dropped connection: the state it missed */
     .room_free = agenda_room_free,
 };

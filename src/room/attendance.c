@@ -70,8 +70,10 @@ static void attendance_leaving(struct rs_participant *p)
         return;
     struct rs_app *app = p->room->app;
     const char *reason = p->leave_reason ? p->leave_reason : "left";
-    if (app && app->store &&
-        rs_store_attendance_close(app->store, (*slot)->row, rs_wall_ms(), reason)) {
+    /* one whose connection dropped and never came back (room.h rs_room_peer_gone) left when
+     * the socket went, not when its resume grace ended */
+    int64_t left_ms = p->reconnecting_since_ms ? p->reconnecting_since_ms : rs_wall_ms();
+    if (app && app->store && rs_store_attendance_close(app->store, (*slot)->row, left_ms, reason)) {
         rs_metric_inc(RS_M_ATTENDANCE_WRITE_FAILED);
         RS_WARN("attendance", "event=row_not_closed room=%s participant=%s", p->room->id, p->id);
     }

@@ -11,8 +11,24 @@
  * opens the empty room becomes its moderator and gets a creator key in `joined`; the room
  * keeps only the key's SHA-256. A later join that shows the key (the creator's page after a
  * reload, while others kept the room open) is moderator again. The key proves the claim: a
- * join that merely says "I created this" without it gets nothing. */
+ * join that merely says "I created this" without it gets nothing.
+ *
+ * Resume works the same way for one participant: every control/joined carries a new resume
+ * token (43 URL-safe base64 characters, 258 bits); the participant keeps only its SHA-256.
+ * When the socket drops the participant stays, reconnecting, for resume_grace_s (room.c), and a
+ * join to the same room that shows the token continues it: same id, and everything the features
+ * hold for it, because nothing was ever removed. The token is used up by that join and a new one
+ * comes with its joined. The subtle point is the connection that is still open. A page whose
+ * network changed reconnects at once while its old socket still looks alive to us (nothing has
+ * told the server yet), and a stolen token used beside its owner looks the same. So a token shown
+ * while its participant's socket has been heard from within RESUME_SILENT_MS resumes nothing and
+ * joins nobody: the answer is `still_connected` with retry_after_s. The owner's page retries, and
+ * once its old socket has been silent that long (the client pings every 5 s, so a live one never
+ * is) the resume takes it over; a thief beside a live owner never gets in. A token that resumes
+ * nothing otherwise is not an error: the join goes on as a fresh join ("resumed": false),
+ * counted by result. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +45,21 @@
 #include "room/peer.h"
 #include "room/room.h"
 
-enum { JOIN_ROOM, JOIN_NAME, JOIN_TITLE, JOIN_INVITE, JOIN_PASSWORD, JOIN_CREATOR_KEY };
+enum {
+    JOIN_ROOM,
+    JOIN_NAME,
+    JOIN_TITLE,
+    JOIN_INVITE,
+    JOIN_PASSWORD,
+    JOIN_CREATOR_KEY,
+    JOIN_RESUME
+};
 
-#define CREATOR_KEY_CHARS 22 /* 132 bits */
+#define CREATOR_KEY_CHARS 22  /* 132 bits */
+#define RESUME_TOKEN_CHARS 43 /* 258 bits: as long as 32 bytes in base64url */
+#define RESUME_SILENT_MS 8000 /* an open socket this silent may be taken over (clients ping 5 s)   \
+                               */
+#define EXPIRED_KEPT 8        /* tokens of those whose grace ended, to tell "expired" apart */
 
 /* The control feature's state of an ad-hoc room (rs_room_state): its creator key's hash, and
  * the key itself only while the joined event of the one who gets it is being built. */
@@ -40,6 +68,9 @@ struct creator {
     bool set;
     const struct rs_participant *handover_to;
     char handover[CREATOR_KEY_CHARS + 1];
+    /* resume tokens of the last participants who left after their grace ended */
+    uint8_t expired[EXPIRED_KEPT][32];
+    unsigned n_expired;
 };
 
 static struct creator *creator_of(struct rs_room *room, bool create)
@@ -71,8 +102,75 @@ static void creator_key_issue(struct rs_participant *p)
     cr->handover_to = p;
 }
 
+/* A new resume token for `p`, replacing any earlier one, added to its joined event `ev`. */
+static void resume_token_issue(struct rs_participant *p, json_t *ev)
+{
+    char token[RESUME_TOKEN_CHARS + 1];
+    p->resume_set = false;
+    if (rs_random_token(token, RESUME_TOKEN_CHARS))
+        return; /* no token: a dropped socket then joins afresh */
+    rs_auth_token_hash(token, p->resume_hash);
+    p->resume_set = true;
+    json_object_set_new(ev, "resume_token", json_string(token));
+    json_object_set_new(ev, "resume_grace_s", json_integer(p->room->app->cfg.resume_grace_s));
+    memset(token, 0, sizeof(token));
+}
+
+enum resume_result { RESUME_OK, RESUME_EXPIRED, RESUME_INVALID, RESUME_CONNECTED };
+
+/* The participant of room `room_id` whose token `token` is, if it may continue on `peer`. */
+static enum resume_result resume_find(struct rs_app *app, const char *room_id,
+                                      const struct rs_peer *peer, const char *token,
+                                      struct rs_participant **out)
+{
+    *out = NULL;
+    struct rs_room *room = rs_rooms_find(app->rooms, room_id);
+    if (!room || strlen(token) != RESUME_TOKEN_CHARS)
+        return RESUME_INVALID;
+    uint8_t hash[32];
+    rs_auth_token_hash(token, hash);
+    struct rs_participant *p = NULL;
+    for (struct rs_participant *q = room->head; q && !p; q = q->next)
+        if (q->resume_set && CRYPTO_memcmp(q->resume_hash, hash, sizeof(hash)) == 0)
+            p = q;
+    if (!p) {
+        struct creator *cr = creator_of(room, false);
+        for (unsigned i = 0; cr && i < EXPIRED_KEPT && i < cr->n_expired; i++)
+            if (CRYPTO_memcmp(cr->expired[i], hash, sizeof(hash)) == 0)
+                return RESUME_EXPIRED;
+        return RESUME_INVALID;
+    }
+    if (p->reconnecting_since_ms &&
+        rs_wall_ms() - p->reconnecting_since_ms >= (int64_t)app->cfg.resume_grace_s * 1000)
+        return RESUME_EXPIRED; /* the tick has not swept it out yet */
+    /* the same account (or again none): a token does not carry a participant to another login */
+    if (p->account != peer->ident.logged_in || strcmp(p->user_id, peer->ident.user_id) != 0)
+        return RESUME_INVALID;
+    if (p->peer && rs_mono_ms() - p->peer->last_rx_ms < RESUME_SILENT_MS) {
+        RS_WARN("room", "event=resume_refused room=%s participant=%s reason=connected", room->id,
+                p->id);
+        *out = p;
+        return RESUME_CONNECTED;
+    }
+    *out = p;
+    return RESUME_OK;
+}
+
+/* Remembers the token of one whose grace ended, so that showing it counts as expired. */
+static void control_leaving(struct rs_participant *p)
+{
+    if (!p->resume_set || !p->leave_reason || strcmp(p->leave_reason, "timeout") != 0)
+        return;
+    struct creator *cr = creator_of(p->room, true);
+    if (!cr)
+        return;
+    memcpy(cr->expired[cr->n_expired % EXPIRED_KEPT], p->resume_hash, 32);
+    cr->n_expired++;
+}
+
 static void control_welcome(struct rs_participant *p, json_t *ev)
 {
+    resume_token_issue(p, ev);
     struct creator *cr = creator_of(p->room, false);
     if (!cr || cr->handover_to != p)
         return;
@@ -101,6 +199,29 @@ static int control_join(struct rs_call *c)
         return -EIO;
     const char *room_id = c->arg[JOIN_ROOM].str;
     const char *name = c->arg[JOIN_NAME].str;
+    const char *resume = c->arg[JOIN_RESUME].str;
+    if (resume && *resume) {
+        struct rs_participant *p;
+        enum resume_result r = resume_find(app, room_id, peer, resume, &p);
+        rs_metric_inc(r == RESUME_OK        ? RS_M_RESUMES_OK
+                      : r == RESUME_EXPIRED ? RS_M_RESUMES_EXPIRED
+                                            : RS_M_RESUMES_INVALID);
+        if (r == RESUME_OK) {
+            p->resume_set = false; /* used; the joined event brings the next one */
+            rs_room_resume(p, peer, c->ref);
+            return 0;
+        }
+        if (r == RESUME_CONNECTED) {
+            int64_t wait = RESUME_SILENT_MS - (rs_mono_ms() - p->peer->last_rx_ms);
+            rs_msg_error_set(c->err, RS_ERR_STILL_CONNECTED, "resume",
+                             "this participant's connection is still alive; try again later");
+            c->err->retry_after_s = wait > 1000 ? (unsigned)((wait + 999) / 1000) : 1;
+            return -EBUSY;
+        }
+        RS_INFO("room", "event=resume_failed room=%s result=%s session=%llu", room_id,
+                r == RESUME_EXPIRED ? "expired" : "invalid", (unsigned long long)peer->serial);
+        /* a fresh join follows */
+    }
     /* a signed-in user may leave the name out: the account's name is used */
     if (!peer->ident.logged_in && (!name || !*name)) {
         rs_msg_error_set(c->err, name ? RS_ERR_EMPTY_VALUE : RS_ERR_MISSING_FIELD, "display_name",
@@ -216,6 +337,7 @@ static int control_leave(struct rs_call *c)
 
 static int control_ping(struct rs_call *c)
 {
+    c->peer->pings = true; /* a client that pings comes back after a drop (room.c) */
     rs_emit_reply(c, rs_event("control", "pong", "{s:I}", "ts", (json_int_t)rs_wall_ms()));
     return 0;
 }
@@ -244,6 +366,7 @@ static const struct rs_action actions[] = {
                  {.name = "invite", .type = RS_FIELD_TEXT, .max = 100, .max_bytes = 127},
              [JOIN_PASSWORD] = {.name = "password", .type = RS_FIELD_TEXT, .max = 64},
              [JOIN_CREATOR_KEY] = {.name = "creator_key", .type = RS_FIELD_TEXT, .max = 64},
+             [JOIN_RESUME] = {.name = "resume", .type = RS_FIELD_TEXT, .max = 64},
          }},
     {.name = "leave", .fn = control_leave, .need = RS_NEED_PRESENT},
     {.name = "ping", .fn = control_ping, .need = RS_NEED_CONNECTED},
@@ -254,5 +377,6 @@ const struct rs_feature rs_control_feature = {
     .ns = "control",
     .actions = actions,
     .welcome = control_welcome,
+    .leaving = control_leaving,
     .room_free = control_room_free,
 };

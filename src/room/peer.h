@@ -9,6 +9,7 @@
 #ifndef RS_ROOM_PEER_H
 #define RS_ROOM_PEER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth/identity.h"
@@ -31,6 +32,9 @@ struct rs_peer {
     char addr[64];                      /* the client's address: rate limits, logs */
     struct rs_identity ident;           /* logged_in = 0 for guests */
     struct rs_participant *participant; /* NULL until joined or waiting in a lobby */
+    bool pings;         /* the client keeps the connection alive with control/ping */
+    int64_t last_rx_ms; /* monotonic: when the last message arrived (resume takes over a
+                           connection only after it fell silent) */
 };
 
 /* Sends `frame` to `peer` (NULL peer: nothing). */

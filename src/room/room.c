@@ -71,6 +71,7 @@ void rs_rooms_tick(struct rs_rooms *rooms, int64_t now_ms)
             EACH_FEATURE(rooms, f)
             if (f->tick)
                 f->tick(room, now_ms);
+            rs_room_expire_reconnecting(room, now_ms); /* last: it may free the room */
             room = next;
         }
     }
@@ -171,6 +172,8 @@ void rs_rooms_free(struct rs_rooms *rooms)
                 if (p->peer)
                     p->peer->participant = NULL;
                 p->leave_reason = "server_stop";
+                if (p->reconnecting_since_ms)
+                    rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
                 features_leaving(p);
                 free(p);
             }
@@ -330,9 +333,10 @@ bool rs_participant_may_share_screen(const struct rs_participant *p)
 
 json_t *rs_participant_json(const struct rs_participant *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "id", p->id, "display_name", p->display_name,
-                          "role", rs_role_name(p->role), "joined_at", (json_int_t)p->joined_at_ms,
-                          "account", p->account);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "id", p->id, "display_name",
+                          p->display_name, "role", rs_role_name(p->role), "joined_at",
+                          (json_int_t)p->joined_at_ms, "account", p->account, "connection",
+                          p->reconnecting_since_ms ? "reconnecting" : "connected");
     if (!j)
         return NULL;
     EACH_FEATURE(p->room->app->rooms, f)
@@ -451,6 +455,33 @@ static bool told_of_join(const struct rs_participant *q, void *p)
     return q != p && rs_podium_sees(q, p);
 }
 
+/* control/joined to `p`: the participants it is told about, the room's settings and every
+ * feature's part (welcome hooks); `resumed` says whether it continues after a dropped socket. */
+static void send_joined(struct rs_participant *p, json_t *ref, bool resumed)
+{
+    struct rs_room *room = p->room;
+    struct rs_app *app = room->app;
+    /* podium mode: an audience member's list holds no audience (room/podium.h) */
+    json_t *list = json_array();
+    for (struct rs_participant *q = room->head; q; q = q->next)
+        if (rs_podium_sees(p, q))
+            json_array_append_new(list, rs_participant_json(q));
+    json_t *joined = rs_event(
+        "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id, "id",
+        p->id, "participants", list, "room_settings", "title", room->rec.title, "max_participants",
+        (int)rs_room_capacity(room), "lobby", room->rec.managed && room->rec.lobby, "managed",
+        room->rec.managed, "can_grant", rs_access_may_grant(p));
+    if (joined) {
+        json_object_set_new(joined, "resumed", json_boolean(resumed));
+        EACH_FEATURE(app->rooms, f)
+        if (f->welcome)
+            f->welcome(p, joined);
+        if (ref)
+            json_object_set(joined, "ref", ref);
+        rs_emit_one(p, joined);
+    }
+}
+
 void rs_room_enter(struct rs_participant *p, json_t *ref)
 {
     struct rs_room *room = p->room;
@@ -467,24 +498,7 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     rs_metric_inc(role_gauge(p->role));
     rs_metric_inc(RS_M_JOINS_TOTAL);
 
-    /* podium mode: an audience member's list holds no audience (room/podium.h) */
-    json_t *list = json_array();
-    for (struct rs_participant *q = room->head; q; q = q->next)
-        if (rs_podium_sees(p, q))
-            json_array_append_new(list, rs_participant_json(q));
-    json_t *joined = rs_event(
-        "control", "joined", "{s:s, s:s, s:o, s:{s:s, s:i, s:b, s:b}, s:b}", "room", room->id, "id",
-        p->id, "participants", list, "room_settings", "title", room->rec.title, "max_participants",
-        (int)rs_room_capacity(room), "lobby", room->rec.managed && room->rec.lobby, "managed",
-        room->rec.managed, "can_grant", rs_access_may_grant(p));
-    if (joined) {
-        EACH_FEATURE(app->rooms, f)
-        if (f->welcome)
-            f->welcome(p, joined);
-        if (ref)
-            json_object_set(joined, "ref", ref);
-        rs_emit_one(p, joined);
-    }
+    send_joined(p, ref, false);
     rs_emit_group(room,
                   rs_event("control", "participant_joined", "{s:o}", "participant",
                            rs_participant_json(p)),
@@ -590,10 +604,96 @@ void rs_room_audience_changed(struct rs_room *room)
         f->audience_changed(room);
 }
 
+/* `p` is reconnecting from now on: the others are told, the grace period runs. */
+static void mark_reconnecting(struct rs_participant *p, const char *why)
+{
+    p->reconnecting_since_ms = rs_wall_ms();
+    rs_metric_inc(RS_M_PARTICIPANTS_RECONNECTING);
+    RS_INFO("room", "event=reconnecting room=%s participant=%s why=%s grace_s=%u", p->room->id,
+            p->id, why, p->room->app->cfg.resume_grace_s);
+    rs_emit_participant_updated(p);
+}
+
 void rs_room_peer_gone(struct rs_peer *peer, const char *reason)
 {
-    if (peer->participant)
-        rs_room_leave(peer->participant, reason);
+    struct rs_participant *p = peer->participant;
+    if (!p)
+        return;
+    /* only a client that pings will come back: a script or an old page leaves at once */
+    if (strcmp(reason, "lost") == 0 &&
+        (p->waiting || !peer->pings || !p->room->app->cfg.resume_grace_s))
+        reason = "disconnected";
+    if (strcmp(reason, "lost") != 0) {
+        rs_room_leave(p, reason);
+        return;
+    }
+    /* Kept, with everything the features hold for it; only the socket is gone. Events meant
+     * for it go nowhere (events.c skips a participant without peer) until it resumes. */
+    peer->participant = NULL;
+    p->peer = NULL;
+    if (!p->reconnecting_since_ms) /* else silent before: the grace counts from then */
+        mark_reconnecting(p, "lost");
+}
+
+void rs_room_peer_silent(struct rs_peer *peer)
+{
+    struct rs_participant *p = peer->participant;
+    if (p && !p->waiting && !p->reconnecting_since_ms && p->room->app->cfg.resume_grace_s)
+        mark_reconnecting(p, "silent");
+}
+
+void rs_room_peer_alive(struct rs_peer *peer)
+{
+    struct rs_participant *p = peer->participant;
+    if (!p || !p->reconnecting_since_ms || p->peer != peer)
+        return;
+    rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
+    RS_INFO("room", "event=connection_back room=%s participant=%s away_ms=%lld", p->room->id,
+            p->id, (long long)(rs_wall_ms() - p->reconnecting_since_ms));
+    p->reconnecting_since_ms = 0;
+    rs_emit_participant_updated(p);
+}
+
+void rs_room_resume(struct rs_participant *p, struct rs_peer *peer, json_t *ref)
+{
+    if (p->peer) {
+        /* a connection that fell silent without closing (the network dropped it): the new one
+         * takes over, the old one is closed and no longer speaks for `p` */
+        struct rs_peer *old = p->peer;
+        old->participant = NULL;
+        rs_peer_close(old, 1000, "resumed");
+    }
+    if (p->reconnecting_since_ms)
+        rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
+    int64_t away_ms = p->reconnecting_since_ms ? rs_wall_ms() - p->reconnecting_since_ms : 0;
+    p->reconnecting_since_ms = 0;
+    p->peer = peer;
+    peer->participant = p;
+    RS_INFO("room", "event=resumed room=%s participant=%s away_ms=%lld", p->room->id, p->id,
+            (long long)away_ms);
+    send_joined(p, ref, true);
+    rs_emit_participant_updated(p);
+    EACH_FEATURE(p->room->app->rooms, f)
+    if (f->resumed)
+        f->resumed(p);
+}
+
+void rs_room_expire_reconnecting(struct rs_room *room, int64_t now_ms)
+{
+    int64_t grace_ms = (int64_t)room->app->cfg.resume_grace_s * 1000;
+    struct rs_participant *p = room->head;
+    while (p) {
+        struct rs_participant *next = p->next;
+        if (p->reconnecting_since_ms && now_ms - p->reconnecting_since_ms >= grace_ms) {
+            bool last = room->count == 1 && room->lobby_count == 0; /* the room goes with it */
+            struct rs_peer *silent = p->peer; /* a socket that never closed: closed now */
+            rs_room_leave(p, "timeout");
+            rs_peer_close(silent, 1001, "timeout");
+            if (last)
+                return;
+        }
+        p = next;
+    }
 }
 
 /* Whether `q` is told that a participant left: an audience member hears of no audience. */
@@ -623,6 +723,10 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     p->next = p->prev = NULL;
     room->count--;
     rs_metric_dec(RS_M_PARTICIPANTS);
+    if (p->reconnecting_since_ms) {
+        rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
+        p->reconnecting_since_ms = 0;
+    }
     rs_metric_dec(role_gauge(p->role));
     rs_emit_group(room,
                   rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason",

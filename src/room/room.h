@@ -53,6 +53,11 @@ struct rs_participant {
     int64_t joined_at_ms;
     const char *leave_reason; /* static: why it is leaving, for the leaving hooks; NULL before */
     struct rs_peer *peer; /* borrowed; NULL once the connection is gone */
+    /* resume (control.c, docs/protocol.md "Resume"): while the socket is gone the participant
+     * stays, `reconnecting_since_ms` (wall clock) set, until resume_grace_s have passed */
+    int64_t reconnecting_since_ms; /* 0: connected */
+    uint8_t resume_hash[32];       /* SHA-256 of the current resume token */
+    bool resume_set;               /* a token was issued and not used yet */
     struct rs_room *room;
     struct rs_participant *next, *prev;
     void *state[RS_FEATURES_MAX]; /* per feature (rs_participant_state) */
@@ -90,8 +95,25 @@ struct rs_features *rs_rooms_features(struct rs_rooms *rooms);
 void **rs_room_state(struct rs_room *room, const struct rs_feature *f);
 void **rs_participant_state(struct rs_participant *p, const struct rs_feature *f);
 
-/* The connection is gone: the participant (if any) leaves with `reason`. */
+/* The connection is gone. With reason "lost" (no meant close; signaling/session.c) a participant
+ * in the room whose client pings stays for resume_grace_s as reconnecting (the others get
+ * participant_updated with connection "reconnecting"); otherwise, and for a lobby entry, the
+ * participant leaves with `reason` ("lost" becomes "disconnected"). */
 void rs_room_peer_gone(struct rs_peer *peer, const char *reason);
+/* The client of `peer` pings but fell silent (signaling/session.c): its participant shows as
+ * reconnecting (participant_updated) while the socket stays; rs_room_peer_alive undoes it when a
+ * message arrives after all, rs_room_peer_gone follows when the socket ends, and a resume on a
+ * new connection takes over (the grace period counts from the silence). */
+void rs_room_peer_silent(struct rs_peer *peer);
+void rs_room_peer_alive(struct rs_peer *peer);
+/* A reconnecting participant continues on `peer` (control/join with a valid resume token):
+ * it is attached to the peer, gets control/joined with "resumed": true and the room's state,
+ * the others participant_updated with connection "connected", and the features' resumed hooks
+ * run. `ref` (may be NULL) goes with the joined event. */
+void rs_room_resume(struct rs_participant *p, struct rs_peer *peer, json_t *ref);
+/* Participants reconnecting for longer than resume_grace_s leave (reason "timeout"). Called by
+ * rs_rooms_tick; may free the room. */
+void rs_room_expire_reconnecting(struct rs_room *room, int64_t now_ms);
 
 /* Opens (or finds) the room `id`, loading or creating its record. `title` may be NULL. */
 int rs_room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,

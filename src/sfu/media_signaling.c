@@ -331,6 +331,19 @@ static void media_leaving(struct rs_participant *p)
         rs_ms__refresh_enabled(m, room);
 }
 
+/* Back after a dropped socket (room.h rs_room_resume): the page builds new peer connections, as
+ * after a fresh join, so the old transports and tracks go (the others' subscriptions to them
+ * end) and the participant starts over with an empty media state. Keeping the transports for
+ * an ICE restart would save one renegotiation, but an offer or a transport failure that went to
+ * nobody while the socket was gone would leave the two sides disagreeing. */
+static void media_resumed(struct rs_participant *p)
+{
+    if (!PM(p))
+        return;
+    media_leaving(p);
+    media_joined(p);
+}
+
 static void media_room_free(struct rs_room *room)
 {
     struct rmedia *rm = RM(room);
@@ -414,6 +427,7 @@ const struct rs_feature rs_media_feature = {
     .ns = "media",
     .actions = actions,
     .joined = media_joined,
+    .resumed = media_resumed,
     .welcome = media_welcome,
     .describe = media_describe,
     .leaving = media_leaving,

@@ -57,6 +57,7 @@ struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_op
     s->refill_ms = rs_mono_ms();
     s->flood_window_ms = s->refill_ms;
     s->roomless_since_ms = s->refill_ms;
+    s->peer.last_rx_ms = s->refill_ms;
     s->next = app->sessions;
     if (app->sessions)
         app->sessions->prev = s;
@@ -87,7 +88,15 @@ void rs_session_free(struct rs_session *s)
 {
     if (!s)
         return;
-    rs_room_peer_gone(&s->peer, s->app->shutting_down ? "server_shutdown" : "disconnected");
+    /* A close frame with 1000/1001 or a close of our own was meant; anything else was lost.
+     * Our own close of a participant already reconnecting (its queue overflowed while it was
+     * silent) is a lost connection too. */
+    const struct rs_participant *p = s->peer.participant;
+    bool meant = (s->closing && !(p && p->reconnecting_since_ms)) || s->peer_close_status == 1000 ||
+                 s->peer_close_status == 1001;
+    rs_room_peer_gone(&s->peer, s->app->shutting_down ? "server_shutdown"
+                                : meant               ? "disconnected"
+                                                      : "lost");
     while (s->out_count)
         rs_session_pop(s);
     free(s->outq);
@@ -226,6 +235,23 @@ unsigned rs_sessions_close_roomless(struct rs_app *app, int64_t now_ms, int64_t 
     return closed;
 }
 
+unsigned rs_sessions_mark_silent(struct rs_app *app, int64_t now_ms)
+{
+    unsigned marked = 0;
+    for (struct rs_session *s = app->sessions; s; s = s->next) {
+        struct rs_participant *p = s->peer.participant;
+        if (s->closing || !s->peer.pings || !p || p->waiting || p->reconnecting_since_ms ||
+            now_ms - s->peer.last_rx_ms < RS_SESSION_SILENT_MS)
+            continue;
+        RS_INFO("signaling", "event=silent session=%llu silent_ms=%lld",
+                (unsigned long long)s->peer.serial, (long long)(now_ms - s->peer.last_rx_ms));
+        rs_metric_inc(RS_M_WS_SILENT);
+        rs_room_peer_silent(&s->peer);
+        marked++;
+    }
+    return marked;
+}
+
 void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
 {
     rs_metric_error(err->code);
@@ -287,6 +313,9 @@ void rs_session_on_message(struct rs_session *s, const char *data, size_t len)
     if (s->closing)
         return;
     rs_metric_inc(RS_M_MESSAGES_IN);
+    s->peer.last_rx_ms = rs_mono_ms();
+    if (s->peer.participant && s->peer.participant->reconnecting_since_ms)
+        rs_room_peer_alive(&s->peer); /* it was only silent */
     if (!take_token(s))
         return;
     struct rs_msg msg;

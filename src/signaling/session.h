@@ -43,6 +43,7 @@ struct rs_session {
     unsigned out_head, out_count, out_cap;
     size_t out_bytes;
     int closing;
+    int peer_close_status; /* the status of the client's close frame; 0 while none came */
     int close_status;
     char close_reason[64];
 
@@ -67,8 +68,19 @@ struct rs_session {
  * on OOM. */
 struct rs_session *rs_session_new(struct rs_app *app, const struct rs_session_ops *ops,
                                   void *transport, const char *addr);
-/* The connection is gone: leaves the room (reason "disconnected"), frees queue and session. */
+/* The connection is gone; frees queue and session. The participant leaves the room (reason
+ * "disconnected") when the client closed with 1000 or 1001 (it left, or the page went away) or
+ * the server closed the connection; otherwise the connection was lost and the room keeps the
+ * participant for resume (room.h rs_room_peer_gone, reason "lost"). */
 void rs_session_free(struct rs_session *s);
+
+/* Sessions of joined participants whose client pings (control/ping, every 5 s from the web
+ * client) but from which nothing arrived for RS_SESSION_SILENT_MS: the network may have dropped
+ * them without a FIN. Their participants show as reconnecting (room.h rs_room_peer_silent); the
+ * socket stays, and the next message from it makes them connected again. Returns how many were
+ * marked. Control thread, from the transport's tick (not after the loop itself stalled). */
+#define RS_SESSION_SILENT_MS 9000
+unsigned rs_sessions_mark_silent(struct rs_app *app, int64_t now_ms);
 
 /* One received WebSocket fragment. `data` is borrowed. */
 void rs_session_on_fragment(struct rs_session *s, const void *data, size_t len, int first,

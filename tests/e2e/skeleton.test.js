@@ -89,17 +89,23 @@ test('a raised hand on B shows on A (tile badge and list), in order of raising',
     await h.waitUntil(async () => (await A.locator(tid('hand-item')).count()) === 0, { message: 'no hands' });
   }));
 
-test('a dropped WebSocket reconnects with backoff and rejoins the same room', (t) =>
+test('a dropped WebSocket reconnects with backoff and resumes the same participant', (t) =>
   h.withArtifacts(t, () => pages, async () => {
     const before = await h.selfId(B);
+    // closed without a status (not 1000/1001): lost, so the server keeps B's place (protocol "Resume")
     await B.evaluate(() => window.__ratsaalMeeting.sig.ws.close());
     await B.locator(`${tid('connection-state')}[data-state="reconnecting"]`).waitFor({ state: 'attached', timeout: 3000 });
     await B.locator(`${tid('connection-state')}[data-state="open"]`).waitFor({ state: 'attached', timeout: 8000 });
-    await h.waitUntil(async () => { const id = await h.selfId(B); return id && id !== before; }, { timeout: 8000, message: 'B rejoined' });
+    await h.waitUntil(async () => (await B.evaluate(() => window.__ratsaalMeeting.state.participants.size)) === 2, { timeout: 8000, message: 'B back' });
     await B.locator(tid('meeting')).waitFor({ state: 'visible' });
-    const after = await h.selfId(B);
-    await A.locator(`${tid('participant-item')}[data-participant-id="${before}"]`).waitFor({ state: 'detached' });
-    await A.locator(`${tid('participant-item')}[data-participant-id="${after}"]`).waitFor({ state: 'attached' });
+    const resumes = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('ratsaal_resumes_total{result="ok"} '));
+      return line ? Number(line.split(' ')[1]) : 0;
+    };
+    await h.waitUntil(async () => (await resumes()) === 1, { timeout: 8000, message: 'the server resumed B' });
+    assert.equal(await h.selfId(B), before, 'the same participant');
+    await A.locator(`${tid('participant-item')}[data-participant-id="${before}"][data-connection="connected"]`).waitFor({ state: 'attached', timeout: 8000 });
     assert.equal(await A.locator(tid('participant-item')).count(), 2);
     assert.equal(await B.locator(tid('participant-item')).count(), 2);
   }));

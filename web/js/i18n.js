@@ -102,6 +102,7 @@ const de = {
   'conn.reconnecting_now': 'Verbindung wird wiederhergestellt …',
   'conn.offline': 'Getrennt',
   'conn.restored': 'Verbindung wiederhergestellt.',
+  'conn.resumed': 'Verbindung wiederhergestellt – Sie sind mit allem zurück, was Sie hatten.',
   'conn.label': 'Verbindungsstatus',
 
   'controls.label': 'Besprechungssteuerung',
@@ -194,6 +195,7 @@ const de = {
   'participants.no_hands': 'Keine Wortmeldungen.',
   'participants.all': 'Alle Teilnehmenden ({n})',
   'participants.hand_raised': 'Hand gehoben',
+  'participants.reconnecting': 'verbindet neu …',
   'participants.hand_position': 'Wortmeldung Nr. {n}',
   'participants.mic_muted': 'Mikrofon aus',
   'participants.cam_off': 'Kamera aus',
@@ -575,6 +577,7 @@ const en = {
   'conn.reconnecting_now': 'Reconnecting …',
   'conn.offline': 'Disconnected',
   'conn.restored': 'Connection restored.',
+  'conn.resumed': 'Connection restored – you are back with everything you had.',
   'conn.label': 'Connection state',
 
   'controls.label': 'Meeting controls',
@@ -668,6 +671,7 @@ const en = {
   'participants.no_hands': 'No raised hands.',
   'participants.all': 'Everyone ({n})',
   'participants.hand_raised': 'Hand raised',
+  'participants.reconnecting': 'reconnecting …',
   'participants.hand_position': 'Raised hand no. {n}',
   'participants.mic_muted': 'Microphone off',
   'participants.cam_off': 'Camera off',

@@ -60,6 +60,9 @@ class Meeting {
     this.me = null; // signed-in user or null
     this.meetingInfo = null; // the meeting from GET /api/v1/meetings when it is one of mine
     this.pendingJoin = null; // while waiting in the lobby: what to start on admission
+    // control/joined's resume token (docs/protocol.md "Resume"): after a dropped connection the
+    // join carries it and the server continues this participant instead of adding a new one
+    this.resumeToken = null;
     this.sig = new Signaling();
     this.state = new RoomState();
     this.media = null;
@@ -599,7 +602,7 @@ class Meeting {
         return;
       }
       if (!this._applyJoined(reply)) return;
-      toast(t('conn.restored'), { timeout: 3000 });
+      toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000 });
       if (this.media) {
         // the stage may have changed while the connection was gone
         if (this.media.publishing && !this._mayPublish()) this.media.stopPublish();
@@ -607,6 +610,18 @@ class Meeting {
         this.media.resync().catch((e) => console.warn('media resync failed', e));
       }
     } catch (err) {
+      if (err.code === 'still_connected') {
+        // the server has not yet seen our old connection go quiet (a network change is faster
+        // than that): our place is kept, so ask again when it says (docs/protocol.md "Resume")
+        const s = Math.min(10, Math.max(1, Number(err.msg && err.msg.retry_after_s) || 2));
+        $('conn').dataset.state = 'reconnecting';
+        $('conn-text').textContent = t('conn.reconnecting_now');
+        clearTimeout(this.resumeRetry);
+        this.resumeRetry = setTimeout(() => {
+          if (this.inMeeting && this.sig.state === 'open') this._onReopen();
+        }, s * 1000);
+        return;
+      }
       if (DENIED.has(err.code)) {
         this._teardownMedia();
         this._showDenied(err.code);
@@ -784,19 +799,31 @@ class Meeting {
     this.controls.mic.disabled || this.controls.mic.hidden ? this.controls.hand.focus() : this.controls.mic.focus();
   }
 
-  /** In the meeting (first join, admitted, or again after a reconnect); false if refused. */
+  /** Holds `token` (or none) for the next join after a dropped connection. */
+  _setResumeToken(token) {
+    this.resumeToken = typeof token === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(token) ? token : null;
+    this.sig.resumable = !!this.resumeToken;
+  }
+
+  /**
+   * In the meeting (first join, admitted, or again after a reconnect); false if refused. After a
+   * resume (`reply.resumed`) the same participant goes on: what only this page knew (its whisper
+   * groups, private chat lines) stays, the rest is the server's state again.
+   */
   _applyJoined(reply) {
     // known before the phase changes: whether "Copy link" is offered depends on it
     this.managed = !!(reply.room_settings && reply.room_settings.managed === true);
     this.serverCanGrant = !!(reply.room_settings && reply.room_settings.can_grant === true);
     if (!this.transition('joined')) return false;
+    this._setResumeToken(reply.resume_token);
     this.state.applyJoined(reply);
     this.votes.reset(reply.votes, reply.member_count);
     if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);
     this.stageLayout.setSpotlight(reply.spotlight);
     this.polls.reset(reply.poll);
     this.timer.reset(reply.timer);
-    this.whisper.reset(reply.whisper);
+    if (reply.resumed === true) this.whisper.setAllowed(!(reply.whisper && reply.whisper.allowed === false));
+    else this.whisper.reset(reply.whisper);
     this.podium.reset(reply.podium);
     this.breakout.reset(reply.breakout);
     this.recording.reset(reply.recording || {});
@@ -995,6 +1022,7 @@ class Meeting {
 
   async leave() {
     if (!this.transition('leave')) return;
+    this._setResumeToken(null);
     await this.features.control.leave();
     if (!this.transition('left')) return; // the server shut down meanwhile
     this._showOut('left', t('left.heading'), null);

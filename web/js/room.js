@@ -60,6 +60,8 @@ export class RoomState extends EventTarget {
       audience: p.audience === true,
       stage: p.stage === true,
       chair: normalizeChair(p.chair),
+      // its connection dropped; the server keeps its place while it comes back (resume)
+      connection: p.connection === 'reconnecting' ? 'reconnecting' : 'connected',
       ...sessionRoles(p),
       self: false,
     };
@@ -67,6 +69,9 @@ export class RoomState extends EventTarget {
 
   /** control/joined */
   applyJoined(msg) {
+    // a resume continues the same participant: the lines this page has (private ones too) stay,
+    // the history adds only what came while the connection was gone
+    const kept = msg.resumed === true && msg.room === this.room && msg.id === this.selfId ? this.chat : null;
     this.reset();
     this.room = msg.room;
     this.selfId = msg.id;
@@ -77,6 +82,11 @@ export class RoomState extends EventTarget {
       this.participants.set(n.id, n);
     }
     this.chat = Array.isArray(msg.chat) ? msg.chat.slice() : [];
+    if (kept) {
+      const key = (c) => `${c && c.id}|${c && c.from}|${c && c.ts}`;
+      const have = new Set(kept.map(key));
+      this.chat = kept.concat(this.chat.filter((c) => !have.has(key(c))));
+    }
     this.chatEnabled = msg.chat_enabled !== false;
     for (const w of Array.isArray(msg.lobby) ? msg.lobby : []) this._lobbyPut(w);
     if (typeof this.settings.lobby === 'boolean') this.lobbyEnabled = this.settings.lobby;
@@ -98,6 +108,7 @@ export class RoomState extends EventTarget {
     cur.audience = p.audience === true;
     cur.stage = p.stage === true;
     if (p.chair && typeof p.chair === 'object') cur.chair = normalizeChair(p.chair);
+    if (typeof p.connection === 'string') cur.connection = p.connection === 'reconnecting' ? 'reconnecting' : 'connected';
     Object.assign(cur, sessionRoles(p)); // a full description: an absent flag is false
     this._emit('participant-updated', { participant: cur, roleChanged: before !== cur.role });
     return cur;

@@ -8,7 +8,15 @@
 //   plus "message" for all of them
 // - reconnects with exponential backoff + jitter when the socket drops; emits "state"
 //   events (connecting | open | reconnecting | closed) and "reopen" after a successful
-//   reconnect (the owner is expected to re-join its room then).
+//   reconnect (the owner is expected to re-join its room then, with its resume token).
+// - keeps the socket alive with control/ping every PING_MS and gives it up when nothing came
+//   back for DEAD_MS: a network that silently drops packets (no FIN) never fires "close", so
+//   without this the page would wait for minutes on a dead socket. While `resumable` (a resume
+//   token is held: the server keeps our place for its grace period) the backoff stays short.
+
+const PING_MS = 5000;
+const DEAD_MS = 12000;
+const RESUME_BACKOFF_MAX_MS = 1000;
 
 export class SignalingError extends Error {
   constructor(msg) {
@@ -37,6 +45,9 @@ export class Signaling extends EventTarget {
     this.reconnectAt = 0;
     this.wantOpen = false;
     this.everOpened = false;
+    this.resumable = false; // set by the owner while it holds a resume token
+    this.lastRx = 0;
+    this.heartbeat = null;
     this._helloWaiters = [];
   }
 
@@ -69,7 +80,11 @@ export class Signaling extends EventTarget {
     }
     this.ws = ws;
     this.hello = null;
-    ws.addEventListener('message', (ev) => this._onMessage(ev));
+    ws.addEventListener('message', (ev) => {
+      if (ws !== this.ws) return; // a socket given up (_drop) that is still delivering
+      this.lastRx = Date.now();
+      this._onMessage(ev);
+    });
     ws.addEventListener('close', (ev) => this._onClose(ws, ev));
     ws.addEventListener('error', () => {
       /* close follows */
@@ -86,6 +101,7 @@ export class Signaling extends EventTarget {
   /** Close on purpose (no reconnect). */
   close(code = 1000) {
     this.wantOpen = false;
+    this._stopHeartbeat();
     clearTimeout(this.reconnectTimer);
     if (this.ws) {
       try {
@@ -165,6 +181,7 @@ export class Signaling extends EventTarget {
       const reconnect = this.everOpened;
       this.everOpened = true;
       this.attempt = 0;
+      this._startHeartbeat();
       this._setState('open');
       const waiters = this._helloWaiters.splice(0);
       for (const w of waiters) w(msg);
@@ -190,8 +207,56 @@ export class Signaling extends EventTarget {
     this.dispatchEvent(new CustomEvent('message', { detail: { ...msg, _reply: handledAsReply } }));
   }
 
+  _startHeartbeat() {
+    this._stopHeartbeat();
+    this.lastRx = Date.now();
+    let lastPing = 0;
+    let lastTick = Date.now();
+    const ws = this.ws;
+    // the first ping at once: it tells the server that this client comes back after a drop
+    this.heartbeat = setInterval(() => {
+      if (ws !== this.ws) return this._stopHeartbeat();
+      const now = Date.now();
+      // this page itself was frozen (a busy machine, a suspended laptop): what arrived meanwhile
+      // is still queued behind this callback, so silence is judged afresh from now
+      if (now - lastTick > 3000) this.lastRx = now;
+      lastTick = now;
+      if (now - this.lastRx > DEAD_MS) {
+        this._drop(ws, 'ping_timeout');
+        return;
+      }
+      if (now - lastPing >= PING_MS) {
+        lastPing = now;
+        this.trySend({ ns: 'control', action: 'ping' });
+      }
+    }, 1000);
+    lastPing = Date.now();
+    this.trySend({ ns: 'control', action: 'ping' });
+  }
+
+  _stopHeartbeat() {
+    clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /**
+   * Gives up a socket that stopped answering. Its "close" event may come only after the
+   * browser's closing handshake times out (a minute), so the page goes on at once: a close frame
+   * with 4000 (not 1000/1001, which the server takes as leaving) and the usual reconnect.
+   */
+  _drop(ws, reason) {
+    this._stopHeartbeat();
+    try {
+      ws.close(4000, reason);
+    } catch {
+      /* ignore */
+    }
+    this._onClose(ws, { code: 4000, reason });
+  }
+
   _onClose(ws, ev) {
     if (ws !== this.ws) return;
+    this._stopHeartbeat();
     this.ws = null;
     this.hello = null;
     for (const [ref, p] of this.pending) {
@@ -210,7 +275,9 @@ export class Signaling extends EventTarget {
   }
 
   _scheduleReconnect() {
-    const base = this.backoff[Math.min(this.attempt, this.backoff.length - 1)];
+    let base = this.backoff[Math.min(this.attempt, this.backoff.length - 1)];
+    // our place in the meeting is kept only for the grace period: keep trying often
+    if (this.resumable) base = Math.min(base, Math.max(RESUME_BACKOFF_MAX_MS, this.backoff[0]));
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.attempt++;
     this.reconnectAt = Date.now() + delay;

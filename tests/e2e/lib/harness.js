@@ -377,11 +377,13 @@ async function selfId(page) {
 async function inbound(page) {
   return page.evaluate(async () => {
     const r = window.__ratsaal;
-    if (!r || !r.subscribePc) return {};
-    const stats = await r.subscribePc.getStats();
+    // one connection throughout: the page may replace it meanwhile (a resume rebuilds media)
+    const pc = r && r.subscribePc;
+    if (!pc) return {};
+    const stats = await pc.getStats();
     const out = {};
     const midOf = {};
-    for (const t of r.subscribePc.getTransceivers()) if (t.mid !== null && t.receiver) midOf[t.receiver.track.id] = t.mid;
+    for (const t of pc.getTransceivers()) if (t.mid !== null && t.receiver) midOf[t.receiver.track.id] = t.mid;
     stats.forEach((s) => {
       if (s.type !== 'inbound-rtp') return;
       const mid = s.mid !== undefined ? s.mid : midOf[s.trackIdentifier];

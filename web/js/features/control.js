@@ -11,6 +11,8 @@ function joinMessage(view, name) {
   if (view.password) msg.password = view.password;
   const creatorKey = view.creatorKey && view.creatorKey();
   if (creatorKey) msg.creator_key = creatorKey;
+  // back after a dropped connection: continue the same participant (docs/protocol.md "Resume")
+  if (view.inMeeting && view.resumeToken) msg.resume = view.resumeToken;
   return msg;
 }
 

@@ -103,6 +103,7 @@ export class Grid {
       const muted = el('span', { class: 'tile-muted', dataset: { testid: 'muted-indicator' }, role: 'img', 'aria-label': t('tile.muted'), title: t('tile.muted') }, icon('micOff'));
       const guest = el('span', { class: 'tile-guest', dataset: { testid: 'tile-guest' }, text: t('role.guest') });
       const session = el('span', { class: 'tile-guest tile-session', dataset: { testid: 'tile-session' } });
+      const reconnecting = el('span', { class: 'tile-guest tile-reconnecting', dataset: { testid: 'tile-reconnecting' }, text: t('participants.reconnecting') });
       const speaking = el('span', { class: 'visually-hidden', text: t('tile.speaking') });
       speaking.hidden = true;
       const hand = el('div', { class: 'hand-badge', dataset: { testid: 'hand-badge' }, role: 'img', 'aria-label': t('tile.hand_raised'), title: t('tile.hand_raised') }, icon('hand'), el('span', { class: 'hand-pos' }));
@@ -119,9 +120,9 @@ export class Grid {
         hand,
         flag,
         menuButton,
-        el('div', { class: 'tile-label' }, muted, quality, name, guest, session, speaking),
+        el('div', { class: 'tile-label' }, muted, quality, name, guest, session, reconnecting, speaking),
       );
-      tile = { root, video, avatar, name, muted, hand, speaking, guest, session, quality, flag, menuButton };
+      tile = { root, video, avatar, name, muted, hand, speaking, guest, session, reconnecting, quality, flag, menuButton };
       if (this.tileMenu) {
         tile.menu = new MenuButton(menuButton, { items: () => this.tileMenu(this.room.participants.get(p.id)), label: '', testid: 'tile-menu', host: this.menuHost });
       } else menuButton.hidden = true;
@@ -146,6 +147,7 @@ export class Grid {
         node.title = t(key);
       }
       tile.guest.textContent = t('role.guest');
+      tile.reconnecting.textContent = t('participants.reconnecting');
       tile.speaking.textContent = t('tile.speaking');
     }
     for (const p of this.room.list()) if (this.tiles.has(p.id)) this._update(p);
@@ -179,6 +181,9 @@ export class Grid {
     tile.avatar.style.setProperty('--hue', String(hueFor(p.id + p.display_name)));
     tile.hand.hidden = !p.hand_raised;
     tile.guest.hidden = p.role !== 'guest';
+    tile.reconnecting.hidden = p.connection !== 'reconnecting';
+    tile.root.classList.toggle('reconnecting', p.connection === 'reconnecting');
+    tile.root.dataset.connection = p.connection || 'connected';
     tile.session.textContent = sessionLabel(p);
     tile.session.hidden = !tile.session.textContent;
     // positions in the queue can change for everyone when one hand goes up or down

@@ -93,11 +93,12 @@ export class ParticipantList {
       const pos = hands.findIndex((h) => h.id === p.id) + 1;
       state.append(el('span', { class: 'hand', role: 'img', dataset: { testid: 'list-hand' }, 'aria-label': `${t('participants.hand_raised')} (${pos})`, title: t('participants.hand_raised') }, icon('hand')));
     }
+    if (p.connection === 'reconnecting') state.append(el('span', { class: 'preconnecting', dataset: { testid: 'list-reconnecting' }, text: t('participants.reconnecting') }));
     if (p.muted.microphone) state.append(el('span', { role: 'img', 'aria-label': t('participants.mic_muted'), title: t('participants.mic_muted') }, icon('micOff')));
     if (p.muted.camera) state.append(el('span', { role: 'img', 'aria-label': t('participants.cam_off'), title: t('participants.cam_off') }, icon('camOff')));
     return el(
       'li',
-      { dataset: { testid: 'participant-item', participantId: p.id, role: p.role, handRaised: String(p.hand_raised) } },
+      { dataset: { testid: 'participant-item', participantId: p.id, role: p.role, handRaised: String(p.hand_raised), connection: p.connection || 'connected' } },
       avatar,
       el(
         'span',
