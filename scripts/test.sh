@@ -106,14 +106,15 @@ fi
 
 if [[ "${E2E:-1}" != 0 ]]; then
   # Browser tests in two lanes that run side by side, one file at a time each: lane 1 the files
-  # with three or more media pages, lane 2 the lighter ones and then the several-worker test under
-  # ThreadSanitizer. Files under tests/netns/ run as root in a network namespace of their own
+  # with three or more media pages, lane 2 the lighter ones (LIGHT: at most two media pages) and
+  # then the several-worker test under ThreadSanitizer. Files under tests/netns/ run as root in a network namespace of their own
   # (unshare -n; Firefox, UDP-less networks, TURN, cut links, netem).
   echo "== end-to-end tests (headless Chromium and Firefox; two lanes)"
   LIGHT=(
     a11y attendance bad_input cli client-fixes devices guest-role identity identity-client
     identity-negative language legal live-http media-client phone poll prejoin-guest prejoin-idle
     record shortcuts skeleton testssl tls ui vote vote-durability
+    netns aiortc ice-tcp turn firefox-ui
   )
   is_light() { local n; n=$(basename "$1" .test.js); [[ " ${LIGHT[*]} " == *" $n "* ]]; }
   lane1=(); lane2=()
