@@ -20,6 +20,7 @@ DEBS=(
   # reach (issue 16): Firefox ESR, network namespaces with nftables/netem, a TURN server and a
   # non-browser WebRTC peer (aiortc, AES-CM SRTP); tests/netns/
   firefox-esr iproute2 nftables coturn python3-aiortc
+  xvfb  # a display for the Firefox that shares its screen (headless Firefox has no screen)
 )
 
 missing=()

@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         must(c.type >= RS_REC_START && c.type <= RS_REC_STOP);
         must(memchr(c.id, '\0', sizeof c.id) != NULL && memchr(c.path, '\0', sizeof c.path) != NULL);
         must(memchr(c.name, '\0', sizeof c.name) != NULL && memchr(c.title, '\0', sizeof c.title) != NULL);
-        must(memchr(c.participant, '\0', sizeof c.participant));
-        must(memchr(c.locale, '\0', sizeof c.locale));
+        must(memchr(c.participant, '\0', sizeof c.participant) != NULL);
+        must(memchr(c.locale, '\0', sizeof c.locale) != NULL);
     }
     free(copy);
     return 0;
