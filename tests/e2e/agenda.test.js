@@ -229,7 +229,7 @@ test('in the meeting: current item for everyone, minutes live, roles, refusals',
     await openAgenda(chair);
     await chair.evaluate(() => {
       const sig = window.__ratsaalMeeting.sig;
-      sig.backoff = [3000];
+      sig.backoff = [10000]; // long enough to type on a busy machine before the reconnect
       sig.ws.close();
     });
     await chair.locator(`${tid('connection-state')}[data-state="reconnecting"]`).waitFor({ state: 'attached', timeout: 3000 });
@@ -238,7 +238,7 @@ test('in the meeting: current item for everyone, minutes live, roles, refusals',
     await chair.keyboard.press('End');
     await chair.keyboard.type(' Offline geschrieben.');
     await chair.keyboard.press('Tab');
-    await agendaItem(chair, 'Haushalt 2027').locator(tid('agenda-minutes-status')).filter({ hasText: 'Not saved: Disconnected' }).waitFor({ timeout: 3000 });
+    await agendaItem(chair, 'Haushalt 2027').locator(tid('agenda-minutes-status')).filter({ hasText: 'Not saved: Disconnected' }).waitFor({ timeout: 8000 });
     await seen.filter({ hasText: 'Beschluss: einstimmig. Offline geschrieben.' }).waitFor({ timeout: 30000 });
     assert.equal(await chairBox.inputValue(), 'Der Ausschuss berät den Haushalt.\nBeschluss: einstimmig. Offline geschrieben.');
     await h.waitUntil(async () => (await box.inputValue()) === 'Der Ausschuss berät den Haushalt.\nBeschluss: einstimmig. Offline geschrieben.', { timeout: 30000, message: 'the minute-taker\'s editor follows' });

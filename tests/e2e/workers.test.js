@@ -102,6 +102,9 @@ test('two rooms on two workers: media flows in both, each on its own port', (t) 
     assert.ok(m2.get('ratsaal_rtp_packets_out_total') >= m2.get('ratsaal_media_worker_packets_out_total{worker="1"}'));
     // each worker thread's CPU time, for capacity planning per core
     for (const k of ['0', '1']) assert.ok(m2.get(`ratsaal_media_worker_cpu_seconds_total{worker="${k}"}`) > 0, `worker ${k} CPU time`);
+    // the next test has a server and pages of its own: these four would only take CPU from it
+    await Promise.all([a1, a2, b1, b2].map((p) => p.close()));
+    pages.length = 0;
   }));
 
 test('a room above spread_rooms_above uses both workers: media relayed, everyone sees and hears everyone', (t) =>

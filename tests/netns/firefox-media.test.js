@@ -9,8 +9,10 @@
 // them after shrinking the tile.
 //
 // Headless Firefox has no screen to capture: getDisplayMedia() rejects with NotFoundError even
-// with fake streams (media.navigator.streams.fake fakes only camera and microphone), so the
-// screen share is sent by Chromium here and Firefox only decodes one.
+// with fake streams (media.navigator.streams.fake fakes only camera and microphone). So the
+// Firefox page that shares its screen runs in a second Firefox with a window on an Xvfb display
+// of its own (ff.launchFirefox({screen: true})); it shares that display, and a Chromium and a
+// Firefox page decode it.
 //
 // Firefox gathers no loopback candidates, hence the network namespace:
 //     RATSAAL_E2E_TIMEOUT_MS=30000 unshare -n node --test tests/netns/firefox-media.test.js
@@ -22,7 +24,7 @@ const ns = require('../e2e/lib/netns.js');
 const ff = require('../e2e/lib/firefox.js');
 
 const stopWatchdog = h.watchdog(240000);
-let server; let firefox; let chromium;
+let server; let firefox; let chromium; let firefoxScreen;
 const pages = [];
 let F1; let F2; let C1; let idF1; let idF2; let idC1;
 
@@ -36,7 +38,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const b of [firefox, chromium]) if (b) await b.close().catch(() => {});
+  for (const b of [firefox, chromium, firefoxScreen]) if (b) await b.close().catch(() => {});
   if (server) await server.stop();
   ns.cleanup();
   stopWatchdog();
@@ -125,6 +127,34 @@ test('a screen shared from Chromium is decoded by both Firefox pages', (t) =>
     await C1.click(h.tid('screen-button'));
     await Promise.all([F1, F2].map((p) => h.rising(p, `${idC1}:screen`, 'frames', { timeout: 25000 })));
     await ff.waitFor(F1, 'screen-share');
+  }));
+
+test('a screen shared from Firefox is decoded by the Chromium and a Firefox page; stopped, its tile goes', (t) =>
+  h.withArtifacts(t, () => pages, async () => {
+    await C1.click(h.tid('screen-button')); // Chromium's share from the test above ends first
+    await ff.waitFor(F1, 'screen-share', { state: 'detached' });
+    firefoxScreen = await ff.launchFirefox({ screen: true });
+    const F4 = await ff.newPage(firefoxScreen); pages.push(F4);
+    await ff.joinByLink(F4, room('Fritz'));
+    const idF4 = await h.selfId(F4);
+    await ff.click(F4, 'screen-button');
+    await ff.waitFor(F4, '[data-testid="screen-button"][aria-pressed="true"]');
+    const tile = `[data-testid="screen-share"][data-participant-id="${idF4}"]`;
+    await Promise.all([C1, F1].map((p) => h.rising(p, `${idF4}:screen`, 'frames', { timeout: 40000 })));
+    // the 1280×800 display, not a fake camera's picture; the encoder may start smaller while its
+    // bandwidth estimate ramps up
+    for (const p of [C1, F1]) {
+      let v = {};
+      await h.waitUntil(async () => { v = (await h.inbound(p))[`${idF4}:screen`] || {}; return v.width >= 640 && v.height >= 400; },
+        { timeout: 20000, interval: 500, message: 'the screen at 640×400 or more' })
+        .catch((e) => { throw new Error(`${e.message}: last ${v.width}×${v.height}`); });
+    }
+    await C1.locator(tile).waitFor({ state: 'visible' });
+    await ff.waitFor(F1, tile);
+    await ff.click(F4, 'screen-button');
+    await C1.locator(tile).waitFor({ state: 'detached', timeout: 15000 });
+    await ff.waitFor(F1, tile, { state: 'detached', timeout: 15000 });
+    assert.deepEqual([...F4.pageErrors, ...F4.consoleErrors, ...F4.cspViolations], []);
   }));
 
 test('Firefox joins with camera and microphone off and switches them on: the Chromium page decodes and hears it', (t) =>

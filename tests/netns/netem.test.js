@@ -93,10 +93,10 @@ before(async () => {
   ns.setup();
   // one packet per datagram: netem_shaper.py passes frames one by one
   server = await h.startServer(ns.serverOptions('udp_gso = off\n'));
-  browser = await h.launchBrowser({ loopback: false });
+  browser = await h.launchBrowser({ loopback: false, fps: 20 }); // frame timing as BENCHMARKS.md measured it
   kidB = await ns.child(server.port);
   kidC = await ns.child(server.port);
-  [bBrowser, cBrowser] = await Promise.all([h.launchBrowser(kidB.launchArgs), h.launchBrowser(kidC.launchArgs)]);
+  [bBrowser, cBrowser] = await Promise.all([h.launchBrowser({ ...kidB.launchArgs, fps: 20 }), h.launchBrowser({ ...kidC.launchArgs, fps: 20 })]);
   const url = `${server.url}/r/netem-room?join=1&name=`;
   A = await h.newPage(browser); pages.push(A);
   B = await h.newPage(bBrowser); pages.push(B);

@@ -1023,6 +1023,9 @@ class Meeting {
   async leave() {
     if (!this.transition('leave')) return;
     this._setResumeToken(null);
+    // the media session first: a tile's size report (debounced) or an answer sent after the
+    // server took the leave would be refused with not_joined and shown as an error
+    this._teardownMedia();
     await this.features.control.leave();
     if (!this.transition('left')) return; // the server shut down meanwhile
     this._showOut('left', t('left.heading'), null);

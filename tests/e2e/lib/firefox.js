@@ -38,19 +38,61 @@ const PREFS = {
 };
 
 /**
- * One headless Firefox (puppeteer Browser). Never downloads a browser.
- * @param {{prefs?: object}} o  extra prefs
+ * An X server of its own for a Firefox that must capture a screen (Debian's xvfb): headless
+ * Firefox has no screen, and getDisplayMedia() rejects with NotFoundError even with fake streams.
+ * Resolves {display: ':N', stop()}; -displayfd lets Xvfb pick a free display number.
  */
-async function launchFirefox({ prefs = {} } = {}) {
-  const puppeteer = require(path.join(h.ROOT, 'node_modules/puppeteer-core'));
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: !process.env.RATSAAL_E2E_HEADFUL,
-    extraPrefsFirefox: { ...PREFS, ...prefs },
-    protocolTimeout: 60000,
-    timeout: 30000,
+function startXvfb() {
+  const { spawn } = require('node:child_process');
+  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`Xvfb gave no display within 10 s: ${err}`)); }, 10000);
+    proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`Xvfb: ${e.message} (Debian package xvfb)`)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`Xvfb exited with ${code}: ${err}`)); });
+    proc.stdio[3].on('data', (d) => {
+      out += d;
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      proc.removeAllListeners('exit');
+      const stop = () => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL'); };
+      process.once('exit', stop); // a test process that ends early leaves no X server behind
+      resolve({ display: `:${out.trim()}`, stop });
+    });
   });
+}
+
+/**
+ * One Firefox (puppeteer Browser), headless unless `screen`: then it runs with a window on an
+ * Xvfb display of its own (closed with the browser), so that it can share that screen. Never
+ * downloads a browser.
+ * @param {{prefs?: object, screen?: boolean}} o  extra prefs
+ */
+async function launchFirefox({ prefs = {}, screen = false } = {}) {
+  const puppeteer = require(path.join(h.ROOT, 'node_modules/puppeteer-core'));
+  const x = screen ? await startXvfb() : null;
+  try {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: !screen && !process.env.RATSAAL_E2E_HEADFUL,
+      extraPrefsFirefox: { ...PREFS, ...prefs },
+      env: x ? { ...process.env, DISPLAY: x.display } : process.env,
+      protocolTimeout: 60000,
+      timeout: screen ? 60000 : 30000, // a first window on a fresh X server takes longer
+    });
+    if (x) {
+      const close = browser.close.bind(browser);
+      browser.close = async () => { try { await close(); } finally { x.stop(); } };
+    }
+    return browser;
+  } catch (e) {
+    if (x) x.stop();
+    throw e;
+  }
 }
 
 /**

@@ -26,13 +26,33 @@ const CHROMIUM = fs.existsSync('/usr/lib/chromium/chromium') ? '/usr/lib/chromiu
 const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--use-fake-ui-for-media-stream',
   '--allow-loopback-in-peer-connection',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
   '--force-webrtc-ip-handling-policy=default',
   '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows', '--autoplay-policy=no-user-gesture-required',
 ];
+
+// Node's fetch (undici) reuses a kept-alive connection without retrying when the server has
+// closed it in the same moment (the server closes idle ones after 5 s; a busy test process may
+// reuse one just then): "fetch failed", cause UND_ERR_SOCKET. Browsers retry an idempotent
+// request on such a connection; so do the tests, once, for GET and HEAD.
+if (!globalThis.fetch.ratsaalRetry) {
+  const plainFetch = globalThis.fetch;
+  const retrying = async (input, init) => {
+    try {
+      return await plainFetch(input, init);
+    } catch (e) {
+      const method = String((init && init.method) || (input && input.method) || 'GET').toUpperCase();
+      const code = e && e.cause && e.cause.code;
+      if (!['GET', 'HEAD'].includes(method) || !['UND_ERR_SOCKET', 'ECONNRESET'].includes(code)) throw e;
+      return plainFetch(input, init);
+    }
+  };
+  retrying.ratsaalRetry = true;
+  globalThis.fetch = retrying;
+}
 
 function log(...a) {
   if (process.env.RATSAAL_E2E_VERBOSE) console.error('[e2e]', ...a);
@@ -161,7 +181,8 @@ const liveServers = new Set();
  * speaks https (tls_cert/tls_key in `config`); url is https://… and /healthz is checked
  * trusting only the PEM `ca`.
  */
-async function startServer({ extraArgs = [], env = {}, timeout = 15000, features, config, tls, listen = '127.0.0.1' } = {}) {
+// RATSAAL_E2E_START_TIMEOUT_MS: the default wait for /healthz (a sanitizer build starts slower)
+async function startServer({ extraArgs = [], env = {}, timeout = Number(process.env.RATSAAL_E2E_START_TIMEOUT_MS) || 15000, features, config, tls, listen = '127.0.0.1' } = {}) {
   if (process.env.RATSAAL_E2E_SERVER === 'mock') {
     const { startMockServer } = require('./mock-server.js');
     const s = await startMockServer({ webDir: WEB, features: features || [] });
@@ -227,9 +248,14 @@ async function startServer({ extraArgs = [], env = {}, timeout = 15000, features
  */
 // loopback: false leaves out --allow-loopback-in-peer-connection (network-namespace tests, whose
 // media must take the veth); executablePath: a wrapper such as netns.child()'s.
-async function launchBrowser({ fakeAudioFile, fakeVideoFile, args = [], loopback = true, executablePath = CHROMIUM } = {}) {
+// fps: the fake camera's frame rate. Chromium's default is 20; the tests take 10, which halves
+// what every page spends encoding its 1280×720 simulcast and decoding the others': two lanes of
+// browser tests share two cores (scripts/test.sh), and a starved page misses its timeouts.
+// Measurements that report frame timing (netem.test.js) ask for the default.
+async function launchBrowser({ fakeAudioFile, fakeVideoFile, args = [], loopback = true, executablePath = CHROMIUM, fps = 10 } = {}) {
   const { chromium } = require(path.join(ROOT, 'node_modules/playwright-core'));
   const all = CHROMIUM_ARGS.filter((a) => loopback || a !== '--allow-loopback-in-peer-connection');
+  all.push(`--use-fake-device-for-media-stream=fps=${fps}`);
   if (process.env.RATSAAL_E2E_HEADFUL) all.splice(all.indexOf('--headless=new'), 1);
   if (fakeAudioFile) all.push(`--use-file-for-fake-audio-capture=${fakeAudioFile}`);
   if (fakeVideoFile) all.push(`--use-file-for-fake-video-capture=${fakeVideoFile}`);
