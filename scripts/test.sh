@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 failures=()
+flaky=() # e2e files that failed beside the other lane and passed run again alone
 log_dir=build/test-logs
 mkdir -p "$log_dir"
 : >"$log_dir/failure-details.txt" # printed last (see the end)
@@ -98,6 +99,7 @@ count_tap() { # $1 = log, $2 = exit status, $3 = label
            /^ *stack:/ { st = 4; next }
            /^ *(\.\.\.|[a-z]+:)/ { st = 0 }
            st > 0 { print; st-- }
+           /^\[e2e\] watchdog/ { print }
            inerr && n < 8 { print; n++ }' "$log" | head -40
       [[ $rc -eq 124 ]] && echo "  (killed by its time limit)"; } >>"$log_dir/failure-details.txt"
   fi
@@ -140,7 +142,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
     else lane1+=("$f"); fi
   done
   mkdir -p "$log_dir/e2e"
-  rm -f "$log_dir"/e2e/*.log "$log_dir"/e2e/*.rc "$log_dir"/tsan.*
+  rm -f "$log_dir"/e2e/*.log "$log_dir"/e2e/*.rc "$log_dir"/tsan.* "$log_dir"/e2e_tsan.first.log
   run_file() { # $1 = file; its log and exit status under build/test-logs/e2e/
     local f=$1 name pre=() t0 rc
     name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
@@ -170,11 +172,39 @@ if [[ "${E2E:-1}" != 0 ]]; then
   ( for f in "${lane2[@]}"; do run_file "$f"; done; if ((tsan)); then run_tsan; fi ) &
   lane2_pid=$!
   wait $lane1_pid $lane2_pid
+  # A file that failed beside the other lane runs once more, alone. Two cores shared by two
+  # lanes of browsers leave a page or a recorder starved for seconds at times; a failure that
+  # comes back alone is a failure, one that does not is reported as such (below and at the end)
+  # and stays work to do: the goal is a suite that needs no second run.
+  again=()
+  for f in "${solo[@]}" "${lane1[@]}" "${lane2[@]}"; do
+    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    read -r rc _ <"$log_dir/e2e/$name.rc" 2>/dev/null || rc=1
+    [[ $rc -ne 0 ]] && again+=("$f")
+  done
+  retry_max=${E2E_RETRY_MAX:-6}
+  if ((${#again[@]} > retry_max)); then
+    echo "  (${#again[@]} files failed: more than $retry_max, none is run again)"
+    again=()
+  fi
+  for f in "${again[@]}"; do
+    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    mv "$log_dir/e2e/$name.log" "$log_dir/e2e/$name.first.log"
+    mv "$log_dir/e2e/$name.rc" "$log_dir/e2e/$name.first.rc"
+    run_file "$f"
+  done
   for f in "${solo[@]}" "${lane1[@]}" "${lane2[@]}"; do
     name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
     log="$log_dir/e2e/$name.log"
     read -r rc secs <"$log_dir/e2e/$name.rc" 2>/dev/null || { rc=1; secs=?; }
-    echo "  -- $f (${secs} s)"
+    if [[ -e $log_dir/e2e/$name.first.rc ]]; then
+      read -r _ secs1 <"$log_dir/e2e/$name.first.rc"
+      echo "  -- $f (${secs1} s beside the other lane: failed; ${secs} s alone)"
+      grep -E '^ *not ok ' "$log_dir/e2e/$name.first.log" | sed 's/^/  first run: /'
+      [[ $rc -eq 0 ]] && flaky+=("$f (first run: $log_dir/e2e/$name.first.log)")
+    else
+      echo "  -- $f (${secs} s)"
+    fi
     grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
     count_tap "$log" "$rc" "e2e $f"
   done
@@ -183,6 +213,15 @@ if [[ "${E2E:-1}" != 0 && -z ${E2E_FILES:-} ]]; then
   echo "== media workers under ThreadSanitizer (tests/e2e/workers.test.js)"
   log="$log_dir/e2e_tsan.log"
   tsan_rc=$(cat "$log_dir/e2e_tsan.rc" 2>/dev/null || echo 1)
+  # failed without a race report (a page too slow under the instrumented server beside the
+  # other lane): once more, alone; a race report is never run again
+  if [[ $tsan_rc -ne 0 ]] && ! compgen -G "$log_dir/tsan.*" >/dev/null; then
+    mv "$log" "$log_dir/e2e_tsan.first.log"
+    grep -E '^ *not ok ' "$log_dir/e2e_tsan.first.log" | sed 's/^/  tsan first run (beside the other lane): /'
+    run_tsan
+    tsan_rc=$(cat "$log_dir/e2e_tsan.rc" 2>/dev/null || echo 1)
+    [[ $tsan_rc -eq 0 ]] && flaky+=("tsan e2e (first run: $log_dir/e2e_tsan.first.log)")
+  fi
   grep -E '^(not )?ok ' "$log" | sed 's/^/  tsan /'
   count_tap "$log" "$tsan_rc" "tsan e2e"
   if compgen -G "$log_dir/tsan.*" >/dev/null; then
@@ -197,5 +236,9 @@ if ((${#failures[@]})); then
   echo "Failure details:"; head -200 "$log_dir/failure-details.txt"
   echo "Failures:"; printf '  %s\n' "${failures[@]}"
 fi
-echo "$passed passed, $failed failed"
+if ((${#flaky[@]})); then
+  echo "Passed only when run again alone (failed beside the other lane; to be made steady):"
+  printf '  %s\n' "${flaky[@]}"
+fi
+echo "$passed passed, $failed failed${flaky[*]:+, ${#flaky[@]} passed only when run again}"
 [[ $failed -eq 0 ]]

@@ -292,7 +292,12 @@ test('2 % loss and 100 ± 30 ms delay both ways: video keeps playing, NACK/RTX a
     assert.ok(last.pli > first.pli, `Bernd sent no PLI across the ${CUT_MS / 1000} s cut`);
     assert.ok(await serverMetric('ratsaal_nacks_in_total') > nacksIn, 'ratsaal_nacks_in_total did not grow');
     assert.ok(await serverMetric('ratsaal_retransmissions_total') > rtx, 'ratsaal_retransmissions_total did not grow');
-    assert.ok(await serverMetric('ratsaal_plis_in_total') > plisIn, 'ratsaal_plis_in_total did not grow');
+    // the server counts the PLIs that reached it: those Bernd sent while the link was down never
+    // did; one sent while it was up (2 % loss aside) did
+    const at = (tt) => s.filter((x) => x.t <= tt).pop() || first;
+    const plisLinkUp = (at(cutAt).pli - first.pli) + (last.pli - at(cutAt + CUT_MS + 200).pli);
+    t.diagnostic(`PLIs Bernd sent while the link was up: ${plisLinkUp}`);
+    if (plisLinkUp > 0) assert.ok(await serverMetric('ratsaal_plis_in_total') > plisIn, `ratsaal_plis_in_total did not grow (Bernd sent ${plisLinkUp} PLIs over the link while up)`);
     // audio: packets in every 1 s window, the cut aside (nothing can arrive over a link that is down)
     const audio = s.filter((x) => x.t < cutAt || x.t > cutAt + CUT_MS + 500);
     const flatAudio = flatWindows(audio.filter((x) => x.t < cutAt), 'audio', 1000)

@@ -37,10 +37,12 @@ const CHROMIUM_ARGS = [
 // Node's fetch (undici) reuses a kept-alive connection without retrying when the server has
 // closed it in the same moment (the server closes idle ones after 5 s; a busy test process may
 // reuse one just then): "fetch failed", cause UND_ERR_SOCKET. Browsers retry an idempotent
-// request on such a connection; so do the tests, once, for GET and HEAD.
+// request on such a connection; so do the tests, once, for GET and HEAD. A request without a
+// signal of its own gets a limit of 60 s: a stalled answer fails with its URL, not the watchdog.
 if (!globalThis.fetch.ratsaalRetry) {
   const plainFetch = globalThis.fetch;
   const retrying = async (input, init) => {
+    if (!(init && init.signal)) init = { ...init, signal: AbortSignal.timeout(60000) };
     try {
       return await plainFetch(input, init);
     } catch (e) {
