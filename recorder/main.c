@@ -204,8 +204,7 @@ static gboolean stop_outputs_now(gpointer data)
     rec->drain_timer = 0;
     g_printerr("ratsaal-recorder: the mixer did not drain in %d s; ending the outputs\n",
                STOP_DEADLINE_S / 2);
-    for (int s = 0; s < REC_STREAMS; s++)
-        rec_output_eos(rec, (enum rec_stream)s);
+    rec_output_end_now(rec);
     return G_SOURCE_REMOVE;
 }
 

@@ -218,6 +218,12 @@ static int build_encoder(struct recorder *rec, enum rec_stream stream)
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, k, NULL);
     if (!add_chain(GST_BIN(rec->pipe), e, n))
         return -1; /* the elements belong to the bin now */
+    /* the branch plays before the tee's pad is linked to it: the tee's streaming thread pushes
+     * at once, and a push into a queue not yet active returns FLUSHING, which stopped the
+     * mixer upstream for good (a recording without any audio, now and then on a busy
+     * machine) */
+    for (int i = n - 1; i >= 0; i--)
+        gst_element_sync_state_with_parent(e[i]);
     GstPad *teepad = gst_element_request_pad_simple(video ? rec->vtee : rec->atee, "src_%u");
     GstPad *qpad = gst_element_get_static_pad(q, "sink");
     GstPadLinkReturn lr = gst_pad_link(teepad, qpad);
@@ -225,8 +231,6 @@ static int build_encoder(struct recorder *rec, enum rec_stream stream)
     gst_object_unref(qpad);
     if (lr != GST_PAD_LINK_OK)
         return -1;
-    for (int i = n - 1; i >= 0; i--)
-        gst_element_sync_state_with_parent(e[i]);
     k->enc = enc;
     return 0;
 fail:

@@ -92,6 +92,17 @@ static bool takes(const struct rec_output *o, enum rec_stream stream)
                    : stream == REC_H264 || stream == REC_AAC;
 }
 
+/* Both of the output's streams end (called with out_lock held). */
+static void end_streams(struct rec_output *o)
+{
+    o->end_pending = false;
+    if (!o->v_eos)
+        gst_app_src_end_of_stream(GST_APP_SRC(o->vsrc));
+    if (!o->a_eos)
+        gst_app_src_end_of_stream(GST_APP_SRC(o->asrc));
+    o->v_eos = o->a_eos = true;
+}
+
 static void push_one(struct rec_output *o, GstSample *sample, bool video)
 {
     struct recorder *rec = o->rec;
@@ -150,6 +161,9 @@ static void push_one(struct rec_output *o, GstSample *sample, bool video)
     o->last_pts = pts - shift;
     o->bytes += gst_buffer_get_size(buf);
     gst_app_src_push_buffer(GST_APP_SRC(src), copy);
+    *(video ? &o->v_any : &o->a_any) = true;
+    if (o->end_pending && o->v_any && o->a_any)
+        end_streams(o);
 }
 
 void rec_output_push(struct recorder *rec, GstSample *sample, enum rec_stream stream)
@@ -175,6 +189,21 @@ void rec_output_eos(struct recorder *rec, enum rec_stream stream)
         if (!*done)
             gst_app_src_end_of_stream(GST_APP_SRC(video ? o->vsrc : o->asrc));
         *done = true;
+    }
+    g_mutex_unlock(&rec->out_lock);
+}
+
+void rec_output_end_now(struct recorder *rec)
+{
+    g_mutex_lock(&rec->out_lock);
+    for (guint i = 0; i < rec->outputs->len; i++) {
+        struct rec_output *o = g_ptr_array_index(rec->outputs, i);
+        if (!o->live)
+            continue;
+        if (o->v_any == o->a_any)
+            end_streams(o);
+        else
+            o->end_pending = true; /* the final deadline still closes it */
     }
     g_mutex_unlock(&rec->out_lock);
 }
@@ -334,6 +363,7 @@ static int launch(struct rec_output *o, char *err, size_t err_len)
     o->in_pause = false;
     o->paused = 0;
     o->v_eos = o->a_eos = false;
+    o->v_any = o->a_any = o->end_pending = false;
     o->last_pts = GST_CLOCK_TIME_NONE;
     g_mutex_unlock(&o->rec->out_lock);
     if (gst_element_set_state(o->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -481,11 +511,7 @@ static void stop_one(struct rec_output *o, bool from_mixer)
     if (from_mixer)
         return;
     g_mutex_lock(&o->rec->out_lock);
-    if (!o->v_eos)
-        gst_app_src_end_of_stream(GST_APP_SRC(o->vsrc));
-    if (!o->a_eos)
-        gst_app_src_end_of_stream(GST_APP_SRC(o->asrc));
-    o->v_eos = o->a_eos = true;
+    end_streams(o);
     g_mutex_unlock(&o->rec->out_lock);
 }
 

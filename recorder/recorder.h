@@ -87,6 +87,8 @@ struct rec_output {
     GstCaps *vcaps, *acaps;
     guint64 bytes; /* bytes handed to the muxer (file: the file's size at stop) */
     bool v_eos, a_eos;
+    bool v_any, a_any; /* a buffer of each stream was handed to the muxer */
+    bool end_pending;  /* rec_output_end_now() waits for the stream still missing */
 };
 
 struct recorder {
@@ -142,6 +144,11 @@ int rec_output_add(struct recorder *rec, const struct rs_rec_cmd *c, char *err, 
 void rec_output_remove(struct recorder *rec, const char *id);
 void rec_output_push(struct recorder *rec, GstSample *sample, enum rec_stream stream);
 void rec_output_eos(struct recorder *rec, enum rec_stream stream);
+/* Ends every output's streams now, before the mixer has drained (a starved machine). An
+ * output that has so far had buffers of only one stream is ended once the other's first
+ * buffer arrives: a muxer ended with a stream that never had data writes a header without
+ * that stream's sample description, and nothing can read the file. */
+void rec_output_end_now(struct recorder *rec);
 void rec_output_stop_all(struct recorder *rec);
 void rec_output_free_all(struct recorder *rec);
 bool rec_output_all_stopped(struct recorder *rec);
