@@ -151,7 +151,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
     # waits of 20 s instead of 10: a page that shares two cores with a second lane of browsers
     # may take that long to answer a click
     RATSAAL_E2E_TIMEOUT_MS=${RATSAAL_E2E_TIMEOUT_MS:-20000} \
-      timeout 600 "${pre[@]}" node --test --test-timeout=300000 --test-reporter=tap "$f" \
+      timeout 900 "${pre[@]}" node --test --test-timeout=300000 --test-reporter=tap "$f" \
       >"$log_dir/e2e/$name.log" 2>&1
     rc=$?
     echo "$rc $(($(date +%s) - t0))" >"$log_dir/e2e/$name.rc"

@@ -60,8 +60,13 @@ function log(...a) {
   if (process.env.RATSAAL_E2E_VERBOSE) console.error('[e2e]', ...a);
 }
 
-/** Kill the whole test file if it runs longer than ms: a WebRTC test must fail, never hang. */
+/**
+ * Kill the whole test file if it runs longer than ms: a WebRTC test must fail, never hang.
+ * The limit grows with RATSAAL_E2E_TIMEOUT_MS (its default is 10 s): waits twice as long on a
+ * busy machine, a file twice as long.
+ */
 function watchdog(ms, label = path.basename(process.argv[1] || 'e2e')) {
+  ms = Math.round(ms * Math.max(1, (Number(process.env.RATSAAL_E2E_TIMEOUT_MS) || 10000) / 10000));
   const timer = setTimeout(() => {
     console.error(`[e2e] watchdog: ${label} still running after ${ms} ms, aborting`);
     for (const s of liveServers) { try { s.proc && s.proc.kill('SIGKILL'); } catch { /* gone */ } }
