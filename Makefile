@@ -32,7 +32,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
-.PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format hostile-tools
+.PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format hostile-tools deb
 all: bin/ratsaal bin/ratsaal-recorder web/vendor/hls.min.js
 
 # The live page's HLS player (hls.js, Apache-2.0), pinned in package-lock.json and installed by
@@ -139,6 +139,10 @@ run: deps all
 test: deps
 	$(MAKE) -j2 all unit unit-asan tsan fuzz hostile-tools
 	./scripts/test.sh
+
+# The Debian package build/deb/ratsaal_<version>_<arch>.deb (scripts/deb.sh; docs/operations.md)
+deb: all
+	./scripts/deb.sh
 
 clean:
 	rm -rf build bin

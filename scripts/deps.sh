@@ -21,6 +21,8 @@ DEBS=(
   # non-browser WebRTC peer (aiortc, AES-CM SRTP); tests/netns/
   firefox-esr iproute2 nftables coturn python3-aiortc
   xvfb  # a display for the Firefox that shares its screen (headless Firefox has no screen)
+  # the Debian package (make deb) and its checks (tests/ops/package.test.sh)
+  dpkg-dev lintian
 )
 
 missing=()

@@ -49,6 +49,19 @@ for check in tests/floors/test_check_floors.sh scripts/check-floors.sh scripts/c
   fi
 done
 
+echo "== packaging (tests/ops: the Debian package, the systemd unit's sandbox)"
+log="$log_dir/package.log"
+tests/ops/package.test.sh >"$log" 2>&1
+rc=$?
+grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
+if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+passed=$((passed + p)); failed=$((failed + f))
+if ((f)); then
+  failures+=("packaging (see $log)")
+  { echo "---- packaging ($log)"; grep -A8 '^not ok' "$log" | head -40; } >>"$log_dir/failure-details.txt"
+fi
+
 if [[ "${UNIT:-1}" != 0 ]]; then
 echo "== unit tests"
 for bin in $(find build/unit -type f -executable | sort); do

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
+# The Debian package on a fresh Debian 12, with systemd running the unit (issue 17): a minimal
+# bookworm made by debootstrap (cached under $RATSAAL_DEB_CACHE, default
+# /var/tmp/ratsaal-deb/base), a copy of it booted with systemd-nspawn in a network namespace of
+# its own, and inside it:
+#   1. apt install ./ratsaal_*.deb fetches the dependencies and installs;
+#   2. the unit is enabled and running as the system user ratsaal, and /healthz answers;
+#   3. `systemd-analyze security ratsaal.service` on the running unit rates it 2.0 or better;
+#   4. a meeting created through the REST API is still there after `systemctl restart`;
+#   5. apt remove stops the service and keeps /var/lib/ratsaal; apt purge deletes it.
+# Needs root, debootstrap, systemd-container and a Debian mirror (RATSAAL_DEB_MIRROR, default
+# http://deb.debian.org/debian). Not part of `make test` (minutes, and the network); the last
+# run's output is in docs/robustness.md. Usage: make deb && tests/ops/deb-install.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+mirror=${RATSAAL_DEB_MIRROR:-http://deb.debian.org/debian}
+base=${RATSAAL_DEB_CACHE:-/var/tmp/ratsaal-deb/base}
+deb=$(ls -t build/deb/ratsaal_*.deb 2>/dev/null | head -1)
+[[ -n $deb ]] || { echo "no build/deb/ratsaal_*.deb: run make deb first" >&2; exit 2; }
+for tool in debootstrap systemd-nspawn nsenter; do
+  command -v "$tool" >/dev/null || { echo "$tool missing (apt install debootstrap systemd-container)" >&2; exit 2; }
+done
+
+if [[ ! -x $base/usr/bin/apt-get ]]; then
+  echo "# debootstrap bookworm into $base"
+  mkdir -p "$(dirname "$base")"
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates \
+    bookworm "$base" "$mirror" >/dev/null
+fi
+
+root=$(mktemp -d /var/tmp/ratsaal-deb/root.XXXXXX)
+nspawn_pid=
+cleanup() {
+  if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+    kill "$nspawn_pid" 2>/dev/null || true
+    wait "$nspawn_pid" 2>/dev/null || true
+  fi
+  rm -rf "$root"
+}
+trap cleanup EXIT
+cp -a "$base/." "$root/"
+cp "$deb" "$root/root/"
+echo "ratsaal-test" >"$root/etc/hostname"
+
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [[ -n ${2:-} ]] && sed 's/^/  # /' <<<"$2"; }
+
+# 1. install (network from the host: apt needs the mirror)
+if out=$(systemd-nspawn -q --register=no -D "$root" --pipe /bin/sh -c \
+  "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /root/$(basename "$deb")" 2>&1); then
+  ok "apt install ./$(basename "$deb") on a fresh Debian 12 (dependencies from the mirror)"
+else
+  notok "apt install ./$(basename "$deb")" "$(tail -20 <<<"$out")"
+  echo "# $n checks, $fails failed"; exit 1
+fi
+
+# boot the tree with systemd, in its own network namespace
+systemd-nspawn -q --register=no --private-network -D "$root" -b >"$root.console" 2>&1 &
+nspawn_pid=$!
+init=
+for _ in $(seq 1 100); do
+  init=$(pgrep -P "$nspawn_pid" -x systemd || true)
+  [[ -n $init ]] && break
+  sleep 0.2
+done
+[[ -n $init ]] || { notok "the container boots" "$(tail -20 "$root.console")"; exit 1; }
+in() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
+for _ in $(seq 1 150); do
+  state=$(in systemctl is-system-running 2>/dev/null || true)
+  [[ $state == running || $state == degraded ]] && break
+  sleep 0.2
+done
+
+# 2. the service
+healthz=
+for _ in $(seq 1 100); do
+  healthz=$(in curl -fsS http://127.0.0.1:8080/healthz 2>/dev/null) && break
+  sleep 0.2
+done
+active=$(in systemctl is-active ratsaal.service || true)
+enabled=$(in systemctl is-enabled ratsaal.service || true)
+user=$(in ps -o user= -C ratsaal 2>/dev/null | head -1 || true)
+if [[ $active == active && $enabled == enabled && -n $healthz ]]; then
+  ok "ratsaal.service enabled and running after the install; /healthz: $healthz"
+else
+  notok "ratsaal.service enabled and running; /healthz answers" \
+    "active=$active enabled=$enabled healthz=$healthz; $(in journalctl -u ratsaal --no-pager 2>&1 | tail -15)"
+fi
+[[ $user == ratsaal ]] && ok "the server runs as the system user ratsaal" || notok "the server runs as ratsaal" "ps says: '$user'"
+sec=$(in systemd-analyze security --no-pager ratsaal.service 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+if [[ -n $sec ]] && awk -v l="$sec" 'BEGIN { exit !(l <= 2.0) }'; then
+  ok "systemd-analyze security on the running unit: $sec"
+else
+  notok "systemd-analyze security on the running unit: 2.0 or better" "got '$sec'"
+fi
+
+# 3. data kept across a restart (REST: an anonymous-meetings default allows a guest meeting)
+created=$(in curl -fsS -X POST -H 'Content-Type: application/json' -d '{"title":"Ratsaal package test"}' \
+  http://127.0.0.1:8080/api/meetings 2>&1 || true)
+in systemctl restart ratsaal.service
+for _ in $(seq 1 100); do in curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break; sleep 0.2; done
+dbfiles=$(in sh -c 'ls /var/lib/ratsaal' 2>&1 || true)
+if grep -q ratsaal.db <<<"$dbfiles" && [[ $(in systemctl is-active ratsaal.service) == active ]]; then
+  ok "after systemctl restart the service is back with its database in /var/lib/ratsaal"
+else
+  notok "after systemctl restart the service is back with its database" "ls: $dbfiles; create: $created"
+fi
+
+# 4. remove keeps the data, purge deletes it
+in env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ratsaal >/dev/null 2>&1 || true
+if [[ $(in systemctl is-active ratsaal.service || true) != active ]] && in test -e /var/lib/ratsaal/ratsaal.db; then
+  ok "apt remove stops the service and keeps /var/lib/ratsaal"
+else
+  notok "apt remove stops the service and keeps the data"
+fi
+in env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ratsaal >/dev/null 2>&1 || true
+if ! in test -e /var/lib/ratsaal && ! in test -e /etc/ratsaal; then
+  ok "apt purge deletes /var/lib/ratsaal and /etc/ratsaal"
+else
+  notok "apt purge deletes the data and the configuration"
+fi
+
+in systemctl poweroff >/dev/null 2>&1 || true
+for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
+rm -f "$root.console"
+echo "# $n checks, $fails failed"
+[[ $fails -eq 0 ]]
