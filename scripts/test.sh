@@ -162,9 +162,10 @@ if [[ "${E2E:-1}" != 0 ]]; then
     [[ $f == tests/netns/* ]] && pre=(unshare -n)
     t0=$(date +%s)
     # waits of 20 s instead of 10: a page that shares two cores with a second lane of browsers
-    # may take that long to answer a click
+    # may take that long to answer a click (and each file's watchdog doubles with it).
+    # --test-timeout bounds the whole file too, not only each test: above the watchdogs
     RATSAAL_E2E_TIMEOUT_MS=${RATSAAL_E2E_TIMEOUT_MS:-20000} \
-      timeout 900 "${pre[@]}" node --test --test-timeout=300000 --test-reporter=tap "$f" \
+      timeout 900 "${pre[@]}" node --test --test-timeout=850000 --test-reporter=tap "$f" \
       >"$log_dir/e2e/$name.log" 2>&1
     rc=$?
     echo "$rc $(($(date +%s) - t0))" >"$log_dir/e2e/$name.rc"
@@ -174,7 +175,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
     # (instrumented, it starts and answers several times slower: longer waits)
     RATSAAL_BIN=build/tsan/ratsaal TSAN_OPTIONS="exitcode=66 log_path=$log_dir/tsan" \
       RATSAAL_E2E_TIMEOUT_MS=30000 RATSAAL_E2E_START_TIMEOUT_MS=60000 \
-      timeout 900 node --test --test-timeout=300000 --test-reporter=tap \
+      timeout 900 node --test --test-timeout=850000 --test-reporter=tap \
       tests/e2e/workers.test.js >"$log_dir/e2e_tsan.log" 2>&1
     echo $? >"$log_dir/e2e_tsan.rc"
   }
