@@ -50,7 +50,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [[ -n ${2:-} ]] && sed 's/^/  # /' <<<"$2"; }
 
 # 1. install (network from the host: apt needs the mirror)
-if out=$(systemd-nspawn -q --register=no -D "$root" --pipe /bin/sh -c \
+if out=$(systemd-nspawn -q --register=no --keep-unit -D "$root" --pipe /bin/sh -c \
   "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /root/$(basename "$deb")" 2>&1); then
   ok "apt install ./$(basename "$deb") on a fresh Debian 12 (dependencies from the mirror)"
 else
@@ -59,7 +59,7 @@ else
 fi
 
 # boot the tree with systemd, in its own network namespace
-systemd-nspawn -q --register=no --private-network -D "$root" -b >"$root.console" 2>&1 &
+systemd-nspawn -q --register=no --keep-unit --private-network -D "$root" -b </dev/null >"$root.console" 2>&1 &
 nspawn_pid=$!
 init=
 for _ in $(seq 1 100); do
@@ -68,9 +68,9 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [[ -n $init ]] || { notok "the container boots" "$(tail -20 "$root.console")"; exit 1; }
-in() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
+inside() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
 for _ in $(seq 1 150); do
-  state=$(in systemctl is-system-running 2>/dev/null || true)
+  state=$(inside systemctl is-system-running 2>/dev/null || true)
   [[ $state == running || $state == degraded ]] && break
   sleep 0.2
 done
@@ -78,20 +78,20 @@ done
 # 2. the service
 healthz=
 for _ in $(seq 1 100); do
-  healthz=$(in curl -fsS http://127.0.0.1:8080/healthz 2>/dev/null) && break
+  healthz=$(inside curl -fsS http://127.0.0.1:8080/healthz 2>/dev/null) && break
   sleep 0.2
 done
-active=$(in systemctl is-active ratsaal.service || true)
-enabled=$(in systemctl is-enabled ratsaal.service || true)
-user=$(in ps -o user= -C ratsaal 2>/dev/null | head -1 || true)
+active=$(inside systemctl is-active ratsaal.service || true)
+enabled=$(inside systemctl is-enabled ratsaal.service || true)
+user=$(inside sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = ratsaal ] && stat -c %U $p; done' 2>/dev/null | head -1 || true)
 if [[ $active == active && $enabled == enabled && -n $healthz ]]; then
   ok "ratsaal.service enabled and running after the install; /healthz: $healthz"
 else
   notok "ratsaal.service enabled and running; /healthz answers" \
-    "active=$active enabled=$enabled healthz=$healthz; $(in journalctl -u ratsaal --no-pager 2>&1 | tail -15)"
+    "active=$active enabled=$enabled healthz=$healthz; $(inside journalctl -u ratsaal --no-pager 2>&1 | tail -15)"
 fi
 [[ $user == ratsaal ]] && ok "the server runs as the system user ratsaal" || notok "the server runs as ratsaal" "ps says: '$user'"
-sec=$(in systemd-analyze security --no-pager ratsaal.service 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+sec=$(inside systemd-analyze security --no-pager ratsaal.service 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 if [[ -n $sec ]] && awk -v l="$sec" 'BEGIN { exit !(l <= 2.0) }'; then
   ok "systemd-analyze security on the running unit: $sec"
 else
@@ -99,32 +99,32 @@ else
 fi
 
 # 3. data kept across a restart (REST: an anonymous-meetings default allows a guest meeting)
-created=$(in curl -fsS -X POST -H 'Content-Type: application/json' -d '{"title":"Ratsaal package test"}' \
+created=$(inside curl -fsS -X POST -H 'Content-Type: application/json' -d '{"title":"Ratsaal package test"}' \
   http://127.0.0.1:8080/api/meetings 2>&1 || true)
-in systemctl restart ratsaal.service
-for _ in $(seq 1 100); do in curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break; sleep 0.2; done
-dbfiles=$(in sh -c 'ls /var/lib/ratsaal' 2>&1 || true)
-if grep -q ratsaal.db <<<"$dbfiles" && [[ $(in systemctl is-active ratsaal.service) == active ]]; then
+inside systemctl restart ratsaal.service
+for _ in $(seq 1 100); do inside curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break; sleep 0.2; done
+dbfiles=$(inside sh -c 'ls /var/lib/ratsaal' 2>&1 || true)
+if grep -q ratsaal.db <<<"$dbfiles" && [[ $(inside systemctl is-active ratsaal.service) == active ]]; then
   ok "after systemctl restart the service is back with its database in /var/lib/ratsaal"
 else
   notok "after systemctl restart the service is back with its database" "ls: $dbfiles; create: $created"
 fi
 
 # 4. remove keeps the data, purge deletes it
-in env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ratsaal >/dev/null 2>&1 || true
-if [[ $(in systemctl is-active ratsaal.service || true) != active ]] && in test -e /var/lib/ratsaal/ratsaal.db; then
+inside env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ratsaal >/dev/null 2>&1 || true
+if [[ $(inside systemctl is-active ratsaal.service || true) != active ]] && inside test -e /var/lib/ratsaal/ratsaal.db; then
   ok "apt remove stops the service and keeps /var/lib/ratsaal"
 else
   notok "apt remove stops the service and keeps the data"
 fi
-in env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ratsaal >/dev/null 2>&1 || true
-if ! in test -e /var/lib/ratsaal && ! in test -e /etc/ratsaal; then
+inside env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ratsaal >/dev/null 2>&1 || true
+if ! inside test -e /var/lib/ratsaal && ! inside test -e /etc/ratsaal; then
   ok "apt purge deletes /var/lib/ratsaal and /etc/ratsaal"
 else
   notok "apt purge deletes the data and the configuration"
 fi
 
-in systemctl poweroff >/dev/null 2>&1 || true
+inside systemctl poweroff >/dev/null 2>&1 || true
 for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
 rm -f "$root.console"
 echo "# $n checks, $fails failed"
