@@ -22,7 +22,7 @@ DEBS=(
   firefox-esr iproute2 nftables coturn python3-aiortc
   xvfb  # a display for the Firefox that shares its screen (headless Firefox has no screen)
   # the Debian package (make deb) and its checks (tests/ops/package.test.sh)
-  dpkg-dev lintian
+  dpkg-dev lintian systemd  # systemd: systemd-analyze rates the unit's sandbox
 )
 
 missing=()
