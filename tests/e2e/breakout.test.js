@@ -352,10 +352,13 @@ test('choose: refused in manual mode; in mode choose Anna picks a room by keyboa
     assert.match(await banner(anna).textContent(), /^You are in breakout room “Zwei” · (1:00|0:[0-5]\d) left$/);
     await waitTiles(anna, ['anna'], 'Anna');
     await h.waitUntil(async () => /Anna/.test(await chair.locator(`${tid('breakout-room')}[data-room-id="2"]`).textContent()), { message: 'Anna in Zwei on the chair\'s dialog' });
-    // one minute: the server calls everyone back by itself
-    await anna.locator('.toast', { hasText: 'Time is up: everyone is back in the plenary.' }).waitFor({ state: 'visible', timeout: 90000 });
+    // one minute: the server calls everyone back by itself; both pages say so (watched at once:
+    // a toast stays 4 s, and a busy page may take longer than that to show Anna's banner gone)
+    await Promise.all([
+      anna.locator('.toast', { hasText: 'Time is up: everyone is back in the plenary.' }).waitFor({ state: 'visible', timeout: 90000 }),
+      bernd.locator('.toast', { hasText: 'Die Zeit ist um: Alle sind wieder im Plenum.' }).waitFor({ state: 'visible', timeout: 90000 }),
+    ]);
     await banner(anna).waitFor({ state: 'hidden' });
-    await bernd.locator('.toast', { hasText: 'Die Zeit ist um: Alle sind wieder im Plenum.' }).waitFor({ state: 'visible' });
     await waitTiles(anna, NAMES, 'Anna');
     await chair.locator(tid('breakout-open')).waitFor({ state: 'visible' }); // the chair's dialog is back at the form
     assert.match(await (await fetch(`${server.url}/metrics`)).text(), /ratsaal_breakout_closed_total\{reason="timeout"\} 1\b/);
