@@ -8,6 +8,7 @@
 #   /etc/ratsaal/ratsaal.conf              the configuration (a conffile; data in /var/lib/ratsaal)
 #   /lib/systemd/system/ratsaal.service    the sandboxed unit (dist/systemd/)
 #   /usr/share/doc/ratsaal/                README, docs, copyright, changelog
+#   /usr/share/man/man1/ratsaal.1.gz       the manual page (dist/man/ratsaal.1)
 # The maintainer scripts (dist/debian/) create the system user `ratsaal` and start the unit.
 # Built with dpkg-deb alone (no debhelper): the package is small and this keeps it readable.
 set -euo pipefail
@@ -30,6 +31,9 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note \
 cp -r web "$root/usr/share/ratsaal/web"
 find "$root/usr/share/ratsaal/web" -type d -exec chmod 0755 {} + -o -type f -exec chmod 0644 {} +
 install -m 0644 dist/systemd/ratsaal.service "$root/lib/systemd/system/ratsaal.service"
+mkdir -p "$root/usr/share/man/man1"
+gzip -9n <dist/man/ratsaal.1 >"$root/usr/share/man/man1/ratsaal.1.gz"
+chmod 0644 "$root/usr/share/man/man1/ratsaal.1.gz"
 
 # the example configuration with the package's paths
 sed -e 's|^data_dir = .*|data_dir = /var/lib/ratsaal|' \

@@ -41,7 +41,8 @@ contents=$(dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 missing=()
 for f in /usr/bin/ratsaal /usr/lib/ratsaal/ratsaal-recorder /usr/share/ratsaal/web/index.html \
   /usr/share/ratsaal/web/room.html /usr/share/ratsaal/web/vendor/hls.min.js /etc/ratsaal/ratsaal.conf \
-  /lib/systemd/system/ratsaal.service /usr/share/doc/ratsaal/copyright /usr/share/doc/ratsaal/changelog.gz; do
+  /lib/systemd/system/ratsaal.service /usr/share/doc/ratsaal/copyright /usr/share/doc/ratsaal/changelog.gz \
+  /usr/share/man/man1/ratsaal.1.gz; do
   grep -qx "$f" <<<"$contents" || missing+=("$f")
 done
 if ((${#missing[@]} == 0)); then ok "the package holds the server, the recorder, the client, the unit, the config and the docs"
