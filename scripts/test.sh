@@ -49,19 +49,6 @@ for check in tests/floors/test_check_floors.sh scripts/check-floors.sh scripts/c
   fi
 done
 
-echo "== packaging (tests/ops: the Debian package, the systemd unit's sandbox)"
-log="$log_dir/package.log"
-tests/ops/package.test.sh >"$log" 2>&1
-rc=$?
-grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
-p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
-if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
-passed=$((passed + p)); failed=$((failed + f))
-if ((f)); then
-  failures+=("packaging (see $log)")
-  { echo "---- packaging ($log)"; grep -A8 '^not ok' "$log" | head -40; } >>"$log_dir/failure-details.txt"
-fi
-
 if [[ "${UNIT:-1}" != 0 ]]; then
 echo "== unit tests"
 for bin in $(find build/unit -type f -executable | sort); do
@@ -117,6 +104,13 @@ count_tap() { # $1 = log, $2 = exit status, $3 = label
       [[ $rc -eq 124 ]] && echo "  (killed by its time limit)"; } >>"$log_dir/failure-details.txt"
   fi
 }
+echo "== packaging (tests/ops: the Debian package, the systemd unit's sandbox)"
+log="$log_dir/package.log"
+tests/ops/package.test.sh >"$log" 2>&1
+rc=$?
+grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+count_tap "$log" $rc packaging
+
 if [[ "${HOSTILE:-1}" != 0 ]]; then
   echo "== hostile clients (tests/hostile)"
   log="$log_dir/hostile.log"
@@ -156,9 +150,10 @@ if [[ "${E2E:-1}" != 0 ]]; then
   done
   mkdir -p "$log_dir/e2e"
   rm -f "$log_dir"/e2e/*.log "$log_dir"/e2e/*.rc "$log_dir"/tsan.* "$log_dir"/e2e_tsan.first.log
+  log_name() { echo "$(basename "$(dirname "$1")")_$(basename "$1" .test.js)"; } # tests/e2e/x.test.js → e2e_x
   run_file() { # $1 = file; its log and exit status under build/test-logs/e2e/
     local f=$1 name pre=() t0 rc
-    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    name=$(log_name "$f")
     [[ $f == tests/netns/* ]] && pre=(unshare -n)
     t0=$(date +%s)
     # waits of 20 s instead of 10: a page that shares two cores with a second lane of browsers
@@ -192,7 +187,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
   # and stays work to do: the goal is a suite that needs no second run.
   again=()
   for f in "${solo[@]}" "${lane1[@]}" "${lane2[@]}"; do
-    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    name=$(log_name "$f")
     read -r rc _ <"$log_dir/e2e/$name.rc" 2>/dev/null || rc=1
     [[ $rc -ne 0 ]] && again+=("$f")
   done
@@ -202,13 +197,13 @@ if [[ "${E2E:-1}" != 0 ]]; then
     again=()
   fi
   for f in "${again[@]}"; do
-    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    name=$(log_name "$f")
     mv "$log_dir/e2e/$name.log" "$log_dir/e2e/$name.first.log"
     mv "$log_dir/e2e/$name.rc" "$log_dir/e2e/$name.first.rc"
     run_file "$f"
   done
   for f in "${solo[@]}" "${lane1[@]}" "${lane2[@]}"; do
-    name=$(basename "$(dirname "$f")")_$(basename "$f" .test.js)
+    name=$(log_name "$f")
     log="$log_dir/e2e/$name.log"
     read -r rc secs <"$log_dir/e2e/$name.rc" 2>/dev/null || { rc=1; secs=?; }
     if [[ -e $log_dir/e2e/$name.first.rc ]]; then

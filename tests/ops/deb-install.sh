@@ -32,14 +32,15 @@ if [[ ! -x $base/usr/bin/apt-get ]]; then
     bookworm "$base" "$mirror" >/dev/null
 fi
 
-root=$(mktemp -d /var/tmp/ratsaal-deb/root.XXXXXX)
+# the booted copy lives beside the cached tree (same file system: cp -a stays cheap)
+root=$(mktemp -d -p "$(dirname "$base")")
 nspawn_pid=
 cleanup() {
   if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
     kill "$nspawn_pid" 2>/dev/null || true
     wait "$nspawn_pid" 2>/dev/null || true
   fi
-  rm -rf "$root"
+  rm -rf "$root" "$root.console"
 }
 trap cleanup EXIT
 cp -a "$base/." "$root/"
@@ -155,6 +156,5 @@ fi
 
 inside systemctl poweroff >/dev/null 2>&1 || true
 for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
-rm -f "$root.console"
 echo "# $n checks, $fails failed"
 [[ $fails -eq 0 ]]

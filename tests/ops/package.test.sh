@@ -12,7 +12,7 @@
 #      (paths moved under the unpacked tree) and serves /healthz and the packaged client.
 # The install on a fresh Debian 12 with systemd running the unit is tests/ops/deb-install.sh
 # (it needs a network mirror and minutes; docs/robustness.md has its last run).
-# Prints TAP-like lines (ok/not ok) and a summary; exits 1 on a failure.
+# Prints TAP-like lines (ok/not ok) and `# pass N`, `# fail N` as node's TAP does; exits 1 on a failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -35,7 +35,7 @@ if deb=$(scripts/deb.sh 2>"$tmp/deb.err" | tail -1) && [[ -f $deb ]]; then
   ok "scripts/deb.sh builds $deb"
 else
   notok "scripts/deb.sh builds the package" "$(cat "$tmp/deb.err")"
-  echo "# $n checks, $fails failed"; exit 1
+  echo "# pass $((n - fails))"; echo "# fail $fails"; exit 1
 fi
 contents=$(dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 missing=()
@@ -119,5 +119,6 @@ rc=$?
 server_pid=
 if [[ $rc -eq 0 ]]; then ok "it stops cleanly on SIGTERM"; else notok "it stops cleanly on SIGTERM (exit $rc)" "$(tail -5 "$tmp/server.log")"; fi
 
-echo "# $n checks, $fails failed"
+echo "# pass $((n - fails))"
+echo "# fail $fails"
 [[ $fails -eq 0 ]]

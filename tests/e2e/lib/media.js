@@ -68,10 +68,11 @@ rtmp {
 // ffprobe/ffmpeg run synchronously (the test waits for them anyway); a limit turns one that
 // hangs on a stalled HTTP read into a clear error instead of the file's watchdog
 const TOOL_MS = 60000;
+const toolError = (r, what) => (r.error ? `${what}: ${r.error.message} (limit ${TOOL_MS} ms)` : `${what}: ${r.stderr}`);
 
 function probe(file, label = '') {
   const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type,width,height,sample_rate:format=duration', '-of', 'json', file], { encoding: 'utf8', timeout: TOOL_MS });
-  assert.equal(r.status, 0, `ffprobe ${file}: ${r.error ? `${r.error.message} (limit ${TOOL_MS} ms)` : r.stderr}\n${label}`);
+  assert.equal(r.status, 0, `${toolError(r, `ffprobe ${file}`)}\n${label}`);
   const j = JSON.parse(r.stdout);
   const v = j.streams.find((s) => s.codec_type === 'video');
   const a = j.streams.find((s) => s.codec_type === 'audio');
@@ -99,7 +100,7 @@ const COLOURS = {
 /** Share of the frame at `t` seconds covered by each participant's colour. */
 function colourShares(file, t) {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 16 << 20, timeout: TOOL_MS });
-  assert.equal(r.status, 0, r.error ? `ffmpeg ${file}: ${r.error.message} (limit ${TOOL_MS} ms)` : String(r.stderr));
+  assert.equal(r.status, 0, toolError(r, `ffmpeg ${file}`));
   const px = r.stdout;
   assert.equal(px.length, 1280 * 720 * 3);
   const counts = Object.fromEntries(Object.keys(COLOURS).map((k) => [k, 0]));
@@ -118,7 +119,7 @@ function colourShares(file, t) {
 /** Amplitude of each frequency in the mono mix from `from` for `len` seconds (Goertzel). */
 function tones(file, from, len, freqs) {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-ss', String(from), '-t', String(len), '-i', file, '-map', '0:a', '-ac', '1', '-ar', '48000', '-f', 'f32le', '-'], { maxBuffer: 64 << 20, timeout: TOOL_MS });
-  assert.equal(r.status, 0, r.error ? `ffmpeg ${file}: ${r.error.message} (limit ${TOOL_MS} ms)` : String(r.stderr));
+  assert.equal(r.status, 0, toolError(r, `ffmpeg ${file}`));
   const s = new Float32Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.length / 4);
   assert.ok(s.length > 48000 * (len - 1), `only ${s.length} samples`);
   return freqs.map((f) => {
