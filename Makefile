@@ -32,7 +32,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
-.PHONY: all run test deps unit unit-asan tsan fuzz fuzz-replay e2e clean format hostile-tools deb
+.PHONY: all run test deps unit unit-asan tsan asan-server fuzz fuzz-replay e2e clean format hostile-tools deb
 all: bin/ratsaal bin/ratsaal-recorder web/vendor/hls.min.js
 
 # The live page's HLS player (hls.js, Apache-2.0), pinned in package-lock.json and installed by
@@ -85,6 +85,13 @@ build/obj/%.o: %.c
 build/tsan/ratsaal: $(TSAN_OBJ)
 	$(CC) -fsanitize=thread -o $@ $^ $(LDLIBS)
 
+# The server under AddressSanitizer+UndefinedBehaviorSanitizer (LeakSanitizer at exit): the
+# browser tests and the soak in `make test` run against it (scripts/test.sh). The recorder link
+# beside it lets the server find bin/ratsaal-recorder as it does next to itself.
+build/asan/ratsaal: build/asan/src/main.o build/asan/libratsaal.a bin/ratsaal-recorder
+	$(CC) $(SAN_FLAGS) -o $@ build/asan/src/main.o build/asan/libratsaal.a $(LDLIBS)
+	ln -sf ../../bin/ratsaal-recorder build/asan/ratsaal-recorder
+
 build/tsan/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fsanitize=thread -fno-omit-frame-pointer -O1 -MMD -MP -c -o $@ $<
@@ -126,6 +133,7 @@ build/hostile/%: tests/hostile/tools/%.c build/libratsaal.a
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 tsan: build/tsan/ratsaal
+asan-server: build/asan/ratsaal
 fuzz: $(FUZZ_BIN)
 hostile-tools: $(HOSTILE_TOOLS)
 
@@ -137,7 +145,7 @@ run: deps all
 	./bin/ratsaal serve --config conf/ratsaal.conf
 
 test: deps
-	$(MAKE) -j2 all unit unit-asan tsan fuzz hostile-tools
+	$(MAKE) -j2 all unit unit-asan tsan asan-server fuzz hostile-tools
 	./scripts/test.sh
 
 # The Debian package build/deb/ratsaal_<version>_<arch>.deb (scripts/deb.sh; docs/operations.md)
