@@ -4,12 +4,15 @@
 #   unit (cmocka), unit under ASan+UBSan, fuzz-corpus replay (libFuzzer, each corpus file
 #   once), hostile clients (tests/hostile: slow loris, connection exhaustion; no browser), then
 #   the browser tests in two lanes side by side (tests/e2e/ and tests/netns/, headless Chromium
-#   and Firefox; the latter directory in network namespaces), the second lane ending with the
-#   several-worker test against the server built with ThreadSanitizer. Per-file logs and times
+#   and Firefox; the latter directory in network namespaces) against the server built with
+#   AddressSanitizer+UndefinedBehaviorSanitizer (build/asan/ratsaal; LeakSanitizer checks every
+#   server at its exit), the second lane ending with the several-worker test against the server
+#   built with ThreadSanitizer. Per-file logs and times
 #   are in build/test-logs/e2e/; the failures' details are printed last.
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
 # HOSTILE=0 to skip the hostile clients (about 2 minutes), UNIT=0 to skip the unit tests and the
-# corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files.
+# corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
+# RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -148,8 +151,15 @@ if [[ "${E2E:-1}" != 0 ]]; then
     elif in_list "$f" "${LIGHT[@]}"; then lane2+=("$f")
     else lane1+=("$f"); fi
   done
-  mkdir -p "$log_dir/e2e"
-  rm -f "$log_dir"/e2e/*.log "$log_dir"/e2e/*.rc "$log_dir"/tsan.* "$log_dir"/e2e_tsan.first.log
+  mkdir -p "$log_dir/e2e" "$log_dir/asan"
+  rm -f "$log_dir"/e2e/*.log "$log_dir"/e2e/*.rc "$log_dir"/tsan.* "$log_dir"/e2e_tsan.first.log \
+    "$log_dir"/asan/*
+  # The servers of the browser tests are built with ASan+UBSan: a memory error or undefined
+  # behaviour ends the server (the test fails), and LeakSanitizer reports leaks when it exits
+  # (exit status 23; the harness's stop() asks for 0). Reports go to build/test-logs/asan/<file>.*
+  # and each one counts as a failure; a file with a report is never run again. The plain build
+  # is what the hostile clients and the packaging checks above ran against.
+  e2e_bin=${RATSAAL_BIN:-$PWD/build/asan/ratsaal}
   log_name() { echo "$(basename "$(dirname "$1")")_$(basename "$1" .test.js)"; } # tests/e2e/x.test.js → e2e_x
   run_file() { # $1 = file; its log and exit status under build/test-logs/e2e/
     local f=$1 name pre=() t0 rc
@@ -159,7 +169,9 @@ if [[ "${E2E:-1}" != 0 ]]; then
     # waits of 20 s instead of 10: a page that shares two cores with a second lane of browsers
     # may take that long to answer a click (and each file's watchdog doubles with it).
     # --test-timeout bounds the whole file too, not only each test: above the watchdogs
-    RATSAAL_E2E_TIMEOUT_MS=${RATSAAL_E2E_TIMEOUT_MS:-20000} \
+    RATSAAL_E2E_TIMEOUT_MS=${RATSAAL_E2E_TIMEOUT_MS:-20000} RATSAAL_BIN=$e2e_bin \
+      ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:log_path=$PWD/$log_dir/asan/$name \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$PWD/$log_dir/asan/$name \
       timeout 900 "${pre[@]}" node --test --test-timeout=850000 --test-reporter=tap "$f" \
       >"$log_dir/e2e/$name.log" 2>&1
     rc=$?
@@ -189,7 +201,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
   for f in "${solo[@]}" "${lane1[@]}" "${lane2[@]}"; do
     name=$(log_name "$f")
     read -r rc _ <"$log_dir/e2e/$name.rc" 2>/dev/null || rc=1
-    [[ $rc -ne 0 ]] && again+=("$f")
+    [[ $rc -ne 0 ]] && ! compgen -G "$log_dir/asan/$name.*" >/dev/null && again+=("$f")
   done
   retry_max=${E2E_RETRY_MAX:-6}
   if ((${#again[@]} > retry_max)); then
@@ -216,6 +228,11 @@ if [[ "${E2E:-1}" != 0 ]]; then
     fi
     grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
     count_tap "$log" "$rc" "e2e $f"
+  done
+  for report in "$log_dir"/asan/*; do
+    [[ -e $report ]] || continue
+    failed=$((failed + 1)); failures+=("sanitizer report of a server ($report)")
+    { echo "---- $report"; head -40 "$report"; } >>"$log_dir/failure-details.txt"
   done
 fi
 if [[ "${E2E:-1}" != 0 && -z ${E2E_FILES:-} ]]; then
