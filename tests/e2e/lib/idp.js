@@ -444,6 +444,7 @@ async function startRatsaal({ port, config = {}, users = [], dataDir, keepData =
     const args = ['user', 'add', u.name, '--role', u.role || 'user', '--data', dataDir];
     if (u.tenant) args.push('--tenant', u.tenant);
     if (u.displayName) args.push('--display-name', u.displayName);
+    if (u.email) args.push('--email', u.email);
     const r = spawnSync(BIN, args, { input: `${u.password}\n`, encoding: 'utf8', timeout: 20000, cwd: h.ROOT });
     if (r.status !== 0) throw new Error(`ratsaal ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   }
