@@ -35,14 +35,17 @@ mkdir -p "$root/usr/share/man/man1"
 gzip -9n <dist/man/ratsaal.1 >"$root/usr/share/man/man1/ratsaal.1.gz"
 chmod 0644 "$root/usr/share/man/man1/ratsaal.1.gz"
 
-# the example configuration with the package's paths
+# the example configuration with the package's paths; no meetings without an account: a packaged
+# server listens on loopback behind a reverse proxy, where `auto` would let anyone the proxy
+# lets through open a room (docs/security.md, finding F1)
 sed -e 's|^data_dir = .*|data_dir = /var/lib/ratsaal|' \
+  -e 's|^anonymous_meetings = .*|anonymous_meetings = off|' \
   -e 's|^web_root = .*|web_root = /usr/share/ratsaal/web|' \
   -e 's|^# recorder_path = .*|recorder_path = /usr/lib/ratsaal/ratsaal-recorder|' \
   conf/ratsaal.conf >"$root/etc/ratsaal/ratsaal.conf"
 chmod 0640 "$root/etc/ratsaal/ratsaal.conf"
 for key in 'data_dir = /var/lib/ratsaal' 'web_root = /usr/share/ratsaal/web' \
-  'recorder_path = /usr/lib/ratsaal/ratsaal-recorder'; do
+  'recorder_path = /usr/lib/ratsaal/ratsaal-recorder' 'anonymous_meetings = off'; do
   grep -qx "$key" "$root/etc/ratsaal/ratsaal.conf" || { echo "deb: conf/ratsaal.conf: cannot set $key" >&2; exit 1; }
 done
 

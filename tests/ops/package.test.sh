@@ -51,9 +51,9 @@ dpkg-deb -x "$deb" "$tmp/root"
 dpkg-deb -e "$deb" "$tmp/DEBIAN"
 check "the configuration is a conffile" grep -qx /etc/ratsaal/ratsaal.conf "$tmp/DEBIAN/conffiles"
 conf=$tmp/root/etc/ratsaal/ratsaal.conf
-check "the configuration has the package's paths (data, client, recorder)" bash -c \
+check "the configuration has the package's paths (data, client, recorder) and no meetings without an account" bash -c \
   "grep -qx 'data_dir = /var/lib/ratsaal' '$conf' && grep -qx 'web_root = /usr/share/ratsaal/web' '$conf' &&
-   grep -qx 'recorder_path = /usr/lib/ratsaal/ratsaal-recorder' '$conf'"
+   grep -qx 'recorder_path = /usr/lib/ratsaal/ratsaal-recorder' '$conf' && grep -qx 'anonymous_meetings = off' '$conf'"
 depends=$(dpkg-deb -f "$deb" Depends)
 check "Depends: the shared libraries, adduser and the recorder's GStreamer plugins" bash -c \
   "for p in libwebsockets17 libsrtp2-1 libjansson4 libsqlite3-0 libgstreamer1.0-0 adduser gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
