@@ -51,6 +51,11 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->recording_retention_days = 30;
     cfg->recording_format = RS_RECORDING_MP4;
     cfg->turn_ttl = 3600;
+    /* meetings' records are kept until the operator sets a period: a council's attendance,
+     * minutes and votes are public records with retention rules of their own */
+    cfg->retention_attendance_days = 0;
+    cfg->retention_minutes_days = 0;
+    cfg->retention_votes_days = 0;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -232,6 +237,41 @@ static int parse_rtmp_target(struct rs_config *cfg, const char *value, char *err
     return 0;
 }
 
+/* retention_attendance_days, retention_minutes_days, retention_votes_days: `off` (keep for
+ * ever) or 1 to RS_CONFIG_RETENTION_DAYS_MAX days. A 0 is refused: it reads as "delete at once"
+ * as easily as "keep for ever", and a record deleted by mistake does not come back. */
+static int parse_retention(struct rs_config *cfg, const char *key, const char *value, char *err,
+                           size_t errlen)
+{
+    unsigned *dst = strcmp(key, "retention_attendance_days") == 0 ? &cfg->retention_attendance_days
+                    : strcmp(key, "retention_minutes_days") == 0  ? &cfg->retention_minutes_days
+                    : strcmp(key, "retention_votes_days") == 0    ? &cfg->retention_votes_days
+                                                                  : NULL;
+    unsigned long v;
+    if (!dst) {
+        snprintf(err, errlen, "%s: unknown setting", key);
+        return -ENOENT;
+    }
+    if (strcmp(value, "off") == 0) {
+        *dst = 0;
+        return 0;
+    }
+    if (strcmp(value, "0") == 0) {
+        snprintf(err, errlen,
+                 "%s: 0 is ambiguous; write off to keep the records for ever, or a number of "
+                 "days 1-%d",
+                 key, RS_CONFIG_RETENTION_DAYS_MAX);
+        return -EINVAL;
+    }
+    if (parse_uint(value, 1, RS_CONFIG_RETENTION_DAYS_MAX, &v)) {
+        snprintf(err, errlen, "%s: expected off or a number of days 1-%d, got '%s'", key,
+                 RS_CONFIG_RETENTION_DAYS_MAX, value);
+        return -EINVAL;
+    }
+    *dst = (unsigned)v;
+    return 0;
+}
+
 int rs_config_set(struct rs_config *cfg, const char *key, const char *value, char *err,
                   size_t errlen)
 {
@@ -335,6 +375,8 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         return parse_turn_server(cfg, value, err, errlen);
     if (strcmp(key, "turn_secret") == 0)
         return parse_turn_secret(cfg, value, err, errlen);
+    if (strncmp(key, "retention_", 10) == 0)
+        return parse_retention(cfg, key, value, err, errlen);
     if (strcmp(key, "recording_format") == 0) {
         if (strcmp(value, "mp4") == 0)
             cfg->recording_format = RS_RECORDING_MP4;

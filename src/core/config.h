@@ -102,7 +102,15 @@ struct rs_config {
     int recording_format;                    /* RS_RECORDING_MP4 / _WEBM */
     struct rs_rtmp_target rtmp_targets[RS_CONFIG_RTMP_TARGETS_MAX];
     unsigned n_rtmp_targets;
+
+    /* how long meetings' records are kept (http/retention.c; docs/operations.md "Data and
+     * backups"): days, 0 = for ever (written `off`; a 0 in the file is refused as ambiguous) */
+    unsigned retention_attendance_days; /* attendance stays and speaking turns */
+    unsigned retention_minutes_days;    /* the minutes of agenda items */
+    unsigned retention_votes_days;      /* closed votes with their ballots and records */
 };
+
+#define RS_CONFIG_RETENTION_DAYS_MAX 36500 /* a hundred years: longer is `off` */
 
 enum { RS_RECORDING_MP4 = 0, RS_RECORDING_WEBM };
 

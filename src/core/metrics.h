@@ -168,6 +168,12 @@ enum rs_metric {
     /* recordings and the public livestream (http/recording_api.c, http/live.c) */
     RS_M_RECORDINGS_DELETED_USER,      /* DELETE .../recordings/{rid} */
     RS_M_RECORDINGS_DELETED_RETENTION, /* expired, removed by the retention job */
+    /* meetings' records past their retention period (http/retention.c) */
+    RS_M_RETENTION_DELETED_ATTENDANCE, /* attendance stays deleted */
+    RS_M_RETENTION_DELETED_SPEAKING,   /* speaking turns deleted */
+    RS_M_RETENTION_DELETED_MINUTES,    /* agenda items' minutes blanked */
+    RS_M_RETENTION_DELETED_VOTES,      /* closed votes deleted with ballots and record */
+    RS_M_RETENTION_FAILURES,           /* runs (or kinds of a run) the store refused */
     RS_M_LIVE_REQUESTS_PAGE,           /* GET /live/{id} */
     RS_M_LIVE_REQUESTS_PLAYLIST,       /* GET /live/{id}/index.m3u8 */
     RS_M_LIVE_REQUESTS_SEGMENT,        /* GET /live/{id}/segNNNNN.ts */

@@ -35,6 +35,7 @@
 #include "http/attendance_api.h"
 #include "http/record_api.h"
 #include "http/recording_api.h"
+#include "http/retention.h"
 #include "http/vote_api.h"
 #include "room/access.h"
 #include "room/podium.h"
@@ -50,6 +51,7 @@
 /* Housekeeping state, one per application (app->api). */
 struct rs_api {
     int64_t next_purge_ms;
+    struct rs_retention retention; /* meetings' records past their period (http/retention.c) */
     struct rs_trim trim;
     struct rs_ratelimit *public_limit; /* GET /api/v1/rooms/{id}/public per client address */
 };
@@ -795,6 +797,7 @@ void rs_api_tick(struct rs_app *app)
      * RS_IDENTITY_RECHECK_MS; a few per tick so that the store is never hit in a burst */
     if (app->store)
         rs_session_recheck_due(app, now, RECHECKS_PER_TICK);
+    rs_retention_tick(app, &st->retention, now); /* its own schedule: hourly, batch by batch */
     if (!app->store || now < st->next_purge_ms)
         return;
     st->next_purge_ms = now + HOUR_MS;

@@ -532,6 +532,14 @@ int rs_agenda_replace(struct rs_app *app, const char *room_id, json_t *items,
     return 0;
 }
 
+void rs_agenda_reread(struct rs_app *app, const char *room_id)
+{
+    struct rs_room *room = app->rooms ? rs_rooms_find(app->rooms, room_id) : NULL;
+    struct agenda *a = room ? agenda_slot(room) : NULL;
+    if (a && a->items)
+        announce(room, a, NULL);
+}
+
 #define ITEM_FIELD                                                                                 \
     {                                                                                              \
         .name = "item", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32               \

@@ -40,6 +40,10 @@ json_t *rs_agenda_read(struct rs_app *app, const char *room_id);
  * left out is current or has minutes or votes: agenda_item_in_use), -EIO. */
 int rs_agenda_replace(struct rs_app *app, const char *room_id, json_t *items,
                       struct rs_msg_error *err);
+/* The meeting's minutes or votes changed in the store behind the room's back (retention,
+ * http/retention.c): a meeting in progress that has read its agenda reads it again and
+ * everyone gets agenda/state. Nothing when the meeting is not open. */
+void rs_agenda_reread(struct rs_app *app, const char *room_id);
 
 extern const struct rs_feature rs_agenda_feature;
 

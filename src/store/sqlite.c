@@ -1000,6 +1000,7 @@ static const struct rs_store_ops sqlite_ops = {
     .agenda = &rs_store__sqlite_agenda_ops,
     .speaking = &rs_store__sqlite_speaking_ops,
     .recording = &rs_store__sqlite_recording_ops,
+    .retention = &rs_store__sqlite_retention_ops,
 };
 
 int rs_store_open_sqlite(const char *path, struct rs_store **out)

@@ -27,6 +27,8 @@ extern const struct rs_store_speaking_ops rs_store__sqlite_speaking_ops;
 /* Migration 9: recordings and the recording audit log (sqlite_recording.c). */
 extern const char rs_store__sqlite_recording_schema[];
 extern const struct rs_store_recording_ops rs_store__sqlite_recording_ops;
+/* Deleting old records (sqlite_retention.c); no schema of its own. */
+extern const struct rs_store_retention_ops rs_store__sqlite_retention_ops;
 
 /* Helpers of sqlite_vote.c for the other per-call backends: the errno for the last error
  * (constraints as in sqlite.c, else logged -EIO); a prepared statement or NULL (logged); binds

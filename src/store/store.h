@@ -124,6 +124,7 @@ struct rs_store_attendance_ops;
 struct rs_store_agenda_ops;
 struct rs_store_speaking_ops;
 struct rs_store_recording_ops;
+struct rs_store_retention_ops;
 
 struct rs_store_ops {
     const char *name;
@@ -179,6 +180,7 @@ struct rs_store_ops {
     const struct rs_store_agenda_ops *agenda;         /* agenda and session roles */
     const struct rs_store_speaking_ops *speaking;     /* store_speaking.h */
     const struct rs_store_recording_ops *recording;   /* store_recording.h */
+    const struct rs_store_retention_ops *retention;   /* store_retention.h */
 };
 
 struct rs_store {

@@ -464,7 +464,10 @@ async function startRatsaal({ port, config = {}, users = [], dataDir, keepData =
     db: (sql) => sqlite(dbPath, sql),
     async stop({ timeout: stopTimeout = 10000 } = {}) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const res = await Promise.race([exited, h.sleep(stopTimeout).then(() => null)]);
+      // a timer left running would keep the test's process alive for stopTimeout after the end
+      let timer;
+      const res = await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(() => resolve(null), stopTimeout); })]);
+      clearTimeout(timer);
       if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
       if (!res) {
         proc.kill('SIGKILL');

@@ -157,6 +157,53 @@ static void test_recording_settings(void **state)
     assert_string_equal(cfg.rtmp_targets[1].name, "yt"); /* the id when no name is given */
 }
 
+/* Meetings' records are kept until a period is set; a period is `off` or 1-36500 days, and
+ * every other value stops the server at start with a line naming the key. */
+static void test_retention_settings(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "";
+    assert_int_equal(parse(&cfg, "", err), 0);
+    assert_int_equal(cfg.retention_attendance_days, 0);
+    assert_int_equal(cfg.retention_minutes_days, 0);
+    assert_int_equal(cfg.retention_votes_days, 0);
+    assert_int_equal(parse(&cfg,
+                           "retention_attendance_days = 365\n"
+                           "retention_minutes_days = 1\n"
+                           "retention_votes_days = 36500\n",
+                           err),
+                     0);
+    assert_int_equal(cfg.retention_attendance_days, 365);
+    assert_int_equal(cfg.retention_minutes_days, 1);
+    assert_int_equal(cfg.retention_votes_days, RS_CONFIG_RETENTION_DAYS_MAX);
+    /* off again (a later line wins, as for every key) */
+    assert_int_equal(parse(&cfg, "retention_votes_days = 30\nretention_votes_days = off\n", err),
+                     0);
+    assert_int_equal(cfg.retention_votes_days, 0);
+
+    static const struct bad_case cases[] = {
+        {"retention_attendance_days = 0\n",
+         "test.conf:1: retention_attendance_days: 0 is ambiguous; write off to keep the records "
+         "for ever, or a number of days 1-36500"},
+        {"retention_minutes_days = -1\n",
+         "retention_minutes_days: expected off or a number of days 1-36500, got '-1'"},
+        {"retention_votes_days = 36501\n", "retention_votes_days: expected off or a number"},
+        {"retention_votes_days = 99999999999999999999\n", "retention_votes_days: expected off"},
+        {"retention_votes_days = 00\n", "retention_votes_days: expected off"},
+        {"retention_votes_days = 1.5\n", "retention_votes_days: expected off"},
+        {"retention_votes_days = never\n", "retention_votes_days: expected off"},
+        {"retention_votes_days = OFF\n", "retention_votes_days: expected off"},
+        {"retention_votes_days =\n", "retention_votes_days: expected off"},
+        {"retention_chat_days = 30\n", "retention_chat_days: unknown setting"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[256] = "";
+        int rc = parse(&cfg, cases[i].text, line);
+        if (rc == 0 || !strstr(line, cases[i].expect))
+            fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, line);
+    }
+}
+
 static void test_limits(void **state)
 {
     struct rs_config cfg;
@@ -491,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_edge_settings),
         cmocka_unit_test(test_turn_settings),
         cmocka_unit_test(test_recording_settings),
+        cmocka_unit_test(test_retention_settings),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
