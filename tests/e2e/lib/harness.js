@@ -228,7 +228,10 @@ async function startServer({ extraArgs = [], env = {}, timeout = Number(process.
     async stop({ timeout: stopTimeout = 10000 } = {}) {
       liveServers.delete(handle);
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const res = await Promise.race([exited, sleep(stopTimeout).then(() => null)]);
+      // an unref'd timer: a pending one would keep the test's process alive after its last test
+      let timer;
+      const res = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r(null), stopTimeout); timer.unref(); })]);
+      clearTimeout(timer);
       fs.rmSync(dataDir, { recursive: true, force: true });
       if (!res) {
         proc.kill('SIGKILL');
