@@ -168,6 +168,7 @@ struct conn_user {
     struct conn *http;          /* the HTTP request in progress, NULL between requests */
     struct rs_session *session; /* WebSocket: the signaling session */
     int peer_closed;            /* WebSocket: the client sent a close frame */
+    int rx_held;                /* WebSocket: not read while lws holds part of a frame */
 };
 
 
@@ -1043,16 +1044,34 @@ static void session_close(struct rs_session *s, int status, const char *reason)
 
 static const struct rs_session_ops session_ops = {session_want_write, session_close};
 
+/* One queued message per writeable callback. When the socket takes only part of a frame, lws
+ * keeps the rest and sends it before anything else; while it holds it, the client is not read.
+ * libwebsockets 4.1 answers a close frame that arrives in that state by dropping the connection
+ * without passing the close on (ops-ws.c, "Closing on peer close due to pending tx"), so a page
+ * that went away with 1001 — or a client that closed with 1000 — would look lost and its
+ * participant would stay "reconnecting" for resume_grace_s (found by the soak, bench/soak.sh).
+ * Holding the reads back until the frame is out (the next writeable callback comes only then)
+ * lets every close frame reach LWS_CALLBACK_WS_PEER_INITIATED_CLOSE with its status. */
 static int ws_writeable(struct lws *wsi, struct conn_user *u)
 {
     struct rs_session *s = u->session;
     if (!s)
         return -1;
+    if (u->rx_held) {
+        u->rx_held = 0;
+        lws_rx_flow_control(wsi, 1);
+    }
     struct rs_outbuf *b = rs_session_peek(s);
     if (b) {
         if (lws_write(wsi, b->data + RS_OUTBUF_HEADROOM, b->len, LWS_WRITE_TEXT) < (int)b->len)
             return -1;
         rs_session_pop(s);
+        if (lws_partial_buffered(wsi)) {
+            u->rx_held = 1;
+            lws_rx_flow_control(wsi, 0);
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (rs_session_peek(s) || s->closing)
             lws_callback_on_writable(wsi);
         return 0;
