@@ -9,13 +9,17 @@
  * byte (audio, or the video layer) and the send time (8 bytes). Subscribers count every packet
  * per SSRC from the clear RTP header and decrypt one in N to read the tail; with
  * --switch-every-ms they also ask the server for another layer now and then and time how long
- * the first packet of that layer takes (switch.c). */
+ * the first packet of that layer takes (switch.c). With --soak the same participants play a
+ * meeting for minutes instead, in several rooms, coming and going (soak.c). */
 #ifndef RS_BENCH_LOAD_H
 #define RS_BENCH_LOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
+#include <signal.h>
 
 #include "rtc/client.h"
 #include "rtc/dtls.h"
@@ -29,14 +33,23 @@ struct ws {
     char *msg;        /* message being reassembled from fragments */
     size_t msg_len, msg_cap;
 };
-/* Connects and upgrades (blocking, loopback); then reads are non-blocking. 0 or -errno. */
+/* Connects and upgrades (blocking, loopback); then reads are non-blocking. 0 or -errno.
+ * `protocol` and `cookie` (the Cookie header's value) may be NULL. */
 int ws_connect(struct ws *w, const char *host, uint16_t port, const char *path,
-               const char *protocol);
+               const char *protocol, const char *cookie);
 int ws_send_text(struct ws *w, const char *text, size_t len);
 /* Reads what is there; calls `on_msg` for each complete text message (NUL-terminated, borrowed
  * for the call). Returns 0, or -1 when the connection closed or failed. */
 int ws_read(struct ws *w, void (*on_msg)(void *arg, char *msg, size_t len), void *arg);
+/* Sends a close frame (1000) and closes; ws_abort closes the socket without one, as a lost
+ * network or a killed browser does. Both free the buffers. */
 void ws_close(struct ws *w);
+void ws_abort(struct ws *w);
+/* Sends a close frame (1000) and nothing else: the caller reads on until the server's close
+ * frame (ws_read returns -1), then ws_abort()s. Closing a socket that still holds unread data
+ * would send a TCP reset instead of the close, which the server rightly takes for a lost
+ * connection. */
+int ws_send_close(struct ws *w);
 
 /* ---- media source (media.c) ---- */
 struct ivf_frame {
@@ -194,6 +207,11 @@ struct participant {
 
 void ratsaal_start(struct participant *pa);
 void ratsaal_on_msg(void *arg, char *msg, size_t len);
+/* Sends our publish offer (once per join: pa->published). */
+void ratsaal_publish(struct participant *pa);
+/* A `media` event (`ev`): publish_answer starts the publish transport, subscribe_offer is
+ * answered (subscribers). `msg` is borrowed. */
+void ratsaal_media_event(struct participant *pa, const char *ev, json_t *msg);
 void janus_start(struct participant *pa);
 void janus_on_msg(void *arg, char *msg, size_t len);
 /* Janus only: subscribe to every publisher's feed but our own (after the publish phase). */
@@ -248,6 +266,13 @@ struct load_config {
     bool podium;
     int audience_layer; /* subscribers ask for this simulcast layer of every video, -1 never */
     int verbose; /* --verbose; twice: every keyframe request and switch */
+    /* --soak (soak.c): rooms file, participants over all rooms, media participants per room,
+     * RSS CSV, its sampling period, mean stay between leaves, request timeout, random seed */
+    const char *soak_rooms;
+    unsigned soak_participants, soak_media;
+    const char *soak_csv;
+    double soak_sample_s, soak_churn_s, soak_timeout_s;
+    unsigned long long soak_seed;
 };
 extern struct load_config cfg;
 extern struct rs_dtls_ctx *g_dtls;
@@ -260,9 +285,21 @@ extern uint64_t g_errors;
 int64_t now_us(void);
 void loop_watch(int fd, void *tag);
 void note_error(struct participant *pa, const char *what);
+/* Runs the event loop until `until_us`, or until `done` (called every turn) says so, or a
+ * signal set g_stop. */
+void run_loop(int64_t until_us, bool (*done)(void));
+extern volatile sig_atomic_t g_stop;
+
+/* soak.c: the --soak run (returns the exit status); its signaling handler; a seat's
+ * WebSocket that closed or failed. */
+int soak_main(void);
+void soak_on_msg(void *arg, char *msg, size_t len);
+void soak_on_closed(struct participant *pa);
 
 /* media.c */
 void pub_media_init(struct publisher_media *pm, unsigned idx);
+/* Frees what pub_media_init allocated (a publisher that left and will publish again). */
+void pub_media_free(struct publisher_media *pm);
 /* Sends what is due at `now`: audio, captured video frames, paced packets. */
 void pub_media_tick(struct peer *p, int64_t now);
 /* When the publisher next has something to send (µs), or -1 (not sending). */

@@ -3,7 +3,8 @@
  * then a warm-up, then a steady window over which every figure is taken; one JSON line of
  * metrics goes to stdout at the end. The server's CPU time and RSS come from /proc/<pid>.
  * With --switch-every-ms subscribers switch simulcast layers from the warm-up on; after the
- * window the generator waits for the switches asked for in it (switch.c). */
+ * window the generator waits for the switches asked for in it (switch.c). With --soak the
+ * participants play a meeting in several rooms instead (soak.c, soak_run.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -37,6 +38,11 @@ struct load_config cfg = {
     .label = "",
     .profile = RS_SRTP_AEAD_AES_128_GCM,
     .audience_layer = -1,
+    .soak_participants = 40,
+    .soak_sample_s = 5,
+    .soak_churn_s = 30,
+    .soak_timeout_s = 20,
+    .soak_seed = 1,
 };
 struct rs_dtls_ctx *g_dtls;
 struct ivf g_video[SIM_LAYERS];
@@ -162,9 +168,14 @@ static double self_cpu(void)
 
 static void on_ws(struct participant *pa)
 {
-    void (*cb)(void *, char *, size_t) =
-        cfg.server == SERVER_JANUS ? janus_on_msg : ratsaal_on_msg;
-    if (ws_read(&pa->ws, cb, pa) < 0 && !pa->failed) {
+    void (*cb)(void *, char *, size_t) = cfg.soak_rooms              ? soak_on_msg
+                                         : cfg.server == SERVER_JANUS ? janus_on_msg
+                                                                      : ratsaal_on_msg;
+    if (ws_read(&pa->ws, cb, pa) == 0)
+        return;
+    if (cfg.soak_rooms) {
+        soak_on_closed(pa); /* a soak's seat comes back */
+    } else if (!pa->failed) {
         pa->failed = true;
         epoll_ctl(g_epoll, EPOLL_CTL_DEL, pa->ws.fd, NULL);
         note_error(pa, "signaling connection closed");
@@ -176,7 +187,7 @@ static void join(struct participant *pa)
     pa->join_start_us = now_us();
     const char *path = cfg.server == SERVER_JANUS ? "/" : "/signaling";
     const char *proto = cfg.server == SERVER_JANUS ? "janus-protocol" : NULL;
-    int rc = ws_connect(&pa->ws, cfg.host, cfg.port, path, proto);
+    int rc = ws_connect(&pa->ws, cfg.host, cfg.port, path, proto, NULL);
     if (rc) {
         pa->failed = true;
         note_error(pa, "ws connect");
@@ -193,7 +204,7 @@ static void join(struct participant *pa)
 }
 
 /* Runs the loop until `until_us`, or until `done` says so. */
-static volatile sig_atomic_t g_stop;
+volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
 {
     g_stop = 1;
@@ -244,7 +255,7 @@ static int64_t media_pass(struct participant **pubs, unsigned n_pubs, int64_t no
     return next;
 }
 
-static void run_loop(int64_t until_us, bool (*done)(void))
+void run_loop(int64_t until_us, bool (*done)(void))
 {
     static struct participant *pubs[PUBS_MAX];
     static unsigned n_pubs, pubs_seen = UINT32_MAX;
@@ -386,7 +397,12 @@ static void usage(void)
             "  [--profile gcm|cm] [--ivf FILE] [--simulcast] [--switch-every-ms MS]\n"
             "  [--no-pace] [--label TEXT] [--verbose] [--podium] [--audience-layer 0|1|2]\n"
             "  Video is paced like a browser (2.5 x the bitrate); --no-pace sends each frame\n"
-            "  in one burst.\n");
+            "  in one burst.\n"
+            "usage: ratsaal-load --soak ROOMS_FILE [--port N] [--server-pid PID]\n"
+            "  [--participants N] [--media N] [--duration S] [--warmup S] [--csv FILE]\n"
+            "  [--sample-s S] [--churn-s S] [--timeout-s S] [--seed N] [--audio-only] [--ivf FILE]\n"
+            "  A meeting played for S seconds in every room of ROOMS_FILE (soak.c; bench/soak.sh\n"
+            "  writes the file and runs it).\n");
 }
 
 int main(int argc, char **argv)
@@ -400,6 +416,9 @@ int main(int argc, char **argv)
         {"ivf", 1, 0, 'i'},      {"label", 1, 0, 'L'},      {"verbose", 0, 0, 'v'},
         {"simulcast", 0, 0, 'M'}, {"switch-every-ms", 1, 0, 'W'}, {"help", 0, 0, 'h'},
         {"no-pace", 0, 0, 'N'},  {"podium", 0, 0, 'D'},    {"audience-layer", 1, 0, 'A'},
+        {"soak", 1, 0, 1000},    {"participants", 1, 0, 1001}, {"media", 1, 0, 1002},
+        {"csv", 1, 0, 1003},     {"sample-s", 1, 0, 1004},  {"churn-s", 1, 0, 1005},
+        {"timeout-s", 1, 0, 1006}, {"seed", 1, 0, 1007},
         {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -428,8 +447,23 @@ int main(int argc, char **argv)
         case 'N': cfg.no_pace = true; break;
         case 'D': cfg.podium = true; break;
         case 'A': cfg.audience_layer = (int)strtol(optarg, NULL, 10); break;
+        case 1000: cfg.soak_rooms = optarg; break;
+        case 1001: cfg.soak_participants = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 1002: cfg.soak_media = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 1003: cfg.soak_csv = optarg; break;
+        case 1004: cfg.soak_sample_s = strtod(optarg, NULL); break;
+        case 1005: cfg.soak_churn_s = strtod(optarg, NULL); break;
+        case 1006: cfg.soak_timeout_s = strtod(optarg, NULL); break;
+        case 1007: cfg.soak_seed = strtoull(optarg, NULL, 10); break;
         default: usage(); return 2;
         }
+    }
+    if (cfg.soak_rooms && (cfg.server != SERVER_RATSAAL || cfg.simulcast || cfg.podium ||
+                           cfg.soak_participants == 0 || cfg.soak_sample_s <= 0 ||
+                           cfg.soak_churn_s <= 0 || cfg.soak_timeout_s <= 0 ||
+                           cfg.duration_s <= cfg.warmup_s)) {
+        usage();
+        return 2;
     }
     if (cfg.join_rate <= 0 || cfg.decrypt_every == 0 || cfg.pubs == 0 ||
         (cfg.podium && cfg.server != SERVER_RATSAAL) || cfg.audience_layer >= SIM_LAYERS ||
@@ -456,6 +490,8 @@ int main(int argc, char **argv)
         }
     }
     g_epoll = epoll_create1(EPOLL_CLOEXEC);
+    if (cfg.soak_rooms)
+        return soak_main();
     g_n_parts = cfg.pubs + cfg.subs;
     g_parts = calloc(g_n_parts, sizeof(*g_parts));
     for (unsigned i = 0; i < g_n_parts; i++) {

@@ -127,6 +127,15 @@ void pub_media_init(struct publisher_media *pm, unsigned idx)
     }
 }
 
+void pub_media_free(struct publisher_media *pm)
+{
+    for (unsigned l = 0; l < pm->n_layers; l++) {
+        free(pm->layers[l].cache);
+        pm->layers[l].cache = NULL;
+    }
+    pacer_free(&pm->pacer);
+}
+
 static void pace_send(void *arg, uint8_t *pkt, size_t len)
 {
     struct peer *p = arg;

@@ -2,7 +2,7 @@
 /* The server's own view of a run (Ratsaal only): /metrics at the start and the end of the
  * steady window, for the forwarding delay histogram (kernel receive timestamp of a datagram →
  * send of what it caused, so without the generator's own scheduling) and the packets per UDP
- * datagram handed to the kernel (UDP GSO). */
+ * datagram handed to the kernel (UDP GSO); for a soak, the gauges it samples. */
 #include "scrape.h"
 
 #include <arpa/inet.h>
@@ -69,6 +69,29 @@ int scrape_metrics(const char *host, uint16_t port, struct srv_metrics *m)
     free(buf);
     m->ok = m->n_buckets > 0;
     return m->ok ? 0 : -1;
+}
+
+int scrape_values(const char *host, uint16_t port, const char *const *names, size_t n,
+                  double *out)
+{
+    size_t cap = 256 * 1024;
+    char *buf = malloc(cap);
+    if (!buf || http_get(host, port, "/metrics", buf, cap)) {
+        free(buf);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = NAN;
+    for (char *line = buf; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(names[i]);
+            if (strncmp(line, names[i], len) == 0 && line[len] == ' ')
+                out[i] = strtod(line + len + 1, NULL);
+        }
+    }
+    free(buf);
+    return 0;
 }
 
 /* The q-quantile of the delay observed between two scrapes, interpolated linearly inside its

@@ -4,6 +4,7 @@
 #define RS_BENCH_SCRAPE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SCRAPE_MAX_BUCKETS 32
@@ -17,6 +18,10 @@ struct srv_metrics {
 };
 
 int scrape_metrics(const char *host, uint16_t port, struct srv_metrics *m);
+/* The values of unlabelled series `names[i]` (e.g. "ratsaal_participants") into `out[i]`,
+ * NAN for one not found. 0, or -1 when /metrics could not be read. */
+int scrape_values(const char *host, uint16_t port, const char *const *names, size_t n,
+                  double *out);
 double scrape_delay_quantile(const struct srv_metrics *a, const struct srv_metrics *b, double q);
 double scrape_delay_within(const struct srv_metrics *a, const struct srv_metrics *b, double us);
 

@@ -30,7 +30,7 @@ void ratsaal_start(struct participant *pa)
 
 bool g_podium_on;
 
-static void publish(struct participant *pa)
+void ratsaal_publish(struct participant *pa)
 {
     static char sdp[SDP_CAP];
     if (pa->published)
@@ -147,24 +147,31 @@ void ratsaal_on_msg(void *arg, char *text, size_t len)
             send_json(pa, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
         bool stage = json_is_true(json_object_get(json_object_get(msg, "podium"), "you_on_stage"));
         if (pa->publishes && (!cfg.podium || pa->idx == 0 || stage))
-            publish(pa);
+            ratsaal_publish(pa);
     } else if (!strcmp(ns, "podium") && !strcmp(ev, "state")) {
         bool on = json_is_true(json_object_get(msg, "on"));
         if (pa->idx == 0 && on)
             g_podium_on = true;
         if (pa->publishes && on && json_is_true(json_object_get(msg, "you_on_stage")))
-            publish(pa);
+            ratsaal_publish(pa);
     } else if (!strcmp(ns, "control") && !strcmp(ev, "participant_joined")) {
         if (cfg.podium && pa->idx == 0)
             podium_call_up(pa, msg);
-    } else if (!strcmp(ns, "media") && !strcmp(ev, "publish_answer")) {
-        const char *sdp = json_string_value(json_object_get(msg, "sdp"));
-        if (!sdp || peer_start(&pa->pub, sdp, strlen(sdp)))
-            note_error(pa, "publish answer");
-    } else if (!strcmp(ns, "media") && !strcmp(ev, "subscribe_offer")) {
-        if (pa->subscribes)
-            subscribe_offer(pa, msg);
+    } else if (!strcmp(ns, "media")) {
+        ratsaal_media_event(pa, ev, msg);
     }
 out:
     json_decref(msg);
+}
+
+void ratsaal_media_event(struct participant *pa, const char *ev, json_t *msg)
+{
+    if (!strcmp(ev, "publish_answer")) {
+        const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+        if (!sdp || peer_start(&pa->pub, sdp, strlen(sdp)))
+            note_error(pa, "publish answer");
+    } else if (!strcmp(ev, "subscribe_offer")) {
+        if (pa->subscribes)
+            subscribe_offer(pa, msg);
+    }
 }

@@ -35,7 +35,7 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 int ws_connect(struct ws *w, const char *host, uint16_t port, const char *path,
-               const char *protocol)
+               const char *protocol, const char *cookie)
 {
     memset(w, 0, sizeof(*w));
     w->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -51,14 +51,19 @@ int ws_connect(struct ws *w, const char *host, uint16_t port, const char *path,
     unsigned char key[32];
     rs_random_bytes(nonce, sizeof(nonce));
     EVP_EncodeBlock(key, nonce, sizeof(nonce));
-    char req[512];
+    char req[1024];
     int n = snprintf(req, sizeof(req),
                      "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\nOrigin: http://%s:%u\r\n%s%s%s\r\n",
+                     "Sec-WebSocket-Version: 13\r\nOrigin: http://%s:%u\r\n%s%s%s%s%s%s\r\n",
                      path, host, port, (char *)key, host, port,
                      protocol ? "Sec-WebSocket-Protocol: " : "", protocol ? protocol : "",
-                     protocol ? "\r\n" : "");
+                     protocol ? "\r\n" : "", cookie ? "Cookie: " : "", cookie ? cookie : "",
+                     cookie ? "\r\n" : "");
+    if (n < 0 || (size_t)n >= sizeof(req)) {
+        errno = E2BIG;
+        goto fail;
+    }
     if (write_all(w->fd, req, (size_t)n))
         goto fail;
     /* Read the response head byte-wise-ish; keep whatever follows it. */
@@ -221,14 +226,30 @@ int ws_read(struct ws *w, void (*on_msg)(void *arg, char *msg, size_t len), void
     return 0;
 }
 
-void ws_close(struct ws *w)
+static void ws_release(struct ws *w, bool close_frame)
 {
     if (w->fd >= 0) {
-        send_control(w, 0x8, (const uint8_t *)"\x03\xe8", 2);
+        if (close_frame)
+            send_control(w, 0x8, (const uint8_t *)"\x03\xe8", 2);
         close(w->fd);
     }
     free(w->in);
     free(w->msg);
     memset(w, 0, sizeof(*w));
     w->fd = -1;
+}
+
+void ws_close(struct ws *w)
+{
+    ws_release(w, true);
+}
+
+int ws_send_close(struct ws *w)
+{
+    return send_control(w, 0x8, (const uint8_t *)"\x03\xe8", 2);
+}
+
+void ws_abort(struct ws *w)
+{
+    ws_release(w, false);
 }
