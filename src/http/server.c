@@ -149,6 +149,7 @@ struct conn {
     char *body;
     size_t body_len, body_expected;
     int body_too_large;
+    int body_completed; /* LWS_CALLBACK_HTTP_BODY_COMPLETION came (body_completed_again) */
     uint64_t serial;
     int pending; /* a handler will call rs_http_finish */
     struct conn *next_pending;
@@ -983,6 +984,29 @@ static int write_body(struct lws *wsi, struct conn_user *u)
     return 0;
 }
 
+/* LWS_CALLBACK_HTTP_BODY_COMPLETION a second time for one request. libwebsockets 4.1 does that
+ * when requests come pipelined: once per turn of the loop while the answer waits to be
+ * written, for a request with more requests behind it; and without end, within one service
+ * call, for a request with a body that came behind one already answered: lws_http_action()
+ * then hands over the first bytes of the request line as the body, and reads its buffer
+ * again and again until the connection's state changes, which it never does while the answer
+ * waits for the socket to be writable. One such packet held the control thread for good
+ * (tests/fuzz/http/corpus/regress-pipelined-post-spin, tests/unit/http/test_pipelining.c).
+ * Browsers do not pipeline; a client that does must be ready to send the rest again on a new
+ * connection (RFC 9112, 9.3.2). So the answer that exists is written now and the connection
+ * closed; an answer still being worked on (a job) is given up with the connection. */
+static int body_completed_again(struct lws *wsi, struct conn_user *u)
+{
+    struct conn *c = u->http;
+    if (!c->responding || c->resp.has_file)
+        return -1;
+    c->close_after = 1;
+    while (u->http) /* a call per chunk; the last one ends the request and returns -1 */
+        if (write_body(wsi, u))
+            return -1;
+    return -1;
+}
+
 /* Whether the WebSocket upgrade may go ahead: 0, or the HTTP status to refuse it with. Besides
  * the edge checks, the same-origin rule (cross-site WebSocket hijacking): a browser always
  * sends Origin, and it must name the host the page came from; non-browser clients that send
@@ -1281,6 +1305,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!c)
             return -1;
+        if (c->body_completed)
+            return body_completed_again(wsi, u);
+        c->body_completed = 1;
         if (edge_of(wsi))
             rs_edge_body_done(http_of(wsi)->edge, edge_of(wsi));
         if (c->responding || c->pending)
