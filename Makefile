@@ -109,6 +109,9 @@ build/unit-asan/%: tests/unit/%.c build/asan/libratsaal.a
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< build/asan/libratsaal.a $(shell pkg-config --cflags --libs cmocka) $(LDLIBS)
 
 # Fuzz targets link a copy of the library built by clang with coverage instrumentation.
+# `make fuzz` builds them (make test replays their corpora); `make fuzz FUZZ_SECONDS=N` then
+# runs each for N seconds and prints the figures (scripts/fuzz.sh, docs/robustness.md).
+FUZZ_SECONDS ?=
 FUZZ_OBJ := $(SRC:%.c=build/fuzzobj/%.o)
 FUZZ_COMMON := $(CSTD) -D_GNU_SOURCE -DRS_VERSION=\"$(VERSION)\" -Isrc $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer
 build/fuzzobj/%.o: %.c
@@ -135,6 +138,9 @@ unit-asan: $(UNIT_ASAN_BIN)
 tsan: build/tsan/ratsaal
 asan-server: build/asan/ratsaal
 fuzz: $(FUZZ_BIN)
+ifneq ($(FUZZ_SECONDS),)
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+endif
 hostile-tools: $(HOSTILE_TOOLS)
 
 deps:
