@@ -207,57 +207,70 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum rs_http_method methods[] = {RS_HTTP_GET,   RS_HTTP_HEAD,   RS_HTTP_POST,
                                                   RS_HTTP_PUT,   RS_HTTP_PATCH,  RS_HTTP_DELETE,
                                                   RS_HTTP_OPTIONS, RS_HTTP_GET};
-    static const char *const paths[32] = {
-        "/api/v1/meetings",
-        "/api/v1/meetings/%s",
-        "/api/v1/meetings/%s/invites",
-        "/api/v1/meetings/%s/invites/ixyz",
-        "/api/v1/me",
-        "/api/v1/meetings/%s/moderators/u123",
-        "/auth/logout",
-        "/api/v1/meetings/%s/%.*s",
-        "/api/v1/meetings/%s/members",
-        "/api/v1/meetings/%s/votes",
-        "/api/v1/meetings/%s/votes/v0123456789abcdef/record",
-        "/api/v1/meetings/%s/votes/v0123456789abcdef/record.html",
-        "/api/v1/meetings/%s/agenda",
-        "/api/v1/meetings/%s/attendance",
-        "/api/v1/meetings/%s/attendance.csv",
-        "/api/v1/meetings/%s/attendance.html",
-        "/api/v1/meetings/%s/record",
-        "/api/v1/meetings/%s/record.html",
-        "/api/v1/meetings/%s/recordings",
-        "/api/v1/meetings/%s/recordings/%lld/file",
-        "/api/v1/meetings/%s/recordings/%lld",
-        "/api/v1/meetings/%s/recording-audit",
-        "/api/v1/rooms/%s/public",
-        "/api/v1/auth",
-        "/api/v1/site",
-        "/api/v1/meetings/%s/moderators/%s",
-        "/api/v1/meetings/%s/votes/vnone/record",
-        "/api/v1/meetings/%s/recordings/0/file",
-        "/api/v1/meetings/%s/invites/",
-        "/api/v1/meetings//%s",
-        "/api/v1/rooms/%s/public/",
-        "/%.*s",
+    /* the path: prefix, then the meeting (or nothing), then a suffix, then what `tail` says */
+    enum { T_NONE, T_FREE, T_RECORDING, T_MEMBER, T_RECORDING_FILE };
+    static const struct {
+        const char *prefix;
+        int room;
+        const char *suffix;
+        int tail;
+    } paths[32] = {
+        {"/api/v1/meetings", 0, "", T_NONE},
+        {"/api/v1/meetings/", 1, "", T_NONE},
+        {"/api/v1/meetings/", 1, "/invites", T_NONE},
+        {"/api/v1/meetings/", 1, "/invites/ixyz", T_NONE},
+        {"/api/v1/me", 0, "", T_NONE},
+        {"/api/v1/meetings/", 1, "/moderators/u123", T_NONE},
+        {"/auth/logout", 0, "", T_NONE},
+        {"/api/v1/meetings/", 1, "/", T_FREE},
+        {"/api/v1/meetings/", 1, "/members", T_NONE},
+        {"/api/v1/meetings/", 1, "/votes", T_NONE},
+        {"/api/v1/meetings/", 1, "/votes/v0123456789abcdef/record", T_NONE},
+        {"/api/v1/meetings/", 1, "/votes/v0123456789abcdef/record.html", T_NONE},
+        {"/api/v1/meetings/", 1, "/agenda", T_NONE},
+        {"/api/v1/meetings/", 1, "/attendance", T_NONE},
+        {"/api/v1/meetings/", 1, "/attendance.csv", T_NONE},
+        {"/api/v1/meetings/", 1, "/attendance.html", T_NONE},
+        {"/api/v1/meetings/", 1, "/record", T_NONE},
+        {"/api/v1/meetings/", 1, "/record.html", T_NONE},
+        {"/api/v1/meetings/", 1, "/recordings", T_NONE},
+        {"/api/v1/meetings/", 1, "/recordings/", T_RECORDING_FILE},
+        {"/api/v1/meetings/", 1, "/recordings/", T_RECORDING},
+        {"/api/v1/meetings/", 1, "/recording-audit", T_NONE},
+        {"/api/v1/rooms/", 1, "/public", T_NONE},
+        {"/api/v1/auth", 0, "", T_NONE},
+        {"/api/v1/site", 0, "", T_NONE},
+        {"/api/v1/meetings/", 1, "/moderators/", T_MEMBER},
+        {"/api/v1/meetings/", 1, "/votes/vnone/record", T_NONE},
+        {"/api/v1/meetings/", 1, "/recordings/0/file", T_NONE},
+        {"/api/v1/meetings/", 1, "/invites/", T_NONE},
+        {"/api/v1/meetings//", 1, "", T_NONE},
+        {"/api/v1/rooms/", 1, "/public/", T_NONE},
+        {"/", 0, "", T_FREE},
     };
     const char *room = (sel1 >> 5) % 4 == 0   ? meeting
                        : (sel1 >> 5) % 4 == 1 ? foreign
                        : (sel1 >> 5) % 4 == 2 ? "nosuchmeeting"
                                               : "adhoc-room";
     unsigned pi = sel1 & 31;
-    int free_len = (int)(body_len > 60 ? 60 : body_len);
+    char tail[80] = "";
+    switch (paths[pi].tail) {
+    case T_FREE:
+        snprintf(tail, sizeof(tail), "%.*s", (int)(body_len > 60 ? 60 : body_len), body);
+        break;
+    case T_RECORDING:
+        snprintf(tail, sizeof(tail), "%lld", (long long)recording_id);
+        break;
+    case T_RECORDING_FILE:
+        snprintf(tail, sizeof(tail), "%lld/file", (long long)recording_id);
+        break;
+    case T_MEMBER:
+        snprintf(tail, sizeof(tail), "%s", member.id);
+        break;
+    }
     char path[256];
-    if (pi == 7)
-        snprintf(path, sizeof(path), paths[pi], room, free_len, body);
-    else if (pi == 31)
-        snprintf(path, sizeof(path), paths[pi], free_len, body);
-    else if (pi == 19 || pi == 20)
-        snprintf(path, sizeof(path), paths[pi], room, (long long)recording_id);
-    else if (pi == 25)
-        snprintf(path, sizeof(path), paths[pi], room, member.id);
-    else
-        snprintf(path, sizeof(path), paths[pi], room);
+    snprintf(path, sizeof(path), "%s%s%s%s", paths[pi].prefix, paths[pi].room ? room : "",
+             paths[pi].suffix, tail);
     if (pi == 31 && (strncmp(path, "/auth/", 6) == 0 || strstr(path, "/me/password")))
         return 0; /* routes that answer later: see the top */
 
