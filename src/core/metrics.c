@@ -231,6 +231,10 @@ static const struct {
                               "Stays in a meeting written to its attendance list"},
     [RS_M_ATTENDANCE_WRITE_FAILED] = {"ratsaal_attendance_write_failures_total", "counter",
                                       "Attendance rows the store did not take"},
+    [RS_M_STORE_ERRORS_FULL] = {"ratsaal_store_errors_total{reason=\"full\"}", "counter",
+                                "Database statements that failed, by reason"},
+    [RS_M_STORE_ERRORS_BUSY] = {"ratsaal_store_errors_total{reason=\"busy\"}", "counter", NULL},
+    [RS_M_STORE_ERRORS_IO] = {"ratsaal_store_errors_total{reason=\"io\"}", "counter", NULL},
     [RS_M_SESSION_ROLE_CHAIR] = {"ratsaal_session_role_changes_total{role=\"chair\"}", "counter",
                                  "Session roles given or taken, by role"},
     [RS_M_SESSION_ROLE_MINUTE_TAKER] = {
@@ -437,6 +441,8 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_RECORDER_UNAVAILABLE] = "recorder_unavailable",
     [RS_ERR_UNKNOWN_TARGET] = "unknown_target",
     [RS_ERR_STILL_CONNECTED] = "still_connected",
+    [RS_ERR_STORAGE_FULL] = "storage_full",
+    [RS_ERR_STORAGE_BUSY] = "storage_busy",
 };
 
 const char *rs_err_code(enum rs_err err)

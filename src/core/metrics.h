@@ -127,6 +127,10 @@ enum rs_metric {
     /* attendance (room/attendance.c) */
     RS_M_ATTENDANCE_ROWS,         /* stays written to the attendance list */
     RS_M_ATTENDANCE_WRITE_FAILED, /* rows the store did not take (not written or not closed) */
+    /* store statements that failed, by why (store/store_fault.h) */
+    RS_M_STORE_ERRORS_FULL, /* the disk (or the database) is full */
+    RS_M_STORE_ERRORS_BUSY, /* another process held the database's write lock */
+    RS_M_STORE_ERRORS_IO,   /* anything else */
     /* session roles, agenda and minutes (room/session.c, room/agenda.c) */
     RS_M_SESSION_ROLE_CHAIR,        /* the chair given or taken */
     RS_M_SESSION_ROLE_MINUTE_TAKER, /* the minute-taker given or taken */
@@ -273,6 +277,8 @@ enum rs_err {
     RS_ERR_RECORDER_UNAVAILABLE, /* recording/start: the recorder could not be started */
     RS_ERR_UNKNOWN_TARGET,       /* recording/target: no configured target with this id */
     RS_ERR_STILL_CONNECTED, /* control/join with resume: the participant's socket still talks */
+    RS_ERR_STORAGE_FULL,    /* nothing stored: the server's disk is full */
+    RS_ERR_STORAGE_BUSY,    /* nothing stored: another program holds the database's lock */
     RS_ERR__COUNT
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/metrics.h"
+#include "http/store_error.h"
 #include "room/agenda.h"
 
 static int done_error(struct rs_http_resp *resp, unsigned status, const char *code,
@@ -50,6 +51,10 @@ static int agenda_put(struct rs_app *app, const struct rs_http_req *req,
         return done_error(resp, 400, "invalid_request", err.field, err.text);
     if (rc == -EBUSY)
         return done_error(resp, 409, "agenda_item_in_use", err.field, err.text);
+    if (rc && (err.code == RS_ERR_STORAGE_FULL || err.code == RS_ERR_STORAGE_BUSY)) {
+        rs_http_resp_store_error(resp, "the agenda could not be stored");
+        return RS_HTTP_DONE;
+    }
     if (rc)
         return done_error(resp, 500, "internal", NULL, err.text);
     return agenda_get(app, room->id, resp);

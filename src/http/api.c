@@ -36,6 +36,7 @@
 #include "http/record_api.h"
 #include "http/recording_api.h"
 #include "http/retention.h"
+#include "http/store_error.h"
 #include "http/vote_api.h"
 #include "room/access.h"
 #include "room/podium.h"
@@ -322,7 +323,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
                 break;
         }
         if (rc) {
-            rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be stored");
+            rs_http_resp_store_error(resp, "the meeting could not be stored");
             return RS_HTTP_DONE;
         }
         RS_INFO("api", "event=meeting_created room=%s user=%s", r.id, u.id);
@@ -369,7 +370,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
             if (rc)
                 return RS_HTTP_DONE;
             if (rs_store_meeting_update(app->store, &r)) {
-                rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be stored");
+                rs_http_resp_store_error(resp, "the meeting could not be stored");
                 return RS_HTTP_DONE;
             }
             rs_room_settings_changed(app, &r);
@@ -383,7 +384,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
             close_room_sessions(app, ma.room.id);
             rs_recordings_remove_meeting_files(app, ma.room.id); /* the rows go in the store */
             if (rs_store_meeting_delete(app->store, ma.room.id)) {
-                rs_http_resp_error(resp, 500, "internal", NULL, "the meeting could not be deleted");
+                rs_http_resp_store_error(resp, "the meeting could not be deleted");
                 return RS_HTTP_DONE;
             }
             RS_INFO("api", "event=meeting_deleted room=%s user=%s", ma.room.id, u.id);
@@ -409,7 +410,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
                      ? rs_store_grant_set(app->store, ma.room.id, target.id)
                      : rs_store_grant_unset(app->store, ma.room.id, target.id);
         if (rc && !(rc == -ENOENT && req->method == RS_HTTP_DELETE)) {
-            rs_http_resp_error(resp, 500, "internal", NULL, "the grant could not be stored");
+            rs_http_resp_store_error(resp, "the grant could not be stored");
             return RS_HTTP_DONE;
         }
         RS_INFO("api", "event=grant_%s room=%s target=%s user=%s",
@@ -491,7 +492,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         inv.created_at_ms = now;
         inv.expires_at_ms = expires_at;
         if (rs_store_invite_create(app->store, &inv)) {
-            rs_http_resp_error(resp, 500, "internal", NULL, "the invitation could not be stored");
+            rs_http_resp_store_error(resp, "the invitation could not be stored");
             return RS_HTTP_DONE;
         }
         char url[200];

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/html.h"
+#include "http/store_error.h"
 #include "room/access.h"
 #include "room/vote.h"
 #include "store/store_vote.h"
@@ -116,10 +117,13 @@ static int members_put(struct rs_app *app, const struct rs_http_req *req,
         }
     }
     json_decref(body);
-    if (rc == 0 && rs_store_members_set(app->store, room->id, m, n))
-        rc = -EIO;
+    bool not_stored = rc == 0 && rs_store_members_set(app->store, room->id, m, n) != 0;
     free(m);
-    if (rc == -EIO || rc == -ENOMEM)
+    if (not_stored) {
+        rs_http_resp_store_error(resp, "the member list could not be stored");
+        return RS_HTTP_DONE;
+    }
+    if (rc == -ENOMEM)
         return done_error(resp, 500, "internal", NULL, "the member list could not be stored");
     if (rc)
         return RS_HTTP_DONE;

@@ -54,6 +54,10 @@ struct rs_msg_error {
 /* Fills `err` with `code`, `field` and a printf-style readable text. */
 void rs_msg_error_set(struct rs_msg_error *err, enum rs_err code, const char *field,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Fills `err` for a store call that has just failed with -EIO: `storage_full` or `storage_busy`
+ * when the store says so (store/store_fault.h), else `internal`; `what` (e.g. "the minutes could
+ * not be stored") begins the text. */
+void rs_msg_error_store(struct rs_msg_error *err, const char *what);
 
 /* One client message after framing: a JSON object naming a known feature and action. */
 struct rs_msg {

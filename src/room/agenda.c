@@ -230,6 +230,13 @@ static int internal(struct rs_call *c, const char *what)
     return -EIO;
 }
 
+/* A store call has just failed: the caller is told why (storage_full, storage_busy). */
+static int not_stored(struct rs_call *c, const char *what)
+{
+    rs_msg_error_store(c->err, what);
+    return -EIO;
+}
+
 /* The room's agenda for an action, or NULL with `c->err` filled. */
 static struct agenda *agenda_for(struct rs_call *c)
 {
@@ -293,7 +300,7 @@ static int act_add(struct rs_call *c)
     if (rc == -ENOSPC)
         return too_many(c);
     if (rc)
-        return internal(c, "the item could not be stored");
+        return not_stored(c, "the item could not be stored");
     return changed(c, a, "item_added", r.id);
 }
 
@@ -315,7 +322,7 @@ static int act_update(struct rs_call *c)
     };
     snprintf(r.id, sizeof(r.id), "%s", str(it, "id"));
     if (rs_store_agenda_update(c->app->store, &r))
-        return internal(c, "the item could not be stored");
+        return not_stored(c, "the item could not be stored");
     return changed(c, a, "item_updated", r.id);
 }
 
@@ -333,7 +340,7 @@ static int act_remove(struct rs_call *c)
     char id[RS_AGENDA_ITEM_ID_LEN + 1];
     snprintf(id, sizeof(id), "%s", str(it, "id"));
     if (rs_store_agenda_remove(c->app->store, c->room->id, id))
-        return internal(c, "the item could not be removed");
+        return not_stored(c, "the item could not be removed");
     return changed(c, a, "item_removed", id);
 }
 
@@ -346,7 +353,7 @@ static int act_move(struct rs_call *c)
     char id[RS_AGENDA_ITEM_ID_LEN + 1];
     snprintf(id, sizeof(id), "%s", str(it, "id"));
     if (rs_store_agenda_move(c->app->store, c->room->id, id, (int)c->arg[1].num))
-        return internal(c, "the item could not be moved");
+        return not_stored(c, "the item could not be moved");
     return changed(c, a, "item_moved", id);
 }
 
@@ -363,7 +370,7 @@ static int act_current(struct rs_call *c)
         snprintf(id, sizeof(id), "%s", str(it, "id"));
     }
     if (rs_store_agenda_set_current(c->app->store, c->room->id, id[0] ? id : NULL, rs_wall_ms()))
-        return internal(c, "the current item could not be stored");
+        return not_stored(c, "the current item could not be stored");
     return changed(c, a, "item_current", id[0] ? id : NULL);
 }
 
@@ -382,7 +389,7 @@ static int act_minutes(struct rs_call *c)
     int64_t now = rs_wall_ms();
     const char *text = c->arg[1].str, *by = c->self->display_name;
     if (rs_store_agenda_set_minutes(c->app->store, c->room->id, id, text, by, now))
-        return internal(c, "the minutes could not be stored");
+        return not_stored(c, "the minutes could not be stored");
     /* stored: only now does anyone hear of them */
     rs_metric_inc(RS_M_MINUTES_SAVED);
     RS_INFO("agenda", "event=minutes_saved room=%s item=%s bytes=%zu by=%s", c->room->id, id,
@@ -514,7 +521,7 @@ int rs_agenda_replace(struct rs_app *app, const char *room_id, json_t *items,
         }
     }
     if (rc == 0 && rs_store_agenda_replace(app->store, room_id, r, n)) {
-        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "the agenda could not be stored");
+        rs_msg_error_store(err, "the agenda could not be stored");
         rc = -EIO;
     }
     free(texts);

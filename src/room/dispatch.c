@@ -18,6 +18,7 @@
 #include "room/access.h"
 #include "room/peer.h"
 #include "room/room.h"
+#include "store/store_fault.h"
 
 void rs_msg_error_set(struct rs_msg_error *err, enum rs_err code, const char *field,
                       const char *fmt, ...)
@@ -28,6 +29,24 @@ void rs_msg_error_set(struct rs_msg_error *err, enum rs_err code, const char *fi
     va_start(ap, fmt);
     vsnprintf(err->text, sizeof(err->text), fmt, ap);
     va_end(ap);
+}
+
+void rs_msg_error_store(struct rs_msg_error *err, const char *what)
+{
+    switch (rs_store_fault()) {
+    case RS_STORE_FAULT_FULL:
+        rs_msg_error_set(err, RS_ERR_STORAGE_FULL, NULL, "%s: the server's disk is full", what);
+        break;
+    case RS_STORE_FAULT_BUSY:
+        rs_msg_error_set(err, RS_ERR_STORAGE_BUSY, NULL,
+                         "%s: another program holds the database; try again", what);
+        break;
+    case RS_STORE_FAULT_IO:
+    case RS_STORE_FAULT_NONE:
+    case RS_STORE_FAULT__COUNT:
+        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "%s", what);
+        break;
+    }
 }
 
 void rs_msg_free(struct rs_msg *msg)

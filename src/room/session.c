@@ -214,7 +214,7 @@ static int set_role(struct rs_call *c)
         return 0; /* unchanged: no event */
     if (log_change(c->room, t, role, on)) {
         set_holder(s, role, key, !on);
-        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the role could not be stored");
+        rs_msg_error_store(c->err, "the role could not be stored");
         return -EIO;
     }
     RS_INFO("session", "event=role_set room=%s participant=%s role=%s on=%d by=%s", c->room->id,

@@ -212,6 +212,13 @@ static int internal(struct rs_call *c, const char *what)
     return -EIO;
 }
 
+/* A store call has just failed: the caller is told why (storage_full, storage_busy). */
+static int not_stored(struct rs_call *c, const char *what)
+{
+    rs_msg_error_store(c->err, what);
+    return -EIO;
+}
+
 /* Loads vote `id` of the caller's room into `v`, or fills `err` (not_found). */
 static int load_vote(struct rs_call *c, const char *id, struct rs_vote_record *v)
 {
@@ -586,7 +593,7 @@ static int vote_create(struct rs_call *c)
     snprintf(v->spec, sizeof(v->spec), "%s", spec_text);
     rc = rs_store_vote_create(c->app->store, v, e.v, e.n);
     if (rc) {
-        rc = internal(c, "the vote could not be stored");
+        rc = not_stored(c, "the vote could not be stored");
         goto out;
     }
     rs_metric_inc(RS_M_VOTES_OPENED);
@@ -666,7 +673,7 @@ static int vote_cast(struct rs_call *c)
         rc = refuse(c, RS_ERR_NOT_ELIGIBLE, RS_M_BALLOTS_REFUSED_NOT_ELIGIBLE,
                     "you are not in this vote's electorate");
     } else if (rc) {
-        rc = internal(c, "the ballot could not be stored; it was not counted");
+        rc = not_stored(c, "the ballot could not be stored; it was not counted");
     }
     if (rc)
         goto out;
@@ -708,7 +715,7 @@ static int close_or_cancel(struct rs_call *c, enum rs_vote_state state)
             rs_msg_error_set(c->err, RS_ERR_VOTE_CLOSED, "vote", "this vote is already closed");
             rc = -EINVAL;
         } else if (rc) {
-            rc = internal(c, "the vote could not be closed");
+            rc = not_stored(c, "the vote could not be closed");
         }
     }
     free(v);

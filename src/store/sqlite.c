@@ -23,8 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/sqlite_internal.h"
+#include "store/store_fault.h"
 
 static const char *const migrations[] = {
     /* 1: rooms and their settings */
@@ -276,6 +278,8 @@ struct sqlite_store {
     struct rs_store base; /* first: rs_store* converts to sqlite_store* */
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
+    int64_t busy_since_ms;   /* when the statement waiting for a lock began to wait */
+    int64_t busy_gave_up_ms; /* when a wait for a lock last ran out (0: never) */
 };
 
 static int exec(sqlite3 *db, const char *text)
@@ -348,6 +352,7 @@ sqlite3 *rs_store__sqlite_db(struct rs_store *st)
 static sqlite3_stmt *stmt(struct rs_store *st, int which)
 {
     sqlite3_stmt *q = S(st)->q[which];
+    rs_store__fault_clear();
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     return q;
@@ -371,8 +376,7 @@ static int map_error(sqlite3 *db, int step)
     case SQLITE_CONSTRAINT_NOTNULL:
         return -EINVAL;
     default:
-        RS_ERROR("store", "event=sql_failed rc=%d msg=\"%s\"", step, sqlite3_errmsg(db));
-        return -EIO;
+        return rs_store__sqlite_fail(db, "sql_failed");
     }
 }
 
@@ -762,8 +766,9 @@ static int sq_session_get(struct rs_store *st, const uint8_t *id_hash, int64_t n
         q = stmt(st, Q_SESSION_SLIDE);
         bind_hash(q, 1, id_hash);
         sqlite3_bind_int64(q, 2, now_ms);
-        rc = step_done(st, q);
-        if (rc == 0 && out) {
+        /* bookkeeping: a full disk or a locked database must not sign anyone out (the fault is
+         * logged and counted; the session slides at its next lookup instead) */
+        if (step_done(st, q) == 0 && out) {
             out->expires_at_ms += now_ms - out->last_seen_ms;
             out->last_seen_ms = now_ms;
         }
@@ -1003,6 +1008,27 @@ static const struct rs_store_ops sqlite_ops = {
     .retention = &rs_store__sqlite_retention_ops,
 };
 
+/* SQLite's busy handler: `count` is how often this statement has been called back. The control
+ * thread waits for another process's lock at most RS_STORE_BUSY_WAIT_MS, and not at all for a
+ * while after such a wait ran out (store_fault.h): a lock held for minutes must cost the event
+ * loop a fraction of its time, not all of it. Returns 0 to give up (SQLITE_BUSY), 1 to retry. */
+static int on_busy(void *arg, int count)
+{
+    struct sqlite_store *s = arg;
+    int64_t now = rs_mono_ms();
+    if (count == 0) {
+        if (s->busy_gave_up_ms && now - s->busy_gave_up_ms < RS_STORE_BUSY_QUIET_MS)
+            return 0;
+        s->busy_since_ms = now;
+    }
+    if (now - s->busy_since_ms >= RS_STORE_BUSY_WAIT_MS) {
+        s->busy_gave_up_ms = now;
+        return 0;
+    }
+    sqlite3_sleep(count < 4 ? 2 : 20);
+    return 1;
+}
+
 int rs_store_open_sqlite(const char *path, struct rs_store **out)
 {
     struct sqlite_store *s = calloc(1, sizeof(*s));
@@ -1017,7 +1043,7 @@ int rs_store_open_sqlite(const char *path, struct rs_store **out)
         goto fail_close;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_handler(s->db, on_busy, s);
     if (exec(s->db, "PRAGMA journal_mode=WAL") || exec(s->db, "PRAGMA synchronous=FULL") ||
         exec(s->db, "PRAGMA foreign_keys=ON"))
         goto fail_close;

@@ -34,6 +34,9 @@ extern const struct rs_store_retention_ops rs_store__sqlite_retention_ops;
  * (constraints as in sqlite.c, else logged -EIO); a prepared statement or NULL (logged); binds
  * `s` (NULL: "") without copying; copies column `col` into `dst` (truncating to `cap`). */
 int rs_store__sqlite_map(sqlite3 *db);
+/* A failure that is not about the data: classified (store_fault.h: full, busy or io), recorded,
+ * counted and logged as `event=<event> reason=… rc=… msg=…`. Returns -EIO. */
+int rs_store__sqlite_fail(sqlite3 *db, const char *event);
 sqlite3_stmt *rs_store__sqlite_prep(sqlite3 *db, const char *sql);
 void rs_store__sqlite_text(sqlite3_stmt *q, int i, const char *s);
 void rs_store__sqlite_copy(char *dst, size_t cap, sqlite3_stmt *q, int col);

@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "store/sqlite_internal.h"
+#include "store/store_fault.h"
 #include "store/store_vote.h"
 
 const char rs_store__sqlite_vote_schema[] =
@@ -78,6 +79,36 @@ static enum rs_vote_state parse_state(const unsigned char *t)
     return RS_VOTE_OPEN;
 }
 
+/* Why the last call on `db` failed, for the user and the operator (store_fault.h): a full disk
+ * is SQLITE_FULL, or an I/O error whose system error is ENOSPC or EDQUOT (SQLite reports most
+ * short writes as SQLITE_FULL, but not every one); a lock held elsewhere past the busy handler's
+ * wait is SQLITE_BUSY (SQLITE_LOCKED within one process). */
+static enum rs_store_fault classify(sqlite3 *db)
+{
+    int ext = sqlite3_extended_errcode(db);
+    int sys = sqlite3_system_errno(db);
+    switch (ext & 0xff) {
+    case SQLITE_FULL:
+        return RS_STORE_FAULT_FULL;
+    case SQLITE_IOERR:
+        return sys == ENOSPC || sys == EDQUOT ? RS_STORE_FAULT_FULL : RS_STORE_FAULT_IO;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return RS_STORE_FAULT_BUSY;
+    default:
+        return RS_STORE_FAULT_IO;
+    }
+}
+
+int rs_store__sqlite_fail(sqlite3 *db, const char *event)
+{
+    enum rs_store_fault f = classify(db);
+    rs_store__fault_set(f);
+    RS_ERROR("store", "event=%s reason=%s rc=%d msg=\"%s\"", event, rs_store_fault_name(f),
+             sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+    return -EIO;
+}
+
 static int map(sqlite3 *db)
 {
     switch (sqlite3_extended_errcode(db)) {
@@ -90,16 +121,16 @@ static int map(sqlite3 *db)
     case SQLITE_CONSTRAINT_NOTNULL:
         return -EINVAL;
     default:
-        RS_ERROR("store", "event=sql_failed msg=\"%s\"", sqlite3_errmsg(db));
-        return -EIO;
+        return rs_store__sqlite_fail(db, "sql_failed");
     }
 }
 
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *q = NULL;
+    rs_store__fault_clear();
     if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-        RS_ERROR("store", "event=prepare_failed msg=\"%s\"", sqlite3_errmsg(db));
+        rs_store__sqlite_fail(db, "prepare_failed");
         return NULL;
     }
     return q;
@@ -181,6 +212,7 @@ static int run(sqlite3 *db, sqlite3_stmt *q)
 
 static int begin(sqlite3 *db)
 {
+    rs_store__fault_clear();
     return sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : map(db);
 }
 

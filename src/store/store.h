@@ -8,7 +8,8 @@
  * since the epoch and is passed in by the caller (so tests control the clock).
  *
  * Errors: 0 on success, -ENOENT (no such row, or a referenced row is missing), -EEXIST (a
- * unique key is taken), -EINVAL (a value the schema refuses), -EIO (anything else; logged).
+ * unique key is taken), -EINVAL (a value the schema refuses), -EIO (anything else; logged, and
+ * store_fault.h says why: a full disk, a lock another process held past our bounded wait).
  *
  * Rooms and meetings are one table. An anonymous room (managed = false) is what a join to an
  * unknown id opened before identity existed; rs_store_room_put writes only its basic fields.
@@ -264,8 +265,9 @@ int rs_store_session_create(struct rs_store *st, const uint8_t *id_hash, const c
  * and its user into `user` (either may be NULL). Sliding expiry: when last_seen is at least
  * RS_SESSION_SLIDE_MS old, last_seen becomes now_ms and expires_at moves by the same amount, so
  * the session's inactivity timeout (expires_at - last_seen, the ttl given at creation) stays
- * and the database is written at most once a minute per session. Returns 0, -ENOENT (unknown,
- * expired, or disabled user), -EIO. */
+ * and the database is written at most once a minute per session. A slide the database does not
+ * take (disk full, locked) is left for a later lookup: the session still counts. Returns 0,
+ * -ENOENT (unknown, expired, or disabled user), -EIO. */
 #define RS_SESSION_SLIDE_MS 60000
 int rs_store_session_get(struct rs_store *st, const uint8_t *id_hash, int64_t now_ms,
                          struct rs_session_record *out, struct rs_user_record *user);
