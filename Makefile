@@ -151,7 +151,7 @@ run: deps all
 	./bin/ratsaal serve --config conf/ratsaal.conf
 
 test: deps
-	$(MAKE) -j2 all unit unit-asan tsan asan-server fuzz hostile-tools
+	$(MAKE) -j2 all unit unit-asan tsan asan-server fuzz hostile-tools bench/ratsaal-load
 	./scripts/test.sh
 
 # The Debian package build/deb/ratsaal_<version>_<arch>.deb (scripts/deb.sh; docs/operations.md)

@@ -10,7 +10,7 @@
 #   built with ThreadSanitizer. Per-file logs and times
 #   are in build/test-logs/e2e/; the failures' details are printed last.
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
-# HOSTILE=0 to skip the hostile clients (about 2 minutes), UNIT=0 to skip the unit tests and the
+# HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes), UNIT=0 to skip the unit tests and the
 # corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
 # RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
@@ -126,6 +126,16 @@ if [[ "${HOSTILE:-1}" != 0 ]]; then
   count_tap "$log" $rc hostile
 fi
 
+if [[ "${SOAK:-1}" != 0 ]]; then
+  echo "== soak (tests/ops/soak.test.sh: 60 s, 40 participants in 4 meetings, ASan+UBSan server)"
+  # alone, before the browser lanes: 40 media senders and receivers take both cores
+  log="$log_dir/soak.log"
+  tests/ops/soak.test.sh >"$log" 2>&1
+  rc=$?
+  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+  count_tap "$log" $rc soak
+fi
+
 if [[ "${E2E:-1}" != 0 ]]; then
   # Browser tests: the SOLO files alone, then two lanes that run side by side, one file at a
   # time each: lane 1 the files with three or more media pages (and a few lighter ones, for
@@ -140,7 +150,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
   LIGHT=(
     a11y attendance bad_input cli client-fixes devices identity identity-client
     language legal live-http media-client phone poll prejoin-guest prejoin-idle
-    record shortcuts skeleton testssl tls ui vote vote-durability
+    record shortcuts skeleton testssl tls ui vote vote-durability log-privacy retention
     netns aiortc ice-tcp turn firefox-ui
   )
   in_list() { local n; n=$(basename "$1" .test.js); shift; [[ " $* " == *" $n "* ]]; }
