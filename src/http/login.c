@@ -537,7 +537,10 @@ static int local_login(struct rs_app *app, const struct rs_http_req *req,
                        struct rs_http_resp *resp)
 {
     json_error_t e;
-    json_t *body = req->body ? json_loadb(req->body, req->body_len, 0, &e) : NULL;
+    /* a name given twice is refused like everywhere else (the first one for a proxy's rules,
+     * the last one for us would be two different logins) */
+    json_t *body =
+        req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e) : NULL;
     json_t *name = json_object_get(body, "username"), *pw = json_object_get(body, "password");
     if (!json_is_string(name) || !json_is_string(pw) ||
         strlen(json_string_value(pw)) > RS_PASSWORD_MAX_BYTES) {
