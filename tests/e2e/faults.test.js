@@ -38,6 +38,15 @@ const REJOIN_LIMIT_MS = 10000;
 const cleanup = [];
 let browser;
 const pages = [];
+// servers, the namespace's holder, the locker: killed even when the watchdog ends the process
+const children = new Set();
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
 
 before(async () => {
   browser = await h.launchBrowser();
@@ -70,7 +79,7 @@ async function serve({ dataDir, port, udpPort, ns = [] }) {
   const argv = [...ns, BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir,
     '--udp-port', String(udpPort), '--web', h.WEB, '--config', conf];
   const spawnedAt = Date.now();
-  const proc = spawn(argv[0], argv.slice(1), { cwd: h.ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(argv[0], argv.slice(1), { cwd: h.ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
@@ -328,6 +337,7 @@ async function tmpfsNamespace(dir, sizeMiB) {
   const holder = spawn('unshare', ['-m', '--propagation', 'private', 'setpriv', '--pdeathsig', 'KILL', 'sh', '-c',
     `mount -t tmpfs -o size=${sizeMiB}m,mode=0700 ratsaal-faults "$0" && echo mounted && exec sleep 900`, dir],
   { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(holder);
   cleanup.push(() => holder.kill('SIGKILL'));
   let out = '';
   holder.stdout.on('data', (d) => { out += d; });
@@ -508,7 +518,7 @@ test('a database locked by another process: bounded waits, a clear error, the re
     })();
 
     // another process takes the write lock
-    const locker = spawn('/usr/bin/python3', ['-c', LOCKER, path.join(dataDir, 'ratsaal.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const locker = track(spawn('/usr/bin/python3', ['-c', LOCKER, path.join(dataDir, 'ratsaal.db')], { stdio: ['pipe', 'pipe', 'pipe'] }));
     cleanup.push(() => locker.kill('SIGKILL'));
     let lockOut = '';
     locker.stdout.on('data', (d) => { lockOut += d; });
