@@ -150,6 +150,7 @@ struct conn {
     size_t body_len, body_expected;
     int body_too_large;
     int body_completed; /* LWS_CALLBACK_HTTP_BODY_COMPLETION came (body_completed_again) */
+    unsigned body_chunks; /* LWS_CALLBACK_HTTP_BODY calls so far (header_bytes) */
     uint64_t serial;
     int pending; /* a handler will call rs_http_finish */
     struct conn *next_pending;
@@ -923,6 +924,20 @@ static int on_http(struct lws *wsi, struct conn_user *u, const char *path)
     return dispatch(wsi, c);
 }
 
+/* Whether the first chunk of a body is really header text. libwebsockets 4.1 reads the body of
+ * a request that came pipelined behind another from its own buffer of read input
+ * (lws_http_action()), starting where that buffer starts: inside this request's header block,
+ * not after it. When the chunk is the whole buffered segment, lws frees the segment and then
+ * reads the body again from the freed memory in the caller (heap use-after-free, found by the
+ * http fuzz target: tests/fuzz/http/corpus/regress-pipelined-put-use-after-free). Such a
+ * segment holds the end of the header block, so the chunk contains CR LF CR LF, or begins with
+ * its last bytes. Our bodies are JSON written by programs, which never contain that; a body
+ * that does is refused by closing the connection, before lws gets to the freed memory. */
+static int header_bytes(const char *in, size_t len)
+{
+    return len > 0 && (in[0] == '\r' || in[0] == '\n' || memmem(in, len, "\r\n\r\n", 4));
+}
+
 static int on_body(struct conn *c, const void *in, size_t len)
 {
     if (!c->body || c->body_len + len > c->body_expected) {
@@ -1300,6 +1315,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return on_http(wsi, u, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
         if (!c)
+            return -1;
+        if (!c->body_chunks++ && header_bytes(in, len))
             return -1;
         return c->responding ? 0 : on_body(c, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Pipelined requests on one connection against the real server (http/server.c, included so
  * the test can turn its event loop itself). A request with a body that came pipelined behind
- * an answered one made libwebsockets 4.1 hand the request line over as the body and then
- * re-read its buffer for ever within one service call: the control thread hung, and with it
- * every meeting (found by the http fuzz target, tests/fuzz/http/corpus/regress-pipelined-post-
- * spin). The server must now answer what it has, close that connection, and go on serving
- * others. An alarm fails the test instead of letting a hang hang `make test`. */
+ * an answered one made libwebsockets 4.1 hand header bytes over as the body and then either
+ * re-read its buffer for ever within one service call (the control thread hung, and with it
+ * every meeting) or read the body again from a buffer it had freed (found by the http fuzz
+ * target: tests/fuzz/http/corpus/regress-pipelined-post-spin, regress-pipelined-put-use-after-
+ * free). The server must now answer what it has, close that connection, and go on serving
+ * others. An alarm fails the test instead of letting a hang hang `make test`; the
+ * use-after-free shows under ASan (build/unit-asan). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +170,28 @@ static void test_get_behind_post(void **state)
     assert_true(strncmp(got, "HTTP/1.1 401", 12) == 0); /* not signed in */
 }
 
+/* A GET, then a request whose body is longer than what arrives with it: libwebsockets read the
+ * body from the start of its buffered segment, freed the segment and read the body again from
+ * the freed memory (heap use-after-free under ASan, build/unit-asan). The connection is
+ * closed instead, and the server goes on. */
+static void test_body_behind_get_is_not_read_from_freed_memory(void **state)
+{
+    (void)state;
+    int closed;
+    char req[2048];
+    char body[1200];
+    memset(body, '[', sizeof(body) - 1);
+    body[sizeof(body) - 1] = 0;
+    snprintf(req, sizeof(req),
+             GET_HEALTHZ "PUT /api/v1/meetings/m1/agenda HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Content-Type: application/json\r\nContent-Length: 6010\r\n\r\n%s",
+             body);
+    const char *got = exchange(req, 2000, &closed);
+    assert_true(strncmp(got, "HTTP/1.1 200", 12) == 0);
+    got = exchange(GET_HEALTHZ, 2000, &closed);
+    assert_true(strncmp(got, "HTTP/1.1 200", 12) == 0);
+}
+
 /* Requests one after the other on a keep-alive connection stay on it: a body before, the next
  * request after its answer. */
 static void test_keep_alive_after_post(void **state)
@@ -208,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_post_behind_get),
         cmocka_unit_test(test_get_behind_post),
+        cmocka_unit_test(test_body_behind_get_is_not_read_from_freed_memory),
         cmocka_unit_test(test_keep_alive_after_post),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
