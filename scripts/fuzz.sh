@@ -83,7 +83,7 @@ for name in "${names[@]}"; do
   final=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$final")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$final")
-  cpu=$(awk 'NR == 1 { printf "%.1f", $1 + $2 }' "$timing" 2>/dev/null)
+  cpu=$(tail -1 "$timing" 2>/dev/null | awk '{ printf "%.1f", $1 + $2 }')
   outcome="0 crashes"
   # slow-unit-* only reports the slowest input so far: not a failure
   found=$(find "$run_dir/$name.artifacts" -type f ! -name 'slow-unit-*' | head -1)
