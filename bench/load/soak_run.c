@@ -135,10 +135,19 @@ static int make_seats(void)
 
 /* ---- sampling ---- */
 
+/* The server's RSS by kind of mapping (/proc/<pid>/smaps): the main heap (the control thread's
+ * allocations, SQLite's page cache among them), anonymous mappings over 16 MiB (the media
+ * workers' preallocated tables, which grow in RSS as their slots are first used) and the rest
+ * (thread arenas, mmap()ed buffers, code and libraries). -1 each when unreadable. */
+struct rss_split {
+    long heap_kib, large_kib, other_kib;
+};
+
 struct sample {
     double t_s;
     enum phase phase;
     long rss_kib;
+    struct rss_split split;
 };
 static struct sample *g_samples;
 static size_t g_n_samples, g_cap_samples;
@@ -163,6 +172,43 @@ static long server_rss_kib(void)
             kib = strtol(line + 6, NULL, 10);
     fclose(f);
     return kib;
+}
+
+static struct rss_split server_rss_split(void)
+{
+    struct rss_split r = {-1, -1, -1};
+    char path[64], line[512];
+    snprintf(path, sizeof(path), "/proc/%d/smaps", cfg.server_pid);
+    FILE *f = cfg.server_pid > 0 ? fopen(path, "r") : NULL;
+    if (!f)
+        return r;
+    r.heap_kib = r.large_kib = r.other_kib = 0;
+    bool heap = false, anon = false;
+    long size_kib = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        char perms[8], name[256] = "";
+        unsigned long long off;
+        unsigned dev_a, dev_b;
+        unsigned long inode;
+        if (sscanf(line, "%lx-%lx %7s %llx %x:%x %lu %255s", &lo, &hi, perms, &off, &dev_a, &dev_b,
+                   &inode, name) >= 7) {
+            heap = !strcmp(name, "[heap]");
+            anon = !name[0];
+        } else if (!strncmp(line, "Size:", 5)) {
+            size_kib = strtol(line + 5, NULL, 10);
+        } else if (!strncmp(line, "Rss:", 4)) {
+            long kib = strtol(line + 4, NULL, 10);
+            if (heap)
+                r.heap_kib += kib;
+            else if (anon && size_kib > 16384)
+                r.large_kib += kib;
+            else
+                r.other_kib += kib;
+        }
+    }
+    fclose(f);
+    return r;
 }
 
 static uint64_t total(enum req a, enum req b)
@@ -192,7 +238,8 @@ static void sample(void)
     if (scrape_values(cfg.host, cfg.port, gauge_names, N_GAUGES, g))
         for (int i = 0; i < N_GAUGES; i++)
             g[i] = NAN;
-    struct sample smp = {(double)(now_us() - g_t0) / 1e6, g_phase, server_rss_kib()};
+    struct sample smp = {(double)(now_us() - g_t0) / 1e6, g_phase, server_rss_kib(),
+                         server_rss_split()};
     if (g_n_samples == g_cap_samples) {
         size_t cap = g_cap_samples ? 2 * g_cap_samples : 256;
         struct sample *more = realloc(g_samples, cap * sizeof(*more));
@@ -204,7 +251,8 @@ static void sample(void)
     g_samples[g_n_samples++] = smp;
     if (!g_csv)
         return;
-    fprintf(g_csv, "%.1f,%s,%ld", smp.t_s, phase_names[smp.phase], smp.rss_kib);
+    fprintf(g_csv, "%.1f,%s,%ld,%ld,%ld,%ld", smp.t_s, phase_names[smp.phase], smp.rss_kib,
+            smp.split.heap_kib, smp.split.large_kib, smp.split.other_kib);
     for (int i = 0; i < N_GAUGES; i++)
         fprintf(g_csv, isnan(g[i]) ? "," : ",%.0f", g[i]);
     fprintf(
@@ -442,13 +490,14 @@ static void audit_votes(void)
 
 struct rss_fig {
     long warm, end, max, after_drain;
+    struct rss_split warm_split, end_split;
     double slope_kib_min;
     unsigned n;
 };
 
 static struct rss_fig rss_figures(void)
 {
-    struct rss_fig f = {-1, -1, -1, -1, 0, 0};
+    struct rss_fig f = {.warm = -1, .end = -1, .max = -1, .after_drain = -1};
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (size_t i = 0; i < g_n_samples; i++) {
         const struct sample *s = &g_samples[i];
@@ -457,9 +506,12 @@ static struct rss_fig rss_figures(void)
         f.after_drain = s->rss_kib;
         if (s->phase != PH_RUN || s->t_s < cfg.warmup_s)
             continue;
-        if (f.warm < 0)
+        if (f.warm < 0) {
             f.warm = s->rss_kib;
+            f.warm_split = s->split;
+        }
         f.end = s->rss_kib;
+        f.end_split = s->split;
         if (s->rss_kib > f.max)
             f.max = s->rss_kib;
         double x = s->t_s / 60, y = (double)s->rss_kib;
@@ -513,6 +565,11 @@ static void summary(double run_s)
     printf("server RSS after warm-up: start %ld KiB, end %ld KiB, max %ld KiB, slope %+.1f KiB/min "
            "(%u samples); after everyone left: %ld KiB\n",
            f.warm, f.end, f.max, f.slope_kib_min, f.n, f.after_drain);
+    printf(
+        "  of which the main heap %ld -> %ld KiB, the media workers' tables (anonymous maps over "
+        "16 MiB) %ld -> %ld KiB, the rest %ld -> %ld KiB\n",
+        f.warm_split.heap_kib, f.end_split.heap_kib, f.warm_split.large_kib, f.end_split.large_kib,
+        f.warm_split.other_kib, f.end_split.other_kib);
     printf("CPU over the run: server %.1f %% of a core, load generator %.1f %%\n", g_server_cpu_pct,
            g_own_cpu_pct);
     printf("done: %llu joins (%llu resumed), %llu leaves (%llu leave, %llu close, %llu drop), "
@@ -561,6 +618,13 @@ static void summary(double run_s)
         "not_drained", st.not_drained);
     if (j) {
         json_object_set_new(j, "server_cpu_pct", json_real(g_server_cpu_pct));
+        json_object_set_new(
+            j, "rss_split_kib",
+            json_pack("{s:[I,I], s:[I,I], s:[I,I]}", "heap", (json_int_t)f.warm_split.heap_kib,
+                      (json_int_t)f.end_split.heap_kib, "large_maps",
+                      (json_int_t)f.warm_split.large_kib, (json_int_t)f.end_split.large_kib,
+                      "other", (json_int_t)f.warm_split.other_kib,
+                      (json_int_t)f.end_split.other_kib));
         json_object_set_new(j, "generator_cpu_pct", json_real(g_own_cpu_pct));
     }
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -583,7 +647,8 @@ int soak_main(void)
             fprintf(stderr, "soak: cannot write %s: %s\n", cfg.soak_csv, strerror(errno));
             return 2;
         }
-        fprintf(g_csv, "t_s,phase,rss_kib,participants,rooms,media_transports,"
+        fprintf(g_csv, "t_s,phase,rss_kib,heap_kib,large_maps_kib,other_kib,participants,rooms,"
+                       "media_transports,"
                        "signaling_connections,reconnecting,joins,leaves,chats,hands,"
                        "speakers_changes,votes,ballots,refusals,errors\n");
     }
