@@ -1316,9 +1316,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_BODY:
         if (!c)
             return -1;
+        if (c->responding) /* refused at its headers (a 411 for chunked, say): not read */
+            return 0;
         if (!c->body_chunks++ && header_bytes(in, len))
             return -1;
-        return c->responding ? 0 : on_body(c, in, len);
+        return on_body(c, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!c)
             return -1;
