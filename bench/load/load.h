@@ -149,6 +149,7 @@ struct peer {
     int video_pt;       /* primary payload type of the offer's video, -1 none yet */
     int64_t first_video_us; /* first packet of that payload type (subscribers) */
     uint64_t rx_rtp, rx_rtcp, rx_bytes, decrypt_fail, rx_rtx;
+    uint64_t rx_all; /* every RTP packet, also of streams past PEER_MAX_STREAMS */
 };
 
 /* Prepares a socket on 127.0.0.1 and our ICE credentials (for the SDP we write). */

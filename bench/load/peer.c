@@ -155,6 +155,7 @@ static struct rx_stream *count_rtp(struct peer *p, const uint8_t *b, size_t len)
     uint16_t seq = (uint16_t)(b[2] << 8 | b[3]);
     uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
     struct rx_stream *s = stream_of(p, ssrc);
+    p->rx_all++;
     if (!s)
         return NULL;
     p->rx_rtp++;

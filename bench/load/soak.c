@@ -198,7 +198,8 @@ struct request *soak__request(struct seat *s, enum req kind, json_t *msg)
     r->kind = kind;
     r->ref = ++g_ref;
     r->barrier = ++g_ref;
-    r->deadline_us = now_us() + (int64_t)(cfg.soak_timeout_s * 1e6);
+    r->sent_us = now_us();
+    r->deadline_us = r->sent_us + (int64_t)(cfg.soak_timeout_s * 1e6);
     json_object_set_new(msg, "ref", json_integer(r->ref));
     st.sent[kind]++;
     soak__send(s, msg);
@@ -350,11 +351,26 @@ void soak_on_closed(struct participant *pa)
 
 /* ---- finishing a request ---- */
 
+/* How long a request waited for its answer (its pong, or its reply when later). */
+static void record_wait(int64_t us)
+{
+    if (st.n_waits == st.cap_waits) {
+        size_t cap = st.cap_waits ? 2 * st.cap_waits : 4096;
+        int64_t *more = realloc(st.waits_us, cap * sizeof(*more));
+        if (!more)
+            return;
+        st.waits_us = more;
+        st.cap_waits = cap;
+    }
+    st.waits_us[st.n_waits++] = us;
+}
+
 static void finish(struct seat *s)
 {
     struct request r = s->req; /* a copy: what follows may send the next request */
     s->req.kind = REQ_NONE;
     int64_t now = now_us();
+    record_wait(now - r.sent_us);
     if (r.failed) { /* counted as an error when the error event came */
         if (r.kind == REQ_JOIN) {
             s->where = AWAY;

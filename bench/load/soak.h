@@ -48,7 +48,7 @@ enum req {
 struct request {
     enum req kind;
     long long ref, barrier;
-    int64_t deadline_us;
+    int64_t sent_us, deadline_us;
     bool ponged, replied, refused, failed, effect;
     bool timed; /* vote create: closes at its deadline */
     int retry_after_s;
@@ -120,6 +120,8 @@ struct soak_stats {
     uint64_t sent[N_REQ], done[N_REQ], refused[N_REQ];
     uint64_t joins, resumes, exits[N_EXITS], timeouts, no_effect, closed_by_server;
     uint64_t acks, server_errors;
+    int64_t *waits_us; /* how long each request waited for its answer (growing array) */
+    size_t n_waits, cap_waits;
     unsigned stuck, stuck_media, vote_problems, audit_problems, not_drained;
 };
 

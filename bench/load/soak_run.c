@@ -268,9 +268,14 @@ static void sample(void)
 
 static int64_t g_last_tick_us;
 
+static int64_t g_last_turn_us, g_max_gap_us; /* the generator's own stalls (run phase) */
+
 static void turn(void)
 {
     int64_t now = now_us();
+    if (g_phase == PH_RUN && g_last_turn_us && now - g_last_turn_us > g_max_gap_us)
+        g_max_gap_us = now - g_last_turn_us;
+    g_last_turn_us = now;
     if (now - g_last_tick_us >= 10000) {
         g_last_tick_us = now;
         for (unsigned i = 0; i < g_n_parts; i++)
@@ -461,7 +466,7 @@ static void audit_media(void)
             finding("room %u: %s sent nothing for 3 s", s->room->idx, s->name);
             st.stuck_media++;
         }
-        if (s->n_offer && s->pa->sub.rx_rtp == s->rx_mark) {
+        if (s->n_offer && s->pa->sub.rx_all == s->rx_mark) {
             finding("room %u: %s received no media for 3 s", s->room->idx, s->name);
             st.stuck_media++;
         }
@@ -548,8 +553,24 @@ static double own_cpu_s(void)
 /* Over the run phase: the server's and the generator's CPU, in percent of one core. */
 static double g_server_cpu_pct = -1, g_own_cpu_pct = -1;
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of the requests' waits, in ms (-1 none). */
+static double wait_ms(double q)
+{
+    if (!st.n_waits)
+        return -1;
+    size_t i = (size_t)(q * (double)(st.n_waits - 1));
+    return (double)st.waits_us[i] / 1000;
+}
+
 static void summary(double run_s)
 {
+    qsort(st.waits_us, st.n_waits, sizeof(*st.waits_us), cmp_i64);
     struct rss_fig f = rss_figures();
     unsigned media = 0, timed = 0, closed = 0, by_deadline = 0;
     for (unsigned i = 0; i < g_n_seats; i++)
@@ -570,8 +591,11 @@ static void summary(double run_s)
         "16 MiB) %ld -> %ld KiB, the rest %ld -> %ld KiB\n",
         f.warm_split.heap_kib, f.end_split.heap_kib, f.warm_split.large_kib, f.end_split.large_kib,
         f.warm_split.other_kib, f.end_split.other_kib);
-    printf("CPU over the run: server %.1f %% of a core, load generator %.1f %%\n", g_server_cpu_pct,
-           g_own_cpu_pct);
+    printf("CPU over the run: server %.1f %% of a core, load generator %.1f %% (its longest turn "
+           "%.0f ms)\n",
+           g_server_cpu_pct, g_own_cpu_pct, (double)g_max_gap_us / 1000);
+    printf("answers: %zu requests answered, waited p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+           st.n_waits, wait_ms(0.5), wait_ms(0.99), wait_ms(1));
     printf("done: %llu joins (%llu resumed), %llu leaves (%llu leave, %llu close, %llu drop), "
            "%llu chats, %llu hands, %llu speakers' list changes, %u votes (%u closed, %u by "
            "deadline), %llu ballots, %llu refusals\n",
@@ -618,6 +642,10 @@ static void summary(double run_s)
         "not_drained", st.not_drained);
     if (j) {
         json_object_set_new(j, "server_cpu_pct", json_real(g_server_cpu_pct));
+        json_object_set_new(j, "generator_longest_turn_ms", json_real((double)g_max_gap_us / 1000));
+        json_object_set_new(j, "answer_ms",
+                            json_pack("{s:f, s:f, s:f}", "p50", wait_ms(0.5), "p99", wait_ms(0.99),
+                                      "max", wait_ms(1)));
         json_object_set_new(
             j, "rss_split_kib",
             json_pack("{s:[I,I], s:[I,I], s:[I,I]}", "heap", (json_int_t)f.warm_split.heap_kib,
@@ -690,7 +718,7 @@ int soak_main(void)
                       (pa->sub.kind && pa->sub.state == PEER_READY);
         connections += g_seats[i].ws_up;
         present += g_seats[i].where == PRESENT;
-        g_seats[i].rx_mark = pa->sub.rx_rtp;
+        g_seats[i].rx_mark = pa->sub.rx_all;
         g_seats[i].tx_mark = pa->pm.sent_audio + pa->pm.sent_video;
     }
     audit_gauges(present, g_n_rooms, transports, connections, "after settling");
