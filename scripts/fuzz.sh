@@ -8,10 +8,11 @@
 # Each target runs for SECONDS (-max_total_time) on a scratch copy of its corpus under
 # build/fuzz-run/<name>/, one target at a time. Afterwards what the run found is merged back
 # into tests/fuzz/<name>/corpus/ with -merge=1: the named inputs (seeds, regress-*) stay, and
-# of the inputs named by their SHA-1 only those that reach new edges, so the corpus in git
-# grows with what was found but stays minimal. A crash, leak, timeout or out-of-memory stops
-# that target; its reproducer is copied into the corpus as crash-<sha1> (so that `make test`
-# replays it until it is fixed and renamed regress-<what>), and the script exits 1.
+# of what fuzzing found only the inputs that reach new edges, as found-<sha1>, so the corpus
+# in git grows with what was found but stays minimal. A crash, leak, timeout or out-of-memory stops
+# that target; its reproducer is copied into the corpus as crash-<sha1> (`make test` replays
+# it; .gitignore keeps crash-* out of git: it goes in renamed regress-<what> with its fix, as
+# CONTRIBUTING.md says), and the script exits 1.
 #
 # Per target it reports executions, executions per second, CPU seconds of the fuzzing process
 # (user + system, from /usr/bin/time), libFuzzer's final `cov:` (edges) and `ft:` (features),
@@ -101,18 +102,23 @@ for name in "${names[@]}"; do
     fi
     grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer|UndefinedBehaviorSanitizer)|runtime error' "$log" || true
   fi
-  # Back into git, minimal: the named inputs (seeds, regress-*, crash-*) all stay; of the
-  # inputs libFuzzer named by their SHA-1, old and new, only those that reach edges the named
-  # ones and each other do not (-merge=1 copies into the first directory what the others add
-  # to it; -use_counters=0: edges, not how often each ran, or a minute of sdp keeps 600).
+  # Back into git, minimal: the named inputs (seeds, regress-*, crash-*) all stay; of what
+  # fuzzing found (found-<sha1>, and inputs libFuzzer named by their SHA-1 alone, which
+  # .gitignore keeps out of git), old and new, only those that reach edges the named ones and
+  # each other do not, kept as found-<sha1> (-merge=1 copies into the first directory what
+  # the others add to it; -use_counters=0: edges, not how often each ran, or a minute of sdp
+  # keeps 600).
   keep=$run_dir/$name.keep
   rm -rf "$keep" && mkdir -p "$keep"
-  find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$keep/" \;
+  found='.*/(found-)?[0-9a-f]{40}'
+  find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex "$found" -exec cp {} "$keep/" \;
   if nice -n "$nice_level" "$bin" -merge=1 -use_counters=0 -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
     -artifact_prefix="$run_dir/$name.artifacts/" "$keep" "$corpus" "$work" \
     >"$run_dir/$name.merge.log" 2>&1; then
-    find "$corpus" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -delete
-    find "$keep" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -exec cp {} "$corpus/" \;
+    find "$corpus" -maxdepth 1 -type f -regextype posix-extended -regex "$found" -delete
+    for f in $(find "$keep" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}'); do
+      cp "$f" "$corpus/found-$(basename "$f")"
+    done
   else
     echo "fuzz.sh: $name: merge failed, corpus left as it was (see $run_dir/$name.merge.log)" >&2
   fi
