@@ -74,7 +74,8 @@ for bin in $(find build/fuzz -maxdepth 1 -type f -executable | sort); do
   if [[ $n -eq 0 ]]; then
     failed=$((failed + 1)); failures+=("fuzz $name: empty corpus"); echo "FAIL fuzz $name: no corpus"; continue
   fi
-  if "$bin" -runs=0 "$corpus" >"$log" 2>&1; then
+  # -artifact_prefix: a slow or crashing input is written under build/, not into the clone
+  if "$bin" -runs=0 -artifact_prefix="$log_dir/fuzz_$name-" "$corpus" >"$log" 2>&1; then
     passed=$((passed + 1)); echo "ok   fuzz $name: $n inputs replayed"
   else
     failed=$((failed + 1)); failures+=("fuzz $name (see $log)"); echo "FAIL fuzz $name"; tail -30 "$log"
