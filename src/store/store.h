@@ -191,6 +191,16 @@ struct rs_store {
 /* Opens (creating if needed) the SQLite database at `path` and runs pending migrations.
  * On success `*out` is a new store the caller owns (free with rs_store_close). */
 int rs_store_open_sqlite(const char *path, struct rs_store **out);
+/* Connects to the PostgreSQL database named by `conninfo` (a libpq connection URI,
+ * postgresql://…, or key=value string; the database must exist) and runs pending migrations
+ * (the same numbered migrations as SQLite, in PostgreSQL's dialect). Same contract as
+ * rs_store_open_sqlite; -ECONNREFUSED when the server cannot be reached. (pg.c) */
+int rs_store_open_pg(const char *conninfo, struct rs_store **out);
+/* Opens the store `spec` names: a PostgreSQL URI (postgresql://… or postgres://…) goes to
+ * rs_store_open_pg, anything else is a SQLite file path. */
+int rs_store_open(const char *spec, struct rs_store **out);
+/* true when `spec` names a PostgreSQL database (rs_store_open's rule). */
+bool rs_store_spec_is_pg(const char *spec);
 
 void rs_store_close(struct rs_store *st);
 /* The highest migration applied. */
