@@ -156,8 +156,20 @@ static int64_t g_next_sample_us;
 
 static const char *const gauge_names[] = {
     "ratsaal_participants", "ratsaal_rooms", "ratsaal_media_transports",
-    "ratsaal_signaling_connections", "ratsaal_participants_reconnecting"};
-enum { G_PARTICIPANTS, G_ROOMS, G_TRANSPORTS, G_CONNECTIONS, G_RECONNECTING, N_GAUGES };
+    "ratsaal_signaling_connections", "ratsaal_participants_reconnecting",
+    /* the media workers' table entries: back to 0 when everyone left, or a worker leaks slots */
+    "ratsaal_media_tracks", "ratsaal_media_subscriptions"};
+enum {
+    G_PARTICIPANTS,
+    G_ROOMS,
+    G_TRANSPORTS,
+    G_CONNECTIONS,
+    G_RECONNECTING,
+    G_TRACKS,
+    G_SUBSCRIPTIONS,
+    N_GAUGES
+};
+#define N_AUDITED_GAUGES (G_RECONNECTING + 1) /* what audit_gauges knows to expect */
 
 static long server_rss_kib(void)
 {
@@ -440,9 +452,9 @@ static void audit_gauges(unsigned want_participants, unsigned want_rooms, unsign
         st.audit_problems++;
         return;
     }
-    const double want[N_GAUGES] = {want_participants, want_rooms, want_transports, want_connections,
-                                   0};
-    for (int k = 0; k < N_GAUGES; k++)
+    const double want[N_AUDITED_GAUGES] = {want_participants, want_rooms, want_transports,
+                                           want_connections, 0};
+    for (int k = 0; k < N_AUDITED_GAUGES; k++)
         if (g[k] != want[k]) {
             finding("%s: %s is %.0f, expected %.0f", when, gauge_names[k], g[k], want[k]);
             st.audit_problems++;
@@ -676,9 +688,9 @@ int soak_main(void)
             return 2;
         }
         fprintf(g_csv, "t_s,phase,rss_kib,heap_kib,large_maps_kib,other_kib,participants,rooms,"
-                       "media_transports,"
-                       "signaling_connections,reconnecting,joins,leaves,chats,hands,"
-                       "speakers_changes,votes,ballots,refusals,errors\n");
+                       "media_transports,signaling_connections,reconnecting,media_tracks,"
+                       "media_subscriptions,joins,leaves,chats,hands,speakers_changes,votes,"
+                       "ballots,refusals,errors\n");
     }
     g_t0 = now_us();
     fprintf(stderr, "soak: %u participants in %u rooms for %.0f s\n", g_n_seats, g_n_rooms,
@@ -749,7 +761,8 @@ int soak_main(void)
     while (!g_stop && now_us() < until) {
         run_loop(now_us() + 500000, NULL);
         if (!scrape_values(cfg.host, cfg.port, gauge_names, N_GAUGES, g) && !g[G_PARTICIPANTS] &&
-            !g[G_ROOMS] && !g[G_TRANSPORTS] && !g[G_CONNECTIONS] && !g[G_RECONNECTING])
+            !g[G_ROOMS] && !g[G_TRANSPORTS] && !g[G_CONNECTIONS] && !g[G_RECONNECTING] && !g[G_TRACKS] &&
+            !g[G_SUBSCRIPTIONS])
             break;
     }
     for (int k = 0; k < N_GAUGES; k++)

@@ -125,6 +125,11 @@ static const struct {
     [RS_M_LAYER_PROBES_FAILED] = {"ratsaal_layer_probes_total{result=\"failed\"}", "counter",
                                   NULL},
     [RS_M_TRANSPORTS] = {"ratsaal_media_transports", "gauge", "Media transports (ICE/DTLS)"},
+    [RS_M_MEDIA_TRACKS] = {"ratsaal_media_tracks", "gauge",
+                           "Tracks in the media workers' tables, a worker's relay copies included"},
+    [RS_M_MEDIA_SUBSCRIPTIONS] = {"ratsaal_media_subscriptions", "gauge",
+                                  "Subscriptions (a track forwarded to a transport) in the media "
+                                  "workers' tables"},
     [RS_M_UDP_SENDS] = {"ratsaal_udp_sends_total", "counter",
                         "UDP datagrams handed to the kernel (one per GSO batch)"},
     [RS_M_UDP_GSO_SEGMENTS] = {"ratsaal_udp_gso_segments_total", "counter",

@@ -63,6 +63,8 @@ enum rs_metric {
     RS_M_LAYER_PROBES_OK,     /* a subscriber stepped up past its REMB, and the REMB followed */
     RS_M_LAYER_PROBES_FAILED, /* ... and the REMB fell, or did not grow enough in time */
     RS_M_TRANSPORTS,       /* gauge */
+    RS_M_MEDIA_TRACKS,        /* gauge: tracks in the media workers' tables (relay copies too) */
+    RS_M_MEDIA_SUBSCRIPTIONS, /* gauge: subscriptions in the media workers' tables */
     RS_M_UDP_SENDS,        /* datagrams handed to the kernel (a GSO datagram counts once) */
     RS_M_UDP_GSO_SEGMENTS, /* packets that went out as segments of a GSO datagram */
     RS_M_MEDIA_WORKERS,    /* gauge: media worker threads */

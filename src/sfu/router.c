@@ -148,6 +148,7 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
     struct rs_wk_track *tr = &w->tracks[idx];
     memset(tr, 0, sizeof(*tr));
     tr->in_use = true;
+    rs_metric_inc(RS_M_MEDIA_TRACKS);
     tr->id = c->track_id;
     tr->tid = c->relay ? 0 : c->tid;
     tr->relayed = c->relay != 0;
@@ -176,6 +177,7 @@ void rs_wk__track_add(struct rs_wk *w, const struct rs_cmd_track *c)
             if (!tr->layers[l].cache) {
                 free_caches(tr);
                 tr->in_use = false;
+                rs_metric_dec(RS_M_MEDIA_TRACKS);
                 return;
             }
         }
@@ -218,6 +220,8 @@ static void sub_unlink(struct rs_wk *w, uint32_t idx)
         if (*pp == idx)
             *pp = s->next_in_transport;
     }
+    if (s->in_use)
+        rs_metric_dec(RS_M_MEDIA_SUBSCRIPTIONS);
     memset(s, 0, sizeof(*s));
 }
 
@@ -289,6 +293,7 @@ void rs_wk__track_remove(struct rs_wk *w, uint32_t track_id)
         ssrc_forget_track(t, idx);
     free_caches(tr);
     memset(tr, 0, sizeof(*tr));
+    rs_metric_dec(RS_M_MEDIA_TRACKS);
 }
 
 static void request_keyframe(struct rs_wk *w, struct rs_wk_track *tr, int layer)
@@ -354,6 +359,7 @@ void rs_wk__sub_add(struct rs_wk *w, const struct rs_cmd_sub *c)
     struct rs_wk_sub *s = &w->subs[idx];
     memset(s, 0, sizeof(*s));
     s->in_use = true;
+    rs_metric_inc(RS_M_MEDIA_SUBSCRIPTIONS);
     s->id = c->sub_id;
     s->tid = c->tid;
     s->track = tidx;

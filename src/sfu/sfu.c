@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/queue.h"
@@ -77,7 +78,6 @@ static struct rs_media *media_new(struct rs_app *app, unsigned n_workers, uint16
             return NULL;
         }
     }
-    m->next_tid = 1;
     m->next_track_id = 1;
     m->next_sub_id = 1;
     m->next_owner = 1;
@@ -292,17 +292,24 @@ uint32_t rs_sfu_alloc_tid(struct rs_media *m, unsigned wk)
 {
     if (wk >= m->n_workers)
         return 0;
-    for (unsigned i = 0; i < RS_SFU_MAX_TRANSPORTS - 1; i++) {
-        uint32_t tid = m->next_tid;
-        m->next_tid = m->next_tid + 1 >= RS_SFU_MAX_TRANSPORTS ? 1 : m->next_tid + 1;
-        if (!m->tid_used[tid]) {
-            m->tid_used[tid] = (uint8_t)(1 + wk);
-            m->transports[wk]++;
-            rs_metric_set_worker(RS_MW_TRANSPORTS, wk, m->transports[wk]);
-            return tid;
+    int64_t now = rs_mono_ms();
+    uint32_t tid = 0; /* the free id released longest ago, when none is out of quarantine */
+    for (uint32_t i = 1; i < RS_SFU_MAX_TRANSPORTS; i++) {
+        if (m->tid_used[i])
+            continue;
+        if (m->tid_released_ms[i] == 0 || now - m->tid_released_ms[i] >= RS_SFU_TID_QUARANTINE_MS) {
+            tid = i;
+            break;
         }
+        if (!tid || m->tid_released_ms[i] < m->tid_released_ms[tid])
+            tid = i;
     }
-    return 0;
+    if (!tid)
+        return 0;
+    m->tid_used[tid] = (uint8_t)(1 + wk);
+    m->transports[wk]++;
+    rs_metric_set_worker(RS_MW_TRANSPORTS, wk, m->transports[wk]);
+    return tid;
 }
 
 void rs_sfu_release_tid(struct rs_media *m, uint32_t tid)
@@ -311,6 +318,7 @@ void rs_sfu_release_tid(struct rs_media *m, uint32_t tid)
         return;
     unsigned wk = m->tid_used[tid] - 1u;
     m->tid_used[tid] = 0;
+    m->tid_released_ms[tid] = rs_mono_ms();
     if (m->transports[wk] > 0)
         m->transports[wk]--;
     rs_metric_set_worker(RS_MW_TRANSPORTS, wk, m->transports[wk]);

@@ -45,8 +45,10 @@ struct rs_media {
     char fingerprint[128];        /* our DTLS certificate, "AB:CD:..." (sha-256) */
     char candidate_ip[64];        /* announced in SDP */
     char tcp_candidate_ip[64];    /* announced for ICE-TCP; empty: candidate_ip */
-    uint32_t next_tid;            /* transport ids: 1..RS_SFU_MAX_TRANSPORTS-1, recycled */
     uint8_t tid_used[RS_SFU_MAX_TRANSPORTS]; /* 0 free, else 1 + the worker it is on */
+    /* transport ids 1..RS_SFU_MAX_TRANSPORTS-1: when each was last released (rs_mono_ms), so
+     * that an id is reused only after RS_SFU_TID_QUARANTINE_MS (rs_sfu_alloc_tid) */
+    int64_t tid_released_ms[RS_SFU_MAX_TRANSPORTS];
     uint32_t next_track_id, next_sub_id, next_owner;
     uint64_t cmds_dropped;
     /* participants' media state by owner key (media_signaling.c), for worker events */
@@ -81,7 +83,16 @@ unsigned rs_sfu_place_room(struct rs_media *m);
 void rs_sfu_room_gone(struct rs_media *m, unsigned wk);
 
 /* Allocates a transport id on worker `wk`, 0 when all are in use. rs_sfu_release_tid after
- * TRANSPORT_REMOVE. */
+ * TRANSPORT_REMOVE.
+ *
+ * The id is the lowest free one released at least RS_SFU_TID_QUARANTINE_MS ago (else, when
+ * every free id was released more recently, the one released longest ago). The quarantine
+ * keeps an event a worker queued about a removed transport from being taken for a new one
+ * with the same id. Lowest first keeps the part of each worker's transport table in use (and
+ * in RSS) as small as the peak number of transports: handing ids out round-robin instead
+ * touched a new 1 KiB slot in a worker's table for every transport until the whole id space
+ * had been used once (the 10-minute soak's RSS grew by 0.3 MiB a minute; docs/robustness.md). */
+#define RS_SFU_TID_QUARANTINE_MS 30000
 uint32_t rs_sfu_alloc_tid(struct rs_media *m, unsigned wk);
 void rs_sfu_release_tid(struct rs_media *m, uint32_t tid);
 /* The worker transport `tid` is on, and its UDP port (worker 0 for an unknown tid). */
