@@ -7,7 +7,7 @@
 # libFuzzer target whose corpus is tests/fuzz/<name>/corpus/.
 
 CC      ?= cc
-PKGS    := libwebsockets jansson sqlite3 openssl libsrtp2 libcurl libargon2
+PKGS    := libwebsockets jansson sqlite3 openssl libsrtp2 libcurl libargon2 libpq hiredis
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

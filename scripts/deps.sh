@@ -23,6 +23,10 @@ DEBS=(
   xvfb  # a display for the Firefox that shares its screen (headless Firefox has no screen)
   # the Debian package (make deb) and its checks (tests/ops/package.test.sh)
   dpkg-dev lintian systemd  # systemd: systemd-analyze rates the unit's sandbox
+  # issue 18: the PostgreSQL store backend (libpq) and its tests (a server run by the test)
+  libpq-dev postgresql
+  # issue 18: the cluster's Redis client (hiredis) and its tests (a redis-server run by the test)
+  libhiredis-dev redis-server
 )
 
 missing=()

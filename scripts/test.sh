@@ -9,6 +9,9 @@
 #   server at its exit), the second lane ending with the several-worker test against the server
 #   built with ThreadSanitizer. Per-file logs and times
 #   are in build/test-logs/e2e/; the failures' details are printed last.
+# The store's unit tests run twice, on SQLite and then on a throwaway PostgreSQL server
+# (scripts/pg-test.sh; PG=0 skips that second run); the cluster's tests run against a
+# throwaway redis-server (scripts/redis-test.sh; REDIS=0 skips them).
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
 # HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes), UNIT=0 to skip the unit tests and the
 # corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
@@ -28,18 +31,19 @@ run_cmocka() { # $1 = binary, $2 = label
   local bin=$1 label=$2 log
   log="$log_dir/$(echo "$label" | tr '/ ' '__').log"
   if "$bin" >"$log" 2>&1; then :; fi
-  local p f
+  local p f s
   p=$(grep -Eo '\[  PASSED  \] [0-9]+ test' "$log" | grep -Eo '[0-9]+' | tail -1)
   f=$(grep -Eo '\[  FAILED  \] [0-9]+ test' "$log" | grep -Eo '[0-9]+' | tail -1)
-  p=${p:-0}; f=${f:-0}
-  if [[ $p -eq 0 && $f -eq 0 ]]; then f=1; fi # crashed before cmocka could report
+  s=$(grep -Eo '\[  SKIPPED \] [0-9]+ test' "$log" | grep -Eo '[0-9]+' | tail -1) # not counted
+  p=${p:-0}; f=${f:-0}; s=${s:-0}
+  if [[ $p -eq 0 && $f -eq 0 && $s -eq 0 ]]; then f=1; fi # crashed before cmocka could report
   if grep -q "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$log"; then
     f=$((f + 1)); echo "  sanitizer report in $log"
   fi
   passed=$((passed + p)); failed=$((failed + f))
   if [[ $f -gt 0 ]]; then failures+=("$label (see $log)"); echo "FAIL $label: $p passed, $f failed"; tail -20 "$log"
     { echo "---- $label ($log)"; tail -20 "$log"; } >>"$log_dir/failure-details.txt";
-  else echo "ok   $label: $p passed"; fi
+  else echo "ok   $label: $p passed$( ((s)) && echo ", $s skipped")"; fi
 }
 
 echo "== house rules (include floors, licence lines)"
@@ -64,6 +68,58 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for bin in $(find build/unit-asan -type f -executable | sort); do
   run_cmocka "$bin" "asan ${bin#build/unit-asan/}"
 done
+
+if [[ "${PG:-1}" != 0 ]]; then
+  echo "== store unit tests on PostgreSQL"
+  # The store's binaries again (plain build), each test against a database of its own on a
+  # throwaway server (scripts/pg-test.sh: Debian's postgresql, a Unix socket, no TCP; see
+  # tests/unit/store_backend.h); what only SQLite can do is skipped there, saying why. No
+  # server binaries is a failure, not a skip.
+  pg_log="$log_dir/pg-test.log"
+  if pg_started=$(scripts/pg-test.sh start 2>"$pg_log"); then
+    pg_dir=${pg_started%%$'\t'*}
+    trap 'scripts/pg-test.sh stop "$pg_dir" >>"$pg_log" 2>&1' EXIT # whatever happens below
+    trap 'exit 130' INT TERM
+    export RATSAAL_TEST_PG=${pg_started#*$'\t'}
+    for bin in $(find build/unit/store -type f -executable | sort); do
+      run_cmocka "$bin" "pg ${bin#build/unit/}"
+    done
+    unset RATSAAL_TEST_PG
+    scripts/pg-test.sh stop "$pg_dir" >>"$pg_log" 2>&1 ||
+      echo "  (the server in $pg_dir did not stop cleanly: $pg_log)"
+    trap - EXIT INT TERM
+  else
+    failed=$((failed + 1)); failures+=("store unit tests on PostgreSQL: no server (see $pg_log)")
+    echo "FAIL store unit tests on PostgreSQL: the test server did not start"; tail -20 "$pg_log"
+    { echo "---- PostgreSQL test server ($pg_log)"; tail -20 "$pg_log"; } >>"$log_dir/failure-details.txt"
+  fi
+fi
+
+if [[ "${REDIS:-1}" != 0 ]]; then
+  echo "== cluster unit tests on Redis"
+  # The cluster's tests against a real redis-server (scripts/redis-test.sh: Debian's
+  # redis-server on a Unix socket in a temporary directory, no TCP, no persistence), plain and
+  # under ASan+UBSan; without RATSAAL_TEST_REDIS (the plain unit run above) they skip. No server
+  # is a failure, not a skip.
+  redis_log="$log_dir/redis-test.log"
+  if redis_started=$(scripts/redis-test.sh start 2>"$redis_log"); then
+    redis_dir=${redis_started%%$'\t'*}
+    trap 'scripts/redis-test.sh stop "$redis_dir" >>"$redis_log" 2>&1' EXIT
+    trap 'exit 130' INT TERM
+    export RATSAAL_TEST_REDIS=${redis_started#*$'\t'}
+    for bin in build/unit/cluster/test_cluster build/unit-asan/cluster/test_cluster; do
+      run_cmocka "$bin" "redis ${bin#build/}"
+    done
+    unset RATSAAL_TEST_REDIS
+    scripts/redis-test.sh stop "$redis_dir" >>"$redis_log" 2>&1 ||
+      echo "  (redis in $redis_dir did not stop cleanly: $redis_log)"
+    trap - EXIT INT TERM
+  else
+    failed=$((failed + 1)); failures+=("cluster tests on Redis: no server (see $redis_log)")
+    echo "FAIL cluster tests on Redis: the test server did not start"; tail -20 "$redis_log"
+    { echo "---- Redis test server ($redis_log)"; tail -20 "$redis_log"; } >>"$log_dir/failure-details.txt"
+  fi
+fi
 
 echo "== fuzz corpus replay"
 for bin in $(find build/fuzz -maxdepth 1 -type f -executable | sort); do

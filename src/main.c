@@ -2,6 +2,7 @@
 /* ratsaal: command-line entry point.
  *
  *   ratsaal serve [--config FILE] [--listen ADDR:PORT] [--data DIR] [--udp-port N] ...
+ *   ratsaal user ..., ratsaal vote verify FILE, ratsaal migrate --from FILE --to URI
  *   ratsaal --version | --help
  *
  * Exit status: 0 after a clean shutdown, 1 when the server could not start or failed,
@@ -33,6 +34,7 @@
 #include "room/room.h"
 #include "room/vote_tally.h"
 #include "sfu/sfu.h"
+#include "store/migrate_cli.h"
 #include "store/store.h"
 
 /* What a signal handler may touch: the control loop's wake-up, to ask it to stop. */
@@ -66,6 +68,9 @@ static void usage(FILE *f)
             "  ratsaal user add NAME --role admin|moderator|user [--data DIR]\n"
             "                            create a local account (password prompted)\n"
             "  ratsaal user passwd|disable NAME, ratsaal user list [--data DIR]\n"
+            "                            (--config FILE: the server's data_dir and store)\n"
+            "  ratsaal migrate --from SQLITE_FILE --to postgresql://...\n"
+            "                            copy the SQLite database to PostgreSQL (server stopped)\n"
             "  ratsaal vote verify FILE  check an exported vote record (exit 0 intact, 1 altered)\n"
             "  ratsaal --version         print the version\n"
             "  ratsaal --help            this text\n"
@@ -208,10 +213,14 @@ static int serve(int argc, char **argv)
                 strerror(-rc));
         return 2;
     }
-    char dbpath[RS_CONFIG_PATH_MAX + 16];
-    snprintf(dbpath, sizeof(dbpath), "%s/ratsaal.db", cfg->data_dir);
-    if (rs_store_open_sqlite(dbpath, &app.store)) {
-        fprintf(stderr, "ratsaal: store: cannot open database %s (see the log above)\n", dbpath);
+    char spec[RS_CONFIG_STORE_MAX + RS_CONFIG_PATH_MAX], shown[RS_CONFIG_STORE_MAX];
+    if (rs_config_store_spec(cfg, spec, sizeof(spec))) {
+        fprintf(stderr, "ratsaal: data_dir: too long\n");
+        return 2;
+    }
+    rs_config_store_display(spec, shown, sizeof(shown));
+    if (rs_store_open(spec, &app.store)) {
+        fprintf(stderr, "ratsaal: store: cannot open database %s (see the log above)\n", shown);
         return 1;
     }
     /* stays a previous process left open end now (docs/api.md "Attendance") */
@@ -262,8 +271,9 @@ static int serve(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    RS_INFO("main", "event=started version=%s http=%s:%u udp=%u data=%s", RS_VERSION,
-            cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir);
+    RS_INFO("main", "event=started version=%s http=%s:%u udp=%u data=%s store=%s", RS_VERSION,
+            cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir,
+            cfg->store[0] ? shown : "sqlite");
     rs_http_run(http, 2000);
     rs_jobs_stop();
     rs_api_shutdown(&app);
@@ -278,28 +288,46 @@ static int serve(int argc, char **argv)
     return 0;
 }
 
-/* ratsaal user ... [--data DIR]: local accounts (auth/user_cli.c). */
+/* ratsaal user ... [--config FILE] [--data DIR]: local accounts (auth/user_cli.c), in the
+ * database the server's configuration names (its `store`, or ratsaal.db in data_dir). */
 static int user_command(int argc, char **argv)
 {
-    char data[RS_CONFIG_PATH_MAX] = "./var";
+    struct rs_config cfg;
+    char err[512];
     char *rest[32];
+    const char *data = NULL;
     int n = 0;
+    rs_config_defaults(&cfg);
     rest[n++] = "user";
     for (int i = 0; i < argc && n < 31; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            if (rs_config_load(&cfg, argv[++i], err, sizeof(err))) {
+                fprintf(stderr, "ratsaal: config: %s\n", err);
+                return 2;
+            }
+            continue;
+        }
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-            snprintf(data, sizeof(data), "%s", argv[++i]);
+            data = argv[++i];
             continue;
         }
         rest[n++] = argv[i];
     }
     rest[n] = NULL;
-    if (mkdir_p(data)) {
-        fprintf(stderr, "ratsaal: data_dir: cannot create %s\n", data);
+    if (data && rs_config_set(&cfg, "data_dir", data, err, sizeof(err))) { /* over --config */
+        fprintf(stderr, "ratsaal: --data: %s\n", err);
         return 2;
     }
-    char db[RS_CONFIG_PATH_MAX + 16];
-    snprintf(db, sizeof(db), "%s/ratsaal.db", data);
-    return rs_user_cli(n, rest, db);
+    if (!cfg.store[0] && mkdir_p(cfg.data_dir)) {
+        fprintf(stderr, "ratsaal: data_dir: cannot create %s\n", cfg.data_dir);
+        return 2;
+    }
+    char spec[RS_CONFIG_STORE_MAX + RS_CONFIG_PATH_MAX];
+    if (rs_config_store_spec(&cfg, spec, sizeof(spec))) {
+        fprintf(stderr, "ratsaal: data_dir: too long\n");
+        return 2;
+    }
+    return rs_user_cli(n, rest, spec);
 }
 
 #define RECORD_FILE_MAX (64L * 1024 * 1024)
@@ -355,6 +383,8 @@ int main(int argc, char **argv)
         return user_command(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "vote") == 0)
         return vote_command(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
+        return rs_migrate_cli(argc - 1, argv + 1);
 
     if (argc >= 2)
         fprintf(stderr, "ratsaal: unknown command '%s'\n\n", argv[1]);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The `ratsaal user` command: local accounts for installations without an identity provider.
  *
- * It opens the same SQLite database as the server (WAL mode lets it write while a server runs)
- * and goes through the store interface like everything else. Passwords never appear on the
- * command line (where `ps` and shell history would see them): they are prompted for without
- * echo on a terminal, or read as one line from a pipe, checked against the password policy,
+ * It opens the same database as the server (SQLite in WAL mode, or PostgreSQL, lets it write
+ * while a server runs) and goes through the store interface like everything else. Passwords never
+ * appear on the command line (where `ps` and shell history would see them): they are prompted for
+ * without echo on a terminal, or read as one line from a pipe, checked against the password policy,
  * hashed with argon2id and wiped from memory.
  *
  * The one subtle thing: stdin is read with read(2) byte by byte rather than through stdio, so
@@ -24,6 +24,7 @@
 
 #include "auth/password.h"
 #include "core/clock.h"
+#include "core/config.h"
 #include "store/store.h"
 
 #define EXIT_FAIL 1
@@ -40,7 +41,8 @@ static void usage(FILE *f)
             "       ratsaal user disable NAME\n"
             "       ratsaal user enable NAME\n"
             "Every command takes --data DIR: the data directory holding ratsaal.db (default\n"
-            "./var, the server's data_dir). --help after any command prints this text.\n"
+            "./var, the server's data_dir), and --config FILE: the server's config file, whose\n"
+            "store (PostgreSQL) or data_dir is used. --help after any command prints this text.\n"
             "NAME: 1-64 characters of A-Z a-z 0-9 . _ @ -. Passwords are read from the\n"
             "terminal (no echo) or as one line from stdin; at least %d characters.\n",
             RS_PASSWORD_MIN_CHARS);
@@ -166,11 +168,13 @@ static int new_password_hash(char *hash, size_t cap)
     return rc ? -1 : 0;
 }
 
-static struct rs_store *open_store(const char *db_path)
+static struct rs_store *open_store(const char *store_spec)
 {
     struct rs_store *st = NULL;
-    if (rs_store_open_sqlite(db_path, &st)) {
-        fprintf(stderr, "ratsaal user: cannot open the database %s\n", db_path);
+    if (rs_store_open(store_spec, &st)) {
+        char shown[RS_CONFIG_STORE_MAX];
+        fprintf(stderr, "ratsaal user: cannot open the database %s\n",
+                rs_config_store_display(store_spec, shown, sizeof(shown)));
         return NULL;
     }
     return st;
@@ -216,7 +220,7 @@ static int print_user(const struct rs_user_record *u, void *ctx)
     return 0;
 }
 
-static int cmd_add(int argc, char **argv, const char *db_path)
+static int cmd_add(int argc, char **argv, const char *store_spec)
 {
     const char *name = NULL, *role_text = NULL, *display = NULL, *email = "", *tenant = "";
     for (int i = 2; i < argc; i++) {
@@ -264,7 +268,7 @@ static int cmd_add(int argc, char **argv, const char *db_path)
     memcpy(u.email, email, strlen(email));
     memcpy(u.tenant, tenant, strlen(tenant));
 
-    struct rs_store *st = open_store(db_path);
+    struct rs_store *st = open_store(store_spec);
     if (!st)
         return EXIT_FAIL;
     int status = EXIT_FAIL;
@@ -297,7 +301,7 @@ out_close:
 }
 
 /* passwd, disable, enable: one NAME and no options. */
-static int cmd_one_user(int argc, char **argv, const char *db_path)
+static int cmd_one_user(int argc, char **argv, const char *store_spec)
 {
     const char *action = argv[1];
     if (argc != 3)
@@ -306,7 +310,7 @@ static int cmd_one_user(int argc, char **argv, const char *db_path)
     const char *name = argv[2];
     if (!rs_username_valid(name))
         return usage_error("invalid NAME (1-64 of A-Z a-z 0-9 . _ @ -)", name);
-    struct rs_store *st = open_store(db_path);
+    struct rs_store *st = open_store(store_spec);
     if (!st)
         return EXIT_FAIL;
     int status = EXIT_FAIL;
@@ -343,11 +347,11 @@ out_close:
     return status;
 }
 
-static int cmd_list(int argc, char **argv, const char *db_path)
+static int cmd_list(int argc, char **argv, const char *store_spec)
 {
     if (argc != 2)
         return usage_error("unexpected argument", argv[2]);
-    struct rs_store *st = open_store(db_path);
+    struct rs_store *st = open_store(store_spec);
     if (!st)
         return EXIT_FAIL;
     int n = 0;
@@ -362,7 +366,7 @@ static int cmd_list(int argc, char **argv, const char *db_path)
     return 0;
 }
 
-int rs_user_cli(int argc, char **argv, const char *db_path)
+int rs_user_cli(int argc, char **argv, const char *store_spec)
 {
     if (argc < 2)
         return usage_error("missing action", NULL);
@@ -378,11 +382,11 @@ int rs_user_cli(int argc, char **argv, const char *db_path)
         }
     }
     if (strcmp(action, "add") == 0)
-        return cmd_add(argc, argv, db_path);
+        return cmd_add(argc, argv, store_spec);
     if (strcmp(action, "passwd") == 0 || strcmp(action, "disable") == 0 ||
         strcmp(action, "enable") == 0)
-        return cmd_one_user(argc, argv, db_path);
+        return cmd_one_user(argc, argv, store_spec);
     if (strcmp(action, "list") == 0)
-        return cmd_list(argc, argv, db_path);
+        return cmd_list(argc, argv, store_spec);
     return usage_error("unknown action", action);
 }

@@ -15,9 +15,10 @@
 
 /* Runs one `user` command. `argv` (borrowed) holds `argc` arguments starting at the word
  * "user" (argv[0]; ignored) followed by the action and its arguments; the caller has removed
- * global options such as `--data DIR` and passes the database file `db_path` (borrowed; its
- * directory must exist). Writes results to stdout and one-line errors to stderr. Returns the
- * process exit status: 0 success, 1 failure, 2 usage error. */
-int rs_user_cli(int argc, char **argv, const char *db_path);
+ * global options such as `--data DIR` and `--config FILE` and passes the store to open,
+ * `store_spec` (borrowed; rs_store_open's spec: a SQLite file, whose directory must exist, or a
+ * PostgreSQL URI, never printed with its password). Writes results to stdout and one-line
+ * errors to stderr. Returns the process exit status: 0 success, 1 failure, 2 usage error. */
+int rs_user_cli(int argc, char **argv, const char *store_spec);
 
 #endif

@@ -21,6 +21,25 @@
 #define CONFIG_FILE_MAX (64 * 1024)
 #define CONFIG_LINE_MAX 1024
 
+/* The cluster's names, by cluster/node.h's rules, repeated here so that the configuration
+ * does not depend on the cluster (rs_cluster_new checks them again). */
+static bool all_of(const char *s, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr(extra, *c)))
+            return false;
+    return true;
+}
+
+static bool is_node_id(const char *s)
+{
+    return all_of(s, RS_CONFIG_NODE_ID_MAX, "._-");
+}
+
 void rs_config_defaults(struct rs_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -56,6 +75,15 @@ void rs_config_defaults(struct rs_config *cfg)
     cfg->retention_attendance_days = 0;
     cfg->retention_minutes_days = 0;
     cfg->retention_votes_days = 0;
+    char host[256];
+    if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = 0;
+        if (is_node_id(host))
+            snprintf(cfg->cluster_node_id, sizeof(cfg->cluster_node_id), "%s", host);
+    }
+    snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "ratsaal:");
+    cfg->cluster_node_ttl_ms = 5000;
+    cfg->cluster_lease_ttl_ms = 5000;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -237,6 +265,189 @@ static int parse_rtmp_target(struct rs_config *cfg, const char *value, char *err
     return 0;
 }
 
+/* The store's scheme prefix: rs_store_spec_is_pg's rule (store/store.h), kept here so that the
+ * configuration does not depend on the store. */
+static bool is_pg_uri(const char *v)
+{
+    return strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
+}
+
+/* store: empty (SQLite in data_dir) or a PostgreSQL URI. The value is never echoed in an error:
+ * it may hold a password. */
+static int parse_store(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+    bool printable = true;
+    for (const char *c = value; *c; c++)
+        printable &= *c > 0x20 && *c < 0x7f;
+    if (n == 0) {
+        cfg->store[0] = 0;
+        return 0;
+    }
+    if (!is_pg_uri(value)) {
+        snprintf(err, errlen,
+                 "store: expected a postgresql:// URI, or nothing for SQLite (the file "
+                 "ratsaal.db in data_dir, which sets where it is)");
+        return -EINVAL;
+    }
+    if (!printable || n >= sizeof(cfg->store)) {
+        snprintf(err, errlen,
+                 "store: expected a URI of at most %zu characters without blanks "
+                 "(percent-encode them), e.g. postgresql:///ratsaal?host=/run/postgresql",
+                 sizeof(cfg->store) - 1);
+        return -EINVAL;
+    }
+    memcpy(cfg->store, value, n + 1);
+    return 0;
+}
+
+int rs_config_store_spec(const struct rs_config *cfg, char *out, size_t cap)
+{
+    int n = cfg->store[0] ? snprintf(out, cap, "%s", cfg->store)
+                          : snprintf(out, cap, "%s/ratsaal.db", cfg->data_dir);
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Appends `len` bytes of `s` to `out` (holding `*n` bytes, `cap` with the NUL), as many as fit. */
+static void append(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+    if (*n + len >= cap)
+        len = cap - 1 - *n;
+    memcpy(out + *n, s, len);
+    *n += len;
+    out[*n] = 0;
+}
+
+const char *rs_config_store_display(const char *spec, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return out;
+    out[0] = 0;
+    if (!is_pg_uri(spec)) {
+        append(out, cap, &n, spec, strlen(spec));
+        return out;
+    }
+    const char *rest = strstr(spec, "://") + 3;
+    append(out, cap, &n, spec, (size_t)(rest - spec));
+    size_t authority = strcspn(rest, "/?");
+    const char *at = memrchr(rest, '@', authority); /* user[:password]@host */
+    const char *host = at ? at + 1 : rest;
+    append(out, cap, &n, host, (size_t)(rest + authority - host));
+    const char *path = rest + authority;
+    size_t path_len = strcspn(path, "?");
+    append(out, cap, &n, path, path_len);
+    char sep = '?';
+    for (const char *q = path + path_len; *q;) { /* at '?' or '&': every parameter but password */
+        const char *param = q + 1;
+        size_t len = strcspn(param, "&");
+        if (len > 0 && strncmp(param, "password=", 9) != 0) {
+            append(out, cap, &n, &sep, 1);
+            append(out, cap, &n, param, len);
+            sep = '&';
+        }
+        q = param + len;
+    }
+    return out;
+}
+
+/* cluster_redis: empty (a single node), redis://[[user]:password@]host[:port][/db] or
+ * unix:/path[?db=N]. Never echoed in an error: it may hold a password. */
+static int parse_cluster_redis(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+    bool printable = true;
+    for (const char *c = value; *c; c++)
+        printable &= *c > 0x20 && *c < 0x7f;
+    if (n == 0) {
+        cfg->cluster_redis[0] = 0;
+        return 0;
+    }
+    bool tcp = strncmp(value, "redis://", 8) == 0 && n > 8;
+    bool unix_socket = strncmp(value, "unix:/", 6) == 0 && n > 6;
+    if (!tcp && !unix_socket) {
+        snprintf(err, errlen,
+                 "cluster_redis: expected redis://host[:port][/db] or unix:/path, or nothing "
+                 "for a single node");
+        return -EINVAL;
+    }
+    if (!printable || n >= sizeof(cfg->cluster_redis)) {
+        snprintf(err, errlen, "cluster_redis: expected a URL of at most %zu characters without "
+                 "blanks", sizeof(cfg->cluster_redis) - 1);
+        return -EINVAL;
+    }
+    memcpy(cfg->cluster_redis, value, n + 1);
+    return 0;
+}
+
+/* cluster_public_url: what node.h accepts as a node's url (clients are sent there):
+ * http(s)://host[:port][/path], printable, no quotes, blanks, angle brackets, credentials,
+ * query or fragment. A trailing slash is dropped (paths are appended). */
+static int parse_cluster_url(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+    const char *host = strncmp(value, "https://", 8) == 0  ? value + 8
+                       : strncmp(value, "http://", 7) == 0 ? value + 7
+                                                           : NULL;
+    bool ok = host && *host && *host != '/' && n <= RS_CONFIG_CLUSTER_URL_MAX;
+    for (const char *c = value; ok && *c; c++)
+        ok = *c > 0x20 && *c < 0x7f && !strchr("\"'<>@?#\\`{}|^", *c);
+    if (n && !ok) {
+        snprintf(err, errlen,
+                 "cluster_public_url: expected http(s)://host[:port][/path] of at most %d "
+                 "characters, without credentials, query or fragment, got '%.64s'",
+                 RS_CONFIG_CLUSTER_URL_MAX, value);
+        return -EINVAL;
+    }
+    memcpy(cfg->cluster_public_url, value, n + 1);
+    while (n > 0 && cfg->cluster_public_url[n - 1] == '/')
+        cfg->cluster_public_url[--n] = 0;
+    return 0;
+}
+
+static int parse_cluster(struct rs_config *cfg, const char *key, const char *value, char *err,
+                         size_t errlen)
+{
+    unsigned long v;
+    if (strcmp(key, "cluster_redis") == 0)
+        return parse_cluster_redis(cfg, value, err, errlen);
+    if (strcmp(key, "cluster_public_url") == 0)
+        return parse_cluster_url(cfg, value, err, errlen);
+    if (strcmp(key, "cluster_node_id") == 0) {
+        if (!is_node_id(value)) {
+            snprintf(err, errlen,
+                     "cluster_node_id: expected 1-%d of A-Z a-z 0-9 . _ -, got '%.80s'",
+                     RS_CONFIG_NODE_ID_MAX, value);
+            return -EINVAL;
+        }
+        snprintf(cfg->cluster_node_id, sizeof(cfg->cluster_node_id), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "cluster_prefix") == 0) {
+        if (!all_of(value, sizeof(cfg->cluster_prefix) - 1, ":._-")) {
+            snprintf(err, errlen, "cluster_prefix: expected 1-%zu of A-Z a-z 0-9 : . _ -, got "
+                     "'%.80s'", sizeof(cfg->cluster_prefix) - 1, value);
+            return -EINVAL;
+        }
+        snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "%s", value);
+        return 0;
+    }
+    unsigned *dst = strcmp(key, "cluster_node_ttl_ms") == 0    ? &cfg->cluster_node_ttl_ms
+                    : strcmp(key, "cluster_lease_ttl_ms") == 0 ? &cfg->cluster_lease_ttl_ms
+                                                               : NULL;
+    if (!dst) {
+        snprintf(err, errlen, "unknown key '%s'", key);
+        return -EINVAL;
+    }
+    if (parse_uint(value, RS_CONFIG_CLUSTER_TTL_MIN, RS_CONFIG_CLUSTER_TTL_MAX, &v)) {
+        snprintf(err, errlen, "%s: expected milliseconds %d-%d, got '%s'", key,
+                 RS_CONFIG_CLUSTER_TTL_MIN, RS_CONFIG_CLUSTER_TTL_MAX, value);
+        return -EINVAL;
+    }
+    *dst = (unsigned)v;
+    return 0;
+}
+
 /* retention_attendance_days, retention_minutes_days, retention_votes_days: `off` (keep for
  * ever) or 1 to RS_CONFIG_RETENTION_DAYS_MAX days. A 0 is refused: it reads as "delete at once"
  * as easily as "keep for ever", and a record deleted by mistake does not come back. */
@@ -287,6 +498,10 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         }
         return 0;
     }
+    if (strcmp(key, "store") == 0)
+        return parse_store(cfg, value, err, errlen);
+    if (strncmp(key, "cluster_", 8) == 0)
+        return parse_cluster(cfg, key, value, err, errlen);
     if (strcmp(key, "udp_port") == 0) {
         if (parse_uint(value, 1, 65535, &v)) {
             snprintf(err, errlen, "udp_port: expected a port 1-65535, got '%s'", value);
@@ -676,6 +891,26 @@ int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen)
                  "workers here); use ice_tcp_port = 0 (each worker on its UDP port's number)",
                  workers);
         return -EINVAL;
+    }
+    if (cfg->cluster_redis[0]) {
+        if (!cfg->store[0]) {
+            snprintf(err, errlen,
+                     "cluster_redis: a cluster needs store = postgresql://… (nodes cannot share "
+                     "one SQLite file)");
+            return -EINVAL;
+        }
+        if (!cfg->cluster_node_id[0]) {
+            snprintf(err, errlen,
+                     "cluster_node_id: required with cluster_redis (the host name is not a "
+                     "valid id: 1-%d of A-Z a-z 0-9 . _ -)", RS_CONFIG_NODE_ID_MAX);
+            return -EINVAL;
+        }
+        if (!cfg->cluster_public_url[0]) {
+            snprintf(err, errlen,
+                     "cluster_public_url: required with cluster_redis (where clients reach "
+                     "this node, e.g. https://meet.example.org/n/%s)", cfg->cluster_node_id);
+            return -EINVAL;
+        }
     }
     return 0;
 }

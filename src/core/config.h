@@ -14,10 +14,16 @@
 #include "core/netaddr.h"
 
 #define RS_CONFIG_PATH_MAX 512
+#define RS_CONFIG_STORE_MAX 1024 /* the store's PostgreSQL URI, with its NUL */
 #define RS_CONFIG_ICE_SERVERS_MAX 4
 #define RS_CONFIG_MEDIA_WORKERS_MAX 16
 #define RS_CONFIG_RTMP_TARGETS_MAX 8
 #define RS_CONFIG_TURN_SERVERS_MAX 4
+#define RS_CONFIG_REDIS_MAX 512 /* cluster_redis, with its NUL */
+#define RS_CONFIG_NODE_ID_MAX 64 /* cluster_node_id: [A-Za-z0-9._-], as cluster/node.h */
+#define RS_CONFIG_CLUSTER_URL_MAX 255 /* cluster_public_url, as cluster/node.h's url */
+#define RS_CONFIG_CLUSTER_TTL_MIN 500
+#define RS_CONFIG_CLUSTER_TTL_MAX 300000
 
 /* A livestream target (config `rtmp_target = ID URL [NAME...]`). The URL carries the stream key:
  * it never leaves the server (clients see id and name only). */
@@ -37,6 +43,10 @@ struct rs_config {
     char listen_addr[64]; /* IPv4/IPv6 literal, or "*" for every address */
     uint16_t listen_port;
     char data_dir[RS_CONFIG_PATH_MAX];
+    /* the database (config `store`): "" is SQLite at DATA_DIR/ratsaal.db; else a PostgreSQL
+     * URI, postgresql://… (docs/operations.md "PostgreSQL"). It may hold a password: shown only
+     * through rs_config_store_display. */
+    char store[RS_CONFIG_STORE_MAX];
     char web_root[RS_CONFIG_PATH_MAX];
     /* HTTPS + WSS on `listen` (PEM files, re-read on SIGHUP); both empty: plain HTTP */
     char tls_cert[RS_CONFIG_PATH_MAX]; /* certificate, then intermediates */
@@ -108,6 +118,14 @@ struct rs_config {
     unsigned retention_attendance_days; /* attendance stays and speaking turns */
     unsigned retention_minutes_days;    /* the minutes of agenda items */
     unsigned retention_votes_days;      /* closed votes with their ballots and records */
+
+    /* the cluster (docs/cluster.md section 8): empty cluster_redis is a single node */
+    char cluster_redis[RS_CONFIG_REDIS_MAX]; /* redis://… or unix:/path; may hold a password */
+    char cluster_node_id[RS_CONFIG_NODE_ID_MAX + 1]; /* default: the host name, if valid */
+    char cluster_public_url[RS_CONFIG_CLUSTER_URL_MAX + 1]; /* where clients reach this node */
+    char cluster_prefix[65];                                /* Redis key prefix, "ratsaal:" */
+    unsigned cluster_node_ttl_ms;  /* a silent node is gone after this */
+    unsigned cluster_lease_ttl_ms; /* a room's lease */
 };
 
 #define RS_CONFIG_RETENTION_DAYS_MAX 36500 /* a hundred years: longer is `off` */
@@ -145,6 +163,14 @@ int rs_config_parse(struct rs_config *cfg, const char *text, size_t len, const c
 
 /* Reads and parses the file at `path`. Files over 64 KiB are rejected. */
 int rs_config_load(struct rs_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The spec of the store the server opens (rs_store_open): `store`, or DATA_DIR/ratsaal.db when
+ * it is empty, into `out`. Returns 0, or -ENAMETOOLONG. */
+int rs_config_store_spec(const struct rs_config *cfg, char *out, size_t cap);
+/* `spec` (borrowed) as logs and messages show it: a PostgreSQL URI without its user
+ * information (user name and password) and without a `password` parameter, anything else as it
+ * is; written into `out` (truncated to `cap`), which is returned. */
+const char *rs_config_store_display(const char *spec, char *out, size_t cap);
 
 /* Checks cross-field consistency after everything is applied. */
 int rs_config_validate(const struct rs_config *cfg, char *err, size_t errlen);

@@ -3,11 +3,11 @@
  * meeting leaves in the database — who attended and spoke, the minutes, the votes.
  *
  * A run is one job: the control thread works out, per kind, the moment before which records
- * go (now minus the kind's period) and the database's path; the job thread opens its own
- * connection (the control thread's store is never touched off its thread), deletes at most
- * RS_RETENTION_BATCH records per kind, each kind in one transaction, and closes it again; the
- * completion, back on the control thread, counts (/metrics), logs counts only (never which
- * meeting or whose records: the log is no place for that either), and tells the meetings in
+ * go (now minus the kind's period) and the database's path (SQLite) or URI (PostgreSQL); the
+ * job thread opens its own connection (the control thread's store is never touched off its thread),
+ * deletes at most RS_RETENTION_BATCH records per kind, each kind in one transaction, and closes it
+ * again; the completion, back on the control thread, counts (/metrics), logs counts only (never
+ * which meeting or whose records: the log is no place for that either), and tells the meetings in
  * progress whose minutes or votes went, so that their agenda is read again.
  *
  * The subtle point is a write racing the run: the agenda's replacement (PUT …/agenda) reads an
@@ -45,7 +45,9 @@ static const enum rs_metric deleted_metric[RS_RETENTION__COUNT] = {
 struct run {
     struct rs_app *app;         /* the completion's (control thread) */
     struct rs_retention *sched; /* the completion's */
-    char db[PATH_MAX]; /* absolute: SQLite resolves data_dir against the working directory */
+    /* the store's spec for rs_store_open: SQLite's absolute path (SQLite resolves data_dir
+     * against the working directory), or the PostgreSQL URI the store was opened on */
+    char db[PATH_MAX];
     bool on[RS_RETENTION__COUNT];
     unsigned days[RS_RETENTION__COUNT];
     int64_t before_ms[RS_RETENTION__COUNT];
@@ -82,7 +84,7 @@ static void run_purge(void *arg)
 {
     struct run *r = arg;
     struct rs_store *st;
-    r->open_rc = rs_store_open_sqlite(r->db, &st);
+    r->open_rc = rs_store_open(r->db, &st);
     if (r->open_rc)
         return;
     for (int k = 0; k < RS_RETENTION__COUNT; k++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Dispatch from the store interface to the configured backend, plus what every backend shares:
- * argument checks, role names, and user ids.
+ * the choice of backend from a store spec (a PostgreSQL URI or a SQLite path), argument checks,
+ * role names, and user ids.
  *
  * User ids are generated here rather than in a backend so that every backend makes them the
  * same way: 'u' and 16 characters of a lowercase base32 alphabet (80 bits from the CSPRNG),
@@ -86,6 +87,20 @@ static int new_user_id(char *out)
         out[1 + i] = alphabet[rnd[i] & 31];
     out[17] = 0;
     return 0;
+}
+
+bool rs_store_spec_is_pg(const char *spec)
+{
+    return spec &&
+           (strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0);
+}
+
+int rs_store_open(const char *spec, struct rs_store **out)
+{
+    if (!spec || !spec[0])
+        return -EINVAL;
+    return rs_store_spec_is_pg(spec) ? rs_store_open_pg(spec, out)
+                                     : rs_store_open_sqlite(spec, out);
 }
 
 void rs_store_close(struct rs_store *st)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
@@ -202,6 +203,85 @@ static void test_retention_settings(void **state)
         if (rc == 0 || !strstr(line, cases[i].expect))
             fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, line);
     }
+}
+
+/* The database: SQLite in data_dir unless `store` names a PostgreSQL URI; anything else stops
+ * the server with a line that names the key but never echoes the value (it may hold a
+ * password). */
+static void test_store_setting(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "", spec[RS_CONFIG_STORE_MAX + RS_CONFIG_PATH_MAX], shown[256];
+    assert_int_equal(parse(&cfg, "data_dir = /srv/ratsaal\n", err), 0);
+    assert_string_equal(cfg.store, "");
+    assert_int_equal(rs_config_store_spec(&cfg, spec, sizeof(spec)), 0);
+    assert_string_equal(spec, "/srv/ratsaal/ratsaal.db");
+    assert_int_equal(rs_config_store_spec(&cfg, spec, 10), -ENAMETOOLONG);
+
+    assert_int_equal(parse(&cfg, "store = postgresql:///ratsaal?host=/run/postgresql\n", err), 0);
+    assert_string_equal(cfg.store, "postgresql:///ratsaal?host=/run/postgresql");
+    assert_int_equal(rs_config_store_spec(&cfg, spec, sizeof(spec)), 0);
+    assert_string_equal(spec, "postgresql:///ratsaal?host=/run/postgresql");
+    assert_int_equal(parse(&cfg, "store = postgres://ratsaal:s3cret@db.example.org:5433/rs\n", err),
+                     0);
+    assert_string_equal(cfg.store, "postgres://ratsaal:s3cret@db.example.org:5433/rs");
+    /* empty again: back to SQLite (a later line wins) */
+    assert_int_equal(parse(&cfg, "store = postgresql://db/rs\nstore =\n", err), 0);
+    assert_string_equal(cfg.store, "");
+
+    static const struct bad_case cases[] = {
+        {"store = ./var/ratsaal.db\n", "test.conf:1: store: expected a postgresql:// URI, or "
+                                       "nothing for SQLite"},
+        {"store = sqlite:///var/lib/ratsaal/ratsaal.db\n", "store: expected a postgresql://"},
+        {"store = mysql://db/rs\n", "store: expected a postgresql://"},
+        {"store = POSTGRESQL://db/rs\n", "store: expected a postgresql://"},
+        {"store = postgresql://db/rs?options=-c search_path=x\n",
+         "store: expected a URI of at most 1023 characters without blanks"},
+        {"store = postgresql://db/rs\tx\n", "store: expected a URI"},
+        {"store = host=/run/postgresql dbname=ratsaal\n", "store: expected a postgresql://"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[256] = "";
+        int rc = parse(&cfg, cases[i].text, line);
+        if (rc == 0 || !strstr(line, cases[i].expect))
+            fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, line);
+    }
+    /* the value is never echoed: a password in it stays out of the error */
+    assert_int_not_equal(parse(&cfg, "store = postgresql://u:pw-secret@db/rs x\n", err), 0);
+    assert_null(strstr(err, "pw-secret"));
+    char longer[1100]; /* longer than a config line may be: only through rs_config_set */
+    snprintf(longer, sizeof(longer), "postgresql://db/%01010d", 0);
+    assert_int_equal(rs_config_set(&cfg, "store", longer, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "store: expected a URI of at most 1023"));
+
+    /* what logs and messages show: no user information, no password parameter */
+    static const struct {
+        const char *spec, *shown;
+    } display[] = {
+        {"postgresql://ratsaal:s3cret@db.example.org:5433/rs?sslmode=verify-full",
+         "postgresql://db.example.org:5433/rs?sslmode=verify-full"},
+        {"postgres://ratsaal@db/rs", "postgres://db/rs"},
+        {"postgresql://u:p@ss@[::1]/rs", "postgresql://[::1]/rs"},
+        {"postgresql:///ratsaal?host=/run/postgresql&user=ratsaal",
+         "postgresql:///ratsaal?host=/run/postgresql&user=ratsaal"},
+        {"postgresql://db/rs?password=s3cret&sslmode=require",
+         "postgresql://db/rs?sslmode=require"},
+        {"postgresql://db/rs?sslmode=require&password=s3cret",
+         "postgresql://db/rs?sslmode=require"},
+        {"postgresql://db/rs?password=s3cret", "postgresql://db/rs"},
+        {"postgresql://u:pw@/rs?host=/tmp", "postgresql:///rs?host=/tmp"},
+        {"postgresql://", "postgresql://"},
+        {"/var/lib/ratsaal/ratsaal.db", "/var/lib/ratsaal/ratsaal.db"},
+    };
+    for (size_t i = 0; i < sizeof(display) / sizeof(display[0]); i++) {
+        const char *got = rs_config_store_display(display[i].spec, shown, sizeof(shown));
+        assert_ptr_equal(got, shown);
+        if (strcmp(shown, display[i].shown) != 0)
+            fail_msg("display %zu: '%s' shown as '%s'", i, display[i].spec, shown);
+    }
+    /* truncated, still terminated */
+    rs_config_store_display("postgresql://u:pw@db.example.org/ratsaal", shown, 16);
+    assert_string_equal(shown, "postgresql://db");
 }
 
 static void test_limits(void **state)
@@ -539,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_turn_settings),
         cmocka_unit_test(test_recording_settings),
         cmocka_unit_test(test_retention_settings),
+        cmocka_unit_test(test_store_setting),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

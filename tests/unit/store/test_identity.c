@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* Identity in the store: migration 1 → 2 on a live database, users (local and OIDC), login
- * sessions (expiry, sliding, purge), meetings (update, cascade, tenant-scoped lists), moderator
- * grants, invitations (revoke, find, purge), and the `ratsaal user` command fed through stdin. */
+/* Identity in the store, on either backend (store_backend.h): migration 1 → 2 on a live SQLite
+ * database, users (local and OIDC), login sessions (expiry, sliding, purge), meetings (update,
+ * cascade, tenant-scoped lists), moderator grants, invitations (revoke, find, purge), and the
+ * `ratsaal user` command fed through stdin. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,26 +19,26 @@
 #include "auth/password.h"
 #include "auth/user_cli.h"
 #include "store/store.h"
-#include "../../support/tmpdir.h"
+#include "store_backend.h"
 
 static char dir[64];
 static char path[128];
 
 static int setup(void **state)
 {
-    return test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-ident");
+    return rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-ident");
 }
 
 static int teardown(void **state)
 {
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
 static struct rs_store *open_store(void)
 {
     struct rs_store *st = NULL;
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     return st;
 }
 
@@ -76,6 +77,8 @@ static void hash_of(uint8_t *h, int seed)
 
 static void test_migrate_v1_to_v2(void **state)
 {
+    rs_test_skip_unless_sqlite("a version 1 database written in SQLite's dialect (PostgreSQL "
+                               "databases start at the current schema)");
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(
@@ -670,8 +673,15 @@ static void test_invites(void **state)
 
 /* ---- the `ratsaal user` command ---- */
 
+static const char *cli_store; /* the store `ratsaal user` opens; NULL: the test's */
+
 static int run_cli(const char *input, int argc, char **argv)
 {
+    char spec[RS_TEST_SPEC_MAX];
+    if (cli_store)
+        snprintf(spec, sizeof(spec), "%s", cli_store);
+    else
+        assert_int_equal(rs_test_store_spec(path, spec, sizeof(spec)), 0);
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     if (input)
@@ -682,7 +692,7 @@ static int run_cli(const char *input, int argc, char **argv)
     assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
     close(fds[0]);
     fflush(stdout);
-    int status = rs_user_cli(argc, argv, path);
+    int status = rs_user_cli(argc, argv, spec);
     fflush(stdout);
     dup2(saved, STDIN_FILENO);
     close(saved);
@@ -768,28 +778,19 @@ static void test_cli(void **state)
     rs_store_close(st);
 }
 
+/* A SQLite file in a directory that does not exist; a PostgreSQL server that is not there. */
 static void test_cli_unopenable_db(void **state)
 {
-    char saved[sizeof(path)];
-    memcpy(saved, path, sizeof(path));
-    snprintf(path, sizeof(path), "/nonexistent-dir/x/ratsaal.db");
+    cli_store = rs_test_store_is_pg() ? "postgresql:///ratsaal?host=/nonexistent-dir/x"
+                                      : "/nonexistent-dir/x/ratsaal.db";
     assert_int_equal(CLI(NULL, "list"), 1);
-    memcpy(path, saved, sizeof(path));
+    cli_store = NULL;
 }
 
-/* Migration 8 rebuilds `invites` so that it takes the role `audience` (podium mode): the
- * invitations of a v7 database stay usable, an audience invitation is stored and read back, a
- * role the table does not know is still refused, and deleting the meeting still takes its
- * invitations with it (the foreign key survives the rebuild). */
-static void test_invite_audience_migration(void **state)
+/* Back to schema 7 in SQLite: the old `invites` table, which refuses the role audience, with
+ * one invitation in it (token hash all zeros, used twice). */
+static void rewind_to_v7(void)
 {
-    struct rs_store *st = open_store();
-    struct rs_user_record owner;
-    make_user(st, "owner", RS_USER_ROLE_USER, "", &owner);
-    make_meeting(st, "podium", owner.id, "", 1);
-    rs_store_close(st);
-
-    /* back to v7: the old table, with one invitation in it */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(
@@ -819,6 +820,40 @@ static void test_invite_audience_migration(void **state)
                                       NULL, NULL, NULL),
                          SQLITE_OK);
     sqlite3_close(db);
+}
+
+/* PostgreSQL databases start at the current schema, with no version 7 to go back to: the same
+ * invitation made through the store stands for the old one. */
+static void old_invite_through_store(void)
+{
+    struct rs_store *st = open_store();
+    struct rs_invite_record old = {
+        .role = RS_INVITE_GUEST, .created_at_ms = 1, .expires_at_ms = 4102444800000LL};
+    snprintf(old.id, sizeof(old.id), "old");
+    snprintf(old.room_id, sizeof(old.room_id), "podium");
+    assert_int_equal(rs_store_invite_create(st, &old), 0);
+    assert_int_equal(rs_store_invite_use(st, "old"), 0);
+    assert_int_equal(rs_store_invite_use(st, "old"), 0);
+    rs_store_close(st);
+}
+
+/* Migration 8 rebuilds `invites` so that it takes the role `audience` (podium mode): the
+ * invitations of a v7 database stay usable, an audience invitation is stored and read back, a
+ * role the table does not know is still refused, and deleting the meeting still takes its
+ * invitations with it (the foreign key survives the rebuild). On PostgreSQL, everything but the
+ * way back to v7. */
+static void test_invite_audience_migration(void **state)
+{
+    struct rs_store *st = open_store();
+    struct rs_user_record owner;
+    make_user(st, "owner", RS_USER_ROLE_USER, "", &owner);
+    make_meeting(st, "podium", owner.id, "", 1);
+    rs_store_close(st);
+
+    if (rs_test_store_is_pg())
+        old_invite_through_store();
+    else
+        rewind_to_v7();
 
     st = open_store();
     assert_int_equal(rs_store_schema_version(st), 9);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* SQLite store of speaking turns: a turn written and read back field for field, turns listed
- * in the order they started and per meeting only, a negative duration and an unknown meeting
- * refused, the turns deleted with their meeting, kept across reopening. */
+/* The store of speaking turns on either backend (store_backend.h): a turn written and read back
+ * field for field, turns listed in the order they started and per meeting only, a negative duration
+ * and an unknown meeting refused, the turns deleted with their meeting, kept across reopening. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 #include "store/store.h"
 #include "store/store_speaking.h"
 /* after the project's headers, as in the other store tests */
-#include "../../support/tmpdir.h"
+#include "store_backend.h"
 
 static char dir[64];
 static char path[128];
@@ -38,8 +38,8 @@ static void meeting(const char *id)
 static int setup(void **state)
 {
     (void)state;
-    if (test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-speaking") ||
-        rs_store_open_sqlite(path, &st))
+    if (rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-speaking") ||
+        rs_test_store_open(path, &st))
         return -1;
     meeting("rat");
     meeting("ausschuss");
@@ -50,7 +50,7 @@ static int teardown(void **state)
 {
     (void)state;
     rs_store_close(st);
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
@@ -145,7 +145,7 @@ static void test_deleted_with_meeting_and_kept_on_reopen(void **state)
     t = turn("ausschuss", "p1", "", "A", 1000, 5, false, "");
     assert_int_equal(rs_store_speaking_add(st, &t), 0);
     rs_store_close(st);
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     assert_int_equal(list("rat").n, 1);
     assert_int_equal(rs_store_room_delete(st, "rat"), 0);
     assert_int_equal(list("rat").n, 0);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* SQLite store: migrations, room records, persistence across reopen, refusing a newer schema. */
+/* The store on either backend (store_backend.h): migrations, room records, persistence across
+ * reopen, refusing a newer schema, a database that cannot be opened; SQLite's WAL mode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,26 +14,26 @@
 #include <unistd.h>
 
 #include "store/store.h"
-#include "../../support/tmpdir.h"
+#include "store_backend.h"
 
 static char dir[64];
 static char path[128];
 
 static int setup(void **state)
 {
-    return test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-store");
+    return rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-store");
 }
 
 static int teardown(void **state)
 {
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
 static void test_migrate_and_rooms(void **state)
 {
     struct rs_store *st;
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     assert_int_equal(rs_store_schema_version(st), 9);
     struct rs_room_record r = {0}, got;
     snprintf(r.id, sizeof(r.id), "room1");
@@ -61,7 +62,7 @@ static void test_migrate_and_rooms(void **state)
     rs_store_close(st);
 
     /* persists across reopen; migrations are not re-run */
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     assert_int_equal(rs_store_schema_version(st), 9);
     assert_int_equal(rs_store_room_get(st, "room1", &got), 0);
     assert_int_equal(got.last_active_ms, 9999);
@@ -75,7 +76,7 @@ static void test_migrate_and_rooms(void **state)
 static void test_purge_anonymous_rooms(void **state)
 {
     struct rs_store *st;
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     const struct {
         const char *id;
         int64_t last_active;
@@ -109,7 +110,7 @@ static void test_purge_anonymous_rooms(void **state)
 static void test_sql_injection_is_data(void **state)
 {
     struct rs_store *st;
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     struct rs_room_record r = {0}, got;
     snprintf(r.id, sizeof(r.id), "x'; DROP TABLE rooms; --");
     snprintf(r.title, sizeof(r.title), "\"); DELETE FROM rooms; --");
@@ -121,8 +122,9 @@ static void test_sql_injection_is_data(void **state)
 
 static void test_wal_mode(void **state)
 {
+    rs_test_skip_unless_sqlite("the journal mode is SQLite's");
     struct rs_store *st;
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     rs_store_close(st);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -162,24 +164,44 @@ static void test_invite_default_expiry(void **state)
     assert_int_equal(rs_invite_default_expiry(&m, now, 2 * H), now + 7 * 24 * H);
 }
 
+/* A database a newer binary migrated further is refused rather than misread. */
 static void test_refuses_newer_schema(void **state)
 {
     struct rs_store *st;
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     rs_store_close(st);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 0)", NULL, NULL,
-                                  NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
-    assert_int_equal(rs_store_open_sqlite(path, &st), -EPROTO);
+    assert_int_equal(rs_test_store_exec(path, "INSERT INTO schema_migrations (version, "
+                                              "applied_at_ms) VALUES (999, 0)"),
+                     0);
+    assert_int_equal(rs_test_store_open(path, &st), -EPROTO);
 }
 
+/* SQLite: a file in a directory that does not exist; PostgreSQL: a server that is not there. */
 static void test_unopenable_path(void **state)
 {
     struct rs_store *st;
+    if (rs_test_store_is_pg()) {
+        assert_int_equal(
+            rs_store_open("postgresql:///ratsaal?host=/nonexistent-dir/x&connect_timeout=2", &st),
+            -ECONNREFUSED);
+        return;
+    }
     assert_int_not_equal(rs_store_open_sqlite("/nonexistent-dir/x/ratsaal.db", &st), 0);
+}
+
+/* Which backend a store spec names. */
+static void test_spec_is_pg(void **state)
+{
+    assert_true(rs_store_spec_is_pg("postgresql:///ratsaal?host=/run/postgresql"));
+    assert_true(rs_store_spec_is_pg("postgres://ratsaal@db.example.org/ratsaal"));
+    assert_false(rs_store_spec_is_pg("./var/ratsaal.db"));
+    assert_false(rs_store_spec_is_pg("/var/lib/ratsaal/postgresql://x"));
+    assert_false(rs_store_spec_is_pg("postgresql:"));
+    assert_false(rs_store_spec_is_pg("PostgreSQL://x"));
+    assert_false(rs_store_spec_is_pg(""));
+    assert_false(rs_store_spec_is_pg(NULL));
+    struct rs_store *st;
+    assert_int_equal(rs_store_open("", &st), -EINVAL);
 }
 
 int main(void)
@@ -192,6 +214,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test(test_invite_default_expiry),
         cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
+        cmocka_unit_test(test_spec_is_pg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* SQLite store of the agenda (store_agenda.h): order kept dense through add, move and remove,
- * replace in one transaction, minutes, the current item's times, the session-role log, and
- * everything surviving a reopen. */
+/* The store of the agenda (store_agenda.h) on either backend (store_backend.h): order kept dense
+ * through add, move and remove, replace in one transaction, minutes, the current item's times, the
+ * session-role log, and everything surviving a reopen. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../support/tmpdir.h"
 #include "store/store_agenda.h"
+#include "store_backend.h"
 
 static char dir[64];
 static char path[128];
@@ -22,8 +22,8 @@ static struct rs_store *st;
 
 static int setup(void **state)
 {
-    if (test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-agenda") ||
-        rs_store_open_sqlite(path, &st))
+    if (rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-agenda") ||
+        rs_test_store_open(path, &st))
         return -1;
     struct rs_room_record r = {.created_at_ms = 1, .last_active_ms = 1};
     snprintf(r.id, sizeof(r.id), "rat");
@@ -35,14 +35,14 @@ static int teardown(void **state)
     if (st)
         rs_store_close(st);
     st = NULL;
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
 static void reopen(void)
 {
     rs_store_close(st);
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
 }
 
 /* The agenda as "id:title:pos/..." plus the last record seen, for assertions. */

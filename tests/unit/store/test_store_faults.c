@@ -7,7 +7,9 @@
  * turns such a failure into storage_full / storage_busy for the client.
  *
  * "Full" is SQLite's own limit (PRAGMA max_page_count), which fails exactly as a full disk does
- * (SQLITE_FULL); tests/e2e/faults.test.js fills a real file system. */
+ * (SQLITE_FULL); tests/e2e/faults.test.js fills a real file system. On PostgreSQL
+ * (store_backend.h) the lock is another connection's table lock, which the store waits for at
+ * most lock_timeout (pg.c), and the full database is skipped: it has no such limit to set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +28,7 @@
 #include "store/store.h"
 #include "store/store_agenda.h"
 #include "store/store_fault.h"
-#include "../../support/tmpdir.h"
+#include "store_backend.h"
 
 static char dir[64];
 static char path[128];
@@ -34,8 +36,8 @@ static struct rs_store *st;
 
 static int setup(void **state)
 {
-    if (test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-faults") ||
-        rs_store_open_sqlite(path, &st))
+    if (rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-faults") ||
+        rs_test_store_open(path, &st))
         return -1;
     struct rs_room_record r = {.created_at_ms = 1, .last_active_ms = 1};
     snprintf(r.id, sizeof(r.id), "rat");
@@ -51,7 +53,7 @@ static int teardown(void **state)
     if (st)
         rs_store_close(st);
     st = NULL;
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
@@ -74,8 +76,11 @@ static int64_t pragma_int(const char *name)
     return v;
 }
 
+/* SQLite's integrity check (PostgreSQL keeps its own files consistent: nothing to check). */
 static void assert_intact(void)
 {
+    if (rs_test_store_is_pg())
+        return;
     sqlite3_stmt *q;
     assert_int_equal(
         sqlite3_prepare_v2(rs_store__sqlite_db(st), "PRAGMA integrity_check", -1, &q, NULL),
@@ -91,6 +96,45 @@ static int minutes_of(const struct rs_agenda_item_record *it, void *ctx)
     return 0;
 }
 
+/* Another connection that holds the write lock, as `sqlite3 DB` or `psql` would: on SQLite
+ * BEGIN EXCLUSIVE on the file; on PostgreSQL EXCLUSIVE locks on `pg_tables` (writes to them
+ * wait, reads go on, as in WAL mode), which the store waits for at most lock_timeout. */
+struct other {
+    sqlite3 *db;
+    PGconn *pg;
+};
+
+static struct other lock_elsewhere(const char *pg_tables)
+{
+    struct other o = {0};
+    if (rs_test_store_is_pg()) {
+        char text[256];
+        snprintf(text, sizeof(text), "BEGIN; LOCK TABLE %s IN EXCLUSIVE MODE", pg_tables);
+        o.pg = rs_test_store_pg_connect(path);
+        assert_non_null(o.pg);
+        PGresult *r = PQexec(o.pg, text);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", text, PQresultErrorMessage(r));
+        PQclear(r);
+        return o;
+    }
+    assert_int_equal(sqlite3_open(path, &o.db), SQLITE_OK);
+    sql(o.db, "BEGIN EXCLUSIVE");
+    return o;
+}
+
+/* The lock goes: the other connection rolls back and closes. */
+static void unlock_elsewhere(struct other *o)
+{
+    if (o->pg) {
+        PQclear(PQexec(o->pg, "ROLLBACK"));
+        PQfinish(o->pg);
+    } else {
+        sql(o->db, "ROLLBACK");
+        sqlite3_close(o->db);
+    }
+}
+
 /* Room number `i` with the longest title. */
 static int put_room(int i)
 {
@@ -104,6 +148,8 @@ static int put_room(int i)
  * there and intact; the room tells the client storage_full; with room again, writes go on. */
 static void test_full(void **state)
 {
+    rs_test_skip_unless_sqlite("the limit is SQLite's max_page_count (a full disk under "
+                               "PostgreSQL is the server's to report)");
     assert_int_equal(
         rs_store_agenda_set_minutes(st, "rat", "a0000000001", "Vor dem Fehler", "E", 10), 0);
     int64_t pages = pragma_int("page_count");
@@ -158,14 +204,12 @@ static void test_full(void **state)
     assert_intact();
 }
 
-/* Another connection holds the write lock (BEGIN EXCLUSIVE, as `sqlite3 DB` would): the first
- * write waits at most RS_STORE_BUSY_WAIT_MS and fails "busy"; the next one fails at once;
- * reads go on; once the lock is gone the next write goes through at once. */
+/* Another connection holds the write lock (lock_elsewhere): the first write waits at most
+ * RS_STORE_BUSY_WAIT_MS and fails "busy"; the next one fails at once; reads go on; once the
+ * lock is gone the next write goes through at once. */
 static void test_busy(void **state)
 {
-    sqlite3 *other;
-    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
-    sql(other, "BEGIN EXCLUSIVE");
+    struct other other = lock_elsewhere("rooms, agenda_items");
     uint64_t busy0 = rs_metric_get(RS_M_STORE_ERRORS_BUSY);
 
     int64_t t0 = rs_mono_ms();
@@ -193,12 +237,11 @@ static void test_busy(void **state)
     assert_int_equal(rs_store_room_get(st, "rat", &got), 0);
 
     /* the lock goes: the next write, still inside the quiet period, goes through */
-    sql(other, "ROLLBACK");
+    unlock_elsewhere(&other);
     assert_int_equal(put_room(3), 0);
     assert_int_equal(rs_store_agenda_set_minutes(st, "rat", "a0000000001", "nachher", "E", 20), 0);
     assert_int_equal(rs_store_fault(), RS_STORE_FAULT_NONE);
     assert_intact();
-    sqlite3_close(other);
 }
 
 /* A session whose slide cannot be written (the database locked) still finds its user; the
@@ -215,9 +258,7 @@ static void test_session_slide_not_written(void **state)
     assert_int_equal(
         rs_store_session_create(st, hash, u.id, RS_LOGIN_LOCAL, NULL, NULL, t0, 3600 * 1000), 0);
 
-    sqlite3 *other;
-    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
-    sql(other, "BEGIN EXCLUSIVE");
+    struct other other = lock_elsewhere("sessions");
     struct rs_session_record s;
     struct rs_user_record who;
     int64_t later = t0 + RS_SESSION_SLIDE_MS + 1;
@@ -225,8 +266,7 @@ static void test_session_slide_not_written(void **state)
     assert_string_equal(who.id, u.id);
     assert_int_equal(s.last_seen_ms, t0); /* not slid */
     assert_int_equal(s.expires_at_ms, t0 + 3600 * 1000);
-    sql(other, "ROLLBACK");
-    sqlite3_close(other);
+    unlock_elsewhere(&other);
 
     assert_int_equal(rs_store_session_get(st, hash, later, &s, NULL), 0);
     assert_int_equal(s.last_seen_ms, later);

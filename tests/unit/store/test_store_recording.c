@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* SQLite store of recordings and the recording audit log (store_recording.h): add, finish,
- * get, list newest first, retention's expired set, closing rows a stopped process left open,
- * marking deleted, the audit log in order, unknown meetings, what the schema refuses, and
+/* The store of recordings and the recording audit log (store_recording.h), either backend: add,
+ * finish, get, list newest first, retention's expired set, closing rows a stopped process left
+ * open, marking deleted, the audit log in order, unknown meetings, what the schema refuses, and
  * everything going with the meeting. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../support/tmpdir.h"
 #include "store/store_recording.h"
+#include "store_backend.h"
 
 static char dir[64];
 static char path[128];
@@ -24,8 +24,8 @@ static struct rs_store *st;
 static int setup(void **state)
 {
     (void)state;
-    if (test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-recording") ||
-        rs_store_open_sqlite(path, &st))
+    if (rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-recording") ||
+        rs_test_store_open(path, &st))
         return -1;
     struct rs_room_record r = {.created_at_ms = 1, .last_active_ms = 1};
     snprintf(r.id, sizeof(r.id), "rat");
@@ -41,7 +41,7 @@ static int teardown(void **state)
     if (st)
         rs_store_close(st);
     st = NULL;
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
@@ -345,7 +345,7 @@ static void survives_reopen(void **state)
     struct rs_recording a = rec("rat", 1000, 30);
     int64_t ia = add(&a, "rat/a.mp4");
     rs_store_close(st);
-    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    assert_int_equal(rs_test_store_open(path, &st), 0);
     assert_int_equal(rs_store_schema_version(st), 9);
     struct rs_recording got;
     assert_int_equal(rs_store_recording_get(st, ia, &got), 0);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* SQLite retention (store_retention.h): per kind, the records aged past the cut-off go and the
- * younger ones stay, each aged from its own moment (a stay from its end, a turn from its end,
- * minutes from their writing, a vote from its closing); open stays and open votes, the agenda
- * items themselves and the meetings never go; a vote takes its electorate, voters and ballots
- * with it; a batch is bounded; and a second connection on the store's path (what the job
- * thread uses) deletes what the first one then no longer sees. */
+/* Retention (store_retention.h) on either backend (store_backend.h): per kind, the records aged
+ * past the cut-off go and the younger ones stay, each aged from its own moment (a stay from its
+ * end, a turn from its end, minutes from their writing, a vote from its closing); open stays
+ * and open votes, the agenda items themselves and the meetings never go; a vote takes its
+ * electorate, voters and ballots with it; a batch is bounded; and a second connection on the
+ * store's path (what the job thread uses) deletes what the first one then no longer sees. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,7 @@
 #include "store/store_speaking.h"
 #include "store/store_vote.h"
 /* after the project's headers, as in the other store tests */
-#include "../../support/tmpdir.h"
+#include "store_backend.h"
 
 #define CUT 500 /* the cut-off of every purge below: records aged before it go */
 
@@ -48,8 +47,8 @@ static void meeting(const char *id)
 static int setup(void **state)
 {
     (void)state;
-    if (test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-retention") ||
-        rs_store_open_sqlite(path, &st))
+    if (rs_test_store_dir(dir, sizeof(dir), path, sizeof(path), "rs-retention") ||
+        rs_test_store_open(path, &st))
         return -1;
     meeting("rat");
     meeting("ausschuss");
@@ -60,22 +59,16 @@ static int teardown(void **state)
 {
     (void)state;
     rs_store_close(st);
-    test_db_dir_remove(dir, path);
+    rs_test_store_dir_remove(dir, path);
     return 0;
 }
 
 /* One row count straight from the database (tables no store call lists). */
 static int count(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *q;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    int n = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    return n;
+    int64_t n = rs_test_store_query_int(path, sql);
+    assert_true(n >= 0);
+    return (int)n;
 }
 
 /* The meetings a purge reported, in order. */
@@ -374,15 +367,16 @@ static void test_bad_calls(void **state)
 static void test_second_connection(void **state)
 {
     (void)state;
-    char p[sizeof(path)];
+    char p[RS_TEST_SPEC_MAX], spec[RS_TEST_SPEC_MAX];
     assert_int_equal(rs_store_retention_path(st, p, sizeof(p)), 0);
-    assert_string_equal(p, path);
+    assert_int_equal(rs_test_store_spec(path, spec, sizeof(spec)), 0);
+    assert_string_equal(p, spec); /* the file's path; PostgreSQL: the URI the store was opened on */
     char tiny[8];
     assert_int_equal(rs_store_retention_path(st, tiny, sizeof(tiny)), -ENAMETOOLONG);
     stay("rat", "p_old", 10, 20);
     stay("rat", "p_new", 10, 0);
     struct rs_store *job;
-    assert_int_equal(rs_store_open_sqlite(p, &job), 0);
+    assert_int_equal(rs_store_open(p, &job), 0); /* as http/retention.c opens it */
     assert_int_equal(rs_store_retention_purge(job, RS_RETENTION_ATTENDANCE, CUT, 10, NULL, NULL),
                      1);
     rs_store_close(job);
