@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/sqlite_internal.h"
+#include "store/store_columns.h"
 #include "store/store_fault.h"
 
 static const char *const migrations[] = {
@@ -132,25 +133,6 @@ static const char *const migrations[] = {
     rs_store__sqlite_recording_schema,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-/* Column lists, in the order the read_* functions below expect them. */
-#define ROOM_COLS                                                                                  \
-    "r.id, r.title, r.max_participants, r.created_at_ms, r.last_active_ms, r.owner_id, "           \
-    "r.tenant, r.scheduled_start_ms, r.scheduled_end_ms, r.lobby, r.password_hash, r.managed, "    \
-    "r.ended_at_ms"
-#define USER_COLS_BARE                                                                             \
-    "id, username, oidc_issuer, oidc_sub, display_name, email, role, tenant, password_hash, "      \
-    "created_at_ms, last_login_ms, disabled"
-#define USER_COLS                                                                                  \
-    "u.id, u.username, u.oidc_issuer, u.oidc_sub, u.display_name, u.email, u.role, u.tenant, "     \
-    "u.password_hash, u.created_at_ms, u.last_login_ms, u.disabled"
-#define SESSION_COLS                                                                               \
-    "s.id_hash, s.user_id, s.created_at_ms, s.last_seen_ms, s.expires_at_ms, s.auth, "             \
-    "s.id_token_hint, s.user_agent_hint"
-#define N_SESSION_COLS 8
-#define INVITE_COLS                                                                                \
-    "i.id, i.token_hash, i.room_id, i.role, i.created_by, i.created_at_ms, i.expires_at_ms, "      \
-    "i.revoked_at_ms, i.uses"
 
 enum {
     Q_ROOM_GET,
