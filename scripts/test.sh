@@ -13,8 +13,9 @@
 # (scripts/pg-test.sh; PG=0 skips that second run); the cluster's tests run against a
 # throwaway redis-server (scripts/redis-test.sh; REDIS=0 skips them).
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
-# HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes), UNIT=0 to skip the unit tests and the
-# corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
+# HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes),
+# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh, about 25 s), UNIT=0 to skip the
+# unit tests and the corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
 # RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -107,7 +108,8 @@ if [[ "${REDIS:-1}" != 0 ]]; then
     trap 'scripts/redis-test.sh stop "$redis_dir" >>"$redis_log" 2>&1' EXIT
     trap 'exit 130' INT TERM
     export RATSAAL_TEST_REDIS=${redis_started#*$'\t'}
-    for bin in build/unit/cluster/test_cluster build/unit-asan/cluster/test_cluster; do
+    for bin in build/unit/cluster/test_cluster build/unit-asan/cluster/test_cluster \
+      build/unit/http/test_cluster_glue build/unit-asan/http/test_cluster_glue; do
       run_cmocka "$bin" "redis ${bin#build/}"
     done
     unset RATSAAL_TEST_REDIS
@@ -191,6 +193,15 @@ if [[ "${SOAK:-1}" != 0 ]]; then
   rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   count_tap "$log" $rc soak
+fi
+
+if [[ "${CLUSTER:-1}" != 0 ]]; then
+  echo "== cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 25 s)"
+  log="$log_dir/cluster.log"
+  timeout 120 tests/ops/cluster.test.sh >"$log" 2>&1
+  rc=$?
+  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+  count_tap "$log" $rc cluster
 fi
 
 if [[ "${E2E:-1}" != 0 ]]; then

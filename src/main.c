@@ -25,6 +25,7 @@
 #include "auth/oidc_http.h"
 #include "auth/user_cli.h"
 #include "http/api.h"
+#include "http/cluster_glue.h"
 #include "http/recording_api.h"
 #include "http/server.h"
 #include "http/tls.h"
@@ -223,8 +224,13 @@ static int serve(int argc, char **argv)
         fprintf(stderr, "ratsaal: store: cannot open database %s (see the log above)\n", shown);
         return 1;
     }
-    /* stays a previous process left open end now (docs/api.md "Attendance") */
-    rs_attendance_close_stale(app.store, rs_wall_ms());
+    /* stays a previous process left open end now (docs/api.md "Attendance"). Not in a
+     * cluster: the open stays in the shared store may be those of other, live nodes, and
+     * nothing yet says which node wrote a row (docs/security.md F8, docs/cluster.md 9). */
+    if (!cfg->cluster_redis[0])
+        rs_attendance_close_stale(app.store, rs_wall_ms());
+    else
+        RS_WARN("main", "event=stale_cleanup_skipped reason=cluster what=attendance,recordings");
     /* recordings_dir and live_dir (0700); recordings a previous process left open end now */
     if (rs_recordings_startup(&app, rs_wall_ms(), err, sizeof(err)))
         RS_WARN("recording", "event=dirs_failed msg=\"%s\"", err);
@@ -239,16 +245,25 @@ static int serve(int argc, char **argv)
         rs_store_close(app.store);
         return 1;
     }
+    rc = rs_cluster_glue_start(&app, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "ratsaal: %s\n", err);
+        rs_rooms_free(app.rooms);
+        rs_store_close(app.store);
+        return rc == -EINVAL ? 2 : 1;
+    }
     struct rs_http *http;
     rc = rs_http_start(&app, &http, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "ratsaal: %s\n", err);
+        rs_cluster_glue_stop(&app);
         rs_rooms_free(app.rooms);
         rs_store_close(app.store);
         return rc == -EINVAL ? 2 : 1; /* -EINVAL: tls_cert/tls_key files, a config problem */
     }
     if (rs_sfu_start(&app, err, sizeof(err))) {
         fprintf(stderr, "ratsaal: media: %s\n", err);
+        rs_cluster_glue_stop(&app);
         rs_http_free(http);
         rs_rooms_free(app.rooms);
         rs_store_close(app.store);
@@ -275,6 +290,7 @@ static int serve(int argc, char **argv)
             cfg->listen_addr, cfg->listen_port, cfg->udp_port, cfg->data_dir,
             cfg->store[0] ? shown : "sqlite");
     rs_http_run(http, 2000);
+    rs_cluster_glue_stop(&app); /* the sessions are gone: release the leases, leave */
     rs_jobs_stop();
     rs_api_shutdown(&app);
     rs_recording_shutdown(); /* while the media plane still runs: the feeds close first */

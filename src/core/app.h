@@ -18,6 +18,28 @@ struct rs_media;
 struct rs_ratelimit;
 struct rs_api;
 struct rs_login;
+struct rs_cluster_glue;
+
+/* Where a room lives when another node of the cluster serves it (docs/cluster.md section 7):
+ * what the client is told with the signaling error `moved`. */
+struct rs_room_moved {
+    char url[256];  /* the owner's public URL; "" when unknown (the client retries) */
+    char node[65];  /* the owner's node id; "" when unknown */
+    unsigned retry_after_s; /* with no url: when to try again */
+};
+
+/* Room ownership in a cluster: filled in by http/cluster_glue.c when cluster_redis is set,
+ * all NULL on a single node. The room registry calls them on the control thread without
+ * knowing the cluster. */
+struct rs_room_owner {
+    /* A room is about to open on this node: 0 when this node may serve it (it holds its lease
+     * now), else a negative errno with `*moved` filled (another node owns it: its url and id;
+     * the owner or Redis unknown: no url and a retry hint). */
+    int (*acquire)(void *user, const char *room, struct rs_room_moved *moved);
+    /* The room closed on this node: its lease is given up. */
+    void (*release)(void *user, const char *room);
+    void *user;
+};
 
 struct rs_app {
     struct rs_config cfg;
@@ -32,6 +54,8 @@ struct rs_app {
     struct rs_wakeup wakeup;         /* the control loop's wake-up (core/wakeup.h) */
     struct rs_api *api;              /* REST housekeeping (http/api.c) */
     struct rs_login *login; /* login attempts, the IdP's discovery and keys (http/login.c) */
+    struct rs_room_owner room_owner;     /* empty on a single node */
+    struct rs_cluster_glue *cluster;     /* NULL on a single node (http/cluster_glue.h) */
     int shutting_down;
 };
 

@@ -78,8 +78,8 @@ void rs_config_defaults(struct rs_config *cfg)
     char host[256];
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = 0;
-        if (is_node_id(host))
-            snprintf(cfg->cluster_node_id, sizeof(cfg->cluster_node_id), "%s", host);
+        if (is_node_id(host)) /* at most RS_CONFIG_NODE_ID_MAX bytes */
+            memcpy(cfg->cluster_node_id, host, strlen(host) + 1);
     }
     snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "ratsaal:");
     cfg->cluster_node_ttl_ms = 5000;
@@ -436,7 +436,7 @@ static int parse_cluster(struct rs_config *cfg, const char *key, const char *val
                     : strcmp(key, "cluster_lease_ttl_ms") == 0 ? &cfg->cluster_lease_ttl_ms
                                                                : NULL;
     if (!dst) {
-        snprintf(err, errlen, "unknown key '%s'", key);
+        snprintf(err, errlen, "%s: unknown setting", key);
         return -EINVAL;
     }
     if (parse_uint(value, RS_CONFIG_CLUSTER_TTL_MIN, RS_CONFIG_CLUSTER_TTL_MAX, &v)) {

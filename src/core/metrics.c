@@ -334,6 +334,28 @@ static const struct {
     [RS_M_PARTICIPANTS_RECONNECTING] = {"ratsaal_participants_reconnecting", "gauge",
                                         "Participants kept in their room while their connection "
                                         "is gone (resume grace period)"},
+    [RS_M_CLUSTER_READY] = {"ratsaal_cluster_ready", "gauge",
+                            "1 when this node is registered in the cluster and Redis answers"},
+    [RS_M_CLUSTER_NODES] = {"ratsaal_cluster_nodes", "gauge",
+                            "Live nodes of the cluster at the last listing"},
+    [RS_M_CLUSTER_LEASES] = {"ratsaal_cluster_leases", "gauge", "Rooms this node owns"},
+    [RS_M_CLUSTER_HEARTBEAT_FAILURES] = {"ratsaal_cluster_heartbeat_failures_total", "counter",
+                                         "Heartbeats to Redis that failed"},
+    [RS_M_CLUSTER_NODE_CONFLICTS] = {"ratsaal_cluster_node_conflicts_total", "counter",
+                                     "Heartbeats refused: another process has this node id"},
+    [RS_M_CLUSTER_MALFORMED] = {"ratsaal_cluster_malformed_total", "counter",
+                                "Records, owners, cursors and events in Redis refused as malformed"},
+    [RS_M_CLUSTER_LEASES_LOST] = {"ratsaal_cluster_leases_lost_total", "counter",
+                                  "Room leases found owned by another node at renewal"},
+    [RS_M_CLUSTER_LEASES_RETAKEN] = {"ratsaal_cluster_leases_retaken_total", "counter",
+                                     "Room leases found gone at renewal and taken again"},
+    [RS_M_REDIS_TIMEOUTS] = {"ratsaal_redis_errors_total{kind=\"timeout\"}", "counter",
+                             "Failed Redis commands and connections, by kind"},
+    [RS_M_REDIS_IO_ERRORS] = {"ratsaal_redis_errors_total{kind=\"io\"}", "counter", NULL},
+    [RS_M_REDIS_CONNECT_ERRORS] = {"ratsaal_redis_errors_total{kind=\"connect\"}", "counter",
+                                   NULL},
+    [RS_M_REDIS_SERVER_ERRORS] = {"ratsaal_redis_errors_total{kind=\"server\"}", "counter",
+                                  NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];
@@ -448,6 +470,7 @@ static const char *const err_names[RS_ERR__COUNT] = {
     [RS_ERR_STILL_CONNECTED] = "still_connected",
     [RS_ERR_STORAGE_FULL] = "storage_full",
     [RS_ERR_STORAGE_BUSY] = "storage_busy",
+    [RS_ERR_MOVED] = "moved",
 };
 
 const char *rs_err_code(enum rs_err err)

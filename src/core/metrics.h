@@ -190,6 +190,19 @@ enum rs_metric {
     RS_M_RESUMES_EXPIRED, /* ... whose grace period had ended */
     RS_M_RESUMES_INVALID, /* ... unknown, used, another room, or its owner still connected */
     RS_M_PARTICIPANTS_RECONNECTING, /* gauge: kept in the room while their socket is gone */
+    /* the cluster (http/cluster_glue.c copies them from cluster/ on each tick) */
+    RS_M_CLUSTER_READY,              /* gauge: 1 when registered and Redis answers */
+    RS_M_CLUSTER_NODES,              /* gauge: live nodes at the last listing */
+    RS_M_CLUSTER_LEASES,             /* gauge: rooms this node owns */
+    RS_M_CLUSTER_HEARTBEAT_FAILURES, /* heartbeats that failed */
+    RS_M_CLUSTER_NODE_CONFLICTS,     /* another live process registered with our node id */
+    RS_M_CLUSTER_MALFORMED,          /* records, owners, cursors, events refused */
+    RS_M_CLUSTER_LEASES_LOST,        /* renewals that found another owner */
+    RS_M_CLUSTER_LEASES_RETAKEN,     /* renewals that found the lease gone and took it again */
+    RS_M_REDIS_TIMEOUTS,             /* Redis: no reply within the command timeout */
+    RS_M_REDIS_IO_ERRORS,            /* Redis: broken connections, unreadable replies */
+    RS_M_REDIS_CONNECT_ERRORS,       /* Redis: connections that could not be opened */
+    RS_M_REDIS_SERVER_ERRORS,        /* Redis: error replies */
     RS_M__COUNT
 };
 
@@ -281,6 +294,7 @@ enum rs_err {
     RS_ERR_STILL_CONNECTED, /* control/join with resume: the participant's socket still talks */
     RS_ERR_STORAGE_FULL,    /* nothing stored: the server's disk is full */
     RS_ERR_STORAGE_BUSY,    /* nothing stored: another program holds the database's lock */
+    RS_ERR_MOVED,           /* control/join: another node of the cluster serves the room */
     RS_ERR__COUNT
 };
 

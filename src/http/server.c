@@ -49,6 +49,7 @@
 #include "core/outbuf.h"
 #include "auth/web_session.h"
 #include "http/api.h"
+#include "http/cluster_glue.h"
 #include "http/edge.h"
 #include "http/listener.h"
 #include "http/live.h"
@@ -130,6 +131,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     rs_jobs_poll();
     rs_api_tick(h->app);
     rs_vote_tick(h->app);
+    rs_cluster_glue_tick(h->app, rs_mono_ms());
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
 }
 
@@ -602,6 +604,29 @@ static int serve_healthz(struct lws *wsi, struct conn *c, struct rs_http *h)
     return respond_now(wsi, c, NULL, 0);
 }
 
+/* /readyz: whether this node takes new work (the load balancer's default pool asks it; /healthz
+ * says only whether the process lives and never depends on Redis). The store must answer a
+ * cheap query; in a cluster the node must be registered, Redis answering and the node not
+ * draining (docs/cluster.md section 6). */
+static int serve_readyz(struct lws *wsi, struct conn *c, struct rs_http *h)
+{
+    struct rs_app *app = h->app;
+    const char *reason = NULL;
+    if (app->shutting_down)
+        reason = "draining";
+    else if (!rs_cluster_glue_ready(app, &reason))
+        ; /* reason set */
+    else if (!app->store || rs_store_schema_version(app->store) <= 0)
+        reason = "store";
+    if (!reason) {
+        rs_http_resp_json(&c->resp, 200, json_pack("{s:b}", "ready", 1));
+        return respond_now(wsi, c, NULL, 0);
+    }
+    rs_http_resp_header(&c->resp, "retry-after:", "5");
+    rs_http_resp_json(&c->resp, 503, json_pack("{s:b, s:s}", "ready", 0, "reason", reason));
+    return respond_now(wsi, c, NULL, 0);
+}
+
 /* Constant-time comparison of a secret of known length with what the client sent. */
 static int secret_equal(const char *sent, const char *secret)
 {
@@ -721,10 +746,12 @@ static int dispatch(struct lws *wsi, struct conn *c)
     if (strncmp(path, "/live/", 6) == 0)
         return serve_live(wsi, c, h);
     /* Resolve the route first, then check the method, so 404 and 405 are told apart. */
-    enum { R_NONE, R_HEALTHZ, R_METRICS, R_FILE } route = R_NONE;
+    enum { R_NONE, R_HEALTHZ, R_READYZ, R_METRICS, R_FILE } route = R_NONE;
     const struct rs_static_file *file = NULL;
     if (strcmp(path, "/healthz") == 0) {
         route = R_HEALTHZ;
+    } else if (strcmp(path, "/readyz") == 0) {
+        route = R_READYZ;
     } else if (strcmp(path, "/metrics") == 0) {
         route = R_METRICS;
     } else if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
@@ -749,6 +776,8 @@ static int dispatch(struct lws *wsi, struct conn *c)
     switch (route) {
     case R_HEALTHZ:
         return serve_healthz(wsi, c, h);
+    case R_READYZ:
+        return serve_readyz(wsi, c, h);
     case R_METRICS:
         return serve_metrics(wsi, c);
     default:
@@ -1597,6 +1626,7 @@ void rs_http_run(struct rs_http *h, int drain_ms)
             break;
     struct rs_app *app = h->app;
     app->shutting_down = 1;
+    rs_cluster_glue_drain(app); /* no new rooms here, before the sessions go */
     RS_INFO("http", "event=shutting_down sessions=%u",
             (unsigned)rs_metric_get(RS_M_WS_CONNECTIONS));
     json_t *ev = rs_event("control", "shutdown", "{s:s}", "text", "server is shutting down");

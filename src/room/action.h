@@ -49,6 +49,7 @@ struct rs_msg_error {
     char text[200];
     json_t *ref; /* borrowed from the message root if it was readable; may be NULL */
     unsigned retry_after_s; /* sent as retry_after_s when not 0 (too_many_attempts) */
+    struct rs_room_moved moved; /* `moved`: the owner's url and node, sent when not empty */
 };
 
 /* Fills `err` with `code`, `field` and a printf-style readable text. */

@@ -219,9 +219,20 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
         *out = room;
         return 0;
     }
+    if (app->room_owner.acquire) { /* a cluster: is it this node's to serve? */
+        int orc = app->room_owner.acquire(app->room_owner.user, id, &err->moved);
+        if (orc) {
+            err->retry_after_s = err->moved.url[0] ? 0 : err->moved.retry_after_s;
+            rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s",
+                             err->moved.url[0] ? "another server hosts this meeting"
+                                               : "the server hosting this meeting is changing; "
+                                                 "try again");
+            return orc;
+        }
+    }
     room = calloc(1, sizeof(*room));
     if (!room)
-        goto fail_oom;
+        goto fail_release;
     snprintf(room->id, sizeof(room->id), "%s", id);
     room->app = app;
     int64_t now = rs_wall_ms();
@@ -241,6 +252,8 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
     }
     if (rc) {
         free(room);
+        if (app->room_owner.release)
+            app->room_owner.release(app->room_owner.user, id);
         RS_ERROR("room", "event=store_failed room=%s rc=%d", id, rc);
         rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "the room could not be opened; try again");
         return -EIO;
@@ -252,7 +265,9 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
     rs_metric_inc(RS_M_ROOMS);
     *out = room;
     return 0;
-fail_oom:
+fail_release:
+    if (app->room_owner.release)
+        app->room_owner.release(app->room_owner.user, id);
     rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "out of memory");
     return -ENOMEM;
 }
@@ -279,6 +294,8 @@ void rs_room_close_if_empty(struct rs_room *room)
         }
     }
     RS_INFO("room", "event=room_closed room=%s", room->id);
+    if (room->app->room_owner.release)
+        room->app->room_owner.release(room->app->room_owner.user, room->id);
     room_free(room);
 }
 
@@ -592,6 +609,44 @@ void rs_room_close_all(struct rs_room *room)
         int last = room->count == 1;
         rs_room_leave(p, "meeting_deleted");
         rs_peer_close(peer, 1000, "meeting_deleted");
+        if (last)
+            return;
+    }
+}
+
+void rs_room_moved_away(struct rs_room *room)
+{
+    struct rs_msg_error err;
+    memset(&err, 0, sizeof(err));
+    err.ns = "control";
+    rs_msg_error_set(&err, RS_ERR_MOVED, NULL, "%s",
+                     "the meeting moved to another server; reconnecting");
+    RS_INFO("room", "event=moved_away room=%s count=%u waiting=%u", room->id, room->count,
+            room->lobby_count);
+    while (room->lobby_head) {
+        struct rs_participant *p = room->lobby_head;
+        int last = room->count == 0 && room->lobby_count == 1;
+        if (p->peer) {
+            rs_metric_error(RS_ERR_MOVED);
+            rs_emit_peer(p->peer, rs_event("control", "error", "{s:s, s:s}", "code", "moved",
+                                           "text", err.text));
+        }
+        rs_peer_close(p->peer, 1000, "moved");
+        rs_room_lobby_remove(p, "gone");
+        if (last)
+            return;
+    }
+    while (room->head) {
+        struct rs_participant *p = room->head;
+        struct rs_peer *peer = p->peer;
+        int last = room->count == 1;
+        if (peer) {
+            rs_metric_error(RS_ERR_MOVED);
+            rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s}", "code", "moved", "text",
+                                        err.text));
+        }
+        rs_room_leave(p, "moved");
+        rs_peer_close(peer, 1000, "moved");
         if (last)
             return;
     }

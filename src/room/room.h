@@ -166,6 +166,9 @@ void rs_room_settings_changed(struct rs_app *app, const struct rs_room_record *r
 void rs_room_end(struct rs_room *room, const char *by);
 /* Disconnects every participant (and lobby entry) of the room: the meeting was deleted. */
 void rs_room_close_all(struct rs_room *room);
+/* Another node of the cluster owns the room now (its lease was lost): everyone in it and its
+ * lobby gets the error `moved` without a URL and is disconnected; the room is freed. */
+void rs_room_moved_away(struct rs_room *room);
 /* Runs every feature's audience_changed hook (who hears or sees whom changed). */
 void rs_room_audience_changed(struct rs_room *room);
 

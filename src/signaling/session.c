@@ -263,6 +263,10 @@ void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
         json_object_set_new(ev, "field", json_string(err->field));
     if (err->retry_after_s)
         json_object_set_new(ev, "retry_after_s", json_integer(err->retry_after_s));
+    if (err->code == RS_ERR_MOVED && err->moved.url[0])
+        json_object_set_new(ev, "url", json_string(err->moved.url));
+    if (err->code == RS_ERR_MOVED && err->moved.node[0])
+        json_object_set_new(ev, "node", json_string(err->moved.node));
     if (err->ref)
         json_object_set(ev, "ref", err->ref);
     rs_session_send(s, ev);

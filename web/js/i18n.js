@@ -102,6 +102,7 @@ const de = {
   'conn.reconnecting_now': 'Verbindung wird wiederhergestellt …',
   'conn.offline': 'Getrennt',
   'conn.restored': 'Verbindung wiederhergestellt.',
+  'conn.moving': 'Verbinde mit dem zuständigen Server …',
   'conn.resumed': 'Verbindung wiederhergestellt – Sie sind mit allem zurück, was Sie hatten.',
   'conn.label': 'Verbindungsstatus',
 
@@ -265,6 +266,7 @@ const de = {
   'error.rate_limited': 'Zu viele Nachrichten in kurzer Zeit. Bitte etwas langsamer.',
   'error.internal': 'Interner Serverfehler. Bitte später erneut versuchen.',
   'error.storage_full': 'Der Server kann gerade nichts speichern: Sein Speicherplatz ist voll. Bitte melden Sie das der Betreuung des Servers.',
+  'error.moved': 'Der Server, der diese Besprechung ausrichtet, ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
   'error.storage_busy': 'Die Datenbank des Servers ist gerade von einem anderen Programm belegt. Bitte versuchen Sie es in einigen Sekunden erneut.',
   'error.invalid_sdp': 'Die Medienverbindung konnte nicht ausgehandelt werden.',
   'error.stale_revision': 'Veraltete Medienaushandlung, wird wiederholt.',
@@ -581,6 +583,7 @@ const en = {
   'conn.reconnecting_now': 'Reconnecting …',
   'conn.offline': 'Disconnected',
   'conn.restored': 'Connection restored.',
+  'conn.moving': 'Connecting to the server hosting this meeting…',
   'conn.resumed': 'Connection restored – you are back with everything you had.',
   'conn.label': 'Connection state',
 
@@ -745,6 +748,7 @@ const en = {
   'error.rate_limited': 'Too many messages in a short time. Please slow down.',
   'error.internal': 'Internal server error. Please try again later.',
   'error.storage_full': 'The server cannot store anything right now: its disk is full. Please tell the server\'s administrators.',
+  'error.moved': 'The server hosting this meeting cannot be reached right now. Please try again in a moment.',
   'error.storage_busy': 'The server\'s database is held by another program right now. Please try again in a few seconds.',
   'error.invalid_sdp': 'The media connection could not be negotiated.',
   'error.stale_revision': 'Outdated media negotiation, retrying.',

@@ -43,6 +43,8 @@ const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invit
 // a media connection not up after this long is shown as a problem (ICE takes 1-3 s, TURN/TLS a few more)
 const MEDIA_UNREACHABLE_MS = 20000;
 const PASSWORD = new Set(['password_required', 'wrong_password']);
+// `moved` (a cluster, docs/protocol.md "Moved") followed at most this often in a row
+const MOVED_MAX = 3;
 
 const $ = (id) => document.getElementById(id);
 
@@ -543,12 +545,22 @@ class Meeting {
   _wireSignaling() {
     this.sig.addEventListener('state', (e) => this._connState(e.detail));
     this.sig.addEventListener('reopen', () => this._onReopen());
+    // the server hosting our meeting lost it (it is closing this socket): reconnect through this
+    // page's own address, which sends us to the new one
+    this.sig.addEventListener('control/error', (e) => {
+      if (e.detail.code === 'moved' && e.detail.ref === undefined) this.sig.url = this.sig.originUrl;
+    });
     // every server event, through the feature of its namespace (features/)
     this.sig.addEventListener('message', (e) => this.features.route(e.detail));
   }
 
   /** An error event nobody awaited (features/index.js): show it. */
   showError(m) {
+    if (m.code === 'moved') {
+      // the server is handing our meeting over (docs/protocol.md "Moved"): the reconnect follows
+      toast(t('conn.moving'), { timeout: 5000, key: 'conn:moving' });
+      return;
+    }
     toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
   }
 
@@ -602,7 +614,8 @@ class Meeting {
         return;
       }
       if (!this._applyJoined(reply)) return;
-      toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000 });
+      this.movedHops = 0;
+      toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000, key: 'conn:moving' });
       if (this.media) {
         // the stage may have changed while the connection was gone
         if (this.media.publishing && !this._mayPublish()) this.media.stopPublish();
@@ -610,6 +623,12 @@ class Meeting {
         this.media.resync().catch((e) => console.warn('media resync failed', e));
       }
     } catch (err) {
+      if (err.code === 'moved' && (this.movedHops || 0) < MOVED_MAX) {
+        this.movedHops = this.movedHops || 0;
+        this.movedHops++;
+        await this._followMoved(err); // the new socket's hello calls _onReopen again
+        return;
+      }
       if (err.code === 'still_connected') {
         // the server has not yet seen our old connection go quiet (a network change is faster
         // than that): our place is kept, so ask again when it says (docs/protocol.md "Resume")
@@ -661,46 +680,75 @@ class Meeting {
     }
     if (!this.transition('join')) return;
     this.joinOpts = opts;
+    this.movedHops = 0;
     this.sig.connect();
-    const hello = await this.sig.waitHello();
+    let hello = await this.sig.waitHello();
     const mediaAvailable = !!(hello && Array.isArray(hello.features) && hello.features.includes('media'));
     if (!mediaAvailable) for (const tr of opts.stream.getTracks()) tr.stop();
     let reply;
-    try {
-      reply = await this.features.control.join(opts.name);
-    } catch (err) {
-      if (opts.stream !== this.prejoin.stream) for (const tr of opts.stream.getTracks()) tr.stop();
-      if (DENIED.has(err.code)) {
-        this._showDenied(err.code);
-        return;
-      }
-      if (!this.transition('join_failed')) return;
-      if (PASSWORD.has(err.code)) {
-        this.password = null;
-        if (err.code === 'wrong_password') {
-          this._keptPassword('');
-          $('password-input').value = '';
+    for (;;) {
+      try {
+        reply = await this.features.control.join(opts.name);
+        break;
+      } catch (err) {
+        if (err.code !== 'moved' || this.movedHops >= MOVED_MAX) {
+          this._joinFailed(opts, err);
+          return;
         }
-        this.prejoin.root.hidden = false;
-        this.prejoin.setBusy(false);
-        $('join-button').disabled = false;
-        this._askPassword(err.code);
-        if (!this.prejoin.stream.getTracks().length) this.prejoin.start();
-        return;
+        this.movedHops++;
+        hello = await this._followMoved(err);
       }
-      const text = err.code === 'timeout' ? t('toast.timeout') : errorText(err.code, err.message);
-      toast(t('toast.join_failed', { text }), { kind: 'error', code: err.code });
-      this.prejoin.setBusy(false);
-      $('join-button').disabled = false;
-      if (this.prejoin.root.hidden === false && !this.prejoin.stream.getTracks().length) this.prejoin.start();
-      return;
     }
+    this.movedHops = 0;
     const pending = { opts, mediaAvailable, hello };
     if (reply.ns === 'lobby') {
       this._enterLobby(reply, pending);
       return;
     }
     this._enterMeeting(reply, pending);
+  }
+
+  /**
+   * `moved`: another server hosts the meeting. Connect there (or, without its address, through
+   * this page's own after the server's retry hint) and resolve with the new socket's hello; the
+   * caller joins again with the same name, password and invitation.
+   */
+  async _followMoved(err) {
+    const m = err.msg || {};
+    toast(t('conn.moving'), { timeout: 5000, key: 'conn:moving' });
+    if (!m.url) {
+      const s = Math.min(10, Math.max(1, Number(m.retry_after_s) || 2));
+      await new Promise((resolve) => setTimeout(resolve, s * 1000));
+    }
+    return this.sig.moveTo(m.url);
+  }
+
+  /** The first join was refused: explain, and offer the form again where that helps. */
+  _joinFailed(opts, err) {
+    if (opts.stream !== this.prejoin.stream) for (const tr of opts.stream.getTracks()) tr.stop();
+    if (DENIED.has(err.code)) {
+      this._showDenied(err.code);
+      return;
+    }
+    if (!this.transition('join_failed')) return;
+    if (PASSWORD.has(err.code)) {
+      this.password = null;
+      if (err.code === 'wrong_password') {
+        this._keptPassword('');
+        $('password-input').value = '';
+      }
+      this.prejoin.root.hidden = false;
+      this.prejoin.setBusy(false);
+      $('join-button').disabled = false;
+      this._askPassword(err.code);
+      if (!this.prejoin.stream.getTracks().length) this.prejoin.start();
+      return;
+    }
+    const text = err.code === 'timeout' ? t('toast.timeout') : errorText(err.code, err.message);
+    toast(t('toast.join_failed', { text }), { kind: 'error', code: err.code });
+    this.prejoin.setBusy(false);
+    $('join-button').disabled = false;
+    if (this.prejoin.root.hidden === false && !this.prejoin.stream.getTracks().length) this.prejoin.start();
   }
 
   /** Show the password field in the pre-join form with why it is asked. */

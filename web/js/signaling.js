@@ -13,6 +13,8 @@
 //   back for DEAD_MS: a network that silently drops packets (no FIN) never fires "close", so
 //   without this the page would wait for minutes on a dead socket. While `resumable` (a resume
 //   token is held: the server keeps our place for its grace period) the backoff stays short.
+// - in a cluster, moveTo() follows the error `moved` (docs/protocol.md "Moved"): the socket goes
+//   to the server hosting the meeting, or back to the page's origin.
 
 const PING_MS = 5000;
 const DEAD_MS = 12000;
@@ -33,6 +35,7 @@ export class Signaling extends EventTarget {
     super();
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.url = url || `${proto}//${location.host}/signaling`;
+    this.originUrl = this.url;
     this.backoff = backoff;
     this.requestTimeout = requestTimeout;
     this.ws = null;
@@ -288,10 +291,48 @@ export class Signaling extends EventTarget {
     }, delay);
   }
 
+  /**
+   * Another server hosts the meeting (`moved`): from now on connect to `url` + /signaling (an
+   * http(s) address from the server), or to the page's origin when `url` is absent or unusable;
+   * the current socket is given up quietly and a new one opened. Resolves with its hello.
+   */
+  moveTo(url) {
+    this.url = movedSignalingUrl(url) || this.originUrl;
+    const ws = this.ws;
+    if (ws) {
+      this.ws = null; // its close event is ignored (_onClose)
+      this._stopHeartbeat();
+      this.hello = null;
+      try {
+        ws.close(4001, 'moved');
+      } catch {
+        /* ignore */
+      }
+    }
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    return this.connect();
+  }
+
   /** Skip the backoff wait and try now (e.g. the browser came back online). */
   reconnectNow() {
     if (!this.wantOpen || this.ws) return;
     this.attempt = 0;
     this.connect();
   }
+}
+
+/** `url` from a `moved` error as a WebSocket URL to its /signaling, or null when it is no plain
+ * http(s) address. */
+export function movedSignalingUrl(url) {
+  if (typeof url !== 'string' || !url) return null;
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash) return null;
+  const path = u.pathname.replace(/\/+$/, '');
+  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}${path}/signaling`;
 }

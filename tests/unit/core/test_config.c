@@ -284,6 +284,101 @@ static void test_store_setting(void **state)
     assert_string_equal(shown, "postgresql://db");
 }
 
+/* The cluster: off unless cluster_redis is set; then it needs PostgreSQL, a node id and the
+ * node's public URL. The Redis URL is never echoed (it may hold a password). */
+static void test_cluster_settings(void **state)
+{
+    struct rs_config cfg;
+    char err[256] = "", host[256];
+    rs_config_defaults(&cfg);
+    assert_string_equal(cfg.cluster_redis, "");
+    assert_string_equal(cfg.cluster_prefix, "ratsaal:");
+    assert_int_equal(cfg.cluster_node_ttl_ms, 5000);
+    assert_int_equal(cfg.cluster_lease_ttl_ms, 5000);
+    if (gethostname(host, sizeof(host)) == 0 && strlen(host) <= 64 && !strpbrk(host, ":/ "))
+        assert_string_equal(cfg.cluster_node_id, host);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0); /* single node */
+
+    const char *good = "store = postgresql:///ratsaal?host=/run/postgresql\n"
+                       "cluster_redis = redis://:s3cret@10.0.0.5:6379/2\n"
+                       "cluster_node_id = node-a.1_x\n"
+                       "cluster_public_url = https://meet.example.org/n/node-a.1_x/\n"
+                       "cluster_prefix = rs:prod:\n"
+                       "cluster_node_ttl_ms = 3000\n"
+                       "cluster_lease_ttl_ms = 10000\n";
+    assert_int_equal(parse(&cfg, good, err), 0);
+    assert_string_equal(cfg.cluster_redis, "redis://:s3cret@10.0.0.5:6379/2");
+    assert_string_equal(cfg.cluster_node_id, "node-a.1_x");
+    assert_string_equal(cfg.cluster_public_url, "https://meet.example.org/n/node-a.1_x");
+    assert_string_equal(cfg.cluster_prefix, "rs:prod:");
+    assert_int_equal(cfg.cluster_node_ttl_ms, 3000);
+    assert_int_equal(cfg.cluster_lease_ttl_ms, 10000);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_int_equal(parse(&cfg, "cluster_redis = unix:/run/redis/redis.sock?db=1\n", err), 0);
+    assert_string_equal(cfg.cluster_redis, "unix:/run/redis/redis.sock?db=1");
+    assert_int_equal(parse(&cfg, "cluster_public_url = http://127.0.0.1:8081\n", err), 0);
+    assert_string_equal(cfg.cluster_public_url, "http://127.0.0.1:8081");
+
+    static const struct bad_case cases[] = {
+        {"cluster_redis = localhost:6379\n", "test.conf:1: cluster_redis: expected redis://"},
+        {"cluster_redis = rediss://db\n", "cluster_redis: expected redis://"},
+        {"cluster_redis = redis://\n", "cluster_redis: expected redis://"},
+        {"cluster_redis = unix:run/redis.sock\n", "cluster_redis: expected redis://"},
+        {"cluster_redis = redis://a b\n", "cluster_redis: expected a URL of at most 511"},
+        {"cluster_node_id = a:b\n", "cluster_node_id: expected 1-64 of"},
+        {"cluster_node_id = a/b\n", "cluster_node_id: expected 1-64 of"},
+        {"cluster_node_id =\n", "cluster_node_id: expected 1-64 of"},
+        {"cluster_node_id = "
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+         "cluster_node_id: expected 1-64 of"},
+        {"cluster_public_url = meet.example.org\n", "cluster_public_url: expected http(s)://"},
+        {"cluster_public_url = https://\n", "cluster_public_url: expected http(s)://"},
+        {"cluster_public_url = https://u:p@meet.example.org\n", "cluster_public_url: expected"},
+        {"cluster_public_url = https://meet.example.org/?x=1\n", "cluster_public_url: expected"},
+        {"cluster_public_url = https://meet.example.org/\"x\n", "cluster_public_url: expected"},
+        {"cluster_public_url = https://meet.example.org/#a\n", "cluster_public_url: expected"},
+        {"cluster_prefix =\n", "cluster_prefix: expected 1-64 of"},
+        {"cluster_prefix = a b\n", "cluster_prefix: expected 1-64 of"},
+        {"cluster_prefix = {x}\n", "cluster_prefix: expected 1-64 of"},
+        {"cluster_node_ttl_ms = 100\n", "cluster_node_ttl_ms: expected milliseconds 500-300000"},
+        {"cluster_lease_ttl_ms = 5s\n", "cluster_lease_ttl_ms: expected milliseconds"},
+        {"cluster_lease_ttl_ms = 300001\n", "cluster_lease_ttl_ms: expected milliseconds"},
+        {"cluster_nodes = 3\n", "cluster_nodes: unknown setting"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[256] = "";
+        int rc = parse(&cfg, cases[i].text, line);
+        if (rc == 0 || !strstr(line, cases[i].expect))
+            fail_msg("case %zu (%s): rc=%d err='%s'", i, cases[i].text, rc, line);
+    }
+    assert_int_not_equal(parse(&cfg, "cluster_redis = redis://:pw-secret@db x\n", err), 0);
+    assert_null(strstr(err, "pw-secret"));
+
+    /* cross-field: PostgreSQL, a node id, a public URL */
+    static const struct bad_case invalid[] = {
+        {"cluster_redis = redis://db\ncluster_node_id = a\n"
+         "cluster_public_url = https://m.example.org/n/a\n",
+         "cluster_redis: a cluster needs store = postgresql://"},
+        {"store = postgresql://db/rs\ncluster_redis = redis://db\ncluster_node_id = a\n",
+         "cluster_public_url: required with cluster_redis"},
+    };
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        char line[256] = "";
+        assert_int_equal(parse(&cfg, invalid[i].text, line), 0);
+        int rc = rs_config_validate(&cfg, line, sizeof(line));
+        if (rc == 0 || !strstr(line, invalid[i].expect))
+            fail_msg("invalid %zu: rc=%d err='%s'", i, rc, line);
+    }
+    assert_int_equal(parse(&cfg, "store = postgresql://db/rs\ncluster_redis = redis://db\n"
+                                 "cluster_public_url = https://m.example.org\n", err), 0);
+    cfg.cluster_node_id[0] = 0; /* a host name that is no valid id */
+    assert_int_not_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "cluster_node_id: required with cluster_redis"));
+    /* without cluster_redis the other keys are inert */
+    assert_int_equal(parse(&cfg, "cluster_node_id = x\n", err), 0);
+    assert_int_equal(rs_config_validate(&cfg, err, sizeof(err)), 0);
+}
+
 static void test_limits(void **state)
 {
     struct rs_config cfg;
@@ -620,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_recording_settings),
         cmocka_unit_test(test_retention_settings),
         cmocka_unit_test(test_store_setting),
+        cmocka_unit_test(test_cluster_settings),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

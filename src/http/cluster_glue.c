@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The server's side of the cluster (see cluster_glue.h; the design is docs/cluster.md).
+ *
+ * Room ownership is decided when a room opens on this node, never later for a join to a room
+ * already open here: the lease is taken (SET NX PX) and, when another node holds it, the join is
+ * answered `moved` with that node's public URL, read from its record. An owner whose record is
+ * gone while its lease lives has just died (or cannot reach Redis): the client is told to retry
+ * after a second or two, by when the lease has expired or the owner is back. Redis not answering
+ * when a room opens refuses the room the same way: without the lease this node cannot know that
+ * nobody else serves it, and a node that cannot reach Redis is not ready either, so the load
+ * balancer sends the retry elsewhere.
+ *
+ * The subtle point is the listing of nodes for /metrics: it is a round trip of its own and
+ * runs at most every NODES_EVERY_MS, never on the join path. */
+#include "http/cluster_glue.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster/cluster.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "room/room.h"
+
+#define NODES_EVERY_MS 5000 /* how often the live nodes are counted for /metrics */
+#define RETRY_S 2           /* the hint when the owner or Redis is unknown */
+
+struct rs_cluster_glue {
+    struct rs_app *app;
+    struct rs_cluster *cluster;
+    bool draining;
+    int64_t nodes_counted_ms;
+};
+
+/* on_lease_lost: another node owns `room` now. Its participants here are told `moved`
+ * without a URL and the room ends on this node; they reconnect through the load balancer. */
+static void lease_lost(void *user, const char *room_id, const char *owner)
+{
+    struct rs_cluster_glue *g = user;
+    RS_WARN("cluster", "event=lease_lost room=%s owner=%s", room_id, owner[0] ? owner : "-");
+    struct rs_room *room = rs_rooms_find(g->app->rooms, room_id);
+    if (room)
+        rs_room_moved_away(room);
+}
+
+static int owner_acquire(void *user, const char *room, struct rs_room_moved *moved)
+{
+    struct rs_cluster_glue *g = user;
+    char owner[RS_CLUSTER_NODE_ID_MAX + 1] = "";
+    memset(moved, 0, sizeof(*moved));
+    int rc = rs_cluster_room_acquire(g->cluster, room, rs_mono_ms(), owner);
+    if (rc == 0)
+        return 0;
+    moved->retry_after_s = RETRY_S;
+    if (rc != -EBUSY) {
+        RS_WARN("cluster", "event=acquire_failed room=%s rc=%d", room, rc);
+        return rc;
+    }
+    snprintf(moved->node, sizeof(moved->node), "%s", owner);
+    struct rs_cluster_node node;
+    int nrc = rs_cluster_node_get(g->cluster, owner, &node);
+    if (nrc == 0) {
+        snprintf(moved->url, sizeof(moved->url), "%s", node.url);
+        moved->retry_after_s = 0;
+    }
+    RS_INFO("cluster", "event=moved room=%s owner=%s url=%s", room, owner,
+            moved->url[0] ? moved->url : "-");
+    return -EBUSY;
+}
+
+static void owner_release(void *user, const char *room)
+{
+    struct rs_cluster_glue *g = user;
+    int rc = rs_cluster_room_release(g->cluster, room);
+    if (rc && rc != -EPERM)
+        RS_WARN("cluster", "event=release_failed room=%s rc=%d", room, rc);
+}
+
+/* The address of this node's media port, as the node record wants it: public_ip, else the
+ * listen address when it is one. */
+static const char *media_ip(const struct rs_config *cfg)
+{
+    return cfg->public_ip[0] ? cfg->public_ip : cfg->listen_addr;
+}
+
+int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
+{
+    const struct rs_config *cfg = &app->cfg;
+    if (!cfg->cluster_redis[0])
+        return 0;
+    struct rs_cluster_glue *g = calloc(1, sizeof(*g));
+    if (!g) {
+        snprintf(err, errlen, "cluster: out of memory");
+        return -ENOMEM;
+    }
+    g->app = app;
+    struct rs_cluster_opts opts = {
+        .redis_url = cfg->cluster_redis,
+        .prefix = cfg->cluster_prefix,
+        .node_id = cfg->cluster_node_id,
+        .public_url = cfg->cluster_public_url,
+        .media_ip = media_ip(cfg),
+        .version = RS_VERSION,
+        .started_at_ms = rs_wall_ms(),
+        .node_ttl_ms = cfg->cluster_node_ttl_ms,
+        .lease_ttl_ms = cfg->cluster_lease_ttl_ms,
+        .on_lease_lost = lease_lost,
+        .user = g,
+    };
+    int rc = rs_cluster_new(&opts, &g->cluster);
+    if (rc) {
+        free(g);
+        if (rc == -EINVAL)
+            snprintf(err, errlen,
+                     "config: cluster: the node's id, public URL or media address (%s) is not "
+                     "accepted, or cluster_redis is not a Redis URL",
+                     media_ip(cfg));
+        else
+            snprintf(err, errlen, "cluster: cannot start: %s", strerror(-rc));
+        return rc;
+    }
+    app->cluster = g;
+    app->room_owner =
+        (struct rs_room_owner){.acquire = owner_acquire, .release = owner_release, .user = g};
+    rs_metric_set(RS_M_CLUSTER_READY, 0);
+    RS_INFO("cluster", "event=started node=%s url=%s", cfg->cluster_node_id,
+            cfg->cluster_public_url);
+    return 0;
+}
+
+/* The cluster's and the Redis client's counters into /metrics (absolute values). */
+static void copy_stats(struct rs_cluster_glue *g)
+{
+    const struct rs_cluster_stats *cs = rs_cluster_stats(g->cluster);
+    const struct rs_redis_stats *rs = rs_redis_stats(rs_cluster_redis(g->cluster));
+    rs_metric_set(RS_M_CLUSTER_READY, rs_cluster_ready(g->cluster));
+    rs_metric_set(RS_M_CLUSTER_LEASES, rs_cluster_leases(g->cluster));
+    rs_metric_set(RS_M_CLUSTER_HEARTBEAT_FAILURES, cs->heartbeat_failures);
+    rs_metric_set(RS_M_CLUSTER_NODE_CONFLICTS, cs->node_conflicts);
+    rs_metric_set(RS_M_CLUSTER_MALFORMED, cs->malformed);
+    rs_metric_set(RS_M_CLUSTER_LEASES_LOST, cs->leases_lost);
+    rs_metric_set(RS_M_CLUSTER_LEASES_RETAKEN, cs->leases_retaken);
+    rs_metric_set(RS_M_REDIS_TIMEOUTS, rs->timeouts);
+    rs_metric_set(RS_M_REDIS_IO_ERRORS, rs->io_errors);
+    rs_metric_set(RS_M_REDIS_CONNECT_ERRORS, rs->connect_errors);
+    rs_metric_set(RS_M_REDIS_SERVER_ERRORS, rs->server_errors);
+}
+
+void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms)
+{
+    struct rs_cluster_glue *g = app->cluster;
+    if (!g)
+        return;
+    uint64_t participants = rs_metric_get(RS_M_PARTICIPANTS);
+    uint64_t transports = rs_metric_get(RS_M_TRANSPORTS);
+    rs_cluster_set_load(g->cluster, participants > UINT32_MAX ? UINT32_MAX : (uint32_t)participants,
+                        transports > UINT32_MAX ? UINT32_MAX : (uint32_t)transports);
+    rs_cluster_tick(g->cluster, now_ms);
+    if (rs_cluster_ready(g->cluster) && now_ms - g->nodes_counted_ms >= NODES_EVERY_MS) {
+        struct rs_cluster_node *nodes = malloc(RS_CLUSTER_NODES_MAX * sizeof(*nodes));
+        size_t n = 0;
+        if (nodes && rs_cluster_nodes(g->cluster, nodes, RS_CLUSTER_NODES_MAX, &n) == 0)
+            rs_metric_set(RS_M_CLUSTER_NODES, n);
+        free(nodes);
+        g->nodes_counted_ms = now_ms;
+    }
+    copy_stats(g);
+}
+
+bool rs_cluster_glue_ready(const struct rs_app *app, const char **reason)
+{
+    const struct rs_cluster_glue *g = app->cluster;
+    if (!g)
+        return true;
+    if (g->draining) {
+        *reason = "draining";
+        return false;
+    }
+    if (!rs_cluster_ready(g->cluster)) {
+        *reason = "redis";
+        return false;
+    }
+    return true;
+}
+
+void rs_cluster_glue_drain(struct rs_app *app)
+{
+    struct rs_cluster_glue *g = app->cluster;
+    if (!g || g->draining)
+        return;
+    g->draining = true;
+    int rc = rs_cluster_set_draining(g->cluster, true, rs_mono_ms());
+    RS_INFO("cluster", "event=draining rc=%d", rc);
+}
+
+void rs_cluster_glue_stop(struct rs_app *app)
+{
+    struct rs_cluster_glue *g = app->cluster;
+    if (!g)
+        return;
+    memset(&app->room_owner, 0, sizeof(app->room_owner));
+    app->cluster = NULL;
+    int rc = rs_cluster_leave(g->cluster);
+    RS_INFO("cluster", "event=left rc=%d", rc);
+    rs_cluster_free(g->cluster);
+    free(g);
+}

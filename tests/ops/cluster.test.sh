@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
+# A cluster of real processes (issue 18, docs/cluster.md): a throwaway redis-server
+# (scripts/redis-test.sh) and PostgreSQL (scripts/pg-test.sh), three `bin/ratsaal serve` on
+# loopback ports sharing both, node ids a, b, c, each with cluster_public_url =
+# http://127.0.0.1:<its port> and lease and node TTLs of 2 s. Checks:
+#   - every node's /readyz is 200 once registered;
+#   - a join through node A to a room that is open on node B is answered `moved` with B's URL
+#     and id (the same through C);
+#   - Redis stopped (SIGSTOP): every /readyz is 503 "redis" within 6 s, every /healthz stays
+#     200; Redis back (SIGCONT): every /readyz is 200 again within 5 s;
+#   - B killed (SIGKILL): within the lease TTL + 4 s a join through A succeeds (A takes the room);
+#   - SIGTERM: A exits 0 after leaving the cluster.
+# The joins are tests/ops/cluster_join.js (node and the `ws` package; no browser). Needs `make
+# all`, redis-server and PostgreSQL's server binaries. Takes about 25 s. RATSAAL_BIN runs another
+# server binary. Prints TAP-like lines (ok/not ok) and `# pass N`, `# fail N`; exits 1 on a
+# failure. Everything it starts is stopped and its directory removed at exit.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [[ -n ${2:-} ]] && sed 's/^/  # /' <<<"$2"; }
+finish() { echo "# pass $((n - fails))"; echo "# fail $fails"; [[ $fails -eq 0 ]]; exit $?; }
+
+server=${RATSAAL_BIN:-bin/ratsaal}
+if [[ ! -x $server ]] || ! command -v redis-server >/dev/null || ! command -v node >/dev/null; then
+  notok "the server ($server), redis-server and node are there" "run: make all; apt install redis-server"
+  finish
+fi
+
+dir=$(mktemp -d /tmp/ratsaal-cluster.XXXXXX)
+chmod 755 "$dir" # PostgreSQL runs as its own user when this runs as root
+declare -A pid port
+holder=
+holder2=
+redis_pid=
+cleanup() {
+  [[ -n $redis_pid ]] && kill -CONT "$redis_pid" 2>/dev/null
+  [[ -n $holder ]] && kill "$holder" 2>/dev/null
+  [[ -n $holder2 ]] && kill "$holder2" 2>/dev/null
+  for k in a b c; do [[ -n ${pid[$k]:-} ]] && kill -9 "${pid[$k]}" 2>/dev/null; done
+  wait 2>/dev/null
+  scripts/redis-test.sh stop "$dir/redis" >/dev/null 2>&1
+  scripts/pg-test.sh stop "$dir/pg" >/dev/null 2>&1
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+redis=$(scripts/redis-test.sh start "$dir/redis" 2>"$dir/redis.err") || {
+  notok "redis-server starts" "$(cat "$dir/redis.err")"
+  finish
+}
+redis_pid=$(cat "$dir/redis/redis.pid")
+pg=$(scripts/pg-test.sh start "$dir/pg" 2>"$dir/pg.err") || {
+  notok "PostgreSQL starts" "$(tail -5 "$dir/pg.err")"
+  finish
+}
+ok "redis-server and PostgreSQL started"
+
+# free loopback ports: HTTP on each, the same number for its media (UDP and ICE-TCP)
+read -r -a ports < <(python3 -c '
+import socket
+socks = []
+for _ in range(3):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+i=0
+for k in a b c; do
+  port[$k]=${ports[$i]}
+  i=$((i + 1))
+  mkdir -p "$dir/$k"
+  cat >"$dir/$k.conf" <<EOF
+listen = 127.0.0.1:${port[$k]}
+data_dir = $dir/$k
+udp_port = ${port[$k]}
+media_workers = 1
+store = $pg
+cluster_redis = $redis
+cluster_node_id = $k
+cluster_public_url = http://127.0.0.1:${port[$k]}
+cluster_node_ttl_ms = 2000
+cluster_lease_ttl_ms = 2000
+EOF
+  "$server" serve --config "$dir/$k.conf" >"$dir/$k.log" 2>&1 &
+  pid[$k]=$!
+done
+
+url() { echo "http://127.0.0.1:${port[$1]}"; }
+status() { curl -s -o /dev/null -m 2 -w '%{http_code}' "$(url "$1")$2"; }
+# waits up to $3 s until every node in $1 answers $2 with status $4; prints the last statuses
+wait_all() {
+  local end=$((SECONDS + $3)) got all
+  while :; do
+    got="" all=1
+    for k in $1; do
+      local st
+      st=$(status "$k" "$2")
+      got+="$k=$st "
+      [[ $st == "$4" ]] || all=
+    done
+    if [[ -n $all ]]; then echo "$got"; return 0; fi
+    ((SECONDS >= end)) && { echo "$got"; return 1; }
+    sleep 0.2
+  done
+}
+join() { node tests/ops/cluster_join.js "$(url "$1")" "$2" "${3:-}"; }
+field() { node -e 'const j = JSON.parse(process.argv[1]); console.log(j[process.argv[2]] ?? "")' "$1" "$2"; }
+
+if got=$(wait_all "a b c" /readyz 15 200); then ok "every node is ready (/readyz 200)"
+else notok "every node is ready (/readyz 200)" "$got
+$(tail -5 "$dir"/[abc].log)"; finish; fi
+
+# the room opens on b (a participant stays in it)
+node tests/ops/cluster_join.js "$(url b)" cl1 120 >"$dir/holder.out" 2>&1 &
+holder=$!
+for _ in $(seq 50); do [[ -s $dir/holder.out ]] && break; sleep 0.1; done
+if grep -q '"joined"' "$dir/holder.out"; then ok "a join through b opens the room there"
+else notok "a join through b opens the room there" "$(cat "$dir/holder.out")"; fi
+r=$(join a cl1)
+if [[ $(field "$r" code) == moved && $(field "$r" url) == "$(url b)" && $(field "$r" node) == b ]]; then
+  ok "a join through a is answered moved with b's URL and id"
+else notok "a join through a is answered moved with b's URL and id" "$r"; fi
+r=$(join c cl1)
+if [[ $(field "$r" code) == moved && $(field "$r" url) == "$(url b)" ]]; then ok "... and through c"
+else notok "... and through c" "$r"; fi
+
+# Redis hung
+kill -STOP "$redis_pid"
+t0=$SECONDS
+if got=$(wait_all "a b c" /readyz 6 503); then ok "Redis stopped: every /readyz is 503 within 6 s ($((SECONDS - t0)) s)"
+else notok "Redis stopped: every /readyz is 503 within 6 s" "$got"; fi
+r=$(curl -s -m 2 "$(url a)/readyz")
+if [[ $(field "$r" reason) == redis ]]; then ok "... with reason redis"; else notok "... with reason redis" "$r"; fi
+if got=$(wait_all "a b c" /healthz 1 200); then ok "... while every /healthz stays 200"
+else notok "... while every /healthz stays 200" "$got"; fi
+kill -CONT "$redis_pid"
+t0=$SECONDS
+if got=$(wait_all "a b c" /readyz 5 200); then ok "Redis back: every /readyz is 200 within 5 s ($((SECONDS - t0)) s)"
+else notok "Redis back: every /readyz is 200 within 5 s" "$got"; fi
+r=$(join a cl1)
+if [[ $(field "$r" code) == moved && $(field "$r" node) == b ]]; then ok "b still owns the room after the outage"
+else notok "b still owns the room after the outage" "$r"; fi
+
+# b dies: after its lease expires, a takes the room
+kill -9 "${pid[b]}"
+wait "${pid[b]}" 2>/dev/null
+pid[b]=
+t0=$(date +%s%N)
+joined=
+for _ in $(seq 30); do
+  r=$(join a cl1)
+  if [[ $(field "$r" event) == joined ]]; then joined=1; break; fi
+  sleep 0.2
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [[ -n $joined && $ms -le 6000 ]]; then ok "b killed: a join through a succeeds after ${ms} ms (lease TTL 2000 ms)"
+else notok "b killed: a join through a succeeds within 6 s" "after ${ms} ms: $r"; fi
+node tests/ops/cluster_join.js "$(url a)" cl1 120 >"$dir/holder2.out" 2>&1 & # keeps the room open on a
+holder2=$!
+for _ in $(seq 50); do [[ -s $dir/holder2.out ]] && break; sleep 0.1; done
+r=$(join c cl1)
+if [[ $(field "$r" code) == moved && $(field "$r" node) == a ]]; then ok "... and a owns it now (c redirects there)"
+else notok "... and a owns it now (c redirects there)" "$r"; fi
+
+# a clean stop leaves the cluster
+kill -TERM "${pid[a]}"
+wait "${pid[a]}"
+rc=$?
+pid[a]=
+if [[ $rc -eq 0 ]] && grep -q 'event=left rc=0' "$dir/a.log"; then ok "SIGTERM: a exits 0 after leaving the cluster"
+else notok "SIGTERM: a exits 0 after leaving the cluster" "exit $rc; $(tail -5 "$dir/a.log")"; fi
+errors=$(grep -h ' error ' "$dir"/[abc].log | head -5)
+if [[ -z $errors ]]; then ok "no error lines in the servers' logs"; else notok "no error lines in the servers' logs" "$errors"; fi
+finish

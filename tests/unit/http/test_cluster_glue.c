@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Room ownership in a cluster (http/cluster_glue.c, room/room.c's hooks): two nodes, each an
+ * app with its own rooms and sessions over a fake transport, on a real redis-server
+ * (RATSAAL_TEST_REDIS, as tests/unit/cluster/test_cluster.c; every test skips without it).
+ * What a join is answered when the room is free, owned by the other node, owned by a node whose
+ * record is gone, or Redis is unreachable; a room closing gives its lease up; a lease lost at
+ * renewal sends the room's participants `moved` and ends the room here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster/cluster.h"
+#include "core/app.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "http/cluster_glue.h"
+#include "room/room.h"
+#include "signaling/session.h"
+
+static const char *redis_url;
+static char prefix[64];
+static struct rs_app a, b;
+static int closes;
+
+static void want_write(struct rs_session *s)
+{
+}
+
+static void do_close(struct rs_session *s, int status, const char *reason)
+{
+    closes++;
+}
+
+static const struct rs_session_ops ops = {want_write, do_close};
+
+static void app_init(struct rs_app *app, const char *id, const char *url)
+{
+    memset(app, 0, sizeof(*app));
+    rs_config_defaults(&app->cfg);
+    snprintf(app->cfg.cluster_redis, sizeof(app->cfg.cluster_redis), "%s", url);
+    snprintf(app->cfg.cluster_node_id, sizeof(app->cfg.cluster_node_id), "%s", id);
+    snprintf(app->cfg.cluster_public_url, sizeof(app->cfg.cluster_public_url),
+             "http://127.0.0.1:80%s", id[0] == 'a' ? "81" : "82");
+    snprintf(app->cfg.cluster_prefix, sizeof(app->cfg.cluster_prefix), "%s", prefix);
+    app->cfg.cluster_lease_ttl_ms = 3000;
+    app->rooms = rs_rooms_new(app);
+    assert_non_null(app->rooms);
+    char err[256] = "";
+    if (rs_cluster_glue_start(app, err, sizeof(err)))
+        fail_msg("start %s: %s", id, err);
+    assert_non_null(app->cluster);
+    rs_cluster_glue_tick(app, rs_mono_ms()); /* registers */
+}
+
+static int setup(void **state)
+{
+    if (!redis_url)
+        return 0;
+    static unsigned run;
+    snprintf(prefix, sizeof(prefix), "glue-test:%d:%u:", (int)getpid(), run++);
+    app_init(&a, "a", redis_url);
+    app_init(&b, "b", redis_url);
+    closes = 0;
+    return 0;
+}
+
+static void app_done(struct rs_app *app)
+{
+    while (app->sessions)
+        rs_session_free(app->sessions);
+    rs_cluster_glue_stop(app);
+    rs_rooms_free(app->rooms);
+}
+
+static int teardown(void **state)
+{
+    if (!redis_url)
+        return 0;
+    app_done(&a);
+    app_done(&b);
+    return 0;
+}
+
+#define NEED_REDIS()                                                                               \
+    do {                                                                                           \
+        if (!redis_url)                                                                            \
+            skip();                                                                                \
+    } while (0)
+
+static json_t *next(struct rs_session *s)
+{
+    struct rs_outbuf *o = rs_session_peek(s);
+    if (!o)
+        return NULL;
+    json_t *j = json_loadb((const char *)o->data + RS_OUTBUF_HEADROOM, o->len, 0, NULL);
+    rs_session_pop(s);
+    return j;
+}
+
+/* The first control/joined or error event `s` received (new reference), or a failure. */
+static json_t *answer(struct rs_session *s)
+{
+    json_t *j;
+    while ((j = next(s))) {
+        const char *ev = json_string_value(json_object_get(j, "event"));
+        if (ev && (strcmp(ev, "joined") == 0 || strcmp(ev, "error") == 0))
+            return j;
+        json_decref(j);
+    }
+    fail_msg("neither joined nor an error");
+    return NULL;
+}
+
+static struct rs_session *join(struct rs_app *app, const char *room)
+{
+    struct rs_session *s = rs_session_new(app, &ops, NULL, "127.0.0.1");
+    assert_non_null(s);
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"P\"}",
+             room);
+    rs_session_on_message(s, msg, strlen(msg));
+    return s;
+}
+
+static const char *str(json_t *j, const char *key)
+{
+    const char *v = json_string_value(json_object_get(j, key));
+    return v ? v : "";
+}
+
+static void expect_joined(struct rs_session *s)
+{
+    json_t *j = answer(s);
+    if (strcmp(str(j, "event"), "joined") != 0)
+        fail_msg("not joined: %s %s", str(j, "code"), str(j, "text"));
+    json_decref(j);
+}
+
+/* Expects `moved` with `url` and `node` (both "" when they must be absent). */
+static void expect_moved(struct rs_session *s, const char *url, const char *node)
+{
+    json_t *j = answer(s);
+    assert_string_equal(str(j, "event"), "error");
+    assert_string_equal(str(j, "code"), "moved");
+    assert_string_equal(str(j, "url"), url);
+    assert_string_equal(str(j, "node"), node);
+    if (!url[0])
+        assert_true(json_integer_value(json_object_get(j, "retry_after_s")) > 0);
+    else
+        assert_null(json_object_get(j, "retry_after_s"));
+    json_decref(j);
+}
+
+/* A raw command on its own connection: what another node (or an operator) writes. */
+static void raw(const char *cmd, const char *key, const char *value)
+{
+    struct rs_redis *r;
+    struct rs_redis_opts o = {.url = redis_url};
+    assert_int_equal(rs_redis_new(&o, &r), 0);
+    const char *argv[3] = {cmd, key, value};
+    size_t lens[3] = {strlen(cmd), strlen(key), value ? strlen(value) : 0};
+    redisReply *reply = NULL;
+    assert_int_equal(rs_redis_command(r, value ? 3 : 2, argv, lens, &reply), 0);
+    freeReplyObject(reply);
+    rs_redis_free(r);
+}
+
+static void owner_key(char *out, size_t cap, const char *room)
+{
+    snprintf(out, cap, "%sroom:%s:owner", prefix, room);
+}
+
+/* The first join opens the room where it lands; a join on the other node is sent there; the
+ * room's lease goes with its last participant, and then the other node may open it. */
+static void test_join_routing(void **state)
+{
+    NEED_REDIS();
+    const char *reason = NULL;
+    assert_true(rs_cluster_glue_ready(&a, &reason));
+    struct rs_session *sa = join(&a, "r1");
+    expect_joined(sa);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_LEASES), 0); /* copied at the next tick */
+    rs_cluster_glue_tick(&a, rs_mono_ms());
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_LEASES), 1);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_READY), 1);
+
+    uint64_t moved_before = rs_metric_error_get(RS_ERR_MOVED);
+    struct rs_session *sb = join(&b, "r1");
+    expect_moved(sb, "http://127.0.0.1:8081", "a");
+    assert_int_equal(rs_metric_error_get(RS_ERR_MOVED), moved_before + 1);
+    assert_int_equal(rs_rooms_count(b.rooms), 0);
+    rs_session_free(sb);
+
+    rs_session_free(sa); /* the room closes on a: its lease is released */
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    sb = join(&b, "r1");
+    expect_joined(sb);
+    struct rs_session *sa2 = join(&a, "r1");
+    expect_moved(sa2, "http://127.0.0.1:8082", "b");
+}
+
+/* An owner whose record is gone (it just died) while its lease lives: no URL, a retry hint;
+ * once the lease is gone, the join opens the room here. */
+static void test_owner_gone(void **state)
+{
+    NEED_REDIS();
+    char key[128];
+    owner_key(key, sizeof(key), "r2");
+    raw("SET", key, "ghost");
+    struct rs_session *s = join(&a, "r2");
+    expect_moved(s, "", "ghost");
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    raw("DEL", key, NULL);
+    s = join(&a, "r2");
+    expect_joined(s);
+}
+
+/* Redis unreachable when a room opens: refused with a retry hint (this node cannot know that
+ * nobody else serves it), and the node is not ready. */
+static void test_redis_unreachable(void **state)
+{
+    NEED_REDIS();
+    struct rs_app c;
+    app_init(&c, "c", "unix:/nonexistent/redis.sock");
+    const char *reason = NULL;
+    assert_false(rs_cluster_glue_ready(&c, &reason));
+    assert_string_equal(reason, "redis");
+    struct rs_session *s = join(&c, "r3");
+    expect_moved(s, "", "");
+    assert_int_equal(rs_rooms_count(c.rooms), 0);
+    app_done(&c);
+}
+
+/* A lease found taken by another node at renewal: the room's participants get `moved` without
+ * a URL, are disconnected, and the room ends here. */
+static void test_lease_lost(void **state)
+{
+    NEED_REDIS();
+    struct rs_session *s1 = join(&a, "r4");
+    expect_joined(s1);
+    struct rs_session *s2 = join(&a, "r4");
+    expect_joined(s2);
+    json_t *j;
+    while ((j = next(s1)))
+        json_decref(j);
+    char key[128];
+    owner_key(key, sizeof(key), "r4");
+    raw("SET", key, "b");
+    uint64_t lost = rs_metric_get(RS_M_CLUSTER_LEASES_LOST);
+    rs_cluster_glue_tick(&a, rs_mono_ms() + 2000); /* the renewal is due */
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_LEASES_LOST), lost + 1);
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    assert_int_equal(closes, 2);
+    j = answer(s1);
+    assert_string_equal(str(j, "code"), "moved");
+    assert_null(json_object_get(j, "url"));
+    json_decref(j);
+    /* the new owner's key is left alone */
+    struct rs_session *s3 = join(&a, "r4");
+    expect_moved(s3, "http://127.0.0.1:8082", "b");
+}
+
+/* Draining: not ready, with its reason. */
+static void test_draining(void **state)
+{
+    NEED_REDIS();
+    const char *reason = NULL;
+    rs_cluster_glue_drain(&b);
+    assert_false(rs_cluster_glue_ready(&b, &reason));
+    assert_string_equal(reason, "draining");
+    assert_true(rs_cluster_glue_ready(&a, &reason));
+}
+
+/* No cluster: nothing to do, always ready, the hooks empty. */
+static void test_single_node(void **state)
+{
+    struct rs_app s;
+    memset(&s, 0, sizeof(s));
+    rs_config_defaults(&s.cfg);
+    char err[64];
+    assert_int_equal(rs_cluster_glue_start(&s, err, sizeof(err)), 0);
+    assert_null(s.cluster);
+    assert_null(s.room_owner.acquire);
+    const char *reason = NULL;
+    assert_true(rs_cluster_glue_ready(&s, &reason));
+    rs_cluster_glue_tick(&s, rs_mono_ms());
+    rs_cluster_glue_drain(&s);
+    rs_cluster_glue_stop(&s);
+}
+
+int main(void)
+{
+    redis_url = getenv("RATSAAL_TEST_REDIS");
+    if (redis_url && !*redis_url)
+        redis_url = NULL;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_node),
+        cmocka_unit_test_setup_teardown(test_join_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redis_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_draining, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
