@@ -22,6 +22,8 @@ struct rs_cluster_glue;
 
 /* Where a room lives when another node of the cluster serves it (docs/cluster.md section 7):
  * what the client is told with the signaling error `moved`. */
+#define RS_ROOM_MOVED_RETRY_S 2 /* the retry hint of a `moved` without a URL */
+
 struct rs_room_moved {
     char url[256];  /* the owner's public URL; "" when unknown (the client retries) */
     char node[65];  /* the owner's node id; "" when unknown */
@@ -38,6 +40,10 @@ struct rs_room_owner {
     int (*acquire)(void *user, const char *room, struct rs_room_moved *moved);
     /* The room closed on this node: its lease is given up. */
     void (*release)(void *user, const char *room);
+    /* A join to a room already open on this node: true while this node's lease on it cannot
+     * have expired (renewed within its TTL, by the node's own clock). False: Redis has not
+     * been reachable for longer than that, and another node may have taken the room over. */
+    bool (*held)(void *user, const char *room);
     void *user;
 };
 

@@ -27,7 +27,7 @@
 #include "room/room.h"
 
 #define NODES_EVERY_MS 5000 /* how often the live nodes are counted for /metrics */
-#define RETRY_S 2           /* the hint when the owner or Redis is unknown */
+#define RETRY_S RS_ROOM_MOVED_RETRY_S /* the hint when the owner or Redis is unknown */
 
 struct rs_cluster_glue {
     struct rs_app *app;
@@ -70,6 +70,12 @@ static int owner_acquire(void *user, const char *room, struct rs_room_moved *mov
     RS_INFO("cluster", "event=moved room=%s owner=%s url=%s", room, owner,
             moved->url[0] ? moved->url : "-");
     return -EBUSY;
+}
+
+static bool owner_held(void *user, const char *room)
+{
+    struct rs_cluster_glue *g = user;
+    return rs_cluster_room_held(g->cluster, room, rs_mono_ms());
 }
 
 static void owner_release(void *user, const char *room)
@@ -125,7 +131,10 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
     }
     app->cluster = g;
     app->room_owner =
-        (struct rs_room_owner){.acquire = owner_acquire, .release = owner_release, .user = g};
+        (struct rs_room_owner){.acquire = owner_acquire,
+                               .release = owner_release,
+                               .held = owner_held,
+                               .user = g};
     rs_metric_set(RS_M_CLUSTER_READY, 0);
     RS_INFO("cluster", "event=started node=%s url=%s", cfg->cluster_node_id,
             cfg->cluster_public_url);

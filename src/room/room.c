@@ -215,6 +215,15 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
 {
     struct rs_rooms *rooms = app->rooms;
     struct rs_room *room = rs_rooms_find(rooms, id);
+    if (room && app->room_owner.held && !app->room_owner.held(app->room_owner.user, id)) {
+        /* open here, but our lease may have run out while Redis was away: no new joins until
+         * it is renewed (or lost: then the room ends here and its participants follow) */
+        memset(&err->moved, 0, sizeof(err->moved));
+        err->retry_after_s = RS_ROOM_MOVED_RETRY_S;
+        rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s",
+                         "the server hosting this meeting is changing; try again");
+        return -EAGAIN;
+    }
     if (room) {
         *out = room;
         return 0;

@@ -135,6 +135,13 @@ r=$(curl -s -m 2 "$(url a)/readyz")
 if [[ $(field "$r" reason) == redis ]]; then ok "... with reason redis"; else notok "... with reason redis" "$r"; fi
 if got=$(wait_all "a b c" /healthz 1 200); then ok "... while every /healthz stays 200"
 else notok "... while every /healthz stays 200" "$got"; fi
+# b's last renewal is now more than the lease TTL (2 s) ago: another node could have taken the
+# room, so b takes no new joins to it (the participant already in stays)
+while ((SECONDS - t0 < 3)); do sleep 0.2; done
+r=$(join b cl1)
+if [[ $(field "$r" code) == moved && -z $(field "$r" url) && $(field "$r" retry_after_s) == 2 ]]; then
+  ok "... and b answers a join to its open room moved without a URL (its lease may have run out)"
+else notok "... and b answers a join to its open room moved without a URL" "$r"; fi
 kill -CONT "$redis_pid"
 t0=$SECONDS
 if got=$(wait_all "a b c" /readyz 5 200); then ok "Redis back: every /readyz is 200 within 5 s ($((SECONDS - t0)) s)"
