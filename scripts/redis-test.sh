@@ -126,39 +126,6 @@ stop() { # $1 = DIR
   rm -rf "$dir"
 }
 
-cmd=${1:-}
-case "$cmd" in
-  start)
-    (($# <= 2)) || usage
-    if (($# == 2)); then
-      dir=$2
-      [[ "$dir" == /* ]] || dir="$PWD/$dir"
-      check_dir "$dir"
-      if [[ ! -e "$dir" ]]; then # made here: a failed start removes it again
-        trap '[[ $? -eq 0 ]] || rm -rf "$dir"' EXIT
-      fi
-      start "$dir" 0
-      trap - EXIT
-      url_of "$dir"
-    else
-      dir=$(mktemp -d /tmp/rs-redis.XXXXXX) || die "mktemp failed"
-      trap '[[ $? -eq 0 ]] || rm -rf "$dir"' EXIT # a failed start leaves nothing behind
-      check_dir "$dir"
-      start "$dir" 1
-      trap - EXIT
-      printf '%s\t%s\n' "$dir" "$(url_of "$dir")"
-    fi
-    ;;
-  url)
-    (($# == 2)) || usage
-    [[ -f "$2/$MARKER" ]] || die "$2: no server started by redis-test.sh"
-    url_of "$2"
-    ;;
-  stop)
-    (($# == 2)) || usage
-    stop "$2"
-    ;;
-  *)
-    usage
-    ;;
-esac
+# shellcheck source=lib/test-server.sh
+source "$(dirname "$0")/lib/test-server.sh"
+test_server_cli url url_of "$@"

@@ -30,7 +30,7 @@ if [[ ! -x $server ]] || ! command -v redis-server >/dev/null || ! command -v no
   finish
 fi
 
-dir=$(mktemp -d /tmp/ratsaal-cluster.XXXXXX)
+dir=$(mktemp -d -p /tmp) # a new directory for the three servers, Redis and PostgreSQL
 chmod 755 "$dir" # PostgreSQL runs as its own user when this runs as root
 declare -A pid port
 holder=
