@@ -70,57 +70,48 @@ for bin in $(find build/unit-asan -type f -executable | sort); do
   run_cmocka "$bin" "asan ${bin#build/unit-asan/}"
 done
 
+# on_test_server WHAT SCRIPT VAR LABEL BIN...: starts a throwaway server with SCRIPT (prints
+# DIR<TAB>address), runs each cmocka BIN with the address in VAR, and always stops the server
+# again; no server is a failure, not a skip.
+on_test_server() {
+  local what=$1 script=$2 var=$3 label=$4 started sdir slog bin
+  shift 4
+  slog="$log_dir/$(basename "$script" .sh).log"
+  if ! started=$("$script" start 2>"$slog"); then
+    failed=$((failed + 1)); failures+=("$what: no server (see $slog)")
+    echo "FAIL $what: the test server did not start"; tail -20 "$slog"
+    { echo "---- test server for $what ($slog)"; tail -20 "$slog"; } >>"$log_dir/failure-details.txt"
+    return
+  fi
+  sdir=${started%%$'\t'*}
+  trap '"$script" stop "$sdir" >>"$slog" 2>&1' EXIT # whatever happens below
+  trap 'exit 130' INT TERM
+  export "$var=${started#*$'\t'}"
+  for bin in "$@"; do
+    run_cmocka "$bin" "$label ${bin#build/}"
+  done
+  unset "$var"
+  "$script" stop "$sdir" >>"$slog" 2>&1 || echo "  (the server in $sdir did not stop cleanly: $slog)"
+  trap - EXIT INT TERM
+}
+
 if [[ "${PG:-1}" != 0 ]]; then
   echo "== store unit tests on PostgreSQL"
   # The store's binaries again (plain build), each test against a database of its own on a
   # throwaway server (scripts/pg-test.sh: Debian's postgresql, a Unix socket, no TCP; see
-  # tests/unit/store_backend.h); what only SQLite can do is skipped there, saying why. No
-  # server binaries is a failure, not a skip.
-  pg_log="$log_dir/pg-test.log"
-  if pg_started=$(scripts/pg-test.sh start 2>"$pg_log"); then
-    pg_dir=${pg_started%%$'\t'*}
-    trap 'scripts/pg-test.sh stop "$pg_dir" >>"$pg_log" 2>&1' EXIT # whatever happens below
-    trap 'exit 130' INT TERM
-    export RATSAAL_TEST_PG=${pg_started#*$'\t'}
-    for bin in $(find build/unit/store -type f -executable | sort); do
-      run_cmocka "$bin" "pg ${bin#build/unit/}"
-    done
-    unset RATSAAL_TEST_PG
-    scripts/pg-test.sh stop "$pg_dir" >>"$pg_log" 2>&1 ||
-      echo "  (the server in $pg_dir did not stop cleanly: $pg_log)"
-    trap - EXIT INT TERM
-  else
-    failed=$((failed + 1)); failures+=("store unit tests on PostgreSQL: no server (see $pg_log)")
-    echo "FAIL store unit tests on PostgreSQL: the test server did not start"; tail -20 "$pg_log"
-    { echo "---- PostgreSQL test server ($pg_log)"; tail -20 "$pg_log"; } >>"$log_dir/failure-details.txt"
-  fi
+  # tests/unit/store_backend.h); what only SQLite can do is skipped there, saying why.
+  on_test_server "store unit tests on PostgreSQL" scripts/pg-test.sh RATSAAL_TEST_PG pg \
+    $(find build/unit/store -type f -executable | sort)
 fi
 
 if [[ "${REDIS:-1}" != 0 ]]; then
   echo "== cluster unit tests on Redis"
   # The cluster's tests against a real redis-server (scripts/redis-test.sh: Debian's
   # redis-server on a Unix socket in a temporary directory, no TCP, no persistence), plain and
-  # under ASan+UBSan; without RATSAAL_TEST_REDIS (the plain unit run above) they skip. No server
-  # is a failure, not a skip.
-  redis_log="$log_dir/redis-test.log"
-  if redis_started=$(scripts/redis-test.sh start 2>"$redis_log"); then
-    redis_dir=${redis_started%%$'\t'*}
-    trap 'scripts/redis-test.sh stop "$redis_dir" >>"$redis_log" 2>&1' EXIT
-    trap 'exit 130' INT TERM
-    export RATSAAL_TEST_REDIS=${redis_started#*$'\t'}
-    for bin in build/unit/cluster/test_cluster build/unit-asan/cluster/test_cluster \
-      build/unit/http/test_cluster_glue build/unit-asan/http/test_cluster_glue; do
-      run_cmocka "$bin" "redis ${bin#build/}"
-    done
-    unset RATSAAL_TEST_REDIS
-    scripts/redis-test.sh stop "$redis_dir" >>"$redis_log" 2>&1 ||
-      echo "  (redis in $redis_dir did not stop cleanly: $redis_log)"
-    trap - EXIT INT TERM
-  else
-    failed=$((failed + 1)); failures+=("cluster tests on Redis: no server (see $redis_log)")
-    echo "FAIL cluster tests on Redis: the test server did not start"; tail -20 "$redis_log"
-    { echo "---- Redis test server ($redis_log)"; tail -20 "$redis_log"; } >>"$log_dir/failure-details.txt"
-  fi
+  # under ASan+UBSan; without RATSAAL_TEST_REDIS (the plain unit run above) they skip.
+  on_test_server "cluster tests on Redis" scripts/redis-test.sh RATSAAL_TEST_REDIS redis \
+    build/unit/cluster/test_cluster build/unit-asan/cluster/test_cluster \
+    build/unit/http/test_cluster_glue build/unit-asan/http/test_cluster_glue
 fi
 
 echo "== fuzz corpus replay"
