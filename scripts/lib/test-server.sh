@@ -6,7 +6,8 @@
 # which runs `start [DIR]`, `ADDR_CMD DIR` (e.g. `uri DIR`) or `stop DIR`.
 
 test_server_cli() { # $1 = the address command's name, $2 = the address function, then the args
-  local addr_cmd=$1 addr_fn=$2 dir
+  # dir is global: the EXIT traps below run after this function has returned
+  local addr_cmd=$1 addr_fn=$2
   shift 2
   case ${1:-} in
     start)
