@@ -150,6 +150,21 @@ typedef int (*rs_cluster_event_fn)(void *user, const struct rs_cluster_event *ev
  * not have been added: a caller that retries must make its events idempotent (a ballot id). */
 int rs_cluster_event_append(struct rs_cluster *c, const char *room, const char *type,
                             const void *body, size_t len, char *id);
+/* Tells the owner of `room` about an event (docs/cluster.md section 5): in one script, appends
+ * it to the room's stream and puts the room into the owner's inbox, but only while the room has
+ * an owner. Returns 0 with the owner's id in `owner` (RS_CLUSTER_NODE_ID_MAX + 1 bytes, may be
+ * NULL; it may be this node), -ENOENT when no node owns the room (nothing appended: whoever
+ * opens it next reads the store), -EBADMSG for an owner key or stream that is not ours to read,
+ * or an error (after which the event may or may not have been added). */
+int rs_cluster_event_notify(struct rs_cluster *c, const char *room, const char *type,
+                            const void *body, size_t len, char *owner);
+#define RS_CLUSTER_INBOX_TAKE_MAX 64
+/* Called with each room id taken from this node's inbox (borrowed for the call). */
+typedef void (*rs_cluster_inbox_fn)(void *user, const char *room);
+/* Takes up to `max` (<= RS_CLUSTER_INBOX_TAKE_MAX) rooms from this node's inbox (SPOP): rooms
+ * whose streams got events since they were last taken. Returns how many were handed to `fn`
+ * (ids that are no room id are counted as malformed and dropped), or an error (nothing taken). */
+int rs_cluster_inbox_take(struct rs_cluster *c, unsigned max, rs_cluster_inbox_fn fn, void *user);
 /* Reads up to `max` (<= RS_CLUSTER_EVENTS_READ_MAX) events after `cursor` (in and out, a
  * stream id, "0" at first; RS_CLUSTER_EVENT_ID_MAX + 1 bytes) and hands them to `fn` in order.
  * The cursor moves past each event `fn` accepted and past each malformed one (skipped and

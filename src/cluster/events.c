@@ -38,6 +38,25 @@ static const char COMMIT[] = "if redis.call('GET', KEYS[1]) ~= ARGV[1] then retu
                              "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
                              "return 1\n";
 
+/* The owner's notice: append only while the room has an owner, and tell that owner which room
+ * to read (its inbox, a set). Without an owner nobody serves the room live, so there is nothing
+ * to tell: the next owner reads the store when it opens the room.
+ * KEYS: owner key, stream. ARGV: maxlen, ttl, from, type, body, inbox key prefix (the inbox is
+ * <prefix>inbox:<owner>, named here because only the script knows the owner), longest owner id.
+ * Returns {id, owner}, or 0 when the room has no owner. */
+static const char NOTIFY[] =
+    "local o = redis.call('GET', KEYS[1])\n"
+    "if not o then return 0 end\n"
+    "if #o > tonumber(ARGV[7]) or not string.match(o, '^[%w._-]+$') then\n"
+    "  return redis.error_reply('RS_UNREADABLE') end\n"
+    "local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',\n"
+    "                      'from', ARGV[3], 'type', ARGV[4], 'body', ARGV[5])\n"
+    "redis.call('PEXPIRE', KEYS[2], ARGV[2])\n"
+    "local inbox = ARGV[6] .. o\n"
+    "redis.call('SADD', inbox, ARGV[8])\n"
+    "redis.call('PEXPIRE', inbox, ARGV[2])\n"
+    "return {id, o}\n";
+
 #define EVENT_FIELDS_MAX 16 /* field/value pairs an entry may have before it is refused */
 
 int rs_cl__event_id_parse(const char *s, size_t len, uint64_t *ms, uint64_t *seq)
@@ -276,4 +295,94 @@ int rs_cluster_events_cursor(struct rs_cluster *c, const char *room, char *curso
     }
     freeReplyObject(rep);
     return rc;
+}
+
+int rs_cluster_event_notify(struct rs_cluster *c, const char *room, const char *type,
+                            const void *body, size_t len, char *owner)
+{
+    char owner_key[RS_CL_KEY_MAX], key[RS_CL_KEY_MAX], inbox[RS_CL_KEY_MAX], maxlen[12], ttl[12],
+        idmax[4];
+    redisReply *rep;
+    uint64_t ms, seq;
+    if (owner)
+        owner[0] = 0;
+    if (!room_ok(room) || !type || !type_valid(type, strlen(type)) ||
+        len > RS_CLUSTER_EVENT_BODY_MAX || (!body && len) ||
+        !rs_cl__key(c, owner_key, "room:", room, ":owner") ||
+        !rs_cl__key(c, key, "room:", room, ":events") ||
+        !rs_cl__key(c, inbox, "inbox:", NULL, NULL))
+        return -EINVAL;
+    int maxlen_len = snprintf(maxlen, sizeof(maxlen), "%u", c->stream_maxlen);
+    int ttl_len = snprintf(ttl, sizeof(ttl), "%u", c->stream_ttl_ms);
+    int idmax_len = snprintf(idmax, sizeof(idmax), "%d", RS_CLUSTER_NODE_ID_MAX);
+    const char *args[10] = {owner_key,        key,   maxlen, ttl, c->self.id, type,
+                            body ? body : "", inbox, idmax,  room};
+    size_t lens[10] = {
+        strlen(owner_key), strlen(key), (size_t)maxlen_len, (size_t)ttl_len,   strlen(c->self.id),
+        strlen(type),      len,         strlen(inbox),      (size_t)idmax_len, strlen(room)};
+    int rc = rs_cl__eval(c, NOTIFY, 2, 10, args, lens, &rep);
+    if (rc == -EPROTO) { /* an owner we cannot read, or the stream key is no stream */
+        c->stats.malformed++;
+        return -EBADMSG;
+    }
+    if (rc)
+        return rc;
+    if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0) {
+        rc = -ENOENT;
+    } else if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+               rep->element[0]->type == REDIS_REPLY_STRING &&
+               rep->element[0]->len <= RS_CLUSTER_EVENT_ID_MAX &&
+               rs_cl__event_id_parse(rep->element[0]->str, rep->element[0]->len, &ms, &seq) == 0 &&
+               rep->element[1]->type == REDIS_REPLY_STRING &&
+               rs_cluster_node_id_valid(rep->element[1]->str, rep->element[1]->len)) {
+        if (owner) {
+            memcpy(owner, rep->element[1]->str, rep->element[1]->len);
+            owner[rep->element[1]->len] = 0;
+        }
+        c->stats.events_appended++;
+    } else {
+        c->stats.malformed++;
+        rc = -EBADMSG;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+int rs_cluster_inbox_take(struct rs_cluster *c, unsigned max, rs_cluster_inbox_fn fn, void *user)
+{
+    char key[RS_CL_KEY_MAX], count[12];
+    redisReply *rep;
+    if (!fn || max == 0 || max > RS_CLUSTER_INBOX_TAKE_MAX ||
+        !rs_cl__key(c, key, "inbox:", c->self.id, NULL))
+        return -EINVAL;
+    int count_len = snprintf(count, sizeof(count), "%u", max);
+    const char *argv[3] = {"SPOP", key, count};
+    size_t lens[3] = {4, strlen(key), (size_t)count_len};
+    int rc = rs_redis_command(c->redis, 3, argv, lens, &rep);
+    if (rc == -EPROTO) { /* the key is not a set */
+        c->stats.malformed++;
+        return -EBADMSG;
+    }
+    if (rc)
+        return rc;
+    int n = 0;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements <= max) {
+        for (size_t i = 0; i < rep->elements; i++) {
+            const redisReply *e = rep->element[i];
+            char room[RS_CLUSTER_ROOM_ID_MAX + 1];
+            if (e->type != REDIS_REPLY_STRING || !rs_cluster_room_id_valid(e->str, e->len)) {
+                c->stats.malformed++;
+                continue;
+            }
+            memcpy(room, e->str, e->len);
+            room[e->len] = 0;
+            fn(user, room);
+            n++;
+        }
+    } else if (rep->type != REDIS_REPLY_NIL) {
+        c->stats.malformed++;
+        rc = -EBADMSG;
+    }
+    freeReplyObject(rep);
+    return rc ? rc : n;
 }

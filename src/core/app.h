@@ -44,6 +44,10 @@ struct rs_room_owner {
      * have expired (renewed within its TTL, by the node's own clock). False: Redis has not
      * been reachable for longer than that, and another node may have taken the room over. */
     bool (*held)(void *user, const char *room);
+    /* A room that is not open on this node: true when another node owns it (or Redis cannot
+     * say), so that this node leaves the room's shared state to that node (a vote's deadline:
+     * the owner closes it and tells the room). */
+    bool (*elsewhere)(void *user, const char *room);
     void *user;
 };
 

@@ -356,6 +356,14 @@ static const struct {
                                    NULL},
     [RS_M_REDIS_SERVER_ERRORS] = {"ratsaal_redis_errors_total{kind=\"server\"}", "counter",
                                   NULL},
+    [RS_M_CLUSTER_EVENTS_SENT] = {"ratsaal_cluster_events_total{result=\"sent\"}", "counter",
+                                  "Changes to a room served by another node, through its stream"},
+    [RS_M_CLUSTER_EVENTS_APPLIED] = {"ratsaal_cluster_events_total{result=\"applied\"}",
+                                     "counter", NULL},
+    [RS_M_CLUSTER_EVENTS_IGNORED] = {"ratsaal_cluster_events_total{result=\"ignored\"}",
+                                     "counter", NULL},
+    [RS_M_CLUSTER_EVENTS_FAILED] = {"ratsaal_cluster_events_total{result=\"failed\"}", "counter",
+                                    NULL},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

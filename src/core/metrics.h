@@ -203,6 +203,11 @@ enum rs_metric {
     RS_M_REDIS_IO_ERRORS,            /* Redis: broken connections, unreadable replies */
     RS_M_REDIS_CONNECT_ERRORS,       /* Redis: connections that could not be opened */
     RS_M_REDIS_SERVER_ERRORS,        /* Redis: error replies */
+    /* changes made on one node for a room another node serves (http/cluster_events.c) */
+    RS_M_CLUSTER_EVENTS_SENT,    /* appended to the owner's stream */
+    RS_M_CLUSTER_EVENTS_APPLIED, /* read from a stream and applied by this node, the owner */
+    RS_M_CLUSTER_EVENTS_IGNORED, /* read but not applied: unknown type or already stale */
+    RS_M_CLUSTER_EVENTS_FAILED,  /* could not be sent (Redis): the live room misses the change */
     RS_M__COUNT
 };
 

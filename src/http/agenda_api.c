@@ -9,6 +9,7 @@
  * meeting; this file maps their outcome to HTTP: a bad body is 400 invalid_request naming the
  * field, dropping an item that is current or has minutes or votes is 409 agenda_item_in_use. */
 #include "http/agenda_api.h"
+#include "http/cluster_events.h"
 
 #include <errno.h>
 #include <string.h>
@@ -57,6 +58,7 @@ static int agenda_put(struct rs_app *app, const struct rs_http_req *req,
     }
     if (rc)
         return done_error(resp, 500, "internal", NULL, err.text);
+    rs_cluster_room_changed(app, room->id, "agenda/changed");
     return agenda_get(app, room->id, resp);
 }
 

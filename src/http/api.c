@@ -33,6 +33,7 @@
 #include "core/trim.h"
 #include "http/agenda_api.h"
 #include "http/attendance_api.h"
+#include "http/cluster_events.h"
 #include "http/record_api.h"
 #include "http/recording_api.h"
 #include "http/retention.h"
@@ -282,6 +283,8 @@ static void close_room_sessions(struct rs_app *app, const char *id)
     struct rs_room *room = rs_rooms_find(app->rooms, id);
     if (room)
         rs_room_close_all(room);
+    else
+        rs_cluster_room_changed(app, id, "meeting/deleted"); /* served by another node */
 }
 
 static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
@@ -374,6 +377,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
                 return RS_HTTP_DONE;
             }
             rs_room_settings_changed(app, &r);
+            rs_cluster_room_changed(app, r.id, "meeting/changed");
             rs_http_resp_json(resp, 200, meeting_json(&r, "moderator"));
             return RS_HTTP_DONE;
         }

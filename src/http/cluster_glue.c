@@ -24,14 +24,16 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/cluster_events.h"
 #include "room/room.h"
 
-#define NODES_EVERY_MS 5000 /* how often the live nodes are counted for /metrics */
+#define NODES_EVERY_MS 5000           /* how often the live nodes are counted for /metrics */
 #define RETRY_S RS_ROOM_MOVED_RETRY_S /* the hint when the owner or Redis is unknown */
 
 struct rs_cluster_glue {
     struct rs_app *app;
     struct rs_cluster *cluster;
+    struct rs_cluster_events *events; /* notices from other nodes (cluster_events.h) */
     bool draining;
     int64_t nodes_counted_ms;
 };
@@ -53,8 +55,10 @@ static int owner_acquire(void *user, const char *room, struct rs_room_moved *mov
     char owner[RS_CLUSTER_NODE_ID_MAX + 1] = "";
     memset(moved, 0, sizeof(*moved));
     int rc = rs_cluster_room_acquire(g->cluster, room, rs_mono_ms(), owner);
-    if (rc == 0)
+    if (rc == 0) {
+        rs_cluster_events_opened(g->events, room);
         return 0;
+    }
     moved->retry_after_s = RETRY_S;
     if (rc != -EBUSY) {
         RS_WARN("cluster", "event=acquire_failed room=%s rc=%d", room, rc);
@@ -72,6 +76,18 @@ static int owner_acquire(void *user, const char *room, struct rs_room_moved *mov
     return -EBUSY;
 }
 
+/* Whether another node owns `room` (the room is not open here). Redis not answering: unknown,
+ * taken as yes, so that this node leaves the room's shared state alone. */
+static bool owner_elsewhere(void *user, const char *room)
+{
+    struct rs_cluster_glue *g = user;
+    char owner[RS_CLUSTER_NODE_ID_MAX + 1] = "";
+    int rc = rs_cluster_room_owner(g->cluster, room, owner);
+    if (rc == -ENOENT)
+        return false;
+    return rc != 0 || strcmp(owner, g->app->cfg.cluster_node_id) != 0;
+}
+
 static bool owner_held(void *user, const char *room)
 {
     struct rs_cluster_glue *g = user;
@@ -81,6 +97,7 @@ static bool owner_held(void *user, const char *room)
 static void owner_release(void *user, const char *room)
 {
     struct rs_cluster_glue *g = user;
+    rs_cluster_events_closing(g->events, room);
     int rc = rs_cluster_room_release(g->cluster, room);
     if (rc && rc != -EPERM)
         RS_WARN("cluster", "event=release_failed room=%s rc=%d", room, rc);
@@ -129,12 +146,19 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
             snprintf(err, errlen, "cluster: cannot start: %s", strerror(-rc));
         return rc;
     }
+    g->events = rs_cluster_events_new(app, g->cluster);
+    if (!g->events) {
+        rs_cluster_free(g->cluster);
+        free(g);
+        snprintf(err, errlen, "cluster: out of memory");
+        return -ENOMEM;
+    }
     app->cluster = g;
-    app->room_owner =
-        (struct rs_room_owner){.acquire = owner_acquire,
-                               .release = owner_release,
-                               .held = owner_held,
-                               .user = g};
+    app->room_owner = (struct rs_room_owner){.acquire = owner_acquire,
+                                             .release = owner_release,
+                                             .held = owner_held,
+                                             .elsewhere = owner_elsewhere,
+                                             .user = g};
     rs_metric_set(RS_M_CLUSTER_READY, 0);
     RS_INFO("cluster", "event=started node=%s url=%s", cfg->cluster_node_id,
             cfg->cluster_public_url);
@@ -169,6 +193,8 @@ void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms)
     rs_cluster_set_load(g->cluster, participants > UINT32_MAX ? UINT32_MAX : (uint32_t)participants,
                         transports > UINT32_MAX ? UINT32_MAX : (uint32_t)transports);
     rs_cluster_tick(g->cluster, now_ms);
+    if (rs_cluster_ready(g->cluster))
+        rs_cluster_events_tick(g->events);
     if (rs_cluster_ready(g->cluster) && now_ms - g->nodes_counted_ms >= NODES_EVERY_MS) {
         struct rs_cluster_node *nodes = malloc(RS_CLUSTER_NODES_MAX * sizeof(*nodes));
         size_t n = 0;
@@ -215,6 +241,12 @@ void rs_cluster_glue_stop(struct rs_app *app)
     app->cluster = NULL;
     int rc = rs_cluster_leave(g->cluster);
     RS_INFO("cluster", "event=left rc=%d", rc);
+    rs_cluster_events_free(g->events);
     rs_cluster_free(g->cluster);
     free(g);
+}
+
+struct rs_cluster *rs_cluster_glue_cluster(const struct rs_app *app)
+{
+    return app->cluster ? app->cluster->cluster : NULL;
 }

@@ -23,6 +23,8 @@
 
 #include "core/app.h"
 
+struct rs_cluster;
+
 /* Makes `app->cluster` and fills `app->room_owner` when `app->cfg.cluster_redis` is set (does
  * nothing otherwise). Talks to Redis only at the first tick. Returns 0, or -EINVAL with a
  * one-line reason in `err` (a value the cluster refuses), or -ENOMEM. */
@@ -37,5 +39,7 @@ void rs_cluster_glue_drain(struct rs_app *app);
 /* Leaves the cluster (leases released, record removed), empties the hooks and frees
  * `app->cluster`. Safe without a cluster. */
 void rs_cluster_glue_stop(struct rs_app *app);
+/* The node's cluster view (borrowed), NULL on a single node. */
+struct rs_cluster *rs_cluster_glue_cluster(const struct rs_app *app);
 
 #endif

@@ -26,6 +26,7 @@
 #include "core/jobs.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/cluster_events.h"
 #include "room/agenda.h"
 #include "store/store.h"
 #include "store/store_retention.h"
@@ -120,8 +121,10 @@ static void run_done(void *arg)
         }
         more |= n == RS_RETENTION_BATCH;
     }
-    for (unsigned i = 0; i < r->n_rooms; i++)
+    for (unsigned i = 0; i < r->n_rooms; i++) {
         rs_agenda_reread(r->app, r->rooms[i]);
+        rs_cluster_room_changed(r->app, r->rooms[i], "agenda/changed");
+    }
     r->sched->running = false;
     if (more)
         r->sched->next_ms = 0; /* the rest in the next tick, batch by batch */

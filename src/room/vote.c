@@ -842,8 +842,15 @@ void rs_vote_tick(struct rs_app *app)
     if (!d.v)
         return;
     rs_store_vote_due(app->store, rs_wall_ms(), due_each, &d);
-    for (size_t i = 0; i < d.n; i++)
+    for (size_t i = 0; i < d.n; i++) {
+        /* in a cluster, a vote of a room another node serves is that node's to close: it tells
+         * the room (core/app.h rs_room_owner.elsewhere) */
+        const char *room = d.v[i].room_id;
+        if (app->room_owner.elsewhere && !(app->rooms && rs_rooms_find(app->rooms, room)) &&
+            app->room_owner.elsewhere(app->room_owner.user, room))
+            continue;
         vote_finish(app, &d.v[i], RS_VOTE_CLOSED, "deadline", NULL);
+    }
     free(d.v);
 }
 

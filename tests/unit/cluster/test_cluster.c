@@ -599,6 +599,7 @@ struct seen {
     char ids[32][RS_CLUSTER_EVENT_ID_MAX + 1];
     char bodies[32][64];
     char from[32][RS_CLUSTER_NODE_ID_MAX + 1];
+    const char *type; /* the type every event must have (NULL: moderation/mute) */
 };
 
 static int collect(void *user, const struct rs_cluster_event *ev)
@@ -607,7 +608,7 @@ static int collect(void *user, const struct rs_cluster_event *ev)
     if (s->stop_at && s->n + 1 == s->stop_at)
         return 1;
     assert_true(s->n < 32);
-    assert_string_equal(ev->type, "moderation/mute");
+    assert_string_equal(ev->type, s->type ? s->type : "moderation/mute");
     assert_true(ev->body[ev->body_len] == 0);
     snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", ev->id);
     snprintf(s->bodies[s->n], sizeof(s->bodies[0]), "%.*s", (int)ev->body_len, ev->body);
@@ -666,6 +667,78 @@ static void test_stream_order(void **state)
     char bad_cursor[RS_CLUSTER_EVENT_ID_MAX + 1] = "12-x";
     assert_int_equal(rs_cluster_events_read(a, "room1", bad_cursor, 10, collect, &s), -EINVAL);
     assert_int_equal(rs_cluster_events_read(a, "room1", cursor, 0, collect, &s), -EINVAL);
+    rs_cluster_free(a);
+    rs_cluster_free(b);
+}
+
+struct inbox_seen {
+    unsigned n;
+    char rooms[8][RS_CLUSTER_ROOM_ID_MAX + 1];
+};
+
+static void inbox_collect(void *user, const char *room)
+{
+    struct inbox_seen *s = user;
+    if (s->n < 8)
+        snprintf(s->rooms[s->n], sizeof(s->rooms[0]), "%s", room);
+    s->n++;
+}
+
+/* A notice reaches a room's owner: appended to the stream and the room put into the owner's
+ * inbox, in one script, only while the room has an owner; an inbox is taken once; garbage in an
+ * inbox or an owner key is counted and left alone. */
+static void test_notify_and_inbox(void **state)
+{
+    NEED_REDIS();
+    char prefix[96], cursor[RS_CLUSTER_EVENT_ID_MAX + 1] = "0", owner[RS_CLUSTER_NODE_ID_MAX + 1];
+    char key[160];
+    PREFIX(prefix);
+    struct rs_cluster *a = node(prefix, "node-a", NULL), *b = node(prefix, "node-b", NULL);
+    struct inbox_seen in = {0};
+    struct seen s = {.type = "meeting/changed"};
+    /* nobody owns the room: nothing appended, nobody's inbox touched */
+    assert_int_equal(rs_cluster_event_notify(b, "room1", "meeting/changed", NULL, 0, owner),
+                     -ENOENT);
+    assert_string_equal(owner, "");
+    snprintf(key, sizeof(key), "%sroom:room1:events", prefix);
+    assert_int_equal(RAW_INT("EXISTS", key), 0);
+    /* a owns it: b's notice lands in the stream and in a's inbox */
+    assert_int_equal(rs_cluster_room_acquire(a, "room1", rs_mono_ms(), owner), 0);
+    assert_int_equal(rs_cluster_room_acquire(a, "room2", rs_mono_ms(), owner), 0);
+    assert_int_equal(rs_cluster_event_notify(b, "room1", "meeting/changed", "{}", 2, owner), 0);
+    assert_string_equal(owner, "node-a");
+    assert_int_equal(rs_cluster_event_notify(b, "room1", "meeting/changed", NULL, 0, NULL), 0);
+    assert_int_equal(rs_cluster_event_notify(b, "room2", "agenda/changed", NULL, 0, NULL), 0);
+    assert_int_equal(rs_cluster_inbox_take(b, 10, inbox_collect, &in), 0); /* b's is empty */
+    assert_int_equal(rs_cluster_inbox_take(a, 10, inbox_collect, &in), 2);
+    assert_int_equal(in.n, 2);
+    assert_true((strcmp(in.rooms[0], "room1") == 0 && strcmp(in.rooms[1], "room2") == 0) ||
+                (strcmp(in.rooms[0], "room2") == 0 && strcmp(in.rooms[1], "room1") == 0));
+    assert_int_equal(rs_cluster_inbox_take(a, 10, inbox_collect, &in), 0); /* taken once */
+    assert_int_equal(rs_cluster_events_read(a, "room1", cursor, 10, collect, &s), 2);
+    assert_string_equal(s.from[0], "node-b");
+    assert_string_equal(s.bodies[0], "{}");
+    /* garbage: a member that is no room id is dropped and counted; an unreadable owner is
+     * refused and left alone; an inbox key that is no set is refused */
+    char inbox[160];
+    snprintf(inbox, sizeof(inbox), "%sinbox:node-a", prefix);
+    RAW_DO("SADD", inbox, "no room: id", "room3");
+    uint64_t malformed = rs_cluster_stats(a)->malformed;
+    in.n = 0;
+    assert_int_equal(rs_cluster_inbox_take(a, 10, inbox_collect, &in), 1);
+    assert_string_equal(in.rooms[0], "room3");
+    assert_int_equal(rs_cluster_stats(a)->malformed, malformed + 1);
+    snprintf(key, sizeof(key), "%sroom:room9:owner", prefix);
+    RAW_DO("SET", key, "a quote\" and spaces");
+    assert_int_equal(rs_cluster_event_notify(b, "room9", "meeting/changed", NULL, 0, owner),
+                     -EBADMSG);
+    snprintf(key, sizeof(key), "%sroom:room9:events", prefix);
+    assert_int_equal(RAW_INT("EXISTS", key), 0);
+    RAW_DO("SET", inbox, "not a set");
+    assert_int_equal(rs_cluster_inbox_take(a, 10, inbox_collect, &in), -EBADMSG);
+    assert_int_equal(rs_cluster_inbox_take(a, 0, inbox_collect, &in), -EINVAL);
+    assert_int_equal(rs_cluster_event_notify(b, "bad room", "meeting/changed", NULL, 0, NULL),
+                     -EINVAL);
     rs_cluster_free(a);
     rs_cluster_free(b);
 }
@@ -1061,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_stream_order),
         cmocka_unit_test_teardown(test_stream_no_loss_across_reconnect, resume_server),
         cmocka_unit_test(test_stream_cursor_fenced_by_lease),
+        cmocka_unit_test(test_notify_and_inbox),
         cmocka_unit_test(test_garbage_refused),
         cmocka_unit_test_teardown(test_redis_hung, resume_server),
         cmocka_unit_test(test_redis_restarted_empty),

@@ -21,8 +21,11 @@
 #include "core/app.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "http/cluster_events.h"
 #include "http/cluster_glue.h"
+#include "room/agenda.h"
 #include "room/room.h"
+#include "store/store.h"
 #include "signaling/session.h"
 
 static const char *redis_url;
@@ -269,6 +272,82 @@ static void test_lease_lost(void **state)
     expect_moved(s3, "http://127.0.0.1:8082", "b");
 }
 
+/* Changes made on the node that does not serve a room reach the owner through the room's stream
+ * (http/cluster_events.c): the owner applies them from its tick by reading the shared store
+ * again; a stale notice is ignored; a deleted meeting ends the room on its owner. */
+static void test_notices_reach_the_owner(void **state)
+{
+    NEED_REDIS();
+    char path[] = "/tmp/rs-glue-store-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct rs_store *st;
+    assert_int_equal(rs_store_open_sqlite(path, &st), 0);
+    a.store = b.store = st; /* the cluster's shared store (PostgreSQL in production) */
+    struct rs_session *s = join(&a, "r5");
+    expect_joined(s);
+    json_t *j;
+    while ((j = next(s)))
+        json_decref(j);
+
+    /* the agenda changed through b (REST): a's participant sees the new agenda */
+    uint64_t sent = rs_metric_get(RS_M_CLUSTER_EVENTS_SENT);
+    uint64_t applied = rs_metric_get(RS_M_CLUSTER_EVENTS_APPLIED);
+    uint64_t ignored = rs_metric_get(RS_M_CLUSTER_EVENTS_IGNORED);
+    json_t *items = json_pack("[{s:s}]", "title", "Haushalt 2027");
+    struct rs_msg_error err;
+    assert_int_equal(rs_agenda_replace(&b, "r5", items, &err), 0);
+    json_decref(items);
+    assert_null(next(s)); /* b does not serve the room: nothing reached a yet */
+    rs_cluster_room_changed(&b, "r5", "agenda/changed");
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_SENT), sent + 1);
+    rs_cluster_glue_tick(&a, rs_mono_ms());
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_APPLIED), applied + 1);
+    bool seen = false;
+    while ((j = next(s))) {
+        if (strcmp(str(j, "ns"), "agenda") == 0 && strcmp(str(j, "event"), "state") == 0) {
+            json_t *it = json_array_get(json_object_get(j, "items"), 0);
+            seen = it && strcmp(str(it, "title"), "Haushalt 2027") == 0;
+        }
+        json_decref(j);
+    }
+    assert_true(seen);
+
+    /* the room's own node does not send itself notices */
+    rs_cluster_room_changed(&a, "r5", "agenda/changed");
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_SENT), sent + 1);
+    /* a notice that the meeting is gone while it is still stored: stale, ignored */
+    rs_cluster_room_changed(&b, "r5", "meeting/deleted");
+    rs_cluster_glue_tick(&a, rs_mono_ms());
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_IGNORED), ignored + 1);
+    assert_int_equal(rs_rooms_count(a.rooms), 1);
+    /* deleted for real: the owner ends the room, its lease goes */
+    assert_int_equal(rs_store_room_delete(st, "r5"), 0);
+    rs_cluster_room_changed(&b, "r5", "meeting/deleted");
+    rs_cluster_glue_tick(&a, rs_mono_ms());
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    assert_int_equal(closes, 1);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_APPLIED), applied + 2);
+    /* nobody serves the room now: a notice goes nowhere and is not counted as sent */
+    rs_cluster_room_changed(&b, "r5", "meeting/changed");
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_SENT), sent + 3);
+
+    /* a vote's deadline is the owner's to act on: another node leaves it alone */
+    struct rs_session *s2 = join(&a, "r6");
+    expect_joined(s2);
+    assert_true(b.room_owner.elsewhere(b.room_owner.user, "r6"));
+    assert_false(b.room_owner.elsewhere(b.room_owner.user, "r7")); /* nobody's */
+    rs_session_free(s2);
+    assert_false(b.room_owner.elsewhere(b.room_owner.user, "r6"));
+
+    a.store = b.store = NULL;
+    while (a.sessions)
+        rs_session_free(a.sessions);
+    rs_store_close(st);
+    unlink(path);
+}
+
 /* Draining: not ready, with its reason. */
 static void test_draining(void **state)
 {
@@ -308,6 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_owner_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_unreachable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notices_reach_the_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_draining, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
