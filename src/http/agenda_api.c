@@ -58,7 +58,7 @@ static int agenda_put(struct rs_app *app, const struct rs_http_req *req,
     }
     if (rc)
         return done_error(resp, 500, "internal", NULL, err.text);
-    rs_cluster_room_changed(app, room->id, "agenda/changed");
+    rs_cluster_room_changed(app, room->id, "agenda/changed", NULL);
     return agenda_get(app, room->id, resp);
 }
 

@@ -284,7 +284,7 @@ static void close_room_sessions(struct rs_app *app, const char *id)
     if (room)
         rs_room_close_all(room);
     else
-        rs_cluster_room_changed(app, id, "meeting/deleted"); /* served by another node */
+        rs_cluster_room_changed(app, id, "meeting/deleted", NULL); /* served by another node */
 }
 
 static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
@@ -377,7 +377,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
                 return RS_HTTP_DONE;
             }
             rs_room_settings_changed(app, &r);
-            rs_cluster_room_changed(app, r.id, "meeting/changed");
+            rs_cluster_room_changed(app, r.id, "meeting/changed", NULL);
             rs_http_resp_json(resp, 200, meeting_json(&r, "moderator"));
             return RS_HTTP_DONE;
         }
@@ -420,6 +420,7 @@ static int handle_meetings(struct rs_app *app, const struct rs_http_req *req,
         RS_INFO("api", "event=grant_%s room=%s target=%s user=%s",
                 req->method == RS_HTTP_PUT ? "set" : "unset", ma.room.id, target.id, u.id);
         rs_session_recheck_user(app, target.id); /* the live room follows at once */
+        rs_cluster_room_changed(app, ma.room.id, "access/changed", target.id); /* or its node */
         resp->status = 204;
         return RS_HTTP_DONE;
     }

@@ -10,6 +10,7 @@
  * pending: it is tried again at the next tick, and nothing is lost. */
 #include "http/cluster_events.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "room/agenda.h"
 #include "room/room.h"
 #include "room/vote.h"
+#include "signaling/session.h"
 #include "store/store.h"
 
 #define READ_ROOMS_PER_TICK 16 /* pending rooms read in one tick; the rest in the next */
@@ -106,6 +108,17 @@ void rs_cluster_events_closing(struct rs_cluster_events *ev, const char *room)
     *rc = ev->rooms[--ev->n];
 }
 
+/* The account id of access/changed: what the store's ids are made of (it is only looked up). */
+static bool account_id_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > RS_USER_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
 /* Applies one notice to the live room; 0 (the cursor moves past it either way: a notice the
  * owner cannot apply now would only block the ones after it). */
 static int apply(void *user, const struct rs_cluster_event *e)
@@ -135,6 +148,9 @@ static int apply(void *user, const struct rs_cluster_event *e)
         applied = true;
     } else if (strcmp(e->type, "vote/members") == 0) {
         rs_vote_members_changed(app, room_id);
+        applied = true;
+    } else if (strcmp(e->type, "access/changed") == 0 && account_id_valid(e->body, e->body_len)) {
+        rs_session_recheck_user(app, e->body);
         applied = true;
     }
     rs_metric_inc(applied ? RS_M_CLUSTER_EVENTS_APPLIED : RS_M_CLUSTER_EVENTS_IGNORED);
@@ -195,13 +211,14 @@ void rs_cluster_events_tick(struct rs_cluster_events *ev)
     }
 }
 
-void rs_cluster_room_changed(struct rs_app *app, const char *room, const char *type)
+void rs_cluster_room_changed(struct rs_app *app, const char *room, const char *type,
+                             const char *body)
 {
     struct rs_cluster *c = rs_cluster_glue_cluster(app);
     if (!c || rs_rooms_find(app->rooms, room))
         return;
     char owner[RS_CLUSTER_NODE_ID_MAX + 1];
-    int r = rs_cluster_event_notify(c, room, type, NULL, 0, owner);
+    int r = rs_cluster_event_notify(c, room, type, body, body ? strlen(body) : 0, owner);
     if (r == 0) {
         rs_metric_inc(RS_M_CLUSTER_EVENTS_SENT);
         RS_INFO("cluster", "event=notice_sent room=%s type=%s owner=%s", room, type, owner);

@@ -15,6 +15,8 @@
  *   meeting/deleted   the owner ends the room if the meeting is gone from the store
  *   agenda/changed    the owner rereads the agenda and tells everyone
  *   vote/members      the owner recomputes who may vote
+ *   access/changed    a moderator grant of the account in the body changed: the owner re-checks
+ *                     that account's sessions (room/access.c)
  *
  * Control thread only. */
 #ifndef RS_HTTP_CLUSTER_EVENTS_H
@@ -36,10 +38,11 @@ void rs_cluster_events_closing(struct rs_cluster_events *ev, const char *room);
 /* From the cluster tick: the rooms in this node's inbox are read and their notices applied. */
 void rs_cluster_events_tick(struct rs_cluster_events *ev);
 
-/* A REST call changed `room` (`type`, one of the notices above). Nothing happens without a
- * cluster or when the room is open on this node (the caller has applied the change itself);
- * otherwise the notice goes to the room's owner, if any. Counted in
- * ratsaal_cluster_events_total. */
-void rs_cluster_room_changed(struct rs_app *app, const char *room, const char *type);
+/* A REST call changed `room` (`type`, one of the notices above; `body` NULL or the account id
+ * of access/changed). Nothing happens without a cluster or when the room is open on this node
+ * (the caller has applied the change itself); otherwise the notice goes to the room's owner, if
+ * any. Counted in ratsaal_cluster_events_total. */
+void rs_cluster_room_changed(struct rs_app *app, const char *room, const char *type,
+                             const char *body);
 
 #endif

@@ -123,7 +123,7 @@ static void run_done(void *arg)
     }
     for (unsigned i = 0; i < r->n_rooms; i++) {
         rs_agenda_reread(r->app, r->rooms[i]);
-        rs_cluster_room_changed(r->app, r->rooms[i], "agenda/changed");
+        rs_cluster_room_changed(r->app, r->rooms[i], "agenda/changed", NULL);
     }
     r->sched->running = false;
     if (more)

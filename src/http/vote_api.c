@@ -130,7 +130,7 @@ static int members_put(struct rs_app *app, const struct rs_http_req *req,
         return RS_HTTP_DONE;
     RS_INFO("api", "event=members_set room=%s count=%zu", room->id, n);
     rs_vote_members_changed(app, room->id);
-    rs_cluster_room_changed(app, room->id, "vote/members");
+    rs_cluster_room_changed(app, room->id, "vote/members", NULL);
     return members_get(app, room->id, resp);
 }
 

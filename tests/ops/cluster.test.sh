@@ -9,6 +9,8 @@
 #     and id (the same through C);
 #   - Redis stopped (SIGSTOP): every /readyz is 503 "redis" within 6 s, every /healthz stays
 #     200; Redis back (SIGCONT): every /readyz is 200 again within 5 s;
+#   - REST changes through A to a meeting served by B (lobby, agenda, deletion) reach B's
+#     participant (tests/ops/cluster_notice.js) and B counts them applied;
 #   - B killed (SIGKILL): within the lease TTL + 4 s a join through A succeeds (A takes the room);
 #   - SIGTERM: A exits 0 after leaving the cluster.
 # The joins are tests/ops/cluster_join.js (node and the `ws` package; no browser). Needs `make
@@ -125,6 +127,26 @@ else notok "a join through a is answered moved with b's URL and id" "$r"; fi
 r=$(join c cl1)
 if [[ $(field "$r" code) == moved && $(field "$r" url) == "$(url b)" ]]; then ok "... and through c"
 else notok "... and through c" "$r"; fi
+
+# REST changes through one node reach a meeting served by another (docs/cluster.md section 5)
+notice_pw='correct horse battery staple'
+if printf '%s\n' "$notice_pw" | "$server" user add chair --role user --config "$dir/a.conf" \
+  >"$dir/user.out" 2>&1; then
+  timeout 60 node tests/ops/cluster_notice.js "$(url b)" "$(url a)" chair "$notice_pw" \
+    >"$dir/notice.out" 2>&1
+  while IFS= read -r line; do
+    check=$(field "$line" check)
+    [[ -z $check ]] && continue
+    if [[ $(field "$line" ok) == true ]]; then ok "$check ($(field "$line" ms) ms)"
+    else notok "$check" "$line"; fi
+  done <"$dir/notice.out"
+  grep -q '"ok"' "$dir/notice.out" || notok "cluster_notice.js ran" "$(cat "$dir/notice.out")"
+  applied=$(curl -s -m 2 "$(url b)/metrics" | awk '/^ratsaal_cluster_events_total\{result="applied"\}/ {print $2}')
+  if [[ ${applied:-0} -ge 3 ]]; then ok "the owner counts the notices it applied ($applied)"
+  else notok "the owner counts the notices it applied" "applied=${applied:-none}"; fi
+else
+  notok "ratsaal user add (for the REST checks)" "$(cat "$dir/user.out")"
+fi
 
 # Redis hung
 kill -STOP "$redis_pid"

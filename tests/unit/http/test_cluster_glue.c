@@ -300,7 +300,7 @@ static void test_notices_reach_the_owner(void **state)
     assert_int_equal(rs_agenda_replace(&b, "r5", items, &err), 0);
     json_decref(items);
     assert_null(next(s)); /* b does not serve the room: nothing reached a yet */
-    rs_cluster_room_changed(&b, "r5", "agenda/changed");
+    rs_cluster_room_changed(&b, "r5", "agenda/changed", NULL);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_SENT), sent + 1);
     rs_cluster_glue_tick(&a, rs_mono_ms());
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_APPLIED), applied + 1);
@@ -315,22 +315,29 @@ static void test_notices_reach_the_owner(void **state)
     assert_true(seen);
 
     /* the room's own node does not send itself notices */
-    rs_cluster_room_changed(&a, "r5", "agenda/changed");
+    rs_cluster_room_changed(&a, "r5", "agenda/changed", NULL);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_SENT), sent + 1);
+    /* an account id that is none, and a type this node does not know: read, skipped, counted */
+    rs_cluster_room_changed(&b, "r5", "access/changed", "u\"; DROP");
+    rs_cluster_room_changed(&b, "r5", "moderation/unknown", NULL);
+    rs_cluster_glue_tick(&a, rs_mono_ms());
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_IGNORED), ignored + 2);
+    ignored += 2;
+    sent += 2;
     /* a notice that the meeting is gone while it is still stored: stale, ignored */
-    rs_cluster_room_changed(&b, "r5", "meeting/deleted");
+    rs_cluster_room_changed(&b, "r5", "meeting/deleted", NULL);
     rs_cluster_glue_tick(&a, rs_mono_ms());
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_IGNORED), ignored + 1);
     assert_int_equal(rs_rooms_count(a.rooms), 1);
     /* deleted for real: the owner ends the room, its lease goes */
     assert_int_equal(rs_store_room_delete(st, "r5"), 0);
-    rs_cluster_room_changed(&b, "r5", "meeting/deleted");
+    rs_cluster_room_changed(&b, "r5", "meeting/deleted", NULL);
     rs_cluster_glue_tick(&a, rs_mono_ms());
     assert_int_equal(rs_rooms_count(a.rooms), 0);
     assert_int_equal(closes, 1);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_APPLIED), applied + 2);
     /* nobody serves the room now: a notice goes nowhere and is not counted as sent */
-    rs_cluster_room_changed(&b, "r5", "meeting/changed");
+    rs_cluster_room_changed(&b, "r5", "meeting/changed", NULL);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_EVENTS_SENT), sent + 3);
 
     /* a vote's deadline is the owner's to act on: another node leaves it alone */
