@@ -364,6 +364,9 @@ static const struct {
                                      "counter", NULL},
     [RS_M_CLUSTER_EVENTS_FAILED] = {"ratsaal_cluster_events_total{result=\"failed\"}", "counter",
                                     NULL},
+    [RS_M_CLUSTER_SHARED_STORAGE] = {"ratsaal_cluster_shared_storage", "gauge",
+                                     "1 when recordings_dir and live_dir are seen shared by every "
+                                     "live node of the cluster"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

@@ -208,6 +208,7 @@ enum rs_metric {
     RS_M_CLUSTER_EVENTS_APPLIED, /* read from a stream and applied by this node, the owner */
     RS_M_CLUSTER_EVENTS_IGNORED, /* read but not applied: unknown type or already stale */
     RS_M_CLUSTER_EVENTS_FAILED,  /* could not be sent (Redis): the live room misses the change */
+    RS_M_CLUSTER_SHARED_STORAGE, /* gauge: 1 when every live node's marker is in both dirs */
     RS_M__COUNT
 };
 

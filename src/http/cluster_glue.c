@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/cluster_events.h"
+#include "http/cluster_storage.h"
 #include "room/room.h"
 
 #define NODES_EVERY_MS 5000           /* how often the live nodes are counted for /metrics */
@@ -36,6 +37,7 @@ struct rs_cluster_glue {
     struct rs_cluster_events *events; /* notices from other nodes (cluster_events.h) */
     bool draining;
     int64_t nodes_counted_ms;
+    int storage; /* shared directories: -1 not checked yet, 0 not shared, 1 shared */
 };
 
 /* on_lease_lost: another node owns `room` now. Its participants here are told `moved`
@@ -146,6 +148,12 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
             snprintf(err, errlen, "cluster: cannot start: %s", strerror(-rc));
         return rc;
     }
+    g->storage = -1;
+    if ((rc = rs_cluster_storage_mark(cfg, err, errlen))) {
+        rs_cluster_free(g->cluster);
+        free(g);
+        return rc;
+    }
     g->events = rs_cluster_events_new(app, g->cluster);
     if (!g->events) {
         rs_cluster_free(g->cluster);
@@ -183,6 +191,24 @@ static void copy_stats(struct rs_cluster_glue *g)
     rs_metric_set(RS_M_REDIS_SERVER_ERRORS, rs->server_errors);
 }
 
+/* Whether recordings_dir and live_dir are shared by every live node (cluster_storage.h). */
+static void check_storage(struct rs_cluster_glue *g, const struct rs_cluster_node *nodes, size_t n)
+{
+    const char *ids[RS_CLUSTER_NODES_MAX];
+    for (size_t i = 0; i < n; i++)
+        ids[i] = nodes[i].id;
+    char missing[RS_CONFIG_PATH_MAX + 128];
+    int ok = rs_cluster_storage_shared(&g->app->cfg, ids, n, missing, sizeof(missing));
+    if (!ok && g->storage != 0)
+        RS_ERROR("cluster", "event=storage_not_shared missing=%s (recordings_dir and live_dir must "
+                 "be one directory shared by every node; recording retention waits)",
+                 missing);
+    else if (ok && g->storage == 0)
+        RS_INFO("cluster", "event=storage_shared nodes=%zu", n);
+    g->storage = ok;
+    rs_metric_set(RS_M_CLUSTER_SHARED_STORAGE, (uint64_t)ok);
+}
+
 void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms)
 {
     struct rs_cluster_glue *g = app->cluster;
@@ -198,8 +224,10 @@ void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms)
     if (rs_cluster_ready(g->cluster) && now_ms - g->nodes_counted_ms >= NODES_EVERY_MS) {
         struct rs_cluster_node *nodes = malloc(RS_CLUSTER_NODES_MAX * sizeof(*nodes));
         size_t n = 0;
-        if (nodes && rs_cluster_nodes(g->cluster, nodes, RS_CLUSTER_NODES_MAX, &n) == 0)
+        if (nodes && rs_cluster_nodes(g->cluster, nodes, RS_CLUSTER_NODES_MAX, &n) == 0) {
             rs_metric_set(RS_M_CLUSTER_NODES, n);
+            check_storage(g, nodes, n);
+        }
         free(nodes);
         g->nodes_counted_ms = now_ms;
     }
@@ -241,9 +269,15 @@ void rs_cluster_glue_stop(struct rs_app *app)
     app->cluster = NULL;
     int rc = rs_cluster_leave(g->cluster);
     RS_INFO("cluster", "event=left rc=%d", rc);
+    rs_cluster_storage_unmark(&app->cfg);
     rs_cluster_events_free(g->events);
     rs_cluster_free(g->cluster);
     free(g);
+}
+
+bool rs_cluster_glue_storage_shared(const struct rs_app *app)
+{
+    return !app->cluster || app->cluster->storage == 1;
 }
 
 struct rs_cluster *rs_cluster_glue_cluster(const struct rs_app *app)

@@ -39,6 +39,9 @@ void rs_cluster_glue_drain(struct rs_app *app);
 /* Leaves the cluster (leases released, record removed), empties the hooks and frees
  * `app->cluster`. Safe without a cluster. */
 void rs_cluster_glue_stop(struct rs_app *app);
+/* Whether recordings_dir and live_dir were found shared by every live node at the last check
+ * (http/cluster_storage.h); true on a single node, false before the first check. */
+bool rs_cluster_glue_storage_shared(const struct rs_app *app);
 /* The node's cluster view (borrowed), NULL on a single node. */
 struct rs_cluster *rs_cluster_glue_cluster(const struct rs_app *app);
 

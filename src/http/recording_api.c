@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/recording_dirs.h"
+#include "http/cluster_glue.h"
 #include "http/live.h"
 #include "store/store_recording.h"
 
@@ -213,6 +214,11 @@ static int delete_one(struct rs_app *app, struct rs_http_resp *resp, const struc
         return fail(resp, 409, "recording_in_progress", "stop the recording before deleting it");
     if (strcmp(r->state, "deleted") == 0)
         return fail(resp, 404, "not_found", "the recording was deleted");
+    /* a cluster whose recordings_dir is not seen shared: the file may be on another node's
+     * disk, and "not found here" must not become "deleted" (http/cluster_storage.h) */
+    if (!rs_cluster_glue_storage_shared(app))
+        return fail(resp, 503, "storage_not_shared",
+                    "the recordings directory is not (yet) seen shared by every node");
     int rc = remove_file(app, r);
     if (rc) {
         RS_ERROR("recording", "event=remove_failed room=%s recording=%lld rc=%d", r->room_id,
@@ -337,6 +343,10 @@ static void retention_done(void *arg)
 int rs_recording_retention(struct rs_app *app, int64_t now_ms)
 {
     if (!app->store)
+        return 0;
+    /* in a cluster a file not found here may be on another node's disk: wait until the
+     * directory is known to be shared (http/cluster_storage.h) */
+    if (!rs_cluster_glue_storage_shared(app))
         return 0;
     struct retention_job *job = calloc(1, sizeof(*job));
     if (!job)

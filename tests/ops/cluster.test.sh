@@ -61,6 +61,8 @@ pg=$(scripts/pg-test.sh start "$dir/pg" 2>"$dir/pg.err") || {
 }
 ok "redis-server and PostgreSQL started"
 
+# recordings_dir and live_dir are one directory for all nodes (docs/cluster.md "Shared directories")
+mkdir -p "$dir/shared/recordings" "$dir/shared/live"
 # free loopback ports: HTTP on each, the same number for its media (UDP and ICE-TCP)
 read -r -a ports < <(python3 -c '
 import socket
@@ -76,6 +78,8 @@ for k in a b c; do
   cat >"$dir/$k.conf" <<EOF
 listen = 127.0.0.1:${port[$k]}
 data_dir = $dir/$k
+recordings_dir = $dir/shared/recordings
+live_dir = $dir/shared/live
 udp_port = ${port[$k]}
 media_workers = 1
 store = $pg
@@ -200,6 +204,9 @@ rc=$?
 pid[a]=
 if [[ $rc -eq 0 ]] && grep -q 'event=left rc=0' "$dir/a.log"; then ok "SIGTERM: a exits 0 after leaving the cluster"
 else notok "SIGTERM: a exits 0 after leaving the cluster" "exit $rc; $(tail -5 "$dir/a.log")"; fi
+shared=$(curl -s -m 2 "$(url c)/metrics" | awk '/^ratsaal_cluster_shared_storage / {print $2}')
+if [[ $shared == 1 ]]; then ok "c sees recordings_dir and live_dir shared by every node"
+else notok "c sees recordings_dir and live_dir shared by every node" "ratsaal_cluster_shared_storage=${shared:-none}"; fi
 errors=$(grep -h ' error ' "$dir"/[abc].log | head -5)
 if [[ -z $errors ]]; then ok "no error lines in the servers' logs"; else notok "no error lines in the servers' logs" "$errors"; fi
 finish

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cluster/cluster.h"
@@ -30,6 +31,7 @@
 
 static const char *redis_url;
 static char prefix[64];
+static char shared[] = "/tmp/rs-glue-dirs-XXXXXX"; /* recordings_dir and live_dir of a and b */
 static struct rs_app a, b;
 static int closes;
 
@@ -44,10 +46,20 @@ static void do_close(struct rs_session *s, int status, const char *reason)
 
 static const struct rs_session_ops ops = {want_write, do_close};
 
-static void app_init(struct rs_app *app, const char *id, const char *url)
+/* Makes `base`/rec and `base`/live, the two directories a node shares (cluster_storage.h). */
+static void dirs_at(struct rs_config *cfg, const char *base)
+{
+    snprintf(cfg->recordings_dir, sizeof(cfg->recordings_dir), "%s/rec", base);
+    snprintf(cfg->live_dir, sizeof(cfg->live_dir), "%s/live", base);
+    mkdir(cfg->recordings_dir, 0700);
+    mkdir(cfg->live_dir, 0700);
+}
+
+static void app_init_at(struct rs_app *app, const char *id, const char *url, const char *dirs)
 {
     memset(app, 0, sizeof(*app));
     rs_config_defaults(&app->cfg);
+    dirs_at(&app->cfg, dirs);
     snprintf(app->cfg.cluster_redis, sizeof(app->cfg.cluster_redis), "%s", url);
     snprintf(app->cfg.cluster_node_id, sizeof(app->cfg.cluster_node_id), "%s", id);
     snprintf(app->cfg.cluster_public_url, sizeof(app->cfg.cluster_public_url),
@@ -61,6 +73,11 @@ static void app_init(struct rs_app *app, const char *id, const char *url)
         fail_msg("start %s: %s", id, err);
     assert_non_null(app->cluster);
     rs_cluster_glue_tick(app, rs_mono_ms()); /* registers */
+}
+
+static void app_init(struct rs_app *app, const char *id, const char *url)
+{
+    app_init_at(app, id, url, shared);
 }
 
 static int setup(void **state)
@@ -355,6 +372,48 @@ static void test_notices_reach_the_owner(void **state)
     unlink(path);
 }
 
+/* recordings_dir and live_dir: shared once every live node's marker is seen in both; a node with
+ * directories of its own makes the check fail on every node (gauge 0, retention waits). */
+static void test_shared_storage(void **state)
+{
+    NEED_REDIS();
+    rs_cluster_glue_tick(&a, rs_mono_ms() + 10000); /* the listing (every 5 s) checks */
+    assert_true(rs_cluster_glue_storage_shared(&a));
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SHARED_STORAGE), 1);
+
+    char own[] = "/tmp/rs-glue-own-XXXXXX";
+    assert_non_null(mkdtemp(own));
+    struct rs_app c;
+    app_init_at(&c, "c", redis_url, own);
+    rs_cluster_glue_tick(&a, rs_mono_ms() + 20000);
+    assert_false(rs_cluster_glue_storage_shared(&a)); /* c's marker is not in a's directory */
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SHARED_STORAGE), 0);
+    rs_cluster_glue_tick(&c, rs_mono_ms() + 20000);
+    assert_false(rs_cluster_glue_storage_shared(&c)); /* nor a's and b's in c's */
+    app_done(&c); /* c leaves: its record and its marker go */
+    char marker[256];
+    snprintf(marker, sizeof(marker), "%s/rec/.cluster/c", own);
+    assert_int_equal(access(marker, F_OK), -1);
+    rs_cluster_glue_tick(&a, rs_mono_ms() + 30000);
+    assert_true(rs_cluster_glue_storage_shared(&a));
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", own);
+    assert_int_equal(system(cmd), 0);
+
+    /* a directory the node cannot write refuses the start, with the path */
+    struct rs_app d;
+    memset(&d, 0, sizeof(d));
+    rs_config_defaults(&d.cfg);
+    snprintf(d.cfg.cluster_redis, sizeof(d.cfg.cluster_redis), "%s", redis_url);
+    snprintf(d.cfg.cluster_node_id, sizeof(d.cfg.cluster_node_id), "d");
+    snprintf(d.cfg.cluster_public_url, sizeof(d.cfg.cluster_public_url), "http://127.0.0.1:8084");
+    snprintf(d.cfg.recordings_dir, sizeof(d.cfg.recordings_dir), "/nonexistent/rec");
+    char err[256] = "";
+    assert_int_not_equal(rs_cluster_glue_start(&d, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "/nonexistent/rec/.cluster"));
+    assert_null(d.cluster);
+}
+
 /* Draining: not ready, with its reason. */
 static void test_draining(void **state)
 {
@@ -385,6 +444,8 @@ static void test_single_node(void **state)
 
 int main(void)
 {
+    if (!mkdtemp(shared))
+        return 1;
     redis_url = getenv("RATSAAL_TEST_REDIS");
     if (redis_url && !*redis_url)
         redis_url = NULL;
@@ -395,7 +456,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redis_unreachable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices_reach_the_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_draining, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", shared);
+    if (system(cmd) != 0)
+        failed++;
+    return failed;
 }
