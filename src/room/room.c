@@ -301,7 +301,7 @@ static int room_open(struct rs_app *app, const char *id, const char *title, stru
     room->app = app;
     int64_t now = rs_wall_ms();
     int rc = app->store ? rs_store_room_get(app->store, id, &room->rec) : -ENOENT;
-    if (rc == -ENOENT && only_restored) {
+    if (rc == -ENOENT && only_restored && app->store) {
         free(room);
         if (app->room_owner.release)
             app->room_owner.release(app->room_owner.user, id);

@@ -818,6 +818,7 @@ void rs_vote_members_changed(struct rs_app *app, const char *room_id)
 }
 
 struct due {
+    struct rs_app *app;
     struct rs_vote_record *v;
     size_t n;
 };
@@ -825,6 +826,12 @@ struct due {
 static int due_each(const struct rs_vote_record *v, void *arg)
 {
     struct due *d = arg;
+    /* a cluster: the node that owns the room closes its votes, so that the room's participants
+     * hear of it (vote/closed goes to the room on this node); a vote of a room open nowhere is
+     * closed by its next owner's tick, or by the first cast after the deadline */
+    if (d->app->room_owner.acquire &&
+        (!d->app->rooms || !rs_rooms_find(d->app->rooms, v->room_id)))
+        return 0;
     if (d->n >= 4)
         return 1; /* the rest next second */
     d->v[d->n++] = *v;
@@ -838,7 +845,7 @@ void rs_vote_tick(struct rs_app *app)
     if (!app->store || now < next_ms)
         return;
     next_ms = now + DUE_CHECK_MS;
-    struct due d = {calloc(4, sizeof(*d.v)), 0};
+    struct due d = {app, calloc(4, sizeof(*d.v)), 0};
     if (!d.v)
         return;
     rs_store_vote_due(app->store, rs_wall_ms(), due_each, &d);
