@@ -329,11 +329,15 @@ static int control_join(struct rs_call *c)
     struct rs_room *room;
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
-    if (creates && room->count) {
-        /* opened here from another node's snapshot (a cluster): the meeting goes on, and its
-         * creator is whoever shows the key, as in a room that is open */
+    if (!existing && room->count) {
+        /* opened here from another node's snapshot (a cluster): the meeting goes on, its
+         * creator is whoever shows the key, and the chair's lock and bans hold, as in a room
+         * that is open */
+        if (creates)
+            g.moderator = creator_key_ok(room, c->arg[JOIN_CREATOR_KEY].str);
         creates = false;
-        g.moderator = creator_key_ok(room, c->arg[JOIN_CREATOR_KEY].str);
+        if (rs_chair_admission(room, &peer->ident, g.moderator, c->err))
+            return -EACCES; /* the restored room stays: its participants may resume */
     }
     /* a guest invitation without an account makes a guest (docs/protocol.md "Roles"); an
      * audience invitation makes one with or without an account (room/podium.h) */
