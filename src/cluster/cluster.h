@@ -31,12 +31,12 @@
 #include "cluster/redis.h"
 
 #define RS_CLUSTER_PREFIX_DEFAULT "ratsaal:"
-#define RS_CLUSTER_NODES_MAX 256       /* nodes a listing looks at */
-#define RS_CLUSTER_LEASES_MAX 4096     /* rooms one node may own */
-#define RS_CLUSTER_EVENT_ID_MAX 41     /* "<ms>-<seq>", two 64-bit decimals */
-#define RS_CLUSTER_EVENT_TYPE_MAX 32   /* [a-z0-9_./-], 1-32 */
-#define RS_CLUSTER_EVENT_BODY_MAX 8192 /* bytes of one event's body (JSON, typically) */
-#define RS_CLUSTER_EVENTS_READ_MAX 256 /* events one rs_cluster_events_read returns */
+#define RS_CLUSTER_NODES_MAX 256              /* nodes a listing looks at */
+#define RS_CLUSTER_LEASES_MAX 4096            /* rooms one node may own */
+#define RS_CLUSTER_EVENT_ID_MAX 41            /* "<ms>-<seq>", two 64-bit decimals */
+#define RS_CLUSTER_EVENT_TYPE_MAX 32          /* [a-z0-9_./-], 1-32 */
+#define RS_CLUSTER_EVENT_BODY_MAX 8192        /* bytes of one event's body (JSON, typically) */
+#define RS_CLUSTER_EVENTS_READ_MAX 256        /* events one rs_cluster_events_read returns */
 #define RS_CLUSTER_SNAPSHOT_MAX (1024 * 1024) /* bytes of one room snapshot */
 
 /* Called from rs_cluster_tick when a renewal found the room owned by another node (`owner`, ""
@@ -46,21 +46,21 @@
 typedef void (*rs_cluster_lease_lost_fn)(void *user, const char *room, const char *owner);
 
 struct rs_cluster_opts {
-    const char *redis_url;      /* cluster_redis: redis://host:port[/db] or unix:/path */
-    const char *prefix;         /* NULL: RS_CLUSTER_PREFIX_DEFAULT */
-    const char *node_id;        /* this node's id (node.h rules) */
-    const char *public_url;     /* where clients reach this node (node.h: url) */
-    const char *media_ip;       /* the address of this node's media port */
-    const char *version;        /* the server's version */
-    int64_t started_at_ms;      /* wall-clock ms when the process started */
-    unsigned node_ttl_ms;       /* cluster_node_ttl_ms; 0: 5000. A silent node is gone after it */
-    unsigned heartbeat_ms;      /* 0: 1000 (at most node_ttl_ms / 2) */
-    unsigned lease_ttl_ms;      /* cluster_lease_ttl_ms; 0: 5000. Renewed every lease_ttl_ms / 3 */
-    unsigned ready_grace;       /* failed heartbeats in a row before not ready; 0: 3 */
-    unsigned stream_maxlen;     /* events kept per room (MAXLEN ~); 0: 1000 */
-    unsigned stream_ttl_ms;     /* a room's stream and cursor live this long after the last write;
-                                   0: 24 h */
-    unsigned snapshot_ttl_ms;   /* a room's snapshot lives this long after it was written; 0: 90 s */
+    const char *redis_url;    /* cluster_redis: redis://host:port[/db] or unix:/path */
+    const char *prefix;       /* NULL: RS_CLUSTER_PREFIX_DEFAULT */
+    const char *node_id;      /* this node's id (node.h rules) */
+    const char *public_url;   /* where clients reach this node (node.h: url) */
+    const char *media_ip;     /* the address of this node's media port */
+    const char *version;      /* the server's version */
+    int64_t started_at_ms;    /* wall-clock ms when the process started */
+    unsigned node_ttl_ms;     /* cluster_node_ttl_ms; 0: 5000. A silent node is gone after it */
+    unsigned heartbeat_ms;    /* 0: 1000 (at most node_ttl_ms / 2) */
+    unsigned lease_ttl_ms;    /* cluster_lease_ttl_ms; 0: 5000. Renewed every lease_ttl_ms / 3 */
+    unsigned ready_grace;     /* failed heartbeats in a row before not ready; 0: 3 */
+    unsigned stream_maxlen;   /* events kept per room (MAXLEN ~); 0: 1000 */
+    unsigned stream_ttl_ms;   /* a room's stream and cursor live this long after the last write;
+                                 0: 24 h */
+    unsigned snapshot_ttl_ms; /* a room's snapshot lives this long after it was written; 0: 90 s */
     struct rs_redis_opts redis; /* timeouts and backoff; its url is ignored (redis_url is used) */
     rs_cluster_lease_lost_fn on_lease_lost; /* may be NULL */
     void *user;                             /* for on_lease_lost */

@@ -36,15 +36,14 @@ static const char DROP[] = "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return
                            "return 1\n";
 
 /* KEYS: state key. ARGV: longest value returned. */
-static const char GET[] =
-    "if redis.call('TYPE', KEYS[1]).ok ~= 'string' then\n"
-    "  if redis.call('EXISTS', KEYS[1]) == 0 then return false end\n"
-    "  return redis.error_reply('RS_NOT_STRING')\n"
-    "end\n"
-    "if redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[1]) then\n"
-    "  return redis.error_reply('RS_TOO_LONG')\n"
-    "end\n"
-    "return redis.call('GET', KEYS[1])\n";
+static const char GET[] = "if redis.call('TYPE', KEYS[1]).ok ~= 'string' then\n"
+                          "  if redis.call('EXISTS', KEYS[1]) == 0 then return false end\n"
+                          "  return redis.error_reply('RS_NOT_STRING')\n"
+                          "end\n"
+                          "if redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[1]) then\n"
+                          "  return redis.error_reply('RS_TOO_LONG')\n"
+                          "end\n"
+                          "return redis.call('GET', KEYS[1])\n";
 
 static int keys(struct rs_cluster *c, const char *room, char *owner_key, char *state_key)
 {

@@ -180,15 +180,14 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
         return rc;
     }
     app->cluster = g;
-    app->room_owner =
-        (struct rs_room_owner){.acquire = owner_acquire,
-                               .release = owner_release,
-                               .held = owner_held,
-                               .snapshot_load = snapshot_load,
-                               .snapshot_save = snapshot_save,
-                               .snapshot_drop = snapshot_drop,
-                               .draining = owner_draining,
-                               .user = g};
+    app->room_owner = (struct rs_room_owner){.acquire = owner_acquire,
+                                             .release = owner_release,
+                                             .held = owner_held,
+                                             .snapshot_load = snapshot_load,
+                                             .snapshot_save = snapshot_save,
+                                             .snapshot_drop = snapshot_drop,
+                                             .draining = owner_draining,
+                                             .user = g};
     rs_metric_set(RS_M_CLUSTER_READY, 0);
     RS_INFO("cluster", "event=started node=%s url=%s", cfg->cluster_node_id,
             cfg->cluster_public_url);

@@ -201,8 +201,8 @@ fail_free:
 
 static json_t *attendance_save_participant(const struct rs_participant *p)
 {
-    struct stay **slot = (struct stay **)rs_participant_state((struct rs_participant *)p,
-                                                              &rs_attendance_feature);
+    struct stay **slot =
+        (struct stay **)rs_participant_state((struct rs_participant *)p, &rs_attendance_feature);
     return slot && *slot ? json_pack("{s:I}", "row", (json_int_t)(*slot)->row) : NULL;
 }
 

@@ -618,8 +618,8 @@ static json_t *chair_save(struct rs_room *room)
     json_t *banned = json_array();
     for (unsigned i = 0; banned && i < cr->n_banned; i++)
         json_array_append_new(banned, json_string(cr->banned[i]));
-    return json_pack("{s:b, s:b, s:o}", "locked", cr->locked, "mic_restricted",
-                     cr->mic_restricted, "banned", banned);
+    return json_pack("{s:b, s:b, s:o}", "locked", cr->locked, "mic_restricted", cr->mic_restricted,
+                     "banned", banned);
 }
 
 static int chair_restore(struct rs_room *room, json_t *part)

@@ -250,8 +250,8 @@ static json_t *session_save(struct rs_room *room)
         return NULL;
     json_t *list = json_array();
     for (unsigned i = 0; list && i < (*slot)->n; i++)
-        json_array_append_new(list, json_pack("{s:i, s:s}", "role", (int)(*slot)->h[i].role,
-                                              "key", (*slot)->h[i].key));
+        json_array_append_new(list, json_pack("{s:i, s:s}", "role", (int)(*slot)->h[i].role, "key",
+                                              (*slot)->h[i].key));
     return json_pack("{s:o}", "holders", list);
 }
 

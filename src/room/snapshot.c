@@ -26,8 +26,8 @@
 #include "room/events.h"
 
 #define EACH_FEATURE(room, f)                                                                      \
-    for (unsigned f##_i = 0; f##_i < rs_rooms_features((room)->app->rooms)->count; f##_i++)      \
-        for (const struct rs_feature *f = rs_rooms_features((room)->app->rooms)->list[f##_i]; f; \
+    for (unsigned f##_i = 0; f##_i < rs_rooms_features((room)->app->rooms)->count; f##_i++)        \
+        for (const struct rs_feature *f = rs_rooms_features((room)->app->rooms)->list[f##_i]; f;   \
              f = NULL)
 
 /* ---- helpers for the features ---- */
@@ -96,12 +96,12 @@ static void error(const struct rs_room *room, const char *what)
 
 static json_t *participant_save(const struct rs_participant *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:b, s:b, s:b, s:b, s:I}", "id", p->id,
-                          "name", p->display_name, "role", rs_role_name(p->role), "user",
-                          p->user_id, "account", p->account, "access", p->access, "invited",
-                          p->invited, "invited_moderator", p->invited_moderator, "invited_guest",
-                          p->invited_guest, "invited_audience", p->invited_audience, "joined_at",
-                          (json_int_t)p->joined_at_ms);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:b, s:b, s:b, s:b, s:I}", "id", p->id, "name",
+                  p->display_name, "role", rs_role_name(p->role), "user", p->user_id, "account",
+                  p->account, "access", p->access, "invited", p->invited, "invited_moderator",
+                  p->invited_moderator, "invited_guest", p->invited_guest, "invited_audience",
+                  p->invited_audience, "joined_at", (json_int_t)p->joined_at_ms);
     if (!j)
         return NULL;
     if (p->resume_set) {
@@ -238,7 +238,8 @@ static int base_parse(json_t *j, struct base *b)
     b->name = rs_snapshot_str(j, "name");
     b->user = rs_snapshot_str(j, "user");
     const char *role = rs_snapshot_str(j, "role");
-    if (!rs_snapshot_participant_id_ok(b->id) || !text_ok(b->name, RS_DISPLAY_NAME_MAX_BYTES, false))
+    if (!rs_snapshot_participant_id_ok(b->id) ||
+        !text_ok(b->name, RS_DISPLAY_NAME_MAX_BYTES, false))
         return -EBADMSG;
     if (!b->user)
         b->user = "";
@@ -276,8 +277,7 @@ static int base_parse(json_t *j, struct base *b)
 
 /* Puts a restored participant into the room's list, reconnecting since `now_ms`, counted as
  * rs_room_enter counts (not as a join: it joined on the node before). */
-static struct rs_participant *base_make(struct rs_room *room, const struct base *b,
-                                        int64_t now_ms)
+static struct rs_participant *base_make(struct rs_room *room, const struct base *b, int64_t now_ms)
 {
     struct rs_participant *p = calloc(1, sizeof(*p));
     if (!p)

@@ -510,10 +510,9 @@ static json_t *speakers_save(struct rs_room *room)
                                                s->queue[i].point_of_order, "since",
                                                (json_int_t)s->queue[i].since_ms));
     for (unsigned i = 0; stats && i < s->n_stats; i++)
-        json_array_append_new(stats, json_pack("{s:s, s:s, s:i, s:I}", "id", s->stats[i].id,
-                                               "name", s->stats[i].name, "turns",
-                                               (int)s->stats[i].turns, "ms",
-                                               (json_int_t)s->stats[i].spoken_ms));
+        json_array_append_new(stats, json_pack("{s:s, s:s, s:i, s:I}", "id", s->stats[i].id, "name",
+                                               s->stats[i].name, "turns", (int)s->stats[i].turns,
+                                               "ms", (json_int_t)s->stats[i].spoken_ms));
     json_t *j = json_pack("{s:o, s:o, s:b, s:i}", "queue", queue, "stats", stats, "auto",
                           s->auto_advance, "limit", (int)s->time_limit_s);
     if (j && s->current[0])
@@ -552,8 +551,8 @@ static int speakers_restore(struct rs_room *room, json_t *part)
     {
         const char *id = rs_snapshot_str(v, "id");
         int64_t since;
-        if (!rs_snapshot_participant_id_ok(id) || !rs_snapshot_int(v, "since", 0, INT64_MAX / 2,
-                                                                    &since)) {
+        if (!rs_snapshot_participant_id_ok(id) ||
+            !rs_snapshot_int(v, "since", 0, INT64_MAX / 2, &since)) {
             rc = -EBADMSG;
             continue;
         }
@@ -590,8 +589,8 @@ static int speakers_restore(struct rs_room *room, json_t *part)
     if (cur) {
         const char *id = rs_snapshot_str(cur, "id"), *item = rs_snapshot_str(cur, "item");
         int64_t started, ends;
-        struct rs_participant *p = rs_snapshot_participant_id_ok(id) ? rs_room_participant(room, id)
-                                                                      : NULL;
+        struct rs_participant *p =
+            rs_snapshot_participant_id_ok(id) ? rs_room_participant(room, id) : NULL;
         if (!rs_snapshot_int(cur, "started", 0, INT64_MAX / 2, &started) ||
             !rs_snapshot_int(cur, "ends", 0, INT64_MAX / 2, &ends) || !item ||
             strlen(item) > RS_AGENDA_ITEM_ID_LEN)

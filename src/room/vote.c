@@ -829,8 +829,7 @@ static int due_each(const struct rs_vote_record *v, void *arg)
     /* a cluster: the node that owns the room closes its votes, so that the room's participants
      * hear of it (vote/closed goes to the room on this node); a vote of a room open nowhere is
      * closed by its next owner's tick, or by the first cast after the deadline */
-    if (d->app->room_owner.acquire &&
-        (!d->app->rooms || !rs_rooms_find(d->app->rooms, v->room_id)))
+    if (d->app->room_owner.acquire && (!d->app->rooms || !rs_rooms_find(d->app->rooms, v->room_id)))
         return 0;
     if (d->n >= 4)
         return 1; /* the rest next second */

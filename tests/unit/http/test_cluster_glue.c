@@ -427,7 +427,8 @@ static void test_failover_resume(void **state)
     assert_true(saw1 && saw2);
     json_decref(j);
     /* a wrong token on the restored room joins afresh, as on one node */
-    struct rs_session *r3 = join_resume(&b, "r6", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &j);
+    struct rs_session *r3 =
+        join_resume(&b, "r6", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &j);
     assert_false(json_is_true(json_object_get(j, "resumed")));
     json_decref(j);
     (void)r2;

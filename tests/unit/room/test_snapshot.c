@@ -175,8 +175,8 @@ static json_t *participant(json_t *joined, const char *id)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(joined, "participants"), i, p) if (strcmp(str(p, "id"),
-                                                                                 id) == 0) return p;
+    json_array_foreach(json_object_get(joined, "participants"), i,
+                       p) if (strcmp(str(p, "id"), id) == 0) return p;
     fail_msg("participant %s not in the list", id);
     return NULL;
 }
@@ -198,8 +198,9 @@ static void test_round_trip(void **state)
     say(m.s, "{\"ns\":\"speakers\",\"action\":\"settings\",\"time_limit_s\":120}");
     say(m.s, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", q.id); /* Q speaks */
     say(m.s, "{\"ns\":\"chair\",\"action\":\"lock\",\"locked\":true}");
-    say(m.s, "{\"ns\":\"session\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"chair\","
-             "\"on\":true}",
+    say(m.s,
+        "{\"ns\":\"session\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"chair\","
+        "\"on\":true}",
         m.id);
     uint64_t written = rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN);
     rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
@@ -275,7 +276,8 @@ static void test_refused(void **state)
          * role, a repeated id, a user id on a guest, a resume hash that is not 64 hex */
         "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"p1\",\"name\":\"A\",\"role\":"
         "\"participant\",\"access\":0,\"joined_at\":1}]}",
-        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\\u0001\","
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":"
+        "\"A\\u0001\","
         "\"role\":\"participant\",\"access\":0,\"joined_at\":1}]}",
         "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
         "\"role\":\"king\",\"access\":0,\"joined_at\":1}]}",
