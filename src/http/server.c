@@ -1645,8 +1645,8 @@ void rs_http_run(struct rs_http *h, int drain_ms)
     }
     json_t *ev = rs_event("control", "shutdown", "{s:s}", "text", "server is shutting down");
     for (struct rs_session *s = app->sessions; s; s = s->next) {
-        if (s->closing)
-            continue; /* told `moved` (a cluster's drain), or closing anyway */
+        if (app->cluster && s->closing)
+            continue; /* told `moved` by the drain above: it resumes elsewhere */
         if (ev)
             rs_session_send(s, ev);
         rs_session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server_shutdown");
