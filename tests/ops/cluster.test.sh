@@ -9,12 +9,22 @@
 #     and id (the same through C);
 #   - Redis stopped (SIGSTOP): every /readyz is 503 "redis" within 6 s, every /healthz stays
 #     200; Redis back (SIGCONT): every /readyz is 200 again within 5 s;
+#   - a meeting with state on B (tests/ops/cluster_failover.js: four clients, a promotion, a
+#     raised hand, two on the speakers' list, an agenda item current, a vote with an
+#     acknowledged ballot) has its snapshot in Redis;
 #   - B killed (SIGKILL): within the lease TTL + 4 s a join through A succeeds (A takes the room);
-#   - SIGTERM: A exits 0 after leaving the cluster.
+#     the four clients resume through A with their resume tokens: same ids, "resumed": true, and
+#     the state back (roles, hand, speakers' list, the vote's turnout and eligibility, the
+#     agenda's current item); the time from the kill to the last resume is printed as a comment
+#     (not asserted), and A counts the restore in /metrics;
+#   - SIGTERM on A: it hands its rooms over (log `event=handed_over rooms_left=0`), leaves the
+#     cluster and exits 0 within cluster_drain_timeout_s (5 s) + 2 s; its clients were told
+#     `moved` and resume through C with their state (time printed too).
 # The joins are tests/ops/cluster_join.js (node and the `ws` package; no browser). Needs `make
-# all`, redis-server and PostgreSQL's server binaries. Takes about 25 s. RATSAAL_BIN runs another
+# all`, redis-server and PostgreSQL's server binaries. Takes about 40 s. RATSAAL_BIN runs another
 # server binary. Prints TAP-like lines (ok/not ok) and `# pass N`, `# fail N`; exits 1 on a
-# failure. Everything it starts is stopped and its directory removed at exit.
+# failure. Everything it starts is stopped and its directory removed at exit (KEEP_DIR=1 keeps
+# the directory with the servers' logs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
