@@ -203,7 +203,8 @@ static void end_turn(struct rs_room *room, struct speakers *s, int64_t now_ms)
     s->ends_ms = 0;
 }
 
-static void start_turn(struct rs_room *room, struct speakers *s, struct rs_participant *p,
+/* `p` holds the floor from `now_ms` (the turn's record as it will be stored). */
+static void begin_turn(struct rs_room *room, struct speakers *s, struct rs_participant *p,
                        bool point_of_order, int64_t now_ms)
 {
     memcpy(s->current, p->id, sizeof(s->current));
@@ -221,6 +222,12 @@ static void start_turn(struct rs_room *room, struct speakers *s, struct rs_parti
     /* the agenda item under discussion: the store knows which one is current */
     if (keeps_turns(room))
         rs_store_agenda_list(room->app->store, room->id, find_current_item, t->agenda_item);
+}
+
+static void start_turn(struct rs_room *room, struct speakers *s, struct rs_participant *p,
+                       bool point_of_order, int64_t now_ms)
+{
+    begin_turn(room, s, p, point_of_order, now_ms);
     rs_metric_inc(RS_M_SPEAKERS_TURNS);
     RS_INFO("room", "event=floor_given room=%s participant=%s", room->id, p->id);
 }
@@ -597,8 +604,7 @@ static int speakers_restore(struct rs_room *room, json_t *part)
             return -EBADMSG;
         if (p) {
             /* the turn goes on; its row is stored when it ends, here */
-            start_turn(room, s, p, bool_of(cur, "poo"), started);
-            rs_metric_dec(RS_M_SPEAKERS_TURNS); /* counted where it started */
+            begin_turn(room, s, p, bool_of(cur, "poo"), started); /* counted where it started */
             s->ends_ms = ends;
             snprintf(s->turn.agenda_item, sizeof(s->turn.agenda_item), "%s", item);
         }
