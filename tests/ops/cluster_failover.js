@@ -46,12 +46,14 @@ class Client {
       ws.on('error', (e) => reject(e));
       ws.on('unexpected-response', (req, res) => reject(new Error(`http ${res.statusCode}`)));
       ws.on('message', (data) => {
+        if (ws !== this.ws) return; // a socket given up (resume) that still delivers
         const ev = JSON.parse(data.toString());
         if (ev.ns === 'control' && ev.event === 'error' && ev.code === 'moved' && ev.ref === undefined) this.moved = true;
         this.events.push(ev);
         for (const w of this.waiters.slice()) if (w.match(ev)) w.done(ev);
       });
       ws.on('close', () => {
+        if (ws !== this.ws) return;
         this.closed = true;
         clearInterval(this.pinger);
         for (const w of this.waiters.slice()) w.fail(new Error('closed'));
