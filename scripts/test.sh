@@ -14,7 +14,7 @@
 # throwaway redis-server (scripts/redis-test.sh; REDIS=0 skips them).
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
 # HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes),
-# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh, about 40 s), UNIT=0 to skip the
+# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh, about 30 s), UNIT=0 to skip the
 # unit tests and the corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
 # RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
@@ -187,7 +187,7 @@ if [[ "${SOAK:-1}" != 0 ]]; then
 fi
 
 if [[ "${CLUSTER:-1}" != 0 ]]; then
-  echo "== cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 40 s)"
+  echo "== cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 30 s)"
   log="$log_dir/cluster.log"
   timeout 180 tests/ops/cluster.test.sh >"$log" 2>&1
   rc=$?

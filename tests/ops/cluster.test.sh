@@ -21,7 +21,7 @@
 #     cluster and exits 0 within cluster_drain_timeout_s (5 s) + 2 s; its clients were told
 #     `moved` and resume through C with their state (time printed too).
 # The joins are tests/ops/cluster_join.js (node and the `ws` package; no browser). Needs `make
-# all`, redis-server and PostgreSQL's server binaries. Takes about 40 s. RATSAAL_BIN runs another
+# all`, redis-server and PostgreSQL's server binaries. Takes about 30 s. RATSAAL_BIN runs another
 # server binary. Prints TAP-like lines (ok/not ok) and `# pass N`, `# fail N`; exits 1 on a
 # failure. Everything it starts is stopped and its directory removed at exit (KEEP_DIR=1 keeps
 # the directory with the servers' logs).
