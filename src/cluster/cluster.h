@@ -37,7 +37,7 @@
 #define RS_CLUSTER_EVENT_TYPE_MAX 32          /* [a-z0-9_./-], 1-32 */
 #define RS_CLUSTER_EVENT_BODY_MAX 8192        /* bytes of one event's body (JSON, typically) */
 #define RS_CLUSTER_EVENTS_READ_MAX 256        /* events one rs_cluster_events_read returns */
-#define RS_CLUSTER_SNAPSHOT_MAX (1024 * 1024) /* bytes of one room snapshot */
+#define RS_CLUSTER_SNAPSHOT_MAX (4 * 1024 * 1024) /* bytes of one room snapshot */
 
 /* Called from rs_cluster_tick when a renewal found the room owned by another node (`owner`, ""
  * when what the key holds is unreadable): this node must stop serving the room. Both strings

@@ -3,7 +3,7 @@
  *
  * Writing is debounced: anything that tells the room's members something marks the room dirty
  * (room/events.c rs_emit_group), and the registry's tick writes a dirty room at most every
- * RS_SNAPSHOT_DEBOUNCE_MS, and any room every RS_SNAPSHOT_REFRESH_MS (the key's TTL in Redis is
+ * RS_SNAPSHOT_DEBOUNCE_MS plus 1 ms per participant, and any room every RS_SNAPSHOT_REFRESH_MS (the key's TTL in Redis is
  * about the resume grace: a snapshot that could not be resumed from any more expires by
  * itself). A write that fails (Redis away, the lease lost) leaves the room dirty: the next tick
  * tries again. The cost is one serialization and one Redis round trip per changed room and
@@ -184,7 +184,9 @@ void rs_room_snapshot_tick(struct rs_room *room, int64_t now_ms)
     int64_t since = now_ms - room->snapshot_written_ms;
     if (since < 0) /* the wall clock went back */
         since = RS_SNAPSHOT_REFRESH_MS;
-    if ((room->snapshot_dirty && since >= RS_SNAPSHOT_DEBOUNCE_MS) ||
+    /* a large room's snapshot is large: written less often, about 300 KB/s at most */
+    int64_t debounce = RS_SNAPSHOT_DEBOUNCE_MS + (int64_t)room->count;
+    if ((room->snapshot_dirty && since >= debounce) ||
         since >= RS_SNAPSHOT_REFRESH_MS)
         rs_room_snapshot_write(room, now_ms);
 }

@@ -34,8 +34,8 @@
 
 #include "room/room.h"
 
-#define RS_SNAPSHOT_MAX_BYTES (1024 * 1024) /* = RS_CLUSTER_SNAPSHOT_MAX */
-#define RS_SNAPSHOT_MAX_PARTICIPANTS 5000
+#define RS_SNAPSHOT_MAX_BYTES (4 * 1024 * 1024) /* = RS_CLUSTER_SNAPSHOT_MAX */
+#define RS_SNAPSHOT_MAX_PARTICIPANTS 10000 /* max_participants at most */
 #define RS_SNAPSHOT_VERSION 1
 
 /* The room's snapshot as a new NUL-terminated string (freed by the caller), its length in
@@ -47,8 +47,9 @@ char *rs_room_snapshot_save(struct rs_room *room, int64_t now_ms, size_t *len);
  * -ENOMEM. `now_ms` (wall clock) starts the restored participants' resume grace. */
 int rs_room_snapshot_restore(struct rs_room *room, const char *data, size_t len, int64_t now_ms);
 
-/* Writes the snapshots of the registry's rooms that changed (at most every ~300 ms per room)
- * or that were last written RS_SNAPSHOT_REFRESH_MS ago, through app->room_owner.snapshot_save.
+/* Writes the snapshots of the registry's rooms that changed (at most every
+ * RS_SNAPSHOT_DEBOUNCE_MS plus 1 ms per participant: 0.3 s for a council, 10 s for a podium of
+ * 10,000) or that were last written RS_SNAPSHOT_REFRESH_MS ago, through app->room_owner.snapshot_save.
  * Nothing on a single node. Called by rs_rooms_tick. */
 void rs_room_snapshot_tick(struct rs_room *room, int64_t now_ms);
 /* Writes the room's snapshot now, whatever changed (drain). Returns the hook's result. */
