@@ -3,11 +3,11 @@
  *
  * Writing is debounced: anything that tells the room's members something marks the room dirty
  * (room/events.c rs_emit_group), and the registry's tick writes a dirty room at most every
- * RS_SNAPSHOT_DEBOUNCE_MS plus 1 ms per participant, and any room every RS_SNAPSHOT_REFRESH_MS (the key's TTL in Redis is
- * about the resume grace: a snapshot that could not be resumed from any more expires by
- * itself). A write that fails (Redis away, the lease lost) leaves the room dirty: the next tick
- * tries again. The cost is one serialization and one Redis round trip per changed room and
- * debounce period, on the control thread, bounded by the cluster's timeouts.
+ * RS_SNAPSHOT_DEBOUNCE_MS plus 1 ms per participant, and any room every RS_SNAPSHOT_REFRESH_MS (the
+ * key's TTL in Redis is about the resume grace: a snapshot that could not be resumed from any more
+ * expires by itself). A write that fails (Redis away, the lease lost) leaves the room dirty: the
+ * next tick tries again. The cost is one serialization and one Redis round trip per changed room
+ * and debounce period, on the control thread, bounded by the cluster's timeouts.
  *
  * The one subtle point of restoring is order: every participant is checked before the first
  * one is created (a half-restored room would be worse than an empty one), then the
@@ -186,8 +186,7 @@ void rs_room_snapshot_tick(struct rs_room *room, int64_t now_ms)
         since = RS_SNAPSHOT_REFRESH_MS;
     /* a large room's snapshot is large: written less often, about 300 KB/s at most */
     int64_t debounce = RS_SNAPSHOT_DEBOUNCE_MS + (int64_t)room->count;
-    if ((room->snapshot_dirty && since >= debounce) ||
-        since >= RS_SNAPSHOT_REFRESH_MS)
+    if ((room->snapshot_dirty && since >= debounce) || since >= RS_SNAPSHOT_REFRESH_MS)
         rs_room_snapshot_write(room, now_ms);
 }
 
@@ -314,6 +313,11 @@ static struct rs_participant *base_make(struct rs_room *room, const struct base 
     return p;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int rs_room_snapshot_restore(struct rs_room *room, const char *data, size_t len, int64_t now_ms)
 {
     if (!data || len == 0 || len > RS_SNAPSHOT_MAX_BYTES) {
@@ -339,19 +343,24 @@ int rs_room_snapshot_restore(struct rs_room *room, const char *data, size_t len,
         json_decref(root);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        bool dup = false;
-        if (base_parse(json_array_get(list, i), &bases[i]) == 0)
-            for (size_t k = 0; k < i && !dup; k++)
-                dup = strcmp(bases[k].id, bases[i].id) == 0;
-        else
-            dup = true;
-        if (dup) {
-            free(bases);
-            json_decref(root);
-            error(room, "participant");
-            return -EBADMSG;
-        }
+    const char **ids = calloc(n ? n : 1, sizeof(*ids));
+    bool bad = !ids;
+    for (size_t i = 0; i < n && !bad; i++) {
+        bad = base_parse(json_array_get(list, i), &bases[i]) != 0;
+        if (!bad)
+            ids[i] = bases[i].id;
+    }
+    if (!bad && n > 1) { /* a repeated id refuses all: sorted, repeats are neighbours */
+        qsort(ids, n, sizeof(*ids), by_id);
+        for (size_t i = 1; i < n && !bad; i++)
+            bad = strcmp(ids[i - 1], ids[i]) == 0;
+    }
+    free(ids);
+    if (bad) {
+        free(bases);
+        json_decref(root);
+        error(room, "participant");
+        return -EBADMSG;
     }
     int restored = 0;
     for (size_t i = 0; i < n; i++) {

@@ -364,6 +364,51 @@ static void test_restored_expire(void **state)
     json_decref(left);
 }
 
+/* The largest room (max_participants' limit) restores, one more is refused. */
+static void test_large(void **state)
+{
+    for (int extra = 0; extra < 2; extra++) {
+        size_t n = RS_SNAPSHOT_MAX_PARTICIPANTS + extra;
+        size_t cap = 64 + n * 120;
+        char *buf = malloc(cap);
+        assert_non_null(buf);
+        size_t at = (size_t)snprintf(buf, cap, "{\"v\":1,\"room\":\"snap\",\"participants\":[");
+        for (size_t i = 0; i < n; i++)
+            at +=
+                (size_t)snprintf(buf + at, cap - at,
+                                 "%s{\"id\":\"p%011zu\",\"name\":\"N%zu\",\"role\":\"participant\","
+                                 "\"access\":0,\"joined_at\":1}",
+                                 i ? "," : "", i, i);
+        at += (size_t)snprintf(buf + at, cap - at, "]}");
+        struct rs_room room;
+        memset(&room, 0, sizeof(room));
+        room.app = &two;
+        snprintf(room.id, sizeof(room.id), "snap");
+        int rc = rs_room_snapshot_restore(&room, buf, at, rs_wall_ms());
+        if (extra) {
+            assert_int_equal(rc, -EBADMSG);
+        } else {
+            assert_int_equal(rc, (int)n);
+            assert_int_equal(room.count, n);
+            size_t len;
+            char *again = rs_room_snapshot_save(&room, rs_wall_ms(), &len);
+            assert_non_null(again);
+            assert_true(len <= RS_SNAPSHOT_MAX_BYTES);
+            free(again);
+            /* the registry does not know this room: free its participants as rs_rooms_free */
+            while (room.head) {
+                struct rs_participant *p = room.head;
+                room.head = p->next;
+                rs_metric_dec(RS_M_PARTICIPANTS);
+                rs_metric_dec(RS_M_ROLE_PARTICIPANTS);
+                rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
+                free(p);
+            }
+        }
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +416,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_part, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
