@@ -14,7 +14,7 @@
 # throwaway redis-server (scripts/redis-test.sh; REDIS=0 skips them).
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
 # HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes),
-# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh, about 25 s), UNIT=0 to skip the
+# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh, about 30 s), UNIT=0 to skip the
 # unit tests and the corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
 # RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
@@ -187,12 +187,18 @@ if [[ "${SOAK:-1}" != 0 ]]; then
 fi
 
 if [[ "${CLUSTER:-1}" != 0 ]]; then
-  echo "== cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 25 s)"
+  echo "== cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 30 s)"
   log="$log_dir/cluster.log"
-  timeout 120 tests/ops/cluster.test.sh >"$log" 2>&1
+  timeout 180 tests/ops/cluster.test.sh >"$log" 2>&1
+  rc=$?
+  grep -E '^(not )?ok |^# state recovery' "$log" | sed 's/^/  /'
+  count_tap "$log" $rc cluster
+  # the web client's way back after its node died (web/js/signaling.js; node, no browser)
+  log="$log_dir/signaling-fallback.log"
+  timeout 60 node --test --test-reporter=tap tests/ops/signaling_fallback.test.mjs >"$log" 2>&1
   rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
-  count_tap "$log" $rc cluster
+  count_tap "$log" $rc signaling-fallback
 fi
 
 if [[ "${E2E:-1}" != 0 ]]; then

@@ -163,6 +163,7 @@ int rs_cluster_new(const struct rs_cluster_opts *opts, struct rs_cluster **out)
     c->ready_grace = opts->ready_grace ? opts->ready_grace : DEFAULT_READY_GRACE;
     c->stream_maxlen = opts->stream_maxlen ? opts->stream_maxlen : DEFAULT_STREAM_MAXLEN;
     c->stream_ttl_ms = opts->stream_ttl_ms ? opts->stream_ttl_ms : DEFAULT_STREAM_TTL_MS;
+    c->snapshot_ttl_ms = opts->snapshot_ttl_ms ? opts->snapshot_ttl_ms : 90000;
     snprintf(c->ttl_text, sizeof(c->ttl_text), "%u", c->node_ttl_ms);
     snprintf(c->lease_ttl_text, sizeof(c->lease_ttl_text), "%u", c->lease_ttl_ms);
     c->on_lease_lost = opts->on_lease_lost;

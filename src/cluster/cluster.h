@@ -31,12 +31,13 @@
 #include "cluster/redis.h"
 
 #define RS_CLUSTER_PREFIX_DEFAULT "ratsaal:"
-#define RS_CLUSTER_NODES_MAX 256       /* nodes a listing looks at */
-#define RS_CLUSTER_LEASES_MAX 4096     /* rooms one node may own */
-#define RS_CLUSTER_EVENT_ID_MAX 41     /* "<ms>-<seq>", two 64-bit decimals */
-#define RS_CLUSTER_EVENT_TYPE_MAX 32   /* [a-z0-9_./-], 1-32 */
-#define RS_CLUSTER_EVENT_BODY_MAX 8192 /* bytes of one event's body (JSON, typically) */
-#define RS_CLUSTER_EVENTS_READ_MAX 256 /* events one rs_cluster_events_read returns */
+#define RS_CLUSTER_NODES_MAX 256              /* nodes a listing looks at */
+#define RS_CLUSTER_LEASES_MAX 4096            /* rooms one node may own */
+#define RS_CLUSTER_EVENT_ID_MAX 41            /* "<ms>-<seq>", two 64-bit decimals */
+#define RS_CLUSTER_EVENT_TYPE_MAX 32          /* [a-z0-9_./-], 1-32 */
+#define RS_CLUSTER_EVENT_BODY_MAX 8192        /* bytes of one event's body (JSON, typically) */
+#define RS_CLUSTER_EVENTS_READ_MAX 256        /* events one rs_cluster_events_read returns */
+#define RS_CLUSTER_SNAPSHOT_MAX (4 * 1024 * 1024) /* bytes of one room snapshot */
 
 /* Called from rs_cluster_tick when a renewal found the room owned by another node (`owner`, ""
  * when what the key holds is unreadable): this node must stop serving the room. Both strings
@@ -45,20 +46,21 @@
 typedef void (*rs_cluster_lease_lost_fn)(void *user, const char *room, const char *owner);
 
 struct rs_cluster_opts {
-    const char *redis_url;      /* cluster_redis: redis://host:port[/db] or unix:/path */
-    const char *prefix;         /* NULL: RS_CLUSTER_PREFIX_DEFAULT */
-    const char *node_id;        /* this node's id (node.h rules) */
-    const char *public_url;     /* where clients reach this node (node.h: url) */
-    const char *media_ip;       /* the address of this node's media port */
-    const char *version;        /* the server's version */
-    int64_t started_at_ms;      /* wall-clock ms when the process started */
-    unsigned node_ttl_ms;       /* cluster_node_ttl_ms; 0: 5000. A silent node is gone after it */
-    unsigned heartbeat_ms;      /* 0: 1000 (at most node_ttl_ms / 2) */
-    unsigned lease_ttl_ms;      /* cluster_lease_ttl_ms; 0: 5000. Renewed every lease_ttl_ms / 3 */
-    unsigned ready_grace;       /* failed heartbeats in a row before not ready; 0: 3 */
-    unsigned stream_maxlen;     /* events kept per room (MAXLEN ~); 0: 1000 */
-    unsigned stream_ttl_ms;     /* a room's stream and cursor live this long after the last write;
-                                   0: 24 h */
+    const char *redis_url;    /* cluster_redis: redis://host:port[/db] or unix:/path */
+    const char *prefix;       /* NULL: RS_CLUSTER_PREFIX_DEFAULT */
+    const char *node_id;      /* this node's id (node.h rules) */
+    const char *public_url;   /* where clients reach this node (node.h: url) */
+    const char *media_ip;     /* the address of this node's media port */
+    const char *version;      /* the server's version */
+    int64_t started_at_ms;    /* wall-clock ms when the process started */
+    unsigned node_ttl_ms;     /* cluster_node_ttl_ms; 0: 5000. A silent node is gone after it */
+    unsigned heartbeat_ms;    /* 0: 1000 (at most node_ttl_ms / 2) */
+    unsigned lease_ttl_ms;    /* cluster_lease_ttl_ms; 0: 5000. Renewed every lease_ttl_ms / 3 */
+    unsigned ready_grace;     /* failed heartbeats in a row before not ready; 0: 3 */
+    unsigned stream_maxlen;   /* events kept per room (MAXLEN ~); 0: 1000 */
+    unsigned stream_ttl_ms;   /* a room's stream and cursor live this long after the last write;
+                                 0: 24 h */
+    unsigned snapshot_ttl_ms; /* a room's snapshot lives this long after it was written; 0: 90 s */
     struct rs_redis_opts redis; /* timeouts and backoff; its url is ignored (redis_url is used) */
     rs_cluster_lease_lost_fn on_lease_lost; /* may be NULL */
     void *user;                             /* for on_lease_lost */
@@ -76,6 +78,8 @@ struct rs_cluster_stats {
     uint64_t leases_released;
     uint64_t events_appended;
     uint64_t events_read; /* events handed to a reader's callback */
+    uint64_t snapshots_written;
+    uint64_t snapshots_refused; /* writes refused: the lease is not this node's */
 };
 
 struct rs_cluster;
@@ -179,6 +183,16 @@ int rs_cluster_events_commit(struct rs_cluster *c, const char *room, const char 
 /* Loads the saved cursor of `room` into `cursor` ("0" and -ENOENT when none is saved).
  * Returns 0, -ENOENT, -EBADMSG (unreadable; `cursor` is then "0") or an error. */
 int rs_cluster_events_cursor(struct rs_cluster *c, const char *room, char *cursor);
+
+/* Room snapshots (`<prefix>room:<id>:state`, opaque bytes of at most RS_CLUSTER_SNAPSHOT_MAX):
+ * what the next owner rebuilds the meeting from. Put writes `data` (borrowed, `len` bytes) with
+ * the snapshot TTL and drop deletes it, both only while this node owns the room (checked
+ * atomically with the write): -EPERM otherwise, nothing changed. Get returns a new buffer in
+ * `*out` (NUL-terminated, freed by the caller) and its length: 0, -ENOENT (none), -EBADMSG (not
+ * a string, or longer than the limit: refused inside Redis, counted, left alone) or an error. */
+int rs_cluster_snapshot_put(struct rs_cluster *c, const char *room, const void *data, size_t len);
+int rs_cluster_snapshot_drop(struct rs_cluster *c, const char *room);
+int rs_cluster_snapshot_get(struct rs_cluster *c, const char *room, char **out, size_t *len);
 
 /* Leaves the cluster cleanly: releases every lease and removes this node's record (only if
  * it is this process's). For a clean shutdown, before rs_cluster_free; a later tick would

@@ -29,6 +29,7 @@ struct rs_cluster {
     unsigned ready_grace;
     unsigned stream_maxlen;
     unsigned stream_ttl_ms;
+    unsigned snapshot_ttl_ms;
     rs_cluster_lease_lost_fn on_lease_lost;
     void *user;
 

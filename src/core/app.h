@@ -6,6 +6,7 @@
 #ifndef RS_CORE_APP_H
 #define RS_CORE_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -48,6 +49,15 @@ struct rs_room_owner {
      * say), so that this node leaves the room's shared state to that node (a vote's deadline:
      * the owner closes it and tells the room). */
     bool (*elsewhere)(void *user, const char *room);
+    /* The room's snapshot (room/snapshot.h) in Redis: read when the room opens here (a new
+     * buffer in `*out`, freed by the caller; 0, -ENOENT or an error), written while the room
+     * lives and deleted when it closes, both only while this node holds the lease (0, -EPERM,
+     * or an error). */
+    int (*snapshot_load)(void *user, const char *room, char **out, size_t *len);
+    int (*snapshot_save)(void *user, const char *room, const char *data, size_t len);
+    void (*snapshot_drop)(void *user, const char *room);
+    /* This node is draining: it opens no room (the join gets `moved`, filled in `*moved`). */
+    bool (*draining)(void *user, struct rs_room_moved *moved);
     void *user;
 };
 

@@ -84,6 +84,7 @@ void rs_config_defaults(struct rs_config *cfg)
     snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "ratsaal:");
     cfg->cluster_node_ttl_ms = 5000;
     cfg->cluster_lease_ttl_ms = 5000;
+    cfg->cluster_drain_timeout_s = 10;
 }
 
 int rs_config_anonymous(const struct rs_config *cfg)
@@ -430,6 +431,14 @@ static int parse_cluster(struct rs_config *cfg, const char *key, const char *val
             return -EINVAL;
         }
         snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "cluster_drain_timeout_s") == 0) {
+        if (parse_uint(value, 1, 600, &v)) {
+            snprintf(err, errlen, "%s: expected seconds 1-600, got '%s'", key, value);
+            return -EINVAL;
+        }
+        cfg->cluster_drain_timeout_s = (unsigned)v;
         return 0;
     }
     unsigned *dst = strcmp(key, "cluster_node_ttl_ms") == 0    ? &cfg->cluster_node_ttl_ms

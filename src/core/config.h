@@ -126,6 +126,7 @@ struct rs_config {
     char cluster_prefix[65];                                /* Redis key prefix, "ratsaal:" */
     unsigned cluster_node_ttl_ms;  /* a silent node is gone after this */
     unsigned cluster_lease_ttl_ms; /* a room's lease */
+    unsigned cluster_drain_timeout_s; /* SIGTERM: at most this long to hand the rooms over */
 };
 
 #define RS_CONFIG_RETENTION_DAYS_MAX 36500 /* a hundred years: longer is `off` */

@@ -199,6 +199,11 @@ enum rs_metric {
     RS_M_CLUSTER_MALFORMED,          /* records, owners, cursors, events refused */
     RS_M_CLUSTER_LEASES_LOST,        /* renewals that found another owner */
     RS_M_CLUSTER_LEASES_RETAKEN,     /* renewals that found the lease gone and took it again */
+    RS_M_CLUSTER_SNAPSHOTS_WRITTEN,  /* room snapshots written to Redis (room/snapshot.h) */
+    RS_M_CLUSTER_SNAPSHOTS_RESTORED, /* rooms rebuilt from a snapshot here */
+    RS_M_CLUSTER_PARTICIPANTS_RESTORED, /* participants restored from snapshots */
+    RS_M_CLUSTER_SNAPSHOT_ERRORS,    /* snapshots or parts refused, too large, or not written */
+    RS_M_CLUSTER_ROOMS_MOVED,        /* rooms handed over to other nodes by a drain */
     RS_M_REDIS_TIMEOUTS,             /* Redis: no reply within the command timeout */
     RS_M_REDIS_IO_ERRORS,            /* Redis: broken connections, unreadable replies */
     RS_M_REDIS_CONNECT_ERRORS,       /* Redis: connections that could not be opened */

@@ -27,6 +27,7 @@
 #include "http/cluster_events.h"
 #include "http/cluster_storage.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 
 #define NODES_EVERY_MS 5000           /* how often the live nodes are counted for /metrics */
 #define RETRY_S RS_ROOM_MOVED_RETRY_S /* the hint when the owner or Redis is unknown */
@@ -105,6 +106,52 @@ static void owner_release(void *user, const char *room)
         RS_WARN("cluster", "event=release_failed room=%s rc=%d", room, rc);
 }
 
+static int snapshot_load(void *user, const char *room, char **out, size_t *len)
+{
+    struct rs_cluster_glue *g = user;
+    int rc = rs_cluster_snapshot_get(g->cluster, room, out, len);
+    if (rc && rc != -ENOENT)
+        RS_WARN("cluster", "event=snapshot_unreadable room=%s rc=%d", room, rc);
+    return rc;
+}
+
+static int snapshot_save(void *user, const char *room, const char *data, size_t len)
+{
+    struct rs_cluster_glue *g = user;
+    int rc = rs_cluster_snapshot_put(g->cluster, room, data, len);
+    if (rc) {
+        rs_metric_inc(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+        RS_WARN("cluster", "event=snapshot_not_written room=%s rc=%d", room, rc);
+    }
+    return rc;
+}
+
+static void snapshot_drop(void *user, const char *room)
+{
+    struct rs_cluster_glue *g = user;
+    int rc = rs_cluster_snapshot_drop(g->cluster, room);
+    if (rc && rc != -EPERM)
+        RS_WARN("cluster", "event=snapshot_not_dropped room=%s rc=%d", room, rc);
+}
+
+/* A draining node opens no room: the join goes to the least loaded other node, or retries. */
+static bool owner_draining(void *user, struct rs_room_moved *moved)
+{
+    struct rs_cluster_glue *g = user;
+    if (!g->draining)
+        return false;
+    memset(moved, 0, sizeof(*moved));
+    moved->retry_after_s = RETRY_S;
+    struct rs_cluster_node node;
+    if (rs_cluster_least_loaded(g->cluster, &node) == 0 &&
+        strcmp(node.id, g->app->cfg.cluster_node_id) != 0) {
+        snprintf(moved->url, sizeof(moved->url), "%s", node.url);
+        snprintf(moved->node, sizeof(moved->node), "%s", node.id);
+        moved->retry_after_s = 0;
+    }
+    return true;
+}
+
 /* The address of this node's media port, as the node record wants it: public_ip, else the
  * listen address when it is one. */
 static const char *media_ip(const struct rs_config *cfg)
@@ -133,6 +180,9 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
         .started_at_ms = rs_wall_ms(),
         .node_ttl_ms = cfg->cluster_node_ttl_ms,
         .lease_ttl_ms = cfg->cluster_lease_ttl_ms,
+        /* a snapshot is good for as long as someone in it could resume; it is rewritten at
+         * least every RS_SNAPSHOT_REFRESH_MS while the room lives */
+        .snapshot_ttl_ms = cfg->resume_grace_s * 1000u + 2u * RS_SNAPSHOT_REFRESH_MS,
         .on_lease_lost = lease_lost,
         .user = g,
     };
@@ -166,6 +216,10 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
                                              .release = owner_release,
                                              .held = owner_held,
                                              .elsewhere = owner_elsewhere,
+                                             .snapshot_load = snapshot_load,
+                                             .snapshot_save = snapshot_save,
+                                             .snapshot_drop = snapshot_drop,
+                                             .draining = owner_draining,
                                              .user = g};
     rs_metric_set(RS_M_CLUSTER_READY, 0);
     RS_INFO("cluster", "event=started node=%s url=%s", cfg->cluster_node_id,
@@ -258,6 +312,14 @@ void rs_cluster_glue_drain(struct rs_app *app)
     g->draining = true;
     int rc = rs_cluster_set_draining(g->cluster, true, rs_mono_ms());
     RS_INFO("cluster", "event=draining rc=%d", rc);
+}
+
+unsigned rs_cluster_glue_hand_over(struct rs_app *app)
+{
+    struct rs_cluster_glue *g = app->cluster;
+    if (!g || !app->rooms)
+        return 0;
+    return rs_rooms_hand_over(app->rooms, rs_wall_ms());
 }
 
 void rs_cluster_glue_stop(struct rs_app *app)

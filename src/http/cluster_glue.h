@@ -7,7 +7,10 @@
  *   tick       from the HTTP layer's timer (every 200 ms): publishes the load, drives the
  *              heartbeat and renewals, copies the counters into /metrics
  *   ready      for /readyz: registered, not draining, Redis answering
- *   draining   on SIGTERM, before the graceful shutdown: no new rooms are placed here
+ *   draining   on SIGTERM, before the graceful shutdown: no new rooms are placed here, a join
+ *              for a room not open here is sent to the least loaded other node
+ *   hand over  then every room's snapshot is written, its lease released and its participants
+ *              sent `moved`: they resume on another node (docs/cluster.md "Drain")
  *   stop       on a clean shutdown: releases the leases, removes the node's record
  *
  * A lease lost at renewal (another node took the room while this one could not reach Redis)
@@ -36,6 +39,11 @@ void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms);
 bool rs_cluster_glue_ready(const struct rs_app *app, const char **reason);
 /* Marks this node draining and publishes it (SIGTERM). */
 void rs_cluster_glue_drain(struct rs_app *app);
+/* SIGTERM, after rs_cluster_glue_drain: hands every room open here over to the other nodes
+ * (room.h rs_rooms_hand_over: snapshot written, lease released, participants told `moved`).
+ * Returns the rooms that are still here (their snapshot could not be written: Redis away);
+ * call again until 0 or the drain's deadline. 0 without a cluster. */
+unsigned rs_cluster_glue_hand_over(struct rs_app *app);
 /* Leaves the cluster (leases released, record removed), empties the hooks and frees
  * `app->cluster`. Safe without a cluster. */
 void rs_cluster_glue_stop(struct rs_app *app);

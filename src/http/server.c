@@ -1629,8 +1629,24 @@ void rs_http_run(struct rs_http *h, int drain_ms)
     rs_cluster_glue_drain(app); /* no new rooms here, before the sessions go */
     RS_INFO("http", "event=shutting_down sessions=%u",
             (unsigned)rs_metric_get(RS_M_WS_CONNECTIONS));
+    if (app->cluster) {
+        /* a cluster node hands its meetings over (docs/cluster.md "Drain"): each room's
+         * snapshot, its lease given up, its participants told `moved`; a room whose snapshot
+         * cannot be written (Redis away) is tried again until the deadline, then ends below */
+        int64_t until = rs_mono_ms() + (int64_t)app->cfg.cluster_drain_timeout_s * 1000;
+        unsigned left;
+        while ((left = rs_cluster_glue_hand_over(app)) && rs_mono_ms() < until) {
+            int64_t pause = rs_mono_ms() + 500;
+            while (rs_mono_ms() < pause && rs_mono_ms() < until)
+                if (lws_service(h->ctx, 0) < 0)
+                    break;
+        }
+        RS_INFO("cluster", "event=handed_over rooms_left=%u", left);
+    }
     json_t *ev = rs_event("control", "shutdown", "{s:s}", "text", "server is shutting down");
     for (struct rs_session *s = app->sessions; s; s = s->next) {
+        if (app->cluster && s->closing)
+            continue; /* told `moved` by the drain above: it resumes elsewhere */
         if (ev)
             rs_session_send(s, ev);
         rs_session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server_shutdown");

@@ -174,6 +174,15 @@ struct rs_feature {
     /* about every 200 ms with the wall-clock time (ms since the epoch): timed things (a
      * speaking time running out, a vote's duration) */
     void (*tick)(struct rs_room *room, int64_t now_ms);
+    /* cluster failover (room/snapshot.h): the feature's state of the room, or of one of its
+     * participants, as JSON in a shape the feature owns (a new reference; NULL: nothing to
+     * keep), and that state rebuilt from it on the node that owns the room next (the part is
+     * borrowed and came from Redis: check everything; 0, or -EBADMSG: dropped and counted).
+     * Participants are restored before the room's parts. */
+    json_t *(*save)(struct rs_room *room);
+    int (*restore)(struct rs_room *room, json_t *part);
+    json_t *(*save_participant)(const struct rs_participant *p);
+    int (*restore_participant)(struct rs_participant *p, json_t *part);
 };
 
 /* The features a process serves, in registration order. Owned by the room registry. */

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "room/vote.h"
 
 /* Per participant: its open row. */
@@ -70,6 +71,12 @@ static void attendance_leaving(struct rs_participant *p)
         return;
     struct rs_app *app = p->room->app;
     const char *reason = p->leave_reason ? p->leave_reason : "left";
+    if (p->room->handed_over) {
+        /* the room moved to another node, which continues the stay (room/snapshot.h) */
+        free(*slot);
+        *slot = NULL;
+        return;
+    }
     /* one whose connection dropped and never came back (room.h rs_room_peer_gone) left when
      * the socket went, not when its resume grace ended */
     int64_t left_ms = p->reconnecting_since_ms ? p->reconnecting_since_ms : rs_wall_ms();
@@ -190,6 +197,32 @@ fail_free:
     return NULL;
 }
 
+/* ---- failover (room/snapshot.h): a stay goes on across nodes, one row ---- */
+
+static json_t *attendance_save_participant(const struct rs_participant *p)
+{
+    struct stay **slot =
+        (struct stay **)rs_participant_state((struct rs_participant *)p, &rs_attendance_feature);
+    return slot && *slot ? json_pack("{s:I}", "row", (json_int_t)(*slot)->row) : NULL;
+}
+
+static int attendance_restore_participant(struct rs_participant *p, json_t *part)
+{
+    int64_t row;
+    struct stay **slot = (struct stay **)rs_participant_state(p, &rs_attendance_feature);
+    if (!rs_snapshot_int(part, "row", 1, INT64_MAX, &row))
+        return -EBADMSG;
+    if (!slot || !p->room->rec.managed)
+        return 0;
+    struct stay *s = malloc(sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->row = row;
+    free(*slot);
+    *slot = s;
+    return 0;
+}
+
 static const struct rs_action actions[] = {{.name = NULL}};
 
 const struct rs_feature rs_attendance_feature = {
@@ -197,4 +230,6 @@ const struct rs_feature rs_attendance_feature = {
     .actions = actions,
     .joined = attendance_joined,
     .leaving = attendance_leaving,
+    .save_participant = attendance_save_participant,
+    .restore_participant = attendance_restore_participant,
 };

@@ -29,6 +29,7 @@
 #include "room/events.h"
 #include "room/peer.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 
 #define CHAIR_MAX_BANS 256
 
@@ -607,6 +608,65 @@ static const struct rs_action actions[] = {
     {.name = NULL},
 };
 
+/* ---- failover (room/snapshot.h): the chair's decisions go with the room ---- */
+
+static json_t *chair_save(struct rs_room *room)
+{
+    const struct chair_room *cr = room_of(room);
+    if (!cr)
+        return NULL;
+    json_t *banned = json_array();
+    for (unsigned i = 0; banned && i < cr->n_banned; i++)
+        json_array_append_new(banned, json_string(cr->banned[i]));
+    return json_pack("{s:b, s:b, s:o}", "locked", cr->locked, "mic_restricted", cr->mic_restricted,
+                     "banned", banned);
+}
+
+static int chair_restore(struct rs_room *room, json_t *part)
+{
+    json_t *banned = json_object_get(part, "banned");
+    if (!json_is_array(banned) || json_array_size(banned) > CHAIR_MAX_BANS)
+        return -EBADMSG;
+    struct chair_room *cr = room_state(room);
+    if (!cr)
+        return -ENOMEM;
+    cr->locked = json_is_true(json_object_get(part, "locked"));
+    cr->mic_restricted = json_is_true(json_object_get(part, "mic_restricted"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(banned, i, v)
+    {
+        const char *u = json_string_value(v);
+        if (u && *u && strlen(u) < sizeof(cr->banned[0]))
+            snprintf(cr->banned[cr->n_banned++], sizeof(cr->banned[0]), "%s", u);
+    }
+    return 0;
+}
+
+static json_t *chair_save_participant(const struct rs_participant *p)
+{
+    const struct chair_part *cp = part_of(p);
+    if (!cp)
+        return NULL;
+    return json_pack("{s:b, s:b, s:b, s:i}", "mic_muted", cp->mic_muted, "camera_off",
+                     cp->camera_off, "mic_allowed", cp->mic_allowed, "screen", cp->screen);
+}
+
+static int chair_restore_participant(struct rs_participant *p, json_t *part)
+{
+    int64_t screen;
+    if (!rs_snapshot_int(part, "screen", -1, 1, &screen))
+        return -EBADMSG;
+    struct chair_part *cp = part_state(p);
+    if (!cp)
+        return -ENOMEM;
+    cp->mic_muted = json_is_true(json_object_get(part, "mic_muted"));
+    cp->camera_off = json_is_true(json_object_get(part, "camera_off"));
+    cp->mic_allowed = json_is_true(json_object_get(part, "mic_allowed"));
+    cp->screen = (int)screen;
+    return 0;
+}
+
 const struct rs_feature rs_chair_feature = {
     .ns = "chair",
     .actions = actions,
@@ -614,4 +674,8 @@ const struct rs_feature rs_chair_feature = {
     .describe = chair_describe,
     .leaving = chair_leaving,
     .room_free = chair_room_free,
+    .save = chair_save,
+    .restore = chair_restore,
+    .save_participant = chair_save_participant,
+    .restore_participant = chair_restore_participant,
 };

@@ -44,6 +44,7 @@
 #include "room/events.h"
 #include "room/peer.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 
 enum {
     JOIN_ROOM,
@@ -186,6 +187,31 @@ static void control_room_free(struct rs_room *room)
     *slot = NULL;
 }
 
+/* The ad-hoc room's creator key (its hash) goes with the room to the next node, so that the
+ * creator's page is moderator again there (room/snapshot.h). */
+static json_t *control_save(struct rs_room *room)
+{
+    struct creator *cr = creator_of(room, false);
+    if (!cr || !cr->set)
+        return NULL;
+    char h[65];
+    rs_snapshot_hex(cr->hash, sizeof(cr->hash), h);
+    return json_pack("{s:s}", "creator", h);
+}
+
+static int control_restore(struct rs_room *room, json_t *part)
+{
+    uint8_t hash[32];
+    if (rs_snapshot_unhex(rs_snapshot_str(part, "creator"), hash, sizeof(hash)))
+        return -EBADMSG;
+    struct creator *cr = creator_of(room, true);
+    if (!cr)
+        return -ENOMEM;
+    memcpy(cr->hash, hash, sizeof(hash));
+    cr->set = true;
+    return 0;
+}
+
 static int control_join(struct rs_call *c)
 {
     struct rs_app *app = c->app;
@@ -202,6 +228,12 @@ static int control_join(struct rs_call *c)
     const char *resume = c->arg[JOIN_RESUME].str;
     if (resume && *resume) {
         struct rs_participant *p;
+        struct rs_room *restored;
+        /* a cluster: the room may have been open on a node that died or drained; then its
+         * snapshot brings the participants back here, reconnecting (room/snapshot.h) */
+        int orc = rs_room_open_restored(app, room_id, &restored, c->err);
+        if (orc && orc != -ENOENT && c->err->code == RS_ERR_MOVED)
+            return orc;
         enum resume_result r = resume_find(app, room_id, peer, resume, &p);
         rs_metric_inc(r == RESUME_OK        ? RS_M_RESUMES_OK
                       : r == RESUME_EXPIRED ? RS_M_RESUMES_EXPIRED
@@ -297,6 +329,16 @@ static int control_join(struct rs_call *c)
     struct rs_room *room;
     if (rs_room_open(app, room_id, c->arg[JOIN_TITLE].str, &room, c->err))
         return -EINVAL;
+    if (!existing && room->count) {
+        /* opened here from another node's snapshot (a cluster): the meeting goes on, its
+         * creator is whoever shows the key, and the chair's lock and bans hold, as in a room
+         * that is open */
+        if (creates)
+            g.moderator = creator_key_ok(room, c->arg[JOIN_CREATOR_KEY].str);
+        creates = false;
+        if (rs_chair_admission(room, &peer->ident, g.moderator, c->err))
+            return -EACCES; /* the restored room stays: its participants may resume */
+    }
     /* a guest invitation without an account makes a guest (docs/protocol.md "Roles"); an
      * audience invitation makes one with or without an account (room/podium.h) */
     enum rs_role role = g.moderator                         ? RS_ROLE_MODERATOR
@@ -379,4 +421,6 @@ const struct rs_feature rs_control_feature = {
     .welcome = control_welcome,
     .leaving = control_leaving,
     .room_free = control_room_free,
+    .save = control_save,
+    .restore = control_restore,
 };

@@ -44,6 +44,7 @@ static bool moderators(const struct rs_participant *p, void *ctx)
 void rs_emit_group(struct rs_room *room, json_t *ev,
                    bool (*member)(const struct rs_participant *p, void *ctx), void *ctx)
 {
+    room->snapshot_dirty = true; /* what the members are told about changed (room/snapshot.h) */
     if (!ev)
         return;
     struct rs_outbuf *b = rs_outbuf_from_json(ev);

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "room/events.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 
 struct hand {
     int64_t raised_ms;
@@ -68,6 +69,25 @@ static void hand_leaving(struct rs_participant *p)
     *h = NULL;
 }
 
+/* A raised hand goes to the next node with its time, so the queue keeps its order. */
+static json_t *hand_save_participant(const struct rs_participant *p)
+{
+    struct hand *h = *hand_of(p);
+    return h ? json_pack("{s:I}", "raised_at", (json_int_t)h->raised_ms) : NULL;
+}
+
+static int hand_restore_participant(struct rs_participant *p, json_t *part)
+{
+    int64_t at;
+    if (!rs_snapshot_int(part, "raised_at", 0, INT64_MAX / 2, &at))
+        return -EBADMSG;
+    struct hand **h = hand_of(p);
+    if (!*h && !(*h = malloc(sizeof(**h))))
+        return -ENOMEM;
+    (*h)->raised_ms = at;
+    return 0;
+}
+
 static const struct rs_action actions[] = {
     {.name = "raise", .fn = hand_raise, .need = RS_NEED_JOINED},
     {.name = "lower", .fn = hand_lower, .need = RS_NEED_JOINED},
@@ -79,4 +99,6 @@ const struct rs_feature rs_hand_feature = {
     .actions = actions,
     .describe = hand_describe,
     .leaving = hand_leaving,
+    .save_participant = hand_save_participant,
+    .restore_participant = hand_restore_participant,
 };

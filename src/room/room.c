@@ -34,6 +34,7 @@
 #include "room/poll.h"
 #include "room/recording.h"
 #include "room/session.h"
+#include "room/snapshot.h"
 #include "room/timer.h"
 #include "room/vote.h"
 #include "room/whisper.h"
@@ -71,6 +72,7 @@ void rs_rooms_tick(struct rs_rooms *rooms, int64_t now_ms)
             EACH_FEATURE(rooms, f)
             if (f->tick)
                 f->tick(room, now_ms);
+            rs_room_snapshot_tick(room, now_ms);
             rs_room_expire_reconnecting(room, now_ms); /* last: it may free the room */
             room = next;
         }
@@ -210,23 +212,76 @@ unsigned rs_rooms_count(const struct rs_rooms *rooms)
     return rooms->count;
 }
 
+/* `moved` for a join this node cannot take now: without a URL, retry soon. */
+static int moved_retry(struct rs_msg_error *err)
+{
+    memset(&err->moved, 0, sizeof(err->moved));
+    err->retry_after_s = RS_ROOM_MOVED_RETRY_S;
+    rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s",
+                     "the server hosting this meeting is changing; try again");
+    return -EAGAIN;
+}
+
+/* In a cluster, the room's state as the node that owned it before left it (room/snapshot.h):
+ * rebuilt into `room`, which has just opened here with its lease. Returns the participants
+ * restored, 0 when there was nothing to restore, or an error. */
+static int restore_snapshot(struct rs_room *room)
+{
+    struct rs_room_owner *o = &room->app->room_owner;
+    if (!o->snapshot_load)
+        return 0;
+    char *data = NULL;
+    size_t len = 0;
+    int rc = o->snapshot_load(o->user, room->id, &data, &len);
+    if (rc == 0)
+        rc = rs_room_snapshot_restore(room, data, len, rs_wall_ms());
+    else if (rc == -ENOENT)
+        rc = 0;
+    else
+        rs_metric_inc(RS_M_CLUSTER_SNAPSHOT_ERRORS); /* unreadable, or Redis away: start empty */
+    free(data);
+    return rc;
+}
+
+static int room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
+                     struct rs_msg_error *err, bool only_restored);
+
 int rs_room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
                  struct rs_msg_error *err)
 {
+    return room_open(app, id, title, out, err, false);
+}
+
+int rs_room_open_restored(struct rs_app *app, const char *id, struct rs_room **out,
+                          struct rs_msg_error *err)
+{
+    *out = rs_rooms_find(app->rooms, id);
+    if (*out || !app->room_owner.snapshot_load)
+        return *out ? 0 : -ENOENT;
+    return room_open(app, id, NULL, out, err, true);
+}
+
+static int room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
+                     struct rs_msg_error *err, bool only_restored)
+{
     struct rs_rooms *rooms = app->rooms;
     struct rs_room *room = rs_rooms_find(rooms, id);
-    if (room && app->room_owner.held && !app->room_owner.held(app->room_owner.user, id)) {
+    if (room && app->room_owner.held && !app->room_owner.held(app->room_owner.user, id))
         /* open here, but our lease may have run out while Redis was away: no new joins until
          * it is renewed (or lost: then the room ends here and its participants follow) */
-        memset(&err->moved, 0, sizeof(err->moved));
-        err->retry_after_s = RS_ROOM_MOVED_RETRY_S;
-        rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s",
-                         "the server hosting this meeting is changing; try again");
-        return -EAGAIN;
-    }
+        return moved_retry(err);
     if (room) {
         *out = room;
         return 0;
+    }
+    if (app->room_owner.draining && app->room_owner.draining(app->room_owner.user, &err->moved)) {
+        /* this node is going away: the room opens elsewhere (the least loaded node's url) */
+        err->retry_after_s = err->moved.url[0] ? 0 : err->moved.retry_after_s;
+        rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s",
+                         err->moved.url[0] ? "another server hosts this meeting"
+                                           : "the server hosting this meeting is changing; "
+                                             "try again");
+        return -EAGAIN;
     }
     if (app->room_owner.acquire) { /* a cluster: is it this node's to serve? */
         int orc = app->room_owner.acquire(app->room_owner.user, id, &err->moved);
@@ -246,6 +301,12 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
     room->app = app;
     int64_t now = rs_wall_ms();
     int rc = app->store ? rs_store_room_get(app->store, id, &room->rec) : -ENOENT;
+    if (rc == -ENOENT && only_restored && app->store) {
+        free(room);
+        if (app->room_owner.release)
+            app->room_owner.release(app->room_owner.user, id);
+        return -ENOENT; /* a resume never creates a room */
+    }
     if (rc == -ENOENT) {
         memset(&room->rec, 0, sizeof(room->rec));
         snprintf(room->rec.id, sizeof(room->rec.id), "%s", id);
@@ -272,6 +333,11 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
     rooms->buckets[h] = room;
     rooms->count++;
     rs_metric_inc(RS_M_ROOMS);
+    int restored = restore_snapshot(room);
+    if (only_restored && restored <= 0) {
+        rs_room_close_if_empty(room); /* nobody to resume: as if it had never opened */
+        return -ENOENT;
+    }
     *out = room;
     return 0;
 fail_release:
@@ -303,6 +369,10 @@ void rs_room_close_if_empty(struct rs_room *room)
         }
     }
     RS_INFO("room", "event=room_closed room=%s", room->id);
+    /* the meeting is over here: its snapshot goes (only while the lease is ours), unless the
+     * room was handed over and the next owner continues from it */
+    if (room->app->room_owner.snapshot_drop && !room->handed_over)
+        room->app->room_owner.snapshot_drop(room->app->room_owner.user, room->id);
     if (room->app->room_owner.release)
         room->app->room_owner.release(room->app->room_owner.user, room->id);
     room_free(room);
@@ -632,6 +702,7 @@ void rs_room_moved_away(struct rs_room *room)
                      "the meeting moved to another server; reconnecting");
     RS_INFO("room", "event=moved_away room=%s count=%u waiting=%u", room->id, room->count,
             room->lobby_count);
+    room->handed_over = true; /* the participants leave here, not the meeting */
     while (room->lobby_head) {
         struct rs_participant *p = room->lobby_head;
         int last = room->count == 0 && room->lobby_count == 1;
@@ -659,6 +730,31 @@ void rs_room_moved_away(struct rs_room *room)
         if (last)
             return;
     }
+}
+
+unsigned rs_rooms_hand_over(struct rs_rooms *rooms, int64_t now_ms)
+{
+    unsigned left = 0;
+    for (unsigned i = 0; i < BUCKETS; i++) {
+        struct rs_room *room = rooms->buckets[i];
+        while (room) {
+            struct rs_room *next = room->hnext; /* moving it away frees it */
+            if (rs_room_snapshot_write(room, now_ms)) {
+                left++;
+            } else {
+                rs_metric_inc(RS_M_CLUSTER_ROOMS_MOVED);
+                room->handed_over = true;
+                /* the lease goes first, so that the reconnecting pages find the room free */
+                if (room->app->room_owner.release)
+                    room->app->room_owner.release(room->app->room_owner.user, room->id);
+                RS_INFO("cluster", "event=room_handed_over room=%s participants=%u", room->id,
+                        room->count);
+                rs_room_moved_away(room);
+            }
+            room = next;
+        }
+    }
+    return left;
 }
 
 void rs_room_audience_changed(struct rs_room *room)

@@ -74,6 +74,12 @@ struct rs_room {
     struct rs_room *hnext;
     struct rs_audio_routes *audio_routes; /* who hears whom (audio_routes.h); NULL: default */
     void *state[RS_FEATURES_MAX];         /* per feature (rs_room_state) */
+    /* cluster (room/snapshot.h): a change the snapshot in Redis does not show yet; when it was
+     * last written; handed over to another node: leaving participants write nothing to the
+     * store and the snapshot stays (the next owner continues from it) */
+    bool snapshot_dirty;
+    int64_t snapshot_written_ms;
+    bool handed_over;
 };
 
 /* Creates the registry with the room's own features (control, chat, hand, lobby,
@@ -118,6 +124,12 @@ void rs_room_expire_reconnecting(struct rs_room *room, int64_t now_ms);
 /* Opens (or finds) the room `id`, loading or creating its record. `title` may be NULL. */
 int rs_room_open(struct rs_app *app, const char *id, const char *title, struct rs_room **out,
                  struct rs_msg_error *err);
+/* In a cluster: opens the room `id` only to resume someone in it, that is when another node
+ * left a snapshot of it (room/snapshot.h): 0 with the restored room in `*out` (also when it is
+ * open here already), -ENOENT when there is nothing to resume (nothing is created or left
+ * open), or `moved` as rs_room_open. Without a cluster: the room if open, else -ENOENT. */
+int rs_room_open_restored(struct rs_app *app, const char *id, struct rs_room **out,
+                          struct rs_msg_error *err);
 /* A new participant of `room` for `peer`, not yet in any list. NULL on OOM. */
 struct rs_participant *rs_participant_new(struct rs_room *room, struct rs_peer *peer,
                                           const char *display_name, enum rs_role role);
@@ -169,6 +181,11 @@ void rs_room_close_all(struct rs_room *room);
 /* Another node of the cluster owns the room now (its lease was lost): everyone in it and its
  * lobby gets the error `moved` without a URL and is disconnected; the room is freed. */
 void rs_room_moved_away(struct rs_room *room);
+/* Drain (a cluster node stopping): for every room, writes its snapshot (room/snapshot.h); when
+ * that worked, gives the lease up and moves the room away (rs_room_moved_away, without writing
+ * anything of its participants to the store: the next owner continues their stays and turns).
+ * Returns the rooms left because their snapshot could not be written. */
+unsigned rs_rooms_hand_over(struct rs_rooms *rooms, int64_t now_ms);
 /* Runs every feature's audience_changed hook (who hears or sees whom changed). */
 void rs_room_audience_changed(struct rs_room *room);
 

@@ -28,6 +28,7 @@
 #include "core/metrics.h"
 #include "room/events.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "store/store_agenda.h"
 
 #define HOLDERS_MAX 64
@@ -172,8 +173,8 @@ void rs_session_moderator_lost(struct rs_participant *p)
  * bring back: the role ends when it leaves (an account keeps it for its return). */
 static void session_leaving(struct rs_participant *p)
 {
-    if (p->user_id[0] || p->waiting)
-        return;
+    if (p->user_id[0] || p->waiting || p->room->handed_over)
+        return; /* handed over: the holder goes on on the next node (room/snapshot.h) */
     drop(p, RS_SESSION_ROLE_CHAIR, "left");
     drop(p, RS_SESSION_ROLE_MINUTE_TAKER, "left");
 }
@@ -240,6 +241,50 @@ static void session_room_free(struct rs_room *room)
     }
 }
 
+/* ---- failover (room/snapshot.h): the holders, also those without an account ---- */
+
+static json_t *session_save(struct rs_room *room)
+{
+    struct session_room **slot = (struct session_room **)rs_room_state(room, &rs_session_feature);
+    if (!slot || !*slot || !(*slot)->n)
+        return NULL;
+    json_t *list = json_array();
+    for (unsigned i = 0; list && i < (*slot)->n; i++)
+        json_array_append_new(list, json_pack("{s:i, s:s}", "role", (int)(*slot)->h[i].role, "key",
+                                              (*slot)->h[i].key));
+    return json_pack("{s:o}", "holders", list);
+}
+
+static int session_restore(struct rs_room *room, json_t *part)
+{
+    json_t *list = json_object_get(part, "holders");
+    if (!json_is_array(list) || json_array_size(list) > HOLDERS_MAX)
+        return -EBADMSG;
+    struct session_room **slot = (struct session_room **)rs_room_state(room, &rs_session_feature);
+    if (!slot || (!*slot && !(*slot = calloc(1, sizeof(**slot)))))
+        return -ENOMEM;
+    struct session_room *s = *slot;
+    s->loaded = true; /* the snapshot is newer than the store's log */
+    s->n = 0;
+    int rc = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        int64_t role;
+        const char *key = rs_snapshot_str(v, "key");
+        if (!rs_snapshot_int(v, "role", RS_SESSION_ROLE_CHAIR, RS_SESSION_ROLE_MINUTE_TAKER,
+                             &role) ||
+            !key || strlen(key) < 3 || strlen(key) >= KEY_MAX ||
+            (strncmp(key, "u:", 2) != 0 && strncmp(key, "p:", 2) != 0)) {
+            rc = -EBADMSG;
+            continue;
+        }
+        set_holder(s, (enum rs_session_role)role, key, true);
+    }
+    return rc;
+}
+
 static const struct rs_action actions[] = {
     {.name = "set_role",
      .fn = set_role,
@@ -259,4 +304,6 @@ const struct rs_feature rs_session_feature = {
     .describe = session_describe,
     .leaving = session_leaving,
     .room_free = session_room_free,
+    .save = session_save,
+    .restore = session_restore,
 };

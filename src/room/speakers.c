@@ -31,6 +31,7 @@
 #include "room/chair.h"
 #include "room/events.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "room/speakers.h"
 #include "store/store_agenda.h"
 #include "store/store_speaking.h"
@@ -170,8 +171,8 @@ static int find_current_item(const struct rs_agenda_item_record *item, void *arg
 static void store_turn(struct rs_room *room, struct speakers *s, int64_t duration_ms)
 {
     struct rs_app *app = room->app;
-    if (!keeps_turns(room))
-        return;
+    if (!keeps_turns(room) || room->handed_over)
+        return; /* handed over: the next owner ends the turn and stores it (room/snapshot.h) */
     s->turn.duration_ms = duration_ms;
     if (rs_store_speaking_add(app->store, &s->turn)) {
         /* the meeting goes on; the gap is logged and counted */
@@ -202,7 +203,8 @@ static void end_turn(struct rs_room *room, struct speakers *s, int64_t now_ms)
     s->ends_ms = 0;
 }
 
-static void start_turn(struct rs_room *room, struct speakers *s, struct rs_participant *p,
+/* `p` holds the floor from `now_ms` (the turn's record as it will be stored). */
+static void begin_turn(struct rs_room *room, struct speakers *s, struct rs_participant *p,
                        bool point_of_order, int64_t now_ms)
 {
     memcpy(s->current, p->id, sizeof(s->current));
@@ -220,6 +222,12 @@ static void start_turn(struct rs_room *room, struct speakers *s, struct rs_parti
     /* the agenda item under discussion: the store knows which one is current */
     if (keeps_turns(room))
         rs_store_agenda_list(room->app->store, room->id, find_current_item, t->agenda_item);
+}
+
+static void start_turn(struct rs_room *room, struct speakers *s, struct rs_participant *p,
+                       bool point_of_order, int64_t now_ms)
+{
+    begin_turn(room, s, p, point_of_order, now_ms);
     rs_metric_inc(RS_M_SPEAKERS_TURNS);
     RS_INFO("room", "event=floor_given room=%s participant=%s", room->id, p->id);
 }
@@ -496,6 +504,115 @@ static void speakers_room_free(struct rs_room *room)
     *s = NULL;
 }
 
+/* ---- failover (room/snapshot.h) ---- */
+
+static json_t *speakers_save(struct rs_room *room)
+{
+    struct speakers *s = get(room);
+    if (!s)
+        return NULL;
+    json_t *queue = json_array(), *stats = json_array();
+    for (unsigned i = 0; queue && i < s->n_queue; i++)
+        json_array_append_new(queue, json_pack("{s:s, s:b, s:I}", "id", s->queue[i].id, "poo",
+                                               s->queue[i].point_of_order, "since",
+                                               (json_int_t)s->queue[i].since_ms));
+    for (unsigned i = 0; stats && i < s->n_stats; i++)
+        json_array_append_new(stats, json_pack("{s:s, s:s, s:i, s:I}", "id", s->stats[i].id, "name",
+                                               s->stats[i].name, "turns", (int)s->stats[i].turns,
+                                               "ms", (json_int_t)s->stats[i].spoken_ms));
+    json_t *j = json_pack("{s:o, s:o, s:b, s:i}", "queue", queue, "stats", stats, "auto",
+                          s->auto_advance, "limit", (int)s->time_limit_s);
+    if (j && s->current[0])
+        json_object_set_new(j, "current",
+                            json_pack("{s:s, s:b, s:I, s:I, s:s}", "id", s->current, "poo",
+                                      s->current_point_of_order, "started",
+                                      (json_int_t)s->started_ms, "ends", (json_int_t)s->ends_ms,
+                                      "item", s->turn.agenda_item));
+    return j;
+}
+
+static bool bool_of(json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
+static int speakers_restore(struct rs_room *room, json_t *part)
+{
+    json_t *queue = json_object_get(part, "queue"), *stats = json_object_get(part, "stats");
+    json_t *cur = json_object_get(part, "current");
+    int64_t limit;
+    if (!json_is_array(queue) || json_array_size(queue) > SPEAKERS_MAX_QUEUE ||
+        !json_is_array(stats) || json_array_size(stats) > SPEAKERS_MAX_STATS ||
+        !rs_snapshot_int(part, "limit", 0, SPEAKERS_MAX_TIME_S, &limit) ||
+        (cur && !json_is_object(cur)))
+        return -EBADMSG;
+    struct speakers *s = get_or_new(room);
+    if (!s)
+        return -ENOMEM;
+    s->auto_advance = bool_of(part, "auto");
+    s->time_limit_s = (unsigned)limit;
+    int rc = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(queue, i, v)
+    {
+        const char *id = rs_snapshot_str(v, "id");
+        int64_t since;
+        if (!rs_snapshot_participant_id_ok(id) ||
+            !rs_snapshot_int(v, "since", 0, INT64_MAX / 2, &since)) {
+            rc = -EBADMSG;
+            continue;
+        }
+        if (!rs_room_participant(room, id) || find(s, id) >= 0)
+            continue; /* gone before the snapshot was written, or a repeat */
+        struct request *r = &s->queue[s->n_queue++];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->id, sizeof(r->id), "%s", id);
+        r->point_of_order = bool_of(v, "poo");
+        r->since_ms = since;
+    }
+    json_array_foreach(stats, i, v)
+    {
+        const char *id = rs_snapshot_str(v, "id"), *name = rs_snapshot_str(v, "name");
+        int64_t turns, ms;
+        if (!rs_snapshot_participant_id_ok(id) || !name ||
+            strlen(name) > RS_DISPLAY_NAME_MAX_BYTES ||
+            !rs_snapshot_int(v, "turns", 0, 1000000, &turns) ||
+            !rs_snapshot_int(v, "ms", 0, INT64_MAX / 2, &ms)) {
+            rc = -EBADMSG;
+            continue;
+        }
+        struct tally *grown = realloc(s->stats, (s->n_stats + 1) * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        s->stats = grown;
+        struct tally *t = &s->stats[s->n_stats++];
+        memset(t, 0, sizeof(*t));
+        snprintf(t->id, sizeof(t->id), "%s", id);
+        snprintf(t->name, sizeof(t->name), "%s", name);
+        t->turns = (unsigned)turns;
+        t->spoken_ms = ms;
+    }
+    if (cur) {
+        const char *id = rs_snapshot_str(cur, "id"), *item = rs_snapshot_str(cur, "item");
+        int64_t started, ends;
+        struct rs_participant *p =
+            rs_snapshot_participant_id_ok(id) ? rs_room_participant(room, id) : NULL;
+        if (!rs_snapshot_int(cur, "started", 0, INT64_MAX / 2, &started) ||
+            !rs_snapshot_int(cur, "ends", 0, INT64_MAX / 2, &ends) || !item ||
+            strlen(item) > RS_AGENDA_ITEM_ID_LEN)
+            return -EBADMSG;
+        if (p) {
+            /* the turn goes on; its row is stored when it ends, here */
+            begin_turn(room, s, p, bool_of(cur, "poo"), started); /* counted where it started */
+            s->ends_ms = ends;
+            snprintf(s->turn.agenda_item, sizeof(s->turn.agenda_item), "%s", item);
+        }
+    }
+    rs_chair_set_floor(room, s->current[0] ? rs_room_participant(room, s->current) : NULL);
+    return rc;
+}
+
 #define ID_FIELD {.name = "id", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED, .max = 32}
 
 static const struct rs_action actions[] = {
@@ -537,4 +654,6 @@ const struct rs_feature rs_speakers_feature = {
     .room_changed = speakers_room_changed,
     .room_free = speakers_room_free,
     .tick = speakers_tick,
+    .save = speakers_save,
+    .restore = speakers_restore,
 };

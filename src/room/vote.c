@@ -818,6 +818,7 @@ void rs_vote_members_changed(struct rs_app *app, const char *room_id)
 }
 
 struct due {
+    struct rs_app *app;
     struct rs_vote_record *v;
     size_t n;
 };
@@ -825,6 +826,13 @@ struct due {
 static int due_each(const struct rs_vote_record *v, void *arg)
 {
     struct due *d = arg;
+    /* a cluster: the node that owns the room closes its votes, so that the room's participants
+     * hear of it (vote/closed goes to the room on this node); a vote of a room that nobody
+     * serves is closed by whichever node sees it first (the store closes it once: -ESTALE) */
+    const struct rs_room_owner *o = &d->app->room_owner;
+    if (o->acquire && (!d->app->rooms || !rs_rooms_find(d->app->rooms, v->room_id)) &&
+        (!o->elsewhere || o->elsewhere(o->user, v->room_id)))
+        return 0;
     if (d->n >= 4)
         return 1; /* the rest next second */
     d->v[d->n++] = *v;
@@ -838,19 +846,12 @@ void rs_vote_tick(struct rs_app *app)
     if (!app->store || now < next_ms)
         return;
     next_ms = now + DUE_CHECK_MS;
-    struct due d = {calloc(4, sizeof(*d.v)), 0};
+    struct due d = {app, calloc(4, sizeof(*d.v)), 0};
     if (!d.v)
         return;
     rs_store_vote_due(app->store, rs_wall_ms(), due_each, &d);
-    for (size_t i = 0; i < d.n; i++) {
-        /* in a cluster, a vote of a room another node serves is that node's to close: it tells
-         * the room (core/app.h rs_room_owner.elsewhere) */
-        const char *room = d.v[i].room_id;
-        if (app->room_owner.elsewhere && !(app->rooms && rs_rooms_find(app->rooms, room)) &&
-            app->room_owner.elsewhere(app->room_owner.user, room))
-            continue;
+    for (size_t i = 0; i < d.n; i++)
         vote_finish(app, &d.v[i], RS_VOTE_CLOSED, "deadline", NULL);
-    }
     free(d.v);
 }
 

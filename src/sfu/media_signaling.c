@@ -338,9 +338,10 @@ static void media_leaving(struct rs_participant *p)
  * nobody while the socket was gone would leave the two sides disagreeing. */
 static void media_resumed(struct rs_participant *p)
 {
-    if (!PM(p))
-        return;
-    media_leaving(p);
+    /* a participant restored from another node's snapshot (room/snapshot.h) has no media state
+     * yet: it starts as after a fresh join */
+    if (PM(p))
+        media_leaving(p);
     media_joined(p);
 }
 

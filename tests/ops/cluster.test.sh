@@ -11,12 +11,22 @@
 #     200; Redis back (SIGCONT): every /readyz is 200 again within 5 s;
 #   - REST changes through A to a meeting served by B (lobby, agenda, deletion) reach B's
 #     participant (tests/ops/cluster_notice.js) and B counts them applied;
+#   - a meeting with state on B (tests/ops/cluster_failover.js: four clients, a promotion, a
+#     raised hand, two on the speakers' list, an agenda item current, a vote with an
+#     acknowledged ballot) has its snapshot in Redis;
 #   - B killed (SIGKILL): within the lease TTL + 4 s a join through A succeeds (A takes the room);
-#   - SIGTERM: A exits 0 after leaving the cluster.
+#     the four clients resume through A with their resume tokens: same ids, "resumed": true, and
+#     the state back (roles, hand, speakers' list, the vote's turnout and eligibility, the
+#     agenda's current item); the time from the kill to the last resume is printed as a comment
+#     (not asserted), and A counts the restore in /metrics;
+#   - SIGTERM on A: it hands its rooms over (log `event=handed_over rooms_left=0`), leaves the
+#     cluster and exits 0 within cluster_drain_timeout_s (5 s) + 2 s; its clients were told
+#     `moved` and resume through C with their state (time printed too).
 # The joins are tests/ops/cluster_join.js (node and the `ws` package; no browser). Needs `make
-# all`, redis-server and PostgreSQL's server binaries. Takes about 25 s. RATSAAL_BIN runs another
+# all`, redis-server and PostgreSQL's server binaries. Takes about 30 s. RATSAAL_BIN runs another
 # server binary. Prints TAP-like lines (ok/not ok) and `# pass N`, `# fail N`; exits 1 on a
-# failure. Everything it starts is stopped and its directory removed at exit.
+# failure. Everything it starts is stopped and its directory removed at exit (KEEP_DIR=1 keeps
+# the directory with the servers' logs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -37,16 +47,18 @@ chmod 755 "$dir" # PostgreSQL runs as its own user when this runs as root
 declare -A pid port
 holder=
 holder2=
+failover=
 redis_pid=
 cleanup() {
   [[ -n $redis_pid ]] && kill -CONT "$redis_pid" 2>/dev/null
   [[ -n $holder ]] && kill "$holder" 2>/dev/null
   [[ -n $holder2 ]] && kill "$holder2" 2>/dev/null
+  [[ -n $failover ]] && kill "$failover" 2>/dev/null
   for k in a b c; do [[ -n ${pid[$k]:-} ]] && kill -9 "${pid[$k]}" 2>/dev/null; done
   wait 2>/dev/null
   scripts/redis-test.sh stop "$dir/redis" >/dev/null 2>&1
   scripts/pg-test.sh stop "$dir/pg" >/dev/null 2>&1
-  rm -rf "$dir"
+  [[ -n ${KEEP_DIR:-} ]] && echo "# kept $dir" || rm -rf "$dir"
 }
 trap cleanup EXIT
 
@@ -88,6 +100,7 @@ cluster_node_id = $k
 cluster_public_url = http://127.0.0.1:${port[$k]}
 cluster_node_ttl_ms = 2000
 cluster_lease_ttl_ms = 2000
+cluster_drain_timeout_s = 5
 EOF
   "$server" serve --config "$dir/$k.conf" >"$dir/$k.log" 2>&1 &
   pid[$k]=$!
@@ -176,11 +189,25 @@ r=$(join a cl1)
 if [[ $(field "$r" code) == moved && $(field "$r" node) == b ]]; then ok "b still owns the room after the outage"
 else notok "b still owns the room after the outage" "$r"; fi
 
+# a meeting with state on b (tests/ops/cluster_failover.js): roles, a hand, the speakers' list,
+# an agenda item, a vote with an acknowledged ballot
+mkdir -p "$dir/ctrl"
+node tests/ops/cluster_failover.js "$(url b)" fo1 "$dir/ctrl" >"$dir/failover.out" 2>"$dir/failover.err" &
+failover=$!
+for _ in $(seq 100); do [[ -s $dir/failover.out ]] && break; sleep 0.1; done
+r=$(sed -n 1p "$dir/failover.out")
+if [[ $(field "$r" ok) == true ]]; then ok "a meeting with roles, a hand, the speakers' list, a vote and an agenda runs on b"
+else notok "a meeting with roles, a hand, the speakers' list, a vote and an agenda runs on b" "$r $(cat "$dir/failover.err")"; fi
+r=$(redis-cli -s "$dir/redis/redis.sock" --raw get ratsaal:room:fo1:state 2>/dev/null | head -c 300)
+if [[ $r == *'"room":"fo1"'* ]]; then ok "b keeps the meeting's snapshot in Redis"
+else notok "b keeps the meeting's snapshot in Redis" "$r"; fi
+
 # b dies: after its lease expires, a takes the room
 kill -9 "${pid[b]}"
 wait "${pid[b]}" 2>/dev/null
 pid[b]=
 t0=$(date +%s%N)
+echo "$(url a) $t0" >"$dir/ctrl/go1" # no load balancer here: the clients come back through a
 joined=
 for _ in $(seq 30); do
   r=$(join a cl1)
@@ -197,13 +224,35 @@ r=$(join c cl1)
 if [[ $(field "$r" code) == moved && $(field "$r" node) == a ]]; then ok "... and a owns it now (c redirects there)"
 else notok "... and a owns it now (c redirects there)" "$r"; fi
 
-# a clean stop leaves the cluster
+for _ in $(seq 300); do (($(wc -l <"$dir/failover.out") >= 2)) && break; sleep 0.1; done
+r=$(sed -n 2p "$dir/failover.out")
+if [[ $(field "$r" ok) == true ]]; then
+  ok "b killed: every client resumed on a with its id, role, hand, speakers' list, vote and agenda"
+  echo "# state recovery after kill -9 (lease TTL 2000 ms): $(field "$r" recovery_ms) ms"
+else notok "b killed: every client resumed on a with its id, role, hand, speakers' list, vote and agenda" "$r $(tail -3 "$dir/failover.err")"; fi
+r=$(curl -s -m 2 "$(url a)/metrics" | grep -E '^ratsaal_cluster_(snapshots_restored|participants_restored)_total ')
+if [[ $r == *'snapshots_restored_total 1'* || $r == *'snapshots_restored_total 2'* ]]; then ok "... counted in a's /metrics"
+else notok "... counted in a's /metrics" "$r"; fi
+
+# SIGTERM on a: its meetings move (snapshot, lease released, `moved`), then it leaves and exits
+t0=$(date +%s%N)
 kill -TERM "${pid[a]}"
-wait "${pid[a]}"
-rc=$?
+echo "$(url c) $t0" >"$dir/ctrl/go2"
+end=$((SECONDS + 12)) # cluster_drain_timeout_s (5) + 2 s to flush + slack
+while kill -0 "${pid[a]}" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+if kill -0 "${pid[a]}" 2>/dev/null; then rc=timeout; else wait "${pid[a]}"; rc=$?; fi
 pid[a]=
-if [[ $rc -eq 0 ]] && grep -q 'event=left rc=0' "$dir/a.log"; then ok "SIGTERM: a exits 0 after leaving the cluster"
-else notok "SIGTERM: a exits 0 after leaving the cluster" "exit $rc; $(tail -5 "$dir/a.log")"; fi
+if [[ $rc == 0 ]] && grep -q 'event=left rc=0' "$dir/a.log" && grep -q 'event=handed_over rooms_left=0' "$dir/a.log"; then
+  ok "SIGTERM: a hands its rooms over, leaves the cluster and exits 0 within the drain deadline"
+else notok "SIGTERM: a hands its rooms over, leaves the cluster and exits 0 within the drain deadline" "exit $rc; $(tail -5 "$dir/a.log")"; fi
+for _ in $(seq 300); do (($(wc -l <"$dir/failover.out") >= 3)) && break; sleep 0.1; done
+r=$(sed -n 3p "$dir/failover.out")
+if [[ $(field "$r" ok) == true ]]; then
+  ok "... its clients were told moved and resumed on c with their state"
+  echo "# state recovery after SIGTERM: $(field "$r" recovery_ms) ms"
+else notok "... its clients were told moved and resumed on c with their state" "$r $(tail -3 "$dir/failover.err")"; fi
+wait "$failover" 2>/dev/null
+failover=
 shared=$(curl -s -m 2 "$(url c)/metrics" | awk '/^ratsaal_cluster_shared_storage / {print $2}')
 if [[ $shared == 1 ]]; then ok "c sees recordings_dir and live_dir shared by every node"
 else notok "c sees recordings_dir and live_dir shared by every node" "ratsaal_cluster_shared_storage=${shared:-none}"; fi

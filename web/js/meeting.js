@@ -43,8 +43,11 @@ const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invit
 // a media connection not up after this long is shown as a problem (ICE takes 1-3 s, TURN/TLS a few more)
 const MEDIA_UNREACHABLE_MS = 20000;
 const PASSWORD = new Set(['password_required', 'wrong_password']);
-// `moved` (a cluster, docs/protocol.md "Moved") followed at most this often in a row
+// `moved` (a cluster, docs/protocol.md "Moved") with a URL followed at most this often in a row
 const MOVED_MAX = 3;
+// `moved` without a URL (the meeting's server is changing: failover, drain) retried this long
+// at least, and as long as the server keeps our place (resume_grace_s) when that is longer
+const MOVED_RETRY_MS = 60000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -550,6 +553,12 @@ class Meeting {
     this.sig.addEventListener('control/error', (e) => {
       if (e.detail.code === 'moved' && e.detail.ref === undefined) this.sig.url = this.sig.originUrl;
     });
+    // the server we were sent to is unreachable (it died): back through this page's address. Not
+    // a redirect loop, so the hops start again; the time bound of _mayFollowMoved still holds.
+    this.sig.addEventListener('fallback', () => {
+      this.movedHops = 0;
+      if (!this.movedSince) this.movedSince = Date.now();
+    });
     // every server event, through the feature of its namespace (features/)
     this.sig.addEventListener('message', (e) => this.features.route(e.detail));
   }
@@ -615,6 +624,7 @@ class Meeting {
       }
       if (!this._applyJoined(reply)) return;
       this.movedHops = 0;
+      this.movedSince = 0;
       toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000, key: 'conn:moving' });
       if (this.media) {
         // the stage may have changed while the connection was gone
@@ -623,9 +633,7 @@ class Meeting {
         this.media.resync().catch((e) => console.warn('media resync failed', e));
       }
     } catch (err) {
-      if (err.code === 'moved' && (this.movedHops || 0) < MOVED_MAX) {
-        this.movedHops = this.movedHops || 0;
-        this.movedHops++;
+      if (err.code === 'moved' && this._mayFollowMoved(err)) {
         await this._followMoved(err); // the new socket's hello calls _onReopen again
         return;
       }
@@ -681,6 +689,7 @@ class Meeting {
     if (!this.transition('join')) return;
     this.joinOpts = opts;
     this.movedHops = 0;
+    this.movedSince = 0;
     this.sig.connect();
     let hello = await this.sig.waitHello();
     const mediaAvailable = !!(hello && Array.isArray(hello.features) && hello.features.includes('media'));
@@ -691,21 +700,38 @@ class Meeting {
         reply = await this.features.control.join(opts.name);
         break;
       } catch (err) {
-        if (err.code !== 'moved' || this.movedHops >= MOVED_MAX) {
+        if (err.code !== 'moved' || !this._mayFollowMoved(err)) {
           this._joinFailed(opts, err);
           return;
         }
-        this.movedHops++;
         hello = await this._followMoved(err);
       }
     }
     this.movedHops = 0;
+    this.movedSince = 0;
     const pending = { opts, mediaAvailable, hello };
     if (reply.ns === 'lobby') {
       this._enterLobby(reply, pending);
       return;
     }
     this._enterMeeting(reply, pending);
+  }
+
+  /**
+   * Whether to follow this `moved` (and count it). With a URL it is a redirect: at most
+   * MOVED_MAX in a row, the loop guard. Without one the meeting's server is changing (its owner
+   * died, or is draining): that is no loop, so it is retried for as long as the server keeps our
+   * place (resume_grace_s, at least MOVED_RETRY_MS) since the first such answer.
+   */
+  _mayFollowMoved(err) {
+    const m = err.msg || {};
+    const now = Date.now();
+    if (!this.movedSince) this.movedSince = now;
+    const graceMs = Math.max(MOVED_RETRY_MS, (Number(this.resumeGraceS) || 0) * 1000);
+    if (now - this.movedSince > graceMs) return false;
+    if (!m.url) return true;
+    this.movedHops = (this.movedHops || 0) + 1;
+    return this.movedHops <= MOVED_MAX;
   }
 
   /**
@@ -864,6 +890,7 @@ class Meeting {
     this.serverCanGrant = !!(reply.room_settings && reply.room_settings.can_grant === true);
     if (!this.transition('joined')) return false;
     this._setResumeToken(reply.resume_token);
+    if (Number.isInteger(reply.resume_grace_s)) this.resumeGraceS = reply.resume_grace_s;
     this.state.applyJoined(reply);
     this.votes.reset(reply.votes, reply.member_count);
     if (typeof reply.creator_key === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(reply.creator_key)) this.creatorKey(reply.creator_key);

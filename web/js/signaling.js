@@ -14,11 +14,15 @@
 //   without this the page would wait for minutes on a dead socket. While `resumable` (a resume
 //   token is held: the server keeps our place for its grace period) the backoff stays short.
 // - in a cluster, moveTo() follows the error `moved` (docs/protocol.md "Moved"): the socket goes
-//   to the server hosting the meeting, or back to the page's origin.
+//   to the server hosting the meeting, or back to the page's origin. When that server is gone
+//   (it died or was stopped: the load balancer answers its path with an error), the socket goes
+//   back to the page's origin after AWAY_FAILURES_MAX attempts in a row that never got a hello,
+//   and "fallback" is dispatched; the origin's server resumes the meeting or sends us on.
 
 const PING_MS = 5000;
 const DEAD_MS = 12000;
 const RESUME_BACKOFF_MAX_MS = 1000;
+const AWAY_FAILURES_MAX = 2;
 
 export class SignalingError extends Error {
   constructor(msg) {
@@ -36,6 +40,7 @@ export class Signaling extends EventTarget {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.url = url || `${proto}//${location.host}/signaling`;
     this.originUrl = this.url;
+    this.awayFailures = 0; // attempts in a row to a moved-to server that got no hello
     this.backoff = backoff;
     this.requestTimeout = requestTimeout;
     this.ws = null;
@@ -78,6 +83,7 @@ export class Signaling extends EventTarget {
     try {
       ws = new WebSocket(this.url);
     } catch (e) {
+      this._awayFailed();
       this._scheduleReconnect();
       return this.waitHello();
     }
@@ -184,6 +190,7 @@ export class Signaling extends EventTarget {
       const reconnect = this.everOpened;
       this.everOpened = true;
       this.attempt = 0;
+      this.awayFailures = 0;
       this._startHeartbeat();
       this._setState('open');
       const waiters = this._helloWaiters.splice(0);
@@ -257,8 +264,19 @@ export class Signaling extends EventTarget {
     this._onClose(ws, { code: 4000, reason });
   }
 
+  /** An attempt that got no hello: one to a moved-to server counts towards going back home. */
+  _awayFailed() {
+    if (this.url === this.originUrl) return;
+    this.awayFailures++;
+    if (this.awayFailures < AWAY_FAILURES_MAX) return;
+    this.awayFailures = 0;
+    this.url = this.originUrl;
+    this.dispatchEvent(new CustomEvent('fallback'));
+  }
+
   _onClose(ws, ev) {
     if (ws !== this.ws) return;
+    if (!this.hello) this._awayFailed();
     this._stopHeartbeat();
     this.ws = null;
     this.hello = null;

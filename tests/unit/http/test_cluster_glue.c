@@ -4,13 +4,17 @@
  * (RATSAAL_TEST_REDIS, as tests/unit/cluster/test_cluster.c; every test skips without it).
  * What a join is answered when the room is free, owned by the other node, owned by a node whose
  * record is gone, or Redis is unreachable; a room closing gives its lease up; a lease lost at
- * renewal sends the room's participants `moved` and ends the room here. */
+ * renewal sends the room's participants `moved` and ends the room here. Failover with state: the
+ * room's snapshot is written only by its owner, a resume on the other node finds the participant
+ * with its hand, a malformed or oversized snapshot is refused and counted, and a drain hands the
+ * rooms over. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 /* cmocka needs the four above first */
 #include <cmocka.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,7 @@
 #include "room/agenda.h"
 #include "room/room.h"
 #include "store/store.h"
+#include "room/snapshot.h"
 #include "signaling/session.h"
 
 static const char *redis_url;
@@ -45,6 +50,13 @@ static void do_close(struct rs_session *s, int status, const char *reason)
 }
 
 static const struct rs_session_ops ops = {want_write, do_close};
+
+/* Records and values this node refused as malformed (the Redis side of a refused snapshot). */
+static uint64_t malformed_count(struct rs_app *app)
+{
+    rs_cluster_glue_tick(app, rs_mono_ms());
+    return rs_metric_get(RS_M_CLUSTER_MALFORMED);
+}
 
 /* Makes `base`/rec and `base`/live, the two directories a node shares (cluster_storage.h). */
 static void dirs_at(struct rs_config *cfg, const char *base)
@@ -414,6 +426,238 @@ static void test_shared_storage(void **state)
     assert_null(d.cluster);
 }
 
+/* A join with a resume token (may be NULL); the joined event or error in `*out` (new ref). */
+static struct rs_session *join_resume(struct rs_app *app, const char *room, const char *token,
+                                      json_t **out)
+{
+    struct rs_session *s = rs_session_new(app, &ops, NULL, "127.0.0.1");
+    assert_non_null(s);
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"P\""
+             "%s%s%s}",
+             room, token ? ",\"resume\":\"" : "", token ? token : "", token ? "\"" : "");
+    rs_session_on_message(s, msg, strlen(msg));
+    *out = answer(s);
+    return s;
+}
+
+static void send_msg(struct rs_session *s, const char *msg)
+{
+    rs_session_on_message(s, msg, strlen(msg));
+}
+
+static void state_key(char *out, size_t cap, const char *room)
+{
+    snprintf(out, cap, "%sroom:%s:state", prefix, room);
+}
+
+/* GET of `key` on a raw connection: a new string, or NULL when there is none. */
+static char *raw_get(const char *key)
+{
+    struct rs_redis *r;
+    struct rs_redis_opts o = {.url = redis_url};
+    assert_int_equal(rs_redis_new(&o, &r), 0);
+    const char *argv[2] = {"GET", key};
+    size_t lens[2] = {3, strlen(key)};
+    redisReply *reply = NULL;
+    assert_int_equal(rs_redis_command(r, 2, argv, lens, &reply), 0);
+    char *v = reply->type == REDIS_REPLY_STRING ? strndup(reply->str, reply->len) : NULL;
+    freeReplyObject(reply);
+    rs_redis_free(r);
+    return v;
+}
+
+/* The owner writes the room's snapshot; once another node holds the lease, this node can
+ * neither overwrite nor delete what its successor wrote. */
+static void test_snapshot_fenced(void **state)
+{
+    NEED_REDIS();
+    json_t *j;
+    struct rs_session *s = join_resume(&a, "r5", NULL, &j);
+    assert_string_equal(str(j, "event"), "joined");
+    char id[32];
+    snprintf(id, sizeof(id), "%s", str(j, "id"));
+    json_decref(j);
+    uint64_t written = rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN);
+    rs_rooms_tick(a.rooms, rs_wall_ms() + 1000); /* dirty since the join: written */
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN), written + 1);
+    char key[128], okey[128];
+    state_key(key, sizeof(key), "r5");
+    char *v = raw_get(key);
+    assert_non_null(v);
+    assert_non_null(strstr(v, id));
+    free(v);
+
+    /* b took the room over (a's lease ran out while a could not see Redis) and wrote its own */
+    owner_key(okey, sizeof(okey), "r5");
+    raw("SET", okey, "b");
+    raw("SET", key, "successor");
+    struct rs_room *room = rs_rooms_find(a.rooms, "r5");
+    assert_non_null(room);
+    uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+    assert_int_equal(rs_room_snapshot_write(room, rs_wall_ms()), -EPERM);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 1);
+    assert_int_equal(a.room_owner.snapshot_save(a.room_owner.user, "r5", "x", 1), -EPERM);
+    a.room_owner.snapshot_drop(a.room_owner.user, "r5");
+    rs_session_free(s); /* the room closes on a: its snapshot is not a's to delete any more */
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    v = raw_get(key);
+    assert_non_null(v);
+    assert_string_equal(v, "successor");
+    free(v);
+    raw("DEL", okey, NULL);
+
+    /* the owner deletes its snapshot when the meeting ends here */
+    s = join_resume(&a, "r5b", NULL, &j);
+    json_decref(j);
+    rs_rooms_tick(a.rooms, rs_wall_ms() + 1000);
+    state_key(key, sizeof(key), "r5b");
+    v = raw_get(key);
+    assert_non_null(v);
+    free(v);
+    rs_session_free(s);
+    assert_null(raw_get(key));
+}
+
+/* The owner dies: the next node that opens the room rebuilds it from the snapshot, and a
+ * resume there continues the same participant with its raised hand; the others are back as
+ * reconnecting. */
+static void test_failover_resume(void **state)
+{
+    NEED_REDIS();
+    json_t *j1, *j2;
+    struct rs_session *s1 = join_resume(&a, "r6", NULL, &j1);
+    struct rs_session *s2 = join_resume(&a, "r6", NULL, &j2);
+    assert_string_equal(str(j1, "event"), "joined");
+    send_msg(s2, "{\"ns\":\"hand\",\"action\":\"raise\"}");
+    char token[80], id1[32], id2[32];
+    snprintf(token, sizeof(token), "%s", str(j2, "resume_token"));
+    snprintf(id1, sizeof(id1), "%s", str(j1, "id"));
+    snprintf(id2, sizeof(id2), "%s", str(j2, "id"));
+    json_decref(j1);
+    json_decref(j2);
+    rs_rooms_tick(a.rooms, rs_wall_ms() + 1000);
+    /* a "dies": its lease is gone (expired), its sockets with it */
+    char okey[128];
+    owner_key(okey, sizeof(okey), "r6");
+    raw("DEL", okey, NULL);
+    (void)s1;
+    (void)s2;
+
+    uint64_t restored = rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_RESTORED);
+    json_t *j;
+    struct rs_session *r2 = join_resume(&b, "r6", token, &j);
+    assert_string_equal(str(j, "event"), "joined");
+    assert_true(json_is_true(json_object_get(j, "resumed")));
+    assert_string_equal(str(j, "id"), id2);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_RESTORED), restored + 1);
+    json_t *list = json_object_get(j, "participants");
+    assert_int_equal(json_array_size(list), 2);
+    size_t i;
+    json_t *p;
+    bool saw1 = false, saw2 = false;
+    json_array_foreach(list, i, p)
+    {
+        if (strcmp(str(p, "id"), id1) == 0) {
+            saw1 = true;
+            assert_string_equal(str(p, "connection"), "reconnecting");
+            assert_string_equal(str(p, "role"), "moderator");
+        }
+        if (strcmp(str(p, "id"), id2) == 0) {
+            saw2 = true;
+            assert_true(json_is_true(json_object_get(p, "hand_raised")));
+        }
+    }
+    assert_true(saw1 && saw2);
+    json_decref(j);
+    /* a wrong token on the restored room joins afresh, as on one node */
+    struct rs_session *r3 =
+        join_resume(&b, "r6", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &j);
+    assert_false(json_is_true(json_object_get(j, "resumed")));
+    json_decref(j);
+    (void)r2;
+    (void)r3;
+}
+
+/* What Redis holds is not trusted: a malformed or oversized snapshot restores nothing, is
+ * counted, and the join goes on in an empty room. */
+static void test_snapshot_garbage(void **state)
+{
+    NEED_REDIS();
+    char key[128];
+    state_key(key, sizeof(key), "r7");
+    const char *bad[] = {
+        "{",
+        "[]",
+        "{\"v\":1,\"room\":\"other\",\"participants\":[]}",
+        "{\"v\":1,\"room\":\"r7\",\"participants\":[{\"id\":\"x\",\"name\":\"A\","
+        "\"role\":\"moderator\",\"access\":0,\"joined_at\":1}]}",
+        "{\"v\":1,\"room\":\"r7\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
+        "\"role\":\"king\",\"access\":0,\"joined_at\":1}]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        raw("SET", key, bad[i]);
+        uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+        json_t *j;
+        struct rs_session *s = join_resume(&b, "r7", NULL, &j);
+        assert_string_equal(str(j, "event"), "joined");
+        assert_int_equal(json_array_size(json_object_get(j, "participants")), 1);
+        json_decref(j);
+        assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 1);
+        rs_session_free(s);
+        assert_int_equal(rs_rooms_count(b.rooms), 0);
+    }
+    /* larger than the limit: refused inside Redis, before it crosses the wire */
+    size_t big = RS_SNAPSHOT_MAX_BYTES + 10;
+    char *v = malloc(big + 1);
+    assert_non_null(v);
+    memset(v, ' ', big);
+    v[big] = 0;
+    raw("SET", key, v);
+    free(v);
+    uint64_t malformed = malformed_count(&b);
+    json_t *j;
+    struct rs_session *s = join_resume(&b, "r7", NULL, &j);
+    assert_string_equal(str(j, "event"), "joined");
+    json_decref(j);
+    assert_true(malformed_count(&b) > malformed);
+    rs_session_free(s);
+}
+
+/* SIGTERM's drain: every room's snapshot, its lease released, its participants told `moved`
+ * without a URL; a join for a new room is sent to the other node; the participants resume there. */
+static void test_drain_hand_over(void **state)
+{
+    NEED_REDIS();
+    json_t *j;
+    struct rs_session *s1 = join_resume(&a, "r8", NULL, &j);
+    char token[80], id[32];
+    snprintf(token, sizeof(token), "%s", str(j, "resume_token"));
+    snprintf(id, sizeof(id), "%s", str(j, "id"));
+    json_decref(j);
+    rs_cluster_glue_tick(&b, rs_mono_ms() + 1500); /* b's record is there to be chosen */
+    uint64_t moved = rs_metric_get(RS_M_CLUSTER_ROOMS_MOVED);
+    rs_cluster_glue_drain(&a);
+    assert_int_equal(rs_cluster_glue_hand_over(&a), 0);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_ROOMS_MOVED), moved + 1);
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    j = answer(s1);
+    assert_string_equal(str(j, "code"), "moved");
+    assert_null(json_object_get(j, "url"));
+    json_decref(j);
+    /* draining: no new room here */
+    struct rs_session *s2 = join(&a, "r9");
+    expect_moved(s2, "http://127.0.0.1:8082", "b");
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    /* the participant resumes on b */
+    struct rs_session *s3 = join_resume(&b, "r8", token, &j);
+    assert_true(json_is_true(json_object_get(j, "resumed")));
+    assert_string_equal(str(j, "id"), id);
+    json_decref(j);
+    (void)s3;
+}
+
 /* Draining: not ready, with its reason. */
 static void test_draining(void **state)
 {
@@ -458,6 +702,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notices_reach_the_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_draining, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_fenced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failover_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_hand_over, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[64];

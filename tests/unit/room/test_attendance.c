@@ -11,9 +11,11 @@
 /* cmocka needs the headers above first */
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "http/attendance_api.h"
 #include "room/attendance.h"
+#include "room/room.h"
 #include "store/store_attendance.h"
 #include "store/store_vote.h"
 /* after cmocka: the harness uses its assertions */
@@ -173,6 +175,76 @@ static void test_restart_closes_open_rows(void **state)
     assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800001LL), 0); /* idempotent */
 }
 
+/* A cluster's failover and drain (room/snapshot.h), on one app standing in for two nodes that
+ * share the store: a room handed over writes nothing to the attendance list; the next owner
+ * restores the participant, continues its stay (one row, still open), and closes that row
+ * when it leaves. */
+static char *snap;
+static size_t snap_len;
+
+static int fo_acquire(void *user, const char *room, struct rs_room_moved *moved)
+{
+    return 0;
+}
+
+static int fo_load(void *user, const char *room, char **out, size_t *len)
+{
+    if (!snap)
+        return -ENOENT;
+    *out = strndup(snap, snap_len);
+    *len = snap_len;
+    return 0;
+}
+
+static int fo_save(void *user, const char *room, const char *data, size_t len)
+{
+    free(snap);
+    snap = strndup(data, len);
+    snap_len = len;
+    return 0;
+}
+
+static void test_stay_continues_across_nodes(void **state)
+{
+    th_app.room_owner = (struct rs_room_owner){
+        .acquire = fo_acquire, .snapshot_load = fo_load, .snapshot_save = fo_save};
+    struct rs_session *a = th_conn(&alice, NULL);
+    th_send(a,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":"
+            "\"alice\"}",
+            MEETING);
+    json_t *j = th_expect(a, "control", "joined");
+    char token[80];
+    snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(j, "resume_token")));
+    json_decref(j);
+    struct rs_room *room = rs_rooms_find(th_app.rooms, MEETING);
+    assert_non_null(room);
+    assert_int_equal(rs_rooms_hand_over(th_app.rooms, rs_wall_ms()), 0); /* drain */
+    assert_null(rs_rooms_find(th_app.rooms, MEETING));
+    struct rows *rs = rows_of(MEETING);
+    assert_int_equal(rs->n, 1);
+    assert_int_equal(rs->r[0].left_at_ms, 0); /* handed over: the stay goes on */
+
+    struct rs_session *a2 = th_conn(&alice, NULL);
+    th_send(a2, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"resume\":\"%s\"}",
+            MEETING, token);
+    j = th_expect(a2, "control", "joined");
+    assert_true(json_is_true(json_object_get(j, "resumed")));
+    json_decref(j);
+    rs = rows_of(MEETING);
+    assert_int_equal(rs->n, 1); /* no second row */
+    assert_int_equal(rs->r[0].left_at_ms, 0);
+    th_send(a2, "{\"ns\":\"control\",\"action\":\"leave\"}");
+    rs = rows_of(MEETING);
+    assert_int_equal(rs->n, 1);
+    assert_true(rs->r[0].left_at_ms > 0);
+    assert_string_equal(rs->r[0].reason, "left");
+    memset(&th_app.room_owner, 0, sizeof(th_app.room_owner));
+    free(snap);
+    snap = NULL;
+    (void)a;
+}
+
 static void test_anonymous_room_keeps_nothing(void **state)
 {
     th_app.cfg.anonymous_meetings = RS_ANON_ON;
@@ -264,6 +336,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lobby_closes_and_admission_opens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_closes_open_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anonymous_room_keeps_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stay_continues_across_nodes, setup, teardown),
         cmocka_unit_test(test_quorum_timeline),
         cmocka_unit_test(test_csv_field),
     };

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Room snapshots (room/snapshot.c), without Redis: a meeting saved on one "node" (an app) and
+ * restored on another through the registry's hooks, as a cluster's next owner does; the pages
+ * resume with their tokens and find their roles, hands, the speakers' list with its running
+ * turn, the chair's decisions and the session's chair. Then everything a snapshot from Redis
+ * might be instead: refused, counted, nothing restored. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "room/room.h"
+#include "room/snapshot.h"
+#include "signaling/session.h"
+
+static struct rs_app one, two; /* the node that dies and the next owner */
+static char *saved;            /* the snapshot "in Redis" */
+static size_t saved_len;
+
+static void want_write(struct rs_session *s)
+{
+}
+
+static void do_close(struct rs_session *s, int status, const char *reason)
+{
+}
+
+static const struct rs_session_ops ops = {want_write, do_close};
+
+static int owner_acquire(void *user, const char *room, struct rs_room_moved *moved)
+{
+    return 0;
+}
+
+static int owner_load(void *user, const char *room, char **out, size_t *len)
+{
+    if (!saved)
+        return -ENOENT;
+    *out = strndup(saved, saved_len);
+    *len = saved_len;
+    return *out ? 0 : -ENOMEM;
+}
+
+static int owner_save(void *user, const char *room, const char *data, size_t len)
+{
+    free(saved);
+    saved = strndup(data, len);
+    saved_len = len;
+    return saved ? 0 : -ENOMEM;
+}
+
+static void app_init(struct rs_app *app)
+{
+    memset(app, 0, sizeof(*app));
+    rs_config_defaults(&app->cfg);
+    app->rooms = rs_rooms_new(app);
+    assert_non_null(app->rooms);
+    app->room_owner = (struct rs_room_owner){
+        .acquire = owner_acquire, .snapshot_load = owner_load, .snapshot_save = owner_save};
+}
+
+static void app_done(struct rs_app *app)
+{
+    while (app->sessions)
+        rs_session_free(app->sessions);
+    rs_rooms_free(app->rooms);
+}
+
+static int setup(void **state)
+{
+    app_init(&one);
+    app_init(&two);
+    saved = NULL;
+    saved_len = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    app_done(&one);
+    app_done(&two);
+    free(saved);
+    saved = NULL;
+    return 0;
+}
+
+static json_t *next(struct rs_session *s)
+{
+    struct rs_outbuf *b = rs_session_peek(s);
+    if (!b)
+        return NULL;
+    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
+    rs_session_pop(s);
+    return j;
+}
+
+static const char *str(json_t *j, const char *key)
+{
+    const char *v = json_string_value(json_object_get(j, key));
+    return v ? v : "";
+}
+
+/* The first event `ns`/`event` in `s`'s queue (new reference), skipping others; or a failure. */
+static json_t *expect(struct rs_session *s, const char *ns, const char *event)
+{
+    json_t *j;
+    while ((j = next(s))) {
+        if (strcmp(str(j, "ns"), ns) == 0 && strcmp(str(j, "event"), event) == 0)
+            return j;
+        json_decref(j);
+    }
+    fail_msg("no %s/%s", ns, event);
+    return NULL;
+}
+
+static void drain(struct rs_session *s)
+{
+    json_t *j;
+    while ((j = next(s)))
+        json_decref(j);
+}
+
+static void say(struct rs_session *s, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    rs_session_on_message(s, msg, strlen(msg));
+}
+
+struct page {
+    struct rs_session *s;
+    char id[32];
+    char token[80];
+};
+
+static void page_join(struct rs_app *app, struct page *p, const char *name, const char *resume,
+                      json_t **joined)
+{
+    p->s = rs_session_new(app, &ops, NULL, "127.0.0.1");
+    assert_non_null(p->s);
+    drain(p->s);
+    if (resume)
+        say(p->s,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"snap\",\"display_name\":\"%s\","
+            "\"resume\":\"%s\"}",
+            name, resume);
+    else
+        say(p->s,
+            "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"snap\",\"display_name\":\"%s\"}",
+            name);
+    json_t *j = expect(p->s, "control", "joined");
+    snprintf(p->id, sizeof(p->id), "%s", str(j, "id"));
+    snprintf(p->token, sizeof(p->token), "%s", str(j, "resume_token"));
+    say(p->s, "{\"ns\":\"control\",\"action\":\"ping\"}");
+    if (joined)
+        *joined = j;
+    else
+        json_decref(j);
+}
+
+static json_t *participant(json_t *joined, const char *id)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(joined, "participants"), i,
+                       p) if (strcmp(str(p, "id"), id) == 0) return p;
+    fail_msg("participant %s not in the list", id);
+    return NULL;
+}
+
+/* A meeting with state on `one`, saved, and continued on `two`. */
+static void test_round_trip(void **state)
+{
+    struct page m, p, q, r;
+    page_join(&one, &m, "Mia", NULL, NULL); /* opens the ad-hoc room: moderator */
+    page_join(&one, &p, "Paul", NULL, NULL);
+    page_join(&one, &q, "Quinn", NULL, NULL);
+    page_join(&one, &r, "Rosa", NULL, NULL);
+    say(m.s, "{\"ns\":\"moderation\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"moderator\"}",
+        q.id);
+    say(p.s, "{\"ns\":\"hand\",\"action\":\"raise\"}");
+    say(r.s, "{\"ns\":\"speakers\",\"action\":\"request\"}");
+    say(p.s, "{\"ns\":\"speakers\",\"action\":\"request\",\"point_of_order\":true}");
+    say(q.s, "{\"ns\":\"speakers\",\"action\":\"request\"}");
+    say(m.s, "{\"ns\":\"speakers\",\"action\":\"settings\",\"time_limit_s\":120}");
+    say(m.s, "{\"ns\":\"speakers\",\"action\":\"give\",\"id\":\"%s\"}", q.id); /* Q speaks */
+    say(m.s, "{\"ns\":\"chair\",\"action\":\"lock\",\"locked\":true}");
+    say(m.s,
+        "{\"ns\":\"session\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"chair\","
+        "\"on\":true}",
+        m.id);
+    uint64_t written = rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN);
+    rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN), written + 1);
+    assert_non_null(saved);
+    /* the token itself is never in it, only its hash */
+    assert_null(strstr(saved, p.token));
+    /* nothing changed: not written again before the refresh */
+    rs_rooms_tick(one.rooms, rs_wall_ms() + 2000);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN), written + 1);
+
+    uint64_t restored = rs_metric_get(RS_M_CLUSTER_PARTICIPANTS_RESTORED);
+    uint64_t reconnecting = rs_metric_get(RS_M_PARTICIPANTS_RECONNECTING);
+    /* the first to arrive on the next owner is someone new: the room is rebuilt, and it is
+     * locked there too */
+    struct rs_session *x = rs_session_new(&two, &ops, NULL, "127.0.0.1");
+    drain(x);
+    say(x, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"snap\",\"display_name\":\"X\"}");
+    json_t *err = expect(x, "control", "error");
+    assert_string_equal(str(err, "code"), "meeting_locked");
+    json_decref(err);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PARTICIPANTS_RESTORED), restored + 4);
+    json_t *jp;
+    struct page p2;
+    page_join(&two, &p2, "Paul", p.token, &jp);
+    assert_true(json_is_true(json_object_get(jp, "resumed")));
+    assert_string_equal(p2.id, p.id);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PARTICIPANTS_RESTORED), restored + 4);
+    /* three still away, reconnecting; Paul is back */
+    assert_int_equal(rs_metric_get(RS_M_PARTICIPANTS_RECONNECTING), reconnecting + 3);
+    assert_string_equal(str(participant(jp, m.id), "role"), "moderator");
+    assert_string_equal(str(participant(jp, q.id), "role"), "moderator");
+    assert_string_equal(str(participant(jp, p.id), "role"), "participant");
+    assert_string_equal(str(participant(jp, m.id), "connection"), "reconnecting");
+    assert_true(json_is_true(json_object_get(participant(jp, p.id), "hand_raised")));
+    assert_false(json_is_true(json_object_get(participant(jp, r.id), "hand_raised")));
+    assert_true(json_is_true(json_object_get(participant(jp, m.id), "session_chair")));
+    json_t *sp = json_object_get(jp, "speakers");
+    json_t *queue = json_object_get(sp, "queue");
+    assert_int_equal(json_array_size(queue), 2);
+    assert_string_equal(str(json_array_get(queue, 0), "id"), p.id); /* the point of order first */
+    assert_true(json_is_true(json_object_get(json_array_get(queue, 0), "point_of_order")));
+    assert_string_equal(str(json_array_get(queue, 1), "id"), r.id);
+    assert_string_equal(str(json_object_get(sp, "speaker"), "id"), q.id);
+    assert_int_equal(json_integer_value(json_object_get(sp, "time_limit_s")), 120);
+    json_t *chair = json_object_get(jp, "chair");
+    if (chair) /* the chair's state as the welcome shows it */
+        assert_true(json_is_true(json_object_get(chair, "locked")));
+    json_decref(jp);
+
+    /* the others resume too */
+    json_t *jm;
+    struct page m2;
+    page_join(&two, &m2, "Mia", m.token, &jm);
+    assert_true(json_is_true(json_object_get(jm, "resumed")));
+    assert_string_equal(m2.id, m.id);
+    json_decref(jm);
+}
+
+/* The snapshot as the new owner finds it: every malformed base refuses the whole snapshot,
+ * counted, and leaves the room empty. */
+static void test_refused(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "not json",
+        "[]",
+        "{\"v\":2,\"room\":\"snap\",\"participants\":[]}",
+        "{\"v\":1,\"room\":\"other\",\"participants\":[]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":{}}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[1]}",
+        /* a participant id of the wrong shape, a name with a control character, an unknown
+         * role, a repeated id, a user id on a guest, a resume hash that is not 64 hex */
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"p1\",\"name\":\"A\",\"role\":"
+        "\"participant\",\"access\":0,\"joined_at\":1}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":"
+        "\"A\\u0001\","
+        "\"role\":\"participant\",\"access\":0,\"joined_at\":1}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
+        "\"role\":\"king\",\"access\":0,\"joined_at\":1}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
+        "\"role\":\"guest\",\"access\":0,\"joined_at\":1},{\"id\":\"pabcdefghijk\",\"name\":\"B\","
+        "\"role\":\"guest\",\"access\":0,\"joined_at\":1}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
+        "\"role\":\"guest\",\"user\":\"u1\",\"access\":0,\"joined_at\":1}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
+        "\"role\":\"guest\",\"access\":0,\"joined_at\":1,\"resume\":\"abc\"}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\",\"name\":\"A\","
+        "\"role\":\"guest\",\"access\":0,\"joined_at\":-5}]}",
+        "{\"v\":1,\"room\":\"snap\",\"participants\":[],\"f\":[]}",
+        "{\"v\":1,\"v\":1,\"room\":\"snap\",\"participants\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        free(saved);
+        saved = strdup(bad[i]);
+        saved_len = strlen(bad[i]);
+        uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+        struct page p;
+        json_t *j;
+        page_join(&two, &p, "Paul", NULL, &j);
+        if (json_array_size(json_object_get(j, "participants")) != 1)
+            fail_msg("snapshot %zu restored someone", i);
+        json_decref(j);
+        if (rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS) != errors + 1)
+            fail_msg("snapshot %zu not counted", i);
+        say(p.s, "{\"ns\":\"control\",\"action\":\"leave\"}");
+        rs_session_free(p.s);
+        assert_int_equal(rs_rooms_count(two.rooms), 0);
+    }
+    /* larger than the limit: refused before parsing */
+    struct rs_room room;
+    memset(&room, 0, sizeof(room));
+    room.app = &two;
+    snprintf(room.id, sizeof(room.id), "snap");
+    char *big = malloc(RS_SNAPSHOT_MAX_BYTES + 2);
+    assert_non_null(big);
+    memset(big, ' ', RS_SNAPSHOT_MAX_BYTES + 1);
+    big[RS_SNAPSHOT_MAX_BYTES + 1] = 0;
+    uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+    assert_int_equal(rs_room_snapshot_restore(&room, big, RS_SNAPSHOT_MAX_BYTES + 1, 0), -EBADMSG);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 1);
+    free(big);
+}
+
+/* A feature's part that is malformed is dropped alone: the participant comes back without it. */
+static void test_bad_part(void **state)
+{
+    const char *s = "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\","
+                    "\"name\":\"Anna\",\"role\":\"participant\",\"access\":0,\"joined_at\":1,"
+                    "\"f\":{\"hand\":{\"raised_at\":\"soon\"}}}],"
+                    "\"f\":{\"speakers\":{\"queue\":7}}}";
+    free(saved);
+    saved = strdup(s);
+    saved_len = strlen(s);
+    uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+    struct page p;
+    json_t *j;
+    page_join(&two, &p, "Paul", NULL, &j);
+    assert_int_equal(json_array_size(json_object_get(j, "participants")), 2);
+    assert_false(json_is_true(json_object_get(participant(j, "pabcdefghijk"), "hand_raised")));
+    json_decref(j);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 2);
+}
+
+/* Restored participants who never come back leave after the resume grace, as on one node. */
+static void test_restored_expire(void **state)
+{
+    struct page m;
+    page_join(&one, &m, "Mia", NULL, NULL);
+    rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
+    struct page p;
+    page_join(&two, &p, "Paul", NULL, NULL);
+    struct rs_room *room = rs_rooms_find(two.rooms, "snap");
+    assert_non_null(room);
+    assert_int_equal(room->count, 2);
+    rs_rooms_tick(two.rooms, rs_wall_ms() + (int64_t)two.cfg.resume_grace_s * 1000 + 1000);
+    assert_int_equal(room->count, 1);
+    json_t *left = expect(p.s, "control", "participant_left");
+    assert_string_equal(str(left, "id"), m.id);
+    assert_string_equal(str(left, "reason"), "timeout");
+    json_decref(left);
+}
+
+/* The largest room (max_participants' limit) restores, one more is refused. */
+static void test_large(void **state)
+{
+    for (int extra = 0; extra < 2; extra++) {
+        size_t n = RS_SNAPSHOT_MAX_PARTICIPANTS + extra;
+        size_t cap = 64 + n * 120;
+        char *buf = malloc(cap);
+        assert_non_null(buf);
+        size_t at = (size_t)snprintf(buf, cap, "{\"v\":1,\"room\":\"snap\",\"participants\":[");
+        for (size_t i = 0; i < n; i++)
+            at +=
+                (size_t)snprintf(buf + at, cap - at,
+                                 "%s{\"id\":\"p%011zu\",\"name\":\"N%zu\",\"role\":\"participant\","
+                                 "\"access\":0,\"joined_at\":1}",
+                                 i ? "," : "", i, i);
+        at += (size_t)snprintf(buf + at, cap - at, "]}");
+        struct rs_room room;
+        memset(&room, 0, sizeof(room));
+        room.app = &two;
+        snprintf(room.id, sizeof(room.id), "snap");
+        int rc = rs_room_snapshot_restore(&room, buf, at, rs_wall_ms());
+        if (extra) {
+            assert_int_equal(rc, -EBADMSG);
+        } else {
+            assert_int_equal(rc, (int)n);
+            assert_int_equal(room.count, n);
+            size_t len;
+            char *again = rs_room_snapshot_save(&room, rs_wall_ms(), &len);
+            assert_non_null(again);
+            assert_true(len <= RS_SNAPSHOT_MAX_BYTES);
+            free(again);
+            /* the registry does not know this room: free its participants as rs_rooms_free */
+            while (room.head) {
+                struct rs_participant *p = room.head;
+                room.head = p->next;
+                rs_metric_dec(RS_M_PARTICIPANTS);
+                rs_metric_dec(RS_M_ROLE_PARTICIPANTS);
+                rs_metric_dec(RS_M_PARTICIPANTS_RECONNECTING);
+                free(p);
+            }
+        }
+        free(buf);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_part, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restored_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
