@@ -126,6 +126,9 @@ struct rs_config {
     char cluster_prefix[65];                                /* Redis key prefix, "ratsaal:" */
     unsigned cluster_node_ttl_ms;  /* a silent node is gone after this */
     unsigned cluster_lease_ttl_ms; /* a room's lease */
+    /* shared by every node: authenticates one node's relay to another (the cascade,
+     * docs/cluster.md "Cascade"); empty: no cascade (audience joins are moved to the owner) */
+    char cluster_secret[129];
 };
 
 #define RS_CONFIG_RETENTION_DAYS_MAX 36500 /* a hundred years: longer is `off` */

@@ -203,6 +203,18 @@ enum rs_metric {
     RS_M_REDIS_IO_ERRORS,            /* Redis: broken connections, unreadable replies */
     RS_M_REDIS_CONNECT_ERRORS,       /* Redis: connections that could not be opened */
     RS_M_REDIS_SERVER_ERRORS,        /* Redis: error replies */
+    /* cascade (docs/cluster.md "Cascade") */
+    RS_M_CASCADE_UPLINKS,            /* gauge: relays this node opened to owners (edge side) */
+    RS_M_CASCADE_RELAY_SUBSCRIBERS,  /* gauge: other nodes' relays joined here (owner side) */
+    RS_M_CASCADE_PACKETS_IN,         /* RTP received over relays from owners */
+    RS_M_CASCADE_BYTES_IN,
+    RS_M_CASCADE_PACKETS_OUT,        /* RTP sent to other nodes' relays */
+    RS_M_CASCADE_BYTES_OUT,
+    RS_M_CASCADE_CONNECTS,           /* relay signaling connections opened (reconnects too) */
+    RS_M_CASCADE_FAILURES,           /* relays that failed (signaling or media) */
+    RS_M_CASCADE_REFUSED,            /* relay joins refused here: no or a wrong cluster secret */
+    RS_M_CASCADE_BAD_INPUT,          /* messages or SDP from an owner dropped as malformed */
+    RS_M_CASCADE_EDGE_JOINS,         /* audience joins served here for a room another node owns */
     RS_M__COUNT
 };
 

@@ -49,6 +49,7 @@
 #include "core/outbuf.h"
 #include "auth/web_session.h"
 #include "http/api.h"
+#include "http/cascade_link.h"
 #include "http/cluster_glue.h"
 #include "http/edge.h"
 #include "http/listener.h"
@@ -1453,6 +1454,8 @@ static const struct lws_protocols protocols[] = {
      * are limited by tx_packet_size instead (lws would otherwise cap them at the receive
      * buffer size and copy the rest of every larger frame aside). */
     {"ratsaal-signaling", callback, sizeof(struct conn_user), 1024, 0, NULL, 16384},
+    /* the cascade's client links to other nodes (http/cascade_link.c) */
+    {RS_CASCADE_LINK_PROTOCOL, rs_cascade_link_callback, 0, 4096, 0, NULL, 16384},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -1576,6 +1579,9 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         goto fail_free;
     }
     h->vhost = h->ctx ? lws_get_vhost_by_name(h->ctx, "ratsaal") : NULL;
+    rs_cascade_link_set_context(h->ctx);
+    if (app->cfg.cluster_secret[0])
+        rs_cascade_links_install(app);
     if (h->vhost) {
         lws_adopt_desc_t ad;
         memset(&ad, 0, sizeof(ad));

@@ -215,6 +215,13 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
 {
     struct rs_rooms *rooms = app->rooms;
     struct rs_room *room = rs_rooms_find(rooms, id);
+    if (room && room->edge) {
+        /* an edge room serves only the audience (control.c decides who that is) */
+        err->moved = room->edge_owner;
+        err->retry_after_s = 0;
+        rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s", "another server hosts this meeting");
+        return -EBUSY;
+    }
     if (room && app->room_owner.held && !app->room_owner.held(app->room_owner.user, id)) {
         /* open here, but our lease may have run out while Redis was away: no new joins until
          * it is renewed (or lost: then the room ends here and its participants follow) */
@@ -281,10 +288,76 @@ fail_release:
     return -ENOMEM;
 }
 
+int rs_room_open_edge(struct rs_app *app, const char *id, const struct rs_room_moved *owner,
+                      struct rs_room **out, struct rs_msg_error *err)
+{
+    struct rs_rooms *rooms = app->rooms;
+    struct rs_room *room = rs_rooms_find(rooms, id);
+    if (room) {
+        if (!room->edge)
+            return -EEXIST;
+        *out = room;
+        return 0;
+    }
+    room = calloc(1, sizeof(*room));
+    if (!room) {
+        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    snprintf(room->id, sizeof(room->id), "%s", id);
+    room->app = app;
+    room->edge = true;
+    room->edge_owner = *owner;
+    /* the record as the owner keeps it (title, settings), read only */
+    if (!app->store || rs_store_room_get(app->store, id, &room->rec)) {
+        memset(&room->rec, 0, sizeof(room->rec));
+        snprintf(room->rec.id, sizeof(room->rec.id), "%s", id);
+    }
+    unsigned h = hash(id);
+    room->hnext = rooms->buckets[h];
+    rooms->buckets[h] = room;
+    rooms->count++;
+    rs_metric_inc(RS_M_ROOMS);
+    RS_INFO("room", "event=edge_room_opened room=%s owner=%s", id, owner->node);
+    *out = room;
+    return 0;
+}
+
+unsigned rs_room_real_count(const struct rs_room *room)
+{
+    unsigned n = 0;
+    for (const struct rs_participant *p = room->head; p; p = p->next)
+        n += !p->mirror;
+    return n;
+}
+
+static void room_unlink(struct rs_participant *p, const char *reason);
+
 void rs_room_close_if_empty(struct rs_room *room)
 {
+    if (room->edge && !room->lobby_count && room->count && rs_room_real_count(room) == 0) {
+        /* the last audience member left: the mirrors go (their media first), then the room */
+        while (room->head) {
+            struct rs_participant *p = room->head;
+            room_unlink(p, "left");
+            free(p);
+        }
+    }
     if (room->count || room->lobby_count)
         return;
+    if (room->edge) { /* nothing of the room's shared state is this node's */
+        struct rs_rooms *rooms = room->app->rooms;
+        struct rs_room **pp = &rooms->buckets[hash(room->id)];
+        while (*pp && *pp != room)
+            pp = &(*pp)->hnext;
+        if (*pp)
+            *pp = room->hnext;
+        rooms->count--;
+        rs_metric_dec(RS_M_ROOMS);
+        RS_INFO("room", "event=edge_room_closed room=%s", room->id);
+        room_free(room);
+        return;
+    }
     struct rs_rooms *rooms = room->app->rooms;
     struct rs_room **pp = &rooms->buckets[hash(room->id)];
     while (*pp && *pp != room)
@@ -303,6 +376,8 @@ void rs_room_close_if_empty(struct rs_room *room)
         }
     }
     RS_INFO("room", "event=room_closed room=%s", room->id);
+    if (room->app->room_owner.cascade_set) /* while the lease is still ours */
+        room->app->room_owner.cascade_set(room->app->room_owner.user, room->id, false);
     if (room->app->room_owner.release)
         room->app->room_owner.release(room->app->room_owner.user, room->id);
     room_free(room);
@@ -534,6 +609,49 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     EACH_FEATURE(app->rooms, f)
     if (f->joined)
         f->joined(p);
+}
+
+struct rs_participant *rs_room_mirror_enter(struct rs_room *room, const char *id,
+                                            const char *display_name, enum rs_role role)
+{
+    if (!room->edge || rs_room_participant(room, id))
+        return NULL;
+    struct rs_participant *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    snprintf(p->id, sizeof(p->id), "%s", id);
+    snprintf(p->display_name, sizeof(p->display_name), "%s", display_name);
+    p->role = role;
+    p->mirror = 1;
+    p->joined_at_ms = rs_wall_ms();
+    p->room = room;
+    p->prev = room->tail;
+    p->next = NULL;
+    if (room->tail)
+        room->tail->next = p;
+    else
+        room->head = p;
+    room->tail = p;
+    room->count++;
+    rs_metric_inc(RS_M_PARTICIPANTS);
+    rs_metric_inc(role_gauge(p->role));
+    rs_emit_group(room,
+                  rs_event("control", "participant_joined", "{s:o}", "participant",
+                           rs_participant_json(p)),
+                  told_of_join, p);
+    RS_INFO("room", "event=mirror_joined room=%s participant=%s", room->id, p->id);
+    return p;
+}
+
+void rs_room_mirror_rename(struct rs_participant *p, const char *display_name)
+{
+    if (!p->mirror || strcmp(p->display_name, display_name) == 0)
+        return;
+    snprintf(p->display_name, sizeof(p->display_name), "%s", display_name);
+    rs_emit_group(p->room,
+                  rs_event("control", "participant_updated", "{s:o}", "participant",
+                           rs_participant_json(p)),
+                  told_of_join, p);
 }
 
 unsigned rs_room_capacity(const struct rs_room *room)

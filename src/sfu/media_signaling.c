@@ -97,8 +97,10 @@ unsigned rs_ms__home_worker(const struct pmedia *pm)
     return RM(pm->p->room)->worker;
 }
 
+struct pmedia *rs_ms__pstate(struct rs_participant *p);
+#define pstate rs_ms__pstate
 /* The participant's media state, created on first use. NULL without a media plane (or OOM). */
-static struct pmedia *pstate(struct rs_participant *p)
+struct pmedia *rs_ms__pstate(struct rs_participant *p)
 {
     if (PM(p))
         return PM(p);
