@@ -138,7 +138,7 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
             lws_set_opaque_user_data(wsi, NULL);
             report_closed(l, "closed");
             l->wsi = NULL;
-            if (l->closing)
+            if (l->closing || l->reported) /* the owner forgot it (closed, or told closed) */
                 link_free(l);
         }
         return 0;
@@ -197,14 +197,15 @@ static struct rs_cascade_link *link_open(void *user, const char *url,
     ci.protocol = NULL;
     ci.local_protocol_name = RS_CASCADE_LINK_PROTOCOL;
     ci.opaque_user_data = l;
-    ci.pwsi = &l->wsi;
-    if (!lws_client_connect_via_info(&ci)) {
-        /* the error callback may have run already and reported; the caller still owns l */
-        l->wsi = NULL;
-        l->cb = NULL;
+    /* no ci.pwsi: lws would write into it when the wsi goes, after we may have freed `l` */
+    l->cb = NULL; /* nothing reported while connecting synchronously fails */
+    struct lws *wsi = lws_client_connect_via_info(&ci);
+    if (!wsi) { /* the wsi, if any was made, is destroyed already (its user pointer cleared) */
         link_free(l);
         return NULL;
     }
+    l->wsi = wsi;
+    l->cb = cb;
     return l;
 }
 
