@@ -5,7 +5,7 @@
  * than RS_CASCADE_LINK_MSG_MAX closes the link (counted as bad input), the queue of unsent
  * messages is bounded (a link that cannot keep up is closed).
  *
- * Lifetime: the link struct is ours; the wsi refers to it through its user pointer until
+ * Lifetime: the link struct is ours; the wsi refers to it as its user data until
  * LWS_CALLBACK_CLIENT_CLOSED / CONNECTION_ERROR / WSI_DESTROY. close() detaches the owner
  * (no callback any more) and asks lws to close; the struct is freed when the wsi goes (or at
  * once when there is none). */
@@ -67,7 +67,10 @@ static void report_closed(struct rs_cascade_link *l, const char *why)
 int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                              void *in, size_t len)
 {
-    struct rs_cascade_link *l = lws_get_opaque_user_data(wsi);
+    /* the link is the wsi's user data (ci.userdata): its opaque user data belongs to the
+     * server's connection bookkeeping (http/edge.c), which sees every wsi's destruction */
+    struct rs_cascade_link *l = user;
+    (void)wsi;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         if (l && l->cb && l->cb->on_open)
@@ -135,7 +138,6 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         if (l) {
-            lws_set_opaque_user_data(wsi, NULL);
             report_closed(l, "closed");
             l->wsi = NULL;
             if (l->closing || l->reported) /* the owner forgot it (closed, or told closed) */
@@ -196,7 +198,7 @@ static struct rs_cascade_link *link_open(void *user, const char *url,
     ci.origin = NULL;
     ci.protocol = NULL;
     ci.local_protocol_name = RS_CASCADE_LINK_PROTOCOL;
-    ci.opaque_user_data = l;
+    ci.userdata = l;
     /* no ci.pwsi: lws would write into it when the wsi goes, after we may have freed `l` */
     l->cb = NULL; /* nothing reported while connecting synchronously fails */
     struct lws *wsi = lws_client_connect_via_info(&ci);
