@@ -73,6 +73,7 @@ cluster_node_id = $k
 cluster_public_url = http://127.0.0.1:${port[$k]}
 cluster_secret = bench-cascade-secret-0123456789abcdef
 join_rate_per_min = 10000
+max_participants = 1000
 log_level = warn
 EOF
   bin/ratsaal serve --config "$dir/$k.conf" >"$dir/$k.log" 2>&1 &

@@ -779,6 +779,34 @@ void rs_room_moved_away(struct rs_room *room)
     }
 }
 
+void rs_room_edge_moved(struct rs_room *room)
+{
+    if (!room->edge)
+        return;
+    const struct rs_room_moved *to = &room->edge_owner;
+    RS_INFO("room", "event=edge_moved room=%s owner=%s count=%u", room->id, to->node,
+            rs_room_real_count(room));
+    for (;;) {
+        struct rs_participant *p = room->head;
+        while (p && p->mirror)
+            p = p->next;
+        if (!p)
+            return;
+        struct rs_peer *peer = p->peer;
+        bool last = rs_room_real_count(room) == 1; /* then the room goes with it */
+        if (peer) {
+            rs_metric_error(RS_ERR_MOVED);
+            rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s, s:s, s:s}", "code", "moved",
+                                        "url", to->url, "node", to->node, "text",
+                                        "the meeting's audience is served by another server now"));
+        }
+        rs_room_leave(p, "moved");
+        rs_peer_close(peer, 1000, "moved");
+        if (last)
+            return;
+    }
+}
+
 void rs_room_audience_changed(struct rs_room *room)
 {
     EACH_FEATURE(room->app->rooms, f)
@@ -889,7 +917,8 @@ static bool told_of_leave(const struct rs_participant *q, void *audience)
 static void room_unlink(struct rs_participant *p, const char *reason)
 {
     struct rs_room *room = p->room;
-    bool audience = rs_podium_audience(p); /* asked before the podium feature forgets it */
+    /* asked before the podium feature forgets it; another node's relay: nobody is told */
+    bool audience = rs_podium_audience(p);
     p->leave_reason = reason;
     features_leaving(p);
     if (room->audio_routes)
@@ -910,10 +939,11 @@ static void room_unlink(struct rs_participant *p, const char *reason)
         p->reconnecting_since_ms = 0;
     }
     rs_metric_dec(role_gauge(p->role));
-    rs_emit_group(room,
-                  rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason",
-                           reason),
-                  told_of_leave, &audience);
+    if (!p->cascade_relay)
+        rs_emit_group(room,
+                      rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason",
+                               reason),
+                      told_of_leave, &audience);
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
             room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present

@@ -194,6 +194,10 @@ void rs_room_close_all(struct rs_room *room);
 /* Another node of the cluster owns the room now (its lease was lost): everyone in it and its
  * lobby gets the error `moved` without a URL and is disconnected; the room is freed. */
 void rs_room_moved_away(struct rs_room *room);
+/* An edge room's owner ended podium mode: its audience members get the error `moved` with the
+ * owner's URL and are disconnected (they join there); the mirrors and the room go with the last
+ * one. Nothing for a room that is no edge room. */
+void rs_room_edge_moved(struct rs_room *room);
 /* Runs every feature's audience_changed hook (who hears or sees whom changed). */
 void rs_room_audience_changed(struct rs_room *room);
 

@@ -485,7 +485,7 @@ static void podium_from_owner(struct edge *e, json_t *podium)
     if (!json_is_true(json_object_get(podium, "on"))) {
         /* podium mode ended at the owner: the audience goes there (moved) */
         RS_INFO("cascade", "event=podium_off room=%s", e->room->id);
-        rs_cascade_edge_fail(e->room, "podium_off");
+        rs_room_edge_moved(e->room); /* may free the room, and `e` with it */
         return;
     }
     json_t *pl = json_object_get(podium, "participants");

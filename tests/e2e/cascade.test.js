@@ -11,7 +11,9 @@
 //   B and C hold one uplink each and their packet counters over it rise;
 // - a second audience member on B shares B's relay (still one per node);
 // - a relay join with a wrong secret is refused and counted (ratsaal_cascade_refused_total);
-// - when B's audience leaves, B's relay closes and A has one relay subscriber left.
+// - when B's audience leaves, B's relay closes and A has one relay subscriber left;
+// - the stage changes: Dora (on A) is called onto the stage and publishes: C's audience receives
+//   her over C's relay (a new mirror with tracks); sent back, she is gone from C's stage.
 // Skipped with a message when redis-server or PostgreSQL's server binaries are missing.
 
 const { test, before, after } = require('node:test');
@@ -173,4 +175,29 @@ test('when B\'s audience leaves, B\'s relay closes', { skip }, () => withLogs(as
   await h.waitUntil(async () => (await metric('b', 'ratsaal_cascade_uplinks')) === 0, { timeout: WAIT, message: 'B\'s uplink closed' });
   await h.waitUntil(async () => (await metric('a', 'ratsaal_cascade_relay_subscribers')) === 1, { timeout: WAIT, message: 'A has one relay left' });
   await rising(c1, `${idChair}:camera`, 'frames', { timeout: WAIT }); // C goes on
+}));
+
+const forge = (page, msg, events) =>
+  page.evaluate(({ m, ev }) => window.__ratsaalMeeting.sig.request(m, { events: ev, timeout: 8000 }).then(() => 'ok', (e) => e.code), { m: msg, ev: events });
+const tile = (page, id) => page.locator(`${tid('tile')}[data-participant-id="${id}"]`);
+
+test('the stage changes: someone called up on A reaches C\'s audience, sent back is gone', { skip }, () => withLogs(async () => {
+  const dora = await h.newPage(browser);
+  pages.push(dora);
+  await h.gotoReady(dora, `${nodes.a.url}/r/${roomId}`);
+  await h.joinFromPrejoin(dora, 'Dora Redner');
+  assert.ok(dora.url().startsWith(nodes.a.url));
+  const idDora = await h.selfId(dora);
+  await dora.locator(tid('podium-you'), { hasText: 'You are in the audience' }).waitFor({ timeout: WAIT });
+  assert.equal(await forge(chair, { ns: 'podium', action: 'call_up', participant: idDora }, ['podium/state']), 'ok');
+  await dora.locator(tid('podium-check-go')).waitFor({ state: 'visible', timeout: WAIT });
+  await dora.locator(tid('podium-check-go')).click();
+  await dora.locator(tid('podium-you'), { hasText: 'You are on the stage.' }).waitFor({ timeout: WAIT });
+  await rising(c1, `${idDora}:microphone`, 'packets', { timeout: WAIT });
+  await rising(c1, `${idDora}:camera`, 'frames', { timeout: WAIT });
+  await tile(c1, idDora).waitFor({ state: 'visible', timeout: WAIT });
+  assert.equal(await metric('a', 'ratsaal_cascade_relay_subscribers'), 1, 'still one relay for C');
+  assert.equal(await forge(chair, { ns: 'podium', action: 'send_back', participant: idDora }, ['podium/state']), 'ok');
+  await tile(c1, idDora).waitFor({ state: 'hidden', timeout: WAIT });
+  await rising(c1, `${idChair}:camera`, 'frames', { timeout: WAIT }); // the chair goes on
 }));
