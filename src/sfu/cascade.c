@@ -489,8 +489,26 @@ static void podium_from_owner(struct edge *e, json_t *podium)
         return;
     }
     json_t *pl = json_object_get(podium, "participants");
+    json_t *stage = json_object_get(podium, "stage");
     size_t i;
     json_t *pj;
+    if (json_is_array(stage)) {
+        /* the stage's ids: a mirror not on it any more (sent back to the audience) goes */
+        for (unsigned k = 0; k < e->n_members;) {
+            bool keep = false;
+            json_array_foreach(stage, i, pj) {
+                const char *id = json_string_value(pj);
+                keep |= id && strcmp(id, e->members[k].id) == 0;
+            }
+            if (keep) {
+                k++;
+            } else {
+                char id[RS_PARTICIPANT_ID_LEN + 1];
+                snprintf(id, sizeof(id), "%s", e->members[k].id);
+                member_gone(e, id);
+            }
+        }
+    }
     if (json_is_array(pl)) {
         /* the whole list the relay sees (the stage): mirrors not in it go */
         for (unsigned k = 0; k < e->n_members;) {
@@ -551,8 +569,12 @@ void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
     } else if (strcmp(ns, "control") == 0 && strcmp(ev, "participant_updated") == 0) {
         json_t *pj = json_object_get(msg, "participant");
         const char *id = json_string_value(json_object_get(pj, "id"));
-        if (id && member_find(e, id))
-            member_seen(e, pj);
+        if (id && member_find(e, id)) {
+            if (json_is_false(json_object_get(pj, "stage")))
+                member_gone(e, id); /* sent back to the audience: off the stage */
+            else
+                member_seen(e, pj);
+        }
     } else if (strcmp(ns, "control") == 0 && strcmp(ev, "participant_left") == 0) {
         member_gone(e, json_string_value(json_object_get(msg, "id")));
     } else if (strcmp(ns, "podium") == 0 && strcmp(ev, "state") == 0) {

@@ -410,9 +410,19 @@ static void test_edge(void **state)
     owner_says(room, json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
                                "participant", stage_member(DORA, "Dora", "participant")));
     assert_non_null(rs_room_participant(room, DORA));
-    owner_says(room, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event",
-                               "participant_left", "id", DORA, "reason", "left"));
+    /* sent back to the audience (participant_updated with stage false): off the stage here */
+    owner_says(room, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:b}}", "ns", "control", "event",
+                               "participant_updated", "participant", "id", DORA, "display_name",
+                               "Dora", "role", "participant", "stage", 0));
     assert_null(rs_room_participant(room, DORA));
+    /* called up again, then a podium/state whose stage no longer lists her */
+    owner_says(room, json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
+                               "participant", stage_member(DORA, "Dora", "participant")));
+    assert_non_null(rs_room_participant(room, DORA));
+    owner_says(room, json_pack("{s:s, s:s, s:b, s:[s]}", "ns", "podium", "event", "state", "on", 1,
+                               "stage", CHAIR));
+    assert_null(rs_room_participant(room, DORA));
+    assert_non_null(rs_room_participant(room, CHAIR));
     /* the chair leaves: its mirror's tracks go */
     while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
     }
