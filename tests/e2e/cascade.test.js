@@ -113,6 +113,7 @@ test('the chair starts a meeting on A and switches podium mode on', { skip }, ()
 
 async function audience(k, name) {
   const page = await h.newPage(browser);
+  await h.trackErrorToasts(page);
   pages.push(page);
   await h.gotoReady(page, `${nodes[k].url}/r/${roomId}`);
   await h.joinFromPrejoin(page, name);
@@ -131,6 +132,9 @@ test('audience on B and C stay on their node and decode the stage', { skip }, ()
   }
   assert.ok(b1.url().startsWith(nodes.b.url), 'B\'s audience was not moved');
   assert.ok(c1.url().startsWith(nodes.c.url), 'C\'s audience was not moved');
+  for (const page of [b1, c1]) assert.deepEqual(await page.evaluate(() => window.__errorToasts), [], 'no error shown');
+  // the stage on the audience's page: the chair's tile, with the chair's name
+  await c1.locator(`${tid('tile')}[data-participant-id="${idChair}"]`).waitFor({ state: 'visible', timeout: WAIT });
 }));
 
 test('A has one relay per audience node; B and C forward what they receive over it', { skip }, () => withLogs(async () => {

@@ -397,6 +397,16 @@ static void test_edge(void **state)
     assert_int_equal(lk.opened, 1);
     assert_true(has_event(b2, "media", "subscribe_offer"));
 
+    /* the audience here receives only: a question or a chat message is refused, not kept */
+    send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "ask", "text", "Frage?"));
+    j = expect(b1, "podium", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
+    json_decref(j);
+    send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "chat", "action", "send", "text", "hallo"));
+    j = expect(b1, "chat", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
+    json_decref(j);
+
     /* bad input from the owner: dropped and counted, the relay goes on */
     owner_says(room, json_pack("{s:s}", "hello", "world"));
     rs_cascade_on_message(room, "{not json", 9);
