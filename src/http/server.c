@@ -1658,6 +1658,7 @@ void rs_http_free(struct rs_http *h)
         rs_wakeup_remove(&h->app->wakeup, on_wake, h);
         lws_sul_cancel(&h->tick);
         lws_sul_cancel(&h->resume);
+        rs_cascade_link_set_context(NULL); /* no new relay links from here on */
         lws_context_destroy(h->ctx); /* closes every connection, and the adopted listener */
     }
     rs_tls_free(h->tls); /* after the SSL_CTX that calls into it */

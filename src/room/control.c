@@ -43,6 +43,7 @@
 #include "room/chair.h"
 #include "room/events.h"
 #include "room/peer.h"
+#include "room/podium.h"
 #include "room/room.h"
 
 enum {
@@ -350,6 +351,7 @@ static int control_join(struct rs_call *c)
         struct rs_room *room;
         if (rs_room_open_edge(app, room_id, &edge_owner, &room, c->err))
             return -EINVAL;
+        rs_podium_edge_set(room, true); /* the joined event says so already */
         enum rs_role role = g.audience || (g.guest && !peer->ident.logged_in) ? RS_ROLE_GUEST
                                                                                : RS_ROLE_PARTICIPANT;
         struct rs_participant *p = rs_participant_new(room, peer, name, role);

@@ -205,3 +205,15 @@ test('the stage changes: someone called up on A reaches C\'s audience, sent back
   await tile(c1, idDora).waitFor({ state: 'hidden', timeout: WAIT });
   await rising(c1, `${idChair}:camera`, 'frames', { timeout: WAIT }); // the chair goes on
 }));
+
+test('SIGTERM: every node exits 0 (B and C with their edge state, A with its relays)', { skip }, () => withLogs(async () => {
+  for (const n of Object.values(nodes)) {
+    const exited = new Promise((resolve) => n.proc.once('exit', (code, signal) => resolve({ code, signal })));
+    n.proc.kill('SIGTERM');
+    let timer;
+    const res = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r(null), 15000); })]);
+    clearTimeout(timer);
+    assert.ok(res, `${n.k} exits within 15 s`);
+    assert.equal(res.code, 0, `${n.k} exit code ${res.code} signal ${res.signal}`);
+  }
+}));
