@@ -5,10 +5,11 @@
  * than RS_CASCADE_LINK_MSG_MAX closes the link (counted as bad input), the queue of unsent
  * messages is bounded (a link that cannot keep up is closed).
  *
- * Lifetime: the link struct is ours; the wsi refers to it as its user data until
- * LWS_CALLBACK_CLIENT_CLOSED / CONNECTION_ERROR / WSI_DESTROY. close() detaches the owner
- * (no callback any more) and asks lws to close; the struct is freed when the wsi goes (or at
- * once when there is none). */
+ * Lifetime: the link struct is ours; the wsi refers to it as its user data until the first of
+ * LWS_CALLBACK_CLIENT_CONNECTION_ERROR / CLIENT_CLOSED / WSI_DESTROY, which tells the owner (if
+ * it did not close the link itself), detaches it from the wsi and frees it. close() detaches
+ * the owner (no callback any more) and asks lws to close (the WRITEABLE callback returns -1);
+ * without a wsi it frees the link at once. */
 #include "http/cascade_link.h"
 
 #include <errno.h>
@@ -70,7 +71,6 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
     /* the link is the wsi's user data (ci.userdata): its opaque user data belongs to the
      * server's connection bookkeeping (http/edge.c), which sees every wsi's destruction */
     struct rs_cascade_link *l = user;
-    (void)wsi;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         if (l && l->cb && l->cb->on_open)
@@ -126,22 +126,18 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
         return 0;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        if (l) {
-            RS_WARN("cascade", "event=link_connect_failed why=%s",
-                    in ? (const char *)in : "-");
-            report_closed(l, "connect_failed");
-        }
-        return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (l)
-            report_closed(l, "closed");
-        return 0;
     case LWS_CALLBACK_WSI_DESTROY:
+        /* whichever comes first ends the link: the owner is told (unless it closed it), the
+         * wsi forgets it, and it is freed (later callbacks of this wsi see no user) */
         if (l) {
-            report_closed(l, "closed");
-            l->wsi = NULL;
-            if (l->closing || l->reported) /* the owner forgot it (closed, or told closed) */
-                link_free(l);
+            if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR)
+                RS_WARN("cascade", "event=link_connect_failed why=%s",
+                        in ? (const char *)in : "-");
+            report_closed(l, reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR ? "connect_failed"
+                                                                            : "closed");
+            lws_set_wsi_user(wsi, NULL);
+            link_free(l);
         }
         return 0;
     default:
