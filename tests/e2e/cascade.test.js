@@ -5,8 +5,8 @@
 // each with the same cluster_secret. The chair starts a meeting on A and switches podium mode
 // on; audience browsers open the meeting's link on B's and on C's own URL (no load balancer):
 // they are not moved to A but served by their node from one relay of the stage each.
-// - the audience on B and on C decodes the chair's camera (framesDecoded rising) and receives
-//   the chair's microphone (packets rising), and shows the chair on the stage;
+// - the audience on B and on C decodes the chair's camera (framesDecoded rising) and hears the
+//   chair's microphone (packets and totalAudioEnergy rising), and shows the chair's tile;
 // - A has exactly one relay subscriber per audience node (ratsaal_cascade_relay_subscribers 2),
 //   B and C hold one uplink each and their packet counters over it rise;
 // - a second audience member on B shares B's relay (still one per node);
@@ -62,6 +62,19 @@ async function startNode(k, redis, pg) {
   await h.waitUntil(async () => (await fetch(`${node.url}/readyz`)).status === 200, { timeout: 20000, message: `${k} ready` });
   return node;
 }
+
+/** totalAudioEnergy of `participant`'s microphone as `page` receives it (0 when none yet). */
+const audioEnergy = (page, participant) => page.evaluate(async (who) => {
+  const r = window.__ratsaal;
+  const pc = r && r.subscribePc;
+  if (!pc) return 0;
+  let e = 0;
+  (await pc.getStats()).forEach((st) => {
+    const m = st.type === 'inbound-rtp' && st.kind === 'audio' && r.mids.get(st.mid);
+    if (m && m.participant === who && m.source === 'microphone') e = st.totalAudioEnergy || 0;
+  });
+  return e;
+}, participant);
 
 async function metric(k, name) {
   const text = await (await fetch(`${nodes[k].url}/metrics`)).text();
@@ -129,6 +142,9 @@ test('audience on B and C stay on their node and decode the stage', { skip }, ()
     const v = await rising(page, `${idChair}:camera`, 'frames', { timeout: WAIT });
     assert.ok(v.width > 0, 'decoded video has a size');
     await rising(page, `${idChair}:microphone`, 'packets', { timeout: WAIT });
+    // the chair's (fake) microphone is heard: the decoded audio's energy grows
+    const e0 = await audioEnergy(page, idChair);
+    await h.waitUntil(async () => (await audioEnergy(page, idChair)) > e0, { timeout: WAIT, message: 'audio energy rising' });
   }
   assert.ok(b1.url().startsWith(nodes.b.url), 'B\'s audience was not moved');
   assert.ok(c1.url().startsWith(nodes.c.url), 'C\'s audience was not moved');
