@@ -50,6 +50,7 @@
 #include "auth/web_session.h"
 #include "http/api.h"
 #include "http/cascade_link.h"
+#include "sfu/cascade.h"
 #include "http/cluster_glue.h"
 #include "http/edge.h"
 #include "http/listener.h"
@@ -133,6 +134,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     rs_api_tick(h->app);
     rs_vote_tick(h->app);
     rs_cluster_glue_tick(h->app, rs_mono_ms());
+    rs_cascade_poll(h->app); /* relays given up: their audience goes to the owner */
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
 }
 

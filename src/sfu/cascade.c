@@ -53,6 +53,7 @@ struct edge {
     enum edge_state state;
     int64_t retry_at_ms;
     unsigned failures; /* in a row */
+    bool give_up;      /* failed RS_CASCADE_GIVE_UP times in a row: rs_cascade_poll ends it */
     uint32_t key;      /* owner key of the uplink's events */
     struct transport up;
     unsigned up_worker;
@@ -581,9 +582,11 @@ void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
         podium_from_owner(e, msg);
     } else if (strcmp(ns, "media") == 0 && strcmp(ev, "subscribe_offer") == 0) {
         on_offer(e, msg);
-    } else if (strcmp(ns, "control") == 0 &&
-               (strcmp(ev, "ended") == 0 || strcmp(ev, "moved") == 0)) {
-        rs_cascade_edge_fail(room, ev);
+    } else if (strcmp(ns, "control") == 0 && strcmp(ev, "ended") == 0) {
+        /* the chair ended the meeting: the audience goes to the owner, which says so */
+        json_decref(msg);
+        rs_room_edge_moved(room); /* frees the room, and `e` with it */
+        return;
     }
     json_decref(msg);
 }
@@ -672,6 +675,23 @@ void rs_cascade_edge_fail(struct rs_room *room, const char *why)
     RS_WARN("cascade", "event=relay_failed room=%s why=%s retry_ms=%lld", room->id, why,
             (long long)wait);
     edge_stop(e, true);
+    if (e->failures >= RS_CASCADE_GIVE_UP)
+        e->give_up = true; /* not here: the caller may be walking the room */
+}
+
+void rs_cascade_poll(struct rs_app *app)
+{
+    for (;;) {
+        struct edge *e = g_edges;
+        while (e && !(e->give_up && e->room->app == app))
+            e = e->next;
+        if (!e)
+            return;
+        e->give_up = false;
+        RS_WARN("cascade", "event=relay_given_up room=%s owner=%s failures=%u", e->room->id,
+                e->room->edge_owner.node, e->failures);
+        rs_room_edge_moved(e->room); /* frees the room and `e` (the last listener leaves) */
+    }
 }
 
 /* ---- feature hooks ---- */

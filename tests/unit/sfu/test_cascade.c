@@ -466,6 +466,7 @@ static void test_edge_bad_offer(void **state)
     json_t *j;
     struct rs_session *b1 = join("r2", "Berta", &j);
     json_decref(j);
+    has_event(b1, "control", "none"); /* drain */
     struct rs_room *room = rs_rooms_find(app.rooms, "r2");
     lk.cb->on_open(lk.ctx);
     uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT),
@@ -483,7 +484,43 @@ static void test_edge_bad_offer(void **state)
     assert_int_equal(rs_metric_get(RS_M_CASCADE_FAILURES), fail0 + 1);
     assert_int_equal(lk.closed, 1);
     assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 0);
-    (void)b1;
+    /* failing again and again: given up after RS_CASCADE_GIVE_UP in a row, the audience is
+     * sent to the owner (moved with its URL) and the edge room ends */
+    for (int i = 1; i < RS_CASCADE_GIVE_UP; i++) {
+        rs_cascade_poll(&app);
+        assert_non_null(rs_rooms_find(app.rooms, "r2"));
+        rs_cascade_edge_fail(room, "test");
+    }
+    rs_cascade_poll(&app);
+    j = expect(b1, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "moved");
+    assert_string_equal(json_string_value(json_object_get(j, "url")), "http://127.0.0.1:1");
+    json_decref(j);
+    assert_null(rs_rooms_find(app.rooms, "r2"));
+}
+
+/* The owner ends the meeting, or ends podium mode: the audience goes to the owner (moved). */
+static void test_edge_ended_and_podium_off(void **state)
+{
+    (void)state;
+    const char *msgs[2] = {"{\"ns\":\"control\",\"event\":\"ended\",\"by\":\"pchair000001\"}",
+                           "{\"ns\":\"podium\",\"event\":\"state\",\"on\":false,\"stage\":[]}"};
+    for (int k = 0; k < 2; k++) {
+        json_t *j;
+        struct rs_session *b1 = join("r5", "Berta", &j);
+        json_decref(j);
+        struct rs_room *room = rs_rooms_find(app.rooms, "r5");
+        assert_non_null(room);
+        lk.cb->on_open(lk.ctx);
+        int closed0 = lk.closed;
+        rs_cascade_on_message(room, msgs[k], strlen(msgs[k]));
+        j = expect(b1, "control", "error");
+        assert_string_equal(json_string_value(json_object_get(j, "code")), "moved");
+        assert_string_equal(json_string_value(json_object_get(j, "url")), "http://127.0.0.1:1");
+        json_decref(j);
+        assert_null(rs_rooms_find(app.rooms, "r5"));
+        assert_int_equal(lk.closed, closed0 + 1);
+    }
 }
 
 /* A moderator's join (a creator key) to a cascading room is moved to the owner. */
@@ -544,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_answer_too_small),
         cmocka_unit_test_setup_teardown(test_edge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_bad_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_ended_and_podium_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_moves_moderators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_relay_join, setup, teardown),
     };
