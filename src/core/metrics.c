@@ -357,7 +357,8 @@ static const struct {
     [RS_M_REDIS_SERVER_ERRORS] = {"ratsaal_redis_errors_total{kind=\"server\"}", "counter",
                                   NULL},
     [RS_M_CASCADE_UPLINKS] = {"ratsaal_cascade_uplinks", "gauge",
-                              "Relays this node holds to the owners of rooms whose audience it serves"},
+                              "Relays this node holds to the owners of rooms it serves the "
+                              "audience of"},
     [RS_M_CASCADE_RELAY_SUBSCRIBERS] = {"ratsaal_cascade_relay_subscribers", "gauge",
                                         "Other nodes' relays subscribed to rooms this node owns"},
     [RS_M_CASCADE_PACKETS_IN] = {"ratsaal_cascade_packets_in_total", "counter",
@@ -369,7 +370,8 @@ static const struct {
     [RS_M_CASCADE_BYTES_OUT] = {"ratsaal_cascade_bytes_out_total", "counter",
                                 "RTP bytes sent to other nodes' relays"},
     [RS_M_CASCADE_CONNECTS] = {"ratsaal_cascade_connects_total", "counter",
-                               "Relay signaling connections opened to owner nodes (reconnects too)"},
+                               "Relay signaling connections opened to owner nodes (reconnects "
+                               "too)"},
     [RS_M_CASCADE_FAILURES] = {"ratsaal_cascade_failures_total", "counter",
                                "Relays that failed (signaling refused or lost, media failed)"},
     [RS_M_CASCADE_REFUSED] = {"ratsaal_cascade_refused_total", "counter",

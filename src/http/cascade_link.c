@@ -132,8 +132,7 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
          * wsi forgets it, and it is freed (later callbacks of this wsi see no user) */
         if (l) {
             if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR)
-                RS_WARN("cascade", "event=link_connect_failed why=%s",
-                        in ? (const char *)in : "-");
+                RS_WARN("cascade", "event=link_connect_failed why=%s", in ? (const char *)in : "-");
             report_closed(l, reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR ? "connect_failed"
                                                                             : "closed");
             lws_set_wsi_user(wsi, NULL);

@@ -234,12 +234,14 @@ static int cascade_relay_join(struct rs_call *c)
         return -EACCES;
     }
     if (!node || !*node) {
-        rs_msg_error_set(c->err, RS_ERR_MISSING_FIELD, "cascade_node", "field 'cascade_node' is missing");
+        rs_msg_error_set(c->err, RS_ERR_MISSING_FIELD, "cascade_node",
+                         "field 'cascade_node' is missing");
         return -EINVAL;
     }
     struct rs_room *room = rs_rooms_find(app->rooms, c->arg[JOIN_ROOM].str);
     if (!room || room->edge) {
-        rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room", "the meeting is not open on this server");
+        rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room",
+                         "the meeting is not open on this server");
         return -ENOENT;
     }
     char name[80];
@@ -345,15 +347,16 @@ static int control_join(struct rs_call *c)
         if (g.moderator || g.waiting || (ck && *ck) || (found == 0 && rec.ended_at_ms)) {
             c->err->moved = edge_owner;
             c->err->retry_after_s = 0;
-            rs_msg_error_set(c->err, RS_ERR_MOVED, NULL, "%s", "another server hosts this meeting");
+            rs_msg_error_set(c->err, RS_ERR_MOVED, NULL, "%s",
+                             "another server hosts this meeting");
             return -EBUSY;
         }
         struct rs_room *room;
         if (rs_room_open_edge(app, room_id, &edge_owner, &room, c->err))
             return -EINVAL;
         rs_podium_edge_set(room, true); /* the joined event says so already */
-        enum rs_role role = g.audience || (g.guest && !peer->ident.logged_in) ? RS_ROLE_GUEST
-                                                                               : RS_ROLE_PARTICIPANT;
+        bool guest = g.audience || (g.guest && !peer->ident.logged_in);
+        enum rs_role role = guest ? RS_ROLE_GUEST : RS_ROLE_PARTICIPANT;
         struct rs_participant *p = rs_participant_new(room, peer, name, role);
         if (!p) {
             rs_room_close_if_empty(room);

@@ -34,7 +34,7 @@
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
 
-#define STAGE_MAX 32           /* stage members mirrored per edge room */
+#define STAGE_MAX 32 /* stage members mirrored per edge room */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 15000
 #define UPLINK_BITRATE_BPS 20000000u /* what we tell the owner we take (REMB): every layer */
@@ -371,7 +371,8 @@ static void apply_tracks(struct edge *e, struct rs_media *m, json_t *tracks,
     unsigned n = 0;
     size_t i;
     json_t *tj;
-    json_array_foreach(tracks, i, tj) {
+    json_array_foreach(tracks, i, tj)
+    {
         const char *mid = json_string_value(json_object_get(tj, "mid"));
         const char *who = json_string_value(json_object_get(tj, "participant"));
         enum source src = source_of(json_string_value(json_object_get(tj, "source")));
@@ -421,7 +422,7 @@ static void apply_tracks(struct edge *e, struct rs_media *m, json_t *tracks,
             t->kind = w->ch.kind == RS_SDP_KIND_AUDIO ? RS_MEDIA_AUDIO : RS_MEDIA_VIDEO;
             t->codec = w->ch.codec == RS_SDP_CODEC_OPUS  ? RS_CODEC_OPUS
                        : w->ch.codec == RS_SDP_CODEC_VP8 ? RS_CODEC_VP8
-                                                          : RS_CODEC_H264;
+                                                         : RS_CODEC_H264;
             t->pt = w->ch.pt;
             t->rtx_pt = w->ch.rtx_pt;
             t->clock = w->ch.clock;
@@ -497,7 +498,8 @@ static void podium_from_owner(struct edge *e, json_t *podium)
         /* the stage's ids: a mirror not on it any more (sent back to the audience) goes */
         for (unsigned k = 0; k < e->n_members;) {
             bool keep = false;
-            json_array_foreach(stage, i, pj) {
+            json_array_foreach(stage, i, pj)
+            {
                 const char *id = json_string_value(pj);
                 keep |= id && strcmp(id, e->members[k].id) == 0;
             }
@@ -514,7 +516,8 @@ static void podium_from_owner(struct edge *e, json_t *podium)
         /* the whole list the relay sees (the stage): mirrors not in it go */
         for (unsigned k = 0; k < e->n_members;) {
             bool keep = false;
-            json_array_foreach(pl, i, pj) {
+            json_array_foreach(pl, i, pj)
+            {
                 const char *id = json_string_value(json_object_get(pj, "id"));
                 keep |= id && strcmp(id, e->members[k].id) == 0;
             }
@@ -558,7 +561,8 @@ void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
         size_t i;
         json_t *pj;
         const char *self = json_string_value(json_object_get(msg, "id"));
-        json_array_foreach(pl, i, pj) {
+        json_array_foreach(pl, i, pj)
+        {
             const char *id = json_string_value(json_object_get(pj, "id"));
             if (id && self && strcmp(id, self) == 0)
                 continue;

@@ -286,7 +286,8 @@ static void addr_map_put(struct rs_wk *w, const struct rs_wk_addr *a, uint32_t t
 
 /* The peer's address is valid from the start: the control thread took it from the SDP of the
  * node it connects to, not from the network. */
-static void uplink_start(struct rs_wk *w, struct rs_wk_transport *t, const struct rs_cmd_transport *c)
+static void uplink_start(struct rs_wk *w, struct rs_wk_transport *t,
+                         const struct rs_cmd_transport *c)
 {
     struct rs_wk_addr a;
     memset(&a, 0, sizeof(a));

@@ -74,7 +74,10 @@ static int fake_cascading(void *user, const char *room, struct rs_room_moved *ow
     return 0;
 }
 
-static void want_write(struct rs_session *s) { (void)s; }
+static void want_write(struct rs_session *s)
+{
+    (void)s;
+}
 static void do_close(struct rs_session *s, int status, const char *reason)
 {
     (void)s;
@@ -95,12 +98,32 @@ static void make_offer(void)
     l.port = 40123;
     l.session_id = 9;
     const struct rs_sdp_offer_track tracks[] = {
-        {.mid = "0", .kind = RS_SDP_KIND_AUDIO, .active = true, .pt = 111, .codec_name = "opus",
-         .clock = 48000, .channels = 2, .rtx_pt = -1, .ssrc = 1001, .cname = "pchair000001",
-         .stream_id = "pchair000001", .track_id = "m", .exts = RS_SDP_EXT_MID},
-        {.mid = "1", .kind = RS_SDP_KIND_VIDEO, .active = true, .pt = 96, .codec_name = "VP8",
-         .clock = 90000, .rtx_pt = 97, .ssrc = 2002, .rtx_ssrc = 2003, .cname = "pchair000001",
-         .stream_id = "pchair000001", .track_id = "c", .exts = RS_SDP_EXT_MID,
+        {.mid = "0",
+         .kind = RS_SDP_KIND_AUDIO,
+         .active = true,
+         .pt = 111,
+         .codec_name = "opus",
+         .clock = 48000,
+         .channels = 2,
+         .rtx_pt = -1,
+         .ssrc = 1001,
+         .cname = "pchair000001",
+         .stream_id = "pchair000001",
+         .track_id = "m",
+         .exts = RS_SDP_EXT_MID},
+        {.mid = "1",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = true,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97,
+         .ssrc = 2002,
+         .rtx_ssrc = 2003,
+         .cname = "pchair000001",
+         .stream_id = "pchair000001",
+         .track_id = "c",
+         .exts = RS_SDP_EXT_MID,
          .fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI},
     };
     size_t len = 0;

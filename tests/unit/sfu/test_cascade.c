@@ -15,12 +15,12 @@
  *   join is moved to the owner;
  * - the owner: a relay join needs the secret (refused and counted otherwise) and is seen by
  *   nobody. */
+#include <cmocka.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +36,9 @@
 #include "sfu/sfu.h"
 #include "signaling/session.h"
 
-#define FP "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
+#define FP                                                                                         \
+    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"   \
+    "67:89"
 
 static struct rs_sdp offer, answer;
 static char offer_text[RS_SDP_MAX_TEXT], out[RS_SDP_MAX_TEXT];
@@ -52,17 +54,41 @@ static size_t owner_offer(void)
     l.port = 40000;
     l.session_id = 77;
     const struct rs_sdp_offer_track tracks[] = {
-        {.mid = "0", .kind = RS_SDP_KIND_AUDIO, .active = true, .pt = 111, .codec_name = "opus",
-         .clock = 48000, .channels = 2, .fmtp = "minptime=10;useinbandfec=1", .rtx_pt = -1,
-         .ssrc = 1001, .cname = "pabc", .stream_id = "pabc", .track_id = "pabc-microphone",
+        {.mid = "0",
+         .kind = RS_SDP_KIND_AUDIO,
+         .active = true,
+         .pt = 111,
+         .codec_name = "opus",
+         .clock = 48000,
+         .channels = 2,
+         .fmtp = "minptime=10;useinbandfec=1",
+         .rtx_pt = -1,
+         .ssrc = 1001,
+         .cname = "pabc",
+         .stream_id = "pabc",
+         .track_id = "pabc-microphone",
          .exts = RS_SDP_EXT_MID | RS_SDP_EXT_AUDIO_LEVEL | RS_SDP_EXT_ABS_SEND_TIME},
-        {.mid = "1", .kind = RS_SDP_KIND_VIDEO, .active = true, .pt = 96, .codec_name = "VP8",
-         .clock = 90000, .rtx_pt = 97, .ssrc = 2002, .rtx_ssrc = 2003, .cname = "pabc",
-         .stream_id = "pabc", .track_id = "pabc-camera",
+        {.mid = "1",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = true,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97,
+         .ssrc = 2002,
+         .rtx_ssrc = 2003,
+         .cname = "pabc",
+         .stream_id = "pabc",
+         .track_id = "pabc-camera",
          .exts = RS_SDP_EXT_MID | RS_SDP_EXT_ABS_SEND_TIME,
          .fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI | RS_SDP_FB_FIR | RS_SDP_FB_REMB},
-        {.mid = "2", .kind = RS_SDP_KIND_VIDEO, .active = false, .pt = 96, .codec_name = "VP8",
-         .clock = 90000, .rtx_pt = 97},
+        {.mid = "2",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = false,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97},
     };
     size_t len = 0;
     assert_int_equal(rs_sdp_build_offer(&l, tracks, 3, 1, offer_text, sizeof(offer_text), &len), 0);
@@ -98,8 +124,7 @@ static void test_answer(void **state)
     assert_int_equal(ch[1].codec, RS_SDP_CODEC_VP8);
     assert_int_equal(ch[1].pt, 96);
     assert_int_equal(ch[1].rtx_pt, 97);
-    assert_int_equal(ch[1].fb & (RS_SDP_FB_NACK | RS_SDP_FB_PLI),
-                     RS_SDP_FB_NACK | RS_SDP_FB_PLI);
+    assert_int_equal(ch[1].fb & (RS_SDP_FB_NACK | RS_SDP_FB_PLI), RS_SDP_FB_NACK | RS_SDP_FB_PLI);
     /* an ended (rejected) m-section stays rejected, with its mid */
     assert_int_equal(answer.media[2].port, 0);
     assert_string_equal(answer.media[2].mid, "2");
@@ -120,8 +145,8 @@ static void test_answer_too_small(void **state)
                                              out, sizeof(out), &full),
                      0);
     for (size_t cap = 1; cap <= full; cap += 53)
-        assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx",
-                                                 FP, out, cap, &len),
+        assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx", FP,
+                                                 out, cap, &len),
                          -ENOSPC);
     assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx", FP,
                                              out, full + 1, &len),
@@ -184,7 +209,10 @@ static int fake_cascading(void *user, const char *room, struct rs_room_moved *ow
     return 0;
 }
 
-static void want_write(struct rs_session *s) { (void)s; }
+static void want_write(struct rs_session *s)
+{
+    (void)s;
+}
 static void do_close(struct rs_session *s, int status, const char *reason)
 {
     (void)s;
@@ -326,15 +354,17 @@ static void test_edge(void **state)
     json_decref(rj);
 
     /* the owner's joined: the stage becomes a mirror the audience sees on the stage */
-    owner_says(room, json_pack("{s:s, s:s, s:s, s:[o], s:{s:b, s:[s]}}", "ns", "control",
-                               "event", "joined", "id", "prelay000001", "participants",
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:[o], s:{s:b, s:[s]}}", "ns", "control", "event",
+                               "joined", "id", "prelay000001", "participants",
                                stage_member(CHAIR, "Erika", "moderator"), "podium", "on", 1,
                                "stage", CHAIR));
     struct rs_participant *mirror = rs_room_participant(room, CHAIR);
     assert_non_null(mirror);
     assert_true(mirror->mirror);
     j = expect(b1, "control", "participant_joined");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "participant"), "display_name")), "Erika");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "participant"), "display_name")),
+        "Erika");
     json_decref(j);
 
     /* the owner's subscribe offer: an uplink, the mirror's tracks, an answer, a video size */
@@ -348,23 +378,44 @@ static void test_edge(void **state)
     l.port = 40123;
     l.session_id = 9;
     const struct rs_sdp_offer_track tracks[] = {
-        {.mid = "0", .kind = RS_SDP_KIND_AUDIO, .active = true, .pt = 111, .codec_name = "opus",
-         .clock = 48000, .channels = 2, .rtx_pt = -1, .ssrc = 1001, .cname = CHAIR,
-         .stream_id = CHAIR, .track_id = CHAIR "-microphone", .exts = RS_SDP_EXT_MID},
-        {.mid = "1", .kind = RS_SDP_KIND_VIDEO, .active = true, .pt = 96, .codec_name = "VP8",
-         .clock = 90000, .rtx_pt = 97, .ssrc = 2002, .rtx_ssrc = 2003, .cname = CHAIR,
-         .stream_id = CHAIR, .track_id = CHAIR "-camera", .exts = RS_SDP_EXT_MID,
+        {.mid = "0",
+         .kind = RS_SDP_KIND_AUDIO,
+         .active = true,
+         .pt = 111,
+         .codec_name = "opus",
+         .clock = 48000,
+         .channels = 2,
+         .rtx_pt = -1,
+         .ssrc = 1001,
+         .cname = CHAIR,
+         .stream_id = CHAIR,
+         .track_id = CHAIR "-microphone",
+         .exts = RS_SDP_EXT_MID},
+        {.mid = "1",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = true,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97,
+         .ssrc = 2002,
+         .rtx_ssrc = 2003,
+         .cname = CHAIR,
+         .stream_id = CHAIR,
+         .track_id = CHAIR "-camera",
+         .exts = RS_SDP_EXT_MID,
          .fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI},
     };
     size_t len;
     assert_int_equal(rs_sdp_build_offer(&l, tracks, 2, 1, text, sizeof(text), &len), 0);
     while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
     }
-    owner_says(room, json_pack("{s:s, s:s, s:i, s:s, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]}",
-                               "ns", "media", "event", "subscribe_offer", "revision", 1, "sdp",
-                               text, "tracks", "mid", "0", "participant", CHAIR, "source",
-                               "microphone", "kind", "audio", "mid", "1", "participant", CHAIR,
-                               "source", "camera", "kind", "video"));
+    owner_says(room,
+               json_pack("{s:s, s:s, s:i, s:s, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]}",
+                         "ns", "media", "event", "subscribe_offer", "revision", 1, "sdp", text,
+                         "tracks", "mid", "0", "participant", CHAIR, "source", "microphone", "kind",
+                         "audio", "mid", "1", "participant", CHAIR, "source", "camera", "kind",
+                         "video"));
     struct rs_cmd up = take(RS_CMD_TRANSPORT_ADD);
     assert_true(up.u.transport.uplink);
     assert_true(up.u.transport.dtls_client);
@@ -379,7 +430,8 @@ static void test_edge(void **state)
     assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 1);
     bool answered = false, sized = false;
     for (unsigned i = 1; i < lk.n_sent; i++) {
-        answered |= strstr(lk.sent[i], "\"subscribe_answer\"") && strstr(lk.sent[i], "setup:active");
+        answered |=
+            strstr(lk.sent[i], "\"subscribe_answer\"") && strstr(lk.sent[i], "setup:active");
         sized |= strstr(lk.sent[i], "\"video_size\"") != NULL;
     }
     assert_true(answered);
@@ -387,7 +439,9 @@ static void test_edge(void **state)
     /* the audience is offered the mirror's tracks */
     j = expect(b1, "media", "subscribe_offer");
     assert_int_equal(json_array_size(json_object_get(j, "tracks")), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "tracks"), 0), "participant")), CHAIR);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "tracks"), 0), "participant")),
+                        CHAIR);
     json_decref(j);
 
     /* a second listener shares the relay */
@@ -410,9 +464,9 @@ static void test_edge(void **state)
     /* bad input from the owner: dropped and counted, the relay goes on */
     owner_says(room, json_pack("{s:s}", "hello", "world"));
     rs_cascade_on_message(room, "{not json", 9);
-    owner_says(room, json_pack("{s:s, s:s, s:{s:s, s:s}}", "ns", "control", "event",
-                               "participant_joined", "participant", "id",
-                               "p-not-an-id-because-too-long", "display_name", "x"));
+    owner_says(room,
+               json_pack("{s:s, s:s, s:{s:s, s:s}}", "ns", "control", "event", "participant_joined",
+                         "participant", "id", "p-not-an-id-because-too-long", "display_name", "x"));
     assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 3);
     assert_int_equal(lk.closed, 0);
 
@@ -436,8 +490,8 @@ static void test_edge(void **state)
     /* the chair leaves: its mirror's tracks go */
     while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
     }
-    owner_says(room, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event",
-                               "participant_left", "id", CHAIR, "reason", "left"));
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event", "participant_left",
+                               "id", CHAIR, "reason", "left"));
     assert_null(rs_room_participant(room, CHAIR));
     take(RS_CMD_TRACK_REMOVE);
     take(RS_CMD_TRACK_REMOVE);

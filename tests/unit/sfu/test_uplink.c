@@ -11,15 +11,16 @@
  * - a packet lost on the A→B hop: B NACKs it upstream, A retransmits it (RTX), B forwards it;
  * - binding responses that are not the uplink's (wrong transaction or password) are dropped;
  * - no answer to the binding requests fails the uplink after 15 s (RS_EV_TRANSPORT_FAILED). */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../support/wk_inproc.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/queue.h"
@@ -29,7 +30,6 @@
 #include "rtc/srtp.h"
 #include "rtc/stun.h"
 #include "sfu/worker_internal.h"
-#include "../../support/wk_inproc.h"
 
 #define TRACK_A 10 /* the publisher's track on A */
 #define TRACK_B 11 /* the uplink's copy on B */
@@ -117,29 +117,48 @@ static int setup(void **state)
 
     /* A: the publisher (keyed directly) and its track */
     assert_int_equal(wk_inproc_transport(wa, 1, false, 1, &pub_addr, &pub_peer, 10), 0);
-    struct rs_cmd_track v = {.track_id = TRACK_A, .tid = 1, .owner = 1, .room = 1,
-                             .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,
-                             .rtx_pt = 97, .clock = 90000, .n_layers = 1, .ssrc = PUB_SSRC};
+    struct rs_cmd_track v = {.track_id = TRACK_A,
+                             .tid = 1,
+                             .owner = 1,
+                             .room = 1,
+                             .kind = RS_MEDIA_VIDEO,
+                             .codec = RS_CODEC_VP8,
+                             .pt = 96,
+                             .rtx_pt = 97,
+                             .clock = 90000,
+                             .n_layers = 1,
+                             .ssrc = PUB_SSRC};
     v.ext = (struct rs_ext_ids){.mid = 4};
     snprintf(v.mid, sizeof(v.mid), "1");
     rs_wk__track_add(wa, &v);
     /* A: the relay's subscribe transport: ICE-lite, DTLS server with B's certificate */
-    struct rs_cmd_transport ts = {.tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2,
-                                  .cascade = 1};
+    struct rs_cmd_transport ts = {
+        .tid = 2, .has_fingerprint = 1, .subscriber = 1, .owner = 2, .cascade = 1};
     snprintf(ts.ufrag, sizeof(ts.ufrag), A_UFRAG);
     snprintf(ts.pwd, sizeof(ts.pwd), A_PWD);
     rs_dtls_ctx_fingerprint_raw(ctx_b, ts.remote_fp);
     rs_wk__transport_add(wa, &ts);
-    struct rs_cmd_sub sv = {.sub_id = 20, .tid = 2, .track_id = TRACK_A, .ssrc = RELAY_SSRC,
-                            .rtx_ssrc = RELAY_RTX, .pt = 96, .rtx_pt = 97, .enabled = 1,
+    struct rs_cmd_sub sv = {.sub_id = 20,
+                            .tid = 2,
+                            .track_id = TRACK_A,
+                            .ssrc = RELAY_SSRC,
+                            .rtx_ssrc = RELAY_RTX,
+                            .pt = 96,
+                            .rtx_pt = 97,
+                            .enabled = 1,
                             .nack = 1};
     sv.ext = (struct rs_ext_ids){.mid = 1};
     snprintf(sv.mid, sizeof(sv.mid), "0");
     rs_wk__sub_add(wa, &sv);
 
     /* B: the uplink toward A */
-    struct rs_cmd_transport tu = {.tid = 1, .has_fingerprint = 1, .dtls_client = 1, .owner = 7,
-                                  .max_bitrate_bps = 20000000, .uplink = 1, .peer_port = 40000};
+    struct rs_cmd_transport tu = {.tid = 1,
+                                  .has_fingerprint = 1,
+                                  .dtls_client = 1,
+                                  .owner = 7,
+                                  .max_bitrate_bps = 20000000,
+                                  .uplink = 1,
+                                  .peer_port = 40000};
     snprintf(tu.ufrag, sizeof(tu.ufrag), "0001wxyz");
     snprintf(tu.pwd, sizeof(tu.pwd), "edgepasswordedgepassword");
     snprintf(tu.remote_ufrag, sizeof(tu.remote_ufrag), A_UFRAG);
@@ -148,16 +167,31 @@ static int setup(void **state)
     rs_dtls_ctx_fingerprint_raw(ctx_a, tu.remote_fp);
     rs_wk__transport_add(wb, &tu);
     /* B: the uplink's track (A's relay SSRCs, the ids of A's offer) and a local subscriber */
-    struct rs_cmd_track u = {.track_id = TRACK_B, .tid = 1, .owner = 7, .room = 1,
-                             .kind = RS_MEDIA_VIDEO, .codec = RS_CODEC_VP8, .pt = 96,
-                             .rtx_pt = 97, .clock = 90000, .n_layers = 1, .ssrc = RELAY_SSRC,
+    struct rs_cmd_track u = {.track_id = TRACK_B,
+                             .tid = 1,
+                             .owner = 7,
+                             .room = 1,
+                             .kind = RS_MEDIA_VIDEO,
+                             .codec = RS_CODEC_VP8,
+                             .pt = 96,
+                             .rtx_pt = 97,
+                             .clock = 90000,
+                             .n_layers = 1,
+                             .ssrc = RELAY_SSRC,
                              .rtx_ssrc = RELAY_RTX};
     u.ext = (struct rs_ext_ids){.mid = 1};
     snprintf(u.mid, sizeof(u.mid), "0");
     rs_wk__track_add(wb, &u);
     assert_int_equal(wk_inproc_transport(wb, 2, true, 8, &local_addr, &local_peer, 50), 0);
-    struct rs_cmd_sub sl = {.sub_id = 21, .tid = 2, .track_id = TRACK_B, .ssrc = LOCAL_SSRC,
-                            .rtx_ssrc = 0x4041, .pt = 96, .rtx_pt = 97, .enabled = 1, .nack = 1};
+    struct rs_cmd_sub sl = {.sub_id = 21,
+                            .tid = 2,
+                            .track_id = TRACK_B,
+                            .ssrc = LOCAL_SSRC,
+                            .rtx_ssrc = 0x4041,
+                            .pt = 96,
+                            .rtx_pt = 97,
+                            .enabled = 1,
+                            .nack = 1};
     sl.ext = (struct rs_ext_ids){.mid = 1};
     snprintf(sl.mid, sizeof(sl.mid), "0");
     rs_wk__sub_add(wb, &sl);
@@ -199,8 +233,8 @@ static void publish(uint16_t seq, bool key_frame, uint8_t fill)
 {
     uint8_t pkt[1600];
     struct rs_rtp_ext ext[1] = {{4, 1, (const uint8_t *)"1"}};
-    struct rs_rtp_header_spec spec = {.pt = 96, .seq = seq, .ts = 3000u * seq, .ssrc = PUB_SSRC,
-                                      .ext = ext, .n_ext = 1};
+    struct rs_rtp_header_spec spec = {
+        .pt = 96, .seq = seq, .ts = 3000u * seq, .ssrc = PUB_SSRC, .ext = ext, .n_ext = 1};
     size_t hlen;
     assert_int_equal(rs_rtp_build_header(pkt, sizeof(pkt), &spec, &hlen), 0);
     memset(pkt + hlen, fill, 600);
@@ -322,7 +356,7 @@ static void test_nack_on_the_hop(void **state)
     carry(true, -1); /* A→B: packet 102 (B queues its NACK) */
     carry(true, -1); /* B→A: the NACK (A queues the retransmission) */
     assert_true(rs_metric_get(RS_M_NACKS_IN) > nacks0); /* A got B's NACK */
-    carry(true, -1); /* A→B: the retransmission */
+    carry(true, -1);                                    /* A→B: the retransmission */
     collect(&s);
     assert_int_equal(s.local_rtp, 3); /* 100, 102 and the repaired 101 */
 }
