@@ -15,17 +15,17 @@
  *   join is moved to the owner;
  * - the owner: a relay join needs the secret (refused and counted otherwise) and is seen by
  *   nobody. */
-#include <cmocka.h>
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
 #include <jansson.h>
 #include <stdlib.h>
+
 
 #include "core/app.h"
 #include "core/metrics.h"

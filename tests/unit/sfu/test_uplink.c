@@ -11,11 +11,11 @@
  * - a packet lost on the A→B hop: B NACKs it upstream, A retransmits it (RTX), B forwards it;
  * - binding responses that are not the uplink's (wrong transaction or password) are dropped;
  * - no answer to the binding requests fails the uplink after 15 s (RS_EV_TRANSPORT_FAILED). */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
