@@ -265,6 +265,7 @@ struct load_config {
     /* --podium: publisher 0 (the room's first, so its moderator) switches podium mode on and
      * calls the other publishers onto the stage; subscribers are the receive-only audience */
     bool podium;
+    bool receive_only; /* --receive-only: no publisher here (another generator publishes) */
     int audience_layer; /* subscribers ask for this simulcast layer of every video, -1 never */
     int verbose; /* --verbose; twice: every keyframe request and switch */
     /* --soak (soak.c): rooms file, participants over all rooms, media participants per room,

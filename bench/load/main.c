@@ -396,6 +396,7 @@ static void usage(void)
             "  [--decrypt-every N] [--loss FRACTION] [--nack] [--server-pid PID]\n"
             "  [--profile gcm|cm] [--ivf FILE] [--simulcast] [--switch-every-ms MS]\n"
             "  [--no-pace] [--label TEXT] [--verbose] [--podium] [--audience-layer 0|1|2]\n"
+            "  [--receive-only] (subscribers only: another generator publishes)\n"
             "  Video is paced like a browser (2.5 x the bitrate); --no-pace sends each frame\n"
             "  in one burst.\n"
             "usage: ratsaal-load --soak ROOMS_FILE [--port N] [--server-pid PID]\n"
@@ -415,7 +416,7 @@ int main(int argc, char **argv)
         {"nack", 0, 0, 'n'},     {"server-pid", 1, 0, 'k'}, {"profile", 1, 0, 'c'},
         {"ivf", 1, 0, 'i'},      {"label", 1, 0, 'L'},      {"verbose", 0, 0, 'v'},
         {"simulcast", 0, 0, 'M'}, {"switch-every-ms", 1, 0, 'W'}, {"help", 0, 0, 'h'},
-        {"no-pace", 0, 0, 'N'},  {"podium", 0, 0, 'D'},    {"audience-layer", 1, 0, 'A'},
+        {"no-pace", 0, 0, 'N'},  {"podium", 0, 0, 'D'},  {"receive-only", 0, 0, 'O'},    {"audience-layer", 1, 0, 'A'},
         {"soak", 1, 0, 1000},    {"participants", 1, 0, 1001}, {"media", 1, 0, 1002},
         {"csv", 1, 0, 1003},     {"sample-s", 1, 0, 1004},  {"churn-s", 1, 0, 1005},
         {"timeout-s", 1, 0, 1006}, {"seed", 1, 0, 1007},
@@ -426,6 +427,7 @@ int main(int argc, char **argv)
         case 's': cfg.server = !strcmp(optarg, "janus") ? SERVER_JANUS : SERVER_RATSAAL; break;
         case 'p': cfg.port = (uint16_t)strtoul(optarg, NULL, 10); break;
         case 'r': cfg.room = optarg; break;
+        case 'O': cfg.receive_only = true; break;
         case 'P': cfg.pubs = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'S': cfg.subs = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'm': cfg.pubs_subscribe = true; break;
@@ -465,7 +467,9 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    if (cfg.join_rate <= 0 || cfg.decrypt_every == 0 || cfg.pubs == 0 ||
+    if (cfg.receive_only)
+        cfg.pubs = 0;
+    if (cfg.join_rate <= 0 || cfg.decrypt_every == 0 || (cfg.pubs == 0 && !cfg.receive_only) ||
         (cfg.podium && cfg.server != SERVER_RATSAAL) || cfg.audience_layer >= SIM_LAYERS ||
         (cfg.switch_every_ms && (!cfg.simulcast || !cfg.video))) {
         usage();

@@ -136,6 +136,16 @@ bool rs_cluster_room_held(const struct rs_cluster *c, const char *room, int64_t 
 /* Leases this node holds. */
 size_t rs_cluster_leases(const struct rs_cluster *c);
 
+/* Cascade (docs/cluster.md "Cascade"): the owner says whether `room`'s audience may be served by
+ * other nodes (podium mode on). `room:<id>:cascade` holds the owner's id while on (expiring
+ * after 24 h); written and deleted only while this node's lease is in Redis (one script).
+ * Returns 0, -EPERM (not the owner: nothing written), or an error. */
+int rs_cluster_room_cascade_set(struct rs_cluster *c, const char *room, bool on);
+/* Whether `room`'s current owner has its cascade on: 0 with the owner's id in `owner`
+ * (RS_CLUSTER_NODE_ID_MAX + 1 bytes), -ENOENT (no owner, or off, or set by a former owner),
+ * -EBADMSG (unreadable), or an error. */
+int rs_cluster_room_cascading(struct rs_cluster *c, const char *room, char *owner);
+
 /* One event of a room's stream, borrowed for the callback. `body` is NUL-terminated too. */
 struct rs_cluster_event {
     char id[RS_CLUSTER_EVENT_ID_MAX + 1];

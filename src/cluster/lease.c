@@ -355,3 +355,67 @@ int rs_cl__release_all(struct rs_cluster *c)
 /* ---- cursors of the room streams (events.c) use the same bounded read ---- */
 
 const char *const rs_cl__get_bounded = GET_BOUNDED;
+
+/* ---- cascade flag ---- */
+
+/* KEYS: owner key, cascade key. ARGV: node id, "1"/"0", ttl. */
+static const char CASCADE_SET[] =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+    "if ARGV[2] == '1' then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])\n"
+    "elseif redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end\n"
+    "return 1\n";
+/* KEYS: owner key, cascade key. ARGV: longest id. The owner, when it is the one that set it. */
+static const char CASCADING[] =
+    "local o = redis.call('GET', KEYS[1])\n"
+    "local f = redis.call('GET', KEYS[2])\n"
+    "if not o or not f or o ~= f then return false end\n"
+    "if #o > tonumber(ARGV[1]) then return redis.error_reply('RS_UNREADABLE') end\n"
+    "return o\n";
+#define CASCADE_TTL_TEXT "86400000"
+
+int rs_cluster_room_cascade_set(struct rs_cluster *c, const char *room, bool on)
+{
+    char okey[RS_CL_KEY_MAX], ckey[RS_CL_KEY_MAX];
+    redisReply *rep;
+    if (!room_ok(room) || !rs_cl__key(c, okey, "room:", room, ":owner") ||
+        !rs_cl__key(c, ckey, "room:", room, ":cascade"))
+        return -EINVAL;
+    const char *args[5] = {okey, ckey, c->self.id, on ? "1" : "0", CASCADE_TTL_TEXT};
+    size_t lens[5] = {strlen(okey), strlen(ckey), strlen(c->self.id), 1,
+                      strlen(CASCADE_TTL_TEXT)};
+    int rc = rs_cl__eval(c, CASCADE_SET, 2, 5, args, lens, &rep);
+    if (rc)
+        return rc;
+    rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : -EPERM;
+    freeReplyObject(rep);
+    return rc;
+}
+
+int rs_cluster_room_cascading(struct rs_cluster *c, const char *room, char *owner)
+{
+    char okey[RS_CL_KEY_MAX], ckey[RS_CL_KEY_MAX];
+    redisReply *rep;
+    if (!room_ok(room) || !rs_cl__key(c, okey, "room:", room, ":owner") ||
+        !rs_cl__key(c, ckey, "room:", room, ":cascade"))
+        return -EINVAL;
+    const char *args[3] = {okey, ckey, ID_MAX_TEXT};
+    size_t lens[3] = {strlen(okey), strlen(ckey), 2};
+    int rc = rs_cl__eval(c, CASCADING, 2, 3, args, lens, &rep);
+    if (rc == -EPROTO) {
+        c->stats.malformed++;
+        return -EBADMSG;
+    }
+    if (rc)
+        return rc;
+    if (rep->type == REDIS_REPLY_NIL) {
+        rc = -ENOENT;
+    } else if (rep->type == REDIS_REPLY_STRING && rs_cluster_node_id_valid(rep->str, rep->len)) {
+        memcpy(owner, rep->str, rep->len);
+        owner[rep->len] = 0;
+    } else {
+        c->stats.malformed++;
+        rc = -EBADMSG;
+    }
+    freeReplyObject(rep);
+    return rc;
+}

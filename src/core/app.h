@@ -7,6 +7,7 @@
 #define RS_CORE_APP_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -20,6 +21,7 @@ struct rs_ratelimit;
 struct rs_api;
 struct rs_login;
 struct rs_cluster_glue;
+struct rs_cascade;
 
 /* Where a room lives when another node of the cluster serves it (docs/cluster.md section 7):
  * what the client is told with the signaling error `moved`. */
@@ -58,6 +60,30 @@ struct rs_room_owner {
     void (*snapshot_drop)(void *user, const char *room);
     /* This node is draining: it opens no room (the join gets `moved`, filled in `*moved`). */
     bool (*draining)(void *user, struct rs_room_moved *moved);
+    /* Cascade (docs/cluster.md "Cascade"). The owner publishes whether other nodes may serve
+     * the room's audience (podium mode on); a node asks whether a room it does not own is
+     * cascading: 0 with the owner's id and URL in *owner, else a negative errno. NULL without
+     * a cluster secret. */
+    void (*cascade_set)(void *user, const char *room, bool on);
+    int (*cascading)(void *user, const char *room, struct rs_room_moved *owner);
+    void *user;
+};
+
+/* Signaling connections from this node to another node's WebSocket (the cascade's relays,
+ * docs/cluster.md "Cascade"): filled in by http/cascade_link.c, used by sfu/cascade.c. A link
+ * reports at most once that it closed; after rs_cascade_links.close it reports nothing. */
+struct rs_cascade_link;
+struct rs_cascade_link_cb {
+    void (*on_open)(void *ctx);
+    void (*on_message)(void *ctx, const char *text, size_t len); /* one whole text message */
+    void (*on_closed)(void *ctx, const char *why);               /* static text */
+};
+struct rs_cascade_links {
+    /* Connects to `url` (http://host[:port][/path]) + "/signaling". NULL when it cannot start. */
+    struct rs_cascade_link *(*open)(void *user, const char *url,
+                                    const struct rs_cascade_link_cb *cb, void *ctx);
+    int (*send)(struct rs_cascade_link *l, const char *text, size_t len);
+    void (*close)(struct rs_cascade_link *l);
     void *user;
 };
 
@@ -76,6 +102,8 @@ struct rs_app {
     struct rs_login *login; /* login attempts, the IdP's discovery and keys (http/login.c) */
     struct rs_room_owner room_owner;     /* empty on a single node */
     struct rs_cluster_glue *cluster;     /* NULL on a single node (http/cluster_glue.h) */
+    struct rs_cascade_links cascade_links; /* empty without a cluster secret */
+    struct rs_cascade *cascade;            /* the edge side of the cascade (sfu/cascade.h) */
     int shutting_down;
 };
 

@@ -414,6 +414,20 @@ static int parse_cluster(struct rs_config *cfg, const char *key, const char *val
         return parse_cluster_redis(cfg, value, err, errlen);
     if (strcmp(key, "cluster_public_url") == 0)
         return parse_cluster_url(cfg, value, err, errlen);
+    if (strcmp(key, "cluster_secret") == 0) {
+        size_t n = strlen(value);
+        bool ok = n == 0 || (n >= 32 && n < sizeof(cfg->cluster_secret));
+        for (const char *c = value; ok && *c; c++)
+            ok = *c > 0x20 && *c < 0x7f;
+        if (!ok) {
+            snprintf(err, errlen,
+                     "cluster_secret: expected 32 to %zu printable characters without blanks",
+                     sizeof(cfg->cluster_secret) - 1);
+            return -EINVAL;
+        }
+        memcpy(cfg->cluster_secret, value, n + 1);
+        return 0;
+    }
     if (strcmp(key, "cluster_node_id") == 0) {
         if (!is_node_id(value)) {
             snprintf(err, errlen,

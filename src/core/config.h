@@ -127,6 +127,9 @@ struct rs_config {
     unsigned cluster_node_ttl_ms;  /* a silent node is gone after this */
     unsigned cluster_lease_ttl_ms; /* a room's lease */
     unsigned cluster_drain_timeout_s; /* SIGTERM: at most this long to hand the rooms over */
+    /* shared by every node: authenticates one node's relay to another (the cascade,
+     * docs/cluster.md "Cascade"); empty: no cascade (audience joins are moved to the owner) */
+    char cluster_secret[129];
 };
 
 #define RS_CONFIG_RETENTION_DAYS_MAX 36500 /* a hundred years: longer is `off` */

@@ -379,6 +379,30 @@ static const struct {
     [RS_M_CLUSTER_SHARED_STORAGE] = {"ratsaal_cluster_shared_storage", "gauge",
                                      "1 when recordings_dir and live_dir are seen shared by every "
                                      "live node of the cluster"},
+    [RS_M_CASCADE_UPLINKS] = {"ratsaal_cascade_uplinks", "gauge",
+                              "Relays this node holds to the owners of rooms it serves the "
+                              "audience of"},
+    [RS_M_CASCADE_RELAY_SUBSCRIBERS] = {"ratsaal_cascade_relay_subscribers", "gauge",
+                                        "Other nodes' relays subscribed to rooms this node owns"},
+    [RS_M_CASCADE_PACKETS_IN] = {"ratsaal_cascade_packets_in_total", "counter",
+                                 "RTP packets received over relays from owner nodes"},
+    [RS_M_CASCADE_BYTES_IN] = {"ratsaal_cascade_bytes_in_total", "counter",
+                               "RTP bytes received over relays from owner nodes"},
+    [RS_M_CASCADE_PACKETS_OUT] = {"ratsaal_cascade_packets_out_total", "counter",
+                                  "RTP packets sent to other nodes' relays"},
+    [RS_M_CASCADE_BYTES_OUT] = {"ratsaal_cascade_bytes_out_total", "counter",
+                                "RTP bytes sent to other nodes' relays"},
+    [RS_M_CASCADE_CONNECTS] = {"ratsaal_cascade_connects_total", "counter",
+                               "Relay signaling connections opened to owner nodes (reconnects "
+                               "too)"},
+    [RS_M_CASCADE_FAILURES] = {"ratsaal_cascade_failures_total", "counter",
+                               "Relays that failed (signaling refused or lost, media failed)"},
+    [RS_M_CASCADE_REFUSED] = {"ratsaal_cascade_refused_total", "counter",
+                              "Relay joins refused: no or a wrong cluster secret"},
+    [RS_M_CASCADE_BAD_INPUT] = {"ratsaal_cascade_bad_input_total", "counter",
+                                "Messages or SDP from an owner node dropped as malformed"},
+    [RS_M_CASCADE_EDGE_JOINS] = {"ratsaal_cascade_edge_joins_total", "counter",
+                                 "Audience joins served here for rooms another node owns"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

@@ -214,6 +214,18 @@ enum rs_metric {
     RS_M_CLUSTER_EVENTS_IGNORED, /* read but not applied: unknown type or already stale */
     RS_M_CLUSTER_EVENTS_FAILED,  /* could not be sent (Redis): the live room misses the change */
     RS_M_CLUSTER_SHARED_STORAGE, /* gauge: 1 when every live node's marker is in both dirs */
+    /* cascade (docs/cluster.md "Cascade") */
+    RS_M_CASCADE_UPLINKS,            /* gauge: relays this node opened to owners (edge side) */
+    RS_M_CASCADE_RELAY_SUBSCRIBERS,  /* gauge: other nodes' relays joined here (owner side) */
+    RS_M_CASCADE_PACKETS_IN,         /* RTP received over relays from owners */
+    RS_M_CASCADE_BYTES_IN,
+    RS_M_CASCADE_PACKETS_OUT,        /* RTP sent to other nodes' relays */
+    RS_M_CASCADE_BYTES_OUT,
+    RS_M_CASCADE_CONNECTS,           /* relay signaling connections opened (reconnects too) */
+    RS_M_CASCADE_FAILURES,           /* relays that failed (signaling or media) */
+    RS_M_CASCADE_REFUSED,            /* relay joins refused here: no or a wrong cluster secret */
+    RS_M_CASCADE_BAD_INPUT,          /* messages or SDP from an owner dropped as malformed */
+    RS_M_CASCADE_EDGE_JOINS,         /* audience joins served here for a room another node owns */
     RS_M__COUNT
 };
 

@@ -152,6 +152,33 @@ static bool owner_draining(void *user, struct rs_room_moved *moved)
     return true;
 }
 
+static void owner_cascade_set(void *user, const char *room, bool on)
+{
+    struct rs_cluster_glue *g = user;
+    int rc = rs_cluster_room_cascade_set(g->cluster, room, on);
+    if (rc && !(rc == -EPERM && !on))
+        RS_WARN("cluster", "event=cascade_set_failed room=%s on=%d rc=%d", room, on, rc);
+}
+
+static int owner_cascading(void *user, const char *room, struct rs_room_moved *moved)
+{
+    struct rs_cluster_glue *g = user;
+    char owner[RS_CLUSTER_NODE_ID_MAX + 1] = "";
+    memset(moved, 0, sizeof(*moved));
+    int rc = rs_cluster_room_cascading(g->cluster, room, owner);
+    if (rc)
+        return rc;
+    if (strcmp(owner, g->app->cfg.cluster_node_id) == 0)
+        return -EEXIST; /* ours: no edge of our own room */
+    struct rs_cluster_node node;
+    rc = rs_cluster_node_get(g->cluster, owner, &node);
+    if (rc)
+        return rc;
+    snprintf(moved->node, sizeof(moved->node), "%s", owner);
+    snprintf(moved->url, sizeof(moved->url), "%s", node.url);
+    return 0;
+}
+
 /* The address of this node's media port, as the node record wants it: public_ip, else the
  * listen address when it is one. */
 static const char *media_ip(const struct rs_config *cfg)
@@ -221,6 +248,10 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
                                              .snapshot_drop = snapshot_drop,
                                              .draining = owner_draining,
                                              .user = g};
+    if (cfg->cluster_secret[0]) {
+        app->room_owner.cascade_set = owner_cascade_set;
+        app->room_owner.cascading = owner_cascading;
+    }
     rs_metric_set(RS_M_CLUSTER_READY, 0);
     RS_INFO("cluster", "event=started node=%s url=%s", cfg->cluster_node_id,
             cfg->cluster_public_url);

@@ -49,6 +49,8 @@
 #include "core/outbuf.h"
 #include "auth/web_session.h"
 #include "http/api.h"
+#include "http/cascade_link.h"
+#include "sfu/cascade.h"
 #include "http/cluster_glue.h"
 #include "http/edge.h"
 #include "http/listener.h"
@@ -132,6 +134,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     rs_api_tick(h->app);
     rs_vote_tick(h->app);
     rs_cluster_glue_tick(h->app, rs_mono_ms());
+    rs_cascade_poll(h->app); /* relays given up: their audience goes to the owner */
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, TICK_US);
 }
 
@@ -1453,6 +1456,8 @@ static const struct lws_protocols protocols[] = {
      * are limited by tx_packet_size instead (lws would otherwise cap them at the receive
      * buffer size and copy the rest of every larger frame aside). */
     {"ratsaal-signaling", callback, sizeof(struct conn_user), 1024, 0, NULL, 16384},
+    /* the cascade's client links to other nodes (http/cascade_link.c) */
+    {RS_CASCADE_LINK_PROTOCOL, rs_cascade_link_callback, 0, 4096, 0, NULL, 16384},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -1576,6 +1581,9 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         goto fail_free;
     }
     h->vhost = h->ctx ? lws_get_vhost_by_name(h->ctx, "ratsaal") : NULL;
+    rs_cascade_link_set_context(h->ctx);
+    if (app->cfg.cluster_secret[0])
+        rs_cascade_links_install(app);
     if (h->vhost) {
         lws_adopt_desc_t ad;
         memset(&ad, 0, sizeof(ad));
@@ -1668,6 +1676,7 @@ void rs_http_free(struct rs_http *h)
         rs_wakeup_remove(&h->app->wakeup, on_wake, h);
         lws_sul_cancel(&h->tick);
         lws_sul_cancel(&h->resume);
+        rs_cascade_link_set_context(NULL); /* no new relay links from here on */
         lws_context_destroy(h->ctx); /* closes every connection, and the adopted listener */
     }
     rs_tls_free(h->tls); /* after the SSL_CTX that calls into it */

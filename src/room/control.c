@@ -43,6 +43,7 @@
 #include "room/chair.h"
 #include "room/events.h"
 #include "room/peer.h"
+#include "room/podium.h"
 #include "room/room.h"
 #include "room/snapshot.h"
 
@@ -53,7 +54,9 @@ enum {
     JOIN_INVITE,
     JOIN_PASSWORD,
     JOIN_CREATOR_KEY,
-    JOIN_RESUME
+    JOIN_RESUME,
+    JOIN_CASCADE_NODE,
+    JOIN_CASCADE_SECRET
 };
 
 #define CREATOR_KEY_CHARS 22  /* 132 bits */
@@ -160,6 +163,10 @@ static enum resume_result resume_find(struct rs_app *app, const char *room_id,
 /* Remembers the token of one whose grace ended, so that showing it counts as expired. */
 static void control_leaving(struct rs_participant *p)
 {
+    if (p->cascade_relay) {
+        rs_metric_dec(RS_M_CASCADE_RELAY_SUBSCRIBERS);
+        RS_INFO("room", "event=cascade_relay_left room=%s participant=%s", p->room->id, p->id);
+    }
     if (!p->resume_set || !p->leave_reason || strcmp(p->leave_reason, "timeout") != 0)
         return;
     struct creator *cr = creator_of(p->room, true);
@@ -209,6 +216,73 @@ static int control_restore(struct rs_room *room, json_t *part)
         return -ENOMEM;
     memcpy(cr->hash, hash, sizeof(hash));
     cr->set = true;
+    return 0;
+}
+
+/* A node id (docs/cluster.md section 2): 1-64 of A-Z a-z 0-9 . _ - */
+static int cascade_node_valid(const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 1 || n > 64)
+        return 0;
+    for (const char *c = v; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return 0;
+    return 1;
+}
+
+/* Constant-time comparison of two NUL-terminated secrets (lengths leak, contents do not). */
+static bool secret_eq(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = la != lb;
+    for (size_t i = 0; i < la && i < lb; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+/* Another node's relay (docs/cluster.md "Cascade"): authenticated by the cluster secret, it
+ * joins a room this node owns and has open, as an audience member nobody sees, to receive the
+ * stage and pass it on to its node's audience. */
+static int cascade_relay_join(struct rs_call *c)
+{
+    struct rs_app *app = c->app;
+    const char *node = c->arg[JOIN_CASCADE_NODE].str;
+    const char *secret = c->arg[JOIN_CASCADE_SECRET].str;
+    if (!app->cfg.cluster_secret[0] || !secret_eq(secret, app->cfg.cluster_secret)) {
+        rs_metric_inc(RS_M_CASCADE_REFUSED);
+        RS_WARN("room", "event=cascade_relay_refused session=%llu reason=%s",
+                (unsigned long long)c->peer->serial,
+                app->cfg.cluster_secret[0] ? "secret" : "no_cluster_secret");
+        rs_msg_error_set(c->err, RS_ERR_UNAUTHORIZED, "cascade_secret",
+                         "relay joins need this cluster's secret");
+        return -EACCES;
+    }
+    if (!node || !*node) {
+        rs_msg_error_set(c->err, RS_ERR_MISSING_FIELD, "cascade_node",
+                         "field 'cascade_node' is missing");
+        return -EINVAL;
+    }
+    struct rs_room *room = rs_rooms_find(app->rooms, c->arg[JOIN_ROOM].str);
+    if (!room || room->edge) {
+        rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room",
+                         "the meeting is not open on this server");
+        return -ENOENT;
+    }
+    char name[80];
+    snprintf(name, sizeof(name), "relay %s", node);
+    struct rs_participant *p = rs_participant_new(room, c->peer, name, RS_ROLE_GUEST);
+    if (!p) {
+        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    p->invited_audience = 1;
+    p->cascade_relay = 1;
+    rs_metric_inc(RS_M_CASCADE_RELAY_SUBSCRIBERS);
+    RS_INFO("room", "event=cascade_relay_joined room=%s participant=%s node=%s", room->id, p->id,
+            node);
+    rs_room_enter(p, c->ref);
     return 0;
 }
 
@@ -263,6 +337,8 @@ static int control_join(struct rs_call *c)
     if (!name || !*name)
         name = peer->ident.display_name[0] ? peer->ident.display_name : "User";
 
+    if (c->arg[JOIN_CASCADE_SECRET].str)
+        return cascade_relay_join(c);
     if (!rs_ratelimit_take(app->join_limit, peer->addr, rs_wall_ms())) {
         rs_metric_auth_reject(RS_AUTH_RATE_LIMITED);
         rs_msg_error_set(c->err, RS_ERR_RATE_LIMITED, NULL,
@@ -278,6 +354,57 @@ static int control_join(struct rs_call *c)
     struct rs_access_grant g;
     memset(&g, 0, sizeof(g));
     bool creates = false; /* opens an empty ad-hoc room: its creator */
+    /* cascade (docs/cluster.md "Cascade"): a room another node owns whose audience may be
+     * served here; only audience members stay, everyone else is moved to the owner */
+    struct rs_room_moved edge_owner;
+    bool edge = false;
+    if (existing && existing->edge) {
+        edge = true;
+        edge_owner = existing->edge_owner;
+    } else if (!existing && app->room_owner.cascading) {
+        edge = app->room_owner.cascading(app->room_owner.user, room_id, &edge_owner) == 0 &&
+               edge_owner.url[0];
+    }
+    if (edge) {
+        const char *ck = c->arg[JOIN_CREATOR_KEY].str;
+        if (found == 0 && rec.managed) {
+            if (rs_access_join(app, &peer->ident, peer->addr, &rec, c->arg[JOIN_INVITE].str,
+                               c->arg[JOIN_PASSWORD].str, &g, c->err))
+                return -EACCES;
+        } else if (!rs_config_anonymous(&app->cfg)) {
+            rs_msg_error_set(c->err, RS_ERR_NOT_FOUND, "room", "there is no such meeting");
+            return -ENOENT;
+        }
+        /* a moderator, a creator's key (only the owner can check it) or the lobby: the owner */
+        if (g.moderator || g.waiting || (ck && *ck) || (found == 0 && rec.ended_at_ms)) {
+            c->err->moved = edge_owner;
+            c->err->retry_after_s = 0;
+            rs_msg_error_set(c->err, RS_ERR_MOVED, NULL, "%s",
+                             "another server hosts this meeting");
+            return -EBUSY;
+        }
+        struct rs_room *room;
+        if (rs_room_open_edge(app, room_id, &edge_owner, &room, c->err))
+            return -EINVAL;
+        rs_podium_edge_set(room, true); /* the joined event says so already */
+        bool guest = g.audience || (g.guest && !peer->ident.logged_in);
+        enum rs_role role = guest ? RS_ROLE_GUEST : RS_ROLE_PARTICIPANT;
+        struct rs_participant *p = rs_participant_new(room, peer, name, role);
+        if (!p) {
+            rs_room_close_if_empty(room);
+            rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
+            return -ENOMEM;
+        }
+        p->access = g.access;
+        p->invited = g.invite_id[0] != 0;
+        p->invited_guest = g.guest;
+        p->invited_audience = 1; /* receives only, whatever the owner's podium does */
+        rs_metric_inc(RS_M_CASCADE_EDGE_JOINS);
+        RS_INFO("room", "event=edge_join room=%s participant=%s owner=%s", room_id, p->id,
+                edge_owner.node);
+        rs_room_enter(p, c->ref);
+        return 0;
+    }
     if (found == 0 && rec.managed) {
         if (rs_access_join(app, &peer->ident, peer->addr, &rec, c->arg[JOIN_INVITE].str,
                            c->arg[JOIN_PASSWORD].str, &g, c->err))
@@ -409,6 +536,13 @@ static const struct rs_action actions[] = {
              [JOIN_PASSWORD] = {.name = "password", .type = RS_FIELD_TEXT, .max = 64},
              [JOIN_CREATOR_KEY] = {.name = "creator_key", .type = RS_FIELD_TEXT, .max = 64},
              [JOIN_RESUME] = {.name = "resume", .type = RS_FIELD_TEXT, .max = 64},
+             [JOIN_CASCADE_NODE] = {.name = "cascade_node",
+                                    .type = RS_FIELD_TEXT,
+                                    .max = 64,
+                                    .valid = cascade_node_valid,
+                                    .invalid_code = RS_ERR_INVALID_VALUE,
+                                    .invalid_text = "cascade_node must be a node id"},
+             [JOIN_CASCADE_SECRET] = {.name = "cascade_secret", .type = RS_FIELD_TEXT, .max = 128},
          }},
     {.name = "leave", .fn = control_leave, .need = RS_NEED_PRESENT},
     {.name = "ping", .fn = control_ping, .need = RS_NEED_CONNECTED},

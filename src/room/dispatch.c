@@ -387,6 +387,15 @@ int rs_dispatch(struct rs_app *app, struct rs_peer *peer, const struct rs_msg *m
     }
     if (!rs_access_holds(c.self, a->need))
         return refuse(&c, a->need);
+    if (c.room && c.room->edge && msg->feature && strcmp(msg->feature->ns, "control") != 0 &&
+        strcmp(msg->feature->ns, "media") != 0) {
+        /* an edge room's audience (docs/cluster.md section 11) receives only: its questions,
+         * hands, chat and reactions would reach nobody on the stage, which is on another node */
+        rs_msg_error_set(err, RS_ERR_FORBIDDEN, NULL, "%s",
+                         "the audience on this server receives only; this is not passed on to "
+                         "the stage yet");
+        return -EACCES;
+    }
     for (unsigned i = 0; i < RS_ACTION_MAX_FIELDS && a->fields[i].name; i++)
         if (field_arg(&c, &a->fields[i], msg->root, &c.arg[i]))
             return -EINVAL;

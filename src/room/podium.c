@@ -112,7 +112,7 @@ bool rs_podium_on(const struct rs_room *room)
 static bool on_stage(const struct rs_participant *p)
 {
     const struct podium_part *pp = part_of(p);
-    return p->role == RS_ROLE_MODERATOR || (pp && pp->stage);
+    return p->role == RS_ROLE_MODERATOR || p->mirror || (pp && pp->stage);
 }
 
 bool rs_podium_audience(const struct rs_participant *p)
@@ -129,6 +129,8 @@ bool rs_podium_may_publish(const struct rs_participant *p)
 
 bool rs_podium_sees(const struct rs_participant *viewer, const struct rs_participant *subject)
 {
+    if (subject->cascade_relay) /* another node's relay: nobody is told about it */
+        return viewer == subject;
     return viewer == subject || !rs_podium_audience(subject) || !rs_podium_audience(viewer);
 }
 
@@ -204,7 +206,7 @@ static void emit_state(struct rs_room *room)
  * may have changed). Nothing is kept for someone never in the audience. */
 static void recount(struct rs_participant *p)
 {
-    bool now = rs_podium_audience(p) && !p->leave_reason;
+    bool now = rs_podium_audience(p) && !p->leave_reason && !p->cascade_relay;
     struct podium_part *pp = now ? part_state(p) : part_of(p);
     struct podium_room *pr = pp ? room_state(p->room) : NULL;
     if (!pr || pp->counted == now)
@@ -391,8 +393,48 @@ static void remove_question(struct podium_room *pr, struct question *q)
 
 /* ---- actions ---- */
 
+/* The owner tells the cluster whether other nodes may serve this room's audience. */
+static void cascade_publish(struct rs_room *room, bool on)
+{
+    struct rs_app *app = room->app;
+    if (!room->edge && app->room_owner.cascade_set)
+        app->room_owner.cascade_set(app->room_owner.user, room->id, on);
+}
+
+void rs_podium_edge_set(struct rs_room *room, bool on)
+{
+    struct podium_room *pr = room_state(room);
+    if (!pr || pr->on == on)
+        return;
+    for (struct rs_participant *p = room->head; p; p = p->next) {
+        struct podium_part *pp = part_state(p);
+        if (pp)
+            pp->relist = true;
+    }
+    pr->on = on;
+    for (struct rs_participant *p = room->head; p; p = p->next)
+        recount(p);
+    rs_room_audience_changed(room);
+    emit_state(room);
+}
+
+void rs_podium_edge_stage_changed(struct rs_room *room)
+{
+    for (struct rs_participant *p = room->head; p; p = p->next) {
+        struct podium_part *pp = part_of(p);
+        if (pp)
+            pp->relist = rs_podium_audience(p);
+    }
+    rs_room_audience_changed(room);
+    emit_state(room);
+}
+
 static int act_set(struct rs_call *c)
 {
+    if (c->room->edge) {
+        rs_msg_error_set(c->err, RS_ERR_FORBIDDEN, NULL, "the stage is on another server");
+        return -EACCES;
+    }
     bool on = c->arg[0].num;
     struct podium_room *pr = room_state(c->room);
     if (!pr) {
@@ -419,6 +461,7 @@ static int act_set(struct rs_call *c)
     }
     rs_metric_inc(RS_M_PODIUM_STAGE_CHANGES);
     RS_INFO("room", "event=podium room=%s on=%d by=%s", c->room->id, on, c->self->id);
+    cascade_publish(c->room, on);
     rs_room_audience_changed(c->room); /* the SFU ends the audience's publications */
     emit_state(c->room);
     if (!on && pr->n_q) {
@@ -734,6 +777,8 @@ static void podium_room_free(struct rs_room *room)
     struct podium_room *pr = *slot;
     if (!pr)
         return;
+    if (pr->on)
+        cascade_publish(room, false);
     for (unsigned i = 0; i < pr->n_q; i++)
         question_free(&pr->q[i]);
     free(pr->q);

@@ -43,6 +43,11 @@ bool rs_podium_sees(const struct rs_participant *viewer, const struct rs_partici
  * participant_updated, which the role's changer sends). */
 void rs_podium_standing_changed(struct rs_participant *p);
 
+/* Edge rooms (docs/cluster.md "Cascade"): podium mode follows the owner's (`on`), the stage
+ * is the room's mirrors; after mirrors came or went, the stage changed. Everyone is told. */
+void rs_podium_edge_set(struct rs_room *room, bool on);
+void rs_podium_edge_stage_changed(struct rs_room *room);
+
 extern const struct rs_feature rs_podium_feature;
 
 #endif

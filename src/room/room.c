@@ -266,6 +266,13 @@ static int room_open(struct rs_app *app, const char *id, const char *title, stru
 {
     struct rs_rooms *rooms = app->rooms;
     struct rs_room *room = rs_rooms_find(rooms, id);
+    if (room && room->edge) {
+        /* an edge room serves only the audience (control.c decides who that is) */
+        err->moved = room->edge_owner;
+        err->retry_after_s = 0;
+        rs_msg_error_set(err, RS_ERR_MOVED, NULL, "%s", "another server hosts this meeting");
+        return -EBUSY;
+    }
     if (room && app->room_owner.held && !app->room_owner.held(app->room_owner.user, id))
         /* open here, but our lease may have run out while Redis was away: no new joins until
          * it is renewed (or lost: then the room ends here and its participants follow) */
@@ -347,10 +354,76 @@ fail_release:
     return -ENOMEM;
 }
 
+int rs_room_open_edge(struct rs_app *app, const char *id, const struct rs_room_moved *owner,
+                      struct rs_room **out, struct rs_msg_error *err)
+{
+    struct rs_rooms *rooms = app->rooms;
+    struct rs_room *room = rs_rooms_find(rooms, id);
+    if (room) {
+        if (!room->edge)
+            return -EEXIST;
+        *out = room;
+        return 0;
+    }
+    room = calloc(1, sizeof(*room));
+    if (!room) {
+        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    snprintf(room->id, sizeof(room->id), "%s", id);
+    room->app = app;
+    room->edge = true;
+    room->edge_owner = *owner;
+    /* the record as the owner keeps it (title, settings), read only */
+    if (!app->store || rs_store_room_get(app->store, id, &room->rec)) {
+        memset(&room->rec, 0, sizeof(room->rec));
+        snprintf(room->rec.id, sizeof(room->rec.id), "%s", id);
+    }
+    unsigned h = hash(id);
+    room->hnext = rooms->buckets[h];
+    rooms->buckets[h] = room;
+    rooms->count++;
+    rs_metric_inc(RS_M_ROOMS);
+    RS_INFO("room", "event=edge_room_opened room=%s owner=%s", id, owner->node);
+    *out = room;
+    return 0;
+}
+
+unsigned rs_room_real_count(const struct rs_room *room)
+{
+    unsigned n = 0;
+    for (const struct rs_participant *p = room->head; p; p = p->next)
+        n += !p->mirror;
+    return n;
+}
+
+static void room_unlink(struct rs_participant *p, const char *reason);
+
 void rs_room_close_if_empty(struct rs_room *room)
 {
+    if (room->edge && !room->lobby_count && room->count && rs_room_real_count(room) == 0) {
+        /* the last audience member left: the mirrors go (their media first), then the room */
+        while (room->head) {
+            struct rs_participant *p = room->head;
+            room_unlink(p, "left");
+            free(p);
+        }
+    }
     if (room->count || room->lobby_count)
         return;
+    if (room->edge) { /* nothing of the room's shared state is this node's */
+        struct rs_rooms *rooms = room->app->rooms;
+        struct rs_room **pp = &rooms->buckets[hash(room->id)];
+        while (*pp && *pp != room)
+            pp = &(*pp)->hnext;
+        if (*pp)
+            *pp = room->hnext;
+        rooms->count--;
+        rs_metric_dec(RS_M_ROOMS);
+        RS_INFO("room", "event=edge_room_closed room=%s", room->id);
+        room_free(room);
+        return;
+    }
     struct rs_rooms *rooms = room->app->rooms;
     struct rs_room **pp = &rooms->buckets[hash(room->id)];
     while (*pp && *pp != room)
@@ -373,6 +446,8 @@ void rs_room_close_if_empty(struct rs_room *room)
      * room was handed over and the next owner continues from it */
     if (room->app->room_owner.snapshot_drop && !room->handed_over)
         room->app->room_owner.snapshot_drop(room->app->room_owner.user, room->id);
+    if (room->app->room_owner.cascade_set) /* while the lease is still ours */
+        room->app->room_owner.cascade_set(room->app->room_owner.user, room->id, false);
     if (room->app->room_owner.release)
         room->app->room_owner.release(room->app->room_owner.user, room->id);
     room_free(room);
@@ -606,6 +681,49 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
         f->joined(p);
 }
 
+struct rs_participant *rs_room_mirror_enter(struct rs_room *room, const char *id,
+                                            const char *display_name, enum rs_role role)
+{
+    if (!room->edge || rs_room_participant(room, id))
+        return NULL;
+    struct rs_participant *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    snprintf(p->id, sizeof(p->id), "%s", id);
+    snprintf(p->display_name, sizeof(p->display_name), "%s", display_name);
+    p->role = role;
+    p->mirror = 1;
+    p->joined_at_ms = rs_wall_ms();
+    p->room = room;
+    p->prev = room->tail;
+    p->next = NULL;
+    if (room->tail)
+        room->tail->next = p;
+    else
+        room->head = p;
+    room->tail = p;
+    room->count++;
+    rs_metric_inc(RS_M_PARTICIPANTS);
+    rs_metric_inc(role_gauge(p->role));
+    rs_emit_group(room,
+                  rs_event("control", "participant_joined", "{s:o}", "participant",
+                           rs_participant_json(p)),
+                  told_of_join, p);
+    RS_INFO("room", "event=mirror_joined room=%s participant=%s", room->id, p->id);
+    return p;
+}
+
+void rs_room_mirror_rename(struct rs_participant *p, const char *display_name)
+{
+    if (!p->mirror || strcmp(p->display_name, display_name) == 0)
+        return;
+    snprintf(p->display_name, sizeof(p->display_name), "%s", display_name);
+    rs_emit_group(p->room,
+                  rs_event("control", "participant_updated", "{s:o}", "participant",
+                           rs_participant_json(p)),
+                  told_of_join, p);
+}
+
 unsigned rs_room_capacity(const struct rs_room *room)
 {
     return room->rec.max_participants ? room->rec.max_participants
@@ -739,7 +857,10 @@ unsigned rs_rooms_hand_over(struct rs_rooms *rooms, int64_t now_ms)
         struct rs_room *room = rooms->buckets[i];
         while (room) {
             struct rs_room *next = room->hnext; /* moving it away frees it */
-            if (rs_room_snapshot_write(room, now_ms)) {
+            if (room->edge) {
+                /* the audience of another node's room: sent to that node (the cascade) */
+                rs_room_edge_moved(room);
+            } else if (rs_room_snapshot_write(room, now_ms)) {
                 left++;
             } else {
                 rs_metric_inc(RS_M_CLUSTER_ROOMS_MOVED);
@@ -755,6 +876,34 @@ unsigned rs_rooms_hand_over(struct rs_rooms *rooms, int64_t now_ms)
         }
     }
     return left;
+}
+
+void rs_room_edge_moved(struct rs_room *room)
+{
+    if (!room->edge)
+        return;
+    const struct rs_room_moved *to = &room->edge_owner;
+    RS_INFO("room", "event=edge_moved room=%s owner=%s count=%u", room->id, to->node,
+            rs_room_real_count(room));
+    for (;;) {
+        struct rs_participant *p = room->head;
+        while (p && p->mirror)
+            p = p->next;
+        if (!p)
+            return;
+        struct rs_peer *peer = p->peer;
+        bool last = rs_room_real_count(room) == 1; /* then the room goes with it */
+        if (peer) {
+            rs_metric_error(RS_ERR_MOVED);
+            rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s, s:s, s:s}", "code", "moved",
+                                        "url", to->url, "node", to->node, "text",
+                                        "the meeting's audience is served by another server now"));
+        }
+        rs_room_leave(p, "moved");
+        rs_peer_close(peer, 1000, "moved");
+        if (last)
+            return;
+    }
 }
 
 void rs_room_audience_changed(struct rs_room *room)
@@ -867,7 +1016,8 @@ static bool told_of_leave(const struct rs_participant *q, void *audience)
 static void room_unlink(struct rs_participant *p, const char *reason)
 {
     struct rs_room *room = p->room;
-    bool audience = rs_podium_audience(p); /* asked before the podium feature forgets it */
+    /* asked before the podium feature forgets it; another node's relay: nobody is told */
+    bool audience = rs_podium_audience(p);
     p->leave_reason = reason;
     features_leaving(p);
     if (room->audio_routes)
@@ -888,10 +1038,11 @@ static void room_unlink(struct rs_participant *p, const char *reason)
         p->reconnecting_since_ms = 0;
     }
     rs_metric_dec(role_gauge(p->role));
-    rs_emit_group(room,
-                  rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason",
-                           reason),
-                  told_of_leave, &audience);
+    if (!p->cascade_relay)
+        rs_emit_group(room,
+                      rs_event("control", "participant_left", "{s:s, s:s}", "id", p->id, "reason",
+                               reason),
+                      told_of_leave, &audience);
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
             room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present

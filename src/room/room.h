@@ -46,6 +46,11 @@ struct rs_participant {
     int invited_moderator; /* ... a moderator invitation */
     int invited_guest;     /* ... a guest invitation */
     int invited_audience;  /* ... an audience invitation: receives only (room/podium.h) */
+    /* cascade (docs/cluster.md "Cascade"): on the owner, this participant is another node's
+     * relay (receives only, seen by nobody); on an edge node, a mirror: the stand-in of a stage
+     * member of the owner, without a connection, whose tracks come over the relay */
+    int cascade_relay;
+    int mirror;
     int waiting;      /* in the lobby (not in the room's participant list) */
     int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
@@ -73,6 +78,11 @@ struct rs_room {
     struct rs_app *app;
     struct rs_room *hnext;
     struct rs_audio_routes *audio_routes; /* who hears whom (audio_routes.h); NULL: default */
+    /* An edge room (docs/cluster.md "Cascade"): another node owns the room; this node serves
+     * only audience members, from a relay of the stage. It never takes the room's lease and
+     * never writes the room's shared state. */
+    bool edge;
+    struct rs_room_moved edge_owner; /* the owner's id and URL (where the stage joins) */
     void *state[RS_FEATURES_MAX];         /* per feature (rs_room_state) */
     /* cluster (room/snapshot.h): a change the snapshot in Redis does not show yet; when it was
      * last written; handed over to another node: leaving participants write nothing to the
@@ -130,6 +140,21 @@ int rs_room_open(struct rs_app *app, const char *id, const char *title, struct r
  * open), or `moved` as rs_room_open. Without a cluster: the room if open, else -ENOENT. */
 int rs_room_open_restored(struct rs_app *app, const char *id, struct rs_room **out,
                           struct rs_msg_error *err);
+/* Opens (or finds) the edge room `id` for the audience of a room `owner` owns
+ * (docs/cluster.md "Cascade"): no lease, nothing written to the store. -EEXIST when the room
+ * is open here as an ordinary room. */
+int rs_room_open_edge(struct rs_app *app, const char *id, const struct rs_room_moved *owner,
+                      struct rs_room **out, struct rs_msg_error *err);
+/* An edge room's mirror of the owner's stage member `id` (docs/cluster.md "Cascade"): a
+ * participant without a connection that the room's others are told about; the features'
+ * joined hooks do not run for it (its media is set up by sfu/cascade.c). It leaves with
+ * rs_room_leave. NULL when the room is no edge room, `id` is taken, or on OOM. */
+struct rs_participant *rs_room_mirror_enter(struct rs_room *room, const char *id,
+                                            const char *display_name, enum rs_role role);
+/* The owner renamed it: the others are told (participant_updated). */
+void rs_room_mirror_rename(struct rs_participant *p, const char *display_name);
+/* Participants of `room` with a connection of their own (mirrors and relays not counted). */
+unsigned rs_room_real_count(const struct rs_room *room);
 /* A new participant of `room` for `peer`, not yet in any list. NULL on OOM. */
 struct rs_participant *rs_participant_new(struct rs_room *room, struct rs_peer *peer,
                                           const char *display_name, enum rs_role role);
@@ -186,6 +211,10 @@ void rs_room_moved_away(struct rs_room *room);
  * anything of its participants to the store: the next owner continues their stays and turns).
  * Returns the rooms left because their snapshot could not be written. */
 unsigned rs_rooms_hand_over(struct rs_rooms *rooms, int64_t now_ms);
+/* An edge room's owner ended podium mode: its audience members get the error `moved` with the
+ * owner's URL and are disconnected (they join there); the mirrors and the room go with the last
+ * one. Nothing for a room that is no edge room. */
+void rs_room_edge_moved(struct rs_room *room);
 /* Runs every feature's audience_changed hook (who hears or sees whom changed). */
 void rs_room_audience_changed(struct rs_room *room);
 

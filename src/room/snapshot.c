@@ -131,7 +131,8 @@ char *rs_room_snapshot_save(struct rs_room *room, int64_t now_ms, size_t *len)
         goto fail_free;
     unsigned n = 0;
     for (struct rs_participant *p = room->head; p && n < RS_SNAPSHOT_MAX_PARTICIPANTS; p = p->next)
-        if (json_array_append_new(list, participant_save(p)) == 0)
+        /* another node's cascade relay joins the next owner afresh (docs/cluster.md "Cascade") */
+        if (!p->cascade_relay && json_array_append_new(list, participant_save(p)) == 0)
             n++;
     EACH_FEATURE(room, f)
     if (f->save) {
@@ -179,7 +180,8 @@ int rs_room_snapshot_write(struct rs_room *room, int64_t now_ms)
 
 void rs_room_snapshot_tick(struct rs_room *room, int64_t now_ms)
 {
-    if (!room->app->room_owner.snapshot_save || room->handed_over)
+    /* an edge room (the cascade) is not this node's: its owner keeps the snapshot */
+    if (!room->app->room_owner.snapshot_save || room->handed_over || room->edge)
         return;
     int64_t since = now_ms - room->snapshot_written_ms;
     if (since < 0) /* the wall clock went back */

@@ -59,6 +59,18 @@ struct rs_cmd_transport {
      * owns the fd from TRANSPORT_ADD on (closes it on remove, and when the add fails). */
     uint8_t sink;
     int32_t sink_fd;
+    /* An uplink (cascade, docs/cluster.md "Cascade"): a publish-side transport toward another
+     * node's media port, where we are the ICE controlling agent and the DTLS client. The peer
+     * address is known from its SDP (so it is valid from the start), we send the binding
+     * requests (USERNAME "<remote ufrag>:<ufrag>", keyed with the remote password) and start
+     * the handshake once one is answered. */
+    uint8_t uplink;
+    uint8_t peer_v6;           /* peer_ip holds 16 bytes (else 4) */
+    uint8_t peer_ip[16];
+    uint16_t peer_port;        /* host order */
+    char remote_ufrag[RS_SFU_UFRAG_SIZE];
+    char remote_pwd[RS_SFU_PWD_SIZE];
+    uint8_t cascade; /* the subscribe transport of another node's relay: counted apart */
 };
 
 /* RTP header extension ids as negotiated on one side (0 = not negotiated). */

@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "sfu/cascade.h"
 #include "sfu/command.h"
 #include "sfu/media_internal.h"
 #include "sfu/media_signaling.h"
@@ -55,6 +56,8 @@ static void on_transport_failed(struct rs_media *m, struct pmedia *pm, const str
 void rs_media_handle_event(struct rs_media *m, const struct rs_event *ev)
 {
     struct pmedia *pm = rs_ms__owner_find(m, ev->owner);
+    if (!pm && rs_cascade_media_event(m, ev))
+        return; /* an edge room's uplink (sfu/cascade.h) */
     if (!pm || pm->leaving)
         return; /* the participant left while the event was queued */
     switch (ev->type) {

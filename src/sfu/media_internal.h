@@ -111,6 +111,8 @@ extern const struct rs_feature rs_media_feature;
 /* The participant's media state for an owner key; NULL if it is gone. Returns a borrowed
  * pointer, valid until that participant leaves. */
 struct pmedia *rs_ms__owner_find(const struct rs_media *m, uint32_t owner);
+/* The participant's media state, created on first use (NULL without a media plane, or OOM). */
+struct pmedia *rs_ms__pstate(struct rs_participant *p);
 /* The room's media state, created (and the room placed on a worker) on first use; NULL on
  * OOM. Borrowed: the room owns it. */
 struct rmedia *rs_ms__room_state(struct rs_room *room, struct rs_media *m);

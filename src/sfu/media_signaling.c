@@ -97,8 +97,10 @@ unsigned rs_ms__home_worker(const struct pmedia *pm)
     return RM(pm->p->room)->worker;
 }
 
+struct pmedia *rs_ms__pstate(struct rs_participant *p);
+#define pstate rs_ms__pstate
 /* The participant's media state, created on first use. NULL without a media plane (or OOM). */
-static struct pmedia *pstate(struct rs_participant *p)
+struct pmedia *rs_ms__pstate(struct rs_participant *p)
 {
     if (PM(p))
         return PM(p);
@@ -190,6 +192,7 @@ void rs_ms__send_transport(struct rs_media *m, enum rs_cmd_type type, const stru
     c.u.transport.subscriber = subscriber;
     c.u.transport.owner = pm->owner;
     c.u.transport.max_bitrate_bps = subscriber ? 0 : PUBLISH_MAX_BITRATE_BPS;
+    c.u.transport.cascade = subscriber && pm->p->cascade_relay; /* counted apart */
     int r = rs_sfu_send(m, rs_sfu_worker_of(m, t->tid), &c);
     if (rc)
         *rc = r;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Media plane lifecycle and the control thread's side of the command/event queues. */
+#include "sfu/cascade.h"
 #include "sfu/sfu.h"
 
 #include <arpa/inet.h>
@@ -43,8 +44,11 @@ _Static_assert(RS_SFU_MAX_WORKERS < 256, "tid_used holds 1 + the worker in a byt
 /* The room reaches the media plane through the `media` feature's hooks (media_signaling.h). */
 static void attach_feature(struct rs_app *app)
 {
-    if (app->rooms)
-        rs_features_add(rs_rooms_features(app->rooms), &rs_media_feature); /* -EEXIST: again */
+    if (app->rooms) {
+        /* the cascade first: a mirror's tracks end before the media feature forgets it */
+        rs_features_add(rs_rooms_features(app->rooms), &rs_cascade_feature); /* -EEXIST: again */
+        rs_features_add(rs_rooms_features(app->rooms), &rs_media_feature);
+    }
     rs_recording_set_feed_ops(&rs_sfu_recording_feed_ops); /* recordings get media feeds */
 }
 

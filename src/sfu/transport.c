@@ -277,6 +277,105 @@ static void sink_unpoll(struct rs_wk *w, struct rs_wk_transport *t)
     t->sink_polled = false;
 }
 
+/* ---- uplinks (cascade): we are the controlling agent and the DTLS client ---- */
+
+#define UPLINK_CHECK_MS 200      /* binding requests until one is answered */
+#define UPLINK_CONSENT_MS 2500   /* then, as consent refreshes (RFC 7675: 4-6 s is enough) */
+
+static void addr_map_put(struct rs_wk *w, const struct rs_wk_addr *a, uint32_t tid);
+
+/* The peer's address is valid from the start: the control thread took it from the SDP of the
+ * node it connects to, not from the network. */
+static void uplink_start(struct rs_wk *w, struct rs_wk_transport *t,
+                         const struct rs_cmd_transport *c)
+{
+    struct rs_wk_addr a;
+    memset(&a, 0, sizeof(a));
+    if (c->peer_v6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a.ss;
+        s6->sin6_family = AF_INET6;
+        memcpy(&s6->sin6_addr, c->peer_ip, 16);
+        s6->sin6_port = htons(c->peer_port);
+        a.len = sizeof(*s6);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
+        s4->sin_family = AF_INET;
+        memcpy(&s4->sin_addr, c->peer_ip, 4);
+        s4->sin_port = htons(c->peer_port);
+        a.len = sizeof(*s4);
+    }
+    if (w->family == AF_INET6 && !c->peer_v6) { /* a dual-stack socket: v4-mapped */
+        struct sockaddr_in6 s6;
+        memset(&s6, 0, sizeof(s6));
+        s6.sin6_family = AF_INET6;
+        s6.sin6_port = htons(c->peer_port);
+        s6.sin6_addr.s6_addr[10] = 0xff;
+        s6.sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&s6.sin6_addr.s6_addr[12], c->peer_ip, 4);
+        memset(&a, 0, sizeof(a));
+        memcpy(&a.ss, &s6, sizeof(s6));
+        a.len = sizeof(s6);
+    }
+    t->uplink = true;
+    t->dtls_client = true;
+    snprintf(t->remote_ufrag, sizeof(t->remote_ufrag), "%s", c->remote_ufrag);
+    snprintf(t->remote_pwd, sizeof(t->remote_pwd), "%s", c->remote_pwd);
+    t->tie_breaker = ((uint64_t)rs_random_u32() << 32) | rs_random_u32();
+    t->addrs[0] = a;
+    t->n_addrs = 1;
+    t->selected = 0;
+    addr_map_put(w, &a, t->tid);
+    t->next_check_ms = w->now_ms;
+    RS_INFO("worker", "event=uplink_added tid=%u", t->tid);
+}
+
+static void uplink_check(struct rs_wk *w, struct rs_wk_transport *t)
+{
+    char user[2 * RS_SFU_UFRAG_SIZE + 2];
+    int n = snprintf(user, sizeof(user), "%s:%s", t->remote_ufrag, t->ufrag);
+    if (n <= 0 || (size_t)n >= sizeof(user) || t->selected < 0)
+        return;
+    rs_random_bytes(t->check_txid, sizeof(t->check_txid));
+    struct rs_stun_binding_request req = {
+        .username = user,
+        .username_len = (size_t)n,
+        .priority = 2130706431u,
+        .tie_breaker = t->tie_breaker,
+        .controlling = true,
+        .use_candidate = true,
+    };
+    struct rs_wk_out *o = rs_wk__out_slot(w);
+    size_t len;
+    if (rs_stun_build_binding_request(o->data, sizeof(o->data), t->check_txid, &req,
+                                      (const uint8_t *)t->remote_pwd, strlen(t->remote_pwd),
+                                      &len) == 0)
+        rs_wk__out_commit(w, o, &t->addrs[t->selected], len);
+}
+
+static int dtls_ensure(struct rs_wk *w, struct rs_wk_transport *t);
+
+/* A binding response from the address of an uplink: ours if its transaction id is the last
+ * request's and its MESSAGE-INTEGRITY verifies with the remote password. */
+static void uplink_response(struct rs_wk *w, const struct rs_stun_msg *msg,
+                            const struct rs_wk_addr *from)
+{
+    struct rs_wk_transport *t = addr_lookup(w, from);
+    if (!t || !t->uplink || msg->type != RS_STUN_BINDING_SUCCESS ||
+        memcmp(msg->txid, t->check_txid, sizeof(t->check_txid)) != 0 ||
+        rs_stun_check_fingerprint(msg) ||
+        rs_stun_check_integrity(msg, (const uint8_t *)t->remote_pwd, strlen(t->remote_pwd))) {
+        rs_metric_drop(RS_DROP_STUN_AUTH);
+        return;
+    }
+    t->last_consent_ms = w->now_ms;
+    if (!t->uplink_answered) {
+        t->uplink_answered = true;
+        t->next_check_ms = w->now_ms + UPLINK_CONSENT_MS;
+    }
+    if (t->state == WK_T_NEW && t->has_fp)
+        dtls_ensure(w, t);
+}
+
 void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
 {
     if (c->tid == 0 || c->tid >= RS_SFU_MAX_TRANSPORTS || (c->sink && c->sink_fd < 0)) {
@@ -308,6 +407,9 @@ void rs_wk__transport_add(struct rs_wk *w, const struct rs_cmd_transport *c)
         w->max_tid = c->tid;
     if (c->sink)
         sink_start(w, t, c->sink_fd);
+    else if (c->uplink)
+        uplink_start(w, t, c);
+    t->cascade = c->cascade;
     rs_metric_inc(RS_M_TRANSPORTS);
 }
 
@@ -424,6 +526,10 @@ int rs_wk__send_rtp(struct rs_wk *w, struct rs_wk_transport *t, struct rs_wk_out
     }
     w->ctr.rtp_out++;
     w->ctr.rtp_out_bytes += len;
+    if (t->cascade) {
+        w->ctr.cascade_out++;
+        w->ctr.cascade_out_bytes += len;
+    }
     rs_wk__out_commit(w, o, to, len);
     return 0;
 }
@@ -587,6 +693,10 @@ static void on_stun(struct rs_wk *w, const uint8_t *buf, size_t len, const struc
         rs_metric_drop(RS_DROP_BAD_STUN);
         return;
     }
+    if (msg.type == RS_STUN_BINDING_SUCCESS || msg.type == RS_STUN_BINDING_ERROR) {
+        uplink_response(w, &msg, from); /* only an uplink sends requests */
+        return;
+    }
     if (msg.type != RS_STUN_BINDING_REQUEST) {
         if (msg.type != RS_STUN_BINDING_INDICATION)
             rs_metric_drop(RS_DROP_BAD_STUN);
@@ -702,6 +812,10 @@ void rs_wk__on_datagram(struct rs_wk *w, uint8_t *buf, size_t len, const struct 
         if (kind == RS_PKT_RTP) {
             w->ctr.rtp_in++;
             w->ctr.rtp_in_bytes += len;
+            if (t->uplink) {
+                w->ctr.cascade_in++;
+                w->ctr.cascade_in_bytes += len;
+            }
             rs_wk__on_rtp(w, t, buf, len);
         } else {
             w->ctr.rtcp_in++;
@@ -720,6 +834,15 @@ void rs_wk__transport_timers(struct rs_wk *w)
         struct rs_wk_transport *t = &w->transports[tid];
         if (t->state == WK_T_FREE || t->state == WK_T_FAILED || t->sink)
             continue; /* a sink has no DTLS and no consent to expire */
+        if (t->uplink && w->now_ms >= t->next_check_ms) {
+            uplink_check(w, t);
+            t->next_check_ms =
+                w->now_ms + (t->uplink_answered ? UPLINK_CONSENT_MS : UPLINK_CHECK_MS);
+        }
+        if (t->uplink && !t->uplink_answered && w->now_ms - t->created_ms > 15000) {
+            rs_wk__transport_fail(w, t, RS_FAIL_ICE_TIMEOUT); /* no answer at all */
+            continue;
+        }
         if (t->dtls && t->state == WK_T_DTLS && w->now_ms >= t->dtls_timer_ms) {
             uint64_t next;
             rs_dtls_poll_timeout(t->dtls, w->now_ms, &next);

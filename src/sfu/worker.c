@@ -187,6 +187,14 @@ static void publish_counters(struct rs_wk *w)
     if ((w->ctr.rtp_in | w->ctr.rtcp_in | w->ctr.rtp_out | w->ctr.rtcp_out | w->ctr.relay_out |
          w->ctr.feed_packets | w->ctr.feed_dropped | w->ctr.feed_keyframes) == 0)
         return;
+    if (w->ctr.cascade_in) {
+        rs_metric_add(RS_M_CASCADE_PACKETS_IN, w->ctr.cascade_in);
+        rs_metric_add(RS_M_CASCADE_BYTES_IN, w->ctr.cascade_in_bytes);
+    }
+    if (w->ctr.cascade_out) {
+        rs_metric_add(RS_M_CASCADE_PACKETS_OUT, w->ctr.cascade_out);
+        rs_metric_add(RS_M_CASCADE_BYTES_OUT, w->ctr.cascade_out_bytes);
+    }
     if (w->ctr.feed_packets)
         rs_metric_add(RS_M_RECORD_FEED_PACKETS, w->ctr.feed_packets);
     if (w->ctr.feed_dropped)

@@ -110,6 +110,15 @@ struct rs_wk_transport {
     /* A sink (record_feed.h): packets go to sink_fd in the clear, RTCP comes back from it. */
     bool sink, sink_polled; /* sink_polled: sink_fd is in the worker's epoll set */
     int sink_fd;
+
+    /* An uplink (command.h): we send binding requests to addrs[0] and are the DTLS client. */
+    bool uplink, uplink_answered;
+    bool cascade; /* the subscribe transport of another node's relay (counted apart) */
+    char remote_ufrag[RS_SFU_UFRAG_SIZE];
+    char remote_pwd[RS_SFU_PWD_SIZE];
+    uint64_t tie_breaker;
+    uint64_t next_check_ms;
+    uint8_t check_txid[12]; /* the last binding request's transaction id */
 };
 
 struct rs_wk_cached {
@@ -229,6 +238,7 @@ struct rs_wk {
     struct {
         uint64_t rtp_in, rtp_in_bytes, rtcp_in, rtp_out, rtp_out_bytes, rtcp_out, relay_out;
         uint64_t feed_packets, feed_dropped, feed_keyframes; /* sinks (record_feed.h) */
+        uint64_t cascade_in, cascade_in_bytes, cascade_out, cascade_out_bytes; /* cascade */
     } ctr;
 
     struct rs_wk_transport transports[RS_SFU_MAX_TRANSPORTS];

@@ -528,6 +528,58 @@ static void test_lease_exclusive_and_failover(void **state)
     rs_cluster_free(b);
 }
 
+/* Cascade flag (docs/cluster.md section 11): only the owner sets or clears it; another node
+ * reads it only while the node that set it owns the room; a former owner's flag counts for
+ * nothing; a value that is no node id is refused and left alone. */
+static void test_cascade_flag(void **state)
+{
+    NEED_REDIS();
+    char prefix[96], key[160], owner[RS_CLUSTER_NODE_ID_MAX + 1];
+    PREFIX(prefix);
+    struct lost_log lost_a = {0}, lost_b = {0};
+    struct rs_cluster *a = node(prefix, "node-a", &lost_a), *b = node(prefix, "node-b", &lost_b);
+    tick(a);
+    tick(b);
+    int64_t now = rs_mono_ms();
+    snprintf(key, sizeof(key), "%sroom:room9:cascade", prefix);
+    /* nobody owns the room: nothing is written */
+    assert_int_equal(rs_cluster_room_cascade_set(a, "room9", true), -EPERM);
+    assert_int_equal(RAW_INT("EXISTS", key), 0);
+    assert_int_equal(rs_cluster_room_acquire(a, "room9", now, owner), 0);
+    assert_int_equal(rs_cluster_room_cascading(b, "room9", owner), -ENOENT);
+    assert_int_equal(rs_cluster_room_cascade_set(a, "room9", true), 0);
+    assert_int_equal(rs_cluster_room_cascading(b, "room9", owner), 0);
+    assert_string_equal(owner, "node-a");
+    /* B is no owner: it can neither set nor clear it */
+    assert_int_equal(rs_cluster_room_cascade_set(b, "room9", false), -EPERM);
+    assert_int_equal(RAW_INT("EXISTS", key), 1);
+    /* off, and on again */
+    assert_int_equal(rs_cluster_room_cascade_set(a, "room9", false), 0);
+    assert_int_equal(rs_cluster_room_cascading(b, "room9", owner), -ENOENT);
+    assert_int_equal(rs_cluster_room_cascade_set(a, "room9", true), 0);
+    /* A releases the room with the flag left (it crashed, say): B takes the room; A's flag
+     * says nothing about B's room */
+    assert_int_equal(rs_cluster_room_release(a, "room9"), 0);
+    assert_int_equal(rs_cluster_room_cascading(b, "room9", owner), -ENOENT);
+    assert_int_equal(rs_cluster_room_acquire(b, "room9", rs_mono_ms(), owner), 0);
+    assert_int_equal(rs_cluster_room_cascading(a, "room9", owner), -ENOENT);
+    /* garbage in both keys (no node id): refused, counted, left alone */
+    char okey[160];
+    snprintf(okey, sizeof(okey), "%sroom:room8:owner", prefix);
+    snprintf(key, sizeof(key), "%sroom:room8:cascade", prefix);
+    RAW_DO("SET", okey, "not a node id!");
+    RAW_DO("SET", key, "not a node id!");
+    uint64_t bad0 = rs_cluster_stats(b)->malformed;
+    assert_int_equal(rs_cluster_room_cascading(b, "room8", owner), -EBADMSG);
+    assert_int_equal(rs_cluster_stats(b)->malformed, bad0 + 1);
+    assert_int_equal(RAW_INT("EXISTS", key), 1);
+    /* bad room ids never reach Redis */
+    assert_int_equal(rs_cluster_room_cascade_set(a, "a:b", true), -EINVAL);
+    assert_int_equal(rs_cluster_room_cascading(a, "", owner), -EINVAL);
+    rs_cluster_free(a);
+    rs_cluster_free(b);
+}
+
 static void test_lease_kept_by_renewal(void **state)
 {
     NEED_REDIS();
@@ -1130,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_node_id_conflict),
         cmocka_unit_test(test_lease_exclusive_and_failover),
         cmocka_unit_test(test_lease_kept_by_renewal),
+        cmocka_unit_test(test_cascade_flag),
         cmocka_unit_test(test_many_leases_pipelined),
         cmocka_unit_test(test_stream_order),
         cmocka_unit_test_teardown(test_stream_no_loss_across_reconnect, resume_server),

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The cascade (docs/cluster.md section 11), in-process over fake sessions, a detached media
+ * plane, a fake owner lookup and fake relay links:
+ * - the answer to an owner's subscribe offer (rs_cascade_build_answer): built from the offer our
+ *   own server writes, it parses, answers every m-section in order, keeps the owner's payload
+ *   types, RTX, rtcp-fb and extension ids, carries our ICE credentials, a=setup:active; too
+ *   small a buffer is -ENOSPC at every size;
+ * - the edge: an audience join to a cascading room opens an edge room and one relay link, which
+ *   joins the owner with the cluster secret; the owner's joined/participant events become
+ *   mirrors the audience sees on the stage; its subscribe offer becomes one uplink transport
+ *   toward its candidate and the mirrors' tracks on it, an answer and a video size upstream,
+ *   and a subscribe offer to the audience; a second listener shares the relay; the stage member
+ *   leaving takes its mirror and tracks; bad input from the owner is dropped and counted; the
+ *   last listener leaving removes the uplink, closes the link and frees the room; a moderator's
+ *   join is moved to the owner;
+ * - the owner: a relay join needs the secret (refused and counted otherwise) and is seen by
+ *   nobody. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+#include <stdlib.h>
+
+
+#include "core/app.h"
+#include "core/metrics.h"
+#include "room/room.h"
+#include "rtc/sdp.h"
+#include "sfu/cascade.h"
+#include "sfu/command.h"
+#include "sfu/sfu.h"
+#include "signaling/session.h"
+
+#define FP                                                                                         \
+    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"   \
+    "67:89"
+
+static struct rs_sdp offer, answer;
+static char offer_text[RS_SDP_MAX_TEXT], out[RS_SDP_MAX_TEXT];
+
+static size_t owner_offer(void)
+{
+    struct rs_sdp_local l;
+    rs_sdp_local_init(&l);
+    l.ice_ufrag = "0001abcd";
+    l.ice_pwd = "ABCDEFGHIJKLMNOPQRSTUVWX";
+    l.fingerprint = FP;
+    l.ip = "127.0.0.1";
+    l.port = 40000;
+    l.session_id = 77;
+    const struct rs_sdp_offer_track tracks[] = {
+        {.mid = "0",
+         .kind = RS_SDP_KIND_AUDIO,
+         .active = true,
+         .pt = 111,
+         .codec_name = "opus",
+         .clock = 48000,
+         .channels = 2,
+         .fmtp = "minptime=10;useinbandfec=1",
+         .rtx_pt = -1,
+         .ssrc = 1001,
+         .cname = "pabc",
+         .stream_id = "pabc",
+         .track_id = "pabc-microphone",
+         .exts = RS_SDP_EXT_MID | RS_SDP_EXT_AUDIO_LEVEL | RS_SDP_EXT_ABS_SEND_TIME},
+        {.mid = "1",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = true,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97,
+         .ssrc = 2002,
+         .rtx_ssrc = 2003,
+         .cname = "pabc",
+         .stream_id = "pabc",
+         .track_id = "pabc-camera",
+         .exts = RS_SDP_EXT_MID | RS_SDP_EXT_ABS_SEND_TIME,
+         .fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI | RS_SDP_FB_FIR | RS_SDP_FB_REMB},
+        {.mid = "2",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = false,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97},
+    };
+    size_t len = 0;
+    assert_int_equal(rs_sdp_build_offer(&l, tracks, 3, 1, offer_text, sizeof(offer_text), &len), 0);
+    assert_int_equal(rs_sdp_parse(offer_text, len, &offer), 0);
+    return len;
+}
+
+static void test_answer(void **state)
+{
+    (void)state;
+    owner_offer();
+    size_t len = 0;
+    assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx", FP,
+                                             out, sizeof(out), &len),
+                     0);
+    assert_int_equal(rs_sdp_parse(out, len, &answer), 0);
+    assert_int_equal(answer.n_media, 3);
+    struct rs_sdp_transport tr;
+    assert_int_equal(rs_sdp_get_transport(&answer, &tr), 0);
+    assert_string_equal(tr.ice_ufrag, "0002wxyz");
+    assert_int_equal(tr.setup, RS_SDP_SETUP_ACTIVE);
+    assert_int_equal(tr.fingerprint->len, 32);
+    struct rs_sdp_media_choice ch[3];
+    assert_int_equal(rs_sdp_parse_answer_choices(&answer, ch, 3), 0);
+    assert_true(ch[0].accepted);
+    assert_string_equal(ch[0].mid, "0");
+    assert_int_equal(ch[0].dir, RS_SDP_DIR_RECVONLY);
+    assert_int_equal(ch[0].codec, RS_SDP_CODEC_OPUS);
+    assert_int_equal(ch[0].pt, 111);
+    assert_int_equal(ch[0].ext.mid, RS_SDP_OFFER_EXTID_MID);
+    assert_int_equal(ch[0].ext.audio_level, RS_SDP_OFFER_EXTID_AUDIO_LEVEL);
+    assert_true(ch[1].accepted);
+    assert_int_equal(ch[1].codec, RS_SDP_CODEC_VP8);
+    assert_int_equal(ch[1].pt, 96);
+    assert_int_equal(ch[1].rtx_pt, 97);
+    assert_int_equal(ch[1].fb & (RS_SDP_FB_NACK | RS_SDP_FB_PLI), RS_SDP_FB_NACK | RS_SDP_FB_PLI);
+    /* an ended (rejected) m-section stays rejected, with its mid */
+    assert_int_equal(answer.media[2].port, 0);
+    assert_string_equal(answer.media[2].mid, "2");
+    assert_false(ch[2].accepted);
+    /* what the edge takes from the offer: the owner's SSRCs */
+    struct rs_sdp_media_choice oc[3];
+    assert_int_equal(rs_sdp_parse_answer_choices(&offer, oc, 3), 0);
+    assert_int_equal(oc[1].ssrc, 2002);
+    assert_int_equal(oc[1].rtx_ssrc, 2003);
+}
+
+static void test_answer_too_small(void **state)
+{
+    (void)state;
+    owner_offer();
+    size_t len = 0, full;
+    assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx", FP,
+                                             out, sizeof(out), &full),
+                     0);
+    for (size_t cap = 1; cap <= full; cap += 53)
+        assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx", FP,
+                                                 out, cap, &len),
+                         -ENOSPC);
+    assert_int_equal(rs_cascade_build_answer(&offer, "0002wxyz", "abcdefghijklmnopqrstuvwx", FP,
+                                             out, full + 1, &len),
+                     0);
+    assert_int_equal(len, full);
+}
+
+/* ---- the edge and the owner, in-process ---- */
+
+#define SECRET "unit-test-cluster-secret-0123456789abcdef"
+#define CHAIR "pchair000001"
+#define DORA "pdora0000001"
+
+static struct rs_app app;
+static int owner_cascading = 1; /* the fake owner lookup: cascading (1) or not */
+
+/* fake links: one at a time is enough here */
+static struct {
+    int opened, closed;
+    const struct rs_cascade_link_cb *cb;
+    void *ctx;
+    char sent[16][4096];
+    unsigned n_sent;
+} lk;
+
+static struct rs_cascade_link *fake_open(void *user, const char *url,
+                                         const struct rs_cascade_link_cb *cb, void *ctx)
+{
+    (void)user;
+    assert_string_equal(url, "http://127.0.0.1:1");
+    lk.opened++;
+    lk.cb = cb;
+    lk.ctx = ctx;
+    return (struct rs_cascade_link *)&lk;
+}
+
+static int fake_send(struct rs_cascade_link *l, const char *text, size_t len)
+{
+    assert_ptr_equal(l, &lk);
+    if (lk.n_sent < 16)
+        snprintf(lk.sent[lk.n_sent++], sizeof(lk.sent[0]), "%.*s", (int)len, text);
+    return 0;
+}
+
+static void fake_close(struct rs_cascade_link *l)
+{
+    assert_ptr_equal(l, &lk);
+    lk.closed++;
+}
+
+static int fake_cascading(void *user, const char *room, struct rs_room_moved *owner)
+{
+    (void)user;
+    (void)room;
+    memset(owner, 0, sizeof(*owner));
+    if (!owner_cascading)
+        return -ENOENT;
+    snprintf(owner->node, sizeof(owner->node), "a");
+    snprintf(owner->url, sizeof(owner->url), "http://127.0.0.1:1");
+    return 0;
+}
+
+static void want_write(struct rs_session *s)
+{
+    (void)s;
+}
+static void do_close(struct rs_session *s, int status, const char *reason)
+{
+    (void)s;
+    (void)status;
+    (void)reason;
+}
+static const struct rs_session_ops ops = {want_write, do_close};
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&app, 0, sizeof(app));
+    memset(&lk, 0, sizeof(lk));
+    owner_cascading = 1;
+    rs_config_defaults(&app.cfg);
+    app.cfg.rate_per_s = 1000;
+    snprintf(app.cfg.cluster_secret, sizeof(app.cfg.cluster_secret), "%s", SECRET);
+    snprintf(app.cfg.cluster_node_id, sizeof(app.cfg.cluster_node_id), "b");
+    app.rooms = rs_rooms_new(&app);
+    app.media = rs_sfu_new_detached(&app, FP, "127.0.0.1", 40000, 1);
+    app.room_owner.cascading = fake_cascading;
+    app.cascade_links = (struct rs_cascade_links){fake_open, fake_send, fake_close, NULL};
+    return app.rooms && app.media ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    while (app.sessions)
+        rs_session_free(app.sessions);
+    rs_rooms_free(app.rooms);
+    rs_sfu_free_detached(app.media);
+    return 0;
+}
+
+static json_t *next(struct rs_session *s)
+{
+    struct rs_outbuf *b = rs_session_peek(s);
+    if (!b)
+        return NULL;
+    json_t *j = json_loadb((const char *)b->data + RS_OUTBUF_HEADROOM, b->len, 0, NULL);
+    rs_session_pop(s);
+    return j;
+}
+
+static json_t *expect(struct rs_session *s, const char *ns, const char *event)
+{
+    json_t *j;
+    while ((j = next(s))) {
+        if (strcmp(json_string_value(json_object_get(j, "ns")), ns) == 0 &&
+            strcmp(json_string_value(json_object_get(j, "event")), event) == 0)
+            return j;
+        json_decref(j);
+    }
+    fail_msg("no %s/%s event", ns, event);
+    return NULL;
+}
+
+static bool has_event(struct rs_session *s, const char *ns, const char *event)
+{
+    json_t *j;
+    bool hit = false;
+    while ((j = next(s))) {
+        hit |= strcmp(json_string_value(json_object_get(j, "ns")), ns) == 0 &&
+               strcmp(json_string_value(json_object_get(j, "event")), event) == 0;
+        json_decref(j);
+    }
+    return hit;
+}
+
+static void send_msg(struct rs_session *s, json_t *msg)
+{
+    char *t = json_dumps(msg, JSON_COMPACT);
+    rs_session_on_message(s, t, strlen(t));
+    free(t);
+    json_decref(msg);
+}
+
+static struct rs_session *join(const char *room, const char *name, json_t **joined)
+{
+    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    assert_non_null(s);
+    send_msg(s, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "action", "join", "room", room,
+                          "display_name", name));
+    json_t *j;
+    while ((j = next(s))) {
+        const char *ev = json_string_value(json_object_get(j, "event"));
+        if (ev && (strcmp(ev, "joined") == 0 || strcmp(ev, "error") == 0))
+            break;
+        json_decref(j);
+    }
+    assert_non_null(j);
+    *joined = j;
+    return s;
+}
+
+static void owner_says(struct rs_room *room, json_t *msg)
+{
+    char *t = json_dumps(msg, JSON_COMPACT);
+    rs_cascade_on_message(room, t, strlen(t));
+    free(t);
+    json_decref(msg);
+}
+
+static struct rs_cmd take(enum rs_cmd_type type)
+{
+    struct rs_cmd c;
+    while (rs_sfu_take_cmd(app.media, &c) == 0)
+        if (c.type == type)
+            return c;
+    fail_msg("no command %d", (int)type);
+    return c;
+}
+
+static json_t *stage_member(const char *id, const char *name, const char *role)
+{
+    return json_pack("{s:s, s:s, s:s}", "id", id, "display_name", name, "role", role);
+}
+
+static void test_edge(void **state)
+{
+    (void)state;
+    json_t *j;
+    uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT);
+    struct rs_session *b1 = join("r1", "Berta", &j);
+    assert_string_equal(json_string_value(json_object_get(j, "event")), "joined");
+    json_decref(j);
+    struct rs_room *room = rs_rooms_find(app.rooms, "r1");
+    assert_non_null(room);
+    assert_true(room->edge);
+    assert_int_equal(lk.opened, 1);
+    /* the link opens: the relay joins the owner with the secret */
+    lk.cb->on_open(lk.ctx);
+    assert_int_equal(lk.n_sent, 1);
+    json_t *rj = json_loads(lk.sent[0], 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(rj, "action")), "join");
+    assert_string_equal(json_string_value(json_object_get(rj, "cascade_secret")), SECRET);
+    assert_string_equal(json_string_value(json_object_get(rj, "cascade_node")), "b");
+    json_decref(rj);
+
+    /* the owner's joined: the stage becomes a mirror the audience sees on the stage */
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:[o], s:{s:b, s:[s]}}", "ns", "control", "event",
+                               "joined", "id", "prelay000001", "participants",
+                               stage_member(CHAIR, "Erika", "moderator"), "podium", "on", 1,
+                               "stage", CHAIR));
+    struct rs_participant *mirror = rs_room_participant(room, CHAIR);
+    assert_non_null(mirror);
+    assert_true(mirror->mirror);
+    j = expect(b1, "control", "participant_joined");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "participant"), "display_name")),
+        "Erika");
+    json_decref(j);
+
+    /* the owner's subscribe offer: an uplink, the mirror's tracks, an answer, a video size */
+    static char text[RS_SDP_MAX_TEXT];
+    struct rs_sdp_local l;
+    rs_sdp_local_init(&l);
+    l.ice_ufrag = "0001abcd";
+    l.ice_pwd = "ABCDEFGHIJKLMNOPQRSTUVWX";
+    l.fingerprint = FP;
+    l.ip = "127.0.0.1";
+    l.port = 40123;
+    l.session_id = 9;
+    const struct rs_sdp_offer_track tracks[] = {
+        {.mid = "0",
+         .kind = RS_SDP_KIND_AUDIO,
+         .active = true,
+         .pt = 111,
+         .codec_name = "opus",
+         .clock = 48000,
+         .channels = 2,
+         .rtx_pt = -1,
+         .ssrc = 1001,
+         .cname = CHAIR,
+         .stream_id = CHAIR,
+         .track_id = CHAIR "-microphone",
+         .exts = RS_SDP_EXT_MID},
+        {.mid = "1",
+         .kind = RS_SDP_KIND_VIDEO,
+         .active = true,
+         .pt = 96,
+         .codec_name = "VP8",
+         .clock = 90000,
+         .rtx_pt = 97,
+         .ssrc = 2002,
+         .rtx_ssrc = 2003,
+         .cname = CHAIR,
+         .stream_id = CHAIR,
+         .track_id = CHAIR "-camera",
+         .exts = RS_SDP_EXT_MID,
+         .fb = RS_SDP_FB_NACK | RS_SDP_FB_PLI},
+    };
+    size_t len;
+    assert_int_equal(rs_sdp_build_offer(&l, tracks, 2, 1, text, sizeof(text), &len), 0);
+    while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
+    }
+    owner_says(room,
+               json_pack("{s:s, s:s, s:i, s:s, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]}",
+                         "ns", "media", "event", "subscribe_offer", "revision", 1, "sdp", text,
+                         "tracks", "mid", "0", "participant", CHAIR, "source", "microphone", "kind",
+                         "audio", "mid", "1", "participant", CHAIR, "source", "camera", "kind",
+                         "video"));
+    struct rs_cmd up = take(RS_CMD_TRANSPORT_ADD);
+    assert_true(up.u.transport.uplink);
+    assert_true(up.u.transport.dtls_client);
+    assert_int_equal(up.u.transport.peer_port, 40123);
+    assert_string_equal(up.u.transport.remote_ufrag, "0001abcd");
+    struct rs_cmd t1 = take(RS_CMD_TRACK_ADD), t2 = take(RS_CMD_TRACK_ADD);
+    assert_int_equal(t1.u.track.tid, up.u.transport.tid);
+    assert_int_equal(t2.u.track.tid, up.u.transport.tid);
+    assert_int_equal(t1.u.track.ssrc, 1001);
+    assert_int_equal(t2.u.track.ssrc, 2002);
+    assert_int_equal(t2.u.track.rtx_ssrc, 2003);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 1);
+    bool answered = false, sized = false;
+    for (unsigned i = 1; i < lk.n_sent; i++) {
+        answered |=
+            strstr(lk.sent[i], "\"subscribe_answer\"") && strstr(lk.sent[i], "setup:active");
+        sized |= strstr(lk.sent[i], "\"video_size\"") != NULL;
+    }
+    assert_true(answered);
+    assert_true(sized);
+    /* the audience is offered the mirror's tracks */
+    j = expect(b1, "media", "subscribe_offer");
+    assert_int_equal(json_array_size(json_object_get(j, "tracks")), 2);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "tracks"), 0), "participant")),
+                        CHAIR);
+    json_decref(j);
+
+    /* a second listener shares the relay */
+    struct rs_session *b2 = join("r1", "Bodo", &j);
+    assert_true(json_array_size(json_object_get(j, "participants")) >= 1);
+    json_decref(j);
+    assert_int_equal(lk.opened, 1);
+    assert_true(has_event(b2, "media", "subscribe_offer"));
+
+    /* the audience here receives only: a question or a chat message is refused, not kept */
+    send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "ask", "text", "Frage?"));
+    j = expect(b1, "podium", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
+    json_decref(j);
+    send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "chat", "action", "send", "text", "hallo"));
+    j = expect(b1, "chat", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
+    json_decref(j);
+
+    /* bad input from the owner: dropped and counted, the relay goes on */
+    owner_says(room, json_pack("{s:s}", "hello", "world"));
+    rs_cascade_on_message(room, "{not json", 9);
+    owner_says(room,
+               json_pack("{s:s, s:s, s:{s:s, s:s}}", "ns", "control", "event", "participant_joined",
+                         "participant", "id", "p-not-an-id-because-too-long", "display_name", "x"));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 3);
+    assert_int_equal(lk.closed, 0);
+
+    /* a stage member joins and leaves */
+    owner_says(room, json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
+                               "participant", stage_member(DORA, "Dora", "participant")));
+    assert_non_null(rs_room_participant(room, DORA));
+    /* sent back to the audience (participant_updated with stage false): off the stage here */
+    owner_says(room, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:b}}", "ns", "control", "event",
+                               "participant_updated", "participant", "id", DORA, "display_name",
+                               "Dora", "role", "participant", "stage", 0));
+    assert_null(rs_room_participant(room, DORA));
+    /* called up again, then a podium/state whose stage no longer lists her */
+    owner_says(room, json_pack("{s:s, s:s, s:o}", "ns", "control", "event", "participant_joined",
+                               "participant", stage_member(DORA, "Dora", "participant")));
+    assert_non_null(rs_room_participant(room, DORA));
+    owner_says(room, json_pack("{s:s, s:s, s:b, s:[s]}", "ns", "podium", "event", "state", "on", 1,
+                               "stage", CHAIR));
+    assert_null(rs_room_participant(room, DORA));
+    assert_non_null(rs_room_participant(room, CHAIR));
+    /* the chair leaves: its mirror's tracks go */
+    while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
+    }
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:s}", "ns", "control", "event", "participant_left",
+                               "id", CHAIR, "reason", "left"));
+    assert_null(rs_room_participant(room, CHAIR));
+    take(RS_CMD_TRACK_REMOVE);
+    take(RS_CMD_TRACK_REMOVE);
+
+    /* the last listener leaves: uplink removed, link closed, room freed */
+    while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
+    }
+    send_msg(b1, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
+    assert_int_equal(lk.closed, 0);
+    send_msg(b2, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
+    assert_int_equal(lk.closed, 1);
+    struct rs_cmd rm;
+    bool removed = false;
+    while (rs_sfu_take_cmd(app.media, &rm) == 0)
+        removed |= rm.type == RS_CMD_TRANSPORT_REMOVE && rm.u.ref.id == up.u.transport.tid;
+    assert_true(removed);
+    assert_null(rs_rooms_find(app.rooms, "r1"));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 0);
+}
+
+/* An offer whose candidate is no IP literal (not one of our nodes): refused, counted, the relay
+ * stops and is retried later. */
+static void test_edge_bad_offer(void **state)
+{
+    (void)state;
+    json_t *j;
+    struct rs_session *b1 = join("r2", "Berta", &j);
+    json_decref(j);
+    has_event(b1, "control", "none"); /* drain */
+    struct rs_room *room = rs_rooms_find(app.rooms, "r2");
+    lk.cb->on_open(lk.ctx);
+    uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT),
+             fail0 = rs_metric_get(RS_M_CASCADE_FAILURES);
+    static const char sdp[] =
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+        "a=ice-ufrag:0001abcd\r\na=ice-pwd:ABCDEFGHIJKLMNOPQRSTUVWX\r\n"
+        "a=fingerprint:sha-256 " FP "\r\na=setup:actpass\r\na=rtcp-mux\r\na=sendonly\r\n"
+        "a=rtpmap:111 opus/48000/2\r\na=ssrc:5 cname:x\r\n"
+        "a=candidate:1 1 udp 2130706431 evil.local 9 typ host\r\n";
+    owner_says(room, json_pack("{s:s, s:s, s:i, s:s, s:[]}", "ns", "media", "event",
+                               "subscribe_offer", "revision", 1, "sdp", sdp, "tracks"));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 1);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_FAILURES), fail0 + 1);
+    assert_int_equal(lk.closed, 1);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 0);
+    /* failing again and again: given up after RS_CASCADE_GIVE_UP in a row, the audience is
+     * sent to the owner (moved with its URL) and the edge room ends */
+    for (int i = 1; i < RS_CASCADE_GIVE_UP; i++) {
+        rs_cascade_poll(&app);
+        assert_non_null(rs_rooms_find(app.rooms, "r2"));
+        rs_cascade_edge_fail(room, "test");
+    }
+    rs_cascade_poll(&app);
+    j = expect(b1, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "moved");
+    assert_string_equal(json_string_value(json_object_get(j, "url")), "http://127.0.0.1:1");
+    json_decref(j);
+    assert_null(rs_rooms_find(app.rooms, "r2"));
+}
+
+/* The owner ends the meeting, or ends podium mode: the audience goes to the owner (moved). */
+static void test_edge_ended_and_podium_off(void **state)
+{
+    (void)state;
+    const char *msgs[2] = {"{\"ns\":\"control\",\"event\":\"ended\",\"by\":\"pchair000001\"}",
+                           "{\"ns\":\"podium\",\"event\":\"state\",\"on\":false,\"stage\":[]}"};
+    for (int k = 0; k < 2; k++) {
+        json_t *j;
+        struct rs_session *b1 = join("r5", "Berta", &j);
+        json_decref(j);
+        struct rs_room *room = rs_rooms_find(app.rooms, "r5");
+        assert_non_null(room);
+        lk.cb->on_open(lk.ctx);
+        int closed0 = lk.closed;
+        rs_cascade_on_message(room, msgs[k], strlen(msgs[k]));
+        j = expect(b1, "control", "error");
+        assert_string_equal(json_string_value(json_object_get(j, "code")), "moved");
+        assert_string_equal(json_string_value(json_object_get(j, "url")), "http://127.0.0.1:1");
+        json_decref(j);
+        assert_null(rs_rooms_find(app.rooms, "r5"));
+        assert_int_equal(lk.closed, closed0 + 1);
+    }
+}
+
+/* A moderator's join (a creator key) to a cascading room is moved to the owner. */
+static void test_edge_moves_moderators(void **state)
+{
+    (void)state;
+    struct rs_session *s = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(s, json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join", "room",
+                          "r3", "display_name", "Chef", "creator_key", "abcdefghijklmnopqrstuv"));
+    json_t *j = expect(s, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "moved");
+    assert_string_equal(json_string_value(json_object_get(j, "url")), "http://127.0.0.1:1");
+    json_decref(j);
+    assert_null(rs_rooms_find(app.rooms, "r3"));
+}
+
+/* The owner's side: a relay join needs the secret and is seen by nobody. */
+static void test_owner_relay_join(void **state)
+{
+    (void)state;
+    owner_cascading = 0; /* this node owns the rooms here */
+    json_t *j;
+    struct rs_session *chair = join("r4", "Erika", &j);
+    json_decref(j);
+    uint64_t refused0 = rs_metric_get(RS_M_CASCADE_REFUSED);
+    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r4", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", "wrong-secret-wrong-secret-wrong-secret"));
+    j = expect(relay, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "unauthorized");
+    json_decref(j);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REFUSED), refused0 + 1);
+    /* a room not open here */
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "nothere", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    j = expect(relay, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "not_found");
+    json_decref(j);
+    has_event(chair, "control", "participant_joined"); /* drain */
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r4", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    j = expect(relay, "control", "joined");
+    json_decref(j);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_RELAY_SUBSCRIBERS), 1);
+    assert_false(has_event(chair, "control", "participant_joined"));
+    send_msg(relay, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_RELAY_SUBSCRIBERS), 0);
+    assert_false(has_event(chair, "control", "participant_left"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_answer),
+        cmocka_unit_test(test_answer_too_small),
+        cmocka_unit_test_setup_teardown(test_edge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_bad_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_ended_and_podium_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_moves_moderators, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_relay_join, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
