@@ -349,6 +349,11 @@ static const struct {
                                   "Room leases found owned by another node at renewal"},
     [RS_M_CLUSTER_LEASES_RETAKEN] = {"ratsaal_cluster_leases_retaken_total", "counter",
                                      "Room leases found gone at renewal and taken again"},
+    [RS_M_CLUSTER_PLACED_SELF] = {"ratsaal_cluster_placements_total{where=\"self\"}", "counter",
+                                  "Rooms opened on this node (self) and new rooms it placed on "
+                                  "another node (other)"},
+    [RS_M_CLUSTER_PLACED_OTHER] = {"ratsaal_cluster_placements_total{where=\"other\"}", "counter",
+                                   NULL},
     [RS_M_REDIS_TIMEOUTS] = {"ratsaal_redis_errors_total{kind=\"timeout\"}", "counter",
                              "Failed Redis commands and connections, by kind"},
     [RS_M_REDIS_IO_ERRORS] = {"ratsaal_redis_errors_total{kind=\"io\"}", "counter", NULL},

@@ -199,6 +199,8 @@ enum rs_metric {
     RS_M_CLUSTER_MALFORMED,          /* records, owners, cursors, events refused */
     RS_M_CLUSTER_LEASES_LOST,        /* renewals that found another owner */
     RS_M_CLUSTER_LEASES_RETAKEN,     /* renewals that found the lease gone and took it again */
+    RS_M_CLUSTER_PLACED_SELF,        /* new rooms placed on this node (http/cluster_place.h) */
+    RS_M_CLUSTER_PLACED_OTHER,       /* new rooms this node placed on another, less loaded one */
     RS_M_REDIS_TIMEOUTS,             /* Redis: no reply within the command timeout */
     RS_M_REDIS_IO_ERRORS,            /* Redis: broken connections, unreadable replies */
     RS_M_REDIS_CONNECT_ERRORS,       /* Redis: connections that could not be opened */
