@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
+# A throwaway load balancer in front of a cluster's nodes for tests (docs/cluster.md section 7,
+# docs/operations.md "Cluster"): Debian's nginx on a 127.0.0.1 port, everything it writes (pid,
+# logs, temporary files) in one directory, nothing under /etc or /var.
+#
+#   scripts/lb-test.sh start DIR [--pool ID,...] ID=ADDR:PORT ...
+#                                   makes DIR (new or empty), starts nginx and prints its URL
+#                                   (http://127.0.0.1:PORT); LB_PORT picks the port
+#   scripts/lb-test.sh url DIR      prints the URL of the load balancer in DIR
+#   scripts/lb-test.sh stop DIR     stops it and removes DIR (only a DIR `start` made)
+#   scripts/lb-test.sh routes ID=ADDR:PORT ...
+#                                   prints the cluster's part of the configuration (the same
+#                                   text docs/operations.md shows for production)
+#
+# Routing: `/` goes to the default pool of all nodes (or only those --pool names: a test that
+# wants every join to land on one node), least connections first, the next node on a connect
+# error or timeout; `/n/<ID>/` goes to node ID alone with the prefix stripped, so a node's
+# cluster_public_url is http://LB/n/<ID>. WebSocket upgrades pass, reads may idle for an hour,
+# X-Forwarded-For and X-Forwarded-Proto are set (the nodes need trusted_proxies = 127.0.0.1).
+# The nodes need not run yet when the balancer starts. Every wait is bounded (LB_TEST_WAIT
+# seconds, default 10). Exit status: 0 done, 1 failed (the reason on stderr, with nginx's error
+# log), 2 usage.
+set -euo pipefail
+
+WAIT=${LB_TEST_WAIT:-10}
+MARKER=.ratsaal-lb-test # in DIR: what `stop` checks before it removes anything
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+die() {
+  echo "lb-test: $*" >&2
+  exit 1
+}
+
+usage() {
+  sed -n '7,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# The cluster's part of nginx's http {} block and of its server {} block, for nodes given as
+# ID=ADDR:PORT; $1 = the ids of the default pool, comma-separated ("" = all). Prints two parts
+# separated by a line "#--server--": what goes into http {}, then what goes into server {}.
+routes() { # $1 = pool, then ID=ADDR:PORT ...
+  local pool=$1 spec
+  local re='^([A-Za-z0-9._-]{1,64})=([][0-9A-Za-z.:-]+:[0-9]{1,5})$'
+  shift
+  local -a ids=() addrs=()
+  for spec in "$@"; do
+    [[ $spec =~ $re ]] ||
+      die "$spec: expected ID=ADDR:PORT (a node id of [A-Za-z0-9._-])"
+    ids+=("${BASH_REMATCH[1]}")
+    addrs+=("${BASH_REMATCH[2]}")
+  done
+  ((${#ids[@]})) || die "no nodes given"
+  cat <<'EOF'
+# Ratsaal cluster: the default pool takes new joins and pages; /n/<node-id>/ reaches one node.
+map $http_upgrade $ratsaal_connection {
+    default upgrade;
+    ''      close;
+}
+upstream ratsaal_pool {
+    least_conn;
+EOF
+  local i
+  for i in "${!ids[@]}"; do
+    if [[ -z $pool || ",$pool," == *",${ids[$i]},"* ]]; then
+      echo "    server ${addrs[$i]} max_fails=1 fail_timeout=5s;  # ${ids[$i]}"
+    fi
+  done
+  echo "}"
+  for i in "${!ids[@]}"; do
+    echo "upstream ratsaal_node_${ids[$i]//[.-]/_} { server ${addrs[$i]}; }"
+  done
+  echo "#--server--"
+  cat <<'EOF'
+# in the server {} block that terminates TLS for the meeting host name
+proxy_http_version 1.1;
+proxy_set_header Upgrade $http_upgrade;
+proxy_set_header Connection $ratsaal_connection;
+proxy_set_header Host $http_host;
+proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+proxy_set_header X-Forwarded-Proto $scheme;
+proxy_read_timeout 3600s;  # WebSockets: the client pings every 5 s, a meeting lasts hours
+proxy_send_timeout 3600s;
+proxy_connect_timeout 2s;  # a dead node: the next one in the pool within 2 s
+location / {
+    proxy_pass http://ratsaal_pool;
+    proxy_next_upstream error timeout;
+}
+EOF
+  for i in "${!ids[@]}"; do
+    echo "location /n/${ids[$i]}/ {"
+    echo "    proxy_pass http://ratsaal_node_${ids[$i]//[.-]/_}/;  # the trailing / strips /n/${ids[$i]}"
+    echo "    proxy_next_upstream off;"
+    echo "}"
+  done
+}
+
+url_of() { # $1 = DIR
+  cat "$1/url"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start() { # $1 = DIR, then [--pool IDS] ID=ADDR:PORT ...
+  local dir=$1 pool=""
+  shift
+  if [[ ${1:-} == --pool ]]; then
+    (($# >= 2)) || usage
+    pool=$2
+    shift 2
+  fi
+  (($#)) || usage
+  [[ -x $NGINX ]] || die "no nginx at $NGINX (apt-get install nginx-light)"
+  [[ "$dir" == /* ]] || dir="$PWD/$dir"
+  [[ "$dir" =~ ^/[A-Za-z0-9._/-]+$ ]] || die "$dir: only letters, digits and . _ / - (it goes into nginx's config)"
+  if [[ -e $dir ]]; then
+    [[ -z "$(ls -A "$dir")" ]] || die "$dir: not empty (start needs a new or empty directory)"
+  fi
+  local routes_text port
+  routes_text=$(routes "$pool" "$@") || exit 1
+  port=${LB_PORT:-$(free_port)}
+  mkdir -p "$dir"
+  touch "$dir/$MARKER"
+  {
+    cat <<EOF
+# written by scripts/lb-test.sh: every path is in $dir
+daemon on;
+master_process off;  # one process: it keeps the caller's user, writes only here
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections 512; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+EOF
+    sed -n '1,/^#--server--$/p' <<<"$routes_text" | sed '$d' | sed 's/^/    /'
+    cat <<EOF
+    server {
+        listen 127.0.0.1:$port;
+EOF
+    sed -n '/^#--server--$/,$p' <<<"$routes_text" | sed '1d' | sed 's/^/        /'
+    echo "    }"
+    echo "}"
+  } >"$dir/nginx.conf"
+  mkdir -p "$dir/tmp"
+  echo "http://127.0.0.1:$port" >"$dir/url"
+  if ! "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>"$dir/start.err"; then
+    cat "$dir/start.err" >&2
+    tail -20 "$dir/error.log" >&2 2>/dev/null || true
+    rm -rf "$dir"
+    die "nginx did not start"
+  fi
+  local deadline=$((SECONDS + WAIT))
+  until [[ -s $dir/nginx.pid ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      tail -20 "$dir/error.log" >&2 || true
+      stop_server "$dir"
+      rm -rf "$dir"
+      die "nginx did not listen on 127.0.0.1:$port within ${WAIT} s"
+    fi
+    sleep 0.05
+  done
+  url_of "$dir"
+}
+
+stop_server() { # $1 = DIR
+  local dir=$1 pid
+  pid=$(cat "$dir/nginx.pid" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -QUIT "$pid" 2>/dev/null || true # graceful; the master stops its workers
+  local deadline=$((SECONDS + WAIT))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      echo "lb-test: nginx in $dir did not stop within ${WAIT} s; killing $pid" >&2
+      kill -TERM "$pid" 2>/dev/null || true
+      sleep 1
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.05
+  done
+}
+
+case ${1:-} in
+  start)
+    (($# >= 3)) || usage
+    shift
+    start "$@"
+    ;;
+  url)
+    (($# == 2)) || usage
+    [[ -f "$2/$MARKER" ]] || die "$2: no load balancer started by lb-test.sh"
+    url_of "$2"
+    ;;
+  stop)
+    (($# == 2)) || usage
+    [[ -d "$2" ]] || die "$2: no such directory"
+    [[ -f "$2/$MARKER" ]] || die "$2: not made by lb-test.sh start; not touching it"
+    stop_server "$2"
+    rm -rf "$2"
+    ;;
+  routes)
+    (($# >= 2)) || usage
+    shift
+    routes "" "$@"
+    ;;
+  *)
+    usage
+    ;;
+esac
