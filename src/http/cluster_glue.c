@@ -75,6 +75,18 @@ static int place_elsewhere(struct rs_cluster_glue *g, const char *room,
     return rc;
 }
 
+/* Where a new room goes: NULL for this node (its load as the gauges say now), else the node. */
+static const struct rs_cluster_node *choose(struct rs_cluster_glue *g, int64_t now_ms)
+{
+    struct rs_cluster_node self = {.draining = g->draining};
+    uint64_t participants = rs_metric_get(RS_M_PARTICIPANTS);
+    uint64_t transports = rs_metric_get(RS_M_TRANSPORTS);
+    snprintf(self.id, sizeof(self.id), "%s", g->app->cfg.cluster_node_id);
+    self.participants = participants > UINT32_MAX ? UINT32_MAX : (uint32_t)participants;
+    self.transports = transports > UINT32_MAX ? UINT32_MAX : (uint32_t)transports;
+    return rs_cluster_place_choose(&g->place, &self, now_ms);
+}
+
 static int owner_acquire(void *user, const char *room, struct rs_room_moved *moved)
 {
     struct rs_cluster_glue *g = user;
@@ -82,8 +94,7 @@ static int owner_acquire(void *user, const char *room, struct rs_room_moved *mov
     memset(moved, 0, sizeof(*moved));
     int64_t now = rs_mono_ms();
     int rc = 1;
-    const struct rs_cluster_node *to =
-        rs_cluster_place_choose(&g->place, g->app->cfg.cluster_node_id, now);
+    const struct rs_cluster_node *to = choose(g, now);
     if (to) {
         rc = place_elsewhere(g, room, to, moved, owner);
         if (rc == 0)
@@ -95,7 +106,6 @@ static int owner_acquire(void *user, const char *room, struct rs_room_moved *mov
         rc = rs_cluster_room_acquire(g->cluster, room, now, owner);
     if (rc == 0) {
         rs_metric_inc(RS_M_CLUSTER_PLACED_SELF);
-        rs_cluster_place_count(&g->place, g->app->cfg.cluster_node_id);
         return 0;
     }
     moved->retry_after_s = RETRY_S;

@@ -47,19 +47,19 @@ static bool lighter(const struct rs_cluster_node *a, const struct rs_cluster_nod
 }
 
 const struct rs_cluster_node *rs_cluster_place_choose(const struct rs_cluster_place *p,
-                                                      const char *self, int64_t now_ms)
+                                                      const struct rs_cluster_node *self,
+                                                      int64_t now_ms)
 {
     if (!p->nodes || !p->listed_ms || now_ms - p->listed_ms > RS_CLUSTER_PLACE_STALE_MS)
         return NULL;
-    const struct rs_cluster_node *me = NULL, *best = NULL;
+    const struct rs_cluster_node *best = NULL;
     for (size_t i = 0; i < p->n; i++) {
         const struct rs_cluster_node *n = &p->nodes[i];
-        if (strcmp(n->id, self) == 0)
-            me = n;
-        else if (!n->draining && (!best || rs_cluster_node_load_cmp(n, best) < 0))
+        if (strcmp(n->id, self->id) != 0 && !n->draining &&
+            (!best || rs_cluster_node_load_cmp(n, best) < 0))
             best = n;
     }
-    if (!best || (me && !me->draining && !lighter(best, me)))
+    if (!best || (!self->draining && !lighter(best, self)))
         return NULL;
     return best;
 }

@@ -8,7 +8,7 @@
  * staleness: a node's load in the copy is up to one heartbeat plus one listing old (about 2 s).
  * Within that, each room placed from the copy counts as one more participant on the chosen
  * node, so a burst of new rooms spreads instead of all landing on the node that looked
- * emptiest. A copy older than RS_CLUSTER_PLACE_STALE_MS (Redis away) is not used: the room
+ * emptiest. This node's own load is taken as it is now, not from the copy. A copy older than RS_CLUSTER_PLACE_STALE_MS (Redis away) is not used: the room
  * is placed on this node, whose lease acquisition then decides (and fails while Redis is away).
  *
  * This node wins ties: another node is chosen only when it is strictly less loaded
@@ -41,10 +41,13 @@ void rs_cluster_place_free(struct rs_cluster_place *p);
 /* Lists the live nodes into the copy (a Redis round trip or two). On failure the old copy is
  * kept and ages. Returns 0 or the listing's error. */
 int rs_cluster_place_refresh(struct rs_cluster_place *p, struct rs_cluster *c, int64_t now_ms);
-/* Chooses the node for a new room: NULL for this node (`self`, its id), else the chosen node
- * (borrowed from the copy, valid until the next refresh). */
+/* Chooses the node for a new room: NULL for this node, else the chosen node (borrowed from the
+ * copy, valid until the next refresh). `self` (borrowed) is this node as it is now: its id, its
+ * current load (fresher than any copy) and whether it drains; its entry in the copy is
+ * ignored. */
 const struct rs_cluster_node *rs_cluster_place_choose(const struct rs_cluster_place *p,
-                                                      const char *self, int64_t now_ms);
+                                                      const struct rs_cluster_node *self,
+                                                      int64_t now_ms);
 /* Counts one participant more on node `id` in the copy (a room was just placed there), until
  * the next refresh brings its published load. */
 void rs_cluster_place_count(struct rs_cluster_place *p, const char *id);

@@ -40,10 +40,27 @@ static int teardown(void **state)
     return 0;
 }
 
+/* This node as it is now: its id and load from the copy's entry (0 when absent), or `load`. */
+static struct rs_cluster_node me(const char *id)
+{
+    struct rs_cluster_node n = {0};
+    snprintf(n.id, sizeof(n.id), "%s", id);
+    for (size_t i = 0; i < p.n; i++)
+        if (strcmp(p.nodes[i].id, id) == 0)
+            n = p.nodes[i];
+    return n;
+}
+
+static const char *chosen_as(const struct rs_cluster_node *self, int64_t t)
+{
+    const struct rs_cluster_node *n = rs_cluster_place_choose(&p, self, t);
+    return n ? n->id : "self";
+}
+
 static const char *chosen(const char *self)
 {
-    const struct rs_cluster_node *n = rs_cluster_place_choose(&p, self, now + 500);
-    return n ? n->id : "self";
+    struct rs_cluster_node m = me(self);
+    return chosen_as(&m, now + 500);
 }
 
 static void test_least_loaded(void **state)
@@ -77,21 +94,27 @@ static void test_draining(void **state)
     assert_string_equal(chosen("b"), "a");
     p.nodes[0].draining = true; /* nobody else to take it: this node after all */
     assert_string_equal(chosen("b"), "self");
+    struct rs_cluster_node m = me("a"); /* a's entry says draining, but a knows it is not */
+    m.draining = false;
+    assert_string_equal(chosen_as(&m, now), "self");
 }
 
 /* No copy, an old one, or only this node: this node. This node missing from the copy (not
- * registered yet): the least loaded other. */
+ * registered yet) compares its own load as always. */
 static void test_no_copy(void **state)
 {
     assert_string_equal(chosen("a"), "self");
     add("a", 9, 0, false);
     assert_string_equal(chosen("a"), "self");
     add("b", 0, 0, false);
-    assert_null(rs_cluster_place_choose(&p, "a", now + RS_CLUSTER_PLACE_STALE_MS + 1));
-    assert_non_null(rs_cluster_place_choose(&p, "a", now + RS_CLUSTER_PLACE_STALE_MS));
-    assert_string_equal(chosen("c"), "b");
+    struct rs_cluster_node m = me("a");
+    assert_string_equal(chosen_as(&m, now + RS_CLUSTER_PLACE_STALE_MS + 1), "self");
+    assert_string_equal(chosen_as(&m, now + RS_CLUSTER_PLACE_STALE_MS), "b");
+    m = me("c"); /* not in the copy (not registered yet): its own load counts */
+    m.participants = 1;
+    assert_string_equal(chosen_as(&m, now), "b");
     p.listed_ms = 0;
-    assert_string_equal(chosen("c"), "self");
+    assert_string_equal(chosen_as(&m, now), "self");
 }
 
 /* A burst of new rooms within one listing: each placement counts, so they spread. */
@@ -100,10 +123,17 @@ static void test_burst(void **state)
     add("a", 4, 0, false);
     add("b", 0, 0, false);
     add("c", 1, 0, false);
+    /* a's own entry in the copy does not count: a's load is what it says now */
+    struct rs_cluster_node m = me("a");
+    m.participants = 0;
+    assert_string_equal(chosen_as(&m, now), "self");
+    p.nodes[0].participants = 0;
+    m.participants = 4;
+    assert_string_equal(chosen_as(&m, now), "b");
     /* b=0; b=1 ties c=1 (the smaller id); b=2 c=1; b=2 c=2; b=3 c=2; b=3 c=3 */
     const char *seq[] = {"b", "b", "c", "b", "c", "b"};
     for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
-        const char *id = chosen("a");
+        const char *id = chosen_as(&m, now);
         assert_string_equal(id, seq[i]);
         rs_cluster_place_count(&p, id);
     }
