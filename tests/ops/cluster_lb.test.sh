@@ -11,7 +11,8 @@
 #   - joins through the load balancer's default pool, following `moved`, all end on the room's
 #     owner, and the nodes see the client's address from X-Forwarded-For (trusted_proxies);
 #   - c killed: once its record expired, joins through the pool still succeed (nginx passes a
-#     dead node over) and no new room is placed on c.
+#     dead node over) and no new room is placed on c;
+#   - docs/operations.md shows the configuration `scripts/lb-test.sh routes` generates.
 # The joins are tests/ops/lb_join.js and cluster_join.js (node and `ws`). Needs `make all`,
 # redis-server, PostgreSQL's server binaries and nginx (scripts/deps.sh). About 20 s. Prints
 # TAP-like lines and `# pass N`, `# fail N`; exits 1 on a failure. Everything it starts is
@@ -184,6 +185,14 @@ else notok "c killed: new rooms joined through the pool open on a or b" "$bad"; 
 if [[ $(curl -s -o /dev/null -m 3 -w '%{http_code}' "$lb/n/c/healthz") == 502 ]]; then
   ok "... while /n/c/ answers 502 (no other node stands in for a pinned route)"
 else notok "... while /n/c/ answers 502"; fi
+
+# docs/operations.md shows the configuration these tests run (scripts/lb-test.sh routes)
+missing=$(scripts/lb-test.sh routes a=10.0.8.11:8080 b=10.0.8.12:8080 c=10.0.8.13:8080 |
+  grep -v '^#--server--$' | sed 's/^ *//' | while IFS= read -r l; do
+    grep -qxF -- "$l" <(sed 's/^ *//' docs/operations.md) || echo "$l"
+  done)
+if [[ -z $missing ]]; then ok "docs/operations.md shows the load balancer's configuration the tests use"
+else notok "docs/operations.md shows the load balancer's configuration the tests use" "missing: $missing"; fi
 
 errors=$(grep -h ' error ' "$dir"/[abc].log | head -5)
 if [[ -z $errors ]]; then ok "no error lines in the servers' logs"; else notok "no error lines in the servers' logs" "$errors"; fi
