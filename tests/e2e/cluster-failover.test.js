@@ -115,6 +115,9 @@ test('the owner node killed: both browsers resume on another node as themselves,
       cluster.kill('b');
       // both back: connection open again after the drop, in the meeting as themselves
       const back = {};
+      const report = async () => JSON.stringify(await Promise.all([A, B].map((p) => p.evaluate(() => ({
+        sig: window.__ratsaalMeeting.sig.url, states: window.__failover.states.slice(-8),
+        self: window.__ratsaalMeeting.state.selfId, inMeeting: !!window.__ratsaalMeeting.inMeeting })))));
       await h.waitUntil(async () => {
         for (const [k, p] of [['A', A], ['B', B]]) {
           if (back[k]) continue;
@@ -124,7 +127,8 @@ test('the owner node killed: both browsers resume on another node as themselves,
           if (dropped >= 0 && s.conn === 'open' && s.inMeeting && s.id === before[k].id) back[k] = Date.now() - t0;
         }
         return back.A !== undefined && back.B !== undefined;
-      }, { timeout: 60000, interval: 100, message: 'both browsers back in the meeting as themselves' });
+      }, { timeout: 60000, interval: 100, message: 'both browsers back in the meeting as themselves' })
+        .catch(async (e) => { throw new Error(`${e.message} (before: ${JSON.stringify(before)}, owner now ${cluster.owner(ROOM)}; pages: ${await report()})`); });
       const owner = cluster.owner(ROOM);
       assert.ok(owner === 'a' || owner === 'c', `the room is owned by a live node now (${owner})`);
       for (const [k, p] of [['A', A], ['B', B]]) {
