@@ -128,11 +128,11 @@ sleep 1.5 # every node's copy of the node list is refreshed each second
 # a new room joined through b: placed on a or c
 other0=$(metric b 'ratsaal_cluster_placements_total{where="other"}')
 r=$(node tests/ops/cluster_join.js "$lb/n/b" fresh1)
+owner=$(redis-cli -s "$dir/redis/redis.sock" GET ratsaal:room:fresh1:owner) # held 2 s for the join
 to=$(field "$r" node)
 if [[ $(field "$r" code) == moved && ($to == a || $to == c) && $(field "$r" url) == "$lb/n/$to" ]]; then
   ok "b busy: a new room joined through b is moved to $to ($(field "$r" url))"
 else notok "b busy: a new room joined through b is moved to a or c" "$r"; to=a; fi
-owner=$(redis-cli -s "$dir/redis/redis.sock" GET ratsaal:room:fresh1:owner)
 if [[ $owner == "$to" ]]; then ok "... its lease is already $to's"; else notok "... its lease is already $to's" "owner: $owner"; fi
 if [[ $(metric b 'ratsaal_cluster_placements_total{where="other"}') == $((other0 + 1)) ]]; then
   ok "... counted by b: ratsaal_cluster_placements_total{where=\"other\"}"
