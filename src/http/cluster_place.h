@@ -8,8 +8,9 @@
  * staleness: a node's load in the copy is up to one heartbeat plus one listing old (about 2 s).
  * Within that, each room placed from the copy counts as one more participant on the chosen
  * node, so a burst of new rooms spreads instead of all landing on the node that looked
- * emptiest. This node's own load is taken as it is now, not from the copy. A copy older than RS_CLUSTER_PLACE_STALE_MS (Redis away) is not used: the room
- * is placed on this node, whose lease acquisition then decides (and fails while Redis is away).
+ * emptiest. This node's own load is taken as it is now, not from the copy. A copy older than
+ * RS_CLUSTER_PLACE_STALE_MS (Redis away) is not used: the room is placed on this node, whose
+ * lease acquisition then decides (and fails while Redis is away).
  *
  * This node wins ties: another node is chosen only when it is strictly less loaded
  * (participants, then media transports), so an evenly loaded cluster never redirects, and a

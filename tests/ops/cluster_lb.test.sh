@@ -14,7 +14,7 @@
 #     dead node over) and no new room is placed on c;
 #   - docs/operations.md shows the configuration `scripts/lb-test.sh routes` generates.
 # The joins are tests/ops/lb_join.js and cluster_join.js (node and `ws`). Needs `make all`,
-# redis-server, PostgreSQL's server binaries and nginx (scripts/deps.sh). About 20 s. Prints
+# redis-server, PostgreSQL's server binaries and nginx (scripts/deps.sh). About 35 s. Prints
 # TAP-like lines and `# pass N`, `# fail N`; exits 1 on a failure. Everything it starts is
 # stopped and its directory removed at exit.
 set -uo pipefail

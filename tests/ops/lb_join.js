@@ -24,7 +24,7 @@ function attempt(url) {
     ws.on('open', () => ws.send(JSON.stringify({ ns: 'control', action: 'join', room, display_name: 'Probe' })));
     ws.on('message', (data) => {
       const ev = JSON.parse(data.toString());
-      if (ev.ns === 'control' && ev.event === 'joined') done({ event: 'joined', ws, participant: ev.participant_id || (ev.self && ev.self.id) });
+      if (ev.ns === 'control' && ev.event === 'joined') done({ event: 'joined', ws });
       else if (ev.event === 'error') { ws.terminate(); done({ event: 'error', code: ev.code, url: ev.url, node: ev.node, retry_after_s: ev.retry_after_s }); }
     });
     ws.on('unexpected-response', (req, res) => done({ event: 'http', status: res.statusCode }));

@@ -464,7 +464,6 @@ static void test_node_id_conflict(void **state)
     rs_cluster_free(copy);
 }
 
-
 /* Placing a new room on another node: the lease is set to that node's id (with the TTL asked
  * for, never more than the lease TTL) without the placer recording anything; that node's
  * acquire finds it its own. An existing lease is returned and never extended. */
