@@ -61,12 +61,14 @@ map $http_upgrade $ratsaal_connection {
 upstream ratsaal_pool {
     least_conn;
 EOF
-  local i
+  local i in_pool=0
   for i in "${!ids[@]}"; do
     if [[ -z $pool || ",$pool," == *",${ids[$i]},"* ]]; then
       echo "    server ${addrs[$i]} max_fails=1 fail_timeout=5s;  # ${ids[$i]}"
+      in_pool=$((in_pool + 1))
     fi
   done
+  ((in_pool)) || die "--pool $pool names none of the nodes given"
   echo "}"
   for i in "${!ids[@]}"; do
     echo "upstream ratsaal_node_${ids[$i]//[.-]/_} { server ${addrs[$i]}; }"
