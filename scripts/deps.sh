@@ -28,6 +28,9 @@ DEBS=(
   libpq-dev postgresql
   # issue 18: the cluster's Redis client (hiredis) and its tests (a redis-server run by the test)
   libhiredis-dev redis-server
+  # issue 18: the load balancer with active health checks in tests/ops/cluster_lb.test.sh
+  # (scripts/lb-test.sh; the package's own service is not used)
+  haproxy
 )
 
 missing=()

@@ -194,9 +194,9 @@ if [[ "${CLUSTER:-1}" != 0 ]]; then
   rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   count_tap "$log" $rc cluster
-  echo "== cluster behind a load balancer (tests/ops/cluster_lb.test.sh: placement, nginx, about 35 s)"
+  echo "== cluster behind a load balancer (tests/ops/cluster_lb.test.sh: placement, nginx, HAProxy, about 45 s)"
   log="$log_dir/cluster_lb.log"
-  timeout 150 tests/ops/cluster_lb.test.sh >"$log" 2>&1
+  timeout 200 tests/ops/cluster_lb.test.sh >"$log" 2>&1
   rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   count_tap "$log" $rc cluster_lb

@@ -12,9 +12,13 @@
 #     owner, and the nodes see the client's address from X-Forwarded-For (trusted_proxies);
 #   - c killed: once its record expired, joins through the pool still succeed (nginx passes a
 #     dead node over) and no new room is placed on c;
-#   - docs/operations.md shows the configuration `scripts/lb-test.sh routes` generates.
+#   - HAProxy in front (LB_KIND=haproxy) with a fourth node d that is alive but never ready (its
+#     Redis is unreachable): its active /readyz check keeps d out of the pool, so no join
+#     reaches d, while /n/d/ (checked with /healthz) still reaches it;
+#   - docs/operations.md shows the configurations `scripts/lb-test.sh routes` and
+#     `haproxy-routes` generate.
 # The joins are tests/ops/lb_join.js and cluster_join.js (node and `ws`). Needs `make all`,
-# redis-server, PostgreSQL's server binaries and nginx (scripts/deps.sh). About 35 s. Prints
+# redis-server, PostgreSQL's server binaries, nginx and haproxy (scripts/deps.sh). About 45 s. Prints
 # TAP-like lines and `# pass N`, `# fail N`; exits 1 on a failure. Everything it starts is
 # stopped and its directory removed at exit.
 set -uo pipefail
@@ -28,8 +32,8 @@ finish() { echo "# pass $((n - fails))"; echo "# fail $fails"; [[ $fails -eq 0 ]
 
 server=${RATSAAL_BIN:-bin/ratsaal}
 if [[ ! -x $server ]] || ! command -v redis-server >/dev/null || ! command -v node >/dev/null ||
-  [[ ! -x /usr/sbin/nginx ]]; then
-  notok "the server ($server), redis-server, nginx and node are there" "run: make all; scripts/deps.sh"
+  [[ ! -x /usr/sbin/nginx || ! -x /usr/sbin/haproxy ]]; then
+  notok "the server ($server), redis-server, nginx, haproxy and node are there" "run: make all; scripts/deps.sh"
   finish
 fi
 
@@ -39,9 +43,10 @@ declare -A pid port
 holders=()
 cleanup() {
   for h in "${holders[@]}"; do kill "$h" 2>/dev/null; done
-  for k in a b c; do [[ -n ${pid[$k]:-} ]] && kill -9 "${pid[$k]}" 2>/dev/null; done
+  for k in a b c d; do [[ -n ${pid[$k]:-} ]] && kill -9 "${pid[$k]}" 2>/dev/null; done
   wait 2>/dev/null
   scripts/lb-test.sh stop "$dir/lb" >/dev/null 2>&1
+  scripts/lb-test.sh stop "$dir/haproxy" >/dev/null 2>&1
   scripts/redis-test.sh stop "$dir/redis" >/dev/null 2>&1
   scripts/pg-test.sh stop "$dir/pg" >/dev/null 2>&1
   rm -rf "$dir"
@@ -59,11 +64,11 @@ pg=$(scripts/pg-test.sh start "$dir/pg" 2>"$dir/pg.err") || {
 read -r -a ports < <(python3 -c '
 import socket
 socks = []
-for _ in range(3):
+for _ in range(4):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 i=0
-for k in a b c; do port[$k]=${ports[$i]}; i=$((i + 1)); done
+for k in a b c d; do port[$k]=${ports[$i]}; i=$((i + 1)); done
 lb=$(scripts/lb-test.sh start "$dir/lb" a=127.0.0.1:${port[a]} b=127.0.0.1:${port[b]} \
   c=127.0.0.1:${port[c]} 2>"$dir/lb.err") || {
   notok "nginx starts (scripts/lb-test.sh)" "$(cat "$dir/lb.err")"
@@ -186,8 +191,47 @@ if [[ $(curl -s -o /dev/null -m 3 -w '%{http_code}' "$lb/n/c/healthz") == 502 ]]
   ok "... while /n/c/ answers 502 (no other node stands in for a pinned route)"
 else notok "... while /n/c/ answers 502"; fi
 
+# HAProxy in front instead, with active health checks: node d lives (/healthz 200) but is
+# never ready (its Redis does not exist: /readyz 503), so it must get no joins from the pool.
+# (nginx would send d its share: d answers them `moved` without a URL, retry in 2 s.)
+mkdir -p "$dir/d"
+sed -e "s|^cluster_redis = .*|cluster_redis = unix:$dir/nowhere.sock|" -e "s|^cluster_node_id = .*|cluster_node_id = d|" \
+  -e "s|^listen = .*|listen = 127.0.0.1:${port[d]}|" -e "s|^udp_port = .*|udp_port = ${port[d]}|" \
+  -e "s|^data_dir = .*|data_dir = $dir/d|" -e "s|^cluster_public_url = .*|cluster_public_url = $lb/n/d|" "$dir/a.conf" >"$dir/d.conf"
+"$server" serve --config "$dir/d.conf" >"$dir/d.log" 2>&1 &
+pid[d]=$!
+# on nginx's address: the nodes' public_url and cluster_public_url name it
+scripts/lb-test.sh stop "$dir/lb"
+hap=$(LB_PORT=${lb##*:} LB_KIND=haproxy scripts/lb-test.sh start "$dir/haproxy" a=127.0.0.1:${port[a]} \
+  b=127.0.0.1:${port[b]} d=127.0.0.1:${port[d]} 2>"$dir/haproxy.err")
+if [[ $hap == "$lb" ]]; then ok "HAProxy replaces nginx ($hap) in front of a, b and d (alive, never ready)"
+else notok "HAProxy started" "$(cat "$dir/haproxy.err")"; fi
+end=$((SECONDS + 10))
+until [[ $(curl -s -m 2 "$hap/n/d/readyz" | grep -o '"reason":"redis"') ]] || ((SECONDS >= end)); do sleep 0.2; done
+sleep 2.5 # two failed checks (1 s apart) take d out of the pool
+bad=
+for i in 1 2 3 4 5 6; do
+  r=$(node tests/ops/lb_join.js "$hap" "hap$i")
+  [[ $(field "$r" event) == joined && $(field "$r" via) != *"/n/d"* ]] || bad+="$r
+"
+done
+if [[ -z $bad ]]; then ok "... six new rooms joined through HAProxy's pool open on a or b"
+else notok "... six new rooms joined through HAProxy's pool open on a or b" "$bad"; fi
+n_d=$(grep -c 'signaling event=connected' "$dir/d.log")
+if [[ $n_d == 0 ]]; then ok "... and no join reached d (its /readyz check keeps it out of the pool)"
+else notok "... and no join reached d" "$n_d signaling connections on d"; fi
+r=$(curl -s -m 2 "$hap/n/d/readyz")
+if [[ $(field "$r" reason) == redis && $(field "$(curl -s -m 2 "$hap/n/b/healthz")" status) == ok ]]; then
+  ok "... while /n/d/ still reaches d (checked with /healthz), prefix stripped"
+else notok "... while /n/d/ still reaches d" "$r"; fi
+r=$(node tests/ops/lb_join.js "$hap" fresh1)
+if [[ $(field "$r" event) == joined && ($(field "$r" via) == *"/n/$to" || $(field "$r" via) == "$hap") ]]; then
+  ok "... and a join to the room on $to through HAProxy ends there (WebSocket through both routes)"
+else notok "... and a join to the room on $to through HAProxy ends there" "$r"; fi
+
 # docs/operations.md shows the configuration these tests run (scripts/lb-test.sh routes)
-missing=$(scripts/lb-test.sh routes a=10.0.8.11:8080 b=10.0.8.12:8080 c=10.0.8.13:8080 |
+missing=$({ scripts/lb-test.sh routes a=10.0.8.11:8080 b=10.0.8.12:8080 c=10.0.8.13:8080
+  scripts/lb-test.sh haproxy-routes meet.example.org a=10.0.8.11:8080 b=10.0.8.12:8080 c=10.0.8.13:8080; } |
   grep -v '^#--server--$' | sed 's/^ *//' | while IFS= read -r l; do
     grep -qxF -- "$l" <(sed 's/^ *//' docs/operations.md) || echo "$l"
   done)

@@ -6,7 +6,8 @@
 // url + /signaling and joins again; on `moved` without one it waits retry_after_s and tries URL
 // again. Prints one JSON line: {"event":"joined","via":[every URL it connected to]} or the last
 // error ({"event":"error","code":…,"via":[…]}). With HOLD_S it stays in the room that long
-// after printing. Exit status 0 when joined, 1 otherwise.
+// after printing. Each connection sends the Origin of the URL it goes to (a page of that
+// load balancer). Exit status 0 when joined, 1 otherwise.
 'use strict';
 const WebSocket = require('ws');
 
@@ -18,7 +19,7 @@ const wsUrl = (u) => `${u.replace(/\/+$/, '').replace(/^http/, 'ws')}/signaling`
 function attempt(url) {
   return new Promise((resolve) => {
     via.push(url);
-    const ws = new WebSocket(wsUrl(url), { handshakeTimeout: 5000, headers: { Origin: new URL(origin).origin } });
+    const ws = new WebSocket(wsUrl(url), { handshakeTimeout: 5000, headers: { Origin: new URL(url).origin } });
     const timer = setTimeout(() => { ws.terminate(); resolve({ event: 'timeout' }); }, 8000);
     const done = (r) => { clearTimeout(timer); resolve(r); };
     ws.on('open', () => ws.send(JSON.stringify({ ns: 'control', action: 'join', room, display_name: 'Probe' })));
