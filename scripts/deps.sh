@@ -15,7 +15,8 @@ DEBS=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-x
-  # the recording tests: a loopback RTMP server, and ffprobe/ffmpeg to check what came out
+  # the recording tests: a loopback RTMP server, and ffprobe/ffmpeg to check what came out;
+  # nginx-light is also the cluster tests' load balancer (scripts/lb-test.sh)
   nginx-light libnginx-mod-rtmp ffmpeg
   # reach (issue 16): Firefox ESR, network namespaces with nftables/netem, a TURN server and a
   # non-browser WebRTC peer (aiortc, AES-CM SRTP); tests/netns/
@@ -27,6 +28,9 @@ DEBS=(
   libpq-dev postgresql
   # issue 18: the cluster's Redis client (hiredis) and its tests (a redis-server run by the test)
   libhiredis-dev redis-server
+  # issue 18: the load balancer with active health checks in tests/ops/cluster_lb.test.sh
+  # (scripts/lb-test.sh; the package's own service is not used)
+  haproxy
 )
 
 missing=()

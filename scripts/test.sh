@@ -14,7 +14,8 @@
 # throwaway redis-server (scripts/redis-test.sh; REDIS=0 skips them).
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
 # HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes),
-# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh, about 30 s), UNIT=0 to skip the
+# CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh and cluster_lb.test.sh behind
+# nginx, about 60 s), UNIT=0 to skip the
 # unit tests and the corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
 # RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
@@ -199,6 +200,12 @@ if [[ "${CLUSTER:-1}" != 0 ]]; then
   rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   count_tap "$log" $rc signaling-fallback
+  echo "== cluster behind a load balancer (tests/ops/cluster_lb.test.sh: placement, nginx, HAProxy, about 45 s)"
+  log="$log_dir/cluster_lb.log"
+  timeout 200 tests/ops/cluster_lb.test.sh >"$log" 2>&1
+  rc=$?
+  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+  count_tap "$log" $rc cluster_lb
 fi
 
 if [[ "${E2E:-1}" != 0 ]]; then

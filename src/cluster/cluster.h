@@ -127,6 +127,15 @@ int rs_cluster_room_acquire(struct rs_cluster *c, const char *room, int64_t now_
  * locally in any case. Returns 0, -EPERM (another node owns it, or nobody: nothing deleted), or
  * an error (the key then expires by itself). */
 int rs_cluster_room_release(struct rs_cluster *c, const char *room);
+/* Places a room that has no owner on node `node` (another node: the one chosen for it): sets
+ * the lease to `node`'s id if nobody holds it (SET NX PX, the lease TTL), so that the join sent
+ * there finds the room its own (rs_cluster_room_acquire on that node) and no other node places
+ * it elsewhere meanwhile; an existing lease is never touched or extended. This node records
+ * nothing. Returns 0 (placed on `node`), -EBUSY when the room has an owner (its id in `owner`,
+ * RS_CLUSTER_NODE_ID_MAX + 1 bytes, may be NULL; it may be `node` or this node), -EBADMSG
+ * (unreadable, left alone), -EINVAL, or an error. */
+int rs_cluster_room_place(struct rs_cluster *c, const char *room, const char *node, unsigned ttl_ms,
+                          char *owner);
 /* The owner of `room` into `owner` (RS_CLUSTER_NODE_ID_MAX + 1 bytes). Returns 0, -ENOENT (no
  * owner), -EBADMSG (unreadable) or an error. */
 int rs_cluster_room_owner(struct rs_cluster *c, const char *room, char *owner);

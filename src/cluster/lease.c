@@ -9,6 +9,8 @@
  *   renew    ours: PEXPIRE; absent (expired, or Redis lost its data): SET PX, ours again;
  *            anyone else's: return it, and this node has lost the room
  *   release  ours: DEL; else nothing (a node never deletes what it does not own)
+ *   place    SET NX PX with another node's id: a new room handed to the node chosen for it,
+ *            which takes the lease as its own when the join arrives (acquire finds its id)
  *
  * Taking an absent key back at renewal is deliberate: after a Redis restart without data every
  * key is gone, and without it every node would drop every meeting at once. If another node
@@ -20,6 +22,7 @@
 #include "cluster/cluster_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +33,14 @@ static const char ACQUIRE[] =
     "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end\n"
     "local v = redis.call('GET', KEYS[1])\n"
     "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "if not v or #v > tonumber(ARGV[3]) then return redis.error_reply('RS_UNREADABLE') end\n"
+    "return v\n";
+
+/* KEYS: owner key. ARGV: the chosen node's id, ttl, longest owner accepted. Unlike ACQUIRE it
+ * never extends a lease that exists (the chosen node may be dead and its lease running out). */
+static const char PLACE[] =
+    "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end\n"
+    "local v = redis.call('GET', KEYS[1])\n"
     "if not v or #v > tonumber(ARGV[3]) then return redis.error_reply('RS_UNREADABLE') end\n"
     "return v\n";
 
@@ -161,6 +172,31 @@ int rs_cluster_room_acquire(struct rs_cluster *c, const char *room, int64_t now_
         c->stats.leases_lost++;
         forget(c, l);
     }
+    return rc;
+}
+
+int rs_cluster_room_place(struct rs_cluster *c, const char *room, const char *node, unsigned ttl_ms,
+                          char *owner)
+{
+    char key[RS_CL_KEY_MAX], ttl[12];
+    redisReply *rep;
+    if (ttl_ms == 0 || ttl_ms > c->lease_ttl_ms)
+        ttl_ms = c->lease_ttl_ms;
+    snprintf(ttl, sizeof(ttl), "%u", ttl_ms);
+    if (!room_ok(room) || !node || !rs_cluster_node_id_valid(node, strlen(node)) ||
+        !rs_cl__key(c, key, "room:", room, ":owner"))
+        return -EINVAL;
+    const char *args[4] = {key, node, ttl, ID_MAX_TEXT};
+    size_t lens[4] = {strlen(key), strlen(node), strlen(ttl), 2};
+    int rc = rs_cl__eval(c, PLACE, 1, 4, args, lens, &rep);
+    if (rc == -EPROTO) { /* the script refused: not a string, or too long */
+        c->stats.malformed++;
+        return -EBADMSG;
+    }
+    if (rc)
+        return rc;
+    rc = acquired(c, rep, owner); /* 1: placed; else the owner, which may be `node` itself */
+    freeReplyObject(rep);
     return rc;
 }
 

@@ -361,6 +361,11 @@ static const struct {
                                       "too large, and writes that failed"},
     [RS_M_CLUSTER_ROOMS_MOVED] = {"ratsaal_cluster_rooms_moved_total", "counter",
                                   "Rooms handed over to other nodes by a drain (SIGTERM)"},
+    [RS_M_CLUSTER_PLACED_SELF] = {"ratsaal_cluster_placements_total{where=\"self\"}", "counter",
+                                  "Rooms opened on this node (self) and new rooms it placed on "
+                                  "another node (other)"},
+    [RS_M_CLUSTER_PLACED_OTHER] = {"ratsaal_cluster_placements_total{where=\"other\"}", "counter",
+                                   NULL},
     [RS_M_REDIS_TIMEOUTS] = {"ratsaal_redis_errors_total{kind=\"timeout\"}", "counter",
                              "Failed Redis commands and connections, by kind"},
     [RS_M_REDIS_IO_ERRORS] = {"ratsaal_redis_errors_total{kind=\"io\"}", "counter", NULL},

@@ -204,6 +204,8 @@ enum rs_metric {
     RS_M_CLUSTER_PARTICIPANTS_RESTORED, /* participants restored from snapshots */
     RS_M_CLUSTER_SNAPSHOT_ERRORS,    /* snapshots or parts refused, too large, or not written */
     RS_M_CLUSTER_ROOMS_MOVED,        /* rooms handed over to other nodes by a drain */
+    RS_M_CLUSTER_PLACED_SELF,        /* new rooms placed on this node (http/cluster_place.h) */
+    RS_M_CLUSTER_PLACED_OTHER,       /* new rooms this node placed on another, less loaded one */
     RS_M_REDIS_TIMEOUTS,             /* Redis: no reply within the command timeout */
     RS_M_REDIS_IO_ERRORS,            /* Redis: broken connections, unreadable replies */
     RS_M_REDIS_CONNECT_ERRORS,       /* Redis: connections that could not be opened */

@@ -10,8 +10,11 @@
  * nobody else serves it, and a node that cannot reach Redis is not ready either, so the load
  * balancer sends the retry elsewhere.
  *
- * The subtle point is the listing of nodes for /metrics: it is a round trip of its own and
- * runs at most every NODES_EVERY_MS, never on the join path. */
+ * A room with no owner is placed (http/cluster_place.h): on this node, or on a less loaded one
+ * whose lease this node then sets (the join follows `moved` there and finds the room its own).
+ *
+ * The subtle point is the listing of nodes, for placement and /metrics: it is a round trip of
+ * its own and runs from the timer every RS_CLUSTER_PLACE_LIST_MS, never on the join path. */
 #include "http/cluster_glue.h"
 
 #include <errno.h>
@@ -26,10 +29,10 @@
 #include "core/metrics.h"
 #include "http/cluster_events.h"
 #include "http/cluster_storage.h"
+#include "http/cluster_place.h"
 #include "room/room.h"
 #include "room/snapshot.h"
 
-#define NODES_EVERY_MS 5000           /* how often the live nodes are counted for /metrics */
 #define RETRY_S RS_ROOM_MOVED_RETRY_S /* the hint when the owner or Redis is unknown */
 
 struct rs_cluster_glue {
@@ -37,8 +40,9 @@ struct rs_cluster_glue {
     struct rs_cluster *cluster;
     struct rs_cluster_events *events; /* notices from other nodes (cluster_events.h) */
     bool draining;
-    int64_t nodes_counted_ms;
     int storage; /* shared directories: -1 not checked yet, 0 not shared, 1 shared */
+    struct rs_cluster_place place; /* the node list new rooms are placed from */
+    int64_t nodes_tried_ms;        /* the last listing for it */
 };
 
 /* on_lease_lost: another node owns `room` now. Its participants here are told `moved`
@@ -52,13 +56,61 @@ static void lease_lost(void *user, const char *room_id, const char *owner)
         rs_room_moved_away(room);
 }
 
+/* Places a room that has no owner on `to` (chosen by placement): sets its lease to `to`'s id.
+ * Returns 0 with `moved` pointing there, 1 when the room turns out to be this node's already
+ * (the caller acquires it), or -EBUSY (another owner, in `owner`) or an error as
+ * rs_cluster_room_place. */
+static int place_elsewhere(struct rs_cluster_glue *g, const char *room,
+                           const struct rs_cluster_node *to, struct rs_room_moved *moved,
+                           char *owner)
+{
+    int rc = rs_cluster_room_place(g->cluster, room, to->id, RS_CLUSTER_PLACE_HOLD_MS, owner);
+    if (rc == -EBUSY && strcmp(owner, g->app->cfg.cluster_node_id) == 0)
+        return 1;
+    if (rc == 0 || (rc == -EBUSY && strcmp(owner, to->id) == 0)) {
+        snprintf(moved->url, sizeof(moved->url), "%s", to->url);
+        snprintf(moved->node, sizeof(moved->node), "%s", to->id);
+        if (rc == 0) {
+            rs_metric_inc(RS_M_CLUSTER_PLACED_OTHER);
+            rs_cluster_place_count(&g->place, to->id);
+        }
+        RS_INFO("cluster", "event=placed room=%s node=%s", room, to->id);
+        return 0;
+    }
+    return rc;
+}
+
+/* Where a new room goes: NULL for this node (its load as the gauges say now), else the node. */
+static const struct rs_cluster_node *choose(struct rs_cluster_glue *g, int64_t now_ms)
+{
+    struct rs_cluster_node self = {.draining = g->draining};
+    uint64_t participants = rs_metric_get(RS_M_PARTICIPANTS);
+    uint64_t transports = rs_metric_get(RS_M_TRANSPORTS);
+    snprintf(self.id, sizeof(self.id), "%s", g->app->cfg.cluster_node_id);
+    self.participants = participants > UINT32_MAX ? UINT32_MAX : (uint32_t)participants;
+    self.transports = transports > UINT32_MAX ? UINT32_MAX : (uint32_t)transports;
+    return rs_cluster_place_choose(&g->place, &self, now_ms);
+}
+
 static int owner_acquire(void *user, const char *room, struct rs_room_moved *moved)
 {
     struct rs_cluster_glue *g = user;
     char owner[RS_CLUSTER_NODE_ID_MAX + 1] = "";
     memset(moved, 0, sizeof(*moved));
-    int rc = rs_cluster_room_acquire(g->cluster, room, rs_mono_ms(), owner);
+    int64_t now = rs_mono_ms();
+    int rc = 1;
+    const struct rs_cluster_node *to = choose(g, now);
+    if (to) {
+        rc = place_elsewhere(g, room, to, moved, owner);
+        if (rc == 0)
+            return -EBUSY;
+        if (rc < 0 && rc != -EBUSY) /* Redis: the acquisition below fails or decides */
+            rc = 1;
+    }
+    if (rc == 1)
+        rc = rs_cluster_room_acquire(g->cluster, room, now, owner);
     if (rc == 0) {
+        rs_metric_inc(RS_M_CLUSTER_PLACED_SELF);
         rs_cluster_events_opened(g->events, room);
         return 0;
     }
@@ -197,6 +249,11 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
         return -ENOMEM;
     }
     g->app = app;
+    if (rs_cluster_place_init(&g->place)) {
+        free(g);
+        snprintf(err, errlen, "cluster: out of memory");
+        return -ENOMEM;
+    }
     struct rs_cluster_opts opts = {
         .redis_url = cfg->cluster_redis,
         .prefix = cfg->cluster_prefix,
@@ -215,6 +272,7 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
     };
     int rc = rs_cluster_new(&opts, &g->cluster);
     if (rc) {
+        rs_cluster_place_free(&g->place);
         free(g);
         if (rc == -EINVAL)
             snprintf(err, errlen,
@@ -294,6 +352,20 @@ static void check_storage(struct rs_cluster_glue *g, const struct rs_cluster_nod
     rs_metric_set(RS_M_CLUSTER_SHARED_STORAGE, (uint64_t)ok);
 }
 
+/* The node list for placement and the node count for /metrics, every RS_CLUSTER_PLACE_LIST_MS
+ * while Redis answers (a failed listing is tried again at the next period). */
+static void refresh_nodes(struct rs_cluster_glue *g, int64_t now_ms)
+{
+    if (!rs_cluster_ready(g->cluster) ||
+        (g->nodes_tried_ms && now_ms - g->nodes_tried_ms < RS_CLUSTER_PLACE_LIST_MS))
+        return;
+    g->nodes_tried_ms = now_ms;
+    if (rs_cluster_place_refresh(&g->place, g->cluster, now_ms) == 0) {
+        rs_metric_set(RS_M_CLUSTER_NODES, g->place.n);
+        check_storage(g, g->place.nodes, g->place.n);
+    }
+}
+
 void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms)
 {
     struct rs_cluster_glue *g = app->cluster;
@@ -306,16 +378,7 @@ void rs_cluster_glue_tick(struct rs_app *app, int64_t now_ms)
     rs_cluster_tick(g->cluster, now_ms);
     if (rs_cluster_ready(g->cluster))
         rs_cluster_events_tick(g->events);
-    if (rs_cluster_ready(g->cluster) && now_ms - g->nodes_counted_ms >= NODES_EVERY_MS) {
-        struct rs_cluster_node *nodes = malloc(RS_CLUSTER_NODES_MAX * sizeof(*nodes));
-        size_t n = 0;
-        if (nodes && rs_cluster_nodes(g->cluster, nodes, RS_CLUSTER_NODES_MAX, &n) == 0) {
-            rs_metric_set(RS_M_CLUSTER_NODES, n);
-            check_storage(g, nodes, n);
-        }
-        free(nodes);
-        g->nodes_counted_ms = now_ms;
-    }
+    refresh_nodes(g, now_ms);
     copy_stats(g);
 }
 
@@ -365,6 +428,7 @@ void rs_cluster_glue_stop(struct rs_app *app)
     rs_cluster_storage_unmark(&app->cfg);
     rs_cluster_events_free(g->events);
     rs_cluster_free(g->cluster);
+    rs_cluster_place_free(&g->place);
     free(g);
 }
 

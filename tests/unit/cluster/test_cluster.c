@@ -464,6 +464,45 @@ static void test_node_id_conflict(void **state)
     rs_cluster_free(copy);
 }
 
+/* Placing a new room on another node: the lease is set to that node's id (with the TTL asked
+ * for, never more than the lease TTL) without the placer recording anything; that node's
+ * acquire finds it its own. An existing lease is returned and never extended. */
+static void test_room_placed(void **state)
+{
+    NEED_REDIS();
+    char prefix[96], key[160], owner[RS_CLUSTER_NODE_ID_MAX + 1];
+    PREFIX(prefix);
+    struct rs_cluster *a = node(prefix, "node-a", NULL), *b = node(prefix, "node-b", NULL);
+    tick(a);
+    tick(b);
+    snprintf(key, sizeof(key), "%sroom:room1:owner", prefix);
+    assert_int_equal(rs_cluster_room_place(a, "room1", "node-b", 1000, owner), 0);
+    assert_int_equal(rs_cluster_leases(a), 0);
+    long long ttl = RAW_INT("PTTL", key);
+    assert_true(ttl > 0 && ttl <= 1000);
+    assert_int_equal(rs_cluster_room_owner(a, "room1", owner), 0);
+    assert_string_equal(owner, "node-b");
+    /* placed again (by a or any node): the owner comes back, the TTL is not extended */
+    memset(owner, 0, sizeof(owner));
+    assert_int_equal(rs_cluster_room_place(a, "room1", "node-a", 0, owner), -EBUSY);
+    assert_string_equal(owner, "node-b");
+    assert_int_equal(rs_cluster_room_place(a, "room1", "node-b", 0, owner), -EBUSY);
+    assert_true(RAW_INT("PTTL", key) <= 1000);
+    /* b's join arrives: the lease is b's own, renewed to the full TTL */
+    assert_int_equal(rs_cluster_room_acquire(b, "room1", rs_mono_ms(), owner), 0);
+    assert_int_equal(rs_cluster_leases(b), 1);
+    assert_true(RAW_INT("PTTL", key) > 1000);
+    assert_int_equal(rs_cluster_room_acquire(a, "room1", rs_mono_ms(), owner), -EBUSY);
+    /* garbage in the key is left alone; bad names never reach Redis */
+    snprintf(key, sizeof(key), "%sroom:room2:owner", prefix);
+    RAW_INT("RPUSH", key, "x");
+    assert_int_equal(rs_cluster_room_place(a, "room2", "node-b", 0, owner), -EBADMSG);
+    assert_int_equal(RAW_INT("LLEN", key), 1);
+    assert_int_equal(rs_cluster_room_place(a, "room:2", "node-b", 0, owner), -EINVAL);
+    assert_int_equal(rs_cluster_room_place(a, "room3", "node b", 0, owner), -EINVAL);
+    rs_cluster_free(a);
+    rs_cluster_free(b);
+}
 /* ---- leases ---- */
 
 static void test_lease_exclusive_and_failover(void **state)
@@ -1181,6 +1220,7 @@ int main(void)
         cmocka_unit_test(test_least_loaded_and_drain),
         cmocka_unit_test(test_node_id_conflict),
         cmocka_unit_test(test_lease_exclusive_and_failover),
+        cmocka_unit_test(test_room_placed),
         cmocka_unit_test(test_lease_kept_by_renewal),
         cmocka_unit_test(test_cascade_flag),
         cmocka_unit_test(test_many_leases_pipelined),

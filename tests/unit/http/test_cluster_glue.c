@@ -211,6 +211,23 @@ static void owner_key(char *out, size_t cap, const char *room)
     snprintf(out, cap, "%sroom:%s:owner", prefix, room);
 }
 
+/* The owner key of `room` as Redis holds it, into `out` ("" when absent). */
+static void owner_of(const char *room, char *out, size_t cap)
+{
+    char key[128];
+    owner_key(key, sizeof(key), room);
+    struct rs_redis *r;
+    struct rs_redis_opts o = {.url = redis_url};
+    assert_int_equal(rs_redis_new(&o, &r), 0);
+    const char *argv[2] = {"GET", key};
+    size_t lens[2] = {3, strlen(key)};
+    redisReply *reply = NULL;
+    assert_int_equal(rs_redis_command(r, 2, argv, lens, &reply), 0);
+    snprintf(out, cap, "%s", reply->type == REDIS_REPLY_STRING ? reply->str : "");
+    freeReplyObject(reply);
+    rs_redis_free(r);
+}
+
 /* The first join opens the room where it lands; a join on the other node is sent there; the
  * room's lease goes with its last participant, and then the other node may open it. */
 static void test_join_routing(void **state)
@@ -669,6 +686,112 @@ static void test_draining(void **state)
     assert_true(rs_cluster_glue_ready(&a, &reason));
 }
 
+/* Publishes `participants` as app's load (the gauge is the process's, shared by both apps) and
+ * lets its timer run one heartbeat and one listing later than the last. */
+static void load_and_tick(struct rs_app *app, uint64_t participants, int64_t *clock)
+{
+    rs_metric_set(RS_M_PARTICIPANTS, participants);
+    *clock += 1100;
+    rs_cluster_glue_tick(app, *clock);
+}
+
+/* Placement: a new room joined on the busier node is placed on the less loaded one (its lease
+ * set to that node's id), the join there opens it without asking again, and the busy node's
+ * copy counts each placed room, so a burst spreads; an evenly loaded node keeps its rooms; a
+ * draining node gets none. */
+static void test_placement(void **state)
+{
+    NEED_REDIS();
+    int64_t ta = rs_mono_ms(), tb = ta;
+    load_and_tick(&a, 5, &ta); /* a: 5 participants */
+    load_and_tick(&b, 0, &tb); /* b: none */
+    load_and_tick(&a, 5, &ta); /* a's copy now has b's load */
+    uint64_t other = rs_metric_get(RS_M_CLUSTER_PLACED_OTHER);
+    uint64_t self = rs_metric_get(RS_M_CLUSTER_PLACED_SELF);
+
+    rs_metric_set(RS_M_PARTICIPANTS, 5); /* a's load as a sees it when the join comes */
+    struct rs_session *s1 = join(&a, "p1");
+    expect_moved(s1, "http://127.0.0.1:8082", "b");
+    assert_int_equal(rs_rooms_count(a.rooms), 0);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PLACED_OTHER), other + 1);
+    char owner[RS_CLUSTER_NODE_ID_MAX + 1];
+    owner_of("p1", owner, sizeof(owner));
+    assert_string_equal(owner, "b"); /* placed: the lease is b's before b saw the join */
+    /* a join through a again (the room is b's now): moved there, not placed again */
+    struct rs_session *s1b = join(&a, "p1");
+    expect_moved(s1b, "http://127.0.0.1:8082", "b");
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PLACED_OTHER), other + 1);
+
+    /* the client follows to b: b opens the room, its lease taken as its own, whatever b's
+     * own choice would have been (b as busy as a now) */
+    rs_metric_set(RS_M_PARTICIPANTS, 50);
+    struct rs_session *s2 = join(&b, "p1");
+    expect_joined(s2);
+    assert_int_equal(rs_rooms_count(b.rooms), 1);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PLACED_SELF), self + 1);
+    rs_cluster_glue_tick(&b, tb);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_LEASES), 1);
+
+    /* a burst: a's copy counts each room it placed on b (0 + 1, + 2 ...): with a at 2, the
+     * second new room still goes to b, the third stays on a */
+    rs_metric_set(RS_M_PARTICIPANTS, 2);
+    struct rs_session *s3 = join(&a, "p2");
+    expect_moved(s3, "http://127.0.0.1:8082", "b");
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PLACED_OTHER), other + 2);
+    rs_metric_set(RS_M_PARTICIPANTS, 2);
+    struct rs_session *s4 = join(&a, "p3");
+    expect_joined(s4);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PLACED_OTHER), other + 2);
+
+    /* evenly loaded: a keeps its new rooms */
+    load_and_tick(&b, 5, &tb);
+    load_and_tick(&a, 5, &ta);
+    rs_metric_set(RS_M_PARTICIPANTS, 5);
+    struct rs_session *s5 = join(&a, "p4");
+    expect_joined(s5);
+
+    /* b draining: a gets no rooms placed on b, however busy a is */
+    rs_cluster_glue_drain(&b);
+    load_and_tick(&b, 0, &tb);
+    load_and_tick(&a, 50, &ta);
+    rs_metric_set(RS_M_PARTICIPANTS, 50);
+    struct rs_session *s6 = join(&a, "p5");
+    expect_joined(s6);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_PLACED_OTHER), other + 2);
+    rs_metric_set(RS_M_PARTICIPANTS, 0);
+}
+
+/* Two nodes placing the same new room at once: the lease decides. a would place "p6" on b, but
+ * a third node c set the lease first (as c's placement does, SET NX): a's join is sent to c,
+ * not to b. A room that another node placed on a is a's own when the join arrives, whatever
+ * a's copy says. */
+static void test_placement_race(void **state)
+{
+    NEED_REDIS();
+    struct rs_app c;
+    app_init(&c, "c", redis_url);
+    int64_t ta = rs_mono_ms(), tb = ta;
+    load_and_tick(&a, 5, &ta);
+    load_and_tick(&b, 0, &tb);
+    load_and_tick(&a, 5, &ta);
+    rs_metric_set(RS_M_PARTICIPANTS, 5);
+    char key[128];
+    owner_key(key, sizeof(key), "p6");
+    raw("SET", key, "c");
+    struct rs_session *s = join(&a, "p6");
+    expect_moved(s, "http://127.0.0.1:8082", "c");
+    char owner[RS_CLUSTER_NODE_ID_MAX + 1];
+    owner_of("p6", owner, sizeof(owner));
+    assert_string_equal(owner, "c"); /* a's placement did not touch it */
+
+    owner_key(key, sizeof(key), "p7");
+    raw("SET", key, "a");
+    s = join(&a, "p7");
+    expect_joined(s);
+    rs_metric_set(RS_M_PARTICIPANTS, 0);
+    app_done(&c);
+}
+
 /* No cluster: nothing to do, always ready, the hooks empty. */
 static void test_single_node(void **state)
 {
@@ -706,6 +829,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failover_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_hand_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_placement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_placement_race, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[64];
