@@ -194,11 +194,12 @@ static bool owner_draining(void *user, struct rs_room_moved *moved)
         return false;
     memset(moved, 0, sizeof(*moved));
     moved->retry_after_s = RETRY_S;
-    struct rs_cluster_node node;
-    if (rs_cluster_least_loaded(g->cluster, &node) == 0 &&
-        strcmp(node.id, g->app->cfg.cluster_node_id) != 0) {
-        snprintf(moved->url, sizeof(moved->url), "%s", node.url);
-        snprintf(moved->node, sizeof(moved->node), "%s", node.id);
+    /* from the node list the timer copies (never a listing on the join path): with this node
+     * draining, the least loaded other node that is not */
+    const struct rs_cluster_node *node = choose(g, rs_mono_ms());
+    if (node) {
+        snprintf(moved->url, sizeof(moved->url), "%s", node->url);
+        snprintf(moved->node, sizeof(moved->node), "%s", node->id);
         moved->retry_after_s = 0;
     }
     return true;

@@ -45,9 +45,12 @@ async function startNode(k, redis, pg) {
   const udp = await h.freeUdpPort();
   const data = path.join(dir, k);
   fs.mkdirSync(data);
+  // recordings_dir and live_dir: one directory for every node (docs/cluster.md "Shared directories")
+  for (const d of ['recordings', 'live']) fs.mkdirSync(path.join(dir, 'shared', d), { recursive: true });
   const conf = path.join(dir, `${k}.conf`);
   fs.writeFileSync(conf, [
     `listen = 127.0.0.1:${port}`, `data_dir = ${data}`, `udp_port = ${udp}`, 'media_workers = 1',
+    `recordings_dir = ${path.join(dir, 'shared', 'recordings')}`, `live_dir = ${path.join(dir, 'shared', 'live')}`,
     `store = ${pg}`, `cluster_redis = ${redis}`, `cluster_node_id = ${k}`,
     `cluster_public_url = http://127.0.0.1:${port}`, `cluster_secret = ${SECRET}`,
     'join_rate_per_min = 1000', '',

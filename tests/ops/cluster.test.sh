@@ -47,12 +47,16 @@ chmod 755 "$dir" # PostgreSQL runs as its own user when this runs as root
 declare -A pid port
 holder=
 holder2=
+holder_a=
+holders_c=()
 failover=
 redis_pid=
 cleanup() {
   [[ -n $redis_pid ]] && kill -CONT "$redis_pid" 2>/dev/null
   [[ -n $holder ]] && kill "$holder" 2>/dev/null
   [[ -n $holder2 ]] && kill "$holder2" 2>/dev/null
+  [[ -n $holder_a ]] && kill "$holder_a" 2>/dev/null
+  for h in "${holders_c[@]}"; do kill "$h" 2>/dev/null; done
   [[ -n $failover ]] && kill "$failover" 2>/dev/null
   for k in a b c; do [[ -n ${pid[$k]:-} ]] && kill -9 "${pid[$k]}" 2>/dev/null; done
   wait 2>/dev/null
@@ -137,6 +141,25 @@ holder=$!
 for _ in $(seq 50); do [[ -s $dir/holder.out ]] && break; sleep 0.1; done
 if grep -q '"joined"' "$dir/holder.out"; then ok "a join through b opens the room there"
 else notok "a join through b opens the room there" "$(cat "$dir/holder.out")"; fi
+# load on a and c too, so that new rooms stay where their join lands (placement keeps a room on
+# a node at most as loaded as the least loaded other one, http/cluster_place.c): one participant
+# in a room on a, three in a room on c. The meetings below then open on b when joined through b,
+# and after b dies the failover meeting comes back on a (with at most three: its own participant,
+# the probe and the holder of cl1 below), from where the drain at the end moves it to c.
+node tests/ops/cluster_join.js "$(url a)" cl-a 300 >"$dir/holder_a.out" 2>&1 &
+holder_a=$!
+for i in 1 2 3; do
+  node tests/ops/cluster_join.js "$(url c)" cl-c 300 >"$dir/holder_c$i.out" 2>&1 &
+  holders_c+=($!)
+done
+for _ in $(seq 50); do
+  [[ -s $dir/holder_a.out && -s $dir/holder_c1.out && -s $dir/holder_c2.out && -s $dir/holder_c3.out ]] && break
+  sleep 0.1
+done
+if [[ $(cat "$dir/holder_a.out" "$dir"/holder_c?.out | grep -c '"joined"') == 4 ]]; then
+  ok "one participant in a room on a, three in a room on c"
+else notok "one participant in a room on a, three in a room on c" "$(cat "$dir/holder_a.out" "$dir"/holder_c?.out)"; fi
+sleep 2.5 # two heartbeats and node-list copies: every node sees the others' load
 r=$(join a cl1)
 if [[ $(field "$r" code) == moved && $(field "$r" url) == "$(url b)" && $(field "$r" node) == b ]]; then
   ok "a join through a is answered moved with b's URL and id"
@@ -158,7 +181,11 @@ if printf '%s\n' "$notice_pw" | "$server" user add chair --role user --config "$
     else notok "$check" "$line"; fi
   done <"$dir/notice.out"
   grep -q '"ok"' "$dir/notice.out" || notok "cluster_notice.js ran" "$(cat "$dir/notice.out")"
-  applied=$(curl -s -m 2 "$(url b)/metrics" | awk '/^ratsaal_cluster_events_total\{result="applied"\}/ {print $2}')
+  applied=0 # on whichever node served the meeting
+  for k in a b c; do
+    got=$(curl -s -m 2 "$(url $k)/metrics" | awk '/^ratsaal_cluster_events_total\{result="applied"\}/ {print $2}')
+    applied=$((applied + ${got:-0}))
+  done
   if [[ ${applied:-0} -ge 3 ]]; then ok "the owner counts the notices it applied ($applied)"
   else notok "the owner counts the notices it applied" "applied=${applied:-none}"; fi
 else

@@ -8,8 +8,8 @@
 //
 // Phase 1: when CTRL_DIR/go1 appears ("URL START_NS": where to reconnect, and when the owner
 // was killed, from `date +%s%N`), every client reconnects there with its resume token, retrying
-// `moved` and refused connections as the web client does (every 250 ms, up to 30 s), until it
-// is joined again. Prints `{"phase":"failover","ok":…,"recovery_ms":…,"problems":[…]}`.
+// `moved` and refused connections as the web client does (every 250 ms, up to 30 s; a `moved`
+// URL is tried once, then URL again), until it is joined again. Prints `{"phase":"failover","ok":…,"recovery_ms":…,"problems":[…]}`.
 // Phase 2: when CTRL_DIR/go2 appears ("URL START_NS"; the owner got SIGTERM), every client must
 // have been told `moved` and closed; it reconnects to URL with its resume token as above, and
 // prints `{"phase":"drain",…}` the same way.
@@ -161,11 +161,12 @@ async function waitFile(name) {
 async function resume(c, url) {
   const end = Date.now() + 30000;
   let last = 'none';
+  let at = url; // as the web client: follows a `moved` URL, back to `url` when that fails
   while (Date.now() < end) {
     try {
       if (c.ws) c.close();
       c.events = [];
-      await c.connect(url);
+      await c.connect(at);
       c.send({ ns: 'control', action: 'ping' });
       const j = await c.request({ ns: 'control', action: 'join', room, display_name: c.name, resume: c.token });
       const agenda = await c.wait((ev) => ev.ns === 'agenda' && ev.event === 'state', 5000);
@@ -173,6 +174,7 @@ async function resume(c, url) {
       return { joined: j, agenda, at: process.hrtime.bigint() };
     } catch (e) {
       last = e.ev ? `${e.ev.code}${e.ev.url ? ' ' + e.ev.url : ''}` : e.message;
+      at = e.ev && e.ev.code === 'moved' && e.ev.url && at === url ? e.ev.url : url;
       await sleep(250);
     }
   }

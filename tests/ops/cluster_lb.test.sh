@@ -76,6 +76,8 @@ lb=$(scripts/lb-test.sh start "$dir/lb" a=127.0.0.1:${port[a]} b=127.0.0.1:${por
 }
 ok "redis-server, PostgreSQL and the load balancer ($lb) started"
 
+# recordings_dir and live_dir: one directory for every node (docs/cluster.md "Shared directories")
+mkdir -p "$dir/shared/recordings" "$dir/shared/live"
 for k in a b c; do
   mkdir -p "$dir/$k"
   cat >"$dir/$k.conf" <<EOF
@@ -83,6 +85,8 @@ listen = 127.0.0.1:${port[$k]}
 public_url = $lb
 trusted_proxies = 127.0.0.1
 data_dir = $dir/$k
+recordings_dir = $dir/shared/recordings
+live_dir = $dir/shared/live
 udp_port = ${port[$k]}
 media_workers = 1
 store = $pg

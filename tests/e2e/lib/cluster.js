@@ -63,12 +63,16 @@ async function startCluster({ ids = ['a', 'b', 'c'], pool, ttlMs = 2000 } = {}) 
     c.started.pg = true;
     const lbPort = await h.freeTcpPort();
     c.lb = `http://127.0.0.1:${lbPort}`;
+    // recordings_dir and live_dir: one directory for every node (docs/cluster.md "Shared directories")
+    for (const d of ['recordings', 'live']) fs.mkdirSync(path.join(dir, 'shared', d), { recursive: true });
     for (const id of ids) {
       c.nodes[id] = await h.startServer({
         config: [
           `public_url = ${c.lb}`,
           'trusted_proxies = 127.0.0.1',
           'media_workers = 1',
+          `recordings_dir = ${path.join(dir, 'shared', 'recordings')}`,
+          `live_dir = ${path.join(dir, 'shared', 'live')}`,
           `store = ${pgUri}`,
           `cluster_redis = ${redisUrl}`,
           `cluster_node_id = ${id}`,
