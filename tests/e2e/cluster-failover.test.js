@@ -10,9 +10,8 @@
 // kill until the remote video's framesDecoded rises again after the stall, and the time until
 // each has joined again (its first control/joined after the kill, as the same participant).
 //
-// Needs failover with state (branch h/failover). Until that is merged this file is skipped
-// unless RATSAAL_E2E_FAILOVER=1; remove the guard when it is. Also skips, saying why, when
-// Redis, PostgreSQL or nginx is not installed (scripts/deps.sh installs them).
+// Skips, saying why, when Redis, PostgreSQL or nginx is not installed (scripts/deps.sh installs
+// them).
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -21,9 +20,7 @@ const { missingTools, startCluster } = require('./lib/cluster.js');
 
 const stopWatchdog = h.watchdog(300000);
 const missing = missingTools();
-const enabled = process.env.RATSAAL_E2E_FAILOVER === '1';
-const skip = !enabled ? 'failover with state is not built yet (set RATSAAL_E2E_FAILOVER=1 to run it)'
-  : missing ? `needs a cluster's tools: ${missing}` : false;
+const skip = missing ? `needs a cluster's tools: ${missing}` : false;
 let cluster;
 let browser;
 const pages = [];
