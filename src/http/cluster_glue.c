@@ -194,9 +194,14 @@ static bool owner_draining(void *user, struct rs_room_moved *moved)
         return false;
     memset(moved, 0, sizeof(*moved));
     moved->retry_after_s = RETRY_S;
-    /* from the node list the timer copies (never a listing on the join path): with this node
-     * draining, the least loaded other node that is not */
+    /* from the node list the timer copies: with this node draining, the least loaded other
+     * node that is not; when the copy has none (stale, or taken before the others registered),
+     * one listing: a draining node takes no new work anyway */
     const struct rs_cluster_node *node = choose(g, rs_mono_ms());
+    struct rs_cluster_node listed;
+    if (!node && rs_cluster_least_loaded(g->cluster, &listed) == 0 &&
+        strcmp(listed.id, g->app->cfg.cluster_node_id) != 0)
+        node = &listed;
     if (node) {
         snprintf(moved->url, sizeof(moved->url), "%s", node->url);
         snprintf(moved->node, sizeof(moved->node), "%s", node->id);
@@ -287,12 +292,14 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
     g->storage = -1;
     if ((rc = rs_cluster_storage_mark(cfg, err, errlen))) {
         rs_cluster_free(g->cluster);
+        rs_cluster_place_free(&g->place);
         free(g);
         return rc;
     }
     g->events = rs_cluster_events_new(app, g->cluster);
     if (!g->events) {
         rs_cluster_free(g->cluster);
+        rs_cluster_place_free(&g->place);
         free(g);
         snprintf(err, errlen, "cluster: out of memory");
         return -ENOMEM;
