@@ -33,10 +33,11 @@
 #include "store/store.h"
 #include "room/snapshot.h"
 #include "signaling/session.h"
+#include "../../support/tmpdir.h"
 
 static const char *redis_url;
 static char prefix[64];
-static char shared[] = "/tmp/rs-glue-dirs-XXXXXX"; /* recordings_dir and live_dir of a and b */
+static char shared[64]; /* the directory of a's and b's recordings_dir and live_dir */
 static struct rs_app a, b;
 static int closes;
 
@@ -65,6 +66,14 @@ static void dirs_at(struct rs_config *cfg, const char *base)
     snprintf(cfg->live_dir, sizeof(cfg->live_dir), "%s/live", base);
     mkdir(cfg->recordings_dir, 0700);
     mkdir(cfg->live_dir, 0700);
+}
+
+/* Removes a test_tmp_dir with what the nodes wrote into it (their markers). 0 or -1. */
+static int remove_tree(const char *dir)
+{
+    char cmd[96];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 static void app_init_at(struct rs_app *app, const char *id, const char *url, const char *dirs)
@@ -324,10 +333,8 @@ static void test_lease_lost(void **state)
 static void test_notices_reach_the_owner(void **state)
 {
     NEED_REDIS();
-    char path[] = "/tmp/rs-glue-store-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    char dir[64], path[96];
+    assert_int_equal(test_db_dir(dir, sizeof(dir), path, sizeof(path), "rs-glue-store"), 0);
     struct rs_store *st;
     assert_int_equal(rs_store_open_sqlite(path, &st), 0);
     a.store = b.store = st; /* the cluster's shared store (PostgreSQL in production) */
@@ -398,7 +405,7 @@ static void test_notices_reach_the_owner(void **state)
     while (a.sessions)
         rs_session_free(a.sessions);
     rs_store_close(st);
-    unlink(path);
+    test_db_dir_remove(dir, path);
 }
 
 /* recordings_dir and live_dir: shared once every live node's marker is seen in both; a node with
@@ -410,8 +417,8 @@ static void test_shared_storage(void **state)
     assert_true(rs_cluster_glue_storage_shared(&a));
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_SHARED_STORAGE), 1);
 
-    char own[] = "/tmp/rs-glue-own-XXXXXX";
-    assert_non_null(mkdtemp(own));
+    char own[64];
+    assert_int_equal(test_tmp_dir(own, sizeof(own), "rs-glue-own"), 0);
     struct rs_app c;
     app_init_at(&c, "c", redis_url, own);
     rs_cluster_glue_tick(&a, rs_mono_ms() + 20000);
@@ -425,9 +432,7 @@ static void test_shared_storage(void **state)
     assert_int_equal(access(marker, F_OK), -1);
     rs_cluster_glue_tick(&a, rs_mono_ms() + 30000);
     assert_true(rs_cluster_glue_storage_shared(&a));
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", own);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(remove_tree(own), 0);
 
     /* a directory the node cannot write refuses the start, with the path */
     struct rs_app d;
@@ -817,7 +822,7 @@ static void test_single_node(void **state)
 
 int main(void)
 {
-    if (!mkdtemp(shared))
+    if (test_tmp_dir(shared, sizeof(shared), "rs-glue-dirs"))
         return 1;
     redis_url = getenv("RATSAAL_TEST_REDIS");
     if (redis_url && !*redis_url)
@@ -839,9 +844,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_placement_race, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[64];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", shared);
-    if (system(cmd) != 0)
-        failed++;
-    return failed;
+    return remove_tree(shared) ? failed + 1 : failed;
 }
