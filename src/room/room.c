@@ -653,10 +653,9 @@ static void send_joined(struct rs_participant *p, json_t *ref, bool resumed)
     }
 }
 
-void rs_room_enter(struct rs_participant *p, json_t *ref)
+void rs_room_list_add(struct rs_participant *p)
 {
     struct rs_room *room = p->room;
-    struct rs_app *app = room->app;
     p->prev = room->tail;
     p->next = NULL;
     if (room->tail)
@@ -667,6 +666,13 @@ void rs_room_enter(struct rs_participant *p, json_t *ref)
     room->count++;
     rs_metric_inc(RS_M_PARTICIPANTS);
     rs_metric_inc(role_gauge(p->role));
+}
+
+void rs_room_enter(struct rs_participant *p, json_t *ref)
+{
+    struct rs_room *room = p->room;
+    struct rs_app *app = room->app;
+    rs_room_list_add(p);
     rs_metric_inc(RS_M_JOINS_TOTAL);
 
     send_joined(p, ref, false);
@@ -695,16 +701,7 @@ struct rs_participant *rs_room_mirror_enter(struct rs_room *room, const char *id
     p->mirror = 1;
     p->joined_at_ms = rs_wall_ms();
     p->room = room;
-    p->prev = room->tail;
-    p->next = NULL;
-    if (room->tail)
-        room->tail->next = p;
-    else
-        room->head = p;
-    room->tail = p;
-    room->count++;
-    rs_metric_inc(RS_M_PARTICIPANTS);
-    rs_metric_inc(role_gauge(p->role));
+    rs_room_list_add(p);
     rs_emit_group(room,
                   rs_event("control", "participant_joined", "{s:o}", "participant",
                            rs_participant_json(p)),

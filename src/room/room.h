@@ -160,6 +160,10 @@ struct rs_participant *rs_participant_new(struct rs_room *room, struct rs_peer *
                                           const char *display_name, enum rs_role role);
 /* Puts a new participant into the lobby and tells the moderators. */
 void rs_room_lobby_enter(struct rs_participant *p);
+/* Puts `p` (of p->room, in no list yet) at the end of the room's participant list and counts it
+ * in the participants and role gauges; tells nobody (rs_room_enter does, a restore or a mirror
+ * tells in its own way). */
+void rs_room_list_add(struct rs_participant *p);
 /* Puts a new participant into the room and tells everyone; `ref` (may be NULL) goes with the
  * control/joined event. */
 void rs_room_enter(struct rs_participant *p, json_t *ref);

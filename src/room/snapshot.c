@@ -300,17 +300,7 @@ static struct rs_participant *base_make(struct rs_room *room, const struct base 
     p->resume_set = b->resume_set;
     memcpy(p->resume_hash, b->resume, sizeof(p->resume_hash));
     p->room = room;
-    p->prev = room->tail;
-    if (room->tail)
-        room->tail->next = p;
-    else
-        room->head = p;
-    room->tail = p;
-    room->count++;
-    rs_metric_inc(RS_M_PARTICIPANTS);
-    rs_metric_inc(p->role == RS_ROLE_GUEST       ? RS_M_ROLE_GUESTS
-                  : p->role == RS_ROLE_MODERATOR ? RS_M_ROLE_MODERATORS
-                                                 : RS_M_ROLE_PARTICIPANTS);
+    rs_room_list_add(p);
     rs_metric_inc(RS_M_PARTICIPANTS_RECONNECTING);
     return p;
 }
