@@ -28,6 +28,17 @@ flaky=() # e2e files that failed beside the other lane and passed run again alon
 log_dir=build/test-logs
 mkdir -p "$log_dir"
 : >"$log_dir/failure-details.txt" # printed last (see the end)
+# Each section's wall time, printed at the end (CI shows the tail: where the minutes went)
+times=()
+section_name=
+section_t0=$SECONDS
+section() { # ends the running section's clock and starts the next: $1 = its title
+  [[ -n $section_name ]] && times+=("$((SECONDS - section_t0)) s  $section_name")
+  section_name=${1:-}
+  section_t0=$SECONDS
+  [[ -n $section_name ]] && echo "== $section_name"
+  return 0
+}
 
 run_cmocka() { # $1 = binary, $2 = label
   local bin=$1 label=$2 log
@@ -48,7 +59,7 @@ run_cmocka() { # $1 = binary, $2 = label
   else echo "ok   $label: $p passed$( ((s)) && echo ", $s skipped")"; fi
 }
 
-echo "== house rules (include floors, licence lines)"
+section "house rules (include floors, licence lines)"
 for check in tests/floors/test_check_floors.sh scripts/check-floors.sh scripts/check-spdx.sh; do
   log="$log_dir/$(basename "$check" .sh).log"
   if "$check" >"$log" 2>&1; then
@@ -59,12 +70,12 @@ for check in tests/floors/test_check_floors.sh scripts/check-floors.sh scripts/c
 done
 
 if [[ "${UNIT:-1}" != 0 ]]; then
-echo "== unit tests"
+section "unit tests"
 for bin in $(find build/unit -type f -executable | sort); do
   run_cmocka "$bin" "unit ${bin#build/unit/}"
 done
 
-echo "== unit tests under ASan+UBSan"
+section "unit tests under ASan+UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for bin in $(find build/unit-asan -type f -executable | sort); do
@@ -97,7 +108,7 @@ on_test_server() {
 }
 
 if [[ "${PG:-1}" != 0 ]]; then
-  echo "== store unit tests on PostgreSQL"
+  section "store unit tests on PostgreSQL"
   # The store's binaries again (plain build), each test against a database of its own on a
   # throwaway server (scripts/pg-test.sh: Debian's postgresql, a Unix socket, no TCP; see
   # tests/unit/store_backend.h); what only SQLite can do is skipped there, saying why.
@@ -106,7 +117,7 @@ if [[ "${PG:-1}" != 0 ]]; then
 fi
 
 if [[ "${REDIS:-1}" != 0 ]]; then
-  echo "== cluster unit tests on Redis"
+  section "cluster unit tests on Redis"
   # The cluster's tests against a real redis-server (scripts/redis-test.sh: Debian's
   # redis-server on a Unix socket in a temporary directory, no TCP, no persistence), plain and
   # under ASan+UBSan; without RATSAAL_TEST_REDIS (the plain unit run above) they skip.
@@ -115,7 +126,7 @@ if [[ "${REDIS:-1}" != 0 ]]; then
     build/unit/http/test_cluster_glue build/unit-asan/http/test_cluster_glue
 fi
 
-echo "== fuzz corpus replay"
+section "fuzz corpus replay"
 for bin in $(find build/fuzz -maxdepth 1 -type f -executable | sort); do
   name=$(basename "$bin")
   corpus=tests/fuzz/$name/corpus
@@ -158,7 +169,7 @@ count_tap() { # $1 = log, $2 = exit status, $3 = label
       [[ $rc -eq 124 ]] && echo "  (killed by its time limit)"; } >>"$log_dir/failure-details.txt"
   fi
 }
-echo "== packaging (tests/ops: the Debian package, the systemd unit's sandbox)"
+section "packaging (tests/ops: the Debian package, the systemd unit's sandbox)"
 log="$log_dir/package.log"
 tests/ops/package.test.sh >"$log" 2>&1
 rc=$?
@@ -166,7 +177,7 @@ grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
 count_tap "$log" $rc packaging
 
 if [[ "${HOSTILE:-1}" != 0 ]]; then
-  echo "== hostile clients (tests/hostile)"
+  section "hostile clients (tests/hostile)"
   log="$log_dir/hostile.log"
   # slow loris and connection exhaustion against a real server (loopback only, no browser); they
   # measure how fast users are still served, so they run alone, before the browser lanes
@@ -178,7 +189,7 @@ if [[ "${HOSTILE:-1}" != 0 ]]; then
 fi
 
 if [[ "${SOAK:-1}" != 0 ]]; then
-  echo "== soak (tests/ops/soak.test.sh: 60 s, 40 participants in 4 meetings, ASan+UBSan server)"
+  section "soak (tests/ops/soak.test.sh: 60 s, 40 participants in 4 meetings, ASan+UBSan server)"
   # alone, before the browser lanes: 40 media senders and receivers take both cores
   log="$log_dir/soak.log"
   tests/ops/soak.test.sh >"$log" 2>&1
@@ -188,7 +199,7 @@ if [[ "${SOAK:-1}" != 0 ]]; then
 fi
 
 if [[ "${CLUSTER:-1}" != 0 ]]; then
-  echo "== cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 30 s)"
+  section "cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 30 s)"
   log="$log_dir/cluster.log"
   timeout 180 tests/ops/cluster.test.sh >"$log" 2>&1
   rc=$?
@@ -200,7 +211,7 @@ if [[ "${CLUSTER:-1}" != 0 ]]; then
   rc=$?
   grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
   count_tap "$log" $rc signaling-fallback
-  echo "== cluster behind a load balancer (tests/ops/cluster_lb.test.sh: placement, nginx, HAProxy, about 45 s)"
+  section "cluster behind a load balancer (tests/ops/cluster_lb.test.sh: placement, nginx, HAProxy, about 45 s)"
   log="$log_dir/cluster_lb.log"
   timeout 200 tests/ops/cluster_lb.test.sh >"$log" 2>&1
   rc=$?
@@ -214,7 +225,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
   # balance), lane 2 the lighter ones (LIGHT: at most two media pages) and then the
   # several-worker test under ThreadSanitizer. Files under tests/netns/ run as root in a network namespace of their own
   # (unshare -n; Firefox, UDP-less networks, TURN, cut links, netem).
-  echo "== end-to-end tests (headless Chromium and Firefox; two lanes)"
+  section "end-to-end tests (headless Chromium and Firefox; two lanes)"
   # SOLO: the files whose recorder must keep up with real time (GStreamer composing and encoding
   # 720p30 beside the browsers) run alone first: beside a second lane of browsers a starved
   # recorder wrote nothing for seconds and the files under test came out empty
@@ -268,13 +279,20 @@ if [[ "${E2E:-1}" != 0 ]]; then
       tests/e2e/workers.test.js >"$log_dir/e2e_tsan.log" 2>&1
     echo $? >"$log_dir/e2e_tsan.rc"
   }
+  t0=$SECONDS
   for f in "${solo[@]}"; do run_file "$f"; done
-  ( for f in "${lane1[@]}"; do run_file "$f"; done ) &
+  times+=("$((SECONDS - t0)) s  e2e: ${#solo[@]} files alone (${SOLO[*]})")
+  t0=$SECONDS
+  ( for f in "${lane1[@]}"; do run_file "$f"; done; echo $((SECONDS - t0)) >"$log_dir/e2e/lane1.secs" ) &
   lane1_pid=$!
   tsan=1; [[ -n ${E2E_FILES:-} ]] && tsan=0 # only the listed files
-  ( for f in "${lane2[@]}"; do run_file "$f"; done; if ((tsan)); then run_tsan; fi ) &
+  ( for f in "${lane2[@]}"; do run_file "$f"; done; if ((tsan)); then run_tsan; fi
+    echo $((SECONDS - t0)) >"$log_dir/e2e/lane2.secs" ) &
   lane2_pid=$!
   wait $lane1_pid $lane2_pid
+  times+=("$(cat "$log_dir/e2e/lane1.secs" 2>/dev/null || echo ?) s  e2e lane 1: ${#lane1[@]} files")
+  times+=("$(cat "$log_dir/e2e/lane2.secs" 2>/dev/null || echo ?) s  e2e lane 2: ${#lane2[@]} files$( ((tsan)) && echo ' and the ThreadSanitizer run')")
+  t0=$SECONDS
   # A file that failed beside the other lane runs once more, alone. Two cores shared by two
   # lanes of browsers leave a page or a recorder starved for seconds at times; a failure that
   # comes back alone is a failure, one that does not is reported as such (below and at the end)
@@ -296,6 +314,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
     mv "$log_dir/e2e/$name.rc" "$log_dir/e2e/$name.first.rc"
     run_file "$f"
   done
+  ((${#again[@]})) && times+=("$((SECONDS - t0)) s  e2e: ${#again[@]} failed files run again alone")
   for f in "${solo[@]}" "${lane1[@]}" "${lane2[@]}"; do
     name=$(log_name "$f")
     log="$log_dir/e2e/$name.log"
@@ -318,7 +337,7 @@ if [[ "${E2E:-1}" != 0 ]]; then
   done
 fi
 if [[ "${E2E:-1}" != 0 && -z ${E2E_FILES:-} ]]; then
-  echo "== media workers under ThreadSanitizer (tests/e2e/workers.test.js)"
+  section "media workers under ThreadSanitizer (tests/e2e/workers.test.js)"
   log="$log_dir/e2e_tsan.log"
   tsan_rc=$(cat "$log_dir/e2e_tsan.rc" 2>/dev/null || echo 1)
   # failed without a race report (a page too slow under the instrumented server beside the
@@ -338,7 +357,11 @@ if [[ "${E2E:-1}" != 0 && -z ${E2E_FILES:-} ]]; then
   fi
 fi
 
+section ""
 echo
+echo "Times (wall clock; the e2e lanes run side by side, within the end-to-end section):"
+printf '  %s\n' "${times[@]}"
+echo "  $SECONDS s  in all (scripts/test.sh; make test builds before it)"
 if ((${#failures[@]})); then
   # the details last, so that a log cut to its head and tail still shows why
   echo "Failure details:"; head -200 "$log_dir/failure-details.txt"
