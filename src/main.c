@@ -224,13 +224,13 @@ static int serve(int argc, char **argv)
         fprintf(stderr, "ratsaal: store: cannot open database %s (see the log above)\n", shown);
         return 1;
     }
-    /* stays a previous process left open end now (docs/api.md "Attendance"). Not in a
-     * cluster: the open stays in the shared store may be those of other, live nodes, and
-     * nothing yet says which node wrote a row (docs/security.md F8, docs/cluster.md 9). */
-    if (!cfg->cluster_redis[0])
-        rs_attendance_close_stale(app.store, rs_wall_ms());
-    else
-        RS_WARN("main", "event=stale_cleanup_skipped reason=cluster what=attendance,recordings");
+    /* stays a previous process left open end now (docs/api.md "Attendance"). In a cluster
+     * only this node's own: the shared store holds the other, live nodes' open rows too, each
+     * with the node that opened it (docs/security.md F8; a gone node's rows are closed by the
+     * others, http/cluster_sweep.h) */
+    const char *node = cfg->cluster_redis[0] ? cfg->cluster_node_id : NULL;
+    rs_store_set_node(app.store, node);
+    rs_attendance_close_stale(app.store, rs_wall_ms(), node);
     /* recordings_dir and live_dir (0700); recordings a previous process left open end now */
     if (rs_recordings_startup(&app, rs_wall_ms(), err, sizeof(err)))
         RS_WARN("recording", "event=dirs_failed msg=\"%s\"", err);

@@ -384,6 +384,11 @@ static const struct {
     [RS_M_CLUSTER_SHARED_STORAGE] = {"ratsaal_cluster_shared_storage", "gauge",
                                      "1 when recordings_dir and live_dir are seen shared by every "
                                      "live node of the cluster"},
+    [RS_M_CLUSTER_SWEPT_STAYS] = {"ratsaal_cluster_swept_total{what=\"attendance\"}", "counter",
+                                  "Rows a node gone from the cluster left open, closed by this "
+                                  "node (attendance stays, recordings)"},
+    [RS_M_CLUSTER_SWEPT_RECORDINGS] = {"ratsaal_cluster_swept_total{what=\"recordings\"}",
+                                       "counter", NULL},
     [RS_M_CASCADE_UPLINKS] = {"ratsaal_cascade_uplinks", "gauge",
                               "Relays this node holds to the owners of rooms it serves the "
                               "audience of"},

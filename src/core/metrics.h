@@ -216,6 +216,8 @@ enum rs_metric {
     RS_M_CLUSTER_EVENTS_IGNORED, /* read but not applied: unknown type or already stale */
     RS_M_CLUSTER_EVENTS_FAILED,  /* could not be sent (Redis): the live room misses the change */
     RS_M_CLUSTER_SHARED_STORAGE, /* gauge: 1 when every live node's marker is in both dirs */
+    RS_M_CLUSTER_SWEPT_STAYS,      /* attendance stays of gone nodes closed (cluster_sweep.h) */
+    RS_M_CLUSTER_SWEPT_RECORDINGS, /* recordings of gone nodes marked interrupted */
     /* cascade (docs/cluster.md "Cascade") */
     RS_M_CASCADE_UPLINKS,            /* gauge: relays this node opened to owners (edge side) */
     RS_M_CASCADE_RELAY_SUBSCRIBERS,  /* gauge: other nodes' relays joined here (owner side) */

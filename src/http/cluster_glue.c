@@ -30,6 +30,7 @@
 #include "http/cluster_events.h"
 #include "http/cluster_storage.h"
 #include "http/cluster_place.h"
+#include "http/cluster_sweep.h"
 #include "room/room.h"
 #include "room/snapshot.h"
 
@@ -43,6 +44,7 @@ struct rs_cluster_glue {
     int storage; /* shared directories: -1 not checked yet, 0 not shared, 1 shared */
     struct rs_cluster_place place; /* the node list new rooms are placed from */
     int64_t nodes_tried_ms;        /* the last listing for it */
+    int64_t swept_ms;              /* the last sweep of gone nodes' open rows */
 };
 
 /* on_lease_lost: another node owns `room` now. Its participants here are told `moved`
@@ -360,6 +362,30 @@ static void check_storage(struct rs_cluster_glue *g, const struct rs_cluster_nod
     rs_metric_set(RS_M_CLUSTER_SHARED_STORAGE, (uint64_t)ok);
 }
 
+/* Closes what nodes gone from the cluster left open in the store (cluster_sweep.h), from a
+ * node list just copied that holds this node itself (a list without it is no proof that the
+ * others are gone: this node's own record may have lapsed meanwhile). */
+static void sweep_gone(struct rs_cluster_glue *g, int64_t now_ms)
+{
+    struct rs_app *app = g->app;
+    if (!app->store || (g->swept_ms && now_ms - g->swept_ms < RS_CLUSTER_SWEEP_MS))
+        return;
+    const char *ids[RS_CLUSTER_NODES_MAX];
+    bool self = false;
+    for (size_t i = 0; i < g->place.n; i++) {
+        ids[i] = g->place.nodes[i].id;
+        self |= strcmp(ids[i], app->cfg.cluster_node_id) == 0;
+    }
+    if (!self)
+        return;
+    g->swept_ms = now_ms;
+    struct rs_cluster_sweep_result r;
+    int rc = rs_cluster_sweep(app->store, app->cfg.cluster_node_id, ids, g->place.n,
+                              rs_wall_ms(), &r);
+    if (rc)
+        RS_WARN("cluster", "event=sweep_failed rc=%d", rc);
+}
+
 /* The node list for placement and the node count for /metrics, every RS_CLUSTER_PLACE_LIST_MS
  * while Redis answers (a failed listing is tried again at the next period). */
 static void refresh_nodes(struct rs_cluster_glue *g, int64_t now_ms)
@@ -371,6 +397,7 @@ static void refresh_nodes(struct rs_cluster_glue *g, int64_t now_ms)
     if (rs_cluster_place_refresh(&g->place, g->cluster, now_ms) == 0) {
         rs_metric_set(RS_M_CLUSTER_NODES, g->place.n);
         check_storage(g, g->place.nodes, g->place.n);
+        sweep_gone(g, now_ms);
     }
 }
 

@@ -288,10 +288,11 @@ int rs_recording_api_handle(struct rs_app *app, const struct rs_http_req *req,
 
 int rs_recordings_startup(struct rs_app *app, int64_t now_ms, char *err, size_t errlen)
 {
-    /* in a cluster the open recordings may be other nodes' (main.c, docs/security.md F8) */
-    int n = app->store && !app->cfg.cluster_redis[0]
-                ? rs_store_recording_close_open(app->store, now_ms)
-                : 0;
+    /* in a cluster only this node's own: the others' may be live (main.c, docs/security.md F8) */
+    int n = app->store ? rs_store_recording_close_open(
+                             app->store, now_ms,
+                             app->cfg.cluster_redis[0] ? app->cfg.cluster_node_id : NULL)
+                       : 0;
     if (n > 0)
         RS_INFO("recording", "event=closed_interrupted recordings=%d", n);
     return rs_recording_dirs_create(&app->cfg, err, errlen);

@@ -88,9 +88,9 @@ static void attendance_leaving(struct rs_participant *p)
     *slot = NULL;
 }
 
-int rs_attendance_close_stale(struct rs_store *st, int64_t now_ms)
+int rs_attendance_close_stale(struct rs_store *st, int64_t now_ms, const char *node)
 {
-    int n = rs_store_attendance_close_open(st, now_ms, "server_restart");
+    int n = rs_store_attendance_close_open(st, now_ms, "server_restart", node);
     if (n > 0)
         RS_INFO("attendance", "event=closed_stale rows=%d", n);
     return n;
@@ -217,6 +217,13 @@ static int attendance_restore_participant(struct rs_participant *p, json_t *part
     struct stay *s = malloc(sizeof(*s));
     if (!s)
         return -ENOMEM;
+    /* the row is this node's now: its start-up or another node's sweep of the old node's rows
+     * leaves it alone, and one the sweep closed already is open again (cluster_sweep.h) */
+    struct rs_app *app = p->room->app;
+    if (app && app->store && rs_store_attendance_adopt(app->store, row)) {
+        rs_metric_inc(RS_M_ATTENDANCE_WRITE_FAILED);
+        RS_WARN("attendance", "event=row_not_adopted room=%s participant=%s", p->room->id, p->id);
+    }
     s->row = row;
     free(*slot);
     *slot = s;

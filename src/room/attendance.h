@@ -17,8 +17,9 @@
 extern const struct rs_feature rs_attendance_feature;
 
 /* Closes the rows a previous process left open (at start-up, before anyone joins), with
- * `now_ms` and reason "server_restart". Returns how many, or a negative errno. */
-int rs_attendance_close_stale(struct rs_store *st, int64_t now_ms);
+ * `now_ms` and reason "server_restart": every open row, or in a cluster those node `node` (this
+ * one) opened. Returns how many, or a negative errno. */
+int rs_attendance_close_stale(struct rs_store *st, int64_t now_ms, const char *node);
 
 /* The quorum over time from a meeting's rows `r[0..n)` (borrowed, any order): one point per
  * moment someone entered or left, after everything at that moment, with the people present

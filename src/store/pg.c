@@ -144,6 +144,10 @@ static const char *const migrations[] = {
     "  CHECK (role IN ('guest', 'participant', 'moderator', 'audience'));",
     /* 9: recordings and their audit log (pg_recording.c) */
     rs_store__pg_recording_schema,
+    /* 10: the cluster node that opened an attendance stay or a recording (store.h) */
+    "ALTER TABLE attendance ADD COLUMN node TEXT COLLATE \"C\" NOT NULL DEFAULT '';"
+    "ALTER TABLE recordings ADD COLUMN node TEXT COLLATE \"C\" NOT NULL DEFAULT '';"
+    "CREATE INDEX recordings_open ON recordings(state) WHERE state = 'recording';",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -464,6 +468,17 @@ int rs_store__pg_query(struct rs_store *st, const char *sql, const struct rs_sto
     rc = map(s, r);
     PQclear(r);
     return rc;
+}
+
+int rs_store__pg_each_text(struct rs_store *st, const char *sql, rs_store_node_fn each, void *ctx)
+{
+    PGresult *r;
+    int rc = rs_store__pg_query(st, sql, NULL, &r);
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+        if (!PQgetisnull(r, i, 0))
+            rc = each(PQgetvalue(r, i, 0), ctx);
+    PQclear(r);
+    return rc < 0 ? rc : 0;
 }
 
 int rs_store__pg_run(struct rs_store *st, const char *sql, const struct rs_store__pg_args *a)

@@ -45,10 +45,11 @@ static int pa_add(struct rs_store *st, struct rs_attendance_record *r)
     arg_text(&a, r->role);
     arg_opt(&a, r->member_key);
     arg_int(&a, r->joined_at_ms);
+    arg_text(&a, st->node);
     return rs_store__pg_insert(st,
                                "INSERT INTO attendance (room_id, participant_id, display_name, "
-                               "user_id, role, member_key, joined_at_ms) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                               "user_id, role, member_key, joined_at_ms, node) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                                &a, &r->id);
 }
 
@@ -60,21 +61,44 @@ static int pa_close(struct rs_store *st, int64_t id, int64_t left_at_ms, const c
     arg_text(&a, reason);
     int rc = run(st,
                  "UPDATE attendance SET left_at_ms = $2, reason = $3 "
-                 "WHERE id = $1 AND left_at_ms IS NULL",
+                 "WHERE id = $1 AND (left_at_ms IS NULL OR "
+                 "reason = '" RS_ATTENDANCE_NODE_LOST "')",
                  &a);
     return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
 
-static int pa_close_open(struct rs_store *st, int64_t left_at_ms, const char *reason)
+static int pa_close_open(struct rs_store *st, int64_t left_at_ms, const char *reason,
+                         const char *node)
 {
     struct rs_store__pg_args a = {0};
     arg_int(&a, left_at_ms);
     arg_text(&a, reason);
+    arg_opt(&a, node);
     /* a row opened "later" than the start time (a clock step back) closes at its own start */
     return run(st,
                "UPDATE attendance SET left_at_ms = GREATEST($1, joined_at_ms), reason = $2 "
-               "WHERE left_at_ms IS NULL",
+               "WHERE left_at_ms IS NULL AND ($3::text IS NULL OR node = $3::text)",
                &a);
+}
+
+static int pa_adopt(struct rs_store *st, int64_t id)
+{
+    struct rs_store__pg_args a = {0};
+    arg_int(&a, id);
+    arg_text(&a, st->node);
+    int rc = run(st,
+                 "UPDATE attendance SET node = $2, left_at_ms = NULL, reason = NULL "
+                 "WHERE id = $1 AND (left_at_ms IS NULL OR "
+                 "reason = '" RS_ATTENDANCE_NODE_LOST "')",
+                 &a);
+    return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+static int pa_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx)
+{
+    return rs_store__pg_each_text(
+        st, "SELECT DISTINCT node FROM attendance WHERE left_at_ms IS NULL AND node <> ''", each,
+        ctx);
 }
 
 static int pa_list(struct rs_store *st, const char *room_id, rs_store_attendance_fn each, void *ctx)
@@ -111,5 +135,7 @@ const struct rs_store_attendance_ops rs_store__pg_attendance_ops = {
     .add = pa_add,
     .close = pa_close,
     .close_open = pa_close_open,
+    .adopt = pa_adopt,
+    .open_nodes = pa_open_nodes,
     .list = pa_list,
 };

@@ -49,6 +49,9 @@ PGconn *rs_store__pg_conn(struct rs_store *st);
  * make other store calls), or the mapped error (-EEXIST, -ENOENT, -EINVAL, -EIO). */
 int rs_store__pg_query(struct rs_store *st, const char *sql, const struct rs_store__pg_args *a,
                        PGresult **out);
+/* Runs a query without arguments whose first column is text, calling `each` per row until it
+ * returns non-zero. 0, `each`'s negative return, or the mapped error. */
+int rs_store__pg_each_text(struct rs_store *st, const char *sql, rs_store_node_fn each, void *ctx);
 /* Runs a write: the number of rows it changed (>= 0), or the mapped error. */
 int rs_store__pg_run(struct rs_store *st, const char *sql, const struct rs_store__pg_args *a);
 /* Runs an INSERT ... RETURNING id: 0 with the new row's id in `*id`, or the mapped error. */

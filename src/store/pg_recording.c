@@ -113,12 +113,13 @@ static int insert(struct rs_store *st, struct rs_recording *r, const char *file)
     arg_int(&a, r->retention_days);
     arg_int(&a, r->expires_at_ms);
     arg_text(&a, r->state);
+    arg_text(&a, st->node);
     return rs_store__pg_insert(st,
                                "INSERT INTO recordings (room_id, format, file, layout, "
                                "started_by, started_by_user, purpose, started_at_ms, "
-                               "ended_at_ms, bytes, retention_days, expires_at_ms, state) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-                               "RETURNING id",
+                               "ended_at_ms, bytes, retention_days, expires_at_ms, state, node) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                               "$14) RETURNING id",
                                &a, &r->id);
 }
 
@@ -217,14 +218,23 @@ static int pr_expired(struct rs_store *st, int64_t now_ms, rs_store_recording_fn
                     &a, each, ctx);
 }
 
-static int pr_close_open(struct rs_store *st, int64_t now_ms)
+static int pr_close_open(struct rs_store *st, int64_t now_ms, const char *node)
 {
     struct rs_store__pg_args a = {0};
     arg_int(&a, now_ms);
+    arg_opt(&a, node);
     return run(st,
                "UPDATE recordings SET state = 'interrupted', "
-               "ended_at_ms = GREATEST($1, started_at_ms) WHERE state = 'recording'",
+               "ended_at_ms = GREATEST($1, started_at_ms) WHERE state = 'recording' "
+               "AND ($2::text IS NULL OR node = $2::text)",
                &a);
+}
+
+static int pr_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx)
+{
+    return rs_store__pg_each_text(
+        st, "SELECT DISTINCT node FROM recordings WHERE state = 'recording' AND node <> ''", each,
+        ctx);
 }
 
 static int pr_audit_add(struct rs_store *st, struct rs_recording_audit *au)
@@ -283,6 +293,7 @@ const struct rs_store_recording_ops rs_store__pg_recording_ops = {
     .list = pr_list,
     .expired = pr_expired,
     .close_open = pr_close_open,
+    .open_nodes = pr_open_nodes,
     .audit_add = pr_audit_add,
     .audit_list = pr_audit_list,
 };

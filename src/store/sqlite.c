@@ -131,6 +131,10 @@ static const char *const migrations[] = {
     "CREATE INDEX invites_expiry ON invites(expires_at_ms);",
     /* 9: recordings and their audit log (sqlite_recording.c) */
     rs_store__sqlite_recording_schema,
+    /* 10: the cluster node that opened an attendance stay or a recording (store.h) */
+    "ALTER TABLE attendance ADD COLUMN node TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE recordings ADD COLUMN node TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX recordings_open ON recordings(state) WHERE state = 'recording';",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

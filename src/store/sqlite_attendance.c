@@ -43,8 +43,8 @@ static int sa_add(struct rs_store *st, struct rs_attendance_record *r)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "INSERT INTO attendance (room_id, participant_id, display_name, "
-                               "user_id, role, member_key, joined_at_ms) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                               "user_id, role, member_key, joined_at_ms, node) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!q)
         return -EIO;
     text(q, 1, r->room_id);
@@ -54,14 +54,18 @@ static int sa_add(struct rs_store *st, struct rs_attendance_record *r)
     text(q, 5, r->role);
     opt_text(q, 6, r->member_key);
     sqlite3_bind_int64(q, 7, r->joined_at_ms);
+    text(q, 8, st->node);
     return rs_store__sqlite_insert(db, q, &r->id);
 }
 
 static int sa_close(struct rs_store *st, int64_t id, int64_t left_at_ms, const char *reason)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
+    /* a row closed because its node seemed gone (a node cut off from Redis, whose
+     * participants stayed) gets its real end */
     sqlite3_stmt *q = prep(db, "UPDATE attendance SET left_at_ms = ?2, reason = ?3 "
-                               "WHERE id = ?1 AND left_at_ms IS NULL");
+                               "WHERE id = ?1 AND (left_at_ms IS NULL OR "
+                               "reason = '" RS_ATTENDANCE_NODE_LOST "')");
     if (q) {
         sqlite3_bind_int64(q, 1, id);
         sqlite3_bind_int64(q, 2, left_at_ms);
@@ -71,17 +75,41 @@ static int sa_close(struct rs_store *st, int64_t id, int64_t left_at_ms, const c
     return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
 
-static int sa_close_open(struct rs_store *st, int64_t left_at_ms, const char *reason)
+static int sa_close_open(struct rs_store *st, int64_t left_at_ms, const char *reason,
+                         const char *node)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     /* a row opened "later" than the start time (a clock step back) closes at its own start */
     sqlite3_stmt *q = prep(db, "UPDATE attendance SET left_at_ms = max(?1, joined_at_ms), "
-                               "reason = ?2 WHERE left_at_ms IS NULL");
+                               "reason = ?2 WHERE left_at_ms IS NULL AND (?3 IS NULL OR node = ?3)");
     if (q) {
         sqlite3_bind_int64(q, 1, left_at_ms);
         text(q, 2, reason);
+        opt_text(q, 3, node);
     }
     return changed(db, q);
+}
+
+static int sa_adopt(struct rs_store *st, int64_t id)
+{
+    sqlite3 *db = rs_store__sqlite_db(st);
+    sqlite3_stmt *q = prep(db, "UPDATE attendance SET node = ?2, left_at_ms = NULL, reason = NULL "
+                               "WHERE id = ?1 AND (left_at_ms IS NULL OR "
+                               "reason = '" RS_ATTENDANCE_NODE_LOST "')");
+    if (q) {
+        sqlite3_bind_int64(q, 1, id);
+        text(q, 2, st->node);
+    }
+    int rc = changed(db, q);
+    return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+static int sa_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx)
+{
+    sqlite3 *db = rs_store__sqlite_db(st);
+    sqlite3_stmt *q =
+        prep(db, "SELECT DISTINCT node FROM attendance WHERE left_at_ms IS NULL AND node <> ''");
+    return rs_store__sqlite_each_text(db, q, each, ctx);
 }
 
 static int sa_list(struct rs_store *st, const char *room_id, rs_store_attendance_fn each, void *ctx)
@@ -121,5 +149,7 @@ const struct rs_store_attendance_ops rs_store__sqlite_attendance_ops = {
     .add = sa_add,
     .close = sa_close,
     .close_open = sa_close_open,
+    .adopt = sa_adopt,
+    .open_nodes = sa_open_nodes,
     .list = sa_list,
 };

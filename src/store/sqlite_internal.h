@@ -48,6 +48,9 @@ int rs_store__sqlite_changed(sqlite3 *db, sqlite3_stmt *q);
 /* Steps an INSERT `q` (NULL: -EIO) once and finalizes it: 0 with the new row's id in `*id`, or
  * the mapped error. */
 int rs_store__sqlite_insert(sqlite3 *db, sqlite3_stmt *q, int64_t *id);
+/* Steps a query `q` (NULL: -EIO) whose first column is text, calling `each` per row until it
+ * returns non-zero; finalizes it. 0, `each`'s negative return, or the mapped error. */
+int rs_store__sqlite_each_text(sqlite3 *db, sqlite3_stmt *q, rs_store_node_fn each, void *ctx);
 /* BEGIN IMMEDIATE (0 or the mapped error); and its end: COMMIT when rc is 0, else ROLLBACK,
  * returning rc or the commit's error. */
 int rs_store__sqlite_begin(sqlite3 *db);

@@ -117,12 +117,13 @@ static int each_rec(sqlite3 *db, sqlite3_stmt *q, rs_store_recording_fn each, vo
 }
 
 /* The INSERT of sr_add: 0 or the mapped error; r->id set. */
-static int insert(sqlite3 *db, struct rs_recording *r, const char *file)
+static int insert(sqlite3 *db, struct rs_recording *r, const char *file, const char *node)
 {
     sqlite3_stmt *q = prep(db, "INSERT INTO recordings (room_id, format, file, layout, started_by, "
                                "started_by_user, purpose, started_at_ms, ended_at_ms, bytes, "
-                               "retention_days, expires_at_ms, state) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+                               "retention_days, expires_at_ms, state, node) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                               "?14)");
     if (!q)
         return -EIO;
     text(q, 1, r->room_id);
@@ -141,6 +142,7 @@ static int insert(sqlite3 *db, struct rs_recording *r, const char *file)
     sqlite3_bind_int64(q, 11, r->retention_days);
     sqlite3_bind_int64(q, 12, r->expires_at_ms);
     text(q, 13, r->state);
+    text(q, 14, node);
     return rs_store__sqlite_insert(db, q, &r->id);
 }
 
@@ -150,14 +152,14 @@ static int sr_add(struct rs_store *st, struct rs_recording *r)
         return -EINVAL;
     sqlite3 *db = rs_store__sqlite_db(st);
     if (r->file[0])
-        return insert(db, r, r->file);
+        return insert(db, r, r->file, st->node);
     /* No name given: the file is ROOM/<id>.<format>, and the id exists only after the insert.
      * So, in one transaction, the row goes in first under the meeting's directory name (a
      * relative name the schema's CHECKs accept) and is then renamed to its final name; no one
      * ever reads the first name. Room id and format are short: the name always fits. */
     int rc = rs_store__sqlite_begin(db);
     if (rc == 0)
-        rc = insert(db, r, r->room_id);
+        rc = insert(db, r, r->room_id, st->node);
     if (rc == 0) {
         snprintf(r->file, sizeof(r->file), "%s/%lld.%s", r->room_id, (long long)r->id, r->format);
         sqlite3_stmt *q = prep(db, "UPDATE recordings SET file = ?2 WHERE id = ?1");
@@ -247,14 +249,25 @@ static int sr_expired(struct rs_store *st, int64_t now_ms, rs_store_recording_fn
     return each_rec(db, q, each, ctx);
 }
 
-static int sr_close_open(struct rs_store *st, int64_t now_ms)
+static int sr_close_open(struct rs_store *st, int64_t now_ms, const char *node)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "UPDATE recordings SET state = 'interrupted', "
-                               "ended_at_ms = max(?1, started_at_ms) WHERE state = 'recording'");
-    if (q)
+                               "ended_at_ms = max(?1, started_at_ms) WHERE state = 'recording' "
+                               "AND (?2 IS NULL OR node = ?2)");
+    if (q) {
         sqlite3_bind_int64(q, 1, now_ms);
+        opt_text(q, 2, node);
+    }
     return changed(db, q);
+}
+
+static int sr_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx)
+{
+    sqlite3 *db = rs_store__sqlite_db(st);
+    sqlite3_stmt *q =
+        prep(db, "SELECT DISTINCT node FROM recordings WHERE state = 'recording' AND node <> ''");
+    return rs_store__sqlite_each_text(db, q, each, ctx);
 }
 
 static int sr_audit_add(struct rs_store *st, struct rs_recording_audit *a)
@@ -324,6 +337,7 @@ const struct rs_store_recording_ops rs_store__sqlite_recording_ops = {
     .list = sr_list,
     .expired = sr_expired,
     .close_open = sr_close_open,
+    .open_nodes = sr_open_nodes,
     .audit_add = sr_audit_add,
     .audit_list = sr_audit_list,
 };

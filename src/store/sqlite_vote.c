@@ -200,6 +200,22 @@ int rs_store__sqlite_insert(sqlite3 *db, sqlite3_stmt *q, int64_t *id)
     return rc;
 }
 
+int rs_store__sqlite_each_text(sqlite3 *db, sqlite3_stmt *q, rs_store_node_fn each, void *ctx)
+{
+    if (!q)
+        return -EIO;
+    int rc = 0, step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(q, 0);
+        if (t && (rc = each((const char *)t, ctx)) != 0)
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = map(db);
+    sqlite3_finalize(q);
+    return rc < 0 ? rc : 0;
+}
+
 /* Runs a write statement once: 0 or the mapped error. Finalizes `q`. */
 static int run(sqlite3 *db, sqlite3_stmt *q)
 {

@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/random.h"
@@ -107,6 +108,11 @@ void rs_store_close(struct rs_store *st)
 {
     if (st)
         st->ops->close(st);
+}
+
+void rs_store_set_node(struct rs_store *st, const char *node)
+{
+    snprintf(st->node, sizeof(st->node), "%s", node ? node : "");
 }
 
 int rs_store_schema_version(struct rs_store *st)

@@ -184,8 +184,17 @@ struct rs_store_ops {
     const struct rs_store_retention_ops *retention;   /* store_retention.h */
 };
 
+/* Called with each cluster node id a query found (rs_store_*_open_nodes); non-zero stops. */
+typedef int (*rs_store_node_fn)(const char *node, void *ctx);
+
+#define RS_STORE_NODE_MAX 63 /* bytes of a cluster node id (cluster/node.h allows fewer) */
+
 struct rs_store {
     const struct rs_store_ops *ops;
+    /* the cluster node this process is (rs_store_set_node): written into the rows that stay
+     * open while a meeting runs (attendance stays, recordings being written), so that another
+     * node can tell whose they are when this one is gone (docs/security.md F8). "" alone. */
+    char node[RS_STORE_NODE_MAX + 1];
 };
 
 /* Opens (creating if needed) the SQLite database at `path` and runs pending migrations.
@@ -205,6 +214,9 @@ bool rs_store_spec_is_pg(const char *spec);
 void rs_store_close(struct rs_store *st);
 /* The highest migration applied. */
 int rs_store_schema_version(struct rs_store *st);
+/* Names this process's cluster node (NULL or "": a single server) for the rows it opens from
+ * now on. A longer id is cut (cluster node ids are far shorter). */
+void rs_store_set_node(struct rs_store *st, const char *node);
 
 /* ---- rooms (anonymous rooms and meetings alike) ---- */
 

@@ -39,7 +39,10 @@ typedef int (*rs_store_attendance_fn)(const struct rs_attendance_record *r, void
 struct rs_store_attendance_ops {
     int (*add)(struct rs_store *st, struct rs_attendance_record *r);
     int (*close)(struct rs_store *st, int64_t id, int64_t left_at_ms, const char *reason);
-    int (*close_open)(struct rs_store *st, int64_t left_at_ms, const char *reason);
+    int (*close_open)(struct rs_store *st, int64_t left_at_ms, const char *reason,
+                      const char *node);
+    int (*adopt)(struct rs_store *st, int64_t id);
+    int (*open_nodes)(struct rs_store *st, rs_store_node_fn each, void *ctx);
     int (*list)(struct rs_store *st, const char *room_id, rs_store_attendance_fn each, void *ctx);
 };
 
@@ -49,8 +52,18 @@ int rs_store_attendance_add(struct rs_store *st, struct rs_attendance_record *r)
 /* Closes row `id` if still open. Returns 0, -ENOENT (no such open row), -EIO. */
 int rs_store_attendance_close(struct rs_store *st, int64_t id, int64_t left_at_ms,
                               const char *reason);
-/* Closes every open row (of any meeting). Returns how many, or -EIO. */
-int rs_store_attendance_close_open(struct rs_store *st, int64_t left_at_ms, const char *reason);
+/* Closes every open row (of any meeting) that node `node` opened (rs_store_set_node; NULL:
+ * every open row, a single server's start-up). Returns how many, or -EIO. */
+int rs_store_attendance_close_open(struct rs_store *st, int64_t left_at_ms, const char *reason,
+                                   const char *node);
+/* The reason a row gets when the node that opened it is gone from the cluster. */
+#define RS_ATTENDANCE_NODE_LOST "node_lost"
+/* Row `id` becomes this node's (its stay goes on here after a failover, room/snapshot.h); a row
+ * closed as RS_ATTENDANCE_NODE_LOST meanwhile is open again: the participant never left.
+ * Returns 0, -ENOENT (no such row, or one closed for another reason), -EIO. */
+int rs_store_attendance_adopt(struct rs_store *st, int64_t id);
+/* Each cluster node with open rows (once; never ""). */
+int rs_store_attendance_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx);
 /* Calls `each` for the meeting's rows in the order of entering (then id); a non-zero return
  * stops (and is returned if negative). */
 int rs_store_attendance_list(struct rs_store *st, const char *room_id, rs_store_attendance_fn each,

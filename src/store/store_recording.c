@@ -35,9 +35,14 @@ int rs_store_recording_expired(struct rs_store *st, int64_t now_ms, rs_store_rec
     return st->ops->recording->expired(st, now_ms, each, ctx);
 }
 
-int rs_store_recording_close_open(struct rs_store *st, int64_t now_ms)
+int rs_store_recording_close_open(struct rs_store *st, int64_t now_ms, const char *node)
 {
-    return st->ops->recording->close_open(st, now_ms);
+    return st->ops->recording->close_open(st, now_ms, node);
+}
+
+int rs_store_recording_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx)
+{
+    return st->ops->recording->open_nodes(st, each, ctx);
 }
 
 int rs_store_recording_audit_add(struct rs_store *st, struct rs_recording_audit *a)

@@ -68,7 +68,8 @@ struct rs_store_recording_ops {
     int (*get)(struct rs_store *st, int64_t id, struct rs_recording *out);
     int (*list)(struct rs_store *st, const char *room_id, rs_store_recording_fn each, void *ctx);
     int (*expired)(struct rs_store *st, int64_t now_ms, rs_store_recording_fn each, void *ctx);
-    int (*close_open)(struct rs_store *st, int64_t now_ms);
+    int (*close_open)(struct rs_store *st, int64_t now_ms, const char *node);
+    int (*open_nodes)(struct rs_store *st, rs_store_node_fn each, void *ctx);
     int (*audit_add)(struct rs_store *st, struct rs_recording_audit *a);
     int (*audit_list)(struct rs_store *st, const char *room_id, rs_store_recording_audit_fn each,
                       void *ctx);
@@ -93,9 +94,13 @@ int rs_store_recording_list(struct rs_store *st, const char *room_id, rs_store_r
 /* Recordings not deleted whose expires_at_ms <= now_ms (retention). */
 int rs_store_recording_expired(struct rs_store *st, int64_t now_ms, rs_store_recording_fn each,
                                void *ctx);
-/* At start-up: rows still "recording" belong to a process that stopped; they become
- * "interrupted" with ended_at_ms = now_ms. Returns how many, or -EIO. */
-int rs_store_recording_close_open(struct rs_store *st, int64_t now_ms);
+/* Rows still "recording" that node `node` opened (NULL: all, a single server's start-up)
+ * belong to a process that stopped; they become "interrupted" with ended_at_ms = now_ms (a
+ * later finish by a node that was only cut off still writes its real end). Returns how many,
+ * or -EIO. */
+int rs_store_recording_close_open(struct rs_store *st, int64_t now_ms, const char *node);
+/* Each cluster node with recordings still "recording" (once; never ""). */
+int rs_store_recording_open_nodes(struct rs_store *st, rs_store_node_fn each, void *ctx);
 
 /* Appends to the audit log (its id is set). Returns 0, -ENOENT (unknown room), -EIO. */
 int rs_store_recording_audit_add(struct rs_store *st, struct rs_recording_audit *a);

@@ -21,6 +21,8 @@
 #     the state back (roles, hand, speakers' list, the vote's turnout and eligibility, the
 #     agenda's current item); the time from the kill to the last resume is printed as a comment
 #     (not asserted), and A counts the restore in /metrics;
+#   - rows a dead node left open in PostgreSQL (a stay, a recording of node "gone") are closed by
+#     the live nodes' sweep (reason node_lost, interrupted); a live node's open stay is not;
 #   - SIGTERM on A: it hands its rooms over (log `event=handed_over rooms_left=0`), leaves the
 #     cluster and exits 0 within cluster_drain_timeout_s (5 s) + 2 s; its clients were told
 #     `moved` and resume through C with their state (time printed too).
@@ -136,6 +138,19 @@ field() { node -e 'const j = JSON.parse(process.argv[1]); console.log(j[process.
 if got=$(wait_all "a b c" /readyz 15 200); then ok "every node is ready (/readyz 200)"
 else notok "every node is ready (/readyz 200)" "$got
 $(tail -5 "$dir"/[abc].log)"; finish; fi
+
+# What a node that died left open in the store (docs/security.md F8, http/cluster_sweep.h): a
+# stay and a recording of node "gone", which never ran here, and a stay of c, which lives to the
+# end. The live nodes close the first two within their sweep period (10 s); checked at the end.
+psql_q() { psql "$pg" -X -qAt -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
+r=$(psql_q "INSERT INTO rooms (id, created_at_ms, last_active_ms) VALUES ('f8', 1, 1);
+  INSERT INTO attendance (room_id, participant_id, display_name, role, joined_at_ms, node)
+    VALUES ('f8', 'pgone', 'Gerda', 'participant', 1, 'gone'),
+           ('f8', 'plive', 'Carl', 'participant', 1, 'c');
+  INSERT INTO recordings (room_id, format, file, layout, started_by, purpose, started_at_ms,
+    retention_days, expires_at_ms, state, node)
+    VALUES ('f8', 'mp4', 'f8/1.mp4', 'speaker', 'Gerda', 'Protokoll', 1, 30, 4102444800000,
+            'recording', 'gone');") || notok "rows of a gone node put into PostgreSQL" "$r"
 
 # the room opens on b (a participant stays in it)
 node tests/ops/cluster_join.js "$(url b)" cl1 120 >"$dir/holder.out" 2>&1 &
@@ -295,6 +310,17 @@ failover=
 shared=$(curl -s -m 2 "$(url c)/metrics" | awk '/^ratsaal_cluster_shared_storage / {print $2}')
 if [[ $shared == 1 ]]; then ok "c sees recordings_dir and live_dir shared by every node"
 else notok "c sees recordings_dir and live_dir shared by every node" "ratsaal_cluster_shared_storage=${shared:-none}"; fi
+for _ in $(seq 150); do
+  [[ $(psql_q "SELECT reason FROM attendance WHERE participant_id = 'pgone'") == node_lost ]] && break
+  sleep 0.1
+done
+r=$(psql_q "SELECT participant_id || ':' || coalesce(reason, 'open') FROM attendance
+  WHERE room_id = 'f8' ORDER BY participant_id; SELECT state FROM recordings WHERE room_id = 'f8'")
+swept=$(curl -s -m 2 "$(url c)/metrics" | grep -E '^ratsaal_cluster_swept_total')
+if [[ $r == $'pgone:node_lost\nplive:open\ninterrupted' ]]; then
+  ok "the gone node's open stay is closed (node_lost) and its recording interrupted; c's stay stays open"
+else notok "the gone node's open stay is closed (node_lost) and its recording interrupted; c's stay stays open" \
+  "$r; $swept"; fi
 errors=$(grep -h ' error ' "$dir"/[abc].log | head -5)
 if [[ -z $errors ]]; then ok "no error lines in the servers' logs"; else notok "no error lines in the servers' logs" "$errors"; fi
 finish

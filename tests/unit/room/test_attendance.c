@@ -166,19 +166,19 @@ static void test_restart_closes_open_rows(void **state)
     member(&owner, "Olga");
     member(&alice, "Alice");
     /* the next process starts on this database while the rows are open (the old one died) */
-    assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800000LL), 2);
+    assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800000LL, NULL), 2);
     struct rows *rs = rows_of(MEETING);
     for (size_t i = 0; i < rs->n; i++) {
         assert_int_equal(rs->r[i].left_at_ms, 4102444800000LL);
         assert_string_equal(rs->r[i].reason, "server_restart");
     }
-    assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800001LL), 0); /* idempotent */
+    assert_int_equal(rs_attendance_close_stale(th_app.store, 4102444800001LL, NULL), 0); /* idempotent */
 }
 
 /* A cluster's failover and drain (room/snapshot.h), on one app standing in for two nodes that
  * share the store: a room handed over writes nothing to the attendance list; the next owner
- * restores the participant, continues its stay (one row, still open), and closes that row
- * when it leaves. */
+ * restores the participant, continues its stay (one row, still open, now the new node's, even
+ * when a sweep closed it as the gone node's meanwhile), and closes that row when it leaves. */
 static char *snap;
 static size_t snap_len;
 
@@ -204,10 +204,17 @@ static int fo_save(void *user, const char *room, const char *data, size_t len)
     return 0;
 }
 
+static int one_node(const char *node, void *ctx)
+{
+    snprintf(ctx, 64, "%s", node);
+    return 0;
+}
+
 static void test_stay_continues_across_nodes(void **state)
 {
     th_app.room_owner = (struct rs_room_owner){
         .acquire = fo_acquire, .snapshot_load = fo_load, .snapshot_save = fo_save};
+    rs_store_set_node(th_app.store, "node-a");
     struct rs_session *a = th_conn(&alice, NULL);
     th_send(a,
             "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":"
@@ -224,6 +231,12 @@ static void test_stay_continues_across_nodes(void **state)
     struct rows *rs = rows_of(MEETING);
     assert_int_equal(rs->n, 1);
     assert_int_equal(rs->r[0].left_at_ms, 0); /* handed over: the stay goes on */
+    /* node-a counts as gone before the next owner restores the room: a sweep closes the stay
+     * (http/cluster_sweep.h), which the restore opens again as node-b's */
+    assert_int_equal(
+        rs_store_attendance_close_open(th_app.store, rs_wall_ms(), RS_ATTENDANCE_NODE_LOST, "node-a"),
+        1);
+    rs_store_set_node(th_app.store, "node-b");
 
     struct rs_session *a2 = th_conn(&alice, NULL);
     th_send(a2, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"resume\":\"%s\"}",
@@ -234,12 +247,17 @@ static void test_stay_continues_across_nodes(void **state)
     rs = rows_of(MEETING);
     assert_int_equal(rs->n, 1); /* no second row */
     assert_int_equal(rs->r[0].left_at_ms, 0);
+    assert_string_equal(rs->r[0].reason, "");
+    char nodes[64] = "";
+    assert_int_equal(rs_store_attendance_open_nodes(th_app.store, one_node, nodes), 0);
+    assert_string_equal(nodes, "node-b"); /* node-a restarting would leave it alone */
     th_send(a2, "{\"ns\":\"control\",\"action\":\"leave\"}");
     rs = rows_of(MEETING);
     assert_int_equal(rs->n, 1);
     assert_true(rs->r[0].left_at_ms > 0);
     assert_string_equal(rs->r[0].reason, "left");
     memset(&th_app.room_owner, 0, sizeof(th_app.room_owner));
+    rs_store_set_node(th_app.store, NULL);
     free(snap);
     snap = NULL;
     (void)a;

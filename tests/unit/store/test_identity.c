@@ -99,7 +99,7 @@ static void test_migrate_v1_to_v2(void **state)
     sqlite3_close(db);
 
     struct rs_store *st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     struct rs_room_record r;
     assert_int_equal(rs_store_room_get(st, "old-room", &r), 0);
     assert_string_equal(r.title, "Altbau");
@@ -126,7 +126,7 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* reopening does not re-run migrations */
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     rs_store_close(st);
 }
 
@@ -811,6 +811,7 @@ static void rewind_to_v7(void)
                      "  4102444800000, NULL, 2);"
                      "DROP TABLE recording_audit;"
                      "DROP TABLE recordings;"
+                     "ALTER TABLE attendance DROP COLUMN node;" /* migration 10 */
                      "DELETE FROM schema_migrations WHERE version >= 8;",
                      NULL, NULL, NULL),
         SQLITE_OK);
@@ -856,7 +857,7 @@ static void test_invite_audience_migration(void **state)
         rewind_to_v7();
 
     st = open_store();
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     uint8_t zero[32] = {0};
     struct rs_invite_record got;
     assert_int_equal(rs_store_invite_find(st, zero, 10, &got), 0);

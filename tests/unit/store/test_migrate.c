@@ -597,7 +597,7 @@ static void test_copies_everything(void **state)
     assert_true(position_of(&t, "vote_electorate") < position_of(&t, "vote_voters"));
 
     assert_int_equal(rs_test_store_open(target, &st), 0);
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     dump_all(st, &after);
     assert_string_equal(after.text, before.text);
 

@@ -34,7 +34,7 @@ static void test_migrate_and_rooms(void **state)
 {
     struct rs_store *st;
     assert_int_equal(rs_test_store_open(path, &st), 0);
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     struct rs_room_record r = {0}, got;
     snprintf(r.id, sizeof(r.id), "room1");
     snprintf(r.title, sizeof(r.title), "Bauausschuss");
@@ -63,7 +63,7 @@ static void test_migrate_and_rooms(void **state)
 
     /* persists across reopen; migrations are not re-run */
     assert_int_equal(rs_test_store_open(path, &st), 0);
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     assert_int_equal(rs_store_room_get(st, "room1", &got), 0);
     assert_int_equal(got.last_active_ms, 9999);
     assert_int_equal(rs_store_room_delete(st, "room1"), 0);

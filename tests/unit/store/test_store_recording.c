@@ -239,7 +239,7 @@ static void close_open_interrupts_running(void **state)
                         c = rec("other", 9000, 30);
     int64_t ia = add(&a, "rat/a.mp4"), ib = add(&b, "rat/b.mp4"), ic = add(&c, "other/c.mp4");
     assert_int_equal(rs_store_recording_finish(st, ib, 3000, 5, "done"), 0);
-    assert_int_equal(rs_store_recording_close_open(st, 5000), 2);
+    assert_int_equal(rs_store_recording_close_open(st, 5000, NULL), 2);
     struct rs_recording got;
     assert_int_equal(rs_store_recording_get(st, ia, &got), 0);
     assert_string_equal(got.state, "interrupted");
@@ -249,7 +249,7 @@ static void close_open_interrupts_running(void **state)
     assert_int_equal(got.ended_at_ms, 3000);
     assert_int_equal(rs_store_recording_get(st, ic, &got), 0);
     assert_int_equal(got.ended_at_ms, 9000); /* started "after" now: ends at its start */
-    assert_int_equal(rs_store_recording_close_open(st, 6000), 0);
+    assert_int_equal(rs_store_recording_close_open(st, 6000, NULL), 0);
 }
 
 struct audit_seen {
@@ -346,7 +346,7 @@ static void survives_reopen(void **state)
     int64_t ia = add(&a, "rat/a.mp4");
     rs_store_close(st);
     assert_int_equal(rs_test_store_open(path, &st), 0);
-    assert_int_equal(rs_store_schema_version(st), 9);
+    assert_int_equal(rs_store_schema_version(st), 10);
     struct rs_recording got;
     assert_int_equal(rs_store_recording_get(st, ia, &got), 0);
     assert_string_equal(got.file, "rat/a.mp4");

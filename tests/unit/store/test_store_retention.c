@@ -145,7 +145,7 @@ static void test_attendance(void **state)
     struct rs_room_record m;
     assert_int_equal(rs_store_room_get(st, "rat", &m), 0);
     /* the open stay goes once it has ended and aged */
-    assert_int_equal(rs_store_attendance_close_open(st, 800, "ended"), 1);
+    assert_int_equal(rs_store_attendance_close_open(st, 800, "ended", NULL), 1);
     assert_int_equal(rs_store_retention_purge(st, RS_RETENTION_ATTENDANCE, 1000, 100, NULL, NULL),
                      4);
     assert_int_equal(stays("rat").n, 0);
