@@ -61,6 +61,7 @@ static const char NODE_GET[] =
     "for i = 1, #v do\n"
     "  if v[i] and #v[i] > tonumber(ARGV[1]) then return redis.error_reply('RS_TOO_LONG') end\n"
     "end\n"
+    "v[#v + 1] = redis.call('PTTL', KEYS[1])\n"
     "return v\n";
 
 /* KEYS: node key, index set. ARGV: id. Prunes the index entry of a node that is gone. */
@@ -282,6 +283,12 @@ bool rs_cluster_ready(const struct rs_cluster *c)
     return c->registered && c->failed_heartbeats < c->ready_grace;
 }
 
+int64_t rs_cluster_fresh_ttl_ms(const struct rs_cluster *c)
+{
+    int64_t fresh = (int64_t)c->node_ttl_ms - (int64_t)c->heartbeat_ms * 5 / 2;
+    return fresh > 0 ? fresh : 0;
+}
+
 void rs_cluster_set_load(struct rs_cluster *c, uint32_t participants, uint32_t transports)
 {
     c->self.participants = participants < RS_CLUSTER_LOAD_MAX ? participants : RS_CLUSTER_LOAD_MAX;
@@ -305,7 +312,9 @@ static int record_of(const char *id, const redisReply *rep, struct rs_cluster_no
     const char *values[RS_NODE__FIELDS];
     size_t lens[RS_NODE__FIELDS];
     size_t present = 0;
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != RS_NODE__FIELDS)
+    /* the fields, then the key's PTTL (NODE_GET) */
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != RS_NODE__FIELDS + 1 ||
+        rep->element[RS_NODE__FIELDS]->type != REDIS_REPLY_INTEGER)
         return -EBADMSG;
     for (int f = 0; f < RS_NODE__FIELDS; f++) {
         const redisReply *v = rep->element[f];
@@ -321,7 +330,11 @@ static int record_of(const char *id, const redisReply *rep, struct rs_cluster_no
     }
     if (present == 0)
         return -ENOENT;
-    return rs_cluster_node_parse(id, strlen(id), values, lens, out) ? -EBADMSG : 0;
+    if (rs_cluster_node_parse(id, strlen(id), values, lens, out))
+        return -EBADMSG;
+    long long ttl = rep->element[RS_NODE__FIELDS]->integer; /* -1: none, -2: gone meanwhile */
+    out->ttl_left_ms = ttl > 0 ? ttl : 0;
+    return 0;
 }
 
 static void node_get_args(const char **args, size_t *lens, const char *key)

@@ -100,6 +100,10 @@ void rs_cluster_tick(struct rs_cluster *c, int64_t now_ms);
 /* Whether this node may take new work: it has registered and its last `ready_grace`
  * heartbeats did not all fail. Asks nothing of Redis. */
 bool rs_cluster_ready(const struct rs_cluster *c);
+/* A listed node whose record has less than this left of its TTL (ttl_left_ms) missed two
+ * heartbeats and more: probably dead, though its record has not expired yet. Assumes every
+ * node runs with the same cluster_node_ttl_ms and heartbeat period (docs/cluster.md). */
+int64_t rs_cluster_fresh_ttl_ms(const struct rs_cluster *c);
 
 /* Sets the load published by the next heartbeat (clamped to RS_CLUSTER_LOAD_MAX). */
 void rs_cluster_set_load(struct rs_cluster *c, uint32_t participants, uint32_t transports);

@@ -187,6 +187,7 @@ int rs_cluster_node_parse(const char *id, size_t id_len, const char *const *valu
     n.transports = (uint32_t)transports;
     n.started_at_ms = (int64_t)started;
     n.draining = draining == 1;
+    n.ttl_left_ms = 0; /* not in the hash (cluster.c fills it in from the key) */
     *out = n;
     return 0;
 }

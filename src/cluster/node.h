@@ -50,6 +50,10 @@ struct rs_cluster_node {
     char version[RS_CLUSTER_VERSION_MAX + 1];
     bool draining;
     char instance[RS_CLUSTER_INSTANCE_MAX + 1];
+    /* not in the hash: what is left of the record's TTL when it was listed (Redis's PTTL, so
+     * no clocks compared); a node that missed heartbeats has less (cluster.h
+     * rs_cluster_fresh_ttl_ms). 0: unknown */
+    int64_t ttl_left_ms;
 };
 
 /* The text form of a record's values, as written into the hash (rs_cluster_node_encode).

@@ -291,6 +291,7 @@ int rs_cluster_glue_start(struct rs_app *app, char *err, size_t errlen)
             snprintf(err, errlen, "cluster: cannot start: %s", strerror(-rc));
         return rc;
     }
+    g->place.fresh_ttl_ms = rs_cluster_fresh_ttl_ms(g->cluster);
     g->storage = -1;
     if ((rc = rs_cluster_storage_mark(cfg, err, errlen))) {
         rs_cluster_free(g->cluster);

@@ -55,7 +55,8 @@ const struct rs_cluster_node *rs_cluster_place_choose(const struct rs_cluster_pl
     const struct rs_cluster_node *best = NULL;
     for (size_t i = 0; i < p->n; i++) {
         const struct rs_cluster_node *n = &p->nodes[i];
-        if (strcmp(n->id, self->id) != 0 && !n->draining &&
+        bool silent = n->ttl_left_ms > 0 && n->ttl_left_ms < p->fresh_ttl_ms;
+        if (strcmp(n->id, self->id) != 0 && !n->draining && !silent &&
             (!best || rs_cluster_node_load_cmp(n, best) < 0))
             best = n;
     }

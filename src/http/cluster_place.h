@@ -12,6 +12,10 @@
  * RS_CLUSTER_PLACE_STALE_MS (Redis away) is not used: the room is placed on this node, whose
  * lease acquisition then decides (and fails while Redis is away).
  *
+ * A node that missed two heartbeats (its record's TTL has run down below `fresh_ttl_ms`) is
+ * passed over: it is probably dead, even though its record has not expired yet, and a room
+ * placed there would wait for the hold to run out.
+ *
  * This node wins ties: another node is chosen only when it is strictly less loaded
  * (participants, then media transports), so an evenly loaded cluster never redirects, and a
  * node that is draining places everything elsewhere while another node can take it.
@@ -34,6 +38,7 @@ struct rs_cluster_place {
     struct rs_cluster_node *nodes; /* RS_CLUSTER_NODES_MAX, owned */
     size_t n;                      /* live nodes in the copy */
     int64_t listed_ms;             /* when it was taken (monotonic); 0: never */
+    int64_t fresh_ttl_ms; /* nodes listed with less TTL left are passed over (0: none are) */
 };
 
 /* Allocates the copy. Returns 0 or -ENOMEM. */

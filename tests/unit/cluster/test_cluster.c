@@ -343,6 +343,9 @@ static void test_register_and_list(void **state)
     assert_string_equal(nodes[1].version, "0.18.0");
     assert_false(nodes[1].draining);
     assert_true(nodes[1].started_at_ms > 1700000000000);
+    /* with what is left of its record's TTL: just renewed, so more than the fresh mark */
+    assert_true(nodes[1].ttl_left_ms > rs_cluster_fresh_ttl_ms(a));
+    assert_true(nodes[1].ttl_left_ms <= SLOW.node_ttl_ms);
     /* B sees the same */
     assert_int_equal(rs_cluster_nodes(b, nodes, 4, &n), 0);
     assert_int_equal(n, 2);
@@ -354,6 +357,7 @@ static void test_register_and_list(void **state)
     struct rs_cluster_node one;
     assert_int_equal(rs_cluster_node_get(a, "node-b", &one), 0);
     assert_int_equal(one.participants, 7);
+    assert_true(one.ttl_left_ms > 0);
     assert_int_equal(rs_cluster_node_get(a, "node-z", &one), -ENOENT);
     assert_int_equal(rs_cluster_node_get(a, "no/such", &one), -EINVAL);
 

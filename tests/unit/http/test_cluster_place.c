@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Placement of new rooms from the node list (http/cluster_place.c), without Redis: the least
- * loaded node that is not draining, this node on a tie, nobody from a stale copy, and a burst
+ * loaded node that is not draining, this node on a tie, nobody from a stale copy, a node that
+ * missed heartbeats passed over, and a burst
  * of placements spread by counting each one in the copy. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,6 +100,27 @@ static void test_draining(void **state)
     assert_string_equal(chosen_as(&m, now), "self");
 }
 
+/* A node that missed two heartbeats (little of its record's TTL left) is passed over while
+ * its record lives; one listed without a TTL (0: unknown) counts as fresh. */
+static void test_silent_node(void **state)
+{
+    p.fresh_ttl_ms = 2500; /* node TTL 5 s, heartbeat 1 s: rs_cluster_fresh_ttl_ms */
+    add("a", 9, 18, false);
+    add("b", 0, 0, false);
+    add("c", 4, 8, false);
+    p.nodes[0].ttl_left_ms = 4900;
+    p.nodes[1].ttl_left_ms = 2400; /* b: silent for 2.6 s */
+    p.nodes[2].ttl_left_ms = 4100;
+    assert_string_equal(chosen("a"), "c");
+    p.nodes[1].ttl_left_ms = 2600; /* within two heartbeats: still a candidate */
+    assert_string_equal(chosen("a"), "b");
+    p.nodes[1].ttl_left_ms = 0;
+    assert_string_equal(chosen("a"), "b");
+    p.nodes[1].ttl_left_ms = 1;
+    p.nodes[2].ttl_left_ms = 1; /* both silent: a keeps the room */
+    assert_string_equal(chosen("a"), "self");
+}
+
 /* No copy, an old one, or only this node: this node. This node missing from the copy (not
  * registered yet) compares its own load as always. */
 static void test_no_copy(void **state)
@@ -151,6 +173,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_least_loaded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_draining, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
     };
