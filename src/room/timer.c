@@ -6,7 +6,8 @@
  * `timer/state` with the end time and the server's clock, so a client counts down against its
  * own clock without the server sending a tick a second. The room tick notices when the time is
  * up and tells everyone once (`done: true`); after that the room has no timer, which is also
- * what a joiner learns. Nothing is stored. */
+ * what a joiner learns. Nothing is stored; in a cluster a running timer is part of the room's
+ * snapshot (room/snapshot.h), so it goes on, with the same end, on the node that takes over. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "core/metrics.h"
 #include "room/events.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "room/timer.h"
 
 struct timer {
@@ -108,6 +110,37 @@ static void timer_room_free(struct rs_room *room)
     *s = NULL;
 }
 
+/* ---- failover (room/snapshot.h): a running timer, with its end ---- */
+
+static json_t *timer_save(struct rs_room *room)
+{
+    const struct timer *t = get(room);
+    if (!t || !t->running)
+        return NULL;
+    return json_pack("{s:s, s:I, s:I}", "label", t->label, "started", (json_int_t)t->started_ms,
+                     "ends", (json_int_t)t->ends_ms);
+}
+
+static int timer_restore(struct rs_room *room, json_t *part)
+{
+    const char *label = rs_snapshot_str(part, "label");
+    int64_t started, ends;
+    struct timer **s = slot(room);
+    if (!label || strlen(label) >= sizeof((*s)->label) ||
+        !rs_snapshot_int(part, "started", 0, INT64_MAX / 2, &started) ||
+        !rs_snapshot_int(part, "ends", started + RS_TIMER_MIN_S * 1000,
+                         started + RS_TIMER_MAX_S * 1000, &ends))
+        return -EBADMSG;
+    if (!*s && !(*s = calloc(1, sizeof(**s))))
+        return -ENOMEM;
+    struct timer *t = *s;
+    t->running = true;
+    snprintf(t->label, sizeof(t->label), "%s", label);
+    t->started_ms = started;
+    t->ends_ms = ends; /* already past: the next tick says it is done */
+    return 0;
+}
+
 static const struct rs_action actions[] = {
     {.name = "start",
      .fn = act_start,
@@ -130,4 +163,6 @@ const struct rs_feature rs_timer_feature = {
     .welcome = timer_welcome,
     .room_free = timer_room_free,
     .tick = timer_tick,
+    .save = timer_save,
+    .restore = timer_restore,
 };

@@ -202,6 +202,10 @@ static void test_round_trip(void **state)
         "{\"ns\":\"session\",\"action\":\"set_role\",\"id\":\"%s\",\"role\":\"chair\","
         "\"on\":true}",
         m.id);
+    say(m.s, "{\"ns\":\"timer\",\"action\":\"start\",\"seconds\":600,\"label\":\"Pause\"}");
+    json_t *tj = expect(p.s, "timer", "state");
+    json_int_t ends = json_integer_value(json_object_get(json_object_get(tj, "timer"), "ends_at"));
+    json_decref(tj);
     uint64_t written = rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN);
     rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN), written + 1);
@@ -246,6 +250,10 @@ static void test_round_trip(void **state)
     assert_string_equal(str(json_array_get(queue, 1), "id"), r.id);
     assert_string_equal(str(json_object_get(sp, "speaker"), "id"), q.id);
     assert_int_equal(json_integer_value(json_object_get(sp, "time_limit_s")), 120);
+    /* the break's countdown goes on with the same end */
+    json_t *timer = json_object_get(jp, "timer");
+    assert_string_equal(str(timer, "label"), "Pause");
+    assert_int_equal(json_integer_value(json_object_get(timer, "ends_at")), ends);
     json_t *chair = json_object_get(jp, "chair");
     if (chair) /* the chair's state as the welcome shows it */
         assert_true(json_is_true(json_object_get(chair, "locked")));
@@ -331,7 +339,8 @@ static void test_bad_part(void **state)
     const char *s = "{\"v\":1,\"room\":\"snap\",\"participants\":[{\"id\":\"pabcdefghijk\","
                     "\"name\":\"Anna\",\"role\":\"participant\",\"access\":0,\"joined_at\":1,"
                     "\"f\":{\"hand\":{\"raised_at\":\"soon\"}}}],"
-                    "\"f\":{\"speakers\":{\"queue\":7}}}";
+                    "\"f\":{\"speakers\":{\"queue\":7},"
+                    "\"timer\":{\"label\":\"Pause\",\"started\":1000,\"ends\":5000}}}";
     free(saved);
     saved = strdup(s);
     saved_len = strlen(s);
@@ -341,8 +350,9 @@ static void test_bad_part(void **state)
     page_join(&two, &p, "Paul", NULL, &j);
     assert_int_equal(json_array_size(json_object_get(j, "participants")), 2);
     assert_false(json_is_true(json_object_get(participant(j, "pabcdefghijk"), "hand_raised")));
+    assert_true(json_is_null(json_object_get(j, "timer"))); /* shorter than a timer can be */
     json_decref(j);
-    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 2);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 3);
 }
 
 /* Restored participants who never come back leave after the resume grace, as on one node. */
