@@ -655,6 +655,7 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"oidc_tenant_claim", cfg->oidc_tenant_claim, sizeof(cfg->oidc_tenant_claim), 0},
         {"tls_cert", cfg->tls_cert, sizeof(cfg->tls_cert), 0},
         {"tls_key", cfg->tls_key, sizeof(cfg->tls_key), 0},
+        {"cluster_ca_file", cfg->cluster_ca_file, sizeof(cfg->cluster_ca_file), 0},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (strcmp(key, strs[i].name) != 0)
