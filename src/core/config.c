@@ -447,6 +447,14 @@ static int parse_cluster(struct rs_config *cfg, const char *key, const char *val
         snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "%s", value);
         return 0;
     }
+    if (strcmp(key, "cluster_ca_file") == 0) { /* read and checked at start (http/tls.c) */
+        if (copy_str(cfg->cluster_ca_file, sizeof(cfg->cluster_ca_file), value)) {
+            snprintf(err, errlen, "%s: longer than %zu bytes", key,
+                     sizeof(cfg->cluster_ca_file) - 1);
+            return -EINVAL;
+        }
+        return 0;
+    }
     if (strcmp(key, "cluster_drain_timeout_s") == 0) {
         if (parse_uint(value, 1, 600, &v)) {
             snprintf(err, errlen, "%s: expected seconds 1-600, got '%s'", key, value);
@@ -655,7 +663,6 @@ int rs_config_set(struct rs_config *cfg, const char *key, const char *value, cha
         {"oidc_tenant_claim", cfg->oidc_tenant_claim, sizeof(cfg->oidc_tenant_claim), 0},
         {"tls_cert", cfg->tls_cert, sizeof(cfg->tls_cert), 0},
         {"tls_key", cfg->tls_key, sizeof(cfg->tls_key), 0},
-        {"cluster_ca_file", cfg->cluster_ca_file, sizeof(cfg->cluster_ca_file), 0},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (strcmp(key, strs[i].name) != 0)
