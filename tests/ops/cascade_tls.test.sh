@@ -23,11 +23,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [[ -n ${2:-} ]] && sed 's/^/  # /' <<<"$2"; }
-finish() { echo "# pass $((n - fails))"; echo "# fail $fails"; [[ $fails -eq 0 ]]; exit $?; }
+. tests/ops/lib.sh
 
 server=${RATSAAL_BIN:-bin/ratsaal}
 for tool in redis-server node openssl; do
@@ -46,20 +42,12 @@ cleanup() {
   for p in $aud_c $aud_b $pub_pid $fwd_pid; do kill "$p" 2>/dev/null; done
   for k in a b c; do [[ -n ${pid[$k]:-} ]] && kill -9 "${pid[$k]}" 2>/dev/null; done
   wait 2>/dev/null
-  scripts/redis-test.sh stop "$dir/redis" >/dev/null 2>&1
-  scripts/pg-test.sh stop "$dir/pg" >/dev/null 2>&1
+  stop_stores "$dir"
   [[ -n ${KEEP_DIR:-} ]] && echo "# kept $dir" || rm -rf "$dir"
 }
 trap cleanup EXIT
 
-redis=$(scripts/redis-test.sh start "$dir/redis" 2>"$dir/redis.err") || {
-  notok "redis-server starts" "$(cat "$dir/redis.err")"
-  finish
-}
-pg=$(scripts/pg-test.sh start "$dir/pg" 2>"$dir/pg.err") || {
-  notok "PostgreSQL starts" "$(tail -5 "$dir/pg.err")"
-  finish
-}
+start_stores "$dir"
 
 # a CA for this run only, and a certificate for 127.0.0.1 (an IP address SAN: what the relay
 # checks the name against) that it signs; EC P-256 keys, quick to make
@@ -81,12 +69,7 @@ fi
 
 # recordings_dir and live_dir are one directory for all nodes (docs/cluster.md "Shared directories")
 mkdir -p "$dir/shared/recordings" "$dir/shared/live"
-read -r -a ports < <(python3 -c '
-import socket
-socks = []
-for _ in range(7):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))')
+read -r -a ports < <(free_ports 7)
 i=0
 for k in a b c; do
   port[$k]=${ports[$i]}; udp[$k]=${ports[$((i + 3))]}; i=$((i + 1))
