@@ -15,7 +15,8 @@
 #     `event=link_connect_failed why=certificate_not_verified` with OpenSSL's reason, its
 #     ratsaal_cascade_failures_total rises with each attempt, and a never gets a second relay
 #     subscriber;
-#   - b logged no failed link.
+#   - b logged no failed link;
+#   - a cluster_ca_file that holds no certificate refuses the start with one line naming it.
 # Needs `make all bench/ratsaal-load`, redis-server, PostgreSQL's server binaries, node and
 # openssl. Takes about 20 s. RATSAAL_BIN runs another server binary. Prints TAP-like lines and
 # `# pass N`, `# fail N`; exits 1 on a failure. Everything it starts is stopped (by PID) and its
@@ -114,6 +115,18 @@ if grep -q "event=relay_link_trust ca=$dir/ca.pem" "$dir/b.log" &&
    grep -q "event=relay_link_trust ca=system" "$dir/c.log"; then
   ok "b trusts cluster_ca_file, c the system's CA store (logged at start)"
 else notok "b trusts cluster_ca_file, c the system's CA store (logged at start)" "$(grep -h relay_link_trust "$dir"/[bc].log)"; fi
+
+# a CA file that holds no certificate (the key) stops the start, with one line naming the key
+mkdir -p "$dir/bad"
+sed -e "s|^cluster_ca_file = .*|cluster_ca_file = $dir/ca.key|" -e "s|^listen = .*|listen = 127.0.0.1:${ports[6]}|" \
+  -e "s|^data_dir = .*|data_dir = $dir/bad|" -e "s|^cluster_node_id = .*|cluster_node_id = bad|" \
+  "$dir/b.conf" >"$dir/bad.conf"
+timeout 20 "$server" serve --config "$dir/bad.conf" >"$dir/bad.log" 2>&1
+rc=$?
+if [[ $rc -ne 0 && $rc -ne 124 ]] && grep -q "cluster_ca_file: $dir/ca.key holds no PEM certificate" "$dir/bad.log"; then
+  ok "a cluster_ca_file without a certificate refuses the start, naming the key"
+else notok "a cluster_ca_file without a certificate refuses the start, naming the key" "exit $rc
+$(tail -3 "$dir/bad.log")"; fi
 
 # the chair: podium mode on, publishing on a
 node tests/ops/tls_forward.js "$fwd_port" "${port[a]}" "$dir/ca.pem" >"$dir/fwd.log" 2>&1 &
