@@ -9,7 +9,14 @@
  * LWS_CALLBACK_CLIENT_CONNECTION_ERROR / CLIENT_CLOSED / WSI_DESTROY, which tells the owner (if
  * it did not close the link itself), detaches it from the wsi and frees it. close() detaches
  * the owner (no callback any more) and asks lws to close (the WRITEABLE callback returns -1);
- * without a wsi it frees the link at once. */
+ * without a wsi it frees the link at once.
+ *
+ * TLS: an https:// owner URL is a wss:// link (the link carries cluster_secret). lws verifies
+ * the owner's certificate during the handshake, the chain against the vhost's client SSL_CTX
+ * (http/tls.c rs_tls_client_new: cluster_ca_file or the system's CA store) and the host name
+ * from ci.host; there is deliberately no flag here that relaxes either. A refused certificate
+ * is a CLIENT_CONNECTION_ERROR like a refused connection, so the cascade's retry and give-up
+ * apply unchanged; only the log line says which it was. */
 #include "http/cascade_link.h"
 
 #include <ctype.h>
