@@ -15,7 +15,7 @@
 # Exit status is non-zero when anything failed. Set E2E=0 to skip the browser tests locally,
 # HOSTILE=0 to skip the hostile clients (about 2 minutes), SOAK=0 the soak (about 2 minutes),
 # CLUSTER=0 the three-node cluster (tests/ops/cluster.test.sh and cluster_lb.test.sh behind
-# nginx, about 60 s), UNIT=0 to skip the
+# nginx, and cascade_tls.test.sh: the relay link over TLS; about 75 s), UNIT=0 to skip the
 # unit tests and the corpus replay; E2E_FILES="tests/e2e/a.test.js ..." runs only those browser test files;
 # RATSAAL_BIN=bin/ratsaal runs the browser tests against the plain build instead.
 set -uo pipefail
@@ -198,25 +198,26 @@ if [[ "${SOAK:-1}" != 0 ]]; then
   count_tap "$log" $rc soak
 fi
 
+# runs one TAP-printing test command into build/test-logs/<label>.log and counts it:
+# $1 = label, $2 = timeout in seconds, $3 = extra lines to show (regex), the rest the command
+run_tap() {
+  local label=$1 limit=$2 show=$3 log="$log_dir/$1.log" rc
+  shift 3
+  timeout "$limit" "$@" >"$log" 2>&1
+  rc=$?
+  grep -E "^(not )?ok ${show:+|$show}" "$log" | sed 's/^/  /'
+  count_tap "$log" $rc "$label"
+}
+
 if [[ "${CLUSTER:-1}" != 0 ]]; then
   section "cluster (tests/ops/cluster.test.sh: three servers on Redis and PostgreSQL, about 30 s)"
-  log="$log_dir/cluster.log"
-  timeout 180 tests/ops/cluster.test.sh >"$log" 2>&1
-  rc=$?
-  grep -E '^(not )?ok |^# state recovery' "$log" | sed 's/^/  /'
-  count_tap "$log" $rc cluster
+  run_tap cluster 180 '^# state recovery' tests/ops/cluster.test.sh
   # the web client's way back after its node died (web/js/signaling.js; node, no browser)
-  log="$log_dir/signaling-fallback.log"
-  timeout 60 node --test --test-reporter=tap tests/ops/signaling_fallback.test.mjs >"$log" 2>&1
-  rc=$?
-  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
-  count_tap "$log" $rc signaling-fallback
+  run_tap signaling-fallback 60 '' node --test --test-reporter=tap tests/ops/signaling_fallback.test.mjs
   section "cluster behind a load balancer (tests/ops/cluster_lb.test.sh: placement, nginx, HAProxy, about 45 s)"
-  log="$log_dir/cluster_lb.log"
-  timeout 200 tests/ops/cluster_lb.test.sh >"$log" 2>&1
-  rc=$?
-  grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
-  count_tap "$log" $rc cluster_lb
+  run_tap cluster_lb 200 '' tests/ops/cluster_lb.test.sh
+  section "cascade over TLS (tests/ops/cascade_tls.test.sh: relays to a node serving TLS, verified and refused, about 15 s)"
+  run_tap cascade_tls 90 '' tests/ops/cascade_tls.test.sh
 fi
 
 if [[ "${E2E:-1}" != 0 ]]; then

@@ -30,6 +30,9 @@ struct rs_cascade;
 struct rs_room_moved {
     char url[256];  /* the owner's public URL; "" when unknown (the client retries) */
     char node[65];  /* the owner's node id; "" when unknown */
+    /* the cascade: the owner's media address from its node record (never sent to clients);
+     * an edge refuses an offer whose candidate is elsewhere. "" when unknown */
+    char media_ip[46];
     unsigned retry_after_s; /* with no url: when to try again */
 };
 

@@ -447,6 +447,14 @@ static int parse_cluster(struct rs_config *cfg, const char *key, const char *val
         snprintf(cfg->cluster_prefix, sizeof(cfg->cluster_prefix), "%s", value);
         return 0;
     }
+    if (strcmp(key, "cluster_ca_file") == 0) { /* read and checked at start (http/tls.c) */
+        if (copy_str(cfg->cluster_ca_file, sizeof(cfg->cluster_ca_file), value)) {
+            snprintf(err, errlen, "%s: longer than %zu bytes", key,
+                     sizeof(cfg->cluster_ca_file) - 1);
+            return -EINVAL;
+        }
+        return 0;
+    }
     if (strcmp(key, "cluster_drain_timeout_s") == 0) {
         if (parse_uint(value, 1, 600, &v)) {
             snprintf(err, errlen, "%s: expected seconds 1-600, got '%s'", key, value);

@@ -130,6 +130,9 @@ struct rs_config {
     /* shared by every node: authenticates one node's relay to another (the cascade,
      * docs/cluster.md "Cascade"); empty: no cascade (audience joins are moved to the owner) */
     char cluster_secret[129];
+    /* PEM CA certificates that alone are trusted for https:// relay links to other nodes;
+     * empty: the system's CA store */
+    char cluster_ca_file[RS_CONFIG_PATH_MAX];
 };
 
 #define RS_CONFIG_RETENTION_DAYS_MAX 36500 /* a hundred years: longer is `off` */

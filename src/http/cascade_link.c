@@ -9,11 +9,21 @@
  * LWS_CALLBACK_CLIENT_CONNECTION_ERROR / CLIENT_CLOSED / WSI_DESTROY, which tells the owner (if
  * it did not close the link itself), detaches it from the wsi and frees it. close() detaches
  * the owner (no callback any more) and asks lws to close (the WRITEABLE callback returns -1);
- * without a wsi it frees the link at once. */
+ * without a wsi it frees the link at once.
+ *
+ * TLS: an https:// owner URL is a wss:// link (the link carries cluster_secret). lws verifies
+ * the owner's certificate during the handshake, the chain against the vhost's client SSL_CTX
+ * (http/tls.c rs_tls_client_new: cluster_ca_file or the system's CA store) and the host name
+ * from ci.host; there is deliberately no flag here that relaxes either. A refused certificate
+ * is a CLIENT_CONNECTION_ERROR like a refused connection, so the cascade's retry and give-up
+ * apply unchanged; only the log line says which it was. */
 #include "http/cascade_link.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +73,26 @@ static void report_closed(struct rs_cascade_link *l, const char *why)
     const struct rs_cascade_link_cb *cb = l->cb;
     l->cb = NULL;
     cb->on_closed(l->ctx, why);
+}
+
+/* Logs why a connection attempt failed, once, and returns the reason for the owner. For TLS,
+ * lws 4.1 passes only a generic "connect SSL err" text: the certificate's verdict is asked of
+ * the connection's SSL, which lws frees only after this callback. */
+static const char *connect_failed(struct lws *wsi, const char *in, size_t len)
+{
+    SSL *ssl = lws_get_ssl(wsi);
+    long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+    if (v != X509_V_OK) {
+        RS_WARN("cascade", "event=link_connect_failed why=certificate_not_verified error=%ld "
+                           "reason=\"%s\"",
+                v, X509_verify_cert_error_string(v));
+        return "certificate_not_verified";
+    }
+    size_t n = 0; /* one log line: lws' texts may end in a newline */
+    while (in && n < len && in[n] && (unsigned char)in[n] >= 0x20 && in[n] != '"')
+        n++;
+    RS_WARN("cascade", "event=link_connect_failed why=\"%.*s\"", (int)n, in ? in : "");
+    return "connect_failed";
 }
 
 int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -131,10 +161,10 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
         /* whichever comes first ends the link: the owner is told (unless it closed it), the
          * wsi forgets it, and it is freed (later callbacks of this wsi see no user) */
         if (l) {
+            const char *why = "closed";
             if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR)
-                RS_WARN("cascade", "event=link_connect_failed why=%s", in ? (const char *)in : "-");
-            report_closed(l, reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR ? "connect_failed"
-                                                                            : "closed");
+                why = connect_failed(wsi, in, len);
+            report_closed(l, why);
             lws_set_wsi_user(wsi, NULL);
             link_free(l);
         }
@@ -144,40 +174,79 @@ int rs_cascade_link_callback(struct lws *wsi, enum lws_callback_reasons reason, 
     }
 }
 
-/* http://host[:port][/path] into its parts; https is not built (docs/cluster.md "Cascade"). */
-static int split_url(const char *url, char *host, size_t hcap, int *port, char *path, size_t pcap)
+int rs_cascade_url_split(const char *url, struct rs_cascade_url *out)
 {
-    if (strncmp(url, "http://", 7) != 0)
+    memset(out, 0, sizeof(*out));
+    const char *h;
+    if (strncmp(url, "https://", 8) == 0) {
+        out->tls = true;
+        h = url + 8;
+    } else if (strncmp(url, "http://", 7) == 0) {
+        h = url + 7;
+    } else {
         return -ENOTSUP;
-    const char *h = url + 7, *slash = strchr(h, '/');
+    }
+    const char *slash = strchr(h, '/');
     size_t hl = slash ? (size_t)(slash - h) : strlen(h);
-    const char *colon = memchr(h, ':', hl);
-    size_t nl = colon ? (size_t)(colon - h) : hl;
-    if (nl == 0 || nl >= hcap)
+    const char *name = h, *after;
+    size_t nl;
+    if (h[0] == '[') {
+        const char *close = memchr(h, ']', hl);
+        if (!close)
+            return -EINVAL;
+        if (out->tls)
+            return -ENOTSUP;
+        name = h + 1;
+        nl = (size_t)(close - name);
+        after = close + 1;
+        for (size_t i = 0; i < nl; i++)
+            if (!strchr("0123456789abcdefABCDEF:.", name[i]))
+                return -EINVAL;
+    } else {
+        const char *colon = memchr(h, ':', hl);
+        nl = colon ? (size_t)(colon - h) : hl;
+        after = h + nl;
+        for (size_t i = 0; i < nl; i++)
+            if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '-')
+                return -EINVAL;
+    }
+    if (nl == 0 || nl >= sizeof(out->host))
         return -EINVAL;
-    memcpy(host, h, nl);
-    host[nl] = 0;
-    *port = 80;
-    if (colon) {
+    memcpy(out->host, name, nl);
+    out->port = out->tls ? 443 : 80;
+    if (after < h + hl) {
+        if (*after != ':' || after + 1 == h + hl || !isdigit((unsigned char)after[1]))
+            return -EINVAL;
         char *end;
-        long v = strtol(colon + 1, &end, 10);
+        long v = strtol(after + 1, &end, 10);
         if (end != h + hl || v < 1 || v > 65535)
             return -EINVAL;
-        *port = (int)v;
+        out->port = (int)v;
     }
-    int n = snprintf(path, pcap, "%s/signaling", slash ? slash : "");
-    return n > 0 && (size_t)n < pcap ? 0 : -EINVAL;
+    size_t pl = slash ? strlen(slash) : 0;
+    while (pl > 0 && slash[pl - 1] == '/') /* paths are appended to it */
+        pl--;
+    for (size_t i = 0; i < pl; i++)
+        if ((unsigned char)slash[i] <= 0x20 || (unsigned char)slash[i] >= 0x7f)
+            return -EINVAL;
+    int n = snprintf(out->path, sizeof(out->path), "%.*s/signaling", (int)pl, pl ? slash : "");
+    int m = snprintf(out->host_hdr, sizeof(out->host_hdr), "%.*s", (int)hl, h);
+    return n > 0 && (size_t)n < sizeof(out->path) && m > 0 && (size_t)m < sizeof(out->host_hdr)
+               ? 0
+               : -EINVAL;
 }
 
 static struct rs_cascade_link *link_open(void *user, const char *url,
                                          const struct rs_cascade_link_cb *cb, void *ctx)
 {
     (void)user;
-    char host[256], path[300], hostport[300];
-    int port;
-    if (!g_ctx || split_url(url, host, sizeof(host), &port, path, sizeof(path)))
+    struct rs_cascade_url u;
+    if (!g_ctx)
         return NULL;
-    snprintf(hostport, sizeof(hostport), "%s:%d", host, port);
+    if (rs_cascade_url_split(url, &u)) {
+        RS_WARN("cascade", "event=link_bad_url url=\"%s\"", url);
+        return NULL;
+    }
     struct rs_cascade_link *l = calloc(1, sizeof(*l));
     if (!l)
         return NULL;
@@ -186,10 +255,13 @@ static struct rs_cascade_link *link_open(void *user, const char *url,
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
     ci.context = g_ctx;
-    ci.address = host;
-    ci.port = port;
-    ci.path = path;
-    ci.host = hostport;
+    ci.address = u.host;
+    ci.port = u.port;
+    ci.path = u.path;
+    ci.host = u.host_hdr; /* with TLS also the name checked against the certificate */
+    /* chain and host name verified, never relaxed: the link carries cluster_secret. Trust
+     * is the vhost's client SSL_CTX (rs_tls_client_new: cluster_ca_file or the system's). */
+    ci.ssl_connection = u.tls ? LCCSCF_USE_SSL : 0;
     ci.origin = NULL;
     ci.protocol = NULL;
     ci.local_protocol_name = RS_CASCADE_LINK_PROTOCOL;

@@ -236,6 +236,7 @@ static int owner_cascading(void *user, const char *room, struct rs_room_moved *m
         return rc;
     snprintf(moved->node, sizeof(moved->node), "%s", owner);
     snprintf(moved->url, sizeof(moved->url), "%s", node.url);
+    snprintf(moved->media_ip, sizeof(moved->media_ip), "%s", node.media_ip);
     return 0;
 }
 

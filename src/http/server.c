@@ -99,6 +99,7 @@ struct rs_http {
     int64_t started_ms;
     lws_sorted_usec_list_t tick; /* periodic timer: keeps the loop turning while draining */
     struct rs_tls *tls;          /* NULL: plain HTTP */
+    SSL_CTX *link_tls;           /* the cascade links' client side; NULL without the cascade */
     char tls_err[256];           /* why rs_tls_attach failed while the context was created */
 
     /* the edge */
@@ -1310,6 +1311,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
     if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) /* user: the SSL_CTX */
         return tls_attach(wsi, user);
+    /* a relay link's certificate, asked of the first protocol (user: the X509_STORE_CTX):
+     * OpenSSL's verdict stands, 0 adds nothing to it */
+    if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION)
+        return 0;
     struct conn_user *u = user;
     struct conn *c = u ? u->http : NULL;
     struct rs_http *h;
@@ -1532,6 +1537,14 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
             goto fail_free;
         }
     }
+    if (app->cfg.cluster_secret[0] || app->cfg.cluster_ca_file[0]) {
+        char why[400];
+        rc = rs_tls_client_new(app->cfg.cluster_ca_file, &h->link_tls, why, sizeof(why));
+        if (rc) {
+            snprintf(err, errlen, "config: %s", why);
+            goto fail_free;
+        }
+    }
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 
     /* before lws sizes its descriptor tables from the limit */
@@ -1574,6 +1587,12 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
         info.alpn = "http/1.1";
         info.headers = &HSTS;
     }
+    if (h->link_tls) {
+        /* the global init is what makes lws give the vhost a client SSL_CTX; it is ours
+         * (lws does not free a provided one), so lws' own CA loading never runs */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.provided_client_ssl_ctx = h->link_tls;
+    }
     h->ctx = lws_create_context(&info);
     if (!h->ctx && h->tls_err[0]) {
         snprintf(err, errlen, "%s", h->tls_err);
@@ -1613,6 +1632,9 @@ int rs_http_start(struct rs_app *app, struct rs_http **out, char *err, size_t er
     if (h->tls)
         RS_INFO("http", "event=tls_on sha256=%s not_after=%s", rs_tls_fingerprint(h->tls),
                 rs_tls_not_after(h->tls));
+    if (h->link_tls)
+        RS_INFO("http", "event=relay_link_trust ca=%s",
+                app->cfg.cluster_ca_file[0] ? app->cfg.cluster_ca_file : "system");
     *out = h;
     return 0;
 fail_ctx:
@@ -1620,6 +1642,7 @@ fail_ctx:
         lws_context_destroy(h->ctx);
 fail_free:
     rs_tls_free(h->tls);
+    SSL_CTX_free(h->link_tls);
     rs_listener_close(&h->listener, 0);
     rs_edge_free(h->edge);
     rs_static_free(h->files);
@@ -1680,6 +1703,7 @@ void rs_http_free(struct rs_http *h)
         lws_context_destroy(h->ctx); /* closes every connection, and the adopted listener */
     }
     rs_tls_free(h->tls); /* after the SSL_CTX that calls into it */
+    SSL_CTX_free(h->link_tls); /* after lws, which does not free a provided one */
     rs_listener_close(&h->listener, h->listen_wsi != NULL);
     rs_edge_free(h->edge);
     rs_static_free(h->files);

@@ -16,7 +16,12 @@
  * connection inherited and installs the current chain and key. OpenSSL takes its own
  * references, so a reload that frees the previous certificate never pulls it from under a
  * connection in progress; established connections (meetings on WebSockets) never look at the
- * certificate again (renegotiation is off). */
+ * certificate again (renegotiation is off).
+ *
+ * The client side is smaller: the SSL_CTX of the cascade's links (wss:// to another node,
+ * carrying cluster_secret) with the same protocol settings, which always verifies. Its trust
+ * is either the system's CA store or, with cluster_ca_file, that file alone (a private CA for
+ * the nodes). It is built once at start, so a bad file stops the start rather than every relay. */
 #include "http/tls.h"
 
 #include <errno.h>
@@ -100,24 +105,26 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1;
 }
 
-static int parse_chain(struct cert *c, const char *path, const char *text, size_t len, char *err,
-                       size_t errlen)
+/* Every PEM certificate of `text`: the first into c->leaf, the others into c->chain. Errors
+ * name the config key `key`. */
+static int parse_chain(struct cert *c, const char *key, const char *path, const char *text,
+                       size_t len, char *err, size_t errlen)
 {
     BIO *b = BIO_new_mem_buf(text, (int)len);
     int rc = -EINVAL;
     if (!b) {
-        snprintf(err, errlen, "tls_cert: out of memory");
+        snprintf(err, errlen, "%s: out of memory", key);
         return -EINVAL;
     }
     ERR_clear_error();
     c->leaf = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
     if (!c->leaf) {
-        snprintf(err, errlen, "tls_cert: %s holds no PEM certificate", path);
+        snprintf(err, errlen, "%s: %s holds no PEM certificate", key, path);
         goto out;
     }
     c->chain = sk_X509_new_null();
     if (!c->chain) {
-        snprintf(err, errlen, "tls_cert: out of memory");
+        snprintf(err, errlen, "%s: out of memory", key);
         goto out;
     }
     for (;;) {
@@ -126,14 +133,14 @@ static int parse_chain(struct cert *c, const char *path, const char *text, size_
             break;
         if (!sk_X509_push(c->chain, x)) {
             X509_free(x);
-            snprintf(err, errlen, "tls_cert: out of memory");
+            snprintf(err, errlen, "%s: out of memory", key);
             goto out;
         }
     }
     /* the loop ends at the end of the file (no further PEM block) or at a damaged one */
     unsigned long e = ERR_peek_last_error();
     if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-        snprintf(err, errlen, "tls_cert: %s: certificate %d of the chain is damaged (%s)", path,
+        snprintf(err, errlen, "%s: %s: certificate %d of the file is damaged (%s)", key, path,
                  sk_X509_num(c->chain) + 2, ossl_reason());
         goto out;
     }
@@ -190,25 +197,34 @@ static void describe(struct cert *c)
     time_text(X509_get0_notAfter(c->leaf), c->not_after, sizeof(c->not_after));
 }
 
-static int setup_ctx(SSL_CTX *ctx, char *err, size_t errlen)
+/* What both ends of our TLS get: versions 1.2 and 1.3, AEAD suites, groups. 0 or -EINVAL
+ * (OpenSSL's reason left in its error queue). */
+static int set_protocols(SSL_CTX *ctx)
 {
     /* level 2: RSA and DH at least 2048 bits, ECC at least 224, no SHA-1 signatures */
     SSL_CTX_set_security_level(ctx, 2);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
+                                 SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    ERR_clear_error();
+    return SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+                   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
+                   SSL_CTX_set_cipher_list(ctx, RS_TLS_CIPHERS_TLS12) == 1 &&
+                   SSL_CTX_set_ciphersuites(ctx, RS_TLS_CIPHERSUITES_TLS13) == 1 &&
+                   SSL_CTX_set1_groups_list(ctx, RS_TLS_GROUPS) == 1
+               ? 0
+               : -EINVAL;
+}
+
+static int setup_ctx(SSL_CTX *ctx, char *err, size_t errlen)
+{
     /* NO_TICKET: no TLS 1.2 session tickets, whose one key per process would let a stolen
      * key decrypt every recorded session of the process's lifetime; resumption then uses the
      * server's session cache (TLS 1.2 session ids, TLS 1.3 stateful tickets) */
-    SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
-                                 SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+    SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
     SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION |
                                    SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION);
     SSL_CTX_sess_set_cache_size(ctx, SESSION_CACHE_MAX); /* the oldest go first */
-    ERR_clear_error();
-    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-        SSL_CTX_set_cipher_list(ctx, RS_TLS_CIPHERS_TLS12) != 1 ||
-        SSL_CTX_set_ciphersuites(ctx, RS_TLS_CIPHERSUITES_TLS13) != 1 ||
-        SSL_CTX_set1_groups_list(ctx, RS_TLS_GROUPS) != 1) {
+    if (set_protocols(ctx)) {
         snprintf(err, errlen, "tls_cert: OpenSSL refused the TLS settings: %s", ossl_reason());
         ERR_clear_error();
         return -EINVAL;
@@ -231,7 +247,7 @@ static int cert_load(const char *cert_path, const char *key_path, struct cert **
     }
     if (read_file("tls_cert", cert_path, &cert_text, &cert_len, err, errlen) ||
         read_file("tls_key", key_path, &key_text, &key_len, err, errlen) ||
-        parse_chain(c, cert_path, cert_text, cert_len, err, errlen) ||
+        parse_chain(c, "tls_cert", cert_path, cert_text, cert_len, err, errlen) ||
         parse_key(c, key_path, key_text, key_len, err, errlen))
         goto out;
     if (X509_check_private_key(c->leaf, c->key) != 1) {
@@ -341,4 +357,61 @@ void rs_tls_free(struct rs_tls *t)
     free(t->cert_path);
     free(t->key_path);
     free(t);
+}
+
+int rs_tls_client_new(const char *ca_file, SSL_CTX **out, char *err, size_t errlen)
+{
+    struct cert bundle = {0};
+    X509_STORE *store = NULL;
+    char *text = NULL;
+    size_t len;
+    int rc = -EINVAL;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx || set_protocols(ctx)) {
+        snprintf(err, errlen, "cluster_ca_file: OpenSSL refused the TLS settings: %s",
+                 ossl_reason());
+        goto fail;
+    }
+    /* lws sets the same per connection, with the host name; this is the floor */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (!ca_file || !ca_file[0]) {
+        if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+            snprintf(err, errlen, "cluster_ca_file: the system's CA store cannot be used: %s",
+                     ossl_reason());
+            goto fail;
+        }
+        goto done;
+    }
+    /* a store of only these certificates: the file replaces the system's trust, so a
+     * certificate some public CA issued for the owner's name is not enough */
+    if (read_file("cluster_ca_file", ca_file, &text, &len, err, errlen) ||
+        parse_chain(&bundle, "cluster_ca_file", ca_file, text, len, err, errlen))
+        goto fail;
+    store = X509_STORE_new();
+    if (!store || X509_STORE_add_cert(store, bundle.leaf) != 1) {
+        snprintf(err, errlen, "cluster_ca_file: %s: %s", ca_file, ossl_reason());
+        goto fail;
+    }
+    for (int i = 0; i < sk_X509_num(bundle.chain); i++) {
+        if (X509_STORE_add_cert(store, sk_X509_value(bundle.chain, i)) != 1) {
+            snprintf(err, errlen, "cluster_ca_file: %s: certificate %d: %s", ca_file, i + 2,
+                     ossl_reason());
+            goto fail;
+        }
+    }
+    SSL_CTX_set_cert_store(ctx, store); /* the SSL_CTX owns it now */
+    store = NULL;
+done:
+    ERR_clear_error();
+    rc = 0;
+    *out = ctx;
+    ctx = NULL;
+fail:
+    ERR_clear_error();
+    X509_STORE_free(store);
+    SSL_CTX_free(ctx);
+    X509_free(bundle.leaf);
+    sk_X509_pop_free(bundle.chain, X509_free);
+    free(text);
+    return rc;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* TLS on the HTTP/WebSocket port (optional: `tls_cert` + `tls_key` in the config).
+/* TLS on the HTTP/WebSocket port (optional: `tls_cert` + `tls_key` in the config), and the
+ * client SSL_CTX of the cascade's links to other nodes (`cluster_ca_file`).
  *
  * struct rs_tls holds the two paths and the certificate currently served. rs_tls_attach
  * configures an SSL_CTX (the one libwebsockets creates for the listening vhost) with our
@@ -54,5 +55,13 @@ const char *rs_tls_fingerprint(const struct rs_tls *t);
 const char *rs_tls_not_after(const struct rs_tls *t);
 
 void rs_tls_free(struct rs_tls *t);
+
+/* The client side, for the cascade's links to other nodes (http/cascade_link.c): a new
+ * SSL_CTX (caller frees) with our protocol settings that verifies the server's chain against
+ * the certificates in the PEM file `ca_file` only, or against the system's CA store when
+ * `ca_file` is NULL or empty. The host name is checked per connection (libwebsockets sets it
+ * from the link's URL). Returns 0, or -EINVAL with one line naming cluster_ca_file: a file
+ * that cannot be read, holds no certificate or a damaged one. */
+int rs_tls_client_new(const char *ca_file, SSL_CTX **out, char *err, size_t errlen);
 
 #endif

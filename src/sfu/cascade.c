@@ -13,7 +13,8 @@
  *
  * Everything from the owner is untrusted input: JSON fields are typed and bounded, the SDP
  * goes through rs_sdp_parse and must carry our own server's shapes (ICE credentials that fit,
- * a SHA-256 fingerprint, an IP literal candidate); anything else is dropped and counted
+ * a SHA-256 fingerprint, an IP literal candidate that is the owner's media address in its
+ * node record, edge_owner.media_ip); anything else is dropped and counted
  * (ratsaal_cascade_bad_input_total), and a relay that cannot go on is closed and retried with
  * a backoff (ratsaal_cascade_failures_total). Control thread only. */
 #include "sfu/cascade.h"
@@ -274,9 +275,20 @@ int rs_cascade_build_answer(const struct rs_sdp *offer, const char *ufrag, const
     return 0;
 }
 
-/* The owner's ICE credentials, fingerprint and candidate, as our own server writes them. */
-static int offer_transport(const struct rs_sdp *offer, char *ufrag, char *pwd, uint8_t fp[32],
-                           struct rs_cmd_transport *ct)
+/* Whether the address `ip` (4 or 16 bytes) is `owner_ip`, the owner's node-record media
+ * address, in any of its spellings. */
+static bool is_owner_ip(const uint8_t *ip, bool v6, const char *owner_ip)
+{
+    uint8_t want[16];
+    return inet_pton(v6 ? AF_INET6 : AF_INET, owner_ip, want) == 1 &&
+           memcmp(ip, want, v6 ? 16 : 4) == 0;
+}
+
+/* The owner's ICE credentials, fingerprint and candidate, as our own server writes them.
+ * -EINVAL for a transport of another shape, -EPERM for a candidate that is not `owner_ip`:
+ * another node's word alone must not make us send binding requests to an arbitrary address. */
+static int offer_transport(const struct rs_sdp *offer, const char *owner_ip, char *ufrag,
+                           char *pwd, uint8_t fp[32], struct rs_cmd_transport *ct)
 {
     struct rs_sdp_transport tr;
     if (rs_sdp_get_transport(offer, &tr) || strlen(tr.ice_ufrag) >= RS_SFU_UFRAG_SIZE ||
@@ -300,7 +312,7 @@ static int offer_transport(const struct rs_sdp *offer, char *ufrag, char *pwd, u
                 continue; /* an mDNS name or garbage: not from one of our nodes */
             }
             ct->peer_port = cd->port;
-            return 0;
+            return is_owner_ip(ct->peer_ip, ct->peer_v6, owner_ip) ? 0 : -EPERM;
         }
     }
     return -ENOENT;
@@ -312,8 +324,9 @@ static int uplink_ensure(struct edge *e, struct rs_media *m, const struct rs_sdp
     uint8_t fp[32];
     struct rs_cmd c;
     memset(&c, 0, sizeof(c));
-    if (offer_transport(offer, ufrag, pwd, fp, &c.u.transport))
-        return -EINVAL;
+    int rc = offer_transport(offer, e->room->edge_owner.media_ip, ufrag, pwd, fp, &c.u.transport);
+    if (rc)
+        return rc == -EPERM ? rc : -EINVAL;
     if (e->up.tid) {
         if (strcmp(ufrag, e->up_remote_ufrag) == 0 && strcmp(pwd, e->up_remote_pwd) == 0 &&
             memcmp(fp, e->up_fp, 32) == 0)
@@ -462,8 +475,8 @@ static void on_offer(struct edge *e, json_t *msg)
     }
     int rc = uplink_ensure(e, m, &offer);
     if (rc) {
-        if (rc == -EINVAL)
-            bad_input(e, "offer_transport");
+        if (rc == -EINVAL || rc == -EPERM)
+            bad_input(e, rc == -EPERM ? "offer_address" : "offer_transport");
         rs_cascade_edge_fail(e->room, "uplink");
         return;
     }

@@ -71,6 +71,7 @@ static int fake_cascading(void *user, const char *room, struct rs_room_moved *ow
     memset(owner, 0, sizeof(*owner));
     snprintf(owner->node, sizeof(owner->node), "a");
     snprintf(owner->url, sizeof(owner->url), "http://127.0.0.1:1");
+    snprintf(owner->media_ip, sizeof(owner->media_ip), "127.0.0.1");
     return 0;
 }
 

@@ -305,8 +305,11 @@ static void test_cluster_settings(void **state)
                        "cluster_public_url = https://meet.example.org/n/node-a.1_x/\n"
                        "cluster_prefix = rs:prod:\n"
                        "cluster_node_ttl_ms = 3000\n"
-                       "cluster_lease_ttl_ms = 10000\n";
+                       "cluster_lease_ttl_ms = 10000\n"
+                       "cluster_ca_file = /etc/ratsaal/cluster-ca.pem\n";
+    assert_string_equal(cfg.cluster_ca_file, ""); /* default: the system's CA store */
     assert_int_equal(parse(&cfg, good, err), 0);
+    assert_string_equal(cfg.cluster_ca_file, "/etc/ratsaal/cluster-ca.pem");
     assert_string_equal(cfg.cluster_redis, "redis://:s3cret@10.0.0.5:6379/2");
     assert_string_equal(cfg.cluster_node_id, "node-a.1_x");
     assert_string_equal(cfg.cluster_public_url, "https://meet.example.org/n/node-a.1_x");

@@ -49,8 +49,8 @@ static EVP_PKEY *rsa_key(size_t bits)
     return k;
 }
 
-/* A self-signed certificate valid from now + from_s to now + to_s seconds. */
-static X509 *self_signed(EVP_PKEY *key, long from_s, long to_s)
+/* A self-signed certificate for `cn`, valid from now + from_s to now + to_s seconds. */
+static X509 *self_signed_cn(EVP_PKEY *key, const char *cn, long from_s, long to_s)
 {
     X509 *x = X509_new();
     assert_non_null(x);
@@ -60,11 +60,15 @@ static X509 *self_signed(EVP_PKEY *key, long from_s, long to_s)
     X509_gmtime_adj(X509_getm_notAfter(x), to_s);
     X509_set_pubkey(x, key);
     X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
-                               0);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(x, n);
     assert_true(X509_sign(x, key, EVP_sha256()) > 0);
     return x;
+}
+
+static X509 *self_signed(EVP_PKEY *key, long from_s, long to_s)
+{
+    return self_signed_cn(key, "127.0.0.1", from_s, to_s);
 }
 
 static void write_cert(const char *name, X509 *x)
@@ -426,6 +430,86 @@ static void test_reload(void **state)
     EVP_PKEY_free(ec);
 }
 
+/* The cascade links' client side: a CA file replaces the system's trust (a server whose
+ * certificate the file does not vouch for fails, whatever else would trust it), errors name
+ * cluster_ca_file, and no file means the system's store. */
+static void expect_client_error(const char *ca, const char *needle)
+{
+    SSL_CTX *c = NULL;
+    char err[512] = "";
+    int rc = rs_tls_client_new(path_of(ca), &c, err, sizeof(err));
+    if (rc == 0 || !strstr(err, needle))
+        fail_msg("%s: expected '%s', got rc %d '%s'", ca, needle, rc, err);
+    assert_null(c);
+    assert_null(strchr(err, '\n'));
+}
+
+static void test_client_trust(void **state)
+{
+    EVP_PKEY *k = ec_key(), *other = ec_key();
+    char fp[RS_TLS_FINGERPRINT_MAX];
+    fresh_pair(k, fp);
+    /* another name: OpenSSL finds a trust anchor by its subject */
+    X509 *x = self_signed_cn(other, "other.example.org", -60, 86400);
+    write_cert("other.pem", x);
+    X509_free(x);
+    char err[512] = "";
+    SSL_CTX *c = NULL;
+
+    assert_int_equal(rs_tls_client_new(NULL, &c, err, sizeof(err)), 0);
+    assert_non_null(c);
+    SSL_CTX_free(c);
+    assert_int_equal(rs_tls_client_new("", &c, err, sizeof(err)), 0);
+    SSL_CTX_free(c);
+
+    expect_client_error("missing.pem", "cluster_ca_file: cannot read ");
+    write_text("bad.pem", "not a certificate\n");
+    expect_client_error("bad.pem", "cluster_ca_file: ");
+    expect_client_error("bad.pem", "bad.pem holds no PEM certificate");
+    write_text("bad.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    expect_client_error("bad.pem", "holds no PEM certificate");
+
+    struct rs_tls *t;
+    SSL_CTX *s = server_ctx(&t);
+    struct conn cn;
+    /* the server's certificate in the file: verified */
+    assert_int_equal(rs_tls_client_new(path_of("cert.pem"), &c, err, sizeof(err)), 0);
+    assert_int_equal(connect_to(s, c, &cn), 0);
+    assert_int_equal(SSL_get_verify_result(cn.client), X509_V_OK);
+    exchange(&cn);
+    conn_free(&cn);
+    SSL_CTX_free(c);
+    /* a bundle: another certificate first, the server's second */
+    FILE *f = fopen(path_of("both.pem"), "w");
+    assert_non_null(f);
+    x = self_signed_cn(other, "other.example.org", -60, 86400);
+    PEM_write_X509(f, x);
+    X509_free(x);
+    fclose(f);
+    f = fopen(path_of("cert.pem"), "r");
+    assert_non_null(f);
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    f = fopen(path_of("both.pem"), "a");
+    PEM_write_X509(f, x);
+    fclose(f);
+    X509_free(x);
+    assert_int_equal(rs_tls_client_new(path_of("both.pem"), &c, err, sizeof(err)), 0);
+    assert_int_equal(connect_to(s, c, &cn), 0);
+    conn_free(&cn);
+    SSL_CTX_free(c);
+    /* a file without it: refused in the handshake, with the reason in the verify result */
+    assert_int_equal(rs_tls_client_new(path_of("other.pem"), &c, err, sizeof(err)), 0);
+    assert_int_not_equal(connect_to(s, c, &cn), 0);
+    assert_int_not_equal(SSL_get_verify_result(cn.client), X509_V_OK);
+    conn_free(&cn);
+    SSL_CTX_free(c);
+    SSL_CTX_free(s);
+    rs_tls_free(t);
+    EVP_PKEY_free(other);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_protocols_and_ciphers),
         cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_client_trust),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -206,6 +206,7 @@ static int fake_cascading(void *user, const char *room, struct rs_room_moved *ow
         return -ENOENT;
     snprintf(owner->node, sizeof(owner->node), "a");
     snprintf(owner->url, sizeof(owner->url), "http://127.0.0.1:1");
+    snprintf(owner->media_ip, sizeof(owner->media_ip), "127.0.0.1");
     return 0;
 }
 
@@ -512,6 +513,51 @@ static void test_edge(void **state)
     assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 0);
 }
 
+/* The owner sends a one-track subscribe offer whose UDP candidate is `addr`, port 9. */
+static void offer_with_candidate(struct rs_room *room, const char *addr)
+{
+    char sdp[1024];
+    snprintf(sdp, sizeof(sdp),
+             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+             "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+             "a=ice-ufrag:0001abcd\r\na=ice-pwd:ABCDEFGHIJKLMNOPQRSTUVWX\r\n"
+             "a=fingerprint:sha-256 " FP "\r\na=setup:actpass\r\na=rtcp-mux\r\na=sendonly\r\n"
+             "a=rtpmap:111 opus/48000/2\r\na=ssrc:5 cname:x\r\n"
+             "a=candidate:1 1 udp 2130706431 %s 9 typ host\r\n",
+             addr);
+    owner_says(room, json_pack("{s:s, s:s, s:i, s:s, s:[]}", "ns", "media", "event",
+                               "subscribe_offer", "revision", 1, "sdp", sdp, "tracks"));
+}
+
+/* An offer whose candidate is an address, but not the owner's media address in its node record
+ * (127.0.0.1 here, fake_cascading; an IPv4-mapped IPv6 spelling of it too, which our servers
+ * never write): refused and counted, no uplink toward it, the relay stops. */
+static void test_edge_offer_elsewhere(void **state)
+{
+    (void)state;
+    const char *elsewhere[] = {"10.9.8.7", "127.0.0.2", "::1", "::ffff:127.0.0.1"};
+    for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+        json_t *j;
+        char name[16];
+        snprintf(name, sizeof(name), "r-else%zu", i);
+        struct rs_session *b1 = join(name, "Berta", &j);
+        json_decref(j);
+        has_event(b1, "control", "none"); /* drain */
+        struct rs_room *room = rs_rooms_find(app.rooms, name);
+        lk.cb->on_open(lk.ctx);
+        uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT),
+                 fail0 = rs_metric_get(RS_M_CASCADE_FAILURES);
+        offer_with_candidate(room, elsewhere[i]);
+        assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 1);
+        assert_int_equal(rs_metric_get(RS_M_CASCADE_FAILURES), fail0 + 1);
+        assert_int_equal(rs_metric_get(RS_M_CASCADE_UPLINKS), 0);
+        struct rs_cmd c;
+        while (rs_sfu_take_cmd(app.media, &c) == 0)
+            assert_int_not_equal(c.type, RS_CMD_TRANSPORT_ADD);
+        rs_session_free(b1); /* the last listener: the edge room goes */
+    }
+}
+
 /* An offer whose candidate is no IP literal (not one of our nodes): refused, counted, the relay
  * stops and is retried later. */
 static void test_edge_bad_offer(void **state)
@@ -525,15 +571,7 @@ static void test_edge_bad_offer(void **state)
     lk.cb->on_open(lk.ctx);
     uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT),
              fail0 = rs_metric_get(RS_M_CASCADE_FAILURES);
-    static const char sdp[] =
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
-        "a=ice-ufrag:0001abcd\r\na=ice-pwd:ABCDEFGHIJKLMNOPQRSTUVWX\r\n"
-        "a=fingerprint:sha-256 " FP "\r\na=setup:actpass\r\na=rtcp-mux\r\na=sendonly\r\n"
-        "a=rtpmap:111 opus/48000/2\r\na=ssrc:5 cname:x\r\n"
-        "a=candidate:1 1 udp 2130706431 evil.local 9 typ host\r\n";
-    owner_says(room, json_pack("{s:s, s:s, s:i, s:s, s:[]}", "ns", "media", "event",
-                               "subscribe_offer", "revision", 1, "sdp", sdp, "tracks"));
+    offer_with_candidate(room, "evil.local");
     assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 1);
     assert_int_equal(rs_metric_get(RS_M_CASCADE_FAILURES), fail0 + 1);
     assert_int_equal(lk.closed, 1);
@@ -635,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_answer_too_small),
         cmocka_unit_test_setup_teardown(test_edge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_bad_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_offer_elsewhere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_ended_and_podium_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_moves_moderators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_relay_join, setup, teardown),
