@@ -31,6 +31,7 @@
 #include "room/access.h"
 #include "room/events.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 
 struct question {
     unsigned id;
@@ -786,6 +787,55 @@ static void podium_room_free(struct rs_room *room)
     *slot = NULL;
 }
 
+/* ---- failover (room/snapshot.h): podium mode and who the chair called up ----
+ *
+ * The questions are not carried: like chat they are meeting content, kept only in the
+ * owner's memory (a snapshot in Redis may be persisted to disk); the audience asks again. */
+
+static json_t *podium_save(struct rs_room *room)
+{
+    const struct podium_room *pr = room_of(room);
+    if (!pr || !pr->on)
+        return NULL;
+    return json_pack("{s:b, s:i}", "on", 1, "next_question", (int)pr->next_question);
+}
+
+static int podium_restore(struct rs_room *room, json_t *part)
+{
+    int64_t next;
+    if (!json_is_true(json_object_get(part, "on")) ||
+        !rs_snapshot_int(part, "next_question", 0, INT32_MAX, &next))
+        return -EBADMSG;
+    struct podium_room *pr = room_state(room);
+    if (!pr)
+        return -ENOMEM;
+    pr->on = true;
+    pr->next_question = (unsigned)next; /* question ids never repeat in the meeting */
+    /* the participants came back before the room's parts, as audience of a room without
+     * podium mode: count them now, and tell the other nodes the audience may land there */
+    for (struct rs_participant *p = room->head; p; p = p->next)
+        recount(p);
+    cascade_publish(room, true);
+    return 0;
+}
+
+static json_t *podium_save_participant(const struct rs_participant *p)
+{
+    const struct podium_part *pp = part_of(p);
+    return pp && pp->stage ? json_pack("{s:b}", "stage", 1) : NULL;
+}
+
+static int podium_restore_participant(struct rs_participant *p, json_t *part)
+{
+    if (!json_is_true(json_object_get(part, "stage")))
+        return -EBADMSG;
+    struct podium_part *pp = part_state(p);
+    if (!pp)
+        return -ENOMEM;
+    pp->stage = true;
+    return 0;
+}
+
 #define PARTICIPANT_FIELD                                                                          \
     {                                                                                              \
         .name = "participant", .type = RS_FIELD_TEXT, .flags = RS_FIELD_REQUIRED,                  \
@@ -833,4 +883,8 @@ const struct rs_feature rs_podium_feature = {
     .room_changed = podium_room_changed,
     .tick = podium_tick,
     .room_free = podium_room_free,
+    .save = podium_save,
+    .restore = podium_restore,
+    .save_participant = podium_save_participant,
+    .restore_participant = podium_restore_participant,
 };

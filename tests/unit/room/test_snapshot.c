@@ -19,6 +19,7 @@
 #include "core/app.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "room/podium.h"
 #include "room/room.h"
 #include "room/snapshot.h"
 #include "signaling/session.h"
@@ -59,14 +60,26 @@ static int owner_save(void *user, const char *room, const char *data, size_t len
     return saved ? 0 : -ENOMEM;
 }
 
+/* the last "this room's audience may land on other nodes" (podium mode, docs/cluster.md
+ * "Cascade") an app published, per app */
+static int cascade_on[2] = {-1, -1};
+
+static void owner_cascade_set(void *user, const char *room, bool on)
+{
+    cascade_on[(intptr_t)user] = on;
+}
+
 static void app_init(struct rs_app *app)
 {
     memset(app, 0, sizeof(*app));
     rs_config_defaults(&app->cfg);
     app->rooms = rs_rooms_new(app);
     assert_non_null(app->rooms);
-    app->room_owner = (struct rs_room_owner){
-        .acquire = owner_acquire, .snapshot_load = owner_load, .snapshot_save = owner_save};
+    app->room_owner = (struct rs_room_owner){.acquire = owner_acquire,
+                                             .snapshot_load = owner_load,
+                                             .snapshot_save = owner_save,
+                                             .cascade_set = owner_cascade_set,
+                                             .user = (void *)(intptr_t)(app == &two)};
 }
 
 static void app_done(struct rs_app *app)
@@ -268,6 +281,44 @@ static void test_round_trip(void **state)
     json_decref(jm);
 }
 
+/* Podium mode and who the chair called up come back: the audience cannot publish on the next
+ * owner either, the called-up member is on stage, and the next owner publishes the room for
+ * other nodes' audiences. */
+static void test_podium(void **state)
+{
+    struct page m, a, s;
+    page_join(&one, &m, "Mia", NULL, NULL); /* moderator: on stage */
+    page_join(&one, &a, "Anna", NULL, NULL);
+    page_join(&one, &s, "Sven", NULL, NULL);
+    say(m.s, "{\"ns\":\"podium\",\"action\":\"set\",\"on\":true}");
+    say(m.s, "{\"ns\":\"podium\",\"action\":\"call_up\",\"participant\":\"%s\"}", s.id);
+    say(a.s, "{\"ns\":\"podium\",\"action\":\"ask\",\"text\":\"Wann?\"}");
+    rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
+    assert_non_null(strstr(saved, "\"podium\""));
+    assert_null(strstr(saved, "Wann?")); /* questions are meeting content: not in Redis */
+
+    cascade_on[1] = -1;
+    json_t *ja, *js;
+    struct page a2, s2;
+    page_join(&two, &a2, "Anna", a.token, &ja);
+    assert_true(json_is_true(json_object_get(ja, "resumed")));
+    json_t *pod = json_object_get(ja, "podium");
+    assert_true(json_is_true(json_object_get(pod, "on")));
+    assert_false(json_is_true(json_object_get(pod, "you_on_stage")));
+    json_decref(ja);
+    assert_int_equal(cascade_on[1], 1);
+    page_join(&two, &s2, "Sven", s.token, &js);
+    pod = json_object_get(js, "podium");
+    assert_true(json_is_true(json_object_get(pod, "on")));
+    assert_true(json_is_true(json_object_get(pod, "you_on_stage")));
+    json_decref(js);
+    /* the rule the media plane asks */
+    struct rs_room *room = rs_rooms_find(two.rooms, "snap");
+    assert_non_null(room);
+    assert_false(rs_podium_may_publish(rs_room_participant(room, a.id)));
+    assert_true(rs_podium_may_publish(rs_room_participant(room, s.id)));
+}
+
 /* The snapshot as the new owner finds it: every malformed base refuses the whole snapshot,
  * counted, and leaves the room empty. */
 static void test_refused(void **state)
@@ -340,7 +391,8 @@ static void test_bad_part(void **state)
                     "\"name\":\"Anna\",\"role\":\"participant\",\"access\":0,\"joined_at\":1,"
                     "\"f\":{\"hand\":{\"raised_at\":\"soon\"}}}],"
                     "\"f\":{\"speakers\":{\"queue\":7},"
-                    "\"timer\":{\"label\":\"Pause\",\"started\":1000,\"ends\":5000}}}";
+                    "\"timer\":{\"label\":\"Pause\",\"started\":1000,\"ends\":5000},"
+                    "\"podium\":{\"on\":\"yes\"}}}";
     free(saved);
     saved = strdup(s);
     saved_len = strlen(s);
@@ -351,8 +403,9 @@ static void test_bad_part(void **state)
     assert_int_equal(json_array_size(json_object_get(j, "participants")), 2);
     assert_false(json_is_true(json_object_get(participant(j, "pabcdefghijk"), "hand_raised")));
     assert_true(json_is_null(json_object_get(j, "timer"))); /* shorter than a timer can be */
+    assert_false(json_is_true(json_object_get(json_object_get(j, "podium"), "on")));
     json_decref(j);
-    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 3);
+    assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS), errors + 4);
 }
 
 /* Restored participants who never come back leave after the resume grace, as on one node. */
@@ -423,6 +476,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_podium, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_part, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored_expire, setup, teardown),
