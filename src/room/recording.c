@@ -24,7 +24,11 @@
  * closes while a kind runs stops it the same way; the server's shutdown waits for the drains
  * (bounded by the link's stop sequence). A recorder that dies, stays silent after the start or
  * stops reading its commands fails its kind: the row is marked failed (the file so far stays),
- * moderators get recorder_failed, and a moderator may start again. */
+ * moderators get recorder_failed, and a moderator may start again.
+ *
+ * In a cluster a running kind is part of the room's snapshot and goes on, as a new part with
+ * the same serial (so the consents hold), on the node that takes the room over (the failover
+ * section below; docs/recording.md "In a cluster"). */
 #include "room/recording.h"
 
 #include <dirent.h>
