@@ -303,6 +303,11 @@ static const struct {
                                        "counter", "Consent answers to a recording or stream"},
     [RS_M_RECORDING_CONSENTS_DECLINED] = {
         "ratsaal_recording_consents_total{answer=\"declined\"}", "counter", NULL},
+    [RS_M_RECORDINGS_RESUMED_RECORDING] = {
+        "ratsaal_recordings_resumed_total{kind=\"recording\"}", "counter",
+        "Recordings and streams continued by this node after a failover or drain"},
+    [RS_M_RECORDINGS_RESUMED_STREAM] = {"ratsaal_recordings_resumed_total{kind=\"stream\"}",
+                                        "counter", NULL},
     [RS_M_RECORDINGS_DELETED_USER] = {"ratsaal_recordings_deleted_total{reason=\"user\"}", "counter",
                                       "Recordings deleted, by a moderator or by retention"},
     [RS_M_RECORDINGS_DELETED_RETENTION] = {"ratsaal_recordings_deleted_total{reason=\"retention\"}",

@@ -171,6 +171,8 @@ enum rs_metric {
     RS_M_RECORDING_FAILURES_STREAM,    /* recorders of a stream that failed */
     RS_M_RECORDING_CONSENTS_GIVEN,     /* recording/consent answers that changed to given */
     RS_M_RECORDING_CONSENTS_DECLINED,  /* ... to declined (withdrawals included) */
+    RS_M_RECORDINGS_RESUMED_RECORDING, /* recordings continued from a snapshot (failover) */
+    RS_M_RECORDINGS_RESUMED_STREAM,    /* streams continued from a snapshot (failover) */
     /* recordings and the public livestream (http/recording_api.c, http/live.c) */
     RS_M_RECORDINGS_DELETED_USER,      /* DELETE .../recordings/{rid} */
     RS_M_RECORDINGS_DELETED_RETENTION, /* expired, removed by the retention job */

@@ -24,7 +24,11 @@
  * closes while a kind runs stops it the same way; the server's shutdown waits for the drains
  * (bounded by the link's stop sequence). A recorder that dies, stays silent after the start or
  * stops reading its commands fails its kind: the row is marked failed (the file so far stays),
- * moderators get recorder_failed, and a moderator may start again. */
+ * moderators get recorder_failed, and a moderator may start again.
+ *
+ * In a cluster a running kind is part of the room's snapshot and goes on, as a new part with
+ * the same serial (so the consents hold), on the node that takes the room over (the failover
+ * section below; docs/recording.md "In a cluster"). */
 #include "room/recording.h"
 
 #include <dirent.h>
@@ -48,6 +52,7 @@
 #include "room/events.h"
 #include "room/recorder_link.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "room/whisper.h"
 #include "store/store_recording.h"
 
@@ -57,7 +62,7 @@ enum run_state { RUN_OFF, RUN_STARTING, RUN_RUNNING, RUN_FAILED };
 static const char *const run_state_names[] = {"off", "starting", "running", "failed"};
 
 enum answer { ANSWER_PENDING, ANSWER_GIVEN, ANSWER_DECLINED };
-static const char *const answer_names[] = {"pending", "given", "declined"};
+static const char *const answer_names[] = {"pending", "given", "declined", NULL};
 
 enum target_state { TGT_OFF, TGT_CONNECTING, TGT_RUNNING, TGT_RECONNECTING, TGT_FAILED };
 static const char *const target_names[] = {"off", "connecting", "running", "reconnecting",
@@ -81,7 +86,9 @@ struct run {
     uint64_t serial; /* this run's number: consents name it */
     char error[256]; /* why it failed */
     char started_by[RS_DISPLAY_NAME_MAX_BYTES + 1];
+    char started_by_user[32]; /* the starter's account, "" for none */
     char purpose[RS_RECORDING_PURPOSE_MAX + 1];
+    unsigned part; /* 1, and one more for each node that continued it after a failover */
     unsigned retention_days;
     int64_t since_ms;
     struct rs_recorder_link *link;
@@ -114,7 +121,8 @@ struct drain {
     int64_t stopped_at_ms;
     char out_path[PATH_MAX];
     int64_t bytes;
-    bool stopped; /* it said "stopped" */
+    bool stopped;  /* it said "stopped" */
+    bool keep_dir; /* a stream handed over: the next owner streams into the same directory */
 };
 
 static const struct rs_recording_feed_ops *feed_ops;
@@ -405,6 +413,7 @@ static void stop_run(struct rs_room *room, struct rec_room *rr, enum rs_recordin
         d->stopped_at_ms = rs_wall_ms();
         snprintf(d->out_path, sizeof(d->out_path), "%s", r->out_path);
         d->bytes = r->bytes;
+        d->keep_dir = room->handed_over;
         rs_recorder_link_stop(d->link, rs_wall_ms());
         d->next = drains;
         drains = d;
@@ -599,8 +608,9 @@ static void drain_done(struct drain *d)
         if (rc)
             RS_WARN("recording", "event=finish_failed room=%s rc=%d", d->room_id, rc);
     }
-    if (d->kind == RS_RECORDING_STREAM) {
-        /* emptied unless the room streams again into the same directory */
+    if (d->kind == RS_RECORDING_STREAM && !d->keep_dir) {
+        /* emptied unless the room streams again into the same directory (here, or on the next
+         * owner after a hand-over: live_dir is shared) */
         struct rs_room *room = d->app->rooms ? rs_rooms_find(d->app->rooms, d->room_id) : NULL;
         struct rec_room *rr = room ? room_of(room) : NULL;
         if (!rr || !active(&rr->run[RS_RECORDING_STREAM]))
@@ -666,41 +676,42 @@ static struct run *running_or_error(struct rs_call *c, struct rec_room *rr,
 
 /* Creates the kind's directory for the room (0700): the recording's directory (its file is
  * named by the store) or the stream's HLS directory, emptied. Its path goes into `dir`. */
-static int prepare_dir(struct rs_call *c, enum rs_recording_kind k, char *dir, size_t cap)
+static int prepare_dir(struct rs_room *room, enum rs_recording_kind k, char *dir, size_t cap)
 {
     char base[PATH_MAX], err[256];
+    const struct rs_config *cfg = &room->app->cfg;
     /* the bases too: the operator may have removed them since the server started */
-    int rc = rs_recording_dirs_create(&c->app->cfg, err, sizeof(err));
+    int rc = rs_recording_dirs_create(cfg, err, sizeof(err));
     if (rc)
         RS_ERROR("recording", "event=dirs_failed why=\"%s\"", err);
     if (rc == 0)
-        rc = base_dir(&c->app->cfg, k, base, sizeof(base));
+        rc = base_dir(cfg, k, base, sizeof(base));
     if (rc == 0)
-        rc = rs_recording_room_dir(base, c->room->id, 1, dir, cap);
+        rc = rs_recording_room_dir(base, room->id, 1, dir, cap);
     if (rc == 0 && k == RS_RECORDING_STREAM)
         empty_dir(dir);
     return rc;
 }
 
-/* Stores the recording's row ("recording"); the store names its file <room>/<id>.<format>,
- * and r->out_path becomes that file under recordings_dir. */
-static int add_row(struct rs_call *c, struct run *r)
+/* Stores the recording's row ("recording", started at `started_at_ms`); the store names its file
+ * <room>/<id>.<format>, and r->out_path becomes that file under recordings_dir. */
+static int add_row(struct rs_room *room, struct run *r, int64_t started_at_ms)
 {
-    const struct rs_config *cfg = &c->app->cfg;
+    const struct rs_config *cfg = &room->app->cfg;
     struct rs_recording rec;
     memset(&rec, 0, sizeof(rec));
-    snprintf(rec.room_id, sizeof(rec.room_id), "%s", c->room->id);
+    snprintf(rec.room_id, sizeof(rec.room_id), "%s", room->id);
     snprintf(rec.format, sizeof(rec.format), "%s",
              cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4");
     snprintf(rec.layout, sizeof(rec.layout), "%s", layout_choices[r->layout]);
-    snprintf(rec.started_by, sizeof(rec.started_by), "%s", c->self->display_name);
-    snprintf(rec.started_by_user, sizeof(rec.started_by_user), "%s", c->self->user_id);
+    snprintf(rec.started_by, sizeof(rec.started_by), "%s", r->started_by);
+    snprintf(rec.started_by_user, sizeof(rec.started_by_user), "%s", r->started_by_user);
     snprintf(rec.purpose, sizeof(rec.purpose), "%s", r->purpose);
-    rec.started_at_ms = r->since_ms;
+    rec.started_at_ms = started_at_ms;
     rec.retention_days = r->retention_days;
-    rec.expires_at_ms = r->since_ms + (int64_t)r->retention_days * 86400000;
+    rec.expires_at_ms = started_at_ms + (int64_t)r->retention_days * 86400000;
     snprintf(rec.state, sizeof(rec.state), "recording");
-    int rc = rs_store_recording_add(c->app->store, &rec);
+    int rc = rs_store_recording_add(room->app->store, &rec);
     if (rc)
         return rc;
     r->recording_id = rec.id;
@@ -709,10 +720,120 @@ static int add_row(struct rs_call *c, struct run *r)
     if (base_dir(cfg, RS_RECORDING_FILE, base, sizeof(base)) ||
         (n = snprintf(r->out_path, sizeof(r->out_path), "%s/%s", base, rec.file)) < 0 ||
         (size_t)n >= sizeof(r->out_path)) {
-        rs_store_recording_finish(c->app->store, rec.id, r->since_ms, 0, "failed");
+        rs_store_recording_finish(room->app->store, rec.id, started_at_ms, 0, "failed");
         return -ENAMETOOLONG;
     }
     return 0;
+}
+
+/* What a start and a continuation after a failover share: the directory, the recorder process,
+ * the feed and, for a recording, a new row (a new file). On failure nothing is left of it and
+ * `err` says why as a client would see it (the path goes to the log only). */
+static int launch(struct rs_room *room, enum rs_recording_kind k, struct run *next,
+                  struct rs_msg_error *err)
+{
+    struct rs_app *app = room->app;
+    char path[PATH_MAX], why[256];
+    if (rs_recorder_path(app->cfg.recorder_path, path, sizeof(path))) {
+        rs_msg_error_set(err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "no recorder path");
+        return -ENOENT;
+    }
+    int rc = prepare_dir(room, k, next->out_path, sizeof(next->out_path));
+    if (rc) {
+        RS_ERROR("recording", "event=output_dir_failed room=%s rc=%d", room->id, rc);
+        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "the %s directory cannot be created",
+                         k == RS_RECORDING_FILE ? "recordings" : "live");
+        return rc;
+    }
+    int data_fd = -1;
+    rc = rs_recorder_link_spawn(path, rs_wall_ms(), &next->link, &data_fd, why, sizeof(why));
+    if (rc) {
+        RS_WARN("recording", "event=spawn_failed room=%s rc=%d why=\"%s\"", room->id, rc, why);
+        if (rc == -ENOENT)
+            rs_msg_error_set(err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder program is not installed");
+        else if (rc == -EACCES)
+            rs_msg_error_set(err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder program is not executable");
+        else
+            rs_msg_error_set(err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
+                             "the recorder could not be started (%s)", strerror(-rc));
+        return rc;
+    }
+    if (feed_ops && app->media) {
+        next->feed = feed_ops->open(app, room, k, data_fd, why, sizeof(why));
+        if (!next->feed) {
+            rs_recorder_link_free(next->link);
+            next->link = NULL;
+            rs_msg_error_set(err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "media feed: %s", why);
+            return -EAGAIN;
+        }
+    } else {
+        close(data_fd); /* no media plane: the recorder gets no media */
+    }
+    if (k == RS_RECORDING_FILE && (rc = add_row(room, next, rs_wall_ms()))) {
+        RS_ERROR("recording", "event=row_failed room=%s rc=%d", room->id, rc);
+        feed_close(next);
+        rs_recorder_link_free(next->link);
+        next->link = NULL;
+        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "the recording cannot be stored");
+        return rc;
+    }
+    return 0;
+}
+
+/* Makes the launched `next` run `k` of the room and tells its recorder what to do: the start,
+ * the output, the slate, a pause and the RTMP targets that are on (a continuation). */
+static struct run *begin(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
+                         const struct run *next)
+{
+    const struct rs_config *cfg = &room->app->cfg;
+    struct run *r = &rr->run[k];
+    *r = *next;
+    rs_metric_inc(m_active[k]);
+    send_cmd(r,
+             json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start", "kind",
+                       kind_choices[k], "width", 1280, "height", 720, "fps", 30, "layout",
+                       layout_choices[r->layout], "video_kbps",
+                       k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
+                       room->rec.title[0] ? room->rec.title : room->id, "locale", "de"));
+    if (k == RS_RECORDING_FILE)
+        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", "file",
+                              "type", "file", "path", r->out_path, "format",
+                              cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4"));
+    else
+        send_cmd(r,
+                 json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
+                           "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len", 6));
+    if (!rs_agenda_current_public(room)) {
+        r->slate = true;
+        send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", SLATE_CLOSED));
+    }
+    if (r->paused)
+        send_cmd(r, json_pack("{s:s, s:b}", "cmd", "pause", "on", true));
+    for (unsigned i = 0; i < cfg->n_rtmp_targets && k == RS_RECORDING_STREAM; i++) {
+        if (r->targets[i] == TGT_OFF)
+            continue;
+        char out_id[48];
+        snprintf(out_id, sizeof(out_id), "rtmp:%s", cfg->rtmp_targets[i].id);
+        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", out_id, "type",
+                              "rtmp", "url", cfg->rtmp_targets[i].url));
+        r->targets[i] = TGT_CONNECTING;
+    }
+    return r;
+}
+
+/* The audit detail of a start: the purpose (cut: the detail holds 1 KiB, the row and the events
+ * keep it whole), the layout, the retention. A new reference. */
+static json_t *start_detail(const struct run *r, enum rs_recording_kind k)
+{
+    char purpose[AUDIT_PURPOSE_MAX + 1];
+    rs_recorder_text_clip(purpose, sizeof(purpose), r->purpose, strlen(r->purpose));
+    json_t *detail =
+        json_pack("{s:s, s:s}", "purpose", purpose, "layout", layout_choices[r->layout]);
+    if (detail && k == RS_RECORDING_FILE)
+        json_object_set_new(detail, "retention_days", json_integer(r->retention_days));
+    return detail;
 }
 
 static int act_start(struct rs_call *c)
@@ -724,8 +845,7 @@ static int act_start(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "out of memory");
         return -ENOMEM;
     }
-    struct run *r = &rr->run[k];
-    if (active(r)) {
+    if (active(&rr->run[k])) {
         rs_msg_error_set(c->err, RS_ERR_ALREADY_RUNNING, "kind", "a %s is running already",
                          kind_choices[k]);
         return -EALREADY;
@@ -739,88 +859,22 @@ static int act_start(struct rs_call *c)
         }
         retention = (unsigned)c->arg[2].num;
     }
-    char path[PATH_MAX], err[256];
-    if (rs_recorder_path(cfg->recorder_path, path, sizeof(path))) {
-        rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "no recorder path");
-        return -ENOENT;
-    }
     struct run next = {.state = RUN_STARTING,
                        .layout = c->arg[3].present ? (unsigned)c->arg[3].num : 0,
                        .retention_days = retention,
                        .since_ms = rs_wall_ms(),
+                       .part = 1,
                        .bytes = -1};
     snprintf(next.started_by, sizeof(next.started_by), "%s", c->self->display_name);
+    snprintf(next.started_by_user, sizeof(next.started_by_user), "%s", c->self->user_id);
     snprintf(next.purpose, sizeof(next.purpose), "%s", c->arg[1].str);
-    int rc = prepare_dir(c, k, next.out_path, sizeof(next.out_path));
-    if (rc) {
-        RS_ERROR("recording", "event=output_dir_failed room=%s rc=%d", c->room->id, rc);
-        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the %s directory cannot be created",
-                         k == RS_RECORDING_FILE ? "recordings" : "live");
+    int rc = launch(c->room, k, &next, c->err);
+    if (rc)
         return rc;
-    }
-    int data_fd = -1;
-    rc = rs_recorder_link_spawn(path, next.since_ms, &next.link, &data_fd, err, sizeof(err));
-    if (rc) {
-        /* the path goes to the log, not to the client */
-        RS_WARN("recording", "event=spawn_failed room=%s rc=%d why=\"%s\"", c->room->id, rc, err);
-        if (rc == -ENOENT)
-            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
-                             "the recorder program is not installed");
-        else if (rc == -EACCES)
-            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
-                             "the recorder program is not executable");
-        else
-            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL,
-                             "the recorder could not be started (%s)", strerror(-rc));
-        return rc;
-    }
-    if (feed_ops && c->app->media) {
-        next.feed = feed_ops->open(c->app, c->room, k, data_fd, err, sizeof(err));
-        if (!next.feed) {
-            rs_recorder_link_free(next.link);
-            rs_msg_error_set(c->err, RS_ERR_RECORDER_UNAVAILABLE, NULL, "media feed: %s", err);
-            return -EAGAIN;
-        }
-    } else {
-        close(data_fd); /* no media plane: the recorder gets no media */
-    }
-    if (k == RS_RECORDING_FILE && (rc = add_row(c, &next))) {
-        RS_ERROR("recording", "event=row_failed room=%s rc=%d", c->room->id, rc);
-        feed_close(&next);
-        rs_recorder_link_free(next.link);
-        rs_msg_error_set(c->err, RS_ERR_INTERNAL, NULL, "the recording cannot be stored");
-        return rc;
-    }
     next.serial = ++run_serial;
-    *r = next;
+    struct run *r = begin(c->room, rr, k, &next);
     rs_metric_inc(m_starts[k]);
-    rs_metric_inc(m_active[k]);
-    send_cmd(r,
-             json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i, s:s, s:s}", "cmd", "start", "kind",
-                       kind_choices[k], "width", 1280, "height", 720, "fps", 30, "layout",
-                       layout_choices[r->layout], "video_kbps",
-                       k == RS_RECORDING_FILE ? 2500 : 3000, "audio_kbps", 128, "title",
-                       c->room->rec.title[0] ? c->room->rec.title : c->room->id, "locale", "de"));
-    if (k == RS_RECORDING_FILE)
-        send_cmd(r, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cmd", "output_add", "id", "file",
-                              "type", "file", "path", r->out_path, "format",
-                              cfg->recording_format == RS_RECORDING_WEBM ? "webm" : "mp4"));
-    else
-        send_cmd(r,
-                 json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "cmd", "output_add", "id", "hls",
-                           "type", "hls", "dir", r->out_path, "segment_s", 2, "playlist_len", 6));
-    if (!rs_agenda_current_public(c->room)) {
-        r->slate = true;
-        send_cmd(r, json_pack("{s:s, s:s}", "cmd", "slate", "text", SLATE_CLOSED));
-    }
-    /* the audit detail holds 1 KiB: the purpose is cut (the row and the events keep it whole) */
-    char purpose[AUDIT_PURPOSE_MAX + 1];
-    rs_recorder_text_clip(purpose, sizeof(purpose), r->purpose, strlen(r->purpose));
-    json_t *detail =
-        json_pack("{s:s, s:s}", "purpose", purpose, "layout", layout_choices[r->layout]);
-    if (detail && k == RS_RECORDING_FILE)
-        json_object_set_new(detail, "retention_days", json_integer(r->retention_days));
-    audit(c->room, r->recording_id, "start", k, c->self, detail);
+    audit(c->room, r->recording_id, "start", k, c->self, start_detail(r, k));
     RS_INFO("recording", "event=started room=%s kind=%s pid=%d recording=%lld", c->room->id,
             kind_choices[k], (int)rs_recorder_link_pid(r->link), (long long)r->recording_id);
     emit_state(c->room, rr, false);
@@ -1013,7 +1067,8 @@ static void recording_room_free(struct rs_room *room)
         return;
     for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
         if (active(&rr->run[k]))
-            stop_run(room, rr, k, NULL, "room_closed");
+            /* handed over or moved away: the next owner continues it from the snapshot */
+            stop_run(room, rr, k, NULL, room->handed_over ? "handed_over" : "room_closed");
     for (struct rec_room **pp = &rec_rooms; *pp; pp = &(*pp)->next)
         if (*pp == rr) {
             *pp = rr->next;
@@ -1021,6 +1076,245 @@ static void recording_room_free(struct rs_room *room)
         }
     free(rr);
     *rs_room_state(room, &rs_recording_feature) = NULL;
+}
+
+/* --- failover (room/snapshot.h): the running kinds go on, as new parts, on the next owner ---
+ *
+ * The room's part is each kind that is starting or running: its serial (the consents name it),
+ * who started it and why, layout, retention, pause, its start, the part it is in and, for a
+ * recording, the row of that part; for a stream the RTMP targets that are on. A participant's
+ * part is its answer to each of those runs. The next owner starts each kind again as the next
+ * part with the same serial, so that every answer holds: nobody is asked again, and whoever
+ * declined stays out. A recording's part is a new file with its own row; the audit log's
+ * `continue` says which recording it continues. A stream continues into the same live
+ * directory (live_dir is shared in a cluster, docs/cluster.md "Shared directories"). */
+
+static json_t *run_save(const struct rs_room *room, const struct run *r, enum rs_recording_kind k)
+{
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:b, s:I, s:i, s:I}", "kind",
+                          kind_choices[k], "serial", (json_int_t)r->serial, "started_by",
+                          r->started_by, "started_by_user", r->started_by_user, "purpose",
+                          r->purpose, "layout", layout_choices[r->layout], "retention_days",
+                          (int)r->retention_days, "paused", r->paused, "since",
+                          (json_int_t)r->since_ms, "part", (int)r->part, "recording_id",
+                          (json_int_t)r->recording_id);
+    if (!o || k != RS_RECORDING_STREAM)
+        return o;
+    const struct rs_config *cfg = &room->app->cfg;
+    json_t *ts = json_array();
+    for (unsigned i = 0; i < cfg->n_rtmp_targets && ts; i++)
+        if (r->targets[i] != TGT_OFF && r->targets[i] != TGT_FAILED)
+            json_array_append_new(ts, json_string(cfg->rtmp_targets[i].id));
+    json_object_set_new(o, "targets", ts ? ts : json_array());
+    return o;
+}
+
+static json_t *recording_save(struct rs_room *room)
+{
+    struct rec_room *rr = room_of(room);
+    if (!any_active(rr))
+        return NULL;
+    json_t *runs = json_array();
+    for (unsigned k = 0; runs && k < RS_RECORDING_KINDS; k++)
+        if (active(&rr->run[k]))
+            json_array_append_new(runs, run_save(room, &rr->run[k], k));
+    return runs ? json_pack("{s:o}", "runs", runs) : NULL;
+}
+
+static json_t *recording_save_participant(const struct rs_participant *p)
+{
+    struct rec_room *rr = room_of(p->room);
+    json_t *o = NULL;
+    for (unsigned k = 0; any_active(rr) && k < RS_RECORDING_KINDS; k++) {
+        enum answer a = answer_of(rr, (struct rs_participant *)p, k);
+        if (!active(&rr->run[k]) || a == ANSWER_PENDING)
+            continue;
+        if (!o && !(o = json_object()))
+            return NULL;
+        json_object_set_new(o, kind_choices[k],
+                            json_pack("{s:I, s:s}", "serial", (json_int_t)rr->run[k].serial,
+                                      "answer", answer_names[a]));
+    }
+    return o;
+}
+
+/* The index of `s` in the NULL-terminated `choices`, or -1. */
+static int choice(const char *const *choices, const char *s)
+{
+    for (int i = 0; s && choices[i]; i++)
+        if (strcmp(choices[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* Whether `s` is text of at most `max` bytes without control characters (empty: `empty_ok`). */
+static bool text_ok(const char *s, size_t max, bool empty_ok)
+{
+    if (!s || strlen(s) > max || (!s[0] && !empty_ok))
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+#define SERIAL_MAX (INT64_MAX / 2)
+#define PARTS_MAX 100000
+
+static int recording_restore_participant(struct rs_participant *p, json_t *part)
+{
+    struct rec_part got;
+    memset(&got, 0, sizeof(got));
+    const char *key;
+    json_t *v;
+    if (!json_is_object(part) || json_object_size(part) == 0)
+        return -EBADMSG;
+    json_object_foreach(part, key, v)
+    {
+        int k = choice(kind_choices, key);
+        int a = choice(answer_names, rs_snapshot_str(v, "answer"));
+        int64_t serial;
+        if (k < 0 || a <= ANSWER_PENDING || !rs_snapshot_int(v, "serial", 1, SERIAL_MAX, &serial))
+            return -EBADMSG;
+        got.answer[k] = (enum answer)a;
+        got.serial[k] = (uint64_t)serial;
+    }
+    void **slot = rs_participant_state(p, &rs_recording_feature);
+    if (!*slot && !(*slot = calloc(1, sizeof(got))))
+        return -ENOMEM;
+    memcpy(*slot, &got, sizeof(got));
+    return 0;
+}
+
+/* Checks one run of the room's part into `r` (its kind in `*kind`). */
+static int run_parse(const struct rs_config *cfg, json_t *j, struct run *r, int *kind)
+{
+    int64_t serial, retention, since, part, id;
+    json_t *paused = json_object_get(j, "paused");
+    json_t *targets = json_object_get(j, "targets");
+    const char *by = rs_snapshot_str(j, "started_by");
+    const char *by_user = rs_snapshot_str(j, "started_by_user");
+    const char *purpose = rs_snapshot_str(j, "purpose");
+    int layout = choice(layout_choices, rs_snapshot_str(j, "layout"));
+    *kind = choice(kind_choices, rs_snapshot_str(j, "kind"));
+    if (*kind < 0 || layout < 0 || !json_is_boolean(paused) ||
+        !text_ok(by, RS_DISPLAY_NAME_MAX_BYTES, false) ||
+        !text_ok(by_user, sizeof(r->started_by_user) - 1, true) ||
+        !text_ok(purpose, RS_RECORDING_PURPOSE_MAX, false) ||
+        !rs_snapshot_int(j, "serial", 1, SERIAL_MAX, &serial) ||
+        !rs_snapshot_int(j, "retention_days", 1, 3650, &retention) ||
+        !rs_snapshot_int(j, "since", 0, INT64_MAX / 2, &since) ||
+        !rs_snapshot_int(j, "part", 1, PARTS_MAX - 1, &part) ||
+        !rs_snapshot_int(j, "recording_id", 0, INT64_MAX / 2, &id) ||
+        (*kind == RS_RECORDING_FILE && id == 0) ||
+        (targets && (*kind != RS_RECORDING_STREAM || !json_is_array(targets) ||
+                     json_array_size(targets) > RS_CONFIG_RTMP_TARGETS_MAX)))
+        return -EBADMSG;
+    memset(r, 0, sizeof(*r));
+    r->state = RUN_STARTING;
+    r->paused = json_is_true(paused);
+    r->layout = (unsigned)layout;
+    r->serial = (uint64_t)serial;
+    snprintf(r->started_by, sizeof(r->started_by), "%s", by);
+    snprintf(r->started_by_user, sizeof(r->started_by_user), "%s", by_user);
+    snprintf(r->purpose, sizeof(r->purpose), "%s", purpose);
+    /* this node's limit, should its configuration differ */
+    r->retention_days = (unsigned)retention < cfg->recording_retention_days
+                            ? (unsigned)retention
+                            : cfg->recording_retention_days;
+    r->since_ms = since; /* for the clients, the run goes on: the same `since` */
+    r->part = (unsigned)part;
+    r->recording_id = id; /* the part it continues, replaced by the new part's row */
+    r->bytes = -1;
+    size_t i;
+    json_t *t;
+    json_array_foreach(targets, i, t)
+    {
+        const char *tid = json_string_value(t);
+        if (!text_ok(tid, 32, false))
+            return -EBADMSG;
+        for (unsigned n = 0; n < cfg->n_rtmp_targets; n++)
+            if (strcmp(cfg->rtmp_targets[n].id, tid) == 0)
+                r->targets[n] = TGT_CONNECTING; /* a target this node lacks is left out */
+    }
+    return 0;
+}
+
+static const enum rs_metric m_resumed[] = {RS_M_RECORDINGS_RESUMED_RECORDING,
+                                           RS_M_RECORDINGS_RESUMED_STREAM};
+
+/* Starts the parsed run `next` of kind `k` as its next part on this node. A kind that cannot be
+ * continued (no recorder here, the store away) is `failed`, as a recorder that died. */
+static void continue_run(struct rs_room *room, struct rec_room *rr, enum rs_recording_kind k,
+                         struct run *next)
+{
+    int64_t previous = next->recording_id;
+    next->recording_id = 0;
+    next->part++;
+    if (next->serial > run_serial)
+        run_serial = next->serial; /* a later start here gets a serial of its own */
+    struct rs_msg_error err;
+    memset(&err, 0, sizeof(err));
+    int rc = launch(room, k, next, &err);
+    if (rc) {
+        struct run *r = &rr->run[k];
+        memset(r, 0, sizeof(*r));
+        r->state = RUN_FAILED;
+        r->serial = next->serial;
+        snprintf(r->error, sizeof(r->error), "not continued after the failover: %s", err.text);
+        audit(room, previous, "recorder_failed", k, NULL,
+              json_pack("{s:s, s:I}", "message", r->error, "continues", (json_int_t)previous));
+        rs_metric_inc(m_failures[k]);
+        RS_WARN("recording", "event=resume_failed room=%s kind=%s rc=%d", room->id,
+                kind_choices[k], rc);
+        emit_state(room, rr, false);
+        return;
+    }
+    struct run *r = begin(room, rr, k, next);
+    rs_metric_inc(m_resumed[k]);
+    json_t *detail = start_detail(r, k);
+    if (detail) {
+        json_object_set_new(detail, "part", json_integer(r->part));
+        json_object_set_new(detail, "started_by", json_string(r->started_by));
+        if (previous)
+            json_object_set_new(detail, "continues", json_integer(previous));
+    }
+    audit(room, r->recording_id, "continue", k, NULL, detail);
+    RS_INFO("recording",
+            "event=resumed room=%s kind=%s part=%u continues=%lld recording=%lld pid=%d",
+            room->id, kind_choices[k], r->part, (long long)previous, (long long)r->recording_id,
+            (int)rs_recorder_link_pid(r->link));
+    emit_state(room, rr, false);
+}
+
+static int recording_restore(struct rs_room *room, json_t *part)
+{
+    json_t *runs = json_object_get(part, "runs");
+    struct run next[RS_RECORDING_KINDS];
+    bool want[RS_RECORDING_KINDS] = {false};
+    size_t i;
+    json_t *j;
+    if (!json_is_array(runs) || json_array_size(runs) > RS_RECORDING_KINDS)
+        return -EBADMSG;
+    /* every run checked before the first recorder starts: a bad part starts nothing */
+    json_array_foreach(runs, i, j)
+    {
+        struct run r;
+        int k;
+        if (!json_is_object(j) || run_parse(&room->app->cfg, j, &r, &k) || want[k])
+            return -EBADMSG;
+        next[k] = r;
+        want[k] = true;
+    }
+    if (!room->app->store)
+        return 0; /* nothing records without a store (the snapshot's fuzz target) */
+    struct rec_room *rr = room_make(room);
+    if (!rr)
+        return -ENOMEM;
+    for (unsigned k = 0; k < RS_RECORDING_KINDS; k++)
+        if (want[k] && !active(&rr->run[k]))
+            continue_run(room, rr, k, &next[k]);
+    return 0;
 }
 
 #define KIND_FIELD                                                                                 \
@@ -1075,4 +1369,8 @@ const struct rs_feature rs_recording_feature = {
     .audience_changed = recording_audience_changed,
     .tick = recording_tick,
     .room_free = recording_room_free,
+    .save = recording_save,
+    .restore = recording_restore,
+    .save_participant = recording_save_participant,
+    .restore_participant = recording_restore_participant,
 };

@@ -20,6 +20,7 @@
 #include "store/store_vote.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
+#include "../../support/snapshot_owner.h"
 
 static const char *MEETING = "councilAAAAAAAAAAAAAAA";
 static char guest_token[] = "att-guest-token-0123456789abcdef";
@@ -179,31 +180,6 @@ static void test_restart_closes_open_rows(void **state)
  * share the store: a room handed over writes nothing to the attendance list; the next owner
  * restores the participant, continues its stay (one row, still open, now the new node's, even
  * when a sweep closed it as the gone node's meanwhile), and closes that row when it leaves. */
-static char *snap;
-static size_t snap_len;
-
-static int fo_acquire(void *user, const char *room, struct rs_room_moved *moved)
-{
-    return 0;
-}
-
-static int fo_load(void *user, const char *room, char **out, size_t *len)
-{
-    if (!snap)
-        return -ENOENT;
-    *out = strndup(snap, snap_len);
-    *len = snap_len;
-    return 0;
-}
-
-static int fo_save(void *user, const char *room, const char *data, size_t len)
-{
-    free(snap);
-    snap = strndup(data, len);
-    snap_len = len;
-    return 0;
-}
-
 static int one_node(const char *node, void *ctx)
 {
     snprintf(ctx, 64, "%s", node);
@@ -213,7 +189,7 @@ static int one_node(const char *node, void *ctx)
 static void test_stay_continues_across_nodes(void **state)
 {
     th_app.room_owner = (struct rs_room_owner){
-        .acquire = fo_acquire, .snapshot_load = fo_load, .snapshot_save = fo_save};
+        .acquire = so_acquire, .snapshot_load = so_load, .snapshot_save = so_save};
     rs_store_set_node(th_app.store, "node-a");
     struct rs_session *a = th_conn(&alice, NULL);
     th_send(a,
@@ -258,8 +234,7 @@ static void test_stay_continues_across_nodes(void **state)
     assert_string_equal(rs->r[0].reason, "left");
     memset(&th_app.room_owner, 0, sizeof(th_app.room_owner));
     rs_store_set_node(th_app.store, NULL);
-    free(snap);
-    snap = NULL;
+    so_forget();
     (void)a;
 }
 

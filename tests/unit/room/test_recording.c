@@ -5,7 +5,9 @@
  * binary, consent given, declined and withdrawn and what it includes, the exclusions
  * (breakout rooms, whispers, a non-public agenda item with its slate, a pause), stop with the
  * row finished, a recorder that dies or stays silent, the stream's targets, the joined payload
- * and a participant who leaves and comes back. */
+ * and a participant who leaves and comes back; and a failover: the running kinds saved into a
+ * room's snapshot and continued as new parts on a second app (the next owner), with their
+ * consents, and malformed parts of a snapshot dropped and counted. */
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -20,13 +22,16 @@
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "core/recording_dirs.h"
 #include "room/recorder_link.h"
 #include "room/recording.h"
+#include "room/snapshot.h"
 #include "store/store_recording.h"
 /* after cmocka: the harness uses its assertions */
 #include "../../support/session_harness.h"
 /* (kept apart: the fake recorder's helpers need the harness above) */
 #include "../../support/fake_recorder.h"
+#include "../../support/snapshot_owner.h"
 
 static const char *ROOM = "ratssitzung";
 static struct rs_user_record chair_user, member_user, other_user;
@@ -719,6 +724,268 @@ static void test_shutdown_stops_cleanly(void **state)
     assert_int_equal(rs_metric_get(RS_M_RECORDINGS_ACTIVE_STREAM), 0);
 }
 
+/* --- failover: the running kinds continue on the node that takes the room over --- */
+
+static struct rs_app two; /* the next owner, on the same store (a cluster's PostgreSQL) */
+
+static void two_init(void)
+{
+    memset(&two, 0, sizeof(two));
+    two.cfg = th_app.cfg;
+    two.store = th_app.store;
+    two.rooms = rs_rooms_new(&two);
+    assert_non_null(two.rooms);
+    two.room_owner = (struct rs_room_owner){
+        .acquire = so_acquire, .snapshot_load = so_load, .snapshot_save = so_save};
+    th_app.room_owner = (struct rs_room_owner){.acquire = so_acquire, .snapshot_save = so_save};
+    so_forget();
+}
+
+static void two_done(void)
+{
+    while (two.sessions)
+        rs_session_free(two.sessions);
+    rs_rooms_free(two.rooms); /* its recorders stop and finalise */
+    so_forget();
+}
+
+/* A connection of `u` to `app`, identified by a login in the shared store. */
+static struct rs_session *conn_to(struct rs_app *app, const struct rs_user_record *u)
+{
+    struct rs_session *s = rs_session_new(app, &th_ops, NULL, "127.0.0.1");
+    char cookie[96];
+    th_login(u, cookie, sizeof(cookie));
+    rs_web_session_identify(app, cookie, &s->peer.ident);
+    assert_true(s->peer.ident.logged_in);
+    json_decref(th_expect(s, "control", "hello"));
+    return s;
+}
+
+/* Joins `room_id` as `name` (with `resume`, a token, or NULL); control/joined, a new reference.
+ * The participant's resume token goes into `token` (80 bytes) when not NULL. */
+static json_t *join_to(struct rs_session *s, const char *room_id, const char *name,
+                       const char *resume, char *token)
+{
+    if (resume)
+        th_send(s,
+                "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\","
+                "\"resume\":\"%s\"}",
+                room_id, name, resume);
+    else
+        th_send(s, "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"%s\",\"display_name\":\"%s\"}",
+                room_id, name);
+    json_t *j = th_expect(s, "control", "joined");
+    if (token)
+        snprintf(token, 80, "%s", str(j, "resume_token"));
+    return j;
+}
+
+static struct rs_recording row_of(int64_t id)
+{
+    struct rs_recording r;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(rs_store_recording_get(th_app.store, id, &r), 0);
+    return r;
+}
+
+/* Whether the recorders' log shows `needle` `n` times within 5 s (they read on their own). */
+static bool log_reaches(const char *needle, unsigned n)
+{
+    for (int i = 0; i < 250 && fr_log_count(needle) < n; i++)
+        fr_sleep_ms(20);
+    return fr_log_count(needle) == n;
+}
+
+static bool drains_done(void *arg)
+{
+    int64_t id = *(int64_t *)arg;
+    rs_recording_housekeeping(rs_wall_ms());
+    return strcmp(row_of(id).state, "recording") != 0;
+}
+
+/* A recording and a paused stream with a target run on the first node; it is drained (SIGTERM:
+ * rs_rooms_hand_over). The old recorders finish cleanly (row `done`), the live directory is
+ * kept for the next owner, and the next owner continues both as new parts with the same
+ * consents: a new recorder each, a new row with the audit's `continue`, the declined member
+ * still out, the chair still in, nobody asked again. */
+static void test_failover_continues(void **state)
+{
+    (void)state;
+    two_init();
+    char chair_token[80], member_token[80], chair_id[16], member_id[16];
+    struct rs_session *chair = conn_to(&th_app, &chair_user);
+    json_t *j = join_to(chair, ROOM, "Anna Amt", NULL, chair_token);
+    snprintf(chair_id, sizeof(chair_id), "%s", str(j, "id"));
+    json_decref(j);
+    struct rs_session *member = conn_to(&th_app, &member_user);
+    j = join_to(member, ROOM, "Bernd Bürger", NULL, member_token);
+    snprintf(member_id, sizeof(member_id), "%s", str(j, "id"));
+    json_decref(j);
+    struct meeting m = {.chair = chair, .member = member};
+    start_running(&m, "recording");
+    start_running(&m, "stream");
+    consent(chair, "recording", true);
+    consent(member, "recording", false);
+    consent(member, "stream", true);
+    th_send(chair, "{\"ns\":\"recording\",\"action\":\"target\",\"id\":\"owncast\",\"on\":true}");
+    th_send(chair, "{\"ns\":\"recording\",\"action\":\"pause\",\"kind\":\"stream\",\"on\":true}");
+    assert_true(included(chair_id, true));
+    assert_false(included(member_id, true));
+    int64_t first = newest_row().id;
+    assert_true(first > 0);
+    assert_int_equal(fr_log_count("\"cmd\":\"start\""), 2);
+
+    /* SIGTERM: the snapshot is written and the room leaves this node */
+    assert_int_equal(rs_rooms_hand_over(th_app.rooms, rs_wall_ms()), 0);
+    assert_null(rs_rooms_find(th_app.rooms, ROOM));
+    assert_non_null(so_saved);
+    assert_non_null(strstr(so_saved, "\"runs\""));
+    assert_null(strstr(so_saved, "geheimer-schluessel")); /* the stream key stays in the config */
+    assert_non_null(strstr(audit_details(), "\"reason\":\"handed_over\""));
+
+    /* the member comes back first, on the next owner */
+    uint64_t resumed_rec = rs_metric_get(RS_M_RECORDINGS_RESUMED_RECORDING);
+    uint64_t resumed_stream = rs_metric_get(RS_M_RECORDINGS_RESUMED_STREAM);
+    struct rs_session *member2 = conn_to(&two, &member_user);
+    j = join_to(member2, ROOM, "Bernd Bürger", member_token, NULL);
+    assert_true(json_is_true(json_object_get(j, "resumed")));
+    json_t *rec = json_object_get(j, "recording");
+    assert_string_equal(str(json_object_get(rec, "recording"), "state"), "starting");
+    assert_string_equal(str(json_object_get(rec, "recording"), "started_by"), "Anna Amt");
+    assert_string_equal(str(json_object_get(rec, "recording"), "purpose"),
+                        "Protokoll der Sitzung");
+    assert_string_equal(str(json_object_get(rec, "stream"), "state"), "starting");
+    assert_true(json_is_true(json_object_get(json_object_get(rec, "stream"), "paused")));
+    /* the answers hold: nobody is asked again */
+    assert_string_equal(str(json_object_get(rec, "you"), "recording"), "declined");
+    assert_string_equal(str(json_object_get(rec, "you"), "stream"), "given");
+    json_decref(j);
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_RESUMED_RECORDING), resumed_rec + 1);
+    assert_int_equal(rs_metric_get(RS_M_RECORDINGS_RESUMED_STREAM), resumed_stream + 1);
+    /* a new recorder for each kind, told the pause and the target that was on */
+    assert_true(log_reaches("\"cmd\":\"start\"", 4));
+    assert_true(log_reaches("\"cmd\":\"pause\",\"on\":true", 2));
+    assert_true(log_reaches("rtmp://127.0.0.1:1935/live/geheimer-schluessel", 2));
+
+    /* the next part: a new row (a new file), by the same starter, for the same purpose */
+    struct rs_recording next = newest_row();
+    assert_true(next.id > first);
+    assert_string_equal(next.state, "recording");
+    assert_string_equal(next.started_by, "Anna Amt");
+    assert_string_equal(next.purpose, "Protokoll der Sitzung");
+    assert_int_equal(next.retention_days, 7);
+    assert_string_not_equal(next.file, row_of(first).file);
+    const char *log = audit_log();
+    assert_non_null(strstr(log, "continue:recording:\n"));
+    assert_non_null(strstr(log, "continue:stream:\n"));
+    char want[64];
+    snprintf(want, sizeof(want), "\"continues\":%lld", (long long)first);
+    assert_non_null(strstr(audit_details(), want));
+    assert_non_null(strstr(audit_details(), "\"part\":2"));
+
+    /* the old recorder finalises meanwhile: its row is done, the live directory stays */
+    char live[PATH_MAX], marker[PATH_MAX + 32];
+    assert_int_equal(rs_recording_dirs(&th_app.cfg, NULL, 0, live, sizeof(live)), 0);
+    snprintf(marker, sizeof(marker), "%s/%s/index.m3u8", live, ROOM);
+    FILE *f = fopen(marker, "w"); /* what the new part's recorder writes */
+    assert_non_null(f);
+    fclose(f);
+    assert_true(tick_until(drains_done, &first, 0));
+    assert_string_equal(row_of(first).state, "done");
+    assert_int_equal(access(marker, F_OK), 0);
+
+    /* running on the next owner; consents decide as before */
+    struct rs_room *r2 = rs_rooms_find(two.rooms, ROOM);
+    assert_non_null(r2);
+    for (int i = 0; i < 250 && !th_got(member2, "recording", "state"); i++) {
+        rs_rooms_tick(two.rooms, rs_wall_ms());
+        fr_sleep_ms(20);
+    }
+    rs_rooms_tick(two.rooms, rs_wall_ms());
+    struct rs_participant *c2 = rs_room_participant(r2, chair_id);
+    struct rs_participant *m2 = rs_room_participant(r2, member_id);
+    assert_non_null(c2);
+    assert_non_null(m2);
+    for (int i = 0; i < 250 && !rs_recording_includes(r2, c2, RS_RECORDING_FILE, true); i++) {
+        rs_rooms_tick(two.rooms, rs_wall_ms());
+        fr_sleep_ms(20);
+    }
+    assert_true(rs_recording_includes(r2, c2, RS_RECORDING_FILE, true));
+    assert_false(rs_recording_includes(r2, m2, RS_RECORDING_FILE, true));
+    assert_false(rs_recording_includes(r2, m2, RS_RECORDING_STREAM, true)); /* paused */
+
+    /* the next owner's own snapshot carries the part on, and the answers */
+    so_forget();
+    rs_rooms_tick(two.rooms, rs_wall_ms() + RS_SNAPSHOT_REFRESH_MS + 1000);
+    assert_non_null(so_saved);
+    assert_non_null(strstr(so_saved, "\"part\":2"));
+    assert_non_null(strstr(so_saved, "\"answer\":\"declined\""));
+    two_done();
+}
+
+/* Parts of a snapshot that are not what a node writes: each dropped alone and counted, no
+ * recorder started and no row stored; the participants come back all the same. */
+static void test_failover_bad_parts(void **state)
+{
+    (void)state;
+    two_init();
+    static const char *const bad[] = {
+        "{\"runs\":7}",
+        "{\"runs\":[1]}",
+        /* serial 0, a layout not known, a purpose with a control character, a recording
+         * without its row, the same kind twice, targets on a recording, three runs */
+        "{\"runs\":[{\"kind\":\"stream\",\"serial\":0,\"started_by\":\"A\","
+        "\"started_by_user\":\"\",\"purpose\":\"P\",\"layout\":\"speaker\",\"retention_days\":7,"
+        "\"paused\":false,\"since\":1,\"part\":1,\"recording_id\":0}]}",
+        "{\"runs\":[{\"kind\":\"stream\",\"serial\":3,\"started_by\":\"A\","
+        "\"started_by_user\":\"\",\"purpose\":\"P\",\"layout\":\"mosaic\",\"retention_days\":7,"
+        "\"paused\":false,\"since\":1,\"part\":1,\"recording_id\":0}]}",
+        "{\"runs\":[{\"kind\":\"stream\",\"serial\":3,\"started_by\":\"A\","
+        "\"started_by_user\":\"\",\"purpose\":\"P\\u0007\",\"layout\":\"grid\","
+        "\"retention_days\":7,\"paused\":false,\"since\":1,\"part\":1,\"recording_id\":0}]}",
+        "{\"runs\":[{\"kind\":\"recording\",\"serial\":3,\"started_by\":\"A\","
+        "\"started_by_user\":\"\",\"purpose\":\"P\",\"layout\":\"grid\",\"retention_days\":7,"
+        "\"paused\":false,\"since\":1,\"part\":1,\"recording_id\":0}]}",
+        "{\"runs\":[{\"kind\":\"stream\",\"serial\":3,\"started_by\":\"A\","
+        "\"started_by_user\":\"\",\"purpose\":\"P\",\"layout\":\"grid\",\"retention_days\":7,"
+        "\"paused\":false,\"since\":1,\"part\":1,\"recording_id\":0},{\"kind\":\"stream\","
+        "\"serial\":4,\"started_by\":\"A\",\"started_by_user\":\"\",\"purpose\":\"P\","
+        "\"layout\":\"grid\",\"retention_days\":7,\"paused\":false,\"since\":1,\"part\":1,"
+        "\"recording_id\":0}]}",
+        "{\"runs\":[{\"kind\":\"recording\",\"serial\":3,\"started_by\":\"A\","
+        "\"started_by_user\":\"\",\"purpose\":\"P\",\"layout\":\"grid\",\"retention_days\":7,"
+        "\"paused\":false,\"since\":1,\"part\":1,\"recording_id\":5,\"targets\":[\"owncast\"]}]}",
+        "{\"runs\":[{},{},{}]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char id[16], snap[2048];
+        snprintf(id, sizeof(id), "bad%zu", i);
+        /* the participant's own part is bad as well: an answer that is none */
+        snprintf(snap, sizeof(snap),
+                 "{\"v\":1,\"room\":\"%s\",\"participants\":[{\"id\":\"pabcdefghijk\","
+                 "\"name\":\"Anna\",\"role\":\"participant\",\"access\":0,\"joined_at\":1,"
+                 "\"f\":{\"recording\":{\"recording\":{\"serial\":3,\"answer\":\"maybe\"}}}}],"
+                 "\"f\":{\"recording\":%s}}",
+                 id, bad[i]);
+        so_put(snap);
+        uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
+        struct rs_session *s = conn_to(&two, &other_user);
+        json_t *j = join_to(s, id, "Clara", NULL, NULL);
+        if (json_array_size(json_object_get(j, "participants")) != 2)
+            fail_msg("snapshot %zu: the participant not restored", i);
+        json_t *rec = json_object_get(j, "recording");
+        if (strcmp(str(json_object_get(rec, "recording"), "state"), "off") != 0 ||
+            strcmp(str(json_object_get(rec, "stream"), "state"), "off") != 0)
+            fail_msg("snapshot %zu: a kind continued", i);
+        json_decref(j);
+        if (rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS) != errors + 2)
+            fail_msg("snapshot %zu: not counted", i);
+    }
+    assert_int_equal(fr_log_count("\"cmd\":\"start\""), 0);
+    assert_int_equal(newest_row().id, 0);
+    two_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +1000,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_joined_payload_and_rejoin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_stops_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failover_continues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failover_bad_parts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

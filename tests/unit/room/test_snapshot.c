@@ -23,10 +23,9 @@
 #include "room/room.h"
 #include "room/snapshot.h"
 #include "signaling/session.h"
+#include "../../support/snapshot_owner.h"
 
 static struct rs_app one, two; /* the node that dies and the next owner */
-static char *saved;            /* the snapshot "in Redis" */
-static size_t saved_len;
 
 static void want_write(struct rs_session *s)
 {
@@ -37,28 +36,6 @@ static void do_close(struct rs_session *s, int status, const char *reason)
 }
 
 static const struct rs_session_ops ops = {want_write, do_close};
-
-static int owner_acquire(void *user, const char *room, struct rs_room_moved *moved)
-{
-    return 0;
-}
-
-static int owner_load(void *user, const char *room, char **out, size_t *len)
-{
-    if (!saved)
-        return -ENOENT;
-    *out = strndup(saved, saved_len);
-    *len = saved_len;
-    return *out ? 0 : -ENOMEM;
-}
-
-static int owner_save(void *user, const char *room, const char *data, size_t len)
-{
-    free(saved);
-    saved = strndup(data, len);
-    saved_len = len;
-    return saved ? 0 : -ENOMEM;
-}
 
 /* the last "this room's audience may land on other nodes" (podium mode, docs/cluster.md
  * "Cascade") an app published, per app */
@@ -75,9 +52,9 @@ static void app_init(struct rs_app *app)
     rs_config_defaults(&app->cfg);
     app->rooms = rs_rooms_new(app);
     assert_non_null(app->rooms);
-    app->room_owner = (struct rs_room_owner){.acquire = owner_acquire,
-                                             .snapshot_load = owner_load,
-                                             .snapshot_save = owner_save,
+    app->room_owner = (struct rs_room_owner){.acquire = so_acquire,
+                                             .snapshot_load = so_load,
+                                             .snapshot_save = so_save,
                                              .cascade_set = owner_cascade_set,
                                              .user = (void *)(intptr_t)(app == &two)};
 }
@@ -93,8 +70,7 @@ static int setup(void **state)
 {
     app_init(&one);
     app_init(&two);
-    saved = NULL;
-    saved_len = 0;
+    so_forget();
     return 0;
 }
 
@@ -102,8 +78,7 @@ static int teardown(void **state)
 {
     app_done(&one);
     app_done(&two);
-    free(saved);
-    saved = NULL;
+    so_forget();
     return 0;
 }
 
@@ -222,9 +197,9 @@ static void test_round_trip(void **state)
     uint64_t written = rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN);
     rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN), written + 1);
-    assert_non_null(saved);
+    assert_non_null(so_saved);
     /* the token itself is never in it, only its hash */
-    assert_null(strstr(saved, p.token));
+    assert_null(strstr(so_saved, p.token));
     /* nothing changed: not written again before the refresh */
     rs_rooms_tick(one.rooms, rs_wall_ms() + 2000);
     assert_int_equal(rs_metric_get(RS_M_CLUSTER_SNAPSHOTS_WRITTEN), written + 1);
@@ -294,8 +269,8 @@ static void test_podium(void **state)
     say(m.s, "{\"ns\":\"podium\",\"action\":\"call_up\",\"participant\":\"%s\"}", s.id);
     say(a.s, "{\"ns\":\"podium\",\"action\":\"ask\",\"text\":\"Wann?\"}");
     rs_rooms_tick(one.rooms, rs_wall_ms() + 1000);
-    assert_non_null(strstr(saved, "\"podium\""));
-    assert_null(strstr(saved, "Wann?")); /* questions are meeting content: not in Redis */
+    assert_non_null(strstr(so_saved, "\"podium\""));
+    assert_null(strstr(so_saved, "Wann?")); /* questions are meeting content: not in Redis */
 
     cascade_on[1] = -1;
     json_t *ja, *js;
@@ -353,9 +328,7 @@ static void test_refused(void **state)
         "{\"v\":1,\"v\":1,\"room\":\"snap\",\"participants\":[]}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        free(saved);
-        saved = strdup(bad[i]);
-        saved_len = strlen(bad[i]);
+        so_put(bad[i]);
         uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
         struct page p;
         json_t *j;
@@ -393,9 +366,7 @@ static void test_bad_part(void **state)
                     "\"f\":{\"speakers\":{\"queue\":7},"
                     "\"timer\":{\"label\":\"Pause\",\"started\":1000,\"ends\":5000},"
                     "\"podium\":{\"on\":\"yes\"}}}";
-    free(saved);
-    saved = strdup(s);
-    saved_len = strlen(s);
+    so_put(s);
     uint64_t errors = rs_metric_get(RS_M_CLUSTER_SNAPSHOT_ERRORS);
     struct page p;
     json_t *j;
