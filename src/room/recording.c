@@ -334,6 +334,9 @@ static void emit_state_to(struct rs_room *room, struct rec_room *rr, bool modera
                           const struct rs_participant *also)
 {
     json_t *view[2][3][3] = {{{NULL}}};
+    /* sent one by one (rs_emit_one), which does not mark the room's snapshot stale as group
+     * events do: a consent or a start must reach the next owner too (room/snapshot.h) */
+    room->snapshot_dirty = true;
     for (struct rs_participant *p = room->head; p; p = p->next) {
         bool mod = p->role == RS_ROLE_MODERATOR;
         if (moderators_only && !mod && p != also)

@@ -13,13 +13,14 @@
 #     participant (tests/ops/cluster_notice.js) and B counts them applied;
 #   - a meeting with state on B (tests/ops/cluster_failover.js: four clients, a promotion, a
 #     raised hand, two on the speakers' list, an agenda item current, a vote with an
-#     acknowledged ballot) has its snapshot in Redis;
+#     acknowledged ballot, a recording with M's consent and R's refusal; the recorder is
+#     tests/support/fake_recorder.sh) has its snapshot in Redis;
 #   - B killed (SIGKILL): within the lease TTL + 4 s a join through A succeeds, on A or on the
 #     node placement moves it to (followed once, as the web client does), and the third node
 #     redirects there;
 #     the four clients resume through A with their resume tokens: same ids, "resumed": true, and
 #     the state back (roles, hand, speakers' list, the vote's turnout and eligibility, the
-#     agenda's current item); the time from the kill to the last resume is printed as a comment
+#     agenda's current item, the recording running again with the same consents); the time from the kill to the last resume is printed as a comment
 #     (not asserted), and A counts the restore in /metrics;
 #   - rows a dead node left open in PostgreSQL (a stay, a recording of node "gone") are closed by
 #     the live nodes' sweep (reason node_lost, interrupted); a live node's open stay is not;
@@ -102,6 +103,7 @@ recordings_dir = $dir/shared/recordings
 live_dir = $dir/shared/live
 udp_port = ${port[$k]}
 media_workers = 1
+recorder_path = $PWD/tests/support/fake_recorder.sh
 store = $pg
 cluster_redis = $redis
 cluster_node_id = $k
@@ -321,6 +323,18 @@ if [[ $r == $'pgone:node_lost\nplive:open\ninterrupted' ]]; then
   ok "the gone node's open stay is closed (node_lost) and its recording interrupted; c's stay stays open"
 else notok "the gone node's open stay is closed (node_lost) and its recording interrupted; c's stay stays open" \
   "$r; $swept"; fi
+# the failover meeting's recording, started on b: continued on a after the kill, on c after the
+# drain, one part (row) each: b's closed by the sweep (within its 10-s period), a's ended by the
+# hand-over
+for _ in $(seq 150); do
+  [[ $(psql_q "SELECT state FROM recordings WHERE room_id = 'fo1' ORDER BY id LIMIT 1") == interrupted ]] && break
+  sleep 0.1
+done
+r=$(psql_q "SELECT state FROM recordings WHERE room_id = 'fo1' ORDER BY id;
+  SELECT count(*) FROM recording_audit WHERE room_id = 'fo1' AND event = 'continue'")
+if [[ $r =~ ^interrupted$'\n'done$'\n'(recording|done)$'\n'2$ ]]; then
+  ok "the recording went on in three parts: b's interrupted, a's done at the hand-over, c's (2 continue audits)"
+else notok "the recording went on in three parts: b's interrupted, a's done at the hand-over, c's" "$r"; fi
 errors=$(grep -h ' error ' "$dir"/[abc].log | head -5)
 if [[ -z $errors ]]; then ok "no error lines in the servers' logs"; else notok "no error lines in the servers' logs" "$errors"; fi
 finish

@@ -4,7 +4,8 @@
 // Four clients (the `ws` package, pinging as the web client does) join ROOM through SETUP_URL:
 // M opens the ad-hoc room (moderator) and promotes Q to moderator; P raises a hand; P and R ask
 // for the floor; M adds an agenda item, makes it current and opens a vote; P casts a ballot and
-// waits for its acknowledgement. The script then prints `{"phase":"ready",…}` and waits.
+// waits for its acknowledgement; M starts a recording (the node's recorder_path), gives its
+// consent and R declines. The script then prints `{"phase":"ready",…}` and waits.
 //
 // Phase 1: when CTRL_DIR/go1 appears ("URL START_NS": where to reconnect, and when the owner
 // was killed, from `date +%s%N`), every client reconnects there with its resume token, retrying
@@ -16,8 +17,9 @@
 //
 // A phase is ok when every client got "resumed": true with its own id, and the state came back:
 // Q and M moderators, P's hand raised, the speakers' list [P, R], the vote open with one ballot
-// in (turnout) and P no longer eligible, the agenda's current item. Exit status 0 when every
-// phase was ok.
+// in (turnout) and P no longer eligible, the agenda's current item, the recording running again
+// (a new part) with the same purpose and start, M's consent given and R's declined. Exit status
+// 0 when every phase was ok.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -141,8 +143,16 @@ async function setup() {
   await P.wait((ev) => ev.ns === 'vote' && ev.event === 'opened');
   await P.request({ ns: 'vote', action: 'cast', vote, option: 0 }); // ballot_ack: committed
   await M.wait((ev) => ev.ns === 'vote' && ev.event === 'turnout' && ev.voted === 1);
+  const recRunning = (ev) => ev.ns === 'recording' && ev.event === 'state' && (ev.recording || {}).state === 'running';
+  M.send({ ns: 'recording', action: 'start', kind: 'recording', purpose: 'Protokoll der Sitzung' });
+  const running = await M.wait(recRunning, 10000); // the answer is the state everyone gets
+  const answered = (a) => (ev) => ev.ns === 'recording' && ev.event === 'state' && (ev.you || {}).recording === a;
+  M.send({ ns: 'recording', action: 'consent', kind: 'recording', given: true });
+  await M.wait(answered('given'));
+  R.send({ ns: 'recording', action: 'consent', kind: 'recording', given: false });
+  await R.wait(answered('declined'));
   await sleep(800); // the snapshot is written at most every 300 ms after a change
-  return { clients: { M, P, Q, R }, item, vote };
+  return { clients: { M, P, Q, R }, item, vote, since: running.recording.since };
 }
 
 async function waitFile(name) {
@@ -205,6 +215,13 @@ function check(s, r, problems) {
   const vr = (r.R.joined.votes || []).find((x) => x.id === s.vote);
   if (vr && vr.eligible !== true) problems.push('R may not vote');
   if (r.M.agenda.current !== s.item) problems.push(`agenda current ${r.M.agenda.current}, expected ${s.item}`);
+  const rec = (j.recording || {}).recording || {};
+  if (!["starting", "running"].includes(rec.state)) problems.push(`recording state ${rec.state}: ${JSON.stringify(j.recording)}`);
+  if (rec.purpose !== 'Protokoll der Sitzung' || rec.since !== s.since)
+    problems.push(`recording purpose/since ${rec.purpose}/${rec.since}, expected ${s.since}`);
+  const you = (c) => ((r[c].joined.recording || {}).you || {}).recording;
+  if (you('M') !== 'given') problems.push(`M's consent: ${you('M')}`);
+  if (you('R') !== 'declined') problems.push(`R's consent: ${you('R')}`);
 }
 
 async function phase(s, name, file, needMoved) {
@@ -232,6 +249,14 @@ async function phase(s, name, file, needMoved) {
     return false;
   }
   check(s, r, problems);
+  // the new part's recorder reports ready: running again for everyone
+  if (problems.length === 0 && ((r.M.joined.recording || {}).recording || {}).state !== 'running') {
+    try {
+      await s.clients.M.wait((ev) => ev.ns === 'recording' && ev.event === 'state' && (ev.recording || {}).state === 'running', 10000);
+    } catch (e) {
+      problems.push(`the recording did not run again: ${e.message}`);
+    }
+  }
   out({ phase: name, ok: problems.length === 0, recovery_ms: Number((last - t0) / 1000000n), problems });
   return problems.length === 0;
 }

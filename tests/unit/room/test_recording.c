@@ -808,6 +808,28 @@ static bool drains_done(void *arg)
  * kept for the next owner, and the next owner continues both as new parts with the same
  * consents: a new recorder each, a new row with the audit's `continue`, the declined member
  * still out, the chair still in, nobody asked again. */
+/* A start and a consent are sent one by one (not as group events), and must still mark the
+ * room's snapshot stale: the next tick writes them, so a crash (no hand-over) keeps them. */
+static void test_consent_reaches_snapshot(void **state)
+{
+    (void)state;
+    two_init();
+    struct rs_session *chair = conn_to(&th_app, &chair_user);
+    json_decref(join_to(chair, ROOM, "Anna Amt", NULL, NULL));
+    struct rs_session *member = conn_to(&th_app, &member_user);
+    json_decref(join_to(member, ROOM, "Bernd Bürger", NULL, NULL));
+    struct meeting m = {.chair = chair, .member = member};
+    start_running(&m, "recording");
+    rs_rooms_tick(th_app.rooms, rs_wall_ms() + 1000);
+    assert_non_null(so_saved);
+    assert_non_null(strstr(so_saved, "\"runs\""));
+    assert_null(strstr(so_saved, "\"declined\""));
+    consent(member, "recording", false);
+    rs_rooms_tick(th_app.rooms, rs_wall_ms() + 2000);
+    assert_non_null(strstr(so_saved, "\"answer\":\"declined\""));
+    two_done();
+}
+
 static void test_failover_continues(void **state)
 {
     (void)state;
@@ -1000,6 +1022,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_joined_payload_and_rejoin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_stops_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consent_reaches_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_continues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_bad_parts, setup, teardown),
     };
