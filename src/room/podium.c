@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "room/access.h"
+#include "room/cascade_member.h"
 #include "room/events.h"
 #include "room/room.h"
 
@@ -528,6 +529,8 @@ static int act_call_up(struct rs_call *c)
     }
     tp->stage = true;
     tp->relist = true;
+    if (t->cascade_member) /* on another node: it comes here (docs/cluster.md "Cascade") */
+        rs_cascade_member_call_up(t);
     rs_metric_inc(RS_M_PODIUM_STAGE_CHANGES);
     RS_INFO("room", "event=podium_call_up room=%s participant=%s by=%s", c->room->id, t->id,
             c->self->id);
@@ -759,7 +762,8 @@ static void podium_tick(struct rs_room *room, int64_t now_ms)
         return;
     if (pr->questions_dirty)
         emit_questions(room, pr);
-    if (!pr->count_dirty ||
+    /* an edge room's audience gets the owner's count, which includes it (cascade_member.h) */
+    if (room->edge || !pr->count_dirty ||
         (now_ms - pr->count_sent_ms < RS_PODIUM_AUDIENCE_EVENT_MS && now_ms >= pr->count_sent_ms))
         return;
     pr->count_dirty = false;

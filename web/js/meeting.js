@@ -3,7 +3,7 @@
 // The phases and the moves between them are the table in phases.js (transition()); the
 // signaling namespaces are the feature modules in features/ (route()).
 import { t, errorText } from './i18n.js';
-import { Signaling } from './signaling.js';
+import { Signaling, movedSignalingUrl } from './signaling.js';
 import { RoomState } from './room.js';
 import { MediaSession } from './media.js';
 import { roomFromPath, checkDisplayName, store, icon } from './util.js';
@@ -549,9 +549,11 @@ class Meeting {
     this.sig.addEventListener('state', (e) => this._connState(e.detail));
     this.sig.addEventListener('reopen', () => this._onReopen());
     // the server hosting our meeting lost it (it is closing this socket): reconnect through this
-    // page's own address, which sends us to the new one
+    // page's own address, which sends us to the new one; with a URL (called up from the audience
+    // on another server of a cluster, docs/cluster.md "Cascade") straight there, where our
+    // resume token continues us
     this.sig.addEventListener('control/error', (e) => {
-      if (e.detail.code === 'moved' && e.detail.ref === undefined) this.sig.url = this.sig.originUrl;
+      if (e.detail.code === 'moved' && e.detail.ref === undefined) this.sig.url = movedSignalingUrl(e.detail.url) || this.sig.originUrl;
     });
     // the server we were sent to is unreachable (it died): back through this page's address. Not
     // a redirect loop, so the hops start again; the time bound of _mayFollowMoved still holds.
@@ -622,15 +624,17 @@ class Meeting {
         this._enterLobby(reply, { opts: { ...this.joinOpts, stream: new MediaStream(), micOn: false, camOn: false }, mediaAvailable: false, hello: this.sig.hello });
         return;
       }
+      const podiumBefore = this.podium.snapshot();
       if (!this._applyJoined(reply)) return;
       this.movedHops = 0;
       this.movedSince = 0;
       toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000, key: 'conn:moving' });
       if (this.media) {
-        // the stage may have changed while the connection was gone
-        if (this.media.publishing && !this._mayPublish()) this.media.stopPublish();
         this.media.iceServers = Array.isArray(reply.ice_servers) ? reply.ice_servers : this.media.iceServers;
         this.media.resync().catch((e) => console.warn('media resync failed', e));
+        // the stage may have changed while the connection was gone (called up from the audience
+        // on another server: we are on the stage now, through the device check)
+        this.podiumChanged(podiumBefore);
       }
     } catch (err) {
       if (err.code === 'moved' && this._mayFollowMoved(err)) {
