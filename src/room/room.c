@@ -1102,7 +1102,7 @@ static void room_changed(struct rs_room *room)
 int rs_room_to_lobby(struct rs_participant *p)
 {
     struct rs_room *room = p->room;
-    if (p->waiting || !p->peer)
+    if (p->waiting || !p->peer || p->cascade_member)
         return -EINVAL;
     room_unlink(p, "sent_to_lobby");
     /* a fresh start when admitted again: the features' state went with room_unlink */

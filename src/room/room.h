@@ -179,7 +179,8 @@ void rs_room_leave(struct rs_participant *p, const char *reason);
 
 /* Sends a participant of the room back to its lobby (the others see it leave with reason
  * "sent_to_lobby", it gets lobby/waiting with reason "sent_back"; the features' state of it is
- * gone, as after a leave). -EINVAL when it waits already or has no connection. */
+ * gone, as after a leave). -EINVAL when it waits already, has no connection or is another
+ * node's audience member (cascade_member). */
 int rs_room_to_lobby(struct rs_participant *p);
 /* "guest", "participant" or "moderator". */
 const char *rs_role_name(enum rs_role role);
