@@ -319,21 +319,28 @@ void rs_cascade_member_call_up(struct rs_participant *p)
 
 /* ---- hooks ---- */
 
+void rs_cascade_member_relay_leaving(struct rs_participant *relay)
+{
+    struct rs_room *room = relay->room;
+    /* on a server stop rs_rooms_free takes everyone anyway (the leaving hook below) */
+    if (relay->leave_reason && strcmp(relay->leave_reason, "server_stop") == 0)
+        return;
+    for (struct rs_participant *q = room->head, *next; q; q = next) {
+        next = q->next;
+        struct member *mb = member_of(q);
+        if (mb && mb->relay == relay) {
+            mb->edge_left = true;
+            rs_room_leave(q, "disconnected");
+        }
+    }
+}
+
 static void cascade_member_leaving(struct rs_participant *p)
 {
     struct rs_room *room = p->room;
     if (p->cascade_relay) {
-        /* the relay is gone (its node closed it or died): so is its audience here (on a
-         * server stop rs_rooms_free takes everyone anyway) */
+        /* its audience left before (rs_cascade_member_relay_leaving), unless the server stops */
         bool stop = p->leave_reason && strcmp(p->leave_reason, "server_stop") == 0;
-        for (struct rs_participant *q = room->head, *next; q && !stop; q = next) {
-            next = q->next;
-            struct member *mb = member_of(q);
-            if (mb && mb->relay == p) {
-                mb->edge_left = true;
-                rs_room_leave(q, "disconnected");
-            }
-        }
         for (struct rs_participant *q = room->head; q && stop; q = q->next) {
             struct member *mb = member_of(q);
             if (mb && mb->relay == p)

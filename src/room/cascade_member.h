@@ -26,6 +26,12 @@ bool rs_cascade_member_ns_ok(const char *ns);
  * holds from its node (control/join with `resume`). */
 void rs_cascade_member_call_up(struct rs_participant *p);
 
+/* `relay` (a relay participant) is leaving: its node's audience leaves this room first
+ * ("disconnected"), while `relay` is still whole. Called by room.c before any feature forgets
+ * `relay`: a member's leave tells the room, and what the room then says about everyone must
+ * not find the relay half gone (a feature's state made anew for it would never be freed). */
+void rs_cascade_member_relay_leaving(struct rs_participant *relay);
+
 extern const struct rs_feature rs_cascade_member_feature;
 
 #endif

@@ -147,12 +147,13 @@ static json_t *stage_ids(struct rs_room *room)
     return a;
 }
 
-/* The member list as a viewer on one side sees it: everyone, or (audience) no audience. */
+/* The member list as a viewer on one side sees it: everyone, or (audience) no audience;
+ * never another node's relay (rs_podium_sees). */
 static json_t *member_list(struct rs_room *room, bool audience_view)
 {
     json_t *a = json_array();
     for (struct rs_participant *q = room->head; q && a; q = q->next)
-        if (!audience_view || !rs_podium_audience(q))
+        if (!q->cascade_relay && (!audience_view || !rs_podium_audience(q)))
             json_array_append_new(a, rs_participant_json(q));
     return a;
 }

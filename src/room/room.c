@@ -1049,6 +1049,8 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     /* asked before the podium feature forgets it; another node's relay: nobody is told */
     bool audience = rs_podium_audience(p);
     p->leave_reason = reason;
+    if (p->cascade_relay)
+        rs_cascade_member_relay_leaving(p); /* its node's audience goes first */
     features_leaving(p);
     if (room->audio_routes)
         rs_audio_routes_forget(room->audio_routes, p->id);
@@ -1076,13 +1078,14 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
             room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present
-     * participant (never straight to a guest). */
+     * participant (never straight to a guest, nor to another node's audience member: its
+     * browser is served there, which knows it only as audience, cascade_member.h). */
     if (p->role == RS_ROLE_MODERATOR && room->head && !room->rec.managed) {
         struct rs_participant *heir = NULL;
         int has_mod = 0;
         for (struct rs_participant *q = room->head; q; q = q->next) {
             has_mod |= q->role == RS_ROLE_MODERATOR;
-            if (!heir && q->role == RS_ROLE_PARTICIPANT)
+            if (!heir && q->role == RS_ROLE_PARTICIPANT && !q->cascade_member)
                 heir = q;
         }
         if (!has_mod && heir) {

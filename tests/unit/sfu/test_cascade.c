@@ -826,6 +826,69 @@ static void test_owner_members(void **state)
     assert_true(has_event(chair, "control", "participant_left"));
 }
 
+/* The owner's side: the chair leaves while another node's audience member is the longest
+ * present participant, then the relay goes. Moderation passes to a participant here, never to
+ * the remote member (its browser is another node's audience); the relay is in no member list;
+ * the relay's audience leaves before the relay does (under ASan: nothing of it is left over,
+ * as was the vote feature's state made anew for a half-gone relay on a server's hand-over). */
+static void test_owner_chair_leaves(void **state)
+{
+    (void)state;
+    owner_cascading = 0;
+    json_t *j;
+    struct rs_session *chair = join("r6", "Erika", &j);
+    json_decref(j);
+    send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
+    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r6", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    json_t *rj = expect(relay, "control", "joined");
+    char relay_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(relay_id, sizeof(relay_id), "%s", json_string_value(json_object_get(rj, "id")));
+    json_decref(rj);
+    char hash[65];
+    memset(hash, 'a', 64);
+    hash[64] = 0;
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "cascade", "action",
+                              "member_join", "member", MEMBER, "display_name", "Mia", "role",
+                              "participant", "resume_hash", hash));
+    struct rs_room *room = rs_rooms_find(app.rooms, "r6");
+    assert_non_null(rs_room_participant(room, MEMBER));
+    struct rs_session *lu = join("r6", "Lu", &j);
+    char lu_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(lu_id, sizeof(lu_id), "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+
+    /* Lu called up gets the member list of the stage: no relay in it */
+    has_event(lu, "podium", "state"); /* drain */
+    send_msg(chair, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "call_up",
+                              "participant", lu_id));
+    j = expect(lu, "podium", "state");
+    json_t *list = json_object_get(j, "participants");
+    assert_true(json_array_size(list) >= 2);
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        assert_string_not_equal(json_string_value(json_object_get(e, "id")), relay_id);
+        assert_string_not_equal(json_string_value(json_object_get(e, "display_name")), "relay");
+    }
+    json_decref(j);
+
+    /* the chair leaves: Lu (here) takes over, not Mia (on another node), present longer */
+    send_msg(chair, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
+    assert_int_equal(rs_room_participant(room, lu_id)->role, RS_ROLE_MODERATOR);
+    assert_int_not_equal(rs_room_participant(room, MEMBER)->role, RS_ROLE_MODERATOR);
+
+    /* the relay goes, and its audience with it; Lu stays */
+    rs_session_free(relay);
+    assert_null(rs_room_participant(room, MEMBER));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 0);
+    assert_true(has_event(lu, "control", "participant_left"));
+    assert_non_null(rs_room_participant(room, lu_id));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +900,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edge_moves_moderators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_relay_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_members, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_chair_leaves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
