@@ -40,6 +40,10 @@ import { sessionBadges, sessionMenuItems, announceOwnRoles } from './ui/session.
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
+// codes with which a meeting turns a newcomer away (room/chair.c, the room's capacity). Unasked,
+// after we were let in, they come from a cluster's edge node whose meeting's own server refused
+// us after all (docs/cluster.md "Cascade", member_refused); that node closes our socket after it
+const REFUSED = new Set(['meeting_locked', 'banned', 'room_full']);
 // a media connection not up after this long is shown as a problem (ICE takes 1-3 s, TURN/TLS a few more)
 const MEDIA_UNREACHABLE_MS = 20000;
 const PASSWORD = new Set(['password_required', 'wrong_password']);
@@ -572,6 +576,10 @@ class Meeting {
       toast(t('conn.moving'), { timeout: 5000, key: 'conn:moving' });
       return;
     }
+    if (REFUSED.has(m.code) && this.phase === 'meeting') {
+      this._refusedAfterJoin(m);
+      return;
+    }
     toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
   }
 
@@ -660,6 +668,27 @@ class Meeting {
       }
       toast(t('toast.join_failed', { text: errorText(err.code, err.message) }), { kind: 'error', code: err.code });
     }
+  }
+
+  /**
+   * Let in, then refused after all: a cluster's edge node served us as audience and the
+   * meeting's own server turned us away (locked, banned, full). The meeting ends for this page
+   * without reconnecting (the socket would only be refused again), saying why; "Join again"
+   * tries once more.
+   */
+  _refusedAfterJoin(m) {
+    if (!this.transition('refused')) return;
+    this.sig.close(1000);
+    this._teardownMedia();
+    this.closePanel(this.openPanel, false);
+    this.state.reset();
+    $('ended-heading').textContent = t('refused.heading');
+    $('ended-text').textContent = errorText(m.code, m.text);
+    $('ended-text').hidden = false;
+    $('ended').dataset.reason = 'refused';
+    clearToasts();
+    document.title = `${t('refused.heading')} – Ratsaal`;
+    $('ended-heading').focus();
   }
 
   _onShutdown(m) {
