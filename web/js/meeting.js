@@ -678,17 +678,8 @@ class Meeting {
    */
   _refusedAfterJoin(m) {
     if (!this.transition('refused')) return;
-    this.sig.close(1000);
-    this._teardownMedia();
-    this.closePanel(this.openPanel, false);
-    this.state.reset();
-    $('ended-heading').textContent = t('refused.heading');
-    $('ended-text').textContent = errorText(m.code, m.text);
-    $('ended-text').hidden = false;
-    $('ended').dataset.reason = 'refused';
-    clearToasts();
-    document.title = `${t('refused.heading')} – Ratsaal`;
-    $('ended-heading').focus();
+    this.sig.close(1000); // no reconnect: it would only be refused again
+    this._showOut('refused', t('refused.heading'), errorText(m.code, m.text));
   }
 
   _onShutdown(m) {
