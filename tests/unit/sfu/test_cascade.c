@@ -876,6 +876,15 @@ static void test_owner_chair_leaves(void **state)
     }
     json_decref(j);
 
+    /* nor may the chair make Mia a moderator while another node serves her */
+    has_event(chair, "moderation", "error"); /* drain */
+    send_msg(chair, json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "moderation", "action",
+                              "set_role", "id", MEMBER, "role", "moderator", "ref", "m1"));
+    j = expect(chair, "moderation", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "invalid_value");
+    json_decref(j);
+    assert_int_equal(rs_room_participant(room, MEMBER)->role, RS_ROLE_PARTICIPANT);
+
     /* the chair leaves: Lu (here) takes over, not Mia (on another node), present longer */
     send_msg(chair, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
     assert_int_equal(rs_room_participant(room, lu_id)->role, RS_ROLE_MODERATOR);
