@@ -418,6 +418,12 @@ static const struct {
                                 "Messages or SDP from an owner node dropped as malformed"},
     [RS_M_CASCADE_EDGE_JOINS] = {"ratsaal_cascade_edge_joins_total", "counter",
                                  "Audience joins served here for rooms another node owns"},
+    [RS_M_CASCADE_REMOTE_MEMBERS] = {"ratsaal_cascade_remote_members", "gauge",
+                                     "Audience members of other nodes in rooms this node owns"},
+    [RS_M_CASCADE_MEMBER_ACTIONS] = {"ratsaal_cascade_member_actions_total", "counter",
+                                     "Actions of other nodes' audience members run here"},
+    [RS_M_CASCADE_CALLUPS] = {"ratsaal_cascade_callups_total", "counter",
+                              "Other nodes' audience members called up to the stage here"},
 };
 
 static _Atomic uint64_t auth_rejects[RS_AUTH__COUNT];

@@ -232,6 +232,9 @@ enum rs_metric {
     RS_M_CASCADE_REFUSED,            /* relay joins refused here: no or a wrong cluster secret */
     RS_M_CASCADE_BAD_INPUT,          /* messages or SDP from an owner dropped as malformed */
     RS_M_CASCADE_EDGE_JOINS,         /* audience joins served here for a room another node owns */
+    RS_M_CASCADE_REMOTE_MEMBERS,     /* gauge: other nodes' audience members in rooms owned here */
+    RS_M_CASCADE_MEMBER_ACTIONS,     /* actions of other nodes' audience members run here */
+    RS_M_CASCADE_CALLUPS,            /* other nodes' audience members called up to the stage */
     RS_M__COUNT
 };
 

@@ -3,6 +3,7 @@
 #include "core/outbuf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct rs_outbuf *rs_outbuf_from_json(const json_t *ev)
 {
@@ -19,6 +20,22 @@ struct rs_outbuf *rs_outbuf_from_json(const json_t *ev)
         return NULL;
     }
     b->data[RS_OUTBUF_HEADROOM + len] = 0;
+    return b;
+}
+
+struct rs_outbuf *rs_outbuf_wrap(const char *head, const struct rs_outbuf *inner, const char *tail)
+{
+    size_t hl = strlen(head), tl = strlen(tail), len = hl + inner->len + tl;
+    struct rs_outbuf *b = malloc(sizeof(*b) + RS_OUTBUF_HEADROOM + len + 1);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->len = len;
+    unsigned char *d = b->data + RS_OUTBUF_HEADROOM;
+    memcpy(d, head, hl);
+    memcpy(d + hl, inner->data + RS_OUTBUF_HEADROOM, inner->len);
+    memcpy(d + hl + inner->len, tail, tl);
+    d[len] = 0;
     return b;
 }
 

@@ -23,6 +23,10 @@ struct rs_outbuf {
 /* Returns a new buffer (one reference) holding `ev` (borrowed) as compact JSON, or NULL on
  * OOM. */
 struct rs_outbuf *rs_outbuf_from_json(const json_t *ev);
+/* Returns a new buffer (one reference) holding `head`, the payload of `inner` (borrowed) and
+ * `tail`: a frame carried inside another one (room/cascade_member.c). NULL on OOM. */
+struct rs_outbuf *rs_outbuf_wrap(const char *head, const struct rs_outbuf *inner,
+                                 const char *tail);
 void rs_outbuf_ref(struct rs_outbuf *b);
 /* Drops one reference; frees at zero. NULL is ignored. */
 void rs_outbuf_unref(struct rs_outbuf *b);

@@ -60,6 +60,11 @@ void rs_msg_error_set(struct rs_msg_error *err, enum rs_err code, const char *fi
  * not be stored") begins the text. */
 void rs_msg_error_store(struct rs_msg_error *err, const char *what);
 
+/* The error event a client gets for `err`: {"ns": err->ns or "control", "event": "error",
+ * "code", "text", and field, retry_after_s, url/node (moved), ref when set}. Returns a new
+ * reference (NULL on OOM). */
+json_t *rs_msg_error_event(const struct rs_msg_error *err);
+
 /* One client message after framing: a JSON object naming a known feature and action. */
 struct rs_msg {
     json_t *root; /* owned: release with rs_msg_free */
@@ -91,6 +96,7 @@ enum rs_field_type {
     RS_FIELD_ENUM,  /* one of `choices` (a string): the value is its index */
     RS_FIELD_BLOB,  /* string of at most `max` bytes, not trimmed or checked (SDP): borrowed */
     RS_FIELD_ARRAY, /* array of at most `max` elements: borrowed, the handler reads elements */
+    RS_FIELD_OBJECT, /* JSON object (bounded by the frame): borrowed, the handler reads it */
 };
 
 #define RS_FIELD_REQUIRED 1u
@@ -117,7 +123,7 @@ struct rs_arg {
     const char *str; /* TEXT (NUL-terminated copy), BLOB (borrowed, `len` bytes) */
     size_t len;
     long long num; /* INT, ENUM (index), BOOL (0/1) */
-    json_t *json;  /* ARRAY, borrowed */
+    json_t *json;  /* ARRAY, OBJECT: borrowed */
 };
 
 #define RS_CALL_ARENA 16384

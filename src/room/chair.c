@@ -435,6 +435,11 @@ static int chair_to_lobby(struct rs_call *c)
         rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id", "the participant is disconnected");
         return -EINVAL;
     }
+    if (t->cascade_member) { /* its connection is another node's (room/cascade_member.h) */
+        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id",
+                         "the participant is in the audience on another server");
+        return -EINVAL;
+    }
     rs_metric_inc(RS_M_CHAIR_TO_LOBBY);
     RS_INFO("room", "event=chair_to_lobby room=%s participant=%s by=%s", c->room->id, t->id,
             c->self->id);

@@ -49,6 +49,25 @@ void rs_msg_error_store(struct rs_msg_error *err, const char *what)
     }
 }
 
+json_t *rs_msg_error_event(const struct rs_msg_error *err)
+{
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "ns", err->ns ? err->ns : "control", "event",
+                           "error", "code", rs_err_code(err->code), "text", err->text);
+    if (!ev)
+        return NULL;
+    if (err->field[0])
+        json_object_set_new(ev, "field", json_string(err->field));
+    if (err->retry_after_s)
+        json_object_set_new(ev, "retry_after_s", json_integer(err->retry_after_s));
+    if (err->code == RS_ERR_MOVED && err->moved.url[0])
+        json_object_set_new(ev, "url", json_string(err->moved.url));
+    if (err->code == RS_ERR_MOVED && err->moved.node[0])
+        json_object_set_new(ev, "node", json_string(err->moved.node));
+    if (err->ref)
+        json_object_set(ev, "ref", err->ref);
+    return ev;
+}
+
 void rs_msg_free(struct rs_msg *msg)
 {
     json_decref(msg->root);
@@ -327,6 +346,11 @@ static int field_arg(struct rs_call *c, const struct rs_field *f, json_t *root, 
         }
         a->json = v;
         break;
+    case RS_FIELD_OBJECT:
+        if (!json_is_object(v))
+            return wrong_type(f, "an object", c->err);
+        a->json = v;
+        break;
     }
     a->present = true;
     return 0;
@@ -388,14 +412,10 @@ int rs_dispatch(struct rs_app *app, struct rs_peer *peer, const struct rs_msg *m
     if (!rs_access_holds(c.self, a->need))
         return refuse(&c, a->need);
     if (c.room && c.room->edge && msg->feature && strcmp(msg->feature->ns, "control") != 0 &&
-        strcmp(msg->feature->ns, "media") != 0) {
-        /* an edge room's audience (docs/cluster.md section 11) receives only: its questions,
-         * hands, chat and reactions would reach nobody on the stage, which is on another node */
-        rs_msg_error_set(err, RS_ERR_FORBIDDEN, NULL, "%s",
-                         "the audience on this server receives only; this is not passed on to "
-                         "the stage yet");
-        return -EACCES;
-    }
+        strcmp(msg->feature->ns, "media") != 0)
+        /* an edge room's audience (docs/cluster.md section 11): its hands, questions, chat and
+         * reactions are the owner's business, which runs them with its own checks */
+        return rs_room_edge_forward(c.self, msg, err);
     for (unsigned i = 0; i < RS_ACTION_MAX_FIELDS && a->fields[i].name; i++)
         if (field_arg(&c, &a->fields[i], msg->root, &c.arg[i]))
             return -EINVAL;

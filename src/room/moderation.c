@@ -56,6 +56,13 @@ static int set_role(struct rs_call *c)
                          "only the meeting's owner or an admin may change moderators");
         return -EACCES;
     }
+    if (to == RS_ROLE_MODERATOR && t->cascade_member) {
+        /* its browser is another node's audience, which cannot act as the chair nor go on the
+         * stage from there (room/cascade_member.h): called up, it comes here first */
+        rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "id",
+                         "the participant is in the audience on another server");
+        return -EINVAL;
+    }
     if (grant && (to == RS_ROLE_GUEST || from == RS_ROLE_GUEST)) {
         rs_msg_error_set(c->err, RS_ERR_INVALID_VALUE, "role",
                          "a guest must be made a participant first");

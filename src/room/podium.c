@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "room/access.h"
+#include "room/cascade_member.h"
 #include "room/events.h"
 #include "room/room.h"
 #include "room/snapshot.h"
@@ -147,12 +148,13 @@ static json_t *stage_ids(struct rs_room *room)
     return a;
 }
 
-/* The member list as a viewer on one side sees it: everyone, or (audience) no audience. */
+/* The member list as a viewer on one side sees it: everyone, or (audience) no audience;
+ * never another node's relay (rs_podium_sees). */
 static json_t *member_list(struct rs_room *room, bool audience_view)
 {
     json_t *a = json_array();
     for (struct rs_participant *q = room->head; q && a; q = q->next)
-        if (!audience_view || !rs_podium_audience(q))
+        if (!q->cascade_relay && (!audience_view || !rs_podium_audience(q)))
             json_array_append_new(a, rs_participant_json(q));
     return a;
 }
@@ -529,6 +531,8 @@ static int act_call_up(struct rs_call *c)
     }
     tp->stage = true;
     tp->relist = true;
+    if (t->cascade_member) /* on another node: it comes here (docs/cluster.md "Cascade") */
+        rs_cascade_member_call_up(t);
     rs_metric_inc(RS_M_PODIUM_STAGE_CHANGES);
     RS_INFO("room", "event=podium_call_up room=%s participant=%s by=%s", c->room->id, t->id,
             c->self->id);
@@ -760,7 +764,8 @@ static void podium_tick(struct rs_room *room, int64_t now_ms)
         return;
     if (pr->questions_dirty)
         emit_questions(room, pr);
-    if (!pr->count_dirty ||
+    /* an edge room's audience gets the owner's count, which includes it (cascade_member.h) */
+    if (room->edge || !pr->count_dirty ||
         (now_ms - pr->count_sent_ms < RS_PODIUM_AUDIENCE_EVENT_MS && now_ms >= pr->count_sent_ms))
         return;
     pr->count_dirty = false;

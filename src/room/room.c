@@ -26,6 +26,7 @@
 #include "room/attendance.h"
 #include "room/audio_routes.h"
 #include "room/breakout.h"
+#include "room/cascade_member.h"
 #include "room/chair.h"
 #include "room/speakers.h"
 #include "room/events.h"
@@ -47,6 +48,7 @@ struct rs_rooms {
     unsigned count;
     struct rs_features features;
     int64_t last_tick_ms;
+    int (*edge_forward)(struct rs_participant *p, json_t *msg); /* rs_rooms_set_edge_forward */
 };
 
 #define TICK_MS 200
@@ -105,7 +107,10 @@ struct rs_rooms *rs_rooms_new(struct rs_app *app)
                                                    &rs_timer_feature, &rs_attendance_feature,
                                                    &rs_session_feature, &rs_agenda_feature,
                                                    &rs_whisper_feature, &rs_breakout_feature,
-                                                   &rs_podium_feature, &rs_recording_feature};
+                                                   &rs_podium_feature, &rs_recording_feature,
+                                                   /* last: its leaving hook ends a remote
+                                                      member's peer */
+                                                   &rs_cascade_member_feature};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         rs_features_add(&r->features, own[i]);
     rs_wakeup_add(&app->wakeup, on_wake, r);
@@ -903,6 +908,34 @@ void rs_room_edge_moved(struct rs_room *room)
     }
 }
 
+void rs_rooms_set_edge_forward(struct rs_rooms *rooms,
+                               int (*fn)(struct rs_participant *p, json_t *msg))
+{
+    rooms->edge_forward = fn;
+}
+
+int rs_room_edge_forward(struct rs_participant *p, const struct rs_msg *msg,
+                         struct rs_msg_error *err)
+{
+    int (*fn)(struct rs_participant *, json_t *) = p->room->app->rooms->edge_forward;
+    if (!fn || !rs_cascade_member_ns_ok(msg->feature->ns)) {
+        rs_msg_error_set(err, RS_ERR_FORBIDDEN, NULL, "%s",
+                         "the audience on this server may not do this");
+        return -EACCES;
+    }
+    int rc = fn(p, msg->root);
+    if (rc == -E2BIG) {
+        rs_msg_error_set(err, RS_ERR_TOO_LONG, NULL, "the message is too long");
+        return rc;
+    }
+    if (rc) {
+        rs_msg_error_set(err, RS_ERR_INTERNAL, NULL, "%s",
+                         "the meeting's server cannot be reached right now; try again");
+        return rc;
+    }
+    return 0;
+}
+
 void rs_room_audience_changed(struct rs_room *room)
 {
     EACH_FEATURE(room->app->rooms, f)
@@ -1016,6 +1049,8 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     /* asked before the podium feature forgets it; another node's relay: nobody is told */
     bool audience = rs_podium_audience(p);
     p->leave_reason = reason;
+    if (p->cascade_relay)
+        rs_cascade_member_relay_leaving(p); /* its node's audience goes first */
     features_leaving(p);
     if (room->audio_routes)
         rs_audio_routes_forget(room->audio_routes, p->id);
@@ -1043,13 +1078,14 @@ static void room_unlink(struct rs_participant *p, const char *reason)
     RS_INFO("room", "event=left room=%s participant=%s reason=%s count=%u", room->id, p->id, reason,
             room->count);
     /* Moderation must not vanish with the moderator: hand it to the longest-present
-     * participant (never straight to a guest). */
+     * participant (never straight to a guest, nor to another node's audience member: its
+     * browser is served there, which knows it only as audience, cascade_member.h). */
     if (p->role == RS_ROLE_MODERATOR && room->head && !room->rec.managed) {
         struct rs_participant *heir = NULL;
         int has_mod = 0;
         for (struct rs_participant *q = room->head; q; q = q->next) {
             has_mod |= q->role == RS_ROLE_MODERATOR;
-            if (!heir && q->role == RS_ROLE_PARTICIPANT)
+            if (!heir && q->role == RS_ROLE_PARTICIPANT && !q->cascade_member)
                 heir = q;
         }
         if (!has_mod && heir) {
@@ -1069,7 +1105,7 @@ static void room_changed(struct rs_room *room)
 int rs_room_to_lobby(struct rs_participant *p)
 {
     struct rs_room *room = p->room;
-    if (p->waiting || !p->peer)
+    if (p->waiting || !p->peer || p->cascade_member)
         return -EINVAL;
     room_unlink(p, "sent_to_lobby");
     /* a fresh start when admitted again: the features' state went with room_unlink */

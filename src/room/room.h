@@ -51,6 +51,9 @@ struct rs_participant {
      * member of the owner, without a connection, whose tracks come over the relay */
     int cascade_relay;
     int mirror;
+    /* cascade, on the owner: an audience member of another node's edge room, without a
+     * connection of its own; what it is sent goes over its node's relay (room/cascade_member.h) */
+    int cascade_member;
     int waiting;      /* in the lobby (not in the room's participant list) */
     int64_t waiting_since_ms;
     char display_name[RS_DISPLAY_NAME_MAX_BYTES + 1];
@@ -176,7 +179,8 @@ void rs_room_leave(struct rs_participant *p, const char *reason);
 
 /* Sends a participant of the room back to its lobby (the others see it leave with reason
  * "sent_to_lobby", it gets lobby/waiting with reason "sent_back"; the features' state of it is
- * gone, as after a leave). -EINVAL when it waits already or has no connection. */
+ * gone, as after a leave). -EINVAL when it waits already, has no connection or is another
+ * node's audience member (cascade_member). */
 int rs_room_to_lobby(struct rs_participant *p);
 /* "guest", "participant" or "moderator". */
 const char *rs_role_name(enum rs_role role);
@@ -219,6 +223,16 @@ unsigned rs_rooms_hand_over(struct rs_rooms *rooms, int64_t now_ms);
  * owner's URL and are disconnected (they join there); the mirrors and the room go with the last
  * one. Nothing for a room that is no edge room. */
 void rs_room_edge_moved(struct rs_room *room);
+/* Edge rooms (docs/cluster.md "Cascade"): how an audience member's action outside `control`
+ * and `media` reaches the owner. The SFU's cascade sets `fn` (room/cascade_member.h names the
+ * namespaces passed on); it returns 0 when it sent `msg` (borrowed) on, -EAGAIN when the relay
+ * to the owner is not up. */
+void rs_rooms_set_edge_forward(struct rs_rooms *rooms,
+                               int (*fn)(struct rs_participant *p, json_t *msg));
+/* Passes `msg` of the edge audience member `p` on to the owner: 0, or a negative errno with
+ * `err` filled (forbidden: not passed on; internal: the owner cannot be reached now). */
+int rs_room_edge_forward(struct rs_participant *p, const struct rs_msg *msg,
+                         struct rs_msg_error *err);
 /* Runs every feature's audience_changed hook (who hears or sees whom changed). */
 void rs_room_audience_changed(struct rs_room *room);
 

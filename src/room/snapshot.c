@@ -131,8 +131,9 @@ char *rs_room_snapshot_save(struct rs_room *room, int64_t now_ms, size_t *len)
         goto fail_free;
     unsigned n = 0;
     for (struct rs_participant *p = room->head; p && n < RS_SNAPSHOT_MAX_PARTICIPANTS; p = p->next)
-        /* another node's cascade relay joins the next owner afresh (docs/cluster.md "Cascade") */
-        if (!p->cascade_relay && json_array_append_new(list, participant_save(p)) == 0)
+        /* another node's cascade relay joins the next owner afresh, with its audience
+         * (docs/cluster.md "Cascade") */
+        if (!p->cascade_relay && !p->cascade_member && json_array_append_new(list, participant_save(p)) == 0)
             n++;
     EACH_FEATURE(room, f)
     if (f->save) {

@@ -30,7 +30,10 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "room/podium.h"
+#include "room/events.h"
+#include "room/peer.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "rtc/sdp.h"
 #include "sfu/media_internal.h"
 #include "sfu/sfu.h"
@@ -491,6 +494,121 @@ static void on_offer(struct edge *e, json_t *msg)
     apply_tracks(e, m, tracks, &offer, choices);
 }
 
+/* ---- the audience at the owner (room/cascade_member.h) ---- */
+
+/* Why a local audience member left when the owner knows already (it said so): no
+ * member_leave. Static strings, compared by address. */
+static const char LEFT_MOVED[] = "moved", LEFT_CLOSED[] = "removed", LEFT_REFUSED[] = "refused";
+
+/* Tells the owner about audience member `p` (again after a resume: its token changed). */
+static void member_announce(struct edge *e, struct rs_participant *p)
+{
+    if (e->state != E_JOINED || p->mirror || p->waiting)
+        return;
+    char hash[65];
+    if (p->resume_set)
+        rs_snapshot_hex(p->resume_hash, sizeof(p->resume_hash), hash);
+    else
+        memset(hash, '0', 64), hash[64] = 0; /* no token: it cannot be called up */
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "ns", "cascade", "action",
+                          "member_join", "member", p->id, "display_name", p->display_name, "role",
+                          p->role == RS_ROLE_PARTICIPANT ? "participant" : "guest", "account",
+                          p->account, "resume_hash", hash);
+    if (j && p->account)
+        json_object_set_new(j, "user_id", json_string(p->user_id));
+    send_json(e, j);
+}
+
+int rs_cascade_edge_forward(struct rs_participant *p, json_t *msg)
+{
+    struct edge *e = p->room->edge ? EDGE(p->room) : NULL;
+    if (!e || e->state != E_JOINED || !e->link)
+        return -EAGAIN;
+    size_t n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
+    if (n == 0 || n > RS_MSG_MAX_BYTES)
+        return -E2BIG;
+    send_json(e, json_pack("{s:s, s:s, s:s, s:O}", "ns", "cascade", "action", "as", "member",
+                           p->id, "msg", msg));
+    return 0;
+}
+
+/* What of the owner's events for a member its browser gets: the audience's part of the
+ * meeting (hands, questions, the audience count, chat, reactions, the chair's word) and the
+ * answers to its actions. The stage, podium/state and media come from this edge room. */
+static bool member_event_passes(const char *ns, const char *ev)
+{
+    if (strcmp(ev, "error") == 0)
+        return strcmp(ns, "media") != 0;
+    if (strcmp(ns, "podium") == 0)
+        return strcmp(ev, "state") != 0;
+    return strcmp(ns, "hand") == 0 || strcmp(ns, "chat") == 0 || strcmp(ns, "reaction") == 0 ||
+           strcmp(ns, "chair") == 0 || strcmp(ns, "moderation") == 0;
+}
+
+static bool code_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+            return false;
+    return n >= 1 && n <= 32;
+}
+
+/* A cascade event of the owner's about one of our audience members. The room is gone after it
+ * when that member was its last one. */
+static void member_event(struct edge *e, const char *ev, json_t *msg)
+{
+    struct rs_room *room = e->room;
+    const char *id = json_string_value(json_object_get(msg, "member"));
+    if (!valid_id(id)) {
+        bad_input(e, "member");
+        return;
+    }
+    struct rs_participant *p = rs_room_participant(room, id);
+    if (!p || p->mirror)
+        return; /* gone meanwhile */
+    if (strcmp(ev, "to") == 0) {
+        json_t *inner = json_object_get(msg, "msg");
+        const char *ins = json_string_value(json_object_get(inner, "ns"));
+        const char *iev = json_string_value(json_object_get(inner, "event"));
+        if (!ins || !iev) {
+            bad_input(e, "member_msg");
+            return;
+        }
+        if (member_event_passes(ins, iev))
+            rs_emit_one(p, json_incref(inner));
+        return;
+    }
+    struct rs_peer *peer = p->peer;
+    const char *why;
+    if (strcmp(ev, "move") == 0) {
+        /* called up: its browser continues on the owner with its resume token */
+        why = LEFT_MOVED;
+        rs_metric_error(RS_ERR_MOVED);
+        rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s, s:s, s:s}", "code", "moved",
+                                    "url", room->edge_owner.url, "node", room->edge_owner.node,
+                                    "text", "called up: the stage is on another server"));
+    } else if (strcmp(ev, "member_refused") == 0) {
+        const char *code = json_string_value(json_object_get(msg, "code"));
+        const char *text = json_string_value(json_object_get(msg, "text"));
+        if (!code_valid(code) || (text && strlen(text) > 200)) {
+            bad_input(e, "member_refused");
+            code = "forbidden";
+            text = NULL;
+        }
+        why = LEFT_REFUSED;
+        rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s}", "code", code, "text",
+                                    text ? text : "the meeting's server refused this join"));
+    } else if (strcmp(ev, "close") == 0) {
+        why = LEFT_CLOSED; /* the owner let it go (removed by the chair, say) */
+    } else {
+        return;
+    }
+    RS_INFO("cascade", "event=member_%s room=%s participant=%s", ev, room->id, p->id);
+    rs_room_leave(p, why);
+    rs_peer_close(peer, 1000, why);
+}
+
 /* ---- messages from the owner ---- */
 
 static void podium_from_owner(struct edge *e, json_t *podium)
@@ -566,6 +684,10 @@ void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
                 code ? code : "-");
         if (strcmp(ns, "control") == 0 && e->state != E_JOINED)
             rs_cascade_edge_fail(room, "refused");
+    } else if (strcmp(ns, "cascade") == 0) {
+        member_event(e, ev, msg); /* may free the room, and `e` with it */
+        json_decref(msg);
+        return;
     } else if (strcmp(ns, "control") == 0 && strcmp(ev, "joined") == 0) {
         e->state = E_JOINED;
         e->failures = 0;
@@ -582,6 +704,10 @@ void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
             member_seen(e, pj);
         }
         podium_from_owner(e, json_object_get(msg, "podium"));
+        /* the owner learns of the audience here (podium_from_owner may have ended the room) */
+        e = EDGE(room);
+        for (struct rs_participant *p = e ? room->head : NULL; p; p = p->next)
+            member_announce(e, p);
     } else if (strcmp(ns, "control") == 0 && strcmp(ev, "participant_joined") == 0) {
         member_seen(e, json_object_get(msg, "participant"));
     } else if (strcmp(ns, "control") == 0 && strcmp(ev, "participant_updated") == 0) {
@@ -735,11 +861,23 @@ static void cascade_joined(struct rs_participant *p)
     }
     if (e->state == E_IDLE && rs_mono_ms() >= e->retry_at_ms)
         edge_connect(e);
+    member_announce(e, p);
+}
+
+static void cascade_resumed(struct rs_participant *p)
+{
+    struct edge *e = p->room->edge ? EDGE(p->room) : NULL;
+    if (e)
+        member_announce(e, p); /* its new resume token */
 }
 
 static void cascade_leaving(struct rs_participant *p)
 {
     struct edge *e = p->room->edge ? EDGE(p->room) : NULL;
+    if (e && !p->mirror && e->state == E_JOINED && p->leave_reason != LEFT_MOVED &&
+        p->leave_reason != LEFT_CLOSED && p->leave_reason != LEFT_REFUSED)
+        send_json(e, json_pack("{s:s, s:s, s:s}", "ns", "cascade", "action", "member_leave",
+                               "member", p->id));
     if (!e || !p->mirror)
         return;
     struct rs_media *m = p->room->app->media;
@@ -789,10 +927,13 @@ bool rs_cascade_media_event(struct rs_media *m, const struct rs_event *ev)
 
 static const struct rs_action actions[] = {{.name = NULL}};
 
+/* not a client namespace: the hooks of the edge side (the owner's `cascade` actions are
+ * room/cascade_member.c) */
 const struct rs_feature rs_cascade_feature = {
-    .ns = "cascade",
+    .ns = "cascade_edge",
     .actions = actions,
     .joined = cascade_joined,
+    .resumed = cascade_resumed,
     .leaving = cascade_leaving,
     .tick = cascade_tick,
     .room_free = cascade_room_free,

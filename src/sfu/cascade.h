@@ -7,6 +7,7 @@
 #define RS_SFU_CASCADE_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
 
 #include "room/action.h"
@@ -20,6 +21,10 @@ struct rs_sdp;
 /* The feature (registered with the media feature) that runs an edge room's relay. */
 extern const struct rs_feature rs_cascade_feature;
 
+/* An edge audience member's action (`msg`, borrowed) to the owner, who runs it as that member
+ * (room/cascade_member.h): 0, -EAGAIN when the relay has not joined, -E2BIG when too long. */
+struct rs_participant;
+int rs_cascade_edge_forward(struct rs_participant *p, json_t *msg);
 /* One whole message the owner sent on the room's relay link (exposed for tests). */
 void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len);
 /* The relay of `room` cannot go on (`why`, static, for the log): it stops, its mirrors leave,

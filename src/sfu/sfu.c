@@ -48,6 +48,7 @@ static void attach_feature(struct rs_app *app)
         /* the cascade first: a mirror's tracks end before the media feature forgets it */
         rs_features_add(rs_rooms_features(app->rooms), &rs_cascade_feature); /* -EEXIST: again */
         rs_features_add(rs_rooms_features(app->rooms), &rs_media_feature);
+        rs_rooms_set_edge_forward(app->rooms, rs_cascade_edge_forward);
     }
     rs_recording_set_feed_ops(&rs_sfu_recording_feed_ops); /* recordings get media feeds */
 }

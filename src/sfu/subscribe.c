@@ -138,8 +138,8 @@ static int room_for_slot(struct pmedia *q)
 void rs_ms__sync_subs(struct rs_media *m, struct pmedia *q)
 {
     struct rs_participant *qp = q->p;
-    if (qp->mirror)
-        return; /* an edge room's stand-in for a stage member elsewhere: it receives nothing */
+    if (qp->mirror || qp->cascade_member)
+        return; /* a stand-in for someone on another node: its media comes from there */
     bool changed = false;
     for (unsigned i = 0; i < q->n_slots; i++) {
         struct slot *s = &q->slots[i];

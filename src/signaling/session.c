@@ -255,20 +255,9 @@ unsigned rs_sessions_mark_silent(struct rs_app *app, int64_t now_ms)
 void rs_session_send_error(struct rs_session *s, const struct rs_msg_error *err)
 {
     rs_metric_error(err->code);
-    json_t *ev = rs_event(err->ns ? err->ns : "control", "error", "{s:s, s:s}", "code",
-                          rs_err_code(err->code), "text", err->text);
+    json_t *ev = rs_msg_error_event(err);
     if (!ev)
         return;
-    if (err->field[0])
-        json_object_set_new(ev, "field", json_string(err->field));
-    if (err->retry_after_s)
-        json_object_set_new(ev, "retry_after_s", json_integer(err->retry_after_s));
-    if (err->code == RS_ERR_MOVED && err->moved.url[0])
-        json_object_set_new(ev, "url", json_string(err->moved.url));
-    if (err->code == RS_ERR_MOVED && err->moved.node[0])
-        json_object_set_new(ev, "node", json_string(err->moved.node));
-    if (err->ref)
-        json_object_set(ev, "ref", err->ref);
     rs_session_send(s, ev);
     json_decref(ev);
     RS_DEBUG("signaling", "event=error session=%llu code=%s", (unsigned long long)s->peer.serial,
@@ -320,7 +309,10 @@ void rs_session_on_message(struct rs_session *s, const char *data, size_t len)
     s->peer.last_rx_ms = rs_mono_ms();
     if (s->peer.participant && s->peer.participant->reconnecting_since_ms)
         rs_room_peer_alive(&s->peer); /* it was only silent */
-    if (!take_token(s))
+    /* another node's relay carries its whole audience's actions (docs/cluster.md "Cascade"):
+     * that node limits each of its clients, one bucket for all of them here would not fit */
+    bool relay = s->peer.participant && s->peer.participant->cascade_relay;
+    if (!relay && !take_token(s))
         return;
     struct rs_msg msg;
     struct rs_msg_error err;

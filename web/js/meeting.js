@@ -3,7 +3,7 @@
 // The phases and the moves between them are the table in phases.js (transition()); the
 // signaling namespaces are the feature modules in features/ (route()).
 import { t, errorText } from './i18n.js';
-import { Signaling } from './signaling.js';
+import { Signaling, movedSignalingUrl } from './signaling.js';
 import { RoomState } from './room.js';
 import { MediaSession } from './media.js';
 import { roomFromPath, checkDisplayName, store, icon } from './util.js';
@@ -40,6 +40,10 @@ import { sessionBadges, sessionMenuItems, announceOwnRoles } from './ui/session.
 
 // join errors that end the attempt with an explanation screen instead of a toast
 const DENIED = new Set(['unauthorized', 'forbidden', 'not_found', 'invalid_invite', 'lobby_rejected', 'meeting_ended']);
+// codes with which a meeting turns a newcomer away (room/chair.c, the room's capacity). Unasked,
+// after we were let in, they come from a cluster's edge node whose meeting's own server refused
+// us after all (docs/cluster.md "Cascade", member_refused); that node closes our socket after it
+const REFUSED = new Set(['meeting_locked', 'banned', 'room_full']);
 // a media connection not up after this long is shown as a problem (ICE takes 1-3 s, TURN/TLS a few more)
 const MEDIA_UNREACHABLE_MS = 20000;
 const PASSWORD = new Set(['password_required', 'wrong_password']);
@@ -549,9 +553,11 @@ class Meeting {
     this.sig.addEventListener('state', (e) => this._connState(e.detail));
     this.sig.addEventListener('reopen', () => this._onReopen());
     // the server hosting our meeting lost it (it is closing this socket): reconnect through this
-    // page's own address, which sends us to the new one
+    // page's own address, which sends us to the new one; with a URL (called up from the audience
+    // on another server of a cluster, docs/cluster.md "Cascade") straight there, where our
+    // resume token continues us
     this.sig.addEventListener('control/error', (e) => {
-      if (e.detail.code === 'moved' && e.detail.ref === undefined) this.sig.url = this.sig.originUrl;
+      if (e.detail.code === 'moved' && e.detail.ref === undefined) this.sig.url = movedSignalingUrl(e.detail.url) || this.sig.originUrl;
     });
     // the server we were sent to is unreachable (it died): back through this page's address. Not
     // a redirect loop, so the hops start again; the time bound of _mayFollowMoved still holds.
@@ -568,6 +574,10 @@ class Meeting {
     if (m.code === 'moved') {
       // the server is handing our meeting over (docs/protocol.md "Moved"): the reconnect follows
       toast(t('conn.moving'), { timeout: 5000, key: 'conn:moving' });
+      return;
+    }
+    if (REFUSED.has(m.code) && this.phase === 'meeting') {
+      this._refusedAfterJoin(m);
       return;
     }
     toast(errorText(m.code, m.text), { kind: 'error', code: m.code, key: `err:${m.ns}:${m.code}` });
@@ -622,15 +632,17 @@ class Meeting {
         this._enterLobby(reply, { opts: { ...this.joinOpts, stream: new MediaStream(), micOn: false, camOn: false }, mediaAvailable: false, hello: this.sig.hello });
         return;
       }
+      const podiumBefore = this.podium.snapshot();
       if (!this._applyJoined(reply)) return;
       this.movedHops = 0;
       this.movedSince = 0;
       toast(t(reply.resumed === true ? 'conn.resumed' : 'conn.restored'), { timeout: 3000, key: 'conn:moving' });
       if (this.media) {
-        // the stage may have changed while the connection was gone
-        if (this.media.publishing && !this._mayPublish()) this.media.stopPublish();
         this.media.iceServers = Array.isArray(reply.ice_servers) ? reply.ice_servers : this.media.iceServers;
         this.media.resync().catch((e) => console.warn('media resync failed', e));
+        // the stage may have changed while the connection was gone (called up from the audience
+        // on another server: we are on the stage now, through the device check)
+        this.podiumChanged(podiumBefore);
       }
     } catch (err) {
       if (err.code === 'moved' && this._mayFollowMoved(err)) {
@@ -656,6 +668,18 @@ class Meeting {
       }
       toast(t('toast.join_failed', { text: errorText(err.code, err.message) }), { kind: 'error', code: err.code });
     }
+  }
+
+  /**
+   * Let in, then refused after all: a cluster's edge node served us as audience and the
+   * meeting's own server turned us away (locked, banned, full). The meeting ends for this page
+   * without reconnecting (the socket would only be refused again), saying why; "Join again"
+   * tries once more.
+   */
+  _refusedAfterJoin(m) {
+    if (!this.transition('refused')) return;
+    this.sig.close(1000); // no reconnect: it would only be refused again
+    this._showOut('refused', t('refused.heading'), errorText(m.code, m.text));
   }
 
   _onShutdown(m) {

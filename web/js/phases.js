@@ -7,7 +7,7 @@
 //                    │  │                ▲  │                            └─restart→ prejoin
 //                    │  └─waiting→ lobby ┘  └─waiting→ lobby (after a reconnect)
 //                    ├─join_failed→ prejoin         lobby ─leave→ leaving, ─rejected→ rejected
-//                    └─denied→ denied, ─rejected→ rejected    meeting ─removed→ ended (chair)
+//                    └─denied→ denied, ─rejected→ rejected    meeting ─removed/refused→ ended
 //   prejoin, joining, lobby, meeting, leaving, left ─shutdown→ ended ─join/restart→ …
 //   lobby, meeting, leaving ─ended→ ended (control/ended: the chair ended the meeting for all)
 
@@ -30,6 +30,7 @@ export const TRANSITIONS = {
     rejected: 'rejected', // a reconnect's join refused with lobby_rejected
     leave: 'leaving',
     removed: 'ended', // chair/removed
+    refused: 'ended', // let in by a cluster's edge node, refused by the meeting's own server
     shutdown: 'ended',
     ended: 'ended', // control/ended: a moderator ended the meeting for everyone
   },

@@ -35,11 +35,12 @@ function run(cmd, args, env = {}) {
 
 /**
  * Starts Redis, PostgreSQL, nodes `ids` and the load balancer. `pool`: the ids in the load
- * balancer's default pool (all when absent). TTLs of 2 s keep failover short. Returns
+ * balancer's default pool (all when absent). TTLs of 2 s keep failover short. `config`: more
+ * lines of every node's configuration (a cluster_secret for the cascade, say). Returns
  * {lb, nodes: {id: server handle}, redis(args...) → string, owner(room), load(id), hold(id,
  * room) → child, kill(id), stop()}.
  */
-async function startCluster({ ids = ['a', 'b', 'c'], pool, ttlMs = 2000 } = {}) {
+async function startCluster({ ids = ['a', 'b', 'c'], pool, ttlMs = 2000, config = [] } = {}) {
   const dir = fs.mkdtempSync('/tmp/ratsaal-e2e-cluster-');
   fs.chmodSync(dir, 0o755); // PostgreSQL runs as its own user when the tests run as root
   const c = { dir, nodes: {}, children: [], lb: null, started: { redis: false, pg: false, lb: false } };
@@ -79,6 +80,7 @@ async function startCluster({ ids = ['a', 'b', 'c'], pool, ttlMs = 2000 } = {}) 
           `cluster_public_url = ${c.lb}/n/${id}`,
           `cluster_node_ttl_ms = ${ttlMs}`,
           `cluster_lease_ttl_ms = ${ttlMs}`,
+          ...config,
           '',
         ].join('\n'),
       });

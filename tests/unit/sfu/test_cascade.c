@@ -28,8 +28,10 @@
 
 
 #include "core/app.h"
+#include "auth/web_session.h"
 #include "core/metrics.h"
 #include "room/room.h"
+#include "room/snapshot.h"
 #include "rtc/sdp.h"
 #include "sfu/cascade.h"
 #include "sfu/command.h"
@@ -328,6 +330,21 @@ static struct rs_cmd take(enum rs_cmd_type type)
     return c;
 }
 
+/* The last message of `action` for `member` this node sent the owner (new reference). */
+static json_t *sent_to_owner(const char *action, const char *member)
+{
+    for (unsigned i = lk.n_sent; i-- > 0;) {
+        json_t *j = json_loads(lk.sent[i], 0, NULL);
+        const char *a = json_string_value(json_object_get(j, "action"));
+        const char *m = json_string_value(json_object_get(j, "member"));
+        if (a && m && strcmp(a, action) == 0 && strcmp(m, member) == 0)
+            return j;
+        json_decref(j);
+    }
+    fail_msg("no %s for %s sent to the owner", action, member);
+    return NULL;
+}
+
 static json_t *stage_member(const char *id, const char *name, const char *role)
 {
     return json_pack("{s:s, s:s, s:s}", "id", id, "display_name", name, "role", role);
@@ -448,19 +465,73 @@ static void test_edge(void **state)
     /* a second listener shares the relay */
     struct rs_session *b2 = join("r1", "Bodo", &j);
     assert_true(json_array_size(json_object_get(j, "participants")) >= 1);
+    char b2_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(b2_id, sizeof(b2_id), "%s", json_string_value(json_object_get(j, "id")));
     json_decref(j);
     assert_int_equal(lk.opened, 1);
     assert_true(has_event(b2, "media", "subscribe_offer"));
 
-    /* the audience here receives only: a question or a chat message is refused, not kept */
-    send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "ask", "text", "Frage?"));
-    j = expect(b1, "podium", "error");
-    assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
+    /* the owner knows both listeners (member_join with their resume token's hash) */
+    struct rs_participant *bp1 = room->head;
+    while (bp1 && bp1->mirror)
+        bp1 = bp1->next;
+    assert_non_null(bp1);
+    char b1_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(b1_id, sizeof(b1_id), "%s", bp1->id);
+    j = sent_to_owner("member_join", b1_id);
+    assert_string_equal(json_string_value(json_object_get(j, "display_name")), "Berta");
+    assert_int_equal(strlen(json_string_value(json_object_get(j, "resume_hash"))), 64);
+    json_decref(j);
+    json_decref(sent_to_owner("member_join", b2_id));
+
+    /* the audience's questions and chat go to the owner, who runs them; other namespaces not */
+    lk.n_sent = 0;
+    send_msg(b1, json_pack("{s:s, s:s, s:s, s:s}", "ns", "podium", "action", "ask", "text",
+                           "Frage?", "ref", "q1"));
+    j = sent_to_owner("as", b1_id);
+    json_t *inner = json_object_get(j, "msg");
+    assert_string_equal(json_string_value(json_object_get(inner, "action")), "ask");
+    assert_string_equal(json_string_value(json_object_get(inner, "ref")), "q1");
     json_decref(j);
     send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "chat", "action", "send", "text", "hallo"));
-    j = expect(b1, "chat", "error");
+    json_decref(sent_to_owner("as", b1_id));
+    send_msg(b1, json_pack("{s:s, s:s, s:s}", "ns", "whisper", "action", "create", "name", "x"));
+    j = expect(b1, "whisper", "error");
     assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
     json_decref(j);
+
+    /* what the owner sends a member: the audience's part reaches its browser, the rest (its
+     * joined, the owner's podium/state, media) does not */
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:i, s:s}}", "ns", "cascade", "event",
+                               "to", "member", b1_id, "msg", "ns", "podium", "event", "asked",
+                               "question", 7, "ref", "q1"));
+    j = expect(b1, "podium", "asked");
+    assert_string_equal(json_string_value(json_object_get(j, "ref")), "q1");
+    json_decref(j);
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:b}}", "ns", "cascade", "event", "to",
+                               "member", b1_id, "msg", "ns", "podium", "event", "state", "on", 0));
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "ns", "cascade", "event", "to",
+                               "member", b1_id, "msg", "ns", "control", "event", "joined"));
+    assert_false(has_event(b1, "podium", "state"));
+    assert_non_null(rs_rooms_find(app.rooms, "r1"));
+    /* an unknown member is dropped quietly (it left meanwhile), a bad id is counted */
+    owner_says(room, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "ns", "cascade", "event", "to",
+                               "member", "pnobody00001", "msg", "ns", "hand", "event", "raised"));
+    owner_says(room, json_pack("{s:s, s:s, s:s}", "ns", "cascade", "event", "to", "member",
+                               "not an id!"));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 1);
+    bad0++;
+
+    /* called up at the owner: moved there (its URL), gone here, no member_leave */
+    lk.n_sent = 0;
+    owner_says(room,
+               json_pack("{s:s, s:s, s:s}", "ns", "cascade", "event", "move", "member", b2_id));
+    j = expect(b2, "control", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "moved");
+    assert_string_equal(json_string_value(json_object_get(j, "url")), "http://127.0.0.1:1");
+    json_decref(j);
+    assert_null(rs_room_participant(room, b2_id));
+    assert_int_equal(lk.n_sent, 0);
 
     /* bad input from the owner: dropped and counted, the relay goes on */
     owner_says(room, json_pack("{s:s}", "hello", "world"));
@@ -500,9 +571,9 @@ static void test_edge(void **state)
     /* the last listener leaves: uplink removed, link closed, room freed */
     while (rs_sfu_take_cmd(app.media, &(struct rs_cmd){0}) == 0) {
     }
+    lk.n_sent = 0;
     send_msg(b1, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
-    assert_int_equal(lk.closed, 0);
-    send_msg(b2, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
+    json_decref(sent_to_owner("member_leave", b1_id));
     assert_int_equal(lk.closed, 1);
     struct rs_cmd rm;
     bool removed = false;
@@ -666,6 +737,205 @@ static void test_owner_relay_join(void **state)
     assert_false(has_event(chair, "control", "participant_left"));
 }
 
+#define MEMBER "pmember00001"
+
+static json_t *member_join_msg(const char *id, const char *name, const char *hash)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "cascade", "action", "member_join",
+                     "member", id, "display_name", name, "role", "guest", "resume_hash", hash);
+}
+
+/* The owner's side: another node's audience members are members here; their hands reach the
+ * chair, the chair calls one up and it resumes here with its token; bad input is refused. */
+static void test_owner_members(void **state)
+{
+    (void)state;
+    owner_cascading = 0;
+    json_t *j;
+    struct rs_session *chair = join("r5", "Erika", &j);
+    char chair_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(chair_id, sizeof(chair_id), "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
+    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r5", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    json_decref(expect(relay, "control", "joined"));
+    has_event(chair, "control", "participant_joined"); /* drain */
+    uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT);
+
+    /* the member's token, of which the owner gets only the hash */
+    const char *token = "tokentokentokentokentokentokentokentoken123";
+    uint8_t h[32];
+    char hash[65];
+    rs_auth_token_hash(token, h);
+    rs_snapshot_hex(h, 32, hash);
+    send_msg(relay, member_join_msg(MEMBER, "Mia", hash));
+    struct rs_room *room = rs_rooms_find(app.rooms, "r5");
+    struct rs_participant *m = rs_room_participant(room, MEMBER);
+    assert_non_null(m);
+    assert_true(m->cascade_member);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 1);
+    j = expect(chair, "control", "participant_joined");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "participant"), "id")), MEMBER);
+    json_decref(j);
+    /* its joined went to its node wrapped (that node drops it) */
+    j = expect(relay, "cascade", "to");
+    assert_string_equal(json_string_value(json_object_get(j, "member")), MEMBER);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "msg"), "event")),
+                        "joined");
+    json_decref(j);
+
+    /* its hand, raised on its node, reaches the chair; the answer goes back wrapped */
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "ns", "cascade", "action", "as",
+                              "member", MEMBER, "msg", "ns", "hand", "action", "raise"));
+    j = expect(chair, "hand", "raised");
+    assert_string_equal(json_string_value(json_object_get(j, "id")), MEMBER);
+    json_decref(j);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_MEMBER_ACTIONS), 1);
+    /* an action it may not do: its error goes to it, with its ref */
+    has_event(relay, "cascade", "to"); /* drain */
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "ns", "cascade", "action",
+                              "as", "member", MEMBER, "msg", "ns", "podium", "action", "call_up",
+                              "participant", MEMBER, "ref", "r9"));
+    j = expect(relay, "cascade", "to");
+    json_t *inner = json_object_get(j, "msg");
+    assert_string_equal(json_string_value(json_object_get(inner, "event")), "error");
+    assert_string_equal(json_string_value(json_object_get(inner, "code")), "forbidden");
+    assert_string_equal(json_string_value(json_object_get(inner, "ref")), "r9");
+    json_decref(j);
+
+    /* bad input: counted and refused */
+    send_msg(relay, member_join_msg(chair_id, "Dieb", hash)); /* an id taken here */
+    send_msg(relay, member_join_msg("pmember00002", "Max", "abc")); /* no hash */
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "ns", "cascade", "action", "as",
+                              "member", "pmember00009", "msg", "ns", "hand", "action", "raise"));
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "ns", "cascade", "action", "as",
+                              "member", MEMBER, "msg", "ns", "control", "action", "leave"));
+    send_msg(relay, json_pack("{s:s, s:s, s:s}", "ns", "cascade", "action", "member_leave",
+                              "member", "pmember00009"));
+    send_msg(chair, member_join_msg("pmember00003", "Max", hash)); /* not a relay */
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad0 + 6);
+    j = expect(chair, "cascade", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "forbidden");
+    json_decref(j);
+    assert_null(rs_room_participant(room, "pmember00002"));
+    assert_null(rs_room_participant(room, "pmember00003"));
+    assert_true(rs_room_participant(room, MEMBER)->cascade_member);
+    /* mistyped fields: the dispatcher's errors */
+    assert_true(has_event(relay, "cascade", "error")); /* the refusals above */
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:i}", "ns", "cascade", "action", "as", "member",
+                              MEMBER, "msg", 3));
+    j = expect(relay, "cascade", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "invalid_type");
+    json_decref(j);
+
+    /* the chair calls it up: its node is told to move it, it waits here as reconnecting */
+    has_event(relay, "cascade", "to");
+    send_msg(chair, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "call_up",
+                              "participant", MEMBER));
+    j = expect(relay, "cascade", "move");
+    assert_string_equal(json_string_value(json_object_get(j, "member")), MEMBER);
+    json_decref(j);
+    m = rs_room_participant(room, MEMBER);
+    assert_false(m->cascade_member);
+    assert_true(m->reconnecting_since_ms > 0);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 0);
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_CALLUPS), 1);
+    /* its browser comes with its token: the same participant, on the stage */
+    struct rs_session *mia = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(mia, json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join", "room",
+                            "r5", "display_name", "Mia", "resume", token));
+    j = expect(mia, "control", "joined");
+    assert_true(json_is_true(json_object_get(j, "resumed")));
+    assert_string_equal(json_string_value(json_object_get(j, "id")), MEMBER);
+    assert_true(json_is_true(json_object_get(json_object_get(j, "podium"), "you_on_stage")));
+    json_decref(j);
+
+    /* another member; its relay goes: so does it, with the audience count */
+    send_msg(relay, member_join_msg("pmember00004", "Ole", hash));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 1);
+    has_event(chair, "control", "participant_left"); /* drain */
+    rs_session_free(relay);
+    assert_null(rs_room_participant(room, "pmember00004"));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 0);
+    assert_true(has_event(chair, "control", "participant_left"));
+}
+
+/* The owner's side: the chair leaves while another node's audience member is the longest
+ * present participant, then the relay goes. Moderation passes to a participant here, never to
+ * the remote member (its browser is another node's audience); the relay is in no member list;
+ * the relay's audience leaves before the relay does (under ASan: nothing of it is left over,
+ * as was the vote feature's state made anew for a half-gone relay on a server's hand-over). */
+static void test_owner_chair_leaves(void **state)
+{
+    (void)state;
+    owner_cascading = 0;
+    json_t *j;
+    struct rs_session *chair = join("r6", "Erika", &j);
+    json_decref(j);
+    send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
+    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r6", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    json_t *rj = expect(relay, "control", "joined");
+    char relay_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(relay_id, sizeof(relay_id), "%s", json_string_value(json_object_get(rj, "id")));
+    json_decref(rj);
+    char hash[65];
+    memset(hash, 'a', 64);
+    hash[64] = 0;
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "cascade", "action",
+                              "member_join", "member", MEMBER, "display_name", "Mia", "role",
+                              "participant", "resume_hash", hash));
+    struct rs_room *room = rs_rooms_find(app.rooms, "r6");
+    assert_non_null(rs_room_participant(room, MEMBER));
+    struct rs_session *lu = join("r6", "Lu", &j);
+    char lu_id[RS_PARTICIPANT_ID_LEN + 1];
+    snprintf(lu_id, sizeof(lu_id), "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+
+    /* Lu called up gets the member list of the stage: no relay in it */
+    has_event(lu, "podium", "state"); /* drain */
+    send_msg(chair, json_pack("{s:s, s:s, s:s}", "ns", "podium", "action", "call_up",
+                              "participant", lu_id));
+    j = expect(lu, "podium", "state");
+    json_t *list = json_object_get(j, "participants");
+    assert_true(json_array_size(list) >= 2);
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        assert_string_not_equal(json_string_value(json_object_get(e, "id")), relay_id);
+        assert_string_not_equal(json_string_value(json_object_get(e, "display_name")), "relay");
+    }
+    json_decref(j);
+
+    /* nor may the chair make Mia a moderator while another node serves her */
+    has_event(chair, "moderation", "error"); /* drain */
+    send_msg(chair, json_pack("{s:s, s:s, s:s, s:s, s:s}", "ns", "moderation", "action",
+                              "set_role", "id", MEMBER, "role", "moderator", "ref", "m1"));
+    j = expect(chair, "moderation", "error");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "invalid_value");
+    json_decref(j);
+    assert_int_equal(rs_room_participant(room, MEMBER)->role, RS_ROLE_PARTICIPANT);
+
+    /* the chair leaves: Lu (here) takes over, not Mia (on another node), present longer */
+    send_msg(chair, json_pack("{s:s, s:s}", "ns", "control", "action", "leave"));
+    assert_int_equal(rs_room_participant(room, lu_id)->role, RS_ROLE_MODERATOR);
+    assert_int_not_equal(rs_room_participant(room, MEMBER)->role, RS_ROLE_MODERATOR);
+
+    /* the relay goes, and its audience with it; Lu stays */
+    rs_session_free(relay);
+    assert_null(rs_room_participant(room, MEMBER));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 0);
+    assert_true(has_event(lu, "control", "participant_left"));
+    assert_non_null(rs_room_participant(room, lu_id));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +947,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edge_ended_and_podium_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_moves_moderators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_relay_join, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_members, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_chair_leaves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
