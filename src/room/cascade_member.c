@@ -183,6 +183,16 @@ static int act_member_join(struct rs_call *c)
         return bad_input(c, "resume_hash", RS_ERR_INVALID_VALUE,
                          "resume_hash must be 64 hex digits");
     struct rs_participant *p = rs_room_participant(c->room, id);
+    struct member *orphan = p ? member_of(p) : NULL;
+    if (orphan && !orphan->relay && memcmp(orphan->resume_hash, hash, sizeof(hash)) == 0) {
+        /* its node's relay is back (a link that dropped, rs_cascade_member_relay_leaving): the
+         * member never left, so the lock, bans and capacity do not ask again */
+        orphan->relay = c->self;
+        rs_room_peer_alive(&orphan->peer);
+        RS_INFO("room", "event=cascade_member_back room=%s member=%s relay=%s", c->room->id, id,
+                c->self->id);
+        return 0;
+    }
     if (p) {
         if (relay_member(c, id) != p)
             return bad_input(c, "collision", RS_ERR_INVALID_VALUE, "this id is taken here");
@@ -325,10 +335,19 @@ void rs_cascade_member_relay_leaving(struct rs_participant *relay)
     /* on a server stop rs_rooms_free takes everyone anyway (the leaving hook below) */
     if (relay->leave_reason && strcmp(relay->leave_reason, "server_stop") == 0)
         return;
+    /* The members wait as reconnecting for the relay to come back (its node tries again
+     * within seconds and announces them again: act_member_join takes them back) and leave
+     * after resume_grace_s like anyone whose connection dropped; without a grace they leave. */
+    bool wait = room->app->cfg.resume_grace_s > 0;
     for (struct rs_participant *q = room->head, *next; q; q = next) {
         next = q->next;
         struct member *mb = member_of(q);
-        if (mb && mb->relay == relay) {
+        if (!mb || mb->relay != relay)
+            continue;
+        if (wait) {
+            mb->relay = NULL; /* nothing is sent until it is back */
+            rs_room_peer_silent(&mb->peer);
+        } else {
             mb->edge_left = true;
             rs_room_leave(q, "disconnected");
         }

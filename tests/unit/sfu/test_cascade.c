@@ -29,6 +29,7 @@
 
 #include "core/app.h"
 #include "auth/web_session.h"
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "room/room.h"
 #include "room/snapshot.h"
@@ -854,21 +855,59 @@ static void test_owner_members(void **state)
     assert_true(json_is_true(json_object_get(json_object_get(j, "podium"), "you_on_stage")));
     json_decref(j);
 
-    /* another member; its relay goes: so does it, with the audience count */
+    /* another member; its relay's link drops: it waits as reconnecting */
     send_msg(relay, member_join_msg("pmember00004", "Ole", hash));
     assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 1);
     has_event(chair, "control", "participant_left"); /* drain */
     rs_session_free(relay);
+    struct rs_participant *ole = rs_room_participant(room, "pmember00004");
+    assert_non_null(ole);
+    assert_true(ole->reconnecting_since_ms > 0);
+    assert_false(has_event(chair, "control", "participant_left"));
+    /* the chair locks the meeting; the relay is back and announces its audience again: Ole
+     * goes on (he never left), a newcomer is refused, a wrong token's hash is a collision */
+    send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "chair", "action", "lock", "locked", 1));
+    relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r5", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    json_decref(expect(relay, "control", "joined"));
+    uint64_t bad1 = rs_metric_get(RS_M_CASCADE_BAD_INPUT);
+    send_msg(relay, member_join_msg("pmember00004", "Ole", hash));
+    assert_true(rs_room_participant(room, "pmember00004") == ole);
+    assert_int_equal(ole->reconnecting_since_ms, 0);
+    assert_true(ole->cascade_member);
+    send_msg(relay, member_join_msg("pmember00005", "Neu", hash));
+    assert_null(rs_room_participant(room, "pmember00005"));
+    j = expect(relay, "cascade", "member_refused");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "meeting_locked");
+    json_decref(j);
+    char other[65];
+    memset(other, 'b', 64);
+    other[64] = 0;
+    rs_session_free(relay); /* drops again; a join with another token's hash is no return */
+    relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", "r5", "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    json_decref(expect(relay, "control", "joined"));
+    send_msg(relay, member_join_msg("pmember00004", "Ole", other));
+    assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad1 + 1);
+    assert_true(ole->reconnecting_since_ms > 0);
+    /* never back: it leaves after the resume grace, with the audience count */
+    rs_room_expire_reconnecting(room, rs_wall_ms() + (int64_t)app.cfg.resume_grace_s * 1000 + 1000);
     assert_null(rs_room_participant(room, "pmember00004"));
     assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 0);
     assert_true(has_event(chair, "control", "participant_left"));
+    rs_session_free(relay);
 }
 
 /* The owner's side: the chair leaves while another node's audience member is the longest
  * present participant, then the relay goes. Moderation passes to a participant here, never to
  * the remote member (its browser is another node's audience); the relay is in no member list;
- * the relay's audience leaves before the relay does (under ASan: nothing of it is left over,
- * as was the vote feature's state made anew for a half-gone relay on a server's hand-over). */
+ * the relay's audience waits for it and leaves after the resume grace (under ASan: nothing of
+ * it is left over, as was the vote feature's state made anew for a half-gone relay on a
+ * server's hand-over). */
 static void test_owner_chair_leaves(void **state)
 {
     (void)state;
@@ -928,8 +967,11 @@ static void test_owner_chair_leaves(void **state)
     assert_int_equal(rs_room_participant(room, lu_id)->role, RS_ROLE_MODERATOR);
     assert_int_not_equal(rs_room_participant(room, MEMBER)->role, RS_ROLE_MODERATOR);
 
-    /* the relay goes, and its audience with it; Lu stays */
+    /* the relay goes: its audience waits for it (reconnecting), and leaves when it does not
+     * come back within the resume grace; Lu stays */
     rs_session_free(relay);
+    assert_true(rs_room_participant(room, MEMBER)->reconnecting_since_ms > 0);
+    rs_room_expire_reconnecting(room, rs_wall_ms() + (int64_t)app.cfg.resume_grace_s * 1000 + 1000);
     assert_null(rs_room_participant(room, MEMBER));
     assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), 0);
     assert_true(has_event(lu, "control", "participant_left"));
