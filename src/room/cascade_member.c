@@ -338,7 +338,10 @@ void rs_cascade_member_relay_leaving(struct rs_participant *relay)
     /* The members wait as reconnecting for the relay to come back (its node tries again
      * within seconds and announces them again: act_member_join takes them back) and leave
      * after resume_grace_s like anyone whose connection dropped; without a grace they leave. */
-    bool wait = room->app->cfg.resume_grace_s > 0;
+    /* A room handed over (a drain) takes them along at once, as before: the relay joins the
+     * next owner and its node announces them there. */
+    bool wait = room->app->cfg.resume_grace_s > 0 &&
+                !(relay->leave_reason && strcmp(relay->leave_reason, "moved") == 0);
     for (struct rs_participant *q = room->head, *next; q; q = next) {
         next = q->next;
         struct member *mb = member_of(q);

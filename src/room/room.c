@@ -806,8 +806,12 @@ void rs_room_close_all(struct rs_room *room)
         struct rs_participant *p = room->head;
         struct rs_peer *peer = p->peer;
         int last = room->count == 1;
+        /* another node's audience member: its leaving hook told its node, and its stand-in
+         * peer may go with the room (room/cascade_member.c) */
+        bool member = p->cascade_member;
         rs_room_leave(p, "meeting_deleted");
-        rs_peer_close(peer, 1000, "meeting_deleted");
+        if (!member)
+            rs_peer_close(peer, 1000, "meeting_deleted");
         if (last)
             return;
     }
@@ -845,8 +849,10 @@ void rs_room_moved_away(struct rs_room *room)
             rs_emit_peer(peer, rs_event("control", "error", "{s:s, s:s}", "code", "moved", "text",
                                         err.text));
         }
+        bool member = p->cascade_member; /* as in rs_room_close_all */
         rs_room_leave(p, "moved");
-        rs_peer_close(peer, 1000, "moved");
+        if (!member)
+            rs_peer_close(peer, 1000, "moved");
         if (last)
             return;
     }

@@ -978,6 +978,44 @@ static void test_owner_chair_leaves(void **state)
     assert_non_null(rs_room_participant(room, lu_id));
 }
 
+/* A drain (the room handed over) while a relay's link is down: its member waits as
+ * reconnecting and is the last one the hand-over takes out of the room, whose freeing takes the
+ * member's stand-in along (under ASan: nothing of it is touched after that). The same when the
+ * meeting is deleted. */
+static void test_owner_orphan_handed_over(void **state)
+{
+    (void)state;
+    owner_cascading = 0;
+    const char *rooms[] = {"r8", "r9"};
+    for (int i = 0; i < 2; i++) {
+        json_t *j;
+        struct rs_session *chair = join(rooms[i], "Erika", &j);
+        json_decref(j);
+        send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
+        struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+        send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action",
+                                  "join", "room", rooms[i], "display_name", "relay",
+                                  "cascade_node", "b", "cascade_secret", SECRET));
+        json_decref(expect(relay, "control", "joined"));
+        char hash[65];
+        memset(hash, 'c', 64);
+        hash[64] = 0;
+        send_msg(relay, member_join_msg(MEMBER, "Mia", hash));
+        struct rs_room *room = rs_rooms_find(app.rooms, rooms[i]);
+        assert_non_null(rs_room_participant(room, MEMBER));
+        rs_session_free(relay);
+        assert_true(rs_room_participant(room, MEMBER)->reconnecting_since_ms > 0);
+        uint64_t members = rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS);
+        if (i == 0)
+            assert_int_equal(rs_rooms_hand_over(app.rooms, rs_wall_ms()), 0);
+        else
+            rs_room_close_all(room);
+        assert_null(rs_rooms_find(app.rooms, rooms[i]));
+        assert_int_equal(rs_metric_get(RS_M_CASCADE_REMOTE_MEMBERS), members - 1);
+        rs_session_free(chair);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -991,6 +1029,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_owner_relay_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_members, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_chair_leaves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_orphan_handed_over, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
