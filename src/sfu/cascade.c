@@ -611,15 +611,17 @@ static void member_event(struct edge *e, const char *ev, json_t *msg)
 
 /* ---- messages from the owner ---- */
 
-static void podium_from_owner(struct edge *e, json_t *podium)
+/* Returns true when podium mode ended at the owner: the edge room ended (it may be freed, and
+ * `e` with it: the caller must not touch either). */
+static bool podium_from_owner(struct edge *e, json_t *podium)
 {
     if (!json_is_object(podium))
-        return;
+        return false;
     if (!json_is_true(json_object_get(podium, "on"))) {
         /* podium mode ended at the owner: the audience goes there (moved) */
         RS_INFO("cascade", "event=podium_off room=%s", e->room->id);
         rs_room_edge_moved(e->room); /* may free the room, and `e` with it */
-        return;
+        return true;
     }
     json_t *pl = json_object_get(podium, "participants");
     json_t *stage = json_object_get(podium, "stage");
@@ -662,6 +664,7 @@ static void podium_from_owner(struct edge *e, json_t *podium)
         }
         json_array_foreach(pl, i, pj) member_seen(e, pj);
     }
+    return false;
 }
 
 void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
@@ -703,10 +706,12 @@ void rs_cascade_on_message(struct rs_room *room, const char *text, size_t len)
                 continue;
             member_seen(e, pj);
         }
-        podium_from_owner(e, json_object_get(msg, "podium"));
-        /* the owner learns of the audience here (podium_from_owner may have ended the room) */
-        e = EDGE(room);
-        for (struct rs_participant *p = e ? room->head : NULL; p; p = p->next)
+        if (podium_from_owner(e, json_object_get(msg, "podium"))) {
+            json_decref(msg); /* the room ended, and may be freed */
+            return;
+        }
+        /* the owner learns of the audience here */
+        for (struct rs_participant *p = room->head; p; p = p->next)
             member_announce(e, p);
     } else if (strcmp(ns, "control") == 0 && strcmp(ev, "participant_joined") == 0) {
         member_seen(e, json_object_get(msg, "participant"));
