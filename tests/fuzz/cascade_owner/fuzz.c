@@ -7,8 +7,10 @@
  * a fake owner lookup (every room cascades from node "a") and fake relay links. Per input: an
  * audience session joins room "fz" (an edge room opens, its link opens and joins), then every
  * line of the input is one message from the owner. In a line, `$O` becomes a valid subscribe
- * offer as our own server writes it (JSON-escaped), `$P` the id "pchair000001", so that the
- * fuzzer reaches the mirrors and tracks without having to invent an SDP. The worker commands
+ * offer as our own server writes it (JSON-escaped), `$P` the id "pchair000001", `$A` the
+ * audience member's own id (random per run: the owner's `cascade` events to, move, close and
+ * member_refused name it), so that the fuzzer reaches the mirrors, tracks and the member's
+ * events without having to invent an SDP or guess an id. The worker commands
  * are drained after each message; the room may end (podium off moves its audience); at the end
  * the audience leaves and everything must be gone. Seeds: tests/fuzz/cascade_owner/corpus/. */
 #include <jansson.h>
@@ -164,7 +166,9 @@ static void drain(void)
     }
 }
 
-/* `in` (len bytes) with $O and $P replaced, into `out` (cap). Returns the length. */
+static char audience_id[32]; /* this run's audience member */
+
+/* `in` (len bytes) with $O, $P and $A replaced, into `out` (cap). Returns the length. */
 static size_t expand(const uint8_t *in, size_t len, char *out, size_t cap)
 {
     size_t o = 0;
@@ -174,6 +178,8 @@ static size_t expand(const uint8_t *in, size_t len, char *out, size_t cap)
             rep = offer_json;
         else if (in[i] == '$' && i + 1 < len && in[i + 1] == 'P')
             rep = "pchair000001";
+        else if (in[i] == '$' && i + 1 < len && in[i + 1] == 'A')
+            rep = audience_id;
         if (rep) {
             size_t n = strlen(rep);
             if (o + n >= cap)
@@ -198,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "{\"ns\":\"control\",\"action\":\"join\",\"room\":\"fz\",\"display_name\":\"Audience\"}";
     rs_session_on_message(s, join, strlen(join));
     struct rs_room *room = rs_rooms_find(app.rooms, "fz");
+    snprintf(audience_id, sizeof(audience_id), "%s", room && room->head ? room->head->id : "");
     if (room && link_cb)
         link_cb->on_open(link_ctx);
     size_t start = 0;
