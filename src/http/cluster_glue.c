@@ -347,11 +347,8 @@ static void copy_stats(struct rs_cluster_glue *g)
 }
 
 /* Whether recordings_dir and live_dir are shared by every live node (cluster_storage.h). */
-static void check_storage(struct rs_cluster_glue *g, const struct rs_cluster_node *nodes, size_t n)
+static void check_storage(struct rs_cluster_glue *g, const char *const *ids, size_t n)
 {
-    const char *ids[RS_CLUSTER_NODES_MAX];
-    for (size_t i = 0; i < n; i++)
-        ids[i] = nodes[i].id;
     char missing[RS_CONFIG_PATH_MAX + 128];
     int ok = rs_cluster_storage_shared(&g->app->cfg, ids, n, missing, sizeof(missing));
     if (!ok && g->storage != 0)
@@ -367,23 +364,20 @@ static void check_storage(struct rs_cluster_glue *g, const struct rs_cluster_nod
 /* Closes what nodes gone from the cluster left open in the store (cluster_sweep.h), from a
  * node list just copied that holds this node itself (a list without it is no proof that the
  * others are gone: this node's own record may have lapsed meanwhile). */
-static void sweep_gone(struct rs_cluster_glue *g, int64_t now_ms)
+static void sweep_gone(struct rs_cluster_glue *g, const char *const *ids, size_t n,
+                       int64_t now_ms)
 {
     struct rs_app *app = g->app;
     if (!app->store || (g->swept_ms && now_ms - g->swept_ms < RS_CLUSTER_SWEEP_MS))
         return;
-    const char *ids[RS_CLUSTER_NODES_MAX];
     bool self = false;
-    for (size_t i = 0; i < g->place.n; i++) {
-        ids[i] = g->place.nodes[i].id;
+    for (size_t i = 0; i < n; i++)
         self |= strcmp(ids[i], app->cfg.cluster_node_id) == 0;
-    }
     if (!self)
         return;
     g->swept_ms = now_ms;
     struct rs_cluster_sweep_result r;
-    int rc = rs_cluster_sweep(app->store, app->cfg.cluster_node_id, ids, g->place.n,
-                              rs_wall_ms(), &r);
+    int rc = rs_cluster_sweep(app->store, app->cfg.cluster_node_id, ids, n, rs_wall_ms(), &r);
     if (rc)
         RS_WARN("cluster", "event=sweep_failed rc=%d", rc);
 }
@@ -398,8 +392,11 @@ static void refresh_nodes(struct rs_cluster_glue *g, int64_t now_ms)
     g->nodes_tried_ms = now_ms;
     if (rs_cluster_place_refresh(&g->place, g->cluster, now_ms) == 0) {
         rs_metric_set(RS_M_CLUSTER_NODES, g->place.n);
-        check_storage(g, g->place.nodes, g->place.n);
-        sweep_gone(g, now_ms);
+        const char *ids[RS_CLUSTER_NODES_MAX]; /* the live nodes' ids, for both checks */
+        for (size_t i = 0; i < g->place.n; i++)
+            ids[i] = g->place.nodes[i].id;
+        check_storage(g, ids, g->place.n);
+        sweep_gone(g, ids, g->place.n, now_ms);
     }
 }
 

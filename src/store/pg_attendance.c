@@ -61,8 +61,7 @@ static int pa_close(struct rs_store *st, int64_t id, int64_t left_at_ms, const c
     arg_text(&a, reason);
     int rc = run(st,
                  "UPDATE attendance SET left_at_ms = $2, reason = $3 "
-                 "WHERE id = $1 AND (left_at_ms IS NULL OR "
-                 "reason = '" RS_ATTENDANCE_NODE_LOST "')",
+                 "WHERE id = $1 AND " RS_ATTENDANCE_OPEN_SQL,
                  &a);
     return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
@@ -88,8 +87,7 @@ static int pa_adopt(struct rs_store *st, int64_t id)
     arg_text(&a, st->node);
     int rc = run(st,
                  "UPDATE attendance SET node = $2, left_at_ms = NULL, reason = NULL "
-                 "WHERE id = $1 AND (left_at_ms IS NULL OR "
-                 "reason = '" RS_ATTENDANCE_NODE_LOST "')",
+                 "WHERE id = $1 AND " RS_ATTENDANCE_OPEN_SQL,
                  &a);
     return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }

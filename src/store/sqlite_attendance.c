@@ -64,8 +64,7 @@ static int sa_close(struct rs_store *st, int64_t id, int64_t left_at_ms, const c
     /* a row closed because its node seemed gone (a node cut off from Redis, whose
      * participants stayed) gets its real end */
     sqlite3_stmt *q = prep(db, "UPDATE attendance SET left_at_ms = ?2, reason = ?3 "
-                               "WHERE id = ?1 AND (left_at_ms IS NULL OR "
-                               "reason = '" RS_ATTENDANCE_NODE_LOST "')");
+                               "WHERE id = ?1 AND " RS_ATTENDANCE_OPEN_SQL);
     if (q) {
         sqlite3_bind_int64(q, 1, id);
         sqlite3_bind_int64(q, 2, left_at_ms);
@@ -94,8 +93,7 @@ static int sa_adopt(struct rs_store *st, int64_t id)
 {
     sqlite3 *db = rs_store__sqlite_db(st);
     sqlite3_stmt *q = prep(db, "UPDATE attendance SET node = ?2, left_at_ms = NULL, reason = NULL "
-                               "WHERE id = ?1 AND (left_at_ms IS NULL OR "
-                               "reason = '" RS_ATTENDANCE_NODE_LOST "')");
+                               "WHERE id = ?1 AND " RS_ATTENDANCE_OPEN_SQL);
     if (q) {
         sqlite3_bind_int64(q, 1, id);
         text(q, 2, st->node);

@@ -58,6 +58,8 @@ int rs_store_attendance_close_open(struct rs_store *st, int64_t left_at_ms, cons
                                    const char *node);
 /* The reason a row gets when the node that opened it is gone from the cluster. */
 #define RS_ATTENDANCE_NODE_LOST "node_lost"
+/* SQL (both backends): a row still open, or closed only because its node seemed gone */
+#define RS_ATTENDANCE_OPEN_SQL "(left_at_ms IS NULL OR reason = '" RS_ATTENDANCE_NODE_LOST "')"
 /* Row `id` becomes this node's (its stay goes on here after a failover, room/snapshot.h); a row
  * closed as RS_ATTENDANCE_NODE_LOST meanwhile is open again: the participant never left.
  * Returns 0, -ENOENT (no such row, or one closed for another reason), -EIO. */

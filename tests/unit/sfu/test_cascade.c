@@ -740,6 +740,23 @@ static void test_owner_relay_join(void **state)
 
 #define MEMBER "pmember00001"
 
+/* Another node's relay joining `room` here with the cluster secret: its session and its
+ * control/joined (the caller's to free; NULL when `joined` is NULL: freed here). */
+static struct rs_session *relay_join(const char *room, json_t **joined)
+{
+    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
+    assert_non_null(relay);
+    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
+                              "room", room, "display_name", "relay", "cascade_node", "b",
+                              "cascade_secret", SECRET));
+    json_t *j = expect(relay, "control", "joined");
+    if (joined)
+        *joined = j;
+    else
+        json_decref(j);
+    return relay;
+}
+
 static json_t *member_join_msg(const char *id, const char *name, const char *hash)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "cascade", "action", "member_join",
@@ -758,11 +775,7 @@ static void test_owner_members(void **state)
     snprintf(chair_id, sizeof(chair_id), "%s", json_string_value(json_object_get(j, "id")));
     json_decref(j);
     send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
-    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
-                              "room", "r5", "display_name", "relay", "cascade_node", "b",
-                              "cascade_secret", SECRET));
-    json_decref(expect(relay, "control", "joined"));
+    struct rs_session *relay = relay_join("r5", NULL);
     has_event(chair, "control", "participant_joined"); /* drain */
     uint64_t bad0 = rs_metric_get(RS_M_CASCADE_BAD_INPUT);
 
@@ -867,11 +880,7 @@ static void test_owner_members(void **state)
     /* the chair locks the meeting; the relay is back and announces its audience again: Ole
      * goes on (he never left), a newcomer is refused, a wrong token's hash is a collision */
     send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "chair", "action", "lock", "locked", 1));
-    relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
-                              "room", "r5", "display_name", "relay", "cascade_node", "b",
-                              "cascade_secret", SECRET));
-    json_decref(expect(relay, "control", "joined"));
+    relay = relay_join("r5", NULL);
     uint64_t bad1 = rs_metric_get(RS_M_CASCADE_BAD_INPUT);
     send_msg(relay, member_join_msg("pmember00004", "Ole", hash));
     assert_true(rs_room_participant(room, "pmember00004") == ole);
@@ -886,11 +895,7 @@ static void test_owner_members(void **state)
     memset(other, 'b', 64);
     other[64] = 0;
     rs_session_free(relay); /* drops again; a join with another token's hash is no return */
-    relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
-                              "room", "r5", "display_name", "relay", "cascade_node", "b",
-                              "cascade_secret", SECRET));
-    json_decref(expect(relay, "control", "joined"));
+    relay = relay_join("r5", NULL);
     send_msg(relay, member_join_msg("pmember00004", "Ole", other));
     assert_int_equal(rs_metric_get(RS_M_CASCADE_BAD_INPUT), bad1 + 1);
     assert_true(ole->reconnecting_since_ms > 0);
@@ -916,11 +921,8 @@ static void test_owner_chair_leaves(void **state)
     struct rs_session *chair = join("r6", "Erika", &j);
     json_decref(j);
     send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
-    struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-    send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action", "join",
-                              "room", "r6", "display_name", "relay", "cascade_node", "b",
-                              "cascade_secret", SECRET));
-    json_t *rj = expect(relay, "control", "joined");
+    json_t *rj;
+    struct rs_session *relay = relay_join("r6", &rj);
     char relay_id[RS_PARTICIPANT_ID_LEN + 1];
     snprintf(relay_id, sizeof(relay_id), "%s", json_string_value(json_object_get(rj, "id")));
     json_decref(rj);
@@ -992,11 +994,7 @@ static void test_owner_orphan_handed_over(void **state)
         struct rs_session *chair = join(rooms[i], "Erika", &j);
         json_decref(j);
         send_msg(chair, json_pack("{s:s, s:s, s:b}", "ns", "podium", "action", "set", "on", 1));
-        struct rs_session *relay = rs_session_new(&app, &ops, NULL, "127.0.0.1");
-        send_msg(relay, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ns", "control", "action",
-                                  "join", "room", rooms[i], "display_name", "relay",
-                                  "cascade_node", "b", "cascade_secret", SECRET));
-        json_decref(expect(relay, "control", "joined"));
+        struct rs_session *relay = relay_join(rooms[i], NULL);
         char hash[65];
         memset(hash, 'c', 64);
         hash[64] = 0;
